@@ -1,0 +1,32 @@
+import Logging
+import Foundation
+import ClipGenCore
+import Persistence
+
+/// On first start with an empty database: an organisation and its admin.
+public enum AdminBootstrap {
+    public struct Result: Sendable {
+        public var email: String
+        /// Set when the password was generated; show it once.
+        public var generatedPassword: String?
+    }
+
+    /// Returns nil when users already exist.
+    public static func run(store: some JobStore, configuration: ClipGenConfiguration.Auth, clock: WallClock = .system) async throws -> Result? {
+        guard try await store.userCount() == 0 else { return nil }
+        let generated = configuration.adminPassword == nil ? randomPassword() : nil
+        let password = configuration.adminPassword ?? generated!
+        let organization = Organization(name: "default", createdAt: clock.now())
+        try await store.createOrganization(organization)
+        let hash = try await PasswordHasher.hash(password, cost: configuration.bcryptCost)
+        try await store.createUser(User(organizationId: organization.id, email: configuration.adminEmail,
+                                        passwordHash: hash, role: .admin, createdAt: clock.now()))
+        return Result(email: configuration.adminEmail, generatedPassword: generated)
+    }
+
+    static func randomPassword() -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import BlobStorage
+import ClipGenCore
+import Hummingbird
+import Logging
+import Persistence
+import ServiceLifecycle
+
+/// Everything the HTTP side needs, created once by the caller.
+public struct APIDependencies<Store: JobStore, Blobs: BlobStore>: Sendable {
+    public var store: Store
+    public var blobs: Blobs
+    public var tokens: TokenService
+    public var clock: WallClock
+    public init(store: Store, blobs: Blobs, tokens: TokenService, clock: WallClock = .system) {
+        self.store = store
+        self.blobs = blobs
+        self.tokens = tokens
+        self.clock = clock
+    }
+}
+
+/// The router with every route and middleware; binds nothing, so tests drive it directly.
+public func buildRouter<Store: JobStore, Blobs: BlobStore>(
+    configuration: ClipGenConfiguration, dependencies: APIDependencies<Store, Blobs>
+) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: ProblemMiddleware())
+    let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
+    HealthRoutes(store: store, blobs: blobs).add(to: router)
+
+    let auth = AuthRoutes(store: store, tokens: dependencies.tokens, bcryptCost: configuration.auth.bcryptCost, clock: clock)
+    let v1 = router.group("v1")
+    auth.addPublic(to: v1)
+    let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens))
+    auth.addAuthenticated(to: secured)
+    UploadRoutes(store: store, blobs: blobs, maxBytes: configuration.storage.maxUploadBytes, clock: clock).add(to: secured)
+    JobRoutes(store: store, blobs: blobs, maxAttempts: configuration.workers.maxAttempts, clock: clock).add(to: secured)
+    ClipRoutes(store: store, blobs: blobs).add(to: secured)
+    return router
+}
+
+/// The HTTP application on the configured host and port. Extra services (workers, the
+/// database) run in the application's service group and stop after the server drains.
+public func buildApplication<Store: JobStore, Blobs: BlobStore>(
+    configuration: ClipGenConfiguration, dependencies: APIDependencies<Store, Blobs>,
+    services: [any Service] = [], logger: Logger
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(configuration: configuration, dependencies: dependencies),
+        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "clipgen"),
+        services: services,
+        logger: logger
+    )
+}

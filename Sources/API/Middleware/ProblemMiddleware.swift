@@ -1,0 +1,70 @@
+import Logging
+import Foundation
+import BlobStorage
+import Hummingbird
+import Persistence
+
+/// Turns every error into problem+json. Unknown errors become a 500 whose body carries the
+/// request id; the cause is logged, never sent.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            throw problem
+        } catch let error as HTTPError {
+            throw Problem(status: error.status, detail: error.body ?? Self.defaultDetail(error.status))
+        } catch let error as any HTTPResponseError {
+            throw Problem(status: error.status, detail: Self.defaultDetail(error.status))
+        } catch let error as DecodingError {
+            throw Problem(status: .badRequest, title: "Malformed JSON", detail: Self.describe(error))
+        } catch StoreError.invalidCursor {
+            throw Problem(status: .badRequest, detail: StoreError.invalidCursor.description)
+        } catch let error as StoreError {
+            throw Problem(status: .conflict, detail: error.description)
+        } catch let error as BlobError {
+            switch error {
+            case .tooLarge: throw Problem(status: .contentTooLarge, detail: error.description)
+            case .notFound: throw Problem(status: .notFound, detail: "the stored file is missing")
+            case .rangeNotSatisfiable(let size):
+                var problem = Problem(status: .rangeNotSatisfiable, detail: error.description)
+                problem.headers[.contentRange] = "bytes */\(size)"
+                throw problem
+            case .invalidKey: throw Problem(status: .badRequest, detail: "invalid name")
+            }
+        } catch is CancellationError {
+            throw Problem(status: .serviceUnavailable, detail: "the server is shutting down; try again")
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            throw Problem(status: .internalServerError, detail: "an unexpected error occurred; quote the request id when reporting it")
+        }
+    }
+
+    static func defaultDetail(_ status: HTTPResponse.Status) -> String {
+        switch status {
+        case .notFound: "no such resource"
+        case .methodNotAllowed: "this method is not allowed here"
+        case .contentTooLarge: "the request body is too large"
+        default: status.reasonPhrase
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return path.hasPrefix(".") ? String(path.dropFirst()) : path
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return "missing field \(parent.isEmpty ? "" : parent + ".")\(key.stringValue)"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "wrong type at \(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            let at = path(context)
+            return at.isEmpty ? "the body is not valid JSON" : "invalid value at \(at): \(context.debugDescription)"
+        @unknown default:
+            return "the body could not be decoded"
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Logging
+import Foundation
+import BlobStorage
+import ClipGenCore
+import Hummingbird
+import Persistence
+
+/// `GET /v1/clips/{id}` and `GET /v1/clips/{id}/content` with ranges and ETags.
+struct ClipRoutes<Store: JobStore, Blobs: BlobStore> {
+    let store: Store
+    let blobs: Blobs
+
+    func add(to router: some RouterMethods<AppRequestContext>) {
+        router.get("clips/{id}") { _, context -> ClipResponse in
+            let principal = try context.require(.read)
+            return ClipResponse(try await find(context.parameters.get("id") ?? "", principal))
+        }
+        router.get("clips/{id}/content") { request, context -> Response in
+            let principal = try context.require(.read)
+            let clip = try await find(context.parameters.get("id") ?? "", principal)
+            let etag = "\"\(clip.sha256)\""
+            var headers: HTTPFields = [
+                .eTag: etag, .acceptRanges: "bytes", .contentType: clip.format.contentType,
+                .contentDisposition: "attachment; filename=\"\(Self.filename(for: clip))\"",
+            ]
+            if let match = request.headers[.ifNoneMatch], match == etag || match == "*" {
+                return Response(status: .notModified, headers: headers)
+            }
+            var range = ByteRange.parse(request.headers[.range], size: clip.size)
+            // A stale If-Range means the client's partial copy is of other bytes: send it all.
+            if let ifRange = request.headers[.ifRange], ifRange != etag { range = nil }
+            if case .unsatisfiable = range {
+                throw BlobError.rangeNotSatisfiable(size: clip.size)
+            }
+            let requested: ClosedRange<Int64>? = if case .satisfiable(let r) = range { r } else { nil }
+            let body = try await blobs.get(try BlobKey(clip.blobKey), range: requested)
+            let length = requested.map { $0.upperBound - $0.lowerBound + 1 } ?? body.totalSize
+            if let requested {
+                headers[.contentRange] = "bytes \(requested.lowerBound)-\(requested.upperBound)/\(body.totalSize)"
+            }
+            return Response(status: requested == nil ? .ok : .partialContent, headers: headers,
+                            body: ResponseBody(contentLength: Int(length)) { writer in
+                                for try await chunk in body.chunks { try await writer.write(chunk) }
+                                try await writer.finish(nil)
+                            })
+        }
+        router.get("clips/{id}/thumbnail") { _, context -> Response in
+            let principal = try context.require(.read)
+            _ = try await find(context.parameters.get("id") ?? "", principal)
+            throw Problem(status: .notFound, detail: "thumbnails are not rendered in this version")
+        }
+    }
+
+    private func find(_ id: String, _ principal: Principal) async throws -> Clip {
+        guard Identifier.isWellFormed(id), let clip = try await store.clip(id: id, organizationId: principal.organizationId) else {
+            throw Problem.notFound("clip")
+        }
+        return clip
+    }
+
+    static func filename(for clip: Clip) -> String {
+        let base = (clip.name ?? "clip-\(clip.index)").unicodeScalars
+            .map { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" }
+        return String(base.prefix(100)) + "." + clip.format.fileExtension
+    }
+}
+
+/// One `Range: bytes=…` request against a body of `size` bytes (RFC 9110 §14).
+enum ByteRange: Equatable {
+    case satisfiable(ClosedRange<Int64>)
+    case unsatisfiable
+
+    /// nil when there is no header or one we serve whole (several ranges, another unit, bad syntax).
+    static func parse(_ header: String?, size: Int64) -> ByteRange? {
+        guard let header, header.hasPrefix("bytes="), !header.contains(",") else { return nil }
+        let spec = header.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
+        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        if parts[0].isEmpty {
+            guard let suffix = Int64(parts[1]), suffix >= 0 else { return nil }
+            guard suffix > 0, size > 0 else { return .unsatisfiable }
+            return .satisfiable(max(0, size - suffix)...(size - 1))
+        }
+        guard let first = Int64(parts[0]), first >= 0 else { return nil }
+        guard first < size else { return .unsatisfiable }
+        if parts[1].isEmpty { return .satisfiable(first...(size - 1)) }
+        guard let last = Int64(parts[1]), last >= first else { return nil }
+        return .satisfiable(first...min(last, size - 1))
+    }
+}

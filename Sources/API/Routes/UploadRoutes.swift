@@ -1,0 +1,94 @@
+import HTTPTypes
+import Logging
+import Foundation
+import BlobStorage
+import ClipGenCore
+import Hummingbird
+import Persistence
+
+/// `POST /v1/uploads` streams the body (raw or the `file` part of multipart/form-data) to the
+/// blob store, hashing on the way; `GET`, list and `DELETE`.
+struct UploadRoutes<Store: JobStore, Blobs: BlobStore> {
+    let store: Store
+    let blobs: Blobs
+    let maxBytes: Int64
+    let clock: WallClock
+
+    func add(to router: some RouterMethods<AppRequestContext>) {
+        router.post("uploads") { request, context -> Created<UploadResponse> in
+            let principal = try context.require(.write)
+            if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxBytes {
+                throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
+            }
+            let info: BlobInfo
+            let filename: String
+            do {
+                if let boundary = MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) {
+                    let part = MultipartFileSequence(base: request.body, boundary: boundary, fieldName: "file")
+                    info = try await blobs.putContentAddressed(from: part, limit: maxBytes, prefix: "uploads")
+                    filename = part.filename ?? "upload"
+                } else {
+                    info = try await blobs.putContentAddressed(from: request.body, limit: maxBytes, prefix: "uploads")
+                    filename = request.headers[HTTPField.Name("X-Filename")!] ?? "upload"
+                }
+            } catch BlobError.tooLarge {
+                throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
+            }
+            guard info.size > 0 else {
+                throw Problem.invalid([.init(field: "file", message: "the upload is empty")])
+            }
+            let upload = Upload(organizationId: principal.organizationId, ownerId: principal.userId,
+                                filename: Self.sanitize(filename), size: info.size, sha256: info.sha256,
+                                blobKey: info.key.rawValue, createdAt: clock.now())
+            try await store.createUpload(upload)
+            context.logger.info("upload stored", metadata: ["upload.id": "\(upload.id)", "upload.bytes": "\(upload.size)"])
+            return Created(location: "/v1/uploads/\(upload.id)", body: UploadResponse(upload))
+        }
+        router.get("uploads/{id}") { _, context -> UploadResponse in
+            let principal = try context.require(.read)
+            return UploadResponse(try await find(context.parameters.get("id") ?? "", principal))
+        }
+        router.get("uploads") { request, context -> ListResponse<UploadResponse> in
+            let principal = try context.require(.read)
+            let page = try await store.uploads(organizationId: principal.organizationId, page: request.pageRequest())
+            return ListResponse(items: page.items.map(UploadResponse.init), nextCursor: page.nextCursor)
+        }
+        router.delete("uploads/{id}") { _, context -> Response in
+            let principal = try context.require(.write)
+            let upload = try await find(context.parameters.get("id") ?? "", principal)
+            guard principal.role == .admin || upload.ownerId == principal.userId else {
+                throw Problem(status: .forbidden, detail: "only an admin or the uploader may delete an upload")
+            }
+            if let deletion = try await store.deleteUpload(id: upload.id, organizationId: principal.organizationId),
+               deletion.blobUnreferenced {
+                try await blobs.delete(try BlobKey(deletion.blobKey))
+            }
+            return Response(status: .noContent)
+        }
+    }
+
+    private func find(_ id: String, _ principal: Principal) async throws -> Upload {
+        guard Identifier.isWellFormed(id), let upload = try await store.upload(id: id, organizationId: principal.organizationId) else {
+            throw Problem.notFound("upload")
+        }
+        return upload
+    }
+
+    /// Keeps a client's filename printable and short; it is only ever shown, never used as a path.
+    static func sanitize(_ name: String) -> String {
+        let base = name.split(separator: "/").last.map(String.init) ?? ""
+        let cleaned = String(base.unicodeScalars.filter { !$0.properties.isWhitespace || $0 == " " }
+            .filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init)).prefix(200)
+        return cleaned.isEmpty ? "upload" : String(cleaned)
+    }
+}
+
+extension Request {
+    func pageRequest() throws -> PageRequest {
+        let limit = uri.queryParameters["limit"].map { Int(String($0)) } ?? 20
+        guard let limit, limit > 0 else {
+            throw Problem(status: .badRequest, detail: "limit must be a positive number")
+        }
+        return PageRequest(limit: limit, cursor: uri.queryParameters["cursor"].map(String.init))
+    }
+}

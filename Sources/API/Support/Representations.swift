@@ -1,0 +1,154 @@
+import Logging
+import ClipGenCore
+import Foundation
+import Hummingbird
+
+/// The JSON shapes of ../shared/API.md. Kept apart from the stored records so storage can
+/// change without changing the contract.
+struct JobResponse: ResponseEncodable {
+    struct Source: Encodable {
+        var uploadId: String?
+        var duration: Double?
+        var width: Int?
+        var height: Int?
+        var fps: Double?
+        var videoCodec: String?
+        var audioCodec: String?
+    }
+    var id: String
+    var status: JobStatus
+    var stage: JobStage
+    var progress: Double
+    var error: JobError?
+    var source: Source
+    var clips: [ClipResponse]
+    var output: OutputOptions
+    var createdAt: Date
+    var startedAt: Date?
+    var finishedAt: Date?
+    var attempts: Int
+
+    init(_ job: Job, clips: [Clip]) {
+        id = job.id
+        status = job.status
+        stage = job.stage
+        progress = (job.progress * 1000).rounded() / 1000
+        error = job.error
+        let info = job.source
+        source = Source(uploadId: job.uploadId, duration: info?.duration, width: info?.width, height: info?.height,
+                        fps: info?.fps, videoCodec: info?.videoCodec, audioCodec: info?.audioCodec)
+        self.clips = clips.map(ClipResponse.init)
+        output = job.request.resolvedOutput
+        createdAt = job.createdAt
+        startedAt = job.startedAt
+        finishedAt = job.finishedAt
+        attempts = job.attempts
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(status, forKey: .status)
+        try c.encode(stage, forKey: .stage)
+        try c.encode(progress, forKey: .progress)
+        try c.encode(error, forKey: .error)  // explicit null, as the contract shows
+        try c.encode(source, forKey: .source)
+        try c.encode(clips, forKey: .clips)
+        try c.encode(output, forKey: .output)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(finishedAt, forKey: .finishedAt)
+        try c.encode(attempts, forKey: .attempts)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, stage, progress, error, source, clips, output, createdAt, startedAt, finishedAt, attempts
+    }
+}
+
+struct ClipResponse: ResponseEncodable {
+    var id: String
+    var jobId: String
+    var index: Int
+    var name: String?
+    var start: Double
+    var end: Double
+    var actualStart: Double
+    var duration: Double
+    var format: OutputFormat
+    var modeUsed: CutMode
+    var fallbackReason: String?
+    var size: Int64
+    var sha256: String
+    var score: Double?
+    var url: String
+    var thumbnailUrl: String
+    var createdAt: Date
+
+    init(_ clip: Clip) {
+        id = clip.id
+        jobId = clip.jobId
+        index = clip.index
+        name = clip.name
+        start = clip.start
+        end = clip.end
+        actualStart = clip.actualStart
+        duration = clip.duration
+        format = clip.format
+        modeUsed = clip.modeUsed
+        fallbackReason = clip.fallbackReason
+        size = clip.size
+        sha256 = clip.sha256
+        score = clip.score
+        url = "/v1/clips/\(clip.id)/content"
+        thumbnailUrl = "/v1/clips/\(clip.id)/thumbnail"
+        createdAt = clip.createdAt
+    }
+}
+
+struct UploadResponse: ResponseEncodable {
+    var id: String
+    var filename: String
+    var size: Int64
+    var sha256: String
+    var createdAt: Date
+    init(_ upload: Upload) {
+        id = upload.id
+        filename = upload.filename
+        size = upload.size
+        sha256 = upload.sha256
+        createdAt = upload.createdAt
+    }
+}
+
+struct UserResponse: ResponseEncodable {
+    var id: String
+    var email: String
+    var role: Role
+    var organizationId: String
+    init(_ user: User) {
+        id = user.id
+        email = user.email
+        role = user.role
+        organizationId = user.organizationId
+    }
+}
+
+struct ListResponse<Item: Encodable & Sendable>: ResponseEncodable {
+    var items: [Item]
+    var nextCursor: String?
+}
+
+/// A response with a status other than 200 and extra headers.
+struct Created<Body: ResponseEncodable>: ResponseGenerator {
+    var status: HTTPResponse.Status = .created
+    var location: String?
+    var body: Body
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try body.response(from: request, context: context)
+        response.status = status
+        if let location { response.headers[.location] = location }
+        return response
+    }
+}

@@ -1,0 +1,49 @@
+public enum JobStatus: String, Codable, Sendable, CaseIterable {
+    case queued, running, succeeded, failed, cancelled
+
+    public var isTerminal: Bool { self == .succeeded || self == .failed || self == .cancelled }
+}
+
+public enum JobStage: String, Codable, Sendable {
+    case probe, analyze, render, thumbnails, done
+}
+
+/// How a clip is cut from its source.
+public enum CutMode: String, Codable, Sendable, CaseIterable {
+    /// Stream copy from the keyframe at or before `start`: fastest, lossless, not frame exact.
+    case keyframe
+    /// Full re-encode: frame exact.
+    case exact
+    /// Frame exact; re-encodes only the head up to the first keyframe.
+    case smart
+}
+
+public enum OutputFormat: String, Codable, Sendable, CaseIterable {
+    case mp4, webm, gif
+
+    public var fileExtension: String { rawValue }
+    public var contentType: String {
+        switch self {
+        case .mp4: "video/mp4"
+        case .webm: "video/webm"
+        case .gif: "image/gif"
+        }
+    }
+}
+
+public enum Aspect: String, Codable, Sendable, CaseIterable {
+    case original
+    case wide = "16:9"
+    case vertical = "9:16"
+    case square = "1:1"
+    case portrait = "4:5"
+}
+
+/// The kinds of work a worker leases from the queue.
+public enum TaskKind: String, Codable, Sendable {
+    case probe, render
+}
+
+public enum Capability: String, Codable, Sendable, CaseIterable {
+    case cpu, gpu
+}

@@ -1,0 +1,94 @@
+/// What a client asks for in `POST /v1/jobs`. Decoded leniently (everything but `source` has a
+/// default) and then checked by `validate()`, which reports every problem at once.
+public struct JobRequest: Codable, Sendable, Equatable {
+    public struct Source: Codable, Sendable, Equatable {
+        public var uploadId: String?
+        public var url: String?
+        public init(uploadId: String? = nil, url: String? = nil) {
+            self.uploadId = uploadId
+            self.url = url
+        }
+    }
+
+    public struct ClipRange: Codable, Sendable, Equatable {
+        public var start: MediaTime
+        public var end: MediaTime
+        public var name: String?
+        public init(start: Double, end: Double, name: String? = nil) {
+            self.start = MediaTime(seconds: start)
+            self.end = MediaTime(seconds: end)
+            self.name = name
+        }
+    }
+
+    public struct Highlights: Codable, Sendable, Equatable {
+        public var count: Int
+        public var minDuration: Double?
+        public var maxDuration: Double?
+    }
+
+    public var source: Source
+    public var clips: [ClipRange]?
+    public var highlights: Highlights?
+    public var output: OutputOptions?
+    public var analyze: Bool?
+    public var thumbnails: Bool?
+    public var webhookUrl: String?
+
+    public init(source: Source, clips: [ClipRange]? = nil, output: OutputOptions? = nil) {
+        self.source = source
+        self.clips = clips
+        self.output = output
+    }
+
+    /// The output options with every default filled in.
+    public var resolvedOutput: OutputOptions { output ?? OutputOptions() }
+
+    /// Limits that keep one request from asking for unbounded work.
+    public static let maxClips = 100
+    public static let maxNameLength = 200
+
+    /// Every problem with the request, each tied to the field a client must change.
+    public func validate() -> [FieldError] {
+        var errors: [FieldError] = []
+        switch (source.uploadId, source.url) {
+        case (nil, nil), (.some, .some):
+            errors.append(.init(field: "source", message: "give exactly one of uploadId or url"))
+        case (nil, .some):
+            errors.append(.init(field: "source.url", message: "URL imports are not available in this version; upload the file first"))
+        case (.some(let id), nil) where !Identifier.isWellFormed(id):
+            errors.append(.init(field: "source.uploadId", message: "not an upload id"))
+        default: break
+        }
+        let clips = clips ?? []
+        if clips.isEmpty && highlights == nil && analyze != true {
+            errors.append(.init(field: "clips", message: "ask for at least one of clips, highlights or analyze: true"))
+        }
+        if highlights != nil {
+            errors.append(.init(field: "highlights", message: "automatic highlights are not available in this version; list clips explicitly"))
+        }
+        if analyze == true {
+            errors.append(.init(field: "analyze", message: "analysis is not available in this version"))
+        }
+        if clips.count > Self.maxClips {
+            errors.append(.init(field: "clips", message: "at most \(Self.maxClips) clips per job"))
+        }
+        for (index, clip) in clips.enumerated() {
+            let field = "clips[\(index)]"
+            if !clip.start.seconds.isFinite || clip.start.seconds < 0 {
+                errors.append(.init(field: "\(field).start", message: "must be zero or more seconds"))
+            }
+            if !clip.end.seconds.isFinite || clip.end <= clip.start {
+                errors.append(.init(field: "\(field).end", message: "must be after start"))
+            }
+            if let name = clip.name, name.count > Self.maxNameLength {
+                errors.append(.init(field: "\(field).name", message: "at most \(Self.maxNameLength) characters"))
+            }
+        }
+        errors += resolvedOutput.validate()
+        if let webhookUrl, !(webhookUrl.hasPrefix("https://") || webhookUrl.hasPrefix("http://")) {
+            errors.append(.init(field: "webhookUrl", message: "must be an http(s) URL"))
+        }
+        return errors
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+
+public struct Organization: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var createdAt: Date
+    public init(id: String = Identifier.make(), name: String, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+    }
+}
+
+public struct User: Codable, Sendable, Equatable {
+    public var id: String
+    public var organizationId: String
+    public var email: String
+    public var passwordHash: String
+    public var role: Role
+    public var createdAt: Date
+    public init(id: String = Identifier.make(), organizationId: String, email: String, passwordHash: String, role: Role, createdAt: Date) {
+        self.id = id
+        self.organizationId = organizationId
+        self.email = email
+        self.passwordHash = passwordHash
+        self.role = role
+        self.createdAt = createdAt
+    }
+}
+
+public struct Upload: Codable, Sendable, Equatable {
+    public var id: String
+    public var organizationId: String
+    public var ownerId: String
+    public var filename: String
+    public var size: Int64
+    public var sha256: String
+    public var blobKey: String
+    public var createdAt: Date
+    public init(id: String = Identifier.make(), organizationId: String, ownerId: String, filename: String,
+                size: Int64, sha256: String, blobKey: String, createdAt: Date) {
+        self.id = id
+        self.organizationId = organizationId
+        self.ownerId = ownerId
+        self.filename = filename
+        self.size = size
+        self.sha256 = sha256
+        self.blobKey = blobKey
+        self.createdAt = createdAt
+    }
+}
+
+/// What probing found about a job's source, kept on the job.
+public struct SourceInfo: Codable, Sendable, Equatable {
+    public var duration: Double
+    public var width: Int?
+    public var height: Int?
+    public var fps: Double?
+    public var videoCodec: String?
+    public var audioCodec: String?
+    public init(duration: Double, width: Int?, height: Int?, fps: Double?, videoCodec: String?, audioCodec: String?) {
+        self.duration = duration
+        self.width = width
+        self.height = height
+        self.fps = fps
+        self.videoCodec = videoCodec
+        self.audioCodec = audioCodec
+    }
+}
+
+public struct Job: Codable, Sendable, Equatable {
+    public var id: String
+    public var organizationId: String
+    public var ownerId: String
+    public var uploadId: String?
+    public var status: JobStatus
+    public var stage: JobStage
+    public var progress: Double
+    public var error: JobError?
+    public var request: JobRequest
+    /// What probing found, keyframe index included; nil until the probe stage ran.
+    public var media: MediaInfo?
+    public var source: SourceInfo? { media?.sourceInfo }
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var attempts: Int
+
+    public init(id: String = Identifier.make(), organizationId: String, ownerId: String, request: JobRequest, createdAt: Date) {
+        self.id = id
+        self.organizationId = organizationId
+        self.ownerId = ownerId
+        self.uploadId = request.source.uploadId
+        self.status = .queued
+        self.stage = .probe
+        self.progress = 0
+        self.error = nil
+        self.request = request
+        self.media = nil
+        self.createdAt = createdAt
+        self.attempts = 0
+    }
+}
+
+public struct Clip: Codable, Sendable, Equatable {
+    public var id: String
+    public var jobId: String
+    public var organizationId: String
+    public var index: Int
+    public var name: String?
+    public var start: Double
+    public var end: Double
+    /// Where the clip really begins in the source; differs from `start` in keyframe mode.
+    public var actualStart: Double
+    public var duration: Double
+    public var format: OutputFormat
+    public var modeUsed: CutMode
+    public var fallbackReason: String?
+    public var size: Int64
+    public var sha256: String
+    public var blobKey: String
+    public var score: Double?
+    public var createdAt: Date
+
+    public init(id: String = Identifier.make(), jobId: String, organizationId: String, index: Int, name: String?,
+                start: Double, end: Double, actualStart: Double, duration: Double, format: OutputFormat,
+                modeUsed: CutMode, fallbackReason: String?, size: Int64, sha256: String, blobKey: String,
+                score: Double? = nil, createdAt: Date) {
+        self.id = id
+        self.jobId = jobId
+        self.organizationId = organizationId
+        self.index = index
+        self.name = name
+        self.start = start
+        self.end = end
+        self.actualStart = actualStart
+        self.duration = duration
+        self.format = format
+        self.modeUsed = modeUsed
+        self.fallbackReason = fallbackReason
+        self.size = size
+        self.sha256 = sha256
+        self.blobKey = blobKey
+        self.score = score
+        self.createdAt = createdAt
+    }
+}
+
+/// A unit of queued work. `clipIndex` is set for render tasks.
+public struct TaskRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var jobId: String
+    public var kind: TaskKind
+    public var capability: Capability
+    public var clipIndex: Int?
+    public var attempts: Int
+    public var maxAttempts: Int
+
+    public init(id: String = Identifier.make(), jobId: String, kind: TaskKind, capability: Capability = .cpu,
+                clipIndex: Int? = nil, attempts: Int = 0, maxAttempts: Int) {
+        self.id = id
+        self.jobId = jobId
+        self.kind = kind
+        self.capability = capability
+        self.clipIndex = clipIndex
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+    }
+}

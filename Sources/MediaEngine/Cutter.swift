@@ -1,0 +1,61 @@
+import ClipGenCore
+import Foundation
+import Synchronization
+
+/// Renders clips with FFmpeg and reports progress from `-progress pipe:1`.
+public struct Cutter: Sendable {
+    public var runner: ProcessRunner
+    public var ffmpegPath: String
+    public var timeout: Duration
+
+    public init(runner: ProcessRunner = .live, ffmpegPath: String = "ffmpeg", timeout: Duration = .seconds(3600)) {
+        self.runner = runner
+        self.ffmpegPath = ffmpegPath
+        self.timeout = timeout
+    }
+
+    /// Runs the plan; `progress` gets fractions from 0 to 1, never going back.
+    public func render(_ plan: CutPlan, progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws {
+        let tracker = ProgressTracker(duration: plan.outputDuration, report: progress)
+        let output = try await runner.run(
+            ProcessSpec(executable: ffmpegPath, arguments: plan.ffmpegArguments(), timeout: timeout)
+        ) { line in tracker.consume(line) }
+        guard output.succeeded else {
+            let reason = MediaError.reason(fromStderr: output.stderrTail)
+            if FileManager.default.fileExists(atPath: plan.output) { try? FileManager.default.removeItem(atPath: plan.output) }
+            if output.exitCode == nil {
+                throw MediaError(.renderFailed, "FFmpeg was stopped before the clip was finished", detail: reason)
+            }
+            throw MediaError(.renderFailed, "FFmpeg could not render the clip", detail: reason)
+        }
+        tracker.finish()
+    }
+}
+
+/// Turns FFmpeg's `key=value` progress blocks into a monotonic fraction.
+final class ProgressTracker: Sendable {
+    private let duration: Double
+    private let report: @Sendable (Double) -> Void
+    private let last = Mutex<Double>(0)
+
+    init(duration: Double, report: @escaping @Sendable (Double) -> Void) {
+        self.duration = duration
+        self.report = report
+    }
+
+    func consume(_ line: String) {
+        guard duration > 0, line.hasPrefix("out_time_us="), let micros = Double(line.dropFirst("out_time_us=".count)) else { return }
+        update(min(1, max(0, micros / 1_000_000 / duration)))
+    }
+
+    func finish() { update(1) }
+
+    private func update(_ fraction: Double) {
+        let changed = last.withLock { value -> Bool in
+            guard fraction > value else { return false }
+            value = fraction
+            return true
+        }
+        if changed { report(fraction) }
+    }
+}

@@ -1,0 +1,139 @@
+import ClipGenCore
+import Foundation
+import Synchronization
+
+/// Reads a file's streams, duration and keyframe index with ffprobe.
+public struct Prober: Sendable {
+    public var runner: ProcessRunner
+    public var ffprobePath: String
+    public var timeout: Duration
+
+    public init(runner: ProcessRunner = .live, ffprobePath: String = "ffprobe", timeout: Duration = .seconds(600)) {
+        self.runner = runner
+        self.ffprobePath = ffprobePath
+        self.timeout = timeout
+    }
+
+    /// Probes `path`. Throws `unsupported_media` for files FFmpeg cannot read and
+    /// `no_video_stream` when there is nothing to cut.
+    public func probe(_ path: String) async throws -> MediaInfo {
+        let output = try await runner.run(ProcessSpec(
+            executable: ffprobePath,
+            arguments: ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path],
+            timeout: timeout, stdoutLimit: 4 << 20))
+        guard output.succeeded else {
+            let reason = MediaError.reason(fromStderr: output.stderrTail)
+            throw MediaError(.unsupportedMedia, "the file is not a video FFmpeg can read", detail: reason)
+        }
+        var info = try Self.parse(json: Data(output.stdout.utf8))
+        guard let video = info.video else {
+            throw MediaError(.noVideoStream, "the file has no video stream to cut clips from",
+                             detail: info.audio.isEmpty ? "" : "it holds audio only")
+        }
+        info.keyframeTimes = try await keyframes(path, streamIndex: video.index, startTime: info.startTime)
+        return info
+    }
+
+    /// Keyframe times from packet flags: demuxing only, no decoding, so it is fast on long files.
+    func keyframes(_ path: String, streamIndex: Int, startTime: Double) async throws -> [Double] {
+        let collector = KeyframeCollector()
+        let output = try await runner.run(ProcessSpec(
+            executable: ffprobePath,
+            arguments: ["-v", "error", "-select_streams", "\(streamIndex)", "-show_entries", "packet=pts_time,flags",
+                        "-of", "csv=p=0", path],
+            timeout: timeout)) { line in collector.add(line: line) }
+        guard output.succeeded else {
+            throw MediaError(.unsupportedMedia, "the file's video packets cannot be read",
+                             detail: MediaError.reason(fromStderr: output.stderrTail))
+        }
+        return collector.times.map { max(0, $0 - startTime) }.sorted()
+    }
+
+    static func parse(json: Data) throws -> MediaInfo {
+        let raw: FFprobeOutput
+        do {
+            raw = try JSONDecoder().decode(FFprobeOutput.self, from: json)
+        } catch {
+            throw MediaError(.unsupportedMedia, "ffprobe's answer could not be read", detail: "\(error)")
+        }
+        let streams = raw.streams ?? []
+        // Cover art is a video stream of one picture; a clip needs a moving one.
+        let videoRaw = streams.first { $0.codec_type == "video" && $0.disposition?.attached_pic != 1 }
+        let video = videoRaw.map { s in
+            MediaInfo.VideoStream(
+                index: s.index, codec: s.codec_name ?? "unknown", width: s.width ?? 0, height: s.height ?? 0,
+                fps: Self.rate(s.avg_frame_rate) ?? Self.rate(s.r_frame_rate), rotation: s.rotation,
+                sampleAspectRatio: Self.ratio(s.sample_aspect_ratio) ?? .square,
+                pixelFormat: s.pix_fmt, profile: s.profile)
+        }
+        let audio = streams.filter { $0.codec_type == "audio" }.map { s in
+            MediaInfo.AudioStream(index: s.index, codec: s.codec_name ?? "unknown", channels: s.channels ?? 0,
+                                  sampleRate: Int(s.sample_rate ?? "") ?? 0, isDefault: s.disposition?.default == 1)
+        }
+        let duration = Double(raw.format?.duration ?? "") ?? Double(videoRaw?.duration ?? "") ?? 0
+        return MediaInfo(duration: duration, startTime: Double(raw.format?.start_time ?? "") ?? 0,
+                         formatName: raw.format?.format_name ?? "unknown", video: video, audio: audio, keyframeTimes: [])
+    }
+
+    static func rate(_ text: String?) -> Double? {
+        guard let ratio = ratio(text, separator: "/"), ratio.denominator != 0, ratio.numerator != 0 else { return nil }
+        return ratio.value
+    }
+
+    static func ratio(_ text: String?, separator: Character = ":") -> MediaInfo.Ratio? {
+        guard let parts = text?.split(separator: separator), parts.count == 2,
+              let n = Int(parts[0]), let d = Int(parts[1]), n > 0, d > 0 else { return nil }
+        return MediaInfo.Ratio(numerator: n, denominator: d)
+    }
+}
+
+private final class KeyframeCollector: Sendable {
+    private let collected = Mutex<[Double]>([])
+    var times: [Double] { collected.withLock { $0 } }
+    func add(line: String) {
+        let fields = line.split(separator: ",")
+        guard fields.count >= 2, fields[1].hasPrefix("K"), let time = Double(fields[0]) else { return }
+        collected.withLock { $0.append(time) }
+    }
+}
+
+/// The slice of ffprobe's JSON that ClipGen reads; field names are ffprobe's.
+private struct FFprobeOutput: Decodable {
+    struct Stream: Decodable {
+        struct Disposition: Decodable { var `default`: Int?; var attached_pic: Int? }
+        struct SideData: Decodable { var rotation: Double? }
+        var index: Int
+        var codec_type: String?
+        var codec_name: String?
+        var profile: String?
+        var width: Int?
+        var height: Int?
+        var pix_fmt: String?
+        var sample_aspect_ratio: String?
+        var avg_frame_rate: String?
+        var r_frame_rate: String?
+        var duration: String?
+        var channels: Int?
+        var sample_rate: String?
+        var disposition: Disposition?
+        var tags: [String: String]?
+        var side_data_list: [SideData]?
+
+        /// ffprobe reports the display matrix as counter-clockwise degrees (-90 for a phone held
+        /// upright); older muxers use a `rotate` tag in clockwise degrees.
+        var rotation: Int {
+            if let matrix = side_data_list?.compactMap(\.rotation).first {
+                return ((-Int(matrix.rounded()) % 360) + 360) % 360
+            }
+            if let tag = tags?["rotate"], let degrees = Int(tag) { return ((degrees % 360) + 360) % 360 }
+            return 0
+        }
+    }
+    struct Format: Decodable {
+        var duration: String?
+        var start_time: String?
+        var format_name: String?
+    }
+    var streams: [Stream]?
+    var format: Format?
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Subprocess
+import SystemPackage
+
+/// What to run: one child process with a hard time limit.
+public struct ProcessSpec: Sendable, Equatable {
+    public var executable: String
+    public var arguments: [String]
+    public var timeout: Duration
+    /// Keep up to this many bytes of stdout in the result (0: hand lines to the callback only).
+    public var stdoutLimit: Int
+
+    public init(executable: String, arguments: [String], timeout: Duration, stdoutLimit: Int = 0) {
+        self.executable = executable
+        self.arguments = arguments
+        self.timeout = timeout
+        self.stdoutLimit = stdoutLimit
+    }
+}
+
+public struct ProcessOutput: Sendable {
+    /// Exit code, or nil when the child was killed by a signal.
+    public var exitCode: Int32?
+    public var stdout: String
+    /// The last lines of stderr: enough to explain a failure, bounded whatever the child prints.
+    public var stderrTail: String
+    public var succeeded: Bool { exitCode == 0 }
+
+    public init(exitCode: Int32?, stdout: String, stderrTail: String) {
+        self.exitCode = exitCode
+        self.stdout = stdout
+        self.stderrTail = stderrTail
+    }
+}
+
+/// The seam between ClipGen and child processes. `live` runs real processes; unit tests of
+/// argument building substitute a closure that records the spec.
+public struct ProcessRunner: Sendable {
+    public var run: @Sendable (_ spec: ProcessSpec, _ onStdoutLine: @escaping @Sendable (String) -> Void) async throws -> ProcessOutput
+
+    public init(run: @escaping @Sendable (ProcessSpec, @escaping @Sendable (String) -> Void) async throws -> ProcessOutput) {
+        self.run = run
+    }
+
+    public func run(_ spec: ProcessSpec) async throws -> ProcessOutput {
+        try await run(spec, { _ in })
+    }
+
+    /// Runs real child processes. Cancelling the calling task or passing the timeout kills the
+    /// child (SIGKILL) before this returns, so no FFmpeg outlives its job.
+    public static let live = ProcessRunner { spec, onStdoutLine in
+        try await withThrowingTaskGroup(of: ProcessOutput?.self) { group in
+            group.addTask { try await runChild(spec, onStdoutLine: onStdoutLine) }
+            group.addTask {
+                try await Task.sleep(for: spec.timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let output = first else {
+                throw MediaError(.timeout, "\(spec.executable) ran longer than \(spec.timeout) and was stopped")
+            }
+            return output
+        }
+    }
+
+    private static let stderrTailLines = 40
+
+    private static func runChild(_ spec: ProcessSpec, onStdoutLine: @escaping @Sendable (String) -> Void) async throws -> ProcessOutput {
+        let executable: Executable = spec.executable.contains("/") ? .path(FilePath(spec.executable)) : .name(spec.executable)
+        do {
+            let result = try await Subprocess.run(
+                executable, arguments: Arguments(spec.arguments),
+                input: .none, output: .sequence, error: .sequence
+            ) { execution in
+                try await withThrowingTaskGroup(of: (String?, String?).self) { group in
+                    group.addTask {
+                        var kept = ""
+                        for try await line in execution.standardOutput.strings() {
+                            onStdoutLine(line)
+                            if kept.utf8.count < spec.stdoutLimit { kept += line + "\n" }
+                        }
+                        return (kept, nil)
+                    }
+                    group.addTask {
+                        var tail: [String] = []
+                        for try await line in execution.standardError.strings() {
+                            tail.append(line)
+                            if tail.count > stderrTailLines { tail.removeFirst() }
+                        }
+                        return (nil, tail.joined(separator: "\n"))
+                    }
+                    var stdout = "", stderr = ""
+                    for try await (out, err) in group {
+                        if let out { stdout = out }
+                        if let err { stderr = err }
+                    }
+                    return (stdout, stderr)
+                }
+            }
+            let exitCode: Int32? = switch result.terminationStatus {
+            case .exited(let code): code
+            case .signaled: nil
+            }
+            return ProcessOutput(exitCode: exitCode, stdout: result.closureResult.0, stderrTail: result.closureResult.1)
+        } catch let error as SubprocessError where error.code == .executableNotFound {
+            throw MediaError(.toolMissing, "\(spec.executable) was not found; install FFmpeg (apt-get install -y ffmpeg) or set its path in the configuration")
+        }
+    }
+}

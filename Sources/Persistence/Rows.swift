@@ -1,0 +1,71 @@
+import ClipGenCore
+import Foundation
+import GRDB
+
+enum JSONCoding {
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}
+
+private func date(_ row: Row, _ column: String) -> Date? {
+    (row[column] as Double?).map(Date.init(timeIntervalSince1970:))
+}
+
+private func enumValue<T: RawRepresentable>(_ row: Row, _ column: String) throws -> T where T.RawValue == String {
+    let raw: String = row[column]
+    guard let value = T(rawValue: raw) else {
+        throw DatabaseError(message: "unexpected \(column) '\(raw)' in the database")
+    }
+    return value
+}
+
+extension User {
+    init(row: Row) throws {
+        self.init(id: row["id"], organizationId: row["organization_id"], email: row["email"], passwordHash: row["password_hash"],
+                  role: try enumValue(row, "role"), createdAt: date(row, "created_at")!)
+    }
+}
+
+extension Upload {
+    init(row: Row) throws {
+        self.init(id: row["id"], organizationId: row["organization_id"], ownerId: row["owner_id"], filename: row["filename"],
+                  size: row["size"], sha256: row["sha256"], blobKey: row["blob_key"], createdAt: date(row, "created_at")!)
+    }
+}
+
+extension Job {
+    init(row: Row) throws {
+        self.init(id: row["id"], organizationId: row["organization_id"], ownerId: row["owner_id"],
+                  request: try JSONCoding.decode(JobRequest.self, row["request"]), createdAt: date(row, "created_at")!)
+        uploadId = row["upload_id"]
+        status = try enumValue(row, "status")
+        stage = try enumValue(row, "stage")
+        progress = row["progress"]
+        if let code: String = row["error_code"] { error = JobError(code: code, message: row["error_message"] ?? "") }
+        if let media: String = row["source"] { self.media = try JSONCoding.decode(MediaInfo.self, media) }
+        startedAt = date(row, "started_at")
+        finishedAt = date(row, "finished_at")
+        attempts = row["attempts"]
+    }
+}
+
+extension Clip {
+    init(row: Row) throws {
+        self.init(id: row["id"], jobId: row["job_id"], organizationId: row["organization_id"], index: row["idx"], name: row["name"],
+                  start: row["start"], end: row["end"], actualStart: row["actual_start"], duration: row["duration"],
+                  format: try enumValue(row, "format"), modeUsed: try enumValue(row, "mode_used"),
+                  fallbackReason: row["fallback_reason"], size: row["size"], sha256: row["sha256"], blobKey: row["blob_key"],
+                  score: row["score"], createdAt: date(row, "created_at")!)
+    }
+}
+
+extension TaskRecord {
+    init(row: Row) throws {
+        self.init(id: row["id"], jobId: row["job_id"], kind: try enumValue(row, "kind"), capability: try enumValue(row, "capability"),
+                  clipIndex: row["clip_index"], attempts: row["attempts"], maxAttempts: row["max_attempts"])
+    }
+}

@@ -1,0 +1,69 @@
+import API
+import BlobStorage
+import ClipGenCore
+import Foundation
+import Hummingbird
+import Logging
+import MediaEngine
+import Persistence
+import ServiceLifecycle
+import Workers
+
+/// `clipgen serve` on embedded defaults: SQLite and blobs under the data directory, the HTTP
+/// API, and (unless turned off) in-process workers, all in one service group.
+public struct ClipGenServer {
+    public let configuration: ClipGenConfiguration
+    public let store: SQLiteJobStore
+    public let blobs: LocalBlobStore
+    public let tokens: TokenService
+    public let bootstrap: AdminBootstrap.Result?
+
+    public init(configuration: ClipGenConfiguration, clock: WallClock = .system) async throws {
+        var configuration = configuration
+        let data = configuration.storage.dataDirectory
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = data + "/tmp" }
+        self.configuration = configuration
+        store = try SQLiteJobStore(path: data + "/clipgen.sqlite", clock: clock)
+        blobs = try LocalBlobStore(root: data + "/blobs")
+        let secret = try configuration.auth.jwtSecret ?? Self.persistentSecret(in: data)
+        tokens = try await TokenService(secret: secret, keyID: configuration.auth.jwtKeyID,
+                                        ttlSeconds: configuration.auth.tokenTTLSeconds, clock: clock)
+        bootstrap = try await AdminBootstrap.run(store: store, configuration: configuration.auth, clock: clock)
+    }
+
+    public func workerPool(logger: Logger, workerID: String? = nil) throws -> WorkerPool<SQLiteJobStore, LocalBlobStore> {
+        let media = configuration.media
+        let scratch = media.scratchDirectory ?? configuration.storage.dataDirectory + "/tmp"
+        // Leftovers of a killed process: its tasks will be claimed again once their leases expire.
+        if FileManager.default.fileExists(atPath: scratch) { try FileManager.default.removeItem(atPath: scratch) }
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let timeout = Duration.milliseconds(Int(media.timeoutSeconds * 1000))
+        let pipeline = TaskPipeline(
+            store: store, blobs: blobs,
+            prober: Prober(runner: .live, ffprobePath: media.ffprobePath, timeout: timeout),
+            cutter: Cutter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
+            scratchDirectory: scratch, maxAttempts: configuration.workers.maxAttempts)
+        return WorkerPool(pipeline: pipeline, settings: WorkerSettings(configuration.workers, workerID: workerID), logger: logger)
+    }
+
+    /// The HTTP application with the workers as one of its services.
+    public func application(logger: Logger) throws -> some ApplicationProtocol {
+        let services: [any Service] = configuration.workers.inProcess ? [try workerPool(logger: logger)] : []
+        return buildApplication(configuration: configuration,
+                                dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens),
+                                services: services, logger: logger)
+    }
+
+    /// A random secret kept in the data directory, so tokens survive restarts.
+    static func persistentSecret(in directory: String) throws -> String {
+        let path = directory + "/jwt-secret"
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8), existing.utf8.count >= 32 {
+            return existing.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let secret = (0..<48).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        return secret
+    }
+}

@@ -1,0 +1,91 @@
+import BlobStorage
+import ClipGenCore
+import Foundation
+import MediaEngine
+import Persistence
+
+/// What each task kind does: probe the source and plan the renders, or render one clip.
+public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
+    public var store: Store
+    public var blobs: Blobs
+    public var prober: Prober
+    public var cutter: Cutter
+    public var scratchDirectory: String
+    public var maxAttempts: Int
+    public var clock: WallClock
+
+    public init(store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, scratchDirectory: String, maxAttempts: Int, clock: WallClock = .system) {
+        self.store = store
+        self.blobs = blobs
+        self.prober = prober
+        self.cutter = cutter
+        self.scratchDirectory = scratchDirectory
+        self.maxAttempts = maxAttempts
+        self.clock = clock
+    }
+
+    public func run(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+        switch claimed.task.kind {
+        case .probe: try await probe(claimed.job)
+        case .render: try await render(claimed, progress: progress)
+        }
+    }
+
+    func probe(_ job: Job) async throws -> TaskOutcome {
+        let media = try await withSource(of: job) { path in try await prober.probe(path) }
+        let clips = job.request.clips ?? []
+        // Half a frame of slack: a clip that ends on the last frame's end time is inside the video.
+        let slack = media.frameDuration / 2
+        for (index, clip) in clips.enumerated() where clip.end.seconds > media.duration + slack {
+            throw JobError.rangeOutsideMedia(clipIndex: index, end: clip.end.seconds, duration: media.duration)
+        }
+        let renders = clips.indices.map { index in
+            TaskRecord(jobId: job.id, kind: .render, capability: .cpu, clipIndex: index, maxAttempts: maxAttempts)
+        }
+        return TaskOutcome(media: media, nextTasks: renders, stage: .render)
+    }
+
+    func render(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+        let job = claimed.job
+        guard let media = job.media, let index = claimed.task.clipIndex, let requests = job.request.clips, requests.indices.contains(index) else {
+            throw JobError(code: JobError.internalError, message: "the render task lost its clip; submit the job again")
+        }
+        let request = requests[index]
+        let options = job.request.resolvedOutput
+        let scratch = scratchDirectory + "/" + claimed.task.id
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let output = scratch + "/clip." + options.format.fileExtension
+
+        let plan = try await withSource(of: job) { path in
+            let plan = CutPlan(input: path, output: output, start: request.start.seconds, end: request.end.seconds, options: options, media: media)
+            try await cutter.render(plan) { fraction in progress(.render, fraction) }
+            return plan
+        }
+        let rendered = try await prober.probe(output)
+        // The attempt's task id keeps the key unique, so a late worker that lost its lease can
+        // remove its own file without touching the winner's.
+        let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).\(options.format.fileExtension)")
+        let stored = try await blobs.importFile(at: output, as: key)
+        if Task.isCancelled {
+            try? await blobs.delete(key)
+            throw CancellationError()
+        }
+        let clip = Clip(jobId: job.id, organizationId: job.organizationId, index: index, name: request.name,
+                        start: request.start.seconds, end: plan.end, actualStart: plan.actualStart, duration: rendered.duration,
+                        format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
+                        size: stored.size, sha256: stored.sha256, blobKey: key.rawValue, createdAt: clock.now())
+        return TaskOutcome(clips: [clip], stage: .render)
+    }
+
+    private func withSource<T: Sendable>(of job: Job, _ body: (String) async throws -> T) async throws -> T {
+        guard let uploadId = job.uploadId, let upload = try await store.upload(id: uploadId, organizationId: job.organizationId) else {
+            throw JobError(code: "source_missing", message: "the job's upload was deleted before the job could run")
+        }
+        do {
+            return try await blobs.withLocalFile(try BlobKey(upload.blobKey), body)
+        } catch BlobError.notFound {
+            throw JobError(code: "source_missing", message: "the upload's stored file is missing; upload it again")
+        }
+    }
+}

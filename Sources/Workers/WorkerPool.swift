@@ -1,0 +1,176 @@
+import BlobStorage
+import ClipGenCore
+import Logging
+import MediaEngine
+import Persistence
+import ServiceLifecycle
+
+/// Claims tasks from the store and runs them, `concurrency` at a time. On graceful shutdown it
+/// stops claiming, lets running tasks finish within the grace period, then stops their FFmpeg
+/// children and hands the tasks back to the queue, so nothing is lost.
+public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
+    public let pipeline: TaskPipeline<Store, Blobs>
+    public let settings: WorkerSettings
+    public let logger: Logger
+
+    public init(pipeline: TaskPipeline<Store, Blobs>, settings: WorkerSettings, logger: Logger) {
+        self.pipeline = pipeline
+        self.settings = settings
+        var logger = logger
+        logger[metadataKey: "worker.id"] = "\(settings.workerID)"
+        self.logger = logger
+    }
+
+    var store: Store { pipeline.store }
+
+    public func run() async throws {
+        let shutdown = ShutdownSignal()
+        logger.info("worker pool started", metadata: [
+            "worker.concurrency": "\(settings.concurrency)",
+            "worker.capabilities": "\(settings.capabilities.map(\.rawValue).joined(separator: ","))",
+        ])
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<settings.concurrency {
+                    group.addTask { await slot(shutdown) }
+                }
+            }
+        } onGracefulShutdown: {
+            shutdown.begin()
+        }
+        logger.info("worker pool stopped")
+    }
+
+    private func slot(_ shutdown: ShutdownSignal) async {
+        while !shutdown.isStopping && !Task.isCancelled {
+            do {
+                guard let claimed = try await store.claimTask(
+                    worker: settings.workerID, capabilities: settings.capabilities, leaseSeconds: settings.lease) else {
+                    await store.waitForWork(timeout: settings.poll)
+                    continue
+                }
+                await execute(claimed, shutdown)
+            } catch {
+                logger.error("claiming work failed", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: settings.poll)
+            }
+        }
+    }
+
+    private enum Ending: Sendable {
+        case finished(Result<TaskOutcome, any Error>)
+        case leaseLost
+        case jobCancelled
+        case shutdownDeadline
+    }
+
+    /// Runs one task beside its heartbeat and the shutdown deadline; whichever ends first decides.
+    func execute(_ claimed: ClaimedTask, _ shutdown: ShutdownSignal) async {
+        var logger = self.logger
+        logger[metadataKey: "job.id"] = "\(claimed.job.id)"
+        logger[metadataKey: "task.id"] = "\(claimed.task.id)"
+        logger[metadataKey: "task.kind"] = "\(claimed.task.kind.rawValue)"
+        logger.info("task started", metadata: ["task.attempt": "\(claimed.task.attempts)"])
+        let started = ContinuousClock.now
+        let (progressStream, progressContinuation) = AsyncStream.makeStream(of: (JobStage, Double).self, bufferingPolicy: .bufferingNewest(1))
+
+        let ending: Ending = await withTaskGroup(of: Ending?.self) { group in
+            group.addTask {
+                defer { progressContinuation.finish() }
+                do {
+                    return .finished(.success(try await pipeline.run(claimed) { stage, fraction in
+                        progressContinuation.yield((stage, fraction))
+                    }))
+                } catch {
+                    return .finished(.failure(error))
+                }
+            }
+            group.addTask {
+                // Only the newest value is buffered, so a slow store sees fewer, never stale, updates.
+                for await (stage, fraction) in progressStream {
+                    try? await store.reportProgress(taskId: claimed.task.id, stage: stage, fraction: fraction)
+                }
+                return nil
+            }
+            group.addTask { await heartbeat(claimed.task.id) }
+            group.addTask {
+                await shutdown.waitForDeadline(after: settings.shutdownGrace)
+                return Task.isCancelled ? nil : .shutdownDeadline
+            }
+            var ending: Ending = .leaseLost
+            while let next = await group.next() {
+                if let next {
+                    ending = next
+                    break
+                }
+            }
+            group.cancelAll()
+            return ending
+        }
+        await settle(ending, claimed, logger: logger, elapsed: ContinuousClock.now - started)
+    }
+
+    private func heartbeat(_ taskId: String) async -> Ending? {
+        while true {
+            do {
+                try await Task.sleep(for: settings.heartbeat)
+            } catch {
+                return nil
+            }
+            switch try? await store.heartbeat(taskId: taskId, worker: settings.workerID, leaseSeconds: settings.lease) {
+            case .lost: return .leaseLost
+            case .cancelled: return .jobCancelled
+            case .held, nil: continue
+            }
+        }
+    }
+
+    private func settle(_ ending: Ending, _ claimed: ClaimedTask, logger: Logger, elapsed: Duration) async {
+        let taskId = claimed.task.id, worker = settings.workerID
+        let ms = "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
+        switch ending {
+        case .finished(.success(let outcome)):
+            do {
+                if try await store.completeTask(taskId: taskId, worker: worker, outcome: outcome) == .discarded {
+                    logger.notice("task finished after its lease was lost or its job ended; output discarded")
+                    await removeOutputs(outcome)
+                } else {
+                    logger.info("task finished", metadata: ["task.ms": "\(ms)"])
+                }
+            } catch {
+                logger.error("recording a finished task failed", metadata: ["error": "\(error)"])
+                await removeOutputs(outcome)
+            }
+        case .finished(.failure(let error)):
+            let (jobError, retryable) = Self.classify(error)
+            let disposition = try? await store.failTask(
+                taskId: taskId, worker: worker, error: jobError, retryable: retryable, retryBaseSeconds: settings.retryBaseSeconds)
+            logger.warning("task failed", metadata: [
+                "error.code": "\(jobError.code)", "error": "\(jobError.message)",
+                "task.disposition": "\(disposition.map { "\($0)" } ?? "unrecorded")",
+            ])
+        case .leaseLost:
+            logger.warning("lease lost; another worker owns the task now")
+        case .jobCancelled:
+            logger.info("job cancelled; task stopped")
+        case .shutdownDeadline:
+            try? await store.releaseTask(taskId: taskId, worker: worker)
+            logger.notice("shutting down; task handed back to the queue")
+        }
+    }
+
+    private func removeOutputs(_ outcome: TaskOutcome) async {
+        for clip in outcome.clips {
+            if let key = try? BlobKey(clip.blobKey) { try? await pipeline.blobs.delete(key) }
+        }
+    }
+
+    /// The job error a client sees, and whether another attempt could succeed.
+    static func classify(_ error: any Error) -> (JobError, Bool) {
+        switch error {
+        case let error as JobError: (error, false)
+        case let error as MediaError: (error.jobError, error.isRetryable)
+        default: (JobError(code: JobError.internalError, message: "processing failed unexpectedly: \(error)"), true)
+        }
+    }
+}

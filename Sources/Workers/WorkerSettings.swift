@@ -1,0 +1,26 @@
+import ClipGenCore
+import Foundation
+
+/// How one worker process behaves; read from `ClipGenConfiguration.Workers`.
+public struct WorkerSettings: Sendable {
+    /// Names this worker in leases; unique per process.
+    public var workerID: String
+    public var concurrency: Int
+    public var capabilities: [Capability]
+    public var lease: Double
+    public var heartbeat: Duration
+    public var poll: Duration
+    public var retryBaseSeconds: Double
+    public var shutdownGrace: Duration
+
+    public init(_ configuration: ClipGenConfiguration.Workers, workerID: String? = nil) {
+        self.workerID = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Identifier.make().prefix(8))"
+        self.concurrency = max(1, configuration.concurrency)
+        self.capabilities = configuration.capabilities
+        self.lease = configuration.leaseSeconds
+        self.heartbeat = .milliseconds(Int(configuration.heartbeatSeconds * 1000))
+        self.poll = .milliseconds(Int(configuration.pollSeconds * 1000))
+        self.retryBaseSeconds = configuration.retryBaseSeconds
+        self.shutdownGrace = .milliseconds(Int(configuration.shutdownGraceSeconds * 1000))
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct ClipGenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clipgen",
+        abstract: "Cut, reframe and serve clips from long videos.",
+        subcommands: [Serve.self, Clip.self, Probe.self],
+        defaultSubcommand: Serve.self)
+}

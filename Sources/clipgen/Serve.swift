@@ -1,0 +1,49 @@
+import API
+import ArgumentParser
+import ClipGenCore
+import Foundation
+import Hummingbird
+import Logging
+import Server
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP API and in-process workers on embedded defaults (SQLite and blobs in the data directory).")
+
+    @Option(help: "Address to bind (CLIPGEN_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Port to bind (CLIPGEN_PORT, default 8080).") var port: String?
+    @Option(name: .customLong("data-dir"), help: "Data directory (CLIPGEN_DATA_DIR, default ./data).") var dataDir: String?
+    @Option(help: "Env-style file of CLIPGEN_* settings (CLIPGEN_CONFIG).") var config: String?
+    @Flag(name: .customLong("no-workers"), help: "Serve the API only; run `clipgen worker` processes elsewhere.") var noWorkers = false
+
+    func run() async throws {
+        var flags: [String: String] = [:]
+        flags["host"] = host
+        flags["port"] = port
+        flags["dataDir"] = dataDir
+        flags["config"] = config
+        if noWorkers { flags["workersInProcess"] = "false" }
+        let configuration: ClipGenConfiguration
+        do {
+            configuration = try await ConfigurationLoader.load(flags: flags, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let logger = JSONLogHandler.bootstrap(level: configuration.logLevel)
+        let server = try await ClipGenServer(configuration: configuration)
+        if let bootstrap = server.bootstrap {
+            if let password = bootstrap.generatedPassword {
+                // Printed once, on stdout rather than in the logs, so log shipping never stores it.
+                print("created admin \(bootstrap.email) with password \(password) (shown only now)")
+            } else {
+                logger.notice("created admin", metadata: ["admin.email": "\(bootstrap.email)"])
+            }
+        }
+        logger.info("starting", metadata: [
+            "http.address": "\(configuration.http.host):\(configuration.http.port)",
+            "data.dir": "\(configuration.storage.dataDirectory)",
+            "workers.inProcess": "\(configuration.workers.inProcess)",
+        ])
+        try await server.application(logger: logger).runService()
+    }
+}

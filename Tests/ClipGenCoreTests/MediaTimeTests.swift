@@ -1,0 +1,90 @@
+import ClipGenCore
+import Foundation
+import Testing
+
+@Suite struct MediaTimeTests {
+    @Test(arguments: [("12.5", 12.5), ("00:01:02.500", 62.5), ("1:02.5", 62.5), ("01:00:00", 3600), ("0", 0)])
+    func parsesTimecodes(text: String, seconds: Double) {
+        #expect(MediaTime(timecode: text)?.seconds == seconds)
+    }
+
+    @Test(arguments: ["", "abc", "-1", "1:60", "1::2", "00:00:00:01", "1.5:00", "1:-5"])
+    func rejectsMalformedTimecodes(text: String) {
+        #expect(MediaTime(timecode: text) == nil)
+    }
+
+    @Test func decodesNumbersAndStrings() throws {
+        let json = Data(#"[12.5, "00:00:10.25"]"#.utf8)
+        let times = try JSONDecoder().decode([MediaTime].self, from: json)
+        #expect(times.map(\.seconds) == [12.5, 10.25])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([MediaTime].self, from: Data(#"["soon"]"#.utf8)) }
+    }
+}
+
+@Suite struct JobRequestValidationTests {
+    let upload = Identifier.make()
+
+    @Test func acceptsAPlainRequestAndFillsDefaults() throws {
+        let request = try JSONDecoder().decode(JobRequest.self, from: Data(#"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":1,"end":"00:00:02"}]}"#.utf8))
+        #expect(request.validate().isEmpty)
+        #expect(request.resolvedOutput == OutputOptions(format: .mp4, mode: .smart, aspect: .original))
+    }
+
+    @Test func endNotAfterStartIsAFieldError() {
+        let request = JobRequest(source: .init(uploadId: upload), clips: [.init(start: 5, end: 5), .init(start: 1, end: 2)])
+        #expect(request.validate() == [FieldError(field: "clips[0].end", message: "must be after start")])
+    }
+
+    @Test func needsSomethingToDo() {
+        let errors = JobRequest(source: .init(uploadId: upload)).validate()
+        #expect(errors.map(\.field) == ["clips"])
+    }
+
+    @Test func reportsEveryProblemAtOnce() {
+        var request = JobRequest(source: .init(), clips: [.init(start: -1, end: 2)], output: OutputOptions(mode: .keyframe, height: 7))
+        request.webhookUrl = "ftp://x"
+        let fields = Set(request.validate().map(\.field))
+        #expect(fields == ["source", "clips[0].start", "output.height", "webhookUrl"])
+    }
+
+    @Test func keyframeModeCannotScale() {
+        let request = JobRequest(source: .init(uploadId: upload), clips: [.init(start: 0, end: 1)], output: OutputOptions(mode: .keyframe, height: 360))
+        #expect(request.validate().map(\.field) == ["output.height"])
+    }
+}
+
+@Suite struct RoleTests {
+    @Test func permissions() {
+        #expect(Role.admin.allows(.manage) && Role.admin.allows(.delete))
+        #expect(Role.user.allows(.write) && !Role.user.allows(.manage) && !Role.user.allows(.delete))
+        #expect(Role.viewer.allows(.read) && !Role.viewer.allows(.write))
+    }
+}
+
+@Suite struct NotifierTests {
+    @Test func latchedNotifierReleasesLaterWaitersAtOnce() async {
+        let notifier = Notifier(latching: true)
+        notifier.notifyAll()
+        await notifier.wait()
+        #expect(notifier.isSignalled)
+    }
+
+    @Test func cancellingAWaiterReturnsIt() async {
+        let notifier = Notifier()
+        let waiter = Task { await notifier.wait() }
+        try? await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        await waiter.value  // would hang forever if cancellation were ignored
+        #expect(!notifier.isSignalled)
+    }
+
+    @Test func notifyWakesCurrentWaiters() async {
+        let notifier = Notifier()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await notifier.wait() }
+            group.addTask { await notifier.wait() }
+            try? await Task.sleep(for: .milliseconds(50))
+            notifier.notifyAll()
+        }
+    }
+}

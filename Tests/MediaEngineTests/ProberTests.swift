@@ -1,0 +1,91 @@
+import ClipGenCore
+import Foundation
+@testable import MediaEngine
+import Testing
+import TestSupport
+
+@Suite struct ProberParsingTests {
+    @Test func readsRotationSampleAspectAndDefaultAudio() throws {
+        let json = """
+        {"streams":[
+          {"index":0,"codec_type":"video","codec_name":"h264","width":720,"height":576,"sample_aspect_ratio":"16:15",
+           "avg_frame_rate":"25/1","side_data_list":[{"rotation":-90}]},
+          {"index":1,"codec_type":"audio","codec_name":"aac","channels":2,"sample_rate":"48000","disposition":{"default":0}},
+          {"index":2,"codec_type":"audio","codec_name":"opus","channels":2,"sample_rate":"48000","disposition":{"default":1}},
+          {"index":3,"codec_type":"video","codec_name":"mjpeg","disposition":{"attached_pic":1}}],
+         "format":{"duration":"12.5","start_time":"1.4","format_name":"matroska,webm"}}
+        """
+        let info = try Prober.parse(json: Data(json.utf8))
+        #expect(info.video?.rotation == 90)
+        #expect(info.video?.sampleAspectRatio == .init(numerator: 16, denominator: 15))
+        #expect(info.video?.fps == 25)
+        #expect(info.defaultAudio?.codec == "opus")
+        #expect(info.duration == 12.5 && info.startTime == 1.4)
+    }
+}
+
+@Suite(.serialized) struct ProberMediaTests {
+    @Test func probesAGeneratedFileWithItsKeyframes() async throws {
+        let info = try await Prober().probe(try await TestMedia.shared.path("gop2s.mp4"))
+        #expect(info.duration == 20)
+        #expect(info.video?.width == 640 && info.video?.height == 360 && info.video?.fps == 30)
+        #expect(info.keyframeTimes == stride(from: 0.0, to: 20, by: 2).map { $0 })
+        #expect(info.defaultAudio?.codec == "aac")
+    }
+
+    @Test func audioOnlyIsNoVideoStream() async throws {
+        let error = await #expect(throws: MediaError.self) { try await Prober().probe(try await TestMedia.shared.path("audio-only.m4a")) }
+        #expect(error?.code == .noVideoStream)
+    }
+
+    @Test func corruptFileIsUnsupportedWithFFmpegsReason() async throws {
+        let error = await #expect(throws: MediaError.self) { try await Prober().probe(try await TestMedia.shared.path("corrupt.mp4")) }
+        #expect(error?.code == .unsupportedMedia)
+        #expect(error?.detail.contains("Invalid data") == true)
+        #expect(error?.detail.contains("/") == false, "no server paths in messages")
+    }
+
+    @Test func missingToolIsAClearError() async throws {
+        let error = await #expect(throws: MediaError.self) {
+            try await Prober(ffprobePath: "/nonexistent/ffprobe").probe(try await TestMedia.shared.path("gop2s.mp4"))
+        }
+        #expect(error?.code == .toolMissing)
+    }
+}
+
+@Suite struct ProcessRunnerTests {
+    @Test func timeoutKillsTheChild() async throws {
+        let started = ContinuousClock.now
+        let error = await #expect(throws: MediaError.self) {
+            try await ProcessRunner.live.run(ProcessSpec(executable: "sleep", arguments: ["30"], timeout: .milliseconds(300)))
+        }
+        #expect(error?.code == .timeout)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func cancellingTheTaskKillsTheChild() async throws {
+        let marker = NSTemporaryDirectory() + "clipgen-cancel-" + UUID().uuidString
+        let task = Task {
+            try await ProcessRunner.live.run(ProcessSpec(
+                executable: "bash", arguments: ["-c", "echo $$ > \(marker); sleep 30"], timeout: .seconds(60)))
+        }
+        #expect(try await eventually(timeout: .seconds(5)) { FileManager.default.fileExists(atPath: marker) })
+        try await Task.sleep(for: .milliseconds(100))
+        let pid = try #require(Int32(String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        task.cancel()
+        _ = try? await task.value
+        // kill(pid, 0) fails once the process is gone (it was reaped by the runner).
+        #expect(kill(pid, 0) != 0)
+        try? FileManager.default.removeItem(atPath: marker)
+    }
+
+    @Test func collectsStdoutAndStderrTail() async throws {
+        let output = try await ProcessRunner.live.run(ProcessSpec(
+            executable: "bash", arguments: ["-c", "echo out; for i in $(seq 1 100); do echo err$i >&2; done; exit 3"],
+            timeout: .seconds(10), stdoutLimit: 100))
+        #expect(output.exitCode == 3)
+        #expect(output.stdout == "out\n")
+        #expect(output.stderrTail.hasSuffix("err100"))
+        #expect(!output.stderrTail.contains("err1\n"), "only the tail is kept")
+    }
+}

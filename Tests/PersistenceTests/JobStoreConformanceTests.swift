@@ -1,0 +1,247 @@
+import ClipGenCore
+import Foundation
+import Persistence
+import Testing
+import TestSupport
+
+/// One suite for every `JobStore` implementation; a new backend adds itself to `backends`.
+struct StoreBackend: Sendable, CustomTestStringConvertible {
+    var name: String
+    var make: @Sendable (_ directory: String, _ clock: WallClock) async throws -> any JobStore
+    var testDescription: String { name }
+
+    static let all: [StoreBackend] = [
+        StoreBackend(name: "SQLite") { directory, clock in try SQLiteJobStore(path: directory + "/test.sqlite", clock: clock) },
+    ]
+}
+
+struct Fixture {
+    let store: any JobStore
+    let time: ManualTime
+    let organization: Organization
+    let user: User
+
+    static func make(_ backend: StoreBackend, directory: String) async throws -> Fixture {
+        let (clock, time) = WallClock.manual()
+        let store = try await backend.make(directory, clock)
+        let organization = Organization(name: "acme", createdAt: clock.now())
+        try await store.createOrganization(organization)
+        let user = User(organizationId: organization.id, email: "u\(Identifier.make().prefix(6))@x.test", passwordHash: "h", role: .user, createdAt: clock.now())
+        try await store.createUser(user)
+        return Fixture(store: store, time: time, organization: organization, user: user)
+    }
+
+    func job(clips: Int = 1, maxAttempts: Int = 3, key: String? = nil) async throws -> (Job, TaskRecord, JobCreation) {
+        let request = JobRequest(source: .init(uploadId: Identifier.make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) })
+        let job = Job(organizationId: organization.id, ownerId: user.id, request: request, createdAt: time.current)
+        let task = TaskRecord(jobId: job.id, kind: .probe, maxAttempts: maxAttempts)
+        return (job, task, try await store.createJob(job, firstTask: task, idempotencyKey: key))
+    }
+}
+
+@Suite struct JobStoreConformanceTests {
+    @Test(arguments: StoreBackend.all)
+    func jobAndFirstTaskAreWrittenTogether(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            let (job, task, creation) = try await f.job()
+            #expect(creation.created)
+            #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.status == .queued)
+            #expect(try await f.store.queueSize() == 1)
+            let claimed = try #require(try await f.store.claimTask(worker: "w1", capabilities: [.cpu], leaseSeconds: 30))
+            #expect(claimed.task.id == task.id && claimed.task.attempts == 1)
+            #expect(claimed.job.status == .running && claimed.job.startedAt != nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func aLeaseIsExclusiveUntilItExpires(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            _ = try await f.job()
+            let first = try #require(try await f.store.claimTask(worker: "w1", capabilities: [.cpu], leaseSeconds: 30))
+            #expect(try await f.store.claimTask(worker: "w2", capabilities: [.cpu], leaseSeconds: 30) == nil)
+            f.time.advance(by: 20)
+            #expect(try await f.store.heartbeat(taskId: first.task.id, worker: "w1", leaseSeconds: 30) == .held)
+            f.time.advance(by: 20)
+            #expect(try await f.store.claimTask(worker: "w2", capabilities: [.cpu], leaseSeconds: 30) == nil, "the heartbeat extended the lease")
+            f.time.advance(by: 31)
+            let second = try #require(try await f.store.claimTask(worker: "w2", capabilities: [.cpu], leaseSeconds: 30))
+            #expect(second.task.id == first.task.id && second.task.attempts == 2)
+            #expect(try await f.store.heartbeat(taskId: first.task.id, worker: "w1", leaseSeconds: 30) == .lost)
+            #expect(try await f.store.completeTask(taskId: first.task.id, worker: "w1", outcome: TaskOutcome()) == .discarded)
+            #expect(try await f.store.completeTask(taskId: first.task.id, worker: "w2", outcome: TaskOutcome()) == .applied)
+            let job = try #require(try await f.store.job(id: first.job.id, organizationId: f.organization.id))
+            #expect(job.status == .succeeded && job.progress == 1 && job.stage == .done)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func capabilitiesRouteTasks(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            _ = try await f.job()
+            #expect(try await f.store.claimTask(worker: "g", capabilities: [.gpu], leaseSeconds: 30) == nil)
+            #expect(try await f.store.claimTask(worker: "c", capabilities: [.cpu, .gpu], leaseSeconds: 30) != nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func failuresRetryWithExponentialBackoffThenFailTheJob(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            let (job, _, _) = try await f.job(maxAttempts: 3)
+            let error = JobError(code: "render_failed", message: "boom")
+            var delays: [Double] = []
+            for attempt in 1...3 {
+                let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+                #expect(claimed.task.attempts == attempt)
+                let disposition = try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: true, retryBaseSeconds: 2)
+                if case .retrying(let at) = disposition {
+                    delays.append(at.timeIntervalSince(f.time.current))
+                    #expect(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30) == nil, "not before the backoff")
+                    f.time.advance(by: at.timeIntervalSince(f.time.current))
+                } else {
+                    #expect(disposition == .jobFailed && attempt == 3)
+                }
+            }
+            #expect(delays == [2, 4])
+            let failed = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
+            #expect(failed.status == .failed && failed.error == error && failed.finishedAt != nil)
+            #expect(try await f.store.queueSize() == 0)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func nonRetryableFailureFailsAtOnce(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            let (job, _, _) = try await f.job()
+            let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+            let error = JobError(code: "unsupported_media", message: "not a video")
+            #expect(try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: false, retryBaseSeconds: 2) == .jobFailed)
+            #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.error?.code == "unsupported_media")
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func aWorkerLostOnTheLastAttemptFailsTheJob(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            let (job, _, _) = try await f.job(maxAttempts: 1)
+            _ = try #require(try await f.store.claimTask(worker: "ghost", capabilities: [.cpu], leaseSeconds: 10))
+            f.time.advance(by: 11)
+            #expect(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 10) == nil)
+            #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.error?.code == JobError.workerLost)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func releasedTasksAreClaimableAtOnceWithoutCountingAnAttempt(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            _ = try await f.job()
+            let claimed = try #require(try await f.store.claimTask(worker: "w1", capabilities: [.cpu], leaseSeconds: 30))
+            try await f.store.releaseTask(taskId: claimed.task.id, worker: "w1")
+            let again = try #require(try await f.store.claimTask(worker: "w2", capabilities: [.cpu], leaseSeconds: 30))
+            #expect(again.task.attempts == 1)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func renderTasksCarryTheJobToSuccessWithProgress(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            let (job, _, _) = try await f.job(clips: 2)
+            let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+            let renders = (0..<2).map { TaskRecord(jobId: job.id, kind: .render, clipIndex: $0, maxAttempts: 3) }
+            #expect(try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(nextTasks: renders, stage: .render)) == .applied)
+            let first = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+            try await f.store.reportProgress(taskId: first.task.id, stage: .render, fraction: 0.5)
+            let midway = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
+            #expect(abs(midway.progress - (0.05 + 0.95 * 0.25)) < 1e-9 && midway.stage == .render)
+            try await f.store.reportProgress(taskId: first.task.id, stage: .render, fraction: 0.2)
+            #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.progress == midway.progress, "progress never goes back")
+            for claimed in [first, try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))] {
+                let clip = Clip(jobId: job.id, organizationId: f.organization.id, index: claimed.task.clipIndex!, name: nil, start: 0, end: 1,
+                                actualStart: 0, duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x",
+                                blobKey: "clips/\(claimed.task.id)", createdAt: f.time.current)
+                #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip])) == .applied)
+            }
+            let done = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
+            #expect(done.status == .succeeded && done.progress == 1)
+            #expect(try await f.store.clips(jobId: job.id).map(\.index) == [0, 1])
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func cancellingStopsWorkAndDiscardsLateResults(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            let (job, _, _) = try await f.job()
+            let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+            #expect(try await f.store.cancelJob(id: job.id, organizationId: f.organization.id)?.status == .cancelled)
+            #expect(try await f.store.heartbeat(taskId: claimed.task.id, worker: "w", leaseSeconds: 30) == .cancelled)
+            #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome()) == .discarded)
+            #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.status == .cancelled)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func idempotencyKeyReturnsTheFirstJob(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            let (first, _, _) = try await f.job(key: "k-1")
+            let (_, _, repeated) = try await f.job(key: "k-1")
+            #expect(!repeated.created && repeated.job.id == first.id)
+            #expect(try await f.store.queueSize() == 1)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func noReadCrossesOrganisations(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            let (job, _, _) = try await f.job()
+            let other = Identifier.make()
+            #expect(try await f.store.job(id: job.id, organizationId: other) == nil)
+            #expect(try await f.store.cancelJob(id: job.id, organizationId: other) == nil)
+            #expect(try await f.store.deleteJob(id: job.id, organizationId: other) == nil)
+            #expect(try await f.store.jobs(organizationId: other, status: nil, page: PageRequest()).items.isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func listsPageNewestFirst(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            var ids: [String] = []
+            for _ in 0..<5 {
+                ids.append(try await f.job().0.id)
+                f.time.advance(by: 1)
+            }
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await f.store.jobs(organizationId: f.organization.id, status: nil, page: PageRequest(limit: 2, cursor: cursor))
+                seen += page.items.map(\.id)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(seen == ids.reversed())
+            await #expect(throws: StoreError.invalidCursor) {
+                try await f.store.jobs(organizationId: f.organization.id, status: nil, page: PageRequest(cursor: "nonsense"))
+            }
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func duplicateEmailIsAConflict(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            var copy = f.user
+            copy.id = Identifier.make()
+            copy.email = copy.email.uppercased()
+            await #expect(throws: StoreError.self) { try await f.store.createUser(copy) }
+        }
+    }
+}

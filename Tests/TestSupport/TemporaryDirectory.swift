@@ -1,0 +1,20 @@
+import Foundation
+
+/// A fresh directory for one test, removed when the test ends.
+public func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+    let path = NSTemporaryDirectory() + "clipgen-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try await body(path)
+}
+
+/// Polls `condition` until it holds or `timeout` passes; for waiting on real workers and FFmpeg.
+public func eventually(timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(100),
+                       _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: interval)
+    }
+    return try await condition()
+}

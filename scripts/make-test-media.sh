@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Generates test media with FFmpeg's lavfi sources; nothing is downloaded or committed.
+# Usage: scripts/make-test-media.sh OUTDIR [NAME...]   (no names: the small set the tests use)
+# Every file has known properties, listed beside its recipe. Existing files are kept.
+set -euo pipefail
+out=${1:?usage: make-test-media.sh OUTDIR [NAME...]}
+shift || true
+mkdir -p "$out"
+ff() { ffmpeg -hide_banner -nostdin -loglevel error -y "$@"; }
+
+# Loud tone for 4 s, then 2 s of silence, repeating: audio with known loud and silent parts.
+tone_with_gaps="sine=frequency=440:sample_rate=48000,volume='if(lt(mod(t,6),4),1,0)':eval=frame"
+
+make() {
+  local name=$1 file="$out/$1"
+  [ -s "$file" ] && return 0
+  case $name in
+    gop2s.mp4)
+      # 20 s, 640x360, 30 fps, H.264 with B-frames, a keyframe exactly every 2 s (60 frames,
+      # scene-cut keyframes off), AAC audio: 4 s tone / 2 s silence.
+      ff -f lavfi -i "testsrc2=size=640x360:rate=30:duration=20" -f lavfi -i "$tone_with_gaps" -t 20 \
+         -c:v libx264 -preset veryfast -g 60 -keyint_min 60 -sc_threshold 0 -bf 2 -pix_fmt yuv420p \
+         -c:a aac -b:a 128k -shortest "$file.tmp.mp4" ;;
+    noaudio.mp4)
+      # 6 s, 320x240, 25 fps, keyframe every 25 frames, no audio stream.
+      ff -f lavfi -i "testsrc=size=320x240:rate=25:duration=6" -c:v libx264 -preset veryfast -g 25 -sc_threshold 0 \
+         -pix_fmt yuv420p "$file.tmp.mp4" ;;
+    audio-only.m4a)
+      # 5 s of tone and nothing else: must fail with no_video_stream.
+      ff -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=5" -c:a aac "$file.tmp.m4a" ;;
+    corrupt.mp4)
+      # The first 64 KiB of gop2s.mp4 with its header overwritten: FFmpeg cannot read it.
+      make gop2s.mp4
+      head -c 65536 "$out/gop2s.mp4" > "$file.tmp.mp4"
+      printf 'garbage-garbage-garbage-garbage!' | dd of="$file.tmp.mp4" bs=1 seek=0 conv=notrunc status=none ;;
+    long720p.mp4)
+      # 10 minutes, 1280x720, 30 fps, keyframe every 2 s, AAC: the benchmark source.
+      ff -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=600" -f lavfi -i "$tone_with_gaps" -t 600 \
+         -c:v libx264 -preset ultrafast -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p \
+         -c:a aac -b:a 128k -shortest "$file.tmp.mp4" ;;
+    *) echo "make-test-media.sh: unknown media '$name'" >&2; return 2 ;;
+  esac
+  mv "$file".tmp.* "$file"
+}
+
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(gop2s.mp4 noaudio.mp4 audio-only.m4a corrupt.mp4)
+for name in "${names[@]}"; do make "$name"; done
