@@ -6,6 +6,9 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// Tests import what they use as the modules re-export it; member visibility checks add noise there.
+let testSwiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
 let package = Package(
     name: "clipgen",
     platforms: [.macOS(.v15)],
@@ -118,22 +121,22 @@ let package = Package(
         .testTarget(
             name: "ClipGenCoreTests",
             dependencies: ["ClipGenCore"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "MediaEngineTests",
             dependencies: ["MediaEngine", "TestSupport"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "PersistenceTests",
             dependencies: ["Persistence", "TestSupport"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "BlobStorageTests",
             dependencies: ["BlobStorage", "TestSupport"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "APITests",
@@ -141,7 +144,7 @@ let package = Package(
                 "API", "Workers", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
@@ -149,7 +152,7 @@ let package = Package(
                 "API", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "BlobStorage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
     ]
 )

@@ -30,12 +30,29 @@ public struct CutPlan: Sendable, Equatable {
             actualStart = media.keyframe(atOrBefore: start)
         case .exact:
             mode = .exact
-            actualStart = start
+            actualStart = Self.frameStart(containing: start, fps: media.video?.fps)
         case .smart:
             mode = .exact
             fallbackReason = "smart cutting is not available in this version; the clip was fully re-encoded"
-            actualStart = start
+            actualStart = Self.frameStart(containing: start, fps: media.video?.fps)
         }
+        frameDuration = media.video?.fps.map { 1 / $0 }
+    }
+
+    /// One frame's duration when the rate is known.
+    var frameDuration: Double?
+
+    /// The start of the frame on screen at `time`: a clip asked to start mid-frame starts with that frame.
+    static func frameStart(containing time: Double, fps: Double?) -> Double {
+        guard let fps, fps > 0 else { return time }
+        return (time * fps + 1e-3).rounded(.down) / fps
+    }
+
+    /// Where FFmpeg seeks. It keeps frames whose timestamp is at or after the seek point, so a
+    /// re-encode seeks a quarter frame early: a frame time printed rounded up is not skipped.
+    var seekTime: Double {
+        guard mode != .keyframe, let frameDuration else { return actualStart }
+        return max(0, actualStart - frameDuration / 4)
     }
 
     /// Seconds of source the output covers.
@@ -43,7 +60,7 @@ public struct CutPlan: Sendable, Equatable {
 
     public func ffmpegArguments() -> [String] {
         var args = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats",
-                    "-ss", Self.seconds(actualStart), "-i", input, "-t", Self.seconds(outputDuration),
+                    "-ss", Self.seconds(seekTime), "-i", input, "-t", Self.seconds(outputDuration),
                     "-map", "0:v:0"]
         if let audioStreamIndex { args += ["-map", "0:\(audioStreamIndex)"] }
         switch mode {

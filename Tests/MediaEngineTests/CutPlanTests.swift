@@ -30,9 +30,17 @@ import Testing
         let plan = CutPlan(input: "in.mp4", output: "out.mp4", start: 3.5, end: 7, options: OutputOptions(mode: .exact, height: 240), media: media)
         let args = plan.ffmpegArguments()
         #expect(plan.actualStart == 3.5 && plan.fallbackReason == nil)
-        #expect(args.containsSequence(["-ss", "3.500000", "-i", "in.mp4", "-t", "3.500000"]))
+        // A quarter frame early (1/120 s), so FFmpeg keeps the frame that starts at 3.5.
+        #expect(args.containsSequence(["-ss", "3.491667", "-i", "in.mp4", "-t", "3.500000"]))
         #expect(args.containsSequence(["-c:v", "libx264"]) && args.containsSequence(["-vf", "scale=-2:240"]))
         #expect(args.containsSequence(["-c:a", "aac"]))
+    }
+
+    @Test func exactStartsSnapToTheFrameOnScreen() {
+        let plan = CutPlan(input: "in", output: "out", start: 3.51, end: 7, options: OutputOptions(mode: .exact), media: media)
+        #expect(plan.actualStart == 3.5)
+        #expect(plan.outputDuration == 3.5)
+        #expect(CutPlan.frameStart(containing: 101.0 / 30, fps: 30) == 101.0 / 30)
     }
 
     @Test func smartFallsBackToExactAndSaysWhy() {

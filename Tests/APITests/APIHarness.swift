@@ -1,0 +1,74 @@
+@testable import API
+import BlobStorage
+import ClipGenCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Persistence
+import TestSupport
+
+/// The real application on a temp directory (SQLite, local blobs), without workers, plus
+/// helpers to make organisations, users and tokens.
+struct APIHarness {
+    let store: SQLiteJobStore
+    let blobs: LocalBlobStore
+    let tokens: TokenService
+    let configuration: ClipGenConfiguration
+    let directory: String
+
+    static func with<T>(maxUploadBytes: Int64 = 1 << 30, _ body: (APIHarness) async throws -> T) async throws -> T {
+        try await withTemporaryDirectory { dir in
+            var configuration = ClipGenConfiguration()
+            configuration.storage.dataDirectory = dir
+            configuration.storage.maxUploadBytes = maxUploadBytes
+            configuration.auth.bcryptCost = 4
+            let harness = APIHarness(
+                store: try SQLiteJobStore(path: dir + "/db.sqlite"), blobs: try LocalBlobStore(root: dir + "/blobs"),
+                tokens: try await TokenService(secret: String(repeating: "s", count: 32), keyID: "k1", ttlSeconds: 600),
+                configuration: configuration, directory: dir)
+            return try await body(harness)
+        }
+    }
+
+    func test<T>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        let app = buildApplication(configuration: configuration,
+                                   dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens),
+                                   logger: Logger(label: "test"))
+        return try await app.test(.router, body)
+    }
+
+    /// A new organisation with one user of `role`; returns the user and a bearer token.
+    func member(_ role: Role, organization: String? = nil, password: String = "password1") async throws -> (User, String) {
+        var orgId = organization
+        if orgId == nil {
+            let org = Organization(name: "org", createdAt: Date())
+            try await store.createOrganization(org)
+            orgId = org.id
+        }
+        let user = User(organizationId: orgId!, email: "\(role.rawValue)-\(Identifier.make().prefix(8))@x.test",
+                        passwordHash: try await PasswordHasher.hash(password, cost: 4), role: role, createdAt: Date())
+        try await store.createUser(user)
+        return (user, try await tokens.issue(for: user).token)
+    }
+}
+
+extension HTTPFields {
+    static func bearer(_ token: String, json: Bool = false) -> HTTPFields {
+        var fields: HTTPFields = [.authorization: "Bearer \(token)"]
+        if json { fields[.contentType] = "application/json" }
+        return fields
+    }
+}
+
+extension TestResponse {
+    /// The body as a JSON object; empty when it is not one, which fails the expectations that read it.
+    var object: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
+    }
+}
+
+extension ByteBuffer {
+    static func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+}

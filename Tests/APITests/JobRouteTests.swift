@@ -1,0 +1,127 @@
+@testable import API
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+import Persistence
+import ClipGenCore
+
+@Suite struct JobRouteTests {
+    func upload(_ client: any TestClientProtocol, _ token: String) async throws -> String {
+        try await client.execute(uri: "/v1/uploads", method: .post, headers: .bearer(token), body: ByteBuffer(string: "bytes")) {
+            $0.object["id"] as? String ?? ""
+        }
+    }
+
+    @Test func invalidRequestsAnswer422WithFieldErrorsAndWriteNothing() async throws {
+        try await APIHarness.with { h in
+            let (_, token) = try await h.member(.user)
+            try await h.test { client in
+                let id = try await upload(client, token)
+                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
+                                         body: .json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":10,"end":"00:00:05"}]}"#)) { response in
+                    #expect(response.status == .unprocessableContent)
+                    let errors = response.object["errors"] as? [[String: String]]
+                    #expect(errors?.first?["field"] == "clips[0].end")
+                }
+                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
+                                         body: .json(#"{"source":{"uploadId":"\#(Identifier.make())"},"clips":[{"start":1,"end":2}]}"#)) { response in
+                    #expect(response.status == .unprocessableContent)
+                    let errors = response.object["errors"] as? [[String: String]]
+                    #expect(errors?.first?["field"] == "source.uploadId")
+                }
+                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true), body: .json(#"{"source":"#)) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                }
+                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true), body: .json(#"{"clips":[]}"#)) { response in
+                    #expect(response.status == .badRequest)
+                    #expect((response.object["detail"] as? String)?.contains("source") == true)
+                }
+            }
+            #expect(try await h.store.queueSize() == 0)
+        }
+    }
+
+    @Test func createGetListCancelAndIdempotency() async throws {
+        try await APIHarness.with { h in
+            let (_, token) = try await h.member(.user)
+            try await h.test { client in
+                let id = try await upload(client, token)
+                let body = ByteBuffer.json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":1,"end":2.5,"name":"intro"}],"output":{"mode":"exact"}}"#)
+                var headers = HTTPFields.bearer(token, json: true)
+                headers[HTTPField.Name("Idempotency-Key")!] = "retry-me"
+                let job = try await client.execute(uri: "/v1/jobs", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .accepted)
+                    let json = response.object
+                    #expect(response.headers[.location] == "/v1/jobs/\(json["id"] as? String ?? "")")
+                    #expect(json["status"] as? String == "queued" && json["stage"] as? String == "probe")
+                    #expect(json.keys.contains("error"), "error is present as null")
+                    return json["id"] as? String ?? ""
+                }
+                try await client.execute(uri: "/v1/jobs", method: .post, headers: headers, body: body) { response in
+                    #expect(response.object["id"] as? String == job)
+                }
+                #expect(try await h.store.queueSize() == 1)
+                try await client.execute(uri: "/v1/jobs?status=queued&limit=5", method: .get, headers: .bearer(token)) { response in
+                    let items = response.object["items"] as? [[String: Any]]
+                    #expect(items?.map { $0["id"] as? String } == [job])
+                }
+                try await client.execute(uri: "/v1/jobs?status=bogus", method: .get, headers: .bearer(token)) { response in
+                    #expect(response.status == .badRequest)
+                }
+                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(token)) { response in
+                    #expect(response.object["status"] as? String == "cancelled")
+                }
+                #expect(try await h.store.queueSize() == 0)
+            }
+        }
+    }
+
+    @Test func onlyOwnersAndAdminsDelete() async throws {
+        try await APIHarness.with { h in
+            let (owner, ownerToken) = try await h.member(.user)
+            let (_, colleagueToken) = try await h.member(.user, organization: owner.organizationId)
+            let (_, adminToken) = try await h.member(.admin, organization: owner.organizationId)
+            try await h.test { client in
+                let id = try await upload(client, ownerToken)
+                let job = try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(ownerToken, json: true),
+                                                   body: .json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":1,"end":2}]}"#)) {
+                    $0.object["id"] as? String ?? ""
+                }
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: .bearer(colleagueToken)) { #expect($0.status == .forbidden) }
+                try await client.execute(uri: "/v1/uploads/\(id)", method: .delete, headers: .bearer(colleagueToken)) { #expect($0.status == .forbidden) }
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: .bearer(adminToken)) { #expect($0.status == .noContent) }
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(ownerToken)) { #expect($0.status == .notFound) }
+                try await client.execute(uri: "/v1/uploads/\(id)", method: .delete, headers: .bearer(ownerToken)) { #expect($0.status == .noContent) }
+            }
+        }
+    }
+
+    @Test func healthAndReadiness() async throws {
+        try await APIHarness.with { h in
+            try await h.test { client in
+                try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+                try await client.execute(uri: "/readyz", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.object["database"] as? Bool == true)
+                }
+            }
+        }
+    }
+}
+
+@Suite struct ByteRangeTests {
+    @Test func parsesTheForms() {
+        #expect(ByteRange.parse("bytes=0-99", size: 1000) == .satisfiable(0...99))
+        #expect(ByteRange.parse("bytes=900-", size: 1000) == .satisfiable(900...999))
+        #expect(ByteRange.parse("bytes=-100", size: 1000) == .satisfiable(900...999))
+        #expect(ByteRange.parse("bytes=990-5000", size: 1000) == .satisfiable(990...999))
+        #expect(ByteRange.parse("bytes=1000-", size: 1000) == .unsatisfiable)
+        #expect(ByteRange.parse("bytes=5-1", size: 1000) == nil)
+        #expect(ByteRange.parse("bytes=0-1,5-6", size: 1000) == nil)
+        #expect(ByteRange.parse("items=0-1", size: 1000) == nil)
+        #expect(ByteRange.parse(nil, size: 1000) == nil)
+    }
+}

@@ -1,0 +1,95 @@
+@testable import API
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+import Persistence
+import ClipGenCore
+
+@Suite struct UploadRouteTests {
+    @Test func rawAndMultipartUploadsOfTheSameBytesShareStorage() async throws {
+        try await APIHarness.with { h in
+            let (_, token) = try await h.member(.user)
+            let payload = String(repeating: "0123456789", count: 5000)
+            try await h.test { client in
+                var raw = HTTPFields.bearer(token)
+                raw[HTTPField.Name("X-Filename")!] = "talk.mp4"
+                let first = try await client.execute(uri: "/v1/uploads", method: .post, headers: raw, body: ByteBuffer(string: payload)) { response in
+                    #expect(response.status == .created)
+                    #expect(response.headers[.location]?.hasPrefix("/v1/uploads/") == true)
+                    return response.object
+                }
+                #expect(first["filename"] as? String == "talk.mp4" && first["size"] as? Int == payload.utf8.count)
+
+                let boundary = "----clipgen-test-boundary"
+                let form = "--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n"
+                    + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../evil/clip.mp4\"\r\nContent-Type: video/mp4\r\n\r\n"
+                    + payload + "\r\n--\(boundary)--\r\n"
+                var multipart = HTTPFields.bearer(token)
+                multipart[.contentType] = "multipart/form-data; boundary=\(boundary)"
+                let second = try await client.execute(uri: "/v1/uploads", method: .post, headers: multipart, body: ByteBuffer(string: form)) { response in
+                    #expect(response.status == .created)
+                    return response.object
+                }
+                #expect(second["sha256"] as? String == first["sha256"] as? String)
+                #expect(second["filename"] as? String == "clip.mp4", "path parts of client filenames are dropped")
+                #expect(second["id"] as? String != first["id"] as? String)
+            }
+            let stored = try FileManager.default.subpathsOfDirectory(atPath: h.directory + "/blobs/uploads")
+                .filter { !((try? FileManager.default.attributesOfItem(atPath: h.directory + "/blobs/uploads/" + $0)[.type] as? FileAttributeType) == .typeDirectory) }
+            #expect(stored.count == 1)
+        }
+    }
+
+    @Test func tooLargeIs413AndLeavesNothing() async throws {
+        try await APIHarness.with(maxUploadBytes: 1000) { h in
+            let (_, token) = try await h.member(.user)
+            try await h.test { client in
+                try await client.execute(uri: "/v1/uploads", method: .post, headers: .bearer(token), body: ByteBuffer(repeating: 7, count: 5000)) { response in
+                    #expect(response.status == .contentTooLarge)
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                }
+                try await client.execute(uri: "/v1/uploads", method: .get, headers: .bearer(token)) { response in
+                    #expect((response.object["items"] as? [Any])?.isEmpty == true)
+                }
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: h.directory + "/blobs/.tmp").isEmpty)
+        }
+    }
+
+    @Test func malformedMultipartIs400() async throws {
+        try await APIHarness.with { h in
+            let (_, token) = try await h.member(.user)
+            try await h.test { client in
+                var headers = HTTPFields.bearer(token)
+                headers[.contentType] = "multipart/form-data; boundary=xyz"
+                try await client.execute(uri: "/v1/uploads", method: .post, headers: headers, body: ByteBuffer(string: "--xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nno end")) { response in
+                    #expect(response.status == .badRequest)
+                }
+                try await client.execute(uri: "/v1/uploads", method: .post, headers: headers, body: ByteBuffer(string: "--xyz\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--xyz--\r\n")) { response in
+                    #expect(response.status == .badRequest)
+                }
+            }
+        }
+    }
+
+    @Test(arguments: [1, 3, 7, 64])
+    func multipartParsingSurvivesAnyChunking(chunkSize: Int) async throws {
+        let boundary = "b0undary"
+        let content = (0..<3000).map { UInt8($0 % 251) }
+        var form = Array("preamble\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\r\n".utf8)
+        form += content
+        form += Array("\r\n--\(boundary)--\r\nepilogue".utf8)
+        let chunks = stride(from: 0, to: form.count, by: chunkSize).map { ByteBuffer(bytes: form[$0..<min($0 + chunkSize, form.count)]) }
+        let stream = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+            for chunk in chunks { continuation.yield(chunk) }
+            continuation.finish()
+        }
+        let part = MultipartFileSequence(base: stream, boundary: boundary, fieldName: "file")
+        var received: [UInt8] = []
+        for try await chunk in part { received += chunk.readableBytesView }
+        #expect(received == content)
+        #expect(part.filename == "a.bin")
+    }
+}

@@ -1,0 +1,112 @@
+import API
+import ClipGenCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Persistence
+import Server
+import TestSupport
+
+/// A real `ClipGenServer` (SQLite, local blobs, in-process workers running FFmpeg) on a temp
+/// directory, driven over a real socket.
+struct ServerHarness {
+    static let password = "integration-pass"
+
+    static func configuration(dataDir: String, workers: Bool = true) -> ClipGenConfiguration {
+        var c = ClipGenConfiguration()
+        c.http.port = 0
+        c.storage.dataDirectory = dataDir
+        c.auth.adminPassword = password
+        c.auth.bcryptCost = 4
+        c.workers.inProcess = workers
+        c.workers.pollSeconds = 0.1
+        c.workers.heartbeatSeconds = 0.5
+        c.workers.leaseSeconds = 10
+        c.workers.retryBaseSeconds = 0.2
+        c.workers.shutdownGraceSeconds = 5
+        return c
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "integration")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// Runs `body` against a live server; the server drains and stops when it returns.
+    static func run<T: Sendable>(_ configuration: ClipGenConfiguration, _ body: @Sendable @escaping (Client) async throws -> T) async throws -> T {
+        let server = try await ClipGenServer(configuration: configuration)
+        return try await server.application(logger: logger).test(.live) { client in
+            try await body(try await Client.signIn(client))
+        }
+    }
+
+    /// An admin-authenticated client with the calls the tests make.
+    struct Client: Sendable {
+        let raw: any TestClientProtocol
+        let token: String
+
+        static func signIn(_ raw: any TestClientProtocol) async throws -> Client {
+            let token = try await raw.execute(uri: "/v1/auth/token", method: .post,
+                                              body: ByteBuffer(string: #"{"email":"admin@localhost","password":"\#(password)"}"#)) { response in
+                try Self.object(response)["accessToken"] as? String ?? ""
+            }
+            return Client(raw: raw, token: token)
+        }
+
+        var headers: HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
+
+        func upload(_ path: String) async throws -> String {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            return try await raw.execute(uri: "/v1/uploads", method: .post, headers: headers, body: ByteBuffer(bytes: data)) { response in
+                guard response.status == .created else { throw TestFailure("upload answered \(response.status)") }
+                return try Self.object(response)["id"] as? String ?? ""
+            }
+        }
+
+        func createJob(_ json: String) async throws -> String {
+            try await raw.execute(uri: "/v1/jobs", method: .post, headers: headers, body: ByteBuffer(string: json)) { response in
+                guard response.status == .accepted else { throw TestFailure("job answered \(response.status): \(String(buffer: response.body))") }
+                return try Self.object(response)["id"] as? String ?? ""
+            }
+        }
+
+        func job(_ id: String) async throws -> [String: Any] {
+            try await raw.execute(uri: "/v1/jobs/\(id)", method: .get, headers: headers) { try Self.object($0) }
+        }
+
+        /// Polls until the job is terminal; returns it.
+        func waitForJob(_ id: String, timeout: Duration = .seconds(120)) async throws -> [String: Any] {
+            var last: [String: Any] = [:]
+            _ = try await eventually(timeout: timeout, every: .milliseconds(200)) {
+                last = try await job(id)
+                return ["succeeded", "failed", "cancelled"].contains(last["status"] as? String ?? "")
+            }
+            return last
+        }
+
+        func download(_ uri: String, range: String? = nil) async throws -> (HTTPResponse.Status, HTTPFields, Data) {
+            var headers = self.headers
+            if let range { headers[.range] = range }
+            return try await raw.execute(uri: uri, method: .get, headers: headers) { response in
+                (response.status, response.headers, Data(response.body.readableBytesView))
+            }
+        }
+
+        static func object(_ response: TestResponse) throws -> [String: Any] {
+            guard let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any] else {
+                throw TestFailure("not a JSON object: \(String(buffer: response.body))")
+            }
+            return object
+        }
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    var clips: [[String: Any]] { self["clips"] as? [[String: Any]] ?? [] }
+    var status: String? { self["status"] as? String }
+    var errorCode: String? { (self["error"] as? [String: Any])?["code"] as? String }
+}
