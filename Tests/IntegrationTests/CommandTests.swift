@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The real `clipgen` binary, as a user runs it.
+@Suite(.serialized) struct CommandTests {
+    @Test func clipCutsALocalFile() async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        try await withTemporaryDirectory { dir in
+            let out = dir + "/out.mp4"
+            let result = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "00:00:02.5", "--end", "4", "--mode", "exact", "--out", out])
+            #expect(result.status == 0, "\(result.stderr)")
+            let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: String]
+            #expect(summary?["modeUsed"] == "exact" && summary?["actualStart"] == "2.5")
+            #expect(try FrameCompare.videoFrameCount(out) == 45)
+        }
+    }
+
+    @Test(arguments: [
+        (["--start", "5", "--end", "4", "--mode", "exact"], "must be after start"),
+        (["--start", "soon", "--end", "4", "--mode", "exact"], "--start"),
+        (["--start", "1", "--end", "40", "--mode", "exact"], "only 20.0 s long"),
+        (["--start", "1", "--end", "2", "--mode", "sideways"], "--mode"),
+    ])
+    func badInputIsOneClearLineAndNoFile(arguments: [String], mentioned: String) async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        try await withTemporaryDirectory { dir in
+            let out = dir + "/out.mp4"
+            let result = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--out", out] + arguments)
+            #expect(result.status != 0)
+            #expect(result.stderr.contains(mentioned), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+    }
+
+    @Test func unreadableInputFailsWithFFmpegsReason() async throws {
+        let source = try await TestMedia.shared.path("corrupt.mp4")
+        try await withTemporaryDirectory { dir in
+            let result = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "0", "--end", "1", "--out", dir + "/o.mp4"])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("Invalid data found"), "\(result.stderr)")
+        }
+    }
+
+    /// `clipgen serve` killed with SIGTERM while a job waits, then started again: the job completes.
+    @Test func serveStopsOnSIGTERMAndResumesQueuedWork() async throws {
+        let source = try await TestMedia.shared.path("noaudio.mp4")
+        try await withTemporaryDirectory { dir in
+            let port = Int.random(in: 20_000...40_000)
+            let base = "http://127.0.0.1:\(port)"
+            var environment = ProcessInfo.processInfo.environment
+            environment["CLIPGEN_ADMIN_PASSWORD"] = "serve-test-pass"
+            environment["CLIPGEN_BCRYPT_COST"] = "4"
+            environment["CLIPGEN_POLL_SECONDS"] = "0.1"
+
+            func start(workers: Bool) throws -> Process {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: TestMediaPaths.clipgen)
+                process.arguments = ["serve", "--port", "\(port)", "--data-dir", dir + "/data"] + (workers ? [] : ["--no-workers"])
+                process.environment = environment
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+                try process.run()
+                return process
+            }
+            func curl(_ args: [String]) throws -> [String: Any] {
+                let result = try Shell.run("curl", ["-sS", "--max-time", "10"] + args)
+                return (try? JSONSerialization.jsonObject(with: result.stdout)) as? [String: Any] ?? [:]
+            }
+            func stop(_ process: Process) async throws {
+                process.terminate()  // SIGTERM
+                #expect(try await eventually(timeout: .seconds(30)) { !process.isRunning })
+                #expect(process.terminationStatus == 0, "a SIGTERM drains and exits cleanly")
+            }
+
+            let first = try start(workers: false)
+            #expect(try await eventually(timeout: .seconds(30)) { (try? curl(["\(base)/healthz"]))?["status"] as? String == "ok" })
+            let token = try curl(["-X", "POST", "\(base)/v1/auth/token", "-d", #"{"email":"admin@localhost","password":"serve-test-pass"}"#])["accessToken"] as? String ?? ""
+            let auth = "Authorization: Bearer \(token)"
+            let upload = try curl(["-X", "POST", "\(base)/v1/uploads", "-H", auth, "--data-binary", "@\(source)"])["id"] as? String ?? ""
+            let job = try curl(["-X", "POST", "\(base)/v1/jobs", "-H", auth, "-d",
+                                #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":1,"end":2}]}"#])["id"] as? String ?? ""
+            #expect(!job.isEmpty)
+            try await stop(first)
+
+            let second = try start(workers: true)
+            defer { if second.isRunning { second.interrupt() } }
+            let finished = try await eventually(timeout: .seconds(60), every: .milliseconds(250)) {
+                (try? curl(["\(base)/v1/jobs/\(job)", "-H", auth]))?["status"] as? String == "succeeded"
+            }
+            #expect(finished, "the token and the queued job survived the restart")
+            try await stop(second)
+        }
+    }
+}

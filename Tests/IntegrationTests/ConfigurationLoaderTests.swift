@@ -1,0 +1,79 @@
+import API
+import ClipGenCore
+import Foundation
+import Server
+import Testing
+import TestSupport
+
+@Suite struct ConfigurationLoaderTests {
+    @Test func defaultsWhenNothingIsSet() async throws {
+        let c = try await ConfigurationLoader.load(flags: [:], environment: [:])
+        #expect(c.http.host == "127.0.0.1" && c.http.port == 8080)
+        #expect(c.storage.dataDirectory == "./data")
+        #expect(c.workers.inProcess && c.workers.capabilities == [.cpu])
+    }
+
+    @Test func flagsBeatEnvironmentWhichBeatsTheFile() async throws {
+        try await withTemporaryDirectory { dir in
+            let file = dir + "/clipgen.env"
+            try "CLIPGEN_PORT=7000\nCLIPGEN_DATA_DIR=/from/file\nCLIPGEN_WORKER_CONCURRENCY=5\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let c = try await ConfigurationLoader.load(
+                flags: ["port": "9000", "config": file],
+                environment: ["CLIPGEN_PORT": "8000", "CLIPGEN_DATA_DIR": "/from/env", "CLIPGEN_ADMIN_EMAIL": "boss@x.test"])
+            #expect(c.http.port == 9000)
+            #expect(c.storage.dataDirectory == "/from/env")
+            #expect(c.workers.concurrency == 5)
+            #expect(c.auth.adminEmail == "boss@x.test")
+        }
+    }
+
+    @Test(arguments: [
+        ("CLIPGEN_PORT", "eighty", "CLIPGEN_PORT"),
+        ("CLIPGEN_PORT", "70000", "CLIPGEN_PORT"),
+        ("CLIPGEN_WORKERS_IN_PROCESS", "maybe", "CLIPGEN_WORKERS_IN_PROCESS"),
+        ("CLIPGEN_WORKER_CAPABILITIES", "cpu,tpu", "CLIPGEN_WORKER_CAPABILITIES"),
+        ("CLIPGEN_JWT_SECRET", "short", "JWT secret"),
+        ("CLIPGEN_LOG_LEVEL", "loud", "CLIPGEN_LOG_LEVEL"),
+    ])
+    func malformedValuesAreErrorsNamingTheVariable(name: String, value: String, mentioned: String) async throws {
+        do {
+            _ = try await ConfigurationLoader.load(flags: [:], environment: [name: value])
+            Issue.record("\(name)=\(value) was accepted")
+        } catch {
+            #expect("\(error)".contains(mentioned), "\(error)")
+        }
+    }
+
+    @Test func everyKeyHasAnEnvironmentName() {
+        #expect(ConfigurationLoader.environmentName("dataDir") == "CLIPGEN_DATA_DIR")
+        #expect(ConfigurationLoader.environmentName("workersInProcess") == "CLIPGEN_WORKERS_IN_PROCESS")
+        let readme = (try? String(contentsOfFile: TestMediaPaths.repositoryRoot + "/README.md", encoding: .utf8)) ?? ""
+        for (key, _) in ConfigurationLoader.keys {
+            #expect(readme.contains(ConfigurationLoader.environmentName(key)), "README lists \(ConfigurationLoader.environmentName(key))")
+        }
+    }
+
+    @Test func firstStartCreatesOneAdminAndGeneratesAPasswordWhenNoneIsGiven() async throws {
+        try await withTemporaryDirectory { dir in
+            var c = ClipGenConfiguration()
+            c.storage.dataDirectory = dir
+            c.auth.bcryptCost = 4
+            let first = try await ClipGenServer(configuration: c)
+            let password = try #require(first.bootstrap?.generatedPassword)
+            #expect(password.count >= 16)
+            let admin = try #require(try await first.store.user(email: "admin@localhost"))
+            #expect(admin.role == .admin)
+            #expect(try await PasswordHasher.verify(password, hash: admin.passwordHash))
+            let second = try await ClipGenServer(configuration: c)
+            #expect(second.bootstrap == nil, "an existing database is left alone")
+            #expect(try await second.store.userCount() == 1)
+        }
+    }
+}
+
+enum TestMediaPaths {
+    static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+    static var clipgen: String { repositoryRoot + "/.build/debug/clipgen" }
+}
