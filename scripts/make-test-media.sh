@@ -21,6 +21,13 @@ make() {
       ff -f lavfi -i "testsrc2=size=640x360:rate=30:duration=20" -f lavfi -i "$tone_with_gaps" -t 20 \
          -c:v libx264 -preset veryfast -g 60 -keyint_min 60 -sc_threshold 0 -bf 2 -pix_fmt yuv420p \
          -c:a aac -b:a 128k -shortest "$file.tmp.mp4" ;;
+    cuts.mp4)
+      # 9 s, 640x360, 30 fps: hard cuts at exactly 3 s (frame 90) and 6 s (frame 180) between three
+      # different lavfi sources (testsrc2, smptebars, mandelbrot); tone audio with a silent gap.
+      ff -f lavfi -i "testsrc2=size=640x360:rate=30:duration=3" -f lavfi -i "smptebars=size=640x360:rate=30:duration=3" \
+         -f lavfi -i "mandelbrot=size=640x360:rate=30,trim=duration=3" -f lavfi -i "$tone_with_gaps" \
+         -filter_complex "[0:v][1:v][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]" -map "[v]" -map 3:a -t 9 \
+         -c:v libx264 -preset veryfast -g 60 -c:a aac -b:a 128k "$file.tmp.mp4" ;;
     noaudio.mp4)
       # 6 s, 320x240, 25 fps, keyframe every 25 frames, no audio stream.
       ff -f lavfi -i "testsrc=size=320x240:rate=25:duration=6" -c:v libx264 -preset veryfast -g 25 -sc_threshold 0 \
@@ -44,5 +51,5 @@ make() {
 }
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(gop2s.mp4 noaudio.mp4 audio-only.m4a corrupt.mp4)
+[ ${#names[@]} -gt 0 ] || names=(gop2s.mp4 cuts.mp4 noaudio.mp4 audio-only.m4a corrupt.mp4)
 for name in "${names[@]}"; do make "$name"; done

@@ -43,8 +43,8 @@ public struct ClipGenConfiguration: Sendable {
         public var capabilities: [Capability] = [.cpu]
         /// How long a claimed task is reserved without a heartbeat; default 60 s.
         public var leaseSeconds = 60.0
-        /// How often a running task renews its lease; default 10 s.
-        public var heartbeatSeconds = 10.0
+        /// How often a running task renews its lease and notices cancellation; default 5 s.
+        public var heartbeatSeconds = 5.0
         /// How often an idle worker looks for work; default 0.5 s.
         public var pollSeconds = 0.5
         /// Attempts per task before its job fails; default 3.

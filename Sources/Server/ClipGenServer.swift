@@ -34,9 +34,11 @@ public struct ClipGenServer {
 
     public func workerPool(logger: Logger, workerID: String? = nil) throws -> WorkerPool<SQLiteJobStore, LocalBlobStore> {
         let media = configuration.media
-        let scratch = media.scratchDirectory ?? configuration.storage.dataDirectory + "/tmp"
-        // Leftovers of a killed process: its tasks will be claimed again once their leases expire.
-        if FileManager.default.fileExists(atPath: scratch) { try FileManager.default.removeItem(atPath: scratch) }
+        let settings = WorkerSettings(configuration.workers, workerID: workerID)
+        let root = media.scratchDirectory ?? configuration.storage.dataDirectory + "/tmp"
+        try ScratchSpace.removeStale(in: root, olderThan: 24 * 3600)
+        // One directory per worker, so processes sharing a data directory never touch each other's renders.
+        let scratch = root + "/" + settings.workerID
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let timeout = Duration.milliseconds(Int(media.timeoutSeconds * 1000))
         let pipeline = TaskPipeline(
@@ -44,7 +46,7 @@ public struct ClipGenServer {
             prober: Prober(runner: .live, ffprobePath: media.ffprobePath, timeout: timeout),
             cutter: Cutter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
             scratchDirectory: scratch, maxAttempts: configuration.workers.maxAttempts)
-        return WorkerPool(pipeline: pipeline, settings: WorkerSettings(configuration.workers, workerID: workerID), logger: logger)
+        return WorkerPool(pipeline: pipeline, settings: settings, logger: logger)
     }
 
     /// The HTTP application with the workers as one of its services.

@@ -24,7 +24,7 @@ public enum ConfigurationLoader {
         ("workerConcurrency", "tasks run at once per worker (2)"),
         ("workerCapabilities", "comma-separated: cpu,gpu (cpu)"),
         ("leaseSeconds", "task lease length (60)"),
-        ("heartbeatSeconds", "lease renewal interval (10)"),
+        ("heartbeatSeconds", "lease renewal and cancellation check interval (5)"),
         ("pollSeconds", "idle worker poll interval (0.5)"),
         ("maxAttempts", "attempts per task before the job fails (3)"),
         ("retryBaseSeconds", "first retry delay, doubled per attempt (2)"),

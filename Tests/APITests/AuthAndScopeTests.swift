@@ -31,6 +31,10 @@ import Testing
                 try await client.execute(uri: "/v1/auth/token", method: .post, body: .json(#"{"email":"\#(user.email)","password":"wrong-one"}"#)) { response in
                     #expect(response.status == .unauthorized)
                 }
+                try await client.execute(uri: "/v1/auth/token", method: .post, body: .json(#"{"email":"nobody@x.test","password":"password1"}"#)) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(response.object["detail"] as? String == "wrong email or password")
+                }
                 let token = try await client.execute(uri: "/v1/auth/token", method: .post, body: .json(#"{"email":"\#(user.email)","password":"password1"}"#)) { response in
                     #expect(response.status == .ok)
                     let body = response.object

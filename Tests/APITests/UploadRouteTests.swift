@@ -58,6 +58,19 @@ import ClipGenCore
         }
     }
 
+    @Test func emptyUploadsAre422AndLeaveNoBlob() async throws {
+        try await APIHarness.with { h in
+            let (_, token) = try await h.member(.user)
+            try await h.test { client in
+                try await client.execute(uri: "/v1/uploads", method: .post, headers: .bearer(token), body: ByteBuffer()) { response in
+                    #expect(response.status == .unprocessableContent)
+                }
+            }
+            let leftovers = (try? FileManager.default.subpathsOfDirectory(atPath: h.directory + "/blobs/uploads")) ?? []
+            #expect(leftovers.allSatisfy { !$0.hasSuffix("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") })
+        }
+    }
+
     @Test func malformedMultipartIs400() async throws {
         try await APIHarness.with { h in
             let (_, token) = try await h.member(.user)

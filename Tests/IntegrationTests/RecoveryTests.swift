@@ -95,7 +95,7 @@ import Workers
             #expect(job.status == .running, "not failed: the task waits in the queue")
             let again = try #require(try await store.claimTask(worker: "next", capabilities: [.cpu], leaseSeconds: 30))
             #expect(again.task.kind == .render && again.task.attempts == 1, "the interrupted attempt was not counted")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/data/tmp").isEmpty, "no scratch files left")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/data/tmp/stopping-worker").isEmpty, "no scratch files left")
         }
     }
 

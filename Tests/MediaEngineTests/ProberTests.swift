@@ -33,6 +33,18 @@ import TestSupport
         #expect(info.defaultAudio?.codec == "aac")
     }
 
+    @Test func hardCutSourceHasItsKnownShape() async throws {
+        let path = try await TestMedia.shared.path("cuts.mp4")
+        let info = try await Prober().probe(path)
+        #expect(info.duration == 9 && info.video?.fps == 30)
+        // The frames either side of each cut come from different sources: a large jump.
+        for cut in [90, 180] {
+            let jump = FrameCompare.meanSquaredError(try FrameCompare.frame(path, index: cut - 1), try FrameCompare.frame(path, index: cut))
+            let steady = FrameCompare.meanSquaredError(try FrameCompare.frame(path, index: cut + 1), try FrameCompare.frame(path, index: cut + 2))
+            #expect(jump > 10 * max(steady, 1), "cut at frame \(cut): jump \(jump), steady \(steady)")
+        }
+    }
+
     @Test func audioOnlyIsNoVideoStream() async throws {
         let error = await #expect(throws: MediaError.self) { try await Prober().probe(try await TestMedia.shared.path("audio-only.m4a")) }
         #expect(error?.code == .noVideoStream)

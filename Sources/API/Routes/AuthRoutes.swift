@@ -33,11 +33,12 @@ struct AuthRoutes<Store: JobStore> {
     func addPublic(to router: some RouterMethods<AppRequestContext>) {
         router.post("auth/token") { request, context -> TokenResponse in
             let credentials = try await request.decode(as: Credentials.self, context: context)
-            let user = try await store.user(email: credentials.email)
-            // Always run bcrypt, so response time does not reveal which emails exist.
-            let hash = user?.passwordHash ?? "$2b$04$C6UzMDM.H6dfI/f/IKxGhuP0Ay.ZdFpU2PnrQtjJbRYSBr4F9G2/O"
-            let matches = try await PasswordHasher.verify(credentials.password, hash: hash)
-            guard let user, matches else {
+            guard let user = try await store.user(email: credentials.email) else {
+                // Spend the same bcrypt time as a real check, so timing does not reveal which emails exist.
+                _ = try await PasswordHasher.hash(credentials.password, cost: bcryptCost)
+                throw Problem.unauthorized("wrong email or password")
+            }
+            guard try await PasswordHasher.verify(credentials.password, hash: user.passwordHash) else {
                 throw Problem.unauthorized("wrong email or password")
             }
             let (token, expiresIn) = try await tokens.issue(for: user)

@@ -35,6 +35,8 @@ struct UploadRoutes<Store: JobStore, Blobs: BlobStore> {
                 throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
             }
             guard info.size > 0 else {
+                // Empty uploads are never recorded, so no row can reference this blob.
+                try? await blobs.delete(info.key)
                 throw Problem.invalid([.init(field: "file", message: "the upload is empty")])
             }
             let upload = Upload(organizationId: principal.organizationId, ownerId: principal.userId,

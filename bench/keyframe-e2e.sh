@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmark: a `keyframe` job of ten 30-second clips from a generated 10-minute 720p file,
+# end to end (job posted → all clips stored), against the same ten
+# `ffmpeg -ss S -i SRC -t 30 -c copy` runs, measured in the same run. Prints the ratio.
+# Goal: ratio ≤ 1.2.
+#
+# Usage: bench/keyframe-e2e.sh            (CONFIG=release by default; ROUNDS=3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONFIG=${CONFIG:-release}
+ROUNDS=${ROUNDS:-3}
+PORT=${PORT:-18931}
+work=$(mktemp -d /tmp/clipgen-bench.XXXXXX)
+media=${CLIPGEN_TEST_MEDIA:-${TMPDIR:-/tmp}/clipgen-test-media}
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
+
+scripts/setup.sh
+swift build -c "$CONFIG" --product clipgen >/dev/null
+bin=$(swift build -c "$CONFIG" --show-bin-path)/clipgen
+scripts/make-test-media.sh "$media" long720p.mp4
+src="$media/long720p.mp4"
+starts=(15 75 130 190 250 310 370 430 490 550)
+now() { date +%s.%N; }
+
+CLIPGEN_ADMIN_PASSWORD=bench-password CLIPGEN_BCRYPT_COST=4 CLIPGEN_LOG_LEVEL=warning CLIPGEN_POLL_SECONDS=0.05 \
+  "$bin" serve --port "$PORT" --data-dir "$work/data" >"$work/server.log" 2>&1 &
+server=$!
+base=http://127.0.0.1:$PORT
+for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+token=$(curl -sf -X POST "$base/v1/auth/token" -d '{"email":"admin@localhost","password":"bench-password"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["accessToken"])')
+auth="Authorization: Bearer $token"
+upload=$(curl -sf -X POST "$base/v1/uploads" -H "$auth" --data-binary "@$src" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
+clips=$(for s in "${starts[@]}"; do printf '{"start":%s,"end":%s},' "$s" "$((s + 30))"; done)
+body="{\"source\":{\"uploadId\":\"$upload\"},\"output\":{\"mode\":\"keyframe\"},\"clips\":[${clips%,}]}"
+
+ours=() theirs=()
+for round in $(seq 1 "$ROUNDS"); do
+  # Peer: the same ten stream copies, one after another, as a script would run them.
+  t0=$(now)
+  for s in "${starts[@]}"; do
+    ffmpeg -hide_banner -nostdin -loglevel error -y -ss "$s" -i "$src" -t 30 -c copy "$work/peer-$s.mp4"
+  done
+  t1=$(now)
+  theirs+=("$(awk "BEGIN{print $t1 - $t0}")")
+
+  t0=$(now)
+  job=$(curl -sf -X POST "$base/v1/jobs" -H "$auth" -d "$body" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
+  while :; do
+    status=$(curl -sf "$base/v1/jobs/$job" -H "$auth" | python3 -c 'import sys,json; print(json.load(sys.stdin)["status"])')
+    [ "$status" = queued ] || [ "$status" = running ] || break
+    sleep 0.02
+  done
+  t1=$(now)
+  [ "$status" = succeeded ] || { echo "job ended $status" >&2; cat "$work/server.log" >&2; exit 1; }
+  ours+=("$(awk "BEGIN{print $t1 - $t0}")")
+  printf 'round %d: clipgen %.3f s, ffmpeg -c copy x10 %.3f s\n' "$round" "${ours[-1]}" "${theirs[-1]}"
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+m_ours=$(median "${ours[@]}") m_theirs=$(median "${theirs[@]}")
+printf 'median: clipgen %.3f s, raw ffmpeg %.3f s, ratio %.2fx (goal <= 1.2x)\n' "$m_ours" "$m_theirs" "$(awk "BEGIN{print $m_ours / $m_theirs}")"
