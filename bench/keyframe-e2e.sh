@@ -45,8 +45,9 @@ for round in $(seq 1 "$ROUNDS"); do
 
   t0=$(now)
   job=$(curl -sf -X POST "$base/v1/jobs" -H "$auth" -d "$body" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
+  # Poll with curl and sed only: a Python start-up per poll would take CPU from the renders.
   while :; do
-    status=$(curl -sf "$base/v1/jobs/$job" -H "$auth" | python3 -c 'import sys,json; print(json.load(sys.stdin)["status"])')
+    status=$(curl -sf "$base/v1/jobs/$job" -H "$auth" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p')
     [ "$status" = queued ] || [ "$status" = running ] || break
     sleep 0.02
   done

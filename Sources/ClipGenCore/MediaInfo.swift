@@ -24,8 +24,11 @@ public struct MediaInfo: Sendable, Equatable, Codable {
         public var sampleAspectRatio: Ratio
         public var pixelFormat: String?
         public var profile: String?
+        /// Whether no other video stream (cover art) comes before it in the file.
+        public var isFirstVideoStream: Bool
         public init(index: Int, codec: String, width: Int, height: Int, fps: Double?, rotation: Int,
-                    sampleAspectRatio: Ratio, pixelFormat: String?, profile: String?) {
+                    sampleAspectRatio: Ratio, pixelFormat: String?, profile: String?, isFirstVideoStream: Bool = true) {
+            self.isFirstVideoStream = isFirstVideoStream
             self.index = index
             self.codec = codec
             self.width = width

@@ -17,36 +17,56 @@ public struct Prober: Sendable {
     /// Probes `path`. Throws `unsupported_media` for files FFmpeg cannot read and
     /// `no_video_stream` when there is nothing to cut.
     public func probe(_ path: String) async throws -> MediaInfo {
+        // The keyframe scan reads the whole file; start it beside the stream probe rather than after.
+        async let firstVideoKeyframes = try? keyframes(path, stream: "v:0")
         let output = try await runner.run(ProcessSpec(
             executable: ffprobePath,
             arguments: ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path],
             timeout: timeout, stdoutLimit: 4 << 20))
         guard output.succeeded else {
+            _ = await firstVideoKeyframes
             let reason = MediaError.reason(fromStderr: output.stderrTail)
             throw MediaError(.unsupportedMedia, "the file is not a video FFmpeg can read", detail: reason)
         }
         var info = try Self.parse(json: Data(output.stdout.utf8))
+        let scanned = await firstVideoKeyframes
         guard let video = info.video else {
             throw MediaError(.noVideoStream, "the file has no video stream to cut clips from",
                              detail: info.audio.isEmpty ? "" : "it holds audio only")
         }
-        info.keyframeTimes = try await keyframes(path, streamIndex: video.index, startTime: info.startTime)
+        // `v:0` is the stream we cut unless cover art comes first.
+        var times = video.isFirstVideoStream ? scanned : nil
+        if times == nil { times = try await keyframes(path, stream: "\(video.index)") }
+        let startTime = info.startTime
+        info.keyframeTimes = (times ?? []).map { max(0, $0 - startTime) }
         return info
     }
 
+    /// A rendered file's duration: from the MP4 header when it is one, else from ffprobe.
+    public func duration(of path: String) async throws -> Double {
+        if let duration = MP4Duration.read(path) { return duration }
+        let output = try await runner.run(ProcessSpec(
+            executable: ffprobePath, arguments: ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
+            timeout: timeout, stdoutLimit: 1024))
+        guard output.succeeded, let duration = Double(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw MediaError(.renderFailed, "the rendered clip cannot be read back", detail: MediaError.reason(fromStderr: output.stderrTail))
+        }
+        return duration
+    }
+
     /// Keyframe times from packet flags: demuxing only, no decoding, so it is fast on long files.
-    func keyframes(_ path: String, streamIndex: Int, startTime: Double) async throws -> [Double] {
+    func keyframes(_ path: String, stream: String) async throws -> [Double] {
         let collector = KeyframeCollector()
         let output = try await runner.run(ProcessSpec(
             executable: ffprobePath,
-            arguments: ["-v", "error", "-select_streams", "\(streamIndex)", "-show_entries", "packet=pts_time,flags",
+            arguments: ["-v", "error", "-select_streams", stream, "-show_entries", "packet=pts_time,flags",
                         "-of", "csv=p=0", path],
             timeout: timeout)) { line in collector.add(line: line) }
         guard output.succeeded else {
             throw MediaError(.unsupportedMedia, "the file's video packets cannot be read",
                              detail: MediaError.reason(fromStderr: output.stderrTail))
         }
-        return collector.times.map { max(0, $0 - startTime) }.sorted()
+        return collector.times.sorted()
     }
 
     static func parse(json: Data) throws -> MediaInfo {
@@ -59,12 +79,13 @@ public struct Prober: Sendable {
         let streams = raw.streams ?? []
         // Cover art is a video stream of one picture; a clip needs a moving one.
         let videoRaw = streams.first { $0.codec_type == "video" && $0.disposition?.attached_pic != 1 }
+        let firstVideoIndex = streams.first { $0.codec_type == "video" }?.index
         let video = videoRaw.map { s in
             MediaInfo.VideoStream(
                 index: s.index, codec: s.codec_name ?? "unknown", width: s.width ?? 0, height: s.height ?? 0,
                 fps: Self.rate(s.avg_frame_rate) ?? Self.rate(s.r_frame_rate), rotation: s.rotation,
                 sampleAspectRatio: Self.ratio(s.sample_aspect_ratio) ?? .square,
-                pixelFormat: s.pix_fmt, profile: s.profile)
+                pixelFormat: s.pix_fmt, profile: s.profile, isFirstVideoStream: s.index == firstVideoIndex)
         }
         let audio = streams.filter { $0.codec_type == "audio" }.map { s in
             MediaInfo.AudioStream(index: s.index, codec: s.codec_name ?? "unknown", channels: s.channels ?? 0,

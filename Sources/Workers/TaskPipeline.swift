@@ -62,7 +62,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
             try await cutter.render(plan) { fraction in progress(.render, fraction) }
             return plan
         }
-        let rendered = try await prober.probe(output)
+        let duration = try await prober.duration(of: output)
         // The attempt's task id keeps the key unique, so a late worker that lost its lease can
         // remove its own file without touching the winner's.
         let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).\(options.format.fileExtension)")
@@ -72,7 +72,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
             throw CancellationError()
         }
         let clip = Clip(jobId: job.id, organizationId: job.organizationId, index: index, name: request.name,
-                        start: request.start.seconds, end: plan.end, actualStart: plan.actualStart, duration: rendered.duration,
+                        start: request.start.seconds, end: plan.end, actualStart: plan.actualStart, duration: duration,
                         format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
                         size: stored.size, sha256: stored.sha256, blobKey: key.rawValue, createdAt: clock.now())
         return TaskOutcome(clips: [clip], stage: .render)

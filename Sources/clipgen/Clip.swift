@@ -33,10 +33,10 @@ struct Clip: AsyncParsableCommand {
         }
         let plan = CutPlan(input: input, output: output, start: startTime.seconds, end: endTime.seconds, options: options, media: media)
         try await Cutter(timeout: limit).render(plan)
-        let rendered = try await prober.probe(output)
+        let duration = try await prober.duration(of: output)
         let summary: [String: String] = [
             "output": output, "modeUsed": plan.mode.rawValue, "actualStart": "\(plan.actualStart)",
-            "duration": "\(rendered.duration)", "fallbackReason": plan.fallbackReason ?? "",
+            "duration": "\(duration)", "fallbackReason": plan.fallbackReason ?? "",
         ]
         let data = try JSONSerialization.data(withJSONObject: summary.filter { !$0.value.isEmpty }, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))

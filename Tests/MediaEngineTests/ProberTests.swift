@@ -45,6 +45,16 @@ import TestSupport
         }
     }
 
+    @Test func mp4HeaderDurationAgreesWithFFprobe() async throws {
+        for name in ["gop2s.mp4", "noaudio.mp4", "cuts.mp4"] {
+            let path = try await TestMedia.shared.path(name)
+            let fromHeader = try #require(MP4Duration.read(path))
+            let fromProbe = try await Prober().probe(path).duration
+            #expect(abs(fromHeader - fromProbe) < 0.001, "\(name): \(fromHeader) vs \(fromProbe)")
+        }
+        #expect(MP4Duration.read(try await TestMedia.shared.path("corrupt.mp4")) == nil)
+    }
+
     @Test func audioOnlyIsNoVideoStream() async throws {
         let error = await #expect(throws: MediaError.self) { try await Prober().probe(try await TestMedia.shared.path("audio-only.m4a")) }
         #expect(error?.code == .noVideoStream)
