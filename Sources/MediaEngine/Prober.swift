@@ -17,8 +17,11 @@ public struct Prober: Sendable {
     /// Probes `path`. Throws `unsupported_media` for files FFmpeg cannot read and
     /// `no_video_stream` when there is nothing to cut.
     public func probe(_ path: String) async throws -> MediaInfo {
-        // The keyframe scan reads the whole file; start it beside the stream probe rather than after.
-        async let firstVideoKeyframes = try? keyframes(path, stream: "v:0")
+        // MP4/MOV keep their keyframe index in the header; other containers need ffprobe to read
+        // every packet, so that scan starts beside the stream probe rather than after it.
+        let header = MP4Reader(path: path)
+        let indexed = header?.keyframeTimes
+        async let firstVideoKeyframes = indexed == nil ? try? keyframes(path, stream: "v:0") : indexed
         let output = try await runner.run(ProcessSpec(
             executable: ffprobePath,
             arguments: ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path],
@@ -44,7 +47,7 @@ public struct Prober: Sendable {
 
     /// A rendered file's duration: from the MP4 header when it is one, else from ffprobe.
     public func duration(of path: String) async throws -> Double {
-        if let duration = MP4Duration.read(path) { return duration }
+        if let duration = MP4Reader(path: path)?.duration { return duration }
         let output = try await runner.run(ProcessSpec(
             executable: ffprobePath, arguments: ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
             timeout: timeout, stdoutLimit: 1024))

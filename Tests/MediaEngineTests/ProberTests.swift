@@ -45,14 +45,21 @@ import TestSupport
         }
     }
 
-    @Test func mp4HeaderDurationAgreesWithFFprobe() async throws {
-        for name in ["gop2s.mp4", "noaudio.mp4", "cuts.mp4"] {
-            let path = try await TestMedia.shared.path(name)
-            let fromHeader = try #require(MP4Duration.read(path))
-            let fromProbe = try await Prober().probe(path).duration
-            #expect(abs(fromHeader - fromProbe) < 0.001, "\(name): \(fromHeader) vs \(fromProbe)")
-        }
-        #expect(MP4Duration.read(try await TestMedia.shared.path("corrupt.mp4")) == nil)
+    @Test(arguments: ["gop2s.mp4", "noaudio.mp4", "cuts.mp4"])
+    func mp4HeaderAgreesWithFFprobesPacketScan(name: String) async throws {
+        let path = try await TestMedia.shared.path(name)
+        let header = try #require(MP4Reader(path: path))
+        let fromHeader = try #require(header.duration)
+        #expect(abs(fromHeader - (try await Prober().probe(path).duration)) < 0.001)
+        let indexed = try #require(header.keyframeTimes)
+        let scanned = try await Prober().keyframes(path, stream: "v:0")
+        #expect(indexed.count == scanned.count)
+        for (a, b) in zip(indexed, scanned) { #expect(abs(a - b) < 0.0001, "\(name): \(a) vs \(b)") }
+    }
+
+    @Test func unreadableHeadersFallBackToFFprobe() async throws {
+        #expect(MP4Reader(path: try await TestMedia.shared.path("corrupt.mp4")) == nil)
+        #expect(MP4Reader(path: "/nonexistent") == nil)
     }
 
     @Test func audioOnlyIsNoVideoStream() async throws {
