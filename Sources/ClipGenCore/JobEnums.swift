@@ -41,7 +41,7 @@ public enum Aspect: String, Codable, Sendable, CaseIterable {
 
 /// The kinds of work a worker leases from the queue.
 public enum TaskKind: String, Codable, Sendable {
-    case probe, render
+    case probe, render, thumbnails
 }
 
 public enum Capability: String, Codable, Sendable, CaseIterable {

@@ -81,6 +81,10 @@ public struct JobRequest: Codable, Sendable, Equatable {
             if !clip.end.seconds.isFinite || clip.end <= clip.start {
                 errors.append(.init(field: "\(field).end", message: "must be after start"))
             }
+            let fade = resolvedOutput.fadeSeconds
+            if fade > 0, clip.end.seconds - clip.start.seconds < 2 * fade {
+                errors.append(.init(field: "\(field)", message: "is shorter than the fade in and out (\(2 * fade) s)"))
+            }
             if let name = clip.name, name.count > Self.maxNameLength {
                 errors.append(.init(field: "\(field).name", message: "at most \(Self.maxNameLength) characters"))
             }

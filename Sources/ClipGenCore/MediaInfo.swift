@@ -95,6 +95,13 @@ public struct MediaInfo: Sendable, Equatable, Codable {
         return best
     }
 
+    /// Width and height as shown: square pixels, rotation applied.
+    public var displaySize: (width: Int, height: Int) {
+        guard let video else { return (0, 0) }
+        let width = Int((Double(video.width) * video.sampleAspectRatio.value).rounded())
+        return video.rotation % 180 == 90 ? (video.height, width) : (width, video.height)
+    }
+
     /// One frame's duration, or a conservative 1/60 s when the rate is unknown.
     public var frameDuration: Double { 1 / (video?.fps ?? 60) }
 }

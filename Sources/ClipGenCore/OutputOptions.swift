@@ -1,24 +1,38 @@
 /// How clips are rendered. Every field has a default: mp4, smart cut, original aspect, the
-/// source's height, no loudness normalisation, no fade.
+/// source's height and frame rate, centred crop, no loudness normalisation (−14 LUFS when on),
+/// no fade.
 public struct OutputOptions: Codable, Sendable, Equatable {
     public var format: OutputFormat
     public var mode: CutMode
     public var aspect: Aspect
+    /// Output height in pixels (even); default the source's (gif: at most 480).
     public var height: Int?
+    /// Frame-rate cap; default the source's rate (gif: at most 15).
+    public var fps: Double?
+    /// Where the crop window sits when `aspect` crops: 0 left/top, 0.5 centre, 1 right/bottom.
+    public var cropX: Double
     public var normalizeAudio: Bool
+    /// Loudness target for `normalizeAudio`, in LUFS.
+    public var targetLUFS: Double
     public var fadeSeconds: Double
 
     public init(format: OutputFormat = .mp4, mode: CutMode = .smart, aspect: Aspect = .original,
-                height: Int? = nil, normalizeAudio: Bool = false, fadeSeconds: Double = 0) {
+                height: Int? = nil, fps: Double? = nil, cropX: Double = 0.5, normalizeAudio: Bool = false,
+                targetLUFS: Double = -14, fadeSeconds: Double = 0) {
         self.format = format
         self.mode = mode
         self.aspect = aspect
         self.height = height
+        self.fps = fps
+        self.cropX = cropX
         self.normalizeAudio = normalizeAudio
+        self.targetLUFS = targetLUFS
         self.fadeSeconds = fadeSeconds
     }
 
-    enum CodingKeys: String, CodingKey { case format, mode, aspect, height, normalizeAudio, fadeSeconds }
+    enum CodingKeys: String, CodingKey {
+        case format, mode, aspect, height, fps, cropX, normalizeAudio, targetLUFS, fadeSeconds
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -26,29 +40,44 @@ public struct OutputOptions: Codable, Sendable, Equatable {
         mode = try c.decodeIfPresent(CutMode.self, forKey: .mode) ?? .smart
         aspect = try c.decodeIfPresent(Aspect.self, forKey: .aspect) ?? .original
         height = try c.decodeIfPresent(Int.self, forKey: .height)
+        fps = try c.decodeIfPresent(Double.self, forKey: .fps)
+        cropX = try c.decodeIfPresent(Double.self, forKey: .cropX) ?? 0.5
         normalizeAudio = try c.decodeIfPresent(Bool.self, forKey: .normalizeAudio) ?? false
+        targetLUFS = try c.decodeIfPresent(Double.self, forKey: .targetLUFS) ?? -14
         fadeSeconds = try c.decodeIfPresent(Double.self, forKey: .fadeSeconds) ?? 0
+    }
+
+    /// Whether rendering changes pictures or sound, which a stream copy cannot do.
+    public var needsFilters: Bool {
+        height != nil || fps != nil || aspect != .original || normalizeAudio || fadeSeconds > 0
     }
 
     public func validate() -> [FieldError] {
         var errors: [FieldError] = []
-        if format != .mp4 {
-            errors.append(.init(field: "output.format", message: "only mp4 is available in this version"))
+        if let height, !(16...4320).contains(height) || height % 2 != 0 {
+            errors.append(.init(field: "output.height", message: "must be an even number of pixels from 16 to 4320"))
         }
-        if aspect != .original {
-            errors.append(.init(field: "output.aspect", message: "reframing is not available in this version; use original"))
+        if let fps, !(fps >= 1 && fps <= 120) {
+            errors.append(.init(field: "output.fps", message: "must be from 1 to 120"))
         }
-        if normalizeAudio {
-            errors.append(.init(field: "output.normalizeAudio", message: "loudness normalisation is not available in this version"))
+        if !(cropX >= 0 && cropX <= 1) {
+            errors.append(.init(field: "output.cropX", message: "must be from 0 (left) to 1 (right)"))
         }
-        if fadeSeconds != 0 {
-            errors.append(.init(field: "output.fadeSeconds", message: "fades are not available in this version"))
+        if !(targetLUFS >= -70 && targetLUFS <= -5) {
+            errors.append(.init(field: "output.targetLUFS", message: "must be from -70 to -5 LUFS"))
         }
-        if let height {
-            if !(16...4320).contains(height) || height % 2 != 0 {
-                errors.append(.init(field: "output.height", message: "must be an even number of pixels from 16 to 4320"))
-            } else if mode == .keyframe {
-                errors.append(.init(field: "output.height", message: "keyframe mode copies the stream and cannot scale; use exact or smart"))
+        if !(fadeSeconds >= 0 && fadeSeconds <= 10) {
+            errors.append(.init(field: "output.fadeSeconds", message: "must be from 0 to 10 seconds"))
+        }
+        if format == .gif && normalizeAudio {
+            errors.append(.init(field: "output.normalizeAudio", message: "gif has no sound to normalise"))
+        }
+        if mode == .keyframe {
+            if format != .mp4 {
+                errors.append(.init(field: "output.format", message: "keyframe mode copies the stream into mp4; use exact or smart for \(format.rawValue)"))
+            }
+            if needsFilters {
+                errors.append(.init(field: "output.mode", message: "keyframe mode copies the stream and cannot scale, crop, fade or normalise; use exact or smart"))
             }
         }
         return errors

@@ -81,6 +81,8 @@ public struct Job: Codable, Sendable, Equatable {
     /// What probing found, keyframe index included; nil until the probe stage ran.
     public var media: MediaInfo?
     public var source: SourceInfo? { media?.sourceInfo }
+    /// The source's storyboard sprite, once the thumbnails task made it.
+    public var storyboard: Storyboard?
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
@@ -120,12 +122,22 @@ public struct Clip: Codable, Sendable, Equatable {
     public var sha256: String
     public var blobKey: String
     public var score: Double?
+    /// Integrated loudness of the clip, measured when it was normalised.
+    public var loudnessLUFS: Double?
+    /// The video encoder that made the clip (libx264, h264_nvenc, libvpx-vp9, gif, copy).
+    public var encoder: String?
+    /// The poster JPEG's blob key, when thumbnails were asked for.
+    public var thumbnailKey: String?
     public var createdAt: Date
 
     public init(id: String = Identifier.make(), jobId: String, organizationId: String, index: Int, name: String?,
                 start: Double, end: Double, actualStart: Double, duration: Double, format: OutputFormat,
                 modeUsed: CutMode, fallbackReason: String?, size: Int64, sha256: String, blobKey: String,
-                score: Double? = nil, createdAt: Date) {
+                score: Double? = nil, loudnessLUFS: Double? = nil, encoder: String? = nil, thumbnailKey: String? = nil,
+                createdAt: Date) {
+        self.loudnessLUFS = loudnessLUFS
+        self.encoder = encoder
+        self.thumbnailKey = thumbnailKey
         self.id = id
         self.jobId = jobId
         self.organizationId = organizationId

@@ -11,10 +11,19 @@ public struct CutPlan: Sendable, Equatable {
     /// The mode that will really run (`smart` falls back to `exact` until smart cutting ships).
     public var mode: CutMode
     public var fallbackReason: String?
-    /// Where the output begins in the source: `start`, or the keyframe before it in keyframe mode.
+    /// Where the output begins in the source: `start` snapped to its frame, or the keyframe
+    /// before it in keyframe mode.
     public var actualStart: Double
-    public var hasAudio: Bool
+    /// The audio stream used, or nil when the source (or the format) has none.
     public var audioStreamIndex: Int?
+    /// One frame's duration when the rate is known.
+    var frameDuration: Double?
+    var sourceFPS: Double?
+    var sampleAspectRatio: MediaInfo.Ratio
+    /// Loudness of the source range, from `LoudnessMeter`; set before rendering when normalising.
+    public var loudness: LoudnessMeasurement?
+    /// The H.264 encoder for mp4 output.
+    public var encoder: VideoEncoder = .libx264
 
     public init(input: String, output: String, start: Double, end: Double, options: OutputOptions, media: MediaInfo) {
         self.input = input
@@ -22,8 +31,10 @@ public struct CutPlan: Sendable, Equatable {
         self.start = start
         self.end = min(end, media.duration)
         self.options = options
-        self.hasAudio = media.defaultAudio != nil
-        self.audioStreamIndex = media.defaultAudio?.index
+        self.audioStreamIndex = options.format == .gif ? nil : media.defaultAudio?.index
+        self.sourceFPS = media.video?.fps
+        self.frameDuration = media.video?.fps.map { 1 / $0 }
+        self.sampleAspectRatio = media.video?.sampleAspectRatio ?? .square
         switch options.mode {
         case .keyframe:
             mode = .keyframe
@@ -36,11 +47,20 @@ public struct CutPlan: Sendable, Equatable {
             fallbackReason = "smart cutting is not available in this version; the clip was fully re-encoded"
             actualStart = Self.frameStart(containing: start, fps: media.video?.fps)
         }
-        frameDuration = media.video?.fps.map { 1 / $0 }
     }
 
-    /// One frame's duration when the rate is known.
-    var frameDuration: Double?
+    /// What encoded the video, as recorded on the clip.
+    public var encoderName: String {
+        switch (mode, options.format) {
+        case (.keyframe, _): "copy"
+        case (_, .mp4): encoder.rawValue
+        case (_, .webm): "libvpx-vp9"
+        case (_, .gif): "gif"
+        }
+    }
+
+    /// Seconds of source the output covers.
+    public var outputDuration: Double { end - actualStart }
 
     /// The start of the frame on screen at `time`: a clip asked to start mid-frame starts with that frame.
     static func frameStart(containing time: Double, fps: Double?) -> Double {
@@ -55,33 +75,123 @@ public struct CutPlan: Sendable, Equatable {
         return max(0, actualStart - frameDuration / 4)
     }
 
-    /// Seconds of source the output covers.
-    public var outputDuration: Double { end - actualStart }
+    /// `-ss … -i … -t …`: the part of the source this clip reads; shared with loudness measuring.
+    var inputArguments: [String] {
+        ["-ss", Self.seconds(seekTime), "-i", input, "-t", Self.seconds(outputDuration)]
+    }
 
     public func ffmpegArguments() -> [String] {
-        var args = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats",
-                    "-ss", Self.seconds(seekTime), "-i", input, "-t", Self.seconds(outputDuration),
-                    "-map", "0:v:0"]
-        if let audioStreamIndex { args += ["-map", "0:\(audioStreamIndex)"] }
-        switch mode {
-        case .keyframe:
+        var args = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats"]
+        if mode != .keyframe { args += encoder.decodeArguments }
+        args += inputArguments
+        if mode == .keyframe {
+            args += ["-map", "0:v:0"]
+            if let audioStreamIndex { args += ["-map", "0:\(audioStreamIndex)"] }
             args += ["-c", "copy", "-avoid_negative_ts", "make_zero"]
-        case .exact, .smart:
-            if let height = options.height { args += ["-vf", "scale=-2:\(height)"] }
-            args += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
-                     "-fps_mode", "passthrough"]
-            if hasAudio { args += ["-c:a", "aac", "-b:a", "160k"] }
+            return args + ["-sn", "-dn", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", output]
         }
-        args += ["-sn", "-dn", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", output]
-        return args
+        switch options.format {
+        case .gif:
+            // Two passes over the frames in one run: palettegen sees the whole clip, then paletteuse maps it.
+            let chain = videoFilters().joined(separator: ",")
+            args += ["-filter_complex", "[0:v:0]\(chain),split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer:bayer_scale=3[out]",
+                     "-map", "[out]", "-an", "-loop", "0", "-f", "gif", output]
+            return args
+        case .mp4, .webm:
+            args += ["-map", "0:v:0"]
+            if let audioStreamIndex { args += ["-map", "0:\(audioStreamIndex)"] }
+            args += ["-vf", (videoFilters() + ["format=yuv420p"]).joined(separator: ","), "-fps_mode", "passthrough"]
+            if options.format == .mp4 {
+                args += encoder.encodeArguments
+            } else {
+                args += ["-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-row-mt", "1", "-deadline", "good", "-cpu-used", "4"]
+            }
+            if audioStreamIndex != nil {
+                let audio = audioFilters()
+                if !audio.isEmpty { args += ["-af", audio.joined(separator: ",")] }
+                args += options.format == .mp4 ? ["-c:a", "aac", "-b:a", "160k"] : ["-c:a", "libopus", "-b:a", "128k"]
+            }
+            args += ["-sn", "-dn", "-map_metadata", "-1"]
+            args += options.format == .mp4 ? ["-movflags", "+faststart", "-f", "mp4"] : ["-f", "webm"]
+            return args + [output]
+        }
+    }
+
+    /// Frames arrive upright (FFmpeg applies the rotation metadata while decoding); these make
+    /// pixels square, crop to the aspect, scale, cap the rate and fade.
+    func videoFilters() -> [String] {
+        var filters: [String] = []
+        if sampleAspectRatio != .square {
+            filters.append("scale=trunc(iw*sar/2)*2:ih,setsar=1")
+        }
+        if let ratio = options.aspect.ratio {
+            let r = Self.number(ratio), x = Self.number(options.cropX)
+            filters.append("crop=w='if(gt(iw/ih,\(r)),trunc(ih*\(r)/2)*2,trunc(iw/2)*2)':h='if(gt(iw/ih,\(r)),trunc(ih/2)*2,trunc(iw/\(r)/2)*2)'"
+                           + ":x='(iw-ow)*\(x)':y='(ih-oh)/2'")
+        }
+        let height = options.height ?? (options.format == .gif ? 480 : nil)
+        if let height {
+            // Never enlarge for gif's default; an explicit height is honoured either way.
+            filters.append(options.height == nil ? "scale=-2:'min(\(height),trunc(ih/2)*2)'" : "scale=-2:\(height)")
+        } else {
+            filters.append("scale=trunc(iw/2)*2:trunc(ih/2)*2")  // 4:2:0 needs even sizes
+        }
+        if let cap = options.fps ?? (options.format == .gif ? 15 : nil), (sourceFPS ?? .infinity) > cap {
+            filters.append("fps=\(Self.number(cap))")
+        }
+        let fade = options.fadeSeconds
+        if fade > 0 {
+            filters.append("fade=t=in:st=0:d=\(Self.number(fade))")
+            filters.append("fade=t=out:st=\(Self.number(max(0, outputDuration - fade))):d=\(Self.number(fade))")
+        }
+        return filters
+    }
+
+    /// Fades, then (when normalising) loudnorm's second, linear pass from the measured values.
+    func audioFilters(includingLoudnorm: Bool = true) -> [String] {
+        var filters: [String] = []
+        let fade = options.fadeSeconds
+        if fade > 0 {
+            filters.append("afade=t=in:st=0:d=\(Self.number(fade))")
+            filters.append("afade=t=out:st=\(Self.number(max(0, outputDuration - fade))):d=\(Self.number(fade))")
+        }
+        if includingLoudnorm, options.normalizeAudio {
+            var loudnorm = "loudnorm=I=\(Self.number(options.targetLUFS)):TP=-1.5:LRA=11"
+            if let m = loudness {
+                loudnorm += ":measured_I=\(Self.number(m.integrated)):measured_TP=\(Self.number(m.truePeak))"
+                    + ":measured_LRA=\(Self.number(m.range)):measured_thresh=\(Self.number(m.threshold))"
+                    + ":offset=\(Self.number(m.offset)):linear=true"
+            }
+            filters.append(loudnorm)
+            filters.append("aresample=48000")  // loudnorm works at 192 kHz
+        }
+        return filters
     }
 
     /// Seconds with microsecond precision, the way FFmpeg's duration parser reads them.
     static func seconds(_ value: Double) -> String {
         let micros = Int64((value * 1_000_000).rounded())
-        let whole = micros / 1_000_000, fraction = micros % 1_000_000
-        let padded = String(fraction).leftPadded(to: 6)
-        return "\(whole).\(padded)"
+        let whole = micros / 1_000_000, fraction = abs(micros % 1_000_000)
+        return "\(whole).\(String(fraction).leftPadded(to: 6))"
+    }
+
+    /// A filter argument: short, no exponent, no locale.
+    static func number(_ value: Double) -> String {
+        let rounded = (value * 1_000_000).rounded() / 1_000_000
+        return rounded == rounded.rounded() ? String(Int64(rounded)) : String(rounded)
+    }
+}
+
+extension Aspect {
+    /// Width over height, or nil for the source's own.
+    public var ratio: Double? {
+        switch self {
+        case .original: nil
+        case .wide: 16.0 / 9
+        case .vertical: 9.0 / 16
+        case .square: 1
+        case .portrait: 4.0 / 5
+        }
     }
 }
 

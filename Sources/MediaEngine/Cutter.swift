@@ -14,8 +14,22 @@ public struct Cutter: Sendable {
         self.timeout = timeout
     }
 
-    /// Runs the plan; `progress` gets fractions from 0 to 1, never going back.
-    public func render(_ plan: CutPlan, progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws {
+    /// Runs the plan; `progress` gets fractions from 0 to 1, never going back. When the plan
+    /// normalises loudness, the source range is measured first (loudnorm's first pass) and the
+    /// clip afterwards, and that measurement is returned.
+    @discardableResult
+    public func render(_ plan: CutPlan, progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws -> LoudnessMeasurement? {
+        var plan = plan
+        let meter = LoudnessMeter(runner: runner, ffmpegPath: ffmpegPath, timeout: timeout)
+        let normalising = plan.options.normalizeAudio && plan.audioStreamIndex != nil && plan.mode != .keyframe
+        if normalising && plan.loudness == nil {
+            plan.loudness = try await meter.measure(plan)
+        }
+        try await encode(plan, progress: progress)
+        return normalising ? try await meter.measure(file: plan.output) : nil
+    }
+
+    private func encode(_ plan: CutPlan, progress: @escaping @Sendable (Double) -> Void) async throws {
         let tracker = ProgressTracker(duration: plan.outputDuration, report: progress)
         let output = try await runner.run(
             ProcessSpec(executable: ffmpegPath, arguments: plan.ffmpegArguments(), timeout: timeout)

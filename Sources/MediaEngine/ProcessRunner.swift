@@ -63,7 +63,7 @@ public struct ProcessRunner: Sendable {
         }
     }
 
-    private static let stderrTailLines = 40
+    private static let stderrTailLines = 60
 
     private static func runChild(_ spec: ProcessSpec, onStdoutLine: @escaping @Sendable (String) -> Void) async throws -> ProcessOutput {
         let executable: Executable = spec.executable.contains("/") ? .path(FilePath(spec.executable)) : .name(spec.executable)

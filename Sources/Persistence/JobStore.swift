@@ -28,7 +28,8 @@ public protocol JobStore: Sendable {
     func jobs(organizationId: String, status: JobStatus?, page: PageRequest) async throws -> Page<Job>
     /// Marks the job and its unfinished tasks cancelled; running workers notice on their next heartbeat.
     func cancelJob(id: String, organizationId: String) async throws -> Job?
-    /// Removes the job, its tasks and clips; returns the clips' blob keys, or nil when absent.
+    /// Removes the job, its tasks and clips; returns every blob key it owned (clips, posters,
+    /// storyboard), or nil when absent.
     func deleteJob(id: String, organizationId: String) async throws -> [String]?
     func clips(jobId: String) async throws -> [Clip]
     func clip(id: String, organizationId: String) async throws -> Clip?
@@ -92,10 +93,12 @@ public enum LeaseState: Sendable, Equatable {
 public struct TaskOutcome: Sendable {
     public var media: MediaInfo?
     public var clips: [Clip]
+    public var storyboard: Storyboard?
     public var nextTasks: [TaskRecord]
     public var stage: JobStage?
-    public init(media: MediaInfo? = nil, clips: [Clip] = [], nextTasks: [TaskRecord] = [], stage: JobStage? = nil) {
+    public init(media: MediaInfo? = nil, clips: [Clip] = [], storyboard: Storyboard? = nil, nextTasks: [TaskRecord] = [], stage: JobStage? = nil) {
         self.media = media
+        self.storyboard = storyboard
         self.clips = clips
         self.nextTasks = nextTasks
         self.stage = stage

@@ -47,6 +47,7 @@ extension Job {
         progress = row["progress"]
         if let code: String = row["error_code"] { error = JobError(code: code, message: row["error_message"] ?? "") }
         if let media: String = row["source"] { self.media = try JSONCoding.decode(MediaInfo.self, media) }
+        if let board: String = row["storyboard"] { storyboard = try JSONCoding.decode(Storyboard.self, board) }
         startedAt = date(row, "started_at")
         finishedAt = date(row, "finished_at")
         attempts = row["attempts"]
@@ -59,7 +60,8 @@ extension Clip {
                   start: row["start"], end: row["end"], actualStart: row["actual_start"], duration: row["duration"],
                   format: try enumValue(row, "format"), modeUsed: try enumValue(row, "mode_used"),
                   fallbackReason: row["fallback_reason"], size: row["size"], sha256: row["sha256"], blobKey: row["blob_key"],
-                  score: row["score"], createdAt: date(row, "created_at")!)
+                  score: row["score"], loudnessLUFS: row["loudness_lufs"], encoder: row["encoder"], thumbnailKey: row["thumbnail_key"],
+                  createdAt: date(row, "created_at")!)
     }
 }
 

@@ -90,6 +90,9 @@ extension SQLiteJobStore {
             if let media = outcome.media {
                 try db.execute(sql: "UPDATE jobs SET source = ? WHERE id = ?", arguments: [try JSONCoding.encode(media), jobId])
             }
+            if let storyboard = outcome.storyboard {
+                try db.execute(sql: "UPDATE jobs SET storyboard = ? WHERE id = ?", arguments: [try JSONCoding.encode(storyboard), jobId])
+            }
             for clip in outcome.clips { try Self.insertClip(db, clip, createdAt: now) }
             for task in outcome.nextTasks { try Self.insertTask(db, task, availableAt: now) }
             if !outcome.nextTasks.isEmpty { self.workSignal.notifyAll() }
@@ -158,10 +161,10 @@ extension SQLiteJobStore {
     static func insertClip(_ db: Database, _ clip: Clip, createdAt: Double) throws {
         try db.execute(sql: """
             INSERT INTO clips (id, job_id, organization_id, idx, name, start, "end", actual_start, duration, format, mode_used,
-                fallback_reason, size, sha256, blob_key, score, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                fallback_reason, size, sha256, blob_key, score, loudness_lufs, encoder, thumbnail_key, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [clip.id, clip.jobId, clip.organizationId, clip.index, clip.name, clip.start, clip.end, clip.actualStart,
                              clip.duration, clip.format.rawValue, clip.modeUsed.rawValue, clip.fallbackReason, clip.size, clip.sha256,
-                             clip.blobKey, clip.score, createdAt])
+                             clip.blobKey, clip.score, clip.loudnessLUFS, clip.encoder, clip.thumbnailKey, createdAt])
     }
 }

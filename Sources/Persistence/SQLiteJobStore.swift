@@ -114,6 +114,14 @@ public final class SQLiteJobStore: JobStore {
                     UNIQUE (job_id, idx));
                 """)
         }
+        migrator.registerMigration("v2-outputs") { db in
+            try db.execute(sql: """
+                ALTER TABLE clips ADD COLUMN loudness_lufs REAL;
+                ALTER TABLE clips ADD COLUMN encoder TEXT;
+                ALTER TABLE clips ADD COLUMN thumbnail_key TEXT;
+                ALTER TABLE jobs ADD COLUMN storyboard TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -45,6 +45,7 @@ public struct ClipGenServer {
             store: store, blobs: blobs,
             prober: Prober(runner: .live, ffprobePath: media.ffprobePath, timeout: timeout),
             cutter: Cutter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
+            thumbnailer: Thumbnailer(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
             scratchDirectory: scratch, maxAttempts: configuration.workers.maxAttempts)
         return WorkerPool(pipeline: pipeline, settings: settings, logger: logger)
     }

@@ -10,15 +10,21 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
     public var blobs: Blobs
     public var prober: Prober
     public var cutter: Cutter
+    public var thumbnailer: Thumbnailer
+    /// The H.264 encoder this worker renders mp4 with.
+    public var encoder: VideoEncoder
     public var scratchDirectory: String
     public var maxAttempts: Int
     public var clock: WallClock
 
-    public init(store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, scratchDirectory: String, maxAttempts: Int, clock: WallClock = .system) {
+    public init(store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, thumbnailer: Thumbnailer, encoder: VideoEncoder = .libx264,
+                scratchDirectory: String, maxAttempts: Int, clock: WallClock = .system) {
         self.store = store
         self.blobs = blobs
         self.prober = prober
         self.cutter = cutter
+        self.thumbnailer = thumbnailer
+        self.encoder = encoder
         self.scratchDirectory = scratchDirectory
         self.maxAttempts = maxAttempts
         self.clock = clock
@@ -28,6 +34,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
         switch claimed.task.kind {
         case .probe: try await probe(claimed.job)
         case .render: try await render(claimed, progress: progress)
+        case .thumbnails: try await storyboard(claimed)
         }
     }
 
@@ -39,10 +46,13 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
         for (index, clip) in clips.enumerated() where clip.end.seconds > media.duration + slack {
             throw JobError.rangeOutsideMedia(clipIndex: index, end: clip.end.seconds, duration: media.duration)
         }
-        let renders = clips.indices.map { index in
+        var next = clips.indices.map { index in
             TaskRecord(jobId: job.id, kind: .render, capability: .cpu, clipIndex: index, maxAttempts: maxAttempts)
         }
-        return TaskOutcome(media: media, nextTasks: renders, stage: .render)
+        if job.request.thumbnails != false {
+            next.append(TaskRecord(jobId: job.id, kind: .thumbnails, capability: .cpu, maxAttempts: maxAttempts))
+        }
+        return TaskOutcome(media: media, nextTasks: next, stage: .render)
     }
 
     func render(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
@@ -57,25 +67,51 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let output = scratch + "/clip." + options.format.fileExtension
 
-        let plan = try await withSource(of: job) { path in
-            let plan = CutPlan(input: path, output: output, start: request.start.seconds, end: request.end.seconds, options: options, media: media)
-            try await cutter.render(plan) { fraction in progress(.render, fraction) }
-            return plan
+        let (plan, loudness) = try await withSource(of: job) { path in
+            var plan = CutPlan(input: path, output: output, start: request.start.seconds, end: request.end.seconds, options: options, media: media)
+            plan.encoder = encoder
+            let loudness = try await cutter.render(plan) { fraction in progress(.render, fraction) }
+            return (plan, loudness)
         }
         let duration = try await prober.duration(of: output)
+        var posterKey: BlobKey?
+        if job.request.thumbnails != false {
+            let poster = scratch + "/poster.jpg"
+            try await thumbnailer.poster(of: output, duration: duration, to: poster)
+            let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).jpg")
+            _ = try await blobs.importFile(at: poster, as: key)
+            posterKey = key
+        }
         // The attempt's task id keeps the key unique, so a late worker that lost its lease can
         // remove its own file without touching the winner's.
         let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).\(options.format.fileExtension)")
         let stored = try await blobs.importFile(at: output, as: key)
         if Task.isCancelled {
-            try? await blobs.delete(key)
+            for key in [key, posterKey].compactMap({ $0 }) { try? await blobs.delete(key) }
             throw CancellationError()
         }
         let clip = Clip(jobId: job.id, organizationId: job.organizationId, index: index, name: request.name,
                         start: request.start.seconds, end: plan.end, actualStart: plan.actualStart, duration: duration,
                         format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
-                        size: stored.size, sha256: stored.sha256, blobKey: key.rawValue, createdAt: clock.now())
+                        size: stored.size, sha256: stored.sha256, blobKey: key.rawValue, loudnessLUFS: loudness?.integrated,
+                        encoder: plan.encoderName, thumbnailKey: posterKey?.rawValue, createdAt: clock.now())
         return TaskOutcome(clips: [clip], stage: .render)
+    }
+
+    func storyboard(_ claimed: ClaimedTask) async throws -> TaskOutcome {
+        let job = claimed.job
+        guard let media = job.media else {
+            throw JobError(code: JobError.internalError, message: "the storyboard task ran before probing; submit the job again")
+        }
+        let scratch = scratchDirectory + "/" + claimed.task.id
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let sprite = scratch + "/storyboard.jpg"
+        var board = try await withSource(of: job) { path in try await thumbnailer.storyboard(of: path, media: media, to: sprite) }
+        let key = try BlobKey("jobs/\(job.id)/storyboard-\(claimed.task.id).jpg")
+        _ = try await blobs.importFile(at: sprite, as: key)
+        board.blobKey = key.rawValue
+        return TaskOutcome(storyboard: board, stage: .thumbnails)
     }
 
     private func withSource<T: Sendable>(of job: Job, _ body: (String) async throws -> T) async throws -> T {

@@ -160,8 +160,9 @@ public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
     }
 
     private func removeOutputs(_ outcome: TaskOutcome) async {
-        for clip in outcome.clips {
-            if let key = try? BlobKey(clip.blobKey) { try? await pipeline.blobs.delete(key) }
+        let keys = outcome.clips.flatMap { [$0.blobKey, $0.thumbnailKey].compactMap { $0 } } + [outcome.storyboard?.blobKey].compactMap { $0 }
+        for raw in keys {
+            if let key = try? BlobKey(raw) { try? await pipeline.blobs.delete(key) }
         }
     }
 

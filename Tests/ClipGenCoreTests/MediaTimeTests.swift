@@ -44,12 +44,28 @@ import Testing
         var request = JobRequest(source: .init(), clips: [.init(start: -1, end: 2)], output: OutputOptions(mode: .keyframe, height: 7))
         request.webhookUrl = "ftp://x"
         let fields = Set(request.validate().map(\.field))
-        #expect(fields == ["source", "clips[0].start", "output.height", "webhookUrl"])
+        #expect(fields == ["source", "clips[0].start", "output.height", "output.mode", "webhookUrl"])
     }
 
-    @Test func keyframeModeCannotScale() {
-        let request = JobRequest(source: .init(uploadId: upload), clips: [.init(start: 0, end: 1)], output: OutputOptions(mode: .keyframe, height: 360))
-        #expect(request.validate().map(\.field) == ["output.height"])
+    @Test func keyframeModeCannotFilterOrChangeFormat() {
+        for options in [OutputOptions(mode: .keyframe, height: 360), OutputOptions(mode: .keyframe, aspect: .vertical),
+                        OutputOptions(mode: .keyframe, normalizeAudio: true), OutputOptions(mode: .keyframe, fadeSeconds: 1)] {
+            let request = JobRequest(source: .init(uploadId: upload), clips: [.init(start: 0, end: 3)], output: options)
+            #expect(request.validate().map(\.field) == ["output.mode"])
+        }
+        let gif = JobRequest(source: .init(uploadId: upload), clips: [.init(start: 0, end: 1)], output: OutputOptions(format: .gif, mode: .keyframe))
+        #expect(gif.validate().map(\.field) == ["output.format"])
+    }
+
+    @Test func outputRangesAreChecked() {
+        let bad = OutputOptions(format: .gif, mode: .exact, fps: 500, cropX: 1.5, normalizeAudio: true, targetLUFS: 3, fadeSeconds: 11)
+        #expect(Set(bad.validate().map(\.field)) == ["output.fps", "output.cropX", "output.targetLUFS", "output.fadeSeconds", "output.normalizeAudio"])
+        #expect(OutputOptions(format: .webm, mode: .exact, aspect: .vertical, height: 720, fps: 30, cropX: 0, normalizeAudio: true, fadeSeconds: 1).validate().isEmpty)
+    }
+
+    @Test func aClipMustOutlastItsFades() {
+        let request = JobRequest(source: .init(uploadId: upload), clips: [.init(start: 0, end: 1.5)], output: OutputOptions(mode: .exact, fadeSeconds: 1))
+        #expect(request.validate().map(\.field) == ["clips[0]"])
     }
 }
 

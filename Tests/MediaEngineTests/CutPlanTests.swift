@@ -32,7 +32,7 @@ import Testing
         #expect(plan.actualStart == 3.5 && plan.fallbackReason == nil)
         // A quarter frame early (1/120 s), so FFmpeg keeps the frame that starts at 3.5.
         #expect(args.containsSequence(["-ss", "3.491667", "-i", "in.mp4", "-t", "3.500000"]))
-        #expect(args.containsSequence(["-c:v", "libx264"]) && args.containsSequence(["-vf", "scale=-2:240"]))
+        #expect(args.containsSequence(["-c:v", "libx264"]) && args.containsSequence(["-vf", "scale=-2:240,format=yuv420p"]))
         #expect(args.containsSequence(["-c:a", "aac"]))
     }
 
@@ -60,6 +60,95 @@ import Testing
         let args = CutPlan(input: "in", output: "out", start: 1, end: 2, options: OutputOptions(mode: .exact), media: silent).ffmpegArguments()
         #expect(!args.contains("-c:a"))
         #expect(args.filter { $0 == "-map" }.count == 1)
+    }
+
+    func plan(_ options: OutputOptions, media: MediaInfo? = nil) -> CutPlan {
+        CutPlan(input: "in.mp4", output: "out", start: 2, end: 12, options: options, media: media ?? self.media)
+    }
+
+    @Test func verticalCropFollowsCropX() {
+        let filters = plan(OutputOptions(mode: .exact, aspect: .vertical, cropX: 0)).videoFilters()
+        #expect(filters.first?.hasPrefix("crop=w='if(gt(iw/ih,0.5625),trunc(ih*0.5625/2)*2") == true)
+        #expect(filters.first?.contains(":x='(iw-ow)*0'") == true)
+    }
+
+    @Test func nonSquarePixelsAreMadeSquareFirst() {
+        var anamorphic = media
+        anamorphic.video?.sampleAspectRatio = .init(numerator: 4, denominator: 3)
+        let filters = plan(OutputOptions(mode: .exact, aspect: .square), media: anamorphic).videoFilters()
+        #expect(filters.first == "scale=trunc(iw*sar/2)*2:ih,setsar=1")
+        #expect(filters[1].hasPrefix("crop="))
+    }
+
+    @Test func fpsCapOnlyLowers() {
+        #expect(plan(OutputOptions(mode: .exact, fps: 24)).videoFilters().contains("fps=24"))
+        #expect(!plan(OutputOptions(mode: .exact, fps: 60)).videoFilters().contains { $0.hasPrefix("fps=") })
+    }
+
+    @Test func fadesInAndOutOnBothStreams() {
+        let p = plan(OutputOptions(mode: .exact, fadeSeconds: 1.5))
+        #expect(p.videoFilters().suffix(2) == ["fade=t=in:st=0:d=1.5", "fade=t=out:st=8.5:d=1.5"])
+        #expect(p.audioFilters() == ["afade=t=in:st=0:d=1.5", "afade=t=out:st=8.5:d=1.5"])
+    }
+
+    @Test func loudnormSecondPassUsesTheMeasurement() {
+        var p = plan(OutputOptions(mode: .exact, normalizeAudio: true, targetLUFS: -16))
+        p.loudness = LoudnessMeasurement(integrated: -23.5, truePeak: -4.2, range: 6.1, threshold: -34, offset: 0.4)
+        let loudnorm = p.audioFilters()[0]
+        #expect(loudnorm.hasPrefix("loudnorm=I=-16:TP=-1.5:LRA=11:measured_I=-23.5:measured_TP=-4.2"))
+        #expect(loudnorm.hasSuffix(":offset=0.4:linear=true"))
+        #expect(p.audioFilters().last == "aresample=48000")
+    }
+
+    @Test func webmIsVP9AndOpus() {
+        let args = plan(OutputOptions(format: .webm, mode: .exact)).ffmpegArguments()
+        #expect(args.containsSequence(["-c:v", "libvpx-vp9"]) && args.containsSequence(["-c:a", "libopus"]) && args.containsSequence(["-f", "webm"]))
+    }
+
+    @Test func gifUsesAPaletteAndNoAudio() {
+        let p = plan(OutputOptions(format: .gif, mode: .exact))
+        let args = p.ffmpegArguments()
+        let graph = try? #require(args.firstIndex(of: "-filter_complex").map { args[$0 + 1] })
+        #expect(graph?.contains("palettegen") == true && graph?.contains("paletteuse") == true)
+        #expect(graph?.contains("fps=15") == true, "gif defaults to 15 fps")
+        #expect(args.contains("-an") && p.audioStreamIndex == nil)
+        #expect(p.encoderName == "gif")
+    }
+
+    @Test func nvencDecodesAndEncodesOnTheGPU() {
+        var p = plan(OutputOptions(mode: .exact))
+        p.encoder = .nvenc
+        let args = p.ffmpegArguments()
+        #expect(args.containsSequence(["-hwaccel", "cuda"]) && args.firstIndex(of: "-hwaccel")! < args.firstIndex(of: "-i")!)
+        #expect(args.containsSequence(["-c:v", "h264_nvenc"]) && !args.contains("libx264"))
+        #expect(p.encoderName == "h264_nvenc")
+    }
+
+    @Test func loudnormJSONIsParsed() {
+        let stderr = """
+        [Parsed_loudnorm_0 @ 0x1]
+        {
+        	"input_i" : "-23.54",
+        	"input_tp" : "-4.10",
+        	"input_lra" : "5.90",
+        	"input_thresh" : "-34.00",
+        	"output_i" : "-14.10",
+        	"target_offset" : "0.10"
+        }
+        """
+        #expect(LoudnessMeter.parse(stderr) == LoudnessMeasurement(integrated: -23.54, truePeak: -4.1, range: 5.9, threshold: -34, offset: 0.1))
+        #expect(LoudnessMeter.parse("no json here") == nil)
+    }
+
+    @Test func storyboardCuesPointIntoTheSprite() {
+        var long = media
+        long.duration = 250
+        let board = Storyboard(media: long)
+        #expect(board.interval == 3 && board.tiles == 84 && board.columns == 10 && board.rows == 9 && board.tileHeight == 90)
+        let vtt = board.webVTT(spriteURL: "/s.jpg", duration: 250)
+        #expect(vtt.hasPrefix("WEBVTT\n\n00:00:00.000 --> 00:00:03.000\n/s.jpg#xywh=0,0,160,90\n"))
+        #expect(vtt.contains("00:00:33.000 --> 00:00:36.000\n/s.jpg#xywh=160,90,160,90"))
+        #expect(vtt.hasSuffix("00:04:09.000 --> 00:04:10.000\n/s.jpg#xywh=480,720,160,90\n"))
     }
 
     @Test func progressIsMonotonicAndEndsAtOne() {

@@ -46,9 +46,22 @@ struct ClipRoutes<Store: JobStore, Blobs: BlobStore> {
         }
         router.get("clips/{id}/thumbnail") { _, context -> Response in
             let principal = try context.require(.read)
-            _ = try await find(context.parameters.get("id") ?? "", principal)
-            throw Problem(status: .notFound, detail: "thumbnails are not rendered in this version")
+            let clip = try await find(context.parameters.get("id") ?? "", principal)
+            guard let key = clip.thumbnailKey else {
+                throw Problem(status: .notFound, detail: "this clip has no thumbnail (the job asked for none)")
+            }
+            return try await Self.whole(blobs, key: key, contentType: "image/jpeg")
         }
+    }
+
+    /// A small stored file, streamed whole; clips themselves go through the range-aware route.
+    static func whole(_ blobs: Blobs, key: String, contentType: String) async throws -> Response {
+        let body = try await blobs.get(try BlobKey(key), range: nil)
+        return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "private, max-age=86400"],
+                        body: ResponseBody(contentLength: Int(body.totalSize)) { writer in
+                            for try await chunk in body.chunks { try await writer.write(chunk) }
+                            try await writer.finish(nil)
+                        })
     }
 
     private func find(_ id: String, _ principal: Principal) async throws -> Clip {

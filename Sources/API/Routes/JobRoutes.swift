@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOCore
 import Logging
 import Foundation
 import BlobStorage
@@ -55,6 +56,21 @@ struct JobRoutes<Store: JobStore, Blobs: BlobStore> {
             var items: [JobResponse] = []
             for job in page.items { items.append(JobResponse(job, clips: try await store.clips(jobId: job.id))) }
             return ListResponse(items: items, nextCursor: page.nextCursor)
+        }
+        router.get("jobs/{id}/storyboard.jpg") { _, context -> Response in
+            let principal = try context.require(.read)
+            let job = try await find(context.parameters.get("id") ?? "", principal)
+            guard let key = job.storyboard?.blobKey else { throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)") }
+            return try await ClipRoutes<Store, Blobs>.whole(blobs, key: key, contentType: "image/jpeg")
+        }
+        router.get("jobs/{id}/storyboard.vtt") { _, context -> Response in
+            let principal = try context.require(.read)
+            let job = try await find(context.parameters.get("id") ?? "", principal)
+            guard let board = job.storyboard, let duration = job.source?.duration else {
+                throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)")
+            }
+            let vtt = board.webVTT(spriteURL: "/v1/jobs/\(job.id)/storyboard.jpg", duration: duration)
+            return Response(status: .ok, headers: [.contentType: "text/vtt; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: vtt)))
         }
         router.post("jobs/{id}/cancel") { _, context -> JobResponse in
             let principal = try context.require(.write)

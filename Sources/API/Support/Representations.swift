@@ -23,6 +23,7 @@ struct JobResponse: ResponseEncodable {
     var source: Source
     var clips: [ClipResponse]
     var output: OutputOptions
+    var storyboard: StoryboardLinks?
     var createdAt: Date
     var startedAt: Date?
     var finishedAt: Date?
@@ -39,6 +40,8 @@ struct JobResponse: ResponseEncodable {
                         fps: info?.fps, videoCodec: info?.videoCodec, audioCodec: info?.audioCodec)
         self.clips = clips.map(ClipResponse.init)
         output = job.request.resolvedOutput
+        storyboard = job.storyboard?.blobKey == nil ? nil : StoryboardLinks(
+            spriteUrl: "/v1/jobs/\(job.id)/storyboard.jpg", vttUrl: "/v1/jobs/\(job.id)/storyboard.vtt")
         createdAt = job.createdAt
         startedAt = job.startedAt
         finishedAt = job.finishedAt
@@ -55,6 +58,7 @@ struct JobResponse: ResponseEncodable {
         try c.encode(source, forKey: .source)
         try c.encode(clips, forKey: .clips)
         try c.encode(output, forKey: .output)
+        try c.encodeIfPresent(storyboard, forKey: .storyboard)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(finishedAt, forKey: .finishedAt)
@@ -62,8 +66,13 @@ struct JobResponse: ResponseEncodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, stage, progress, error, source, clips, output, createdAt, startedAt, finishedAt, attempts
+        case id, status, stage, progress, error, source, clips, output, storyboard, createdAt, startedAt, finishedAt, attempts
     }
+}
+
+struct StoryboardLinks: Encodable {
+    var spriteUrl: String
+    var vttUrl: String
 }
 
 struct ClipResponse: ResponseEncodable {
@@ -81,8 +90,10 @@ struct ClipResponse: ResponseEncodable {
     var size: Int64
     var sha256: String
     var score: Double?
+    var loudnessLUFS: Double?
+    var encoder: String?
     var url: String
-    var thumbnailUrl: String
+    var thumbnailUrl: String?
     var createdAt: Date
 
     init(_ clip: Clip) {
@@ -100,8 +111,10 @@ struct ClipResponse: ResponseEncodable {
         size = clip.size
         sha256 = clip.sha256
         score = clip.score
+        loudnessLUFS = clip.loudnessLUFS
+        encoder = clip.encoder
         url = "/v1/clips/\(clip.id)/content"
-        thumbnailUrl = "/v1/clips/\(clip.id)/thumbnail"
+        thumbnailUrl = clip.thumbnailKey == nil ? nil : "/v1/clips/\(clip.id)/thumbnail"
         createdAt = clip.createdAt
     }
 }
