@@ -45,6 +45,60 @@ make() {
       ff -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=600" -f lavfi -i "$tone_with_gaps" -t 600 \
          -c:v libx264 -preset ultrafast -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p \
          -c:a aac -b:a 128k -shortest "$file.tmp.mp4" ;;
+    # --- inputs that must work (6 s each unless said otherwise; 30 fps testsrc2 with a tone) ---
+    rotated.mp4)
+      # 320x180 coded, rotation metadata 90°: shows as 180x320. (FFmpeg 5.1 writes the display
+      # matrix from a rotate tag only when remuxing.)
+      ff -f lavfi -i "testsrc2=size=320x180:rate=30:duration=6" -f lavfi -i "$tone_with_gaps" -t 6 \
+         -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac "$file.upright.mp4"
+      ff -i "$file.upright.mp4" -c copy -metadata:s:v:0 rotate=90 "$file.tmp.mp4"
+      rm -f "$file.upright.mp4" ;;
+    anamorphic.mp4)
+      # 480x360 coded with 4:3 pixels: shows as 640x360.
+      ff -f lavfi -i "testsrc2=size=480x360:rate=25:duration=6,setsar=4/3" -f lavfi -i "$tone_with_gaps" -t 6 \
+         -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac "$file.tmp.mp4" ;;
+    vfr.mkv)
+      # Variable frame rate: 3 s at 30 fps then 3 s at 10 fps.
+      ff -f lavfi -i "testsrc2=size=320x240:rate=30:duration=3" -f lavfi -i "testsrc2=size=320x240:rate=10:duration=3" \
+         -f lavfi -i "$tone_with_gaps" -filter_complex "[0:v][1:v]concat=n=2:v=1:a=0[v]" -map "[v]" -map 2:a -t 6 \
+         -fps_mode vfr -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a libopus "$file.tmp.mkv" ;;
+    multiaudio.mkv)
+      # Two audio tracks: 440 Hz first, 880 Hz second and marked default.
+      ff -f lavfi -i "testsrc2=size=320x240:rate=30:duration=6" -f lavfi -i "sine=frequency=440:duration=6" \
+         -f lavfi -i "sine=frequency=880:duration=6" -map 0:v -map 1:a -map 2:a -c:v libx264 -preset veryfast -pix_fmt yuv420p \
+         -c:a aac -disposition:a:0 0 -disposition:a:1 default "$file.tmp.mkv" ;;
+    hevc.mp4)
+      ff -f lavfi -i "testsrc2=size=320x240:rate=30:duration=6" -f lavfi -i "$tone_with_gaps" -t 6 \
+         -c:v libx265 -preset ultrafast -x265-params log-level=error -tag:v hvc1 -pix_fmt yuv420p -c:a aac "$file.tmp.mp4" ;;
+    vp9.webm)
+      ff -f lavfi -i "testsrc2=size=320x240:rate=30:duration=6" -f lavfi -i "$tone_with_gaps" -t 6 \
+         -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 500k -c:a libopus "$file.tmp.webm" ;;
+    mpeg4.avi)
+      # MPEG-4 Part 2 in AVI, MP3-less (PCM audio).
+      ff -f lavfi -i "testsrc2=size=320x240:rate=25:duration=6" -f lavfi -i "$tone_with_gaps" -t 6 \
+         -c:v mpeg4 -q:v 5 -c:a pcm_s16le "$file.tmp.avi" ;;
+    h264.mov)
+      ff -f lavfi -i "testsrc2=size=320x240:rate=30:duration=6" -f lavfi -i "$tone_with_gaps" -t 6 \
+         -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac "$file.tmp.mov" ;;
+    subs.mkv)
+      # A subtitle track and a font attachment beside the video: both must be dropped, not fail.
+      printf '1\n00:00:00,500 --> 00:00:02,000\nhello\n\n2\n00:00:03,000 --> 00:00:05,000\nworld\n' > "$out/subs.srt"
+      printf 'not really a font' > "$out/attachment.ttf"
+      ff -f lavfi -i "testsrc2=size=320x240:rate=30:duration=6" -f lavfi -i "$tone_with_gaps" -i "$out/subs.srt" -t 6 \
+         -map 0:v -map 1:a -map 2:s -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac -c:s srt \
+         -attach "$out/attachment.ttf" -metadata:s:t mimetype=application/x-truetype-font "$file.tmp.mkv" ;;
+    odd.mp4)
+      # Odd width and height (4:4:4 allows them).
+      ff -f lavfi -i "testsrc2=size=321x241:rate=30:duration=6" -f lavfi -i "$tone_with_gaps" -t 6 \
+         -c:v libx264 -preset veryfast -pix_fmt yuv444p -c:a aac "$file.tmp.mp4" ;;
+    tenbit422.mp4)
+      # 10-bit 4:2:2 H.264 (High 4:2:2): out must be 8-bit 4:2:0.
+      ff -f lavfi -i "testsrc2=size=320x240:rate=30:duration=6" -f lavfi -i "$tone_with_gaps" -t 6 \
+         -c:v libx264 -preset veryfast -pix_fmt yuv422p10le -c:a aac "$file.tmp.mp4" ;;
+    truncated.mp4)
+      # The first half of gop2s.mp4, whose index (moov) is at the end: unreadable.
+      make gop2s.mp4
+      head -c $(( $(stat -c %s "$out/gop2s.mp4") / 2 )) "$out/gop2s.mp4" > "$file.tmp.mp4" ;;
     *) echo "make-test-media.sh: unknown media '$name'" >&2; return 2 ;;
   esac
   mv "$file".tmp.* "$file"

@@ -18,7 +18,7 @@ public struct MediaInfo: Sendable, Equatable, Codable {
         public var height: Int
         /// Average frames per second; nil when the container does not say.
         public var fps: Double?
-        /// Clockwise rotation to apply for display, in degrees (0, 90, 180, 270).
+        /// Rotation applied for display, in degrees (0, 90, 180, 270), from the display matrix.
         public var rotation: Int
         /// Sample (pixel) aspect ratio as numerator/denominator; 1/1 for square pixels.
         public var sampleAspectRatio: Ratio

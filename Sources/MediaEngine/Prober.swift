@@ -143,11 +143,12 @@ private struct FFprobeOutput: Decodable {
         var tags: [String: String]?
         var side_data_list: [SideData]?
 
-        /// ffprobe reports the display matrix as counter-clockwise degrees (-90 for a phone held
-        /// upright); older muxers use a `rotate` tag in clockwise degrees.
+        /// The display matrix's angle as ffprobe reports it, normalised to 0–359. Its sign has
+        /// changed across FFmpeg versions; ClipGen only asks whether width and height swap, and
+        /// FFmpeg applies the rotation itself when decoding.
         var rotation: Int {
             if let matrix = side_data_list?.compactMap(\.rotation).first {
-                return ((-Int(matrix.rounded()) % 360) + 360) % 360
+                return ((Int(matrix.rounded()) % 360) + 360) % 360
             }
             if let tag = tags?["rotate"], let degrees = Int(tag) { return ((degrees % 360) + 360) % 360 }
             return 0

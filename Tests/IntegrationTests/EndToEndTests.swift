@@ -83,6 +83,7 @@ import TestSupport
         ("corrupt.mp4", #"{"start":0,"end":1}"#, "unsupported_media"),
         ("audio-only.m4a", #"{"start":0,"end":1}"#, "no_video_stream"),
         ("gop2s.mp4", #"{"start":15,"end":25}"#, "range_outside_media"),
+        ("truncated.mp4", #"{"start":0,"end":1}"#, "unsupported_media"),
     ])
     func unusableInputFailsTheJobWithAClearCode(file: String, clip: String, code: String) async throws {
         let source = try await TestMedia.shared.path(file)

@@ -16,7 +16,8 @@ import TestSupport
          "format":{"duration":"12.5","start_time":"1.4","format_name":"matroska,webm"}}
         """
         let info = try Prober.parse(json: Data(json.utf8))
-        #expect(info.video?.rotation == 90)
+        #expect(info.video?.rotation == 270)
+        #expect(info.displaySize == (width: 576, height: 768), "a quarter turn swaps the shown width and height")
         #expect(info.video?.sampleAspectRatio == .init(numerator: 16, denominator: 15))
         #expect(info.video?.fps == 25)
         #expect(info.defaultAudio?.codec == "opus")
