@@ -10,8 +10,8 @@ import TestSupport
             let out = dir + "/out.mp4"
             let result = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "00:00:02.5", "--end", "4", "--mode", "exact", "--out", out])
             #expect(result.status == 0, "\(result.stderr)")
-            let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: String]
-            #expect(summary?["modeUsed"] == "exact" && summary?["actualStart"] == "2.5")
+            let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
+            #expect(summary?["modeUsed"] as? String == "exact" && summary?["actualStart"] as? Double == 2.5)
             #expect(try FrameCompare.videoFrameCount(out) == 45)
         }
     }

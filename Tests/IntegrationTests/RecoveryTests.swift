@@ -54,7 +54,8 @@ import Workers
             let store = try SQLiteJobStore(path: data + "/clipgen.sqlite")
             #expect(try await store.completeTask(taskId: ghostTask, worker: "ghost", outcome: TaskOutcome()) == .discarded)
             let clipFiles = try FileManager.default.contentsOfDirectory(atPath: data + "/blobs/clips/\(jobId)")
-            #expect(clipFiles.count == 2, "\(clipFiles)")
+            #expect(clipFiles.filter { $0.hasSuffix(".mp4") }.count == 2, "\(clipFiles)")
+            #expect(clipFiles.filter { $0.hasSuffix(".jpg") }.count == 2, "one poster per clip: \(clipFiles)")
         }
     }
 
