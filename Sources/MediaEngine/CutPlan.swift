@@ -82,7 +82,7 @@ public struct CutPlan: Sendable, Equatable {
 
     public func ffmpegArguments() -> [String] {
         var args = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats"]
-        if mode != .keyframe { args += encoder.decodeArguments }
+        if mode != .keyframe && options.format == .mp4 { args += encoder.decodeArguments }
         args += inputArguments
         if mode == .keyframe {
             args += ["-map", "0:v:0"]
@@ -100,7 +100,8 @@ public struct CutPlan: Sendable, Equatable {
         case .mp4, .webm:
             args += ["-map", "0:v:0"]
             if let audioStreamIndex { args += ["-map", "0:\(audioStreamIndex)"] }
-            args += ["-vf", (videoFilters() + ["format=yuv420p"]).joined(separator: ","), "-fps_mode", "passthrough"]
+            let upload = options.format == .mp4 ? encoder.uploadFilters : ["format=yuv420p"]
+            args += ["-vf", (videoFilters() + upload).joined(separator: ","), "-fps_mode", "passthrough"]
             if options.format == .mp4 {
                 args += encoder.encodeArguments
             } else {

@@ -32,9 +32,23 @@ public struct ClipGenServer {
         bootstrap = try await AdminBootstrap.run(store: store, configuration: configuration.auth, clock: clock)
     }
 
-    public func workerPool(logger: Logger, workerID: String? = nil) throws -> WorkerPool<SQLiteJobStore, LocalBlobStore> {
+    public func workerPool(logger: Logger, workerID: String? = nil) async throws -> WorkerPool<SQLiteJobStore, LocalBlobStore> {
         let media = configuration.media
-        let settings = WorkerSettings(configuration.workers, workerID: workerID)
+        var settings = WorkerSettings(configuration.workers, workerID: workerID)
+        var encoder = VideoEncoder.libx264
+        if settings.capabilities.contains(.gpu) {
+            // Advertise gpu only when an encoder really works here: a listed encoder may lack a driver or a device.
+            let report = await HardwareDetector(ffmpegPath: media.ffmpegPath).detect()
+            if report.hasGPU {
+                encoder = report.encoder
+                logger.info("hardware encoder in use", metadata: ["worker.encoder": "\(encoder.rawValue)"])
+            } else {
+                settings.capabilities.removeAll { $0 == .gpu }
+                if settings.capabilities.isEmpty { settings.capabilities = [.cpu] }
+                logger.warning("no working hardware encoder; this worker renders with libx264 and does not advertise gpu",
+                               metadata: ["worker.unusable": "\(report.unusable.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; "))"])
+            }
+        }
         let root = media.scratchDirectory ?? configuration.storage.dataDirectory + "/tmp"
         try ScratchSpace.removeStale(in: root, olderThan: 24 * 3600)
         // One directory per worker, so processes sharing a data directory never touch each other's renders.
@@ -45,14 +59,14 @@ public struct ClipGenServer {
             store: store, blobs: blobs,
             prober: Prober(runner: .live, ffprobePath: media.ffprobePath, timeout: timeout),
             cutter: Cutter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
-            thumbnailer: Thumbnailer(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
+            thumbnailer: Thumbnailer(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout), encoder: encoder,
             scratchDirectory: scratch, maxAttempts: configuration.workers.maxAttempts)
         return WorkerPool(pipeline: pipeline, settings: settings, logger: logger)
     }
 
     /// The HTTP application with the workers as one of its services.
-    public func application(logger: Logger) throws -> some ApplicationProtocol {
-        let services: [any Service] = configuration.workers.inProcess ? [try workerPool(logger: logger)] : []
+    public func application(logger: Logger) async throws -> some ApplicationProtocol {
+        let services: [any Service] = configuration.workers.inProcess ? [try await workerPool(logger: logger)] : []
         return buildApplication(configuration: configuration,
                                 dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens),
                                 services: services, logger: logger)

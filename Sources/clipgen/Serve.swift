@@ -14,7 +14,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to bind (CLIPGEN_PORT, default 8080).") var port: String?
     @Option(name: .customLong("data-dir"), help: "Data directory (CLIPGEN_DATA_DIR, default ./data).") var dataDir: String?
     @Option(help: "Env-style file of CLIPGEN_* settings (CLIPGEN_CONFIG).") var config: String?
-    @Flag(name: .customLong("no-workers"), help: "Serve the API only; run `clipgen worker` processes elsewhere.") var noWorkers = false
+    @Flag(name: .customLong("no-workers"), help: "Serve the API only; workers run in other processes.") var noWorkers = false
+    @Option(help: "Worker capabilities, e.g. cpu,gpu (CLIPGEN_WORKER_CAPABILITIES); gpu is kept only if a hardware encoder works.")
+    var capabilities: String?
 
     func run() async throws {
         var flags: [String: String] = [:]
@@ -23,6 +25,7 @@ struct Serve: AsyncParsableCommand {
         flags["dataDir"] = dataDir
         flags["config"] = config
         if noWorkers { flags["workersInProcess"] = "false" }
+        flags["workerCapabilities"] = capabilities
         let configuration: ClipGenConfiguration
         do {
             configuration = try await ConfigurationLoader.load(flags: flags, environment: ProcessInfo.processInfo.environment)

@@ -3,6 +3,7 @@ import ClipGenCore
 import Foundation
 import Server
 import Testing
+import MediaEngine
 import TestSupport
 
 @Suite struct ConfigurationLoaderTests {
@@ -50,6 +51,19 @@ import TestSupport
         let readme = (try? String(contentsOfFile: TestMediaPaths.repositoryRoot + "/README.md", encoding: .utf8)) ?? ""
         for (key, _) in ConfigurationLoader.keys {
             #expect(readme.contains(ConfigurationLoader.environmentName(key)), "README lists \(ConfigurationLoader.environmentName(key))")
+        }
+    }
+
+    @Test func aGPUWorkerWithoutAWorkingEncoderFallsBackToCPU() async throws {
+        try await withTemporaryDirectory { dir in
+            var c = ClipGenConfiguration()
+            c.storage.dataDirectory = dir
+            c.auth.bcryptCost = 4
+            c.workers.capabilities = [.cpu, .gpu]
+            let pool = try await ClipGenServer(configuration: c).workerPool(logger: ServerHarness.logger)
+            let report = await HardwareDetector().detect()
+            #expect(pool.settings.capabilities == (report.hasGPU ? [.cpu, .gpu] : [.cpu]))
+            #expect(pool.pipeline.encoder == report.encoder)
         }
     }
 

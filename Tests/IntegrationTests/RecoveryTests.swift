@@ -74,7 +74,7 @@ import Workers
                 try await ProcessRunner.live.run(ProcessSpec(executable: "bash", arguments: ["-c", "echo $$ > \(pidFile); exec sleep 60"],
                                                              timeout: spec.timeout), onLine)
             }
-            let livePool = try server.workerPool(logger: ServerHarness.logger, workerID: "stopping-worker")
+            let livePool = try await server.workerPool(logger: ServerHarness.logger, workerID: "stopping-worker")
             var pipeline = livePool.pipeline
             pipeline.cutter = Cutter(runner: slowRenderer)
             let pool = WorkerPool(pipeline: pipeline, settings: livePool.settings, logger: ServerHarness.logger)
@@ -106,7 +106,7 @@ import Workers
             let pidFile = dir + "/render.pid"
             let configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
             let server = try await ClipGenServer(configuration: configuration)
-            let livePool = try server.workerPool(logger: ServerHarness.logger)
+            let livePool = try await server.workerPool(logger: ServerHarness.logger)
             var pipeline = livePool.pipeline
             pipeline.cutter = Cutter(runner: ProcessRunner { spec, onLine in
                 try await ProcessRunner.live.run(ProcessSpec(executable: "bash", arguments: ["-c", "echo $$ > \(pidFile); exec sleep 60"],
