@@ -28,6 +28,11 @@ make() {
          -f lavfi -i "mandelbrot=size=640x360:rate=30,trim=duration=3" -f lavfi -i "$tone_with_gaps" \
          -filter_complex "[0:v][1:v][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]" -map "[v]" -map 3:a -t 9 \
          -c:v libx264 -preset veryfast -g 60 -c:a aac -b:a 128k "$file.tmp.mp4" ;;
+    longgop.mp4)
+      # 40 s, 640x360, 30 fps, H.264 with 3 B-frames and a 10 s GOP (keyframes at 0, 10, 20, 30 s).
+      ff -f lavfi -i "testsrc2=size=640x360:rate=30:duration=40" -f lavfi -i "$tone_with_gaps" -t 40 \
+         -c:v libx264 -preset veryfast -g 300 -keyint_min 300 -sc_threshold 0 -bf 3 -pix_fmt yuv420p \
+         -c:a aac -b:a 128k "$file.tmp.mp4" ;;
     noaudio.mp4)
       # 6 s, 320x240, 25 fps, keyframe every 25 frames, no audio stream.
       ff -f lavfi -i "testsrc=size=320x240:rate=25:duration=6" -c:v libx264 -preset veryfast -g 25 -sc_threshold 0 \

@@ -26,9 +26,29 @@ public struct MediaInfo: Sendable, Equatable, Codable {
         public var profile: String?
         /// Whether no other video stream (cover art) comes before it in the file.
         public var isFirstVideoStream: Bool
+        /// Frames of B-frame reordering (ffprobe's has_b_frames); what a re-encoded piece must match to join.
+        public var reorderDelay: Int?
+        /// Codec level as ffprobe reports it (H.264: 30 for 3.0).
+        public var level: Int?
+        /// Colour tags (range, matrix, primaries, transfer) when the file sets them.
+        public var colorRange: String?
+        public var colorSpace: String?
+        public var colorPrimaries: String?
+        public var colorTransfer: String?
+        /// Whether every frame is proven to last equally long (from an MP4's sample table); false when unknown.
+        public var constantFrameRate: Bool
         public init(index: Int, codec: String, width: Int, height: Int, fps: Double?, rotation: Int,
-                    sampleAspectRatio: Ratio, pixelFormat: String?, profile: String?, isFirstVideoStream: Bool = true) {
+                    sampleAspectRatio: Ratio, pixelFormat: String?, profile: String?, isFirstVideoStream: Bool = true,
+                    reorderDelay: Int? = nil, level: Int? = nil, colorRange: String? = nil, colorSpace: String? = nil,
+                    colorPrimaries: String? = nil, colorTransfer: String? = nil, constantFrameRate: Bool = true) {
             self.isFirstVideoStream = isFirstVideoStream
+            self.reorderDelay = reorderDelay
+            self.level = level
+            self.colorRange = colorRange
+            self.colorSpace = colorSpace
+            self.colorPrimaries = colorPrimaries
+            self.colorTransfer = colorTransfer
+            self.constantFrameRate = constantFrameRate
             self.index = index
             self.codec = codec
             self.width = width

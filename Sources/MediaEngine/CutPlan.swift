@@ -24,6 +24,8 @@ public struct CutPlan: Sendable, Equatable {
     public var loudness: LoudnessMeasurement?
     /// The H.264 encoder for mp4 output.
     public var encoder: VideoEncoder = .libx264
+    /// The pieces of a smart cut, when `mode` is `.smart`.
+    public var smartCut: SmartCut?
 
     public init(input: String, output: String, start: Double, end: Double, options: OutputOptions, media: MediaInfo) {
         self.input = input
@@ -43,9 +45,15 @@ public struct CutPlan: Sendable, Equatable {
             mode = .exact
             actualStart = Self.frameStart(containing: start, fps: media.video?.fps)
         case .smart:
-            mode = .exact
-            fallbackReason = "smart cutting is not available in this version; the clip was fully re-encoded"
             actualStart = Self.frameStart(containing: start, fps: media.video?.fps)
+            switch SmartCut.plan(start: actualStart, end: self.end, options: options, media: media) {
+            case .success(let cut):
+                mode = .smart
+                smartCut = cut
+            case .failure(let refusal):
+                mode = .exact
+                fallbackReason = refusal.reason
+            }
         }
     }
 
@@ -53,6 +61,7 @@ public struct CutPlan: Sendable, Equatable {
     public var encoderName: String {
         switch (mode, options.format) {
         case (.keyframe, _): "copy"
+        case (.smart, _): "libx264+copy"
         case (_, .mp4): encoder.rawValue
         case (_, .webm): "libvpx-vp9"
         case (_, .gif): "gif"

@@ -25,8 +25,50 @@ public struct Cutter: Sendable {
         if normalising && plan.loudness == nil {
             plan.loudness = try await meter.measure(plan)
         }
-        try await encode(plan, progress: progress)
+        if let cut = plan.smartCut {
+            try await smartEncode(plan, cut, progress: progress)
+        } else {
+            try await encode(plan, progress: progress)
+        }
         return normalising ? try await meter.measure(file: plan.output) : nil
+    }
+
+    /// Head, middle and tail into MPEG-TS pieces beside the output, then the join; progress is
+    /// shared by frames for the pieces and by time for the join.
+    private func smartEncode(_ plan: CutPlan, _ cut: SmartCut, progress: @escaping @Sendable (Double) -> Void) async throws {
+        let directory = (plan.output as NSString).deletingLastPathComponent + "/smart-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var pieces: [String] = []
+        let total = Double(max(cut.totalFrames, 1))
+        var done = 0
+        let steps: [(frames: Int, name: String, args: (String) -> [String])] = [
+            (cut.headFrames, "head", { cut.headArguments(input: plan.input, seek: plan.seekTime, output: $0) }),
+            (cut.middleFrames, "middle", { cut.middleArguments(input: plan.input, output: $0) }),
+            (cut.tailFrames, "tail", { cut.tailArguments(input: plan.input, output: $0) }),
+        ]
+        for step in steps where step.frames > 0 {
+            let piece = directory + "/\(step.name).ts"
+            try await run(step.args(piece), what: "the \(step.name) of the smart cut")
+            pieces.append(piece)
+            done += step.frames
+            progress(0.8 * Double(done) / total)
+        }
+        let tracker = ProgressTracker(duration: plan.outputDuration) { progress(0.8 + 0.2 * $0) }
+        let output = try await runner.run(ProcessSpec(executable: ffmpegPath, arguments: cut.joinArguments(pieces: pieces, plan: plan),
+                                                      timeout: timeout)) { tracker.consume($0) }
+        guard output.succeeded else {
+            try? FileManager.default.removeItem(atPath: plan.output)
+            throw MediaError(.renderFailed, "FFmpeg could not join the smart cut", detail: MediaError.reason(fromStderr: output.stderrTail))
+        }
+        tracker.finish()
+    }
+
+    private func run(_ arguments: [String], what: String) async throws {
+        let output = try await runner.run(ProcessSpec(executable: ffmpegPath, arguments: arguments, timeout: timeout))
+        guard output.succeeded else {
+            throw MediaError(.renderFailed, "FFmpeg could not render \(what)", detail: MediaError.reason(fromStderr: output.stderrTail))
+        }
     }
 
     private func encode(_ plan: CutPlan, progress: @escaping @Sendable (Double) -> Void) async throws {

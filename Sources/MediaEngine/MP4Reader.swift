@@ -58,6 +58,24 @@ struct MP4Reader {
         return nil
     }
 
+    /// Whether every sample of the first video track lasts as long as the others (one `stts`
+    /// delta, the last sample aside): a constant frame rate, proven rather than declared.
+    var videoHasConstantFrameDuration: Bool {
+        for trak in Self.children("trak", in: moov, 0..<moov.count) {
+            guard let mdia = Self.child("mdia", in: moov, trak), let hdlr = Self.child("hdlr", in: moov, mdia),
+                  hdlr.lowerBound + 12 <= hdlr.upperBound, Self.fourCC(moov, hdlr.lowerBound + 8) == "vide" else { continue }
+            guard let minf = Self.child("minf", in: moov, mdia), let stbl = Self.child("stbl", in: moov, minf),
+                  let stts = Self.child("stts", in: moov, stbl), stts.lowerBound + 8 <= stts.upperBound else { return false }
+            let count = Int(Self.u32(moov, stts.lowerBound + 4))
+            guard count >= 1, stts.lowerBound + 8 + count * 8 <= stts.upperBound else { return false }
+            let deltas = (0..<count).map { Self.u32(moov, stts.lowerBound + 12 + $0 * 8) }
+            let counts = (0..<count).map { Self.u32(moov, stts.lowerBound + 8 + $0 * 8) }
+            // Muxers often give the final sample its own delta.
+            return Set(deltas.dropLast(counts.last == 1 && count > 1 ? 1 : 0)).count == 1
+        }
+        return false
+    }
+
     private func videoKeyframes(trak: Range<Int>, mdia: Range<Int>, movieScale: UInt32) -> [Double]? {
         let b = moov
         guard let mdhd = Self.child("mdhd", in: b, mdia), let minf = Self.child("minf", in: b, mdia),

@@ -32,6 +32,7 @@ public struct Prober: Sendable {
             throw MediaError(.unsupportedMedia, "the file is not a video FFmpeg can read", detail: reason)
         }
         var info = try Self.parse(json: Data(output.stdout.utf8))
+        info.video?.constantFrameRate = header?.videoHasConstantFrameDuration ?? false
         let scanned = await firstVideoKeyframes
         guard let video = info.video else {
             throw MediaError(.noVideoStream, "the file has no video stream to cut clips from",
@@ -88,7 +89,10 @@ public struct Prober: Sendable {
                 index: s.index, codec: s.codec_name ?? "unknown", width: s.width ?? 0, height: s.height ?? 0,
                 fps: Self.rate(s.avg_frame_rate) ?? Self.rate(s.r_frame_rate), rotation: s.rotation,
                 sampleAspectRatio: Self.ratio(s.sample_aspect_ratio) ?? .square,
-                pixelFormat: s.pix_fmt, profile: s.profile, isFirstVideoStream: s.index == firstVideoIndex)
+                pixelFormat: s.pix_fmt, profile: s.profile, isFirstVideoStream: s.index == firstVideoIndex,
+                reorderDelay: s.has_b_frames, level: s.level, colorRange: s.color_range.known, colorSpace: s.color_space.known,
+                colorPrimaries: s.color_primaries.known, colorTransfer: s.color_transfer.known,
+                constantFrameRate: false)
         }
         let audio = streams.filter { $0.codec_type == "audio" }.map { s in
             MediaInfo.AudioStream(index: s.index, codec: s.codec_name ?? "unknown", channels: s.channels ?? 0,
@@ -109,6 +113,11 @@ public struct Prober: Sendable {
               let n = Int(parts[0]), let d = Int(parts[1]), n > 0, d > 0 else { return nil }
         return MediaInfo.Ratio(numerator: n, denominator: d)
     }
+}
+
+private extension Optional where Wrapped == String {
+    /// ffprobe says "unknown" for unset colour tags.
+    var known: String? { self == "unknown" ? nil : self }
 }
 
 private final class KeyframeCollector: Sendable {
@@ -133,6 +142,12 @@ private struct FFprobeOutput: Decodable {
         var width: Int?
         var height: Int?
         var pix_fmt: String?
+        var has_b_frames: Int?
+        var level: Int?
+        var color_range: String?
+        var color_space: String?
+        var color_primaries: String?
+        var color_transfer: String?
         var sample_aspect_ratio: String?
         var avg_frame_rate: String?
         var r_frame_rate: String?

@@ -65,7 +65,9 @@ import TestSupport
                     #"{"source":{"uploadId":"\#(try await client.upload(source))"},"clips":[{"start":1,"end":3}]}"#))
                 #expect(job.status == "succeeded")
                 let clip = try #require(job.clips.first)
-                #expect(clip["modeUsed"] as? String == "exact" && clip["fallbackReason"] is String, "smart falls back and says so")
+                // The default mode: keyframes every second, so the clip is copied GOPs and no fallback.
+                #expect(clip["modeUsed"] as? String == "smart" && clip["fallbackReason"] == nil, "\(clip)")
+                #expect(clip["encoder"] as? String == "libx264+copy")
                 let url = clip["url"] as! String
                 let (_, headers, whole) = try await client.download(url)
                 #expect(headers[.eTag] == "\"\(clip["sha256"] as! String)\"" && headers[.acceptRanges] == "bytes")

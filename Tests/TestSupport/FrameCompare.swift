@@ -38,6 +38,22 @@ public enum FrameCompare {
         return (best, errors)
     }
 
+    /// PSNR (dB, `.infinity` for identical frames) of every frame of `clip` against the source's
+    /// frames from `firstSourceFrame` on, paired by index, not by time.
+    public static func perFramePSNR(clip: String, source: String, firstSourceFrame: Int, count: Int) throws -> [Double] {
+        let log = NSTemporaryDirectory() + "clipgen-psnr-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let graph = "[1:v]select='between(n,\(firstSourceFrame),\(firstSourceFrame + count - 1))',settb=1/30,setpts=N[ref];"
+            + "[0:v]settb=1/30,setpts=N[clip];[clip][ref]psnr=stats_file=\(log)"
+        let result = try Shell.run("ffmpeg", ["-v", "error", "-i", clip, "-i", source, "-filter_complex", graph, "-f", "null", "-"])
+        guard result.status == 0 else { throw TestFailure("psnr failed: \(result.stderr)") }
+        return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").compactMap { line in
+            guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("psnr_avg:") }) else { return nil }
+            let value = field.dropFirst("psnr_avg:".count)
+            return value == "inf" ? .infinity : Double(value)
+        }
+    }
+
     /// Frames and duration of a file's video stream, counted by decoding.
     public static func videoFrameCount(_ file: String) throws -> Int {
         let result = try Shell.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-count_frames",
