@@ -33,6 +33,21 @@ make() {
       ff -f lavfi -i "testsrc2=size=640x360:rate=30:duration=40" -f lavfi -i "$tone_with_gaps" -t 40 \
          -c:v libx264 -preset veryfast -g 300 -keyint_min 300 -sc_threshold 0 -bf 3 -pix_fmt yuv420p \
          -c:a aac -b:a 128k "$file.tmp.mp4" ;;
+    gop10-720p.mp4)
+      # Benchmark source: 10 minutes, 1280x720, 30 fps, 10 s GOP, 2 B-frames.
+      ff -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=600" -f lavfi -i "$tone_with_gaps" -t 600 \
+         -c:v libx264 -preset superfast -g 300 -keyint_min 300 -sc_threshold 0 -bf 2 -pix_fmt yuv420p \
+         -c:a aac -b:a 128k "$file.tmp.mp4" ;;
+    gop10-720p-nob.mp4)
+      # The same without B-frames (as many cameras and hardware encoders write).
+      ff -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=600" -f lavfi -i "$tone_with_gaps" -t 600 \
+         -c:v libx264 -preset superfast -g 300 -keyint_min 300 -sc_threshold 0 -bf 0 -pix_fmt yuv420p \
+         -c:a aac -b:a 128k "$file.tmp.mp4" ;;
+    longgop-nob.mp4)
+      # 40 s, 10 s GOP, no B-frames: smart cut copies through to the end.
+      ff -f lavfi -i "testsrc2=size=640x360:rate=30:duration=40" -f lavfi -i "$tone_with_gaps" -t 40 \
+         -c:v libx264 -preset veryfast -g 300 -keyint_min 300 -sc_threshold 0 -bf 0 -pix_fmt yuv420p \
+         -c:a aac -b:a 128k "$file.tmp.mp4" ;;
     noaudio.mp4)
       # 6 s, 320x240, 25 fps, keyframe every 25 frames, no audio stream.
       ff -f lavfi -i "testsrc=size=320x240:rate=25:duration=6" -c:v libx264 -preset veryfast -g 25 -sc_threshold 0 \

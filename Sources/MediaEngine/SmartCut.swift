@@ -40,10 +40,17 @@ public struct SmartCut: Sendable, Equatable {
         let total = Int(((end - start) * fps - 1e-3).rounded(.up))
         let clipEnd = start + Double(total) / fps
         guard let first = media.keyframeTimes.first(where: { $0 >= start - tolerance }),
-              let last = media.keyframeTimes.last(where: { $0 <= clipEnd + tolerance }), last > first + tolerance else {
+              let last = media.keyframeTimes.last(where: { $0 <= clipEnd + tolerance }),
+              last > first + tolerance || (delay == 0 && first < clipEnd - tolerance) else {
             return .failure(.init("the clip holds no whole group of pictures to copy, so it was re-encoded"))
         }
-        let head = Int(((first - start) * fps).rounded()), middle = Int(((last - first) * fps).rounded())
+        let head = Int(((first - start) * fps).rounded())
+        if delay == 0 {
+            // Without reordering no frame before the end refers to one after it: copy to the end.
+            return .success(SmartCut(headFrames: head, middleStart: first, middleFrames: total - head, tailStart: clipEnd,
+                                     tailFrames: 0, fps: fps, video: video))
+        }
+        let middle = Int(((last - first) * fps).rounded())
         return .success(SmartCut(headFrames: head, middleStart: first, middleFrames: middle, tailStart: last,
                                  tailFrames: max(0, total - head - middle), fps: fps, video: video))
     }

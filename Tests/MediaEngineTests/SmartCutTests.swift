@@ -49,6 +49,15 @@ import TestSupport
         }
     }
 
+    @Test func withoutBFramesTheCopyRunsToTheEnd() throws {
+        var noB = media
+        noB.video?.reorderDelay = 0
+        let plan = CutPlan(input: "in", output: "out", start: 7.5, end: 33, options: OutputOptions(), media: noB)
+        let cut = try #require(plan.smartCut)
+        #expect(cut.headFrames == 75 && cut.middleFrames == 690 && cut.tailFrames == 0)
+        #expect(cut.matchedEncoder.containsSequence(["-bf", "0"]))
+    }
+
     @Test func aClipInsideOneGOPIsReencoded() {
         let plan = CutPlan(input: "in", output: "out", start: 12, end: 18, options: OutputOptions(), media: media)
         #expect(plan.mode == .exact && plan.fallbackReason?.contains("no whole group") == true)
@@ -57,7 +66,8 @@ import TestSupport
 
 /// The check: decode the smart clip and the source range and compare every frame.
 @Suite(.serialized) struct SmartCutMediaTests {
-    @Test(arguments: [("gop2s.mp4", 3.51, 9.3), ("longgop.mp4", 7.5, 33.0), ("longgop.mp4", 10.0, 20.0), ("gop2s.mp4", 0.0, 20.0)])
+    @Test(arguments: [("gop2s.mp4", 3.51, 9.3), ("longgop.mp4", 7.5, 33.0), ("longgop.mp4", 10.0, 20.0), ("gop2s.mp4", 0.0, 20.0),
+                      ("longgop-nob.mp4", 7.5, 33.2), ("longgop-nob.mp4", 12.0, 27.0)])
     func everyFrameMatchesTheSource(name: String, start: Double, end: Double) async throws {
         let source = try await TestMedia.shared.path(name)
         try await withTemporaryDirectory { dir in
