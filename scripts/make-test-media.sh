@@ -48,6 +48,11 @@ make() {
       ff -f lavfi -i "testsrc2=size=640x360:rate=30:duration=40" -f lavfi -i "$tone_with_gaps" -t 40 \
          -c:v libx264 -preset veryfast -g 300 -keyint_min 300 -sc_threshold 0 -bf 0 -pix_fmt yuv420p \
          -c:a aac -b:a 128k "$file.tmp.mp4" ;;
+    long2h.mp4)
+      # Benchmark source: 2 hours, 640x360, 30 fps, keyframe every 2 s, AAC.
+      ff -f lavfi -i "testsrc2=size=640x360:rate=30:duration=7200" -f lavfi -i "$tone_with_gaps" -t 7200 \
+         -c:v libx264 -preset ultrafast -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p \
+         -c:a aac -b:a 96k "$file.tmp.mp4" ;;
     noaudio.mp4)
       # 6 s, 320x240, 25 fps, keyframe every 25 frames, no audio stream.
       ff -f lavfi -i "testsrc=size=320x240:rate=25:duration=6" -c:v libx264 -preset veryfast -g 25 -sc_threshold 0 \

@@ -39,20 +39,24 @@ public struct Cutter: Sendable {
         let directory = (plan.output as NSString).deletingLastPathComponent + "/smart-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var pieces: [String] = []
         let total = Double(max(cut.totalFrames, 1))
-        var done = 0
         let steps: [(frames: Int, name: String, args: (String) -> [String])] = [
             (cut.headFrames, "head", { cut.headArguments(input: plan.input, seek: plan.seekTime, output: $0) }),
             (cut.middleFrames, "middle", { cut.middleArguments(input: plan.input, output: $0) }),
             (cut.tailFrames, "tail", { cut.tailArguments(input: plan.input, output: $0) }),
-        ]
-        for step in steps where step.frames > 0 {
-            let piece = directory + "/\(step.name).ts"
-            try await run(step.args(piece), what: "the \(step.name) of the smart cut")
-            pieces.append(piece)
-            done += step.frames
-            progress(0.8 * Double(done) / total)
+        ].filter { $0.frames > 0 }
+        let pieces = steps.map { directory + "/\($0.name).ts" }
+        // The pieces are independent and short; run them together so both ends keep the cores busy.
+        let finished = FrameCounter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (step, piece) in zip(steps, pieces) {
+                let (arguments, name, frames) = (step.args(piece), step.name, step.frames)
+                group.addTask {
+                    try await run(arguments, what: "the \(name) of the smart cut")
+                    progress(0.8 * Double(finished.add(frames)) / total)
+                }
+            }
+            try await group.waitForAll()
         }
         let tracker = ProgressTracker(duration: plan.outputDuration) { progress(0.8 + 0.2 * $0) }
         let output = try await runner.run(ProcessSpec(executable: ffmpegPath, arguments: cut.joinArguments(pieces: pieces, plan: plan),
@@ -86,6 +90,12 @@ public struct Cutter: Sendable {
         }
         tracker.finish()
     }
+}
+
+/// Frames finished by pieces running side by side.
+final class FrameCounter: Sendable {
+    private let count = Mutex(0)
+    func add(_ frames: Int) -> Int { count.withLock { $0 += frames; return $0 } }
 }
 
 /// Turns FFmpeg's `key=value` progress blocks into a monotonic fraction.

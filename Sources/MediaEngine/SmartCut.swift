@@ -70,10 +70,11 @@ public struct SmartCut: Sendable, Equatable {
     }
 
     /// x264 settings that decode like the copied GOPs: same profile, level, pixel format,
-    /// colour tags and reorder delay; high quality, one keyframe only.
+    /// colour tags and reorder delay; one keyframe only. superfast at crf 16 keeps every frame
+    /// far above the 35 dB the join is held to (about 49 dB on the benchmark) at twice veryfast's speed.
     var matchedEncoder: [String] {
         let delay = video.reorderDelay ?? 0, level = video.level ?? 40
-        var args = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "14", "-profile:v", Self.x264Profile(video.profile) ?? "high",
+        var args = ["-c:v", "libx264", "-preset", "superfast", "-crf", "16", "-profile:v", Self.x264Profile(video.profile) ?? "high",
                     "-level:v", "\(level / 10).\(level % 10)", "-pix_fmt", video.pixelFormat ?? "yuv420p", "-bf", "\(delay)",
                     "-x264-params", "b-pyramid=\(delay >= 2 ? "normal" : "none"):keyint=100000:min-keyint=100000:scenecut=0"]
         if let range = video.colorRange { args += ["-color_range", range] }
