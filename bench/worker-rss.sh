@@ -25,7 +25,7 @@ base=http://127.0.0.1:$PORT
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 token=$(curl -sf -X POST "$base/v1/auth/token" -d '{"email":"admin@localhost","password":"bench-password"}' | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
 auth="Authorization: Bearer $token"
-upload=$(curl -sf -X POST "$base/v1/uploads" -H "$auth" -H 'X-Filename: long2h.mp4' --data-binary "@$src" | sed -n 's/.*"id":"\([0-9a-f-]\{36\}\)".*/\1/p')
+upload=$(curl -sf -X POST "$base/v1/uploads" -H "$auth" -H 'X-Filename: long2h.mp4' -T "$src" | sed -n 's/.*"id":"\([0-9a-f-]\{36\}\)".*/\1/p')
 after_upload=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
 
 # Smart (default) clips spread over the two hours, one exact 720p-capped clip, and the storyboard.
