@@ -20,6 +20,8 @@ public struct CutPlan: Sendable, Equatable {
     var frameDuration: Double?
     var sourceFPS: Double?
     var sampleAspectRatio: MediaInfo.Ratio
+    /// The container's first timestamp: ffprobe's packet times are absolute, the plan's relative.
+    var sourceStartTime: Double
     /// Loudness of the source range, from `LoudnessMeter`; set before rendering when normalising.
     public var loudness: LoudnessMeasurement?
     /// The H.264 encoder for mp4 output.
@@ -37,6 +39,7 @@ public struct CutPlan: Sendable, Equatable {
         self.sourceFPS = media.video?.fps
         self.frameDuration = media.video?.fps.map { 1 / $0 }
         self.sampleAspectRatio = media.video?.sampleAspectRatio ?? .square
+        self.sourceStartTime = media.startTime
         switch options.mode {
         case .keyframe:
             mode = .keyframe

@@ -6,11 +6,14 @@ import Synchronization
 public struct Cutter: Sendable {
     public var runner: ProcessRunner
     public var ffmpegPath: String
+    /// For reading the packets of a smart cut's last GOP.
+    public var ffprobePath: String
     public var timeout: Duration
 
-    public init(runner: ProcessRunner = .live, ffmpegPath: String = "ffmpeg", timeout: Duration = .seconds(3600)) {
+    public init(runner: ProcessRunner = .live, ffmpegPath: String = "ffmpeg", ffprobePath: String = "ffprobe", timeout: Duration = .seconds(3600)) {
         self.runner = runner
         self.ffmpegPath = ffmpegPath
+        self.ffprobePath = ffprobePath
         self.timeout = timeout
     }
 
@@ -36,6 +39,11 @@ public struct Cutter: Sendable {
     /// Head, middle and tail into MPEG-TS pieces beside the output, then the join; progress is
     /// shared by frames for the pieces and by time for the join.
     private func smartEncode(_ plan: CutPlan, _ cut: SmartCut, progress: @escaping @Sendable (Double) -> Void) async throws {
+        var cut = cut
+        if cut.tailFrames > 0 {
+            // Copy as much of the last GOP as can stand alone; only its final few B-frames are re-encoded.
+            cut.copyFurther(await copyableTailFrames(plan, cut))
+        }
         let directory = (plan.output as NSString).deletingLastPathComponent + "/smart-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -66,6 +74,25 @@ public struct Cutter: Sendable {
             throw MediaError(.renderFailed, "FFmpeg could not join the smart cut", detail: MediaError.reason(fromStderr: output.stderrTail))
         }
         tracker.finish()
+    }
+
+    /// The tail GOP's packets from ffprobe (reading only that stretch of the file); 0 when unsure.
+    private func copyableTailFrames(_ plan: CutPlan, _ cut: SmartCut) async -> Int {
+        let from = plan.sourceStartTime + cut.tailStart
+        let span = Double(cut.tailFrames + 2) / cut.fps
+        guard let output = try? await runner.run(ProcessSpec(
+            executable: ffprobePath,
+            arguments: ["-v", "error", "-select_streams", "v:0", "-read_intervals", "\(CutPlan.seconds(from))%+\(CutPlan.seconds(span))",
+                        "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", plan.input],
+            timeout: .seconds(60), stdoutLimit: 1 << 20)), output.succeeded else { return 0 }
+        // Decode order from the keyframe the tail starts at.
+        let rows = output.stdout.split(separator: "\n").compactMap { line -> (Double, Bool)? in
+            let fields = line.split(separator: ",")
+            guard fields.count >= 2, let time = Double(fields[0]) else { return nil }
+            return (time - from, fields[1].hasPrefix("K"))
+        }
+        guard let start = rows.firstIndex(where: { $0.1 && abs($0.0) < 0.25 / cut.fps }) else { return 0 }
+        return SmartCut.copyablePrefix(rows[start...].map(\.0), fps: cut.fps, limit: cut.tailFrames)
     }
 
     private func run(_ arguments: [String], what: String) async throws {

@@ -55,6 +55,29 @@ public struct SmartCut: Sendable, Equatable {
                                  tailFrames: max(0, total - head - middle), fps: fps, video: video))
     }
 
+    /// Copies `frames` more of the last GOP instead of re-encoding them.
+    mutating func copyFurther(_ frames: Int) {
+        let frames = min(max(0, frames), tailFrames)
+        middleFrames += frames
+        tailFrames -= frames
+        tailStart += Double(frames) / fps
+    }
+
+    /// How many packets of the GOP that starts at the tail's keyframe can be copied: the longest
+    /// prefix, in decode order, whose frames are exactly the first N frames in display order, with
+    /// N at most `limit`. Decode order guarantees everything such a prefix refers to is inside it.
+    /// `packets` are presentation times (seconds, from the keyframe on) in decode order.
+    static func copyablePrefix(_ packets: [Double], fps: Double, limit: Int) -> Int {
+        var seen = Set<Int>(), highest = -1, best = 0
+        for (count, time) in packets.enumerated() {
+            let frame = Int((time * fps).rounded())
+            guard frame >= 0, frame < limit, seen.insert(frame).inserted else { break }
+            highest = max(highest, frame)
+            if seen.count == highest + 1 { best = count + 1 }
+        }
+        return best
+    }
+
     public struct Refusal: Error, Equatable {
         public var reason: String
         init(_ reason: String) { self.reason = reason }

@@ -58,7 +58,7 @@ public struct ClipGenServer {
         let pipeline = TaskPipeline(
             store: store, blobs: blobs,
             prober: Prober(runner: .live, ffprobePath: media.ffprobePath, timeout: timeout),
-            cutter: Cutter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
+            cutter: Cutter(runner: .live, ffmpegPath: media.ffmpegPath, ffprobePath: media.ffprobePath, timeout: timeout),
             thumbnailer: Thumbnailer(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout), encoder: encoder,
             scratchDirectory: scratch, maxAttempts: configuration.workers.maxAttempts)
         return WorkerPool(pipeline: pipeline, settings: settings, logger: logger)
