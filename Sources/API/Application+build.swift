@@ -12,11 +12,13 @@ public struct APIDependencies<Store: JobStore, Blobs: BlobStore>: Sendable {
     public var blobs: Blobs
     public var tokens: TokenService
     public var clock: WallClock
-    public init(store: Store, blobs: Blobs, tokens: TokenService, clock: WallClock = .system) {
+    public var metrics: MetricsRegistry
+    public init(store: Store, blobs: Blobs, tokens: TokenService, clock: WallClock = .system, metrics: MetricsRegistry = MetricsRegistry()) {
         self.store = store
         self.blobs = blobs
         self.tokens = tokens
         self.clock = clock
+        self.metrics = metrics
     }
 }
 
@@ -26,9 +28,10 @@ public func buildRouter<Store: JobStore, Blobs: BlobStore>(
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics))
     router.add(middleware: ProblemMiddleware())
     let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
-    HealthRoutes(store: store, blobs: blobs).add(to: router)
+    HealthRoutes(store: store, blobs: blobs, metrics: dependencies.metrics).add(to: router)
 
     let auth = AuthRoutes(store: store, tokens: dependencies.tokens, bcryptCost: configuration.auth.bcryptCost, clock: clock)
     let v1 = router.group("v1")

@@ -12,10 +12,14 @@ public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
     public let pipeline: TaskPipeline<Store, Blobs>
     public let settings: WorkerSettings
     public let logger: Logger
+    public let metrics: MetricsRegistry
 
-    public init(pipeline: TaskPipeline<Store, Blobs>, settings: WorkerSettings, logger: Logger) {
+    public init(pipeline: TaskPipeline<Store, Blobs>, settings: WorkerSettings, logger: Logger, metrics: MetricsRegistry = MetricsRegistry()) {
         self.pipeline = pipeline
         self.settings = settings
+        self.metrics = metrics
+        metrics.set("worker_encoder", help: "The H.264 encoder this worker renders mp4 with (1 = in use).",
+                    labels: ["encoder": pipeline.encoder.rawValue, "worker": settings.workerID], to: 1)
         var logger = logger
         logger[metadataKey: "worker.id"] = "\(settings.workerID)"
         self.logger = logger
@@ -136,6 +140,7 @@ public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
                     await removeOutputs(outcome)
                 } else {
                     logger.info("task finished", metadata: ["task.ms": "\(ms)"])
+                    record(claimed.task.kind, outcome: outcome, elapsed: elapsed)
                 }
             } catch {
                 logger.error("recording a finished task failed", metadata: ["error": "\(error)"])
@@ -145,6 +150,7 @@ public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
             let (jobError, retryable) = Self.classify(error)
             let disposition = try? await store.failTask(
                 taskId: taskId, worker: worker, error: jobError, retryable: retryable, retryBaseSeconds: settings.retryBaseSeconds)
+            metrics.increment("error_total", help: "Failed task attempts, by error code.", labels: ["code": jobError.code])
             logger.warning("task failed", metadata: [
                 "error.code": "\(jobError.code)", "error": "\(jobError.message)",
                 "task.disposition": "\(disposition.map { "\($0)" } ?? "unrecorded")",
@@ -156,6 +162,17 @@ public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
         case .shutdownDeadline:
             try? await store.releaseTask(taskId: taskId, worker: worker)
             logger.notice("shutting down; task handed back to the queue")
+        }
+    }
+
+    private func record(_ kind: TaskKind, outcome: TaskOutcome, elapsed: Duration) {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        metrics.increment("processing_seconds_sum", help: "Seconds spent on finished tasks, by stage.", labels: ["stage": kind.rawValue], by: seconds)
+        metrics.increment("processing_seconds_count", help: "Finished tasks, by stage.", labels: ["stage": kind.rawValue])
+        for clip in outcome.clips {
+            metrics.increment("clips_rendered_total", help: "Clips rendered, by encoder, cut mode and format.",
+                              labels: ["encoder": clip.encoder ?? "unknown", "mode": clip.modeUsed.rawValue, "format": clip.format.rawValue])
+            metrics.increment("clip_media_seconds_total", help: "Seconds of video rendered into clips.", by: clip.duration)
         }
     }
 

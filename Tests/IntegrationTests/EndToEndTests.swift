@@ -77,6 +77,11 @@ import TestSupport
                 let (tailStatus, _, tail) = try await client.download(url, range: "bytes=-10")
                 #expect(tailStatus == .partialContent && tail == whole.suffix(10))
                 #expect(try await client.download(url, range: "bytes=\(whole.count)-").0 == .rangeNotSatisfiable)
+                // The encoder used is counted in /metrics too.
+                let metrics = String(decoding: try await client.download("/metrics").2, as: UTF8.self)
+                #expect(metrics.contains(#"clips_rendered_total{encoder="libx264+copy",format="mp4",mode="smart"} 1"#), "\(metrics)")
+                #expect(metrics.contains(#"worker_encoder{encoder="libx264","#))
+                #expect(metrics.contains("# TYPE http_requests_total counter") && metrics.contains("queue_size 0"))
             }
         }
     }

@@ -105,10 +105,11 @@ import Testing
         #expect(args.containsSequence(["-c:v", "libvpx-vp9"]) && args.containsSequence(["-c:a", "libopus"]) && args.containsSequence(["-f", "webm"]))
     }
 
-    @Test func gifUsesAPaletteAndNoAudio() {
+    @Test func gifUsesAPaletteAndNoAudio() throws {
         let p = plan(OutputOptions(format: .gif, mode: .exact))
         let args = p.ffmpegArguments()
-        let graph = try? #require(args.firstIndex(of: "-filter_complex").map { args[$0 + 1] })
+        let index = try #require(args.firstIndex(of: "-filter_complex"))
+        let graph: String? = args[index + 1]
         #expect(graph?.contains("palettegen") == true && graph?.contains("paletteuse") == true)
         #expect(graph?.contains("fps=15") == true, "gif defaults to 15 fps")
         #expect(args.contains("-an") && p.audioStreamIndex == nil)

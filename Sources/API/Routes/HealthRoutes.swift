@@ -1,6 +1,8 @@
 import Logging
 import Foundation
 import BlobStorage
+import ClipGenCore
+import NIOCore
 import Hummingbird
 import Persistence
 
@@ -8,6 +10,7 @@ import Persistence
 struct HealthRoutes<Store: JobStore, Blobs: BlobStore> {
     let store: Store
     let blobs: Blobs
+    let metrics: MetricsRegistry
 
     struct Readiness: ResponseEncodable {
         var status: String
@@ -18,6 +21,13 @@ struct HealthRoutes<Store: JobStore, Blobs: BlobStore> {
 
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.get("healthz") { _, _ in ["status": "ok"] }
+        router.get("metrics") { _, _ -> Response in
+            if let queued = try? await store.queueSize() {
+                metrics.set("queue_size", help: "Tasks waiting to run.", to: Double(queued))
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: metrics.prometheusText())))
+        }
         router.get("readyz") { request, context -> Response in
             let database = await store.isReachable()
             let storage = await blobs.isReachable()
