@@ -46,6 +46,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "MediaAnalysis",
+            dependencies: ["ClipGenCore", "MediaEngine"],
+            // Per-pixel and per-sample loops: optimised in debug builds too, so tests analyse at speed.
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
+        .target(
             name: "Persistence",
             dependencies: [
                 "ClipGenCore",
@@ -68,7 +74,7 @@ let package = Package(
         .target(
             name: "Workers",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "Persistence", "BlobStorage",
+                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -92,7 +98,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "Persistence", "BlobStorage", "Workers", "API",
+                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage", "Workers", "API",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -104,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "clipgen",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "Server", "API",
+                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Server", "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -126,6 +132,11 @@ let package = Package(
         .testTarget(
             name: "MediaEngineTests",
             dependencies: ["MediaEngine", "TestSupport"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "MediaAnalysisTests",
+            dependencies: ["MediaAnalysis", "MediaEngine", "TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

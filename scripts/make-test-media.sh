@@ -70,6 +70,29 @@ make() {
       ff -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=600" -f lavfi -i "$tone_with_gaps" -t 600 \
          -c:v libx264 -preset ultrafast -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p \
          -c:a aac -b:a 128k -shortest "$file.tmp.mp4" ;;
+    analysis.mp4)
+      # Analysis ground truth: 30 s, 640x360, 30 fps, keyframe every 2 s.
+      #   hard cuts at frames 120, 210, 300, 420, 510, 720, 810 (4, 7, 10, 14, 17, 24, 27 s);
+      #   4 s → 7 s: the same picture mirrored (a cut between shots of the same colours);
+      #   a 2-frame white flash at 2 s, a camera pan 10–14 s: neither is a cut;
+      #   14–17 s frozen (one frame held); fade out 19–20 s, black 20–21 s, fade in 21–22 s
+      #   (no hard cut); 24–27 s blurred; 27–30 s a recoloured, mirrored picture. Audio 440 Hz at −20 dBFS, silent 8–10 s and 25–26 s,
+      #   loud (−3 dBFS) 13–17 s.
+      local s="size=640x360:rate=30"
+      ff -f lavfi -i "testsrc2=$s:duration=4,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(n,60,61)'" \
+         -f lavfi -i "testsrc2=$s:duration=3,hflip" \
+         -f lavfi -i "mandelbrot=$s,trim=duration=3" \
+         -f lavfi -i "testsrc2=size=1280x360:rate=30:duration=4,crop=640:360:x='t*150'" \
+         -f lavfi -i "mandelbrot=$s:start_scale=0.5,trim=end_frame=1,tpad=stop_mode=clone:stop_duration=3,trim=end_frame=90" \
+         -f lavfi -i "testsrc2=$s:duration=3,fade=t=out:st=2:d=1" \
+         -f lavfi -i "color=c=black:$s:duration=1" \
+         -f lavfi -i "cellauto=$s:rule=110,fade=t=in:st=0:d=1,trim=duration=3" \
+         -f lavfi -i "testsrc=$s:duration=3,gblur=sigma=8" \
+         -f lavfi -i "testsrc2=$s:duration=3,vflip,hue=h=120" \
+         -f lavfi -i "aevalsrc=exprs='if(between(t\,8\,10)+between(t\,25\,26)\,0\,if(between(t\,13\,17)\,0.7\,0.1))*sin(2*PI*440*t)':s=48000:d=30" \
+         -filter_complex "[0:v][1:v][2:v][3:v][4:v][5:v][6:v][7:v][8:v][9:v]concat=n=10:v=1:a=0,settb=1/30,setpts=N,format=yuv420p[v]" \
+         -map "[v]" -map 10:a -t 30 -r 30 -c:v libx264 -preset veryfast -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p \
+         -c:a aac -b:a 160k "$file.tmp.mp4" ;;
     # --- inputs that must work (6 s each unless said otherwise; 30 fps testsrc2 with a tone) ---
     rotated.mp4)
       # 320x180 coded, rotation metadata 90°: shows as 180x320. (FFmpeg 5.1 writes the display

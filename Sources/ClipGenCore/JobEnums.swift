@@ -41,7 +41,7 @@ public enum Aspect: String, Codable, Sendable, CaseIterable {
 
 /// The kinds of work a worker leases from the queue.
 public enum TaskKind: String, Codable, Sendable {
-    case probe, render, thumbnails
+    case probe, analyze, render, thumbnails, quality
 }
 
 public enum Capability: String, Codable, Sendable, CaseIterable {

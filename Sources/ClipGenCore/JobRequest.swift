@@ -25,6 +25,11 @@ public struct JobRequest: Codable, Sendable, Equatable {
         public var count: Int
         public var minDuration: Double?
         public var maxDuration: Double?
+        public init(count: Int, minDuration: Double? = nil, maxDuration: Double? = nil) {
+            self.count = count
+            self.minDuration = minDuration
+            self.maxDuration = maxDuration
+        }
     }
 
     public var source: Source
@@ -33,6 +38,9 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public var output: OutputOptions?
     public var analyze: Bool?
     public var thumbnails: Bool?
+    /// PSNR, SSIM and loudness of each clip against its source range; default on, except in
+    /// keyframe mode, whose clips are the source's own packets.
+    public var quality: Bool?
     public var webhookUrl: String?
 
     public init(source: Source, clips: [ClipRange]? = nil, output: OutputOptions? = nil) {
@@ -44,9 +52,16 @@ public struct JobRequest: Codable, Sendable, Equatable {
     /// The output options with every default filled in.
     public var resolvedOutput: OutputOptions { output ?? OutputOptions() }
 
+    /// Whether the source is analysed: asked for, or needed to pick highlights.
+    public var needsAnalysis: Bool { analyze == true || highlights != nil }
+
+    /// Whether each clip's quality is measured after it is rendered.
+    public var measuresQuality: Bool { quality ?? (resolvedOutput.mode != .keyframe) }
+
     /// Limits that keep one request from asking for unbounded work.
     public static let maxClips = 100
     public static let maxNameLength = 200
+    public static let maxHighlights = 20
 
     /// Every problem with the request, each tied to the field a client must change.
     public func validate() -> [FieldError] {
@@ -64,14 +79,25 @@ public struct JobRequest: Codable, Sendable, Equatable {
         if clips.isEmpty && highlights == nil && analyze != true {
             errors.append(.init(field: "clips", message: "ask for at least one of clips, highlights or analyze: true"))
         }
-        if highlights != nil {
-            errors.append(.init(field: "highlights", message: "automatic highlights are not available in this version; list clips explicitly"))
+        if let highlights {
+            if !(1...Self.maxHighlights).contains(highlights.count) {
+                errors.append(.init(field: "highlights.count", message: "must be from 1 to \(Self.maxHighlights)"))
+            }
+            if let min = highlights.minDuration, !(min >= 1 && min <= 600) {
+                errors.append(.init(field: "highlights.minDuration", message: "must be from 1 to 600 seconds"))
+            }
+            if let max = highlights.maxDuration, !(max >= 1 && max <= 600) {
+                errors.append(.init(field: "highlights.maxDuration", message: "must be from 1 to 600 seconds"))
+            } else if let max = highlights.maxDuration, max < highlights.minDuration ?? 15 {
+                errors.append(.init(field: "highlights.maxDuration", message: "must be at least minDuration (\(highlights.minDuration ?? 15) s)"))
+            }
+            let fade = resolvedOutput.fadeSeconds
+            if fade > 0, (highlights.minDuration ?? 15) < 2 * fade {
+                errors.append(.init(field: "highlights.minDuration", message: "is shorter than the fade in and out (\(2 * fade) s)"))
+            }
         }
-        if analyze == true {
-            errors.append(.init(field: "analyze", message: "analysis is not available in this version"))
-        }
-        if clips.count > Self.maxClips {
-            errors.append(.init(field: "clips", message: "at most \(Self.maxClips) clips per job"))
+        if clips.count + (highlights?.count ?? 0) > Self.maxClips {
+            errors.append(.init(field: "clips", message: "at most \(Self.maxClips) clips per job, highlights included"))
         }
         for (index, clip) in clips.enumerated() {
             let field = "clips[\(index)]"

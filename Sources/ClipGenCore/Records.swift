@@ -83,6 +83,8 @@ public struct Job: Codable, Sendable, Equatable {
     public var source: SourceInfo? { media?.sourceInfo }
     /// The source's storyboard sprite, once the thumbnails task made it.
     public var storyboard: Storyboard?
+    /// The windows the analysis picked, once it ran; they are the clips after the explicit ones.
+    public var highlights: [Highlight]?
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
@@ -102,6 +104,30 @@ public struct Job: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.attempts = 0
     }
+}
+
+extension Job {
+    /// What clip `index` covers: the explicit clips first, then the picked highlights.
+    public func clipSpec(at index: Int) -> ClipSpec? {
+        let explicit = request.clips ?? []
+        if explicit.indices.contains(index) {
+            let clip = explicit[index]
+            return ClipSpec(start: clip.start.seconds, end: clip.end.seconds, name: clip.name, score: nil, reason: nil)
+        }
+        let picked = highlights ?? []
+        let h = index - explicit.count
+        guard picked.indices.contains(h) else { return nil }
+        return ClipSpec(start: picked[h].start, end: picked[h].end, name: "highlight-\(h + 1)", score: picked[h].score, reason: picked[h].reason)
+    }
+}
+
+/// One clip a job renders, from an explicit range or a highlight.
+public struct ClipSpec: Sendable, Equatable {
+    public var start: Double
+    public var end: Double
+    public var name: String?
+    public var score: Double?
+    public var reason: String?
 }
 
 public struct Clip: Codable, Sendable, Equatable {
@@ -128,13 +154,19 @@ public struct Clip: Codable, Sendable, Equatable {
     public var encoder: String?
     /// The poster JPEG's blob key, when thumbnails were asked for.
     public var thumbnailKey: String?
+    /// Why a highlight was picked; nil for explicit ranges.
+    public var reason: String?
+    /// Measured after rendering, when the job asks for it.
+    public var quality: ClipQuality?
     public var createdAt: Date
 
     public init(id: String = Identifier.make(), jobId: String, organizationId: String, index: Int, name: String?,
                 start: Double, end: Double, actualStart: Double, duration: Double, format: OutputFormat,
                 modeUsed: CutMode, fallbackReason: String?, size: Int64, sha256: String, blobKey: String,
                 score: Double? = nil, loudnessLUFS: Double? = nil, encoder: String? = nil, thumbnailKey: String? = nil,
-                createdAt: Date) {
+                reason: String? = nil, quality: ClipQuality? = nil, createdAt: Date) {
+        self.reason = reason
+        self.quality = quality
         self.loudnessLUFS = loudnessLUFS
         self.encoder = encoder
         self.thumbnailKey = thumbnailKey

@@ -15,6 +15,8 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
         case toolMissing = "ffmpeg_missing"
         /// FFmpeg failed while rendering a file it could read.
         case renderFailed = "render_failed"
+        /// FFmpeg failed while decoding a readable file for analysis or quality measurement.
+        case analysisFailed = "analysis_failed"
     }
 
     public var code: Code
@@ -32,7 +34,7 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
     /// Whether trying again could help: a missing tool or unreadable file will not change.
     public var isRetryable: Bool {
         switch code {
-        case .timeout, .renderFailed: true
+        case .timeout, .renderFailed, .analysisFailed: true
         case .unsupportedMedia, .noVideoStream, .toolMissing: false
         }
     }
@@ -40,7 +42,7 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
     public var jobError: JobError { JobError(code: code.rawValue, message: description) }
 
     /// The most telling line of FFmpeg's stderr: the last one that is not progress noise.
-    static func reason(fromStderr stderr: String) -> String {
+    public static func reason(fromStderr stderr: String) -> String {
         let lines = stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard let last = lines.last else { return "" }
         // ffmpeg prefixes messages with the input path and a context tag: "[mov,mp4 @ 0x…] "; keep what follows.

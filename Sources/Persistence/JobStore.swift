@@ -33,6 +33,8 @@ public protocol JobStore: Sendable {
     func deleteJob(id: String, organizationId: String) async throws -> [String]?
     func clips(jobId: String) async throws -> [Clip]
     func clip(id: String, organizationId: String) async throws -> Clip?
+    /// What the analyze stage found; nil until it ran, or when the job did not analyse.
+    func analysis(jobId: String, organizationId: String) async throws -> Analysis?
 
     // MARK: the queue
     /// Leases the oldest runnable task for one of `capabilities`: queued and due, or leased with
@@ -94,9 +96,16 @@ public struct TaskOutcome: Sendable {
     public var media: MediaInfo?
     public var clips: [Clip]
     public var storyboard: Storyboard?
+    /// The source's analysis; its highlights become the job's `highlights`.
+    public var analysis: Analysis?
+    /// Measured quality by clip index.
+    public var qualities: [Int: ClipQuality]
     public var nextTasks: [TaskRecord]
     public var stage: JobStage?
-    public init(media: MediaInfo? = nil, clips: [Clip] = [], storyboard: Storyboard? = nil, nextTasks: [TaskRecord] = [], stage: JobStage? = nil) {
+    public init(media: MediaInfo? = nil, clips: [Clip] = [], storyboard: Storyboard? = nil, analysis: Analysis? = nil,
+                qualities: [Int: ClipQuality] = [:], nextTasks: [TaskRecord] = [], stage: JobStage? = nil) {
+        self.analysis = analysis
+        self.qualities = qualities
         self.media = media
         self.storyboard = storyboard
         self.clips = clips

@@ -48,6 +48,7 @@ extension Job {
         if let code: String = row["error_code"] { error = JobError(code: code, message: row["error_message"] ?? "") }
         if let media: String = row["source"] { self.media = try JSONCoding.decode(MediaInfo.self, media) }
         if let board: String = row["storyboard"] { storyboard = try JSONCoding.decode(Storyboard.self, board) }
+        if let picked: String = row["highlights"] { highlights = try JSONCoding.decode([Highlight].self, picked) }
         startedAt = date(row, "started_at")
         finishedAt = date(row, "finished_at")
         attempts = row["attempts"]
@@ -61,6 +62,7 @@ extension Clip {
                   format: try enumValue(row, "format"), modeUsed: try enumValue(row, "mode_used"),
                   fallbackReason: row["fallback_reason"], size: row["size"], sha256: row["sha256"], blobKey: row["blob_key"],
                   score: row["score"], loudnessLUFS: row["loudness_lufs"], encoder: row["encoder"], thumbnailKey: row["thumbnail_key"],
+                  reason: row["reason"], quality: try (row["quality"] as String?).map { try JSONCoding.decode(ClipQuality.self, $0) },
                   createdAt: date(row, "created_at")!)
     }
 }

@@ -85,6 +85,14 @@ extension SQLiteJobStore {
         }
     }
 
+    public func analysis(jobId: String, organizationId: String) async throws -> Analysis? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = ? AND j.organization_id = ?
+                """, arguments: [jobId, organizationId]).map { try JSONCoding.decode(Analysis.self, $0) }
+        }
+    }
+
     static func fetchJob(_ db: Database, id: String) throws -> Job? {
         try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Job.init(row:))
     }

@@ -21,11 +21,22 @@ extension SQLiteJobStore {
                 """, arguments: [worker, now + leaseSeconds, taskId])
             try db.execute(sql: """
                 UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), attempts = MAX(attempts, ?),
-                    stage = CASE WHEN stage = 'probe' THEN ? ELSE stage END
+                    stage = CASE WHEN stage IN ('probe', 'analyze') THEN COALESCE(?, stage) ELSE stage END
                 WHERE id = ?
-                """, arguments: [now, (row["attempts"] as Int) + 1, row["kind"] == TaskKind.probe.rawValue ? "probe" : "render", jobId])
+                """, arguments: [now, (row["attempts"] as Int) + 1, Self.stage(whileRunning: try TaskRecord(row: row).kind), jobId])
             let task = try TaskRecord(row: Row.fetchOne(db, sql: "SELECT * FROM tasks WHERE id = ?", arguments: [taskId])!)
             return ClaimedTask(task: task, job: try Self.fetchJob(db, id: jobId)!)
+        }
+    }
+
+    /// The stage a job is in while a task of `kind` runs; nil keeps the job's stage (a storyboard
+    /// is made beside whatever else runs).
+    static func stage(whileRunning kind: TaskKind) -> String? {
+        switch kind {
+        case .probe: JobStage.probe.rawValue
+        case .analyze: JobStage.analyze.rawValue
+        case .render, .quality: JobStage.render.rawValue
+        case .thumbnails: nil
         }
     }
 
@@ -63,16 +74,22 @@ extension SQLiteJobStore {
         }
     }
 
-    /// Probing is the first 5% of a job; the renders share the rest equally.
+    /// Probing is the first 5% of a job; analysing, when the job analyses, the next 35%; the
+    /// renders and quality measurements share the rest equally.
     static func refreshJobProgress(_ db: Database, jobId: String, stage: JobStage) throws {
         let renders = try Row.fetchOne(db, sql: """
             SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN status = 'done' THEN 1.0 ELSE progress END), 0) AS total
-            FROM tasks WHERE job_id = ? AND kind = 'render'
+            FROM tasks WHERE job_id = ? AND kind IN ('render', 'quality')
             """, arguments: [jobId])!
         let count: Int = renders["n"]
         let probeDone = try Bool.fetchOne(db, sql: "SELECT 1 FROM tasks WHERE job_id = ? AND kind = 'probe' AND status = 'done'", arguments: [jobId]) != nil
         var progress = probeDone ? 0.05 : 0
-        if count > 0 { progress += 0.95 * (renders["total"] as Double) / Double(count) }
+        var share = 0.95
+        if let analyze = try Row.fetchOne(db, sql: "SELECT status, progress FROM tasks WHERE job_id = ? AND kind = 'analyze'", arguments: [jobId]) {
+            progress += 0.35 * (analyze["status"] == "done" ? 1 : analyze["progress"] as Double)
+            share = 0.6
+        }
+        if count > 0 { progress += share * (renders["total"] as Double) / Double(count) }
         try db.execute(sql: """
             UPDATE jobs SET progress = MAX(progress, ?), stage = ? WHERE id = ? AND status = 'running'
             """, arguments: [min(progress, 0.999), stage.rawValue, jobId])
@@ -92,6 +109,13 @@ extension SQLiteJobStore {
             }
             if let storyboard = outcome.storyboard {
                 try db.execute(sql: "UPDATE jobs SET storyboard = ? WHERE id = ?", arguments: [try JSONCoding.encode(storyboard), jobId])
+            }
+            if let analysis = outcome.analysis {
+                try db.execute(sql: "INSERT OR REPLACE INTO analyses (job_id, body) VALUES (?, ?)", arguments: [jobId, try JSONCoding.encode(analysis)])
+                try db.execute(sql: "UPDATE jobs SET highlights = ? WHERE id = ?", arguments: [try JSONCoding.encode(analysis.highlights), jobId])
+            }
+            for (index, quality) in outcome.qualities {
+                try db.execute(sql: "UPDATE clips SET quality = ? WHERE job_id = ? AND idx = ?", arguments: [try JSONCoding.encode(quality), jobId, index])
             }
             for clip in outcome.clips { try Self.insertClip(db, clip, createdAt: now) }
             for task in outcome.nextTasks { try Self.insertTask(db, task, availableAt: now) }
@@ -161,10 +185,11 @@ extension SQLiteJobStore {
     static func insertClip(_ db: Database, _ clip: Clip, createdAt: Double) throws {
         try db.execute(sql: """
             INSERT INTO clips (id, job_id, organization_id, idx, name, start, "end", actual_start, duration, format, mode_used,
-                fallback_reason, size, sha256, blob_key, score, loudness_lufs, encoder, thumbnail_key, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                fallback_reason, size, sha256, blob_key, score, loudness_lufs, encoder, thumbnail_key, reason, quality, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [clip.id, clip.jobId, clip.organizationId, clip.index, clip.name, clip.start, clip.end, clip.actualStart,
                              clip.duration, clip.format.rawValue, clip.modeUsed.rawValue, clip.fallbackReason, clip.size, clip.sha256,
-                             clip.blobKey, clip.score, clip.loudnessLUFS, clip.encoder, clip.thumbnailKey, createdAt])
+                             clip.blobKey, clip.score, clip.loudnessLUFS, clip.encoder, clip.thumbnailKey, clip.reason,
+                             try clip.quality.map { try JSONCoding.encode($0) }, createdAt])
     }
 }

@@ -122,6 +122,16 @@ public final class SQLiteJobStore: JobStore {
                 ALTER TABLE jobs ADD COLUMN storyboard TEXT;
                 """)
         }
+        migrator.registerMigration("v3-analysis") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN highlights TEXT;
+                ALTER TABLE clips ADD COLUMN reason TEXT;
+                ALTER TABLE clips ADD COLUMN quality TEXT;
+                CREATE TABLE analyses (
+                    job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+                    body TEXT NOT NULL);
+                """)
+        }
         return migrator
     }
 }

@@ -4,6 +4,7 @@ import ClipGenCore
 import Foundation
 import Hummingbird
 import Logging
+import MediaAnalysis
 import MediaEngine
 import Persistence
 import ServiceLifecycle
@@ -17,6 +18,8 @@ public struct ClipGenServer {
     public let blobs: LocalBlobStore
     public let tokens: TokenService
     public let bootstrap: AdminBootstrap.Result?
+    /// Shared by the workers that record and the API that serves `/metrics`.
+    public let metrics = MetricsRegistry()
 
     public init(configuration: ClipGenConfiguration, clock: WallClock = .system) async throws {
         var configuration = configuration
@@ -59,16 +62,18 @@ public struct ClipGenServer {
             store: store, blobs: blobs,
             prober: Prober(runner: .live, ffprobePath: media.ffprobePath, timeout: timeout),
             cutter: Cutter(runner: .live, ffmpegPath: media.ffmpegPath, ffprobePath: media.ffprobePath, timeout: timeout),
-            thumbnailer: Thumbnailer(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout), encoder: encoder,
+            thumbnailer: Thumbnailer(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
+            analyzer: MediaAnalyzer(ffmpegPath: media.ffmpegPath, timeout: timeout),
+            qualityMeter: QualityMeter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout), encoder: encoder,
             scratchDirectory: scratch, maxAttempts: configuration.workers.maxAttempts)
-        return WorkerPool(pipeline: pipeline, settings: settings, logger: logger)
+        return WorkerPool(pipeline: pipeline, settings: settings, logger: logger, metrics: metrics)
     }
 
     /// The HTTP application with the workers as one of its services.
     public func application(logger: Logger) async throws -> some ApplicationProtocol {
         let services: [any Service] = configuration.workers.inProcess ? [try await workerPool(logger: logger)] : []
         return buildApplication(configuration: configuration,
-                                dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens),
+                                dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, metrics: metrics),
                                 services: services, logger: logger)
     }
 
@@ -80,7 +85,9 @@ public struct ClipGenServer {
         }
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<48).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigurationProblem.invalid(key: "CLIPGEN_JWT_SECRET", reason: "no secret was set and none could be written to \(path); set one or make the data directory writable")
+        }
         return secret
     }
 }

@@ -1,24 +1,31 @@
 import BlobStorage
 import ClipGenCore
 import Foundation
+import MediaAnalysis
 import MediaEngine
 import Persistence
 
-/// What each task kind does: probe the source and plan the renders, or render one clip.
+/// What each task kind does: probe the source and plan what follows, analyse it and pick
+/// highlights, render one clip, make the storyboard, or measure a rendered clip's quality.
 public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
     public var store: Store
     public var blobs: Blobs
     public var prober: Prober
     public var cutter: Cutter
     public var thumbnailer: Thumbnailer
+    public var analyzer: MediaAnalyzer
+    public var qualityMeter: QualityMeter
     /// The H.264 encoder this worker renders mp4 with.
     public var encoder: VideoEncoder
     public var scratchDirectory: String
     public var maxAttempts: Int
     public var clock: WallClock
 
-    public init(store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, thumbnailer: Thumbnailer, encoder: VideoEncoder = .libx264,
+    public init(store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, thumbnailer: Thumbnailer,
+                analyzer: MediaAnalyzer = MediaAnalyzer(), qualityMeter: QualityMeter = QualityMeter(), encoder: VideoEncoder = .libx264,
                 scratchDirectory: String, maxAttempts: Int, clock: WallClock = .system) {
+        self.analyzer = analyzer
+        self.qualityMeter = qualityMeter
         self.store = store
         self.blobs = blobs
         self.prober = prober
@@ -33,8 +40,10 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
     public func run(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
         switch claimed.task.kind {
         case .probe: try await probe(claimed.job)
+        case .analyze: try await analyze(claimed.job, progress: progress)
         case .render: try await render(claimed, progress: progress)
         case .thumbnails: try await storyboard(claimed)
+        case .quality: try await measureQuality(claimed, progress: progress)
         }
     }
 
@@ -46,21 +55,38 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
         for (index, clip) in clips.enumerated() where clip.end.seconds > media.duration + slack {
             throw JobError.rangeOutsideMedia(clipIndex: index, end: clip.end.seconds, duration: media.duration)
         }
-        var next = clips.indices.map { index in
-            TaskRecord(jobId: job.id, kind: .render, capability: .cpu, clipIndex: index, maxAttempts: maxAttempts)
-        }
+        // An analysing job renders after the analysis, which decides the highlight clips.
+        var next = job.request.needsAnalysis
+            ? [TaskRecord(jobId: job.id, kind: .analyze, capability: .cpu, maxAttempts: maxAttempts)]
+            : renderTasks(job, count: clips.count)
         if job.request.thumbnails != false {
             next.append(TaskRecord(jobId: job.id, kind: .thumbnails, capability: .cpu, maxAttempts: maxAttempts))
         }
-        return TaskOutcome(media: media, nextTasks: next, stage: .render)
+        return TaskOutcome(media: media, nextTasks: next, stage: job.request.needsAnalysis ? .analyze : .render)
+    }
+
+    private func renderTasks(_ job: Job, count: Int) -> [TaskRecord] {
+        (0..<count).map { index in
+            TaskRecord(jobId: job.id, kind: .render, capability: .cpu, clipIndex: index, maxAttempts: maxAttempts)
+        }
+    }
+
+    func analyze(_ job: Job, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+        guard let media = job.media else {
+            throw JobError(code: JobError.internalError, message: "the analyze task ran before probing; submit the job again")
+        }
+        let analysis = try await withSource(of: job) { path in
+            try await analyzer.analyze(path, media: media, highlights: job.request.highlights) { fraction in progress(.analyze, fraction) }
+        }
+        let count = (job.request.clips?.count ?? 0) + analysis.highlights.count
+        return TaskOutcome(analysis: analysis, nextTasks: renderTasks(job, count: count), stage: .render)
     }
 
     func render(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
         let job = claimed.job
-        guard let media = job.media, let index = claimed.task.clipIndex, let requests = job.request.clips, requests.indices.contains(index) else {
+        guard let media = job.media, let index = claimed.task.clipIndex, let request = job.clipSpec(at: index) else {
             throw JobError(code: JobError.internalError, message: "the render task lost its clip; submit the job again")
         }
-        let request = requests[index]
         let options = job.request.resolvedOutput
         let scratch = scratchDirectory + "/" + claimed.task.id
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -68,7 +94,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
         let output = scratch + "/clip." + options.format.fileExtension
 
         let (plan, loudness) = try await withSource(of: job) { path in
-            var plan = CutPlan(input: path, output: output, start: request.start.seconds, end: request.end.seconds, options: options, media: media)
+            var plan = CutPlan(input: path, output: output, start: request.start, end: request.end, options: options, media: media)
             plan.encoder = encoder
             let loudness = try await cutter.render(plan) { fraction in progress(.render, fraction) }
             return (plan, loudness)
@@ -91,11 +117,31 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
             throw CancellationError()
         }
         let clip = Clip(jobId: job.id, organizationId: job.organizationId, index: index, name: request.name,
-                        start: request.start.seconds, end: plan.end, actualStart: plan.actualStart, duration: duration,
+                        start: request.start, end: plan.end, actualStart: plan.actualStart, duration: duration,
                         format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
-                        size: stored.size, sha256: stored.sha256, blobKey: key.rawValue, loudnessLUFS: loudness?.integrated,
-                        encoder: plan.encoderName, thumbnailKey: posterKey?.rawValue, createdAt: clock.now())
-        return TaskOutcome(clips: [clip], stage: .render)
+                        size: stored.size, sha256: stored.sha256, blobKey: key.rawValue, score: request.score, loudnessLUFS: loudness?.integrated,
+                        encoder: plan.encoderName, thumbnailKey: posterKey?.rawValue, reason: request.reason, createdAt: clock.now())
+        let next = job.request.measuresQuality
+            ? [TaskRecord(jobId: job.id, kind: .quality, capability: .cpu, clipIndex: index, maxAttempts: maxAttempts)] : []
+        return TaskOutcome(clips: [clip], nextTasks: next, stage: .render)
+    }
+
+    /// PSNR and SSIM of the stored clip against the source range it was cut from, through the
+    /// same picture filters, and its loudness.
+    func measureQuality(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+        let job = claimed.job
+        guard let media = job.media, let index = claimed.task.clipIndex, let spec = job.clipSpec(at: index),
+              let clip = try await store.clips(jobId: job.id).first(where: { $0.index == index }) else {
+            throw JobError(code: JobError.internalError, message: "the quality task lost its clip; submit the job again")
+        }
+        let quality = try await withSource(of: job) { source in
+            try await blobs.withLocalFile(try BlobKey(clip.blobKey)) { file in
+                let plan = CutPlan(input: source, output: file, start: spec.start, end: spec.end, options: job.request.resolvedOutput, media: media)
+                return try await qualityMeter.measure(clip: file, plan: plan)
+            }
+        }
+        progress(.render, 1)
+        return TaskOutcome(qualities: [index: quality], stage: .render)
     }
 
     func storyboard(_ claimed: ClaimedTask) async throws -> TaskOutcome {

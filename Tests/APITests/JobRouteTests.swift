@@ -44,6 +44,50 @@ import ClipGenCore
         }
     }
 
+    @Test(arguments: [
+        (#""highlights":{"count":0}"#, "highlights.count"),
+        (#""highlights":{"count":21}"#, "highlights.count"),
+        (#""highlights":{"count":2,"minDuration":30,"maxDuration":20}"#, "highlights.maxDuration"),
+        (#""highlights":{"count":2,"minDuration":0.5}"#, "highlights.minDuration"),
+        (#""highlights":{"count":2,"minDuration":4},"output":{"fadeSeconds":3}"#, "highlights.minDuration"),
+    ])
+    func badHighlightRequestsNameTheField(fragment: String, field: String) async throws {
+        try await APIHarness.with { h in
+            let (_, token) = try await h.member(.user)
+            try await h.test { client in
+                let id = try await upload(client, token)
+                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
+                                         body: .json(#"{"source":{"uploadId":"\#(id)"},\#(fragment)}"#)) { response in
+                    #expect(response.status == .unprocessableContent)
+                    let errors = response.object["errors"] as? [[String: String]]
+                    #expect(errors?.contains { $0["field"] == field } == true, "\(String(describing: errors))")
+                }
+            }
+            #expect(try await h.store.queueSize() == 0)
+        }
+    }
+
+    @Test func highlightAndAnalyseJobsAreAcceptedWithAnAnalysisLink() async throws {
+        try await APIHarness.with { h in
+            let (_, token) = try await h.member(.user)
+            try await h.test { client in
+                let id = try await upload(client, token)
+                for body in [#""highlights":{"count":3}"#, #""analyze":true"#] {
+                    try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
+                                             body: .json(#"{"source":{"uploadId":"\#(id)"},\#(body)}"#)) { response in
+                        #expect(response.status == .accepted)
+                        let job = response.object["id"] as? String ?? ""
+                        #expect(response.object["analysisUrl"] as? String == "/v1/jobs/\(job)/analysis")
+                        try await client.execute(uri: "/v1/jobs/\(job)/analysis", method: .get, headers: .bearer(token)) { analysis in
+                            #expect(analysis.status == .notFound)
+                            #expect((analysis.object["detail"] as? String)?.contains("not ready") == true)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func createGetListCancelAndIdempotency() async throws {
         try await APIHarness.with { h in
             let (_, token) = try await h.member(.user)

@@ -77,6 +77,62 @@ struct Fixture {
     }
 
     @Test(arguments: StoreBackend.all)
+    func analysisHighlightsAndQualityAreStoredWithTheJob(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let f = try await Fixture.make(backend, directory: dir)
+            let (job, _, _) = try await f.job(clips: 1)
+            let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+            let analyzeTask = TaskRecord(jobId: job.id, kind: .analyze, maxAttempts: 3)
+            #expect(try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(nextTasks: [analyzeTask], stage: .analyze)) == .applied)
+
+            let analyzing = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+            #expect(analyzing.task.kind == .analyze && analyzing.job.stage == .analyze)
+            try await f.store.reportProgress(taskId: analyzing.task.id, stage: .analyze, fraction: 0.5)
+            let halfway = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
+            #expect(abs(halfway.progress - (0.05 + 0.35 * 0.5)) < 1e-9 && halfway.stage == .analyze)
+            #expect(try await f.store.analysis(jobId: job.id, organizationId: f.organization.id) == nil)
+
+            let highlight = Highlight(start: 3, end: 8, score: 0.7, reason: "loudest stretch of the video")
+            let analysis = Analysis(duration: 10, fps: 30, cuts: [.init(time: 3, frame: 90, score: 4)], highlights: [highlight], step: 0.5)
+            let renders = (0..<2).map { TaskRecord(jobId: job.id, kind: .render, clipIndex: $0, maxAttempts: 3) }
+            #expect(try await f.store.completeTask(taskId: analyzing.task.id, worker: "w",
+                                                   outcome: TaskOutcome(analysis: analysis, nextTasks: renders, stage: .render)) == .applied)
+            #expect(try await f.store.analysis(jobId: job.id, organizationId: f.organization.id) == analysis)
+            let other = Organization(name: "other", createdAt: f.time.current)
+            try await f.store.createOrganization(other)
+            #expect(try await f.store.analysis(jobId: job.id, organizationId: other.id) == nil, "no query crosses organisations")
+            let planned = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
+            #expect(planned.highlights == [highlight])
+            #expect(planned.clipSpec(at: 0)?.name == nil && planned.clipSpec(at: 1)?.reason == highlight.reason && planned.clipSpec(at: 2) == nil)
+
+            for _ in 0..<2 {
+                let render = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+                let index = try #require(render.task.clipIndex)
+                let clip = Clip(jobId: job.id, organizationId: f.organization.id, index: index, name: nil, start: 0, end: 1, actualStart: 0,
+                                duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x", blobKey: "clips/\(index)",
+                                score: index == 1 ? 0.7 : nil, reason: index == 1 ? highlight.reason : nil, createdAt: f.time.current)
+                let quality = TaskRecord(jobId: job.id, kind: .quality, clipIndex: index, maxAttempts: 3)
+                #expect(try await f.store.completeTask(taskId: render.task.id, worker: "w", outcome: TaskOutcome(clips: [clip], nextTasks: [quality])) == .applied)
+            }
+            for _ in 0..<2 {
+                let measuring = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+                #expect(measuring.task.kind == .quality && measuring.job.stage == .render)
+                let measured = ClipQuality(psnr: 41.5, ssim: 0.98, loudnessLUFS: -20)
+                #expect(try await f.store.completeTask(taskId: measuring.task.id, worker: "w",
+                                                       outcome: TaskOutcome(qualities: [measuring.task.clipIndex!: measured])) == .applied)
+            }
+            let done = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
+            #expect(done.status == .succeeded && done.progress == 1)
+            let clips = try await f.store.clips(jobId: job.id)
+            #expect(clips.map(\.quality) == Array(repeating: ClipQuality(psnr: 41.5, ssim: 0.98, loudnessLUFS: -20), count: 2))
+            #expect(clips[1].reason == highlight.reason && clips[1].score == 0.7)
+            // Deleting the job takes its analysis with it.
+            _ = try await f.store.deleteJob(id: job.id, organizationId: f.organization.id)
+            #expect(try await f.store.analysis(jobId: job.id, organizationId: f.organization.id) == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
     func capabilitiesRouteTasks(backend: StoreBackend) async throws {
         try await withTemporaryDirectory { dir in
             let f = try await Fixture.make(backend, directory: dir)

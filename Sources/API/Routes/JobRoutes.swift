@@ -57,6 +57,17 @@ struct JobRoutes<Store: JobStore, Blobs: BlobStore> {
             for job in page.items { items.append(JobResponse(job, clips: try await store.clips(jobId: job.id))) }
             return ListResponse(items: items, nextCursor: page.nextCursor)
         }
+        router.get("jobs/{id}/analysis") { _, context -> AnalysisResponse in
+            let principal = try context.require(.read)
+            let job = try await find(context.parameters.get("id") ?? "", principal)
+            guard job.request.needsAnalysis else {
+                throw Problem(status: .notFound, detail: "this job did not analyse its source; ask for \"analyze\": true or highlights")
+            }
+            guard let analysis = try await store.analysis(jobId: job.id, organizationId: principal.organizationId) else {
+                throw Problem(status: .notFound, detail: "the analysis is not ready yet (the job is in its \(job.stage.rawValue) stage)")
+            }
+            return AnalysisResponse(analysis: analysis)
+        }
         router.get("jobs/{id}/storyboard.jpg") { _, context -> Response in
             let principal = try context.require(.read)
             let job = try await find(context.parameters.get("id") ?? "", principal)

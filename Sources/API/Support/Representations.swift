@@ -24,6 +24,7 @@ struct JobResponse: ResponseEncodable {
     var clips: [ClipResponse]
     var output: OutputOptions
     var storyboard: StoryboardLinks?
+    var analysisUrl: String?
     var createdAt: Date
     var startedAt: Date?
     var finishedAt: Date?
@@ -42,6 +43,7 @@ struct JobResponse: ResponseEncodable {
         output = job.request.resolvedOutput
         storyboard = job.storyboard?.blobKey == nil ? nil : StoryboardLinks(
             spriteUrl: "/v1/jobs/\(job.id)/storyboard.jpg", vttUrl: "/v1/jobs/\(job.id)/storyboard.vtt")
+        analysisUrl = job.request.needsAnalysis ? "/v1/jobs/\(job.id)/analysis" : nil
         createdAt = job.createdAt
         startedAt = job.startedAt
         finishedAt = job.finishedAt
@@ -59,6 +61,7 @@ struct JobResponse: ResponseEncodable {
         try c.encode(clips, forKey: .clips)
         try c.encode(output, forKey: .output)
         try c.encodeIfPresent(storyboard, forKey: .storyboard)
+        try c.encodeIfPresent(analysisUrl, forKey: .analysisUrl)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(finishedAt, forKey: .finishedAt)
@@ -66,8 +69,14 @@ struct JobResponse: ResponseEncodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, stage, progress, error, source, clips, output, storyboard, createdAt, startedAt, finishedAt, attempts
+        case id, status, stage, progress, error, source, clips, output, storyboard, analysisUrl, createdAt, startedAt, finishedAt, attempts
     }
+}
+
+/// `GET /v1/jobs/{id}/analysis`: the stored analysis as it is.
+struct AnalysisResponse: ResponseEncodable {
+    var analysis: Analysis
+    func encode(to encoder: any Encoder) throws { try analysis.encode(to: encoder) }
 }
 
 struct StoryboardLinks: Encodable {
@@ -90,6 +99,8 @@ struct ClipResponse: ResponseEncodable {
     var size: Int64
     var sha256: String
     var score: Double?
+    var reason: String?
+    var quality: ClipQuality?
     var loudnessLUFS: Double?
     var encoder: String?
     var url: String
@@ -111,6 +122,8 @@ struct ClipResponse: ResponseEncodable {
         size = clip.size
         sha256 = clip.sha256
         score = clip.score
+        reason = clip.reason
+        quality = clip.quality
         loudnessLUFS = clip.loudnessLUFS
         encoder = clip.encoder
         url = "/v1/clips/\(clip.id)/content"

@@ -1,0 +1,205 @@
+import ClipGenCore
+import Foundation
+
+/// Picks the windows of a video most worth clipping from what the analysis measured: loudness
+/// against the video's own baseline, motion, shot changes and sound rather than silence. Every
+/// sum over a window comes from prefix sums, so trying every start and length is cheap.
+struct HighlightPicker {
+    struct Request: Sendable {
+        var count: Int
+        var minDuration: Double
+        var maxDuration: Double
+    }
+
+    /// Weights of the four signals in a window's score; they add up to 1.
+    static let weights = (loudness: 0.4, motion: 0.25, shots: 0.2, sound: 0.15)
+    /// How far an edge may move to land on a cut or a pause.
+    static let snapDistance = 3.0
+
+    let analysis: Analysis
+
+    func pick(_ request: Request) -> [Highlight] {
+        let duration = analysis.duration
+        guard duration > 0, request.count > 0 else { return [] }
+        if duration <= request.minDuration {
+            return [Highlight(start: 0, end: duration, score: 1,
+                              reason: "the whole video (it is shorter than the \(Self.seconds(request.minDuration)) s asked for)")]
+        }
+        let step = analysis.step
+        let steps = max(1, Int((duration / step).rounded(.up)))
+        let signals = Signals(analysis: analysis, steps: steps)
+        let lengths = Self.lengths(min: request.minDuration, max: min(request.maxDuration, duration), step: step)
+
+        var candidates: [(start: Int, length: Int, score: Double)] = []
+        var loudest: [Int: Double] = [:]
+        for length in lengths where length <= steps {
+            for start in 0...(steps - length) {
+                candidates.append((start, length, signals.score(start, length)))
+                loudest[length] = max(loudest[length] ?? -.infinity, signals.loudness(start, length))
+            }
+        }
+        // Best first; among equals, the longer and then the earlier window.
+        candidates.sort { ($0.score, $0.length, -$0.start) > ($1.score, $1.length, -$1.start) }
+
+        var chosen: [Highlight] = []
+        var taken: [TimeRange] = []
+        for candidate in candidates where chosen.count < request.count {
+            let window = TimeRange(start: Double(candidate.start) * step, end: min(duration, Double(candidate.start + candidate.length) * step))
+            guard !taken.contains(where: { $0.start < window.end && window.start < $0.end }) else { continue }
+            let snapped = snap(window, request: request, avoiding: taken)
+            taken.append(snapped)
+            let reason = signals.reason(candidate.start, candidate.length, cuts: cutCount(in: snapped),
+                                        loudest: loudest[candidate.length])
+            chosen.append(Highlight(start: Self.round(snapped.start), end: Self.round(snapped.end),
+                                    score: Self.round(candidate.score), reason: reason))
+        }
+        return chosen.sorted { $0.start < $1.start }
+    }
+
+    /// Window lengths in steps: every 5 s from the shortest to the longest (both included).
+    static func lengths(min: Double, max: Double, step: Double) -> [Int] {
+        var seconds: [Double] = []
+        var s = min
+        while s < max - 1e-9 {
+            seconds.append(s)
+            s += 5
+        }
+        seconds.append(max)
+        return Array(Set(seconds.map { Swift.max(1, Int(($0 / step).rounded())) })).sorted()
+    }
+
+    /// Moves the edges onto shot boundaries or pauses in the sound within reach, keeping the
+    /// length between the bounds and clear of windows already taken: of the pairs that fit, the
+    /// one that snaps most edges and moves them least. An edge stays put only when none fits.
+    func snap(_ window: TimeRange, request: Request, avoiding taken: [TimeRange]) -> TimeRange {
+        let starts = analysis.scenes.map(\.start) + analysis.silences.map { max($0.start, $0.end - 0.25) } + [0]
+        let ends = analysis.scenes.map(\.end) + analysis.silences.map { min($0.end, $0.start + 0.25) } + [analysis.duration]
+        func options(_ time: Double, _ points: [Double]) -> [(time: Double, cost: Double)] {
+            points.filter { abs($0 - time) <= Self.snapDistance }.map { ($0, abs($0 - time)) } + [(time, 10)]
+        }
+        var best: (range: TimeRange, cost: Double)?
+        for start in options(window.start, starts) {
+            for end in options(window.end, ends) {
+                let range = TimeRange(start: start.time, end: end.time)
+                let fits = range.duration >= request.minDuration - 1e-6 && range.duration <= request.maxDuration + 1e-6
+                    && range.start >= 0 && range.end <= analysis.duration + 1e-6
+                    && !taken.contains { $0.start < range.end && range.start < $0.end }
+                if fits, start.cost + end.cost < best?.cost ?? .infinity { best = (range, start.cost + end.cost) }
+            }
+        }
+        return best?.range ?? window
+    }
+
+    func cutCount(in range: TimeRange) -> Int {
+        analysis.cuts.filter { $0.time > range.start + 0.01 && $0.time < range.end - 0.01 }.count
+    }
+
+    static func round(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+    static func seconds(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+}
+
+/// Per-step signals of one video, each scaled to 0–1, with prefix sums for window means.
+private struct Signals {
+    var loudnessPrefix: [Double]
+    var excitementPrefix: [Double]
+    var motionPrefix: [Double]
+    var soundPrefix: [Double]
+    var cutPrefix: [Double]
+    var hasAudio: Bool
+    var step: Double
+
+    init(analysis: Analysis, steps: Int) {
+        step = analysis.step
+        hasAudio = analysis.loudness != nil
+        // Loudness per step, and the video's own baseline: its median over steps with sound.
+        var loudness = [Double](repeating: -70, count: steps)
+        for sample in analysis.loudness?.curve ?? [] {
+            let i = Int((sample.time / step).rounded())
+            if i >= 0 && i < steps { loudness[i] = max(-70, sample.momentaryLUFS) }
+        }
+        let audible = loudness.filter { $0 > -60 }.sorted()
+        let baseline = audible.isEmpty ? -70 : audible[audible.count / 2]
+        // +10 LU over the baseline is as exciting as it gets.
+        let excitement = loudness.map { min(1, max(0, ($0 - baseline) / 10)) }
+
+        var motion = [Double](repeating: 0, count: steps)
+        for point in analysis.motion {
+            let i = Int((point.time / step).rounded())
+            if i >= 0 && i < steps { motion[i] = point.value }
+        }
+        let sortedMotion = motion.sorted()
+        let typical = max(sortedMotion[sortedMotion.count / 2], 0.5)
+        // Twice the typical motion saturates; frozen or black stretches count as none.
+        var motionScore = motion.map { min(1, $0 / (2 * typical)) }
+        for range in analysis.frozen + analysis.black {
+            for i in Int(range.start / step)..<min(steps, Int((range.end / step).rounded(.up))) where i >= 0 { motionScore[i] = 0 }
+        }
+
+        var sound = [Double](repeating: hasAudio ? 1 : 0, count: steps)
+        for silence in analysis.silences {
+            for i in Int(silence.start / step)..<min(steps, Int((silence.end / step).rounded(.up))) where i >= 0 { sound[i] = 0 }
+        }
+        var cuts = [Double](repeating: 0, count: steps)
+        for cut in analysis.cuts {
+            let i = Int(cut.time / step)
+            if i >= 0 && i < steps { cuts[i] += 1 }
+        }
+        func prefix(_ values: [Double]) -> [Double] {
+            var sums = [0.0]
+            sums.reserveCapacity(values.count + 1)
+            for value in values { sums.append(sums.last! + value) }
+            return sums
+        }
+        loudnessPrefix = prefix(loudness.map { pow(10, $0 / 10) })
+        excitementPrefix = prefix(excitement)
+        motionPrefix = prefix(motionScore)
+        soundPrefix = prefix(sound)
+        cutPrefix = prefix(cuts)
+    }
+
+    func mean(_ prefix: [Double], _ start: Int, _ length: Int) -> Double {
+        (prefix[start + length] - prefix[start]) / Double(length)
+    }
+
+    /// Shots per 10 s: one change every 2.5 s (4 per 10 s) saturates. Changes in the first and
+    /// last second do not count: the edges will be snapped onto them.
+    func shots(_ start: Int, _ length: Int) -> Double {
+        let margin = min(Int((1 / step).rounded()), length / 4)
+        let changes = cutPrefix[start + length - margin] - cutPrefix[start + margin]
+        return min(1, changes / (Double(length) * step / 10) / 4)
+    }
+
+    func score(_ start: Int, _ length: Int) -> Double {
+        let w = HighlightPicker.weights
+        var score = w.motion * mean(motionPrefix, start, length) + w.shots * shots(start, length)
+        if hasAudio {
+            score += w.loudness * mean(excitementPrefix, start, length) + w.sound * mean(soundPrefix, start, length)
+        } else {
+            // Without sound, the picture carries the whole score.
+            score /= (w.motion + w.shots)
+        }
+        return min(1, max(0, score))
+    }
+
+    /// Power-mean loudness of a window, LUFS.
+    func loudness(_ start: Int, _ length: Int) -> Double {
+        10 * log10(max(mean(loudnessPrefix, start, length), 1e-12))
+    }
+
+    func reason(_ start: Int, _ length: Int, cuts: Int, loudest: Double?) -> String {
+        var parts: [String] = []
+        if hasAudio {
+            let excitement = mean(excitementPrefix, start, length)
+            if let loudest, abs(loudness(start, length) - loudest) < 0.5, excitement > 0.05 {
+                parts.append("loudest stretch of the video")
+            } else if excitement > 0.05 {
+                parts.append(String(format: "louder than usual (+%.1f LU)", excitement * 10))
+            }
+        }
+        let motion = mean(motionPrefix, start, length)
+        if motion >= 0.6 { parts.append("lots of movement") } else if motion >= 0.35 { parts.append("steady movement") }
+        if cuts > 0 { parts.append(cuts == 1 ? "1 shot change" : "\(cuts) shot changes") }
+        if hasAudio, mean(soundPrefix, start, length) >= 0.999 { parts.append("no silence") }
+        return parts.isEmpty ? "the liveliest stretch of a quiet video" : parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,177 @@
+import ClipGenCore
+import Foundation
+import MediaEngine
+
+/// Analyses a source in one decode of its pictures (small YUV frames from FFmpeg on a pipe) and
+/// one of its sound (48 kHz float PCM on another pipe), both at once, computing everything in
+/// Swift as the bytes arrive. Memory stays flat: a few frames, one audio block, and one value
+/// per `step` seconds.
+public struct MediaAnalyzer: Sendable {
+    public var ffmpegPath: String
+    public var timeout: Duration
+    /// Width of the frames the video is measured on; the height follows the picture's shape.
+    public var frameWidth = 160
+
+    public init(ffmpegPath: String = "ffmpeg", timeout: Duration = .seconds(3600)) {
+        self.ffmpegPath = ffmpegPath
+        self.timeout = timeout
+    }
+
+    /// Seconds between curve points: half a second, coarser for long videos so a curve stays
+    /// under about 3,600 points.
+    public static func step(forDuration duration: Double) -> Double {
+        max(0.5, (duration / 3600 * 10).rounded(.up) / 10)
+    }
+
+    /// Analyses `path`; with `highlights`, also picks the windows worth clipping.
+    /// `progress` gets fractions of the decode from 0 to 1.
+    public func analyze(_ path: String, media: MediaInfo, highlights: JobRequest.Highlights? = nil,
+                        progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws -> Analysis {
+        guard let video = media.video else {
+            throw MediaError(.noVideoStream, "the file has no video stream to analyse")
+        }
+        let step = Self.step(forDuration: media.duration)
+        let fps = video.fps ?? 30
+        let expectedFrames = max(1, media.duration * fps)
+        let (width, height) = frameSize(for: media)
+        let audioStream = media.defaultAudio
+
+        async let pictures = readVideo(path, media: media, width: width, height: height, fps: fps, step: step) { frames in
+            progress(min(1, Double(frames) / expectedFrames))
+        }
+        async let sound = readAudio(path, stream: audioStream, step: step)
+        let (v, a) = try await (pictures, sound)
+
+        var analysis = Analysis(duration: media.duration, fps: video.fps, cuts: v.cuts, fades: v.fades.sorted { $0.start < $1.start },
+                                scenes: Self.scenes(duration: media.duration, cuts: v.cuts, black: v.black),
+                                silences: a?.silences ?? [], black: v.black, frozen: v.frozen, blurry: v.blurry,
+                                sharpness: v.sharpness.map { .init(time: $0.time, value: ($0.value * 10).rounded() / 10) },
+                                motion: v.motion.map { .init(time: $0.time, value: ($0.value * 100).rounded() / 100) }, step: step)
+        if let a {
+            analysis.loudness = Analysis.Loudness(integratedLUFS: a.integrated.map(Self.tenth), rangeLU: a.range.map(Self.tenth),
+                                                  truePeakDBTP: a.truePeak.map(Self.tenth), curve: a.curve)
+        }
+        if let highlights {
+            analysis.highlights = HighlightPicker(analysis: analysis).pick(.init(
+                count: highlights.count, minDuration: highlights.resolvedMinDuration, maxDuration: highlights.resolvedMaxDuration))
+        }
+        progress(1)
+        return analysis
+    }
+
+    /// Loudness of a whole file's first audio stream (a rendered clip's); the file must have one.
+    public func loudness(of file: String, channels: Int = 2) async throws -> Analysis.Loudness {
+        let findings = try await readAudio(file, map: "0:a:0", channels: channels, step: 1)
+        return Analysis.Loudness(integratedLUFS: findings.integrated.map(Self.tenth), rangeLU: findings.range.map(Self.tenth),
+                                 truePeakDBTP: findings.truePeak.map(Self.tenth), curve: [])
+    }
+
+    /// Frame size for analysis: `frameWidth` wide, the displayed shape, even sides for 4:2:0.
+    public func frameSize(for media: MediaInfo) -> (width: Int, height: Int) {
+        let display = media.displaySize
+        guard display.width > 0, display.height > 0 else { return (frameWidth, frameWidth * 9 / 16) }
+        let height = Int((Double(frameWidth) * Double(display.height) / Double(display.width) / 2).rounded()) * 2
+        return (frameWidth, min(max(height, 16), 4 * frameWidth))
+    }
+
+    /// FFmpeg arguments that write the video as raw small YUV 4:2:0 frames to stdout. A source
+    /// whose frame rate is not proven constant is resampled to its average rate, so frame `n`
+    /// is at `n / fps`.
+    public func videoArguments(_ path: String, media: MediaInfo, width: Int, height: Int) -> [String] {
+        var filters: [String] = []
+        if let video = media.video, !video.constantFrameRate, let fps = video.fps {
+            filters.append("fps=\(fps)")
+        }
+        filters.append("scale=\(width):\(height):flags=area")
+        filters.append("format=yuv420p")
+        let stream = media.video.map { "0:\($0.index)" } ?? "0:v:0"
+        return ["-hide_banner", "-nostdin", "-v", "error", "-i", path, "-map", stream, "-an", "-sn", "-dn",
+                "-vf", filters.joined(separator: ","), "-f", "rawvideo", "pipe:1"]
+    }
+
+    /// FFmpeg arguments that write one audio stream as 48 kHz float PCM, mono or stereo
+    /// (more channels are folded into stereo).
+    public func audioArguments(_ path: String, map: String, channels: Int) -> [String] {
+        ["-hide_banner", "-nostdin", "-v", "error", "-i", path, "-map", map, "-vn", "-sn", "-dn",
+         "-ac", channels == 1 ? "1" : "2", "-ar", "48000", "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
+    }
+
+    private func readVideo(_ path: String, media: MediaInfo, width: Int, height: Int, fps: Double, step: Double,
+                           frames: @escaping @Sendable (Int) -> Void) async throws -> VideoAnalyzer.Findings {
+        let analyzer = VideoAnalyzer(width: width, height: height, fps: fps, step: step)
+        var staging = [UInt8](repeating: 0, count: analyzer.frameBytes)
+        var filled = 0
+        var count = 0
+        let output = try await PipeReader.run(ProcessSpec(executable: ffmpegPath, arguments: videoArguments(path, media: media, width: width, height: height),
+                                                          timeout: timeout)) { chunk in
+            var offset = 0
+            while offset < chunk.count {
+                let n = min(chunk.count - offset, staging.count - filled)
+                staging.withUnsafeMutableBytes { target in
+                    target.baseAddress!.advanced(by: filled).copyMemory(from: chunk.baseAddress!.advanced(by: offset), byteCount: n)
+                }
+                filled += n
+                offset += n
+                if filled == staging.count {
+                    staging.withUnsafeBytes { analyzer.consume($0) }
+                    filled = 0
+                    count += 1
+                    if count % 30 == 0 { frames(count) }
+                }
+            }
+        }
+        guard output.succeeded else {
+            throw MediaError(.analysisFailed, "FFmpeg could not decode the video for analysis", detail: MediaError.reason(fromStderr: output.stderrTail))
+        }
+        return analyzer.finish()
+    }
+
+    private func readAudio(_ path: String, stream: MediaInfo.AudioStream?, step: Double) async throws -> LoudnessAnalyzer.Findings? {
+        guard let stream else { return nil }
+        return try await readAudio(path, map: "0:\(stream.index)", channels: stream.channels, step: step)
+    }
+
+    private func readAudio(_ path: String, map: String, channels: Int, step: Double) async throws -> LoudnessAnalyzer.Findings {
+        let channels = channels == 1 ? 1 : 2
+        let analyzer = LoudnessAnalyzer(channels: channels, step: step)
+        let frameBytes = 4 * channels
+        var pending: [UInt8] = []
+        let output = try await PipeReader.run(ProcessSpec(executable: ffmpegPath, arguments: audioArguments(path, map: map, channels: channels),
+                                                          timeout: timeout)) { chunk in
+            pending.append(contentsOf: chunk)
+            let whole = pending.count / frameBytes * frameBytes
+            guard whole > 0 else { return }
+            pending.withUnsafeBytes { bytes in
+                let floats = UnsafeRawBufferPointer(rebasing: bytes[0..<whole]).bindMemory(to: Float.self)
+                analyzer.consume(floats)
+            }
+            pending.removeFirst(whole)
+        }
+        guard output.succeeded else {
+            throw MediaError(.analysisFailed, "FFmpeg could not decode the audio for analysis", detail: MediaError.reason(fromStderr: output.stderrTail))
+        }
+        return analyzer.finish()
+    }
+
+    /// Shots between hard cuts, with black stretches (fades through black) between shots left out.
+    static func scenes(duration: Double, cuts: [Analysis.Cut], black: [TimeRange]) -> [TimeRange] {
+        var scenes: [TimeRange] = []
+        var start = 0.0
+        let boundaries = (cuts.map { TimeRange(start: $0.time, end: $0.time) } + black).sorted { $0.start < $1.start }
+        for boundary in boundaries {
+            if boundary.start - start > 0.01 { scenes.append(TimeRange(start: start, end: boundary.start)) }
+            start = max(start, boundary.end)
+        }
+        if duration - start > 0.01 { scenes.append(TimeRange(start: start, end: duration)) }
+        return scenes.map { TimeRange(start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000) }
+    }
+
+    static func tenth(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+}
+
+extension JobRequest.Highlights {
+    /// 15 s unless asked otherwise.
+    public var resolvedMinDuration: Double { minDuration ?? 15 }
+    /// 60 s, or the minimum when that is longer.
+    public var resolvedMaxDuration: Double { max(maxDuration ?? 60, resolvedMinDuration) }
+}
