@@ -93,6 +93,41 @@ make() {
          -filter_complex "[0:v][1:v][2:v][3:v][4:v][5:v][6:v][7:v][8:v][9:v]concat=n=10:v=1:a=0,settb=1/30,setpts=N,format=yuv420p[v]" \
          -map "[v]" -map 10:a -t 30 -r 30 -c:v libx264 -preset veryfast -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p \
          -c:a aac -b:a 160k "$file.tmp.mp4" ;;
+    cuts10m-720p.mp4)
+      # Benchmark source for cut detection: 10 minutes, 1280x720, 30 fps, shots of 3 to 15 s
+      # from different lavfi sources (and mirrored or recoloured copies of the same one), some
+      # with a white flash or a camera pan inside, which are not cuts; tone audio with gaps. The true cuts (first frame
+      # of each new shot) are written one per line to cuts10m-720p.cuts.
+      local inputs=() chain="" n=0 frame=0 cuts=()
+      local lengths=(7 4 12 5 9 15 3 8 11 6 10 4 13 5 8)
+      local z="size=1280x720:rate=30"
+      while [ $frame -lt 18000 ]; do
+        local d=${lengths[$((n % ${#lengths[@]}))]}
+        [ $((frame + d * 30)) -gt 18000 ] && d=$(( (18000 - frame) / 30 ))
+        local src
+        case $((n % 8)) in
+          0) src="testsrc2=$z:duration=$d" ;;
+          1) src="testsrc2=$z:duration=$d,hflip" ;;
+          2) src="mandelbrot=size=320x180:rate=30:start_scale=$((2 + n % 3)),trim=duration=$d,scale=1280:720" ;;
+          3) src="testsrc2=size=2560x720:rate=30:duration=$d,crop=1280:720:x='t*(2560-1280)/$d'" ;;
+          4) src="cellauto=$z:rule=$((30 + 2 * n % 60)),trim=duration=$d" ;;
+          5) src="testsrc=$z:duration=$d,hue=h=$((n * 37 % 360))" ;;
+          6) src="testsrc2=$z:duration=$d,vflip,hue=h=$((n * 53 % 360))" ;;
+          7) src="smptehdbars=$z:duration=$d,drawbox=x='mod(t*200\,1000)':y=300:w=200:h=120:color=white:t=fill" ;;
+        esac
+        # Every third shot has a two-frame white flash a second in: not a cut.
+        [ $((n % 3)) -eq 2 ] && src="$src,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(n\,30\,31)'"
+        inputs+=(-f lavfi -i "$src")
+        chain="$chain[$n:v]"
+        [ $n -gt 0 ] && cuts+=($frame)
+        frame=$((frame + d * 30))
+        n=$((n + 1))
+      done
+      ff "${inputs[@]}" -f lavfi -i "$tone_with_gaps" \
+         -filter_complex "${chain}concat=n=$n:v=1:a=0,settb=1/30,setpts=N,format=yuv420p[v]" \
+         -map "[v]" -map "$n:a" -frames:v 18000 -r 30 -c:v libx264 -preset superfast -g 300 -pix_fmt yuv420p \
+         -c:a aac -b:a 128k -t 600 "$file.tmp.mp4"
+      printf '%s\n' "${cuts[@]}" > "$out/cuts10m-720p.cuts" ;;
     # --- inputs that must work (6 s each unless said otherwise; 30 fps testsrc2 with a tone) ---
     rotated.mp4)
       # 320x180 coded, rotation metadata 90°: shows as 180x320. (FFmpeg 5.1 writes the display

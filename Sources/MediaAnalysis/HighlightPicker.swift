@@ -131,13 +131,19 @@ private struct Signals {
         let typical = max(sortedMotion[sortedMotion.count / 2], 0.5)
         // Twice the typical motion saturates; frozen or black stretches count as none.
         var motionScore = motion.map { min(1, $0 / (2 * typical)) }
+        let unit = analysis.step
+        // Steps a range touches, clamped to the video (the sound may run a little past the picture).
+        func touched(_ range: TimeRange) -> Range<Int> {
+            let lower = max(0, Int(range.start / unit)), upper = min(steps, Int((range.end / unit).rounded(.up)))
+            return lower < upper ? lower..<upper : 0..<0
+        }
         for range in analysis.frozen + analysis.black {
-            for i in Int(range.start / step)..<min(steps, Int((range.end / step).rounded(.up))) where i >= 0 { motionScore[i] = 0 }
+            for i in touched(range) { motionScore[i] = 0 }
         }
 
         var sound = [Double](repeating: hasAudio ? 1 : 0, count: steps)
         for silence in analysis.silences {
-            for i in Int(silence.start / step)..<min(steps, Int((silence.end / step).rounded(.up))) where i >= 0 { sound[i] = 0 }
+            for i in touched(silence) { sound[i] = 0 }
         }
         var cuts = [Double](repeating: 0, count: steps)
         for cut in analysis.cuts {

@@ -114,3 +114,37 @@ enum FFmpegLoudness {
         return Result(integrated: try value("I:"), range: try value("LRA:"), truePeak: try value("Peak:"))
     }
 }
+
+@Suite struct AnalysisLifecycleTests {
+    /// No FFmpeg child of this process is left decoding `path`.
+    func decoders(of path: String) throws -> Int {
+        let result = try Shell.run("pgrep", ["-f", "-P", "\(ProcessInfo.processInfo.processIdentifier)", path])
+        return String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").count
+    }
+
+    @Test func aTimeoutStopsBothDecodersWithAClearError() async throws {
+        let path = try await TestMedia.shared.path("longgop-nob.mp4")
+        let media = try await Prober().probe(path)
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await MediaAnalyzer(timeout: .milliseconds(200)).analyze(path, media: media)
+        } throws: { error in
+            (error as? MediaError)?.code == .timeout
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(try decoders(of: path) == 0)
+    }
+
+    @Test func cancellingStopsTheDecoders() async throws {
+        let path = try await TestMedia.shared.path("longgop.mp4")
+        let media = try await Prober().probe(path)
+        let task = Task { try await MediaAnalyzer().analyze(path, media: media) }
+        try await Task.sleep(for: .milliseconds(150))
+        task.cancel()
+        let started = ContinuousClock.now
+        let result = await task.result
+        #expect((try? result.get()) == nil, "the analysis was stopped, not finished")
+        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(try decoders(of: path) == 0)
+    }
+}

@@ -107,6 +107,12 @@ import Testing
         #expect(picks == [Highlight(start: 0, end: 9, score: 1, reason: "the whole video (it is shorter than the 15 s asked for)")])
     }
 
+    @Test func rangesPastTheEndAreIgnored() {
+        let picks = HighlightPicker(analysis: analysis(duration: 40, silences: [.init(start: 40.2, end: 41), .init(start: 39, end: 40.4)]))
+            .pick(.init(count: 1, minDuration: 10, maxDuration: 20))
+        #expect(picks.count == 1 && picks[0].end <= 40)
+    }
+
     @Test func asManyAsFit() {
         let picks = HighlightPicker(analysis: analysis(duration: 50)).pick(.init(count: 5, minDuration: 20, maxDuration: 30))
         #expect(picks.count == 2)
