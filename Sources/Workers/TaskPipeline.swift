@@ -134,14 +134,20 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
               let clip = try await store.clips(jobId: job.id).first(where: { $0.index == index }) else {
             throw JobError(code: JobError.internalError, message: "the quality task lost its clip; submit the job again")
         }
-        let quality = try await withSource(of: job) { source in
-            try await blobs.withLocalFile(try BlobKey(clip.blobKey)) { file in
-                let plan = CutPlan(input: source, output: file, start: spec.start, end: spec.end, options: job.request.resolvedOutput, media: media)
-                return try await qualityMeter.measure(clip: file, plan: plan)
+        do {
+            let quality = try await withSource(of: job) { source in
+                try await blobs.withLocalFile(try BlobKey(clip.blobKey)) { file in
+                    let plan = CutPlan(input: source, output: file, start: spec.start, end: spec.end, options: job.request.resolvedOutput, media: media)
+                    return try await qualityMeter.measure(clip: file, plan: plan)
+                }
             }
+            progress(.render, 1)
+            return TaskOutcome(qualities: [index: quality], stage: .render)
+        } catch let error as MediaError where !error.isRetryable || claimed.task.attempts >= claimed.task.maxAttempts {
+            // The clip is rendered and good; a measurement that cannot be made leaves it unmeasured
+            // rather than failing the job.
+            return TaskOutcome(stage: .render)
         }
-        progress(.render, 1)
-        return TaskOutcome(qualities: [index: quality], stage: .render)
     }
 
     func storyboard(_ claimed: ClaimedTask) async throws -> TaskOutcome {
