@@ -16,6 +16,8 @@ public struct CutPlan: Sendable, Equatable {
     public var actualStart: Double
     /// The audio stream used, or nil when the source (or the format) has none.
     public var audioStreamIndex: Int?
+    /// Its channel count.
+    var audioChannels: Int?
     /// One frame's duration when the rate is known.
     var frameDuration: Double?
     var sourceFPS: Double?
@@ -36,6 +38,7 @@ public struct CutPlan: Sendable, Equatable {
         self.end = min(end, media.duration)
         self.options = options
         self.audioStreamIndex = options.format == .gif ? nil : media.defaultAudio?.index
+        self.audioChannels = media.defaultAudio?.channels
         self.sourceFPS = media.video?.fps
         self.frameDuration = media.video?.fps.map { 1 / $0 }
         self.sampleAspectRatio = media.video?.sampleAspectRatio ?? .square
@@ -123,6 +126,7 @@ public struct CutPlan: Sendable, Equatable {
                 let audio = audioFilters()
                 if !audio.isEmpty { args += ["-af", audio.joined(separator: ",")] }
                 args += options.format == .mp4 ? ["-c:a", "aac", "-b:a", "160k"] : ["-c:a", "libopus", "-b:a", "128k"]
+                args += audioChannelArguments
             }
             args += ["-sn", "-dn", "-map_metadata", "-1"]
             args += options.format == .mp4 ? ["-movflags", "+faststart", "-f", "mp4"] : ["-f", "webm"]
@@ -179,6 +183,14 @@ public struct CutPlan: Sendable, Equatable {
             filters.append("aresample=48000")  // loudnorm works at 192 kHz
         }
         return filters
+    }
+
+    /// loudnorm can hand on frames whose channel layout FFmpeg no longer knows (a mono source
+    /// whose range it cannot normalise linearly): naming the count lets the encoder's input be
+    /// negotiated again instead of failing the render.
+    var audioChannelArguments: [String] {
+        guard options.normalizeAudio, let audioChannels else { return [] }
+        return ["-ac", "\(audioChannels)"]
     }
 
     /// Seconds with microsecond precision, the way FFmpeg's duration parser reads them.

@@ -142,7 +142,7 @@ public struct SmartCut: Sendable, Equatable {
         if plan.audioStreamIndex != nil {
             let filters = plan.audioFilters()
             if !filters.isEmpty { args += ["-af", filters.joined(separator: ",")] }
-            args += ["-c:a", "aac", "-b:a", "160k"]
+            args += ["-c:a", "aac", "-b:a", "160k"] + plan.audioChannelArguments
         }
         return args + ["-sn", "-dn", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", plan.output]
     }
