@@ -4,7 +4,7 @@
 # `ffmpeg -ss S -i SRC -t 30 -c copy` runs, measured in the same run. Prints the ratio.
 # Goal: ratio ≤ 1.2.
 #
-# Usage: bench/keyframe-e2e.sh            (CONFIG=release by default; ROUNDS=3)
+# Usage: bench/keyframe-e2e.sh            (CONFIG=release by default; ROUNDS=3; THUMBNAILS=1 to make them too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${CONFIG:-release}
@@ -31,7 +31,9 @@ token=$(curl -sf -X POST "$base/v1/auth/token" -d '{"email":"admin@localhost","p
 auth="Authorization: Bearer $token"
 upload=$(curl -sf -X POST "$base/v1/uploads" -H "$auth" --data-binary "@$src" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
 clips=$(for s in "${starts[@]}"; do printf '{"start":%s,"end":%s},' "$s" "$((s + 30))"; done)
-body="{\"source\":{\"uploadId\":\"$upload\"},\"output\":{\"mode\":\"keyframe\"},\"clips\":[${clips%,}]}"
+# The peer makes no thumbnails, so by default neither does the job (THUMBNAILS=1: posters and the storyboard too).
+thumbs=$([ "${THUMBNAILS:-0}" = 1 ] && echo true || echo false)
+body="{\"source\":{\"uploadId\":\"$upload\"},\"output\":{\"mode\":\"keyframe\"},\"thumbnails\":$thumbs,\"clips\":[${clips%,}]}"
 
 ours=() theirs=()
 for round in $(seq 1 "$ROUNDS"); do

@@ -55,13 +55,14 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
         for (index, clip) in clips.enumerated() where clip.end.seconds > media.duration + slack {
             throw JobError.rangeOutsideMedia(clipIndex: index, end: clip.end.seconds, duration: media.duration)
         }
+        // The storyboard is queued first: it is the longest single task of a short job, and started
+        // first it runs beside the renders instead of after them.
+        var next = job.request.thumbnails != false
+            ? [TaskRecord(jobId: job.id, kind: .thumbnails, capability: .cpu, maxAttempts: maxAttempts)] : []
         // An analysing job renders after the analysis, which decides the highlight clips.
-        var next = job.request.needsAnalysis
+        next += job.request.needsAnalysis
             ? [TaskRecord(jobId: job.id, kind: .analyze, capability: .cpu, maxAttempts: maxAttempts)]
             : renderTasks(job, count: clips.count)
-        if job.request.thumbnails != false {
-            next.append(TaskRecord(jobId: job.id, kind: .thumbnails, capability: .cpu, maxAttempts: maxAttempts))
-        }
         return TaskOutcome(media: media, nextTasks: next, stage: job.request.needsAnalysis ? .analyze : .render)
     }
 

@@ -66,7 +66,7 @@ import Workers
             configuration.workers.shutdownGraceSeconds = 0.3
             let server = try await ClipGenServer(configuration: configuration)
             let jobId = try await ServerHarness.run(configuration) { client in
-                try await client.createJob(#"{"source":{"uploadId":"\#(try await client.upload(source))"},"clips":[{"start":1,"end":2}]}"#)
+                try await client.createJob(#"{"source":{"uploadId":"\#(try await client.upload(source))"},"clips":[{"start":1,"end":2}],"thumbnails":false}"#)
             }
             // Renders run a child that would take 60 s; the pool must not wait for it.
             let pidFile = dir + "/render.pid"
