@@ -30,6 +30,11 @@ public struct JobRequest: Codable, Sendable, Equatable {
             self.minDuration = minDuration
             self.maxDuration = maxDuration
         }
+
+        /// 15 s unless asked otherwise.
+        public var resolvedMinDuration: Double { minDuration ?? 15 }
+        /// 60 s, or the minimum when that is longer.
+        public var resolvedMaxDuration: Double { max(maxDuration ?? 60, resolvedMinDuration) }
     }
 
     public var source: Source
@@ -88,11 +93,11 @@ public struct JobRequest: Codable, Sendable, Equatable {
             }
             if let max = highlights.maxDuration, !(max >= 1 && max <= 600) {
                 errors.append(.init(field: "highlights.maxDuration", message: "must be from 1 to 600 seconds"))
-            } else if let max = highlights.maxDuration, max < highlights.minDuration ?? 15 {
-                errors.append(.init(field: "highlights.maxDuration", message: "must be at least minDuration (\(highlights.minDuration ?? 15) s)"))
+            } else if let max = highlights.maxDuration, max < highlights.resolvedMinDuration {
+                errors.append(.init(field: "highlights.maxDuration", message: "must be at least minDuration (\(highlights.resolvedMinDuration) s)"))
             }
             let fade = resolvedOutput.fadeSeconds
-            if fade > 0, (highlights.minDuration ?? 15) < 2 * fade {
+            if fade > 0, highlights.resolvedMinDuration < 2 * fade {
                 errors.append(.init(field: "highlights.minDuration", message: "is shorter than the fade in and out (\(2 * fade) s)"))
             }
         }

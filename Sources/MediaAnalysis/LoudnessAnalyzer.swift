@@ -20,6 +20,13 @@ final class LoudnessAnalyzer {
         var curve: [Analysis.Loudness.Sample]
         var silences: [TimeRange]
         var seconds: Double
+
+        /// The figures as the analysis reports them, to a tenth.
+        func loudness(withCurve: Bool) -> Analysis.Loudness {
+            func tenth(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+            return Analysis.Loudness(integratedLUFS: integrated.map(tenth), rangeLU: range.map(tenth),
+                                     truePeakDBTP: truePeak.map(tenth), curve: withCurve ? curve : [])
+        }
     }
 
     static let sampleRate = 48_000

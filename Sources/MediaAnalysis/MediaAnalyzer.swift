@@ -47,10 +47,7 @@ public struct MediaAnalyzer: Sendable {
                                 silences: a?.silences ?? [], black: v.black, frozen: v.frozen, blurry: v.blurry,
                                 sharpness: v.sharpness.map { .init(time: $0.time, value: ($0.value * 10).rounded() / 10) },
                                 motion: v.motion.map { .init(time: $0.time, value: ($0.value * 100).rounded() / 100) }, step: step)
-        if let a {
-            analysis.loudness = Analysis.Loudness(integratedLUFS: a.integrated.map(Self.tenth), rangeLU: a.range.map(Self.tenth),
-                                                  truePeakDBTP: a.truePeak.map(Self.tenth), curve: a.curve)
-        }
+        analysis.loudness = a?.loudness(withCurve: true)
         if let highlights {
             analysis.highlights = HighlightPicker(analysis: analysis).pick(.init(
                 count: highlights.count, minDuration: highlights.resolvedMinDuration, maxDuration: highlights.resolvedMaxDuration))
@@ -61,9 +58,7 @@ public struct MediaAnalyzer: Sendable {
 
     /// Loudness of a whole file's first audio stream (a rendered clip's); the file must have one.
     public func loudness(of file: String, channels: Int = 2) async throws -> Analysis.Loudness {
-        let findings = try await readAudio(file, map: "0:a:0", channels: channels, step: 1)
-        return Analysis.Loudness(integratedLUFS: findings.integrated.map(Self.tenth), rangeLU: findings.range.map(Self.tenth),
-                                 truePeakDBTP: findings.truePeak.map(Self.tenth), curve: [])
+        try await readAudio(file, map: "0:a:0", channels: channels, step: 1).loudness(withCurve: false)
     }
 
     /// Frame size for analysis: `frameWidth` wide, the displayed shape, even sides for 4:2:0.
@@ -166,12 +161,4 @@ public struct MediaAnalyzer: Sendable {
         return scenes.map { TimeRange(start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000) }
     }
 
-    static func tenth(_ value: Double) -> Double { (value * 10).rounded() / 10 }
-}
-
-extension JobRequest.Highlights {
-    /// 15 s unless asked otherwise.
-    public var resolvedMinDuration: Double { minDuration ?? 15 }
-    /// 60 s, or the minimum when that is longer.
-    public var resolvedMaxDuration: Double { max(maxDuration ?? 60, resolvedMinDuration) }
 }

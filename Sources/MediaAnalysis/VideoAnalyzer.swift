@@ -55,9 +55,8 @@ final class VideoAnalyzer {
     /// The last `flashFrames + 2` frames, newest at `(frameIndex - 1) % capacity`.
     private var ring: [[UInt8]]
     private var frameIndex = 0
-    /// Change of frame n against n − 1, kept for frames not yet decided.
-    private var changes: [Int: Double] = [:]
-    private var lumaChanges: [Int: Double] = [:]
+    /// Change of frame n against n − 1 (content, and luma alone), kept for frames not yet decided.
+    private var changes: [Int: (content: Double, luma: Double)] = [:]
     private var nextCandidate = 1
     private var lastCut = Int.min / 2
     private var suppressUntil = 0
@@ -112,8 +111,7 @@ final class VideoAnalyzer {
         }
         if n > 0 {
             let (change, lumaChange) = difference(n, n - 1)
-            changes[n] = change
-            lumaChanges[n] = lumaChange
+            changes[n] = (change, lumaChange)
             motionSum[bucket] += lumaChange
             motionCount[bucket] += 1
             still.update(lumaChange < settings.stillChange && !isBlack, at: n)
@@ -148,13 +146,12 @@ final class VideoAnalyzer {
         defer {
             nextCandidate = n + 1
             changes[n - settings.window - 1] = nil
-            lumaChanges[n - settings.window - 1] = nil
         }
-        guard let change = changes[n], n >= suppressUntil, change >= settings.minimumChange else { return }
+        guard let (change, lumaChange) = changes[n], n >= suppressUntil, change >= settings.minimumChange else { return }
         var neighbours: [Double] = []
         for k in 1...settings.window {
-            if let before = changes[n - k] { neighbours.append(before) }
-            if let after = changes[n + k] { neighbours.append(after) }
+            if let before = changes[n - k] { neighbours.append(before.content) }
+            if let after = changes[n + k] { neighbours.append(after.content) }
         }
         let average = neighbours.isEmpty ? 0 : neighbours.reduce(0, +) / Double(neighbours.count)
         let ratio = change / max(average, 1.0)
@@ -174,7 +171,7 @@ final class VideoAnalyzer {
         lastCut = n
         cuts.append(Analysis.Cut(time: time(n), frame: n, score: (ratio * 100).rounded() / 100))
         let bucket = Int(time(n) / step)
-        if let lumaChange = lumaChanges[n], bucket < motionSum.count {
+        if bucket < motionSum.count {
             motionSum[bucket] -= lumaChange
             motionCount[bucket] -= 1
         }

@@ -65,11 +65,38 @@ public struct ProcessRunner: Sendable {
 
     private static let stderrTailLines = 60
 
+    // Shared with `PipeReader`, which runs children the same way but reads binary stdout.
+
+    static func executable(of spec: ProcessSpec) -> Executable {
+        spec.executable.contains("/") ? .path(FilePath(spec.executable)) : .name(spec.executable)
+    }
+
+    /// The last lines of a child's stderr, bounded whatever it prints.
+    static func tail(of stderr: SubprocessOutputSequence) async throws -> String {
+        var tail: [String] = []
+        for try await line in stderr.strings() {
+            tail.append(line)
+            if tail.count > stderrTailLines { tail.removeFirst() }
+        }
+        return tail.joined(separator: "\n")
+    }
+
+    /// The exit code, or nil when a signal ended the child.
+    static func exitCode(_ status: TerminationStatus) -> Int32? {
+        switch status {
+        case .exited(let code): code
+        case .signaled: nil
+        }
+    }
+
+    static func toolMissing(_ spec: ProcessSpec) -> MediaError {
+        MediaError(.toolMissing, "\(spec.executable) was not found; install FFmpeg (apt-get install -y ffmpeg) or set its path in the configuration")
+    }
+
     private static func runChild(_ spec: ProcessSpec, onStdoutLine: @escaping @Sendable (String) -> Void) async throws -> ProcessOutput {
-        let executable: Executable = spec.executable.contains("/") ? .path(FilePath(spec.executable)) : .name(spec.executable)
         do {
             let result = try await Subprocess.run(
-                executable, arguments: Arguments(spec.arguments),
+                executable(of: spec), arguments: Arguments(spec.arguments),
                 input: .none, output: .sequence, error: .sequence
             ) { execution in
                 try await withThrowingTaskGroup(of: (String?, String?).self) { group in
@@ -81,14 +108,7 @@ public struct ProcessRunner: Sendable {
                         }
                         return (kept, nil)
                     }
-                    group.addTask {
-                        var tail: [String] = []
-                        for try await line in execution.standardError.strings() {
-                            tail.append(line)
-                            if tail.count > stderrTailLines { tail.removeFirst() }
-                        }
-                        return (nil, tail.joined(separator: "\n"))
-                    }
+                    group.addTask { (nil, try await tail(of: execution.standardError)) }
                     var stdout = "", stderr = ""
                     for try await (out, err) in group {
                         if let out { stdout = out }
@@ -97,13 +117,9 @@ public struct ProcessRunner: Sendable {
                     return (stdout, stderr)
                 }
             }
-            let exitCode: Int32? = switch result.terminationStatus {
-            case .exited(let code): code
-            case .signaled: nil
-            }
-            return ProcessOutput(exitCode: exitCode, stdout: result.closureResult.0, stderrTail: result.closureResult.1)
+            return ProcessOutput(exitCode: exitCode(result.terminationStatus), stdout: result.closureResult.0, stderrTail: result.closureResult.1)
         } catch let error as SubprocessError where error.code == .executableNotFound {
-            throw MediaError(.toolMissing, "\(spec.executable) was not found; install FFmpeg (apt-get install -y ffmpeg) or set its path in the configuration")
+            throw toolMissing(spec)
         }
     }
 }

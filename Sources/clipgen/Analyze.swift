@@ -11,8 +11,8 @@ struct Analyze: AsyncParsableCommand {
     @Argument(help: "The video to analyse.") var input: String
     @Flag(help: "Print the analysis as JSON (the body of GET /v1/jobs/{id}/analysis).") var json = false
     @Option(help: "Also pick this many highlights.") var highlights: Int?
-    @Option(name: .customLong("min-duration"), help: "Shortest highlight, seconds.") var minDuration: Double = 15
-    @Option(name: .customLong("max-duration"), help: "Longest highlight, seconds.") var maxDuration: Double = 60
+    @Option(name: .customLong("min-duration"), help: "Shortest highlight, seconds (15).") var minDuration: Double?
+    @Option(name: .customLong("max-duration"), help: "Longest highlight, seconds (60).") var maxDuration: Double?
     @Option(help: "Seconds before FFmpeg is stopped.") var timeout: Double = 3600
 
     func run() async throws {
