@@ -126,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ClipGenCoreTests",
-            dependencies: ["ClipGenCore"],
+            dependencies: ["ClipGenCore", "TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

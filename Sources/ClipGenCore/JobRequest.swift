@@ -67,6 +67,8 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public static let maxClips = 100
     public static let maxNameLength = 200
     public static let maxHighlights = 20
+    /// No source is longer than this (about 115 days); larger times are typing mistakes or attacks.
+    public static let maxSeconds = 10_000_000.0
 
     /// Every problem with the request, each tied to the field a client must change.
     public func validate() -> [FieldError] {
@@ -84,6 +86,9 @@ public struct JobRequest: Codable, Sendable, Equatable {
         if clips.isEmpty && highlights == nil && analyze != true {
             errors.append(.init(field: "clips", message: "ask for at least one of clips, highlights or analyze: true"))
         }
+        // Counts are checked before anything is computed with them: a client's Int.max must not
+        // reach an addition, and a huge array is not walked.
+        let highlightCount = highlights?.count ?? 0
         if let highlights {
             if !(1...Self.maxHighlights).contains(highlights.count) {
                 errors.append(.init(field: "highlights.count", message: "must be from 1 to \(Self.maxHighlights)"))
@@ -101,16 +106,22 @@ public struct JobRequest: Codable, Sendable, Equatable {
                 errors.append(.init(field: "highlights.minDuration", message: "is shorter than the fade in and out (\(2 * fade) s)"))
             }
         }
-        if clips.count + (highlights?.count ?? 0) > Self.maxClips {
+        guard clips.count <= Self.maxClips, (0...Self.maxHighlights).contains(highlightCount) else {
+            if clips.count > Self.maxClips {
+                errors.append(.init(field: "clips", message: "at most \(Self.maxClips) clips per job, highlights included"))
+            }
+            return errors
+        }
+        if clips.count + highlightCount > Self.maxClips {
             errors.append(.init(field: "clips", message: "at most \(Self.maxClips) clips per job, highlights included"))
         }
         for (index, clip) in clips.enumerated() {
             let field = "clips[\(index)]"
-            if !clip.start.seconds.isFinite || clip.start.seconds < 0 {
-                errors.append(.init(field: "\(field).start", message: "must be zero or more seconds"))
+            if !(clip.start.seconds >= 0 && clip.start.seconds <= Self.maxSeconds) {
+                errors.append(.init(field: "\(field).start", message: "must be from 0 to \(Int(Self.maxSeconds)) seconds"))
             }
-            if !clip.end.seconds.isFinite || clip.end <= clip.start {
-                errors.append(.init(field: "\(field).end", message: "must be after start"))
+            if !(clip.end.seconds <= Self.maxSeconds) || clip.end <= clip.start {
+                errors.append(.init(field: "\(field).end", message: clip.end.seconds <= Self.maxSeconds ? "must be after start" : "must be at most \(Int(Self.maxSeconds)) seconds"))
             }
             let fade = resolvedOutput.fadeSeconds
             if fade > 0, clip.end.seconds - clip.start.seconds < 2 * fade {

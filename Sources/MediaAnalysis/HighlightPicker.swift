@@ -44,7 +44,11 @@ struct HighlightPicker {
         var chosen: [Highlight] = []
         var taken: [TimeRange] = []
         for candidate in candidates where chosen.count < request.count {
-            let window = TimeRange(start: Double(candidate.start) * step, end: min(duration, Double(candidate.start + candidate.length) * step))
+            var window = TimeRange(start: Double(candidate.start) * step, end: Double(candidate.start + candidate.length) * step)
+            if window.end > duration {
+                // The last step runs past the end: slide back rather than come out shorter than asked.
+                window = TimeRange(start: max(0, duration - window.duration), end: duration)
+            }
             guard !taken.contains(where: { $0.start < window.end && window.start < $0.end }) else { continue }
             let snapped = snap(window, request: request, avoiding: taken)
             taken.append(snapped)
@@ -65,7 +69,10 @@ struct HighlightPicker {
             s += 5
         }
         seconds.append(max)
-        return Array(Set(seconds.map { Swift.max(1, Int(($0 / step).rounded())) })).sorted()
+        // Whole steps inside the bounds, so rounding never makes a window shorter or longer than asked.
+        let shortest = Swift.max(1, Int((min / step - 1e-9).rounded(.up))), longest = Int((max / step + 1e-9).rounded(.down))
+        guard shortest <= longest else { return [Swift.max(1, Int((min / step).rounded()))] }
+        return Array(Set(seconds.map { Swift.min(longest, Swift.max(shortest, Int(($0 / step).rounded()))) })).sorted()
     }
 
     /// Moves the edges onto shot boundaries or pauses in the sound within reach, keeping the

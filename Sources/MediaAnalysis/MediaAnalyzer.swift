@@ -80,14 +80,14 @@ public struct MediaAnalyzer: Sendable {
         filters.append("scale=\(width):\(height):flags=area")
         filters.append("format=yuv420p")
         let stream = media.video.map { "0:\($0.index)" } ?? "0:v:0"
-        return ["-hide_banner", "-nostdin", "-v", "error", "-i", path, "-map", stream, "-an", "-sn", "-dn",
+        return ["-hide_banner", "-nostdin", "-v", "error"] + InputPolicy.input(path) + ["-map", stream, "-an", "-sn", "-dn",
                 "-vf", filters.joined(separator: ","), "-f", "rawvideo", "pipe:1"]
     }
 
     /// FFmpeg arguments that write one audio stream as 48 kHz float PCM, mono or stereo
     /// (more channels are folded into stereo).
     public func audioArguments(_ path: String, map: String, channels: Int) -> [String] {
-        ["-hide_banner", "-nostdin", "-v", "error", "-i", path, "-map", map, "-vn", "-sn", "-dn",
+        ["-hide_banner", "-nostdin", "-v", "error"] + InputPolicy.input(path) + ["-map", map, "-vn", "-sn", "-dn",
          "-ac", channels == 1 ? "1" : "2", "-ar", "48000", "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
     }
 

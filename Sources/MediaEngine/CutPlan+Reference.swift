@@ -13,7 +13,7 @@ extension CutPlan {
         // The source range is limited on the input side, so `shortest` ends the comparison at
         // the range's end even where a stream copy ran on to the next keyframe.
         return ["-hide_banner", "-nostdin", "-nostats", "-v", "info", "-i", clip,
-                "-ss", Self.seconds(seekTime), "-t", Self.seconds(outputDuration), "-i", input,
+                "-ss", Self.seconds(seekTime), "-t", Self.seconds(outputDuration)] + InputPolicy.input(input) + [
                 "-filter_complex", graph, "-map", "[p]", "-f", "null", "-", "-map", "[s]", "-f", "null", "-"]
     }
 }

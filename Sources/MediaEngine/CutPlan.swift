@@ -92,7 +92,7 @@ public struct CutPlan: Sendable, Equatable {
 
     /// `-ss … -i … -t …`: the part of the source this clip reads; shared with loudness measuring.
     var inputArguments: [String] {
-        ["-ss", Self.seconds(seekTime), "-i", input, "-t", Self.seconds(outputDuration)]
+        ["-ss", Self.seconds(seekTime)] + InputPolicy.input(input) + ["-t", Self.seconds(outputDuration)]
     }
 
     public func ffmpegArguments() -> [String] {

@@ -82,7 +82,7 @@ public struct Cutter: Sendable {
         let span = Double(cut.tailFrames + 2) / cut.fps
         guard let output = try? await runner.run(ProcessSpec(
             executable: ffprobePath,
-            arguments: ["-v", "error", "-select_streams", "v:0", "-read_intervals", "\(CutPlan.seconds(from))%+\(CutPlan.seconds(span))",
+            arguments: ["-v", "error"] + InputPolicy.options + ["-select_streams", "v:0", "-read_intervals", "\(CutPlan.seconds(from))%+\(CutPlan.seconds(span))",
                         "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", plan.input],
             timeout: .seconds(60), stdoutLimit: 1 << 20)), output.succeeded else { return 0 }
         // Decode order from the keyframe the tail starts at.

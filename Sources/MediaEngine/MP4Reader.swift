@@ -4,128 +4,176 @@ import Foundation
 /// touching the media data: the movie duration and the first video track's keyframe times.
 /// Every accessor returns nil for anything it does not fully understand; callers then ask
 /// ffprobe, which is slower but knows every container.
+///
+/// The bytes are hostile: every offset, size and count is checked before it is used, arithmetic
+/// on them cannot overflow, and loops are bounded by what the box can hold. Callers still read
+/// only files FFmpeg has accepted or ClipGen wrote itself.
 struct MP4Reader {
-    private let moov: [UInt8]
+    private let moov: BoxBytes
+
+    /// The largest `moov` read into memory; larger ones are left to ffprobe.
+    static let moovLimit = 64 << 20
+    /// Samples walked in one track (more than a week at 60 fps); beyond it ffprobe answers.
+    static let sampleLimit = 50_000_000
 
     /// nil when the file is not an MP4/MOV with a readable `moov` box.
     init?(path: String) {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         guard let size = try? handle.seekToEnd() else { return nil }
+        let body = Self.findMoov(fileSize: size) { offset, count in
+            guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: count) else { return nil }
+            return [UInt8](data)
+        }
+        guard let body else { return nil }
+        moov = BoxBytes(body)
+    }
+
+    /// The same reader over a whole file held in memory (fuzzing, tests).
+    init?(fileBytes: [UInt8]) {
+        let body = Self.findMoov(fileSize: UInt64(fileBytes.count)) { offset, count in
+            guard offset <= UInt64(fileBytes.count) else { return nil }
+            let start = Int(offset)
+            return Array(fileBytes[start..<(start + min(count, fileBytes.count - start))])
+        }
+        guard let body else { return nil }
+        moov = BoxBytes(body)
+    }
+
+    /// Walks the top-level boxes reading headers only, first with +faststart, else after the data.
+    private static func findMoov(fileSize size: UInt64, read: (UInt64, Int) -> [UInt8]?) -> [UInt8]? {
         var offset: UInt64 = 0
-        var found: [UInt8]?
-        // Top-level boxes: read headers only until `moov`, first with +faststart, else after the data.
-        while offset + 8 <= size, found == nil {
-            guard (try? handle.seek(toOffset: offset)) != nil, let raw = try? handle.read(upToCount: 16), raw.count >= 8 else { return nil }
-            let header = [UInt8](raw)
-            var boxSize = UInt64(Self.u32(header, 0)), headerSize: UInt64 = 8
+        while size - offset >= 8 {
+            guard let header = read(offset, 16), header.count >= 8 else { return nil }
+            let bytes = BoxBytes(header)
+            guard let size32 = bytes.u32(0) else { return nil }
+            var boxSize = UInt64(size32), headerSize: UInt64 = 8
             if boxSize == 1 {
-                guard header.count >= 16 else { return nil }
-                boxSize = Self.u64(header, 8)
+                guard let size64 = bytes.u64(8) else { return nil }
+                boxSize = size64
                 headerSize = 16
             } else if boxSize == 0 {
                 boxSize = size - offset
             }
-            guard boxSize >= headerSize, offset + boxSize <= size else { return nil }
-            if Self.fourCC(header, 4) == "moov" {
-                guard boxSize - headerSize <= 256 << 20, (try? handle.seek(toOffset: offset + headerSize)) != nil,
-                      let body = try? handle.read(upToCount: Int(boxSize - headerSize)) else { return nil }
-                found = [UInt8](body)
+            guard boxSize >= headerSize, boxSize <= size - offset else { return nil }
+            if bytes.fourCC(4) == "moov" {
+                let bodySize = boxSize - headerSize
+                guard bodySize <= UInt64(moovLimit), let body = read(offset + headerSize, Int(bodySize)),
+                      body.count == Int(bodySize) else { return nil }
+                return body
             }
             offset += boxSize
         }
-        guard let found else { return nil }
-        moov = found
+        return nil
     }
 
     /// The movie's duration in seconds, from `mvhd`.
     var duration: Double? {
-        guard let mvhd = Self.child("mvhd", in: moov, 0..<moov.count) else { return nil }
-        let (timescale, duration) = Self.timescaleAndDuration(moov, mvhd)
-        return timescale > 0 ? Double(duration) / Double(timescale) : nil
+        guard let mvhd = moov.child("mvhd", in: moov.all), let (timescale, duration) = moov.timescaleAndDuration(mvhd),
+              timescale > 0 else { return nil }
+        return Double(duration) / Double(timescale)
     }
 
     /// Presentation times (seconds, edit list applied, as ffprobe reports packet pts) of the
     /// first video track's sync samples.
     var keyframeTimes: [Double]? {
-        guard let movieScale = Self.child("mvhd", in: moov, 0..<moov.count).map({ Self.timescaleAndDuration(moov, $0).0 }),
-              movieScale > 0 else { return nil }
-        for trak in Self.children("trak", in: moov, 0..<moov.count) {
-            guard let mdia = Self.child("mdia", in: moov, trak), let hdlr = Self.child("hdlr", in: moov, mdia),
-                  hdlr.lowerBound + 12 <= hdlr.upperBound, Self.fourCC(moov, hdlr.lowerBound + 8) == "vide" else { continue }
-            return videoKeyframes(trak: trak, mdia: mdia, movieScale: movieScale)
+        guard let mvhd = moov.child("mvhd", in: moov.all), let (movieScale, _) = moov.timescaleAndDuration(mvhd),
+              movieScale > 0, let (trak, mdia) = firstVideoTrack else { return nil }
+        return videoKeyframes(trak: trak, mdia: mdia, movieScale: movieScale)
+    }
+
+    /// Where the first video track's last sample ends, in seconds on the same clock as
+    /// `keyframeTimes`: what the packets show, whatever `mvhd` claims.
+    var videoTrackEnd: Double? {
+        guard let mvhd = moov.child("mvhd", in: moov.all), let (movieScale, _) = moov.timescaleAndDuration(mvhd), movieScale > 0,
+              let (trak, mdia) = firstVideoTrack, let mdhd = moov.child("mdhd", in: mdia),
+              let (timescale, _) = moov.timescaleAndDuration(mdhd), timescale > 0,
+              let minf = moov.child("minf", in: mdia), let stbl = moov.child("stbl", in: minf),
+              let stts = moov.child("stts", in: stbl), let entries = moov.table(stts, entrySize: 8),
+              let shift = editShift(trak: trak, movieScale: movieScale) else { return nil }
+        var total = 0.0
+        for at in entries {
+            guard let count = moov.u32(at), let delta = moov.u32(at + 4) else { return nil }
+            total += Double(count) * Double(delta)
         }
-        return nil
+        return (total - shift.mediaTime) / Double(timescale) + shift.delay
     }
 
     /// Whether every sample of the first video track lasts as long as the others (one `stts`
     /// delta, the last sample aside): a constant frame rate, proven rather than declared.
     var videoHasConstantFrameDuration: Bool {
-        for trak in Self.children("trak", in: moov, 0..<moov.count) {
-            guard let mdia = Self.child("mdia", in: moov, trak), let hdlr = Self.child("hdlr", in: moov, mdia),
-                  hdlr.lowerBound + 12 <= hdlr.upperBound, Self.fourCC(moov, hdlr.lowerBound + 8) == "vide" else { continue }
-            guard let minf = Self.child("minf", in: moov, mdia), let stbl = Self.child("stbl", in: moov, minf),
-                  let stts = Self.child("stts", in: moov, stbl), stts.lowerBound + 8 <= stts.upperBound else { return false }
-            let count = Int(Self.u32(moov, stts.lowerBound + 4))
-            guard count >= 1, stts.lowerBound + 8 + count * 8 <= stts.upperBound else { return false }
-            let deltas = (0..<count).map { Self.u32(moov, stts.lowerBound + 12 + $0 * 8) }
-            let counts = (0..<count).map { Self.u32(moov, stts.lowerBound + 8 + $0 * 8) }
+        guard let (_, mdia) = firstVideoTrack, let minf = moov.child("minf", in: mdia), let stbl = moov.child("stbl", in: minf),
+              let stts = moov.child("stts", in: stbl), let entries = moov.table(stts, entrySize: 8), !entries.isEmpty else { return false }
+        var deltas: Set<UInt32> = []
+        for index in entries.indices {
+            guard let count = moov.u32(entries[index]), let delta = moov.u32(entries[index] + 4) else { return false }
             // Muxers often give the final sample its own delta.
-            return Set(deltas.dropLast(counts.last == 1 && count > 1 ? 1 : 0)).count == 1
+            if index == entries.count - 1, count == 1, entries.count > 1 { break }
+            deltas.insert(delta)
         }
-        return false
+        return deltas.count == 1
+    }
+
+    /// The `trak` and `mdia` of the first track whose handler is `vide`.
+    private var firstVideoTrack: (trak: Range<Int>, mdia: Range<Int>)? {
+        for trak in moov.children("trak", in: moov.all) {
+            guard let mdia = moov.child("mdia", in: trak), let hdlr = moov.child("hdlr", in: mdia),
+                  hdlr.count >= 12, moov.fourCC(hdlr.lowerBound + 8) == "vide" else { continue }
+            return (trak, mdia)
+        }
+        return nil
     }
 
     private func videoKeyframes(trak: Range<Int>, mdia: Range<Int>, movieScale: UInt32) -> [Double]? {
         let b = moov
-        guard let mdhd = Self.child("mdhd", in: b, mdia), let minf = Self.child("minf", in: b, mdia),
-              let stbl = Self.child("stbl", in: b, minf), let stts = Self.child("stts", in: b, stbl),
-              let stss = Self.child("stss", in: b, stbl) else { return nil }
-        let timescale = Self.timescaleAndDuration(b, mdhd).0
-        guard timescale > 0, let shift = editShift(trak: trak, timescale: timescale, movieScale: movieScale) else { return nil }
+        guard let mdhd = b.child("mdhd", in: mdia), let minf = b.child("minf", in: mdia),
+              let stbl = b.child("stbl", in: minf), let sttsBox = b.child("stts", in: stbl),
+              let stssBox = b.child("stss", in: stbl), let (timescale, _) = b.timescaleAndDuration(mdhd), timescale > 0,
+              let shift = editShift(trak: trak, movieScale: movieScale) else { return nil }
 
-        let syncCount = Int(Self.u32(b, stss.lowerBound + 4))
-        guard stss.lowerBound + 8 + syncCount * 4 <= stss.upperBound else { return nil }
-        let sync = (0..<syncCount).map { Int(Self.u32(b, stss.lowerBound + 8 + $0 * 4)) }
-        guard sync == sync.sorted(), !sync.isEmpty else { return nil }
-
-        let sttsCount = Int(Self.u32(b, stts.lowerBound + 4))
-        guard stts.lowerBound + 8 + sttsCount * 8 <= stts.upperBound else { return nil }
+        guard let syncEntries = b.table(stssBox, entrySize: 4), !syncEntries.isEmpty else { return nil }
+        var sync: [Int] = []
+        sync.reserveCapacity(syncEntries.count)
+        for at in syncEntries {
+            guard let number = b.u32(at), Int(number) > (sync.last ?? 0) else { return nil }  // strictly increasing
+            sync.append(Int(number))
+        }
+        guard let stts = b.table(sttsBox, entrySize: 8) else { return nil }
         var ctts: [(count: Int, offset: Int64)] = []
-        if let box = Self.child("ctts", in: b, stbl) {
-            let signed = b[box.lowerBound] == 1
-            let count = Int(Self.u32(b, box.lowerBound + 4))
-            guard box.lowerBound + 8 + count * 8 <= box.upperBound else { return nil }
-            ctts = (0..<count).map { i in
-                let raw = Self.u32(b, box.lowerBound + 12 + i * 8)
-                return (Int(Self.u32(b, box.lowerBound + 8 + i * 8)), signed ? Int64(Int32(bitPattern: raw)) : Int64(raw))
+        if let box = b.child("ctts", in: stbl) {
+            guard let version = b.u8(box.lowerBound), let entries = b.table(box, entrySize: 8) else { return nil }
+            for at in entries {
+                guard let count = b.u32(at), let raw = b.u32(at + 4) else { return nil }
+                ctts.append((Int(count), version == 1 ? Int64(Int32(bitPattern: raw)) : Int64(raw)))
             }
         }
 
         // Walk samples in decode order, keeping decode time and composition offset in step.
+        // Times are summed in Double: a crafted table cannot overflow them.
         var times: [Double] = []
         times.reserveCapacity(sync.count)
-        var sample = 1, dts: Int64 = 0, nextSync = 0
+        var sample = 1, dts = 0.0, nextSync = 0
         var cttsEntry = 0, cttsLeft = ctts.first?.count ?? 0
-        for entry in 0..<sttsCount where nextSync < sync.count {
-            let count = Int(Self.u32(b, stts.lowerBound + 8 + entry * 8))
-            let delta = Int64(Self.u32(b, stts.lowerBound + 12 + entry * 8))
-            for _ in 0..<count {
-                var offset: Int64 = 0
+        entries: for at in stts {
+            guard let count = b.u32(at), let delta = b.u32(at + 4) else { return nil }
+            for _ in 0..<Int(count) {
+                guard nextSync < sync.count else { break entries }
+                guard sample <= Self.sampleLimit else { return nil }
+                var offset = 0.0
                 if !ctts.isEmpty {
                     while cttsLeft == 0 && cttsEntry + 1 < ctts.count {
                         cttsEntry += 1
                         cttsLeft = ctts[cttsEntry].count
                     }
                     guard cttsLeft > 0 else { return nil }
-                    offset = ctts[cttsEntry].offset
+                    offset = Double(ctts[cttsEntry].offset)
                     cttsLeft -= 1
                 }
-                if nextSync < sync.count && sync[nextSync] == sample {
-                    times.append(Double(dts + offset - shift.mediaTime) / Double(timescale) + shift.delay)
+                if sync[nextSync] == sample {
+                    times.append((dts + offset - shift.mediaTime) / Double(timescale) + shift.delay)
                     nextSync += 1
                 }
-                dts += delta
+                dts += Double(delta)
                 sample += 1
             }
         }
@@ -133,65 +181,102 @@ struct MP4Reader {
     }
 
     /// The edit list as one shift: an optional leading empty edit (a delay) and one media edit.
-    private func editShift(trak: Range<Int>, timescale: UInt32, movieScale: UInt32) -> (mediaTime: Int64, delay: Double)? {
-        guard let edts = Self.child("edts", in: moov, trak), let elst = Self.child("elst", in: moov, edts) else { return (0, 0) }
-        let b = moov, version = b[elst.lowerBound], count = Int(Self.u32(b, elst.lowerBound + 4))
-        let entrySize = version == 1 ? 20 : 12
-        guard elst.lowerBound + 8 + count * entrySize <= elst.upperBound else { return nil }
+    private func editShift(trak: Range<Int>, movieScale: UInt32) -> (mediaTime: Double, delay: Double)? {
+        let b = moov
+        guard let edts = b.child("edts", in: trak), let elst = b.child("elst", in: edts) else { return (0, 0) }
+        guard let version = b.u8(elst.lowerBound), let entries = b.table(elst, entrySize: version == 1 ? 20 : 12) else { return nil }
         var delay = 0.0
-        var media: Int64?
-        for i in 0..<count {
-            let at = elst.lowerBound + 8 + i * entrySize
-            let duration = version == 1 ? Int64(bitPattern: Self.u64(b, at)) : Int64(Self.u32(b, at))
-            let mediaTime = version == 1 ? Int64(bitPattern: Self.u64(b, at + 8)) : Int64(Int32(bitPattern: Self.u32(b, at + 4)))
+        var media: Double?
+        for at in entries {
+            let duration: Double, mediaTime: Int64
+            if version == 1 {
+                guard let d = b.u64(at), let m = b.u64(at + 8) else { return nil }
+                (duration, mediaTime) = (Double(Int64(bitPattern: d)), Int64(bitPattern: m))
+            } else {
+                guard let d = b.u32(at), let m = b.u32(at + 4) else { return nil }
+                (duration, mediaTime) = (Double(d), Int64(Int32(bitPattern: m)))
+            }
             if mediaTime == -1 && media == nil {
-                delay += Double(duration) / Double(movieScale)
+                delay += duration / Double(movieScale)
             } else if media == nil {
-                media = mediaTime
+                media = Double(mediaTime)
             } else {
                 return nil  // several media edits: leave it to ffprobe
             }
         }
         return (media ?? 0, delay)
     }
+}
 
-    // MARK: box helpers
+/// Big-endian reads over a box body that answer nil instead of trapping.
+private struct BoxBytes {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    private static func children(_ type: String, in b: [UInt8], _ range: Range<Int>) -> [Range<Int>] {
+    var all: Range<Int> { 0..<bytes.count }
+
+    func u8(_ at: Int) -> UInt8? {
+        at >= 0 && at < bytes.count ? bytes[at] : nil
+    }
+
+    func u32(_ at: Int) -> UInt32? {
+        guard at >= 0, at <= bytes.count - 4 else { return nil }
+        return UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
+    }
+
+    func u64(_ at: Int) -> UInt64? {
+        guard let high = u32(at), let low = u32(at + 4) else { return nil }
+        return UInt64(high) << 32 | UInt64(low)
+    }
+
+    func fourCC(_ at: Int) -> String? {
+        guard at >= 0, at <= bytes.count - 4 else { return nil }
+        return String(decoding: bytes[at..<(at + 4)], as: UTF8.self)
+    }
+
+    /// The bodies of the boxes of `type` directly inside `range`; stops at the first box that
+    /// does not fit its parent.
+    func children(_ type: String, in range: Range<Int>) -> [Range<Int>] {
         var found: [Range<Int>] = []
         var i = range.lowerBound
-        while i + 8 <= range.upperBound {
-            var size = Int(u32(b, i)), header = 8
-            if size == 1, i + 16 <= range.upperBound {
-                size = Int(u64(b, i + 8))
+        while range.upperBound - i >= 8, let size32 = u32(i) {
+            var size = UInt64(size32), header = 8
+            if size == 1 {
+                guard range.upperBound - i >= 16, let size64 = u64(i + 8) else { break }
+                size = size64
                 header = 16
             } else if size == 0 {
-                size = range.upperBound - i
+                size = UInt64(range.upperBound - i)
             }
-            guard size >= header, i + size <= range.upperBound else { break }
-            if fourCC(b, i + 4) == type { found.append((i + header)..<(i + size)) }
-            i += size
+            guard size >= UInt64(header), size <= UInt64(range.upperBound - i) else { break }
+            let end = i + Int(size)
+            if fourCC(i + 4) == type { found.append((i + header)..<end) }
+            i = end
         }
         return found
     }
 
-    private static func child(_ type: String, in b: [UInt8], _ range: Range<Int>) -> Range<Int>? {
-        children(type, in: b, range).first
+    func child(_ type: String, in range: Range<Int>) -> Range<Int>? {
+        children(type, in: range).first
+    }
+
+    /// A full box's table: version and flags, a 32-bit entry count, then the entries. The
+    /// offsets of the entries, or nil when the count claims more than the box holds.
+    func table(_ box: Range<Int>, entrySize: Int) -> LazyMapCollection<Range<Int>, Int>? {
+        guard let count = u32(box.lowerBound + 4) else { return nil }
+        let first = box.lowerBound + 8
+        guard Int(count) <= (box.upperBound - first) / entrySize else { return nil }
+        return (0..<Int(count)).lazy.map { first + $0 * entrySize }
     }
 
     /// `mvhd` and `mdhd` share this layout: version, flags, times, then timescale and duration.
-    private static func timescaleAndDuration(_ b: [UInt8], _ box: Range<Int>) -> (UInt32, UInt64) {
-        if b[box.lowerBound] == 1 {
-            guard box.lowerBound + 32 <= box.upperBound else { return (0, 0) }
-            return (u32(b, box.lowerBound + 20), u64(b, box.lowerBound + 24))
+    func timescaleAndDuration(_ box: Range<Int>) -> (UInt32, UInt64)? {
+        guard let version = u8(box.lowerBound) else { return nil }
+        if version == 1 {
+            guard box.upperBound - box.lowerBound >= 32, let scale = u32(box.lowerBound + 20), let duration = u64(box.lowerBound + 24) else { return nil }
+            return (scale, duration)
         }
-        guard box.lowerBound + 20 <= box.upperBound else { return (0, 0) }
-        return (u32(b, box.lowerBound + 12), UInt64(u32(b, box.lowerBound + 16)))
+        guard box.upperBound - box.lowerBound >= 20, let scale = u32(box.lowerBound + 12), let duration = u32(box.lowerBound + 16) else { return nil }
+        return (scale, UInt64(duration))
     }
-
-    private static func fourCC(_ b: [UInt8], _ at: Int) -> String { String(decoding: b[at..<(at + 4)], as: UTF8.self) }
-    private static func u32(_ b: [UInt8], _ at: Int) -> UInt32 {
-        UInt32(b[at]) << 24 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 8 | UInt32(b[at + 3])
-    }
-    private static func u64(_ b: [UInt8], _ at: Int) -> UInt64 { UInt64(u32(b, at)) << 32 | UInt64(u32(b, at + 4)) }
 }

@@ -4,20 +4,8 @@ import ClipGenCore
 /// A failure of the media engine, with a message a user can act on. FFmpeg's own words, when
 /// it gave any, are in `detail`.
 public struct MediaError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        /// FFmpeg cannot read the file: not a video, truncated, corrupt or an unknown codec.
-        case unsupportedMedia = "unsupported_media"
-        /// The file has no video stream (audio only, or a data file).
-        case noVideoStream = "no_video_stream"
-        /// A child ran past its time limit.
-        case timeout = "media_timeout"
-        /// ffmpeg or ffprobe is not installed where configured.
-        case toolMissing = "ffmpeg_missing"
-        /// FFmpeg failed while rendering a file it could read.
-        case renderFailed = "render_failed"
-        /// FFmpeg failed while decoding a readable file for analysis or quality measurement.
-        case analysisFailed = "analysis_failed"
-    }
+    /// The codes are the job's: a media failure is stored on the job as it is.
+    public typealias Code = JobError.Code
 
     public var code: Code
     public var message: String
@@ -33,13 +21,10 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
 
     /// Whether trying again could help: a missing tool or unreadable file will not change.
     public var isRetryable: Bool {
-        switch code {
-        case .timeout, .renderFailed, .analysisFailed: true
-        case .unsupportedMedia, .noVideoStream, .toolMissing: false
-        }
+        [.mediaTimeout, .renderFailed, .analysisFailed].contains(code)
     }
 
-    public var jobError: JobError { JobError(code: code.rawValue, message: description) }
+    public var jobError: JobError { JobError(code: code, message: description) }
 
     /// The most telling line of FFmpeg's stderr: the last one that is not progress noise.
     public static func reason(fromStderr stderr: String) -> String {

@@ -1,3 +1,4 @@
+import ClipGenCore
 import Foundation
 import Subprocess
 import Synchronization
@@ -35,7 +36,7 @@ public enum PipeReader {
                 }
             }
             if timedOut.value {
-                throw MediaError(.timeout, "\(spec.executable) ran longer than \(spec.timeout) and was stopped")
+                throw MediaError(.mediaTimeout, "\(spec.executable) ran longer than \(spec.timeout) and was stopped")
             }
             return ProcessOutput(exitCode: ProcessRunner.exitCode(result.terminationStatus), stdout: "", stderrTail: result.closureResult)
         } catch let error as SubprocessError where error.code == .executableNotFound {

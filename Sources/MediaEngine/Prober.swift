@@ -17,33 +17,46 @@ public struct Prober: Sendable {
     /// Probes `path`. Throws `unsupported_media` for files FFmpeg cannot read and
     /// `no_video_stream` when there is nothing to cut.
     public func probe(_ path: String) async throws -> MediaInfo {
-        // MP4/MOV keep their keyframe index in the header; other containers need ffprobe to read
-        // every packet, so that scan starts beside the stream probe rather than after it.
-        let header = MP4Reader(path: path)
-        let indexed = header?.keyframeTimes
-        async let firstVideoKeyframes = indexed == nil ? try? keyframes(path, stream: "v:0") : indexed
         let output = try await runner.run(ProcessSpec(
             executable: ffprobePath,
-            arguments: ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path],
+            arguments: ["-v", "error"] + InputPolicy.options + ["-print_format", "json", "-show_format", "-show_streams", path],
             timeout: timeout, stdoutLimit: 4 << 20))
         guard output.succeeded else {
-            _ = await firstVideoKeyframes
             let reason = MediaError.reason(fromStderr: output.stderrTail)
             throw MediaError(.unsupportedMedia, "the file is not a video FFmpeg can read", detail: reason)
         }
         var info = try Self.parse(json: Data(output.stdout.utf8))
-        info.video?.constantFrameRate = header?.videoHasConstantFrameDuration ?? false
-        let scanned = await firstVideoKeyframes
         guard let video = info.video else {
             throw MediaError(.noVideoStream, "the file has no video stream to cut clips from",
                              detail: info.audio.isEmpty ? "" : "it holds audio only")
         }
+        // Only now, with FFmpeg's word that this is an MP4/MOV, is its header read in-process:
+        // the keyframe index lives there, which spares a scan of every packet.
+        let header = info.formatName.hasPrefix("mov,") ? MP4Reader(path: path) : nil
+        info.video?.constantFrameRate = header?.videoHasConstantFrameDuration ?? false
         // `v:0` is the stream we cut unless cover art comes first.
-        var times = video.isFirstVideoStream ? scanned : nil
-        if times == nil { times = try await keyframes(path, stream: "\(video.index)") }
-        let startTime = info.startTime
-        info.keyframeTimes = (times ?? []).map { max(0, $0 - startTime) }
+        var packets: PacketScan?
+        if let times = video.isFirstVideoStream ? header?.keyframeTimes : nil {
+            packets = PacketScan(keyframes: times, end: header?.videoTrackEnd)
+        } else {
+            packets = try? await scan(path, stream: video.isFirstVideoStream ? "v:0" : "\(video.index)")
+        }
+        let startTime = info.startTime.isFinite ? info.startTime : 0
+        info.startTime = startTime
+        info.duration = Self.trustedDuration(info.duration, packetsEnd: packets?.end.map { $0 - startTime })
+        guard info.duration <= JobRequest.maxSeconds else {
+            throw MediaError(.unsupportedMedia, "the video is longer than ClipGen handles (\(Int(JobRequest.maxSeconds)) s)")
+        }
+        info.keyframeTimes = (packets?.keyframes ?? []).map { max(0, $0 - startTime) }.filter { $0 <= info.duration + 60 }
         return info
+    }
+
+    /// The container's duration unless it is negative, not a number, or far beyond the last
+    /// video packet (a crafted header claiming days); then the packets' end.
+    static func trustedDuration(_ declared: Double, packetsEnd: Double?) -> Double {
+        guard let end = packetsEnd, end.isFinite, end >= 0 else { return declared.isFinite && declared >= 0 ? declared : 0 }
+        guard declared.isFinite, declared >= 0 else { return end }
+        return declared > end * 1.1 + 30 ? end : declared
     }
 
     /// A rendered file's duration: from the MP4 header when it is one, else from ffprobe.
@@ -58,19 +71,29 @@ public struct Prober: Sendable {
         return duration
     }
 
+    /// The video packets' keyframe times and where the last one ends.
+    struct PacketScan: Sendable {
+        var keyframes: [Double]
+        var end: Double?
+    }
+
     /// Keyframe times from packet flags: demuxing only, no decoding, so it is fast on long files.
     func keyframes(_ path: String, stream: String) async throws -> [Double] {
-        let collector = KeyframeCollector()
+        try await scan(path, stream: stream).keyframes
+    }
+
+    func scan(_ path: String, stream: String) async throws -> PacketScan {
+        let collector = PacketCollector()
         let output = try await runner.run(ProcessSpec(
             executable: ffprobePath,
-            arguments: ["-v", "error", "-select_streams", stream, "-show_entries", "packet=pts_time,flags",
+            arguments: ["-v", "error"] + InputPolicy.options + ["-select_streams", stream, "-show_entries", "packet=pts_time,duration_time,flags",
                         "-of", "csv=p=0", path],
             timeout: timeout)) { line in collector.add(line: line) }
         guard output.succeeded else {
             throw MediaError(.unsupportedMedia, "the file's video packets cannot be read",
                              detail: MediaError.reason(fromStderr: output.stderrTail))
         }
-        return collector.times.sorted()
+        return collector.scan
     }
 
     static func parse(json: Data) throws -> MediaInfo {
@@ -88,7 +111,7 @@ public struct Prober: Sendable {
             MediaInfo.VideoStream(
                 index: s.index, codec: s.codec_name ?? "unknown", width: s.width ?? 0, height: s.height ?? 0,
                 fps: Self.rate(s.avg_frame_rate) ?? Self.rate(s.r_frame_rate), rotation: s.rotation,
-                sampleAspectRatio: Self.ratio(s.sample_aspect_ratio) ?? .square,
+                sampleAspectRatio: Self.ratio(s.sample_aspect_ratio).flatMap { (0.01...100).contains($0.value) ? $0 : nil } ?? .square,
                 pixelFormat: s.pix_fmt, profile: s.profile, isFirstVideoStream: s.index == firstVideoIndex,
                 reorderDelay: s.has_b_frames, level: s.level, colorRange: s.color_range.known, colorSpace: s.color_space.known,
                 colorPrimaries: s.color_primaries.known, colorTransfer: s.color_transfer.known,
@@ -103,8 +126,10 @@ public struct Prober: Sendable {
                          formatName: raw.format?.format_name ?? "unknown", video: video, audio: audio, keyframeTimes: [])
     }
 
+    /// A frame rate, when it is one a camera could shoot (above 1000 fps is a broken header).
     static func rate(_ text: String?) -> Double? {
-        guard let ratio = ratio(text, separator: "/"), ratio.denominator != 0, ratio.numerator != 0 else { return nil }
+        guard let ratio = ratio(text, separator: "/"), ratio.denominator != 0, ratio.numerator != 0,
+              ratio.value > 0, ratio.value <= 1000 else { return nil }
         return ratio.value
     }
 
@@ -120,13 +145,20 @@ private extension Optional where Wrapped == String {
     var known: String? { self == "unknown" ? nil : self }
 }
 
-private final class KeyframeCollector: Sendable {
-    private let collected = Mutex<[Double]>([])
-    var times: [Double] { collected.withLock { $0 } }
+/// Lines of `pts_time,duration_time,flags` as ffprobe prints them, one per packet.
+private final class PacketCollector: Sendable {
+    private let collected = Mutex<Prober.PacketScan>(.init(keyframes: [], end: nil))
+    var scan: Prober.PacketScan {
+        collected.withLock { var scan = $0; scan.keyframes.sort(); return scan }
+    }
     func add(line: String) {
-        let fields = line.split(separator: ",")
-        guard fields.count >= 2, fields[1].hasPrefix("K"), let time = Double(fields[0]) else { return }
-        collected.withLock { $0.append(time) }
+        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard fields.count >= 3, let time = Double(fields[0]), time.isFinite else { return }
+        let end = time + (Double(fields[1]).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } ?? 0)
+        collected.withLock { scan in
+            if fields[2].hasPrefix("K") { scan.keyframes.append(time) }
+            scan.end = max(scan.end ?? end, end)
+        }
     }
 }
 
@@ -162,7 +194,7 @@ private struct FFprobeOutput: Decodable {
         /// changed across FFmpeg versions; ClipGen only asks whether width and height swap, and
         /// FFmpeg applies the rotation itself when decoding.
         var rotation: Int {
-            if let matrix = side_data_list?.compactMap(\.rotation).first {
+            if let matrix = side_data_list?.compactMap(\.rotation).first, abs(matrix) < 1e9 {
                 return ((Int(matrix.rounded()) % 360) + 360) % 360
             }
             if let tag = tags?["rotate"], let degrees = Int(tag) { return ((degrees % 360) + 360) % 360 }

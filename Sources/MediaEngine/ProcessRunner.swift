@@ -1,3 +1,4 @@
+import ClipGenCore
 import Foundation
 import Subprocess
 import SystemPackage
@@ -57,7 +58,7 @@ public struct ProcessRunner: Sendable {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let output = first else {
-                throw MediaError(.timeout, "\(spec.executable) ran longer than \(spec.timeout) and was stopped")
+                throw MediaError(.mediaTimeout, "\(spec.executable) ran longer than \(spec.timeout) and was stopped")
             }
             return output
         }
@@ -90,7 +91,7 @@ public struct ProcessRunner: Sendable {
     }
 
     static func toolMissing(_ spec: ProcessSpec) -> MediaError {
-        MediaError(.toolMissing, "\(spec.executable) was not found; install FFmpeg (apt-get install -y ffmpeg) or set its path in the configuration")
+        MediaError(.ffmpegMissing, "\(spec.executable) was not found; install FFmpeg (apt-get install -y ffmpeg) or set its path in the configuration")
     }
 
     private static func runChild(_ spec: ProcessSpec, onStdoutLine: @escaping @Sendable (String) -> Void) async throws -> ProcessOutput {

@@ -70,8 +70,11 @@ public struct SmartCut: Sendable, Equatable {
     static func copyablePrefix(_ packets: [Double], fps: Double, limit: Int) -> Int {
         var seen = Set<Int>(), highest = -1, best = 0
         for (count, time) in packets.enumerated() {
-            let frame = Int((time * fps).rounded())
-            guard frame >= 0, frame < limit, seen.insert(frame).inserted else { break }
+            // Checked as a Double first: a broken file's packet times must not overflow an Int.
+            let position = (time * fps).rounded()
+            guard position >= 0, position < Double(limit) else { break }
+            let frame = Int(position)
+            guard seen.insert(frame).inserted else { break }
             highest = max(highest, frame)
             if seen.count == highest + 1 { best = count + 1 }
         }
@@ -114,18 +117,18 @@ public struct SmartCut: Sendable, Equatable {
     private static let offset = ["-output_ts_offset", "10"]
 
     func headArguments(input: String, seek: Double, output: String) -> [String] {
-        Self.common + ["-ss", CutPlan.seconds(seek), "-i", input, "-map", "0:v:0", "-frames:v", "\(headFrames)"]
+        Self.common + ["-ss", CutPlan.seconds(seek)] + InputPolicy.input(input) + ["-map", "0:v:0", "-frames:v", "\(headFrames)"]
             + matchedEncoder + Self.offset + ["-f", "mpegts", output]
     }
 
     func middleArguments(input: String, output: String) -> [String] {
         // A stream copy seeks to the keyframe at or before the point: a quarter frame past lands on it.
-        Self.common + ["-ss", CutPlan.seconds(middleStart + quarterFrame), "-i", input, "-map", "0:v:0",
+        Self.common + ["-ss", CutPlan.seconds(middleStart + quarterFrame)] + InputPolicy.input(input) + ["-map", "0:v:0",
                        "-frames:v", "\(middleFrames)", "-c", "copy", "-bsf:v", "h264_mp4toannexb"] + Self.offset + ["-f", "mpegts", output]
     }
 
     func tailArguments(input: String, output: String) -> [String] {
-        Self.common + ["-ss", CutPlan.seconds(max(0, tailStart - quarterFrame)), "-i", input, "-map", "0:v:0",
+        Self.common + ["-ss", CutPlan.seconds(max(0, tailStart - quarterFrame))] + InputPolicy.input(input) + ["-map", "0:v:0",
                        "-frames:v", "\(tailFrames)"] + matchedEncoder + Self.offset + ["-f", "mpegts", output]
     }
 

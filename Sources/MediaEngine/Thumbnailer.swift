@@ -26,7 +26,7 @@ public struct Thumbnailer: Sendable {
         let board = Storyboard(media: media)
         let filter = "fps=1/\(CutPlan.number(board.interval)):round=down,scale=\(board.tileWidth):\(board.tileHeight),setsar=1,"
             + "tile=\(board.columns)x\(board.rows)"
-        try await run(["-skip_frame", "nokey", "-i", source, "-map", "0:v:0", "-vf", filter, "-frames:v", "1",
+        try await run(["-skip_frame", "nokey"] + InputPolicy.input(source) + ["-map", "0:v:0", "-vf", filter, "-frames:v", "1",
                        "-fps_mode", "vfr", "-q:v", "5", "-f", "mjpeg", jpeg], output: jpeg)
         return board
     }

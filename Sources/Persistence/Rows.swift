@@ -45,7 +45,7 @@ extension Job {
         status = try enumValue(row, "status")
         stage = try enumValue(row, "stage")
         progress = row["progress"]
-        if let code: String = row["error_code"] { error = JobError(code: code, message: row["error_message"] ?? "") }
+        if let code: String = row["error_code"] { error = JobError(code: .init(rawValue: code), message: row["error_message"] ?? "") }
         if let media: String = row["source"] { self.media = try JSONCoding.decode(MediaInfo.self, media) }
         if let board: String = row["storyboard"] { storyboard = try JSONCoding.decode(Storyboard.self, board) }
         if let picked: String = row["highlights"] { highlights = try JSONCoding.decode([Highlight].self, picked) }

@@ -46,7 +46,7 @@ extension SQLiteJobStore {
             SELECT id, job_id FROM tasks WHERE status = 'leased' AND lease_expires_at <= ? AND attempts >= max_attempts
             """, arguments: [now])
         for row in abandoned {
-            let error = JobError(code: JobError.workerLost,
+            let error = JobError(code: .workerLost,
                                  message: "the worker running this job stopped responding on its last attempt")
             try failJob(db, jobId: row["job_id"], taskId: row["id"], error: error, now: now)
         }
@@ -144,7 +144,7 @@ extension SQLiteJobStore {
                 try db.execute(sql: """
                     UPDATE tasks SET status = 'queued', available_at = ?, lease_owner = NULL, lease_expires_at = NULL,
                         progress = 0, last_error_code = ?, last_error_message = ? WHERE id = ?
-                    """, arguments: [at, error.code, error.message, taskId])
+                    """, arguments: [at, error.code.rawValue, error.message, taskId])
                 return .retrying(at: Date(timeIntervalSince1970: at))
             }
             try Self.failJob(db, jobId: row["job_id"], taskId: taskId, error: error, now: now)
@@ -155,11 +155,11 @@ extension SQLiteJobStore {
     static func failJob(_ db: Database, jobId: String, taskId: String, error: JobError, now: Double) throws {
         try db.execute(sql: """
             UPDATE tasks SET status = 'failed', lease_owner = NULL, last_error_code = ?, last_error_message = ? WHERE id = ?
-            """, arguments: [error.code, error.message, taskId])
+            """, arguments: [error.code.rawValue, error.message, taskId])
         try db.execute(sql: "UPDATE tasks SET status = 'cancelled' WHERE job_id = ? AND status IN ('queued', 'leased')", arguments: [jobId])
         try db.execute(sql: """
             UPDATE jobs SET status = 'failed', error_code = ?, error_message = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')
-            """, arguments: [error.code, error.message, now, jobId])
+            """, arguments: [error.code.rawValue, error.message, now, jobId])
     }
 
     public func releaseTask(taskId: String, worker: String) async throws {

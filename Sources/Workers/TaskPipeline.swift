@@ -74,7 +74,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
 
     func analyze(_ job: Job, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
         guard let media = job.media else {
-            throw JobError(code: JobError.internalError, message: "the analyze task ran before probing; submit the job again")
+            throw JobError(code: .internalError, message: "the analyze task ran before probing; submit the job again")
         }
         let analysis = try await withSource(of: job) { path in
             try await analyzer.analyze(path, media: media, highlights: job.request.highlights) { fraction in progress(.analyze, fraction) }
@@ -86,7 +86,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
     func render(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
         let job = claimed.job
         guard let media = job.media, let index = claimed.task.clipIndex, let request = job.clipSpec(at: index) else {
-            throw JobError(code: JobError.internalError, message: "the render task lost its clip; submit the job again")
+            throw JobError(code: .internalError, message: "the render task lost its clip; submit the job again")
         }
         let options = job.request.resolvedOutput
         let scratch = scratchDirectory + "/" + claimed.task.id
@@ -133,7 +133,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
         let job = claimed.job
         guard let media = job.media, let index = claimed.task.clipIndex, let spec = job.clipSpec(at: index),
               let clip = try await store.clips(jobId: job.id).first(where: { $0.index == index }) else {
-            throw JobError(code: JobError.internalError, message: "the quality task lost its clip; submit the job again")
+            throw JobError(code: .internalError, message: "the quality task lost its clip; submit the job again")
         }
         do {
             let quality = try await withSource(of: job) { source in
@@ -154,7 +154,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
     func storyboard(_ claimed: ClaimedTask) async throws -> TaskOutcome {
         let job = claimed.job
         guard let media = job.media else {
-            throw JobError(code: JobError.internalError, message: "the storyboard task ran before probing; submit the job again")
+            throw JobError(code: .internalError, message: "the storyboard task ran before probing; submit the job again")
         }
         let scratch = scratchDirectory + "/" + claimed.task.id
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -169,12 +169,12 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
 
     private func withSource<T: Sendable>(of job: Job, _ body: (String) async throws -> T) async throws -> T {
         guard let uploadId = job.uploadId, let upload = try await store.upload(id: uploadId, organizationId: job.organizationId) else {
-            throw JobError(code: "source_missing", message: "the job's upload was deleted before the job could run")
+            throw JobError(code: .sourceMissing, message: "the job's upload was deleted before the job could run")
         }
         do {
             return try await blobs.withLocalFile(try BlobKey(upload.blobKey), body)
         } catch BlobError.notFound {
-            throw JobError(code: "source_missing", message: "the upload's stored file is missing; upload it again")
+            throw JobError(code: .sourceMissing, message: "the upload's stored file is missing; upload it again")
         }
     }
 }

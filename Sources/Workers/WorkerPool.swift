@@ -148,9 +148,13 @@ public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
             }
         case .finished(.failure(let error)):
             let (jobError, retryable) = Self.classify(error)
+            if jobError.code == .internalError {
+                // The client sees a generic message; the cause (SQL, paths) stays in this log.
+                logger.error("task failed unexpectedly", metadata: ["error.cause": "\(String(reflecting: error))"])
+            }
             let disposition = try? await store.failTask(
                 taskId: taskId, worker: worker, error: jobError, retryable: retryable, retryBaseSeconds: settings.retryBaseSeconds)
-            metrics.increment("error_total", help: "Failed task attempts, by error code.", labels: ["code": jobError.code])
+            metrics.increment("error_total", help: "Failed task attempts, by error code.", labels: ["code": jobError.code.rawValue])
             logger.warning("task failed", metadata: [
                 "error.code": "\(jobError.code)", "error": "\(jobError.message)",
                 "task.disposition": "\(disposition.map { "\($0)" } ?? "unrecorded")",
@@ -183,12 +187,13 @@ public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
         }
     }
 
-    /// The job error a client sees, and whether another attempt could succeed.
+    /// The job error a client sees, and whether another attempt could succeed. Anything that is
+    /// not a media or job error may describe internals, so the client gets a generic message.
     static func classify(_ error: any Error) -> (JobError, Bool) {
         switch error {
         case let error as JobError: (error, false)
         case let error as MediaError: (error.jobError, error.isRetryable)
-        default: (JobError(code: JobError.internalError, message: "processing failed unexpectedly: \(error)"), true)
+        default: (JobError.internalFailure, true)
         }
     }
 }

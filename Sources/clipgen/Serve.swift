@@ -36,8 +36,9 @@ struct Serve: AsyncParsableCommand {
         let server = try await ClipGenServer(configuration: configuration)
         if let bootstrap = server.bootstrap {
             if let password = bootstrap.generatedPassword {
-                // Printed once, on stdout rather than in the logs, so log shipping never stores it.
-                print("created admin \(bootstrap.email) with password \(password) (shown only now)")
+                // Written once, on stdout rather than in the JSON logs, so log shipping never stores it;
+                // unbuffered, so it shows at once when stdout is a pipe or a container's log.
+                FileHandle.standardOutput.write(Data("created admin \(bootstrap.email) with password \(password) (shown only now)\n".utf8))
             } else {
                 logger.notice("created admin", metadata: ["admin.email": "\(bootstrap.email)"])
             }

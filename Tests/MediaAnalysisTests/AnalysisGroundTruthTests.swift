@@ -140,7 +140,7 @@ enum FFmpegLoudness {
             await #expect {
                 _ = try await MediaAnalyzer(ffmpegPath: ffmpeg, timeout: .milliseconds(500)).analyze(path, media: media)
             } throws: { error in
-                (error as? MediaError)?.code == .timeout
+                (error as? MediaError)?.code == .mediaTimeout
             }
             #expect(ContinuousClock.now - started < .seconds(15), "stopped long before the 40 s a full read takes")
             #expect(try decoders(of: path) == 0)

@@ -69,7 +69,7 @@ import Testing
 @Suite struct HighlightPickerTests {
     func analysis(duration: Double, loud: ClosedRange<Double>? = nil, cuts: [Double] = [], silences: [TimeRange] = []) -> Analysis {
         let step = 0.5
-        let steps = Int(duration / step)
+        let steps = Int((duration / step).rounded(.up))
         let curve = (0..<steps).map { i -> Analysis.Loudness.Sample in
             let t = Double(i) * step
             return .init(time: t, momentaryLUFS: silences.contains { $0.contains(t + 0.25) } ? -120 : (loud?.contains(t) == true ? -10 : -25))
@@ -113,6 +113,19 @@ import Testing
         #expect(picks.count == 1 && picks[0].end <= 40)
     }
 
+    @Test(arguments: [20.2...24.66, 0.0...4.0, 10.0...14.0])
+    func windowsAtTheEdgesKeepTheAskedLength(loud: ClosedRange<Double>) {
+        // Found by hand: 5–10 s highlights of a 24.66 s source gave one of 4.66 s, its last step
+        // cut off at the end of the video.
+        let duration = 24.66
+        let picks = HighlightPicker(analysis: analysis(duration: duration, loud: loud, cuts: [3.3, 12.2]))
+            .pick(.init(count: 4, minDuration: 5, maxDuration: 10))
+        #expect(!picks.isEmpty)
+        for pick in picks {
+            #expect(pick.end - pick.start >= 5 - 1e-6 && pick.end - pick.start <= 10 + 1e-6 && pick.start >= 0 && pick.end <= duration, "\(picks)")
+        }
+    }
+
     @Test func asManyAsFit() {
         let picks = HighlightPicker(analysis: analysis(duration: 50)).pick(.init(count: 5, minDuration: 20, maxDuration: 30))
         #expect(picks.count == 2)
@@ -145,7 +158,8 @@ import Testing
         let args = plan.qualityArguments(clip: "clip.mp4")
         let graph = args[args.firstIndex(of: "-filter_complex")! + 1]
         #expect(graph.contains("crop=") && graph.contains("scale=-2:360") && graph.contains("psnr=shortest=1") && graph.contains("ssim=shortest=1"))
-        #expect(Array(args[(args.firstIndex(of: "src.mp4")! - 5)...args.firstIndex(of: "src.mp4")!]) == ["-ss", "1.991667", "-t", "2.000000", "-i", "src.mp4"])
+        #expect(Array(args[(args.firstIndex(of: "src.mp4")! - 9)...args.firstIndex(of: "src.mp4")!])
+            == ["-ss", "1.991667", "-t", "2.000000"] + InputPolicy.input("src.mp4"))
         let stderr = """
             [Parsed_ssim_10 @ 0x1] SSIM Y:0.998571 (28.45) U:0.997686 (26.35) V:0.997945 (26.87) All:0.998319 (27.74)
             [Parsed_psnr_9 @ 0x2] PSNR y:40.509883 u:35.217833 v:38.476119 average:38.758871 min:20.834954 max:inf

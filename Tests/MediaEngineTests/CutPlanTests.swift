@@ -15,7 +15,7 @@ import Testing
         let plan = CutPlan(input: "in.mp4", output: "out.mp4", start: 3.5, end: 7, options: OutputOptions(mode: .keyframe), media: media)
         #expect(plan.actualStart == 2)
         let args = plan.ffmpegArguments()
-        #expect(args.containsSequence(["-ss", "2.000000", "-i", "in.mp4", "-t", "5.000000"]))
+        #expect(args.containsSequence(["-ss", "2.000000"] + InputPolicy.input("in.mp4") + ["-t", "5.000000"]))
         #expect(args.containsSequence(["-c", "copy"]))
         #expect(args.containsSequence(["-map", "0:2"]), "uses the default audio track")
         #expect(!args.contains("libx264"))
@@ -31,7 +31,7 @@ import Testing
         let args = plan.ffmpegArguments()
         #expect(plan.actualStart == 3.5 && plan.fallbackReason == nil)
         // A quarter frame early (1/120 s), so FFmpeg keeps the frame that starts at 3.5.
-        #expect(args.containsSequence(["-ss", "3.491667", "-i", "in.mp4", "-t", "3.500000"]))
+        #expect(args.containsSequence(["-ss", "3.491667"] + InputPolicy.input("in.mp4") + ["-t", "3.500000"]))
         #expect(args.containsSequence(["-c:v", "libx264"]) && args.containsSequence(["-vf", "scale=-2:240,format=yuv420p"]))
         #expect(args.containsSequence(["-c:a", "aac"]))
     }

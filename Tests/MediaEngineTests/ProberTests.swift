@@ -79,7 +79,7 @@ import TestSupport
         let error = await #expect(throws: MediaError.self) {
             try await Prober(ffprobePath: "/nonexistent/ffprobe").probe(try await TestMedia.shared.path("gop2s.mp4"))
         }
-        #expect(error?.code == .toolMissing)
+        #expect(error?.code == .ffmpegMissing)
     }
 }
 
@@ -89,8 +89,9 @@ import TestSupport
         let error = await #expect(throws: MediaError.self) {
             try await ProcessRunner.live.run(ProcessSpec(executable: "sleep", arguments: ["30"], timeout: .milliseconds(300)))
         }
-        #expect(error?.code == .timeout)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(error?.code == .mediaTimeout)
+        // Far below the child's 30 s, with room for a machine busy with the other suites.
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func cancellingTheTaskKillsTheChild() async throws {

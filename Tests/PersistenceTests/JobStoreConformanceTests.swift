@@ -147,7 +147,7 @@ struct Fixture {
         try await withTemporaryDirectory { dir in
             let f = try await Fixture.make(backend, directory: dir)
             let (job, _, _) = try await f.job(maxAttempts: 3)
-            let error = JobError(code: "render_failed", message: "boom")
+            let error = JobError(code: .renderFailed, message: "boom")
             var delays: [Double] = []
             for attempt in 1...3 {
                 let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
@@ -174,9 +174,9 @@ struct Fixture {
             let f = try await Fixture.make(backend, directory: dir)
             let (job, _, _) = try await f.job()
             let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
-            let error = JobError(code: "unsupported_media", message: "not a video")
+            let error = JobError(code: .unsupportedMedia, message: "not a video")
             #expect(try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: false, retryBaseSeconds: 2) == .jobFailed)
-            #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.error?.code == "unsupported_media")
+            #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.error?.code == .unsupportedMedia)
         }
     }
 
@@ -188,7 +188,7 @@ struct Fixture {
             _ = try #require(try await f.store.claimTask(worker: "ghost", capabilities: [.cpu], leaseSeconds: 10))
             f.time.advance(by: 11)
             #expect(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 10) == nil)
-            #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.error?.code == JobError.workerLost)
+            #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.error?.code == .workerLost)
         }
     }
 
