@@ -53,9 +53,28 @@ let package = Package(
         ),
         .target(
             name: "Persistence",
+            dependencies: ["ClipGenCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PersistenceSQLite",
             dependencies: [
-                "ClipGenCore",
+                "ClipGenCore", "Persistence",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PersistenceMemory",
+            dependencies: ["ClipGenCore", "Persistence"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Events",
+            dependencies: [
+                "ClipGenCore", "Persistence",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -83,7 +102,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "Persistence", "BlobStorage",
+                "ClipGenCore", "Persistence", "BlobStorage", "Events",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -98,7 +117,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage", "Workers", "API",
+                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "BlobStorage", "Events", "Workers", "API",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -141,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PersistenceTests",
-            dependencies: ["Persistence", "TestSupport"],
+            dependencies: ["Persistence", "PersistenceSQLite", "PersistenceMemory", "Events", "TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -152,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Workers", "TestSupport",
+                "API", "PersistenceSQLite", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: testSwiftSettings
@@ -160,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "API", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "BlobStorage",
+                "API", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "PersistenceSQLite", "Events", "BlobStorage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: testSwiftSettings

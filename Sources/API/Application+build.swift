@@ -7,23 +7,29 @@ import Persistence
 import ServiceLifecycle
 
 /// Everything the HTTP side needs, created once by the caller.
-public struct APIDependencies<Store: JobStore, Blobs: BlobStore>: Sendable {
+public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>: Sendable {
     public var store: Store
     public var blobs: Blobs
     public var tokens: TokenService
+    public var workflow: JobWorkflow
+    /// Woken when a job is submitted, so idle in-process workers claim it at once.
+    public var signal: any WorkSignal
     public var clock: WallClock
     public var metrics: MetricsRegistry
-    public init(store: Store, blobs: Blobs, tokens: TokenService, clock: WallClock = .system, metrics: MetricsRegistry = MetricsRegistry()) {
+    public init(store: Store, blobs: Blobs, tokens: TokenService, workflow: JobWorkflow = JobWorkflow(), signal: any WorkSignal = LocalWorkSignal(),
+                clock: WallClock = .system, metrics: MetricsRegistry = MetricsRegistry()) {
         self.store = store
         self.blobs = blobs
         self.tokens = tokens
+        self.workflow = workflow
+        self.signal = signal
         self.clock = clock
         self.metrics = metrics
     }
 }
 
 /// The router with every route and middleware; binds nothing, so tests drive it directly.
-public func buildRouter<Store: JobStore, Blobs: BlobStore>(
+public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
     configuration: ClipGenConfiguration, dependencies: APIDependencies<Store, Blobs>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
@@ -39,14 +45,15 @@ public func buildRouter<Store: JobStore, Blobs: BlobStore>(
     let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens))
     auth.addAuthenticated(to: secured)
     UploadRoutes(store: store, blobs: blobs, maxBytes: configuration.storage.maxUploadBytes, clock: clock).add(to: secured)
-    JobRoutes(store: store, blobs: blobs, maxAttempts: configuration.workers.maxAttempts, clock: clock).add(to: secured)
+    let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, clock: clock)
+    JobRoutes(service: jobs).add(to: secured)
     ClipRoutes(store: store, blobs: blobs).add(to: secured)
     return router
 }
 
 /// The HTTP application on the configured host and port. Extra services (workers, the
 /// database) run in the application's service group and stop after the server drains.
-public func buildApplication<Store: JobStore, Blobs: BlobStore>(
+public func buildApplication<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
     configuration: ClipGenConfiguration, dependencies: APIDependencies<Store, Blobs>,
     services: [any Service] = [], logger: Logger
 ) -> some ApplicationProtocol {

@@ -78,3 +78,10 @@ public struct ClipGenConfiguration: Sendable {
 
     public init() {}
 }
+
+extension ClipGenConfiguration {
+    /// The job workflow with this configuration's retry policy; the API and every worker use the same.
+    public var workflow: JobWorkflow {
+        JobWorkflow(retry: RetryPolicy(maxAttempts: workers.maxAttempts, baseSeconds: workers.retryBaseSeconds))
+    }
+}

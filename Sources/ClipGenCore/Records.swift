@@ -78,9 +78,13 @@ public struct Job: Codable, Sendable, Equatable {
     public var progress: Double
     public var error: JobError?
     public var request: JobRequest
-    /// What probing found, keyframe index included; nil until the probe stage ran.
-    public var media: MediaInfo?
-    public var source: SourceInfo? { media?.sourceInfo }
+    /// What probing found, keyframe index included; nil until the probe stage ran, and left
+    /// unread by stores on reads that only show the job (the index can be large).
+    public var media: MediaInfo? {
+        didSet { if let media { source = media.sourceInfo } }
+    }
+    /// The summary of `media` a client sees.
+    public var source: SourceInfo?
     /// The source's storyboard sprite, once the thumbnails task made it.
     public var storyboard: Storyboard?
     /// The windows the analysis picked, once it ran; they are the clips after the explicit ones.

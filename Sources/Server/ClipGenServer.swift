@@ -1,18 +1,20 @@
 import API
 import BlobStorage
 import ClipGenCore
+import Events
 import Foundation
 import Hummingbird
 import Logging
 import MediaAnalysis
 import MediaEngine
 import Persistence
+import PersistenceSQLite
 import ServiceLifecycle
 import Workers
 
 /// `clipgen serve` on embedded defaults: SQLite and blobs under the data directory, the HTTP
 /// API, and (unless turned off) in-process workers, all in one service group.
-public struct ClipGenServer {
+public struct ClipGenServer: Sendable {
     public let configuration: ClipGenConfiguration
     public let store: SQLiteJobStore
     public let blobs: LocalBlobStore
@@ -20,6 +22,10 @@ public struct ClipGenServer {
     public let bootstrap: AdminBootstrap.Result?
     /// Shared by the workers that record and the API that serves `/metrics`.
     public let metrics = MetricsRegistry()
+    /// Job events from the outbox, for WebSockets and webhooks in this process.
+    public let events = LocalEventBus()
+    /// Wakes in-process workers when a job is submitted or a task queued.
+    public let signal = LocalWorkSignal()
 
     public init(configuration: ClipGenConfiguration, clock: WallClock = .system) async throws {
         var configuration = configuration
@@ -27,7 +33,7 @@ public struct ClipGenServer {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = data + "/tmp" }
         self.configuration = configuration
-        store = try SQLiteJobStore(path: data + "/clipgen.sqlite", clock: clock)
+        store = try SQLiteJobStore(path: data + "/clipgen.sqlite", clock: clock, workflow: configuration.workflow)
         blobs = try LocalBlobStore(root: data + "/blobs")
         let secret = try configuration.auth.jwtSecret ?? Self.persistentSecret(in: data)
         tokens = try await TokenService(secret: secret, keyID: configuration.auth.jwtKeyID,
@@ -35,7 +41,7 @@ public struct ClipGenServer {
         bootstrap = try await AdminBootstrap.run(store: store, configuration: configuration.auth, clock: clock)
     }
 
-    public func workerPool(logger: Logger, workerID: String? = nil) async throws -> WorkerPool<SQLiteJobStore, LocalBlobStore> {
+    public func workerPool(logger: Logger, workerID: String? = nil) async throws -> WorkerPool<SQLiteJobStore, LocalBlobStore, LocalWorkSignal> {
         let media = configuration.media
         var settings = WorkerSettings(configuration.workers, workerID: workerID)
         var encoder = VideoEncoder.libx264
@@ -65,15 +71,17 @@ public struct ClipGenServer {
             thumbnailer: Thumbnailer(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
             analyzer: MediaAnalyzer(ffmpegPath: media.ffmpegPath, timeout: timeout),
             qualityMeter: QualityMeter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout), encoder: encoder,
-            scratchDirectory: scratch, maxAttempts: configuration.workers.maxAttempts)
-        return WorkerPool(pipeline: pipeline, settings: settings, logger: logger, metrics: metrics)
+            scratchDirectory: scratch)
+        return WorkerPool(pipeline: pipeline, workflow: configuration.workflow, signal: signal, settings: settings, logger: logger, metrics: metrics)
     }
 
-    /// The HTTP application with the workers as one of its services.
+    /// The HTTP application with the event relay and the workers as its services.
     public func application(logger: Logger) async throws -> some ApplicationProtocol {
-        let services: [any Service] = configuration.workers.inProcess ? [try await workerPool(logger: logger)] : []
+        var services: [any Service] = [EventRelay(outbox: store, bus: events, logger: logger)]
+        if configuration.workers.inProcess { services.append(try await workerPool(logger: logger)) }
         return buildApplication(configuration: configuration,
-                                dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, metrics: metrics),
+                                dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
+                                                              signal: signal, metrics: metrics),
                                 services: services, logger: logger)
     }
 

@@ -5,9 +5,10 @@ import MediaAnalysis
 import MediaEngine
 import Persistence
 
-/// What each task kind does: probe the source and plan what follows, analyse it and pick
-/// highlights, render one clip, make the storyboard, or measure a rendered clip's quality.
-public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
+/// What each task kind does: probe the source, analyse it and pick highlights, render one clip,
+/// make the storyboard, or measure a rendered clip's quality. What follows each task is the
+/// `JobWorkflow`'s to decide.
+public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Sendable {
     public var store: Store
     public var blobs: Blobs
     public var prober: Prober
@@ -18,12 +19,11 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
     /// The H.264 encoder this worker renders mp4 with.
     public var encoder: VideoEncoder
     public var scratchDirectory: String
-    public var maxAttempts: Int
     public var clock: WallClock
 
     public init(store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, thumbnailer: Thumbnailer,
                 analyzer: MediaAnalyzer = MediaAnalyzer(), qualityMeter: QualityMeter = QualityMeter(), encoder: VideoEncoder = .libx264,
-                scratchDirectory: String, maxAttempts: Int, clock: WallClock = .system) {
+                scratchDirectory: String, clock: WallClock = .system) {
         self.analyzer = analyzer
         self.qualityMeter = qualityMeter
         self.store = store
@@ -33,7 +33,6 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
         self.thumbnailer = thumbnailer
         self.encoder = encoder
         self.scratchDirectory = scratchDirectory
-        self.maxAttempts = maxAttempts
         self.clock = clock
     }
 
@@ -55,21 +54,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
         for (index, clip) in clips.enumerated() where clip.end.seconds > media.duration + slack {
             throw JobError.rangeOutsideMedia(clipIndex: index, end: clip.end.seconds, duration: media.duration)
         }
-        // The storyboard is queued first: it is the longest single task of a short job, and started
-        // first it runs beside the renders instead of after them.
-        var next = job.request.thumbnails != false
-            ? [TaskRecord(jobId: job.id, kind: .thumbnails, capability: .cpu, maxAttempts: maxAttempts)] : []
-        // An analysing job renders after the analysis, which decides the highlight clips.
-        next += job.request.needsAnalysis
-            ? [TaskRecord(jobId: job.id, kind: .analyze, capability: .cpu, maxAttempts: maxAttempts)]
-            : renderTasks(job, count: clips.count)
-        return TaskOutcome(media: media, nextTasks: next, stage: job.request.needsAnalysis ? .analyze : .render)
-    }
-
-    private func renderTasks(_ job: Job, count: Int) -> [TaskRecord] {
-        (0..<count).map { index in
-            TaskRecord(jobId: job.id, kind: .render, capability: .cpu, clipIndex: index, maxAttempts: maxAttempts)
-        }
+        return TaskOutcome(media: media)
     }
 
     func analyze(_ job: Job, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
@@ -79,8 +64,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
         let analysis = try await withSource(of: job) { path in
             try await analyzer.analyze(path, media: media, highlights: job.request.highlights) { fraction in progress(.analyze, fraction) }
         }
-        let count = (job.request.clips?.count ?? 0) + analysis.highlights.count
-        return TaskOutcome(analysis: analysis, nextTasks: renderTasks(job, count: count), stage: .render)
+        return TaskOutcome(analysis: analysis)
     }
 
     func render(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
@@ -122,9 +106,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
                         format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
                         size: stored.size, sha256: stored.sha256, blobKey: key.rawValue, score: request.score, loudnessLUFS: loudness?.integrated,
                         encoder: plan.encoderName, thumbnailKey: posterKey?.rawValue, reason: request.reason, createdAt: clock.now())
-        let next = job.request.measuresQuality
-            ? [TaskRecord(jobId: job.id, kind: .quality, capability: .cpu, clipIndex: index, maxAttempts: maxAttempts)] : []
-        return TaskOutcome(clips: [clip], nextTasks: next, stage: .render)
+        return TaskOutcome(clips: [clip])
     }
 
     /// PSNR and SSIM of the stored clip against the source range it was cut from, through the
@@ -143,11 +125,11 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
                 }
             }
             progress(.render, 1)
-            return TaskOutcome(qualities: [index: quality], stage: .render)
+            return TaskOutcome(qualities: [index: quality])
         } catch let error as MediaError where !error.isRetryable || claimed.task.attempts >= claimed.task.maxAttempts {
             // The clip is rendered and good; a measurement that cannot be made leaves it unmeasured
             // rather than failing the job.
-            return TaskOutcome(stage: .render)
+            return TaskOutcome()
         }
     }
 
@@ -164,7 +146,7 @@ public struct TaskPipeline<Store: JobStore, Blobs: BlobStore>: Sendable {
         let key = try BlobKey("jobs/\(job.id)/storyboard-\(claimed.task.id).jpg")
         _ = try await blobs.importFile(at: sprite, as: key)
         board.blobKey = key.rawValue
-        return TaskOutcome(storyboard: board, stage: .thumbnails)
+        return TaskOutcome(storyboard: board)
     }
 
     private func withSource<T: Sendable>(of job: Job, _ body: (String) async throws -> T) async throws -> T {

@@ -8,14 +8,19 @@ import ServiceLifecycle
 /// Claims tasks from the store and runs them, `concurrency` at a time. On graceful shutdown it
 /// stops claiming, lets running tasks finish within the grace period, then stops their FFmpeg
 /// children and hands the tasks back to the queue, so nothing is lost.
-public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
+public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore, Signal: WorkSignal>: Service {
     public let pipeline: TaskPipeline<Store, Blobs>
+    public let workflow: JobWorkflow
+    public let signal: Signal
     public let settings: WorkerSettings
     public let logger: Logger
     public let metrics: MetricsRegistry
 
-    public init(pipeline: TaskPipeline<Store, Blobs>, settings: WorkerSettings, logger: Logger, metrics: MetricsRegistry = MetricsRegistry()) {
+    public init(pipeline: TaskPipeline<Store, Blobs>, workflow: JobWorkflow, signal: Signal, settings: WorkerSettings, logger: Logger,
+                metrics: MetricsRegistry = MetricsRegistry()) {
         self.pipeline = pipeline
+        self.workflow = workflow
+        self.signal = signal
         self.settings = settings
         self.metrics = metrics
         metrics.set("worker_encoder", help: "The H.264 encoder this worker renders mp4 with (1 = in use).",
@@ -50,7 +55,7 @@ public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
             do {
                 guard let claimed = try await store.claimTask(
                     worker: settings.workerID, capabilities: settings.capabilities, leaseSeconds: settings.lease) else {
-                    await store.waitForWork(timeout: settings.poll)
+                    await signal.wait(timeout: settings.poll)
                     continue
                 }
                 await execute(claimed, shutdown)
@@ -133,14 +138,18 @@ public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
         let taskId = claimed.task.id, worker = settings.workerID
         let ms = "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
         switch ending {
-        case .finished(.success(let outcome)):
+        case .finished(.success(var outcome)):
+            outcome.nextTasks = workflow.nextTasks(after: claimed.task, of: claimed.job, highlights: outcome.analysis?.highlights.count ?? 0)
+            outcome.stage = workflow.stage(after: claimed.task.kind, of: claimed.job)
             do {
-                if try await store.completeTask(taskId: taskId, worker: worker, outcome: outcome) == .discarded {
+                let result = try await store.completeTask(taskId: taskId, worker: worker, outcome: outcome)
+                if result == .discarded {
                     logger.notice("task finished after its lease was lost or its job ended; output discarded")
                     await removeOutputs(outcome)
                 } else {
-                    logger.info("task finished", metadata: ["task.ms": "\(ms)"])
+                    logger.info(result == .jobSucceeded ? "task finished; job succeeded" : "task finished", metadata: ["task.ms": "\(ms)"])
                     record(claimed.task.kind, outcome: outcome, elapsed: elapsed)
+                    if !outcome.nextTasks.isEmpty { await signal.notify() }
                 }
             } catch {
                 logger.error("recording a finished task failed", metadata: ["error": "\(error)"])
@@ -152,8 +161,7 @@ public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
                 // The client sees a generic message; the cause (SQL, paths) stays in this log.
                 logger.error("task failed unexpectedly", metadata: ["error.cause": "\(String(reflecting: error))"])
             }
-            let disposition = try? await store.failTask(
-                taskId: taskId, worker: worker, error: jobError, retryable: retryable, retryBaseSeconds: settings.retryBaseSeconds)
+            let disposition = try? await store.failTask(taskId: taskId, worker: worker, error: jobError, retryable: retryable)
             metrics.increment("error_total", help: "Failed task attempts, by error code.", labels: ["code": jobError.code.rawValue])
             logger.warning("task failed", metadata: [
                 "error.code": "\(jobError.code)", "error": "\(jobError.message)",
@@ -165,6 +173,7 @@ public struct WorkerPool<Store: JobStore, Blobs: BlobStore>: Service {
             logger.info("job cancelled; task stopped")
         case .shutdownDeadline:
             try? await store.releaseTask(taskId: taskId, worker: worker)
+            await signal.notify()
             logger.notice("shutting down; task handed back to the queue")
         }
     }

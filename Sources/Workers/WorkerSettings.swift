@@ -10,7 +10,6 @@ public struct WorkerSettings: Sendable {
     public var lease: Double
     public var heartbeat: Duration
     public var poll: Duration
-    public var retryBaseSeconds: Double
     public var shutdownGrace: Duration
 
     public init(_ configuration: ClipGenConfiguration.Workers, workerID: String? = nil) {
@@ -20,7 +19,6 @@ public struct WorkerSettings: Sendable {
         self.lease = configuration.leaseSeconds
         self.heartbeat = .milliseconds(Int(configuration.heartbeatSeconds * 1000))
         self.poll = .milliseconds(Int(configuration.pollSeconds * 1000))
-        self.retryBaseSeconds = configuration.retryBaseSeconds
         self.shutdownGrace = .milliseconds(Int(configuration.shutdownGraceSeconds * 1000))
     }
 }

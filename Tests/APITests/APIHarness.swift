@@ -7,6 +7,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Persistence
+import PersistenceSQLite
 import TestSupport
 
 /// The real application on a temp directory (SQLite, local blobs), without workers, plus

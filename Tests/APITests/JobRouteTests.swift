@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 import Persistence
+import PersistenceSQLite
 import ClipGenCore
 
 @Suite struct JobRouteTests {

@@ -3,7 +3,8 @@ import ClipGenCore
 import Foundation
 import MediaAnalysis
 import MediaEngine
-@testable import Persistence
+import Persistence
+import PersistenceSQLite
 import Testing
 import TestSupport
 import Workers
@@ -33,7 +34,7 @@ import Workers
             // FFmpeg that fails every comparison, as it would on a clip it cannot decode.
             let failing = ProcessRunner { _, _ in ProcessOutput(exitCode: 1, stdout: "", stderrTail: "Invalid data found when processing input") }
             let pipeline = TaskPipeline(store: store, blobs: blobs, prober: Prober(), cutter: Cutter(), thumbnailer: Thumbnailer(),
-                                        qualityMeter: QualityMeter(runner: failing), scratchDirectory: dir + "/scratch", maxAttempts: 3)
+                                        qualityMeter: QualityMeter(runner: failing), scratchDirectory: dir + "/scratch")
             let clipKey = try BlobKey("clips/c")
             try FileManager.default.copyItem(atPath: source, toPath: dir + "/clip.mp4")
             _ = try await blobs.importFile(at: dir + "/clip.mp4", as: clipKey)
@@ -45,7 +46,7 @@ import Workers
             _ = try await store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(media: job.media, clips: [clip]))
 
             let task = TaskRecord(jobId: job.id, kind: .quality, clipIndex: 0, attempts: attempt, maxAttempts: 3)
-            let run = ClaimedTask(task: task, job: try #require(try await store.job(id: job.id, organizationId: organization.id)))
+            let run = ClaimedTask(task: task, job: job)
             if attempt < 3 {
                 await #expect(throws: MediaError.self) { _ = try await pipeline.run(run) { _, _ in } }
             } else {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import MediaEngine
 import Persistence
+import PersistenceSQLite
 import Server
 import ServiceLifecycle
 import Testing
@@ -77,7 +78,7 @@ import Workers
             let livePool = try await server.workerPool(logger: ServerHarness.logger, workerID: "stopping-worker")
             var pipeline = livePool.pipeline
             pipeline.cutter = Cutter(runner: slowRenderer)
-            let pool = WorkerPool(pipeline: pipeline, settings: livePool.settings, logger: ServerHarness.logger)
+            let pool = WorkerPool(pipeline: pipeline, workflow: livePool.workflow, signal: livePool.signal, settings: livePool.settings, logger: ServerHarness.logger)
             let group = ServiceGroup(configuration: .init(services: [pool], logger: ServerHarness.logger))
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -112,7 +113,7 @@ import Workers
                 try await ProcessRunner.live.run(ProcessSpec(executable: "bash", arguments: ["-c", "echo $$ > \(pidFile); exec sleep 60"],
                                                              timeout: spec.timeout), onLine)
             })
-            let pool = WorkerPool(pipeline: pipeline, settings: livePool.settings, logger: ServerHarness.logger)
+            let pool = WorkerPool(pipeline: pipeline, workflow: livePool.workflow, signal: livePool.signal, settings: livePool.settings, logger: ServerHarness.logger)
             try await ServerHarness.run(configuration) { client in
                 let group = ServiceGroup(configuration: .init(services: [pool], logger: ServerHarness.logger))
                 try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -7,6 +7,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Persistence
+import PersistenceSQLite
 import Server
 import TestSupport
 
@@ -38,9 +39,15 @@ struct ServerHarness {
 
     /// Runs `body` against a live server; the server drains and stops when it returns.
     static func run<T: Sendable>(_ configuration: ClipGenConfiguration, _ body: @Sendable @escaping (Client) async throws -> T) async throws -> T {
+        try await run(configuration) { client, _ in try await body(client) }
+    }
+
+    /// The same, with the server's parts at hand (its event bus, its store).
+    static func run<T: Sendable>(_ configuration: ClipGenConfiguration,
+                                 _ body: @Sendable @escaping (Client, ClipGenServer) async throws -> T) async throws -> T {
         let server = try await ClipGenServer(configuration: configuration)
         return try await server.application(logger: logger).test(.live) { client in
-            try await body(try await Client.signIn(client))
+            try await body(try await Client.signIn(client), server)
         }
     }
 

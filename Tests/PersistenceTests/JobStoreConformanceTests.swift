@@ -1,6 +1,8 @@
 import ClipGenCore
 import Foundation
 import Persistence
+import PersistenceMemory
+import PersistenceSQLite
 import Testing
 import TestSupport
 
@@ -10,8 +12,11 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
     var make: @Sendable (_ directory: String, _ clock: WallClock) async throws -> any JobStore
     var testDescription: String { name }
 
+    static let workflow = JobWorkflow(retry: RetryPolicy(maxAttempts: 3, baseSeconds: 2))
+
     static let all: [StoreBackend] = [
-        StoreBackend(name: "SQLite") { directory, clock in try SQLiteJobStore(path: directory + "/test.sqlite", clock: clock) },
+        StoreBackend(name: "SQLite") { directory, clock in try SQLiteJobStore(path: directory + "/test.sqlite", clock: clock, workflow: workflow) },
+        StoreBackend(name: "memory") { _, clock in MemoryJobStore(clock: clock, workflow: workflow) },
     ]
 }
 
@@ -70,7 +75,7 @@ struct Fixture {
             #expect(second.task.id == first.task.id && second.task.attempts == 2)
             #expect(try await f.store.heartbeat(taskId: first.task.id, worker: "w1", leaseSeconds: 30) == .lost)
             #expect(try await f.store.completeTask(taskId: first.task.id, worker: "w1", outcome: TaskOutcome()) == .discarded)
-            #expect(try await f.store.completeTask(taskId: first.task.id, worker: "w2", outcome: TaskOutcome()) == .applied)
+            #expect(try await f.store.completeTask(taskId: first.task.id, worker: "w2", outcome: TaskOutcome()) == .jobSucceeded)
             let job = try #require(try await f.store.job(id: first.job.id, organizationId: f.organization.id))
             #expect(job.status == .succeeded && job.progress == 1 && job.stage == .done)
         }
@@ -114,12 +119,12 @@ struct Fixture {
                 let quality = TaskRecord(jobId: job.id, kind: .quality, clipIndex: index, maxAttempts: 3)
                 #expect(try await f.store.completeTask(taskId: render.task.id, worker: "w", outcome: TaskOutcome(clips: [clip], nextTasks: [quality])) == .applied)
             }
-            for _ in 0..<2 {
+            for last in [false, true] {
                 let measuring = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
                 #expect(measuring.task.kind == .quality && measuring.job.stage == .render)
                 let measured = ClipQuality(psnr: 41.5, ssim: 0.98, loudnessLUFS: -20)
                 #expect(try await f.store.completeTask(taskId: measuring.task.id, worker: "w",
-                                                       outcome: TaskOutcome(qualities: [measuring.task.clipIndex!: measured])) == .applied)
+                                                       outcome: TaskOutcome(qualities: [measuring.task.clipIndex!: measured])) == (last ? .jobSucceeded : .applied))
             }
             let done = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
             #expect(done.status == .succeeded && done.progress == 1)
@@ -152,7 +157,7 @@ struct Fixture {
             for attempt in 1...3 {
                 let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
                 #expect(claimed.task.attempts == attempt)
-                let disposition = try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: true, retryBaseSeconds: 2)
+                let disposition = try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: true)
                 if case .retrying(let at) = disposition {
                     delays.append(at.timeIntervalSince(f.time.current))
                     #expect(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30) == nil, "not before the backoff")
@@ -175,7 +180,7 @@ struct Fixture {
             let (job, _, _) = try await f.job()
             let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             let error = JobError(code: .unsupportedMedia, message: "not a video")
-            #expect(try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: false, retryBaseSeconds: 2) == .jobFailed)
+            #expect(try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: false) == .jobFailed)
             #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.error?.code == .unsupportedMedia)
         }
     }
@@ -218,11 +223,11 @@ struct Fixture {
             #expect(abs(midway.progress - (0.05 + 0.95 * 0.25)) < 1e-9 && midway.stage == .render)
             try await f.store.reportProgress(taskId: first.task.id, stage: .render, fraction: 0.2)
             #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.progress == midway.progress, "progress never goes back")
-            for claimed in [first, try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))] {
+            for (claimed, last) in [(first, false), (try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30)), true)] {
                 let clip = Clip(jobId: job.id, organizationId: f.organization.id, index: claimed.task.clipIndex!, name: nil, start: 0, end: 1,
                                 actualStart: 0, duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x",
                                 blobKey: "clips/\(claimed.task.id)", createdAt: f.time.current)
-                #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip])) == .applied)
+                #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip])) == (last ? .jobSucceeded : .applied))
             }
             let done = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
             #expect(done.status == .succeeded && done.progress == 1)

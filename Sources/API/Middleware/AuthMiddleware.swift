@@ -5,7 +5,7 @@ import Hummingbird
 import Persistence
 
 /// Resolves `Authorization: Bearer <jwt>` (or `?access_token=`) to a `Principal`, or answers 401.
-struct AuthMiddleware<Store: JobStore>: RouterMiddleware {
+struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
     typealias Context = AppRequestContext
     let store: Store
     let tokens: TokenService

@@ -7,7 +7,7 @@ import NIOPosix
 import Persistence
 
 /// `POST /v1/auth/token`, `GET /v1/me`, `POST|GET /v1/users`.
-struct AuthRoutes<Store: JobStore> {
+struct AuthRoutes<Store: AccountStore> {
     let store: Store
     let tokens: TokenService
     let bcryptCost: Int

@@ -6,7 +6,7 @@ import Hummingbird
 import Persistence
 
 /// `GET /v1/clips/{id}` and `GET /v1/clips/{id}/content` with ranges and ETags.
-struct ClipRoutes<Store: JobStore, Blobs: BlobStore> {
+struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
     let store: Store
     let blobs: Blobs
 

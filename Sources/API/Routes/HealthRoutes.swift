@@ -7,7 +7,7 @@ import Hummingbird
 import Persistence
 
 /// `/healthz`: the process answers. `/readyz`: the database, storage and queue answer too.
-struct HealthRoutes<Store: JobStore, Blobs: BlobStore> {
+struct HealthRoutes<Store: JobRepository & TaskQueue, Blobs: BlobStore> {
     let store: Store
     let blobs: Blobs
     let metrics: MetricsRegistry

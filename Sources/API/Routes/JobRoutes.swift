@@ -9,31 +9,22 @@ import Persistence
 
 /// `POST /v1/jobs` (validated, written with its first task in one transaction), get, list,
 /// cancel and delete.
-struct JobRoutes<Store: JobStore, Blobs: BlobStore> {
-    let store: Store
-    let blobs: Blobs
-    let maxAttempts: Int
-    let clock: WallClock
+struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
+    let service: JobService<Store, Blobs>
+    var store: Store { service.store }
+    var blobs: Blobs { service.blobs }
 
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.post("jobs") { request, context -> Created<JobResponse> in
             let principal = try context.require(.write)
             let jobRequest = try await request.decode(as: JobRequest.self, context: context)
-            var errors = jobRequest.validate()
-            if errors.isEmpty, let uploadId = jobRequest.source.uploadId,
-               try await store.upload(id: uploadId, organizationId: principal.organizationId) == nil {
-                errors.append(.init(field: "source.uploadId", message: "no upload with this id"))
-            }
-            guard errors.isEmpty else { throw Problem.invalid(errors) }
             let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!]
             if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.count > 200 {
                 throw Problem(status: .badRequest, detail: "Idempotency-Key must be 1 to 200 characters")
             }
-            let job = Job(organizationId: principal.organizationId, ownerId: principal.userId, request: jobRequest, createdAt: clock.now())
-            let first = TaskRecord(jobId: job.id, kind: .probe, capability: .cpu, maxAttempts: maxAttempts)
-            let creation = try await store.createJob(job, firstTask: first, idempotencyKey: idempotencyKey)
+            let creation = try await service.submit(jobRequest, by: principal, idempotencyKey: idempotencyKey)
             if creation.created {
-                context.logger.info("job created", metadata: ["job.id": "\(job.id)", "job.clips": "\(jobRequest.clips?.count ?? 0)"])
+                context.logger.info("job created", metadata: ["job.id": "\(creation.job.id)", "job.clips": "\(jobRequest.clips?.count ?? 0)"])
             }
             let clips = creation.created ? [] : try await store.clips(jobId: creation.job.id)
             return Created(status: .accepted, location: "/v1/jobs/\(creation.job.id)", body: JobResponse(creation.job, clips: clips))
@@ -53,9 +44,8 @@ struct JobRoutes<Store: JobStore, Blobs: BlobStore> {
                 status = parsed
             }
             let page = try await store.jobs(organizationId: principal.organizationId, status: status, page: request.pageRequest())
-            var items: [JobResponse] = []
-            for job in page.items { items.append(JobResponse(job, clips: try await store.clips(jobId: job.id))) }
-            return ListResponse(items: items, nextCursor: page.nextCursor)
+            let clips = try await store.clips(jobIds: page.items.map(\.id))
+            return ListResponse(items: page.items.map { JobResponse($0, clips: clips[$0.id] ?? []) }, nextCursor: page.nextCursor)
         }
         router.get("jobs/{id}/analysis") { _, context -> AnalysisResponse in
             let principal = try context.require(.read)
@@ -86,7 +76,7 @@ struct JobRoutes<Store: JobStore, Blobs: BlobStore> {
         router.post("jobs/{id}/cancel") { _, context -> JobResponse in
             let principal = try context.require(.write)
             let job = try await find(context.parameters.get("id") ?? "", principal)
-            guard let cancelled = try await store.cancelJob(id: job.id, organizationId: principal.organizationId) else {
+            guard let cancelled = try await service.cancel(job) else {
                 throw Problem.notFound("job")
             }
             context.logger.info("job cancel requested", metadata: ["job.id": "\(job.id)", "job.status": "\(cancelled.status.rawValue)"])
@@ -98,11 +88,7 @@ struct JobRoutes<Store: JobStore, Blobs: BlobStore> {
             guard principal.role == .admin || job.ownerId == principal.userId else {
                 throw Problem(status: .forbidden, detail: "only an admin or the job's owner may delete it")
             }
-            // Cancel first so a running worker stops and discards what it is rendering.
-            _ = try await store.cancelJob(id: job.id, organizationId: principal.organizationId)
-            for key in try await store.deleteJob(id: job.id, organizationId: principal.organizationId) ?? [] {
-                try? await blobs.delete(try BlobKey(key))
-            }
+            try await service.delete(job, logger: context.logger)
             context.logger.info("job deleted", metadata: ["job.id": "\(job.id)"])
             return Response(status: .noContent)
         }

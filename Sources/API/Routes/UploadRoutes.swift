@@ -8,7 +8,7 @@ import Persistence
 
 /// `POST /v1/uploads` streams the body (raw or the `file` part of multipart/form-data) to the
 /// blob store, hashing on the way; `GET`, list and `DELETE`.
-struct UploadRoutes<Store: JobStore, Blobs: BlobStore> {
+struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
     let store: Store
     let blobs: Blobs
     let maxBytes: Int64

@@ -1,11 +1,18 @@
 import ClipGenCore
 import Foundation
 import GRDB
+import Persistence
 
 extension SQLiteJobStore {
+    /// Every job column but `source`, whose keyframe index only workers need.
+    static let jobSummaryColumns = """
+        id, organization_id, owner_id, upload_id, status, stage, progress, error_code, error_message, request, attempts,
+        created_at, started_at, finished_at, storyboard, highlights, source_info
+        """
+
     public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: String?) async throws -> JobCreation {
         let now = self.now
-        let creation = try await pool.write { db in
+        return try await pool.write { db in
             if let idempotencyKey,
                let existing = try String.fetchOne(db, sql: "SELECT job_id FROM idempotency_keys WHERE organization_id = ? AND key = ?",
                                                   arguments: [job.organizationId, idempotencyKey]),
@@ -22,38 +29,40 @@ extension SQLiteJobStore {
                 try db.execute(sql: "INSERT INTO idempotency_keys (organization_id, key, job_id) VALUES (?, ?, ?)",
                                arguments: [job.organizationId, idempotencyKey, job.id])
             }
+            try Self.record(db, .status, jobId: job.id, at: now)
             return JobCreation(job: try Self.fetchJob(db, id: job.id)!, created: true)
         }
-        if creation.created { workSignal.notifyAll() }
-        return creation
     }
 
     public func job(id: String, organizationId: String) async throws -> Job? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ? AND organization_id = ?", arguments: [id, organizationId])
-                .map(Job.init(row:))
+            try Row.fetchOne(db, sql: "SELECT \(Self.jobSummaryColumns) FROM jobs WHERE id = ? AND organization_id = ?",
+                             arguments: [id, organizationId]).map(Job.init(row:))
         }
     }
 
     public func jobs(organizationId: String, status: JobStatus?, page: PageRequest) async throws -> Page<Job> {
         try await pool.read { db in
             if let status {
-                return try Self.page(db, table: "jobs", filter: "organization_id = ? AND status = ?",
+                return try Self.page(db, table: "jobs", columns: Self.jobSummaryColumns, filter: "organization_id = ? AND status = ?",
                                      arguments: [organizationId, status.rawValue], page: page, map: Job.init(row:))
             }
-            return try Self.page(db, table: "jobs", filter: "organization_id = ?", arguments: [organizationId], page: page, map: Job.init(row:))
+            return try Self.page(db, table: "jobs", columns: Self.jobSummaryColumns, filter: "organization_id = ?",
+                                 arguments: [organizationId], page: page, map: Job.init(row:))
         }
     }
 
     public func cancelJob(id: String, organizationId: String) async throws -> Job? {
         let now = self.now
         return try await pool.write { db in
-            guard let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ? AND organization_id = ?",
-                                             arguments: [id, organizationId]).map(Job.init(row:)) else { return nil }
-            guard !job.status.isTerminal else { return job }
-            try db.execute(sql: "UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ?", arguments: [now, id])
-            try db.execute(sql: "UPDATE tasks SET status = 'cancelled' WHERE job_id = ? AND status IN ('queued', 'leased')", arguments: [id])
-            return try Self.fetchJob(db, id: id)
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ? AND organization_id = ?",
+                                                   arguments: [id, organizationId]) else { return nil }
+            if !(JobStatus(rawValue: status)?.isTerminal ?? true) {
+                try db.execute(sql: "UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ?", arguments: [now, id])
+                try db.execute(sql: "UPDATE tasks SET status = 'cancelled' WHERE job_id = ? AND status IN ('queued', 'leased')", arguments: [id])
+                try Self.record(db, .status, jobId: id, at: now)
+            }
+            return try Row.fetchOne(db, sql: "SELECT \(Self.jobSummaryColumns) FROM jobs WHERE id = ?", arguments: [id]).map(Job.init(row:))
         }
     }
 
@@ -78,6 +87,16 @@ extension SQLiteJobStore {
         }
     }
 
+    public func clips(jobIds: [String]) async throws -> [String: [Clip]] {
+        guard !jobIds.isEmpty else { return [:] }
+        return try await pool.read { db in
+            let placeholders = jobIds.map { _ in "?" }.joined(separator: ", ")
+            let clips = try Row.fetchAll(db, sql: "SELECT * FROM clips WHERE job_id IN (\(placeholders)) ORDER BY job_id, idx",
+                                         arguments: StatementArguments(jobIds)).map(Clip.init(row:))
+            return Dictionary(grouping: clips, by: \.jobId)
+        }
+    }
+
     public func clip(id: String, organizationId: String) async throws -> Clip? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM clips WHERE id = ? AND organization_id = ?", arguments: [id, organizationId])
@@ -93,6 +112,7 @@ extension SQLiteJobStore {
         }
     }
 
+    /// The whole job, keyframe index included: what a worker needs.
     static func fetchJob(_ db: Database, id: String) throws -> Job? {
         try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Job.init(row:))
     }

@@ -1,6 +1,7 @@
 import ClipGenCore
 import Foundation
 import GRDB
+import Persistence
 
 enum JSONCoding {
     static func encode(_ value: some Encodable) throws -> String {
@@ -46,7 +47,8 @@ extension Job {
         stage = try enumValue(row, "stage")
         progress = row["progress"]
         if let code: String = row["error_code"] { error = JobError(code: .init(rawValue: code), message: row["error_message"] ?? "") }
-        if let media: String = row["source"] { self.media = try JSONCoding.decode(MediaInfo.self, media) }
+        if let summary: String = row["source_info"] { source = try JSONCoding.decode(SourceInfo.self, summary) }
+        if row.hasColumn("source"), let media: String = row["source"] { self.media = try JSONCoding.decode(MediaInfo.self, media) }
         if let board: String = row["storyboard"] { storyboard = try JSONCoding.decode(Storyboard.self, board) }
         if let picked: String = row["highlights"] { highlights = try JSONCoding.decode([Highlight].self, picked) }
         startedAt = date(row, "started_at")

@@ -1,10 +1,11 @@
 import ClipGenCore
 import Foundation
 import GRDB
+import Persistence
 
 extension SQLiteJobStore {
     public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask? {
-        let now = self.now
+        let now = self.now, workflow = self.workflow
         return try await pool.write { db in
             try Self.failAbandonedTasks(db, now: now)
             let placeholders = capabilities.map { _ in "?" }.joined(separator: ", ")
@@ -14,29 +15,24 @@ extension SQLiteJobStore {
                   AND ((status = 'queued' AND available_at <= ?) OR (status = 'leased' AND lease_expires_at <= ?))
                 ORDER BY available_at, created_at LIMIT 1
                 """, arguments: StatementArguments(capabilities.map(\.rawValue)) + [now, now]) else { return nil }
-            let taskId: String = row["id"]
-            let jobId: String = row["job_id"]
+            let task = try TaskRecord(row: row)
             try db.execute(sql: """
                 UPDATE tasks SET status = 'leased', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1 WHERE id = ?
-                """, arguments: [worker, now + leaseSeconds, taskId])
+                """, arguments: [worker, now + leaseSeconds, task.id])
+            let before = try Row.fetchOne(db, sql: "SELECT status, stage FROM jobs WHERE id = ?", arguments: [task.jobId])!
+            let stage = workflow.stage(whileRunning: task.kind, from: JobStage(rawValue: before["stage"]) ?? .probe)
             try db.execute(sql: """
-                UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), attempts = MAX(attempts, ?),
-                    stage = CASE WHEN stage IN ('probe', 'analyze') THEN COALESCE(?, stage) ELSE stage END
+                UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), attempts = MAX(attempts, ?), stage = ?
                 WHERE id = ?
-                """, arguments: [now, (row["attempts"] as Int) + 1, Self.stage(whileRunning: try TaskRecord(row: row).kind), jobId])
-            let task = try TaskRecord(row: Row.fetchOne(db, sql: "SELECT * FROM tasks WHERE id = ?", arguments: [taskId])!)
-            return ClaimedTask(task: task, job: try Self.fetchJob(db, id: jobId)!)
-        }
-    }
-
-    /// The stage a job is in while a task of `kind` runs; nil keeps the job's stage (a storyboard
-    /// is made beside whatever else runs).
-    static func stage(whileRunning kind: TaskKind) -> String? {
-        switch kind {
-        case .probe: JobStage.probe.rawValue
-        case .analyze: JobStage.analyze.rawValue
-        case .render, .quality: JobStage.render.rawValue
-        case .thumbnails: nil
+                """, arguments: [now, task.attempts + 1, stage.rawValue, task.jobId])
+            let job = try Self.fetchJob(db, id: task.jobId)!
+            if before["status"] != job.status.rawValue {
+                try Self.record(db, .status, jobId: job.id, at: now)
+            } else if before["stage"] != job.stage.rawValue {
+                try Self.record(db, .progress, jobId: job.id, at: now)
+            }
+            let leased = try TaskRecord(row: Row.fetchOne(db, sql: "SELECT * FROM tasks WHERE id = ?", arguments: [task.id])!)
+            return ClaimedTask(task: leased, job: job)
         }
     }
 
@@ -46,9 +42,7 @@ extension SQLiteJobStore {
             SELECT id, job_id FROM tasks WHERE status = 'leased' AND lease_expires_at <= ? AND attempts >= max_attempts
             """, arguments: [now])
         for row in abandoned {
-            let error = JobError(code: .workerLost,
-                                 message: "the worker running this job stopped responding on its last attempt")
-            try failJob(db, jobId: row["job_id"], taskId: row["id"], error: error, now: now)
+            try failJob(db, jobId: row["job_id"], taskId: row["id"], error: .workerLost, now: now)
         }
     }
 
@@ -66,33 +60,28 @@ extension SQLiteJobStore {
     }
 
     public func reportProgress(taskId: String, stage: JobStage, fraction: Double) async throws {
+        let now = self.now
         try await pool.write { db in
             guard let jobId = try String.fetchOne(db, sql: "SELECT job_id FROM tasks WHERE id = ? AND status = 'leased'", arguments: [taskId])
             else { return }
             try db.execute(sql: "UPDATE tasks SET progress = MAX(progress, ?) WHERE id = ?", arguments: [min(max(fraction, 0), 1), taskId])
-            try Self.refreshJobProgress(db, jobId: jobId, stage: stage)
+            try self.refreshJobProgress(db, jobId: jobId, stage: stage, now: now)
         }
     }
 
-    /// Probing is the first 5% of a job; analysing, when the job analyses, the next 35%; the
-    /// renders and quality measurements share the rest equally.
-    static func refreshJobProgress(_ db: Database, jobId: String, stage: JobStage) throws {
-        let renders = try Row.fetchOne(db, sql: """
-            SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN status = 'done' THEN 1.0 ELSE progress END), 0) AS total
-            FROM tasks WHERE job_id = ? AND kind IN ('render', 'quality')
-            """, arguments: [jobId])!
-        let count: Int = renders["n"]
-        let probeDone = try Bool.fetchOne(db, sql: "SELECT 1 FROM tasks WHERE job_id = ? AND kind = 'probe' AND status = 'done'", arguments: [jobId]) != nil
-        var progress = probeDone ? 0.05 : 0
-        var share = 0.95
-        if let analyze = try Row.fetchOne(db, sql: "SELECT status, progress FROM tasks WHERE job_id = ? AND kind = 'analyze'", arguments: [jobId]) {
-            progress += 0.35 * (analyze["status"] == "done" ? 1 : analyze["progress"] as Double)
-            share = 0.6
+    /// Sets the job's progress from its tasks as the workflow weighs them (never backwards) and
+    /// records a progress event when that or the stage changed.
+    func refreshJobProgress(_ db: Database, jobId: String, stage: JobStage?, now: Double) throws {
+        let tasks = try Row.fetchAll(db, sql: "SELECT kind, status, progress FROM tasks WHERE job_id = ?", arguments: [jobId]).compactMap { row in
+            TaskKind(rawValue: row["kind"]).map { TaskProgress(kind: $0, fraction: row["status"] == "done" ? 1 : row["progress"]) }
         }
-        if count > 0 { progress += share * (renders["total"] as Double) / Double(count) }
-        try db.execute(sql: """
-            UPDATE jobs SET progress = MAX(progress, ?), stage = ? WHERE id = ? AND status = 'running'
-            """, arguments: [min(progress, 0.999), stage.rawValue, jobId])
+        guard let before = try Row.fetchOne(db, sql: "SELECT stage, progress FROM jobs WHERE id = ? AND status = 'running'", arguments: [jobId])
+        else { return }
+        let progress = max(before["progress"] as Double, workflow.progress(of: tasks))
+        let newStage = stage?.rawValue ?? (before["stage"] as String)
+        guard progress != before["progress"] || newStage != before["stage"] else { return }
+        try db.execute(sql: "UPDATE jobs SET progress = ?, stage = ? WHERE id = ?", arguments: [progress, newStage, jobId])
+        try Self.record(db, .progress, jobId: jobId, at: now)
     }
 
     public func completeTask(taskId: String, worker: String, outcome: TaskOutcome) async throws -> CompletionResult {
@@ -105,7 +94,8 @@ extension SQLiteJobStore {
             let jobId: String = row["job_id"]
             try db.execute(sql: "UPDATE tasks SET status = 'done', progress = 1, lease_owner = NULL WHERE id = ?", arguments: [taskId])
             if let media = outcome.media {
-                try db.execute(sql: "UPDATE jobs SET source = ? WHERE id = ?", arguments: [try JSONCoding.encode(media), jobId])
+                try db.execute(sql: "UPDATE jobs SET source = ?, source_info = ? WHERE id = ?",
+                               arguments: [try JSONCoding.encode(media), try JSONCoding.encode(media.sourceInfo), jobId])
             }
             if let storyboard = outcome.storyboard {
                 try db.execute(sql: "UPDATE jobs SET storyboard = ? WHERE id = ?", arguments: [try JSONCoding.encode(storyboard), jobId])
@@ -117,41 +107,46 @@ extension SQLiteJobStore {
             for (index, quality) in outcome.qualities {
                 try db.execute(sql: "UPDATE clips SET quality = ? WHERE job_id = ? AND idx = ?", arguments: [try JSONCoding.encode(quality), jobId, index])
             }
-            for clip in outcome.clips { try Self.insertClip(db, clip, createdAt: now) }
-            for task in outcome.nextTasks { try Self.insertTask(db, task, availableAt: now) }
-            if !outcome.nextTasks.isEmpty { self.workSignal.notifyAll() }
-            let unfinished = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks WHERE job_id = ? AND status != 'done'", arguments: [jobId]) ?? 0
-            if unfinished == 0 {
-                try db.execute(sql: """
-                    UPDATE jobs SET status = 'succeeded', stage = 'done', progress = 1, finished_at = ? WHERE id = ?
-                    """, arguments: [now, jobId])
-            } else {
-                try Self.refreshJobProgress(db, jobId: jobId, stage: outcome.stage ?? .render)
+            for clip in outcome.clips {
+                try Self.insertClip(db, clip, createdAt: now)
+                try Self.record(db, .clip, jobId: jobId, clip: clip, at: now)
             }
-            return .applied
+            for task in outcome.nextTasks { try Self.insertTask(db, task, availableAt: now) }
+            let unfinished = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks WHERE job_id = ? AND status != 'done'", arguments: [jobId]) ?? 0
+            guard unfinished == 0 else {
+                try self.refreshJobProgress(db, jobId: jobId, stage: outcome.stage, now: now)
+                return .applied
+            }
+            try db.execute(sql: """
+                UPDATE jobs SET status = 'succeeded', stage = 'done', progress = 1, finished_at = ? WHERE id = ?
+                """, arguments: [now, jobId])
+            try Self.record(db, .status, jobId: jobId, at: now)
+            return .jobSucceeded
         }
     }
 
-    public func failTask(taskId: String, worker: String, error: JobError, retryable: Bool, retryBaseSeconds: Double) async throws -> FailureDisposition {
-        let now = self.now
+    public func failTask(taskId: String, worker: String, error: JobError, retryable: Bool) async throws -> FailureDisposition {
+        let now = self.now, retry = workflow.retry
         return try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT job_id, attempts, max_attempts FROM tasks WHERE id = ? AND status = 'leased' AND lease_owner = ?
                 """, arguments: [taskId, worker]) else { return .discarded }
-            let attempts: Int = row["attempts"]
-            if retryable && attempts < (row["max_attempts"] as Int) {
-                let at = now + retryBaseSeconds * pow(2, Double(attempts - 1))
+            let jobId: String = row["job_id"]
+            if let delay = retry.delay(afterAttempt: row["attempts"], maxAttempts: row["max_attempts"], retryable: retryable) {
                 try db.execute(sql: """
                     UPDATE tasks SET status = 'queued', available_at = ?, lease_owner = NULL, lease_expires_at = NULL,
                         progress = 0, last_error_code = ?, last_error_message = ? WHERE id = ?
-                    """, arguments: [at, error.code.rawValue, error.message, taskId])
-                return .retrying(at: Date(timeIntervalSince1970: at))
+                    """, arguments: [now + delay, error.code.rawValue, error.message, taskId])
+                try Self.record(db, .error, jobId: jobId, error: error, at: now)
+                return .retrying(at: Date(timeIntervalSince1970: now + delay))
             }
-            try Self.failJob(db, jobId: row["job_id"], taskId: taskId, error: error, now: now)
+            try Self.failJob(db, jobId: jobId, taskId: taskId, error: error, now: now)
             return .jobFailed
         }
     }
 
+    /// Fails the task and, unless it already ended, its job: an `error` event, then the one
+    /// terminal `status` event.
     static func failJob(_ db: Database, jobId: String, taskId: String, error: JobError, now: Double) throws {
         try db.execute(sql: """
             UPDATE tasks SET status = 'failed', lease_owner = NULL, last_error_code = ?, last_error_message = ? WHERE id = ?
@@ -160,6 +155,10 @@ extension SQLiteJobStore {
         try db.execute(sql: """
             UPDATE jobs SET status = 'failed', error_code = ?, error_message = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')
             """, arguments: [error.code.rawValue, error.message, now, jobId])
+        if db.changesCount > 0 {
+            try record(db, .error, jobId: jobId, error: error, at: now)
+            try record(db, .status, jobId: jobId, at: now)
+        }
     }
 
     public func releaseTask(taskId: String, worker: String) async throws {
@@ -171,11 +170,6 @@ extension SQLiteJobStore {
                 WHERE id = ? AND status = 'leased' AND lease_owner = ?
                 """, arguments: [now, taskId, worker])
         }
-        workSignal.notifyAll()
-    }
-
-    public func waitForWork(timeout: Duration) async {
-        await workSignal.wait(timeout: timeout)
     }
 
     public func queueSize() async throws -> Int {

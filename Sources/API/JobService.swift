@@ -1,0 +1,46 @@
+import BlobStorage
+import ClipGenCore
+import Logging
+import Persistence
+
+/// What the API does to jobs beyond reading them: submit (checked, written with the workflow's
+/// first task, idle workers woken), cancel, and delete with the files the job made. Thin on
+/// purpose: the workflow decides, the store persists.
+struct JobService<Store: JobRepository, Blobs: BlobStore>: Sendable {
+    let store: Store
+    let blobs: Blobs
+    let workflow: JobWorkflow
+    let signal: any WorkSignal
+    let clock: WallClock
+
+    /// Throws `Problem.invalid` listing every field to fix; writes nothing then.
+    func submit(_ request: JobRequest, by principal: Principal, idempotencyKey: String?) async throws -> JobCreation {
+        var errors = request.validate()
+        if errors.isEmpty, let uploadId = request.source.uploadId,
+           try await store.upload(id: uploadId, organizationId: principal.organizationId) == nil {
+            errors.append(.init(field: "source.uploadId", message: "no upload with this id"))
+        }
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        let job = Job(organizationId: principal.organizationId, ownerId: principal.userId, request: request, createdAt: clock.now())
+        let creation = try await store.createJob(job, firstTask: workflow.firstTask(for: job), idempotencyKey: idempotencyKey)
+        if creation.created { await signal.notify() }
+        return creation
+    }
+
+    func cancel(_ job: Job) async throws -> Job? {
+        try await store.cancelJob(id: job.id, organizationId: job.organizationId)
+    }
+
+    /// Cancels first so a running worker stops and discards what it is rendering, then removes
+    /// the job and its files.
+    func delete(_ job: Job, logger: Logger) async throws {
+        _ = try await store.cancelJob(id: job.id, organizationId: job.organizationId)
+        for raw in try await store.deleteJob(id: job.id, organizationId: job.organizationId) ?? [] {
+            do {
+                try await blobs.delete(try BlobKey(raw))
+            } catch {
+                logger.warning("a deleted job's file could not be removed", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+/// The one place that decides how a job moves: its first task, the tasks that follow each
+/// finished one, the stage each task puts the job in, how far along the job is, and the retry
+/// policy. Pure: the API submits with it, workers plan with it, and stores persist what it
+/// decides, keeping only the transactional rules (lease ownership, the last task finishing the job).
+public struct JobWorkflow: Sendable, Equatable {
+    public var retry: RetryPolicy
+
+    public init(retry: RetryPolicy = RetryPolicy()) {
+        self.retry = retry
+    }
+
+    /// Every job starts by probing its source.
+    public func firstTask(for job: Job) -> TaskRecord {
+        task(job, .probe)
+    }
+
+    /// What follows a finished task. `highlights` is how many the analysis picked (for `analyze`).
+    ///
+    /// After probing, the storyboard is queued first: it is the longest single task of a short
+    /// job, and started first it runs beside the renders instead of after them. An analysing job
+    /// renders after the analysis, which decides the highlight clips; each render is followed by
+    /// its quality measurement when the job asks for one.
+    public func nextTasks(after finished: TaskRecord, of job: Job, highlights: Int = 0) -> [TaskRecord] {
+        let explicitClips = job.request.clips?.count ?? 0
+        switch finished.kind {
+        case .probe:
+            let storyboard = job.request.thumbnails != false ? [task(job, .thumbnails)] : []
+            return storyboard + (job.request.needsAnalysis ? [task(job, .analyze)] : renders(job, count: explicitClips))
+        case .analyze:
+            return renders(job, count: explicitClips + highlights)
+        case .render:
+            guard job.request.measuresQuality, let index = finished.clipIndex else { return [] }
+            return [task(job, .quality, clipIndex: index)]
+        case .thumbnails, .quality:
+            return []
+        }
+    }
+
+    /// The stage a job shows while a task of `kind` runs; nil keeps the job's stage (a
+    /// storyboard is made beside whatever else runs).
+    public func stage(whileRunning kind: TaskKind) -> JobStage? {
+        switch kind {
+        case .probe: .probe
+        case .analyze: .analyze
+        case .render, .quality: .render
+        case .thumbnails: nil
+        }
+    }
+
+    /// The stage a job shows once a task of `kind` starts, coming from `current`: probing and
+    /// analysing show as the job's stage, and later tasks never move a job back to them.
+    public func stage(whileRunning kind: TaskKind, from current: JobStage) -> JobStage {
+        guard current == .probe || current == .analyze, let running = stage(whileRunning: kind) else { return current }
+        return running
+    }
+
+    /// The stage a job enters when a task of `kind` finishes and the job goes on; nil keeps it.
+    public func stage(after kind: TaskKind, of job: Job) -> JobStage? {
+        switch kind {
+        case .probe: job.request.needsAnalysis ? .analyze : .render
+        case .analyze, .render, .quality: .render
+        case .thumbnails: nil
+        }
+    }
+
+    /// How far a job is, from its tasks: probing is the first 5 %; analysing, when the job
+    /// analyses, the next 35 %; the renders and quality measurements share the rest equally.
+    /// Storyboards do not count. Never 1 until the job has succeeded.
+    public func progress(of tasks: [TaskProgress]) -> Double {
+        var progress = tasks.contains { $0.kind == .probe && $0.fraction >= 1 } ? 0.05 : 0
+        var share = 0.95
+        if let analyze = tasks.first(where: { $0.kind == .analyze }) {
+            progress += 0.35 * analyze.fraction
+            share = 0.6
+        }
+        let renders = tasks.filter { $0.kind == .render || $0.kind == .quality }
+        if !renders.isEmpty {
+            progress += share * renders.map(\.fraction).reduce(0, +) / Double(renders.count)
+        }
+        return min(progress, 0.999)
+    }
+
+    private func task(_ job: Job, _ kind: TaskKind, clipIndex: Int? = nil) -> TaskRecord {
+        TaskRecord(jobId: job.id, kind: kind, capability: .cpu, clipIndex: clipIndex, maxAttempts: retry.maxAttempts)
+    }
+
+    private func renders(_ job: Job, count: Int) -> [TaskRecord] {
+        (0..<count).map { task(job, .render, clipIndex: $0) }
+    }
+}
+
+/// One task's share of a job's progress: its kind and how far it is (1 when done).
+public struct TaskProgress: Sendable, Equatable {
+    public var kind: TaskKind
+    public var fraction: Double
+
+    public init(kind: TaskKind, fraction: Double) {
+        self.kind = kind
+        self.fraction = fraction
+    }
+}

@@ -1,0 +1,47 @@
+import ClipGenCore
+import Foundation
+import Logging
+import Persistence
+import ServiceLifecycle
+
+/// Moves job events from the store's outbox to the bus: claimed in order, published, and
+/// forgotten an hour after delivery. Runs in the process whose subscribers need them (the API);
+/// the outbox hands each event to one relay only.
+public struct EventRelay<Outbox: EventOutbox, Bus: EventBus>: Service {
+    public let outbox: Outbox
+    public let bus: Bus
+    public let logger: Logger
+    /// How often the outbox is read when it was empty; events written by other processes wait at
+    /// most this long.
+    public var interval: Duration
+    public var batch: Int
+
+    public init(outbox: Outbox, bus: Bus, logger: Logger, interval: Duration = .milliseconds(100), batch: Int = 500) {
+        self.outbox = outbox
+        self.bus = bus
+        self.logger = logger
+        self.interval = interval
+        self.batch = batch
+    }
+
+    public func run() async throws {
+        // Cancelled on graceful shutdown: whatever is still in the outbox stays there for the next run.
+        await cancelWhenGracefulShutdown {
+            var lastPrune = ContinuousClock.now
+            while !Task.isCancelled {
+                do {
+                    let events = try await outbox.claimEvents(limit: batch)
+                    if !events.isEmpty { await bus.publish(events) }
+                    if ContinuousClock.now - lastPrune > .seconds(60) {
+                        try await outbox.pruneEvents(deliveredBefore: Date().addingTimeInterval(-3600))
+                        lastPrune = ContinuousClock.now
+                    }
+                    if events.count == batch { continue }
+                } catch {
+                    logger.error("relaying job events failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ClipGenCore
+
+/// Organisations and their users.
+public protocol AccountStore: Sendable {
+    func userCount() async throws -> Int
+    func createOrganization(_ organization: Organization) async throws
+    /// Throws `StoreError.conflict` when the email is taken (compared without case).
+    func createUser(_ user: User) async throws
+    func user(id: String) async throws -> User?
+    func user(email: String) async throws -> User?
+    func users(organizationId: String) async throws -> [User]
+}

@@ -1,0 +1,31 @@
+import ClipGenCore
+
+/// Uploads, jobs, clips and analyses. Every read a client can cause takes the caller's
+/// organisation, so no query crosses organisations. Every change of a job's state records its
+/// `JobEvent`s in the same transaction (see `EventOutbox`).
+public protocol JobRepository: Sendable {
+    func createUpload(_ upload: Upload) async throws
+    func upload(id: String, organizationId: String) async throws -> Upload?
+    func uploads(organizationId: String, page: PageRequest) async throws -> Page<Upload>
+    /// Removes the upload. Returns nil when absent; otherwise whether its blob is now unreferenced.
+    func deleteUpload(id: String, organizationId: String) async throws -> UploadDeletion?
+
+    /// Writes the job, its first task and its `queued` event in one transaction. With an
+    /// idempotency key already used in the organisation, writes nothing and returns the first job.
+    func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: String?) async throws -> JobCreation
+    func job(id: String, organizationId: String) async throws -> Job?
+    func jobs(organizationId: String, status: JobStatus?, page: PageRequest) async throws -> Page<Job>
+    /// Marks the job and its unfinished tasks cancelled; running workers notice on their next heartbeat.
+    func cancelJob(id: String, organizationId: String) async throws -> Job?
+    /// Removes the job, its tasks and clips; returns every blob key it owned (clips, posters,
+    /// storyboard), or nil when absent.
+    func deleteJob(id: String, organizationId: String) async throws -> [String]?
+    func clips(jobId: String) async throws -> [Clip]
+    /// The clips of several jobs in one read, by job id (a list page without a query per job).
+    func clips(jobIds: [String]) async throws -> [String: [Clip]]
+    func clip(id: String, organizationId: String) async throws -> Clip?
+    /// What the analyze stage found; nil until it ran, or when the job did not analyse.
+    func analysis(jobId: String, organizationId: String) async throws -> Analysis?
+
+    func isReachable() async -> Bool
+}

@@ -1,0 +1,103 @@
+import ClipGenCore
+import Foundation
+
+public struct PageRequest: Sendable {
+    public var limit: Int
+    public var cursor: String?
+    public init(limit: Int = 20, cursor: String? = nil) {
+        self.limit = min(max(limit, 1), 100)
+        self.cursor = cursor
+    }
+}
+
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+public struct UploadDeletion: Sendable {
+    public var blobKey: String
+    public var blobUnreferenced: Bool
+    public init(blobKey: String, blobUnreferenced: Bool) {
+        self.blobKey = blobKey
+        self.blobUnreferenced = blobUnreferenced
+    }
+}
+
+public struct JobCreation: Sendable {
+    public var job: Job
+    /// False when an idempotency key returned an earlier job.
+    public var created: Bool
+    public init(job: Job, created: Bool) {
+        self.job = job
+        self.created = created
+    }
+}
+
+public struct ClaimedTask: Sendable {
+    public var task: TaskRecord
+    public var job: Job
+    public init(task: TaskRecord, job: Job) {
+        self.task = task
+        self.job = job
+    }
+}
+
+public enum LeaseState: Sendable, Equatable {
+    case held, lost, cancelled
+}
+
+/// What a finished task produced.
+public struct TaskOutcome: Sendable {
+    public var media: MediaInfo?
+    public var clips: [Clip]
+    public var storyboard: Storyboard?
+    /// The source's analysis; its highlights become the job's `highlights`.
+    public var analysis: Analysis?
+    /// Measured quality by clip index.
+    public var qualities: [Int: ClipQuality]
+    public var nextTasks: [TaskRecord]
+    public var stage: JobStage?
+    public init(media: MediaInfo? = nil, clips: [Clip] = [], storyboard: Storyboard? = nil, analysis: Analysis? = nil,
+                qualities: [Int: ClipQuality] = [:], nextTasks: [TaskRecord] = [], stage: JobStage? = nil) {
+        self.analysis = analysis
+        self.qualities = qualities
+        self.media = media
+        self.storyboard = storyboard
+        self.clips = clips
+        self.nextTasks = nextTasks
+        self.stage = stage
+    }
+}
+
+public enum CompletionResult: Sendable, Equatable {
+    /// Written; the job goes on.
+    case applied
+    /// Written, and it was the job's last task: the job has succeeded.
+    case jobSucceeded
+    /// The lease was lost or the job cancelled or deleted: nothing was written, and the worker
+    /// should remove what it produced.
+    case discarded
+}
+
+public enum FailureDisposition: Sendable, Equatable {
+    case retrying(at: Date)
+    case jobFailed
+    case discarded
+}
+
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case conflict(String)
+    case invalidCursor
+
+    public var description: String {
+        switch self {
+        case .conflict(let what): what
+        case .invalidCursor: "the cursor is not one this server issued"
+        }
+    }
+}

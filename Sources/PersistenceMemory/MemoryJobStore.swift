@@ -1,0 +1,216 @@
+import ClipGenCore
+import Foundation
+import Persistence
+import Synchronization
+
+/// A `JobStore` held in memory: every write is one critical section, which is what the SQL
+/// backends get from a transaction. It runs the same conformance suite as SQLite, which proves
+/// the protocols are not shaped like SQL; it is also a quick backend for tests of the layers above.
+public final class MemoryJobStore: JobStore {
+    let state = Mutex(State())
+    let clock: WallClock
+    let workflow: JobWorkflow
+
+    public init(clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow()) {
+        self.clock = clock
+        self.workflow = workflow
+    }
+
+    struct QueuedTask {
+        enum Status { case queued, leased, done, failed, cancelled }
+        var record: TaskRecord
+        var status = Status.queued
+        var availableAt: Double
+        var createdAt: Double
+        var order: Int
+        var leaseOwner: String?
+        var leaseExpiresAt: Double?
+        var progress = 0.0
+    }
+
+    struct State {
+        var organizations: [String: Organization] = [:]
+        var users: [String: User] = [:]
+        var uploads: [String: Upload] = [:]
+        var jobs: [String: Job] = [:]
+        var idempotencyKeys: [String: String] = [:]
+        var tasks: [String: QueuedTask] = [:]
+        var clips: [String: Clip] = [:]
+        var analyses: [String: Analysis] = [:]
+        var events: [(event: JobEvent, deliveredAt: Double?)] = []
+        var counter = 0
+
+        mutating func next() -> Int {
+            counter += 1
+            return counter
+        }
+
+        mutating func record(_ type: JobEvent.Kind, jobId: String, clip: Clip? = nil, error: JobError? = nil, at now: Double) {
+            guard let job = jobs[jobId] else { return }
+            var event = JobEvent(type: type, job: job, clip: clip, error: error, at: Date(timeIntervalSince1970: now))
+            event.sequence = Int64(next())
+            events.append((event, nil))
+        }
+    }
+
+    var now: Double { clock.now().timeIntervalSince1970 }
+
+    public func isReachable() async -> Bool { true }
+}
+
+// MARK: accounts
+extension MemoryJobStore {
+    public func userCount() async throws -> Int { state.withLock { $0.users.count } }
+
+    public func createOrganization(_ organization: Organization) async throws {
+        state.withLock { $0.organizations[organization.id] = organization }
+    }
+
+    public func createUser(_ user: User) async throws {
+        try state.withLock { state in
+            guard !state.users.values.contains(where: { $0.email.lowercased() == user.email.lowercased() }) else {
+                throw StoreError.conflict("a user with this email already exists")
+            }
+            state.users[user.id] = user
+        }
+    }
+
+    public func user(id: String) async throws -> User? { state.withLock { $0.users[id] } }
+
+    public func user(email: String) async throws -> User? {
+        state.withLock { $0.users.values.first { $0.email.lowercased() == email.lowercased() } }
+    }
+
+    public func users(organizationId: String) async throws -> [User] {
+        state.withLock { $0.users.values.filter { $0.organizationId == organizationId }.sorted { $0.createdAt < $1.createdAt } }
+    }
+}
+
+// MARK: uploads, jobs, clips
+extension MemoryJobStore {
+    public func createUpload(_ upload: Upload) async throws {
+        state.withLock { $0.uploads[upload.id] = upload }
+    }
+
+    public func upload(id: String, organizationId: String) async throws -> Upload? {
+        state.withLock { $0.uploads[id] }.flatMap { $0.organizationId == organizationId ? $0 : nil }
+    }
+
+    public func uploads(organizationId: String, page: PageRequest) async throws -> Page<Upload> {
+        try Self.page(state.withLock { Array($0.uploads.values) }.filter { $0.organizationId == organizationId },
+                      page: page, createdAt: \.createdAt, id: \.id)
+    }
+
+    public func deleteUpload(id: String, organizationId: String) async throws -> UploadDeletion? {
+        state.withLock { state in
+            guard let upload = state.uploads[id], upload.organizationId == organizationId else { return nil }
+            state.uploads[id] = nil
+            return UploadDeletion(blobKey: upload.blobKey, blobUnreferenced: !state.uploads.values.contains { $0.blobKey == upload.blobKey })
+        }
+    }
+
+    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: String?) async throws -> JobCreation {
+        let now = self.now
+        return state.withLock { state in
+            let key = idempotencyKey.map { "\(job.organizationId)|\($0)" }
+            if let key, let earlier = state.idempotencyKeys[key].flatMap({ state.jobs[$0] }) {
+                return JobCreation(job: Self.summary(earlier), created: false)
+            }
+            state.jobs[job.id] = job
+            state.tasks[firstTask.id] = QueuedTask(record: firstTask, availableAt: now, createdAt: now, order: state.next())
+            if let key { state.idempotencyKeys[key] = job.id }
+            state.record(.status, jobId: job.id, at: now)
+            return JobCreation(job: Self.summary(job), created: true)
+        }
+    }
+
+    public func job(id: String, organizationId: String) async throws -> Job? {
+        state.withLock { $0.jobs[id] }.flatMap { $0.organizationId == organizationId ? Self.summary($0) : nil }
+    }
+
+    public func jobs(organizationId: String, status: JobStatus?, page: PageRequest) async throws -> Page<Job> {
+        let jobs = state.withLock { Array($0.jobs.values) }
+            .filter { $0.organizationId == organizationId && (status == nil || $0.status == status) }.map(Self.summary)
+        return try Self.page(jobs, page: page, createdAt: \.createdAt, id: \.id)
+    }
+
+    public func cancelJob(id: String, organizationId: String) async throws -> Job? {
+        let now = self.now
+        return state.withLock { state in
+            guard var job = state.jobs[id], job.organizationId == organizationId else { return nil }
+            if !job.status.isTerminal {
+                job.status = .cancelled
+                job.finishedAt = Date(timeIntervalSince1970: now)
+                state.jobs[id] = job
+                Self.cancelUnfinishedTasks(&state, jobId: id)
+                state.record(.status, jobId: id, at: now)
+            }
+            return Self.summary(job)
+        }
+    }
+
+    public func deleteJob(id: String, organizationId: String) async throws -> [String]? {
+        state.withLock { state in
+            guard let job = state.jobs[id], job.organizationId == organizationId else { return nil }
+            let clips = state.clips.values.filter { $0.jobId == id }
+            let keys = clips.map(\.blobKey) + clips.compactMap(\.thumbnailKey) + [job.storyboard?.blobKey].compactMap { $0 }
+            state.jobs[id] = nil
+            state.tasks = state.tasks.filter { $0.value.record.jobId != id }
+            state.clips = state.clips.filter { $0.value.jobId != id }
+            state.analyses[id] = nil
+            state.idempotencyKeys = state.idempotencyKeys.filter { $0.value != id }
+            return keys
+        }
+    }
+
+    public func clips(jobId: String) async throws -> [Clip] {
+        state.withLock { $0.clips.values.filter { $0.jobId == jobId }.sorted { $0.index < $1.index } }
+    }
+
+    public func clips(jobIds: [String]) async throws -> [String: [Clip]] {
+        let wanted = Set(jobIds)
+        let clips = state.withLock { $0.clips.values.filter { wanted.contains($0.jobId) } }
+        return Dictionary(grouping: clips.sorted { $0.index < $1.index }, by: \.jobId)
+    }
+
+    public func clip(id: String, organizationId: String) async throws -> Clip? {
+        state.withLock { $0.clips[id] }.flatMap { $0.organizationId == organizationId ? $0 : nil }
+    }
+
+    public func analysis(jobId: String, organizationId: String) async throws -> Analysis? {
+        state.withLock { state in state.jobs[jobId]?.organizationId == organizationId ? state.analyses[jobId] : nil }
+    }
+
+    /// What a read that only shows the job returns: no keyframe index, as the SQL stores do.
+    static func summary(_ job: Job) -> Job {
+        var job = job
+        job.media = nil
+        return job
+    }
+
+    static func cancelUnfinishedTasks(_ state: inout State, jobId: String) {
+        for (id, task) in state.tasks where task.record.jobId == jobId && (task.status == .queued || task.status == .leased) {
+            state.tasks[id]?.status = .cancelled
+        }
+    }
+
+    /// Newest first by creation time, then id; the cursor is shared with the SQL stores.
+    static func page<Item: Sendable>(_ items: [Item], page: PageRequest, createdAt: KeyPath<Item, Date>, id: KeyPath<Item, String>) throws -> Page<Item> {
+        var sorted = items.sorted {
+            let (a, b) = ($0[keyPath: createdAt].timeIntervalSince1970, $1[keyPath: createdAt].timeIntervalSince1970)
+            return a != b ? a > b : $0[keyPath: id] > $1[keyPath: id]
+        }
+        if let cursor = page.cursor {
+            let (after, afterId) = try PageCursor.decode(cursor)
+            sorted = sorted.filter {
+                let t = $0[keyPath: createdAt].timeIntervalSince1970
+                return t < after || (t == after && $0[keyPath: id] < afterId)
+            }
+        }
+        let items = Array(sorted.prefix(page.limit))
+        let next = sorted.count > page.limit ? items.last : nil
+        return Page(items: items, nextCursor: next.map {
+            PageCursor.encode(createdAt: $0[keyPath: createdAt].timeIntervalSince1970, id: $0[keyPath: id])
+        })
+    }
+}

@@ -1,0 +1,125 @@
+import ClipGenCore
+import GRDB
+
+extension SQLiteJobStore {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at REAL NOT NULL);
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    password_hash TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    created_at REAL NOT NULL);
+                CREATE TABLE uploads (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    owner_id TEXT NOT NULL,
+                    filename TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    blob_key TEXT NOT NULL,
+                    created_at REAL NOT NULL);
+                CREATE INDEX uploads_org ON uploads(organization_id, created_at DESC, id DESC);
+                CREATE INDEX uploads_blob ON uploads(blob_key);
+                CREATE TABLE jobs (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    owner_id TEXT NOT NULL,
+                    upload_id TEXT,
+                    status TEXT NOT NULL,
+                    stage TEXT NOT NULL,
+                    progress REAL NOT NULL DEFAULT 0,
+                    error_code TEXT,
+                    error_message TEXT,
+                    request TEXT NOT NULL,
+                    source TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL);
+                CREATE INDEX jobs_org ON jobs(organization_id, created_at DESC, id DESC);
+                CREATE TABLE idempotency_keys (
+                    organization_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    PRIMARY KEY (organization_id, key));
+                CREATE TABLE tasks (
+                    id TEXT PRIMARY KEY,
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    capability TEXT NOT NULL,
+                    clip_index INTEGER,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    max_attempts INTEGER NOT NULL,
+                    available_at REAL NOT NULL,
+                    lease_owner TEXT,
+                    lease_expires_at REAL,
+                    progress REAL NOT NULL DEFAULT 0,
+                    last_error_code TEXT,
+                    last_error_message TEXT,
+                    created_at REAL NOT NULL);
+                CREATE INDEX tasks_runnable ON tasks(status, available_at);
+                CREATE INDEX tasks_job ON tasks(job_id);
+                CREATE TABLE clips (
+                    id TEXT PRIMARY KEY,
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    organization_id TEXT NOT NULL,
+                    idx INTEGER NOT NULL,
+                    name TEXT,
+                    start REAL NOT NULL,
+                    "end" REAL NOT NULL,
+                    actual_start REAL NOT NULL,
+                    duration REAL NOT NULL,
+                    format TEXT NOT NULL,
+                    mode_used TEXT NOT NULL,
+                    fallback_reason TEXT,
+                    size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    blob_key TEXT NOT NULL,
+                    score REAL,
+                    created_at REAL NOT NULL,
+                    UNIQUE (job_id, idx));
+                """)
+        }
+        migrator.registerMigration("v2-outputs") { db in
+            try db.execute(sql: """
+                ALTER TABLE clips ADD COLUMN loudness_lufs REAL;
+                ALTER TABLE clips ADD COLUMN encoder TEXT;
+                ALTER TABLE clips ADD COLUMN thumbnail_key TEXT;
+                ALTER TABLE jobs ADD COLUMN storyboard TEXT;
+                """)
+        }
+        migrator.registerMigration("v3-analysis") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN highlights TEXT;
+                ALTER TABLE clips ADD COLUMN reason TEXT;
+                ALTER TABLE clips ADD COLUMN quality TEXT;
+                CREATE TABLE analyses (
+                    job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+                    body TEXT NOT NULL);
+                """)
+        }
+        migrator.registerMigration("v4-events") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    job_id TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    delivered_at REAL);
+                CREATE INDEX events_pending ON events(delivered_at, seq);
+                ALTER TABLE jobs ADD COLUMN source_info TEXT;
+                """)
+            // Job reads show the summary without decoding the keyframe index kept in `source`.
+            for row in try Row.fetchAll(db, sql: "SELECT id, source FROM jobs WHERE source IS NOT NULL") {
+                let media = try JSONCoding.decode(MediaInfo.self, row["source"])
+                try db.execute(sql: "UPDATE jobs SET source_info = ? WHERE id = ?", arguments: [try JSONCoding.encode(media.sourceInfo), row["id"]])
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,130 @@
+import ClipGenCore
+import Foundation
+import GRDB
+import Persistence
+
+/// The embedded `JobStore`: one SQLite file in WAL mode, so readers never wait for the writer
+/// and the queue survives restarts. Writes are serialised by SQLite; a claim is one write
+/// transaction, so two workers can never lease the same task.
+public final class SQLiteJobStore: JobStore {
+    let pool: DatabasePool
+    let clock: WallClock
+    let workflow: JobWorkflow
+
+    public init(path: String, clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow()) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        // In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits,
+        // which the queue tolerates (leases expire and tasks run again). It saves an fsync per write.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        self.clock = clock
+        self.workflow = workflow
+        try Self.migrator.migrate(pool)
+    }
+
+    var now: Double { clock.now().timeIntervalSince1970 }
+
+    public func isReachable() async -> Bool {
+        (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+}
+
+// MARK: organisations and users
+extension SQLiteJobStore {
+    public func userCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+    }
+
+    public func createOrganization(_ organization: Organization) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+                           arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
+        }
+    }
+
+    public func createUser(_ user: User) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [user.id, user.organizationId, user.email, user.passwordHash, user.role.rawValue,
+                                     user.createdAt.timeIntervalSince1970])
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StoreError.conflict("a user with this email already exists")
+        }
+    }
+
+    public func user(id: String) async throws -> User? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(User.init(row:)) }
+    }
+
+    public func user(email: String) async throws -> User? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(User.init(row:)) }
+    }
+
+    public func users(organizationId: String) async throws -> [User] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users WHERE organization_id = ? ORDER BY created_at", arguments: [organizationId])
+                .map(User.init(row:))
+        }
+    }
+}
+
+// MARK: uploads
+extension SQLiteJobStore {
+    public func createUpload(_ upload: Upload) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO uploads (id, organization_id, owner_id, filename, size, sha256, blob_key, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [upload.id, upload.organizationId, upload.ownerId, upload.filename, upload.size,
+                                 upload.sha256, upload.blobKey, upload.createdAt.timeIntervalSince1970])
+        }
+    }
+
+    public func upload(id: String, organizationId: String) async throws -> Upload? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM uploads WHERE id = ? AND organization_id = ?", arguments: [id, organizationId])
+                .map(Upload.init(row:))
+        }
+    }
+
+    public func uploads(organizationId: String, page: PageRequest) async throws -> Page<Upload> {
+        try await pool.read { db in
+            try Self.page(db, table: "uploads", filter: "organization_id = ?", arguments: [organizationId], page: page, map: Upload.init(row:))
+        }
+    }
+
+    public func deleteUpload(id: String, organizationId: String) async throws -> UploadDeletion? {
+        try await pool.write { db in
+            guard let key = try String.fetchOne(db, sql: "SELECT blob_key FROM uploads WHERE id = ? AND organization_id = ?",
+                                                arguments: [id, organizationId]) else { return nil }
+            try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id])
+            let remaining = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM uploads WHERE blob_key = ?", arguments: [key]) ?? 0
+            return UploadDeletion(blobKey: key, blobUnreferenced: remaining == 0)
+        }
+    }
+
+    /// Keyset pagination, newest first; the cursor is the last row's `created_at` and `id`.
+    static func page<Item>(_ db: Database, table: String, columns: String = "*", filter: String, arguments: StatementArguments,
+                           page: PageRequest, map: (Row) throws -> Item) throws -> Page<Item> {
+        var sql = "SELECT \(columns) FROM \(table) WHERE \(filter)"
+        var arguments = arguments
+        if let cursor = page.cursor {
+            let (createdAt, id) = try PageCursor.decode(cursor)
+            sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+            arguments += [createdAt, createdAt, id]
+        }
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+        arguments += [page.limit + 1]
+        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+        let items = try rows.prefix(page.limit).map(map)
+        let next = rows.count > page.limit ? rows[page.limit - 1] : nil
+        return Page(items: items, nextCursor: next.map { PageCursor.encode(createdAt: $0["created_at"], id: $0["id"]) })
+    }
+}
