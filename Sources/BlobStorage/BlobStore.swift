@@ -1,19 +1,24 @@
+import Foundation
 import NIOCore
 
-/// Where sources and clips live. Keys are relative paths of safe segments; implementations
-/// refuse anything that could escape their root.
+/// Where sources and clips live, under keys the caller chooses (`uploads/<id>`,
+/// `clips/<job>/<index>-<task>.mp4`). Bodies stream both ways: uploads are hashed as they
+/// arrive, downloads are read as fast as their reader takes them.
 public protocol BlobStore: Sendable {
-    /// Streams `body` into storage under a key derived from its SHA-256, so identical bytes are
-    /// stored once. Throws `BlobError.tooLarge` past `limit` bytes, leaving nothing behind.
-    func putContentAddressed(
-        from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?, prefix: String
-    ) async throws -> BlobInfo
+    /// Streams `body` into storage under `key`, hashing it on the way; a blob already there is
+    /// replaced. Throws `BlobError.tooLarge` past `limit` bytes. A body that fails or is too large
+    /// leaves nothing behind.
+    func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?) async throws -> BlobInfo
 
-    /// Moves a finished local file (a render output) into storage under `key`.
+    /// Stores a finished local file (a render output) under `key`; the file is consumed.
     func importFile(at path: String, as key: BlobKey) async throws -> BlobInfo
 
-    /// The bytes of `key`, all or one inclusive range. Throws `BlobError.notFound`.
+    /// The bytes of `key`, all or one inclusive range, read as the body's consumer asks for them.
+    /// Throws `BlobError.notFound` or `.rangeNotSatisfiable`.
     func get(_ key: BlobKey, range: ClosedRange<Int64>?) async throws -> BlobBody
+
+    /// Copies the blob to a local file (for FFmpeg to read), replacing `path`.
+    func download(_ key: BlobKey, to path: String) async throws
 
     /// Size of the blob, or nil when absent.
     func size(of key: BlobKey) async throws -> Int64?
@@ -21,8 +26,9 @@ public protocol BlobStore: Sendable {
     /// Removes the blob; absent keys are not an error.
     func delete(_ key: BlobKey) async throws
 
-    /// Gives FFmpeg a path to read the blob from for the duration of `body`.
-    func withLocalFile<T: Sendable>(_ key: BlobKey, _ body: (String) async throws -> T) async throws -> T
+    /// A URL that lets anyone holding it GET the blob until `expires` has passed, or nil when
+    /// this store cannot sign one (a local directory): then the API streams the bytes itself.
+    func presignedURL(for key: BlobKey, expires: Duration) async throws -> URL?
 
     /// Whether the store answers; for readiness checks.
     func isReachable() async -> Bool
@@ -39,15 +45,27 @@ public struct BlobInfo: Sendable, Equatable {
     }
 }
 
-/// A readable blob: its total size, the range being read, and the bytes as a stream.
+/// A readable blob: its total size, the range being read, and a reader that hands the bytes to
+/// a consumer one chunk at a time, waiting for each before reading the next. A slow client is
+/// a slow reader, never a growing buffer.
 public struct BlobBody: Sendable {
     public var totalSize: Int64
     public var range: ClosedRange<Int64>?
-    public var chunks: AsyncThrowingStream<ByteBuffer, any Error>
-    public init(totalSize: Int64, range: ClosedRange<Int64>?, chunks: AsyncThrowingStream<ByteBuffer, any Error>) {
+    private let read: @Sendable (_ consume: (ByteBuffer) async throws -> Void) async throws -> Void
+
+    public init(totalSize: Int64, range: ClosedRange<Int64>?,
+                read: @escaping @Sendable (_ consume: (ByteBuffer) async throws -> Void) async throws -> Void) {
         self.totalSize = totalSize
         self.range = range
-        self.chunks = chunks
+        self.read = read
+    }
+
+    /// The number of bytes `write(to:)` delivers.
+    public var length: Int64 { range.map { $0.upperBound - $0.lowerBound + 1 } ?? totalSize }
+
+    /// Hands every chunk to `consume`, in order.
+    public func write(to consume: (ByteBuffer) async throws -> Void) async throws {
+        try await read(consume)
     }
 }
 

@@ -4,38 +4,29 @@ import NIOCore
 import NIOFileSystem
 import SystemPackage
 
-/// Blobs as files under one directory. Writes go to a temp file in the same directory tree,
-/// are fsynced and renamed into place, so a crash never leaves a half-written blob under a key.
+/// Blobs as files under one directory. Writes go to a temp file of this process's own, are
+/// fsynced and renamed into place, so a crash never leaves a half-written blob under a key and
+/// processes sharing the directory never touch each other's files in flight.
 public struct LocalBlobStore: BlobStore {
     public let root: String
+    /// This process's temp directory; other processes' are left alone (stale ones are removed
+    /// after a day by `removeStaleTemporaryFiles`).
     private let tmp: String
     private let fileSystem = FileSystem.shared
 
-    /// Creates the directory if needed. Leftover temp files of a crashed process are removed.
-    public init(root: String) throws {
+    /// Does no I/O: directories are made when first written to.
+    public init(root: String) {
         self.root = (root as NSString).standardizingPath
-        self.tmp = self.root + "/.tmp"
-        let manager = FileManager.default
-        try manager.createDirectory(atPath: self.root, withIntermediateDirectories: true)
-        if manager.fileExists(atPath: tmp) { try manager.removeItem(atPath: tmp) }
-        try manager.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        self.tmp = self.root + "/.tmp/" + ProcessInfo.processInfo.processIdentifier.description + "-" + UUID().uuidString.prefix(8)
     }
 
     func path(for key: BlobKey) -> String { root + "/" + key.rawValue }
 
-    public func putContentAddressed(
-        from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?, prefix: String
-    ) async throws -> BlobInfo {
-        let temp = tmp + "/" + UUID().uuidString
+    public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?) async throws -> BlobInfo {
+        let temp = try temporaryPath()
         do {
             let (size, digest) = try await write(body, to: temp, limit: limit)
-            let key = try BlobKey("\(prefix)/\(digest.prefix(2))/\(digest)")
-            let destination = path(for: key)
-            if FileManager.default.fileExists(atPath: destination) {
-                try FileManager.default.removeItem(atPath: temp)
-            } else {
-                try await moveIntoPlace(temp, destination)
-            }
+            try await moveIntoPlace(temp, path(for: key))
             return BlobInfo(key: key, size: size, sha256: digest)
         } catch {
             try? FileManager.default.removeItem(atPath: temp)
@@ -60,22 +51,28 @@ public struct LocalBlobStore: BlobStore {
         }
         let byteRange: Range<Int64> = range.map { $0.lowerBound..<($0.upperBound + 1) } ?? 0..<total
         let fileSystem = self.fileSystem
-        let chunks = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
-            let reader = Task {
-                do {
-                    try await fileSystem.withFileHandle(forReadingAt: FilePath(filePath)) { handle in
-                        for try await chunk in handle.readChunks(in: byteRange, chunkLength: .kibibytes(256)) {
-                            continuation.yield(chunk)
-                        }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+        // The file is read inside the consumer's task, one chunk ahead at most: the pace is theirs.
+        return BlobBody(totalSize: total, range: range) { consume in
+            try await fileSystem.withFileHandle(forReadingAt: FilePath(filePath)) { handle in
+                var offset = byteRange.lowerBound
+                while offset < byteRange.upperBound {
+                    let length = min(Int64(256 << 10), byteRange.upperBound - offset)
+                    let chunk = try await handle.readChunk(fromAbsoluteOffset: offset, length: .bytes(length))
+                    guard chunk.readableBytes > 0 else { throw BlobError.notFound(key.rawValue) }
+                    offset += Int64(chunk.readableBytes)
+                    try await consume(chunk)
                 }
             }
-            continuation.onTermination = { _ in reader.cancel() }
         }
-        return BlobBody(totalSize: total, range: range, chunks: chunks)
+    }
+
+    /// A hard link where the file system allows one (no bytes copied), else a copy.
+    public func download(_ key: BlobKey, to destination: String) async throws {
+        let source = path(for: key)
+        guard FileManager.default.fileExists(atPath: source) else { throw BlobError.notFound(key.rawValue) }
+        try? FileManager.default.removeItem(atPath: destination)
+        if link(source, destination) == 0 { return }
+        try FileManager.default.copyItem(atPath: source, toPath: destination)
     }
 
     public func size(of key: BlobKey) async throws -> Int64? {
@@ -86,14 +83,33 @@ public struct LocalBlobStore: BlobStore {
         try await fileSystem.removeItem(at: FilePath(path(for: key)))
     }
 
-    public func withLocalFile<T: Sendable>(_ key: BlobKey, _ body: (String) async throws -> T) async throws -> T {
-        let filePath = path(for: key)
-        guard FileManager.default.fileExists(atPath: filePath) else { throw BlobError.notFound(key.rawValue) }
-        return try await body(filePath)
-    }
+    /// A local directory cannot sign URLs; the API streams its files.
+    public func presignedURL(for key: BlobKey, expires: Duration) async throws -> URL? { nil }
 
     public func isReachable() async -> Bool {
-        FileManager.default.isWritableFile(atPath: tmp)
+        (try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)) != nil
+            && FileManager.default.isWritableFile(atPath: root)
+    }
+
+    /// Removes the temp files of processes on this machine that are gone, and any nothing has
+    /// written to for `age` (a process on another machine sharing the directory).
+    public func removeStaleTemporaryFiles(olderThan age: TimeInterval = 24 * 3600, now: Date = Date()) {
+        let manager = FileManager.default
+        let parent = root + "/.tmp"
+        for entry in (try? manager.contentsOfDirectory(atPath: parent)) ?? [] where parent + "/" + entry != tmp {
+            let path = parent + "/" + entry
+            if let pid = entry.split(separator: "-").first.flatMap({ pid_t($0) }), kill(pid, 0) != 0, errno == ESRCH {
+                try? manager.removeItem(atPath: path)
+                continue
+            }
+            let modified = try? manager.attributesOfItem(atPath: path)[.modificationDate] as? Date
+            if let modified, now.timeIntervalSince(modified) > age { try? manager.removeItem(atPath: path) }
+        }
+    }
+
+    private func temporaryPath() throws -> String {
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        return tmp + "/" + UUID().uuidString
     }
 
     private func write(
@@ -136,7 +152,7 @@ public struct LocalBlobStore: BlobStore {
         guard errno == EXDEV else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "could not move a blob into place (errno \(errno))"])
         }
-        let staged = tmp + "/" + UUID().uuidString
+        let staged = try temporaryPath()
         try FileManager.default.copyItem(atPath: source, toPath: staged)
         try FileManager.default.removeItem(atPath: source)
         guard rename(staged, destination) == 0 else {

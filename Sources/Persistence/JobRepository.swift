@@ -4,7 +4,11 @@ import ClipGenCore
 /// organisation, so no query crosses organisations. Every change of a job's state records its
 /// `JobEvent`s in the same transaction (see `EventOutbox`).
 public protocol JobRepository: Sendable {
-    func createUpload(_ upload: Upload) async throws
+    /// Records the upload. When the organisation already has one with the same SHA-256 and size,
+    /// the new row shares that blob (checked and written in one transaction, so a concurrent
+    /// delete cannot remove the blob under it): the returned upload's `blobKey` then differs from
+    /// the one given, and the caller removes the copy it wrote.
+    func createUpload(_ upload: Upload) async throws -> Upload
     func upload(id: String, organizationId: String) async throws -> Upload?
     func uploads(organizationId: String, page: PageRequest) async throws -> Page<Upload>
     /// Removes the upload. Returns nil when absent; otherwise whether its blob is now unreferenced.

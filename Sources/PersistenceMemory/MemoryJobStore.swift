@@ -88,8 +88,17 @@ extension MemoryJobStore {
 
 // MARK: uploads, jobs, clips
 extension MemoryJobStore {
-    public func createUpload(_ upload: Upload) async throws {
-        state.withLock { $0.uploads[upload.id] = upload }
+    public func createUpload(_ upload: Upload) async throws -> Upload {
+        state.withLock { state in
+            var upload = upload
+            if let existing = state.uploads.values.first(where: {
+                $0.organizationId == upload.organizationId && $0.sha256 == upload.sha256 && $0.size == upload.size
+            }) {
+                upload.blobKey = existing.blobKey
+            }
+            state.uploads[upload.id] = upload
+            return upload
+        }
     }
 
     public func upload(id: String, organizationId: String) async throws -> Upload? {

@@ -113,6 +113,7 @@ extension SQLiteJobStore {
                     delivered_at REAL);
                 CREATE INDEX events_pending ON events(delivered_at, seq);
                 ALTER TABLE jobs ADD COLUMN source_info TEXT;
+                CREATE INDEX uploads_sha ON uploads(organization_id, sha256);
                 """)
             // Job reads show the summary without decoding the keyframe index kept in `source`.
             for row in try Row.fetchAll(db, sql: "SELECT id, source FROM jobs WHERE source IS NOT NULL") {

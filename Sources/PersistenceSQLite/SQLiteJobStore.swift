@@ -77,13 +77,20 @@ extension SQLiteJobStore {
 
 // MARK: uploads
 extension SQLiteJobStore {
-    public func createUpload(_ upload: Upload) async throws {
+    public func createUpload(_ upload: Upload) async throws -> Upload {
         try await pool.write { db in
+            var upload = upload
+            if let existing = try String.fetchOne(db, sql: """
+                SELECT blob_key FROM uploads WHERE organization_id = ? AND sha256 = ? AND size = ? LIMIT 1
+                """, arguments: [upload.organizationId, upload.sha256, upload.size]) {
+                upload.blobKey = existing
+            }
             try db.execute(sql: """
                 INSERT INTO uploads (id, organization_id, owner_id, filename, size, sha256, blob_key, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [upload.id, upload.organizationId, upload.ownerId, upload.filename, upload.size,
                                  upload.sha256, upload.blobKey, upload.createdAt.timeIntervalSince1970])
+            return upload
         }
     }
 

@@ -34,7 +34,8 @@ public struct ClipGenServer: Sendable {
         if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = data + "/tmp" }
         self.configuration = configuration
         store = try SQLiteJobStore(path: data + "/clipgen.sqlite", clock: clock, workflow: configuration.workflow)
-        blobs = try LocalBlobStore(root: data + "/blobs")
+        blobs = LocalBlobStore(root: data + "/blobs")
+        blobs.removeStaleTemporaryFiles(olderThan: 24 * 3600)
         let secret = try configuration.auth.jwtSecret ?? Self.persistentSecret(in: data)
         tokens = try await TokenService(secret: secret, keyID: configuration.auth.jwtKeyID,
                                         ttlSeconds: configuration.auth.tokenTTLSeconds, clock: clock)
@@ -59,7 +60,6 @@ public struct ClipGenServer: Sendable {
             }
         }
         let root = media.scratchDirectory ?? configuration.storage.dataDirectory + "/tmp"
-        try ScratchSpace.removeStale(in: root, olderThan: 24 * 3600)
         // One directory per worker, so processes sharing a data directory never touch each other's renders.
         let scratch = root + "/" + settings.workerID
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)

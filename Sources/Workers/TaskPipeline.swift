@@ -19,11 +19,14 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
     /// The H.264 encoder this worker renders mp4 with.
     public var encoder: VideoEncoder
     public var scratchDirectory: String
+    /// Local copies of sources and clips for FFmpeg, shared by this worker's tasks.
+    public var sources: SourceCache<Blobs>
     public var clock: WallClock
 
     public init(store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, thumbnailer: Thumbnailer,
                 analyzer: MediaAnalyzer = MediaAnalyzer(), qualityMeter: QualityMeter = QualityMeter(), encoder: VideoEncoder = .libx264,
-                scratchDirectory: String, clock: WallClock = .system) {
+                scratchDirectory: String, sourceCacheBytes: Int64 = 20 << 30, clock: WallClock = .system) {
+        self.sources = SourceCache(blobs: blobs, directory: scratchDirectory + "/sources", capacityBytes: sourceCacheBytes)
         self.analyzer = analyzer
         self.qualityMeter = qualityMeter
         self.store = store
@@ -119,7 +122,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         }
         do {
             let quality = try await withSource(of: job) { source in
-                try await blobs.withLocalFile(try BlobKey(clip.blobKey)) { file in
+                try await sources.withFile(try BlobKey(clip.blobKey)) { file in
                     let plan = CutPlan(input: source, output: file, start: spec.start, end: spec.end, options: job.request.resolvedOutput, media: media)
                     return try await qualityMeter.measure(clip: file, plan: plan)
                 }
@@ -149,12 +152,18 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         return TaskOutcome(storyboard: board)
     }
 
-    private func withSource<T: Sendable>(of job: Job, _ body: (String) async throws -> T) async throws -> T {
+    /// Removes what killed workers on this host left in the scratch space, and day-old leftovers.
+    public func sweepScratch() {
+        let root = (scratchDirectory as NSString).deletingLastPathComponent
+        ScratchSpace.removeLeftovers(in: root, keeping: (scratchDirectory as NSString).lastPathComponent)
+    }
+
+    private func withSource<T: Sendable>(of job: Job, _ body: @Sendable (String) async throws -> T) async throws -> T {
         guard let uploadId = job.uploadId, let upload = try await store.upload(id: uploadId, organizationId: job.organizationId) else {
             throw JobError(code: .sourceMissing, message: "the job's upload was deleted before the job could run")
         }
         do {
-            return try await blobs.withLocalFile(try BlobKey(upload.blobKey), body)
+            return try await sources.withFile(try BlobKey(upload.blobKey), body)
         } catch BlobError.notFound {
             throw JobError(code: .sourceMissing, message: "the upload's stored file is missing; upload it again")
         }

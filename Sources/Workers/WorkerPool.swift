@@ -33,6 +33,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore, Sig
     var store: Store { pipeline.store }
 
     public func run() async throws {
+        pipeline.sweepScratch()
         let shutdown = ShutdownSignal()
         logger.info("worker pool started", metadata: [
             "worker.concurrency": "\(settings.concurrency)",
@@ -47,6 +48,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore, Sig
         } onGracefulShutdown: {
             shutdown.begin()
         }
+        await pipeline.sources.removeAll()
         logger.info("worker pool stopped")
     }
 
@@ -59,6 +61,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore, Sig
                     continue
                 }
                 await execute(claimed, shutdown)
+                pipeline.sweepScratch()
             } catch {
                 logger.error("claiming work failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: settings.poll)

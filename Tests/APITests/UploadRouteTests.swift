@@ -37,9 +37,7 @@ import ClipGenCore
                 #expect(second["filename"] as? String == "clip.mp4", "path parts of client filenames are dropped")
                 #expect(second["id"] as? String != first["id"] as? String)
             }
-            let stored = try FileManager.default.subpathsOfDirectory(atPath: h.directory + "/blobs/uploads")
-                .filter { !((try? FileManager.default.attributesOfItem(atPath: h.directory + "/blobs/uploads/" + $0)[.type] as? FileAttributeType) == .typeDirectory) }
-            #expect(stored.count == 1)
+            #expect(Self.files(under: h.directory + "/blobs/uploads").count == 1, "identical bytes are stored once")
         }
     }
 
@@ -55,7 +53,7 @@ import ClipGenCore
                     #expect((response.object["items"] as? [Any])?.isEmpty == true)
                 }
             }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: h.directory + "/blobs/.tmp").isEmpty)
+            #expect(Self.files(under: h.directory + "/blobs").isEmpty, "no temp file, no blob")
         }
     }
 
@@ -67,8 +65,7 @@ import ClipGenCore
                     #expect(response.status == .unprocessableContent)
                 }
             }
-            let leftovers = (try? FileManager.default.subpathsOfDirectory(atPath: h.directory + "/blobs/uploads")) ?? []
-            #expect(leftovers.allSatisfy { !$0.hasSuffix("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") })
+            #expect(Self.files(under: h.directory + "/blobs").isEmpty)
         }
     }
 
@@ -105,5 +102,12 @@ import ClipGenCore
         for try await chunk in part { received += chunk.readableBytesView }
         #expect(received == content)
         #expect(part.filename == "a.bin")
+    }
+
+    /// Regular files below `directory`, as relative paths.
+    static func files(under directory: String) -> [String] {
+        ((try? FileManager.default.subpathsOfDirectory(atPath: directory)) ?? []).filter {
+            (try? FileManager.default.attributesOfItem(atPath: directory + "/" + $0)[.type] as? FileAttributeType) == .typeRegular
+        }
     }
 }

@@ -17,7 +17,7 @@ import Workers
         let source = try await TestMedia.shared.path("gop2s.mp4")
         try await withTemporaryDirectory { dir in
             let store = try SQLiteJobStore(path: dir + "/db.sqlite")
-            let blobs = try LocalBlobStore(root: dir + "/blobs")
+            let blobs = LocalBlobStore(root: dir + "/blobs")
             let organization = Organization(name: "o", createdAt: Date())
             try await store.createOrganization(organization)
             let sourceKey = try BlobKey("uploads/source")
@@ -25,7 +25,7 @@ import Workers
             let stored = try await blobs.importFile(at: dir + "/copy.mp4", as: sourceKey)
             let upload = Upload(organizationId: organization.id, ownerId: "u", filename: "s.mp4", size: stored.size,
                                 sha256: stored.sha256, blobKey: sourceKey.rawValue, createdAt: Date())
-            try await store.createUpload(upload)
+            _ = try await store.createUpload(upload)
             var job = Job(organizationId: organization.id, ownerId: "u",
                           request: JobRequest(source: .init(uploadId: upload.id), clips: [.init(start: 2, end: 4)],
                                               output: OutputOptions(mode: .exact)), createdAt: Date())

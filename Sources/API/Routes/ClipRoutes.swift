@@ -34,15 +34,10 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
             }
             let requested: ClosedRange<Int64>? = if case .satisfiable(let r) = range { r } else { nil }
             let body = try await blobs.get(try BlobKey(clip.blobKey), range: requested)
-            let length = requested.map { $0.upperBound - $0.lowerBound + 1 } ?? body.totalSize
             if let requested {
                 headers[.contentRange] = "bytes \(requested.lowerBound)-\(requested.upperBound)/\(body.totalSize)"
             }
-            return Response(status: requested == nil ? .ok : .partialContent, headers: headers,
-                            body: ResponseBody(contentLength: Int(length)) { writer in
-                                for try await chunk in body.chunks { try await writer.write(chunk) }
-                                try await writer.finish(nil)
-                            })
+            return Response(status: requested == nil ? .ok : .partialContent, headers: headers, body: Self.streaming(body))
         }
         router.get("clips/{id}/thumbnail") { _, context -> Response in
             let principal = try context.require(.read)
@@ -57,11 +52,16 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
     /// A small stored file, streamed whole; clips themselves go through the range-aware route.
     static func whole(_ blobs: Blobs, key: String, contentType: String) async throws -> Response {
         let body = try await blobs.get(try BlobKey(key), range: nil)
-        return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "private, max-age=86400"],
-                        body: ResponseBody(contentLength: Int(body.totalSize)) { writer in
-                            for try await chunk in body.chunks { try await writer.write(chunk) }
-                            try await writer.finish(nil)
-                        })
+        return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "private, max-age=86400"], body: streaming(body))
+    }
+
+    /// The blob's bytes as a response body: each chunk is read only after the client took the
+    /// last one (`write` waits on the connection), so a slow client holds one chunk, not the file.
+    static func streaming(_ body: BlobBody) -> ResponseBody {
+        ResponseBody(contentLength: Int(body.length)) { writer in
+            try await body.write { chunk in try await writer.write(chunk) }
+            try await writer.finish(nil)
+        }
     }
 
     private func find(_ id: String, _ principal: Principal) async throws -> Clip {

@@ -7,7 +7,8 @@ import Hummingbird
 import Persistence
 
 /// `POST /v1/uploads` streams the body (raw or the `file` part of multipart/form-data) to the
-/// blob store, hashing on the way; `GET`, list and `DELETE`.
+/// blob store under `uploads/<id>`, hashing on the way; an upload the organisation already has
+/// shares the stored bytes. `GET`, list and `DELETE`.
 struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
     let store: Store
     let blobs: Blobs
@@ -20,15 +21,17 @@ struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
             if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxBytes {
                 throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
             }
+            let id = Identifier.make()
+            let key = try BlobKey("uploads/\(id)")
             let info: BlobInfo
             let filename: String
             do {
                 if let boundary = MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) {
                     let part = MultipartFileSequence(base: request.body, boundary: boundary, fieldName: "file")
-                    info = try await blobs.putContentAddressed(from: part, limit: maxBytes, prefix: "uploads")
+                    info = try await blobs.put(key, from: part, limit: maxBytes)
                     filename = part.filename ?? "upload"
                 } else {
-                    info = try await blobs.putContentAddressed(from: request.body, limit: maxBytes, prefix: "uploads")
+                    info = try await blobs.put(key, from: request.body, limit: maxBytes)
                     filename = request.headers[HTTPField.Name("X-Filename")!] ?? "upload"
                 }
             } catch BlobError.tooLarge {
@@ -36,13 +39,22 @@ struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
             }
             guard info.size > 0 else {
                 // Empty uploads are never recorded, so no row can reference this blob.
-                try? await blobs.delete(info.key)
+                try? await blobs.delete(key)
                 throw Problem.invalid([.init(field: "file", message: "the upload is empty")])
             }
-            let upload = Upload(organizationId: principal.organizationId, ownerId: principal.userId,
-                                filename: Self.sanitize(filename), size: info.size, sha256: info.sha256,
-                                blobKey: info.key.rawValue, createdAt: clock.now())
-            try await store.createUpload(upload)
+            let upload: Upload
+            do {
+                upload = try await store.createUpload(Upload(
+                    id: id, organizationId: principal.organizationId, ownerId: principal.userId, filename: Self.sanitize(filename),
+                    size: info.size, sha256: info.sha256, blobKey: key.rawValue, createdAt: clock.now()))
+            } catch {
+                try? await blobs.delete(key)
+                throw error
+            }
+            if upload.blobKey != key.rawValue {
+                // The organisation already had these bytes; the new row shares them.
+                try? await blobs.delete(key)
+            }
             context.logger.info("upload stored", metadata: ["upload.id": "\(upload.id)", "upload.bytes": "\(upload.size)"])
             return Created(location: "/v1/uploads/\(upload.id)", body: UploadResponse(upload))
         }

@@ -1,0 +1,143 @@
+import BlobStorage
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+import TestSupport
+
+/// One suite for every `BlobStore`; a new backend adds itself to `all`.
+struct BlobBackend: Sendable, CustomTestStringConvertible {
+    var name: String
+    var make: @Sendable (_ directory: String) -> any BlobStore
+    var testDescription: String { name }
+
+    static let all: [BlobBackend] = [
+        BlobBackend(name: "local") { LocalBlobStore(root: $0 + "/blobs") },
+        BlobBackend(name: "memory") { _ in MemoryBlobStore() },
+    ]
+}
+
+func chunks(_ parts: [String]) -> AsyncThrowingStream<ByteBuffer, any Error> {
+    AsyncThrowingStream { continuation in
+        for part in parts { continuation.yield(ByteBuffer(string: part)) }
+        continuation.finish()
+    }
+}
+
+func read(_ body: BlobBody) async throws -> String {
+    let collected = Mutex("")
+    try await body.write { chunk in collected.withLock { $0 += String(buffer: chunk) } }
+    return collected.withLock { $0 }
+}
+
+@Suite struct BlobStoreConformanceTests {
+    @Test(arguments: BlobBackend.all)
+    func putHashesOnTheWayAndGetReadsRanges(backend: BlobBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = backend.make(dir)
+            let key = try BlobKey("uploads/a")
+            let info = try await store.put(key, from: chunks(["hello ", "world"]), limit: nil)
+            #expect(info == BlobInfo(key: key, size: 11, sha256: "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"))
+            #expect(try await read(store.get(key, range: nil)) == "hello world")
+            #expect(try await read(store.get(key, range: 2...5)) == "llo ")
+            #expect(try await store.get(key, range: 2...5).length == 4)
+            await #expect(throws: BlobError.rangeNotSatisfiable(size: 11)) { try await store.get(key, range: 5...11) }
+            await #expect(throws: BlobError.notFound("uploads/none")) { try await store.get(try BlobKey("uploads/none"), range: nil) }
+            #expect(try await store.size(of: key) == 11)
+            _ = try await store.put(key, from: chunks(["replaced"]), limit: nil)
+            #expect(try await read(store.get(key, range: nil)) == "replaced")
+        }
+    }
+
+    @Test(arguments: BlobBackend.all)
+    func overTheLimitOrAFailingBodyLeavesNothingBehind(backend: BlobBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = backend.make(dir)
+            let key = try BlobKey("uploads/big")
+            await #expect(throws: BlobError.tooLarge(limit: 5)) { try await store.put(key, from: chunks(["abc", "def"]), limit: 5) }
+            let failing = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+                continuation.yield(ByteBuffer(string: "partial"))
+                continuation.finish(throwing: TestFailure("client went away"))
+            }
+            await #expect(throws: TestFailure.self) { try await store.put(key, from: failing, limit: nil) }
+            #expect(try await store.size(of: key) == nil)
+            let leftovers = (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String] ?? [])
+                .filter { !((try? FileManager.default.attributesOfItem(atPath: dir + "/" + $0)[.type] as? FileAttributeType) == .typeDirectory) }
+            #expect(leftovers.isEmpty, "\(leftovers)")
+        }
+    }
+
+    @Test(arguments: BlobBackend.all)
+    func importDownloadAndDelete(backend: BlobBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = backend.make(dir)
+            let source = dir + "/render.mp4"
+            try Data("clip".utf8).write(to: URL(fileURLWithPath: source))
+            let key = try BlobKey("clips/job/0-task.mp4")
+            let info = try await store.importFile(at: source, as: key)
+            #expect(info.size == 4 && !FileManager.default.fileExists(atPath: source))
+            try await store.download(key, to: dir + "/copy.mp4")
+            #expect(try String(contentsOfFile: dir + "/copy.mp4", encoding: .utf8) == "clip")
+            try await store.delete(key)
+            try await store.delete(key)
+            #expect(try await store.size(of: key) == nil)
+            await #expect(throws: BlobError.notFound(key.rawValue)) { try await store.download(key, to: dir + "/gone.mp4") }
+            #expect(try await store.presignedURL(for: key, expires: .seconds(60)) == nil, "neither backend signs URLs")
+            #expect(await store.isReachable())
+        }
+    }
+
+    @Test(arguments: BlobBackend.all)
+    func aReaderSetsThePace(backend: BlobBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = backend.make(dir)
+            let key = try BlobKey("clips/large")
+            let megabyte = ByteBuffer(repeating: 7, count: 1 << 20)
+            _ = try await store.put(key, from: AsyncThrowingStream { c in
+                for _ in 0..<8 { c.yield(megabyte) }
+                c.finish()
+            }, limit: nil)
+            // A consumer that stops after the first chunk: the store must not have read on without it.
+            let delivered = Mutex(0)
+            await #expect(throws: TestFailure.self) {
+                try await store.get(key, range: nil).write { chunk in
+                    delivered.withLock { $0 += chunk.readableBytes }
+                    throw TestFailure("stop")
+                }
+            }
+            #expect(delivered.withLock { $0 } <= 256 << 10, "one chunk handed over, not the blob")
+        }
+    }
+
+    @Test func localProcessesKeepTheirTempFilesApart() async throws {
+        try await withTemporaryDirectory { dir in
+            let first = LocalBlobStore(root: dir), second = LocalBlobStore(root: dir)
+            // What a process that died mid-upload left: its pid is gone.
+            let dead = Process()
+            dead.executableURL = URL(fileURLWithPath: "/bin/true")
+            try dead.run()
+            dead.waitUntilExit()
+            let abandoned = dir + "/.tmp/\(dead.processIdentifier)-0badf00d"
+            try FileManager.default.createDirectory(atPath: abandoned, withIntermediateDirectories: true)
+            try Data("half".utf8).write(to: URL(fileURLWithPath: abandoned + "/upload"))
+            let slow = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+                continuation.yield(ByteBuffer(string: "in flight"))
+                Task {
+                    // The second store starts, sweeps and writes while the first is mid-upload.
+                    second.removeStaleTemporaryFiles()
+                    _ = try? await second.put(try BlobKey("uploads/other"), from: chunks(["x"]), limit: nil)
+                    continuation.finish()
+                }
+            }
+            let info = try await first.put(try BlobKey("uploads/mine"), from: slow, limit: nil)
+            #expect(info.size == 9)
+            #expect(try await read(first.get(info.key, range: nil)) == "in flight")
+            #expect(!FileManager.default.fileExists(atPath: abandoned), "a dead process's temp files are swept")
+        }
+    }
+
+    @Test(arguments: ["../etc/passwd", "/abs", "a//b", "a/./b", "a/../b", "", "a b", "a\\b", "ok/..", "x\u{0}"])
+    func keysThatCouldEscapeAreRefused(raw: String) {
+        #expect(throws: BlobError.invalidKey(raw)) { try BlobKey(raw) }
+    }
+}
