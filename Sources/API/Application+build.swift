@@ -15,9 +15,9 @@ public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue, B
     /// Woken when a job is submitted, so idle in-process workers claim it at once.
     public var signal: any WorkSignal
     public var clock: WallClock
-    public var metrics: MetricsRegistry
+    public var metrics: MetricsEndpoint
     public init(store: Store, blobs: Blobs, tokens: TokenService, workflow: JobWorkflow = JobWorkflow(), signal: any WorkSignal = LocalWorkSignal(),
-                clock: WallClock = .system, metrics: MetricsRegistry = MetricsRegistry()) {
+                clock: WallClock = .system, metrics: MetricsEndpoint = .disabled) {
         self.store = store
         self.blobs = blobs
         self.tokens = tokens
@@ -34,7 +34,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics))
+    router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics.factory))
     router.add(middleware: ProblemMiddleware())
     let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
     HealthRoutes(store: store, blobs: blobs, metrics: dependencies.metrics).add(to: router)
@@ -55,12 +55,14 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
 /// database) run in the application's service group and stop after the server drains.
 public func buildApplication<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
     configuration: ClipGenConfiguration, dependencies: APIDependencies<Store, Blobs>,
-    services: [any Service] = [], logger: Logger
+    services: [any Service] = [], logger: Logger, beforeServerStarts: @escaping @Sendable () async throws -> Void = {}
 ) -> some ApplicationProtocol {
-    Application(
+    var application = Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies),
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "clipgen"),
         services: services,
         logger: logger
     )
+    application.beforeServerStarts(perform: beforeServerStarts)
+    return application
 }

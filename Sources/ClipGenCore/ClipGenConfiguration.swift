@@ -53,6 +53,10 @@ public struct ClipGenConfiguration: Sendable {
         public var retryBaseSeconds = 2.0
         /// How long a stopping worker lets running tasks finish before releasing them; default 30 s.
         public var shutdownGraceSeconds = 30.0
+        /// Port of a `clipgen worker`'s `/metrics` and `/healthz`; default none (no listener).
+        public var metricsPort: Int?
+        /// Address that listener binds; default 127.0.0.1.
+        public var metricsHost = "127.0.0.1"
         public init() {}
     }
 
@@ -65,6 +69,8 @@ public struct ClipGenConfiguration: Sendable {
         public var timeoutSeconds = 3600.0
         /// Scratch space for renders; default `<dataDir>/tmp`.
         public var scratchDirectory: String?
+        /// Most bytes of sources a worker keeps in its local cache; default 20 GiB.
+        public var sourceCacheBytes: Int64 = 20 << 30
         public init() {}
     }
 

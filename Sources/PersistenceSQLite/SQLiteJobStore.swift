@@ -2,28 +2,47 @@ import ClipGenCore
 import Foundation
 import GRDB
 import Persistence
+import Synchronization
 
 /// The embedded `JobStore`: one SQLite file in WAL mode, so readers never wait for the writer
 /// and the queue survives restarts. Writes are serialised by SQLite; a claim is one write
 /// transaction, so two workers can never lease the same task.
 public final class SQLiteJobStore: JobStore {
-    let pool: DatabasePool
+    public let path: String
     let clock: WallClock
     let workflow: JobWorkflow
+    private let opened = Mutex<DatabasePool?>(nil)
 
-    public init(path: String, clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow()) throws {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.foreignKeysEnabled = true
-        // In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits,
-        // which the queue tolerates (leases expire and tasks run again). It saves an fsync per write.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        pool = try DatabasePool(path: path, configuration: configuration)
+    /// Does no I/O: the file is opened and migrated by `prepare()` or the first call that needs it.
+    public init(path: String, clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow()) {
+        self.path = path
         self.clock = clock
         self.workflow = workflow
-        try Self.migrator.migrate(pool)
+    }
+
+    /// Opens the database and brings its schema up to date; later calls return at once.
+    /// Several processes may do this at once: migrations run in one write transaction.
+    public func prepare() throws {
+        _ = try pool
+    }
+
+    var pool: DatabasePool {
+        get throws {
+            try opened.withLock { opened in
+                if let opened { return opened }
+                var configuration = Configuration()
+                configuration.busyMode = .timeout(10)
+                configuration.foreignKeysEnabled = true
+                // In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits,
+                // which the queue tolerates (leases expire and tasks run again). It saves an fsync per write.
+                configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try Self.migrator.migrate(pool)
+                opened = pool
+                return pool
+            }
+        }
     }
 
     var now: Double { clock.now().timeIntervalSince1970 }

@@ -12,34 +12,42 @@ import PersistenceSQLite
 import ServiceLifecycle
 import Workers
 
-/// `clipgen serve` on embedded defaults: SQLite and blobs under the data directory, the HTTP
-/// API, and (unless turned off) in-process workers, all in one service group.
+/// ClipGen's parts on embedded defaults (SQLite and blobs under the data directory), composed
+/// for `clipgen serve` (the HTTP API, the event relay and, unless turned off, in-process
+/// workers) or `clipgen worker` (workers and a metrics listener). Creating it does no I/O;
+/// `prepare()` does what must hold before the first request.
 public struct ClipGenServer: Sendable {
     public let configuration: ClipGenConfiguration
     public let store: SQLiteJobStore
     public let blobs: LocalBlobStore
-    public let tokens: TokenService
-    public let bootstrap: AdminBootstrap.Result?
     /// Shared by the workers that record and the API that serves `/metrics`.
-    public let metrics = MetricsRegistry()
+    public let metrics: ProcessMetrics
     /// Job events from the outbox, for WebSockets and webhooks in this process.
     public let events = LocalEventBus()
     /// Wakes in-process workers when a job is submitted or a task queued.
     public let signal = LocalWorkSignal()
+    let clock: WallClock
 
-    public init(configuration: ClipGenConfiguration, clock: WallClock = .system) async throws {
+    public init(configuration: ClipGenConfiguration, metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
         var configuration = configuration
         let data = configuration.storage.dataDirectory
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = data + "/tmp" }
         self.configuration = configuration
-        store = try SQLiteJobStore(path: data + "/clipgen.sqlite", clock: clock, workflow: configuration.workflow)
+        self.metrics = metrics
+        self.clock = clock
+        store = SQLiteJobStore(path: data + "/clipgen.sqlite", clock: clock, workflow: configuration.workflow)
         blobs = LocalBlobStore(root: data + "/blobs")
-        blobs.removeStaleTemporaryFiles(olderThan: 24 * 3600)
-        let secret = try configuration.auth.jwtSecret ?? Self.persistentSecret(in: data)
-        tokens = try await TokenService(secret: secret, keyID: configuration.auth.jwtKeyID,
-                                        ttlSeconds: configuration.auth.tokenTTLSeconds, clock: clock)
-        bootstrap = try await AdminBootstrap.run(store: store, configuration: configuration.auth, clock: clock)
+    }
+
+    /// Creates the data directory, brings the database's schema up to date, sweeps temp files of
+    /// dead processes and, on an empty database, creates the first organisation and admin
+    /// (returned, with the generated password when none was configured).
+    @discardableResult
+    public func prepare() async throws -> AdminBootstrap.Result? {
+        try FileManager.default.createDirectory(atPath: configuration.storage.dataDirectory, withIntermediateDirectories: true)
+        try store.prepare()
+        blobs.removeStaleTemporaryFiles()
+        return try await AdminBootstrap.run(store: store, configuration: configuration.auth, clock: clock)
     }
 
     public func workerPool(logger: Logger, workerID: String? = nil) async throws -> WorkerPool<SQLiteJobStore, LocalBlobStore, LocalWorkSignal> {
@@ -71,22 +79,52 @@ public struct ClipGenServer: Sendable {
             thumbnailer: Thumbnailer(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
             analyzer: MediaAnalyzer(ffmpegPath: media.ffmpegPath, timeout: timeout),
             qualityMeter: QualityMeter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout), encoder: encoder,
-            scratchDirectory: scratch)
-        return WorkerPool(pipeline: pipeline, workflow: configuration.workflow, signal: signal, settings: settings, logger: logger, metrics: metrics)
+            scratchDirectory: scratch, sourceCacheBytes: media.sourceCacheBytes)
+        return WorkerPool(pipeline: pipeline, workflow: configuration.workflow, signal: signal, settings: settings, logger: logger,
+                          metrics: metrics.workers)
     }
 
-    /// The HTTP application with the event relay and the workers as its services.
-    public func application(logger: Logger) async throws -> some ApplicationProtocol {
+    /// `clipgen serve`: the HTTP application with the event relay and the workers as its services.
+    /// `prepare()` runs before the server accepts a request; `onPrepared` sees its result (the
+    /// command prints a generated admin password).
+    public func application(logger: Logger, onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void = { _ in })
+        async throws -> some ApplicationProtocol
+    {
+        let secret = try configuration.auth.jwtSecret ?? Self.persistentSecret(in: configuration.storage.dataDirectory)
+        let tokens = try await TokenService(secret: secret, keyID: configuration.auth.jwtKeyID,
+                                            ttlSeconds: configuration.auth.tokenTTLSeconds, clock: clock)
         var services: [any Service] = [EventRelay(outbox: store, bus: events, logger: logger)]
         if configuration.workers.inProcess { services.append(try await workerPool(logger: logger)) }
         return buildApplication(configuration: configuration,
                                 dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
-                                                              signal: signal, metrics: metrics),
-                                services: services, logger: logger)
+                                                              signal: signal, clock: clock, metrics: metrics.endpoint),
+                                services: services, logger: logger,
+                                beforeServerStarts: { onPrepared(try await prepare()) })
+    }
+
+    /// `clipgen worker`: the worker pool, and a listener for `/metrics` and `/healthz` on
+    /// `workers.metricsPort` when one is set.
+    public func workerServices(logger: Logger) async throws -> [any Service] {
+        try FileManager.default.createDirectory(atPath: configuration.storage.dataDirectory, withIntermediateDirectories: true)
+        try store.prepare()
+        let pool = try await workerPool(logger: logger)
+        guard let port = configuration.workers.metricsPort else { return [pool] }
+        let router = Router()
+        let endpoint = metrics.endpoint
+        router.get("healthz") { _, _ in ["status": "ok"] }
+        router.get("metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: endpoint.render())))
+        }
+        let listener = Application(router: router, configuration: .init(address: .hostname(configuration.workers.metricsHost, port: port),
+                                                                        serverName: "clipgen-worker"),
+                                   services: [pool], logger: logger)
+        return [listener]
     }
 
     /// A random secret kept in the data directory, so tokens survive restarts.
     static func persistentSecret(in directory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/jwt-secret"
         if let existing = try? String(contentsOfFile: path, encoding: .utf8), existing.utf8.count >= 32 {
             return existing.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -94,7 +132,7 @@ public struct ClipGenServer: Sendable {
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<48).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
         guard FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ConfigurationProblem.invalid(key: "CLIPGEN_JWT_SECRET", reason: "no secret was set and none could be written to \(path); set one or make the data directory writable")
+            throw ConfigurationProblem.invalid(key: "CLIPGEN_JWT_SECRET", reason: "no secret was set and none could be written to the data directory; set one or make the data directory writable")
         }
         return secret
     }

@@ -29,6 +29,9 @@ public enum ConfigurationLoader {
         ("maxAttempts", "attempts per task before the job fails (3)"),
         ("retryBaseSeconds", "first retry delay, doubled per attempt (2)"),
         ("shutdownGraceSeconds", "time running tasks get to finish on SIGTERM (30)"),
+        ("metricsPort", "port of a worker's /metrics and /healthz (none)"),
+        ("metricsHost", "address that listener binds (127.0.0.1)"),
+        ("sourceCacheBytes", "most bytes of sources a worker caches locally (21474836480)"),
         ("ffmpegPath", "ffmpeg executable (ffmpeg)"),
         ("ffprobePath", "ffprobe executable (ffprobe)"),
         ("mediaTimeoutSeconds", "longest one FFmpeg run may take (3600)"),
@@ -96,6 +99,9 @@ public enum ConfigurationLoader {
         c.media.ffprobePath = reader.string("ffprobePath") ?? c.media.ffprobePath
         c.media.timeoutSeconds = try reader.double("mediaTimeoutSeconds", in: 1...604_800) ?? c.media.timeoutSeconds
         c.media.scratchDirectory = reader.string("scratchDir")
+        c.workers.metricsPort = try reader.int("metricsPort", in: 0...65535)
+        c.workers.metricsHost = reader.string("metricsHost") ?? c.workers.metricsHost
+        c.media.sourceCacheBytes = try reader.int("sourceCacheBytes", in: 0...Int.max).map(Int64.init) ?? c.media.sourceCacheBytes
         c.logLevel = reader.string("logLevel") ?? c.logLevel
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(c.logLevel) else {
             throw ConfigurationProblem.invalid(key: environmentName("logLevel"), reason: "'\(c.logLevel)' is not a log level")

@@ -1,5 +1,6 @@
 import BlobStorage
 import ClipGenCore
+import CoreMetrics
 import Logging
 import MediaEngine
 import Persistence
@@ -14,17 +15,16 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore, Sig
     public let signal: Signal
     public let settings: WorkerSettings
     public let logger: Logger
-    public let metrics: MetricsRegistry
+    public let metrics: WorkerMetrics
 
     public init(pipeline: TaskPipeline<Store, Blobs>, workflow: JobWorkflow, signal: Signal, settings: WorkerSettings, logger: Logger,
-                metrics: MetricsRegistry = MetricsRegistry()) {
+                metrics: WorkerMetrics = WorkerMetrics(factory: NOOPMetricsHandler.instance)) {
         self.pipeline = pipeline
         self.workflow = workflow
         self.signal = signal
         self.settings = settings
         self.metrics = metrics
-        metrics.set("worker_encoder", help: "The H.264 encoder this worker renders mp4 with (1 = in use).",
-                    labels: ["encoder": pipeline.encoder.rawValue, "worker": settings.workerID], to: 1)
+        metrics.encoderInUse(pipeline.encoder.rawValue, worker: settings.workerID)
         var logger = logger
         logger[metadataKey: "worker.id"] = "\(settings.workerID)"
         self.logger = logger
@@ -165,7 +165,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore, Sig
                 logger.error("task failed unexpectedly", metadata: ["error.cause": "\(String(reflecting: error))"])
             }
             let disposition = try? await store.failTask(taskId: taskId, worker: worker, error: jobError, retryable: retryable)
-            metrics.increment("error_total", help: "Failed task attempts, by error code.", labels: ["code": jobError.code.rawValue])
+            metrics.failed(jobError.code)
             logger.warning("task failed", metadata: [
                 "error.code": "\(jobError.code)", "error": "\(jobError.message)",
                 "task.disposition": "\(disposition.map { "\($0)" } ?? "unrecorded")",
@@ -182,14 +182,8 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore, Sig
     }
 
     private func record(_ kind: TaskKind, outcome: TaskOutcome, elapsed: Duration) {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        metrics.increment("processing_seconds_sum", help: "Seconds spent on finished tasks, by stage.", labels: ["stage": kind.rawValue], by: seconds)
-        metrics.increment("processing_seconds_count", help: "Finished tasks, by stage.", labels: ["stage": kind.rawValue])
-        for clip in outcome.clips {
-            metrics.increment("clips_rendered_total", help: "Clips rendered, by encoder, cut mode and format.",
-                              labels: ["encoder": clip.encoder ?? "unknown", "mode": clip.modeUsed.rawValue, "format": clip.format.rawValue])
-            metrics.increment("clip_media_seconds_total", help: "Seconds of video rendered into clips.", by: clip.duration)
-        }
+        metrics.finished(kind, after: elapsed)
+        for clip in outcome.clips { metrics.rendered(clip) }
     }
 
     private func removeOutputs(_ outcome: TaskOutcome) async {

@@ -14,7 +14,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to bind (CLIPGEN_PORT, default 8080).") var port: String?
     @Option(name: .customLong("data-dir"), help: "Data directory (CLIPGEN_DATA_DIR, default ./data).") var dataDir: String?
     @Option(help: "Env-style file of CLIPGEN_* settings (CLIPGEN_CONFIG).") var config: String?
-    @Flag(name: .customLong("no-workers"), help: "Serve the API only; workers run in other processes.") var noWorkers = false
+    @Flag(name: .customLong("no-workers"), help: "Serve the API only; `clipgen worker` processes do the work.") var noWorkers = false
     @Option(help: "Worker capabilities, e.g. cpu,gpu (CLIPGEN_WORKER_CAPABILITIES); gpu is kept only if a hardware encoder works.")
     var capabilities: String?
 
@@ -26,15 +26,16 @@ struct Serve: AsyncParsableCommand {
         flags["config"] = config
         if noWorkers { flags["workersInProcess"] = "false" }
         flags["workerCapabilities"] = capabilities
-        let configuration: ClipGenConfiguration
-        do {
-            configuration = try await ConfigurationLoader.load(flags: flags, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        let logger = JSONLogHandler.bootstrap(level: configuration.logLevel)
-        let server = try await ClipGenServer(configuration: configuration)
-        if let bootstrap = server.bootstrap {
+        let configuration = try await Process.configuration(flags: flags)
+        let (logger, metrics) = Process.bootstrap(configuration)
+        let server = ClipGenServer(configuration: configuration, metrics: metrics)
+        logger.info("starting", metadata: [
+            "http.address": "\(configuration.http.host):\(configuration.http.port)",
+            "data.dir": "\(configuration.storage.dataDirectory)",
+            "workers.inProcess": "\(configuration.workers.inProcess)",
+        ])
+        try await server.application(logger: logger) { bootstrap in
+            guard let bootstrap else { return }
             if let password = bootstrap.generatedPassword {
                 // Written once, on stdout rather than in the JSON logs, so log shipping never stores it;
                 // unbuffered, so it shows at once when stdout is a pipe or a container's log.
@@ -42,12 +43,6 @@ struct Serve: AsyncParsableCommand {
             } else {
                 logger.notice("created admin", metadata: ["admin.email": "\(bootstrap.email)"])
             }
-        }
-        logger.info("starting", metadata: [
-            "http.address": "\(configuration.http.host):\(configuration.http.port)",
-            "data.dir": "\(configuration.storage.dataDirectory)",
-            "workers.inProcess": "\(configuration.workers.inProcess)",
-        ])
-        try await server.application(logger: logger).runService()
+        }.runService()
     }
 }

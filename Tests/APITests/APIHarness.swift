@@ -26,7 +26,7 @@ struct APIHarness {
             configuration.storage.maxUploadBytes = maxUploadBytes
             configuration.auth.bcryptCost = 4
             let harness = APIHarness(
-                store: try SQLiteJobStore(path: dir + "/db.sqlite"), blobs: LocalBlobStore(root: dir + "/blobs"),
+                store: SQLiteJobStore(path: dir + "/db.sqlite"), blobs: LocalBlobStore(root: dir + "/blobs"),
                 tokens: try await TokenService(secret: String(repeating: "s", count: 32), keyID: "k1", ttlSeconds: 600),
                 configuration: configuration, directory: dir)
             return try await body(harness)

@@ -104,27 +104,3 @@ import Testing
         }
     }
 }
-
-@Suite struct MetricsRegistryTests {
-    @Test func prometheusTextFormat() {
-        let metrics = MetricsRegistry()
-        metrics.increment("clips_rendered_total", help: "Clips.", labels: ["mode": "smart", "encoder": "libx264"])
-        metrics.increment("clips_rendered_total", help: "Clips.", labels: ["mode": "smart", "encoder": "libx264"])
-        metrics.increment("clips_rendered_total", help: "Clips.", labels: ["mode": "exact", "encoder": "a\"b"])
-        metrics.set("queue_size", help: "Waiting.", to: 3)
-        metrics.increment("processing_seconds_sum", help: "Seconds.", by: 1.5)
-        #expect(metrics.prometheusText() == """
-        # HELP clips_rendered_total Clips.
-        # TYPE clips_rendered_total counter
-        clips_rendered_total{encoder="a\\"b",mode="exact"} 1
-        clips_rendered_total{encoder="libx264",mode="smart"} 2
-        # HELP processing_seconds_sum Seconds.
-        # TYPE processing_seconds_sum counter
-        processing_seconds_sum 1.5
-        # HELP queue_size Waiting.
-        # TYPE queue_size gauge
-        queue_size 3
-
-        """)
-    }
-}

@@ -48,10 +48,10 @@ import TestSupport
     @Test func everyKeyHasAnEnvironmentName() {
         #expect(ConfigurationLoader.environmentName("dataDir") == "CLIPGEN_DATA_DIR")
         #expect(ConfigurationLoader.environmentName("workersInProcess") == "CLIPGEN_WORKERS_IN_PROCESS")
+        // The README's table is exactly the keys the loader reads, meanings and defaults included.
         let readme = (try? String(contentsOfFile: TestMediaPaths.repositoryRoot + "/README.md", encoding: .utf8)) ?? ""
-        for (key, _) in ConfigurationLoader.keys {
-            #expect(readme.contains(ConfigurationLoader.environmentName(key)), "README lists \(ConfigurationLoader.environmentName(key))")
-        }
+        let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `CLIPGEN_") }.map(String.init)
+        #expect(rows == ConfigurationLoader.keys.map { "| `\(ConfigurationLoader.environmentName($0.key))` | \($0.meaning) |" })
     }
 
     @Test func aGPUWorkerWithoutAWorkingEncoderFallsBackToCPU() async throws {
@@ -72,14 +72,14 @@ import TestSupport
             var c = ClipGenConfiguration()
             c.storage.dataDirectory = dir
             c.auth.bcryptCost = 4
-            let first = try await ClipGenServer(configuration: c)
-            let password = try #require(first.bootstrap?.generatedPassword)
+            let first = ClipGenServer(configuration: c)
+            let password = try #require(try await first.prepare()?.generatedPassword)
             #expect(password.count >= 16)
             let admin = try #require(try await first.store.user(email: "admin@localhost"))
             #expect(admin.role == .admin)
             #expect(try await PasswordHasher.verify(password, hash: admin.passwordHash))
-            let second = try await ClipGenServer(configuration: c)
-            #expect(second.bootstrap == nil, "an existing database is left alone")
+            let second = ClipGenServer(configuration: c)
+            #expect(try await second.prepare() == nil, "an existing database is left alone")
             #expect(try await second.store.userCount() == 1)
         }
     }

@@ -16,7 +16,7 @@ import Workers
     func aFailedMeasurementRetriesThenLeavesTheClipUnmeasured(attempt: Int) async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
         try await withTemporaryDirectory { dir in
-            let store = try SQLiteJobStore(path: dir + "/db.sqlite")
+            let store = SQLiteJobStore(path: dir + "/db.sqlite")
             let blobs = LocalBlobStore(root: dir + "/blobs")
             let organization = Organization(name: "o", createdAt: Date())
             try await store.createOrganization(organization)

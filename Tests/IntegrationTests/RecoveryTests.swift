@@ -41,7 +41,7 @@ import Workers
             let (jobId, ghostTask) = try await ServerHarness.run(ServerHarness.configuration(dataDir: data, workers: false)) { client in
                 let id = try await client.createJob(
                     #"{"source":{"uploadId":"\#(try await client.upload(source))"},"output":{"mode":"keyframe"},"clips":[{"start":1,"end":3},{"start":5,"end":7}]}"#)
-                let store = try SQLiteJobStore(path: data + "/clipgen.sqlite")
+                let store = SQLiteJobStore(path: data + "/clipgen.sqlite")
                 let claimed = try #require(try await store.claimTask(worker: "ghost", capabilities: [.cpu], leaseSeconds: 1))
                 return (id, claimed.task.id)
             }
@@ -52,7 +52,7 @@ import Workers
                 #expect(job.clips.map { $0["index"] as? Int } == [0, 1])
             }
             // The ghost comes back and reports: its result is refused.
-            let store = try SQLiteJobStore(path: data + "/clipgen.sqlite")
+            let store = SQLiteJobStore(path: data + "/clipgen.sqlite")
             #expect(try await store.completeTask(taskId: ghostTask, worker: "ghost", outcome: TaskOutcome()) == .discarded)
             let clipFiles = try FileManager.default.contentsOfDirectory(atPath: data + "/blobs/clips/\(jobId)")
             #expect(clipFiles.filter { $0.hasSuffix(".mp4") }.count == 2, "\(clipFiles)")
@@ -65,7 +65,7 @@ import Workers
         try await withTemporaryDirectory { dir in
             var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
             configuration.workers.shutdownGraceSeconds = 0.3
-            let server = try await ClipGenServer(configuration: configuration)
+            let server = ClipGenServer(configuration: configuration)
             let jobId = try await ServerHarness.run(configuration) { client in
                 try await client.createJob(#"{"source":{"uploadId":"\#(try await client.upload(source))"},"clips":[{"start":1,"end":2}],"thumbnails":false}"#)
             }
@@ -106,7 +106,7 @@ import Workers
         try await withTemporaryDirectory { dir in
             let pidFile = dir + "/render.pid"
             let configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
-            let server = try await ClipGenServer(configuration: configuration)
+            let server = ClipGenServer(configuration: configuration)
             let livePool = try await server.workerPool(logger: ServerHarness.logger)
             var pipeline = livePool.pipeline
             pipeline.cutter = Cutter(runner: ProcessRunner { spec, onLine in

@@ -15,7 +15,7 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
     static let workflow = JobWorkflow(retry: RetryPolicy(maxAttempts: 3, baseSeconds: 2))
 
     static let all: [StoreBackend] = [
-        StoreBackend(name: "SQLite") { directory, clock in try SQLiteJobStore(path: directory + "/test.sqlite", clock: clock, workflow: workflow) },
+        StoreBackend(name: "SQLite") { directory, clock in SQLiteJobStore(path: directory + "/test.sqlite", clock: clock, workflow: workflow) },
         StoreBackend(name: "memory") { _, clock in MemoryJobStore(clock: clock, workflow: workflow) },
     ]
 }

@@ -1,10 +1,11 @@
 import ClipGenCore
+import CoreMetrics
 import Hummingbird
 
 /// Counts requests by method and status class (`http_requests_total`); errors count with the
 /// status their problem answer carries.
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: MetricsRegistry
+    let factory: any MetricsFactory
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -21,7 +22,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func count(_ request: Request, _ status: Int) {
-        metrics.increment("http_requests_total", help: "HTTP requests, by method and status class.",
-                          labels: ["method": request.method.rawValue, "status": "\(status / 100)xx"])
+        Counter(label: "http_requests_total", dimensions: [("method", request.method.rawValue), ("status", "\(status / 100)xx")],
+                factory: factory).increment()
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import Foundation
 import BlobStorage
 import ClipGenCore
+import CoreMetrics
 import NIOCore
 import Hummingbird
 import Persistence
@@ -10,7 +11,7 @@ import Persistence
 struct HealthRoutes<Store: JobRepository & TaskQueue, Blobs: BlobStore> {
     let store: Store
     let blobs: Blobs
-    let metrics: MetricsRegistry
+    let metrics: MetricsEndpoint
 
     struct Readiness: ResponseEncodable {
         var status: String
@@ -23,10 +24,10 @@ struct HealthRoutes<Store: JobRepository & TaskQueue, Blobs: BlobStore> {
         router.get("healthz") { _, _ in ["status": "ok"] }
         router.get("metrics") { _, _ -> Response in
             if let queued = try? await store.queueSize() {
-                metrics.set("queue_size", help: "Tasks waiting to run.", to: Double(queued))
+                Gauge(label: "queue_size", factory: metrics.factory).record(queued)
             }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: metrics.prometheusText())))
+                            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         router.get("readyz") { request, context -> Response in
             let database = await store.isReachable()

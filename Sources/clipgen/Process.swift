@@ -1,0 +1,27 @@
+import ArgumentParser
+import ClipGenCore
+import Foundation
+import Logging
+import Metrics
+import Server
+
+/// What every long-running command does first, once per process.
+enum Process {
+    /// Flags > environment > file > defaults; a bad value is a one-line error naming its variable.
+    static func configuration(flags: [String: String]) async throws -> ClipGenConfiguration {
+        do {
+            return try await ConfigurationLoader.load(flags: flags, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// JSON logs on stderr and one Prometheus registry for the process, bootstrapped here and
+    /// nowhere else.
+    static func bootstrap(_ configuration: ClipGenConfiguration) -> (Logger, ProcessMetrics) {
+        let logger = JSONLogHandler.bootstrap(level: configuration.logLevel)
+        let metrics = ProcessMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
+        return (logger, metrics)
+    }
+}

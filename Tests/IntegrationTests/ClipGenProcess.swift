@@ -1,0 +1,76 @@
+import Foundation
+import TestSupport
+
+/// The real `clipgen` binary running in the background, as an operator starts it; its output
+/// goes to a log file beside the data, for the failure message.
+final class ClipGenProcess: @unchecked Sendable {
+    let process = Process()
+    let log: String
+
+    init(_ arguments: [String], environment: [String: String], log: String) throws {
+        self.log = log
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.executableURL = URL(fileURLWithPath: TestMediaPaths.clipgen)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    var pid: pid_t { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+    var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+    func signal(_ signal: Int32) { kill(pid, signal) }
+
+    /// SIGTERM, then waits for a clean exit; SIGKILL if it takes longer than `grace`.
+    func stop(grace: Duration = .seconds(20)) async -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        signal(SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { signal(SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+    /// A port nothing listens on now.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// HTTP through curl, as a user scripts it.
+enum Curl {
+    struct Reply {
+        var status: Int
+        var body: Data
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+    }
+
+    static func call(_ url: String, method: String = "GET", token: String? = nil, json: String? = nil, file: String? = nil, output: String? = nil) throws -> Reply {
+        var arguments = ["-s", "-X", method, "-w", "\n%{http_code}", url]
+        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+        if let json { arguments += ["-H", "Content-Type: application/json", "--data-binary", json] }
+        if let file { arguments += ["-T", file] }
+        if let output { arguments += ["-o", output] }
+        let result = try Shell.run("curl", arguments)
+        let text = result.stdout
+        let newline = text.lastIndex(of: UInt8(ascii: "\n")) ?? text.startIndex
+        let status = Int(String(decoding: text[text.index(after: newline)...], as: UTF8.self)) ?? 0
+        return Reply(status: status, body: Data(text[..<newline]))
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `clipgen serve --no-workers` and two `clipgen worker` processes, the real binary, on one data
+/// directory: the same work as one process, and a worker killed mid-render loses nothing.
+@Suite(.serialized) struct SeparateWorkersTests {
+    @Test func twoWorkerProcessesShareTheWorkAndSurviveOneBeingKilled() async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        try await withTemporaryDirectory { dir in
+            let data = dir + "/data"
+            let port = ClipGenProcess.freePort(), metricsPorts = [ClipGenProcess.freePort(), ClipGenProcess.freePort()]
+            let environment = [
+                "CLIPGEN_DATA_DIR": data, "CLIPGEN_ADMIN_PASSWORD": "separate-workers", "CLIPGEN_BCRYPT_COST": "4",
+                "CLIPGEN_POLL_SECONDS": "0.2", "CLIPGEN_HEARTBEAT_SECONDS": "0.5", "CLIPGEN_LEASE_SECONDS": "3",
+                "CLIPGEN_RETRY_BASE_SECONDS": "0.2", "CLIPGEN_LOG_LEVEL": "notice",
+            ]
+            let api = try ClipGenProcess(["serve", "--no-workers", "--port", "\(port)"], environment: environment, log: dir + "/api.log")
+            let base = "http://127.0.0.1:\(port)"
+            #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")
+            // The API made the schema and the admin; workers join the same data directory.
+            var workers = try metricsPorts.enumerated().map { index, metricsPort in
+                try ClipGenProcess(["worker", "--concurrency", "1", "--metrics-port", "\(metricsPort)"], environment: environment,
+                                   log: dir + "/worker-\(index).log")
+            }
+            for metricsPort in metricsPorts {
+                #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call("http://127.0.0.1:\(metricsPort)/healthz"))?.status == 200 })
+            }
+
+            let token = try #require(try Curl.call(base + "/v1/auth/token", method: "POST",
+                                                   json: #"{"email":"admin@localhost","password":"separate-workers"}"#).json["accessToken"] as? String)
+            let upload = try #require(try Curl.call(base + "/v1/uploads", method: "POST", token: token, file: source).json["id"] as? String)
+            // Exact renders with loudness normalisation: each takes long enough to be caught mid-render.
+            let job = try #require(try Curl.call(base + "/v1/jobs", method: "POST", token: token, json: #"""
+                {"source":{"uploadId":"\#(upload)"},"output":{"mode":"exact","normalizeAudio":true,"fadeSeconds":0.5},
+                 "clips":[{"start":0,"end":6},{"start":6,"end":12},{"start":12,"end":18}],
+                 "highlights":{"count":1,"minDuration":5,"maxDuration":8}}
+                """#).json["id"] as? String)
+
+            // Kill whichever worker is first seen running an FFmpeg render (one with -progress).
+            var victim: Int?
+            #expect(try await eventually(timeout: .seconds(120), every: .milliseconds(50)) {
+                for (index, worker) in workers.enumerated() {
+                    let children = try Shell.run("pgrep", ["-P", "\(worker.pid)", "-f", "ffmpeg.*-progress"])
+                    if children.status == 0 {
+                        victim = index
+                        return true
+                    }
+                }
+                return false
+            }, "no render was seen")
+            let killed = try #require(victim)
+            workers[killed].signal(SIGKILL)
+            _ = await workers[killed].stop()
+
+            var finished: [String: Any] = [:]
+            #expect(try await eventually(timeout: .seconds(240), every: .milliseconds(300)) {
+                finished = try Curl.call(base + "/v1/jobs/\(job)", token: token).json
+                return ["succeeded", "failed", "cancelled"].contains(finished["status"] as? String ?? "")
+            })
+            #expect(finished["status"] as? String == "succeeded", "\(finished)\n\(workers[1 - killed].output)")
+            #expect(finished["attempts"] as? Int == 2, "the killed worker's render ran again once its lease expired")
+            let clips = finished["clips"] as? [[String: Any]] ?? []
+            #expect(clips.compactMap { $0["index"] as? Int }.sorted() == [0, 1, 2, 3], "three ranges and one highlight")
+            for clip in clips {
+                let file = dir + "/\(clip["index"] as? Int ?? -1).mp4"
+                let reply = try Curl.call(base + "/v1/clips/\(clip["id"] as? String ?? "")/content", token: token, output: file)
+                #expect(reply.status == 200)
+                #expect(try FrameCompare.videoFrameCount(file) > 100)
+            }
+            // Each clip is stored once, whichever attempt stored it.
+            let stored = try FileManager.default.contentsOfDirectory(atPath: data + "/blobs/clips/\(job)")
+            #expect(stored.filter { $0.hasSuffix(".mp4") }.count == 4, "\(stored)")
+            // Both processes counted into their own /metrics.
+            let survivorMetrics = String(decoding: try Curl.call("http://127.0.0.1:\(metricsPorts[1 - killed])/metrics").body, as: UTF8.self)
+            #expect(survivorMetrics.contains("processing_seconds_count{stage=\"render\"}"), "\(survivorMetrics)")
+
+            // No FFmpeg outlives its worker for long, and nothing is left in scratch or temp space.
+            #expect(try await eventually(timeout: .seconds(30)) { try Shell.run("pgrep", ["-f", "ffmpeg.*\(data)"]).status != 0 })
+            #expect(await workers[1 - killed].stop() == 0)
+            #expect(await api.stop() == 0)
+            workers.removeAll()
+            let leftovers = ["/tmp", "/blobs/.tmp"].flatMap { folder in
+                (FileManager.default.enumerator(atPath: data + folder)?.allObjects as? [String] ?? []).filter {
+                    (try? FileManager.default.attributesOfItem(atPath: data + folder + "/" + $0)[.type] as? FileAttributeType) == .typeRegular
+                }
+            }
+            #expect(leftovers.isEmpty, "\(leftovers)")
+        }
+    }
+}

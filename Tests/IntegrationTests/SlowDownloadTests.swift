@@ -1,0 +1,73 @@
+import ClipGenCore
+import Foundation
+import Persistence
+import PersistenceSQLite
+import Testing
+import TestSupport
+
+/// A client reading a large clip slowly: the server holds a chunk at a time, not the file.
+@Suite(.serialized) struct SlowDownloadTests {
+    static let clipBytes: Int64 = 200 << 20
+    /// What the server may grow by while it serves the clip: a few chunks and the connection's
+    /// buffers, far below the 200 MB an unpaced reader would queue.
+    static let growthBound = 48 << 20
+
+    @Test func aSlowClientOfA200MBClipKeepsTheServersMemoryFlat() async throws {
+        try await withTemporaryDirectory { dir in
+            let data = dir + "/data"
+            let port = ClipGenProcess.freePort()
+            let api = try ClipGenProcess(["serve", "--no-workers", "--port", "\(port)"],
+                                         environment: ["CLIPGEN_DATA_DIR": data, "CLIPGEN_ADMIN_PASSWORD": "slow-download", "CLIPGEN_BCRYPT_COST": "4",
+                                                       "CLIPGEN_LOG_LEVEL": "warning"], log: dir + "/api.log")
+            let base = "http://127.0.0.1:\(port)"
+            #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")
+            let token = try #require(try Curl.call(base + "/v1/auth/token", method: "POST",
+                                                   json: #"{"email":"admin@localhost","password":"slow-download"}"#).json["accessToken"] as? String)
+
+            // A finished job with one 200 MB clip, written beside the running server as a worker would.
+            let store = SQLiteJobStore(path: data + "/clipgen.sqlite")
+            let admin = try #require(try await store.user(email: "admin@localhost"))
+            let job = Job(organizationId: admin.organizationId, ownerId: admin.id,
+                          request: JobRequest(source: .init(uploadId: Identifier.make()), clips: [.init(start: 0, end: 1)]), createdAt: Date())
+            _ = try await store.createJob(job, firstTask: TaskRecord(jobId: job.id, kind: .render, clipIndex: 0, maxAttempts: 1), idempotencyKey: nil)
+            let claimed = try #require(try await store.claimTask(worker: "test", capabilities: [.cpu], leaseSeconds: 60))
+            let key = "clips/\(job.id)/0-big.mp4"
+            try FileManager.default.createDirectory(atPath: data + "/blobs/clips/\(job.id)", withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: data + "/blobs/" + key, contents: nil))
+            #expect(truncate(data + "/blobs/" + key, off_t(Self.clipBytes)) == 0)
+            let clip = Clip(jobId: job.id, organizationId: admin.organizationId, index: 0, name: "big", start: 0, end: 1, actualStart: 0,
+                            duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: Self.clipBytes, sha256: "x", blobKey: key,
+                            createdAt: Date())
+            #expect(try await store.completeTask(taskId: claimed.task.id, worker: "test", outcome: TaskOutcome(clips: [clip])) == .jobSucceeded)
+
+            let baseline = try Self.residentBytes(api.pid)
+            // 25 MB/s: eight seconds for the whole clip, while the disk could hand it over in a fraction of one.
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            curl.arguments = ["curl", "-s", "--limit-rate", "25M", "-o", "/dev/null", "-w", "%{size_download}",
+                              "-H", "Authorization: Bearer \(token)", base + "/v1/clips/\(clip.id)/content"]
+            let out = Pipe()
+            curl.standardOutput = out
+            try curl.run()
+            var peak = baseline, samples = 0
+            while curl.isRunning {
+                peak = max(peak, (try? Self.residentBytes(api.pid)) ?? peak)
+                samples += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            curl.waitUntilExit()
+            #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "\(Self.clipBytes)", "the whole clip arrived")
+            #expect(samples >= 10, "sampled throughout the download, not once")
+            print("slow download: server RSS \(baseline >> 20) MB before, \(peak >> 20) MB at peak over \(samples) samples (bound: +\(Self.growthBound >> 20) MB)")
+            #expect(peak - baseline < Self.growthBound, "server grew by \((peak - baseline) >> 20) MB")
+            #expect(await api.stop() == 0)
+        }
+    }
+
+    static func residentBytes(_ pid: pid_t) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { throw TestFailure("no VmRSS for \(pid)") }
+        return kilobytes << 10
+    }
+}
