@@ -135,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "clipgen",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Server", "API",
+                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Server", "API", "Workers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -30,7 +30,7 @@ public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue, B
 
 /// The router with every route and middleware; binds nothing, so tests drive it directly.
 public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
-    configuration: ClipGenConfiguration, dependencies: APIDependencies<Store, Blobs>
+    configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
@@ -44,7 +44,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
     auth.addPublic(to: v1)
     let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens))
     auth.addAuthenticated(to: secured)
-    UploadRoutes(store: store, blobs: blobs, maxBytes: configuration.storage.maxUploadBytes, clock: clock).add(to: secured)
+    UploadRoutes(store: store, blobs: blobs, maxBytes: configuration.maxUploadBytes, clock: clock).add(to: secured)
     let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, clock: clock)
     JobRoutes(service: jobs).add(to: secured)
     ClipRoutes(store: store, blobs: blobs).add(to: secured)
@@ -54,7 +54,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
 /// The HTTP application on the configured host and port. Extra services (workers, the
 /// database) run in the application's service group and stop after the server drains.
 public func buildApplication<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
-    configuration: ClipGenConfiguration, dependencies: APIDependencies<Store, Blobs>,
+    configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>,
     services: [any Service] = [], logger: Logger, beforeServerStarts: @escaping @Sendable () async throws -> Void = {}
 ) -> some ApplicationProtocol {
     var application = Application(

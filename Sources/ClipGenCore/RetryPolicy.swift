@@ -16,3 +16,16 @@ public struct RetryPolicy: Sendable, Equatable {
         return baseSeconds * Double(1 << min(max(attempt - 1, 0), 30))
     }
 }
+
+extension RetryPolicy {
+    public static let keys = [
+        ConfigurationKey("maxAttempts", "attempts per task before the job fails (3)"),
+        ConfigurationKey("retryBaseSeconds", "first retry delay, doubled per attempt (2)"),
+    ]
+
+    public init(reading values: some ConfigurationValues) throws {
+        self.init()
+        maxAttempts = try values.int("maxAttempts", in: 1...100) ?? maxAttempts
+        baseSeconds = try values.double("retryBaseSeconds", in: 0...3600) ?? baseSeconds
+    }
+}

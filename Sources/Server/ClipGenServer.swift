@@ -30,7 +30,7 @@ public struct ClipGenServer: Sendable {
 
     public init(configuration: ClipGenConfiguration, metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
         var configuration = configuration
-        let data = configuration.storage.dataDirectory
+        let data = configuration.dataDirectory
         if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = data + "/tmp" }
         self.configuration = configuration
         self.metrics = metrics
@@ -44,10 +44,10 @@ public struct ClipGenServer: Sendable {
     /// (returned, with the generated password when none was configured).
     @discardableResult
     public func prepare() async throws -> AdminBootstrap.Result? {
-        try FileManager.default.createDirectory(atPath: configuration.storage.dataDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         try store.prepare()
         blobs.removeStaleTemporaryFiles()
-        return try await AdminBootstrap.run(store: store, configuration: configuration.auth, clock: clock)
+        return try await AdminBootstrap.run(store: store, configuration: configuration.api.auth, clock: clock)
     }
 
     public func workerPool(logger: Logger, workerID: String? = nil) async throws -> WorkerPool<SQLiteJobStore, LocalBlobStore, LocalWorkSignal> {
@@ -67,7 +67,7 @@ public struct ClipGenServer: Sendable {
                                metadata: ["worker.unusable": "\(report.unusable.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; "))"])
             }
         }
-        let root = media.scratchDirectory ?? configuration.storage.dataDirectory + "/tmp"
+        let root = media.scratchDirectory ?? configuration.dataDirectory + "/tmp"
         // One directory per worker, so processes sharing a data directory never touch each other's renders.
         let scratch = root + "/" + settings.workerID
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -90,12 +90,12 @@ public struct ClipGenServer: Sendable {
     public func application(logger: Logger, onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void = { _ in })
         async throws -> some ApplicationProtocol
     {
-        let secret = try configuration.auth.jwtSecret ?? Self.persistentSecret(in: configuration.storage.dataDirectory)
-        let tokens = try await TokenService(secret: secret, keyID: configuration.auth.jwtKeyID,
-                                            ttlSeconds: configuration.auth.tokenTTLSeconds, clock: clock)
+        let secret = try configuration.api.auth.jwtSecret ?? Self.persistentSecret(in: configuration.dataDirectory)
+        let tokens = try await TokenService(secret: secret, keyID: configuration.api.auth.jwtKeyID,
+                                            ttlSeconds: configuration.api.auth.tokenTTLSeconds, clock: clock)
         var services: [any Service] = [EventRelay(outbox: store, bus: events, logger: logger)]
         if configuration.workers.inProcess { services.append(try await workerPool(logger: logger)) }
-        return buildApplication(configuration: configuration,
+        return buildApplication(configuration: configuration.api,
                                 dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
                                                               signal: signal, clock: clock, metrics: metrics.endpoint),
                                 services: services, logger: logger,
@@ -105,7 +105,7 @@ public struct ClipGenServer: Sendable {
     /// `clipgen worker`: the worker pool, and a listener for `/metrics` and `/healthz` on
     /// `workers.metricsPort` when one is set.
     public func workerServices(logger: Logger) async throws -> [any Service] {
-        try FileManager.default.createDirectory(atPath: configuration.storage.dataDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         try store.prepare()
         let pool = try await workerPool(logger: logger)
         guard let port = configuration.workers.metricsPort else { return [pool] }

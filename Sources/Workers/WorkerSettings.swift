@@ -1,7 +1,7 @@
 import ClipGenCore
 import Foundation
 
-/// How one worker process behaves; read from `ClipGenConfiguration.Workers`.
+/// How one worker process behaves, from its `WorkerConfiguration`.
 public struct WorkerSettings: Sendable {
     /// Names this worker in leases; unique per process.
     public var workerID: String
@@ -12,7 +12,7 @@ public struct WorkerSettings: Sendable {
     public var poll: Duration
     public var shutdownGrace: Duration
 
-    public init(_ configuration: ClipGenConfiguration.Workers, workerID: String? = nil) {
+    public init(_ configuration: WorkerConfiguration, workerID: String? = nil) {
         self.workerID = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Identifier.make().prefix(8))"
         self.concurrency = max(1, configuration.concurrency)
         self.capabilities = configuration.capabilities

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Server
+import Workers
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,8 +31,8 @@ struct Serve: AsyncParsableCommand {
         let (logger, metrics) = Process.bootstrap(configuration)
         let server = ClipGenServer(configuration: configuration, metrics: metrics)
         logger.info("starting", metadata: [
-            "http.address": "\(configuration.http.host):\(configuration.http.port)",
-            "data.dir": "\(configuration.storage.dataDirectory)",
+            "http.address": "\(configuration.api.http.host):\(configuration.api.http.port)",
+            "data.dir": "\(configuration.dataDirectory)",
             "workers.inProcess": "\(configuration.workers.inProcess)",
         ])
         try await server.application(logger: logger) { bootstrap in

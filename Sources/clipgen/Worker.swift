@@ -3,6 +3,7 @@ import ClipGenCore
 import Foundation
 import Logging
 import Server
+import Workers
 import ServiceLifecycle
 import UnixSignals
 
@@ -29,7 +30,7 @@ struct Worker: AsyncParsableCommand {
         let (logger, metrics) = Process.bootstrap(configuration)
         let server = ClipGenServer(configuration: configuration, metrics: metrics)
         logger.info("starting worker", metadata: [
-            "data.dir": "\(configuration.storage.dataDirectory)",
+            "data.dir": "\(configuration.dataDirectory)",
             "metrics.port": "\(configuration.workers.metricsPort.map(String.init) ?? "none")",
         ])
         let group = ServiceGroup(configuration: .init(services: try await server.workerServices(logger: logger),

@@ -16,14 +16,13 @@ struct APIHarness {
     let store: SQLiteJobStore
     let blobs: LocalBlobStore
     let tokens: TokenService
-    let configuration: ClipGenConfiguration
+    let configuration: APIConfiguration
     let directory: String
 
     static func with<T>(maxUploadBytes: Int64 = 1 << 30, _ body: (APIHarness) async throws -> T) async throws -> T {
         try await withTemporaryDirectory { dir in
-            var configuration = ClipGenConfiguration()
-            configuration.storage.dataDirectory = dir
-            configuration.storage.maxUploadBytes = maxUploadBytes
+            var configuration = APIConfiguration()
+            configuration.maxUploadBytes = maxUploadBytes
             configuration.auth.bcryptCost = 4
             let harness = APIHarness(
                 store: SQLiteJobStore(path: dir + "/db.sqlite"), blobs: LocalBlobStore(root: dir + "/blobs"),

@@ -9,8 +9,8 @@ import TestSupport
 @Suite struct ConfigurationLoaderTests {
     @Test func defaultsWhenNothingIsSet() async throws {
         let c = try await ConfigurationLoader.load(flags: [:], environment: [:])
-        #expect(c.http.host == "127.0.0.1" && c.http.port == 8080)
-        #expect(c.storage.dataDirectory == "./data")
+        #expect(c.api.http.host == "127.0.0.1" && c.api.http.port == 8080)
+        #expect(c.dataDirectory == "./data")
         #expect(c.workers.inProcess && c.workers.capabilities == [.cpu])
     }
 
@@ -21,10 +21,10 @@ import TestSupport
             let c = try await ConfigurationLoader.load(
                 flags: ["port": "9000", "config": file],
                 environment: ["CLIPGEN_PORT": "8000", "CLIPGEN_DATA_DIR": "/from/env", "CLIPGEN_ADMIN_EMAIL": "boss@x.test"])
-            #expect(c.http.port == 9000)
-            #expect(c.storage.dataDirectory == "/from/env")
+            #expect(c.api.http.port == 9000)
+            #expect(c.dataDirectory == "/from/env")
             #expect(c.workers.concurrency == 5)
-            #expect(c.auth.adminEmail == "boss@x.test")
+            #expect(c.api.auth.adminEmail == "boss@x.test")
         }
     }
 
@@ -57,8 +57,8 @@ import TestSupport
     @Test func aGPUWorkerWithoutAWorkingEncoderFallsBackToCPU() async throws {
         try await withTemporaryDirectory { dir in
             var c = ClipGenConfiguration()
-            c.storage.dataDirectory = dir
-            c.auth.bcryptCost = 4
+            c.dataDirectory = dir
+            c.api.auth.bcryptCost = 4
             c.workers.capabilities = [.cpu, .gpu]
             let pool = try await ClipGenServer(configuration: c).workerPool(logger: ServerHarness.logger)
             let report = await HardwareDetector().detect()
@@ -70,8 +70,8 @@ import TestSupport
     @Test func firstStartCreatesOneAdminAndGeneratesAPasswordWhenNoneIsGiven() async throws {
         try await withTemporaryDirectory { dir in
             var c = ClipGenConfiguration()
-            c.storage.dataDirectory = dir
-            c.auth.bcryptCost = 4
+            c.dataDirectory = dir
+            c.api.auth.bcryptCost = 4
             let first = ClipGenServer(configuration: c)
             let password = try #require(try await first.prepare()?.generatedPassword)
             #expect(password.count >= 16)

@@ -16,7 +16,7 @@ import TestSupport
         let cases = HostileMedia.cases(from: valid)
         try await withTemporaryDirectory { dir in
             var configuration = ServerHarness.configuration(dataDir: dir + "/data")
-            configuration.workers.maxAttempts = 1
+            configuration.retry.maxAttempts = 1
             try await ServerHarness.run(configuration) { client in
                 var outcomes: [String] = []
                 for crafted in cases {

@@ -18,15 +18,15 @@ struct ServerHarness {
 
     static func configuration(dataDir: String, workers: Bool = true) -> ClipGenConfiguration {
         var c = ClipGenConfiguration()
-        c.http.port = 0
-        c.storage.dataDirectory = dataDir
-        c.auth.adminPassword = password
-        c.auth.bcryptCost = 4
+        c.api.http.port = 0
+        c.dataDirectory = dataDir
+        c.api.auth.adminPassword = password
+        c.api.auth.bcryptCost = 4
         c.workers.inProcess = workers
         c.workers.pollSeconds = 0.1
         c.workers.heartbeatSeconds = 0.5
         c.workers.leaseSeconds = 10
-        c.workers.retryBaseSeconds = 0.2
+        c.retry.baseSeconds = 0.2
         c.workers.shutdownGraceSeconds = 5
         return c
     }

@@ -46,15 +46,3 @@ public struct TokenService: Sendable {
         return claims.sub.value
     }
 }
-
-public enum ConfigurationProblem: Error, CustomStringConvertible {
-    case weakJWTSecret
-    case invalid(key: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .weakJWTSecret: "the JWT secret must be at least 32 bytes (CLIPGEN_AUTH_JWT_SECRET)"
-        case .invalid(let key, let reason): "configuration \(key): \(reason)"
-        }
-    }
-}

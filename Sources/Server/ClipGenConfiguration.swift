@@ -1,0 +1,30 @@
+import API
+import ClipGenCore
+import MediaEngine
+import Workers
+
+/// Everything one ClipGen process can be told: each part owned, documented and read by the
+/// module that uses it; the data directory and log level are the process's own. Filled once at
+/// start-up by `ConfigurationLoader` (flags > environment > file > defaults); nothing deeper reads
+/// the environment.
+public struct ClipGenConfiguration: Sendable {
+    public var api = APIConfiguration()
+    public var workers = WorkerConfiguration()
+    public var retry = RetryPolicy()
+    public var media = MediaConfiguration()
+    /// Root of the embedded backends: `clipgen.sqlite`, `blobs/` and `tmp/`; default `./data`.
+    public var dataDirectory = "./data"
+    /// Log level: trace, debug, info, notice, warning, error; default info.
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// The job workflow with this configuration's retry policy; the API and every worker use the same.
+    public var workflow: JobWorkflow { JobWorkflow(retry: retry) }
+
+    /// This process's own keys; the modules list theirs.
+    static let keys = [
+        ConfigurationKey("dataDir", "directory for the SQLite database, blobs and scratch space (./data)"),
+        ConfigurationKey("logLevel", "trace, debug, info, notice, warning, error (info)"),
+    ]
+}

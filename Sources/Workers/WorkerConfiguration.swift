@@ -1,0 +1,61 @@
+import ClipGenCore
+import Foundation
+
+/// How a process's workers behave, with a default for every field.
+public struct WorkerConfiguration: Sendable {
+    /// Run workers inside `clipgen serve`; default true.
+    public var inProcess = true
+    /// Tasks run at once per worker process; default 2.
+    public var concurrency = 2
+    /// Capabilities this worker claims work for; default cpu.
+    public var capabilities: [Capability] = [.cpu]
+    /// How long a claimed task is reserved without a heartbeat; default 60 s.
+    public var leaseSeconds = 60.0
+    /// How often a running task renews its lease and notices cancellation; default 5 s.
+    public var heartbeatSeconds = 5.0
+    /// How often an idle worker looks for work; default 0.5 s.
+    public var pollSeconds = 0.5
+    /// How long a stopping worker lets running tasks finish before releasing them; default 30 s.
+    public var shutdownGraceSeconds = 30.0
+    /// Port of a `clipgen worker`'s `/metrics` and `/healthz`; default none (no listener).
+    public var metricsPort: Int?
+    /// Address that listener binds; default 127.0.0.1.
+    public var metricsHost = "127.0.0.1"
+
+    public init() {}
+
+    public static let keys = [
+        ConfigurationKey("workersInProcess", "run workers inside serve (true)"),
+        ConfigurationKey("workerConcurrency", "tasks run at once per worker (2)"),
+        ConfigurationKey("workerCapabilities", "comma-separated: cpu,gpu (cpu)"),
+        ConfigurationKey("leaseSeconds", "task lease length (60)"),
+        ConfigurationKey("heartbeatSeconds", "lease renewal and cancellation check interval (5)"),
+        ConfigurationKey("pollSeconds", "idle worker poll interval (0.5)"),
+        ConfigurationKey("shutdownGraceSeconds", "time running tasks get to finish on SIGTERM (30)"),
+        ConfigurationKey("metricsPort", "port of a worker's /metrics and /healthz (none)"),
+        ConfigurationKey("metricsHost", "address that listener binds (127.0.0.1)"),
+    ]
+
+    public init(reading values: some ConfigurationValues) throws {
+        self.init()
+        inProcess = try values.bool("workersInProcess") ?? inProcess
+        concurrency = try values.int("workerConcurrency", in: 1...256) ?? concurrency
+        if let raw = values.string("workerCapabilities") {
+            capabilities = try raw.split(separator: ",").map { name in
+                guard let capability = Capability(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                    throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("workerCapabilities"), reason: "'\(name)' is not one of cpu, gpu")
+                }
+                return capability
+            }
+        }
+        leaseSeconds = try values.double("leaseSeconds", in: 1...86_400) ?? leaseSeconds
+        heartbeatSeconds = try values.double("heartbeatSeconds", in: 0.1...3600) ?? heartbeatSeconds
+        if heartbeatSeconds >= leaseSeconds {
+            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("heartbeatSeconds"), reason: "must be shorter than the lease")
+        }
+        pollSeconds = try values.double("pollSeconds", in: 0.01...60) ?? pollSeconds
+        shutdownGraceSeconds = try values.double("shutdownGraceSeconds", in: 0...86_400) ?? shutdownGraceSeconds
+        metricsPort = try values.int("metricsPort", in: 0...65535)
+        metricsHost = values.string("metricsHost") ?? metricsHost
+    }
+}
