@@ -18,6 +18,8 @@ public protocol JobRepository: Sendable {
     /// idempotency key already used in the organisation, writes nothing and returns the first job.
     func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: String?) async throws -> JobCreation
     func job(id: String, organizationId: String) async throws -> Job?
+    /// Just the job's status: the cheapest proof it exists in the organisation.
+    func jobStatus(id: String, organizationId: String) async throws -> JobStatus?
     func jobs(organizationId: String, status: JobStatus?, page: PageRequest) async throws -> Page<Job>
     /// Marks the job and its unfinished tasks cancelled; running workers notice on their next heartbeat.
     func cancelJob(id: String, organizationId: String) async throws -> Job?

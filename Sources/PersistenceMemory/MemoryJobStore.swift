@@ -137,6 +137,10 @@ extension MemoryJobStore {
         state.withLock { $0.jobs[id] }.flatMap { $0.organizationId == organizationId ? Self.summary($0) : nil }
     }
 
+    public func jobStatus(id: String, organizationId: String) async throws -> JobStatus? {
+        state.withLock { $0.jobs[id] }.flatMap { $0.organizationId == organizationId ? $0.status : nil }
+    }
+
     public func jobs(organizationId: String, status: JobStatus?, page: PageRequest) async throws -> Page<Job> {
         let jobs = state.withLock { Array($0.jobs.values) }
             .filter { $0.organizationId == organizationId && (status == nil || $0.status == status) }.map(Self.summary)

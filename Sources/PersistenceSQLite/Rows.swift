@@ -2,6 +2,7 @@ import ClipGenCore
 import Foundation
 import GRDB
 import Persistence
+import Synchronization
 
 enum JSONCoding {
     static func encode(_ value: some Encodable) throws -> String {
@@ -11,6 +12,31 @@ enum JSONCoding {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }
+
+/// Decoded JSON columns by their text. A job's request, summary, storyboard and highlights never
+/// change once written, and decoding them was a large part of every job read; equal text
+/// decodes to an equal value, so the text is the key. Bounded: emptied when full.
+final class DecodeCache<Value: Decodable & Sendable>: Sendable {
+    private let values = Mutex<[String: Value]>([:])
+    private let capacity: Int
+
+    init(capacity: Int = 4096) { self.capacity = capacity }
+
+    func decode(_ text: String) throws -> Value {
+        if let hit = values.withLock({ $0[text] }) { return hit }
+        let value = try JSONCoding.decode(Value.self, text)
+        values.withLock { values in
+            if values.count >= capacity { values.removeAll(keepingCapacity: true) }
+            values[text] = value
+        }
+        return value
+    }
+}
+
+private let jobRequests = DecodeCache<JobRequest>()
+private let sourceSummaries = DecodeCache<SourceInfo>()
+private let storyboards = DecodeCache<Storyboard>()
+private let pickedHighlights = DecodeCache<[Highlight]>()
 
 private func date(_ row: Row, _ column: String) -> Date? {
     (row[column] as Double?).map(Date.init(timeIntervalSince1970:))
@@ -41,16 +67,16 @@ extension Upload {
 extension Job {
     init(row: Row) throws {
         self.init(id: row["id"], organizationId: row["organization_id"], ownerId: row["owner_id"],
-                  request: try JSONCoding.decode(JobRequest.self, row["request"]), createdAt: date(row, "created_at")!)
+                  request: try jobRequests.decode(row["request"]), createdAt: date(row, "created_at")!)
         uploadId = row["upload_id"]
         status = try enumValue(row, "status")
         stage = try enumValue(row, "stage")
         progress = row["progress"]
         if let code: String = row["error_code"] { error = JobError(code: .init(rawValue: code), message: row["error_message"] ?? "") }
-        if let summary: String = row["source_info"] { source = try JSONCoding.decode(SourceInfo.self, summary) }
+        if let summary: String = row["source_info"] { source = try sourceSummaries.decode(summary) }
         if row.hasColumn("source"), let media: String = row["source"] { self.media = try JSONCoding.decode(MediaInfo.self, media) }
-        if let board: String = row["storyboard"] { storyboard = try JSONCoding.decode(Storyboard.self, board) }
-        if let picked: String = row["highlights"] { highlights = try JSONCoding.decode([Highlight].self, picked) }
+        if let board: String = row["storyboard"] { storyboard = try storyboards.decode(board) }
+        if let picked: String = row["highlights"] { highlights = try pickedHighlights.decode(picked) }
         startedAt = date(row, "started_at")
         finishedAt = date(row, "finished_at")
         attempts = row["attempts"]

@@ -16,7 +16,7 @@ extension SQLiteJobStore {
 
     public func claimEvents(limit: Int) async throws -> [JobEvent] {
         // A read first: most polls find nothing and should not queue behind the writers.
-        let pending = try await pool.read { db in
+        let pending = try read { db in
             try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE delivered_at IS NULL LIMIT 1") != nil
         }
         guard pending else { return [] }

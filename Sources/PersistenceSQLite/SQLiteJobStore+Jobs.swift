@@ -35,14 +35,21 @@ extension SQLiteJobStore {
     }
 
     public func job(id: String, organizationId: String) async throws -> Job? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.jobSummaryColumns) FROM jobs WHERE id = ? AND organization_id = ?",
+        try read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.jobSummaryColumns) FROM jobs WHERE id = ? AND organization_id = ?"),
                              arguments: [id, organizationId]).map(Job.init(row:))
         }
     }
 
+    public func jobStatus(id: String, organizationId: String) async throws -> JobStatus? {
+        try read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM jobs WHERE id = ? AND organization_id = ?"),
+                                arguments: [id, organizationId]).flatMap(JobStatus.init(rawValue:))
+        }
+    }
+
     public func jobs(organizationId: String, status: JobStatus?, page: PageRequest) async throws -> Page<Job> {
-        try await pool.read { db in
+        try read { db in
             if let status {
                 return try Self.page(db, table: "jobs", columns: Self.jobSummaryColumns, filter: "organization_id = ? AND status = ?",
                                      arguments: [organizationId, status.rawValue], page: page, map: Job.init(row:))
@@ -82,14 +89,14 @@ extension SQLiteJobStore {
     }
 
     public func clips(jobId: String) async throws -> [Clip] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM clips WHERE job_id = ? ORDER BY idx", arguments: [jobId]).map(Clip.init(row:))
+        try read { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM clips WHERE job_id = ? ORDER BY idx"), arguments: [jobId]).map(Clip.init(row:))
         }
     }
 
     public func clips(jobIds: [String]) async throws -> [String: [Clip]] {
         guard !jobIds.isEmpty else { return [:] }
-        return try await pool.read { db in
+        return try read { db in
             let placeholders = jobIds.map { _ in "?" }.joined(separator: ", ")
             let clips = try Row.fetchAll(db, sql: "SELECT * FROM clips WHERE job_id IN (\(placeholders)) ORDER BY job_id, idx",
                                          arguments: StatementArguments(jobIds)).map(Clip.init(row:))
@@ -98,14 +105,14 @@ extension SQLiteJobStore {
     }
 
     public func clip(id: String, organizationId: String) async throws -> Clip? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM clips WHERE id = ? AND organization_id = ?", arguments: [id, organizationId])
+        try read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM clips WHERE id = ? AND organization_id = ?"), arguments: [id, organizationId])
                 .map(Clip.init(row:))
         }
     }
 
     public func analysis(jobId: String, organizationId: String) async throws -> Analysis? {
-        try await pool.read { db in
+        try read { db in
             try String.fetchOne(db, sql: """
                 SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = ? AND j.organization_id = ?
                 """, arguments: [jobId, organizationId]).map { try JSONCoding.decode(Analysis.self, $0) }

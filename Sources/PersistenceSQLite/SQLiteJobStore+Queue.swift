@@ -173,7 +173,7 @@ extension SQLiteJobStore {
     }
 
     public func queueSize() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks WHERE status = 'queued'") ?? 0 }
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks WHERE status = 'queued'") ?? 0 }
     }
 
     static func insertClip(_ db: Database, _ clip: Clip, createdAt: Double) throws {

@@ -124,6 +124,31 @@ import ClipGenCore
         }
     }
 
+    @Test func aFinishedJobReadsTheSameFromItsCacheAndNeverOnceDeletedOrElsewhere() async throws {
+        try await APIHarness.with { h in
+            let (owner, token) = try await h.member(.user)
+            let (_, stranger) = try await h.member(.user)
+            try await h.test { client in
+                let id = try await upload(client, token)
+                let job = try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
+                                                   body: .json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":1,"end":2}]}"#)) {
+                    $0.object["id"] as? String ?? ""
+                }
+                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(token)) { #expect($0.status == .ok) }
+                let first = try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(token)) { String(buffer: $0.body) }
+                let second = try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(token)) { response in
+                    #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                    return String(buffer: response.body)
+                }
+                #expect(first == second && first.contains(#""status":"cancelled""#))
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(stranger)) { #expect($0.status == .notFound) }
+                // Deleted behind this replica's back: the store says so, and the cached copy is not served.
+                _ = try await h.store.deleteJob(id: job, organizationId: owner.organizationId)
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(token)) { #expect($0.status == .notFound) }
+            }
+        }
+    }
+
     @Test func onlyOwnersAndAdminsDelete() async throws {
         try await APIHarness.with { h in
             let (owner, ownerToken) = try await h.member(.user)

@@ -11,6 +11,7 @@ import Persistence
 /// cancel and delete.
 struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
     let service: JobService<Store, Blobs>
+    let finished = FinishedJobCache()
     var store: Store { service.store }
     var blobs: Blobs { service.blobs }
 
@@ -29,10 +30,19 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
             let clips = creation.created ? [] : try await store.clips(jobId: creation.job.id)
             return Created(status: .accepted, location: "/v1/jobs/\(creation.job.id)", body: JobResponse(creation.job, clips: clips))
         }
-        router.get("jobs/{id}") { _, context -> JobResponse in
+        router.get("jobs/{id}") { _, context -> Response in
             let principal = try context.require(.read)
-            let job = try await find(context.parameters.get("id") ?? "", principal)
-            return JobResponse(job, clips: try await store.clips(jobId: job.id))
+            let id = context.parameters.get("id") ?? ""
+            if let cached = finished.entry(for: id, organizationId: principal.organizationId) {
+                if try await store.jobStatus(id: id, organizationId: principal.organizationId) == cached.status {
+                    return Self.json(cached.body)
+                }
+                finished.remove(id)
+            }
+            let job = try await find(id, principal)
+            let body = ByteBuffer(bytes: try context.responseEncoder.encode(JobResponse(job, clips: try await store.clips(jobId: job.id))))
+            finished.store(job, body: body)
+            return Self.json(body)
         }
         router.get("jobs") { request, context -> ListResponse<JobResponse> in
             let principal = try context.require(.read)
@@ -92,6 +102,10 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
             context.logger.info("job deleted", metadata: ["job.id": "\(job.id)"])
             return Response(status: .noContent)
         }
+    }
+
+    static func json(_ body: ByteBuffer) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 
     private func find(_ id: String, _ principal: Principal) async throws -> Job {
