@@ -98,6 +98,7 @@ let package = Package(
                 "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -35,7 +35,7 @@ public struct Prober: Sendable {
         let header = info.formatName.hasPrefix("mov,") ? MP4Reader(path: path) : nil
         info.video?.constantFrameRate = header?.videoHasConstantFrameDuration ?? false
         // `v:0` is the stream we cut unless cover art comes first.
-        var packets: PacketScan?
+        let packets: PacketScan?
         if let times = video.isFirstVideoStream ? header?.keyframeTimes : nil {
             packets = PacketScan(keyframes: times, end: header?.videoTrackEnd)
         } else {

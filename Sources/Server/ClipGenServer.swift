@@ -44,10 +44,16 @@ public struct ClipGenServer: Sendable {
     /// (returned, with the generated password when none was configured).
     @discardableResult
     public func prepare() async throws -> AdminBootstrap.Result? {
+        try openStorage()
+        return try await AdminBootstrap.run(store: store, configuration: configuration.api.auth, clock: clock)
+    }
+
+    /// The data directory, the database's schema, and no temp files of dead processes: what both
+    /// the API and a worker process need before their first query.
+    func openStorage() throws {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         try store.prepare()
         blobs.removeStaleTemporaryFiles()
-        return try await AdminBootstrap.run(store: store, configuration: configuration.api.auth, clock: clock)
     }
 
     public func workerPool(logger: Logger, workerID: String? = nil) async throws -> WorkerPool<SQLiteJobStore, LocalBlobStore, LocalWorkSignal> {
@@ -105,8 +111,7 @@ public struct ClipGenServer: Sendable {
     /// `clipgen worker`: the worker pool, and a listener for `/metrics` and `/healthz` on
     /// `workers.metricsPort` when one is set.
     public func workerServices(logger: Logger) async throws -> [any Service] {
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        try store.prepare()
+        try openStorage()
         let pool = try await workerPool(logger: logger)
         guard let port = configuration.workers.metricsPort else { return [pool] }
         let router = Router()

@@ -10,10 +10,10 @@ import SystemPackage
 /// environment variables, an env-style file (`KEY=VALUE` lines, `--config` / `CLIPGEN_CONFIG`),
 /// then the defaults. Every key is listed in `keys` and in the README.
 public enum ConfigurationLoader {
-    /// Every key, by owner: the API, workers, the workflow's retries, the media engine, then the
-    /// process's own. The README's table is exactly this list (a test compares them).
-    public static let keys: [ConfigurationKey] = APIConfiguration.keys + ClipGenConfiguration.keys.prefix(1) + WorkerConfiguration.keys
-        + RetryPolicy.keys + MediaConfiguration.keys + ClipGenConfiguration.keys.suffix(1)
+    /// Every key, by owner: the process's own, the API, workers, the workflow's retries, the media
+    /// engine. The README's table is exactly this list (a test compares them).
+    public static let keys: [ConfigurationKey] = ClipGenConfiguration.keys + APIConfiguration.keys + WorkerConfiguration.keys
+        + RetryPolicy.keys + MediaConfiguration.keys
 
     public static func environmentName(_ key: String) -> String { ConfigurationKey.environmentName(key) }
 

@@ -1,5 +1,6 @@
 import ClipGenCore
 import CoreMetrics
+import Metrics
 
 /// What a worker counts, through whatever metrics backend the process set up (Prometheus,
 /// served on the worker's own `/metrics`).
@@ -17,7 +18,7 @@ public struct WorkerMetrics: Sendable {
 
     /// `processing_seconds{stage}`: how long finished tasks took (a histogram).
     func finished(_ kind: TaskKind, after elapsed: Duration) {
-        Timer(label: "processing_seconds", dimensions: [("stage", kind.rawValue)], factory: factory).recordInterval(elapsed)
+        Timer(label: "processing_seconds", dimensions: [("stage", kind.rawValue)], factory: factory).record(duration: elapsed)
     }
 
     /// `clips_rendered_total{encoder,format,mode}` and `clip_media_seconds_total`.
@@ -30,12 +31,5 @@ public struct WorkerMetrics: Sendable {
     /// `error_total{code}`: failed task attempts.
     func failed(_ code: JobError.Code) {
         Counter(label: "error_total", dimensions: [("code", code.rawValue)], factory: factory).increment()
-    }
-}
-
-extension Timer {
-    func recordInterval(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -16,12 +16,13 @@ enum Process {
         }
     }
 
-    /// JSON logs on stderr and one Prometheus registry for the process, bootstrapped here and
-    /// nowhere else.
-    static func bootstrap(_ configuration: ClipGenConfiguration) -> (Logger, ProcessMetrics) {
+    /// The configuration, then JSON logs on stderr and one Prometheus registry for the process
+    /// (bootstrapped here and nowhere else), and the server's parts built on them.
+    static func start(flags: [String: String]) async throws -> (ClipGenConfiguration, Logger, ClipGenServer) {
+        let configuration = try await self.configuration(flags: flags)
         let logger = JSONLogHandler.bootstrap(level: configuration.logLevel)
         let metrics = ProcessMetrics()
         MetricsSystem.bootstrap(metrics.factory)
-        return (logger, metrics)
+        return (configuration, logger, ClipGenServer(configuration: configuration, metrics: metrics))
     }
 }

@@ -27,9 +27,7 @@ struct Serve: AsyncParsableCommand {
         flags["config"] = config
         if noWorkers { flags["workersInProcess"] = "false" }
         flags["workerCapabilities"] = capabilities
-        let configuration = try await Process.configuration(flags: flags)
-        let (logger, metrics) = Process.bootstrap(configuration)
-        let server = ClipGenServer(configuration: configuration, metrics: metrics)
+        let (configuration, logger, server) = try await Process.start(flags: flags)
         logger.info("starting", metadata: [
             "http.address": "\(configuration.api.http.host):\(configuration.api.http.port)",
             "data.dir": "\(configuration.dataDirectory)",

@@ -26,9 +26,7 @@ struct Worker: AsyncParsableCommand {
         flags["workerCapabilities"] = capabilities
         flags["workerConcurrency"] = concurrency
         flags["metricsPort"] = metricsPort
-        let configuration = try await Process.configuration(flags: flags)
-        let (logger, metrics) = Process.bootstrap(configuration)
-        let server = ClipGenServer(configuration: configuration, metrics: metrics)
+        let (configuration, logger, server) = try await Process.start(flags: flags)
         logger.info("starting worker", metadata: [
             "data.dir": "\(configuration.dataDirectory)",
             "metrics.port": "\(configuration.workers.metricsPort.map(String.init) ?? "none")",

@@ -91,12 +91,6 @@ import TestSupport
 }
 
 extension ServerHarness.Client {
-    func uploadBytes(_ bytes: [UInt8]) async throws -> (HTTPResponse.Status, [String: Any]) {
-        try await raw.execute(uri: "/v1/uploads", method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) { response in
-            (response.status, (try? Self.object(response)) ?? [:])
-        }
-    }
-
     func expectHealthy() async throws {
         let status = try await raw.execute(uri: "/healthz", method: .get) { $0.status }
         #expect(status == .ok)

@@ -67,10 +67,14 @@ struct ServerHarness {
         var headers: HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
 
         func upload(_ path: String) async throws -> String {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            return try await raw.execute(uri: "/v1/uploads", method: .post, headers: headers, body: ByteBuffer(bytes: data)) { response in
-                guard response.status == .created else { throw TestFailure("upload answered \(response.status)") }
-                return try Self.object(response)["id"] as? String ?? ""
+            let (status, body) = try await uploadBytes([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+            guard status == .created else { throw TestFailure("upload answered \(status)") }
+            return body["id"] as? String ?? ""
+        }
+
+        func uploadBytes(_ bytes: [UInt8]) async throws -> (HTTPResponse.Status, [String: Any]) {
+            try await raw.execute(uri: "/v1/uploads", method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) { response in
+                (response.status, (try? Self.object(response)) ?? [:])
             }
         }
 
