@@ -55,7 +55,7 @@ let package = Package(
         ),
         .target(
             name: "Persistence",
-            dependencies: ["ClipGenCore"],
+            dependencies: ["ClipGenCore", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -63,12 +63,13 @@ let package = Package(
             dependencies: [
                 "ClipGenCore", "Persistence",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "PersistenceMemory",
-            dependencies: ["ClipGenCore", "Persistence"],
+            dependencies: ["ClipGenCore", "Persistence", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -88,6 +89,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
@@ -169,12 +171,15 @@ let package = Package(
         ),
         .testTarget(
             name: "PersistenceTests",
-            dependencies: ["Persistence", "PersistenceSQLite", "PersistenceMemory", "Events", "TestSupport"],
+            dependencies: [
+                "Persistence", "PersistenceSQLite", "PersistenceMemory", "Events", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "BlobStorageTests",
-            dependencies: ["BlobStorage", "TestSupport"],
+            dependencies: ["BlobStorage", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -2,12 +2,13 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOFileSystem
+import ServiceLifecycle
 import SystemPackage
 
 /// Blobs as files under one directory. Writes go to a temp file of this process's own, are
 /// fsynced and renamed into place, so a crash never leaves a half-written blob under a key and
 /// processes sharing the directory never touch each other's files in flight.
-public struct LocalBlobStore: BlobStore {
+public struct LocalBlobStore: BlobStoreBackend {
     public let root: String
     /// This process's temp directory; other processes' are left alone (stale ones are removed
     /// after a day by `removeStaleTemporaryFiles`).
@@ -21,6 +22,19 @@ public struct LocalBlobStore: BlobStore {
     }
 
     func path(for key: BlobKey) -> String { root + "/" + key.rawValue }
+
+    /// Makes the root and sweeps the temp files of processes that died mid-upload.
+    public func prepare() async throws {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        removeStaleTemporaryFiles()
+    }
+
+    /// Until graceful shutdown reaches the store; then this process's temp directory goes,
+    /// since every upload that wrote to it has finished or been abandoned by then.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try? FileManager.default.removeItem(atPath: tmp)
+    }
 
     public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?) async throws -> BlobInfo {
         let temp = try temporaryPath()

@@ -1,14 +1,21 @@
 import Crypto
 import Foundation
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// Blobs in memory: the second backend of the blob-store conformance suite (proof that the
 /// protocol is not shaped like a disk) and a quick store for tests of the layers above.
-public final class MemoryBlobStore: BlobStore {
+public final class MemoryBlobStore: BlobStoreBackend {
     private let blobs = Mutex<[BlobKey: [UInt8]]>([:])
 
     public init() {}
+
+    public func prepare() async throws {}
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+    }
 
     public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?) async throws -> BlobInfo {
         var bytes: [UInt8] = []

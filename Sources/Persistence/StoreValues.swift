@@ -93,11 +93,14 @@ public enum FailureDisposition: Sendable, Equatable {
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case conflict(String)
     case invalidCursor
+    /// The process is stopping and its store has closed.
+    case shutDown
 
     public var description: String {
         switch self {
         case .conflict(let what): what
         case .invalidCursor: "the cursor is not one this server issued"
+        case .shutDown: "the service is shutting down"
         }
     }
 }

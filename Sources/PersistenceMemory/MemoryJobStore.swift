@@ -1,12 +1,13 @@
 import ClipGenCore
 import Foundation
 import Persistence
+import ServiceLifecycle
 import Synchronization
 
 /// A `JobStore` held in memory: every write is one critical section, which is what the SQL
 /// backends get from a transaction. It runs the same conformance suite as SQLite, which proves
 /// the protocols are not shaped like SQL; it is also a quick backend for tests of the layers above.
-public final class MemoryJobStore: JobStore {
+public final class MemoryJobStore: JobStoreBackend {
     let state = Mutex(State())
     let clock: WallClock
     let workflow: JobWorkflow
@@ -14,6 +15,14 @@ public final class MemoryJobStore: JobStore {
     public init(clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow()) {
         self.clock = clock
         self.workflow = workflow
+    }
+
+    /// Nothing to migrate.
+    public func prepare() async throws {}
+
+    /// Nothing to connect to; lives until graceful shutdown like any backend.
+    public func run() async throws {
+        try? await gracefulShutdown()
     }
 
     struct QueuedTask {

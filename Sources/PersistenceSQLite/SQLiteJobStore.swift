@@ -2,16 +2,23 @@ import ClipGenCore
 import Foundation
 import GRDB
 import Persistence
+import ServiceLifecycle
 import Synchronization
 
 /// The embedded `JobStore`: one SQLite file in WAL mode, so readers never wait for the writer
 /// and the queue survives restarts. Writes are serialised by SQLite; a claim is one write
 /// transaction, so two workers can never lease the same task.
-public final class SQLiteJobStore: JobStore {
+public final class SQLiteJobStore: JobStoreBackend {
     public let path: String
     let clock: WallClock
     let workflow: JobWorkflow
-    private let opened = Mutex<DatabasePool?>(nil)
+    private let connection = Mutex(Connection.notOpened)
+
+    private enum Connection {
+        case notOpened
+        case open(DatabasePool)
+        case closed
+    }
 
     /// Does no I/O: the file is opened and migrated by `prepare()` or the first call that needs it.
     public init(path: String, clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow()) {
@@ -26,10 +33,26 @@ public final class SQLiteJobStore: JobStore {
         _ = try pool
     }
 
+    /// Keeps the database open until graceful shutdown reaches the store (after every service
+    /// listed behind it has drained), then closes it: later calls throw `StoreError.shutDown`.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        let pool = connection.withLock { connection -> DatabasePool? in
+            defer { connection = .closed }
+            if case .open(let pool) = connection { return pool }
+            return nil
+        }
+        try pool?.close()
+    }
+
     var pool: DatabasePool {
         get throws {
-            try opened.withLock { opened in
-                if let opened { return opened }
+            try connection.withLock { connection in
+                switch connection {
+                case .open(let pool): return pool
+                case .closed: throw StoreError.shutDown
+                case .notOpened: break
+                }
                 var configuration = Configuration()
                 configuration.busyMode = .timeout(10)
                 configuration.foreignKeysEnabled = true
@@ -39,7 +62,7 @@ public final class SQLiteJobStore: JobStore {
                 try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 try Self.migrator.migrate(pool)
-                opened = pool
+                connection = .open(pool)
                 return pool
             }
         }

@@ -8,18 +8,18 @@ import Logging
 import MediaAnalysis
 import MediaEngine
 import Persistence
-import PersistenceSQLite
 import ServiceLifecycle
 import Workers
 
-/// ClipGen's parts on embedded defaults (SQLite and blobs under the data directory), composed
-/// for `clipgen serve` (the HTTP API, the event relay and, unless turned off, in-process
-/// workers) or `clipgen worker` (workers and a metrics listener). Creating it does no I/O;
+/// ClipGen's parts on a store and a blob store, composed for `clipgen serve` (the HTTP API, the
+/// event relay and, unless turned off, in-process workers) or `clipgen worker` (workers and a
+/// metrics listener). `buildApplication(configuration:)` and `buildWorkerServices(configuration:)`
+/// choose the backends from configuration; tests build one directly. Creating it does no I/O;
 /// `prepare()` does what must hold before the first request.
-public struct ClipGenServer: Sendable {
+public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Sendable {
     public let configuration: ClipGenConfiguration
-    public let store: SQLiteJobStore
-    public let blobs: LocalBlobStore
+    public let store: Store
+    public let blobs: Blobs
     /// Shared by the workers that record and the API that serves `/metrics`.
     public let metrics: ProcessMetrics
     /// Job events from the outbox, for WebSockets and webhooks in this process.
@@ -27,36 +27,39 @@ public struct ClipGenServer: Sendable {
     /// Wakes in-process workers when a job is submitted or a task queued.
     public let signal = LocalWorkSignal()
     let clock: WallClock
+    private let preparation = Once<AdminBootstrap.Result?>()
 
-    public init(configuration: ClipGenConfiguration, metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
+    public init(configuration: ClipGenConfiguration, store: Store, blobs: Blobs, metrics: ProcessMetrics = ProcessMetrics(),
+                clock: WallClock = .system) {
         var configuration = configuration
-        let data = configuration.dataDirectory
-        if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = data + "/tmp" }
+        if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = configuration.dataDirectory + "/tmp" }
         self.configuration = configuration
+        self.store = store
+        self.blobs = blobs
         self.metrics = metrics
         self.clock = clock
-        store = SQLiteJobStore(path: data + "/clipgen.sqlite", clock: clock, workflow: configuration.workflow)
-        blobs = LocalBlobStore(root: data + "/blobs")
     }
 
-    /// Creates the data directory, brings the database's schema up to date, sweeps temp files of
-    /// dead processes and, on an empty database, creates the first organisation and admin
-    /// (returned, with the generated password when none was configured).
+    /// Brings the storage up (data directory, schema, no temp files of dead processes) and, on an
+    /// empty database, creates the first organisation and admin (returned, with the generated
+    /// password when none was configured). Runs once per server; later calls wait for and return
+    /// the first one's result.
     @discardableResult
     public func prepare() async throws -> AdminBootstrap.Result? {
-        try openStorage()
-        return try await AdminBootstrap.run(store: store, configuration: configuration.api.auth, clock: clock)
+        try await preparation.value { [self] in
+            try await openStorage()
+            return try await AdminBootstrap.run(store: store, configuration: configuration.api.auth, clock: clock)
+        }
     }
 
-    /// The data directory, the database's schema, and no temp files of dead processes: what both
-    /// the API and a worker process need before their first query.
-    func openStorage() throws {
+    /// What both the API and a worker process need before their first query.
+    func openStorage() async throws {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        try store.prepare()
-        blobs.removeStaleTemporaryFiles()
+        try await store.prepare()
+        try await blobs.prepare()
     }
 
-    public func workerPool(logger: Logger, workerID: String? = nil) async throws -> WorkerPool<SQLiteJobStore, LocalBlobStore, LocalWorkSignal> {
+    public func workerPool(logger: Logger, workerID: String? = nil) async throws -> WorkerPool<Store, Blobs, LocalWorkSignal> {
         let media = configuration.media
         var settings = WorkerSettings(configuration.workers, workerID: workerID)
         var encoder = VideoEncoder.libx264
@@ -90,30 +93,31 @@ public struct ClipGenServer: Sendable {
                           metrics: metrics.workers)
     }
 
-    /// `clipgen serve`: the HTTP application with the event relay and the workers as its services.
-    /// `prepare()` runs before the server accepts a request; `onPrepared` sees its result (the
-    /// command prints a generated admin password).
+    /// `clipgen serve`: the HTTP application with the storage, the event relay and the workers as
+    /// its services. `prepare()` runs before the server accepts a request and before the relay and
+    /// workers start; `onPrepared` sees its result (the command prints a generated admin password).
     public func application(logger: Logger, onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void = { _ in })
         async throws -> some ApplicationProtocol
     {
         let secret = try configuration.api.auth.jwtSecret ?? Self.persistentSecret(in: configuration.dataDirectory)
         let tokens = try await TokenService(secret: secret, keyID: configuration.api.auth.jwtKeyID,
                                             ttlSeconds: configuration.api.auth.tokenTTLSeconds, clock: clock)
-        var services: [any Service] = [EventRelay(outbox: store, bus: events, logger: logger)]
-        if configuration.workers.inProcess { services.append(try await workerPool(logger: logger)) }
-        return buildApplication(configuration: configuration.api,
-                                dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
-                                                              signal: signal, clock: clock, metrics: metrics.endpoint),
-                                services: services, logger: logger,
-                                beforeServerStarts: { onPrepared(try await prepare()) })
+        var afterPreparation: [any Service] = [EventRelay(outbox: store, bus: events, logger: logger)]
+        if configuration.workers.inProcess { afterPreparation.append(try await workerPool(logger: logger)) }
+        // The storage first: services stop in reverse order, so it closes after everything else drained.
+        let services: [any Service] = [store, blobs, StartAfter(ready: { try await prepare() }, services: afterPreparation, logger: logger)]
+        return API.buildApplication(configuration: configuration.api,
+                                    dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
+                                                                  signal: signal, clock: clock, metrics: metrics.endpoint),
+                                    services: services, logger: logger,
+                                    beforeServerStarts: { onPrepared(try await prepare()) })
     }
 
-    /// `clipgen worker`: the worker pool, and a listener for `/metrics` and `/healthz` on
-    /// `workers.metricsPort` when one is set.
+    /// `clipgen worker`: the storage, the worker pool once the storage is prepared, and a listener
+    /// for `/metrics` and `/healthz` on `workers.metricsPort` when one is set.
     public func workerServices(logger: Logger) async throws -> [any Service] {
-        try openStorage()
-        let pool = try await workerPool(logger: logger)
-        guard let port = configuration.workers.metricsPort else { return [pool] }
+        let pool = StartAfter(ready: { try await openStorage() }, services: [try await workerPool(logger: logger)], logger: logger)
+        guard let port = configuration.workers.metricsPort else { return [store, blobs, pool] }
         let router = Router()
         let endpoint = metrics.endpoint
         router.get("healthz") { _, _ in ["status": "ok"] }
@@ -124,7 +128,7 @@ public struct ClipGenServer: Sendable {
         let listener = Application(router: router, configuration: .init(address: .hostname(configuration.workers.metricsHost, port: port),
                                                                         serverName: "clipgen-worker"),
                                    services: [pool], logger: logger)
-        return [listener]
+        return [store, blobs, listener]
     }
 
     /// A random secret kept in the data directory, so tokens survive restarts.

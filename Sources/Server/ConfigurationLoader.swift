@@ -38,6 +38,8 @@ public enum ConfigurationLoader {
         c.retry = try RetryPolicy(reading: values)
         c.media = try MediaConfiguration(reading: values)
         c.dataDirectory = values.string("dataDir") ?? c.dataDirectory
+        c.databaseURL = values.string("databaseUrl")
+        _ = try DatabaseLocation(c)
         c.logLevel = values.string("logLevel") ?? c.logLevel
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(c.logLevel) else {
             throw ConfigurationProblem.invalid(key: environmentName("logLevel"), reason: "'\(c.logLevel)' is not a log level")

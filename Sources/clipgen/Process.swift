@@ -17,12 +17,12 @@ enum Process {
     }
 
     /// The configuration, then JSON logs on stderr and one Prometheus registry for the process
-    /// (bootstrapped here and nowhere else), and the server's parts built on them.
-    static func start(flags: [String: String]) async throws -> (ClipGenConfiguration, Logger, ClipGenServer) {
+    /// (bootstrapped here and nowhere else).
+    static func start(flags: [String: String]) async throws -> (ClipGenConfiguration, Logger, ProcessMetrics) {
         let configuration = try await self.configuration(flags: flags)
         let logger = JSONLogHandler.bootstrap(level: configuration.logLevel)
         let metrics = ProcessMetrics()
         MetricsSystem.bootstrap(metrics.factory)
-        return (configuration, logger, ClipGenServer(configuration: configuration, metrics: metrics))
+        return (configuration, logger, metrics)
     }
 }

@@ -27,13 +27,13 @@ struct Serve: AsyncParsableCommand {
         flags["config"] = config
         if noWorkers { flags["workersInProcess"] = "false" }
         flags["workerCapabilities"] = capabilities
-        let (configuration, logger, server) = try await Process.start(flags: flags)
+        let (configuration, logger, metrics) = try await Process.start(flags: flags)
         logger.info("starting", metadata: [
             "http.address": "\(configuration.api.http.host):\(configuration.api.http.port)",
             "data.dir": "\(configuration.dataDirectory)",
             "workers.inProcess": "\(configuration.workers.inProcess)",
         ])
-        try await server.application(logger: logger) { bootstrap in
+        try await buildApplication(configuration: configuration, metrics: metrics, logger: logger) { bootstrap in
             guard let bootstrap else { return }
             if let password = bootstrap.generatedPassword {
                 // Written once, on stdout rather than in the JSON logs, so log shipping never stores it;

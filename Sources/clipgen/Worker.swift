@@ -26,12 +26,12 @@ struct Worker: AsyncParsableCommand {
         flags["workerCapabilities"] = capabilities
         flags["workerConcurrency"] = concurrency
         flags["metricsPort"] = metricsPort
-        let (configuration, logger, server) = try await Process.start(flags: flags)
+        let (configuration, logger, metrics) = try await Process.start(flags: flags)
         logger.info("starting worker", metadata: [
             "data.dir": "\(configuration.dataDirectory)",
             "metrics.port": "\(configuration.workers.metricsPort.map(String.init) ?? "none")",
         ])
-        let group = ServiceGroup(configuration: .init(services: try await server.workerServices(logger: logger),
+        let group = ServiceGroup(configuration: .init(services: try await buildWorkerServices(configuration: configuration, metrics: metrics, logger: logger),
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -1,6 +1,8 @@
 import BlobStorage
 import Foundation
+import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 import Testing
 import TestSupport
@@ -8,7 +10,7 @@ import TestSupport
 /// One suite for every `BlobStore`; a new backend adds itself to `all`.
 struct BlobBackend: Sendable, CustomTestStringConvertible {
     var name: String
-    var make: @Sendable (_ directory: String) -> any BlobStore
+    var make: @Sendable (_ directory: String) -> any BlobStoreBackend
     var testDescription: String { name }
 
     static let all: [BlobBackend] = [
@@ -139,5 +141,46 @@ func read(_ body: BlobBody) async throws -> String {
     @Test(arguments: ["../etc/passwd", "/abs", "a//b", "a/./b", "a/../b", "", "a b", "a\\b", "ok/..", "x\u{0}"])
     func keysThatCouldEscapeAreRefused(raw: String) {
         #expect(throws: BlobError.invalidKey(raw)) { try BlobKey(raw) }
+    }
+}
+
+@Suite struct BlobStoreLifecycleTests {
+    @Test(arguments: BlobBackend.all)
+    func aBlobStoreIsPreparedRunsAndStopsOnGracefulShutdown(backend: BlobBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = backend.make(dir)
+            try await store.prepare()
+            #expect(await store.isReachable())
+            let group = ServiceGroup(configuration: .init(services: [store], logger: Logger(label: "test")))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                _ = try await store.put(try BlobKey("uploads/kept"), from: chunks(["kept"]), limit: nil)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(try await store.size(of: try BlobKey("uploads/kept")) == 4, "stopping the process keeps what it stored")
+        }
+    }
+
+    @Test func theLocalStoreRemovesItsOwnTempDirectoryOnShutdownAndSweepsDeadProcessesOnPrepare() async throws {
+        try await withTemporaryDirectory { dir in
+            let root = dir + "/blobs"
+            // A process that died mid-upload (no such pid) left a temp file behind.
+            let dead = root + "/.tmp/999999999-deadbeef"
+            try FileManager.default.createDirectory(atPath: dead, withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: URL(fileURLWithPath: dead + "/partial"))
+            let store = LocalBlobStore(root: root)
+            try await store.prepare()
+            #expect(!FileManager.default.fileExists(atPath: dead))
+            let group = ServiceGroup(configuration: .init(services: [store], logger: Logger(label: "test")))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                _ = try await store.put(try BlobKey("uploads/a"), from: chunks(["a"]), limit: nil)
+                #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.tmp").count == 1, "this process's own temp directory")
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.tmp").isEmpty)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import API
+import HummingbirdTesting
 import ClipGenCore
 import Foundation
 import Server
@@ -35,6 +36,8 @@ import TestSupport
         ("CLIPGEN_WORKER_CAPABILITIES", "cpu,tpu", "CLIPGEN_WORKER_CAPABILITIES"),
         ("CLIPGEN_JWT_SECRET", "short", "JWT secret"),
         ("CLIPGEN_LOG_LEVEL", "loud", "CLIPGEN_LOG_LEVEL"),
+        ("CLIPGEN_DATABASE_URL", "mysql://root:hunter2@db/clipgen", "CLIPGEN_DATABASE_URL"),
+        ("CLIPGEN_DATABASE_URL", "sqlite:", "CLIPGEN_DATABASE_URL"),
     ])
     func malformedValuesAreErrorsNamingTheVariable(name: String, value: String, mentioned: String) async throws {
         do {
@@ -42,6 +45,24 @@ import TestSupport
             Issue.record("\(name)=\(value) was accepted")
         } catch {
             #expect("\(error)".contains(mentioned), "\(error)")
+            #expect(!"\(error)".contains("hunter2"), "a URL's credentials never reach a message")
+        }
+    }
+
+    @Test func theDatabaseURLPutsTheDatabaseWhereItSays() async throws {
+        try await withTemporaryDirectory { dir in
+            let c = try await ConfigurationLoader.load(flags: ["dataDir": dir + "/data"],
+                                                       environment: ["CLIPGEN_DATABASE_URL": "sqlite://\(dir)/elsewhere/jobs.sqlite",
+                                                                     "CLIPGEN_ADMIN_PASSWORD": ServerHarness.password, "CLIPGEN_BCRYPT_COST": "4",
+                                                                     "CLIPGEN_PORT": "0", "CLIPGEN_WORKERS_IN_PROCESS": "false"])
+            let application = try await buildApplication(configuration: c, metrics: ProcessMetrics(), logger: ServerHarness.logger)
+            try await application.test(.live) { client in
+                let signedIn = try await ServerHarness.Client.signIn(client)
+                #expect(!signedIn.token.isEmpty, "the admin was created in the configured database")
+            }
+            #expect(FileManager.default.fileExists(atPath: dir + "/elsewhere/jobs.sqlite"))
+            #expect(!FileManager.default.fileExists(atPath: dir + "/data/clipgen.sqlite"))
+            #expect(FileManager.default.fileExists(atPath: dir + "/data/blobs"), "blobs stay in the data directory")
         }
     }
 

@@ -44,7 +44,7 @@ struct ServerHarness {
 
     /// The same, with the server's parts at hand (its event bus, its store).
     static func run<T: Sendable>(_ configuration: ClipGenConfiguration,
-                                 _ body: @Sendable @escaping (Client, ClipGenServer) async throws -> T) async throws -> T {
+                                 _ body: @Sendable @escaping (Client, EmbeddedServer) async throws -> T) async throws -> T {
         let server = ClipGenServer(configuration: configuration)
         return try await server.application(logger: logger).test(.live) { client in
             try await body(try await Client.signIn(client), server)

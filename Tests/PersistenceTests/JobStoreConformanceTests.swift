@@ -9,7 +9,7 @@ import TestSupport
 /// One suite for every `JobStore` implementation; a new backend adds itself to `backends`.
 struct StoreBackend: Sendable, CustomTestStringConvertible {
     var name: String
-    var make: @Sendable (_ directory: String, _ clock: WallClock) async throws -> any JobStore
+    var make: @Sendable (_ directory: String, _ clock: WallClock) async throws -> any JobStoreBackend
     var testDescription: String { name }
 
     static let workflow = JobWorkflow(retry: RetryPolicy(maxAttempts: 3, baseSeconds: 2))

@@ -1,0 +1,90 @@
+import API
+import BlobStorage
+import ClipGenCore
+import Foundation
+import Hummingbird
+import Logging
+import Persistence
+import PersistenceSQLite
+import ServiceLifecycle
+
+/// The storage a configuration names. Embedded defaults: SQLite in the data directory (or at the
+/// path `CLIPGEN_DATABASE_URL=sqlite:PATH` gives) and blobs under the data directory.
+struct Backends {
+    var store: any JobStoreBackend
+    var blobs: any BlobStoreBackend
+
+    init(configuration: ClipGenConfiguration, clock: WallClock) throws {
+        switch try DatabaseLocation(configuration) {
+        case .sqlite(let path): store = SQLiteJobStore(path: path, clock: clock, workflow: configuration.workflow)
+        }
+        blobs = LocalBlobStore(root: configuration.dataDirectory + "/blobs")
+    }
+}
+
+/// Where the database is, read from `databaseURL`.
+enum DatabaseLocation: Equatable {
+    case sqlite(path: String)
+
+    init(_ configuration: ClipGenConfiguration) throws {
+        guard let url = configuration.databaseURL else {
+            self = .sqlite(path: configuration.dataDirectory + "/clipgen.sqlite")
+            return
+        }
+        // `sqlite:relative/path`, `sqlite:/absolute/path` and `sqlite:///absolute/path` all name a file.
+        guard url.lowercased().hasPrefix("sqlite:") else {
+            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("databaseUrl"),
+                                               reason: "'\(url.prefix(while: { $0 != ":" }))' is not a database this build supports; use sqlite:PATH")
+        }
+        var path = String(url.dropFirst("sqlite:".count))
+        if path.hasPrefix("//") { path.removeFirst(2) }
+        guard !path.isEmpty, !path.hasSuffix("/") else {
+            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("databaseUrl"), reason: "sqlite: needs the database file's path")
+        }
+        self = .sqlite(path: path)
+    }
+}
+
+/// `clipgen serve`: the HTTP API with the event relay and, unless `workers.inProcess` is off,
+/// workers, on the backends the configuration names.
+public func buildApplication(configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger, clock: WallClock = .system,
+                             onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void = { _ in }) async throws -> any ApplicationProtocol {
+    let backends = try Backends(configuration: configuration, clock: clock)
+    return try await application(store: backends.store, blobs: backends.blobs, configuration: configuration, metrics: metrics, logger: logger,
+                                 clock: clock, onPrepared: onPrepared)
+}
+
+/// `clipgen worker`: workers (and their `/metrics` listener) on the backends the configuration names.
+public func buildWorkerServices(configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
+                                clock: WallClock = .system) async throws -> [any Service] {
+    let backends = try Backends(configuration: configuration, clock: clock)
+    return try await workerServices(store: backends.store, blobs: backends.blobs, configuration: configuration, metrics: metrics,
+                                    logger: logger, clock: clock)
+}
+
+// Generic over the backends, so each combination is compiled once and the hot paths see concrete types.
+private func application<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
+    store: Store, blobs: Blobs, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger, clock: WallClock,
+    onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void
+) async throws -> any ApplicationProtocol {
+    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, metrics: metrics, clock: clock)
+        .application(logger: logger, onPrepared: onPrepared)
+}
+
+private func workerServices<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
+    store: Store, blobs: Blobs, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger, clock: WallClock
+) async throws -> [any Service] {
+    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, metrics: metrics, clock: clock).workerServices(logger: logger)
+}
+
+/// ClipGen on its embedded backends: SQLite and a local directory.
+public typealias EmbeddedServer = ClipGenServer<SQLiteJobStore, LocalBlobStore>
+
+extension ClipGenServer where Store == SQLiteJobStore, Blobs == LocalBlobStore {
+    /// On the embedded backends of `configuration` (its `databaseURL`, if set, must name SQLite).
+    public init(configuration: ClipGenConfiguration, metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
+        let path = if case .sqlite(let path)? = try? DatabaseLocation(configuration) { path } else { configuration.dataDirectory + "/clipgen.sqlite" }
+        self.init(configuration: configuration, store: SQLiteJobStore(path: path, clock: clock, workflow: configuration.workflow),
+                  blobs: LocalBlobStore(root: configuration.dataDirectory + "/blobs"), metrics: metrics, clock: clock)
+    }
+}
