@@ -18,8 +18,8 @@ public struct JobEvent: Codable, Sendable, Equatable {
     /// Order of the event among all events; 0 until stored.
     public var sequence: Int64
     public var type: Kind
-    public var jobId: String
-    public var organizationId: String
+    public var jobId: JobID
+    public var organizationId: OrganizationID
     public var status: JobStatus
     public var stage: JobStage
     public var progress: Double
@@ -27,7 +27,7 @@ public struct JobEvent: Codable, Sendable, Equatable {
     public var error: JobError?
     public var at: Date
 
-    public init(sequence: Int64 = 0, type: Kind, jobId: String, organizationId: String, status: JobStatus, stage: JobStage,
+    public init(sequence: Int64 = 0, type: Kind, jobId: JobID, organizationId: OrganizationID, status: JobStatus, stage: JobStage,
                 progress: Double, clip: Clip? = nil, error: JobError? = nil, at: Date) {
         self.sequence = sequence
         self.type = type

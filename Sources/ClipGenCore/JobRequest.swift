@@ -2,9 +2,9 @@
 /// default) and then checked by `validate()`, which reports every problem at once.
 public struct JobRequest: Codable, Sendable, Equatable {
     public struct Source: Codable, Sendable, Equatable {
-        public var uploadId: String?
+        public var uploadId: UploadID?
         public var url: String?
-        public init(uploadId: String? = nil, url: String? = nil) {
+        public init(uploadId: UploadID? = nil, url: String? = nil) {
             self.uploadId = uploadId
             self.url = url
         }
@@ -78,7 +78,7 @@ public struct JobRequest: Codable, Sendable, Equatable {
             errors.append(.init(field: "source", message: "give exactly one of uploadId or url"))
         case (nil, .some):
             errors.append(.init(field: "source.url", message: "URL imports are not available in this version; upload the file first"))
-        case (.some(let id), nil) where !Identifier.isWellFormed(id):
+        case (.some(let id), nil) where !Identifier.isWellFormed(id.rawValue):
             errors.append(.init(field: "source.uploadId", message: "not an upload id"))
         default: break
         }

@@ -1,10 +1,10 @@
 import Foundation
 
 public struct Organization: Codable, Sendable, Equatable {
-    public var id: String
+    public var id: OrganizationID
     public var name: String
     public var createdAt: Date
-    public init(id: String = Identifier.make(), name: String, createdAt: Date) {
+    public init(id: OrganizationID = .make(), name: String, createdAt: Date) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
@@ -12,13 +12,13 @@ public struct Organization: Codable, Sendable, Equatable {
 }
 
 public struct User: Codable, Sendable, Equatable {
-    public var id: String
-    public var organizationId: String
+    public var id: UserID
+    public var organizationId: OrganizationID
     public var email: String
     public var passwordHash: String
     public var role: Role
     public var createdAt: Date
-    public init(id: String = Identifier.make(), organizationId: String, email: String, passwordHash: String, role: Role, createdAt: Date) {
+    public init(id: UserID = .make(), organizationId: OrganizationID, email: String, passwordHash: String, role: Role, createdAt: Date) {
         self.id = id
         self.organizationId = organizationId
         self.email = email
@@ -29,15 +29,15 @@ public struct User: Codable, Sendable, Equatable {
 }
 
 public struct Upload: Codable, Sendable, Equatable {
-    public var id: String
-    public var organizationId: String
-    public var ownerId: String
+    public var id: UploadID
+    public var organizationId: OrganizationID
+    public var ownerId: UserID
     public var filename: String
     public var size: Int64
     public var sha256: String
     public var blobKey: String
     public var createdAt: Date
-    public init(id: String = Identifier.make(), organizationId: String, ownerId: String, filename: String,
+    public init(id: UploadID = .make(), organizationId: OrganizationID, ownerId: UserID, filename: String,
                 size: Int64, sha256: String, blobKey: String, createdAt: Date) {
         self.id = id
         self.organizationId = organizationId
@@ -69,10 +69,10 @@ public struct SourceInfo: Codable, Sendable, Equatable {
 }
 
 public struct Job: Codable, Sendable, Equatable {
-    public var id: String
-    public var organizationId: String
-    public var ownerId: String
-    public var uploadId: String?
+    public var id: JobID
+    public var organizationId: OrganizationID
+    public var ownerId: UserID
+    public var uploadId: UploadID?
     public var status: JobStatus
     public var stage: JobStage
     public var progress: Double
@@ -94,7 +94,7 @@ public struct Job: Codable, Sendable, Equatable {
     public var finishedAt: Date?
     public var attempts: Int
 
-    public init(id: String = Identifier.make(), organizationId: String, ownerId: String, request: JobRequest, createdAt: Date) {
+    public init(id: JobID = .make(), organizationId: OrganizationID, ownerId: UserID, request: JobRequest, createdAt: Date) {
         self.id = id
         self.organizationId = organizationId
         self.ownerId = ownerId
@@ -135,9 +135,9 @@ public struct ClipSpec: Sendable, Equatable {
 }
 
 public struct Clip: Codable, Sendable, Equatable {
-    public var id: String
-    public var jobId: String
-    public var organizationId: String
+    public var id: ClipID
+    public var jobId: JobID
+    public var organizationId: OrganizationID
     public var index: Int
     public var name: String?
     public var start: Double
@@ -164,7 +164,7 @@ public struct Clip: Codable, Sendable, Equatable {
     public var quality: ClipQuality?
     public var createdAt: Date
 
-    public init(id: String = Identifier.make(), jobId: String, organizationId: String, index: Int, name: String?,
+    public init(id: ClipID = .make(), jobId: JobID, organizationId: OrganizationID, index: Int, name: String?,
                 start: Double, end: Double, actualStart: Double, duration: Double, format: OutputFormat,
                 modeUsed: CutMode, fallbackReason: String?, size: Int64, sha256: String, blobKey: String,
                 score: Double? = nil, loudnessLUFS: Double? = nil, encoder: String? = nil, thumbnailKey: String? = nil,
@@ -196,15 +196,15 @@ public struct Clip: Codable, Sendable, Equatable {
 
 /// A unit of queued work. `clipIndex` is set for render tasks.
 public struct TaskRecord: Codable, Sendable, Equatable {
-    public var id: String
-    public var jobId: String
+    public var id: TaskID
+    public var jobId: JobID
     public var kind: TaskKind
     public var capability: Capability
     public var clipIndex: Int?
     public var attempts: Int
     public var maxAttempts: Int
 
-    public init(id: String = Identifier.make(), jobId: String, kind: TaskKind, capability: Capability = .cpu,
+    public init(id: TaskID = .make(), jobId: JobID, kind: TaskKind, capability: Capability = .cpu,
                 clipIndex: Int? = nil, attempts: Int = 0, maxAttempts: Int) {
         self.id = id
         self.jobId = jobId

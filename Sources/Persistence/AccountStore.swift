@@ -6,7 +6,7 @@ public protocol AccountStore: Sendable {
     func createOrganization(_ organization: Organization) async throws
     /// Throws `StoreError.conflict` when the email is taken (compared without case).
     func createUser(_ user: User) async throws
-    func user(id: String) async throws -> User?
+    func user(id: UserID) async throws -> User?
     func user(email: String) async throws -> User?
-    func users(organizationId: String) async throws -> [User]
+    func users(organizationId: OrganizationID) async throws -> [User]
 }

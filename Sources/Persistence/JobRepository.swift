@@ -9,29 +9,29 @@ public protocol JobRepository: Sendable {
     /// delete cannot remove the blob under it): the returned upload's `blobKey` then differs from
     /// the one given, and the caller removes the copy it wrote.
     func createUpload(_ upload: Upload) async throws -> Upload
-    func upload(id: String, organizationId: String) async throws -> Upload?
-    func uploads(organizationId: String, page: PageRequest) async throws -> Page<Upload>
+    func upload(id: UploadID, organizationId: OrganizationID) async throws -> Upload?
+    func uploads(organizationId: OrganizationID, page: PageRequest) async throws -> Page<Upload>
     /// Removes the upload. Returns nil when absent; otherwise whether its blob is now unreferenced.
-    func deleteUpload(id: String, organizationId: String) async throws -> UploadDeletion?
+    func deleteUpload(id: UploadID, organizationId: OrganizationID) async throws -> UploadDeletion?
 
     /// Writes the job, its first task and its `queued` event in one transaction. With an
     /// idempotency key already used in the organisation, writes nothing and returns the first job.
     func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: String?) async throws -> JobCreation
-    func job(id: String, organizationId: String) async throws -> Job?
+    func job(id: JobID, organizationId: OrganizationID) async throws -> Job?
     /// Just the job's status: the cheapest proof it exists in the organisation.
-    func jobStatus(id: String, organizationId: String) async throws -> JobStatus?
-    func jobs(organizationId: String, status: JobStatus?, page: PageRequest) async throws -> Page<Job>
+    func jobStatus(id: JobID, organizationId: OrganizationID) async throws -> JobStatus?
+    func jobs(organizationId: OrganizationID, status: JobStatus?, page: PageRequest) async throws -> Page<Job>
     /// Marks the job and its unfinished tasks cancelled; running workers notice on their next heartbeat.
-    func cancelJob(id: String, organizationId: String) async throws -> Job?
+    func cancelJob(id: JobID, organizationId: OrganizationID) async throws -> Job?
     /// Removes the job, its tasks and clips; returns every blob key it owned (clips, posters,
     /// storyboard), or nil when absent.
-    func deleteJob(id: String, organizationId: String) async throws -> [String]?
-    func clips(jobId: String) async throws -> [Clip]
+    func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [String]?
+    func clips(jobId: JobID) async throws -> [Clip]
     /// The clips of several jobs in one read, by job id (a list page without a query per job).
-    func clips(jobIds: [String]) async throws -> [String: [Clip]]
-    func clip(id: String, organizationId: String) async throws -> Clip?
+    func clips(jobIds: [JobID]) async throws -> [JobID: [Clip]]
+    func clip(id: ClipID, organizationId: OrganizationID) async throws -> Clip?
     /// What the analyze stage found; nil until it ran, or when the job did not analyse.
-    func analysis(jobId: String, organizationId: String) async throws -> Analysis?
+    func analysis(jobId: JobID, organizationId: OrganizationID) async throws -> Analysis?
 
     func isReachable() async -> Bool
 }

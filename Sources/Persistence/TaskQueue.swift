@@ -9,17 +9,17 @@ public protocol TaskQueue: Sendable {
     /// fails its job (`worker_lost`) instead.
     func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask?
     /// Extends a lease; tells the worker when it lost the lease or the job was cancelled.
-    func heartbeat(taskId: String, worker: String, leaseSeconds: Double) async throws -> LeaseState
+    func heartbeat(taskId: TaskID, worker: String, leaseSeconds: Double) async throws -> LeaseState
     /// Records a running task's progress (0…1) and the job's overall progress from it.
-    func reportProgress(taskId: String, stage: JobStage, fraction: Double) async throws
+    func reportProgress(taskId: TaskID, stage: JobStage, fraction: Double) async throws
     /// Applies a finished task's results and queues `outcome.nextTasks` in one transaction;
     /// succeeds the job when no task is left.
-    func completeTask(taskId: String, worker: String, outcome: TaskOutcome) async throws -> CompletionResult
+    func completeTask(taskId: TaskID, worker: String, outcome: TaskOutcome) async throws -> CompletionResult
     /// Schedules a retry after the workflow's backoff, or fails the job after the last attempt
     /// (or at once when `retryable` is false).
-    func failTask(taskId: String, worker: String, error: JobError, retryable: Bool) async throws -> FailureDisposition
+    func failTask(taskId: TaskID, worker: String, error: JobError, retryable: Bool) async throws -> FailureDisposition
     /// Gives a task back without counting the attempt (the worker is shutting down).
-    func releaseTask(taskId: String, worker: String) async throws
+    func releaseTask(taskId: TaskID, worker: String) async throws
     /// Tasks waiting to run.
     func queueSize() async throws -> Int
 }

@@ -42,7 +42,7 @@ extension MemoryJobStore {
         }
     }
 
-    public func heartbeat(taskId: String, worker: String, leaseSeconds: Double) async throws -> LeaseState {
+    public func heartbeat(taskId: TaskID, worker: String, leaseSeconds: Double) async throws -> LeaseState {
         let now = self.now
         return state.withLock { state in
             guard let task = state.tasks[taskId], task.status != .cancelled else { return .cancelled }
@@ -52,7 +52,7 @@ extension MemoryJobStore {
         }
     }
 
-    public func reportProgress(taskId: String, stage: JobStage, fraction: Double) async throws {
+    public func reportProgress(taskId: TaskID, stage: JobStage, fraction: Double) async throws {
         let now = self.now, workflow = self.workflow
         state.withLock { state in
             guard let task = state.tasks[taskId], task.status == .leased else { return }
@@ -61,7 +61,7 @@ extension MemoryJobStore {
         }
     }
 
-    static func refreshJobProgress(_ state: inout State, jobId: String, stage: JobStage?, workflow: JobWorkflow, now: Double) {
+    static func refreshJobProgress(_ state: inout State, jobId: JobID, stage: JobStage?, workflow: JobWorkflow, now: Double) {
         guard var job = state.jobs[jobId], job.status == .running else { return }
         let tasks = state.tasks.values.filter { $0.record.jobId == jobId }
             .map { TaskProgress(kind: $0.record.kind, fraction: $0.status == .done ? 1 : $0.progress) }
@@ -74,7 +74,7 @@ extension MemoryJobStore {
         state.record(.progress, jobId: jobId, at: now)
     }
 
-    public func completeTask(taskId: String, worker: String, outcome: TaskOutcome) async throws -> CompletionResult {
+    public func completeTask(taskId: TaskID, worker: String, outcome: TaskOutcome) async throws -> CompletionResult {
         let now = self.now, workflow = self.workflow
         return state.withLock { state in
             guard let task = state.tasks[taskId], task.status == .leased, task.leaseOwner == worker,
@@ -115,7 +115,7 @@ extension MemoryJobStore {
         }
     }
 
-    public func failTask(taskId: String, worker: String, error: JobError, retryable: Bool) async throws -> FailureDisposition {
+    public func failTask(taskId: TaskID, worker: String, error: JobError, retryable: Bool) async throws -> FailureDisposition {
         let now = self.now, retry = workflow.retry
         return state.withLock { state in
             guard let task = state.tasks[taskId], task.status == .leased, task.leaseOwner == worker else { return .discarded }
@@ -133,7 +133,7 @@ extension MemoryJobStore {
         }
     }
 
-    static func failJob(_ state: inout State, jobId: String, taskId: String, error: JobError, now: Double) {
+    static func failJob(_ state: inout State, jobId: JobID, taskId: TaskID, error: JobError, now: Double) {
         state.tasks[taskId]?.status = .failed
         state.tasks[taskId]?.leaseOwner = nil
         cancelUnfinishedTasks(&state, jobId: jobId)
@@ -146,7 +146,7 @@ extension MemoryJobStore {
         state.record(.status, jobId: jobId, at: now)
     }
 
-    public func releaseTask(taskId: String, worker: String) async throws {
+    public func releaseTask(taskId: TaskID, worker: String) async throws {
         let now = self.now
         state.withLock { state in
             guard let task = state.tasks[taskId], task.status == .leased, task.leaseOwner == worker else { return }

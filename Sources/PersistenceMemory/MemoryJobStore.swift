@@ -38,14 +38,14 @@ public final class MemoryJobStore: JobStoreBackend {
     }
 
     struct State {
-        var organizations: [String: Organization] = [:]
-        var users: [String: User] = [:]
-        var uploads: [String: Upload] = [:]
-        var jobs: [String: Job] = [:]
-        var idempotencyKeys: [String: String] = [:]
-        var tasks: [String: QueuedTask] = [:]
-        var clips: [String: Clip] = [:]
-        var analyses: [String: Analysis] = [:]
+        var organizations: [OrganizationID: Organization] = [:]
+        var users: [UserID: User] = [:]
+        var uploads: [UploadID: Upload] = [:]
+        var jobs: [JobID: Job] = [:]
+        var idempotencyKeys: [String: JobID] = [:]
+        var tasks: [TaskID: QueuedTask] = [:]
+        var clips: [ClipID: Clip] = [:]
+        var analyses: [JobID: Analysis] = [:]
         var events: [(event: JobEvent, deliveredAt: Double?)] = []
         var counter = 0
 
@@ -54,7 +54,7 @@ public final class MemoryJobStore: JobStoreBackend {
             return counter
         }
 
-        mutating func record(_ type: JobEvent.Kind, jobId: String, clip: Clip? = nil, error: JobError? = nil, at now: Double) {
+        mutating func record(_ type: JobEvent.Kind, jobId: JobID, clip: Clip? = nil, error: JobError? = nil, at now: Double) {
             guard let job = jobs[jobId] else { return }
             var event = JobEvent(type: type, job: job, clip: clip, error: error, at: Date(timeIntervalSince1970: now))
             event.sequence = Int64(next())
@@ -84,13 +84,13 @@ extension MemoryJobStore {
         }
     }
 
-    public func user(id: String) async throws -> User? { state.withLock { $0.users[id] } }
+    public func user(id: UserID) async throws -> User? { state.withLock { $0.users[id] } }
 
     public func user(email: String) async throws -> User? {
         state.withLock { $0.users.values.first { $0.email.lowercased() == email.lowercased() } }
     }
 
-    public func users(organizationId: String) async throws -> [User] {
+    public func users(organizationId: OrganizationID) async throws -> [User] {
         state.withLock { $0.users.values.filter { $0.organizationId == organizationId }.sorted { $0.createdAt < $1.createdAt } }
     }
 }
@@ -110,16 +110,16 @@ extension MemoryJobStore {
         }
     }
 
-    public func upload(id: String, organizationId: String) async throws -> Upload? {
+    public func upload(id: UploadID, organizationId: OrganizationID) async throws -> Upload? {
         state.withLock { $0.uploads[id] }.flatMap { $0.organizationId == organizationId ? $0 : nil }
     }
 
-    public func uploads(organizationId: String, page: PageRequest) async throws -> Page<Upload> {
+    public func uploads(organizationId: OrganizationID, page: PageRequest) async throws -> Page<Upload> {
         try Self.page(state.withLock { Array($0.uploads.values) }.filter { $0.organizationId == organizationId },
                       page: page, createdAt: \.createdAt, id: \.id)
     }
 
-    public func deleteUpload(id: String, organizationId: String) async throws -> UploadDeletion? {
+    public func deleteUpload(id: UploadID, organizationId: OrganizationID) async throws -> UploadDeletion? {
         state.withLock { state in
             guard let upload = state.uploads[id], upload.organizationId == organizationId else { return nil }
             state.uploads[id] = nil
@@ -142,21 +142,21 @@ extension MemoryJobStore {
         }
     }
 
-    public func job(id: String, organizationId: String) async throws -> Job? {
+    public func job(id: JobID, organizationId: OrganizationID) async throws -> Job? {
         state.withLock { $0.jobs[id] }.flatMap { $0.organizationId == organizationId ? Self.summary($0) : nil }
     }
 
-    public func jobStatus(id: String, organizationId: String) async throws -> JobStatus? {
+    public func jobStatus(id: JobID, organizationId: OrganizationID) async throws -> JobStatus? {
         state.withLock { $0.jobs[id] }.flatMap { $0.organizationId == organizationId ? $0.status : nil }
     }
 
-    public func jobs(organizationId: String, status: JobStatus?, page: PageRequest) async throws -> Page<Job> {
+    public func jobs(organizationId: OrganizationID, status: JobStatus?, page: PageRequest) async throws -> Page<Job> {
         let jobs = state.withLock { Array($0.jobs.values) }
             .filter { $0.organizationId == organizationId && (status == nil || $0.status == status) }.map(Self.summary)
         return try Self.page(jobs, page: page, createdAt: \.createdAt, id: \.id)
     }
 
-    public func cancelJob(id: String, organizationId: String) async throws -> Job? {
+    public func cancelJob(id: JobID, organizationId: OrganizationID) async throws -> Job? {
         let now = self.now
         return state.withLock { state in
             guard var job = state.jobs[id], job.organizationId == organizationId else { return nil }
@@ -171,7 +171,7 @@ extension MemoryJobStore {
         }
     }
 
-    public func deleteJob(id: String, organizationId: String) async throws -> [String]? {
+    public func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [String]? {
         state.withLock { state in
             guard let job = state.jobs[id], job.organizationId == organizationId else { return nil }
             let clips = state.clips.values.filter { $0.jobId == id }
@@ -185,21 +185,21 @@ extension MemoryJobStore {
         }
     }
 
-    public func clips(jobId: String) async throws -> [Clip] {
+    public func clips(jobId: JobID) async throws -> [Clip] {
         state.withLock { $0.clips.values.filter { $0.jobId == jobId }.sorted { $0.index < $1.index } }
     }
 
-    public func clips(jobIds: [String]) async throws -> [String: [Clip]] {
+    public func clips(jobIds: [JobID]) async throws -> [JobID: [Clip]] {
         let wanted = Set(jobIds)
         let clips = state.withLock { $0.clips.values.filter { wanted.contains($0.jobId) } }
         return Dictionary(grouping: clips.sorted { $0.index < $1.index }, by: \.jobId)
     }
 
-    public func clip(id: String, organizationId: String) async throws -> Clip? {
+    public func clip(id: ClipID, organizationId: OrganizationID) async throws -> Clip? {
         state.withLock { $0.clips[id] }.flatMap { $0.organizationId == organizationId ? $0 : nil }
     }
 
-    public func analysis(jobId: String, organizationId: String) async throws -> Analysis? {
+    public func analysis(jobId: JobID, organizationId: OrganizationID) async throws -> Analysis? {
         state.withLock { state in state.jobs[jobId]?.organizationId == organizationId ? state.analyses[jobId] : nil }
     }
 
@@ -210,14 +210,14 @@ extension MemoryJobStore {
         return job
     }
 
-    static func cancelUnfinishedTasks(_ state: inout State, jobId: String) {
+    static func cancelUnfinishedTasks(_ state: inout State, jobId: JobID) {
         for (id, task) in state.tasks where task.record.jobId == jobId && (task.status == .queued || task.status == .leased) {
             state.tasks[id]?.status = .cancelled
         }
     }
 
     /// Newest first by creation time, then id; the cursor is shared with the SQL stores.
-    static func page<Item: Sendable>(_ items: [Item], page: PageRequest, createdAt: KeyPath<Item, Date>, id: KeyPath<Item, String>) throws -> Page<Item> {
+    static func page<Item: Sendable, Entity>(_ items: [Item], page: PageRequest, createdAt: KeyPath<Item, Date>, id: KeyPath<Item, ID<Entity>>) throws -> Page<Item> {
         var sorted = items.sorted {
             let (a, b) = ($0[keyPath: createdAt].timeIntervalSince1970, $1[keyPath: createdAt].timeIntervalSince1970)
             return a != b ? a > b : $0[keyPath: id] > $1[keyPath: id]
@@ -226,13 +226,13 @@ extension MemoryJobStore {
             let (after, afterId) = try PageCursor.decode(cursor)
             sorted = sorted.filter {
                 let t = $0[keyPath: createdAt].timeIntervalSince1970
-                return t < after || (t == after && $0[keyPath: id] < afterId)
+                return t < after || (t == after && $0[keyPath: id].rawValue < afterId)
             }
         }
         let items = Array(sorted.prefix(page.limit))
         let next = sorted.count > page.limit ? items.last : nil
         return Page(items: items, nextCursor: next.map {
-            PageCursor.encode(createdAt: $0[keyPath: createdAt].timeIntervalSince1970, id: $0[keyPath: id])
+            PageCursor.encode(createdAt: $0[keyPath: createdAt].timeIntervalSince1970, id: $0[keyPath: id].rawValue)
         })
     }
 }

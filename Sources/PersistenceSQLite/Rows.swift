@@ -12,6 +12,15 @@ enum JSONCoding {
     }
 }
 
+/// Ids are stored as their text, so `row["id"]` reads a typed id and a typed id binds as an argument.
+extension ID: SQLExpressible, StatementBinding, DatabaseValueConvertible {
+    public var databaseValue: DatabaseValue { rawValue.databaseValue }
+
+    public static func fromDatabaseValue(_ value: DatabaseValue) -> ID? {
+        String.fromDatabaseValue(value).map(ID.init(rawValue:))
+    }
+}
+
 private let jobRequests = DecodeCache<JobRequest>()
 private let sourceSummaries = DecodeCache<SourceInfo>()
 private let storyboards = DecodeCache<Storyboard>()

@@ -5,7 +5,7 @@ import Persistence
 
 extension SQLiteJobStore {
     /// Writes an event about the job as it is now, inside the caller's transaction.
-    static func record(_ db: Database, _ type: JobEvent.Kind, jobId: String, clip: Clip? = nil, error: JobError? = nil, at: Double) throws {
+    static func record(_ db: Database, _ type: JobEvent.Kind, jobId: JobID, clip: Clip? = nil, error: JobError? = nil, at: Double) throws {
         guard let row = try Row.fetchOne(db, sql: "SELECT organization_id, status, stage, progress FROM jobs WHERE id = ?", arguments: [jobId])
         else { return }
         guard let status = JobStatus(rawValue: row["status"]), let stage = JobStage(rawValue: row["stage"]) else { return }

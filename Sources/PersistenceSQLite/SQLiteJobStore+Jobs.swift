@@ -14,7 +14,7 @@ extension SQLiteJobStore {
         let now = self.now
         return try await pool.write { db in
             if let idempotencyKey,
-               let existing = try String.fetchOne(db, sql: "SELECT job_id FROM idempotency_keys WHERE organization_id = ? AND key = ?",
+               let existing = try JobID.fetchOne(db, sql: "SELECT job_id FROM idempotency_keys WHERE organization_id = ? AND key = ?",
                                                   arguments: [job.organizationId, idempotencyKey]),
                let earlier = try Self.fetchJob(db, id: existing) {
                 return JobCreation(job: earlier, created: false)
@@ -34,21 +34,21 @@ extension SQLiteJobStore {
         }
     }
 
-    public func job(id: String, organizationId: String) async throws -> Job? {
+    public func job(id: JobID, organizationId: OrganizationID) async throws -> Job? {
         try read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.jobSummaryColumns) FROM jobs WHERE id = ? AND organization_id = ?"),
                              arguments: [id, organizationId]).map(Job.init(row:))
         }
     }
 
-    public func jobStatus(id: String, organizationId: String) async throws -> JobStatus? {
+    public func jobStatus(id: JobID, organizationId: OrganizationID) async throws -> JobStatus? {
         try read { db in
             try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM jobs WHERE id = ? AND organization_id = ?"),
                                 arguments: [id, organizationId]).flatMap(JobStatus.init(rawValue:))
         }
     }
 
-    public func jobs(organizationId: String, status: JobStatus?, page: PageRequest) async throws -> Page<Job> {
+    public func jobs(organizationId: OrganizationID, status: JobStatus?, page: PageRequest) async throws -> Page<Job> {
         try read { db in
             if let status {
                 return try Self.page(db, table: "jobs", columns: Self.jobSummaryColumns, filter: "organization_id = ? AND status = ?",
@@ -59,7 +59,7 @@ extension SQLiteJobStore {
         }
     }
 
-    public func cancelJob(id: String, organizationId: String) async throws -> Job? {
+    public func cancelJob(id: JobID, organizationId: OrganizationID) async throws -> Job? {
         let now = self.now
         return try await pool.write { db in
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ? AND organization_id = ?",
@@ -73,7 +73,7 @@ extension SQLiteJobStore {
         }
     }
 
-    public func deleteJob(id: String, organizationId: String) async throws -> [String]? {
+    public func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [String]? {
         try await pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE id = ? AND organization_id = ?", arguments: [id, organizationId]) != nil
             else { return nil }
@@ -88,13 +88,13 @@ extension SQLiteJobStore {
         }
     }
 
-    public func clips(jobId: String) async throws -> [Clip] {
+    public func clips(jobId: JobID) async throws -> [Clip] {
         try read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM clips WHERE job_id = ? ORDER BY idx"), arguments: [jobId]).map(Clip.init(row:))
         }
     }
 
-    public func clips(jobIds: [String]) async throws -> [String: [Clip]] {
+    public func clips(jobIds: [JobID]) async throws -> [JobID: [Clip]] {
         guard !jobIds.isEmpty else { return [:] }
         return try read { db in
             let placeholders = jobIds.map { _ in "?" }.joined(separator: ", ")
@@ -104,14 +104,14 @@ extension SQLiteJobStore {
         }
     }
 
-    public func clip(id: String, organizationId: String) async throws -> Clip? {
+    public func clip(id: ClipID, organizationId: OrganizationID) async throws -> Clip? {
         try read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM clips WHERE id = ? AND organization_id = ?"), arguments: [id, organizationId])
                 .map(Clip.init(row:))
         }
     }
 
-    public func analysis(jobId: String, organizationId: String) async throws -> Analysis? {
+    public func analysis(jobId: JobID, organizationId: OrganizationID) async throws -> Analysis? {
         try read { db in
             try String.fetchOne(db, sql: """
                 SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = ? AND j.organization_id = ?
@@ -120,7 +120,7 @@ extension SQLiteJobStore {
     }
 
     /// The whole job, keyframe index included: what a worker needs.
-    static func fetchJob(_ db: Database, id: String) throws -> Job? {
+    static func fetchJob(_ db: Database, id: JobID) throws -> Job? {
         try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Job.init(row:))
     }
 

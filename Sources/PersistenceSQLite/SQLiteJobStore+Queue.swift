@@ -46,7 +46,7 @@ extension SQLiteJobStore {
         }
     }
 
-    public func heartbeat(taskId: String, worker: String, leaseSeconds: Double) async throws -> LeaseState {
+    public func heartbeat(taskId: TaskID, worker: String, leaseSeconds: Double) async throws -> LeaseState {
         let now = self.now
         return try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT status, lease_owner FROM tasks WHERE id = ?", arguments: [taskId]) else {
@@ -59,10 +59,10 @@ extension SQLiteJobStore {
         }
     }
 
-    public func reportProgress(taskId: String, stage: JobStage, fraction: Double) async throws {
+    public func reportProgress(taskId: TaskID, stage: JobStage, fraction: Double) async throws {
         let now = self.now
         try await pool.write { db in
-            guard let jobId = try String.fetchOne(db, sql: "SELECT job_id FROM tasks WHERE id = ? AND status = 'leased'", arguments: [taskId])
+            guard let jobId = try JobID.fetchOne(db, sql: "SELECT job_id FROM tasks WHERE id = ? AND status = 'leased'", arguments: [taskId])
             else { return }
             try db.execute(sql: "UPDATE tasks SET progress = MAX(progress, ?) WHERE id = ?", arguments: [min(max(fraction, 0), 1), taskId])
             try self.refreshJobProgress(db, jobId: jobId, stage: stage, now: now)
@@ -71,7 +71,7 @@ extension SQLiteJobStore {
 
     /// Sets the job's progress from its tasks as the workflow weighs them (never backwards) and
     /// records a progress event when that or the stage changed.
-    func refreshJobProgress(_ db: Database, jobId: String, stage: JobStage?, now: Double) throws {
+    func refreshJobProgress(_ db: Database, jobId: JobID, stage: JobStage?, now: Double) throws {
         let tasks = try Row.fetchAll(db, sql: "SELECT kind, status, progress FROM tasks WHERE job_id = ?", arguments: [jobId]).compactMap { row in
             TaskKind(rawValue: row["kind"]).map { TaskProgress(kind: $0, fraction: row["status"] == "done" ? 1 : row["progress"]) }
         }
@@ -84,14 +84,14 @@ extension SQLiteJobStore {
         try Self.record(db, .progress, jobId: jobId, at: now)
     }
 
-    public func completeTask(taskId: String, worker: String, outcome: TaskOutcome) async throws -> CompletionResult {
+    public func completeTask(taskId: TaskID, worker: String, outcome: TaskOutcome) async throws -> CompletionResult {
         let now = self.now
         return try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT t.job_id, j.status AS job_status FROM tasks t JOIN jobs j ON j.id = t.job_id
                 WHERE t.id = ? AND t.status = 'leased' AND t.lease_owner = ?
                 """, arguments: [taskId, worker]), row["job_status"] == JobStatus.running.rawValue else { return .discarded }
-            let jobId: String = row["job_id"]
+            let jobId: JobID = row["job_id"]
             try db.execute(sql: "UPDATE tasks SET status = 'done', progress = 1, lease_owner = NULL WHERE id = ?", arguments: [taskId])
             if let media = outcome.media {
                 try db.execute(sql: "UPDATE jobs SET source = ?, source_info = ? WHERE id = ?",
@@ -125,13 +125,13 @@ extension SQLiteJobStore {
         }
     }
 
-    public func failTask(taskId: String, worker: String, error: JobError, retryable: Bool) async throws -> FailureDisposition {
+    public func failTask(taskId: TaskID, worker: String, error: JobError, retryable: Bool) async throws -> FailureDisposition {
         let now = self.now, retry = workflow.retry
         return try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT job_id, attempts, max_attempts FROM tasks WHERE id = ? AND status = 'leased' AND lease_owner = ?
                 """, arguments: [taskId, worker]) else { return .discarded }
-            let jobId: String = row["job_id"]
+            let jobId: JobID = row["job_id"]
             if let delay = retry.delay(afterAttempt: row["attempts"], maxAttempts: row["max_attempts"], retryable: retryable) {
                 try db.execute(sql: """
                     UPDATE tasks SET status = 'queued', available_at = ?, lease_owner = NULL, lease_expires_at = NULL,
@@ -147,7 +147,7 @@ extension SQLiteJobStore {
 
     /// Fails the task and, unless it already ended, its job: an `error` event, then the one
     /// terminal `status` event.
-    static func failJob(_ db: Database, jobId: String, taskId: String, error: JobError, now: Double) throws {
+    static func failJob(_ db: Database, jobId: JobID, taskId: TaskID, error: JobError, now: Double) throws {
         try db.execute(sql: """
             UPDATE tasks SET status = 'failed', lease_owner = NULL, last_error_code = ?, last_error_message = ? WHERE id = ?
             """, arguments: [error.code.rawValue, error.message, taskId])
@@ -161,7 +161,7 @@ extension SQLiteJobStore {
         }
     }
 
-    public func releaseTask(taskId: String, worker: String) async throws {
+    public func releaseTask(taskId: TaskID, worker: String) async throws {
         let now = self.now
         try await pool.write { db in
             try db.execute(sql: """

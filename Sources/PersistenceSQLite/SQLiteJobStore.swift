@@ -111,7 +111,7 @@ extension SQLiteJobStore {
         }
     }
 
-    public func user(id: String) async throws -> User? {
+    public func user(id: UserID) async throws -> User? {
         // Every authenticated request reads its user: the statement is compiled once.
         try read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(User.init(row:)) }
     }
@@ -120,7 +120,7 @@ extension SQLiteJobStore {
         try read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(User.init(row:)) }
     }
 
-    public func users(organizationId: String) async throws -> [User] {
+    public func users(organizationId: OrganizationID) async throws -> [User] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM users WHERE organization_id = ? ORDER BY created_at", arguments: [organizationId])
                 .map(User.init(row:))
@@ -147,20 +147,20 @@ extension SQLiteJobStore {
         }
     }
 
-    public func upload(id: String, organizationId: String) async throws -> Upload? {
+    public func upload(id: UploadID, organizationId: OrganizationID) async throws -> Upload? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM uploads WHERE id = ? AND organization_id = ?", arguments: [id, organizationId])
                 .map(Upload.init(row:))
         }
     }
 
-    public func uploads(organizationId: String, page: PageRequest) async throws -> Page<Upload> {
+    public func uploads(organizationId: OrganizationID, page: PageRequest) async throws -> Page<Upload> {
         try read { db in
             try Self.page(db, table: "uploads", filter: "organization_id = ?", arguments: [organizationId], page: page, map: Upload.init(row:))
         }
     }
 
-    public func deleteUpload(id: String, organizationId: String) async throws -> UploadDeletion? {
+    public func deleteUpload(id: UploadID, organizationId: OrganizationID) async throws -> UploadDeletion? {
         try await pool.write { db in
             guard let key = try String.fetchOne(db, sql: "SELECT blob_key FROM uploads WHERE id = ? AND organization_id = ?",
                                                 arguments: [id, organizationId]) else { return nil }

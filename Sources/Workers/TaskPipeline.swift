@@ -76,7 +76,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
             throw JobError(code: .internalError, message: "the render task lost its clip; submit the job again")
         }
         let options = job.request.resolvedOutput
-        let scratch = scratchDirectory + "/" + claimed.task.id
+        let scratch = scratchDirectory + "/" + claimed.task.id.rawValue
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let output = scratch + "/clip." + options.format.fileExtension
@@ -141,7 +141,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         guard let media = job.media else {
             throw JobError(code: .internalError, message: "the storyboard task ran before probing; submit the job again")
         }
-        let scratch = scratchDirectory + "/" + claimed.task.id
+        let scratch = scratchDirectory + "/" + claimed.task.id.rawValue
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let sprite = scratch + "/storyboard.jpg"

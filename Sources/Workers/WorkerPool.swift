@@ -122,7 +122,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore, Sig
         await settle(ending, claimed, logger: logger, elapsed: ContinuousClock.now - started)
     }
 
-    private func heartbeat(_ taskId: String) async -> Ending? {
+    private func heartbeat(_ taskId: TaskID) async -> Ending? {
         while true {
             do {
                 try await Task.sleep(for: settings.heartbeat)

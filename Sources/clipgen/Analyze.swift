@@ -20,7 +20,7 @@ struct Analyze: AsyncParsableCommand {
         var wanted: JobRequest.Highlights?
         if let highlights {
             wanted = .init(count: highlights, minDuration: minDuration, maxDuration: maxDuration)
-            var request = JobRequest(source: .init(uploadId: Identifier.make()))
+            var request = JobRequest(source: .init(uploadId: .make()))
             request.highlights = wanted
             if let problem = request.validate().first {
                 let flag = ["highlights.count": "--highlights", "highlights.minDuration": "--min-duration",

@@ -32,7 +32,7 @@ struct Clip: AsyncParsableCommand {
         guard let outputAspect = Aspect(rawValue: aspect) else { throw ValidationError("--aspect must be original, 16:9, 9:16, 1:1 or 4:5") }
         let options = OutputOptions(format: outputFormat, mode: cutMode, aspect: outputAspect, height: height, fps: fps, cropX: cropX,
                                     normalizeAudio: normalizeAudio, targetLUFS: targetLUFS, fadeSeconds: fade)
-        let request = JobRequest(source: .init(uploadId: Identifier.make()),
+        let request = JobRequest(source: .init(uploadId: .make()),
                                  clips: [.init(start: startTime.seconds, end: endTime.seconds)], output: options)
         if let problem = request.validate().first {
             let flag = problem.field.replacingOccurrences(of: "clips[0].", with: "--").replacingOccurrences(of: "output.", with: "--")

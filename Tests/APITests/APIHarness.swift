@@ -40,7 +40,7 @@ struct APIHarness {
     }
 
     /// A new organisation with one user of `role`; returns the user and a bearer token.
-    func member(_ role: Role, organization: String? = nil, password: String = "password1") async throws -> (User, String) {
+    func member(_ role: Role, organization: OrganizationID? = nil, password: String = "password1") async throws -> (User, String) {
         var orgId = organization
         if orgId == nil {
             let org = Organization(name: "org", createdAt: Date())

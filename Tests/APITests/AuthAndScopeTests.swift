@@ -43,8 +43,8 @@ import Testing
                 }
                 try await client.execute(uri: "/v1/me", method: .get, headers: .bearer(token)) { response in
                     let body = response.object
-                    #expect(body["id"] as? String == user.id && body["role"] as? String == "user")
-                    #expect(body["organizationId"] as? String == user.organizationId)
+                    #expect(body["id"] as? String == user.id.rawValue && body["role"] as? String == "user")
+                    #expect(body["organizationId"] as? String == user.organizationId.rawValue)
                 }
             }
         }
@@ -94,7 +94,7 @@ import Testing
                 try await client.execute(uri: "/v1/users", method: .post, headers: .bearer(adminToken, json: true), body: .json(new)) { response in
                     #expect(response.status == .created)
                     let body = response.object
-                    #expect(body["organizationId"] as? String == admin.organizationId && body["role"] as? String == "viewer")
+                    #expect(body["organizationId"] as? String == admin.organizationId.rawValue && body["role"] as? String == "viewer")
                 }
                 try await client.execute(uri: "/v1/users", method: .post, headers: .bearer(adminToken, json: true), body: .json(new)) { response in
                     #expect(response.status == .conflict)

@@ -143,7 +143,7 @@ import ClipGenCore
                 #expect(first == second && first.contains(#""status":"cancelled""#))
                 try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(stranger)) { #expect($0.status == .notFound) }
                 // Deleted behind this replica's back: the store says so, and the cached copy is not served.
-                _ = try await h.store.deleteJob(id: job, organizationId: owner.organizationId)
+                _ = try await h.store.deleteJob(id: JobID(rawValue: job), organizationId: owner.organizationId)
                 try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(token)) { #expect($0.status == .notFound) }
             }
         }

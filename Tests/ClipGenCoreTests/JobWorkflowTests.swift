@@ -7,7 +7,7 @@ import Testing
     let workflow = JobWorkflow(retry: RetryPolicy(maxAttempts: 4, baseSeconds: 2))
 
     func job(clips: Int = 2, highlights: Int? = nil, thumbnails: Bool? = nil, mode: CutMode = .smart, quality: Bool? = nil) -> Job {
-        var request = JobRequest(source: .init(uploadId: Identifier.make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) },
+        var request = JobRequest(source: .init(uploadId: .make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) },
                                  output: OutputOptions(mode: mode))
         request.highlights = highlights.map { .init(count: $0) }
         request.thumbnails = thumbnails

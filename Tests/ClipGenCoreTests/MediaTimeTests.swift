@@ -22,7 +22,7 @@ import Testing
 }
 
 @Suite struct JobRequestValidationTests {
-    let upload = Identifier.make()
+    let upload = UploadID.make()
 
     @Test func acceptsAPlainRequestAndFillsDefaults() throws {
         let request = try JSONDecoder().decode(JobRequest.self, from: Data(#"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":1,"end":"00:00:02"}]}"#.utf8))

@@ -56,5 +56,5 @@ private final class JobIdBox: Sendable {
     private let id = Mutex<String?>(nil)
     func set(_ value: String) { id.withLock { $0 = value } }
     /// Until the id is known every event passes; the test ignores other jobs' (there are none).
-    func matches(_ jobId: String) -> Bool { id.withLock { $0 == nil || $0 == jobId } }
+    func matches(_ jobId: JobID) -> Bool { id.withLock { $0 == nil || $0 == jobId.rawValue } }
 }

@@ -93,7 +93,7 @@ import Workers
             #expect(kill(pid, 0) != 0, "the render child is gone")
             let store = server.store
             let admin = try #require(try await store.user(email: "admin@localhost"))
-            let job = try #require(try await store.job(id: jobId, organizationId: admin.organizationId))
+            let job = try #require(try await store.job(id: JobID(rawValue: jobId), organizationId: admin.organizationId))
             #expect(job.status == .running, "not failed: the task waits in the queue")
             let again = try #require(try await store.claimTask(worker: "next", capabilities: [.cpu], leaseSeconds: 30))
             #expect(again.task.kind == .render && again.task.attempts == 1, "the interrupted attempt was not counted")

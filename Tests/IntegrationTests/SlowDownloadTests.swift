@@ -28,7 +28,7 @@ import TestSupport
             let store = SQLiteJobStore(path: data + "/clipgen.sqlite")
             let admin = try #require(try await store.user(email: "admin@localhost"))
             let job = Job(organizationId: admin.organizationId, ownerId: admin.id,
-                          request: JobRequest(source: .init(uploadId: Identifier.make()), clips: [.init(start: 0, end: 1)]), createdAt: Date())
+                          request: JobRequest(source: .init(uploadId: .make()), clips: [.init(start: 0, end: 1)]), createdAt: Date())
             _ = try await store.createJob(job, firstTask: TaskRecord(jobId: job.id, kind: .render, clipIndex: 0, maxAttempts: 1), idempotencyKey: nil)
             let claimed = try #require(try await store.claimTask(worker: "test", capabilities: [.cpu], leaseSeconds: 60))
             let key = "clips/\(job.id)/0-big.mp4"

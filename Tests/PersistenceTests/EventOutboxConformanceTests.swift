@@ -116,7 +116,7 @@ import TestSupport
             #expect(claimed.job.media?.keyframeTimes == [0, 2, 4], "workers get the whole job")
             _ = try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip(f, job: job, index: 0)]))
             let (other, _, _) = try await f.job()
-            let byJob = try await f.store.clips(jobIds: [job.id, other.id, Identifier.make()])
+            let byJob = try await f.store.clips(jobIds: [job.id, other.id, .make()])
             #expect(byJob[job.id]?.map(\.index) == [0] && byJob[other.id] == nil)
         }
     }

@@ -37,7 +37,7 @@ struct Fixture {
     }
 
     func job(clips: Int = 1, maxAttempts: Int = 3, key: String? = nil) async throws -> (Job, TaskRecord, JobCreation) {
-        let request = JobRequest(source: .init(uploadId: Identifier.make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) })
+        let request = JobRequest(source: .init(uploadId: .make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) })
         let job = Job(organizationId: organization.id, ownerId: user.id, request: request, createdAt: time.current)
         let task = TaskRecord(jobId: job.id, kind: .probe, maxAttempts: maxAttempts)
         return (job, task, try await store.createJob(job, firstTask: task, idempotencyKey: key))
@@ -264,7 +264,7 @@ struct Fixture {
         try await withTemporaryDirectory { dir in
             let f = try await Fixture.make(backend, directory: dir)
             let (job, _, _) = try await f.job()
-            let other = Identifier.make()
+            let other = OrganizationID.make()
             #expect(try await f.store.job(id: job.id, organizationId: other) == nil)
             #expect(try await f.store.cancelJob(id: job.id, organizationId: other) == nil)
             #expect(try await f.store.deleteJob(id: job.id, organizationId: other) == nil)
@@ -276,12 +276,12 @@ struct Fixture {
     func listsPageNewestFirst(backend: StoreBackend) async throws {
         try await withTemporaryDirectory { dir in
             let f = try await Fixture.make(backend, directory: dir)
-            var ids: [String] = []
+            var ids: [JobID] = []
             for _ in 0..<5 {
                 ids.append(try await f.job().0.id)
                 f.time.advance(by: 1)
             }
-            var seen: [String] = []
+            var seen: [JobID] = []
             var cursor: String?
             repeat {
                 let page = try await f.store.jobs(organizationId: f.organization.id, status: nil, page: PageRequest(limit: 2, cursor: cursor))
@@ -300,7 +300,7 @@ struct Fixture {
         try await withTemporaryDirectory { dir in
             let f = try await Fixture.make(backend, directory: dir)
             var copy = f.user
-            copy.id = Identifier.make()
+            copy.id = .make()
             copy.email = copy.email.uppercased()
             await #expect(throws: StoreError.self) { try await f.store.createUser(copy) }
         }

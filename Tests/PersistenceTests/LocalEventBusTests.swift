@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 @Suite struct LocalEventBusTests {
-    func event(_ job: String, _ sequence: Int64) -> JobEvent {
+    func event(_ job: JobID, _ sequence: Int64) -> JobEvent {
         JobEvent(sequence: sequence, type: .progress, jobId: job, organizationId: "o", status: .running, stage: .render,
                  progress: Double(sequence) / 100, at: Date())
     }

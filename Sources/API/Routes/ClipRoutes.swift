@@ -13,11 +13,11 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.get("clips/{id}") { _, context -> ClipResponse in
             let principal = try context.require(.read)
-            return ClipResponse(try await find(context.parameters.get("id") ?? "", principal))
+            return ClipResponse(try await find(context.parameters.get("id", as: ClipID.self), principal))
         }
         router.get("clips/{id}/content") { request, context -> Response in
             let principal = try context.require(.read)
-            let clip = try await find(context.parameters.get("id") ?? "", principal)
+            let clip = try await find(context.parameters.get("id", as: ClipID.self), principal)
             let etag = "\"\(clip.sha256)\""
             var headers: HTTPFields = [
                 .eTag: etag, .acceptRanges: "bytes", .contentType: clip.format.contentType,
@@ -41,7 +41,7 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
         }
         router.get("clips/{id}/thumbnail") { _, context -> Response in
             let principal = try context.require(.read)
-            let clip = try await find(context.parameters.get("id") ?? "", principal)
+            let clip = try await find(context.parameters.get("id", as: ClipID.self), principal)
             guard let key = clip.thumbnailKey else {
                 throw Problem(status: .notFound, detail: "this clip has no thumbnail (the job asked for none)")
             }
@@ -64,8 +64,8 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
         }
     }
 
-    private func find(_ id: String, _ principal: Principal) async throws -> Clip {
-        guard Identifier.isWellFormed(id), let clip = try await store.clip(id: id, organizationId: principal.organizationId) else {
+    private func find(_ id: ClipID?, _ principal: Principal) async throws -> Clip {
+        guard let id, let clip = try await store.clip(id: id, organizationId: principal.organizationId) else {
             throw Problem.notFound("clip")
         }
         return clip

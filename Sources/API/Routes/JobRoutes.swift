@@ -32,8 +32,8 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
         }
         router.get("jobs/{id}") { _, context -> Response in
             let principal = try context.require(.read)
-            let id = context.parameters.get("id") ?? ""
-            if let cached = finished.entry(for: id, organizationId: principal.organizationId) {
+            let id = context.parameters.get("id", as: JobID.self)
+            if let id, let cached = finished.entry(for: id, organizationId: principal.organizationId) {
                 if try await store.jobStatus(id: id, organizationId: principal.organizationId) == cached.status {
                     return Self.json(cached.body)
                 }
@@ -59,7 +59,7 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
         }
         router.get("jobs/{id}/analysis") { _, context -> AnalysisResponse in
             let principal = try context.require(.read)
-            let job = try await find(context.parameters.get("id") ?? "", principal)
+            let job = try await find(context.parameters.get("id", as: JobID.self), principal)
             guard job.request.needsAnalysis else {
                 throw Problem(status: .notFound, detail: "this job did not analyse its source; ask for \"analyze\": true or highlights")
             }
@@ -70,13 +70,13 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
         }
         router.get("jobs/{id}/storyboard.jpg") { _, context -> Response in
             let principal = try context.require(.read)
-            let job = try await find(context.parameters.get("id") ?? "", principal)
+            let job = try await find(context.parameters.get("id", as: JobID.self), principal)
             guard let key = job.storyboard?.blobKey else { throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)") }
             return try await ClipRoutes<Store, Blobs>.whole(blobs, key: key, contentType: "image/jpeg")
         }
         router.get("jobs/{id}/storyboard.vtt") { _, context -> Response in
             let principal = try context.require(.read)
-            let job = try await find(context.parameters.get("id") ?? "", principal)
+            let job = try await find(context.parameters.get("id", as: JobID.self), principal)
             guard let board = job.storyboard, let duration = job.source?.duration else {
                 throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)")
             }
@@ -85,7 +85,7 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
         }
         router.post("jobs/{id}/cancel") { _, context -> JobResponse in
             let principal = try context.require(.write)
-            let job = try await find(context.parameters.get("id") ?? "", principal)
+            let job = try await find(context.parameters.get("id", as: JobID.self), principal)
             guard let cancelled = try await service.cancel(job) else {
                 throw Problem.notFound("job")
             }
@@ -94,7 +94,7 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
         }
         router.delete("jobs/{id}") { _, context -> Response in
             let principal = try context.require(.write)
-            let job = try await find(context.parameters.get("id") ?? "", principal)
+            let job = try await find(context.parameters.get("id", as: JobID.self), principal)
             guard principal.role == .admin || job.ownerId == principal.userId else {
                 throw Problem(status: .forbidden, detail: "only an admin or the job's owner may delete it")
             }
@@ -108,8 +108,8 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 
-    private func find(_ id: String, _ principal: Principal) async throws -> Job {
-        guard Identifier.isWellFormed(id), let job = try await store.job(id: id, organizationId: principal.organizationId) else {
+    private func find(_ id: JobID?, _ principal: Principal) async throws -> Job {
+        guard let id, let job = try await store.job(id: id, organizationId: principal.organizationId) else {
             throw Problem.notFound("job")
         }
         return job

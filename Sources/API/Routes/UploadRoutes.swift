@@ -21,7 +21,7 @@ struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
             if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxBytes {
                 throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
             }
-            let id = Identifier.make()
+            let id = UploadID.make()
             let key = try BlobKey("uploads/\(id)")
             let info: BlobInfo
             let filename: String
@@ -60,7 +60,7 @@ struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
         }
         router.get("uploads/{id}") { _, context -> UploadResponse in
             let principal = try context.require(.read)
-            return UploadResponse(try await find(context.parameters.get("id") ?? "", principal))
+            return UploadResponse(try await find(context.parameters.get("id", as: UploadID.self), principal))
         }
         router.get("uploads") { request, context -> ListResponse<UploadResponse> in
             let principal = try context.require(.read)
@@ -69,7 +69,7 @@ struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
         }
         router.delete("uploads/{id}") { _, context -> Response in
             let principal = try context.require(.write)
-            let upload = try await find(context.parameters.get("id") ?? "", principal)
+            let upload = try await find(context.parameters.get("id", as: UploadID.self), principal)
             guard principal.role == .admin || upload.ownerId == principal.userId else {
                 throw Problem(status: .forbidden, detail: "only an admin or the uploader may delete an upload")
             }
@@ -81,8 +81,8 @@ struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
         }
     }
 
-    private func find(_ id: String, _ principal: Principal) async throws -> Upload {
-        guard Identifier.isWellFormed(id), let upload = try await store.upload(id: id, organizationId: principal.organizationId) else {
+    private func find(_ id: UploadID?, _ principal: Principal) async throws -> Upload {
+        guard let id, let upload = try await store.upload(id: id, organizationId: principal.organizationId) else {
             throw Problem.notFound("upload")
         }
         return upload

@@ -5,8 +5,8 @@ import Hummingbird
 
 /// Who is calling: set by `AuthMiddleware` on every authenticated route.
 public struct Principal: Sendable {
-    public var userId: String
-    public var organizationId: String
+    public var userId: UserID
+    public var organizationId: OrganizationID
     public var email: String
     public var role: Role
 }

@@ -9,17 +9,17 @@ import Synchronization
 /// through another replica is never served. Bounded: emptied when full.
 final class FinishedJobCache: Sendable {
     struct Entry: Sendable {
-        var organizationId: String
+        var organizationId: OrganizationID
         var status: JobStatus
         var body: ByteBuffer
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Mutex<[JobID: Entry]>([:])
     private let capacity: Int
 
     init(capacity: Int = 2048) { self.capacity = capacity }
 
-    func entry(for jobId: String, organizationId: String) -> Entry? {
+    func entry(for jobId: JobID, organizationId: OrganizationID) -> Entry? {
         entries.withLock { $0[jobId] }.flatMap { $0.organizationId == organizationId ? $0 : nil }
     }
 
@@ -31,7 +31,7 @@ final class FinishedJobCache: Sendable {
         }
     }
 
-    func remove(_ jobId: String) {
+    func remove(_ jobId: JobID) {
         _ = entries.withLock { $0.removeValue(forKey: jobId) }
     }
 }

@@ -7,7 +7,7 @@ import Hummingbird
 /// change without changing the contract.
 struct JobResponse: ResponseEncodable {
     struct Source: Encodable {
-        var uploadId: String?
+        var uploadId: UploadID?
         var duration: Double?
         var width: Int?
         var height: Int?
@@ -15,7 +15,7 @@ struct JobResponse: ResponseEncodable {
         var videoCodec: String?
         var audioCodec: String?
     }
-    var id: String
+    var id: JobID
     var status: JobStatus
     var stage: JobStage
     var progress: Double
@@ -85,8 +85,8 @@ struct StoryboardLinks: Encodable {
 }
 
 struct ClipResponse: ResponseEncodable {
-    var id: String
-    var jobId: String
+    var id: ClipID
+    var jobId: JobID
     var index: Int
     var name: String?
     var start: Double
@@ -133,7 +133,7 @@ struct ClipResponse: ResponseEncodable {
 }
 
 struct UploadResponse: ResponseEncodable {
-    var id: String
+    var id: UploadID
     var filename: String
     var size: Int64
     var sha256: String
@@ -148,10 +148,10 @@ struct UploadResponse: ResponseEncodable {
 }
 
 struct UserResponse: ResponseEncodable {
-    var id: String
+    var id: UserID
     var email: String
     var role: Role
-    var organizationId: String
+    var organizationId: OrganizationID
     init(_ user: User) {
         id = user.id
         email = user.email

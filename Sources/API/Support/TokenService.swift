@@ -35,14 +35,14 @@ public struct TokenService: Sendable {
 
     public func issue(for user: User) async throws -> (token: String, expiresIn: Int) {
         let now = clock.now()
-        let claims = AccessClaims(sub: .init(value: user.id), exp: .init(value: now.addingTimeInterval(ttl)),
-                                  iat: .init(value: now), org: user.organizationId)
+        let claims = AccessClaims(sub: .init(value: user.id.rawValue), exp: .init(value: now.addingTimeInterval(ttl)),
+                                  iat: .init(value: now), org: user.organizationId.rawValue)
         return (try await keys.sign(claims, kid: JWKIdentifier(string: keyID)), Int(ttl))
     }
 
     /// The user id in a valid token, or nil for anything forged, expired or malformed.
-    public func verify(_ token: String) async -> String? {
+    public func verify(_ token: String) async -> UserID? {
         guard let claims = try? await keys.verify(token, as: AccessClaims.self) else { return nil }
-        return claims.sub.value
+        return UserID(rawValue: claims.sub.value)
     }
 }
