@@ -35,9 +35,9 @@ struct JobService<Store: JobRepository, Blobs: BlobStore>: Sendable {
     /// the job and its files.
     func delete(_ job: Job, logger: Logger) async throws {
         _ = try await store.cancelJob(id: job.id, organizationId: job.organizationId)
-        for raw in try await store.deleteJob(id: job.id, organizationId: job.organizationId) ?? [] {
+        for key in try await store.deleteJob(id: job.id, organizationId: job.organizationId) ?? [] {
             do {
-                try await blobs.delete(try BlobKey(raw))
+                try await blobs.delete(key)
             } catch {
                 logger.warning("a deleted job's file could not be removed", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
             }

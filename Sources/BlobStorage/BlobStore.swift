@@ -1,3 +1,4 @@
+import ClipGenCore
 import Foundation
 import NIOCore
 
@@ -70,14 +71,12 @@ public struct BlobBody: Sendable {
 }
 
 public enum BlobError: Error, Equatable, CustomStringConvertible {
-    case invalidKey(String)
     case notFound(String)
     case tooLarge(limit: Int64)
     case rangeNotSatisfiable(size: Int64)
 
     public var description: String {
         switch self {
-        case .invalidKey(let key): "'\(key)' is not a valid storage key"
         case .notFound(let key): "no stored object '\(key)'"
         case .tooLarge(let limit): "the body is larger than the limit of \(limit) bytes"
         case .rangeNotSatisfiable(let size): "the requested range is outside the object's \(size) bytes"

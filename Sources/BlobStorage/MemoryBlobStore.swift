@@ -1,3 +1,4 @@
+import ClipGenCore
 import Crypto
 import Foundation
 import NIOCore

@@ -35,10 +35,10 @@ public struct Upload: Codable, Sendable, Equatable {
     public var filename: String
     public var size: Int64
     public var sha256: String
-    public var blobKey: String
+    public var blobKey: BlobKey
     public var createdAt: Date
     public init(id: UploadID = .make(), organizationId: OrganizationID, ownerId: UserID, filename: String,
-                size: Int64, sha256: String, blobKey: String, createdAt: Date) {
+                size: Int64, sha256: String, blobKey: BlobKey, createdAt: Date) {
         self.id = id
         self.organizationId = organizationId
         self.ownerId = ownerId
@@ -150,14 +150,14 @@ public struct Clip: Codable, Sendable, Equatable {
     public var fallbackReason: String?
     public var size: Int64
     public var sha256: String
-    public var blobKey: String
+    public var blobKey: BlobKey
     public var score: Double?
     /// Integrated loudness of the clip, measured when it was normalised.
     public var loudnessLUFS: Double?
     /// The video encoder that made the clip (libx264, h264_nvenc, libvpx-vp9, gif, copy).
     public var encoder: String?
     /// The poster JPEG's blob key, when thumbnails were asked for.
-    public var thumbnailKey: String?
+    public var thumbnailKey: BlobKey?
     /// Why a highlight was picked; nil for explicit ranges.
     public var reason: String?
     /// Measured after rendering, when the job asks for it.
@@ -166,8 +166,8 @@ public struct Clip: Codable, Sendable, Equatable {
 
     public init(id: ClipID = .make(), jobId: JobID, organizationId: OrganizationID, index: Int, name: String?,
                 start: Double, end: Double, actualStart: Double, duration: Double, format: OutputFormat,
-                modeUsed: CutMode, fallbackReason: String?, size: Int64, sha256: String, blobKey: String,
-                score: Double? = nil, loudnessLUFS: Double? = nil, encoder: String? = nil, thumbnailKey: String? = nil,
+                modeUsed: CutMode, fallbackReason: String?, size: Int64, sha256: String, blobKey: BlobKey,
+                score: Double? = nil, loudnessLUFS: Double? = nil, encoder: String? = nil, thumbnailKey: BlobKey? = nil,
                 reason: String? = nil, quality: ClipQuality? = nil, createdAt: Date) {
         self.reason = reason
         self.quality = quality

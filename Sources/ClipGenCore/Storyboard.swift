@@ -7,7 +7,7 @@ public struct Storyboard: Sendable, Equatable, Codable {
     public var tileWidth: Int
     public var tileHeight: Int
     /// Where the sprite is stored, once it is.
-    public var blobKey: String?
+    public var blobKey: BlobKey?
 
     /// At most 100 tiles, at least one second apart, 160 px wide, in the source's display shape.
     public init(media: MediaInfo) {

@@ -25,7 +25,7 @@ public protocol JobRepository: Sendable {
     func cancelJob(id: JobID, organizationId: OrganizationID) async throws -> Job?
     /// Removes the job, its tasks and clips; returns every blob key it owned (clips, posters,
     /// storyboard), or nil when absent.
-    func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [String]?
+    func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [BlobKey]?
     func clips(jobId: JobID) async throws -> [Clip]
     /// The clips of several jobs in one read, by job id (a list page without a query per job).
     func clips(jobIds: [JobID]) async throws -> [JobID: [Clip]]

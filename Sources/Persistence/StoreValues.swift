@@ -20,9 +20,9 @@ public struct Page<Item: Sendable>: Sendable {
 }
 
 public struct UploadDeletion: Sendable {
-    public var blobKey: String
+    public var blobKey: BlobKey
     public var blobUnreferenced: Bool
-    public init(blobKey: String, blobUnreferenced: Bool) {
+    public init(blobKey: BlobKey, blobUnreferenced: Bool) {
         self.blobKey = blobKey
         self.blobUnreferenced = blobUnreferenced
     }

@@ -171,7 +171,7 @@ extension MemoryJobStore {
         }
     }
 
-    public func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [String]? {
+    public func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [BlobKey]? {
         state.withLock { state in
             guard let job = state.jobs[id], job.organizationId == organizationId else { return nil }
             let clips = state.clips.values.filter { $0.jobId == id }

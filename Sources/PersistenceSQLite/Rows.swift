@@ -21,6 +21,24 @@ extension ID: SQLExpressible, StatementBinding, DatabaseValueConvertible {
     }
 }
 
+/// Keys bind as their text. Rows are read through `BlobKey(row:_:)`, which throws for a damaged
+/// value where GRDB's subscript would stop the process.
+extension BlobKey: DatabaseValueConvertible {
+    public var databaseValue: DatabaseValue { rawValue.databaseValue }
+
+    public static func fromDatabaseValue(_ value: DatabaseValue) -> BlobKey? {
+        String.fromDatabaseValue(value).flatMap { try? BlobKey($0) }
+    }
+
+    init(row: Row, _ column: String) throws {
+        try self.init(row[column] as String)
+    }
+
+    static func optional(_ row: Row, _ column: String) throws -> BlobKey? {
+        try (row[column] as String?).map(BlobKey.init)
+    }
+}
+
 private let jobRequests = DecodeCache<JobRequest>()
 private let sourceSummaries = DecodeCache<SourceInfo>()
 private let storyboards = DecodeCache<Storyboard>()
@@ -48,7 +66,7 @@ extension User {
 extension Upload {
     init(row: Row) throws {
         self.init(id: row["id"], organizationId: row["organization_id"], ownerId: row["owner_id"], filename: row["filename"],
-                  size: row["size"], sha256: row["sha256"], blobKey: row["blob_key"], createdAt: date(row, "created_at")!)
+                  size: row["size"], sha256: row["sha256"], blobKey: try BlobKey(row: row, "blob_key"), createdAt: date(row, "created_at")!)
     }
 }
 
@@ -76,8 +94,9 @@ extension Clip {
         self.init(id: row["id"], jobId: row["job_id"], organizationId: row["organization_id"], index: row["idx"], name: row["name"],
                   start: row["start"], end: row["end"], actualStart: row["actual_start"], duration: row["duration"],
                   format: try enumValue(row, "format"), modeUsed: try enumValue(row, "mode_used"),
-                  fallbackReason: row["fallback_reason"], size: row["size"], sha256: row["sha256"], blobKey: row["blob_key"],
-                  score: row["score"], loudnessLUFS: row["loudness_lufs"], encoder: row["encoder"], thumbnailKey: row["thumbnail_key"],
+                  fallbackReason: row["fallback_reason"], size: row["size"], sha256: row["sha256"], blobKey: try BlobKey(row: row, "blob_key"),
+                  score: row["score"], loudnessLUFS: row["loudness_lufs"], encoder: row["encoder"],
+                  thumbnailKey: try BlobKey.optional(row, "thumbnail_key"),
                   reason: row["reason"], quality: try (row["quality"] as String?).map { try JSONCoding.decode(ClipQuality.self, $0) },
                   createdAt: date(row, "created_at")!)
     }

@@ -73,12 +73,13 @@ extension SQLiteJobStore {
         }
     }
 
-    public func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [String]? {
+    public func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [BlobKey]? {
         try await pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE id = ? AND organization_id = ?", arguments: [id, organizationId]) != nil
             else { return nil }
-            var keys = try String.fetchAll(db, sql: "SELECT blob_key FROM clips WHERE job_id = ?", arguments: [id])
-            keys += try String.fetchAll(db, sql: "SELECT thumbnail_key FROM clips WHERE job_id = ? AND thumbnail_key IS NOT NULL", arguments: [id])
+            var keys = try String.fetchAll(db, sql: "SELECT blob_key FROM clips WHERE job_id = ?", arguments: [id]).map(BlobKey.init)
+            keys += try String.fetchAll(db, sql: "SELECT thumbnail_key FROM clips WHERE job_id = ? AND thumbnail_key IS NOT NULL",
+                                        arguments: [id]).map(BlobKey.init)
             if let board = try String.fetchOne(db, sql: "SELECT storyboard FROM jobs WHERE id = ?", arguments: [id]),
                let key = try JSONCoding.decode(Storyboard.self, board).blobKey {
                 keys.append(key)

@@ -136,7 +136,7 @@ extension SQLiteJobStore {
             if let existing = try String.fetchOne(db, sql: """
                 SELECT blob_key FROM uploads WHERE organization_id = ? AND sha256 = ? AND size = ? LIMIT 1
                 """, arguments: [upload.organizationId, upload.sha256, upload.size]) {
-                upload.blobKey = existing
+                upload.blobKey = try BlobKey(existing)
             }
             try db.execute(sql: """
                 INSERT INTO uploads (id, organization_id, owner_id, filename, size, sha256, blob_key, created_at)
@@ -163,7 +163,7 @@ extension SQLiteJobStore {
     public func deleteUpload(id: UploadID, organizationId: OrganizationID) async throws -> UploadDeletion? {
         try await pool.write { db in
             guard let key = try String.fetchOne(db, sql: "SELECT blob_key FROM uploads WHERE id = ? AND organization_id = ?",
-                                                arguments: [id, organizationId]) else { return nil }
+                                                arguments: [id, organizationId]).map(BlobKey.init) else { return nil }
             try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id])
             let remaining = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM uploads WHERE blob_key = ?", arguments: [key]) ?? 0
             return UploadDeletion(blobKey: key, blobUnreferenced: remaining == 0)

@@ -1,4 +1,5 @@
 import BlobStorage
+import ClipGenCore
 import Foundation
 
 /// A worker's local copies of the blobs FFmpeg reads (sources, and clips being measured): each

@@ -107,8 +107,8 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         let clip = Clip(jobId: job.id, organizationId: job.organizationId, index: index, name: request.name,
                         start: request.start, end: plan.end, actualStart: plan.actualStart, duration: duration,
                         format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
-                        size: stored.size, sha256: stored.sha256, blobKey: key.rawValue, score: request.score, loudnessLUFS: loudness?.integrated,
-                        encoder: plan.encoderName, thumbnailKey: posterKey?.rawValue, reason: request.reason, createdAt: clock.now())
+                        size: stored.size, sha256: stored.sha256, blobKey: key, score: request.score, loudnessLUFS: loudness?.integrated,
+                        encoder: plan.encoderName, thumbnailKey: posterKey, reason: request.reason, createdAt: clock.now())
         return TaskOutcome(clips: [clip])
     }
 
@@ -122,7 +122,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         }
         do {
             let quality = try await withSource(of: job) { source in
-                try await sources.withFile(try BlobKey(clip.blobKey)) { file in
+                try await sources.withFile(clip.blobKey) { file in
                     let plan = CutPlan(input: source, output: file, start: spec.start, end: spec.end, options: job.request.resolvedOutput, media: media)
                     return try await qualityMeter.measure(clip: file, plan: plan)
                 }
@@ -148,7 +148,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         var board = try await withSource(of: job) { path in try await thumbnailer.storyboard(of: path, media: media, to: sprite) }
         let key = try BlobKey("jobs/\(job.id)/storyboard-\(claimed.task.id).jpg")
         _ = try await blobs.importFile(at: sprite, as: key)
-        board.blobKey = key.rawValue
+        board.blobKey = key
         return TaskOutcome(storyboard: board)
     }
 
@@ -163,7 +163,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
             throw JobError(code: .sourceMissing, message: "the job's upload was deleted before the job could run")
         }
         do {
-            return try await sources.withFile(try BlobKey(upload.blobKey), body)
+            return try await sources.withFile(upload.blobKey, body)
         } catch BlobError.notFound {
             throw JobError(code: .sourceMissing, message: "the upload's stored file is missing; upload it again")
         }

@@ -188,9 +188,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore, Sig
 
     private func removeOutputs(_ outcome: TaskOutcome) async {
         let keys = outcome.clips.flatMap { [$0.blobKey, $0.thumbnailKey].compactMap { $0 } } + [outcome.storyboard?.blobKey].compactMap { $0 }
-        for raw in keys {
-            if let key = try? BlobKey(raw) { try? await pipeline.blobs.delete(key) }
-        }
+        for key in keys { try? await pipeline.blobs.delete(key) }
     }
 
     /// The job error a client sees, and whether another attempt could succeed. Anything that is

@@ -1,3 +1,4 @@
+import ClipGenCore
 import BlobStorage
 import Foundation
 import Logging
@@ -140,7 +141,7 @@ func read(_ body: BlobBody) async throws -> String {
 
     @Test(arguments: ["../etc/passwd", "/abs", "a//b", "a/./b", "a/../b", "", "a b", "a\\b", "ok/..", "x\u{0}"])
     func keysThatCouldEscapeAreRefused(raw: String) {
-        #expect(throws: BlobError.invalidKey(raw)) { try BlobKey(raw) }
+        #expect(throws: BlobKey.Invalid(key: raw)) { try BlobKey(raw) }
     }
 }
 

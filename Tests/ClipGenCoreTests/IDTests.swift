@@ -11,7 +11,9 @@ import Testing
 
     @Test func idsAreThePlainStringOnTheWire() throws {
         let value = Wire(id: .make(), organizationId: .make(), uploadId: nil)
-        let json = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(value), as: UTF8.self)
         #expect(json == #"{"id":"\#(value.id.rawValue)","organizationId":"\#(value.organizationId.rawValue)"}"#)
         #expect(try JSONDecoder().decode(Wire.self, from: Data(json.utf8)) == value)
         #expect(value.id.rawValue == value.id.rawValue.lowercased() && UUID(uuidString: value.id.rawValue) != nil)

@@ -24,7 +24,7 @@ import Workers
             try FileManager.default.copyItem(atPath: source, toPath: dir + "/copy.mp4")
             let stored = try await blobs.importFile(at: dir + "/copy.mp4", as: sourceKey)
             let upload = Upload(organizationId: organization.id, ownerId: "u", filename: "s.mp4", size: stored.size,
-                                sha256: stored.sha256, blobKey: sourceKey.rawValue, createdAt: Date())
+                                sha256: stored.sha256, blobKey: sourceKey, createdAt: Date())
             _ = try await store.createUpload(upload)
             var job = Job(organizationId: organization.id, ownerId: "u",
                           request: JobRequest(source: .init(uploadId: upload.id), clips: [.init(start: 2, end: 4)],
@@ -42,7 +42,7 @@ import Workers
             _ = try await store.createJob(job, firstTask: first, idempotencyKey: nil)
             let claimed = try #require(try await store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             let clip = Clip(jobId: job.id, organizationId: organization.id, index: 0, name: nil, start: 2, end: 4, actualStart: 2, duration: 2,
-                            format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x", blobKey: clipKey.rawValue, createdAt: Date())
+                            format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x", blobKey: clipKey, createdAt: Date())
             _ = try await store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(media: job.media, clips: [clip]))
 
             let task = TaskRecord(jobId: job.id, kind: .quality, clipIndex: 0, attempts: attempt, maxAttempts: 3)

@@ -36,7 +36,7 @@ import TestSupport
             #expect(FileManager.default.createFile(atPath: data + "/blobs/" + key, contents: nil))
             #expect(truncate(data + "/blobs/" + key, off_t(Self.clipBytes)) == 0)
             let clip = Clip(jobId: job.id, organizationId: admin.organizationId, index: 0, name: "big", start: 0, end: 1, actualStart: 0,
-                            duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: Self.clipBytes, sha256: "x", blobKey: key,
+                            duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: Self.clipBytes, sha256: "x", blobKey: try BlobKey(key),
                             createdAt: Date())
             #expect(try await store.completeTask(taskId: claimed.task.id, worker: "test", outcome: TaskOutcome(clips: [clip])) == .jobSucceeded)
 

@@ -1,3 +1,4 @@
+import ClipGenCore
 import BlobStorage
 import Foundation
 import NIOCore

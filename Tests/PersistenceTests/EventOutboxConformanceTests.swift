@@ -7,9 +7,9 @@ import TestSupport
 /// The outbox half of every store: each state change writes its events in the same
 /// transaction, in order, and each event is handed out once.
 @Suite struct EventOutboxConformanceTests {
-    func clip(_ f: Fixture, job: Job, index: Int) -> Clip {
+    func clip(_ f: Fixture, job: Job, index: Int) throws -> Clip {
         Clip(jobId: job.id, organizationId: f.organization.id, index: index, name: nil, start: 0, end: 1, actualStart: 0, duration: 1,
-             format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x", blobKey: "clips/\(job.id)/\(index)", createdAt: f.time.current)
+             format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x", blobKey: try BlobKey("clips/\(job.id)/\(index)"), createdAt: f.time.current)
     }
 
     @Test(arguments: StoreBackend.all)
@@ -23,7 +23,7 @@ import TestSupport
             let rendering = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             try await f.store.reportProgress(taskId: rendering.task.id, stage: .render, fraction: 0.5)
             try await f.store.reportProgress(taskId: rendering.task.id, stage: .render, fraction: 0.4)  // goes nowhere: no event
-            let made = clip(f, job: job, index: 0)
+            let made = try clip(f, job: job, index: 0)
             #expect(try await f.store.completeTask(taskId: rendering.task.id, worker: "w", outcome: TaskOutcome(clips: [made])) == .jobSucceeded)
 
             let events = try await f.store.claimEvents(limit: 100)
@@ -89,7 +89,7 @@ import TestSupport
                 let a = try #require(try await f.store.claimTask(worker: "a", capabilities: [.cpu], leaseSeconds: 30))
                 let b = try #require(try await f.store.claimTask(worker: "b", capabilities: [.cpu], leaseSeconds: 30))
                 // Both finish at once; on odd rounds one of them fails instead, racing the success.
-                let store = f.store, clipA = clip(f, job: job, index: a.task.clipIndex!), clipB = clip(f, job: job, index: b.task.clipIndex!)
+                let store = f.store, clipA = try clip(f, job: job, index: a.task.clipIndex!), clipB = try clip(f, job: job, index: b.task.clipIndex!)
                 async let first = store.completeTask(taskId: a.task.id, worker: "a", outcome: TaskOutcome(clips: [clipA]))
                 async let second: Void = round % 2 == 0
                     ? { _ = try await store.completeTask(taskId: b.task.id, worker: "b", outcome: TaskOutcome(clips: [clipB])) }()
@@ -114,7 +114,7 @@ import TestSupport
             #expect(shown.source == media.sourceInfo && shown.media == nil)
             let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             #expect(claimed.job.media?.keyframeTimes == [0, 2, 4], "workers get the whole job")
-            _ = try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip(f, job: job, index: 0)]))
+            _ = try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [try clip(f, job: job, index: 0)]))
             let (other, _, _) = try await f.job()
             let byJob = try await f.store.clips(jobIds: [job.id, other.id, .make()])
             #expect(byJob[job.id]?.map(\.index) == [0] && byJob[other.id] == nil)

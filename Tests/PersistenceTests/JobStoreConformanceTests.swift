@@ -114,7 +114,7 @@ struct Fixture {
                 let render = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
                 let index = try #require(render.task.clipIndex)
                 let clip = Clip(jobId: job.id, organizationId: f.organization.id, index: index, name: nil, start: 0, end: 1, actualStart: 0,
-                                duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x", blobKey: "clips/\(index)",
+                                duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x", blobKey: try BlobKey("clips/\(index)"),
                                 score: index == 1 ? 0.7 : nil, reason: index == 1 ? highlight.reason : nil, createdAt: f.time.current)
                 let quality = TaskRecord(jobId: job.id, kind: .quality, clipIndex: index, maxAttempts: 3)
                 #expect(try await f.store.completeTask(taskId: render.task.id, worker: "w", outcome: TaskOutcome(clips: [clip], nextTasks: [quality])) == .applied)
@@ -226,7 +226,7 @@ struct Fixture {
             for (claimed, last) in [(first, false), (try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30)), true)] {
                 let clip = Clip(jobId: job.id, organizationId: f.organization.id, index: claimed.task.clipIndex!, name: nil, start: 0, end: 1,
                                 actualStart: 0, duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x",
-                                blobKey: "clips/\(claimed.task.id)", createdAt: f.time.current)
+                                blobKey: try BlobKey("clips/\(claimed.task.id)"), createdAt: f.time.current)
                 #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip])) == (last ? .jobSucceeded : .applied))
             }
             let done = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))

@@ -30,7 +30,6 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 var problem = Problem(status: .rangeNotSatisfiable, detail: error.description)
                 problem.headers[.contentRange] = "bytes */\(size)"
                 throw problem
-            case .invalidKey: throw Problem(status: .badRequest, detail: "invalid name")
             }
         } catch is CancellationError {
             throw Problem(status: .serviceUnavailable, detail: "the server is shutting down; try again")

@@ -33,7 +33,7 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
                 throw BlobError.rangeNotSatisfiable(size: clip.size)
             }
             let requested: ClosedRange<Int64>? = if case .satisfiable(let r) = range { r } else { nil }
-            let body = try await blobs.get(try BlobKey(clip.blobKey), range: requested)
+            let body = try await blobs.get(clip.blobKey, range: requested)
             if let requested {
                 headers[.contentRange] = "bytes \(requested.lowerBound)-\(requested.upperBound)/\(body.totalSize)"
             }
@@ -50,8 +50,8 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
     }
 
     /// A small stored file, streamed whole; clips themselves go through the range-aware route.
-    static func whole(_ blobs: Blobs, key: String, contentType: String) async throws -> Response {
-        let body = try await blobs.get(try BlobKey(key), range: nil)
+    static func whole(_ blobs: Blobs, key: BlobKey, contentType: String) async throws -> Response {
+        let body = try await blobs.get(key, range: nil)
         return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "private, max-age=86400"], body: streaming(body))
     }
 

@@ -46,12 +46,12 @@ struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
             do {
                 upload = try await store.createUpload(Upload(
                     id: id, organizationId: principal.organizationId, ownerId: principal.userId, filename: Self.sanitize(filename),
-                    size: info.size, sha256: info.sha256, blobKey: key.rawValue, createdAt: clock.now()))
+                    size: info.size, sha256: info.sha256, blobKey: key, createdAt: clock.now()))
             } catch {
                 try? await blobs.delete(key)
                 throw error
             }
-            if upload.blobKey != key.rawValue {
+            if upload.blobKey != key {
                 // The organisation already had these bytes; the new row shares them.
                 try? await blobs.delete(key)
             }
@@ -75,7 +75,7 @@ struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
             }
             if let deletion = try await store.deleteUpload(id: upload.id, organizationId: principal.organizationId),
                deletion.blobUnreferenced {
-                try await blobs.delete(try BlobKey(deletion.blobKey))
+                try await blobs.delete(deletion.blobKey)
             }
             return Response(status: .noContent)
         }
