@@ -43,7 +43,6 @@ let package = Package(
                 "ClipGenCore",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -87,7 +86,6 @@ let package = Package(
                 "ClipGenCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -108,10 +106,9 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "ClipGenCore", "Persistence", "BlobStorage", "Events",
+                "ClipGenCore", "Persistence", "BlobStorage",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -126,7 +123,7 @@ let package = Package(
             dependencies: [
                 "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "BlobStorage", "Events", "Workers", "API",
                 .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -150,7 +147,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["ClipGenCore", "MediaEngine"],
+            dependencies: ["ClipGenCore"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
