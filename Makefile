@@ -16,7 +16,7 @@ run: build
 
 test: setup
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	scripts/with-test-servers.sh $(SWIFT) test --skip-build
 
 bench: setup
 	bench/keyframe-e2e.sh

@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -63,6 +64,16 @@ let package = Package(
                 "ClipGenCore", "Persistence",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PersistencePostgres",
+            dependencies: [
+                "ClipGenCore", "Persistence",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -121,7 +132,8 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "BlobStorage", "Events", "Workers", "API",
+                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "PersistencePostgres", "BlobStorage", "Events",
+                "Workers", "API",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -169,8 +181,10 @@ let package = Package(
         .testTarget(
             name: "PersistenceTests",
             dependencies: [
-                "Persistence", "PersistenceSQLite", "PersistenceMemory", "Events", "TestSupport",
+                "Persistence", "PersistenceSQLite", "PersistencePostgres", "PersistenceMemory", "Events", "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: testSwiftSettings
         ),

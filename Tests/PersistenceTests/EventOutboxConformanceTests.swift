@@ -14,8 +14,7 @@ import TestSupport
 
     @Test(arguments: StoreBackend.all)
     func aJobsEventsArriveInOrderAndOnce(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (job, _, _) = try await f.job(clips: 1)
             let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             let render = TaskRecord(jobId: job.id, kind: .render, clipIndex: 0, maxAttempts: 3)
@@ -41,8 +40,7 @@ import TestSupport
 
     @Test(arguments: StoreBackend.all)
     func claimsComeInBatchesOldestFirst(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             for _ in 0..<5 { _ = try await f.job() }
             let first = try await f.store.claimEvents(limit: 2), rest = try await f.store.claimEvents(limit: 10)
             #expect(first.count == 2 && rest.count == 3)
@@ -55,8 +53,7 @@ import TestSupport
 
     @Test(arguments: StoreBackend.all)
     func failuresAndCancellationsAreEvents(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (failing, _, _) = try await f.job(maxAttempts: 2)
             let error = JobError(code: .renderFailed, message: "boom")
             for _ in 0..<2 {
@@ -79,8 +76,7 @@ import TestSupport
 
     @Test(arguments: StoreBackend.all)
     func aTerminalStatusIsWrittenOnceWhenWorkersRace(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             for round in 0..<10 {
                 let (job, _, _) = try await f.job(clips: 2)
                 let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
@@ -103,8 +99,7 @@ import TestSupport
 
     @Test(arguments: StoreBackend.all)
     func jobReadsLeaveTheKeyframeIndexBehindAndListClipsInOneRead(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (job, _, _) = try await f.job(clips: 1)
             let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             let media = MediaInfo(duration: 20, startTime: 0, formatName: "mov,mp4", video: nil, audio: [], keyframeTimes: [0, 2, 4])

@@ -2,11 +2,12 @@ import ClipGenCore
 import Foundation
 import Persistence
 import PersistenceMemory
+import PersistencePostgres
 import PersistenceSQLite
 import Testing
 import TestSupport
 
-/// One suite for every `JobStore` implementation; a new backend adds itself to `backends`.
+/// One suite for every `JobStore` implementation; a new backend adds itself to `all`.
 struct StoreBackend: Sendable, CustomTestStringConvertible {
     var name: String
     var make: @Sendable (_ directory: String, _ clock: WallClock) async throws -> any JobStoreBackend
@@ -14,26 +15,41 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
 
     static let workflow = JobWorkflow(retry: RetryPolicy(maxAttempts: 3, baseSeconds: 2))
 
+    /// SQLite and memory always; PostgreSQL on the server the test command starts
+    /// (`CLIPGEN_TEST_POSTGRES_URL`), each test in a database of its own.
     static let all: [StoreBackend] = [
         StoreBackend(name: "SQLite") { directory, clock in SQLiteJobStore(path: directory + "/test.sqlite", clock: clock, workflow: workflow) },
         StoreBackend(name: "memory") { _, clock in MemoryJobStore(clock: clock, workflow: workflow) },
-    ]
+    ] + (TestServers.postgresURL == nil ? [] : [
+        StoreBackend(name: "PostgreSQL") { _, clock in
+            PostgresJobStore(configuration: try await TestServers.freshPostgresDatabase(), clock: clock, workflow: workflow)
+        },
+    ])
 }
 
-struct Fixture {
+struct Fixture: Sendable {
     let store: any JobStore
     let time: ManualTime
     let organization: Organization
     let user: User
 
-    static func make(_ backend: StoreBackend, directory: String) async throws -> Fixture {
-        let (clock, time) = WallClock.manual()
-        let store = try await backend.make(directory, clock)
-        let organization = Organization(name: "acme", createdAt: clock.now())
-        try await store.createOrganization(organization)
-        let user = User(organizationId: organization.id, email: "u\(Identifier.make().prefix(6))@x.test", passwordHash: "h", role: .user, createdAt: clock.now())
-        try await store.createUser(user)
-        return Fixture(store: store, time: time, organization: organization, user: user)
+    /// A prepared, running store with one organisation and user, for the length of `body`.
+    static func with<T: Sendable>(_ backend: StoreBackend, _ body: @Sendable (Fixture) async throws -> T) async throws -> T {
+        try await withTemporaryDirectory { dir in
+            let (clock, time) = WallClock.manual()
+            let store = try await backend.make(dir, clock)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                defer { group.cancelAll() }
+                try await store.prepare()
+                let organization = Organization(name: "acme", createdAt: clock.now())
+                try await store.createOrganization(organization)
+                let user = User(organizationId: organization.id, email: "u\(Identifier.make().prefix(6))@x.test", passwordHash: "h", role: .user,
+                                createdAt: clock.now())
+                try await store.createUser(user)
+                return try await body(Fixture(store: store, time: time, organization: organization, user: user))
+            }
+        }
     }
 
     func job(clips: Int = 1, maxAttempts: Int = 3, key: String? = nil) async throws -> (Job, TaskRecord, JobCreation) {
@@ -47,8 +63,7 @@ struct Fixture {
 @Suite struct JobStoreConformanceTests {
     @Test(arguments: StoreBackend.all)
     func jobAndFirstTaskAreWrittenTogether(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (job, task, creation) = try await f.job()
             #expect(creation.created)
             #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.status == .queued)
@@ -61,8 +76,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func aLeaseIsExclusiveUntilItExpires(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             _ = try await f.job()
             let first = try #require(try await f.store.claimTask(worker: "w1", capabilities: [.cpu], leaseSeconds: 30))
             #expect(try await f.store.claimTask(worker: "w2", capabilities: [.cpu], leaseSeconds: 30) == nil)
@@ -83,8 +97,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func analysisHighlightsAndQualityAreStoredWithTheJob(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (job, _, _) = try await f.job(clips: 1)
             let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             let analyzeTask = TaskRecord(jobId: job.id, kind: .analyze, maxAttempts: 3)
@@ -139,8 +152,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func capabilitiesRouteTasks(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             _ = try await f.job()
             #expect(try await f.store.claimTask(worker: "g", capabilities: [.gpu], leaseSeconds: 30) == nil)
             #expect(try await f.store.claimTask(worker: "c", capabilities: [.cpu, .gpu], leaseSeconds: 30) != nil)
@@ -149,8 +161,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func failuresRetryWithExponentialBackoffThenFailTheJob(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (job, _, _) = try await f.job(maxAttempts: 3)
             let error = JobError(code: .renderFailed, message: "boom")
             var delays: [Double] = []
@@ -175,8 +186,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func nonRetryableFailureFailsAtOnce(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (job, _, _) = try await f.job()
             let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             let error = JobError(code: .unsupportedMedia, message: "not a video")
@@ -187,8 +197,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func aWorkerLostOnTheLastAttemptFailsTheJob(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (job, _, _) = try await f.job(maxAttempts: 1)
             _ = try #require(try await f.store.claimTask(worker: "ghost", capabilities: [.cpu], leaseSeconds: 10))
             f.time.advance(by: 11)
@@ -199,8 +208,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func releasedTasksAreClaimableAtOnceWithoutCountingAnAttempt(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             _ = try await f.job()
             let claimed = try #require(try await f.store.claimTask(worker: "w1", capabilities: [.cpu], leaseSeconds: 30))
             try await f.store.releaseTask(taskId: claimed.task.id, worker: "w1")
@@ -211,8 +219,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func renderTasksCarryTheJobToSuccessWithProgress(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (job, _, _) = try await f.job(clips: 2)
             let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             let renders = (0..<2).map { TaskRecord(jobId: job.id, kind: .render, clipIndex: $0, maxAttempts: 3) }
@@ -237,8 +244,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func cancellingStopsWorkAndDiscardsLateResults(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (job, _, _) = try await f.job()
             let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             #expect(try await f.store.cancelJob(id: job.id, organizationId: f.organization.id)?.status == .cancelled)
@@ -250,8 +256,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func idempotencyKeyReturnsTheFirstJob(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (first, _, _) = try await f.job(key: "k-1")
             let (_, _, repeated) = try await f.job(key: "k-1")
             #expect(!repeated.created && repeated.job.id == first.id)
@@ -261,8 +266,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func noReadCrossesOrganisations(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             let (job, _, _) = try await f.job()
             let other = OrganizationID.make()
             #expect(try await f.store.job(id: job.id, organizationId: other) == nil)
@@ -274,8 +278,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func listsPageNewestFirst(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             var ids: [JobID] = []
             for _ in 0..<5 {
                 ids.append(try await f.job().0.id)
@@ -297,8 +300,7 @@ struct Fixture {
 
     @Test(arguments: StoreBackend.all)
     func duplicateEmailIsAConflict(backend: StoreBackend) async throws {
-        try await withTemporaryDirectory { dir in
-            let f = try await Fixture.make(backend, directory: dir)
+        try await Fixture.with(backend) { f in
             var copy = f.user
             copy.id = .make()
             copy.email = copy.email.uppercased()

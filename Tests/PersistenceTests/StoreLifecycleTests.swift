@@ -27,12 +27,13 @@ private final class DrainingUser: Service {
     func aStoreServesUntilEverythingListedAfterItHasDrained(backend: StoreBackend) async throws {
         try await withTemporaryDirectory { dir in
             let store = try await backend.make(dir, .system)
-            try await store.prepare()
-            try await store.prepare()  // idempotent: a second process starting does the same
             let user = DrainingUser(store: store)
             let group = ServiceGroup(configuration: .init(services: [store, user], logger: Logger(label: "test")))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
+                // While the store runs: a pooled client connects only then.
+                try await store.prepare()
+                try await store.prepare()  // idempotent: a second process starting does the same
                 try await store.createOrganization(Organization(name: "running", createdAt: Date()))
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()

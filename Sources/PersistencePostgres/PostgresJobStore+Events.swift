@@ -1,0 +1,37 @@
+import ClipGenCore
+import Foundation
+import Persistence
+import PostgresNIO
+
+extension PostgresJobStore {
+    /// Writes an event about the job as it is now, inside the caller's transaction (which holds
+    /// the job's lock, so one job's events take sequence numbers in the order they happened).
+    func record(_ type: JobEvent.Kind, jobId: JobID, clip: Clip? = nil, error: JobError? = nil, at: Double,
+                on connection: PostgresConnection) async throws {
+        guard let row = try await one("SELECT organization_id, status, stage, progress FROM jobs WHERE id = \(jobId)", on: connection, {
+            (try $0.get("organization_id", as: OrganizationID.self), try $0.get("status", as: String.self), try $0.get("stage", as: String.self),
+             try $0.get("progress", as: Double.self))
+        }), let status = JobStatus(rawValue: row.1), let stage = JobStage(rawValue: row.2) else { return }
+        let event = JobEvent(type: type, jobId: jobId, organizationId: row.0, status: status, stage: stage, progress: row.3, clip: clip,
+                             error: error, at: Date(timeIntervalSince1970: at))
+        try await execute("INSERT INTO events (job_id, body) VALUES (\(jobId), \(try JSONText.encode(event)))", on: connection)
+    }
+
+    public func claimEvents(limit: Int) async throws -> [JobEvent] {
+        // SKIP LOCKED: two relays never hand out the same event, and neither waits for the other.
+        let claimed = try await all("""
+            UPDATE events SET delivered_at = \(now)
+            WHERE seq IN (SELECT seq FROM events WHERE delivered_at IS NULL ORDER BY seq LIMIT \(max(1, limit)) FOR UPDATE SKIP LOCKED)
+            RETURNING seq, body
+            """) { row -> JobEvent in
+            var event = try row.json("body", as: JobEvent.self)!
+            event.sequence = try row.get("seq", as: Int64.self)
+            return event
+        }
+        return claimed.sorted { $0.sequence < $1.sequence }
+    }
+
+    public func pruneEvents(deliveredBefore date: Date) async throws {
+        try await client.query("DELETE FROM events WHERE delivered_at IS NOT NULL AND delivered_at < \(date.timeIntervalSince1970)", logger: logger)
+    }
+}

@@ -1,0 +1,127 @@
+import ClipGenCore
+import Foundation
+import Persistence
+import PostgresNIO
+
+extension PostgresJobStore {
+    /// Every job column but `source`, whose keyframe index only workers need.
+    static let jobSummaryColumns = """
+        id, organization_id, owner_id, upload_id, status, stage, progress, error_code, error_message, request, attempts,
+        created_at, started_at, finished_at, storyboard, highlights, source_info
+        """
+
+    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: String?) async throws -> JobCreation {
+        let now = self.now
+        return try await transaction { connection in
+            if let idempotencyKey, let earlier = try await self.jobFor(idempotencyKey, organizationId: job.organizationId, on: connection) {
+                return JobCreation(job: earlier, created: false)
+            }
+            try await self.execute("""
+                INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request, created_at)
+                VALUES (\(job.id), \(job.organizationId), \(job.ownerId), \(job.uploadId), \(job.status.rawValue), \(job.stage.rawValue), 0,
+                        \(try JSONText.encode(job.request)), \(job.createdAt.timeIntervalSince1970))
+                """, on: connection)
+            try await self.insertTask(firstTask, availableAt: now, on: connection)
+            if let idempotencyKey {
+                // A request with the same key racing this one: whichever inserts the key first wins; the
+                // other waits here for it to commit, then removes its own job and answers with the first.
+                let claimed = try await self.one("""
+                    INSERT INTO idempotency_keys (organization_id, key, job_id) VALUES (\(job.organizationId), \(idempotencyKey), \(job.id))
+                    ON CONFLICT DO NOTHING RETURNING job_id
+                    """, on: connection) { _ in true } ?? false
+                if !claimed {
+                    try await self.execute("DELETE FROM jobs WHERE id = \(job.id)", on: connection)
+                    if let earlier = try await self.jobFor(idempotencyKey, organizationId: job.organizationId, on: connection) {
+                        return JobCreation(job: earlier, created: false)
+                    }
+                }
+            }
+            try await self.record(.status, jobId: job.id, at: now, on: connection)
+            return JobCreation(job: try await self.fetchJob(job.id, on: connection)!, created: true)
+        }
+    }
+
+    private func jobFor(_ key: String, organizationId: OrganizationID, on connection: PostgresConnection) async throws -> Job? {
+        try await one("""
+            SELECT j.* FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id WHERE k.organization_id = \(organizationId) AND k.key = \(key)
+            """, on: connection, Job.init(row:))
+    }
+
+    public func job(id: JobID, organizationId: OrganizationID) async throws -> Job? {
+        try await one("SELECT \(unescaped: Self.jobSummaryColumns) FROM jobs WHERE id = \(id) AND organization_id = \(organizationId)", Job.init(row:))
+    }
+
+    public func jobStatus(id: JobID, organizationId: OrganizationID) async throws -> JobStatus? {
+        try await one("SELECT status FROM jobs WHERE id = \(id) AND organization_id = \(organizationId)") { row in
+            JobStatus(rawValue: try row.get("status", as: String.self))
+        } ?? nil
+    }
+
+    public func jobs(organizationId: OrganizationID, status: JobStatus?, page: PageRequest) async throws -> Page<Job> {
+        try await self.page(table: "jobs", columns: Self.jobSummaryColumns, organizationId: organizationId, status: status, page: page,
+                            map: Job.init(row:))
+    }
+
+    public func cancelJob(id: JobID, organizationId: OrganizationID) async throws -> Job? {
+        let now = self.now
+        return try await transaction { connection in
+            guard let status = try await self.one("""
+                SELECT status FROM jobs WHERE id = \(id) AND organization_id = \(organizationId) FOR UPDATE
+                """, on: connection, { try $0.get("status", as: String.self) }) else { return nil }
+            if !(JobStatus(rawValue: status)?.isTerminal ?? true) {
+                try await self.execute("UPDATE jobs SET status = 'cancelled', finished_at = \(now) WHERE id = \(id)", on: connection)
+                try await self.execute("UPDATE tasks SET status = 'cancelled' WHERE job_id = \(id) AND status IN ('queued', 'leased')",
+                                       on: connection)
+                try await self.record(.status, jobId: id, at: now, on: connection)
+            }
+            return try await self.one("SELECT \(unescaped: Self.jobSummaryColumns) FROM jobs WHERE id = \(id)", on: connection, Job.init(row:))
+        }
+    }
+
+    public func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [BlobKey]? {
+        try await transaction { connection in
+            guard let board = try await self.one("""
+                SELECT storyboard FROM jobs WHERE id = \(id) AND organization_id = \(organizationId) FOR UPDATE
+                """, on: connection, { try $0.json("storyboard", as: Storyboard.self) }) else { return nil }
+            var keys = try await self.all("SELECT blob_key, thumbnail_key FROM clips WHERE job_id = \(id)", on: connection) { row in
+                [try BlobKey(row: row, "blob_key"), try BlobKey.optional(row, "thumbnail_key")].compactMap { $0 }
+            }.flatMap { $0 }
+            if let key = board?.blobKey { keys.append(key) }
+            try await self.execute("DELETE FROM jobs WHERE id = \(id)", on: connection)
+            return keys
+        }
+    }
+
+    public func clips(jobId: JobID) async throws -> [Clip] {
+        try await all("SELECT * FROM clips WHERE job_id = \(jobId) ORDER BY idx", Clip.init(row:))
+    }
+
+    public func clips(jobIds: [JobID]) async throws -> [JobID: [Clip]] {
+        guard !jobIds.isEmpty else { return [:] }
+        let clips = try await all("SELECT * FROM clips WHERE job_id = ANY(\(jobIds.map(\.rawValue))) ORDER BY job_id, idx", Clip.init(row:))
+        return Dictionary(grouping: clips, by: \.jobId)
+    }
+
+    public func clip(id: ClipID, organizationId: OrganizationID) async throws -> Clip? {
+        try await one("SELECT * FROM clips WHERE id = \(id) AND organization_id = \(organizationId)", Clip.init(row:))
+    }
+
+    public func analysis(jobId: JobID, organizationId: OrganizationID) async throws -> Analysis? {
+        try await one("""
+            SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = \(jobId) AND j.organization_id = \(organizationId)
+            """) { try $0.json("body", as: Analysis.self) } ?? nil
+    }
+
+    /// The whole job, keyframe index included: what a worker needs.
+    func fetchJob(_ id: JobID, on connection: PostgresConnection) async throws -> Job? {
+        try await one("SELECT * FROM jobs WHERE id = \(id)", on: connection, Job.init(row:))
+    }
+
+    func insertTask(_ task: TaskRecord, availableAt: Double, on connection: PostgresConnection) async throws {
+        try await execute("""
+            INSERT INTO tasks (id, job_id, kind, capability, clip_index, status, attempts, max_attempts, available_at, created_at)
+            VALUES (\(task.id), \(task.jobId), \(task.kind.rawValue), \(task.capability.rawValue), \(task.clipIndex), 'queued', 0,
+                    \(task.maxAttempts), \(availableAt), \(availableAt))
+            """, on: connection)
+    }
+}

@@ -1,0 +1,216 @@
+import ClipGenCore
+import Foundation
+import Persistence
+import PostgresNIO
+
+extension PostgresJobStore {
+    public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask? {
+        guard !capabilities.isEmpty else { return nil }
+        let now = self.now, workflow = self.workflow
+        return try await transaction { connection in
+            try await self.failAbandonedTasks(now: now, on: connection)
+            // SKIP LOCKED: a task another worker is claiming right now is passed over, not waited for.
+            guard let task = try await self.one("""
+                SELECT * FROM tasks
+                WHERE capability = ANY(\(capabilities.map(\.rawValue)))
+                  AND ((status = 'queued' AND available_at <= \(now)) OR (status = 'leased' AND lease_expires_at <= \(now)))
+                ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED
+                """, on: connection, TaskRecord.init(row:)) else { return nil }
+            guard let before = try await self.one("SELECT status, stage FROM jobs WHERE id = \(task.jobId) FOR UPDATE", on: connection, {
+                (try $0.get("status", as: String.self), try $0.get("stage", as: String.self))
+            }) else { return nil }
+            try await self.execute("""
+                UPDATE tasks SET status = 'leased', lease_owner = \(worker), lease_expires_at = \(now + leaseSeconds), attempts = attempts + 1
+                WHERE id = \(task.id)
+                """, on: connection)
+            let stage = workflow.stage(whileRunning: task.kind, from: JobStage(rawValue: before.1) ?? .probe)
+            try await self.execute("""
+                UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, \(now)), attempts = GREATEST(attempts, \(task.attempts + 1)),
+                    stage = \(stage.rawValue)
+                WHERE id = \(task.jobId)
+                """, on: connection)
+            let job = try await self.fetchJob(task.jobId, on: connection)!
+            if before.0 != job.status.rawValue {
+                try await self.record(.status, jobId: job.id, at: now, on: connection)
+            } else if before.1 != job.stage.rawValue {
+                try await self.record(.progress, jobId: job.id, at: now, on: connection)
+            }
+            let leased = try await self.one("SELECT * FROM tasks WHERE id = \(task.id)", on: connection, TaskRecord.init(row:))!
+            return ClaimedTask(task: leased, job: job)
+        }
+    }
+
+    /// A task whose worker vanished on its last attempt cannot be retried: fail its job.
+    func failAbandonedTasks(now: Double, on connection: PostgresConnection) async throws {
+        let abandoned = try await all("""
+            SELECT id, job_id FROM tasks WHERE status = 'leased' AND lease_expires_at <= \(now) AND attempts >= max_attempts
+            FOR UPDATE SKIP LOCKED
+            """, on: connection) { (try $0.get("job_id", as: JobID.self), try $0.get("id", as: TaskID.self)) }
+        for (jobId, taskId) in abandoned {
+            try await lockJob(jobId, on: connection)
+            try await failJob(jobId: jobId, taskId: taskId, error: .workerLost, now: now, on: connection)
+        }
+    }
+
+    public func heartbeat(taskId: TaskID, worker: String, leaseSeconds: Double) async throws -> LeaseState {
+        let now = self.now
+        guard let row = try await one("""
+            UPDATE tasks SET lease_expires_at = CASE WHEN status = 'leased' AND lease_owner = \(worker) THEN \(now + leaseSeconds)
+                ELSE lease_expires_at END
+            WHERE id = \(taskId) RETURNING status, lease_owner
+            """, { (try $0.get("status", as: String.self), try $0.get("lease_owner", as: String?.self)) }) else { return .cancelled }
+        if row.0 == "cancelled" { return .cancelled }
+        return row.0 == "leased" && row.1 == worker ? .held : .lost
+    }
+
+    public func reportProgress(taskId: TaskID, stage: JobStage, fraction: Double) async throws {
+        let now = self.now
+        try await transaction { connection in
+            guard let jobId = try await self.one("SELECT job_id FROM tasks WHERE id = \(taskId) AND status = 'leased'", on: connection, {
+                try $0.get("job_id", as: JobID.self)
+            }) else { return }
+            try await self.lockJob(jobId, on: connection)
+            try await self.execute("UPDATE tasks SET progress = GREATEST(progress, \(min(max(fraction, 0), 1))) WHERE id = \(taskId)", on: connection)
+            try await self.refreshJobProgress(jobId: jobId, stage: stage, now: now, on: connection)
+        }
+    }
+
+    /// Sets the job's progress from its tasks as the workflow weighs them (never backwards) and
+    /// records a progress event when that or the stage changed.
+    func refreshJobProgress(jobId: JobID, stage: JobStage?, now: Double, on connection: PostgresConnection) async throws {
+        let tasks = try await all("SELECT kind, status, progress FROM tasks WHERE job_id = \(jobId)", on: connection) { row in
+            try TaskKind(rawValue: try row.get("kind", as: String.self)).map { kind in
+                TaskProgress(kind: kind, fraction: try row.get("status", as: String.self) == "done" ? 1 : try row.get("progress", as: Double.self))
+            }
+        }.compactMap { $0 }
+        guard let before = try await one("SELECT stage, progress FROM jobs WHERE id = \(jobId) AND status = 'running'", on: connection, {
+            (try $0.get("stage", as: String.self), try $0.get("progress", as: Double.self))
+        }) else { return }
+        let progress = max(before.1, workflow.progress(of: tasks))
+        let newStage = stage?.rawValue ?? before.0
+        guard progress != before.1 || newStage != before.0 else { return }
+        try await execute("UPDATE jobs SET progress = \(progress), stage = \(newStage) WHERE id = \(jobId)", on: connection)
+        try await record(.progress, jobId: jobId, at: now, on: connection)
+    }
+
+    /// Every change to a job takes its row lock first, so changes to one job happen one at a time.
+    func lockJob(_ jobId: JobID, on connection: PostgresConnection) async throws {
+        try await execute("SELECT 1 FROM jobs WHERE id = \(jobId) FOR UPDATE", on: connection)
+    }
+
+    public func completeTask(taskId: TaskID, worker: String, outcome: TaskOutcome) async throws -> CompletionResult {
+        let now = self.now
+        return try await transaction { connection in
+            guard let jobId = try await self.one("SELECT job_id FROM tasks WHERE id = \(taskId)", on: connection, {
+                try $0.get("job_id", as: JobID.self)
+            }) else { return .discarded }
+            try await self.lockJob(jobId, on: connection)
+            // Checked under the job's lock: a cancel or another completion that got there first is seen.
+            guard try await self.one("""
+                SELECT 1 AS held FROM tasks t JOIN jobs j ON j.id = t.job_id
+                WHERE t.id = \(taskId) AND t.status = 'leased' AND t.lease_owner = \(worker) AND j.status = 'running'
+                """, on: connection, { _ in true }) == true else { return .discarded }
+            try await self.execute("UPDATE tasks SET status = 'done', progress = 1, lease_owner = NULL WHERE id = \(taskId)", on: connection)
+            if let media = outcome.media {
+                try await self.execute("""
+                    UPDATE jobs SET source = \(try JSONText.encode(media)), source_info = \(try JSONText.encode(media.sourceInfo)) WHERE id = \(jobId)
+                    """, on: connection)
+            }
+            if let storyboard = outcome.storyboard {
+                try await self.execute("UPDATE jobs SET storyboard = \(try JSONText.encode(storyboard)) WHERE id = \(jobId)", on: connection)
+            }
+            if let analysis = outcome.analysis {
+                try await self.execute("""
+                    INSERT INTO analyses (job_id, body) VALUES (\(jobId), \(try JSONText.encode(analysis)))
+                    ON CONFLICT (job_id) DO UPDATE SET body = EXCLUDED.body
+                    """, on: connection)
+                try await self.execute("UPDATE jobs SET highlights = \(try JSONText.encode(analysis.highlights)) WHERE id = \(jobId)", on: connection)
+            }
+            for (index, quality) in outcome.qualities {
+                try await self.execute("UPDATE clips SET quality = \(try JSONText.encode(quality)) WHERE job_id = \(jobId) AND idx = \(index)",
+                                       on: connection)
+            }
+            for clip in outcome.clips {
+                try await self.insertClip(clip, createdAt: now, on: connection)
+                try await self.record(.clip, jobId: jobId, clip: clip, at: now, on: connection)
+            }
+            for task in outcome.nextTasks { try await self.insertTask(task, availableAt: now, on: connection) }
+            let unfinished = try await self.one("SELECT COUNT(*) AS n FROM tasks WHERE job_id = \(jobId) AND status != 'done'", on: connection) {
+                try $0.get("n", as: Int.self)
+            } ?? 0
+            guard unfinished == 0 else {
+                try await self.refreshJobProgress(jobId: jobId, stage: outcome.stage, now: now, on: connection)
+                return .applied
+            }
+            try await self.execute("""
+                UPDATE jobs SET status = 'succeeded', stage = 'done', progress = 1, finished_at = \(now) WHERE id = \(jobId)
+                """, on: connection)
+            try await self.record(.status, jobId: jobId, at: now, on: connection)
+            return .jobSucceeded
+        }
+    }
+
+    public func failTask(taskId: TaskID, worker: String, error: JobError, retryable: Bool) async throws -> FailureDisposition {
+        let now = self.now, retry = workflow.retry
+        return try await transaction { connection in
+            guard let jobId = try await self.one("SELECT job_id FROM tasks WHERE id = \(taskId)", on: connection, {
+                try $0.get("job_id", as: JobID.self)
+            }) else { return .discarded }
+            try await self.lockJob(jobId, on: connection)
+            guard let attempts = try await self.one("""
+                SELECT attempts, max_attempts FROM tasks WHERE id = \(taskId) AND status = 'leased' AND lease_owner = \(worker)
+                """, on: connection, { (try $0.get("attempts", as: Int.self), try $0.get("max_attempts", as: Int.self)) }) else { return .discarded }
+            if let delay = retry.delay(afterAttempt: attempts.0, maxAttempts: attempts.1, retryable: retryable) {
+                try await self.execute("""
+                    UPDATE tasks SET status = 'queued', available_at = \(now + delay), lease_owner = NULL, lease_expires_at = NULL,
+                        progress = 0, last_error_code = \(error.code.rawValue), last_error_message = \(error.message) WHERE id = \(taskId)
+                    """, on: connection)
+                try await self.record(.error, jobId: jobId, error: error, at: now, on: connection)
+                return .retrying(at: Date(timeIntervalSince1970: now + delay))
+            }
+            try await self.failJob(jobId: jobId, taskId: taskId, error: error, now: now, on: connection)
+            return .jobFailed
+        }
+    }
+
+    /// Fails the task and, unless it already ended, its job: an `error` event, then the one
+    /// terminal `status` event. The caller holds the job's lock.
+    func failJob(jobId: JobID, taskId: TaskID, error: JobError, now: Double, on connection: PostgresConnection) async throws {
+        try await execute("""
+            UPDATE tasks SET status = 'failed', lease_owner = NULL, last_error_code = \(error.code.rawValue), last_error_message = \(error.message)
+            WHERE id = \(taskId)
+            """, on: connection)
+        try await execute("UPDATE tasks SET status = 'cancelled' WHERE job_id = \(jobId) AND status IN ('queued', 'leased')", on: connection)
+        let failed = try await one("""
+            UPDATE jobs SET status = 'failed', error_code = \(error.code.rawValue), error_message = \(error.message), finished_at = \(now)
+            WHERE id = \(jobId) AND status IN ('queued', 'running') RETURNING id
+            """, on: connection) { _ in true } ?? false
+        if failed {
+            try await record(.error, jobId: jobId, error: error, at: now, on: connection)
+            try await record(.status, jobId: jobId, at: now, on: connection)
+        }
+    }
+
+    public func releaseTask(taskId: TaskID, worker: String) async throws {
+        try await client.query("""
+            UPDATE tasks SET status = 'queued', available_at = \(now), lease_owner = NULL, lease_expires_at = NULL, progress = 0,
+                attempts = GREATEST(attempts - 1, 0)
+            WHERE id = \(taskId) AND status = 'leased' AND lease_owner = \(worker)
+            """, logger: logger)
+    }
+
+    public func queueSize() async throws -> Int {
+        try await one("SELECT COUNT(*) AS n FROM tasks WHERE status = 'queued'") { try $0.get("n", as: Int.self) } ?? 0
+    }
+
+    func insertClip(_ clip: Clip, createdAt: Double, on connection: PostgresConnection) async throws {
+        try await execute("""
+            INSERT INTO clips (id, job_id, organization_id, idx, name, start, "end", actual_start, duration, format, mode_used,
+                fallback_reason, size, sha256, blob_key, score, loudness_lufs, encoder, thumbnail_key, reason, quality, created_at)
+            VALUES (\(clip.id), \(clip.jobId), \(clip.organizationId), \(clip.index), \(clip.name), \(clip.start), \(clip.end),
+                \(clip.actualStart), \(clip.duration), \(clip.format.rawValue), \(clip.modeUsed.rawValue), \(clip.fallbackReason),
+                \(clip.size), \(clip.sha256), \(clip.blobKey), \(clip.score), \(clip.loudnessLUFS), \(clip.encoder), \(clip.thumbnailKey),
+                \(clip.reason), \(try clip.quality.map { try JSONText.encode($0) }), \(createdAt))
+            """, on: connection)
+    }
+}

@@ -1,0 +1,118 @@
+extension PostgresJobStore {
+    /// Versions in order, each a list of statements. The same tables as SQLite's, with times as
+    /// seconds since 1970 (so cursors mean the same on both) and integers as BIGINT.
+    static let migrations: [(String, [String])] = [
+        ("v1", [
+            "CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)",
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                email TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                role TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX users_email ON users (lower(email))",
+            """
+            CREATE TABLE uploads (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                owner_id TEXT NOT NULL,
+                filename TEXT NOT NULL,
+                size BIGINT NOT NULL,
+                sha256 TEXT NOT NULL,
+                blob_key TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX uploads_org ON uploads (organization_id, created_at DESC, id DESC)",
+            "CREATE INDEX uploads_blob ON uploads (blob_key)",
+            "CREATE INDEX uploads_sha ON uploads (organization_id, sha256)",
+            """
+            CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                owner_id TEXT NOT NULL,
+                upload_id TEXT,
+                status TEXT NOT NULL,
+                stage TEXT NOT NULL,
+                progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+                error_code TEXT,
+                error_message TEXT,
+                request TEXT NOT NULL,
+                source TEXT,
+                source_info TEXT,
+                storyboard TEXT,
+                highlights TEXT,
+                attempts BIGINT NOT NULL DEFAULT 0,
+                created_at DOUBLE PRECISION NOT NULL,
+                started_at DOUBLE PRECISION,
+                finished_at DOUBLE PRECISION)
+            """,
+            "CREATE INDEX jobs_org ON jobs (organization_id, created_at DESC, id DESC)",
+            """
+            CREATE TABLE idempotency_keys (
+                organization_id TEXT NOT NULL,
+                key TEXT NOT NULL,
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                PRIMARY KEY (organization_id, key))
+            """,
+            """
+            CREATE TABLE tasks (
+                id TEXT PRIMARY KEY,
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                capability TEXT NOT NULL,
+                clip_index BIGINT,
+                status TEXT NOT NULL,
+                attempts BIGINT NOT NULL DEFAULT 0,
+                max_attempts BIGINT NOT NULL,
+                available_at DOUBLE PRECISION NOT NULL,
+                lease_owner TEXT,
+                lease_expires_at DOUBLE PRECISION,
+                progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+                last_error_code TEXT,
+                last_error_message TEXT,
+                created_at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX tasks_runnable ON tasks (status, available_at)",
+            "CREATE INDEX tasks_job ON tasks (job_id)",
+            """
+            CREATE TABLE clips (
+                id TEXT PRIMARY KEY,
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                organization_id TEXT NOT NULL,
+                idx BIGINT NOT NULL,
+                name TEXT,
+                start DOUBLE PRECISION NOT NULL,
+                "end" DOUBLE PRECISION NOT NULL,
+                actual_start DOUBLE PRECISION NOT NULL,
+                duration DOUBLE PRECISION NOT NULL,
+                format TEXT NOT NULL,
+                mode_used TEXT NOT NULL,
+                fallback_reason TEXT,
+                size BIGINT NOT NULL,
+                sha256 TEXT NOT NULL,
+                blob_key TEXT NOT NULL,
+                score DOUBLE PRECISION,
+                loudness_lufs DOUBLE PRECISION,
+                encoder TEXT,
+                thumbnail_key TEXT,
+                reason TEXT,
+                quality TEXT,
+                created_at DOUBLE PRECISION NOT NULL,
+                UNIQUE (job_id, idx))
+            """,
+            "CREATE TABLE analyses (job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE, body TEXT NOT NULL)",
+            """
+            CREATE TABLE events (
+                seq BIGSERIAL PRIMARY KEY,
+                job_id TEXT NOT NULL,
+                body TEXT NOT NULL,
+                delivered_at DOUBLE PRECISION)
+            """,
+            "CREATE INDEX events_pending ON events (seq) WHERE delivered_at IS NULL",
+            "CREATE INDEX events_delivered ON events (delivered_at) WHERE delivered_at IS NOT NULL",
+        ]),
+    ]
+}

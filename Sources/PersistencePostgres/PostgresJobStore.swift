@@ -1,0 +1,226 @@
+import ClipGenCore
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+import ServiceLifecycle
+
+/// The `JobStore` for several processes on several machines: PostgreSQL through one
+/// `PostgresClient` pool. The rules SQLite gets from its single writer come from row locks here:
+/// every change to a job locks the job's row first, so its tasks finish, fail and report progress
+/// one at a time and "the last task succeeds the job" is decided once; workers claim with
+/// `FOR UPDATE SKIP LOCKED`, so two never lease the same task and neither waits for the other.
+public final class PostgresJobStore: JobStoreBackend {
+    let client: PostgresClient
+    let clock: WallClock
+    let workflow: JobWorkflow
+    let logger: Logger
+
+    /// Does no I/O: the pool connects once `run()` is active.
+    public init(configuration: PostgresClient.Configuration, clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow(),
+                logger: Logger = Logger(label: "clipgen.postgres")) {
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.clock = clock
+        self.workflow = workflow
+        self.logger = logger
+    }
+
+    /// Connection settings from a `postgres://user:password@host:port/database` URL
+    /// (`sslmode=require` in the query turns TLS on).
+    public static func configuration(url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme?.lowercased() ?? ""),
+              let host = components.host, !host.isEmpty else {
+            throw PostgresURLError(reason: "expected postgres://user:password@host:port/database")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        guard let user = components.user, !user.isEmpty, !database.isEmpty else {
+            throw PostgresURLError(reason: "the URL needs a user and a database name")
+        }
+        let tls: PostgresClient.Configuration.TLS
+        switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable" {
+        case "disable": tls = .disable
+        case "require": tls = .require(.clientDefault)
+        case let other: throw PostgresURLError(reason: "sslmode '\(other)' is not disable or require")
+        }
+        var configuration = PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user,
+                                                         password: components.password, database: database, tls: tls)
+        configuration.options.minimumConnections = 0
+        return configuration
+    }
+
+    /// Brings the schema up to date. Processes starting together take turns on an advisory lock;
+    /// each migration runs in its own transaction with its version recorded.
+    public func prepare() async throws {
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)
+                """, logger: self.logger)
+            var applied: Set<String> = []
+            for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: self.logger).decode(String.self) {
+                applied.insert(version)
+            }
+            for (version, statements) in Self.migrations where !applied.contains(version) {
+                for statement in statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger) }
+                try await connection.query("INSERT INTO schema_migrations (version, applied_at) VALUES (\(version), \(self.now))",
+                                           logger: self.logger)
+            }
+        }
+    }
+
+    /// Runs the connection pool until graceful shutdown reaches the store.
+    public func run() async throws {
+        await client.run()
+    }
+
+    var now: Double { clock.now().timeIntervalSince1970 }
+
+    public func isReachable() async -> Bool {
+        (try? await one("SELECT 1::BIGINT AS one") { try $0.get("one", as: Int.self) }) == 1
+    }
+
+    /// The rows of one statement, decoded.
+    func all<T>(_ query: PostgresQuery, on connection: PostgresConnection? = nil,
+                _ map: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
+        let rows = if let connection { try await connection.query(query, logger: logger) } else { try await client.query(query, logger: logger) }
+        var results: [T] = []
+        for try await row in rows { results.append(try map(row.makeRandomAccess())) }
+        return results
+    }
+
+    func one<T>(_ query: PostgresQuery, on connection: PostgresConnection? = nil,
+                _ map: (PostgresRandomAccessRow) throws -> T) async throws -> T? {
+        try await all(query, on: connection, map).first
+    }
+
+    func execute(_ query: PostgresQuery, on connection: PostgresConnection) async throws {
+        try await connection.query(query, logger: logger)
+    }
+
+    /// A transaction, run again when PostgreSQL broke a deadlock or a serialisation conflict by
+    /// aborting it (two transactions locking a job and its task in opposite orders can meet).
+    /// Errors come out as thrown, not wrapped, so `StoreError`s reach the caller as themselves.
+    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                let cause = error.closureError ?? error.commitError ?? error.beginError ?? error
+                attempt += 1
+                if attempt < 5, let state = (cause as? PSQLError)?.serverInfo?[.sqlState], state == "40P01" || state == "40001" { continue }
+                throw cause
+            }
+        }
+    }
+
+    /// `pg_advisory_xact_lock` key for migrations: "clipgen" in ASCII.
+    static let migrationLock: Int64 = 0x636c_6970_6765_6e
+}
+
+public struct PostgresURLError: Error, CustomStringConvertible {
+    public var reason: String
+    public var description: String { "the PostgreSQL URL is not usable: \(reason)" }
+}
+
+// MARK: organisations and users
+extension PostgresJobStore {
+    public func userCount() async throws -> Int {
+        try await one("SELECT COUNT(*) AS n FROM users") { try $0.get("n", as: Int.self) } ?? 0
+    }
+
+    public func createOrganization(_ organization: Organization) async throws {
+        try await client.query("""
+            INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
+            """, logger: logger)
+    }
+
+    public func createUser(_ user: User) async throws {
+        do {
+            try await client.query("""
+                INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
+                VALUES (\(user.id), \(user.organizationId), \(user.email), \(user.passwordHash), \(user.role.rawValue), \(user.createdAt.timeIntervalSince1970))
+                """, logger: logger)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw StoreError.conflict("a user with this email already exists")
+        }
+    }
+
+    public func user(id: UserID) async throws -> User? {
+        try await one("SELECT * FROM users WHERE id = \(id)", User.init(row:))
+    }
+
+    public func user(email: String) async throws -> User? {
+        try await one("SELECT * FROM users WHERE lower(email) = lower(\(email))", User.init(row:))
+    }
+
+    public func users(organizationId: OrganizationID) async throws -> [User] {
+        try await all("SELECT * FROM users WHERE organization_id = \(organizationId) ORDER BY created_at", User.init(row:))
+    }
+}
+
+// MARK: uploads
+extension PostgresJobStore {
+    public func createUpload(_ upload: Upload) async throws -> Upload {
+        try await transaction { connection in
+            var upload = upload
+            // FOR SHARE: a concurrent delete of that row waits for this insert, then counts it as a reference.
+            if let existing = try await self.one("""
+                SELECT blob_key FROM uploads WHERE organization_id = \(upload.organizationId) AND sha256 = \(upload.sha256)
+                    AND size = \(upload.size) LIMIT 1 FOR SHARE
+                """, on: connection, { try BlobKey(row: $0, "blob_key") }) {
+                upload.blobKey = existing
+            }
+            try await self.execute("""
+                INSERT INTO uploads (id, organization_id, owner_id, filename, size, sha256, blob_key, created_at)
+                VALUES (\(upload.id), \(upload.organizationId), \(upload.ownerId), \(upload.filename), \(upload.size), \(upload.sha256),
+                        \(upload.blobKey), \(upload.createdAt.timeIntervalSince1970))
+                """, on: connection)
+            return upload
+        }
+    }
+
+    public func upload(id: UploadID, organizationId: OrganizationID) async throws -> Upload? {
+        try await one("SELECT * FROM uploads WHERE id = \(id) AND organization_id = \(organizationId)", Upload.init(row:))
+    }
+
+    public func uploads(organizationId: OrganizationID, page: PageRequest) async throws -> Page<Upload> {
+        try await self.page(table: "uploads", columns: "*", organizationId: organizationId, status: nil, page: page, map: Upload.init(row:))
+    }
+
+    public func deleteUpload(id: UploadID, organizationId: OrganizationID) async throws -> UploadDeletion? {
+        try await transaction { connection in
+            guard let key = try await self.one("""
+                DELETE FROM uploads WHERE id = \(id) AND organization_id = \(organizationId) RETURNING blob_key
+                """, on: connection, { try BlobKey(row: $0, "blob_key") }) else { return nil }
+            let remaining = try await self.one("SELECT COUNT(*) AS n FROM uploads WHERE blob_key = \(key)", on: connection) {
+                try $0.get("n", as: Int.self)
+            } ?? 0
+            return UploadDeletion(blobKey: key, blobUnreferenced: remaining == 0)
+        }
+    }
+
+    /// Keyset pagination, newest first; the cursor is the last row's `created_at` and `id`.
+    func page<Item>(table: String, columns: String, organizationId: OrganizationID, status: JobStatus?, page: PageRequest,
+                    map: (PostgresRandomAccessRow) throws -> Item) async throws -> Page<Item> {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(columns) FROM \(table) WHERE organization_id = $1")
+        query.binds.append(organizationId)
+        if let status {
+            query.sql += " AND status = $\(query.binds.count + 1)"
+            query.binds.append(status.rawValue)
+        }
+        if let cursor = page.cursor {
+            let (createdAt, id) = try PageCursor.decode(cursor)
+            let n = query.binds.count
+            query.sql += " AND (created_at < $\(n + 1) OR (created_at = $\(n + 1) AND id < $\(n + 2)))"
+            query.binds.append(createdAt)
+            query.binds.append(id)
+        }
+        query.sql += " ORDER BY created_at DESC, id DESC LIMIT $\(query.binds.count + 1)"
+        query.binds.append(page.limit + 1)
+        let rows = try await all(query) { row in (try map(row), try row.get("created_at", as: Double.self), try row.get("id", as: String.self)) }
+        let items = rows.prefix(page.limit).map(\.0)
+        let next = rows.count > page.limit ? rows[page.limit - 1] : nil
+        return Page(items: Array(items), nextCursor: next.map { PageCursor.encode(createdAt: $0.1, id: $0.2) })
+    }
+}
