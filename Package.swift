@@ -159,7 +159,11 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["ClipGenCore"],
+            dependencies: [
+                "ClipGenCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),

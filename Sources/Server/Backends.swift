@@ -5,18 +5,23 @@ import Foundation
 import Hummingbird
 import Logging
 import Persistence
+import PersistencePostgres
 import PersistenceSQLite
 import ServiceLifecycle
 
 /// The storage a configuration names. Embedded defaults: SQLite in the data directory (or at the
-/// path `CLIPGEN_DATABASE_URL=sqlite:PATH` gives) and blobs under the data directory.
+/// path `CLIPGEN_DATABASE_URL=sqlite:PATH` gives) and blobs under the data directory; with
+/// `CLIPGEN_DATABASE_URL=postgres://…`, PostgreSQL.
 struct Backends {
     var store: any JobStoreBackend
     var blobs: any BlobStoreBackend
 
-    init(configuration: ClipGenConfiguration, clock: WallClock) throws {
+    init(configuration: ClipGenConfiguration, clock: WallClock, logger: Logger) throws {
         switch try DatabaseLocation(configuration) {
         case .sqlite(let path): store = SQLiteJobStore(path: path, clock: clock, workflow: configuration.workflow)
+        case .postgres(let url):
+            store = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: url), clock: clock, workflow: configuration.workflow,
+                                     logger: logger)
         }
         blobs = LocalBlobStore(root: configuration.dataDirectory + "/blobs")
     }
@@ -25,16 +30,27 @@ struct Backends {
 /// Where the database is, read from `databaseURL`.
 enum DatabaseLocation: Equatable {
     case sqlite(path: String)
+    case postgres(url: String)
 
     init(_ configuration: ClipGenConfiguration) throws {
         guard let url = configuration.databaseURL else {
             self = .sqlite(path: configuration.dataDirectory + "/clipgen.sqlite")
             return
         }
+        let scheme = url.prefix { $0 != ":" }.lowercased()
+        if scheme == "postgres" || scheme == "postgresql" {
+            do {
+                _ = try PostgresJobStore.configuration(url: url)
+            } catch {
+                throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("databaseUrl"), reason: "\(error)")
+            }
+            self = .postgres(url: url)
+            return
+        }
         // `sqlite:relative/path`, `sqlite:/absolute/path` and `sqlite:///absolute/path` all name a file.
         guard url.lowercased().hasPrefix("sqlite:") else {
             throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("databaseUrl"),
-                                               reason: "'\(url.prefix(while: { $0 != ":" }))' is not a database this build supports; use sqlite:PATH")
+                                               reason: "'\(scheme)' is not a database ClipGen supports; use sqlite:PATH or postgres://user:password@host:port/database")
         }
         var path = String(url.dropFirst("sqlite:".count))
         if path.hasPrefix("//") { path.removeFirst(2) }
@@ -49,7 +65,7 @@ enum DatabaseLocation: Equatable {
 /// workers, on the backends the configuration names.
 public func buildApplication(configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger, clock: WallClock = .system,
                              onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void = { _ in }) async throws -> any ApplicationProtocol {
-    let backends = try Backends(configuration: configuration, clock: clock)
+    let backends = try Backends(configuration: configuration, clock: clock, logger: logger)
     return try await application(store: backends.store, blobs: backends.blobs, configuration: configuration, metrics: metrics, logger: logger,
                                  clock: clock, onPrepared: onPrepared)
 }
@@ -57,7 +73,7 @@ public func buildApplication(configuration: ClipGenConfiguration, metrics: Proce
 /// `clipgen worker`: workers (and their `/metrics` listener) on the backends the configuration names.
 public func buildWorkerServices(configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
                                 clock: WallClock = .system) async throws -> [any Service] {
-    let backends = try Backends(configuration: configuration, clock: clock)
+    let backends = try Backends(configuration: configuration, clock: clock, logger: logger)
     return try await workerServices(store: backends.store, blobs: backends.blobs, configuration: configuration, metrics: metrics,
                                     logger: logger, clock: clock)
 }

@@ -14,7 +14,7 @@ public struct ClipGenConfiguration: Sendable {
     public var media = MediaConfiguration()
     /// Root of the embedded backends: `clipgen.sqlite`, `blobs/` and `tmp/`; default `./data`.
     public var dataDirectory = "./data"
-    /// The database: `sqlite:PATH`; default SQLite in the data directory.
+    /// The database: `sqlite:PATH` or `postgres://user:password@host:port/database`; default SQLite in the data directory.
     public var databaseURL: String?
     /// Log level: trace, debug, info, notice, warning, error; default info.
     public var logLevel = "info"
@@ -27,7 +27,7 @@ public struct ClipGenConfiguration: Sendable {
     /// This process's own keys; the modules list theirs.
     static let keys = [
         ConfigurationKey("dataDir", "directory for the SQLite database, blobs and scratch space (./data)"),
-        ConfigurationKey("databaseUrl", "the database: sqlite:PATH (SQLite in the data directory)"),
+        ConfigurationKey("databaseUrl", "the database: sqlite:PATH or postgres://user:password@host:port/database (SQLite in the data directory)"),
         ConfigurationKey("logLevel", "trace, debug, info, notice, warning, error (info)"),
     ]
 }

@@ -26,7 +26,7 @@ public enum ConfigurationLoader {
                 (AbsoluteConfigKey(["clipgen", $0.key]), ConfigValue(.string($0.value), isSecret: $0.key.lowercased().contains("secret") || $0.key.lowercased().contains("password")))
             })),
             EnvironmentVariablesProvider(environmentVariables: environment,
-                                         secretsSpecifier: .specific(["CLIPGEN_JWT_SECRET", "CLIPGEN_ADMIN_PASSWORD"])),
+                                         secretsSpecifier: .specific(["CLIPGEN_JWT_SECRET", "CLIPGEN_ADMIN_PASSWORD", "CLIPGEN_DATABASE_URL"])),
         ]
         if let file = flags["config"] ?? environment["CLIPGEN_CONFIG"] {
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: FilePath(file)))

@@ -38,6 +38,8 @@ import TestSupport
         ("CLIPGEN_LOG_LEVEL", "loud", "CLIPGEN_LOG_LEVEL"),
         ("CLIPGEN_DATABASE_URL", "mysql://root:hunter2@db/clipgen", "CLIPGEN_DATABASE_URL"),
         ("CLIPGEN_DATABASE_URL", "sqlite:", "CLIPGEN_DATABASE_URL"),
+        ("CLIPGEN_DATABASE_URL", "postgres://:hunter2@db.internal:5432/", "CLIPGEN_DATABASE_URL"),
+        ("CLIPGEN_DATABASE_URL", "postgres://clipgen:hunter2@db.internal/clipgen?sslmode=maybe", "CLIPGEN_DATABASE_URL"),
     ])
     func malformedValuesAreErrorsNamingTheVariable(name: String, value: String, mentioned: String) async throws {
         do {

@@ -3,18 +3,24 @@ import Testing
 import TestSupport
 
 /// `clipgen serve --no-workers` and two `clipgen worker` processes, the real binary, on one data
-/// directory: the same work as one process, and a worker killed mid-render loses nothing.
+/// directory and one database (SQLite in that directory, or PostgreSQL): the same work as one
+/// process, and a worker killed mid-render loses nothing.
 @Suite(.serialized) struct SeparateWorkersTests {
-    @Test func twoWorkerProcessesShareTheWorkAndSurviveOneBeingKilled() async throws {
+    static let databases = ["sqlite"] + (TestServers.postgresURL == nil ? [] : ["postgres"])
+
+    @Test(arguments: databases)
+    func twoWorkerProcessesShareTheWorkAndSurviveOneBeingKilled(database: String) async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
+        let databaseURL = database == "postgres" ? try await TestServers.freshPostgresDatabase() : nil
         try await withTemporaryDirectory { dir in
             let data = dir + "/data"
             let port = ClipGenProcess.freePort(), metricsPorts = [ClipGenProcess.freePort(), ClipGenProcess.freePort()]
-            let environment = [
+            var environment = [
                 "CLIPGEN_DATA_DIR": data, "CLIPGEN_ADMIN_PASSWORD": "separate-workers", "CLIPGEN_BCRYPT_COST": "4",
                 "CLIPGEN_POLL_SECONDS": "0.2", "CLIPGEN_HEARTBEAT_SECONDS": "0.5", "CLIPGEN_LEASE_SECONDS": "3",
                 "CLIPGEN_RETRY_BASE_SECONDS": "0.2", "CLIPGEN_LOG_LEVEL": "notice",
             ]
+            environment["CLIPGEN_DATABASE_URL"] = databaseURL
             let api = try ClipGenProcess(["serve", "--no-workers", "--port", "\(port)"], environment: environment, log: dir + "/api.log")
             let base = "http://127.0.0.1:\(port)"
             #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")

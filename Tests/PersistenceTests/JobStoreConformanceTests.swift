@@ -22,7 +22,8 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
         StoreBackend(name: "memory") { _, clock in MemoryJobStore(clock: clock, workflow: workflow) },
     ] + (TestServers.postgresURL == nil ? [] : [
         StoreBackend(name: "PostgreSQL") { _, clock in
-            PostgresJobStore(configuration: try await TestServers.freshPostgresDatabase(), clock: clock, workflow: workflow)
+            PostgresJobStore(configuration: try PostgresJobStore.configuration(url: try await TestServers.freshPostgresDatabase()), clock: clock,
+                             workflow: workflow)
         },
     ])
 }

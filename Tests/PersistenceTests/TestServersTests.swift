@@ -1,0 +1,11 @@
+import Testing
+import TestSupport
+
+@Suite struct TestServersTests {
+    /// In CI every backend is tested: a missing server is a failure, never a quietly shorter suite.
+    @Test func everyServerTheSuitesNeedIsRunningInCI() {
+        guard TestServers.isCI else { return }
+        #expect(TestServers.postgresURL != nil, "\(TestServerMissing(name: "PostgreSQL"))")
+        #expect(StoreBackend.all.map(\.name) == ["SQLite", "memory", "PostgreSQL"])
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The servers the README's test command starts (`scripts/with-test-servers.sh`) and names in
+/// the environment. Under `CI=true` a missing one fails the suite that needs it (see
+/// `TestServersTests`), so a test can never pass by not running.
+public enum TestServers {
+    /// `postgres://user@127.0.0.1:port/postgres`, a superuser on a server of the tests' own.
+    public static let postgresURL = ProcessInfo.processInfo.environment["CLIPGEN_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    private static let counter = Atomic<Int>(0)
+
+    /// A new, empty database on the test server, for one test (tests run in parallel and must not
+    /// see each other's rows): its `postgres://` URL.
+    public static func freshPostgresDatabase() async throws -> String {
+        guard let url = postgresURL, var components = URLComponents(string: url), let host = components.host, let user = components.user else {
+            throw TestServerMissing(name: "PostgreSQL")
+        }
+        let name = "t_\(getpid())_\(counter.add(1, ordering: .relaxed).newValue)_\(UUID().uuidString.prefix(8).lowercased())"
+        let logger = Logger(label: "test-servers")
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: host, port: components.port ?? 5432, username: user, password: components.password,
+                                 database: String(components.path.dropFirst()), tls: .disable),
+            id: 1, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+        components.path = "/" + name
+        return components.string!
+    }
+}
+
+public struct TestServerMissing: Error, CustomStringConvertible {
+    public var name: String
+    public init(name: String) { self.name = name }
+    public var description: String { "\(name) is not running: run the tests through `make test` (scripts/with-test-servers.sh starts it)" }
+}
