@@ -1,8 +1,8 @@
 import ClipGenCore
 
-/// Wakes idle workers when new work may be claimable. In one process a notifier is enough;
-/// workers in other processes fall back to polling until a backend can signal across machines
-/// (PostgreSQL's LISTEN/NOTIFY).
+/// Wakes idle workers when new work may be claimable. In one process a notifier is enough
+/// (`LocalWorkSignal`; with SQLite, workers in other processes poll); with PostgreSQL,
+/// `PostgresWorkSignal` wakes every process through LISTEN/NOTIFY.
 public protocol WorkSignal: Sendable {
     func notify() async
     /// Returns when `notify()` is called, or after `timeout` at the latest.

@@ -15,13 +15,21 @@ import ServiceLifecycle
 struct Backends {
     var store: any JobStoreBackend
     var blobs: any BlobStoreBackend
+    /// Across processes with PostgreSQL (LISTEN/NOTIFY); in-process with SQLite, where other
+    /// processes' workers poll.
+    var signal: any WorkSignal = LocalWorkSignal()
+    var services: [any Service] = []
 
     init(configuration: ClipGenConfiguration, clock: WallClock, logger: Logger) throws {
         switch try DatabaseLocation(configuration) {
         case .sqlite(let path): store = SQLiteJobStore(path: path, clock: clock, workflow: configuration.workflow)
         case .postgres(let url):
-            store = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: url), clock: clock, workflow: configuration.workflow,
-                                     logger: logger)
+            let postgres = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: url), clock: clock,
+                                            workflow: configuration.workflow, logger: logger)
+            let listener = PostgresWorkSignal(store: postgres)
+            store = postgres
+            signal = listener
+            services = [listener]
         }
         blobs = LocalBlobStore(root: configuration.dataDirectory + "/blobs")
     }
@@ -66,31 +74,34 @@ enum DatabaseLocation: Equatable {
 public func buildApplication(configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger, clock: WallClock = .system,
                              onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void = { _ in }) async throws -> any ApplicationProtocol {
     let backends = try Backends(configuration: configuration, clock: clock, logger: logger)
-    return try await application(store: backends.store, blobs: backends.blobs, configuration: configuration, metrics: metrics, logger: logger,
-                                 clock: clock, onPrepared: onPrepared)
+    return try await application(store: backends.store, blobs: backends.blobs, backends: backends, configuration: configuration, metrics: metrics,
+                                 logger: logger, clock: clock, onPrepared: onPrepared)
 }
 
 /// `clipgen worker`: workers (and their `/metrics` listener) on the backends the configuration names.
 public func buildWorkerServices(configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
                                 clock: WallClock = .system) async throws -> [any Service] {
     let backends = try Backends(configuration: configuration, clock: clock, logger: logger)
-    return try await workerServices(store: backends.store, blobs: backends.blobs, configuration: configuration, metrics: metrics,
-                                    logger: logger, clock: clock)
+    return try await workerServices(store: backends.store, blobs: backends.blobs, backends: backends, configuration: configuration,
+                                    metrics: metrics, logger: logger, clock: clock)
 }
 
 // Generic over the backends, so each combination is compiled once and the hot paths see concrete types.
 private func application<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
-    store: Store, blobs: Blobs, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger, clock: WallClock,
-    onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void
+    store: Store, blobs: Blobs, backends: Backends, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
+    clock: WallClock, onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void
 ) async throws -> any ApplicationProtocol {
-    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, metrics: metrics, clock: clock)
+    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, signal: backends.signal, backendServices: backends.services,
+                            metrics: metrics, clock: clock)
         .application(logger: logger, onPrepared: onPrepared)
 }
 
 private func workerServices<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
-    store: Store, blobs: Blobs, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger, clock: WallClock
+    store: Store, blobs: Blobs, backends: Backends, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
+    clock: WallClock
 ) async throws -> [any Service] {
-    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, metrics: metrics, clock: clock).workerServices(logger: logger)
+    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, signal: backends.signal, backendServices: backends.services,
+                            metrics: metrics, clock: clock).workerServices(logger: logger)
 }
 
 /// ClipGen on its embedded backends: SQLite and a local directory.

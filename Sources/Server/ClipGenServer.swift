@@ -24,18 +24,23 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     public let metrics: ProcessMetrics
     /// Job events from the outbox, for WebSockets and webhooks in this process.
     public let events = LocalEventBus()
-    /// Wakes in-process workers when a job is submitted or a task queued.
-    public let signal = LocalWorkSignal()
+    /// Wakes idle workers when a job is submitted or a task queued: in this process, or in every
+    /// process sharing the database when the backend can signal across them.
+    public let signal: any WorkSignal
+    /// What the backends need running besides the stores (a database listener for `signal`).
+    let backendServices: [any Service]
     let clock: WallClock
     private let preparation = Once<AdminBootstrap.Result?>()
 
-    public init(configuration: ClipGenConfiguration, store: Store, blobs: Blobs, metrics: ProcessMetrics = ProcessMetrics(),
-                clock: WallClock = .system) {
+    public init(configuration: ClipGenConfiguration, store: Store, blobs: Blobs, signal: any WorkSignal = LocalWorkSignal(),
+                backendServices: [any Service] = [], metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
         var configuration = configuration
         if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = configuration.dataDirectory + "/tmp" }
         self.configuration = configuration
         self.store = store
         self.blobs = blobs
+        self.signal = signal
+        self.backendServices = backendServices
         self.metrics = metrics
         self.clock = clock
     }
@@ -59,7 +64,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         try await blobs.prepare()
     }
 
-    public func workerPool(logger: Logger, workerID: String? = nil) async throws -> WorkerPool<Store, Blobs, LocalWorkSignal> {
+    public func workerPool(logger: Logger, workerID: String? = nil) async throws -> WorkerPool<Store, Blobs> {
         let media = configuration.media
         var settings = WorkerSettings(configuration.workers, workerID: workerID)
         var encoder = VideoEncoder.libx264
@@ -105,7 +110,8 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         var afterPreparation: [any Service] = [EventRelay(outbox: store, bus: events, logger: logger)]
         if configuration.workers.inProcess { afterPreparation.append(try await workerPool(logger: logger)) }
         // The storage first: services stop in reverse order, so it closes after everything else drained.
-        let services: [any Service] = [store, blobs, StartAfter(ready: { try await prepare() }, services: afterPreparation, logger: logger)]
+        let services: [any Service] = [store, blobs] + backendServices
+            + [StartAfter(ready: { try await prepare() }, services: afterPreparation, logger: logger)]
         return API.buildApplication(configuration: configuration.api,
                                     dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
                                                                   signal: signal, clock: clock, metrics: metrics.endpoint),
@@ -117,7 +123,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     /// for `/metrics` and `/healthz` on `workers.metricsPort` when one is set.
     public func workerServices(logger: Logger) async throws -> [any Service] {
         let pool = StartAfter(ready: { try await openStorage() }, services: [try await workerPool(logger: logger)], logger: logger)
-        guard let port = configuration.workers.metricsPort else { return [store, blobs, pool] }
+        guard let port = configuration.workers.metricsPort else { return [store, blobs] + backendServices + [pool] }
         let router = Router()
         let endpoint = metrics.endpoint
         router.get("healthz") { _, _ in ["status": "ok"] }
@@ -128,7 +134,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         let listener = Application(router: router, configuration: .init(address: .hostname(configuration.workers.metricsHost, port: port),
                                                                         serverName: "clipgen-worker"),
                                    services: [pool], logger: logger)
-        return [store, blobs, listener]
+        return [store, blobs] + backendServices + [listener]
     }
 
     /// A random secret kept in the data directory, so tokens survive restarts.

@@ -9,15 +9,16 @@ import ServiceLifecycle
 /// Claims tasks from the store and runs them, `concurrency` at a time. On graceful shutdown it
 /// stops claiming, lets running tasks finish within the grace period, then stops their FFmpeg
 /// children and hands the tasks back to the queue, so nothing is lost.
-public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore, Signal: WorkSignal>: Service {
+public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Service {
     public let pipeline: TaskPipeline<Store, Blobs>
     public let workflow: JobWorkflow
-    public let signal: Signal
+    /// Wakes idle slots when work is queued (by this process, or by any with PostgreSQL).
+    public let signal: any WorkSignal
     public let settings: WorkerSettings
     public let logger: Logger
     public let metrics: WorkerMetrics
 
-    public init(pipeline: TaskPipeline<Store, Blobs>, workflow: JobWorkflow, signal: Signal, settings: WorkerSettings, logger: Logger,
+    public init(pipeline: TaskPipeline<Store, Blobs>, workflow: JobWorkflow, signal: any WorkSignal, settings: WorkerSettings, logger: Logger,
                 metrics: WorkerMetrics = WorkerMetrics(factory: NOOPMetricsHandler.instance)) {
         self.pipeline = pipeline
         self.workflow = workflow
