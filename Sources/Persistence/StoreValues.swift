@@ -95,12 +95,15 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case invalidCursor
     /// The process is stopping and its store has closed.
     case shutDown
+    /// The database did not answer in time (stopped, unreachable, or out of connections).
+    case unavailable
 
     public var description: String {
         switch self {
         case .conflict(let what): what
         case .invalidCursor: "the cursor is not one this server issued"
         case .shutDown: "the service is shutting down"
+        case .unavailable: "the database is not answering; try again shortly"
         }
     }
 }

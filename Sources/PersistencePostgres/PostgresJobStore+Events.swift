@@ -32,6 +32,6 @@ extension PostgresJobStore {
     }
 
     public func pruneEvents(deliveredBefore date: Date) async throws {
-        try await client.query("DELETE FROM events WHERE delivered_at IS NOT NULL AND delivered_at < \(date.timeIntervalSince1970)", logger: logger)
+        try await run("DELETE FROM events WHERE delivered_at IS NOT NULL AND delivered_at < \(date.timeIntervalSince1970)")
     }
 }

@@ -192,11 +192,11 @@ extension PostgresJobStore {
     }
 
     public func releaseTask(taskId: TaskID, worker: String) async throws {
-        try await client.query("""
+        try await run("""
             UPDATE tasks SET status = 'queued', available_at = \(now), lease_owner = NULL, lease_expires_at = NULL, progress = 0,
                 attempts = GREATEST(attempts - 1, 0)
             WHERE id = \(taskId) AND status = 'leased' AND lease_owner = \(worker)
-            """, logger: logger)
+            """)
     }
 
     public func queueSize() async throws -> Int {

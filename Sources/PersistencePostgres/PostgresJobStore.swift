@@ -15,11 +15,14 @@ public final class PostgresJobStore: JobStoreBackend {
     let clock: WallClock
     let workflow: JobWorkflow
     let logger: Logger
+    /// How long a call may wait for the database before it fails with `StoreError.unavailable`.
+    let timeout: Duration
 
     /// Does no I/O: the pool connects once `run()` is active.
     public init(configuration: PostgresClient.Configuration, clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow(),
-                logger: Logger = Logger(label: "clipgen.postgres")) {
+                timeout: Duration = .seconds(5), logger: Logger = Logger(label: "clipgen.postgres")) {
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.timeout = timeout
         self.clock = clock
         self.workflow = workflow
         self.logger = logger
@@ -49,8 +52,24 @@ public final class PostgresJobStore: JobStoreBackend {
     }
 
     /// Brings the schema up to date. Processes starting together take turns on an advisory lock;
-    /// each migration runs in its own transaction with its version recorded.
+    /// the migrations run in one transaction with their versions recorded. A database that is
+    /// still starting (a cluster coming up in any order) is waited for, up to `startupWait`.
     public func prepare() async throws {
+        let deadline = ContinuousClock.now + startupWait
+        while true {
+            do {
+                return try await migrate()
+            } catch StoreError.unavailable where ContinuousClock.now < deadline {
+                logger.notice("waiting for the database to answer")
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// How long `prepare()` waits for a database that does not answer yet.
+    var startupWait: Duration { .seconds(30) }
+
+    private func migrate() async throws {
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
             try await connection.query("""
@@ -79,18 +98,61 @@ public final class PostgresJobStore: JobStoreBackend {
         (try? await one("SELECT 1::BIGINT AS one") { try $0.get("one", as: Int.self) }) == 1
     }
 
-    /// The rows of one statement, decoded.
-    func all<T>(_ query: PostgresQuery, on connection: PostgresConnection? = nil,
-                _ map: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
-        let rows = if let connection { try await connection.query(query, logger: logger) } else { try await client.query(query, logger: logger) }
+    /// The rows of one statement, decoded: inside a transaction on its connection, or on its own
+    /// within the deadline.
+    func all<T: Sendable>(_ query: PostgresQuery, on connection: PostgresConnection? = nil,
+                          _ map: @escaping @Sendable (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
+        if let connection { return try await Self.collect(try await connection.query(query, logger: logger), map) }
+        return try await withDeadline { try await Self.collect(try await self.client.query(query, logger: self.logger), map) }
+    }
+
+    private static func collect<T>(_ rows: PostgresRowSequence, _ map: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
         var results: [T] = []
         for try await row in rows { results.append(try map(row.makeRandomAccess())) }
         return results
     }
 
-    func one<T>(_ query: PostgresQuery, on connection: PostgresConnection? = nil,
-                _ map: (PostgresRandomAccessRow) throws -> T) async throws -> T? {
+    func one<T: Sendable>(_ query: PostgresQuery, on connection: PostgresConnection? = nil,
+                          _ map: @escaping @Sendable (PostgresRandomAccessRow) throws -> T) async throws -> T? {
         try await all(query, on: connection, map).first
+    }
+
+    /// A statement without rows, on its own, within the deadline.
+    func run(_ query: PostgresQuery) async throws {
+        try await withDeadline { _ = try await self.client.query(query, logger: self.logger) }
+    }
+
+    /// Runs `body`, giving up after `timeout` with `StoreError.unavailable` instead of waiting on
+    /// a database that is down (the pool would wait for a connection indefinitely). Giving up
+    /// cancels the wait for a connection; work already sent finishes, and if it succeeded its
+    /// result is returned, so a caller is never told "unavailable" about a change that was made.
+    func withDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await Self.unavailableOnConnectionFailure(body) }
+            group.addTask {
+                try? await Task.sleep(for: self.timeout)
+                return nil
+            }
+            if let value = try await group.next() ?? nil {
+                group.cancelAll()
+                return value
+            }
+            group.cancelAll()
+            if let late = try? await group.next(), let value = late { return value }
+            throw StoreError.unavailable
+        }
+    }
+
+    /// Errors from the connection or the pool (no server reply: refused, reset, closed) mean the
+    /// database is unavailable; errors the server sent mean what they say.
+    private static func unavailableOnConnectionFailure<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError where error.serverInfo == nil {
+            throw StoreError.unavailable
+        } catch is CancellationError {
+            throw StoreError.unavailable
+        }
     }
 
     func execute(_ query: PostgresQuery, on connection: PostgresConnection) async throws {
@@ -100,16 +162,19 @@ public final class PostgresJobStore: JobStoreBackend {
     /// A transaction, run again when PostgreSQL broke a deadlock or a serialisation conflict by
     /// aborting it (two transactions locking a job and its task in opposite orders can meet).
     /// Errors come out as thrown, not wrapped, so `StoreError`s reach the caller as themselves.
-    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
-                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-            } catch let error as PostgresTransactionError {
-                let cause = error.closureError ?? error.commitError ?? error.beginError ?? error
+                return try await withDeadline {
+                    do {
+                        return try await self.client.withTransaction(logger: self.logger) { connection in try await body(connection) }
+                    } catch let error as PostgresTransactionError {
+                        throw error.closureError ?? error.commitError ?? error.beginError ?? error
+                    }
+                }
+            } catch let error as PSQLError where attempt < 4 && ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "") {
                 attempt += 1
-                if attempt < 5, let state = (cause as? PSQLError)?.serverInfo?[.sqlState], state == "40P01" || state == "40001" { continue }
-                throw cause
             }
         }
     }
@@ -130,17 +195,17 @@ extension PostgresJobStore {
     }
 
     public func createOrganization(_ organization: Organization) async throws {
-        try await client.query("""
+        try await run("""
             INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
-            """, logger: logger)
+            """)
     }
 
     public func createUser(_ user: User) async throws {
         do {
-            try await client.query("""
+            try await run("""
                 INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
                 VALUES (\(user.id), \(user.organizationId), \(user.email), \(user.passwordHash), \(user.role.rawValue), \(user.createdAt.timeIntervalSince1970))
-                """, logger: logger)
+                """)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw StoreError.conflict("a user with this email already exists")
         }
@@ -201,8 +266,8 @@ extension PostgresJobStore {
     }
 
     /// Keyset pagination, newest first; the cursor is the last row's `created_at` and `id`.
-    func page<Item>(table: String, columns: String, organizationId: OrganizationID, status: JobStatus?, page: PageRequest,
-                    map: (PostgresRandomAccessRow) throws -> Item) async throws -> Page<Item> {
+    func page<Item: Sendable>(table: String, columns: String, organizationId: OrganizationID, status: JobStatus?, page: PageRequest,
+                              map: @escaping @Sendable (PostgresRandomAccessRow) throws -> Item) async throws -> Page<Item> {
         var query = PostgresQuery(unsafeSQL: "SELECT \(columns) FROM \(table) WHERE organization_id = $1")
         query.binds.append(organizationId)
         if let status {

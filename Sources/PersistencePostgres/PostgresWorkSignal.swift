@@ -21,7 +21,7 @@ public struct PostgresWorkSignal: WorkSignal, Service {
         // Wakes this process at once; other processes through the database.
         local.notifyAll()
         do {
-            try await store.client.query("SELECT pg_notify(\(Self.channel), '')", logger: store.logger)
+            try await store.run("SELECT pg_notify(\(Self.channel), '')")
         } catch {
             store.logger.debug("work notification not sent; workers elsewhere poll", metadata: ["error": "\(String(reflecting: error))"])
         }

@@ -6,6 +6,7 @@ import TestSupport
     @Test func everyServerTheSuitesNeedIsRunningInCI() {
         guard TestServers.isCI else { return }
         #expect(TestServers.postgresURL != nil, "\(TestServerMissing(name: "PostgreSQL"))")
+        #expect(TestServers.outage != nil, "\(TestServerMissing(name: "PostgreSQL (outage test)"))")
         #expect(StoreBackend.all.map(\.name) == ["SQLite", "memory", "PostgreSQL"])
     }
 }

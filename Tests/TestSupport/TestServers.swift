@@ -10,14 +10,22 @@ public enum TestServers {
     /// `postgres://user@127.0.0.1:port/postgres`, a superuser on a server of the tests' own.
     public static let postgresURL = ProcessInfo.processInfo.environment["CLIPGEN_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
+    /// A second server that one test stops and starts again, with the shell commands that do it.
+    public static let outage: (url: String, stop: String, start: String)? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["CLIPGEN_TEST_POSTGRES_OUTAGE_URL"], let stop = environment["CLIPGEN_TEST_POSTGRES_OUTAGE_STOP"],
+              let start = environment["CLIPGEN_TEST_POSTGRES_OUTAGE_START"], !url.isEmpty else { return nil }
+        return (url, stop, start)
+    }()
+
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     private static let counter = Atomic<Int>(0)
 
     /// A new, empty database on the test server, for one test (tests run in parallel and must not
     /// see each other's rows): its `postgres://` URL.
-    public static func freshPostgresDatabase() async throws -> String {
-        guard let url = postgresURL, var components = URLComponents(string: url), let host = components.host, let user = components.user else {
+    public static func freshPostgresDatabase(on server: String? = postgresURL) async throws -> String {
+        guard let url = server, var components = URLComponents(string: url), let host = components.host, let user = components.user else {
             throw TestServerMissing(name: "PostgreSQL")
         }
         let name = "t_\(getpid())_\(counter.add(1, ordering: .relaxed).newValue)_\(UUID().uuidString.prefix(8).lowercased())"

@@ -20,6 +20,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem(status: .badRequest, title: "Malformed JSON", detail: Self.describe(error))
         } catch StoreError.invalidCursor {
             throw Problem(status: .badRequest, detail: StoreError.invalidCursor.description)
+        } catch let error as StoreError where error == .unavailable || error == .shutDown {
+            context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
+            var problem = Problem(status: .serviceUnavailable, detail: error.description)
+            problem.headers[.retryAfter] = "5"
+            throw problem
         } catch let error as StoreError {
             throw Problem(status: .conflict, detail: error.description)
         } catch let error as BlobError {

@@ -1,0 +1,55 @@
+import ClipGenCore
+import Foundation
+import HummingbirdTesting
+import Server
+import Testing
+import TestSupport
+
+/// PostgreSQL really stopped under a running API: requests get a quick 503 problem+json (not a
+/// hang, not a 500), `/readyz` says the database is down, and everything answers again once
+/// the database is back, without restarting ClipGen.
+@Suite(.serialized) struct DatabaseOutageTests {
+    @Test(.enabled(if: TestServers.outage != nil))
+    func withPostgreSQLStoppedTheAPIAnswers503AndRecovers() async throws {
+        let outage = try #require(TestServers.outage)
+        let url = try await TestServers.freshPostgresDatabase(on: outage.url)
+        try await withTemporaryDirectory { dir in
+            var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
+            configuration.databaseURL = url
+            let application = try await buildApplication(configuration: configuration, metrics: ProcessMetrics(), logger: ServerHarness.logger)
+            try await application.test(.live) { raw in
+                let client = try await ServerHarness.Client.signIn(raw)
+                func jobs() async throws -> (status: Int, contentType: String?, retryAfter: String?, body: [String: Any]) {
+                    try await raw.execute(uri: "/v1/jobs", method: .get, headers: client.headers) { response in
+                        (response.status.code, response.headers[.contentType], response.headers[.retryAfter],
+                         (try? ServerHarness.Client.object(response)) ?? [:])
+                    }
+                }
+                #expect(try await jobs().status == 200)
+
+                // Every descriptor but the log closed first: a started postmaster would otherwise inherit
+                // the ones Foundation watches to see the child end, and the call would never return.
+                let log = dir + "/pg_ctl.log"
+                func control(_ command: String) throws -> Bool {
+                    let closeInherited = #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; "#
+                    return try Shell.run("bash", ["-c", closeInherited + "\(command) >>\(log) 2>&1 </dev/null"]).status == 0
+                }
+                defer { _ = try? control(outage.start) }
+                try #require(try control(outage.stop), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+                let asked = ContinuousClock.now
+                let down = try await jobs()
+                #expect(ContinuousClock.now - asked < .seconds(15), "answered, not hung")
+                #expect(down.status == 503 && down.contentType == "application/problem+json" && down.retryAfter == "5", "\(down)")
+                #expect((down.body["detail"] as? String)?.contains("database") == true, "\(down.body)")
+                let ready = try await raw.execute(uri: "/readyz", method: .get) { response in
+                    (response.status.code, (try? ServerHarness.Client.object(response)) ?? [:])
+                }
+                #expect(ready.0 == 503 && ready.1["database"] as? Bool == false, "\(ready.1)")
+
+                try #require(try control(outage.start), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+                #expect(try await eventually(timeout: .seconds(30), every: .milliseconds(250)) { try await jobs().status == 200 },
+                        "the API answers again once the database is back")
+            }
+        }
+    }
+}
