@@ -157,6 +157,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmarks that need Swift (bench/queue.sh); not part of the product.
+        .executableTarget(
+            name: "queue-bench",
+            dependencies: [
+                "ClipGenCore", "Persistence", "PersistenceSQLite", "PersistencePostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/QueueBench",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TestSupport",
             dependencies: [

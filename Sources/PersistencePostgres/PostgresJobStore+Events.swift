@@ -17,6 +17,14 @@ extension PostgresJobStore {
         try await execute("INSERT INTO events (job_id, body) VALUES (\(jobId), \(try JSONText.encode(event)))", on: connection)
     }
 
+    /// The same, for a job whose row the caller has just read or written (one query fewer).
+    func record(_ type: JobEvent.Kind, job: Job, clip: Clip? = nil, error: JobError? = nil, at: Double,
+                on connection: PostgresConnection) async throws {
+        let event = JobEvent(type: type, jobId: job.id, organizationId: job.organizationId, status: job.status, stage: job.stage,
+                             progress: job.progress, clip: clip, error: error, at: Date(timeIntervalSince1970: at))
+        try await execute("INSERT INTO events (job_id, body) VALUES (\(job.id), \(try JSONText.encode(event)))", on: connection)
+    }
+
     public func claimEvents(limit: Int) async throws -> [JobEvent] {
         // SKIP LOCKED: two relays never hand out the same event, and neither waits for the other.
         let claimed = try await all("""

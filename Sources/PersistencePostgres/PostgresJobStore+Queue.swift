@@ -2,41 +2,43 @@ import ClipGenCore
 import Foundation
 import Persistence
 import PostgresNIO
+import Synchronization
 
 extension PostgresJobStore {
     public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask? {
         guard !capabilities.isEmpty else { return nil }
         let now = self.now, workflow = self.workflow
+        let sweep = sweptAt.withLock { last in
+            defer { if now - last >= 1 { last = now } }
+            return now - last >= 1
+        }
         return try await transaction { connection in
-            try await self.failAbandonedTasks(now: now, on: connection)
+            // Expired last attempts are rare: looked for at most once a second per process.
+            if sweep { try await self.failAbandonedTasks(now: now, on: connection) }
             // SKIP LOCKED: a task another worker is claiming right now is passed over, not waited for.
             guard let task = try await self.one("""
-                SELECT * FROM tasks
-                WHERE capability = ANY(\(capabilities.map(\.rawValue)))
-                  AND ((status = 'queued' AND available_at <= \(now)) OR (status = 'leased' AND lease_expires_at <= \(now)))
-                ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED
+                UPDATE tasks SET status = 'leased', lease_owner = \(worker), lease_expires_at = \(now + leaseSeconds), attempts = attempts + 1
+                WHERE id = (SELECT id FROM tasks
+                            WHERE capability = ANY(\(capabilities.map(\.rawValue)))
+                              AND ((status = 'queued' AND available_at <= \(now)) OR (status = 'leased' AND lease_expires_at <= \(now)))
+                            ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING *
                 """, on: connection, TaskRecord.init(row:)) else { return nil }
             guard let before = try await self.one("SELECT status, stage FROM jobs WHERE id = \(task.jobId) FOR UPDATE", on: connection, {
                 (try $0.get("status", as: String.self), try $0.get("stage", as: String.self))
             }) else { return nil }
-            try await self.execute("""
-                UPDATE tasks SET status = 'leased', lease_owner = \(worker), lease_expires_at = \(now + leaseSeconds), attempts = attempts + 1
-                WHERE id = \(task.id)
-                """, on: connection)
             let stage = workflow.stage(whileRunning: task.kind, from: JobStage(rawValue: before.1) ?? .probe)
-            try await self.execute("""
-                UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, \(now)), attempts = GREATEST(attempts, \(task.attempts + 1)),
+            let job = try await self.one("""
+                UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, \(now)), attempts = GREATEST(attempts, \(task.attempts)),
                     stage = \(stage.rawValue)
-                WHERE id = \(task.jobId)
-                """, on: connection)
-            let job = try await self.fetchJob(task.jobId, on: connection)!
+                WHERE id = \(task.jobId) RETURNING *
+                """, on: connection, Job.init(row:))!
             if before.0 != job.status.rawValue {
-                try await self.record(.status, jobId: job.id, at: now, on: connection)
+                try await self.record(.status, job: job, at: now, on: connection)
             } else if before.1 != job.stage.rawValue {
-                try await self.record(.progress, jobId: job.id, at: now, on: connection)
+                try await self.record(.progress, job: job, at: now, on: connection)
             }
-            let leased = try await self.one("SELECT * FROM tasks WHERE id = \(task.id)", on: connection, TaskRecord.init(row:))!
-            return ClaimedTask(task: leased, job: job)
+            return ClaimedTask(task: task, job: job)
         }
     }
 

@@ -4,6 +4,7 @@ import Logging
 import Persistence
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The `JobStore` for several processes on several machines: PostgreSQL through one
 /// `PostgresClient` pool. The rules SQLite gets from its single writer come from row locks here:
@@ -17,6 +18,8 @@ public final class PostgresJobStore: JobStoreBackend {
     let logger: Logger
     /// How long a call may wait for the database before it fails with `StoreError.unavailable`.
     let timeout: Duration
+    /// When this process last looked for abandoned last attempts (store clock, seconds).
+    let sweptAt = Mutex(-Double.infinity)
 
     /// Does no I/O: the pool connects once `run()` is active.
     public init(configuration: PostgresClient.Configuration, clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow(),
