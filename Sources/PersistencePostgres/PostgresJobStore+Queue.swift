@@ -68,11 +68,12 @@ extension PostgresJobStore {
     public func reportProgress(taskId: TaskID, stage: JobStage, fraction: Double) async throws {
         let now = self.now
         try await transaction { connection in
-            guard let jobId = try await self.one("SELECT job_id FROM tasks WHERE id = \(taskId) AND status = 'leased'", on: connection, {
-                try $0.get("job_id", as: JobID.self)
-            }) else { return }
-            try await self.lockJob(jobId, on: connection)
-            try await self.execute("UPDATE tasks SET progress = GREATEST(progress, \(min(max(fraction, 0), 1))) WHERE id = \(taskId)", on: connection)
+            guard let jobId = try await self.lockJob(ofTask: taskId, on: connection) else { return }
+            // Only a leased task reports; one already finished or handed back is left as it is.
+            guard try await self.one("""
+                UPDATE tasks SET progress = GREATEST(progress, \(min(max(fraction, 0), 1))) WHERE id = \(taskId) AND status = 'leased'
+                RETURNING id
+                """, on: connection, { _ in true }) == true else { return }
             try await self.refreshJobProgress(jobId: jobId, stage: stage, now: now, on: connection)
         }
     }
@@ -91,8 +92,10 @@ extension PostgresJobStore {
         let progress = max(before.1, workflow.progress(of: tasks))
         let newStage = stage?.rawValue ?? before.0
         guard progress != before.1 || newStage != before.0 else { return }
-        try await execute("UPDATE jobs SET progress = \(progress), stage = \(newStage) WHERE id = \(jobId)", on: connection)
-        try await record(.progress, jobId: jobId, at: now, on: connection)
+        let job = try await one("""
+            UPDATE jobs SET progress = \(progress), stage = \(newStage) WHERE id = \(jobId) RETURNING \(unescaped: Self.jobSummaryColumns)
+            """, on: connection, Job.init(row:))!
+        try await record(.progress, job: job, at: now, on: connection)
     }
 
     /// Every change to a job takes its row lock first, so changes to one job happen one at a time.
@@ -100,19 +103,24 @@ extension PostgresJobStore {
         try await execute("SELECT 1 FROM jobs WHERE id = \(jobId) FOR UPDATE", on: connection)
     }
 
+    /// Locks the job a task belongs to (its row only, not the task's) and returns its id.
+    func lockJob(ofTask taskId: TaskID, on connection: PostgresConnection) async throws -> JobID? {
+        try await one("SELECT j.id FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = \(taskId) FOR UPDATE OF j", on: connection) {
+            try $0.get("id", as: JobID.self)
+        }
+    }
+
     public func completeTask(taskId: TaskID, worker: String, outcome: TaskOutcome) async throws -> CompletionResult {
         let now = self.now
         return try await transaction { connection in
-            guard let jobId = try await self.one("SELECT job_id FROM tasks WHERE id = \(taskId)", on: connection, {
-                try $0.get("job_id", as: JobID.self)
-            }) else { return .discarded }
-            try await self.lockJob(jobId, on: connection)
+            guard let jobId = try await self.lockJob(ofTask: taskId, on: connection) else { return .discarded }
             // Checked under the job's lock: a cancel or another completion that got there first is seen.
             guard try await self.one("""
-                SELECT 1 AS held FROM tasks t JOIN jobs j ON j.id = t.job_id
-                WHERE t.id = \(taskId) AND t.status = 'leased' AND t.lease_owner = \(worker) AND j.status = 'running'
+                UPDATE tasks SET status = 'done', progress = 1, lease_owner = NULL
+                WHERE id = \(taskId) AND status = 'leased' AND lease_owner = \(worker)
+                  AND EXISTS (SELECT 1 FROM jobs WHERE id = \(jobId) AND status = 'running')
+                RETURNING id
                 """, on: connection, { _ in true }) == true else { return .discarded }
-            try await self.execute("UPDATE tasks SET status = 'done', progress = 1, lease_owner = NULL WHERE id = \(taskId)", on: connection)
             if let media = outcome.media {
                 try await self.execute("""
                     UPDATE jobs SET source = \(try JSONText.encode(media)), source_info = \(try JSONText.encode(media.sourceInfo)) WHERE id = \(jobId)
@@ -144,10 +152,11 @@ extension PostgresJobStore {
                 try await self.refreshJobProgress(jobId: jobId, stage: outcome.stage, now: now, on: connection)
                 return .applied
             }
-            try await self.execute("""
+            let succeeded = try await self.one("""
                 UPDATE jobs SET status = 'succeeded', stage = 'done', progress = 1, finished_at = \(now) WHERE id = \(jobId)
-                """, on: connection)
-            try await self.record(.status, jobId: jobId, at: now, on: connection)
+                RETURNING \(unescaped: Self.jobSummaryColumns)
+                """, on: connection, Job.init(row:))!
+            try await self.record(.status, job: succeeded, at: now, on: connection)
             return .jobSucceeded
         }
     }
@@ -155,10 +164,7 @@ extension PostgresJobStore {
     public func failTask(taskId: TaskID, worker: String, error: JobError, retryable: Bool) async throws -> FailureDisposition {
         let now = self.now, retry = workflow.retry
         return try await transaction { connection in
-            guard let jobId = try await self.one("SELECT job_id FROM tasks WHERE id = \(taskId)", on: connection, {
-                try $0.get("job_id", as: JobID.self)
-            }) else { return .discarded }
-            try await self.lockJob(jobId, on: connection)
+            guard let jobId = try await self.lockJob(ofTask: taskId, on: connection) else { return .discarded }
             guard let attempts = try await self.one("""
                 SELECT attempts, max_attempts FROM tasks WHERE id = \(taskId) AND status = 'leased' AND lease_owner = \(worker)
                 """, on: connection, { (try $0.get("attempts", as: Int.self), try $0.get("max_attempts", as: Int.self)) }) else { return .discarded }
