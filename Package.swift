@@ -170,7 +170,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "ClipGenCore",
+                "ClipGenCore", "PersistencePostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -14,7 +14,7 @@ extension PostgresJobStore {
         }), let status = JobStatus(rawValue: row.1), let stage = JobStage(rawValue: row.2) else { return }
         let event = JobEvent(type: type, jobId: jobId, organizationId: row.0, status: status, stage: stage, progress: row.3, clip: clip,
                              error: error, at: Date(timeIntervalSince1970: at))
-        try await execute("INSERT INTO events (job_id, body) VALUES (\(jobId), \(try JSONText.encode(event)))", on: connection)
+        try await execute("INSERT INTO events (job_id, body) VALUES (\(jobId), \(try JSONCoding.encode(event)))", on: connection)
     }
 
     /// The same, for a job whose row the caller has just read or written (one query fewer).
@@ -22,7 +22,7 @@ extension PostgresJobStore {
                 on connection: PostgresConnection) async throws {
         let event = JobEvent(type: type, jobId: job.id, organizationId: job.organizationId, status: job.status, stage: job.stage,
                              progress: job.progress, clip: clip, error: error, at: Date(timeIntervalSince1970: at))
-        try await execute("INSERT INTO events (job_id, body) VALUES (\(job.id), \(try JSONText.encode(event)))", on: connection)
+        try await execute("INSERT INTO events (job_id, body) VALUES (\(job.id), \(try JSONCoding.encode(event)))", on: connection)
     }
 
     public func claimEvents(limit: Int) async throws -> [JobEvent] {

@@ -123,21 +123,21 @@ extension PostgresJobStore {
                 """, on: connection, { _ in true }) == true else { return .discarded }
             if let media = outcome.media {
                 try await self.execute("""
-                    UPDATE jobs SET source = \(try JSONText.encode(media)), source_info = \(try JSONText.encode(media.sourceInfo)) WHERE id = \(jobId)
+                    UPDATE jobs SET source = \(try JSONCoding.encode(media)), source_info = \(try JSONCoding.encode(media.sourceInfo)) WHERE id = \(jobId)
                     """, on: connection)
             }
             if let storyboard = outcome.storyboard {
-                try await self.execute("UPDATE jobs SET storyboard = \(try JSONText.encode(storyboard)) WHERE id = \(jobId)", on: connection)
+                try await self.execute("UPDATE jobs SET storyboard = \(try JSONCoding.encode(storyboard)) WHERE id = \(jobId)", on: connection)
             }
             if let analysis = outcome.analysis {
                 try await self.execute("""
-                    INSERT INTO analyses (job_id, body) VALUES (\(jobId), \(try JSONText.encode(analysis)))
+                    INSERT INTO analyses (job_id, body) VALUES (\(jobId), \(try JSONCoding.encode(analysis)))
                     ON CONFLICT (job_id) DO UPDATE SET body = EXCLUDED.body
                     """, on: connection)
-                try await self.execute("UPDATE jobs SET highlights = \(try JSONText.encode(analysis.highlights)) WHERE id = \(jobId)", on: connection)
+                try await self.execute("UPDATE jobs SET highlights = \(try JSONCoding.encode(analysis.highlights)) WHERE id = \(jobId)", on: connection)
             }
             for (index, quality) in outcome.qualities {
-                try await self.execute("UPDATE clips SET quality = \(try JSONText.encode(quality)) WHERE job_id = \(jobId) AND idx = \(index)",
+                try await self.execute("UPDATE clips SET quality = \(try JSONCoding.encode(quality)) WHERE job_id = \(jobId) AND idx = \(index)",
                                        on: connection)
             }
             for clip in outcome.clips {
@@ -218,7 +218,7 @@ extension PostgresJobStore {
             VALUES (\(clip.id), \(clip.jobId), \(clip.organizationId), \(clip.index), \(clip.name), \(clip.start), \(clip.end),
                 \(clip.actualStart), \(clip.duration), \(clip.format.rawValue), \(clip.modeUsed.rawValue), \(clip.fallbackReason),
                 \(clip.size), \(clip.sha256), \(clip.blobKey), \(clip.score), \(clip.loudnessLUFS), \(clip.encoder), \(clip.thumbnailKey),
-                \(clip.reason), \(try clip.quality.map { try JSONText.encode($0) }), \(createdAt))
+                \(clip.reason), \(try clip.quality.map { try JSONCoding.encode($0) }), \(createdAt))
             """, on: connection)
     }
 }

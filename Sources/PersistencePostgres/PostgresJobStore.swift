@@ -48,10 +48,8 @@ public final class PostgresJobStore: JobStoreBackend {
         case "require": tls = .require(.clientDefault)
         case let other: throw PostgresURLError(reason: "sslmode '\(other)' is not disable or require")
         }
-        var configuration = PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user,
-                                                         password: components.password, database: database, tls: tls)
-        configuration.options.minimumConnections = 0
-        return configuration
+        return PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user, password: components.password,
+                                            database: database, tls: tls)
     }
 
     /// Brings the schema up to date. Processes starting together take turns on an advisory lock;

@@ -53,7 +53,11 @@ extension PostgresRandomAccessRow {
     }
 
     func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T? {
-        try get(column, as: String?.self).map { try JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+        try get(column, as: String?.self).map { try JSONCoding.decode(T.self, $0) }
+    }
+
+    func json<T>(_ column: String, through cache: DecodeCache<T>) throws -> T? {
+        try get(column, as: String?.self).map(cache.decode)
     }
 }
 
@@ -63,11 +67,11 @@ struct StoreDataError: Error, CustomStringConvertible {
     var description: String { reason }
 }
 
-enum JSONText {
-    static func encode(_ value: some Encodable) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-    }
-}
+// A job's request, summary, storyboard and highlights never change once written: decoded once per text.
+private let jobRequests = DecodeCache<JobRequest>()
+private let sourceSummaries = DecodeCache<SourceInfo>()
+private let storyboards = DecodeCache<Storyboard>()
+private let pickedHighlights = DecodeCache<[Highlight]>()
 
 extension User {
     init(row: PostgresRandomAccessRow) throws {
@@ -87,7 +91,7 @@ extension Upload {
 extension Job {
     init(row: PostgresRandomAccessRow) throws {
         self.init(id: try row.get("id"), organizationId: try row.get("organization_id"), ownerId: try row.get("owner_id"),
-                  request: try row.json("request", as: JobRequest.self)!, createdAt: try row.date("created_at")!)
+                  request: try row.json("request", through: jobRequests)!, createdAt: try row.date("created_at")!)
         uploadId = try row.get("upload_id")
         status = try row.enumValue("status")
         stage = try row.enumValue("stage")
@@ -95,10 +99,10 @@ extension Job {
         if let code = try row.get("error_code", as: String?.self) {
             error = JobError(code: .init(rawValue: code), message: try row.get("error_message", as: String?.self) ?? "")
         }
-        source = try row.json("source_info", as: SourceInfo.self)
+        source = try row.json("source_info", through: sourceSummaries)
         if row.contains("source"), let media = try row.json("source", as: MediaInfo.self) { self.media = media }
-        storyboard = try row.json("storyboard", as: Storyboard.self)
-        highlights = try row.json("highlights", as: [Highlight].self)
+        storyboard = try row.json("storyboard", through: storyboards)
+        highlights = try row.json("highlights", through: pickedHighlights)
         startedAt = try row.date("started_at")
         finishedAt = try row.date("finished_at")
         attempts = try row.get("attempts")

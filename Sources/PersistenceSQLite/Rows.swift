@@ -3,15 +3,6 @@ import Foundation
 import GRDB
 import Persistence
 
-enum JSONCoding {
-    static func encode(_ value: some Encodable) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-    }
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
-    }
-}
-
 /// Ids are stored as their text, so `row["id"]` reads a typed id and a typed id binds as an argument.
 extension ID: SQLExpressible, StatementBinding, DatabaseValueConvertible {
     public var databaseValue: DatabaseValue { rawValue.databaseValue }

@@ -1,5 +1,6 @@
 import ClipGenCore
 import GRDB
+import Persistence
 
 extension SQLiteJobStore {
     static var migrator: DatabaseMigrator {

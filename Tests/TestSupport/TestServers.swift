@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PersistencePostgres
 import PostgresNIO
 import Synchronization
 
@@ -25,14 +26,13 @@ public enum TestServers {
     /// A new, empty database on the test server, for one test (tests run in parallel and must not
     /// see each other's rows): its `postgres://` URL.
     public static func freshPostgresDatabase(on server: String? = postgresURL) async throws -> String {
-        guard let url = server, var components = URLComponents(string: url), let host = components.host, let user = components.user else {
-            throw TestServerMissing(name: "PostgreSQL")
-        }
+        guard let url = server, var components = URLComponents(string: url) else { throw TestServerMissing(name: "PostgreSQL") }
         let name = "t_\(getpid())_\(counter.add(1, ordering: .relaxed).newValue)_\(UUID().uuidString.prefix(8).lowercased())"
         let logger = Logger(label: "test-servers")
+        let admin = try PostgresJobStore.configuration(url: url)
         let connection = try await PostgresConnection.connect(
-            configuration: .init(host: host, port: components.port ?? 5432, username: user, password: components.password,
-                                 database: String(components.path.dropFirst()), tls: .disable),
+            configuration: .init(host: admin.host ?? "127.0.0.1", port: admin.port ?? 5432, username: admin.username, password: admin.password,
+                                 database: admin.database, tls: .disable),
             id: 1, logger: logger)
         do {
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
