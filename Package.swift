@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -104,6 +105,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BlobStorageS3",
+            dependencies: [
+                "ClipGenCore", "BlobStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Workers",
             dependencies: [
                 "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage",
@@ -132,8 +148,8 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "PersistencePostgres", "BlobStorage", "Events",
-                "Workers", "API",
+                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "PersistencePostgres", "BlobStorage", "BlobStorageS3",
+                "Events", "Workers", "API",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -204,7 +220,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BlobStorageTests",
-            dependencies: ["BlobStorage", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: ["BlobStorage", "BlobStorageS3", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

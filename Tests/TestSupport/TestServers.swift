@@ -19,6 +19,19 @@ public enum TestServers {
         return (url, stop, start)
     }()
 
+    /// SeaweedFS's S3 gateway with one identity, which checks SigV4 signatures.
+    public static let s3: (endpoint: URL, accessKey: String, secretKey: String)? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let endpoint = environment["CLIPGEN_TEST_S3_ENDPOINT"].flatMap(URL.init(string:)), let accessKey = environment["CLIPGEN_TEST_S3_ACCESS_KEY"],
+              let secretKey = environment["CLIPGEN_TEST_S3_SECRET_KEY"] else { return nil }
+        return (endpoint, accessKey, secretKey)
+    }()
+
+    /// A name no other test uses, valid as a bucket name or a key prefix.
+    public static func uniqueName() -> String {
+        "t-\(getpid())-\(counter.add(1, ordering: .relaxed).newValue)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     private static let counter = Atomic<Int>(0)

@@ -35,6 +35,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 var problem = Problem(status: .rangeNotSatisfiable, detail: error.description)
                 problem.headers[.contentRange] = "bytes */\(size)"
                 throw problem
+            case .unavailable:
+                context.logger.warning("blob store unavailable", metadata: ["error": "\(error)"])
+                var problem = Problem(status: .serviceUnavailable, detail: "file storage is unavailable; try again shortly")
+                problem.headers[.retryAfter] = "5"
+                throw problem
             }
         } catch is CancellationError {
             throw Problem(status: .serviceUnavailable, detail: "the server is shutting down; try again")

@@ -1,0 +1,71 @@
+import ClipGenCore
+import Foundation
+
+/// Where an S3-compatible store is and how to sign for it. Set `s3Endpoint` to use one; the
+/// other keys then apply. Path-style URLs (`endpoint/bucket/key`), which every S3-compatible
+/// server accepts.
+public struct S3Configuration: Sendable {
+    public var endpoint: URL
+    public var bucket: String
+    public var region = "us-east-1"
+    /// Put before every key, so deployments (or tests) can share a bucket: `staging/`.
+    public var keyPrefix = ""
+    public var accessKeyID: String
+    public var secretAccessKey: String
+    /// Bodies larger than one part go up as a multipart upload, parts sent as the body arrives.
+    public var partSize = 8 << 20
+    /// Parts in flight at once per upload; memory per upload is about `partSize` times this plus one.
+    public var concurrentParts = 4
+
+    public init(endpoint: URL, bucket: String, region: String = "us-east-1", accessKeyID: String, secretAccessKey: String) {
+        self.endpoint = endpoint
+        self.bucket = bucket
+        self.region = region
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+    }
+
+    public static let keys = [
+        ConfigurationKey("s3Endpoint", "an S3-compatible store for blobs, e.g. http://127.0.0.1:8333 (blobs in the data directory)"),
+        ConfigurationKey("s3Bucket", "the bucket, made at start-up when missing (clipgen)"),
+        ConfigurationKey("s3Region", "the region requests are signed for (us-east-1)"),
+        ConfigurationKey("s3KeyPrefix", "put before every object key, so deployments can share a bucket, e.g. staging/ (none)"),
+        ConfigurationKey("s3AccessKeyId", "the access key id (required with s3Endpoint)"),
+        ConfigurationKey("s3SecretAccessKey", "the secret access key (required with s3Endpoint)"),
+        ConfigurationKey("s3PartSizeMb", "multipart upload part size in MiB, 5 to 512 (8)"),
+        ConfigurationKey("s3ConcurrentParts", "parts of one upload sent at once, 1 to 32 (4)"),
+    ]
+
+    /// nil when no endpoint is set (blobs stay local); an error naming the variable when the
+    /// endpoint is set but unusable or a key is missing.
+    public init?(reading values: some ConfigurationValues) throws {
+        guard let raw = values.string("s3Endpoint") else { return nil }
+        guard let endpoint = URL(string: raw.hasSuffix("/") ? String(raw.dropLast()) : raw),
+              endpoint.scheme == "http" || endpoint.scheme == "https", endpoint.host?.isEmpty == false,
+              endpoint.query == nil else {
+            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("s3Endpoint"),
+                                               reason: "'\(raw)' is not an http(s)://host[:port] URL")
+        }
+        let bucket = values.string("s3Bucket") ?? "clipgen"
+        // S3's bucket naming rules, so a typo is caught here rather than as a signature error.
+        guard (3...63).contains(bucket.count), bucket.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }),
+              bucket.first != "-", bucket.first != "." else {
+            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("s3Bucket"),
+                                               reason: "'\(bucket)' is not a bucket name (3–63 lowercase letters, digits, '-' and '.')")
+        }
+        for key in ["s3AccessKeyId", "s3SecretAccessKey"] where values.string(key) == nil {
+            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName(key), reason: "is required when \(ConfigurationKey.environmentName("s3Endpoint")) is set")
+        }
+        self.init(endpoint: endpoint, bucket: bucket, region: values.string("s3Region") ?? "us-east-1",
+                  accessKeyID: values.string("s3AccessKeyId")!, secretAccessKey: values.string("s3SecretAccessKey")!)
+        if let prefix = values.string("s3KeyPrefix") {
+            guard (try? BlobKey(prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)) != nil else {
+                throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("s3KeyPrefix"),
+                                                   reason: "'\(prefix)' is not a key prefix (letters, digits, '.', '_', '-' and '/')")
+            }
+            keyPrefix = prefix
+        }
+        partSize = try values.int("s3PartSizeMb", in: 5...512).map { $0 << 20 } ?? partSize
+        concurrentParts = try values.int("s3ConcurrentParts", in: 1...32) ?? concurrentParts
+    }
+}
