@@ -24,6 +24,10 @@ public protocol BlobStore: Sendable {
     /// Size of the blob, or nil when absent.
     func size(of key: BlobKey) async throws -> Int64?
 
+    /// Every stored key that starts with `prefix`, sorted: what an operator (or a consistency
+    /// check) compares with the database's records.
+    func keys(startingWith prefix: String) async throws -> [BlobKey]
+
     /// Removes the blob; absent keys are not an error.
     func delete(_ key: BlobKey) async throws
 

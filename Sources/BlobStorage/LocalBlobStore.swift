@@ -94,6 +94,21 @@ public struct LocalBlobStore: BlobStoreBackend {
         try await fileSystem.info(forFileAt: FilePath(path(for: key)))?.size
     }
 
+    /// Walks only the directory the prefix's complete segments name.
+    public func keys(startingWith prefix: String) async throws -> [BlobKey] {
+        let directory = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ""
+        let base = directory.isEmpty ? root : root + "/" + directory
+        guard let walker = FileManager.default.enumerator(atPath: base) else { return [] }
+        var keys: [BlobKey] = []
+        while let relative = walker.nextObject() as? String {
+            let raw = directory.isEmpty ? relative : directory + "/" + relative
+            guard !raw.hasPrefix(".tmp"), raw.hasPrefix(prefix), walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular,
+                  let key = try? BlobKey(raw) else { continue }
+            keys.append(key)
+        }
+        return keys.sorted { $0.rawValue < $1.rawValue }
+    }
+
     public func delete(_ key: BlobKey) async throws {
         try await fileSystem.removeItem(at: FilePath(path(for: key)))
     }

@@ -31,6 +31,10 @@ public final class MemoryBlobStore: BlobStoreBackend {
         return BlobInfo(key: key, size: Int64(stored.count), sha256: hasher.finalize().hexString)
     }
 
+    public func keys(startingWith prefix: String) async throws -> [BlobKey] {
+        blobs.withLock { $0.keys.filter { $0.rawValue.hasPrefix(prefix) } }.sorted { $0.rawValue < $1.rawValue }
+    }
+
     public func importFile(at path: String, as key: BlobKey) async throws -> BlobInfo {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         try FileManager.default.removeItem(atPath: path)

@@ -93,6 +93,22 @@ public struct S3BlobStore: BlobStoreBackend {
         }
     }
 
+    /// ListObjectsV2, a page of up to 1,000 keys at a time.
+    public func keys(startingWith prefix: String) async throws -> [BlobKey] {
+        var keys: [BlobKey] = []
+        var continuation: String?
+        repeat {
+            var query = [("list-type", "2"), ("prefix", configuration.keyPrefix + prefix)]
+            if let continuation { query.append(("continuation-token", continuation)) }
+            let response = try await send(.GET, nil, query: query)
+            guard response.status == .ok else { throw try await failure(response, key: nil) }
+            let xml = String(buffer: try await response.body.collect(upTo: 16 << 20))
+            keys += xmlElements("Key", in: xml).compactMap { try? BlobKey(String($0.dropFirst(configuration.keyPrefix.count))) }
+            continuation = xmlElement("IsTruncated", in: xml) == "true" ? xmlElement("NextContinuationToken", in: xml) : nil
+        } while continuation != nil
+        return keys.sorted { $0.rawValue < $1.rawValue }
+    }
+
     public func delete(_ key: BlobKey) async throws {
         let response = try await send(.DELETE, key)
         guard [200, 204, 404].contains(response.status.code) else { throw try await failure(response, key: key) }

@@ -21,9 +21,23 @@ public enum S3Error: Error, Equatable, CustomStringConvertible {
 /// The text of the first `<name>…</name>` element in an S3 XML answer; S3's answers are flat
 /// enough that this is all ClipGen reads of them.
 func xmlElement(_ name: String, in xml: String) -> String? {
-    guard let open = xml.range(of: "<\(name)>"), let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
-    return String(xml[open.upperBound..<close.lowerBound])
-        .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
+    xmlElements(name, in: xml, limit: 1).first
+}
+
+/// The texts of every `<name>…</name>` element, in order.
+func xmlElements(_ name: String, in xml: String, limit: Int = .max) -> [String] {
+    var found: [String] = []
+    var rest = xml.startIndex..<xml.endIndex
+    while found.count < limit, let open = xml.range(of: "<\(name)>", range: rest),
+          let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) {
+        found.append(unescaped(String(xml[open.upperBound..<close.lowerBound])))
+        rest = close.upperBound..<xml.endIndex
+    }
+    return found
+}
+
+private func unescaped(_ text: String) -> String {
+    text.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
         .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
 }
 

@@ -1,5 +1,6 @@
 import API
 import BlobStorage
+import BlobStorageS3
 import ClipGenCore
 import Foundation
 import Hummingbird
@@ -11,7 +12,7 @@ import ServiceLifecycle
 
 /// The storage a configuration names. Embedded defaults: SQLite in the data directory (or at the
 /// path `CLIPGEN_DATABASE_URL=sqlite:PATH` gives) and blobs under the data directory; with
-/// `CLIPGEN_DATABASE_URL=postgres://…`, PostgreSQL.
+/// `CLIPGEN_DATABASE_URL=postgres://…`, PostgreSQL; with `CLIPGEN_S3_ENDPOINT`, blobs in S3.
 struct Backends {
     var store: any JobStoreBackend
     var blobs: any BlobStoreBackend
@@ -31,7 +32,11 @@ struct Backends {
             signal = listener
             services = [listener]
         }
-        blobs = LocalBlobStore(root: configuration.dataDirectory + "/blobs")
+        if let s3 = configuration.s3 {
+            blobs = S3BlobStore(configuration: s3, logger: logger)
+        } else {
+            blobs = LocalBlobStore(root: configuration.dataDirectory + "/blobs")
+        }
     }
 }
 

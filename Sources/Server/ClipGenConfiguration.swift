@@ -1,4 +1,5 @@
 import API
+import BlobStorageS3
 import ClipGenCore
 import MediaEngine
 import Workers
@@ -16,6 +17,8 @@ public struct ClipGenConfiguration: Sendable {
     public var dataDirectory = "./data"
     /// The database: `sqlite:PATH` or `postgres://user:password@host:port/database`; default SQLite in the data directory.
     public var databaseURL: String?
+    /// An S3-compatible store for blobs; nil keeps them under the data directory.
+    public var s3: S3Configuration?
     /// Log level: trace, debug, info, notice, warning, error; default info.
     public var logLevel = "info"
 

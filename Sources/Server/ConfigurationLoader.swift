@@ -1,5 +1,6 @@
 import Foundation
 import API
+import BlobStorageS3
 import MediaEngine
 import Workers
 import ClipGenCore
@@ -13,9 +14,16 @@ public enum ConfigurationLoader {
     /// Every key, by owner: the process's own, the API, workers, the workflow's retries, the media
     /// engine. The README's table is exactly this list (a test compares them).
     public static let keys: [ConfigurationKey] = ClipGenConfiguration.keys + APIConfiguration.keys + WorkerConfiguration.keys
-        + RetryPolicy.keys + MediaConfiguration.keys
+        + RetryPolicy.keys + MediaConfiguration.keys + S3Configuration.keys
 
     public static func environmentName(_ key: String) -> String { ConfigurationKey.environmentName(key) }
+
+    /// `s3Endpoint` → `clipgen.s3.endpoint`: one component per word, split where
+    /// `ConfigurationKey.environmentName` puts its underscores, so the environment provider's
+    /// name for a key is exactly the documented one (its own camel-case split leaves `S3ENDPOINT`).
+    static func components(_ key: String) -> [String] {
+        ["clipgen"] + ConfigurationKey.environmentName(key).dropFirst("CLIPGEN_".count).split(separator: "_").map { $0.lowercased() }
+    }
 
     /// - Parameters:
     ///   - flags: values given on the command line, by key.
@@ -23,10 +31,10 @@ public enum ConfigurationLoader {
     public static func load(flags: [String: String], environment: [String: String]) async throws -> ClipGenConfiguration {
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: Dictionary(uniqueKeysWithValues: flags.map {
-                (AbsoluteConfigKey(["clipgen", $0.key]), ConfigValue(.string($0.value), isSecret: $0.key.lowercased().contains("secret") || $0.key.lowercased().contains("password")))
+                (AbsoluteConfigKey(components($0.key)), ConfigValue(.string($0.value), isSecret: $0.key.lowercased().contains("secret") || $0.key.lowercased().contains("password")))
             })),
             EnvironmentVariablesProvider(environmentVariables: environment,
-                                         secretsSpecifier: .specific(["CLIPGEN_JWT_SECRET", "CLIPGEN_ADMIN_PASSWORD", "CLIPGEN_DATABASE_URL"])),
+                                         secretsSpecifier: .specific(["CLIPGEN_JWT_SECRET", "CLIPGEN_ADMIN_PASSWORD", "CLIPGEN_DATABASE_URL", "CLIPGEN_S3_SECRET_ACCESS_KEY"])),
         ]
         if let file = flags["config"] ?? environment["CLIPGEN_CONFIG"] {
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: FilePath(file)))
@@ -40,6 +48,7 @@ public enum ConfigurationLoader {
         c.dataDirectory = values.string("dataDir") ?? c.dataDirectory
         c.databaseURL = values.string("databaseUrl")
         _ = try DatabaseLocation(c)
+        c.s3 = try S3Configuration(reading: values)
         c.logLevel = values.string("logLevel") ?? c.logLevel
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(c.logLevel) else {
             throw ConfigurationProblem.invalid(key: environmentName("logLevel"), reason: "'\(c.logLevel)' is not a log level")
@@ -52,7 +61,7 @@ public enum ConfigurationLoader {
         let config: ConfigReader
 
         func string(_ key: String) -> String? {
-            let value = config.string(forKey: ConfigKey(["clipgen", key]))?.trimmingCharacters(in: .whitespaces)
+            let value = config.string(forKey: ConfigKey(ConfigurationLoader.components(key)))?.trimmingCharacters(in: .whitespaces)
             return value?.isEmpty == false ? value : nil
         }
     }

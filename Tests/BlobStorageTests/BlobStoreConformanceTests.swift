@@ -112,6 +112,20 @@ func read(_ body: BlobBody) async throws -> String {
     }
 
     @Test(arguments: BlobBackend.all)
+    func keysAreListedByPrefix(backend: BlobBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try await backend.make(dir)
+            for raw in ["clips/j1/0-a.mp4", "clips/j1/1-b.mp4", "clips/j10/0-c.mp4", "clips/j2/0-d.mp4", "uploads/u1"] {
+                _ = try await store.put(try BlobKey(raw), from: chunks([raw]), limit: nil)
+            }
+            #expect(try await store.keys(startingWith: "clips/j1/").map(\.rawValue) == ["clips/j1/0-a.mp4", "clips/j1/1-b.mp4"])
+            #expect(try await store.keys(startingWith: "clips/j1").map(\.rawValue) == ["clips/j1/0-a.mp4", "clips/j1/1-b.mp4", "clips/j10/0-c.mp4"])
+            #expect(try await store.keys(startingWith: "").count == 5)
+            #expect(try await store.keys(startingWith: "none/").isEmpty)
+        }
+    }
+
+    @Test(arguments: BlobBackend.all)
     func aReaderSetsThePace(backend: BlobBackend) async throws {
         try await withTemporaryDirectory { dir in
             let store = try await backend.make(dir)

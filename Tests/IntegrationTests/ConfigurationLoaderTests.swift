@@ -29,6 +29,33 @@ import TestSupport
         }
     }
 
+    @Test func theS3StoreIsConfiguredFromItsDocumentedVariablesAndFlags() async throws {
+        let c = try await ConfigurationLoader.load(flags: ["s3PartSizeMb": "16"], environment: [
+            "CLIPGEN_S3_ENDPOINT": "http://127.0.0.1:8333/", "CLIPGEN_S3_BUCKET": "media", "CLIPGEN_S3_REGION": "eu-west-1",
+            "CLIPGEN_S3_KEY_PREFIX": "staging/", "CLIPGEN_S3_ACCESS_KEY_ID": "id", "CLIPGEN_S3_SECRET_ACCESS_KEY": "secret",
+            "CLIPGEN_S3_CONCURRENT_PARTS": "2",
+        ])
+        let s3 = try #require(c.s3)
+        #expect(s3.endpoint.absoluteString == "http://127.0.0.1:8333" && s3.bucket == "media" && s3.region == "eu-west-1")
+        #expect(s3.keyPrefix == "staging/" && s3.accessKeyID == "id" && s3.partSize == 16 << 20 && s3.concurrentParts == 2)
+        #expect(try await ConfigurationLoader.load(flags: [:], environment: [:]).s3 == nil)
+    }
+
+    @Test(arguments: [
+        ("CLIPGEN_S3_ENDPOINT", "ftp://files", "CLIPGEN_S3_ENDPOINT"),
+        ("CLIPGEN_S3_BUCKET", "Media_Files", "CLIPGEN_S3_BUCKET"),
+        ("CLIPGEN_S3_ACCESS_KEY_ID", "", "CLIPGEN_S3_ACCESS_KEY_ID"),
+        ("CLIPGEN_S3_PART_SIZE_MB", "1", "CLIPGEN_S3_PART_SIZE_MB"),
+        ("CLIPGEN_S3_KEY_PREFIX", "../up", "CLIPGEN_S3_KEY_PREFIX"),
+    ])
+    func aBadS3SettingNamesItsVariable(variable: String, value: String, named: String) async throws {
+        var environment = ["CLIPGEN_S3_ENDPOINT": "http://127.0.0.1:8333", "CLIPGEN_S3_ACCESS_KEY_ID": "id", "CLIPGEN_S3_SECRET_ACCESS_KEY": "secret"]
+        environment[variable] = value
+        let error = await #expect(throws: (any Error).self) { try await ConfigurationLoader.load(flags: [:], environment: environment) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains(named))
+        #expect(!"\(error.map { "\($0)" } ?? "")".contains("secret"))
+    }
+
     @Test(arguments: [
         ("CLIPGEN_PORT", "eighty", "CLIPGEN_PORT"),
         ("CLIPGEN_PORT", "70000", "CLIPGEN_PORT"),

@@ -1,32 +1,50 @@
+import BlobStorageS3
 import Foundation
 import Testing
 import TestSupport
 
-/// `clipgen serve --no-workers` and two `clipgen worker` processes, the real binary, on one data
-/// directory and one database (SQLite in that directory, or PostgreSQL): the same work as one
-/// process, and a worker killed mid-render loses nothing.
+/// `clipgen serve --no-workers` and two `clipgen worker` processes, the real binary: on one data
+/// directory and one database (SQLite in that directory, or PostgreSQL), or sharing nothing but
+/// PostgreSQL and S3, each process in a directory of its own. The same work as one process, and a
+/// worker killed mid-render loses nothing.
 @Suite(.serialized) struct SeparateWorkersTests {
-    static let databases = ["sqlite"] + (TestServers.postgresURL == nil ? [] : ["postgres"])
+    static let setups = ["sqlite"] + (TestServers.postgresURL == nil ? [] : ["postgres"])
+        + (TestServers.postgresURL == nil || TestServers.s3 == nil ? [] : ["postgres+s3"])
 
-    @Test(arguments: databases)
-    func twoWorkerProcessesShareTheWorkAndSurviveOneBeingKilled(database: String) async throws {
+    @Test(arguments: setups)
+    func twoWorkerProcessesShareTheWorkAndSurviveOneBeingKilled(setup: String) async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
-        let databaseURL = database == "postgres" ? try await TestServers.freshPostgresDatabase() : nil
+        let databaseURL = setup.hasPrefix("postgres") ? try await TestServers.freshPostgresDatabase() : nil
+        let s3: S3Configuration? = TestServers.s3.map { server in
+            var configuration = S3Configuration(endpoint: server.endpoint, bucket: "clipgen-tests", accessKeyID: server.accessKey,
+                                                secretAccessKey: server.secretKey)
+            configuration.keyPrefix = TestServers.uniqueName() + "/"
+            return configuration
+        }.flatMap { setup.hasSuffix("s3") ? $0 : nil }
         try await withTemporaryDirectory { dir in
-            let data = dir + "/data"
+            // With S3 no two processes share a directory: PostgreSQL and S3 are all they have in common.
+            func data(_ process: String) -> String { s3 == nil ? dir + "/data" : dir + "/\(process)-data" }
             let port = ClipGenProcess.freePort(), metricsPorts = [ClipGenProcess.freePort(), ClipGenProcess.freePort()]
-            var environment = [
-                "CLIPGEN_DATA_DIR": data, "CLIPGEN_ADMIN_PASSWORD": "separate-workers", "CLIPGEN_BCRYPT_COST": "4",
+            var shared = [
+                "CLIPGEN_ADMIN_PASSWORD": "separate-workers", "CLIPGEN_BCRYPT_COST": "4",
                 "CLIPGEN_POLL_SECONDS": "0.2", "CLIPGEN_HEARTBEAT_SECONDS": "0.5", "CLIPGEN_LEASE_SECONDS": "3",
                 "CLIPGEN_RETRY_BASE_SECONDS": "0.2", "CLIPGEN_LOG_LEVEL": "notice",
             ]
-            environment["CLIPGEN_DATABASE_URL"] = databaseURL
-            let api = try ClipGenProcess(["serve", "--no-workers", "--port", "\(port)"], environment: environment, log: dir + "/api.log")
+            shared["CLIPGEN_DATABASE_URL"] = databaseURL
+            if let s3 {
+                shared["CLIPGEN_S3_ENDPOINT"] = s3.endpoint.absoluteString
+                shared["CLIPGEN_S3_BUCKET"] = s3.bucket
+                shared["CLIPGEN_S3_KEY_PREFIX"] = s3.keyPrefix
+                shared["CLIPGEN_S3_ACCESS_KEY_ID"] = s3.accessKeyID
+                shared["CLIPGEN_S3_SECRET_ACCESS_KEY"] = s3.secretAccessKey
+            }
+            func environment(for process: String) -> [String: String] { shared.merging(["CLIPGEN_DATA_DIR": data(process)]) { $1 } }
+            let api = try ClipGenProcess(["serve", "--no-workers", "--port", "\(port)"], environment: environment(for: "api"), log: dir + "/api.log")
             let base = "http://127.0.0.1:\(port)"
             #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")
             // The API made the schema and the admin; workers join the same data directory.
             var workers = try metricsPorts.enumerated().map { index, metricsPort in
-                try ClipGenProcess(["worker", "--concurrency", "1", "--metrics-port", "\(metricsPort)"], environment: environment,
+                try ClipGenProcess(["worker", "--concurrency", "1", "--metrics-port", "\(metricsPort)"], environment: environment(for: "worker-\(index)"),
                                    log: dir + "/worker-\(index).log")
             }
             for metricsPort in metricsPorts {
@@ -54,7 +72,7 @@ import TestSupport
                     }
                 }
                 return false
-            }, "no render was seen")
+            }, "no render was seen: \(String(decoding: (try? Curl.call(base + "/v1/jobs/\(job)", token: token).body) ?? Data(), as: UTF8.self))\n\(workers.map(\.output).joined(separator: "\n"))")
             let killed = try #require(victim)
             workers[killed].signal(SIGKILL)
             _ = await workers[killed].stop()
@@ -70,25 +88,50 @@ import TestSupport
             #expect(clips.compactMap { $0["index"] as? Int }.sorted() == [0, 1, 2, 3], "three ranges and one highlight")
             for clip in clips {
                 let file = dir + "/\(clip["index"] as? Int ?? -1).mp4"
-                let reply = try Curl.call(base + "/v1/clips/\(clip["id"] as? String ?? "")/content", token: token, output: file)
-                #expect(reply.status == 200)
+                let content = base + "/v1/clips/\(clip["id"] as? String ?? "")/content"
+                if s3 != nil {
+                    // Straight from S3: a 302 to a presigned URL that needs no credentials.
+                    let redirect = try Shell.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "-H", "Authorization: Bearer \(token)",
+                                                          content + "?redirect=true"])
+                    let parts = String(decoding: redirect.stdout, as: UTF8.self).split(separator: " ", maxSplits: 1).map(String.init)
+                    #expect(parts.first == "302")
+                    let direct = try Curl.call(try #require(parts.last), output: file)
+                    #expect(direct.status == 200)
+                } else {
+                    #expect(try Curl.call(content, token: token, output: file).status == 200)
+                }
                 #expect(try FrameCompare.videoFrameCount(file) > 100)
             }
             // Each clip is stored once, whichever attempt stored it.
-            let stored = try FileManager.default.contentsOfDirectory(atPath: data + "/blobs/clips/\(job)")
+            let stored = if let s3 {
+                try await S3BlobStore(configuration: s3).keys(startingWith: "clips/\(job)/").map { String($0.rawValue.split(separator: "/").last!) }
+            } else {
+                try FileManager.default.contentsOfDirectory(atPath: data("api") + "/blobs/clips/\(job)")
+            }
             #expect(stored.filter { $0.hasSuffix(".mp4") }.count == 4, "\(stored)")
             // Both processes counted into their own /metrics.
             let survivorMetrics = String(decoding: try Curl.call("http://127.0.0.1:\(metricsPorts[1 - killed])/metrics").body, as: UTF8.self)
             #expect(survivorMetrics.contains("processing_seconds_count{stage=\"render\"}"), "\(survivorMetrics)")
 
             // No FFmpeg outlives its worker for long, and nothing is left in scratch or temp space.
-            #expect(try await eventually(timeout: .seconds(30)) { try Shell.run("pgrep", ["-f", "ffmpeg.*\(data)"]).status != 0 })
+            #expect(try await eventually(timeout: .seconds(30)) { try Shell.run("pgrep", ["-f", "ffmpeg.*\(dir)"]).status != 0 })
             #expect(await workers[1 - killed].stop() == 0)
+            if s3 != nil {
+                // The killed worker's directory is its machine's own: a worker started there again sweeps what it left.
+                let metricsPort = ClipGenProcess.freePort()
+                let again = try ClipGenProcess(["worker", "--metrics-port", "\(metricsPort)"], environment: environment(for: "worker-\(killed)"),
+                                               log: dir + "/worker-again.log")
+                #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call("http://127.0.0.1:\(metricsPort)/healthz"))?.status == 200 })
+                #expect(await again.stop() == 0)
+            }
             #expect(await api.stop() == 0)
             workers.removeAll()
-            let leftovers = ["/tmp", "/blobs/.tmp"].flatMap { folder in
-                (FileManager.default.enumerator(atPath: data + folder)?.allObjects as? [String] ?? []).filter {
-                    (try? FileManager.default.attributesOfItem(atPath: data + folder + "/" + $0)[.type] as? FileAttributeType) == .typeRegular
+            let leftovers = ["api", "worker-0", "worker-1"].flatMap { process in
+                ["/tmp", "/blobs/.tmp"].flatMap { folder in
+                    let path = data(process) + folder
+                    return (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? []).filter {
+                        (try? FileManager.default.attributesOfItem(atPath: path + "/" + $0)[.type] as? FileAttributeType) == .typeRegular
+                    }
                 }
             }
             #expect(leftovers.isEmpty, "\(leftovers)")

@@ -25,6 +25,7 @@ import Workers
         }
         func size(of key: BlobKey) async throws -> Int64? { try await base.size(of: key) }
         func delete(_ key: BlobKey) async throws { try await base.delete(key) }
+        func keys(startingWith prefix: String) async throws -> [BlobKey] { try await base.keys(startingWith: prefix) }
         func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws -> URL? { nil }
         func isReachable() async -> Bool { true }
     }

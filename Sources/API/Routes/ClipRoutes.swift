@@ -5,7 +5,8 @@ import ClipGenCore
 import Hummingbird
 import Persistence
 
-/// `GET /v1/clips/{id}` and `GET /v1/clips/{id}/content` with ranges and ETags.
+/// `GET /v1/clips/{id}` and `GET /v1/clips/{id}/content` with ranges and ETags, or with
+/// `?redirect=true` a 302 to a presigned URL of the blob store (when it can sign one).
 struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
     let store: Store
     let blobs: Blobs
@@ -18,6 +19,11 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
         router.get("clips/{id}/content") { request, context -> Response in
             let principal = try context.require(.read)
             let clip = try await find(context.parameters.get("id", as: ClipID.self), principal)
+            if request.uri.queryParameters.get("redirect") == "true",
+               let url = try await blobs.presignedURL(for: clip.blobKey, expires: Self.presignedLifetime, contentType: clip.format.contentType,
+                                                      filename: Self.filename(for: clip)) {
+                return Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "no-store"])
+            }
             let etag = "\"\(clip.sha256)\""
             var headers: HTTPFields = [
                 .eTag: etag, .acceptRanges: "bytes", .contentType: clip.format.contentType,
@@ -48,6 +54,9 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
             return try await Self.whole(blobs, key: key, contentType: "image/jpeg")
         }
     }
+
+    /// Long enough to start a download on a slow link; short enough that a leaked link soon dies.
+    static var presignedLifetime: Duration { .seconds(15 * 60) }
 
     /// A small stored file, streamed whole; clips themselves go through the range-aware route.
     static func whole(_ blobs: Blobs, key: BlobKey, contentType: String) async throws -> Response {
