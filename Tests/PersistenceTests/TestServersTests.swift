@@ -7,6 +7,8 @@ import TestSupport
         guard TestServers.isCI else { return }
         #expect(TestServers.postgresURL != nil, "\(TestServerMissing(name: "PostgreSQL"))")
         #expect(TestServers.outage != nil, "\(TestServerMissing(name: "PostgreSQL (outage test)"))")
+        #expect(TestServers.redisURL != nil, "\(TestServerMissing(name: "Redis"))")
+        #expect(TestServers.redisOutage != nil, "\(TestServerMissing(name: "Redis (outage test)"))")
         #expect(TestServers.s3 != nil, "\(TestServerMissing(name: "SeaweedFS (S3)"))")
         #expect(StoreBackend.all.map(\.name) == ["SQLite", "memory", "PostgreSQL"])
     }

@@ -9,6 +9,14 @@ public enum Shell {
         public var stderr: String
     }
 
+    /// Runs a shell command that starts or stops a server (the test command's `*_START` /
+    /// `*_STOP`), its output appended to `log`. The descriptors this process inherited are closed
+    /// first: a daemon holding our pipes open would keep `run` waiting for ever.
+    public static func control(_ command: String, log: String) throws -> Bool {
+        let closeInherited = #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; "#
+        return try run("bash", ["-c", closeInherited + "\(command) >>\(log) 2>&1 </dev/null"]).status == 0
+    }
+
     public static func run(_ executable: String, _ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")

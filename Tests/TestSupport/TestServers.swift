@@ -27,6 +27,17 @@ public enum TestServers {
         return (endpoint, accessKey, secretKey)
     }()
 
+    /// `redis://127.0.0.1:port`, shared by the suites (tests use keys and channels of their own).
+    public static let redisURL = ProcessInfo.processInfo.environment["CLIPGEN_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// A second Redis that one test stops and starts again, with the shell commands that do it.
+    public static let redisOutage: (url: String, stop: String, start: String)? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["CLIPGEN_TEST_REDIS_OUTAGE_URL"], let stop = environment["CLIPGEN_TEST_REDIS_OUTAGE_STOP"],
+              let start = environment["CLIPGEN_TEST_REDIS_OUTAGE_START"], !url.isEmpty else { return nil }
+        return (url, stop, start)
+    }()
+
     /// A name no other test uses, valid as a bucket name or a key prefix.
     public static func uniqueName() -> String {
         "t-\(getpid())-\(counter.add(1, ordering: .relaxed).newValue)-\(UUID().uuidString.prefix(8).lowercased())"
