@@ -250,7 +250,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "API", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "PersistenceSQLite", "Events", "BlobStorage", "BlobStorageS3",
+                "API", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "PersistenceSQLite", "Events", "BlobStorage", "BlobStorageS3", "RedisSupport",
+                "PersistencePostgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: testSwiftSettings

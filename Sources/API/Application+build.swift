@@ -16,8 +16,11 @@ public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue, B
     public var signal: any WorkSignal
     public var clock: WallClock
     public var metrics: MetricsEndpoint
+    /// What `/readyz` reports; empty: the store and the blob store.
+    public var dependencies: [Dependency]
     public init(store: Store, blobs: Blobs, tokens: TokenService, workflow: JobWorkflow = JobWorkflow(), signal: any WorkSignal = LocalWorkSignal(),
-                clock: WallClock = .system, metrics: MetricsEndpoint = .disabled) {
+                clock: WallClock = .system, metrics: MetricsEndpoint = .disabled, dependencies: [Dependency] = []) {
+        self.dependencies = dependencies
         self.store = store
         self.blobs = blobs
         self.tokens = tokens
@@ -37,7 +40,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
     router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics.factory))
     router.add(middleware: ProblemMiddleware())
     let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
-    HealthRoutes(store: store, blobs: blobs, metrics: dependencies.metrics).add(to: router)
+    HealthRoutes(store: store, blobs: blobs, metrics: dependencies.metrics, dependencies: dependencies.dependencies).add(to: router)
 
     let auth = AuthRoutes(store: store, tokens: dependencies.tokens, bcryptCost: configuration.auth.bcryptCost, clock: clock)
     let v1 = router.group("v1")

@@ -1,6 +1,8 @@
 import API
 import BlobStorage
 import BlobStorageS3
+import Events
+import RedisSupport
 import ClipGenCore
 import Foundation
 import Hummingbird
@@ -19,9 +21,17 @@ struct Backends {
     /// Across processes with PostgreSQL (LISTEN/NOTIFY); in-process with SQLite, where other
     /// processes' workers poll.
     var signal: any WorkSignal = LocalWorkSignal()
+    /// Across API replicas through Redis pub/sub when Redis is configured.
+    var events: any EventBus = LocalEventBus()
+    var counters: any SharedCounters = LocalCounters()
     var services: [any Service] = []
+    /// What only an API process runs: the Redis connection and the event subscription.
+    var apiServices: [any Service] = []
+    /// What `/readyz` reports, by name.
+    var dependencies: [Dependency] = []
 
     init(configuration: ClipGenConfiguration, clock: WallClock, logger: Logger) throws {
+        var kinds = (database: "sqlite", blobs: "local")
         switch try DatabaseLocation(configuration) {
         case .sqlite(let path): store = SQLiteJobStore(path: path, clock: clock, workflow: configuration.workflow)
         case .postgres(let url):
@@ -31,11 +41,30 @@ struct Backends {
             store = postgres
             signal = listener
             services = [listener]
+            kinds.database = "postgresql"
         }
         if let s3 = configuration.s3 {
             blobs = S3BlobStore(configuration: s3, logger: logger)
+            kinds.blobs = "s3"
         } else {
             blobs = LocalBlobStore(root: configuration.dataDirectory + "/blobs")
+        }
+        let (store, blobs) = (self.store, self.blobs)
+        dependencies = [
+            Dependency(name: "database", kind: kinds.database, essential: true) { await store.isReachable() },
+            Dependency(name: "blobStore", kind: kinds.blobs, essential: true) { await blobs.isReachable() },
+        ]
+        if let redis = configuration.redis {
+            let client = RedisClient(configuration: redis, logger: logger)
+            let bus = RedisEventBus(client: client, logger: logger)
+            events = bus
+            counters = RedisCounters(client: client)
+            apiServices = [client, bus]
+            dependencies.append(Dependency(name: "eventBus", kind: "redis", essential: false) { bus.isSubscribed })
+            dependencies.append(Dependency(name: "counters", kind: "redis", essential: false) { await client.isReachable() })
+        } else {
+            dependencies.append(Dependency(name: "eventBus", kind: "in-process", essential: false) { true })
+            dependencies.append(Dependency(name: "counters", kind: "in-process", essential: false) { true })
         }
     }
 }
@@ -96,8 +125,8 @@ private func application<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
     store: Store, blobs: Blobs, backends: Backends, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
     clock: WallClock, onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void
 ) async throws -> any ApplicationProtocol {
-    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, signal: backends.signal, backendServices: backends.services,
-                            metrics: metrics, clock: clock)
+    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, signal: backends.signal, events: backends.events,
+                            backendServices: backends.services + backends.apiServices, dependencies: backends.dependencies, metrics: metrics, clock: clock)
         .application(logger: logger, onPrepared: onPrepared)
 }
 
@@ -105,8 +134,8 @@ private func workerServices<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
     store: Store, blobs: Blobs, backends: Backends, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
     clock: WallClock
 ) async throws -> [any Service] {
-    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, signal: backends.signal, backendServices: backends.services,
-                            metrics: metrics, clock: clock).workerServices(logger: logger)
+    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, signal: backends.signal,
+                            backendServices: backends.services, metrics: metrics, clock: clock).workerServices(logger: logger)
 }
 
 /// ClipGen on its embedded backends: SQLite and a local directory.

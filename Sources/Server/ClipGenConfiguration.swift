@@ -1,5 +1,6 @@
 import API
 import BlobStorageS3
+import RedisSupport
 import ClipGenCore
 import MediaEngine
 import Workers
@@ -19,6 +20,8 @@ public struct ClipGenConfiguration: Sendable {
     public var databaseURL: String?
     /// An S3-compatible store for blobs; nil keeps them under the data directory.
     public var s3: S3Configuration?
+    /// Redis for events across replicas and shared counters; nil keeps them in-process.
+    public var redis: RedisConfiguration?
     /// Log level: trace, debug, info, notice, warning, error; default info.
     public var logLevel = "info"
 

@@ -22,18 +22,24 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     public let blobs: Blobs
     /// Shared by the workers that record and the API that serves `/metrics`.
     public let metrics: ProcessMetrics
-    /// Job events from the outbox, for WebSockets and webhooks in this process.
-    public let events = LocalEventBus()
+    /// Job events from the outbox, for WebSockets and webhooks: this process's, or every
+    /// replica's through Redis.
+    public let events: any EventBus
     /// Wakes idle workers when a job is submitted or a task queued: in this process, or in every
     /// process sharing the database when the backend can signal across them.
     public let signal: any WorkSignal
     /// What the backends need running besides the stores (a database listener for `signal`).
     let backendServices: [any Service]
+    /// What `/readyz` reports; empty: the store and the blob store.
+    let dependencies: [Dependency]
     let clock: WallClock
     private let preparation = Once<AdminBootstrap.Result?>()
 
     public init(configuration: ClipGenConfiguration, store: Store, blobs: Blobs, signal: any WorkSignal = LocalWorkSignal(),
-                backendServices: [any Service] = [], metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
+                events: any EventBus = LocalEventBus(), backendServices: [any Service] = [], dependencies: [Dependency] = [],
+                metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
+        self.events = events
+        self.dependencies = dependencies
         var configuration = configuration
         if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = configuration.dataDirectory + "/tmp" }
         self.configuration = configuration
@@ -107,16 +113,21 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         let secret = try configuration.api.auth.jwtSecret ?? Self.persistentSecret(in: configuration.dataDirectory)
         let tokens = try await TokenService(secret: secret, keyID: configuration.api.auth.jwtKeyID,
                                             ttlSeconds: configuration.api.auth.tokenTTLSeconds, clock: clock)
-        var afterPreparation: [any Service] = [EventRelay(outbox: store, bus: events, logger: logger)]
+        var afterPreparation: [any Service] = [relay(to: events, logger: logger)]
         if configuration.workers.inProcess { afterPreparation.append(try await workerPool(logger: logger)) }
         // The storage first: services stop in reverse order, so it closes after everything else drained.
         let services: [any Service] = [store, blobs] + backendServices
             + [StartAfter(ready: { try await prepare() }, services: afterPreparation, logger: logger)]
         return API.buildApplication(configuration: configuration.api,
                                     dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
-                                                                  signal: signal, clock: clock, metrics: metrics.endpoint),
+                                                                  signal: signal, clock: clock, metrics: metrics.endpoint,
+                                                                  dependencies: dependencies),
                                     services: services, logger: logger,
                                     beforeServerStarts: { onPrepared(try await prepare()) })
+    }
+
+    private func relay(to bus: some EventBus, logger: Logger) -> any Service {
+        EventRelay(outbox: store, bus: bus, logger: logger)
     }
 
     /// `clipgen worker`: the storage, the worker pool once the storage is prepared, and a listener

@@ -1,6 +1,7 @@
 import Foundation
 import API
 import BlobStorageS3
+import RedisSupport
 import MediaEngine
 import Workers
 import ClipGenCore
@@ -14,7 +15,7 @@ public enum ConfigurationLoader {
     /// Every key, by owner: the process's own, the API, workers, the workflow's retries, the media
     /// engine. The README's table is exactly this list (a test compares them).
     public static let keys: [ConfigurationKey] = ClipGenConfiguration.keys + APIConfiguration.keys + WorkerConfiguration.keys
-        + RetryPolicy.keys + MediaConfiguration.keys + S3Configuration.keys
+        + RetryPolicy.keys + MediaConfiguration.keys + S3Configuration.keys + RedisConfiguration.keys
 
     public static func environmentName(_ key: String) -> String { ConfigurationKey.environmentName(key) }
 
@@ -34,7 +35,7 @@ public enum ConfigurationLoader {
                 (AbsoluteConfigKey(components($0.key)), ConfigValue(.string($0.value), isSecret: $0.key.lowercased().contains("secret") || $0.key.lowercased().contains("password")))
             })),
             EnvironmentVariablesProvider(environmentVariables: environment,
-                                         secretsSpecifier: .specific(["CLIPGEN_JWT_SECRET", "CLIPGEN_ADMIN_PASSWORD", "CLIPGEN_DATABASE_URL", "CLIPGEN_S3_SECRET_ACCESS_KEY"])),
+                                         secretsSpecifier: .specific(["CLIPGEN_JWT_SECRET", "CLIPGEN_ADMIN_PASSWORD", "CLIPGEN_DATABASE_URL", "CLIPGEN_S3_SECRET_ACCESS_KEY", "CLIPGEN_REDIS_URL"])),
         ]
         if let file = flags["config"] ?? environment["CLIPGEN_CONFIG"] {
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: FilePath(file)))
@@ -49,6 +50,7 @@ public enum ConfigurationLoader {
         c.databaseURL = values.string("databaseUrl")
         _ = try DatabaseLocation(c)
         c.s3 = try S3Configuration(reading: values)
+        c.redis = try RedisConfiguration(reading: values)
         c.logLevel = values.string("logLevel") ?? c.logLevel
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(c.logLevel) else {
             throw ConfigurationProblem.invalid(key: environmentName("logLevel"), reason: "'\(c.logLevel)' is not a log level")

@@ -1,11 +1,12 @@
 import ClipGenCore
 import Foundation
 import HummingbirdTesting
+import RedisSupport
 import Server
 import Testing
 import TestSupport
 
-/// PostgreSQL really stopped under a running API: requests get a quick 503 problem+json (not a
+/// PostgreSQL (or Redis) really stopped under a running API: requests get a quick 503 problem+json (not a
 /// hang, not a 500), `/readyz` says the database is down, and everything answers again once
 /// the database is back, without restarting ClipGen.
 @Suite(.serialized) struct DatabaseOutageTests {
@@ -41,11 +42,50 @@ import TestSupport
                 let ready = try await raw.execute(uri: "/readyz", method: .get) { response in
                     (response.status.code, (try? ServerHarness.Client.object(response)) ?? [:])
                 }
-                #expect(ready.0 == 503 && ready.1["database"] as? Bool == false, "\(ready.1)")
+                let database = (ready.1["dependencies"] as? [String: Any])?["database"] as? [String: Any]
+                #expect(ready.0 == 503 && ready.1["status"] as? String == "unavailable", "\(ready.1)")
+                #expect(database?["state"] as? String == "down" && database?["kind"] as? String == "postgresql", "\(ready.1)")
 
                 try #require(try control(outage.start), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
                 #expect(try await eventually(timeout: .seconds(30), every: .milliseconds(250)) { try await jobs().status == 200 },
                         "the API answers again once the database is back")
+            }
+        }
+    }
+
+    /// Redis stopped under a running API: the API keeps answering from the database, `/readyz`
+    /// says it is degraded (the event bus down), and job events published meanwhile reach this
+    /// replica's subscribers once Redis is back.
+    @Test(.enabled(if: TestServers.redisOutage != nil))
+    func withRedisStoppedTheAPIAnswersDegradedAndEventsFollowWhenItReturns() async throws {
+        let outage = try #require(TestServers.redisOutage)
+        try await withTemporaryDirectory { dir in
+            var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
+            configuration.redis = try RedisConfiguration(url: outage.url)
+            let application = try await buildApplication(configuration: configuration, metrics: ProcessMetrics(), logger: ServerHarness.logger)
+            try await application.test(.live) { raw in
+                let client = try await ServerHarness.Client.signIn(raw)
+                func readiness() async throws -> (Int, String?, [String: Any]) {
+                    try await raw.execute(uri: "/readyz", method: .get) { response in
+                        let body = (try? ServerHarness.Client.object(response)) ?? [:]
+                        return (Int(response.status.code), body["status"] as? String, (body["dependencies"] as? [String: Any]) ?? [:])
+                    }
+                }
+                #expect(try await eventually(timeout: .seconds(10)) { try await readiness().1 == "ready" })
+                let log = dir + "/redis-control.log"
+                defer { _ = try? Shell.control(outage.start, log: log) }
+                try #require(try Shell.control(outage.stop, log: log))
+
+                #expect(try await eventually(timeout: .seconds(10)) { try await readiness().1 == "degraded" })
+                let (status, _, dependencies) = try await readiness()
+                #expect(status == 200)
+                #expect((dependencies["eventBus"] as? [String: Any])?["state"] as? String == "down", "\(dependencies)")
+                #expect((dependencies["database"] as? [String: Any])?["state"] as? String == "up", "\(dependencies)")
+                let listed = try await raw.execute(uri: "/v1/jobs", method: .get, headers: client.headers) { $0.status.code }
+                #expect(listed == 200, "the API answers from the database")
+
+                try #require(try Shell.control(outage.start, log: log))
+                #expect(try await eventually(timeout: .seconds(15)) { try await readiness().1 == "ready" })
             }
         }
     }

@@ -7,16 +7,23 @@ import NIOCore
 import Hummingbird
 import Persistence
 
-/// `/healthz`: the process answers. `/readyz`: the database, storage and queue answer too.
+/// `/healthz`: the process answers. `/readyz`: each dependency by name, kind and state; `503`
+/// when one the API cannot work without is down, `200` and `degraded` when only a helper is
+/// (Redis: events then stay in this replica, the cache and counters in this process).
 struct HealthRoutes<Store: JobRepository & TaskQueue, Blobs: BlobStore> {
     let store: Store
     let blobs: Blobs
     let metrics: MetricsEndpoint
+    let dependencies: [Dependency]
 
     struct Readiness: ResponseEncodable {
+        struct State: Encodable {
+            var kind: String
+            var state: String
+            var essential: Bool
+        }
         var status: String
-        var database: Bool
-        var storage: Bool
+        var dependencies: [String: State]
         var queueSize: Int?
     }
 
@@ -29,14 +36,26 @@ struct HealthRoutes<Store: JobRepository & TaskQueue, Blobs: BlobStore> {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
+        let checks = dependencies.isEmpty ? [
+            Dependency(name: "database", kind: "database", essential: true) { await store.isReachable() },
+            Dependency(name: "blobStore", kind: "blob store", essential: true) { await blobs.isReachable() },
+        ] : dependencies
         router.get("readyz") { request, context -> Response in
-            let database = await store.isReachable()
-            let storage = await blobs.isReachable()
+            let states = await withTaskGroup(of: (Dependency, Bool).self) { group in
+                for check in checks { group.addTask { (check, await check.isUp()) } }
+                return await group.reduce(into: [(Dependency, Bool)]()) { $0.append($1) }
+            }
             let queue = try? await store.queueSize()
-            let ready = database && storage && queue != nil
-            var response = try Readiness(status: ready ? "ready" : "unavailable", database: database, storage: storage, queueSize: queue)
-                .response(from: request, context: context)
-            response.status = ready ? .ok : .serviceUnavailable
+            let unavailable = queue == nil || states.contains { $0.0.essential && !$0.1 }
+            let degraded = states.contains { !$0.1 }
+            let readiness = Readiness(
+                status: unavailable ? "unavailable" : degraded ? "degraded" : "ready",
+                dependencies: Dictionary(uniqueKeysWithValues: states.map {
+                    ($0.0.name, Readiness.State(kind: $0.0.kind, state: $0.1 ? "up" : "down", essential: $0.0.essential))
+                }),
+                queueSize: queue)
+            var response = try readiness.response(from: request, context: context)
+            response.status = unavailable ? .serviceUnavailable : .ok
             return response
         }
     }
