@@ -144,7 +144,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "ClipGenCore", "Persistence", "BlobStorage",
+                "ClipGenCore", "Persistence", "BlobStorage", "Events",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

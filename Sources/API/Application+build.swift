@@ -1,6 +1,7 @@
 import Foundation
 import BlobStorage
 import ClipGenCore
+import Events
 import Hummingbird
 import Logging
 import Persistence
@@ -18,9 +19,17 @@ public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue, B
     public var metrics: MetricsEndpoint
     /// What `/readyz` reports; empty: the store and the blob store.
     public var dependencies: [Dependency]
+    /// Job events, which invalidate cached job statuses; nil: only the API's own writes do, and
+    /// running jobs' entries expire within seconds.
+    public var events: (any EventBus)?
+    /// `GET /v1/jobs/{id}` answers, in memory and in `sharedCache` (Redis) when given.
+    let jobCache: JobStatusCache
     public init(store: Store, blobs: Blobs, tokens: TokenService, workflow: JobWorkflow = JobWorkflow(), signal: any WorkSignal = LocalWorkSignal(),
-                clock: WallClock = .system, metrics: MetricsEndpoint = .disabled, dependencies: [Dependency] = []) {
+                clock: WallClock = .system, metrics: MetricsEndpoint = .disabled, dependencies: [Dependency] = [],
+                events: (any EventBus)? = nil, sharedCache: (any SharedCache)? = nil) {
         self.dependencies = dependencies
+        self.events = events
+        self.jobCache = JobStatusCache(shared: sharedCache)
         self.store = store
         self.blobs = blobs
         self.tokens = tokens
@@ -49,7 +58,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
     auth.addAuthenticated(to: secured)
     UploadRoutes(store: store, blobs: blobs, maxBytes: configuration.maxUploadBytes, clock: clock).add(to: secured)
     let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, clock: clock)
-    JobRoutes(service: jobs).add(to: secured)
+    JobRoutes(service: jobs, cache: dependencies.jobCache).add(to: secured)
     ClipRoutes(store: store, blobs: blobs).add(to: secured)
     return router
 }
@@ -63,7 +72,7 @@ public func buildApplication<Store: AccountStore & JobRepository & TaskQueue, Bl
     var application = Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies),
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "clipgen"),
-        services: services,
+        services: services + (dependencies.events.map { [JobCacheInvalidation(events: $0, cache: dependencies.jobCache)] } ?? []),
         logger: logger
     )
     application.beforeServerStarts(perform: beforeServerStarts)

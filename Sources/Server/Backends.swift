@@ -24,6 +24,7 @@ struct Backends {
     /// Across API replicas through Redis pub/sub when Redis is configured.
     var events: any EventBus = LocalEventBus()
     var counters: any SharedCounters = LocalCounters()
+    var sharedCache: (any SharedCache)?
     var services: [any Service] = []
     /// What only an API process runs: the Redis connection and the event subscription.
     var apiServices: [any Service] = []
@@ -59,11 +60,14 @@ struct Backends {
             let bus = RedisEventBus(client: client, logger: logger)
             events = bus
             counters = RedisCounters(client: client)
+            sharedCache = RedisSharedCache(client: client)
             apiServices = [client, bus]
             dependencies.append(Dependency(name: "eventBus", kind: "redis", essential: false) { bus.isSubscribed })
+            dependencies.append(Dependency(name: "cache", kind: "redis", essential: false) { await client.isReachable() })
             dependencies.append(Dependency(name: "counters", kind: "redis", essential: false) { await client.isReachable() })
         } else {
             dependencies.append(Dependency(name: "eventBus", kind: "in-process", essential: false) { true })
+            dependencies.append(Dependency(name: "cache", kind: "in-process", essential: false) { true })
             dependencies.append(Dependency(name: "counters", kind: "in-process", essential: false) { true })
         }
     }
@@ -126,7 +130,8 @@ private func application<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
     clock: WallClock, onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void
 ) async throws -> any ApplicationProtocol {
     try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, signal: backends.signal, events: backends.events,
-                            backendServices: backends.services + backends.apiServices, dependencies: backends.dependencies, metrics: metrics, clock: clock)
+                            backendServices: backends.services + backends.apiServices, dependencies: backends.dependencies,
+                            sharedCache: backends.sharedCache, metrics: metrics, clock: clock)
         .application(logger: logger, onPrepared: onPrepared)
 }
 

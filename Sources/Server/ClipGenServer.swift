@@ -32,13 +32,16 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     let backendServices: [any Service]
     /// What `/readyz` reports; empty: the store and the blob store.
     let dependencies: [Dependency]
+    /// The level of the job status cache that replicas share (Redis); nil: memory only.
+    let sharedCache: (any SharedCache)?
     let clock: WallClock
     private let preparation = Once<AdminBootstrap.Result?>()
 
     public init(configuration: ClipGenConfiguration, store: Store, blobs: Blobs, signal: any WorkSignal = LocalWorkSignal(),
                 events: any EventBus = LocalEventBus(), backendServices: [any Service] = [], dependencies: [Dependency] = [],
-                metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
+                sharedCache: (any SharedCache)? = nil, metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
         self.events = events
+        self.sharedCache = sharedCache
         self.dependencies = dependencies
         var configuration = configuration
         if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = configuration.dataDirectory + "/tmp" }
@@ -121,7 +124,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         return API.buildApplication(configuration: configuration.api,
                                     dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
                                                                   signal: signal, clock: clock, metrics: metrics.endpoint,
-                                                                  dependencies: dependencies),
+                                                                  dependencies: dependencies, events: events, sharedCache: sharedCache),
                                     services: services, logger: logger,
                                     beforeServerStarts: { onPrepared(try await prepare()) })
     }

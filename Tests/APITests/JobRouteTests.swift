@@ -175,7 +175,10 @@ import ClipGenCore
                 try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
                 try await client.execute(uri: "/readyz", method: .get) { response in
                     #expect(response.status == .ok)
-                    #expect(response.object["database"] as? Bool == true)
+                    #expect(response.object["status"] as? String == "ready")
+                    let dependencies = response.object["dependencies"] as? [String: [String: Any]] ?? [:]
+                    #expect(dependencies.keys.sorted() == ["blobStore", "database"])
+                    #expect(dependencies.values.allSatisfy { $0["state"] as? String == "up" && $0["essential"] as? Bool == true })
                 }
             }
         }

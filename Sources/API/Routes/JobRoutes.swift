@@ -11,7 +11,7 @@ import Persistence
 /// cancel and delete.
 struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
     let service: JobService<Store, Blobs>
-    let finished = FinishedJobCache()
+    let cache: JobStatusCache
     var store: Store { service.store }
     var blobs: Blobs { service.blobs }
 
@@ -32,16 +32,15 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
         }
         router.get("jobs/{id}") { _, context -> Response in
             let principal = try context.require(.read)
-            let id = context.parameters.get("id", as: JobID.self)
-            if let id, let cached = finished.entry(for: id, organizationId: principal.organizationId) {
-                if try await store.jobStatus(id: id, organizationId: principal.organizationId) == cached.status {
-                    return Self.json(cached.body)
-                }
-                finished.remove(id)
+            guard let id = context.parameters.get("id", as: JobID.self) else { throw Problem.notFound("job") }
+            let organization = principal.organizationId
+            let body = try await cache.body(for: id, organizationId: organization) { id in
+                try await store.jobStatus(id: id, organizationId: organization)
+            } load: {
+                guard let job = try await store.job(id: id, organizationId: organization) else { return nil }
+                return (job, ByteBuffer(bytes: try context.responseEncoder.encode(JobResponse(job, clips: try await store.clips(jobId: job.id)))))
             }
-            let job = try await find(id, principal)
-            let body = ByteBuffer(bytes: try context.responseEncoder.encode(JobResponse(job, clips: try await store.clips(jobId: job.id))))
-            finished.store(job, body: body)
+            guard let body else { throw Problem.notFound("job") }
             return Self.json(body)
         }
         router.get("jobs") { request, context -> ListResponse<JobResponse> in
@@ -89,6 +88,7 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
             guard let cancelled = try await service.cancel(job) else {
                 throw Problem.notFound("job")
             }
+            await cache.invalidate(job.id)
             context.logger.info("job cancel requested", metadata: ["job.id": "\(job.id)", "job.status": "\(cancelled.status.rawValue)"])
             return JobResponse(cancelled, clips: try await store.clips(jobId: job.id))
         }
@@ -99,6 +99,7 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
                 throw Problem(status: .forbidden, detail: "only an admin or the job's owner may delete it")
             }
             try await service.delete(job, logger: context.logger)
+            await cache.invalidate(job.id)
             context.logger.info("job deleted", metadata: ["job.id": "\(job.id)"])
             return Response(status: .noContent)
         }
