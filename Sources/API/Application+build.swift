@@ -45,6 +45,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestIdMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics.factory))
     router.add(middleware: ProblemMiddleware())

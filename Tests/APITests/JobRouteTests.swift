@@ -169,6 +169,21 @@ import ClipGenCore
         }
     }
 
+    @Test func anIncomingRequestIdIsAdoptedAndEveryAnswerCarriesOne() async throws {
+        try await APIHarness.with { h in
+            try await h.test { client in
+                try await client.execute(uri: "/healthz", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "from-nginx.42"]) { response in
+                    #expect(response.headers[HTTPField.Name("X-Request-Id")!] == "from-nginx.42")
+                }
+                try await client.execute(uri: "/v1/jobs/nope", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "bad id\r\nx"]) { response in
+                    let id = response.headers[HTTPField.Name("X-Request-Id")!]
+                    #expect(response.status == .unauthorized && id != nil && id != "bad id\r\nx")
+                    #expect(response.object["requestId"] as? String == id, "the problem body names the same id")
+                }
+            }
+        }
+    }
+
     @Test func healthAndReadiness() async throws {
         try await APIHarness.with { h in
             try await h.test { client in
