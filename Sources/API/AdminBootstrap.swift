@@ -11,16 +11,15 @@ public enum AdminBootstrap {
         public var generatedPassword: String?
     }
 
-    /// Returns nil when users already exist.
+    /// Returns nil when users already exist, or another process made the admin first.
     public static func run(store: some AccountStore, configuration: APIConfiguration.Auth, clock: WallClock = .system) async throws -> Result? {
         guard try await store.userCount() == 0 else { return nil }
         let generated = configuration.adminPassword == nil ? randomPassword() : nil
         let password = configuration.adminPassword ?? generated!
         let organization = Organization(name: "default", createdAt: clock.now())
-        try await store.createOrganization(organization)
         let hash = try await PasswordHasher.hash(password, cost: configuration.bcryptCost)
-        try await store.createUser(User(organizationId: organization.id, email: configuration.adminEmail,
-                                        passwordHash: hash, role: .admin, createdAt: clock.now()))
+        let admin = User(organizationId: organization.id, email: configuration.adminEmail, passwordHash: hash, role: .admin, createdAt: clock.now())
+        guard try await store.createFirstAdmin(admin, in: organization) else { return nil }
         return Result(email: configuration.adminEmail, generatedPassword: generated)
     }
 

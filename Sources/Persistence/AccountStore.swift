@@ -3,6 +3,10 @@ import ClipGenCore
 /// Organisations and their users.
 public protocol AccountStore: Sendable {
     func userCount() async throws -> Int
+    /// On a database without users: `organization` and its `admin`, in one transaction, and
+    /// true. False, with nothing written, when a user exists: API replicas starting together
+    /// race to bootstrap, and exactly one wins.
+    func createFirstAdmin(_ admin: User, in organization: Organization) async throws -> Bool
     func createOrganization(_ organization: Organization) async throws
     /// Throws `StoreError.conflict` when the email is taken (compared without case).
     func createUser(_ user: User) async throws

@@ -71,6 +71,15 @@ public final class MemoryJobStore: JobStoreBackend {
 extension MemoryJobStore {
     public func userCount() async throws -> Int { state.withLock { $0.users.count } }
 
+    public func createFirstAdmin(_ admin: User, in organization: Organization) async throws -> Bool {
+        state.withLock { state in
+            guard state.users.isEmpty else { return false }
+            state.organizations[organization.id] = organization
+            state.users[admin.id] = admin
+            return true
+        }
+    }
+
     public func createOrganization(_ organization: Organization) async throws {
         state.withLock { $0.organizations[organization.id] = organization }
     }

@@ -180,6 +180,9 @@ public final class PostgresJobStore: JobStoreBackend {
         }
     }
 
+    /// `pg_advisory_xact_lock` key for the first admin: one more than the migrations'.
+    static let bootstrapLock: Int64 = migrationLock + 1
+
     /// `pg_advisory_xact_lock` key for migrations: "clipgen" in ASCII.
     static let migrationLock: Int64 = 0x636c_6970_6765_6e
 }
@@ -193,6 +196,23 @@ public struct PostgresURLError: Error, CustomStringConvertible {
 extension PostgresJobStore {
     public func userCount() async throws -> Int {
         try await one("SELECT COUNT(*) AS n FROM users") { try $0.get("n", as: Int.self) } ?? 0
+    }
+
+    public func createFirstAdmin(_ admin: User, in organization: Organization) async throws -> Bool {
+        try await transaction { connection in
+            // Replicas bootstrapping at once take turns; the second sees the first one's admin.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.bootstrapLock))", logger: self.logger)
+            let rows = try await connection.query("SELECT COUNT(*) AS n FROM users", logger: self.logger)
+            for try await row in rows where try row.decode(Int.self) > 0 { return false }
+            try await connection.query("""
+                INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
+                """, logger: self.logger)
+            try await connection.query("""
+                INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
+                VALUES (\(admin.id), \(admin.organizationId), \(admin.email), \(admin.passwordHash), \(admin.role.rawValue), \(admin.createdAt.timeIntervalSince1970))
+                """, logger: self.logger)
+            return true
+        }
     }
 
     public func createOrganization(_ organization: Organization) async throws {

@@ -91,6 +91,20 @@ extension SQLiteJobStore {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
     }
 
+    public func createFirstAdmin(_ admin: User, in organization: Organization) async throws -> Bool {
+        // A write transaction: SQLite runs one at a time, so the count cannot change under it.
+        try await pool.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") == 0 else { return false }
+            try db.execute(sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+                           arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
+            try db.execute(sql: """
+                INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [admin.id, admin.organizationId, admin.email, admin.passwordHash, admin.role.rawValue,
+                                 admin.createdAt.timeIntervalSince1970])
+            return true
+        }
+    }
+
     public func createOrganization(_ organization: Organization) async throws {
         try await pool.write { db in
             try db.execute(sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",

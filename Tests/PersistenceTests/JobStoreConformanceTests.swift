@@ -300,6 +300,33 @@ struct Fixture: Sendable {
     }
 
     @Test(arguments: StoreBackend.all)
+    func replicasBootstrappingTogetherMakeOneAdmin(backend: StoreBackend) async throws {
+        try await withTemporaryDirectory { dir in
+            let (clock, _) = WallClock.manual()
+            let store = try await backend.make(dir, clock)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                defer { group.cancelAll() }
+                try await store.prepare()
+                let wins = try await withThrowingTaskGroup(of: Bool.self) { racers in
+                    for _ in 0..<6 {
+                        racers.addTask {
+                            let organization = Organization(name: "default", createdAt: clock.now())
+                            let admin = User(organizationId: organization.id, email: "admin@localhost", passwordHash: "h", role: .admin, createdAt: clock.now())
+                            return try await store.createFirstAdmin(admin, in: organization)
+                        }
+                    }
+                    return try await racers.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
+                #expect(wins == 1)
+                #expect(try await store.userCount() == 1)
+                let admin = try #require(try await store.user(email: "admin@localhost"))
+                #expect(try await store.users(organizationId: admin.organizationId).count == 1)
+            }
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
     func duplicateEmailIsAConflict(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
             var copy = f.user
