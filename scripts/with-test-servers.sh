@@ -89,7 +89,8 @@ start_redis() {
   local dir="$work/redis-$1"
   mkdir -p "$dir"
   redis_port=$(free_port)
-  redis_start="redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --dir $dir --pidfile $dir/redis.pid --logfile $dir/redis.log"
+  # Starting a running server again would overwrite its pid file and orphan it: start only when down.
+  redis_start="redis-cli -p $redis_port ping >/dev/null 2>&1 || redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --dir $dir --pidfile $dir/redis.pid --logfile $dir/redis.log"
   redis_stop="kill \$(cat $dir/redis.pid); while [ -f $dir/redis.pid ]; do sleep 0.05; done"
   eval "$redis_start"
   for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return; sleep 0.05; done
