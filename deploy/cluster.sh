@@ -63,6 +63,7 @@ start_postgres() {
   if [ -f "$data/postmaster.pid" ] && $as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then return; fi
   if [ ! -f "$data/PG_VERSION" ]; then
     mkdir -p "$data"; [ -n "$as_pg" ] && chown postgres: "$data"
+    $as_pg test -w "$data" || { echo "cluster: PostgreSQL runs as the postgres user, which cannot reach $state (make its parents world-searchable or pick another CLIPGEN_CLUSTER_DIR)" >&2; exit 1; }
     $as_pg "$bin/initdb" -D "$data" -U clipgen --auth=trust -E UTF8 >"$state/initdb.log" 2>&1 || { cat "$state/initdb.log" >&2; exit 1; }
   fi
   rm -f "$data/postmaster.pid"
