@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark: claims per second with 8 concurrent claimers (each claim followed by its completion,
-# which succeeds the job), on PostgreSQL (a server of its own, started and stopped here) and on
-# SQLite in the same run; fails on any double claim. Goal: PostgreSQL >= 1,000 claims/s.
+# Benchmark: claims per second with 8 concurrent claimers, on PostgreSQL (a server of its own,
+# started and stopped here) and on SQLite in the same run: claims alone, then each claim followed
+# by its completion (which succeeds the job: a worker's whole cycle); fails on any double claim.
+# Goal: PostgreSQL >= 1,000 claims/s.
 #
 # Usage: bench/queue.sh      (CONFIG=release by default; JOBS=4000, CLAIMERS=8)
 set -euo pipefail

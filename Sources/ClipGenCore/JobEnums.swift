@@ -4,7 +4,7 @@ public enum JobStatus: String, Codable, Sendable, CaseIterable {
     public var isTerminal: Bool { self == .succeeded || self == .failed || self == .cancelled }
 }
 
-public enum JobStage: String, Codable, Sendable {
+public enum JobStage: String, Codable, Sendable, CaseIterable {
     case probe, analyze, render, thumbnails, done
 }
 

@@ -24,15 +24,18 @@ extension PostgresJobStore {
                             ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING *
                 """, on: connection, TaskRecord.init(row:)) else { return nil }
-            guard let before = try await self.one("SELECT status, stage FROM jobs WHERE id = \(task.jobId) FOR UPDATE", on: connection, {
-                (try $0.get("status", as: String.self), try $0.get("stage", as: String.self))
-            }) else { return nil }
-            let stage = workflow.stage(whileRunning: task.kind, from: JobStage(rawValue: before.1) ?? .probe)
-            let job = try await self.one("""
-                UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, \(now)), attempts = GREATEST(attempts, \(task.attempts)),
-                    stage = \(stage.rawValue)
-                WHERE id = \(task.jobId) RETURNING *
-                """, on: connection, Job.init(row:))!
+            // The job locked, read and updated in one statement: its new stage is the workflow's
+            // answer for this task's kind from each stage the job could be in, as a CASE.
+            let stages = JobStage.allCases
+                .map { "WHEN '\($0.rawValue)' THEN '\(workflow.stage(whileRunning: task.kind, from: $0).rawValue)'" }.joined(separator: " ")
+            guard let (job, before) = try await self.one("""
+                UPDATE jobs SET status = 'running', started_at = COALESCE(jobs.started_at, \(now)), attempts = GREATEST(jobs.attempts, \(task.attempts)),
+                    stage = CASE old.old_stage \(unescaped: stages) ELSE old.old_stage END
+                FROM (SELECT id, status AS old_status, stage AS old_stage FROM jobs WHERE id = \(task.jobId) FOR UPDATE) old
+                WHERE jobs.id = old.id RETURNING jobs.*, old.old_status, old.old_stage
+                """, on: connection, { row in
+                    (try Job(row: row), (try row.get("old_status", as: String.self), try row.get("old_stage", as: String.self)))
+                }) else { return nil }
             if before.0 != job.status.rawValue {
                 try await self.record(.status, job: job, at: now, on: connection)
             } else if before.1 != job.stage.rawValue {
