@@ -12,6 +12,7 @@ command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
 # Redis and nginx: the tests and deploy/cluster.sh start their own.
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

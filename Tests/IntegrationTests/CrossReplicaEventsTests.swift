@@ -42,23 +42,7 @@ struct CrossReplicaEventsTests {
                     let upload = try await clientA.upload(source)
                     let id = try await clientA.createJob(#"{"source":{"uploadId":"\#(upload)"},"output":{"mode":"keyframe"},"clips":[{"start":1,"end":3}]}"#)
                     wanted.withLock { $0 = id }
-                    let seen = try await withThrowingTaskGroup(of: [JobEvent]?.self) { group in
-                        group.addTask {
-                            var seen: [JobEvent] = []
-                            for await event in onB {
-                                seen.append(event)
-                                if event.isTerminal { return seen }
-                            }
-                            return seen
-                        }
-                        group.addTask {
-                            try await Task.sleep(for: .seconds(120))
-                            return nil
-                        }
-                        defer { group.cancelAll() }
-                        return try await group.next() ?? nil
-                    }
-                    let events = try #require(seen, "no terminal event on replica B within 2 minutes")
+                    let events = try #require(try await untilTerminal(onB), "no terminal event on replica B within 2 minutes")
                     #expect(events.first?.status == .queued && events.last?.status == .succeeded)
                     #expect(events.filter(\.isTerminal).count == 1)
                     #expect(events.contains { $0.type == .clip })

@@ -18,23 +18,7 @@ import TestSupport
                 let events = await server.events.subscribe { event in wanted.matches(event.jobId) }
                 let id = try await client.createJob(#"{"source":{"uploadId":"\#(upload)"},"output":{"mode":"exact","height":180},"clips":[{"start":1,"end":3},{"start":5,"end":6}]}"#)
                 wanted.set(id)
-                let collected = try await withThrowingTaskGroup(of: [JobEvent]?.self) { group in
-                    group.addTask {
-                        var seen: [JobEvent] = []
-                        for await event in events {
-                            seen.append(event)
-                            if event.isTerminal { return seen }
-                        }
-                        return seen
-                    }
-                    group.addTask {
-                        try await Task.sleep(for: .seconds(120))
-                        return nil
-                    }
-                    defer { group.cancelAll() }
-                    return try await group.next() ?? nil
-                }
-                let all = try #require(collected, "no terminal event within 2 minutes")
+                let all = try #require(try await untilTerminal(events), "no terminal event within 2 minutes")
                 #expect(all.first?.type == .status && all.first?.status == .queued)
                 #expect(all.contains { $0.type == .status && $0.status == .running })
                 #expect(all.contains { $0.type == .progress && $0.stage == .render })
@@ -48,6 +32,26 @@ import TestSupport
                 #expect(job.status == "succeeded" && job.clips.count == 2)
             }
         }
+    }
+}
+
+/// The events of `stream` up to the first terminal one; nil when none comes within `timeout`.
+func untilTerminal(_ stream: some AsyncSequence<JobEvent, Never> & Sendable, timeout: Duration = .seconds(120)) async throws -> [JobEvent]? {
+    try await withThrowingTaskGroup(of: [JobEvent]?.self) { group in
+        group.addTask {
+            var seen: [JobEvent] = []
+            for await event in stream {
+                seen.append(event)
+                if event.isTerminal { return seen }
+            }
+            return seen
+        }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        return try await group.next() ?? nil
     }
 }
 

@@ -12,12 +12,7 @@ public enum TestServers {
     public static let postgresURL = ProcessInfo.processInfo.environment["CLIPGEN_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
     /// A second server that one test stops and starts again, with the shell commands that do it.
-    public static let outage: (url: String, stop: String, start: String)? = {
-        let environment = ProcessInfo.processInfo.environment
-        guard let url = environment["CLIPGEN_TEST_POSTGRES_OUTAGE_URL"], let stop = environment["CLIPGEN_TEST_POSTGRES_OUTAGE_STOP"],
-              let start = environment["CLIPGEN_TEST_POSTGRES_OUTAGE_START"], !url.isEmpty else { return nil }
-        return (url, stop, start)
-    }()
+    public static let outage = stoppable("CLIPGEN_TEST_POSTGRES_OUTAGE")
 
     /// SeaweedFS's S3 gateway with one identity, which checks SigV4 signatures.
     public static let s3: (endpoint: URL, accessKey: String, secretKey: String)? = {
@@ -31,16 +26,19 @@ public enum TestServers {
     public static let redisURL = ProcessInfo.processInfo.environment["CLIPGEN_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
     /// A second Redis that one test stops and starts again, with the shell commands that do it.
-    public static let redisOutage: (url: String, stop: String, start: String)? = {
-        let environment = ProcessInfo.processInfo.environment
-        guard let url = environment["CLIPGEN_TEST_REDIS_OUTAGE_URL"], let stop = environment["CLIPGEN_TEST_REDIS_OUTAGE_STOP"],
-              let start = environment["CLIPGEN_TEST_REDIS_OUTAGE_START"], !url.isEmpty else { return nil }
-        return (url, stop, start)
-    }()
+    public static let redisOutage = stoppable("CLIPGEN_TEST_REDIS_OUTAGE")
 
     /// A name no other test uses, valid as a bucket name or a key prefix.
     public static func uniqueName() -> String {
         "t-\(getpid())-\(counter.add(1, ordering: .relaxed).newValue)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    /// `PREFIX_URL` with the shell commands `PREFIX_STOP` and `PREFIX_START`, when all are set.
+    private static func stoppable(_ prefix: String) -> (url: String, stop: String, start: String)? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment[prefix + "_URL"], let stop = environment[prefix + "_STOP"], let start = environment[prefix + "_START"],
+              !url.isEmpty else { return nil }
+        return (url, stop, start)
     }
 
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
