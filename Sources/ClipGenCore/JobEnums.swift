@@ -40,7 +40,7 @@ public enum Aspect: String, Codable, Sendable, CaseIterable {
 }
 
 /// The kinds of work a worker leases from the queue.
-public enum TaskKind: String, Codable, Sendable {
+public enum TaskKind: String, Codable, Sendable, CaseIterable {
     case probe, analyze, render, thumbnails, quality
 }
 

@@ -5,44 +5,59 @@ import PostgresNIO
 import Synchronization
 
 extension PostgresJobStore {
+    /// One statement, so one round trip: the task leased (SKIP LOCKED: a task another worker is
+    /// claiming right now is passed over, not waited for), its job locked, moved to running and to
+    /// the stage the workflow gives this task's kind, and the job's event written when its status
+    /// or stage changed — the event's JSON built by the server, in `JobEvent`'s own encoding.
     public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask? {
         guard !capabilities.isEmpty else { return nil }
-        let now = self.now, workflow = self.workflow
+        let now = self.now
         let sweep = sweptAt.withLock { last in
             defer { if now - last >= 1 { last = now } }
             return now - last >= 1
         }
-        return try await transaction { connection in
-            // Expired last attempts are rare: looked for at most once a second per process.
-            if sweep { try await self.failAbandonedTasks(now: now, on: connection) }
-            // SKIP LOCKED: a task another worker is claiming right now is passed over, not waited for.
-            guard let task = try await self.one("""
-                UPDATE tasks SET status = 'leased', lease_owner = \(worker), lease_expires_at = \(now + leaseSeconds), attempts = attempts + 1
-                WHERE id = (SELECT id FROM tasks
-                            WHERE capability = ANY(\(capabilities.map(\.rawValue)))
-                              AND ((status = 'queued' AND available_at <= \(now)) OR (status = 'leased' AND lease_expires_at <= \(now)))
-                            ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING *
-                """, on: connection, TaskRecord.init(row:)) else { return nil }
-            // The job locked, read and updated in one statement: its new stage is the workflow's
-            // answer for this task's kind from each stage the job could be in, as a CASE.
-            let stages = JobStage.allCases
-                .map { "WHEN '\($0.rawValue)' THEN '\(workflow.stage(whileRunning: task.kind, from: $0).rawValue)'" }.joined(separator: " ")
-            guard let (job, before) = try await self.one("""
-                UPDATE jobs SET status = 'running', started_at = COALESCE(jobs.started_at, \(now)), attempts = GREATEST(jobs.attempts, \(task.attempts)),
-                    stage = CASE old.old_stage \(unescaped: stages) ELSE old.old_stage END
-                FROM (SELECT id, status AS old_status, stage AS old_stage FROM jobs WHERE id = \(task.jobId) FOR UPDATE) old
-                WHERE jobs.id = old.id RETURNING jobs.*, old.old_status, old.old_stage
-                """, on: connection, { row in
-                    (try Job(row: row), (try row.get("old_status", as: String.self), try row.get("old_stage", as: String.self)))
-                }) else { return nil }
-            if before.0 != job.status.rawValue {
-                try await self.record(.status, job: job, at: now, on: connection)
-            } else if before.1 != job.stage.rawValue {
-                try await self.record(.progress, job: job, at: now, on: connection)
-            }
-            return ClaimedTask(task: task, job: job)
+        // Expired last attempts are rare: looked for at most once a second per process.
+        if sweep { try await transaction { connection in try await self.failAbandonedTasks(now: now, on: connection) } }
+        // JSONEncoder's default for dates: seconds since 2001-01-01.
+        let at = Date(timeIntervalSince1970: now).timeIntervalSinceReferenceDate
+        return try await retryingConflicts {
+            try await self.one("""
+                WITH task AS (
+                    UPDATE tasks SET status = 'leased', lease_owner = \(worker), lease_expires_at = \(now + leaseSeconds), attempts = attempts + 1
+                    WHERE id = (SELECT id FROM tasks
+                                WHERE capability = ANY(\(capabilities.map(\.rawValue)))
+                                  AND ((status = 'queued' AND available_at <= \(now)) OR (status = 'leased' AND lease_expires_at <= \(now)))
+                                ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    RETURNING *),
+                old AS (
+                    SELECT jobs.id, jobs.status AS old_status, jobs.stage AS old_stage FROM jobs JOIN task ON jobs.id = task.job_id
+                    FOR UPDATE OF jobs),
+                job AS (
+                    UPDATE jobs SET status = 'running', started_at = COALESCE(jobs.started_at, \(now)),
+                        attempts = GREATEST(jobs.attempts, task.attempts), stage = \(unescaped: Self.runningStage(self.workflow))
+                    FROM old, task WHERE jobs.id = old.id
+                    RETURNING jobs.*, old.old_status, old.old_stage),
+                event AS (
+                    INSERT INTO events (job_id, body)
+                    SELECT job.id, json_build_object('sequence', 0, 'type', CASE WHEN job.old_status <> job.status THEN 'status' ELSE 'progress' END,
+                        'jobId', job.id, 'organizationId', job.organization_id, 'status', job.status, 'stage', job.stage,
+                        'progress', job.progress, 'at', \(at)::double precision)::text
+                    FROM job WHERE job.old_status <> job.status OR job.old_stage <> job.stage)
+                SELECT job.*, task.id AS task_id, task.kind AS task_kind, task.capability AS task_capability,
+                    task.clip_index AS task_clip_index, task.attempts AS task_attempts, task.max_attempts AS task_max_attempts
+                FROM job, task
+                """) { row in ClaimedTask(task: try TaskRecord(claimedRow: row), job: try Job(row: row)) }
         }
+    }
+
+    /// The job's stage once `task` runs, from `old.old_stage`: the workflow's answer for every
+    /// task kind and stage, as SQL (the values are the enums' own names).
+    static func runningStage(_ workflow: JobWorkflow) -> String {
+        let kinds = TaskKind.allCases.map { kind in
+            let stages = JobStage.allCases.map { "WHEN '\($0.rawValue)' THEN '\(workflow.stage(whileRunning: kind, from: $0).rawValue)'" }
+            return "WHEN '\(kind.rawValue)' THEN CASE old.old_stage \(stages.joined(separator: " ")) ELSE old.old_stage END"
+        }
+        return "CASE task.kind \(kinds.joined(separator: " ")) ELSE old.old_stage END"
     }
 
     /// A task whose worker vanished on its last attempt cannot be retried: fail its job.

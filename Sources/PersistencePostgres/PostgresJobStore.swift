@@ -164,16 +164,24 @@ public final class PostgresJobStore: JobStoreBackend {
     /// aborting it (two transactions locking a job and its task in opposite orders can meet).
     /// Errors come out as thrown, not wrapped, so `StoreError`s reach the caller as themselves.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await retryingConflicts {
+            try await self.withDeadline {
+                do {
+                    return try await self.client.withTransaction(logger: self.logger) { connection in try await body(connection) }
+                } catch let error as PostgresTransactionError {
+                    throw error.closureError ?? error.commitError ?? error.beginError ?? error
+                }
+            }
+        }
+    }
+
+    /// Runs `body` again (up to 4 times) when PostgreSQL aborted it to break a deadlock or a
+    /// serialisation conflict; nothing of an aborted statement or transaction remains.
+    func retryingConflicts<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
-                return try await withDeadline {
-                    do {
-                        return try await self.client.withTransaction(logger: self.logger) { connection in try await body(connection) }
-                    } catch let error as PostgresTransactionError {
-                        throw error.closureError ?? error.commitError ?? error.beginError ?? error
-                    }
-                }
+                return try await body()
             } catch let error as PSQLError where attempt < 4 && ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "") {
                 attempt += 1
             }

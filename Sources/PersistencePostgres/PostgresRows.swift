@@ -122,6 +122,13 @@ extension Clip {
 }
 
 extension TaskRecord {
+    /// From a claim's row, where the task's columns are named `task_…` beside the job's.
+    init(claimedRow row: PostgresRandomAccessRow) throws {
+        self.init(id: try row.get("task_id"), jobId: try row.get("id"), kind: try row.enumValue("task_kind"),
+                  capability: try row.enumValue("task_capability"), clipIndex: try row.get("task_clip_index"),
+                  attempts: try row.get("task_attempts"), maxAttempts: try row.get("task_max_attempts"))
+    }
+
     init(row: PostgresRandomAccessRow) throws {
         self.init(id: try row.get("id"), jobId: try row.get("job_id"), kind: try row.enumValue("kind"), capability: try row.enumValue("capability"),
                   clipIndex: try row.get("clip_index"), attempts: try row.get("attempts"), maxAttempts: try row.get("max_attempts"))

@@ -31,6 +31,9 @@ import TestSupport
             #expect(events.allSatisfy { $0.jobId == job.id && $0.organizationId == f.organization.id })
             #expect(events.map(\.sequence) == events.map(\.sequence).sorted() && Set(events.map(\.sequence)).count == events.count)
             #expect(events[3].stage == .render && abs(events[3].progress - (0.05 + 0.95 * 0.5)) < 1e-9)
+            // The claim's event says when, to the clock's time, and where the job stood.
+            #expect(abs(events[1].at.timeIntervalSince1970 - f.time.current.timeIntervalSince1970) < 0.001)
+            #expect(events[1].stage == .probe && events[1].progress == 0 && events[1].clip == nil && events[1].error == nil)
             #expect(events[4].clip?.id == made.id)
             #expect(events.last?.progress == 1 && events.last?.stage == .done)
             #expect(events.filter(\.isTerminal).count == 1)
