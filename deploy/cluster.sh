@@ -8,6 +8,8 @@
 #   deploy/cluster.sh status   one line per process: role, name, pid (or -), running|stopped, address
 #   deploy/cluster.sh down     stop everything it started (the data stays in the state directory)
 #
+# Daemons start through scripts/unblocked: a caller that blocks SIGTERM (a test runner) must not
+# leave them deaf to `down`.
 # State (ports, generated secrets, data, logs, pid files): $CLIPGEN_CLUSTER_DIR, default ./.cluster.
 # The binary: $CLIPGEN_BIN, default a release build made here. CLIPGEN_* settings in the
 # environment reach every ClipGen process (e.g. CLIPGEN_LEASE_SECONDS=5).
@@ -78,7 +80,7 @@ start_redis() {
   alive "$state/redis/redis.pid" && return
   mkdir -p "$state/redis"
   log "starting Redis on 127.0.0.1:$REDIS_PORT"
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  "$root/scripts/unblocked" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
     --dir "$state/redis" --pidfile "$state/redis/redis.pid" --logfile "$state/redis/redis.log"
   for _ in $(seq 1 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.05; done
   echo "Redis did not start: $state/redis/redis.log" >&2; exit 1
@@ -93,7 +95,7 @@ start_s3() {
     "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$dir/identities.json"
   read -r -a p <<<"$S3_INTERNAL_PORTS"
   log "starting SeaweedFS (S3) on 127.0.0.1:$S3_PORT"
-  setsid "$weed" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -debug.port=0 \
+  setsid "$root/scripts/unblocked" "$weed" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -debug.port=0 \
     -master.port="${p[0]}" -master.port.grpc="${p[1]}" -master.volumeSizeLimitMB=512 -volume.max=0 \
     -volume.port="${p[2]}" -volume.port.grpc="${p[3]}" -filer -filer.port="${p[4]}" -filer.port.grpc="${p[5]}" \
     -s3 -s3.port="$S3_PORT" -s3.port.grpc="${p[6]}" -s3.port.iceberg=0 -s3.port.lance=0 -s3.config="$dir/identities.json" \
@@ -112,7 +114,7 @@ start_clipgen() {
   alive "$state/$name/clipgen.pid" && return 0
   mkdir -p "$state/$name"
   log "starting $name"
-  setsid "$bin" "$@" --data-dir "$state/$name/data" </dev/null >>"$state/$name/clipgen.log" 2>&1 &
+  setsid "$root/scripts/unblocked" "$bin" "$@" --data-dir "$state/$name/data" </dev/null >>"$state/$name/clipgen.log" 2>&1 &
   echo $! >"$state/$name/clipgen.pid"
 }
 
@@ -138,7 +140,7 @@ start_nginx() {
   [ "$(id -u)" -eq 0 ] && chown -R nobody "$dir"/{client-body,proxy,fastcgi,uwsgi,scgi}
   nginx -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log"
   log "starting nginx on https://127.0.0.1:$NGINX_PORT"
-  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log"
+  "$root/scripts/unblocked" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log"
 }
 
 up() {

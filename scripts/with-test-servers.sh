@@ -8,8 +8,12 @@
 #   SigV4 signatures
 #   Redis, shared by the suites              -> CLIPGEN_TEST_REDIS_URL
 #   Redis that one test stops and starts     -> CLIPGEN_TEST_REDIS_OUTAGE_URL, _STOP and _START
+#   under a live API
+#   Redis that another test restarts under   -> CLIPGEN_TEST_REDIS_RESTART_URL, _STOP and _START
+#   a publisher (tests run in parallel, so each has its own)
 # Usage: scripts/with-test-servers.sh swift test --skip-build
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/clipgen-servers.XXXXXX)
 chmod 755 "$work"
 pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -1)")
@@ -90,8 +94,8 @@ start_redis() {
   mkdir -p "$dir"
   redis_port=$(free_port)
   # Starting a running server again would overwrite its pid file and orphan it: start only when down.
-  redis_start="redis-cli -p $redis_port ping >/dev/null 2>&1 || redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --dir $dir --pidfile $dir/redis.pid --logfile $dir/redis.log"
-  redis_stop="kill \$(cat $dir/redis.pid); while [ -f $dir/redis.pid ]; do sleep 0.05; done"
+  redis_start="redis-cli -p $redis_port ping >/dev/null 2>&1 || $root/scripts/unblocked redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --dir $dir --pidfile $dir/redis.pid --logfile $dir/redis.log"
+  redis_stop="pid=\$(cat $dir/redis.pid) && kill \$pid && while kill -0 \$pid 2>/dev/null && ! grep -q '^State:.*Z' /proc/\$pid/status; do sleep 0.05; done"
   eval "$redis_start"
   for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return; sleep 0.05; done
   cat "$dir/redis.log" >&2; exit 1
@@ -102,5 +106,8 @@ echo "test servers: Redis on 127.0.0.1:$redis_port" >&2
 start_redis outage
 export CLIPGEN_TEST_REDIS_OUTAGE_URL="redis://127.0.0.1:$redis_port" CLIPGEN_TEST_REDIS_OUTAGE_START="$redis_start" CLIPGEN_TEST_REDIS_OUTAGE_STOP="$redis_stop"
 echo "test servers: Redis (outage test) on 127.0.0.1:$redis_port" >&2
+start_redis restart
+export CLIPGEN_TEST_REDIS_RESTART_URL="redis://127.0.0.1:$redis_port" CLIPGEN_TEST_REDIS_RESTART_START="$redis_start" CLIPGEN_TEST_REDIS_RESTART_STOP="$redis_stop"
+echo "test servers: Redis (restart test) on 127.0.0.1:$redis_port" >&2
 
 "$@"

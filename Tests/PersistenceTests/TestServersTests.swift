@@ -9,6 +9,7 @@ import TestSupport
         #expect(TestServers.outage != nil, "\(TestServerMissing(name: "PostgreSQL (outage test)"))")
         #expect(TestServers.redisURL != nil, "\(TestServerMissing(name: "Redis"))")
         #expect(TestServers.redisOutage != nil, "\(TestServerMissing(name: "Redis (outage test)"))")
+        #expect(TestServers.redisRestart != nil, "\(TestServerMissing(name: "Redis (restart test)"))")
         #expect(TestServers.s3 != nil, "\(TestServerMissing(name: "SeaweedFS (S3)"))")
         #expect(StoreBackend.all.map(\.name) == ["SQLite", "memory", "PostgreSQL"])
     }

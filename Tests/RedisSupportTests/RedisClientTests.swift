@@ -94,7 +94,7 @@ func redisConfiguration(_ url: String? = TestServers.redisURL) throws -> RedisCo
     }
 
     @Test func eventsPublishedWhileRedisRestartsArriveOnceWhenItIsBack() async throws {
-        guard let outage = TestServers.redisOutage else { throw TestServerMissing(name: "Redis (outage test)") }
+        guard let outage = TestServers.redisRestart else { throw TestServerMissing(name: "Redis (restart test)") }
         let channel = "test:" + TestServers.uniqueName()
         let publisher = RedisEventBus(client: RedisClient(configuration: try redisConfiguration(outage.url)), channel: channel)
         let replica = RedisEventBus(client: RedisClient(configuration: try redisConfiguration(outage.url)), channel: channel)

@@ -25,8 +25,11 @@ public enum TestServers {
     /// `redis://127.0.0.1:port`, shared by the suites (tests use keys and channels of their own).
     public static let redisURL = ProcessInfo.processInfo.environment["CLIPGEN_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
-    /// A second Redis that one test stops and starts again, with the shell commands that do it.
+    /// A second Redis that one test stops and starts again under a live API, with the shell commands that do it.
     public static let redisOutage = stoppable("CLIPGEN_TEST_REDIS_OUTAGE")
+
+    /// A third Redis, restarted under a publisher by another test running at the same time.
+    public static let redisRestart = stoppable("CLIPGEN_TEST_REDIS_RESTART")
 
     /// A name no other test uses, valid as a bucket name or a key prefix.
     public static func uniqueName() -> String {
