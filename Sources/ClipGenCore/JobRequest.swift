@@ -65,6 +65,7 @@ public struct JobRequest: Codable, Sendable, Equatable {
 
     /// Limits that keep one request from asking for unbounded work.
     public static let maxClips = 100
+    /// In UTF-8 bytes, not characters: one grapheme cluster can be arbitrarily long.
     public static let maxNameLength = 200
     public static let maxHighlights = 20
     /// No source is longer than this (about 115 days); larger times are typing mistakes or attacks.
@@ -127,8 +128,8 @@ public struct JobRequest: Codable, Sendable, Equatable {
             if fade > 0, clip.end.seconds - clip.start.seconds < 2 * fade {
                 errors.append(.init(field: "\(field)", message: "is shorter than the fade in and out (\(2 * fade) s)"))
             }
-            if let name = clip.name, name.count > Self.maxNameLength {
-                errors.append(.init(field: "\(field).name", message: "at most \(Self.maxNameLength) characters"))
+            if let name = clip.name, name.utf8.count > Self.maxNameLength {
+                errors.append(.init(field: "\(field).name", message: "at most \(Self.maxNameLength) bytes of UTF-8"))
             }
         }
         errors += resolvedOutput.validate()

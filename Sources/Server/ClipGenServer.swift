@@ -68,7 +68,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
 
     /// What both the API and a worker process need before their first query.
     func openStorage() async throws {
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        try Self.makeDataDirectory(configuration.dataDirectory)
         try await store.prepare()
         try await blobs.prepare()
     }
@@ -151,9 +151,16 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         return [store, blobs] + backendServices + [listener]
     }
 
+    /// The data directory holds the SQLite file (password hashes) and the JWT secret: a new one is
+    /// made readable by its owner only. An existing one is left as the operator set it.
+    static func makeDataDirectory(_ path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
     /// A random secret kept in the data directory, so tokens survive restarts.
     static func persistentSecret(in directory: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try makeDataDirectory(directory)
         let path = directory + "/jwt-secret"
         if let existing = try? String(contentsOfFile: path, encoding: .utf8), existing.utf8.count >= 32 {
             return existing.trimmingCharacters(in: .whitespacesAndNewlines)

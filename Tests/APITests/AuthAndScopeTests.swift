@@ -105,8 +105,21 @@ import Testing
                     let fields = (response.object["errors"] as? [[String: String]])?.compactMap { $0["field"] }
                     #expect(Set(fields ?? []) == ["email", "password"])
                 }
+                // Control and invisible characters end up in logs and audit lines: not an email address.
+                for bad in [#"a\u0000b@x.test"#, #"a\nb@x.test"#, #"a\u200bb@x.test"#] {
+                    try await client.execute(uri: "/v1/users", method: .post, headers: .bearer(adminToken, json: true),
+                                             body: .json(#"{"email":"\#(bad)","password":"password9","role":"user"}"#)) { response in
+                        #expect(response.status == .unprocessableContent, "\(bad)")
+                    }
+                }
+                // Trimmed when made, trimmed when signing in.
+                try await client.execute(uri: "/v1/users", method: .post, headers: .bearer(adminToken, json: true),
+                                         body: .json(#"{"email":"  padded@x.test ","password":"password9","role":"user"}"#)) { #expect($0.status == .created) }
+                try await client.execute(uri: "/v1/auth/token", method: .post, body: .json(#"{"email":" padded@x.test  ","password":"password9"}"#)) { response in
+                    #expect(response.status == .ok)
+                }
                 try await client.execute(uri: "/v1/users", method: .get, headers: .bearer(adminToken)) { response in
-                    #expect((response.object["items"] as? [Any])?.count == 3)
+                    #expect((response.object["items"] as? [Any])?.count == 4)
                 }
             }
         }

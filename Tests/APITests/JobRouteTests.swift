@@ -149,7 +149,7 @@ import ClipGenCore
         }
     }
 
-    @Test func onlyOwnersAndAdminsDelete() async throws {
+    @Test func onlyOwnersAndAdminsCancelOrDelete() async throws {
         try await APIHarness.with { h in
             let (owner, ownerToken) = try await h.member(.user)
             let (_, colleagueToken) = try await h.member(.user, organization: owner.organizationId)
@@ -160,8 +160,14 @@ import ClipGenCore
                                                    body: .json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":1,"end":2}]}"#)) {
                     $0.object["id"] as? String ?? ""
                 }
+                // A colleague may read the job but not stop it: cancelling follows the rule deleting does.
+                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(colleagueToken)) { #expect($0.status == .forbidden) }
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(colleagueToken)) { response in
+                    #expect(response.status == .ok && response.object["status"] as? String == "queued")
+                }
                 try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: .bearer(colleagueToken)) { #expect($0.status == .forbidden) }
                 try await client.execute(uri: "/v1/uploads/\(id)", method: .delete, headers: .bearer(colleagueToken)) { #expect($0.status == .forbidden) }
+                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(adminToken)) { #expect($0.status == .ok) }
                 try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: .bearer(adminToken)) { #expect($0.status == .noContent) }
                 try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(ownerToken)) { #expect($0.status == .notFound) }
                 try await client.execute(uri: "/v1/uploads/\(id)", method: .delete, headers: .bearer(ownerToken)) { #expect($0.status == .noContent) }

@@ -73,4 +73,14 @@ import TestSupport
         #expect(runs > 1_000 && decoded > 0, "\(runs) runs, \(decoded) decoded")
         print("JobRequest fuzz: \(runs) requests, \(decoded) decoded")
     }
+
+    @Test func clipNamesAreLimitedInBytesNotCharacters() {
+        // One family emoji with a thousand combining marks is one character and kilobytes of text.
+        let heavy = "👩" + String(repeating: "\u{301}", count: 1000)
+        #expect(heavy.count == 1)
+        let named = { (name: String) in Self.check(#"{\#(Self.source),"clips":[{"start":0,"end":10,"name":"\#(name)"}]}"#) }
+        #expect(named(heavy)?.map(\.field) == ["clips[0].name"])
+        #expect(named(String(repeating: "é", count: 101))?.map(\.field) == ["clips[0].name"], "202 bytes")
+        #expect(named(String(repeating: "é", count: 100)) == [], "200 bytes")
+    }
 }

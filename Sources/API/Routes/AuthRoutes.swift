@@ -33,7 +33,8 @@ struct AuthRoutes<Store: AccountStore> {
     func addPublic(to router: some RouterMethods<AppRequestContext>) {
         router.post("auth/token") { request, context -> TokenResponse in
             let credentials = try await request.decode(as: Credentials.self, context: context)
-            guard let user = try await store.user(email: credentials.email) else {
+            // Trimmed as it was when the user was made, so " a@x " signs in as "a@x".
+            guard let user = try await store.user(email: credentials.email.trimmingCharacters(in: .whitespaces)) else {
                 // Spend the same bcrypt time as a real check, so timing does not reveal which emails exist.
                 _ = try await PasswordHasher.hash(credentials.password, cost: bcryptCost)
                 throw Problem.unauthorized("wrong email or password")
@@ -76,7 +77,9 @@ struct AuthRoutes<Store: AccountStore> {
 
     static func looksLikeEmail(_ text: String) -> Bool {
         let parts = text.split(separator: "@")
-        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && text.count <= 254 && !text.contains(" ")
+        // No spaces or control characters: they end up in logs, audit lines and emails.
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && text.utf8.count <= 254
+            && !text.unicodeScalars.contains { $0 == " " || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
     }
 }
 

@@ -85,6 +85,7 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
         router.post("jobs/{id}/cancel") { _, context -> JobResponse in
             let principal = try context.require(.write)
             let job = try await find(context.parameters.get("id", as: JobID.self), principal)
+            try Self.requireOwnerOrAdmin(job, principal, to: "cancel")
             guard let cancelled = try await service.cancel(job) else {
                 throw Problem.notFound("job")
             }
@@ -95,13 +96,18 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
         router.delete("jobs/{id}") { _, context -> Response in
             let principal = try context.require(.write)
             let job = try await find(context.parameters.get("id", as: JobID.self), principal)
-            guard principal.role == .admin || job.ownerId == principal.userId else {
-                throw Problem(status: .forbidden, detail: "only an admin or the job's owner may delete it")
-            }
+            try Self.requireOwnerOrAdmin(job, principal, to: "delete")
             try await service.delete(job, logger: context.logger)
             await cache.invalidate(job.id)
             context.logger.info("job deleted", metadata: ["job.id": "\(job.id)"])
             return Response(status: .noContent)
+        }
+    }
+
+    /// Changing a job is for its owner or an admin; other members may only read it.
+    static func requireOwnerOrAdmin(_ job: Job, _ principal: Principal, to action: String) throws {
+        guard principal.role == .admin || job.ownerId == principal.userId else {
+            throw Problem(status: .forbidden, detail: "only an admin or the job's owner may \(action) it")
         }
     }
 
