@@ -18,12 +18,10 @@ set -euo pipefail
 for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && [ "$n" -lt 255 ] && eval "exec $n>&-"; done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/servers.sh"
 state=${CLIPGEN_CLUSTER_DIR:-$root/.cluster}
 command=${1:-}
 log() { echo "cluster: $*" >&2; }
-if [ "$(id -u)" -eq 0 ]; then as_pg="runuser -u postgres --"; else as_pg=""; fi
-pg_bin() { dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -1)"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 secret() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 # Running, and not a zombie waiting to be reaped (kill -0 succeeds on those).
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$(cat "$1")/status" 2>/dev/null; }
@@ -61,7 +59,7 @@ clipgen_environment() {
 }
 
 start_postgres() {
-  local data="$state/postgres" bin; bin=$(pg_bin)
+  local data="$state/postgres" bin=$pg_bin
   if [ -f "$data/postmaster.pid" ] && $as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then return; fi
   if [ ! -f "$data/PG_VERSION" ]; then
     mkdir -p "$data"; [ -n "$as_pg" ] && chown postgres: "$data"
@@ -76,36 +74,16 @@ start_postgres() {
     || $as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U clipgen -d postgres -qc "CREATE DATABASE clipgen" >/dev/null
 }
 
-start_redis() {
+cluster_redis() {
   alive "$state/redis/redis.pid" && return
-  mkdir -p "$state/redis"
   log "starting Redis on 127.0.0.1:$REDIS_PORT"
-  "$root/scripts/unblocked" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
-    --dir "$state/redis" --pidfile "$state/redis/redis.pid" --logfile "$state/redis/redis.log"
-  for _ in $(seq 1 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.05; done
-  echo "Redis did not start: $state/redis/redis.log" >&2; exit 1
+  start_redis "$state/redis" "$REDIS_PORT"
 }
 
 start_s3() {
   alive "$state/s3/weed.pid" && return
-  local dir="$state/s3" weed p
-  mkdir -p "$dir/data"
-  weed=$( (command -v pyenv >/dev/null && pyenv which weed 2>/dev/null) || command -v weed)
-  printf '{"identities":[{"name":"clipgen","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
-    "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$dir/identities.json"
-  read -r -a p <<<"$S3_INTERNAL_PORTS"
   log "starting SeaweedFS (S3) on 127.0.0.1:$S3_PORT"
-  setsid "$root/scripts/unblocked" "$weed" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -debug.port=0 \
-    -master.port="${p[0]}" -master.port.grpc="${p[1]}" -master.volumeSizeLimitMB=512 -volume.max=0 \
-    -volume.port="${p[2]}" -volume.port.grpc="${p[3]}" -filer -filer.port="${p[4]}" -filer.port.grpc="${p[5]}" \
-    -s3 -s3.port="$S3_PORT" -s3.port.grpc="${p[6]}" -s3.port.iceberg=0 -s3.port.lance=0 -s3.config="$dir/identities.json" \
-    </dev/null >>"$dir/server.log" 2>&1 &
-  echo $! >"$dir/weed.pid"
-  for _ in $(seq 1 240); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$S3_PORT/")" = 403 ] && return
-    sleep 0.25
-  done
-  echo "SeaweedFS did not start: $dir/server.log" >&2; exit 1
+  start_seaweedfs "$state/s3" "$S3_PORT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$S3_INTERNAL_PORTS"
 }
 
 # start_clipgen NAME ARGS...: a ClipGen process with its own data directory and log.
@@ -148,7 +126,7 @@ up() {
   settings
   bin=$(clipgen_bin)
   [ -x "$bin" ] || { echo "no clipgen binary at $bin" >&2; exit 1; }
-  start_postgres; start_redis; start_s3
+  start_postgres; cluster_redis; start_s3
   clipgen_environment
   local i=0 port
   for port in $API_PORTS; do i=$((i + 1)); start_clipgen "api-$i" serve --no-workers --host 127.0.0.1 --port "$port"; done
@@ -204,7 +182,7 @@ down() {
   stop "$state/s3/weed.pid" KILL 5
   stop "$state/redis/redis.pid" TERM 10
   if [ -f "$state/postgres/postmaster.pid" ]; then
-    $as_pg "$(pg_bin)/pg_ctl" -D "$state/postgres" -m fast -w stop >/dev/null 2>&1 || true
+    $as_pg "$pg_bin/pg_ctl" -D "$state/postgres" -m fast -w stop >/dev/null 2>&1 || true
   fi
   log "stopped (data kept in $state)"
 }

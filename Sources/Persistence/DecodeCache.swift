@@ -11,6 +11,15 @@ public enum JSONCoding {
     }
 }
 
+/// Column lists the SQL stores share: both schemas name their columns alike.
+public enum SQLColumns {
+    /// Every job column but `source`, whose keyframe index only workers need.
+    public static let jobSummary = """
+        id, organization_id, owner_id, upload_id, status, stage, progress, error_code, error_message, request, attempts,
+        created_at, started_at, finished_at, storyboard, highlights, source_info
+        """
+}
+
 /// Decoded JSON columns by their text. A job's request, summary, storyboard and highlights never
 /// change once written, and decoding them was a large part of every job read; equal text
 /// decodes to an equal value, so the text is the key. Bounded: emptied when full.

@@ -39,7 +39,7 @@ extension PostgresJobStore {
                     FOR UPDATE OF jobs),
                 job AS (
                     UPDATE jobs SET status = 'running', started_at = COALESCE(jobs.started_at, \(now)),
-                        attempts = GREATEST(jobs.attempts, task.attempts), stage = \(unescaped: Self.runningStage(self.workflow))
+                        attempts = GREATEST(jobs.attempts, task.attempts), stage = \(unescaped: self.runningStageSQL)
                     FROM old, task WHERE jobs.id = old.id
                     RETURNING jobs.*, old.old_status, old.old_stage),
                 event AS (

@@ -15,6 +15,8 @@ public final class PostgresJobStore: JobStoreBackend {
     let client: PostgresClient
     let clock: WallClock
     let workflow: JobWorkflow
+    /// The job's stage once a claimed task runs, as SQL: fixed by the workflow, so built once.
+    let runningStageSQL: String
     let logger: Logger
     /// How long a call may wait for the database before it fails with `StoreError.unavailable`.
     let timeout: Duration
@@ -28,6 +30,7 @@ public final class PostgresJobStore: JobStoreBackend {
         self.timeout = timeout
         self.clock = clock
         self.workflow = workflow
+        self.runningStageSQL = Self.runningStage(workflow)
         self.logger = logger
     }
 

@@ -4,11 +4,8 @@ import GRDB
 import Persistence
 
 extension SQLiteJobStore {
-    /// Every job column but `source`, whose keyframe index only workers need.
-    static let jobSummaryColumns = """
-        id, organization_id, owner_id, upload_id, status, stage, progress, error_code, error_message, request, attempts,
-        created_at, started_at, finished_at, storyboard, highlights, source_info
-        """
+    /// The job columns a read needs (`SQLColumns.jobSummary`), the same in both SQL stores.
+    static var jobSummaryColumns: String { SQLColumns.jobSummary }
 
     public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: String?) async throws -> JobCreation {
         let now = self.now

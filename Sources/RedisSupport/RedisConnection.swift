@@ -21,7 +21,7 @@ public final class RedisConnection: Sendable {
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.milliseconds(Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
+                .connectTimeout(.milliseconds(timeout.milliseconds))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -52,8 +52,7 @@ public final class RedisConnection: Sendable {
     @discardableResult
     public func send(_ arguments: [String], timeout: Duration = .seconds(2)) async throws -> RESPValue {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                                                                     + timeout.components.attoseconds / 1_000_000_000)) {
+        let deadline = channel.eventLoop.scheduleTask(in: .milliseconds(timeout.milliseconds)) {
             promise.fail(RedisError.unavailable("no reply within \(timeout)"))
         }
         channel.writeAndFlush(RedisCommand(arguments: arguments, promise: promise), promise: nil)

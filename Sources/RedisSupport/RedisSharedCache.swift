@@ -36,7 +36,7 @@ public struct RedisSharedCache: SharedCache {
 
     public func store(_ key: String, value: String, ifVersion version: String, lifetime: Duration) async {
         guard !version.isEmpty else { return }
-        let milliseconds = max(1, lifetime.components.seconds * 1000 + lifetime.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = max(1, lifetime.milliseconds)
         _ = try? await client.send(["EVAL", Self.storeScript, "2", prefix + "v:" + key, prefix + "n:" + key, version,
                                     value, String(milliseconds)])
     }

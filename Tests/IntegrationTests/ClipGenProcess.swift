@@ -61,8 +61,11 @@ enum Curl {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
     }
 
-    static func call(_ url: String, method: String = "GET", token: String? = nil, json: String? = nil, file: String? = nil, output: String? = nil) throws -> Reply {
+    /// `caCert`: the certificate an HTTPS server (the cluster's nginx) is checked against.
+    static func call(_ url: String, method: String = "GET", token: String? = nil, json: String? = nil, file: String? = nil, output: String? = nil,
+                     caCert: String? = nil) throws -> Reply {
         var arguments = ["-s", "-X", method, "-w", "\n%{http_code}", url]
+        if let caCert { arguments += ["--cacert", caCert] }
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         if let json { arguments += ["-H", "Content-Type: application/json", "--data-binary", json] }
         if let file { arguments += ["-T", file] }

