@@ -61,11 +61,12 @@ import TestSupport
                  "highlights":{"count":1,"minDuration":5,"maxDuration":8}}
                 """#).json["id"] as? String)
 
-            // Kill whichever worker is first seen running an FFmpeg render (one with -progress).
+            // Kill whichever worker is first seen running FFmpeg (analysing or rendering): on a busy
+            // machine one render alone can finish between two looks.
             var victim: Int?
             #expect(try await eventually(timeout: .seconds(120), every: .milliseconds(50)) {
                 for (index, worker) in workers.enumerated() {
-                    let children = try Shell.run("pgrep", ["-P", "\(worker.pid)", "-f", "ffmpeg.*-progress"])
+                    let children = try Shell.run("pgrep", ["-P", "\(worker.pid)", "-f", "ffmpeg"])
                     if children.status == 0 {
                         victim = index
                         return true
