@@ -55,6 +55,8 @@ clipgen_environment() {
   export CLIPGEN_S3_ENDPOINT="http://127.0.0.1:$S3_PORT" CLIPGEN_S3_BUCKET=clipgen
   export CLIPGEN_S3_ACCESS_KEY_ID="$S3_ACCESS_KEY" CLIPGEN_S3_SECRET_ACCESS_KEY="$S3_SECRET_KEY"
   # Every replica must sign and check tokens with one secret.
+  # nginx (on loopback) is the only proxy whose X-Forwarded-For the APIs believe: sign-in limits per address.
+  export CLIPGEN_TRUSTED_PROXIES=127.0.0.1
   export CLIPGEN_JWT_SECRET="$JWT_SECRET" CLIPGEN_ADMIN_PASSWORD="$ADMIN_PASSWORD" CLIPGEN_ADMIN_EMAIL="${CLIPGEN_ADMIN_EMAIL:-admin@localhost}"
 }
 

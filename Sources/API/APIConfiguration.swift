@@ -1,3 +1,4 @@
+import Foundation
 import ClipGenCore
 
 /// What the HTTP side can be told, with a default for every field.
@@ -7,6 +8,20 @@ public struct APIConfiguration: Sendable {
         public var host = "127.0.0.1"
         /// Port to bind; default 8080. 0 picks a free port.
         public var port = 8080
+        /// A connection that sends nothing for this long (no request, or a request body that
+        /// stalls) is closed; default 30 s. Responses being written are not cut short.
+        public var idleTimeoutSeconds = 30.0
+        /// Connections served at once; more wait in the kernel's queue. Default 1024.
+        public var maxConnections = 1024
+        /// `/metrics` needs `Authorization: Bearer <token>` when set; when unset, only clients on
+        /// loopback (a Prometheus beside the server) may read it.
+        public var metricsToken: String?
+        /// WebSocket pings this often keep idle event sockets (and proxies) from timing out; default 20 s.
+        public var webSocketPingSeconds = 20.0
+        /// An event message the client has not taken within this long closes its socket; default 10 s.
+        public var webSocketWriteTimeoutSeconds = 10.0
+        /// Peers whose `X-Forwarded-For` is believed (the load balancer's addresses); default none.
+        public var trustedProxies: Set<String> = []
         public init() {}
     }
 
@@ -15,6 +30,9 @@ public struct APIConfiguration: Sendable {
         public var jwtSecret: String?
         /// Key id put in tokens' `kid` header, for rotation; default `k1`.
         public var jwtKeyID = "k1"
+        /// Keys that still verify tokens but sign none, as `kid:secret,kid:secret`: the old key
+        /// while tokens it signed live out their TTL after a rotation.
+        public var jwtPreviousKeys: [SigningKey] = []
         /// Lifetime of access tokens in seconds; default 3600.
         public var tokenTTLSeconds = 3600
         /// Admin created on first start with an empty database; default admin@localhost.
@@ -39,6 +57,13 @@ public struct APIConfiguration: Sendable {
         ConfigurationKey("maxUploadBytes", "largest upload in bytes (10737418240)"),
         ConfigurationKey("jwtSecret", "HS256 secret, ≥ 32 bytes (generated into the data directory)"),
         ConfigurationKey("jwtKeyId", "kid header of issued tokens (k1)"),
+        ConfigurationKey("jwtPreviousKeys", "retired keys that still verify, kid:secret,kid:secret (none)"),
+        ConfigurationKey("idleTimeoutSeconds", "close connections silent this long, mid-request too (30)"),
+        ConfigurationKey("maxConnections", "connections served at once (1024)"),
+        ConfigurationKey("webSocketPingSeconds", "ping interval on event WebSockets (20)"),
+        ConfigurationKey("webSocketWriteTimeoutSeconds", "close an event WebSocket whose client has not read a message this long (10)"),
+        ConfigurationKey("trustedProxies", "comma-separated proxy addresses whose X-Forwarded-For is believed (none)"),
+        ConfigurationKey("metricsToken", "bearer token /metrics requires (unset: loopback clients only)"),
         ConfigurationKey("tokenTtlSeconds", "access token lifetime (3600)"),
         ConfigurationKey("adminEmail", "first admin's email (admin@localhost)"),
         ConfigurationKey("adminPassword", "first admin's password (generated and printed once)"),
@@ -53,11 +78,27 @@ public struct APIConfiguration: Sendable {
         auth.jwtSecret = values.string("jwtSecret")
         if let secret = auth.jwtSecret, secret.utf8.count < 32 { throw ConfigurationProblem.weakJWTSecret }
         auth.jwtKeyID = values.string("jwtKeyId") ?? auth.jwtKeyID
+        if let previous = values.string("jwtPreviousKeys") {
+            auth.jwtPreviousKeys = try previous.split(separator: ",").map { entry in
+                let parts = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty, parts[1].utf8.count >= 32, parts[0] != auth.jwtKeyID else {
+                    throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("jwtPreviousKeys"),
+                                                       reason: "each entry must be kid:secret with a secret of at least 32 bytes and a kid other than the signing key's")
+                }
+                return SigningKey(id: parts[0], secret: parts[1])
+            }
+        }
+        http.idleTimeoutSeconds = try values.double("idleTimeoutSeconds", in: 1...3600) ?? http.idleTimeoutSeconds
+        http.webSocketPingSeconds = try values.double("webSocketPingSeconds", in: 1...3600) ?? http.webSocketPingSeconds
+        http.webSocketWriteTimeoutSeconds = try values.double("webSocketWriteTimeoutSeconds", in: 0.1...3600) ?? http.webSocketWriteTimeoutSeconds
+        http.maxConnections = try values.int("maxConnections", in: 1...1_000_000) ?? http.maxConnections
+        http.metricsToken = values.string("metricsToken")
+        http.trustedProxies = Set((values.string("trustedProxies") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         auth.tokenTTLSeconds = try values.int("tokenTtlSeconds", in: 60...31_536_000) ?? auth.tokenTTLSeconds
         auth.adminEmail = values.string("adminEmail") ?? auth.adminEmail
         auth.adminPassword = values.string("adminPassword")
-        if let password = auth.adminPassword, password.utf8.count < 8 || password.utf8.count > 72 {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("adminPassword"), reason: "must be 8 to 72 bytes long")
+        if let password = auth.adminPassword, let problem = PasswordPolicy.problem(with: password) {
+            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("adminPassword"), reason: problem)
         }
         auth.bcryptCost = try values.int("bcryptCost", in: 4...31) ?? auth.bcryptCost
     }

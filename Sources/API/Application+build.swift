@@ -3,6 +3,9 @@ import BlobStorage
 import ClipGenCore
 import Events
 import Hummingbird
+import HummingbirdWebSocket
+import HummingbirdCore
+import NIOCore
 import Logging
 import Persistence
 import ServiceLifecycle
@@ -24,9 +27,15 @@ public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue, B
     public var events: (any EventBus)?
     /// `GET /v1/jobs/{id}` answers, in memory and in `sharedCache` (Redis) when given.
     let jobCache: JobStatusCache
+    /// Failed sign-ins (and, later, rate limits) are counted here: Redis across replicas.
+    public var counters: any SharedCounters
+    public var loginPolicy: LoginGuard.Policy
     public init(store: Store, blobs: Blobs, tokens: TokenService, workflow: JobWorkflow = JobWorkflow(), signal: any WorkSignal = LocalWorkSignal(),
                 clock: WallClock = .system, metrics: MetricsEndpoint = .disabled, dependencies: [Dependency] = [],
-                events: (any EventBus)? = nil, sharedCache: (any SharedCache)? = nil) {
+                events: (any EventBus)? = nil, sharedCache: (any SharedCache)? = nil,
+                counters: any SharedCounters = LocalCounters(), loginPolicy: LoginGuard.Policy = LoginGuard.Policy()) {
+        self.counters = counters
+        self.loginPolicy = loginPolicy
         self.dependencies = dependencies
         self.events = events
         self.jobCache = JobStatusCache(shared: sharedCache)
@@ -46,13 +55,16 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIdMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics.factory))
     router.add(middleware: ProblemMiddleware())
     let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
-    HealthRoutes(store: store, blobs: blobs, metrics: dependencies.metrics, dependencies: dependencies.dependencies).add(to: router)
+    HealthRoutes(store: store, blobs: blobs, metrics: dependencies.metrics, dependencies: dependencies.dependencies,
+                 metricsToken: configuration.http.metricsToken).add(to: router)
 
-    let auth = AuthRoutes(store: store, tokens: dependencies.tokens, bcryptCost: configuration.auth.bcryptCost, clock: clock)
+    let auth = AuthRoutes(store: store, tokens: dependencies.tokens, hasher: PasswordHasher(cost: configuration.auth.bcryptCost),
+                          loginGuard: LoginGuard(counters: dependencies.counters, policy: dependencies.loginPolicy),
+                          trustedProxies: configuration.http.trustedProxies, clock: clock)
     let v1 = router.group("v1")
     auth.addPublic(to: v1)
     let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens))
@@ -61,6 +73,27 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
     let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, clock: clock)
     JobRoutes(service: jobs, cache: dependencies.jobCache).add(to: secured)
     ClipRoutes(store: store, blobs: blobs).add(to: secured)
+    eventRoutes(configuration, dependencies).addHTTPRoutes(to: router)
+    return router
+}
+
+private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
+    _ configuration: APIConfiguration, _ dependencies: APIDependencies<Store, Blobs>
+) -> EventRoutes<Store> {
+    EventRoutes(store: dependencies.store, events: dependencies.events, tokens: dependencies.tokens,
+                writeTimeout: .milliseconds(Int64(configuration.http.webSocketWriteTimeoutSeconds * 1000)))
+}
+
+/// The routes a WebSocket upgrade request is matched against (the event streams), with the
+/// same request ids and problem answers as the HTTP router.
+public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
+    configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>
+) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestIdMiddleware())
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    eventRoutes(configuration, dependencies).addWebSocketRoutes(to: router)
     return router
 }
 
@@ -70,9 +103,15 @@ public func buildApplication<Store: AccountStore & JobRepository & TaskQueue, Bl
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>,
     services: [any Service] = [], logger: Logger, beforeServerStarts: @escaping @Sendable () async throws -> Void = {}
 ) -> some ApplicationProtocol {
+    let idle = TimeAmount.milliseconds(Int64(configuration.http.idleTimeoutSeconds * 1000))
     var application = Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies),
-        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "clipgen"),
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: buildWebSocketRouter(configuration: configuration, dependencies: dependencies),
+            configuration: .init(http1: .init(idleTimeout: idle),
+                                 ws: .init(autoPing: .enabled(timePeriod: .milliseconds(Int64(configuration.http.webSocketPingSeconds * 1000)))))),
+        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "clipgen",
+                             availableConnectionsDelegate: MaximumAvailableConnections(configuration.http.maxConnections)),
         services: services + (dependencies.events.map { [JobCacheInvalidation(events: $0, cache: dependencies.jobCache)] } ?? []),
         logger: logger
     )

@@ -14,7 +14,7 @@ struct JobService<Store: JobRepository, Blobs: BlobStore>: Sendable {
     let clock: WallClock
 
     /// Throws `Problem.invalid` listing every field to fix; writes nothing then.
-    func submit(_ request: JobRequest, by principal: Principal, idempotencyKey: String?) async throws -> JobCreation {
+    func submit(_ request: JobRequest, by principal: Principal, idempotencyKey: IdempotencyKey?) async throws -> JobCreation {
         var errors = request.validate()
         if errors.isEmpty, let uploadId = request.source.uploadId,
            try await store.upload(id: uploadId, organizationId: principal.organizationId) == nil {

@@ -18,13 +18,20 @@ public struct User: Codable, Sendable, Equatable {
     public var passwordHash: String
     public var role: Role
     public var createdAt: Date
-    public init(id: UserID = .make(), organizationId: OrganizationID, email: String, passwordHash: String, role: Role, createdAt: Date) {
+    /// A disabled user can neither sign in nor use a token or API key made earlier.
+    public var disabled: Bool
+    /// Part of every token issued; raising it (password change, disabling) voids the older ones.
+    public var tokenVersion: Int
+    public init(id: UserID = .make(), organizationId: OrganizationID, email: String, passwordHash: String, role: Role, createdAt: Date,
+                disabled: Bool = false, tokenVersion: Int = 0) {
         self.id = id
         self.organizationId = organizationId
         self.email = email
         self.passwordHash = passwordHash
         self.role = role
         self.createdAt = createdAt
+        self.disabled = disabled
+        self.tokenVersion = tokenVersion
     }
 }
 

@@ -10,6 +10,10 @@ public protocol AccountStore: Sendable {
     func createOrganization(_ organization: Organization) async throws
     /// Throws `StoreError.conflict` when the email is taken (compared without case).
     func createUser(_ user: User) async throws
+    /// Writes the user's role, password hash, `disabled` and `tokenVersion` (not the email or
+    /// organisation). False when no such user exists.
+    @discardableResult
+    func updateUser(_ user: User) async throws -> Bool
     func user(id: UserID) async throws -> User?
     func user(email: String) async throws -> User?
     func users(organizationId: OrganizationID) async throws -> [User]

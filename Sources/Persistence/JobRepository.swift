@@ -15,8 +15,9 @@ public protocol JobRepository: Sendable {
     func deleteUpload(id: UploadID, organizationId: OrganizationID) async throws -> UploadDeletion?
 
     /// Writes the job, its first task and its `queued` event in one transaction. With an
-    /// idempotency key already used in the organisation, writes nothing and returns the first job.
-    func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: String?) async throws -> JobCreation
+    /// idempotency key the job's owner used within its lifetime, writes nothing and returns the
+    /// first job, or throws `StoreError.idempotencyKeyReused` when its fingerprint differs.
+    func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: IdempotencyKey?) async throws -> JobCreation
     func job(id: JobID, organizationId: OrganizationID) async throws -> Job?
     /// Just the job's status: the cheapest proof it exists in the organisation.
     func jobStatus(id: JobID, organizationId: OrganizationID) async throws -> JobStatus?

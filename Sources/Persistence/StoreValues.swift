@@ -28,6 +28,20 @@ public struct UploadDeletion: Sendable {
     }
 }
 
+/// A client's `Idempotency-Key`: per user, for `lifetime`, and only for the same request.
+public struct IdempotencyKey: Sendable {
+    public var key: String
+    /// A digest of the request; the same key with another digest is `StoreError.idempotencyKeyReused`.
+    public var fingerprint: String
+    /// After this, the key is forgotten and starts a new job.
+    public var lifetime: TimeInterval
+    public init(key: String, fingerprint: String, lifetime: TimeInterval = 24 * 3600) {
+        self.key = key
+        self.fingerprint = fingerprint
+        self.lifetime = lifetime
+    }
+}
+
 public struct JobCreation: Sendable {
     public var job: Job
     /// False when an idempotency key returned an earlier job.
@@ -97,6 +111,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case shutDown
     /// The database did not answer in time (stopped, unreachable, or out of connections).
     case unavailable
+    /// The caller used an idempotency key, still live, for a different request.
+    case idempotencyKeyReused
 
     public var description: String {
         switch self {
@@ -104,6 +120,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .invalidCursor: "the cursor is not one this server issued"
         case .shutDown: "the service is shutting down"
         case .unavailable: "the database is not answering; try again shortly"
+        case .idempotencyKeyReused: "this Idempotency-Key was already used for a different request; use a new key"
         }
     }
 }

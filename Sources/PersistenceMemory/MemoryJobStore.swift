@@ -42,7 +42,7 @@ public final class MemoryJobStore: JobStoreBackend {
         var users: [UserID: User] = [:]
         var uploads: [UploadID: Upload] = [:]
         var jobs: [JobID: Job] = [:]
-        var idempotencyKeys: [String: JobID] = [:]
+        var idempotencyKeys: [String: (job: JobID, fingerprint: String, createdAt: Double)] = [:]
         var tasks: [TaskID: QueuedTask] = [:]
         var clips: [ClipID: Clip] = [:]
         var analyses: [JobID: Analysis] = [:]
@@ -93,6 +93,18 @@ extension MemoryJobStore {
         }
     }
 
+    public func updateUser(_ user: User) async throws -> Bool {
+        state.withLock { state in
+            guard var stored = state.users[user.id] else { return false }
+            stored.role = user.role
+            stored.passwordHash = user.passwordHash
+            stored.disabled = user.disabled
+            stored.tokenVersion = user.tokenVersion
+            state.users[user.id] = stored
+            return true
+        }
+    }
+
     public func user(id: UserID) async throws -> User? { state.withLock { $0.users[id] } }
 
     public func user(email: String) async throws -> User? {
@@ -136,16 +148,18 @@ extension MemoryJobStore {
         }
     }
 
-    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: String?) async throws -> JobCreation {
+    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: IdempotencyKey?) async throws -> JobCreation {
         let now = self.now
-        return state.withLock { state in
-            let key = idempotencyKey.map { "\(job.organizationId)|\($0)" }
-            if let key, let earlier = state.idempotencyKeys[key].flatMap({ state.jobs[$0] }) {
+        return try state.withLock { state in
+            let key = idempotencyKey.map { "\(job.organizationId)|\(job.ownerId)|\($0.key)" }
+            if let key, let idempotencyKey, let entry = state.idempotencyKeys[key], entry.createdAt > now - idempotencyKey.lifetime,
+               let earlier = state.jobs[entry.job] {
+                guard entry.fingerprint.isEmpty || entry.fingerprint == idempotencyKey.fingerprint else { throw StoreError.idempotencyKeyReused }
                 return JobCreation(job: Self.summary(earlier), created: false)
             }
             state.jobs[job.id] = job
             state.tasks[firstTask.id] = QueuedTask(record: firstTask, availableAt: now, createdAt: now, order: state.next())
-            if let key { state.idempotencyKeys[key] = job.id }
+            if let key, let idempotencyKey { state.idempotencyKeys[key] = (job.id, idempotencyKey.fingerprint, now) }
             state.record(.status, jobId: job.id, at: now)
             return JobCreation(job: Self.summary(job), created: true)
         }
@@ -189,7 +203,7 @@ extension MemoryJobStore {
             state.tasks = state.tasks.filter { $0.value.record.jobId != id }
             state.clips = state.clips.filter { $0.value.jobId != id }
             state.analyses[id] = nil
-            state.idempotencyKeys = state.idempotencyKeys.filter { $0.value != id }
+            state.idempotencyKeys = state.idempotencyKeys.filter { $0.value.job != id }
             return keys
         }
     }

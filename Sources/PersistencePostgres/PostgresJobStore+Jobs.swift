@@ -7,11 +7,16 @@ extension PostgresJobStore {
     /// The job columns a read needs (`SQLColumns.jobSummary`), the same in both SQL stores.
     static var jobSummaryColumns: String { SQLColumns.jobSummary }
 
-    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: String?) async throws -> JobCreation {
+    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: IdempotencyKey?) async throws -> JobCreation {
         let now = self.now
         return try await transaction { connection in
-            if let idempotencyKey, let earlier = try await self.jobFor(idempotencyKey, organizationId: job.organizationId, on: connection) {
-                return JobCreation(job: earlier, created: false)
+            if let idempotencyKey {
+                if let earlier = try await self.jobFor(idempotencyKey, of: job, now: now, on: connection) {
+                    return JobCreation(job: earlier, created: false)
+                }
+                try await self.execute("""
+                    DELETE FROM idempotency_keys WHERE organization_id = \(job.organizationId) AND owner_id = \(job.ownerId) AND key = \(idempotencyKey.key)
+                    """, on: connection)
             }
             try await self.execute("""
                 INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request, created_at)
@@ -23,12 +28,13 @@ extension PostgresJobStore {
                 // A request with the same key racing this one: whichever inserts the key first wins; the
                 // other waits here for it to commit, then removes its own job and answers with the first.
                 let claimed = try await self.one("""
-                    INSERT INTO idempotency_keys (organization_id, key, job_id) VALUES (\(job.organizationId), \(idempotencyKey), \(job.id))
+                    INSERT INTO idempotency_keys (organization_id, owner_id, key, fingerprint, created_at, job_id)
+                    VALUES (\(job.organizationId), \(job.ownerId), \(idempotencyKey.key), \(idempotencyKey.fingerprint), \(now), \(job.id))
                     ON CONFLICT DO NOTHING RETURNING job_id
                     """, on: connection) { _ in true } ?? false
                 if !claimed {
                     try await self.execute("DELETE FROM jobs WHERE id = \(job.id)", on: connection)
-                    if let earlier = try await self.jobFor(idempotencyKey, organizationId: job.organizationId, on: connection) {
+                    if let earlier = try await self.jobFor(idempotencyKey, of: job, now: now, on: connection) {
                         return JobCreation(job: earlier, created: false)
                     }
                 }
@@ -38,10 +44,16 @@ extension PostgresJobStore {
         }
     }
 
-    private func jobFor(_ key: String, organizationId: OrganizationID, on connection: PostgresConnection) async throws -> Job? {
-        try await one("""
-            SELECT j.* FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id WHERE k.organization_id = \(organizationId) AND k.key = \(key)
-            """, on: connection, Job.init(row:))
+    /// The live job made with this key by the same owner; throws when it was for another request.
+    private func jobFor(_ key: IdempotencyKey, of job: Job, now: Double, on connection: PostgresConnection) async throws -> Job? {
+        let found = try await one("""
+            SELECT k.fingerprint AS key_fingerprint, j.* FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id
+            WHERE k.organization_id = \(job.organizationId) AND k.owner_id = \(job.ownerId) AND k.key = \(key.key)
+              AND k.created_at > \(now - key.lifetime)
+            """, on: connection) { row in (try row.get("key_fingerprint", as: String.self), try Job(row: row)) }
+        guard let (fingerprint, earlier) = found else { return nil }
+        guard fingerprint.isEmpty || fingerprint == key.fingerprint else { throw StoreError.idempotencyKeyReused }
+        return earlier
     }
 
     public func job(id: JobID, organizationId: OrganizationID) async throws -> Job? {

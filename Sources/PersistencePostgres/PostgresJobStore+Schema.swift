@@ -120,5 +120,19 @@ extension PostgresJobStore {
             "CREATE INDEX tasks_queued ON tasks (available_at, created_at) WHERE status = 'queued'",
             "CREATE INDEX tasks_leased ON tasks (lease_expires_at) WHERE status = 'leased'",
         ]),
+        // Idempotency keys become per user, expire, and remember which request they were for; keys
+        // from before keep working for their owner (an empty fingerprint matches any body).
+        ("v3", [
+            "ALTER TABLE users ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT false",
+            "ALTER TABLE users ADD COLUMN token_version BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE idempotency_keys ADD COLUMN owner_id TEXT",
+            "ALTER TABLE idempotency_keys ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE idempotency_keys ADD COLUMN created_at DOUBLE PRECISION",
+            "UPDATE idempotency_keys k SET owner_id = j.owner_id, created_at = j.created_at FROM jobs j WHERE j.id = k.job_id",
+            "ALTER TABLE idempotency_keys ALTER COLUMN owner_id SET NOT NULL",
+            "ALTER TABLE idempotency_keys ALTER COLUMN created_at SET NOT NULL",
+            "ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_pkey",
+            "ALTER TABLE idempotency_keys ADD PRIMARY KEY (organization_id, owner_id, key)",
+        ]),
     ]
 }

@@ -243,6 +243,14 @@ extension PostgresJobStore {
         }
     }
 
+    public func updateUser(_ user: User) async throws -> Bool {
+        try await one("""
+            UPDATE users SET role = \(user.role.rawValue), password_hash = \(user.passwordHash), disabled = \(user.disabled),
+                             token_version = \(user.tokenVersion)
+            WHERE id = \(user.id) RETURNING id
+            """) { _ in true } ?? false
+    }
+
     public func user(id: UserID) async throws -> User? {
         try await one("SELECT * FROM users WHERE id = \(id)", User.init(row:))
     }

@@ -76,7 +76,8 @@ private let pickedHighlights = DecodeCache<[Highlight]>()
 extension User {
     init(row: PostgresRandomAccessRow) throws {
         self.init(id: try row.get("id"), organizationId: try row.get("organization_id"), email: try row.get("email"),
-                  passwordHash: try row.get("password_hash"), role: try row.enumValue("role"), createdAt: try row.date("created_at")!)
+                  passwordHash: try row.get("password_hash"), role: try row.enumValue("role"), createdAt: try row.date("created_at")!,
+                  disabled: try row.get("disabled"), tokenVersion: try row.get("token_version"))
     }
 }
 

@@ -50,7 +50,7 @@ private func enumValue<T: RawRepresentable>(_ row: Row, _ column: String) throws
 extension User {
     init(row: Row) throws {
         self.init(id: row["id"], organizationId: row["organization_id"], email: row["email"], passwordHash: row["password_hash"],
-                  role: try enumValue(row, "role"), createdAt: date(row, "created_at")!)
+                  role: try enumValue(row, "role"), createdAt: date(row, "created_at")!, disabled: row["disabled"], tokenVersion: row["token_version"])
     }
 }
 

@@ -7,14 +7,23 @@ extension SQLiteJobStore {
     /// The job columns a read needs (`SQLColumns.jobSummary`), the same in both SQL stores.
     static var jobSummaryColumns: String { SQLColumns.jobSummary }
 
-    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: String?) async throws -> JobCreation {
+    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: IdempotencyKey?) async throws -> JobCreation {
         let now = self.now
         return try await pool.write { db in
-            if let idempotencyKey,
-               let existing = try JobID.fetchOne(db, sql: "SELECT job_id FROM idempotency_keys WHERE organization_id = ? AND key = ?",
-                                                  arguments: [job.organizationId, idempotencyKey]),
-               let earlier = try Self.fetchJob(db, id: existing) {
-                return JobCreation(job: earlier, created: false)
+            if let idempotencyKey {
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT job_id, fingerprint, created_at FROM idempotency_keys WHERE organization_id = ? AND owner_id = ? AND key = ?
+                    """, arguments: [job.organizationId, job.ownerId, idempotencyKey.key])
+                if let row {
+                    let createdAt: Double = row["created_at"]
+                    if createdAt > now - idempotencyKey.lifetime {
+                        let fingerprint: String = row["fingerprint"]
+                        guard fingerprint.isEmpty || fingerprint == idempotencyKey.fingerprint else { throw StoreError.idempotencyKeyReused }
+                        if let earlier = try Self.fetchJob(db, id: row["job_id"]) { return JobCreation(job: earlier, created: false) }
+                    }
+                    try db.execute(sql: "DELETE FROM idempotency_keys WHERE organization_id = ? AND owner_id = ? AND key = ?",
+                                   arguments: [job.organizationId, job.ownerId, idempotencyKey.key])
+                }
             }
             try db.execute(sql: """
                 INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request, created_at)
@@ -23,8 +32,9 @@ extension SQLiteJobStore {
                                  try JSONCoding.encode(job.request), job.createdAt.timeIntervalSince1970])
             try Self.insertTask(db, firstTask, availableAt: now)
             if let idempotencyKey {
-                try db.execute(sql: "INSERT INTO idempotency_keys (organization_id, key, job_id) VALUES (?, ?, ?)",
-                               arguments: [job.organizationId, idempotencyKey, job.id])
+                try db.execute(sql: """
+                    INSERT INTO idempotency_keys (organization_id, owner_id, key, fingerprint, created_at, job_id) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [job.organizationId, job.ownerId, idempotencyKey.key, idempotencyKey.fingerprint, now, job.id])
             }
             try Self.record(db, .status, jobId: job.id, at: now)
             return JobCreation(job: try Self.fetchJob(db, id: job.id)!, created: true)

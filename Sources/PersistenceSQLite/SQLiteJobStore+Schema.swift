@@ -122,6 +122,26 @@ extension SQLiteJobStore {
                 try db.execute(sql: "UPDATE jobs SET source_info = ? WHERE id = ?", arguments: [try JSONCoding.encode(media.sourceInfo), row["id"]])
             }
         }
+        migrator.registerMigration("v5-security") { db in
+            // Idempotency keys become per user, expire, and remember which request they were for;
+            // keys from before keep working for their owner (an empty fingerprint matches any body).
+            try db.execute(sql: """
+                ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE idempotency_keys_v5 (
+                    organization_id TEXT NOT NULL,
+                    owner_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    PRIMARY KEY (organization_id, owner_id, key));
+                INSERT INTO idempotency_keys_v5 (organization_id, owner_id, key, fingerprint, created_at, job_id)
+                    SELECT k.organization_id, j.owner_id, k.key, '', j.created_at, k.job_id FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id;
+                DROP TABLE idempotency_keys;
+                ALTER TABLE idempotency_keys_v5 RENAME TO idempotency_keys;
+                """)
+        }
         return migrator
     }
 }

@@ -125,6 +125,14 @@ extension SQLiteJobStore {
         }
     }
 
+    public func updateUser(_ user: User) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE users SET role = ?, password_hash = ?, disabled = ?, token_version = ? WHERE id = ?",
+                           arguments: [user.role.rawValue, user.passwordHash, user.disabled, user.tokenVersion, user.id])
+            return db.changesCount > 0
+        }
+    }
+
     public func user(id: UserID) async throws -> User? {
         // Every authenticated request reads its user: the statement is compiled once.
         try read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(User.init(row:)) }

@@ -24,6 +24,8 @@ struct Backends {
     /// Across API replicas through Redis pub/sub when Redis is configured.
     var events: any EventBus = LocalEventBus()
     var sharedCache: (any SharedCache)?
+    /// Sign-in failures (and rate limits): in Redis when configured, so every replica counts together.
+    var counters: any SharedCounters = LocalCounters()
     var services: [any Service] = []
     /// What only an API process runs: the Redis connection and the event subscription.
     var apiServices: [any Service] = []
@@ -59,6 +61,7 @@ struct Backends {
             let bus = RedisEventBus(client: client, logger: logger)
             events = bus
             sharedCache = RedisSharedCache(client: client)
+            counters = RedisCounters(client: client)
             apiServices = [client, bus]
             dependencies.append(Dependency(name: "eventBus", kind: "redis", essential: false) { bus.isSubscribed })
             dependencies.append(Dependency(name: "cache", kind: "redis", essential: false) { await client.isReachable() })
@@ -127,7 +130,7 @@ private func application<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
 ) async throws -> any ApplicationProtocol {
     try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, signal: backends.signal, events: backends.events,
                             backendServices: backends.services + backends.apiServices, dependencies: backends.dependencies,
-                            sharedCache: backends.sharedCache, metrics: metrics, clock: clock)
+                            sharedCache: backends.sharedCache, counters: backends.counters, metrics: metrics, clock: clock)
         .application(logger: logger, onPrepared: onPrepared)
 }
 

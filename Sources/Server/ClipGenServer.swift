@@ -34,14 +34,17 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     let dependencies: [Dependency]
     /// The level of the job status cache that replicas share (Redis); nil: memory only.
     let sharedCache: (any SharedCache)?
+    let counters: any SharedCounters
     let clock: WallClock
     private let preparation = Once<AdminBootstrap.Result?>()
 
     public init(configuration: ClipGenConfiguration, store: Store, blobs: Blobs, signal: any WorkSignal = LocalWorkSignal(),
                 events: any EventBus = LocalEventBus(), backendServices: [any Service] = [], dependencies: [Dependency] = [],
-                sharedCache: (any SharedCache)? = nil, metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
+                sharedCache: (any SharedCache)? = nil, counters: any SharedCounters = LocalCounters(), metrics: ProcessMetrics = ProcessMetrics(),
+                clock: WallClock = .system) {
         self.events = events
         self.sharedCache = sharedCache
+        self.counters = counters
         self.dependencies = dependencies
         var configuration = configuration
         if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = configuration.dataDirectory + "/tmp" }
@@ -114,8 +117,9 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         async throws -> some ApplicationProtocol
     {
         let secret = try configuration.api.auth.jwtSecret ?? Self.persistentSecret(in: configuration.dataDirectory)
-        let tokens = try await TokenService(secret: secret, keyID: configuration.api.auth.jwtKeyID,
-                                            ttlSeconds: configuration.api.auth.tokenTTLSeconds, clock: clock)
+        let auth = configuration.api.auth
+        let tokens = try await TokenService(keys: [SigningKey(id: auth.jwtKeyID, secret: secret)] + auth.jwtPreviousKeys,
+                                            activeKeyID: auth.jwtKeyID, ttlSeconds: auth.tokenTTLSeconds, clock: clock)
         var afterPreparation: [any Service] = [relay(to: events, logger: logger)]
         if configuration.workers.inProcess { afterPreparation.append(try await workerPool(logger: logger)) }
         // The storage first: services stop in reverse order, so it closes after everything else drained.
@@ -124,7 +128,8 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         return API.buildApplication(configuration: configuration.api,
                                     dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
                                                                   signal: signal, clock: clock, metrics: metrics.endpoint,
-                                                                  dependencies: dependencies, events: events, sharedCache: sharedCache),
+                                                                  dependencies: dependencies, events: events, sharedCache: sharedCache,
+                                                                  counters: counters),
                                     services: services, logger: logger,
                                     beforeServerStarts: { onPrepared(try await prepare()) })
     }

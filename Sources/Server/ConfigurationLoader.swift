@@ -26,16 +26,22 @@ public enum ConfigurationLoader {
         ["clipgen"] + ConfigurationKey.environmentName(key).dropFirst("CLIPGEN_".count).split(separator: "_").map { $0.lowercased() }
     }
 
+    /// Values never printed or logged: credentials, and URLs that may carry them.
+    static let secretNames: Set<String> = [
+        "CLIPGEN_JWT_SECRET", "CLIPGEN_JWT_PREVIOUS_KEYS", "CLIPGEN_ADMIN_PASSWORD", "CLIPGEN_DATABASE_URL",
+        "CLIPGEN_S3_SECRET_ACCESS_KEY", "CLIPGEN_REDIS_URL", "CLIPGEN_METRICS_TOKEN",
+    ]
+
     /// - Parameters:
     ///   - flags: values given on the command line, by key.
     ///   - environment: the process environment (injected for tests).
     public static func load(flags: [String: String], environment: [String: String]) async throws -> ClipGenConfiguration {
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: Dictionary(uniqueKeysWithValues: flags.map {
-                (AbsoluteConfigKey(components($0.key)), ConfigValue(.string($0.value), isSecret: $0.key.lowercased().contains("secret") || $0.key.lowercased().contains("password")))
+                (AbsoluteConfigKey(components($0.key)), ConfigValue(.string($0.value), isSecret: secretNames.contains(environmentName($0.key))))
             })),
             EnvironmentVariablesProvider(environmentVariables: environment,
-                                         secretsSpecifier: .specific(["CLIPGEN_JWT_SECRET", "CLIPGEN_ADMIN_PASSWORD", "CLIPGEN_DATABASE_URL", "CLIPGEN_S3_SECRET_ACCESS_KEY", "CLIPGEN_REDIS_URL"])),
+                                         secretsSpecifier: .specific(secretNames)),
         ]
         if let file = flags["config"] ?? environment["CLIPGEN_CONFIG"] {
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: FilePath(file)))

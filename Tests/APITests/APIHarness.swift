@@ -18,29 +18,37 @@ struct APIHarness {
     let tokens: TokenService
     let configuration: APIConfiguration
     let directory: String
+    var loginPolicy = LoginGuard.Policy()
+    let counters = LocalCounters()
 
-    static func with<T>(maxUploadBytes: Int64 = 1 << 30, _ body: (APIHarness) async throws -> T) async throws -> T {
+    static func with<T>(maxUploadBytes: Int64 = 1 << 30, tokens: TokenService? = nil, configure: (inout APIConfiguration) -> Void = { _ in },
+                        _ body: (APIHarness) async throws -> T) async throws -> T {
         try await withTemporaryDirectory { dir in
             var configuration = APIConfiguration()
             configuration.maxUploadBytes = maxUploadBytes
             configuration.auth.bcryptCost = 4
-            let harness = APIHarness(
+            configure(&configuration)
+            let defaultTokens = try await TokenService(secret: String(repeating: "s", count: 32), keyID: "k1", ttlSeconds: 600)
+            var harness = APIHarness(
                 store: SQLiteJobStore(path: dir + "/db.sqlite"), blobs: LocalBlobStore(root: dir + "/blobs"),
-                tokens: try await TokenService(secret: String(repeating: "s", count: 32), keyID: "k1", ttlSeconds: 600),
+                tokens: tokens ?? defaultTokens,
                 configuration: configuration, directory: dir)
+            // Slowing sign-ins is tested on its own; elsewhere it would only make tests wait.
+            harness.loginPolicy.maxDelay = .milliseconds(20)
             return try await body(harness)
         }
     }
 
     func test<T>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         let app = buildApplication(configuration: configuration,
-                                   dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens),
+                                   dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, counters: counters,
+                                                                 loginPolicy: loginPolicy),
                                    logger: Logger(label: "test"))
         return try await app.test(.router, body)
     }
 
     /// A new organisation with one user of `role`; returns the user and a bearer token.
-    func member(_ role: Role, organization: OrganizationID? = nil, password: String = "password1") async throws -> (User, String) {
+    func member(_ role: Role, organization: OrganizationID? = nil, password: String = "password1-long", hashCost: Int = 4) async throws -> (User, String) {
         var orgId = organization
         if orgId == nil {
             let org = Organization(name: "org", createdAt: Date())
@@ -48,7 +56,7 @@ struct APIHarness {
             orgId = org.id
         }
         let user = User(organizationId: orgId!, email: "\(role.rawValue)-\(Identifier.make().prefix(8))@x.test",
-                        passwordHash: try await PasswordHasher.hash(password, cost: 4), role: role, createdAt: Date())
+                        passwordHash: try await PasswordHasher.hash(password, cost: hashCost), role: role, createdAt: Date())
         try await store.createUser(user)
         return (user, try await tokens.issue(for: user).token)
     }

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 import Persistence
+import BlobStorage
 import PersistenceSQLite
 import ClipGenCore
 
@@ -217,5 +218,22 @@ import ClipGenCore
         #expect(ByteRange.parse("bytes=0-1,5-6", size: 1000) == nil)
         #expect(ByteRange.parse("items=0-1", size: 1000) == nil)
         #expect(ByteRange.parse(nil, size: 1000) == nil)
+        // Numbers past Int64: a last byte clamps to the end, a first byte is past it, a suffix takes it all.
+        #expect(ByteRange.parse("bytes=0-99999999999999999999999", size: 1000) == .satisfiable(0...999))
+        #expect(ByteRange.parse("bytes=99999999999999999999999-", size: 1000) == .unsatisfiable)
+        #expect(ByteRange.parse("bytes=-99999999999999999999999", size: 1000) == .satisfiable(0...999))
+        #expect(ByteRange.parse("bytes=+1-5", size: 1000) == nil)
+        #expect(ByteRange.parse("bytes=1--5", size: 1000) == nil)
+    }
+
+    @Test func ifNoneMatchReadsListsAndWeakTags() {
+        let etag = "\"abc\""
+        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf([], etag: etag) == nil)
+        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["\"abc\""], etag: etag) == false)
+        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["W/\"abc\""], etag: etag) == false)
+        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["\"x\", W/\"abc\""], etag: etag) == false)
+        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["\"x\"", "\"abc\""], etag: etag) == false)
+        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["*"], etag: etag) == false)
+        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["\"x\", \"y\""], etag: etag) == true)
     }
 }

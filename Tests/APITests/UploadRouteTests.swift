@@ -111,3 +111,42 @@ import ClipGenCore
         }
     }
 }
+
+@Suite struct RequestFramingTests {
+    @Test func decodeErrorsNameTheFieldPath() async throws {
+        try await APIHarness.with { h in
+            let (_, token) = try await h.member(.user)
+            try await h.test { client in
+                for (body, field) in [(#"{"source":{"uploadId":"u"},"clips":[{"start":true,"end":1}]}"#, "clips[0].start"),
+                                      (#"{"source":{"uploadId":"u"},"clips":[{"end":1}]}"#, "clips[0].start"),
+                                      (#"{"source":{"uploadId":7},"clips":[]}"#, "source.uploadId")] {
+                    try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true), body: .json(body)) { response in
+                        #expect(response.status == .badRequest, "\(body)")
+                        let fields = (response.object["errors"] as? [[String: String]])?.compactMap { $0["field"] }
+                        #expect(fields == [field], "\(body): \(String(buffer: response.body))")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func aMultipartBodyWithoutABoundaryIsRefusedNotStored() async throws {
+        try await APIHarness.with { h in
+            let (_, token) = try await h.member(.user)
+            try await h.test { client in
+                for contentType in ["multipart/form-data", "multipart/form-data; boundary=", "multipart/mixed; boundary=x"] {
+                    var headers = HTTPFields.bearer(token)
+                    headers[.contentType] = contentType
+                    try await client.execute(uri: "/v1/uploads", method: .post, headers: headers,
+                                             body: ByteBuffer(string: "--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc\r\n--x--\r\n")) { response in
+                        #expect(response.status == .badRequest, "\(contentType)")
+                    }
+                }
+                try await client.execute(uri: "/v1/uploads", method: .get, headers: .bearer(token)) { response in
+                    #expect((response.object["items"] as? [Any])?.isEmpty == true)
+                }
+            }
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: h.directory + "/blobs/uploads"))?.isEmpty ?? true)
+        }
+    }
+}

@@ -67,6 +67,10 @@ import TestSupport
         ("CLIPGEN_DATABASE_URL", "sqlite:", "CLIPGEN_DATABASE_URL"),
         ("CLIPGEN_DATABASE_URL", "postgres://:hunter2@db.internal:5432/", "CLIPGEN_DATABASE_URL"),
         ("CLIPGEN_DATABASE_URL", "postgres://clipgen:hunter2@db.internal/clipgen?sslmode=maybe", "CLIPGEN_DATABASE_URL"),
+        ("CLIPGEN_JWT_PREVIOUS_KEYS", "k0:hunter2", "CLIPGEN_JWT_PREVIOUS_KEYS"),
+        ("CLIPGEN_JWT_PREVIOUS_KEYS", "k1:hunter2-hunter2-hunter2-hunter2-hunter2", "CLIPGEN_JWT_PREVIOUS_KEYS"),
+        ("CLIPGEN_ADMIN_PASSWORD", "hunter2-abc", "CLIPGEN_ADMIN_PASSWORD"),
+        ("CLIPGEN_IDLE_TIMEOUT_SECONDS", "0", "CLIPGEN_IDLE_TIMEOUT_SECONDS"),
     ])
     func malformedValuesAreErrorsNamingTheVariable(name: String, value: String, mentioned: String) async throws {
         do {

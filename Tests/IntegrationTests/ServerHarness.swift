@@ -22,6 +22,8 @@ struct ServerHarness {
         c.dataDirectory = dataDir
         c.api.auth.adminPassword = password
         c.api.auth.bcryptCost = 4
+        // The test client keeps one connection; tests that wait on other sockets leave it idle.
+        c.api.http.idleTimeoutSeconds = 600
         c.workers.inProcess = workers
         c.workers.pollSeconds = 0.1
         c.workers.heartbeatSeconds = 0.5

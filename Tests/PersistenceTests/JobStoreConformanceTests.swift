@@ -53,11 +53,14 @@ struct Fixture: Sendable {
         }
     }
 
-    func job(clips: Int = 1, maxAttempts: Int = 3, key: String? = nil) async throws -> (Job, TaskRecord, JobCreation) {
+    func job(clips: Int = 1, maxAttempts: Int = 3, key: String? = nil, fingerprint: String = "f1", owner: UserID? = nil)
+        async throws -> (Job, TaskRecord, JobCreation)
+    {
         let request = JobRequest(source: .init(uploadId: .make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) })
-        let job = Job(organizationId: organization.id, ownerId: user.id, request: request, createdAt: time.current)
+        let job = Job(organizationId: organization.id, ownerId: owner ?? user.id, request: request, createdAt: time.current)
         let task = TaskRecord(jobId: job.id, kind: .probe, maxAttempts: maxAttempts)
-        return (job, task, try await store.createJob(job, firstTask: task, idempotencyKey: key))
+        return (job, task, try await store.createJob(job, firstTask: task,
+                                                     idempotencyKey: key.map { IdempotencyKey(key: $0, fingerprint: fingerprint, lifetime: 3600) }))
     }
 }
 
@@ -262,6 +265,44 @@ struct Fixture: Sendable {
             let (_, _, repeated) = try await f.job(key: "k-1")
             #expect(!repeated.created && repeated.job.id == first.id)
             #expect(try await f.store.queueSize() == 1)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func idempotencyKeysArePerUserPerRequestAndExpire(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let (first, _, _) = try await f.job(key: "k-1")
+            await #expect(throws: StoreError.idempotencyKeyReused) { try await f.job(key: "k-1", fingerprint: "other body") }
+            let colleague = User(organizationId: f.organization.id, email: "c\(Identifier.make().prefix(6))@x.test", passwordHash: "h",
+                                 role: .user, createdAt: f.time.current)
+            try await f.store.createUser(colleague)
+            let (_, _, theirs) = try await f.job(key: "k-1", owner: colleague.id)
+            #expect(theirs.created && theirs.job.id != first.id, "another user's key of the same name is theirs")
+            f.time.advance(by: 3601)
+            let (_, _, later) = try await f.job(key: "k-1", fingerprint: "other body")
+            #expect(later.created && later.job.id != first.id, "an expired key starts a new job")
+            #expect(try await f.store.queueSize() == 3)
+            let (_, _, again) = try await f.job(key: "k-1", fingerprint: "other body")
+            #expect(!again.created && again.job.id == later.job.id)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func usersCanBeDisabledAndTheirTokensVoided(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            var user = try #require(try await f.store.user(id: f.user.id))
+            #expect(!user.disabled && user.tokenVersion == 0)
+            user.disabled = true
+            user.tokenVersion = 3
+            user.passwordHash = "h2"
+            user.role = .viewer
+            #expect(try await f.store.updateUser(user))
+            let stored = try #require(try await f.store.user(id: f.user.id))
+            #expect(stored.disabled && stored.tokenVersion == 3 && stored.passwordHash == "h2" && stored.role == .viewer)
+            #expect(try await f.store.user(email: user.email)?.disabled == true)
+            var ghost = user
+            ghost.id = .make()
+            #expect(try await f.store.updateUser(ghost) == false)
         }
     }
 

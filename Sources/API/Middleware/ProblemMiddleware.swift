@@ -2,6 +2,8 @@ import Logging
 import Foundation
 import BlobStorage
 import Hummingbird
+import ClipGenCore
+import NIOHTTP1
 import Persistence
 
 /// Turns every error into problem+json. Unknown errors become a 500 whose body carries the
@@ -17,7 +19,16 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             throw Problem(status: error.status, detail: Self.defaultDetail(error.status))
         } catch let error as DecodingError {
-            throw Problem(status: .badRequest, title: "Malformed JSON", detail: Self.describe(error))
+            let detail = Self.describe(error)
+            let path = Self.path(of: error)
+            throw Problem(status: .badRequest, title: "Malformed JSON", detail: detail,
+                          errors: path.isEmpty ? nil : [FieldError(field: path, message: detail)])
+        } catch HTTPParserError.invalidEOFState {
+            // The client went away mid-request: nobody reads this answer, and it is not the server's fault.
+            context.logger.debug("the client closed the connection before the request ended")
+            throw Problem(status: .badRequest, detail: "the request ended before its body did")
+        } catch let error as HTTPParserError {
+            throw Problem(status: .badRequest, detail: "the request is not valid HTTP/1.1 (\(error))")
         } catch StoreError.invalidCursor {
             throw Problem(status: .badRequest, detail: StoreError.invalidCursor.description)
         } catch let error as StoreError where error == .unavailable || error == .shutDown {
@@ -25,6 +36,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             var problem = Problem(status: .serviceUnavailable, detail: error.description)
             problem.headers[.retryAfter] = "5"
             throw problem
+        } catch StoreError.idempotencyKeyReused {
+            throw Problem(status: .unprocessableContent, detail: StoreError.idempotencyKeyReused.description)
         } catch let error as StoreError {
             throw Problem(status: .conflict, detail: error.description)
         } catch let error as BlobError {
@@ -58,11 +71,25 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return path.hasPrefix(".") ? String(path.dropFirst()) : path
+    static func path(_ context: DecodingError.Context) -> String {
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return path.hasPrefix(".") ? String(path.dropFirst()) : path
+    }
+
+    /// `clips[0].start`: where in the body the problem is, for the `errors` list.
+    static func path(of error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return (parent.isEmpty ? "" : parent + ".") + key.stringValue
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return path(context)
+        @unknown default:
+            return ""
         }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
         switch error {
         case .keyNotFound(let key, let context):
             let parent = path(context)

@@ -2,15 +2,16 @@ import Logging
 import ClipGenCore
 import Foundation
 import Hummingbird
-import HummingbirdBcrypt
-import NIOPosix
 import Persistence
 
-/// `POST /v1/auth/token`, `GET /v1/me`, `POST|GET /v1/users`.
+/// `POST /v1/auth/token`, `GET /v1/me`, `POST /v1/me/password`, `POST|GET /v1/users`,
+/// `PATCH /v1/users/{id}`.
 struct AuthRoutes<Store: AccountStore> {
     let store: Store
     let tokens: TokenService
-    let bcryptCost: Int
+    let hasher: PasswordHasher
+    let loginGuard: LoginGuard
+    let trustedProxies: Set<String>
     let clock: WallClock
 
     struct Credentials: Decodable {
@@ -30,17 +31,48 @@ struct AuthRoutes<Store: AccountStore> {
         var role: Role
     }
 
+    struct PasswordChange: Decodable {
+        var currentPassword: String
+        var newPassword: String
+    }
+
+    struct UserChange: Decodable {
+        var role: Role?
+        var disabled: Bool?
+        var password: String?
+    }
+
     func addPublic(to router: some RouterMethods<AppRequestContext>) {
         router.post("auth/token") { request, context -> TokenResponse in
-            let credentials = try await request.decode(as: Credentials.self, context: context)
+            let credentials = try await request.decodeJSON(as: Credentials.self, context: context)
             // Trimmed as it was when the user was made, so " a@x " signs in as "a@x".
-            guard let user = try await store.user(email: credentials.email.trimmingCharacters(in: .whitespaces)) else {
-                // Spend the same bcrypt time as a real check, so timing does not reveal which emails exist.
-                _ = try await PasswordHasher.hash(credentials.password, cost: bcryptCost)
+            let email = credentials.email.trimmingCharacters(in: .whitespaces)
+            let address = context.clientAddress(of: request, trusting: trustedProxies)
+            switch try await loginGuard.verdict(email: email, address: address) {
+            case .locked(let reason):
+                context.logger.notice("sign-in refused: locked", metadata: ["login.reason": "\(reason)"])
+                var problem = Problem(status: .tooManyRequests, detail: "\(reason); try again later")
+                problem.headers[.retryAfter] = String(loginGuard.policy.window.components.seconds)
+                throw problem
+            case .allowed(let delay):
+                if delay > .zero { try await Task.sleep(for: delay) }
+            }
+            guard let user = try await store.user(email: email) else {
+                try await hasher.verifyUnknownAccount(credentials.password)
+                try await loginGuard.recordFailure(email: email, address: address)
                 throw Problem.unauthorized("wrong email or password")
             }
-            guard try await PasswordHasher.verify(credentials.password, hash: user.passwordHash) else {
+            guard try await hasher.verify(credentials.password, hash: user.passwordHash) else {
+                try await loginGuard.recordFailure(email: email, address: address)
+                context.logger.notice("sign-in failed", metadata: ["login.user.id": "\(user.id)"])
                 throw Problem.unauthorized("wrong email or password")
+            }
+            guard !user.disabled else { throw Problem(status: .forbidden, detail: "this account is disabled; ask an admin of your organisation") }
+            if hasher.needsRehash(user.passwordHash) {
+                // The operator changed the cost: the password is at hand only now.
+                var upgraded = user
+                upgraded.passwordHash = try await hasher.hash(credentials.password)
+                try await store.updateUser(upgraded)
             }
             let (token, expiresIn) = try await tokens.issue(for: user)
             return TokenResponse(accessToken: token, expiresIn: expiresIn)
@@ -53,17 +85,33 @@ struct AuthRoutes<Store: AccountStore> {
             guard let user = try await store.user(id: principal.userId) else { throw Problem.notFound("user") }
             return UserResponse(user)
         }
+        router.post("me/password") { request, context -> TokenResponse in
+            let principal = try context.require(.read)
+            let change = try await request.decodeJSON(as: PasswordChange.self, context: context)
+            if let problem = PasswordPolicy.problem(with: change.newPassword) {
+                throw Problem.invalid([.init(field: "newPassword", message: problem)])
+            }
+            guard var user = try await store.user(id: principal.userId) else { throw Problem.notFound("user") }
+            guard try await hasher.verify(change.currentPassword, hash: user.passwordHash) else {
+                throw Problem(status: .forbidden, detail: "the current password is wrong")
+            }
+            user.passwordHash = try await hasher.hash(change.newPassword)
+            user.tokenVersion += 1
+            try await store.updateUser(user)
+            context.logger.info("password changed", metadata: ["changed.user.id": "\(user.id)"])
+            // Every earlier token is now void; the caller gets a fresh one to carry on with.
+            let (token, expiresIn) = try await tokens.issue(for: user)
+            return TokenResponse(accessToken: token, expiresIn: expiresIn)
+        }
         router.post("users") { request, context -> Created<UserResponse> in
             let principal = try context.require(.manage)
-            let new = try await request.decode(as: NewUser.self, context: context)
+            let new = try await request.decodeJSON(as: NewUser.self, context: context)
             var errors: [FieldError] = []
             let email = new.email.trimmingCharacters(in: .whitespaces)
             if !Self.looksLikeEmail(email) { errors.append(.init(field: "email", message: "not an email address")) }
-            if new.password.utf8.count < 8 || new.password.utf8.count > 72 {
-                errors.append(.init(field: "password", message: "must be 8 to 72 bytes long"))
-            }
+            if let problem = PasswordPolicy.problem(with: new.password) { errors.append(.init(field: "password", message: problem)) }
             guard errors.isEmpty else { throw Problem.invalid(errors) }
-            let hash = try await PasswordHasher.hash(new.password, cost: bcryptCost)
+            let hash = try await hasher.hash(new.password)
             let user = User(organizationId: principal.organizationId, email: email, passwordHash: hash, role: new.role, createdAt: clock.now())
             try await store.createUser(user)
             context.logger.info("user created", metadata: ["created.user.id": "\(user.id)", "created.user.role": "\(user.role.rawValue)"])
@@ -73,6 +121,31 @@ struct AuthRoutes<Store: AccountStore> {
             let principal = try context.require(.manage)
             return ListResponse(items: try await store.users(organizationId: principal.organizationId).map(UserResponse.init), nextCursor: nil)
         }
+        router.patch("users/{id}") { request, context -> UserResponse in
+            let principal = try context.require(.manage)
+            guard let id = context.parameters.get("id", as: UserID.self), var user = try await store.user(id: id),
+                  user.organizationId == principal.organizationId else { throw Problem.notFound("user") }
+            let change = try await request.decodeJSON(as: UserChange.self, context: context)
+            if user.id == principal.userId, change.role.map({ $0 != .admin }) == true || change.disabled == true {
+                throw Problem(status: .conflict, detail: "admins cannot demote or disable themselves; ask another admin")
+            }
+            if let password = change.password, let problem = PasswordPolicy.problem(with: password) {
+                throw Problem.invalid([.init(field: "password", message: problem)])
+            }
+            if let role = change.role { user.role = role }
+            if let disabled = change.disabled, disabled != user.disabled {
+                user.disabled = disabled
+                user.tokenVersion += 1
+            }
+            if let password = change.password {
+                user.passwordHash = try await hasher.hash(password)
+                user.tokenVersion += 1
+            }
+            guard try await store.updateUser(user) else { throw Problem.notFound("user") }
+            context.logger.info("user changed", metadata: ["changed.user.id": "\(user.id)", "changed.user.role": "\(user.role.rawValue)",
+                                                           "changed.user.disabled": "\(user.disabled)"])
+            return UserResponse(user)
+        }
     }
 
     static func looksLikeEmail(_ text: String) -> Bool {
@@ -80,16 +153,5 @@ struct AuthRoutes<Store: AccountStore> {
         // No spaces or control characters: they end up in logs, audit lines and emails.
         return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && text.utf8.count <= 254
             && !text.unicodeScalars.contains { $0 == " " || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
-    }
-}
-
-/// bcrypt off the cooperative pool: it is deliberately slow.
-public enum PasswordHasher {
-    public static func hash(_ password: String, cost: Int) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: UInt8(clamping: min(max(cost, 4), 31))) }
-    }
-
-    public static func verify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 }

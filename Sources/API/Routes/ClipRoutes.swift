@@ -29,7 +29,7 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
                 .eTag: etag, .acceptRanges: "bytes", .contentType: clip.format.contentType,
                 .contentDisposition: "attachment; filename=\"\(Self.filename(for: clip))\"",
             ]
-            if let match = request.headers[.ifNoneMatch], match == etag || match == "*" {
+            if Self.matchesNoneOf(request.headers[values: .ifNoneMatch], etag: etag) == false {
                 return Response(status: .notModified, headers: headers)
             }
             var range = ByteRange.parse(request.headers[.range], size: clip.size)
@@ -80,6 +80,15 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
         return clip
     }
 
+    /// `If-None-Match` as RFC 9110 §13.1.2 reads it: a list, `*`, and weak comparison (a `W/`
+    /// tag matches its strong twin). nil without the header; false when a tag matches.
+    static func matchesNoneOf(_ values: [String], etag: String) -> Bool? {
+        guard !values.isEmpty else { return nil }
+        let tags = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        let opaque = { (tag: String) in tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag }
+        return !tags.contains { $0 == "*" || opaque($0) == opaque(etag) }
+    }
+
     static func filename(for clip: Clip) -> String {
         let base = (clip.name ?? "clip-\(clip.index)").unicodeScalars
             .map { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" }
@@ -99,14 +108,23 @@ enum ByteRange: Equatable {
         let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
         if parts[0].isEmpty {
-            guard let suffix = Int64(parts[1]), suffix >= 0 else { return nil }
+            guard isDigits(parts[1]) else { return nil }
+            let suffix = Int64(parts[1]) ?? Int64.max
             guard suffix > 0, size > 0 else { return .unsatisfiable }
             return .satisfiable(max(0, size - suffix)...(size - 1))
         }
-        guard let first = Int64(parts[0]), first >= 0 else { return nil }
-        guard first < size else { return .unsatisfiable }
+        guard isDigits(parts[0]) else { return nil }
+        // A first byte past Int64 is past the end of any file.
+        guard let first = Int64(parts[0]), first < size else { return .unsatisfiable }
         if parts[1].isEmpty { return .satisfiable(first...(size - 1)) }
-        guard let last = Int64(parts[1]), last >= first else { return nil }
+        guard isDigits(parts[1]) else { return nil }
+        // A last byte past Int64 means "to the end" (§14.1.2: clamped to the length).
+        let last = Int64(parts[1]) ?? Int64.max
+        guard last >= first else { return nil }
         return .satisfiable(first...min(last, size - 1))
+    }
+
+    private static func isDigits(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { (0x30...0x39).contains($0) }
     }
 }

@@ -15,6 +15,8 @@ struct HealthRoutes<Store: JobRepository & TaskQueue, Blobs: BlobStore> {
     let blobs: Blobs
     let metrics: MetricsEndpoint
     let dependencies: [Dependency]
+    /// Required as a bearer token for `/metrics` when set; otherwise only loopback peers may read it.
+    let metricsToken: String?
 
     struct Readiness: ResponseEncodable {
         struct State: Encodable {
@@ -29,7 +31,8 @@ struct HealthRoutes<Store: JobRepository & TaskQueue, Blobs: BlobStore> {
 
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.get("healthz") { _, _ in ["status": "ok"] }
-        router.get("metrics") { _, _ -> Response in
+        router.get("metrics") { request, context -> Response in
+            try authorizeMetrics(request, context)
             if let queued = try? await store.queueSize() {
                 Gauge(label: "queue_size", factory: metrics.factory).record(queued)
             }
@@ -58,5 +61,29 @@ struct HealthRoutes<Store: JobRepository & TaskQueue, Blobs: BlobStore> {
             response.status = unavailable ? .serviceUnavailable : .ok
             return response
         }
+    }
+
+    /// Metrics name routes, queue sizes and error rates: useful to an attacker mapping the service.
+    private func authorizeMetrics(_ request: Request, _ context: AppRequestContext) throws {
+        if let metricsToken {
+            let expected = "Bearer " + metricsToken
+            guard let given = request.headers[.authorization], Array(given.utf8).constantTimeEquals(Array(expected.utf8)) else {
+                throw Problem.unauthorized("/metrics needs Authorization: Bearer <the configured metrics token>")
+            }
+        } else if let peer = context.peerAddress, !Self.isLoopback(peer) {
+            throw Problem(status: .forbidden, detail: "/metrics is served to this machine only; configure CLIPGEN_METRICS_TOKEN to scrape it from elsewhere")
+        }
+    }
+
+    static func isLoopback(_ address: String) -> Bool {
+        address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127.")
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Compares without stopping at the first difference, so timing does not reveal a prefix.
+    func constantTimeEquals(_ other: [UInt8]) -> Bool {
+        guard count == other.count else { return false }
+        return zip(self, other).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

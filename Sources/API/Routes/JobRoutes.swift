@@ -3,6 +3,7 @@ import NIOCore
 import Logging
 import Foundation
 import BlobStorage
+import Crypto
 import ClipGenCore
 import Hummingbird
 import Persistence
@@ -18,10 +19,13 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.post("jobs") { request, context -> Created<JobResponse> in
             let principal = try context.require(.write)
-            let jobRequest = try await request.decode(as: JobRequest.self, context: context)
-            let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!]
-            if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.count > 200 {
-                throw Problem(status: .badRequest, detail: "Idempotency-Key must be 1 to 200 characters")
+            let jobRequest = try await request.decodeJSON(as: JobRequest.self, context: context)
+            var idempotencyKey: IdempotencyKey?
+            if let key = request.headers[HTTPField.Name("Idempotency-Key")!] {
+                guard !key.isEmpty, key.utf8.count <= 200 else {
+                    throw Problem(status: .badRequest, detail: "Idempotency-Key must be 1 to 200 bytes")
+                }
+                idempotencyKey = IdempotencyKey(key: key, fingerprint: try Self.fingerprint(of: jobRequest))
             }
             let creation = try await service.submit(jobRequest, by: principal, idempotencyKey: idempotencyKey)
             if creation.created {
@@ -109,6 +113,14 @@ struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
         guard principal.role == .admin || job.ownerId == principal.userId else {
             throw Problem(status: .forbidden, detail: "only an admin or the job's owner may \(action) it")
         }
+    }
+
+    /// The request as decoded and re-encoded with sorted keys: the same job asked for with other
+    /// spacing or key order is the same request; any other value is not.
+    static func fingerprint(of request: JobRequest) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return SHA256.hash(data: try encoder.encode(request)).map { String(format: "%02x", $0) }.joined()
     }
 
     static func json(_ body: ByteBuffer) -> Response {

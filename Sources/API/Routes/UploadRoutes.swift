@@ -21,6 +21,11 @@ struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
             if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxBytes {
                 throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
             }
+            if request.headers[.contentType]?.lowercased().hasPrefix("multipart/") == true,
+               MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) == nil {
+                // Stored raw, the form's framing would become part of the "video".
+                throw Problem(status: .badRequest, detail: "a multipart upload needs multipart/form-data with a boundary of 1 to 70 characters")
+            }
             let id = UploadID.make()
             let key = try BlobKey("uploads/\(id)")
             let info: BlobInfo

@@ -2,6 +2,9 @@ import Logging
 import ClipGenCore
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
+import HTTPTypes
+import NIOCore
 
 /// Who is calling: set by `AuthMiddleware` on every authenticated route.
 public struct Principal: Sendable {
@@ -9,15 +12,35 @@ public struct Principal: Sendable {
     public var organizationId: OrganizationID
     public var email: String
     public var role: Role
+    /// Set when the caller authenticated with an API key rather than a token.
+    public var apiKeyId: String? = nil
 }
 
-public struct AppRequestContext: RequestContext {
+public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// Set on routes that upgrade to a WebSocket.
+    public let webSocket = WebSocketHandlerReference<AppRequestContext>()
+    /// The connection, so a WebSocket whose client stops reading can be closed from our side.
+    public let channel: (any Channel)?
+    /// The connection's peer (nil in tests without sockets); see `clientAddress(trusting:)`.
+    public var peerAddress: String?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.peerAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
+    }
+
+    /// Who sent the request: the peer, or when the peer is a trusted proxy (nginx in front), the
+    /// address it appended last to `X-Forwarded-For`; earlier entries are the client's to forge.
+    public func clientAddress(of request: Request, trusting proxies: Set<String>) -> String? {
+        guard let peer = peerAddress, proxies.contains(peer),
+              let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last?.split(separator: ",").last
+        else { return peerAddress }
+        let address = forwarded.trimmingCharacters(in: .whitespaces)
+        return address.isEmpty ? peerAddress : address
     }
 
     /// JSON bodies are small; uploads are streamed and limited separately.

@@ -152,11 +152,13 @@ struct UserResponse: ResponseEncodable {
     var email: String
     var role: Role
     var organizationId: OrganizationID
+    var disabled: Bool
     init(_ user: User) {
         id = user.id
         email = user.email
         role = user.role
         organizationId = user.organizationId
+        disabled = user.disabled
     }
 }
 
