@@ -26,7 +26,7 @@ bin=$(swift build -c "$CONFIG" --show-bin-path)/clipgen
 scripts/make-test-media.sh "$media" gop2s.mp4
 load() { wrk -t2 -c32 -d"$DURATION" -H "$2" "$1" | awk '/Requests\/sec/ {print $2}'; }
 
-CLIPGEN_ADMIN_PASSWORD=bench-password CLIPGEN_BCRYPT_COST=4 CLIPGEN_LOG_LEVEL=warning \
+CLIPGEN_ADMIN_PASSWORD=bench-password CLIPGEN_BCRYPT_COST=4 CLIPGEN_RATE_LIMIT_PER_MINUTE=0 CLIPGEN_RATE_LIMIT_IP_PER_MINUTE=0 CLIPGEN_LOG_LEVEL=warning \
   "$bin" serve --port "$PORT" --data-dir "$work/data" >"$work/server.log" 2>&1 &
 pids+=($!)
 base=http://127.0.0.1:$PORT

@@ -27,7 +27,7 @@ src="$media/long720p.mp4"
 starts=(15 75 130 190 250 310 370 430 490 550)
 now() { date +%s.%N; }
 
-CLIPGEN_ADMIN_PASSWORD=bench-password CLIPGEN_BCRYPT_COST=4 CLIPGEN_LOG_LEVEL=warning CLIPGEN_POLL_SECONDS=0.05 \
+CLIPGEN_ADMIN_PASSWORD=bench-password CLIPGEN_BCRYPT_COST=4 CLIPGEN_RATE_LIMIT_PER_MINUTE=0 CLIPGEN_RATE_LIMIT_IP_PER_MINUTE=0 CLIPGEN_LOG_LEVEL=warning CLIPGEN_POLL_SECONDS=0.05 \
   "$bin" serve --port "$PORT" --data-dir "$work/data" >"$work/server.log" 2>&1 &
 server=$!
 sign_in() { # BASE CURL-OPTIONS... -> token

@@ -20,6 +20,8 @@ public struct APIConfiguration: Sendable {
         public var webSocketPingSeconds = 20.0
         /// An event message the client has not taken within this long closes its socket; default 10 s.
         public var webSocketWriteTimeoutSeconds = 10.0
+        /// Browser origins (`https://app.example.com`) allowed to call the API; default none.
+        public var corsOrigins: Set<String> = []
         /// Peers whose `X-Forwarded-For` is believed (the load balancer's addresses); default none.
         public var trustedProxies: Set<String> = []
         public init() {}
@@ -44,7 +46,16 @@ public struct APIConfiguration: Sendable {
         public init() {}
     }
 
+    public struct RateLimits: Sendable {
+        /// Requests a minute per user or API key; 0 turns the limit off. Default 600.
+        public var perMinute = 600
+        /// Requests a minute per client address, signed in or not; 0 turns it off. Default 1200.
+        public var perAddressPerMinute = 1200
+        public init() {}
+    }
+
     public var http = HTTP()
+    public var rateLimits = RateLimits()
     public var auth = Auth()
     /// Largest accepted upload in bytes; default 10 GiB.
     public var maxUploadBytes: Int64 = 10 * 1024 * 1024 * 1024
@@ -62,12 +73,15 @@ public struct APIConfiguration: Sendable {
         ConfigurationKey("maxConnections", "connections served at once (1024)"),
         ConfigurationKey("webSocketPingSeconds", "ping interval on event WebSockets (20)"),
         ConfigurationKey("webSocketWriteTimeoutSeconds", "close an event WebSocket whose client has not read a message this long (10)"),
+        ConfigurationKey("corsOrigins", "comma-separated browser origins allowed by CORS (none)"),
         ConfigurationKey("trustedProxies", "comma-separated proxy addresses whose X-Forwarded-For is believed (none)"),
         ConfigurationKey("metricsToken", "bearer token /metrics requires (unset: loopback clients only)"),
         ConfigurationKey("tokenTtlSeconds", "access token lifetime (3600)"),
         ConfigurationKey("adminEmail", "first admin's email (admin@localhost)"),
         ConfigurationKey("adminPassword", "first admin's password (generated and printed once)"),
         ConfigurationKey("bcryptCost", "bcrypt cost factor (12)"),
+        ConfigurationKey("rateLimitPerMinute", "requests a minute per user or API key, bursts of a sixth; 0: off (600)"),
+        ConfigurationKey("rateLimitIpPerMinute", "requests a minute per client address; 0: off (1200)"),
     ]
 
     public init(reading values: some ConfigurationValues) throws {
@@ -93,6 +107,7 @@ public struct APIConfiguration: Sendable {
         http.webSocketWriteTimeoutSeconds = try values.double("webSocketWriteTimeoutSeconds", in: 0.1...3600) ?? http.webSocketWriteTimeoutSeconds
         http.maxConnections = try values.int("maxConnections", in: 1...1_000_000) ?? http.maxConnections
         http.metricsToken = values.string("metricsToken")
+        http.corsOrigins = Set((values.string("corsOrigins") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         http.trustedProxies = Set((values.string("trustedProxies") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         auth.tokenTTLSeconds = try values.int("tokenTtlSeconds", in: 60...31_536_000) ?? auth.tokenTTLSeconds
         auth.adminEmail = values.string("adminEmail") ?? auth.adminEmail
@@ -101,5 +116,7 @@ public struct APIConfiguration: Sendable {
             throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("adminPassword"), reason: problem)
         }
         auth.bcryptCost = try values.int("bcryptCost", in: 4...31) ?? auth.bcryptCost
+        rateLimits.perMinute = try values.int("rateLimitPerMinute", in: 0...1_000_000) ?? rateLimits.perMinute
+        rateLimits.perAddressPerMinute = try values.int("rateLimitIpPerMinute", in: 0...1_000_000) ?? rateLimits.perAddressPerMinute
     }
 }

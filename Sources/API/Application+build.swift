@@ -29,12 +29,16 @@ public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue, B
     let jobCache: JobStatusCache
     /// Failed sign-ins (and, later, rate limits) are counted here: Redis across replicas.
     public var counters: any SharedCounters
+    /// Rate limits take from these: Redis across replicas.
+    public var buckets: any TokenBuckets
     public var loginPolicy: LoginGuard.Policy
     public init(store: Store, blobs: Blobs, tokens: TokenService, workflow: JobWorkflow = JobWorkflow(), signal: any WorkSignal = LocalWorkSignal(),
                 clock: WallClock = .system, metrics: MetricsEndpoint = .disabled, dependencies: [Dependency] = [],
                 events: (any EventBus)? = nil, sharedCache: (any SharedCache)? = nil,
-                counters: any SharedCounters = LocalCounters(), loginPolicy: LoginGuard.Policy = LoginGuard.Policy()) {
+                counters: any SharedCounters = LocalCounters(), buckets: any TokenBuckets = LocalTokenBuckets(),
+                loginPolicy: LoginGuard.Policy = LoginGuard.Policy()) {
         self.counters = counters
+        self.buckets = buckets
         self.loginPolicy = loginPolicy
         self.dependencies = dependencies
         self.events = events
@@ -57,7 +61,11 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics.factory))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: CORSAllowListMiddleware(origins: configuration.http.corsOrigins))
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: RateLimitMiddleware(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
+                                               scope: .address(trustedProxies: configuration.http.trustedProxies)))
     let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
     HealthRoutes(store: store, blobs: blobs, metrics: dependencies.metrics, dependencies: dependencies.dependencies,
                  metricsToken: configuration.http.metricsToken).add(to: router)
@@ -67,8 +75,10 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
                           trustedProxies: configuration.http.trustedProxies, clock: clock)
     let v1 = router.group("v1")
     auth.addPublic(to: v1)
-    let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens))
+    let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens, clock: clock))
+        .add(middleware: RateLimitMiddleware(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal))
     auth.addAuthenticated(to: secured)
+    APIKeyRoutes(store: store, clock: clock).add(to: secured)
     UploadRoutes(store: store, blobs: blobs, maxBytes: configuration.maxUploadBytes, clock: clock).add(to: secured)
     let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, clock: clock)
     JobRoutes(service: jobs, cache: dependencies.jobCache).add(to: secured)
@@ -80,7 +90,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
 private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
     _ configuration: APIConfiguration, _ dependencies: APIDependencies<Store, Blobs>
 ) -> EventRoutes<Store> {
-    EventRoutes(store: dependencies.store, events: dependencies.events, tokens: dependencies.tokens,
+    EventRoutes(store: dependencies.store, events: dependencies.events, tokens: dependencies.tokens, clock: dependencies.clock,
                 writeTimeout: .milliseconds(Int64(configuration.http.webSocketWriteTimeoutSeconds * 1000)))
 }
 
@@ -93,8 +103,26 @@ public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware())
-    eventRoutes(configuration, dependencies).addWebSocketRoutes(to: router)
+    router.add(middleware: RateLimitMiddleware(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
+                                               scope: .address(trustedProxies: configuration.http.trustedProxies)))
+    eventRoutes(configuration, dependencies).addWebSocketRoutes(to: router, limit: RateLimitMiddleware(
+        buckets: dependencies.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal))
     return router
+}
+
+/// HTTP/1.1 with WebSocket upgrades, idle connections closed after `idle`, from the first byte.
+private func server<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
+    configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>, idle: TimeAmount
+) -> HTTPServerBuilder {
+    let webSocketResponder = buildWebSocketRouter(configuration: configuration, dependencies: dependencies).buildResponder()
+    let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+        http1: .init(idleTimeout: idle),
+        ws: .init(autoPing: .enabled(timePeriod: .milliseconds(Int64(configuration.http.webSocketPingSeconds * 1000)))))
+    return HTTPServerBuilder { responder in
+        FirstRequestDeadline(base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
+                                                                configuration: channelConfiguration),
+                             timeout: idle)
+    }
 }
 
 /// The HTTP application on the configured host and port. Extra services (workers, the
@@ -106,10 +134,7 @@ public func buildApplication<Store: AccountStore & JobRepository & TaskQueue, Bl
     let idle = TimeAmount.milliseconds(Int64(configuration.http.idleTimeoutSeconds * 1000))
     var application = Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies),
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: buildWebSocketRouter(configuration: configuration, dependencies: dependencies),
-            configuration: .init(http1: .init(idleTimeout: idle),
-                                 ws: .init(autoPing: .enabled(timePeriod: .milliseconds(Int64(configuration.http.webSocketPingSeconds * 1000)))))),
+        server: server(configuration: configuration, dependencies: dependencies, idle: idle),
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "clipgen",
                              availableConnectionsDelegate: MaximumAvailableConnections(configuration.http.maxConnections)),
         services: services + (dependencies.events.map { [JobCacheInvalidation(events: $0, cache: dependencies.jobCache)] } ?? []),

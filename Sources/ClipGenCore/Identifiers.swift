@@ -43,6 +43,7 @@ public struct ID<Entity>: Hashable, Comparable, Sendable, Codable, LosslessStrin
 }
 
 public typealias OrganizationID = ID<Organization>
+public typealias APIKeyID = ID<APIKey>
 public typealias UserID = ID<User>
 public typealias UploadID = ID<Upload>
 public typealias JobID = ID<Job>

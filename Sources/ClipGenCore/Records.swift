@@ -35,6 +35,33 @@ public struct User: Codable, Sendable, Equatable {
     }
 }
 
+/// A long-lived credential a user makes for scripts and services. It acts as its user, with a
+/// role no higher than theirs; only a hash of its secret is stored.
+public struct APIKey: Codable, Sendable, Equatable {
+    public var id: APIKeyID
+    public var organizationId: OrganizationID
+    public var userId: UserID
+    public var name: String
+    public var role: Role
+    /// SHA-256 of the secret part, hex.
+    public var secretHash: String
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+    public init(id: APIKeyID = .make(), organizationId: OrganizationID, userId: UserID, name: String, role: Role, secretHash: String,
+                createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil) {
+        self.id = id
+        self.organizationId = organizationId
+        self.userId = userId
+        self.name = name
+        self.role = role
+        self.secretHash = secretHash
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
+}
+
 public struct Upload: Codable, Sendable, Equatable {
     public var id: UploadID
     public var organizationId: OrganizationID

@@ -1,3 +1,4 @@
+import Foundation
 import ClipGenCore
 
 /// Organisations and their users.
@@ -17,4 +18,14 @@ public protocol AccountStore: Sendable {
     func user(id: UserID) async throws -> User?
     func user(email: String) async throws -> User?
     func users(organizationId: OrganizationID) async throws -> [User]
+
+    func createAPIKey(_ key: APIKey) async throws
+    /// The key with this id in any organisation (sign-in looks keys up by id, then checks the secret).
+    func apiKey(id: APIKeyID) async throws -> APIKey?
+    /// The organisation's keys, or only `userId`'s, revoked ones included, newest first.
+    func apiKeys(organizationId: OrganizationID, userId: UserID?) async throws -> [APIKey]
+    /// Marks the key revoked at `at`; false when it is absent or not the organisation's.
+    func revokeAPIKey(id: APIKeyID, organizationId: OrganizationID, at: Date) async throws -> Bool
+    /// Records a use (callers write at most about once a minute per key).
+    func touchAPIKey(id: APIKeyID, at: Date) async throws
 }

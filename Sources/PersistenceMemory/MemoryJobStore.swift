@@ -40,6 +40,7 @@ public final class MemoryJobStore: JobStoreBackend {
     struct State {
         var organizations: [OrganizationID: Organization] = [:]
         var users: [UserID: User] = [:]
+        var apiKeys: [APIKeyID: APIKey] = [:]
         var uploads: [UploadID: Upload] = [:]
         var jobs: [JobID: Job] = [:]
         var idempotencyKeys: [String: (job: JobID, fingerprint: String, createdAt: Double)] = [:]
@@ -106,6 +107,28 @@ extension MemoryJobStore {
     }
 
     public func user(id: UserID) async throws -> User? { state.withLock { $0.users[id] } }
+
+    public func createAPIKey(_ key: APIKey) async throws { state.withLock { $0.apiKeys[key.id] = key } }
+
+    public func apiKey(id: APIKeyID) async throws -> APIKey? { state.withLock { $0.apiKeys[id] } }
+
+    public func apiKeys(organizationId: OrganizationID, userId: UserID?) async throws -> [APIKey] {
+        state.withLock { state in
+            state.apiKeys.values.filter { $0.organizationId == organizationId && (userId == nil || $0.userId == userId) }
+                .sorted { $0.createdAt > $1.createdAt }
+        }
+    }
+
+    public func revokeAPIKey(id: APIKeyID, organizationId: OrganizationID, at: Date) async throws -> Bool {
+        state.withLock { state in
+            guard var key = state.apiKeys[id], key.organizationId == organizationId else { return false }
+            key.revokedAt = key.revokedAt ?? at
+            state.apiKeys[id] = key
+            return true
+        }
+    }
+
+    public func touchAPIKey(id: APIKeyID, at: Date) async throws { state.withLock { $0.apiKeys[id]?.lastUsedAt = at } }
 
     public func user(email: String) async throws -> User? {
         state.withLock { $0.users.values.first { $0.email.lowercased() == email.lowercased() } }

@@ -133,6 +133,19 @@ extension PostgresJobStore {
             "ALTER TABLE idempotency_keys ALTER COLUMN created_at SET NOT NULL",
             "ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_pkey",
             "ALTER TABLE idempotency_keys ADD PRIMARY KEY (organization_id, owner_id, key)",
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                user_id TEXT NOT NULL REFERENCES users(id),
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                secret_hash TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                last_used_at DOUBLE PRECISION,
+                revoked_at DOUBLE PRECISION)
+            """,
+            "CREATE INDEX api_keys_org ON api_keys (organization_id, created_at DESC)",
         ]),
     ]
 }

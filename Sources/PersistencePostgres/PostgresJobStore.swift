@@ -255,6 +255,38 @@ extension PostgresJobStore {
         try await one("SELECT * FROM users WHERE id = \(id)", User.init(row:))
     }
 
+    public func createAPIKey(_ key: APIKey) async throws {
+        try await run("""
+            INSERT INTO api_keys (id, organization_id, user_id, name, role, secret_hash, created_at)
+            VALUES (\(key.id), \(key.organizationId), \(key.userId), \(key.name), \(key.role.rawValue), \(key.secretHash),
+                    \(key.createdAt.timeIntervalSince1970))
+            """)
+    }
+
+    public func apiKey(id: APIKeyID) async throws -> APIKey? {
+        try await one("SELECT * FROM api_keys WHERE id = \(id)", APIKey.init(row:))
+    }
+
+    public func apiKeys(organizationId: OrganizationID, userId: UserID?) async throws -> [APIKey] {
+        if let userId {
+            return try await all("""
+                SELECT * FROM api_keys WHERE organization_id = \(organizationId) AND user_id = \(userId) ORDER BY created_at DESC
+                """, APIKey.init(row:))
+        }
+        return try await all("SELECT * FROM api_keys WHERE organization_id = \(organizationId) ORDER BY created_at DESC", APIKey.init(row:))
+    }
+
+    public func revokeAPIKey(id: APIKeyID, organizationId: OrganizationID, at: Date) async throws -> Bool {
+        try await one("""
+            UPDATE api_keys SET revoked_at = COALESCE(revoked_at, \(at.timeIntervalSince1970))
+            WHERE id = \(id) AND organization_id = \(organizationId) RETURNING id
+            """) { _ in true } ?? false
+    }
+
+    public func touchAPIKey(id: APIKeyID, at: Date) async throws {
+        try await run("UPDATE api_keys SET last_used_at = \(at.timeIntervalSince1970) WHERE id = \(id)")
+    }
+
     public func user(email: String) async throws -> User? {
         try await one("SELECT * FROM users WHERE lower(email) = lower(\(email))", User.init(row:))
     }

@@ -81,6 +81,14 @@ extension User {
     }
 }
 
+extension APIKey {
+    init(row: PostgresRandomAccessRow) throws {
+        self.init(id: try row.get("id"), organizationId: try row.get("organization_id"), userId: try row.get("user_id"),
+                  name: try row.get("name"), role: try row.enumValue("role"), secretHash: try row.get("secret_hash"),
+                  createdAt: try row.date("created_at")!, lastUsedAt: try row.date("last_used_at"), revokedAt: try row.date("revoked_at"))
+    }
+}
+
 extension Upload {
     init(row: PostgresRandomAccessRow) throws {
         self.init(id: try row.get("id"), organizationId: try row.get("organization_id"), ownerId: try row.get("owner_id"),

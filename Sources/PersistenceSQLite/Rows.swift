@@ -54,6 +54,14 @@ extension User {
     }
 }
 
+extension APIKey {
+    init(row: Row) throws {
+        self.init(id: row["id"], organizationId: row["organization_id"], userId: row["user_id"], name: row["name"],
+                  role: try enumValue(row, "role"), secretHash: row["secret_hash"], createdAt: date(row, "created_at")!,
+                  lastUsedAt: date(row, "last_used_at"), revokedAt: date(row, "revoked_at"))
+    }
+}
+
 extension Upload {
     init(row: Row) throws {
         self.init(id: row["id"], organizationId: row["organization_id"], ownerId: row["owner_id"], filename: row["filename"],

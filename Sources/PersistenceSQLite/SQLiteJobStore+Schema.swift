@@ -140,6 +140,17 @@ extension SQLiteJobStore {
                     SELECT k.organization_id, j.owner_id, k.key, '', j.created_at, k.job_id FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id;
                 DROP TABLE idempotency_keys;
                 ALTER TABLE idempotency_keys_v5 RENAME TO idempotency_keys;
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    secret_hash TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    last_used_at REAL,
+                    revoked_at REAL);
+                CREATE INDEX api_keys_org ON api_keys(organization_id, created_at DESC);
                 """)
         }
         return migrator

@@ -138,6 +138,44 @@ extension SQLiteJobStore {
         try read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(User.init(row:)) }
     }
 
+    public func createAPIKey(_ key: APIKey) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO api_keys (id, organization_id, user_id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [key.id, key.organizationId, key.userId, key.name, key.role.rawValue, key.secretHash,
+                                 key.createdAt.timeIntervalSince1970])
+        }
+    }
+
+    public func apiKey(id: APIKeyID) async throws -> APIKey? {
+        try read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE id = ?"), arguments: [id]).map(APIKey.init(row:)) }
+    }
+
+    public func apiKeys(organizationId: OrganizationID, userId: UserID?) async throws -> [APIKey] {
+        try read { db in
+            if let userId {
+                return try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE organization_id = ? AND user_id = ? ORDER BY created_at DESC",
+                                        arguments: [organizationId, userId]).map(APIKey.init(row:))
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE organization_id = ? ORDER BY created_at DESC",
+                                    arguments: [organizationId]).map(APIKey.init(row:))
+        }
+    }
+
+    public func revokeAPIKey(id: APIKeyID, organizationId: OrganizationID, at: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND organization_id = ?",
+                           arguments: [at.timeIntervalSince1970, id, organizationId])
+            return db.changesCount > 0
+        }
+    }
+
+    public func touchAPIKey(id: APIKeyID, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, id])
+        }
+    }
+
     public func user(email: String) async throws -> User? {
         try read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(User.init(row:)) }
     }

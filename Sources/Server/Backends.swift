@@ -26,6 +26,7 @@ struct Backends {
     var sharedCache: (any SharedCache)?
     /// Sign-in failures (and rate limits): in Redis when configured, so every replica counts together.
     var counters: any SharedCounters = LocalCounters()
+    var buckets: any TokenBuckets = LocalTokenBuckets()
     var services: [any Service] = []
     /// What only an API process runs: the Redis connection and the event subscription.
     var apiServices: [any Service] = []
@@ -62,6 +63,7 @@ struct Backends {
             events = bus
             sharedCache = RedisSharedCache(client: client)
             counters = RedisCounters(client: client)
+            buckets = RedisTokenBuckets(client: client)
             apiServices = [client, bus]
             dependencies.append(Dependency(name: "eventBus", kind: "redis", essential: false) { bus.isSubscribed })
             dependencies.append(Dependency(name: "cache", kind: "redis", essential: false) { await client.isReachable() })
@@ -130,7 +132,7 @@ private func application<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
 ) async throws -> any ApplicationProtocol {
     try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, signal: backends.signal, events: backends.events,
                             backendServices: backends.services + backends.apiServices, dependencies: backends.dependencies,
-                            sharedCache: backends.sharedCache, counters: backends.counters, metrics: metrics, clock: clock)
+                            sharedCache: backends.sharedCache, counters: backends.counters, buckets: backends.buckets, metrics: metrics, clock: clock)
         .application(logger: logger, onPrepared: onPrepared)
 }
 

@@ -35,16 +35,18 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     /// The level of the job status cache that replicas share (Redis); nil: memory only.
     let sharedCache: (any SharedCache)?
     let counters: any SharedCounters
+    let buckets: any TokenBuckets
     let clock: WallClock
     private let preparation = Once<AdminBootstrap.Result?>()
 
     public init(configuration: ClipGenConfiguration, store: Store, blobs: Blobs, signal: any WorkSignal = LocalWorkSignal(),
                 events: any EventBus = LocalEventBus(), backendServices: [any Service] = [], dependencies: [Dependency] = [],
-                sharedCache: (any SharedCache)? = nil, counters: any SharedCounters = LocalCounters(), metrics: ProcessMetrics = ProcessMetrics(),
-                clock: WallClock = .system) {
+                sharedCache: (any SharedCache)? = nil, counters: any SharedCounters = LocalCounters(),
+                buckets: any TokenBuckets = LocalTokenBuckets(), metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
         self.events = events
         self.sharedCache = sharedCache
         self.counters = counters
+        self.buckets = buckets
         self.dependencies = dependencies
         var configuration = configuration
         if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = configuration.dataDirectory + "/tmp" }
@@ -129,7 +131,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
                                     dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
                                                                   signal: signal, clock: clock, metrics: metrics.endpoint,
                                                                   dependencies: dependencies, events: events, sharedCache: sharedCache,
-                                                                  counters: counters),
+                                                                  counters: counters, buckets: buckets),
                                     services: services, logger: logger,
                                     beforeServerStarts: { onPrepared(try await prepare()) })
     }

@@ -288,6 +288,35 @@ struct Fixture: Sendable {
     }
 
     @Test(arguments: StoreBackend.all)
+    func apiKeysAreStoredListedRevokedAndTouched(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let first = APIKey(organizationId: f.organization.id, userId: f.user.id, name: "ci", role: .user, secretHash: "aa",
+                               createdAt: f.time.current)
+            try await f.store.createAPIKey(first)
+            f.time.advance(by: 1)
+            let colleague = User(organizationId: f.organization.id, email: "k\(Identifier.make().prefix(6))@x.test", passwordHash: "h",
+                                 role: .viewer, createdAt: f.time.current)
+            try await f.store.createUser(colleague)
+            let second = APIKey(organizationId: f.organization.id, userId: colleague.id, name: "dash", role: .viewer, secretHash: "bb",
+                                createdAt: f.time.current)
+            try await f.store.createAPIKey(second)
+            #expect(try await f.store.apiKey(id: first.id) == first)
+            #expect(try await f.store.apiKeys(organizationId: f.organization.id, userId: nil).map(\.id) == [second.id, first.id])
+            #expect(try await f.store.apiKeys(organizationId: f.organization.id, userId: colleague.id).map(\.id) == [second.id])
+            #expect(try await f.store.apiKeys(organizationId: .make(), userId: nil).isEmpty)
+            #expect(try await f.store.revokeAPIKey(id: first.id, organizationId: .make(), at: f.time.current) == false, "another organisation's")
+            #expect(try await f.store.revokeAPIKey(id: first.id, organizationId: f.organization.id, at: f.time.current))
+            let revokedAt = try #require(try await f.store.apiKey(id: first.id)?.revokedAt)
+            f.time.advance(by: 5)
+            _ = try await f.store.revokeAPIKey(id: first.id, organizationId: f.organization.id, at: f.time.current)
+            #expect(try await f.store.apiKey(id: first.id)?.revokedAt == revokedAt, "revoking again keeps the first time")
+            try await f.store.touchAPIKey(id: second.id, at: f.time.current)
+            #expect(try await f.store.apiKey(id: second.id)?.lastUsedAt == f.time.current)
+            #expect(try await f.store.apiKey(id: .make()) == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
     func usersCanBeDisabledAndTheirTokensVoided(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
             var user = try #require(try await f.store.user(id: f.user.id))

@@ -36,7 +36,9 @@ func redisConfiguration(_ url: String? = TestServers.redisURL) throws -> RedisCo
         let started = ContinuousClock.now
         let error = await #expect(throws: RedisError.self) { try await client.send(["PING"]) }
         await #expect(throws: RedisError.self) { try await client.send(["PING"]) }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Refused at once; the bound is loose because a loaded machine schedules slowly, and still
+        // far below a connect that waits for a server that will never answer.
+        #expect(ContinuousClock.now - started < .seconds(15))
         #expect(error.map { "\($0)" }?.contains("hunter2") == false)
         #expect(await client.isReachable() == false)
     }

@@ -26,7 +26,8 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
             }
             let etag = "\"\(clip.sha256)\""
             var headers: HTTPFields = [
-                .eTag: etag, .acceptRanges: "bytes", .contentType: clip.format.contentType,
+                // A clip's bytes never change under its id: the browser may keep them.
+                .eTag: etag, .acceptRanges: "bytes", .contentType: clip.format.contentType, .cacheControl: "private, max-age=86400",
                 .contentDisposition: "attachment; filename=\"\(Self.filename(for: clip))\"",
             ]
             if Self.matchesNoneOf(request.headers[values: .ifNoneMatch], etag: etag) == false {

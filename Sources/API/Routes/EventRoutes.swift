@@ -16,6 +16,7 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
     let store: Store
     let events: (any EventBus)?
     let tokens: TokenService
+    let clock: WallClock
     let writeTimeout: Duration
 
     /// The message API.md describes; the clip as `GET /v1/clips/{id}` shows it.
@@ -44,8 +45,9 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
     struct SlowReader: Error {}
 
     /// The upgrade routes, on the router the WebSocket channel consults.
-    func addWebSocketRoutes(to router: Router<AppRequestContext>) {
-        let secured = router.group("v1").add(middleware: AuthMiddleware(store: store, tokens: tokens, acceptsQueryToken: true))
+    func addWebSocketRoutes(to router: Router<AppRequestContext>, limit: RateLimitMiddleware) {
+        let secured = router.group("v1").add(middleware: AuthMiddleware(store: store, tokens: tokens, clock: clock, acceptsQueryToken: true))
+            .add(middleware: limit)
         secured.ws("jobs/{id}/events", shouldUpgrade: { _, context in
             let principal = try context.require(.read)
             guard events != nil, let id = context.parameters.get("id", as: JobID.self),
@@ -69,7 +71,7 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
     /// The same paths over plain HTTP: what a client that did not ask to upgrade (or whose
     /// upgrade was refused) is told, with the usual 401/404 first.
     func addHTTPRoutes(to router: some RouterMethods<AppRequestContext>) {
-        let secured = router.group("v1").add(middleware: AuthMiddleware(store: store, tokens: tokens, acceptsQueryToken: true))
+        let secured = router.group("v1").add(middleware: AuthMiddleware(store: store, tokens: tokens, clock: clock, acceptsQueryToken: true))
         secured.get("jobs/{id}/events") { _, context -> Response in
             let principal = try context.require(.read)
             guard let id = context.parameters.get("id", as: JobID.self),

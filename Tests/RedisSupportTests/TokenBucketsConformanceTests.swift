@@ -1,0 +1,72 @@
+import ClipGenCore
+import RedisSupport
+import Testing
+import TestSupport
+
+/// One suite for every `TokenBuckets`.
+struct BucketsBackend: Sendable, CustomTestStringConvertible {
+    var name: String
+    /// Two handles on the same buckets (two replicas' view), or two independent ones in-process.
+    var make: @Sendable () throws -> (any TokenBuckets, any TokenBuckets)
+    var shared: Bool
+    var testDescription: String { name }
+
+    static let all: [BucketsBackend] = [
+        BucketsBackend(name: "local", make: { (LocalTokenBuckets(), LocalTokenBuckets()) }, shared: false),
+    ] + (TestServers.redisURL == nil ? [] : [BucketsBackend(name: "Redis", make: {
+        (RedisTokenBuckets(client: RedisClient(configuration: try redisConfiguration())),
+         RedisTokenBuckets(client: RedisClient(configuration: try redisConfiguration())))
+    }, shared: true)])
+}
+
+@Suite struct TokenBucketsConformanceTests {
+    @Test(arguments: BucketsBackend.all)
+    func aBucketEmptiesThenRefillsAtItsRate(backend: BucketsBackend) async throws {
+        let (buckets, _) = try backend.make()
+        let key = TestServers.uniqueName()
+        // Slow refill (one token a minute), so a loaded machine cannot refill it mid-test.
+        let interval = Duration.seconds(60)
+        var remaining: [Int] = []
+        for _ in 0..<3 {
+            let decision = try await buckets.take(key, capacity: 3, interval: interval)
+            #expect(decision.allowed && decision.retryAfter == .zero)
+            remaining.append(decision.remaining)
+        }
+        #expect(remaining == [2, 1, 0])
+        let refused = try await buckets.take(key, capacity: 3, interval: interval)
+        #expect(!refused.allowed && refused.remaining == 0)
+        #expect(refused.retryAfter > .seconds(55) && refused.retryAfter <= interval, "\(refused.retryAfter)")
+        #expect(refused.resetAfter > .seconds(175) && refused.resetAfter <= .seconds(180), "\(refused.resetAfter)")
+        #expect(try await buckets.take(key + "-other", capacity: 3, interval: interval).allowed, "buckets are per key")
+    }
+
+    @Test(arguments: BucketsBackend.all)
+    func aTokenComesBackAfterOneInterval(backend: BucketsBackend) async throws {
+        let (buckets, _) = try backend.make()
+        let key = TestServers.uniqueName()
+        let interval = Duration.milliseconds(500)
+        #expect(try await buckets.take(key, capacity: 1, interval: interval).allowed)
+        let refused = try await buckets.take(key, capacity: 1, interval: interval)
+        if !refused.allowed {
+            try await Task.sleep(for: refused.retryAfter + .milliseconds(50))
+        }
+        #expect(try await buckets.take(key, capacity: 1, interval: interval).allowed)
+    }
+
+    @Test(arguments: BucketsBackend.all)
+    func replicasTakeFromTheSameBucket(backend: BucketsBackend) async throws {
+        let (a, b) = try backend.make()
+        let key = TestServers.uniqueName()
+        let allowed = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<40 { group.addTask { try await (index % 2 == 0 ? a : b).take(key, capacity: 10, interval: .seconds(60)).allowed } }
+            return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+        }
+        #expect(allowed == (backend.shared ? 10 : 20), backend.shared ? "one bucket across both replicas" : "each process limits alone")
+    }
+
+    @Test func redisBucketsFallBackToLimitingAloneWhileRedisIsDown() async throws {
+        let buckets = RedisTokenBuckets(client: RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: 9)))
+        #expect(try await buckets.take("k", capacity: 1, interval: .seconds(60)).allowed)
+        #expect(try await buckets.take("k", capacity: 1, interval: .seconds(60)).allowed == false)
+    }
+}
