@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -54,6 +55,17 @@ let package = Package(
             dependencies: ["ClipGenCore", "MediaEngine"],
             // Per-pixel and per-sample loops: optimised in debug builds too, so tests analyse at speed.
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
+        .target(
+            name: "Outbound",
+            dependencies: [
+                "ClipGenCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "Persistence",
@@ -145,7 +157,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "ClipGenCore", "Persistence", "BlobStorage", "Events",
+                "ClipGenCore", "Persistence", "BlobStorage", "Events", "Outbound",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -165,7 +177,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "PersistencePostgres", "BlobStorage", "BlobStorageS3",
-                "RedisSupport", "Events", "Workers", "API",
+                "RedisSupport", "Events", "Workers", "API", "Outbound",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -242,6 +254,11 @@ let package = Package(
         .testTarget(
             name: "RedisSupportTests",
             dependencies: ["RedisSupport", "Events", "ClipGenCore", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "OutboundTests",
+            dependencies: ["Outbound", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

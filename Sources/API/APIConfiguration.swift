@@ -56,6 +56,8 @@ public struct APIConfiguration: Sendable {
 
     public var http = HTTP()
     public var rateLimits = RateLimits()
+    /// Retries of webhook deliveries.
+    public var webhooks = WebhookDispatcherSettings()
     public var auth = Auth()
     /// Largest accepted upload in bytes; default 10 GiB.
     public var maxUploadBytes: Int64 = 10 * 1024 * 1024 * 1024
@@ -80,6 +82,8 @@ public struct APIConfiguration: Sendable {
         ConfigurationKey("adminEmail", "first admin's email (admin@localhost)"),
         ConfigurationKey("adminPassword", "first admin's password (generated and printed once)"),
         ConfigurationKey("bcryptCost", "bcrypt cost factor (12)"),
+        ConfigurationKey("webhookRetryBaseSeconds", "first webhook retry delay, doubled per attempt up to an hour (5)"),
+        ConfigurationKey("webhookMaxAttempts", "webhook tries before a delivery is given up (10)"),
         ConfigurationKey("rateLimitPerMinute", "requests a minute per user or API key, bursts of a sixth; 0: off (600)"),
         ConfigurationKey("rateLimitIpPerMinute", "requests a minute per client address; 0: off (1200)"),
     ]
@@ -116,6 +120,8 @@ public struct APIConfiguration: Sendable {
             throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("adminPassword"), reason: problem)
         }
         auth.bcryptCost = try values.int("bcryptCost", in: 4...31) ?? auth.bcryptCost
+        if let base = try values.double("webhookRetryBaseSeconds", in: 0.01...3600) { webhooks.baseDelay = .milliseconds(Int64(base * 1000)) }
+        webhooks.maxAttempts = try values.int("webhookMaxAttempts", in: 1...100) ?? webhooks.maxAttempts
         rateLimits.perMinute = try values.int("rateLimitPerMinute", in: 0...1_000_000) ?? rateLimits.perMinute
         rateLimits.perAddressPerMinute = try values.int("rateLimitIpPerMinute", in: 0...1_000_000) ?? rateLimits.perAddressPerMinute
     }

@@ -11,7 +11,7 @@ import Persistence
 import ServiceLifecycle
 
 /// Everything the HTTP side needs, created once by the caller.
-public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>: Sendable {
+public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>: Sendable {
     public var store: Store
     public var blobs: Blobs
     public var tokens: TokenService
@@ -54,7 +54,7 @@ public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue, B
 }
 
 /// The router with every route and middleware; binds nothing, so tests drive it directly.
-public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
+public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
@@ -79,6 +79,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
         .add(middleware: RateLimitMiddleware(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal))
     auth.addAuthenticated(to: secured)
     APIKeyRoutes(store: store, clock: clock).add(to: secured)
+    WebhookRoutes(store: store).add(to: secured)
     UploadRoutes(store: store, blobs: blobs, maxBytes: configuration.maxUploadBytes, clock: clock).add(to: secured)
     let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, clock: clock)
     JobRoutes(service: jobs, cache: dependencies.jobCache).add(to: secured)
@@ -87,7 +88,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: 
     return router
 }
 
-private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
+private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>(
     _ configuration: APIConfiguration, _ dependencies: APIDependencies<Store, Blobs>
 ) -> EventRoutes<Store> {
     EventRoutes(store: dependencies.store, events: dependencies.events, tokens: dependencies.tokens, clock: dependencies.clock,
@@ -96,7 +97,7 @@ private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue, Blobs:
 
 /// The routes a WebSocket upgrade request is matched against (the event streams), with the
 /// same request ids and problem answers as the HTTP router.
-public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
+public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
@@ -111,7 +112,7 @@ public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue
 }
 
 /// HTTP/1.1 with WebSocket upgrades, idle connections closed after `idle`, from the first byte.
-private func server<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
+private func server<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>, idle: TimeAmount
 ) -> HTTPServerBuilder {
     let webSocketResponder = buildWebSocketRouter(configuration: configuration, dependencies: dependencies).buildResponder()
@@ -127,7 +128,7 @@ private func server<Store: AccountStore & JobRepository & TaskQueue, Blobs: Blob
 
 /// The HTTP application on the configured host and port. Extra services (workers, the
 /// database) run in the application's service group and stop after the server drains.
-public func buildApplication<Store: AccountStore & JobRepository & TaskQueue, Blobs: BlobStore>(
+public func buildApplication<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>,
     services: [any Service] = [], logger: Logger, beforeServerStarts: @escaping @Sendable () async throws -> Void = {}
 ) -> some ApplicationProtocol {

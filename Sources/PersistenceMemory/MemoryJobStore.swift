@@ -48,6 +48,8 @@ public final class MemoryJobStore: JobStoreBackend {
         var clips: [ClipID: Clip] = [:]
         var analyses: [JobID: Analysis] = [:]
         var events: [(event: JobEvent, deliveredAt: Double?)] = []
+        var webhookSecrets: [OrganizationID: String] = [:]
+        var deliveries: [(delivery: WebhookDelivery, nextAttemptAt: Double)] = []
         var counter = 0
 
         mutating func next() -> Int {
@@ -60,6 +62,11 @@ public final class MemoryJobStore: JobStoreBackend {
             var event = JobEvent(type: type, job: job, clip: clip, error: error, at: Date(timeIntervalSince1970: now))
             event.sequence = Int64(next())
             events.append((event, nil))
+            if event.isTerminal, let url = job.request.webhookUrl {
+                let delivery = WebhookDelivery(id: Identifier.make(), organizationId: job.organizationId, jobId: job.id, url: url, event: event,
+                                               state: .pending, attempts: [], createdAt: Date(timeIntervalSince1970: now))
+                deliveries.append((delivery, now))
+            }
         }
     }
 
@@ -227,6 +234,7 @@ extension MemoryJobStore {
             state.clips = state.clips.filter { $0.value.jobId != id }
             state.analyses[id] = nil
             state.idempotencyKeys = state.idempotencyKeys.filter { $0.value.job != id }
+            state.deliveries.removeAll { $0.delivery.jobId == id }
             return keys
         }
     }

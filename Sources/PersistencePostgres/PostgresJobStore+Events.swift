@@ -14,7 +14,20 @@ extension PostgresJobStore {
         }), let status = JobStatus(rawValue: row.1), let stage = JobStage(rawValue: row.2) else { return }
         let event = JobEvent(type: type, jobId: jobId, organizationId: row.0, status: status, stage: stage, progress: row.3, clip: clip,
                              error: error, at: Date(timeIntervalSince1970: at))
-        try await execute("INSERT INTO events (job_id, body) VALUES (\(jobId), \(try JSONCoding.encode(event)))", on: connection)
+        try await insert(event, at: at, on: connection)
+    }
+
+    /// The event, and for a terminal one of a job with a webhook URL, its delivery: both in the
+    /// transaction of the change.
+    private func insert(_ event: JobEvent, at: Double, on connection: PostgresConnection) async throws {
+        let body = try JSONCoding.encode(event)
+        try await execute("INSERT INTO events (job_id, body) VALUES (\(event.jobId), \(body))", on: connection)
+        guard event.isTerminal else { return }
+        try await execute("""
+            INSERT INTO webhook_deliveries (id, organization_id, job_id, url, body, state, next_attempt_at, created_at)
+            SELECT \(Identifier.make()), organization_id, id, webhook_url, \(body), 'pending', \(at), \(at)
+            FROM jobs WHERE id = \(event.jobId) AND webhook_url IS NOT NULL
+            """, on: connection)
     }
 
     /// The same, for a job whose row the caller has just read or written (one query fewer).
@@ -22,7 +35,7 @@ extension PostgresJobStore {
                 on connection: PostgresConnection) async throws {
         let event = JobEvent(type: type, jobId: job.id, organizationId: job.organizationId, status: job.status, stage: job.stage,
                              progress: job.progress, clip: clip, error: error, at: Date(timeIntervalSince1970: at))
-        try await execute("INSERT INTO events (job_id, body) VALUES (\(job.id), \(try JSONCoding.encode(event)))", on: connection)
+        try await insert(event, at: at, on: connection)
     }
 
     public func claimEvents(limit: Int) async throws -> [JobEvent] {

@@ -19,9 +19,9 @@ extension PostgresJobStore {
                     """, on: connection)
             }
             try await self.execute("""
-                INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request, created_at)
+                INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request, created_at, webhook_url)
                 VALUES (\(job.id), \(job.organizationId), \(job.ownerId), \(job.uploadId), \(job.status.rawValue), \(job.stage.rawValue), 0,
-                        \(try JSONCoding.encode(job.request)), \(job.createdAt.timeIntervalSince1970))
+                        \(try JSONCoding.encode(job.request)), \(job.createdAt.timeIntervalSince1970), \(job.request.webhookUrl))
                 """, on: connection)
             try await self.insertTask(firstTask, availableAt: now, on: connection)
             if let idempotencyKey {

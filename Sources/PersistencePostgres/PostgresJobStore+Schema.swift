@@ -146,6 +146,32 @@ extension PostgresJobStore {
                 revoked_at DOUBLE PRECISION)
             """,
             "CREATE INDEX api_keys_org ON api_keys (organization_id, created_at DESC)",
+            "ALTER TABLE organizations ADD COLUMN webhook_secret TEXT",
+            "ALTER TABLE jobs ADD COLUMN webhook_url TEXT",
+            "UPDATE jobs SET webhook_url = request::json->>'webhookUrl'",
+            """
+            CREATE TABLE webhook_deliveries (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL,
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                url TEXT NOT NULL,
+                body TEXT NOT NULL,
+                state TEXT NOT NULL,
+                next_attempt_at DOUBLE PRECISION NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending'",
+            "CREATE INDEX webhook_deliveries_job ON webhook_deliveries (job_id)",
+            """
+            CREATE TABLE webhook_attempts (
+                delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+                number BIGINT NOT NULL,
+                at DOUBLE PRECISION NOT NULL,
+                status_code BIGINT,
+                error TEXT,
+                duration DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (delivery_id, number))
+            """,
         ]),
     ]
 }

@@ -26,10 +26,10 @@ extension SQLiteJobStore {
                 }
             }
             try db.execute(sql: """
-                INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)
+                INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request, created_at, webhook_url)
+                VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                 """, arguments: [job.id, job.organizationId, job.ownerId, job.uploadId, job.status.rawValue, job.stage.rawValue,
-                                 try JSONCoding.encode(job.request), job.createdAt.timeIntervalSince1970])
+                                 try JSONCoding.encode(job.request), job.createdAt.timeIntervalSince1970, job.request.webhookUrl])
             try Self.insertTask(db, firstTask, availableAt: now)
             if let idempotencyKey {
                 try db.execute(sql: """

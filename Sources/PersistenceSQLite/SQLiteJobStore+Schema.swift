@@ -151,6 +151,28 @@ extension SQLiteJobStore {
                     last_used_at REAL,
                     revoked_at REAL);
                 CREATE INDEX api_keys_org ON api_keys(organization_id, created_at DESC);
+                ALTER TABLE organizations ADD COLUMN webhook_secret TEXT;
+                ALTER TABLE jobs ADD COLUMN webhook_url TEXT;
+                UPDATE jobs SET webhook_url = json_extract(request, '$.webhookUrl');
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL,
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    url TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    next_attempt_at REAL NOT NULL,
+                    created_at REAL NOT NULL);
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at);
+                CREATE INDEX webhook_deliveries_job ON webhook_deliveries(job_id);
+                CREATE TABLE webhook_attempts (
+                    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    at REAL NOT NULL,
+                    status_code INTEGER,
+                    error TEXT,
+                    duration REAL NOT NULL,
+                    PRIMARY KEY (delivery_id, number));
                 """)
         }
         return migrator

@@ -3,6 +3,7 @@ import BlobStorageS3
 import RedisSupport
 import ClipGenCore
 import MediaEngine
+import Outbound
 import Workers
 
 /// Everything one ClipGen process can be told: each part owned, documented and read by the
@@ -14,6 +15,7 @@ public struct ClipGenConfiguration: Sendable {
     public var workers = WorkerConfiguration()
     public var retry = RetryPolicy()
     public var media = MediaConfiguration()
+    public var outbound = OutboundConfiguration()
     /// Root of the embedded backends: `clipgen.sqlite`, `blobs/` and `tmp/`; default `./data`.
     public var dataDirectory = "./data"
     /// The database: `sqlite:PATH` or `postgres://user:password@host:port/database`; default SQLite in the data directory.

@@ -1,4 +1,5 @@
 import API
+import Outbound
 import BlobStorage
 import ClipGenCore
 import Events
@@ -122,7 +123,10 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         let auth = configuration.api.auth
         let tokens = try await TokenService(keys: [SigningKey(id: auth.jwtKeyID, secret: secret)] + auth.jwtPreviousKeys,
                                             activeKeyID: auth.jwtKeyID, ttlSeconds: auth.tokenTTLSeconds, clock: clock)
-        var afterPreparation: [any Service] = [relay(to: events, logger: logger)]
+        var afterPreparation: [any Service] = [
+            relay(to: events, logger: logger),
+            WebhookDispatcher(store: store, policy: configuration.outbound.policy, settings: configuration.api.webhooks, clock: clock, logger: logger),
+        ]
         if configuration.workers.inProcess { afterPreparation.append(try await workerPool(logger: logger)) }
         // The storage first: services stop in reverse order, so it closes after everything else drained.
         let services: [any Service] = [store, blobs] + backendServices

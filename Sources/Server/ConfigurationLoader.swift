@@ -1,5 +1,6 @@
 import Foundation
 import API
+import Outbound
 import BlobStorageS3
 import RedisSupport
 import MediaEngine
@@ -15,7 +16,7 @@ public enum ConfigurationLoader {
     /// Every key, by owner: the process's own, the API, workers, the workflow's retries, the media
     /// engine. The README's table is exactly this list (a test compares them).
     public static let keys: [ConfigurationKey] = ClipGenConfiguration.keys + APIConfiguration.keys + WorkerConfiguration.keys
-        + RetryPolicy.keys + MediaConfiguration.keys + S3Configuration.keys + RedisConfiguration.keys
+        + RetryPolicy.keys + MediaConfiguration.keys + OutboundConfiguration.keys + S3Configuration.keys + RedisConfiguration.keys
 
     public static func environmentName(_ key: String) -> String { ConfigurationKey.environmentName(key) }
 
@@ -52,6 +53,7 @@ public enum ConfigurationLoader {
         c.workers = try WorkerConfiguration(reading: values)
         c.retry = try RetryPolicy(reading: values)
         c.media = try MediaConfiguration(reading: values)
+        c.outbound = try OutboundConfiguration(reading: values)
         c.dataDirectory = values.string("dataDir") ?? c.dataDirectory
         c.databaseURL = values.string("databaseUrl")
         _ = try DatabaseLocation(c)

@@ -53,10 +53,11 @@ struct Fixture: Sendable {
         }
     }
 
-    func job(clips: Int = 1, maxAttempts: Int = 3, key: String? = nil, fingerprint: String = "f1", owner: UserID? = nil)
+    func job(clips: Int = 1, maxAttempts: Int = 3, key: String? = nil, fingerprint: String = "f1", owner: UserID? = nil, webhookUrl: String? = nil)
         async throws -> (Job, TaskRecord, JobCreation)
     {
-        let request = JobRequest(source: .init(uploadId: .make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) })
+        var request = JobRequest(source: .init(uploadId: .make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) })
+        request.webhookUrl = webhookUrl
         let job = Job(organizationId: organization.id, ownerId: owner ?? user.id, request: request, createdAt: time.current)
         let task = TaskRecord(jobId: job.id, kind: .probe, maxAttempts: maxAttempts)
         return (job, task, try await store.createJob(job, firstTask: task,
@@ -284,6 +285,49 @@ struct Fixture: Sendable {
             #expect(try await f.store.queueSize() == 3)
             let (_, _, again) = try await f.job(key: "k-1", fingerprint: "other body")
             #expect(!again.created && again.job.id == later.job.id)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func aTerminalStatusQueuesOneWebhookDeliveryThatIsLeasedRetriedAndListed(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let (hooked, _, _) = try await f.job(webhookUrl: "https://hooks.example.com/clipgen")
+            let (plain, _, _) = try await f.job()
+            #expect(try await f.store.claimWebhookDelivery(lease: 60) == nil, "nothing before a terminal status")
+            _ = try await f.store.cancelJob(id: hooked.id, organizationId: f.organization.id)
+            _ = try await f.store.cancelJob(id: plain.id, organizationId: f.organization.id)
+            let delivery = try #require(try await f.store.claimWebhookDelivery(lease: 60))
+            #expect(delivery.jobId == hooked.id && delivery.url == "https://hooks.example.com/clipgen" && delivery.state == .pending)
+            #expect(delivery.event.isTerminal && delivery.event.status == .cancelled && delivery.attempts.isEmpty)
+            #expect(try await f.store.claimWebhookDelivery(lease: 60) == nil, "leased to the first claimer; the plain job has none")
+            let first = WebhookAttempt(number: 1, at: f.time.current, statusCode: 500, error: nil, durationSeconds: 0.1)
+            try await f.store.recordWebhookAttempt(deliveryId: delivery.id, first, state: .pending, retryAt: f.time.current.addingTimeInterval(5))
+            #expect(try await f.store.claimWebhookDelivery(lease: 60) == nil, "not due before its retry time")
+            f.time.advance(by: 6)
+            let again = try #require(try await f.store.claimWebhookDelivery(lease: 60))
+            #expect(again.id == delivery.id && again.attempts == [first])
+            let second = WebhookAttempt(number: 2, at: f.time.current, statusCode: 204, error: nil, durationSeconds: 0.05)
+            try await f.store.recordWebhookAttempt(deliveryId: delivery.id, second, state: .delivered, retryAt: nil)
+            f.time.advance(by: 3600)
+            #expect(try await f.store.claimWebhookDelivery(lease: 60) == nil, "delivered is done")
+            let listed = try await f.store.webhookDeliveries(jobId: hooked.id, organizationId: f.organization.id)
+            #expect(listed.count == 1 && listed[0].state == .delivered && listed[0].attempts == [first, second])
+            #expect(try await f.store.webhookDeliveries(jobId: hooked.id, organizationId: .make()).isEmpty)
+            #expect(try await f.store.webhookDeliveries(jobId: plain.id, organizationId: f.organization.id).isEmpty)
+            _ = try await f.store.deleteJob(id: hooked.id, organizationId: f.organization.id)
+            #expect(try await f.store.webhookDeliveries(jobId: hooked.id, organizationId: f.organization.id).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func theFirstWebhookSecretWinsAndRotationReplacesIt(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let none = try await f.store.webhookSecret(organizationId: f.organization.id)
+            #expect(none == nil)
+            #expect(try await f.store.setWebhookSecret("a", organizationId: f.organization.id, onlyIfUnset: true) == "a")
+            #expect(try await f.store.setWebhookSecret("b", organizationId: f.organization.id, onlyIfUnset: true) == "a", "a racer keeps the first")
+            #expect(try await f.store.setWebhookSecret("c", organizationId: f.organization.id, onlyIfUnset: false) == "c")
+            #expect(try await f.store.webhookSecret(organizationId: f.organization.id) == "c")
         }
     }
 

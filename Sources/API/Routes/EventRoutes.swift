@@ -19,29 +19,6 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
     let clock: WallClock
     let writeTimeout: Duration
 
-    /// The message API.md describes; the clip as `GET /v1/clips/{id}` shows it.
-    struct Message: Encodable {
-        var type: JobEvent.Kind
-        var jobId: JobID
-        var status: JobStatus
-        var stage: JobStage
-        var progress: Double
-        var clip: ClipResponse?
-        var error: JobError?
-        var at: Date
-
-        init(_ event: JobEvent) {
-            type = event.type
-            jobId = event.jobId
-            status = event.status
-            stage = event.stage
-            progress = (event.progress * 1000).rounded() / 1000
-            clip = event.clip.map(ClipResponse.init)
-            error = event.error
-            at = event.at
-        }
-    }
-
     struct SlowReader: Error {}
 
     /// The upgrade routes, on the router the WebSocket channel consults.
@@ -107,11 +84,11 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
                 if let job {
                     guard let current = try await store.job(id: job, organizationId: organization) else { return }
                     let state = JobEvent(type: .status, job: current, at: Date())
-                    try await send(Message(state), encoder: encoder, outbound: outbound, channel: channel)
+                    try await send(EventMessage(state), encoder: encoder, outbound: outbound, channel: channel)
                     if current.status.isTerminal { return }
                 }
                 for await event in subscription {
-                    try await send(Message(event), encoder: encoder, outbound: outbound, channel: channel)
+                    try await send(EventMessage(event), encoder: encoder, outbound: outbound, channel: channel)
                     if job != nil, event.isTerminal { return }
                 }
             }
@@ -121,7 +98,7 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
         }
     }
 
-    private func send(_ message: Message, encoder: JSONEncoder, outbound: WebSocketOutboundWriter, channel: (any Channel)?) async throws {
+    private func send(_ message: EventMessage, encoder: JSONEncoder, outbound: WebSocketOutboundWriter, channel: (any Channel)?) async throws {
         let text = String(decoding: try encoder.encode(message), as: UTF8.self)
         let timeout = writeTimeout
         try await withThrowingTaskGroup(of: Void.self) { group in

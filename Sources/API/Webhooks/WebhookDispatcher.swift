@@ -1,0 +1,143 @@
+import ClipGenCore
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import Outbound
+import Persistence
+import ServiceLifecycle
+
+/// How webhook deliveries are retried.
+public struct WebhookDispatcherSettings: Sendable {
+    /// First retry delay, doubled per attempt up to `maxDelay`; default 5 s.
+    public var baseDelay: Duration = .seconds(5)
+    public var maxDelay: Duration = .seconds(3600)
+    /// Tries before a delivery is given up; default 10 (about 40 minutes at the default base).
+    public var maxAttempts = 10
+    /// How long a receiver has to answer; default 10 s.
+    public var timeout: Duration = .seconds(10)
+    /// How often an empty queue is read again; default 1 s.
+    public var pollInterval: Duration = .seconds(1)
+    public init() {}
+}
+
+/// Sends the webhook deliveries the store queued with each terminal job status: the event as
+/// the WebSocket shows it, signed `sha256=HMAC(secret, "<timestamp>.<body>")` with the
+/// organisation's secret, retried with exponential backoff; every attempt is recorded. The
+/// queue is in the database, so deliveries survive restarts and any replica may send them.
+public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
+    public typealias Settings = WebhookDispatcherSettings
+
+    let store: Store
+    let client: PinnedHTTPClient
+    let settings: Settings
+    let clock: WallClock
+    let logger: Logger
+
+    public init(store: Store, policy: NetworkPolicy, settings: Settings = Settings(), clock: WallClock = .system, logger: Logger) {
+        self.store = store
+        self.client = PinnedHTTPClient(policy: policy)
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    if let delivery = try await store.claimWebhookDelivery(lease: 60 + settings.timeout.seconds) {
+                        try await send(delivery)
+                        continue
+                    }
+                } catch {
+                    logger.error("webhook dispatch failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: settings.pollInterval)
+            }
+        }
+    }
+
+    func send(_ delivery: WebhookDelivery) async throws {
+        let secret = try await WebhookSecrets.secret(for: delivery.organizationId, in: store)
+        let body = try Self.body(for: delivery.event)
+        let timestamp = String(Int(clock.now().timeIntervalSince1970))
+        let number = (delivery.attempts.map(\.number).max() ?? 0) + 1
+        let headers = [("Content-Type", "application/json"), ("X-ClipGen-Timestamp", timestamp),
+                       ("X-ClipGen-Signature", "sha256=" + Self.signature(secret: secret, timestamp: timestamp, body: body)),
+                       ("X-ClipGen-Delivery", delivery.id), ("X-ClipGen-Attempt", String(number))]
+        let started = ContinuousClock.now
+        var status: Int?
+        var failure: String?
+        var permanent = false
+        do {
+            status = try await client.send(.POST, to: delivery.url, headers: headers, body: ByteBuffer(bytes: body), timeout: settings.timeout)
+        } catch let error as OutboundError {
+            failure = error.description
+            // An address that is not allowed will not become allowed by waiting.
+            if case .forbiddenAddress = error { permanent = true }
+            if case .invalidURL = error { permanent = true }
+        } catch {
+            failure = "the request failed"
+        }
+        let took = ContinuousClock.now - started
+        let attempt = WebhookAttempt(number: number, at: clock.now(), statusCode: status, error: failure,
+                                     durationSeconds: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+        let delivered = status.map { (200..<300).contains($0) } ?? false
+        let state: WebhookDelivery.State = delivered ? .delivered : (permanent || number >= settings.maxAttempts ? .failed : .pending)
+        let retryAt = state == .pending ? clock.now().addingTimeInterval(delay(after: number).seconds) : nil
+        try await store.recordWebhookAttempt(deliveryId: delivery.id, attempt, state: state, retryAt: retryAt)
+        logger.info("webhook attempt", metadata: ["job.id": "\(delivery.jobId)", "webhook.delivery": "\(delivery.id)", "webhook.attempt": "\(number)",
+                                                  "webhook.status": "\(status.map(String.init) ?? "none")", "webhook.state": "\(state.rawValue)"])
+    }
+
+    /// After attempt `number` failed: base × 2^(number-1), at most `maxDelay`.
+    func delay(after number: Int) -> Duration {
+        let factor = 1 << min(max(number - 1, 0), 20)
+        return min(settings.baseDelay * factor, settings.maxDelay)
+    }
+
+    static func body(for event: JobEvent) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        return Array(try encoder.encode(EventMessage(event)))
+    }
+
+    /// Hex HMAC-SHA256 of `"<timestamp>.<body>"`: what receivers recompute to trust a delivery.
+    public static func signature(secret: String, timestamp: String, body: [UInt8]) -> String {
+        var message = Array(timestamp.utf8)
+        message.append(UInt8(ascii: "."))
+        message += body
+        let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Array(secret.utf8)))
+        return mac.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, fractions included.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// Organisations' webhook signing secrets: made on first use, replaced on rotation.
+enum WebhookSecrets {
+    /// The organisation's secret; the first caller's candidate wins when there was none, so
+    /// replicas racing to make one all sign with the same.
+    static func secret(for organization: OrganizationID, in store: some WebhookOutbox) async throws -> String {
+        if let existing = try await store.webhookSecret(organizationId: organization) { return existing }
+        return try await store.setWebhookSecret(make(), organizationId: organization, onlyIfUnset: true)
+    }
+
+    static func rotate(_ organization: OrganizationID, in store: some WebhookOutbox) async throws -> String {
+        try await store.setWebhookSecret(make(), organizationId: organization, onlyIfUnset: false)
+    }
+
+    static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return "whsec_" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+}
