@@ -41,6 +41,8 @@ public struct APIConfiguration: Sendable {
         public var adminEmail = "admin@localhost"
         /// Its password; default: generated and printed once.
         public var adminPassword: String?
+        /// Bearer token of `POST /v1/organizations`; unset: organisations are made with the CLI only.
+        public var operatorToken: String?
         /// bcrypt cost; default 12. Tests lower it.
         public var bcryptCost = 12
         public init() {}
@@ -82,6 +84,7 @@ public struct APIConfiguration: Sendable {
         ConfigurationKey("adminEmail", "first admin's email (admin@localhost)"),
         ConfigurationKey("adminPassword", "first admin's password (generated and printed once)"),
         ConfigurationKey("bcryptCost", "bcrypt cost factor (12)"),
+        ConfigurationKey("operatorToken", "bearer token of POST /v1/organizations, ≥ 32 bytes (unset: CLI only)"),
         ConfigurationKey("webhookRetryBaseSeconds", "first webhook retry delay, doubled per attempt up to an hour (5)"),
         ConfigurationKey("webhookMaxAttempts", "webhook tries before a delivery is given up (10)"),
         ConfigurationKey("rateLimitPerMinute", "requests a minute per user or API key, bursts of a sixth; 0: off (600)"),
@@ -120,6 +123,10 @@ public struct APIConfiguration: Sendable {
             throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("adminPassword"), reason: problem)
         }
         auth.bcryptCost = try values.int("bcryptCost", in: 4...31) ?? auth.bcryptCost
+        auth.operatorToken = values.string("operatorToken")
+        if let token = auth.operatorToken, token.utf8.count < 32 {
+            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("operatorToken"), reason: "must be at least 32 bytes")
+        }
         if let base = try values.double("webhookRetryBaseSeconds", in: 0.01...3600) { webhooks.baseDelay = .milliseconds(Int64(base * 1000)) }
         webhooks.maxAttempts = try values.int("webhookMaxAttempts", in: 1...100) ?? webhooks.maxAttempts
         rateLimits.perMinute = try values.int("rateLimitPerMinute", in: 0...1_000_000) ?? rateLimits.perMinute

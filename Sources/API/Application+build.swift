@@ -75,6 +75,8 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & Webhoo
                           trustedProxies: configuration.http.trustedProxies, clock: clock)
     let v1 = router.group("v1")
     auth.addPublic(to: v1)
+    OrganizationRoutes(store: store, operatorToken: configuration.auth.operatorToken, bcryptCost: configuration.auth.bcryptCost, clock: clock)
+        .add(to: v1)
     let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens, clock: clock))
         .add(middleware: RateLimitMiddleware(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal))
     auth.addAuthenticated(to: secured)

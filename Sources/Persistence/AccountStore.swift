@@ -9,6 +9,9 @@ public protocol AccountStore: Sendable {
     /// race to bootstrap, and exactly one wins.
     func createFirstAdmin(_ admin: User, in organization: Organization) async throws -> Bool
     func createOrganization(_ organization: Organization) async throws
+    /// A new organisation with its first admin, in one transaction: when the email is taken
+    /// (`StoreError.conflict`) nothing is written.
+    func createOrganization(_ organization: Organization, admin: User) async throws
     /// Throws `StoreError.conflict` when the email is taken (compared without case).
     func createUser(_ user: User) async throws
     /// Writes the user's role, password hash, `disabled` and `tokenVersion` (not the email or

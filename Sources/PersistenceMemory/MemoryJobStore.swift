@@ -92,6 +92,16 @@ extension MemoryJobStore {
         state.withLock { $0.organizations[organization.id] = organization }
     }
 
+    public func createOrganization(_ organization: Organization, admin: User) async throws {
+        try state.withLock { state in
+            guard !state.users.values.contains(where: { $0.email.lowercased() == admin.email.lowercased() }) else {
+                throw StoreError.conflict("a user with this email already exists")
+            }
+            state.organizations[organization.id] = organization
+            state.users[admin.id] = admin
+        }
+    }
+
     public func createUser(_ user: User) async throws {
         try state.withLock { state in
             guard !state.users.values.contains(where: { $0.email.lowercased() == user.email.lowercased() }) else {

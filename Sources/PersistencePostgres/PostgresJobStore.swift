@@ -232,6 +232,22 @@ extension PostgresJobStore {
             """)
     }
 
+    public func createOrganization(_ organization: Organization, admin: User) async throws {
+        do {
+            try await transaction { connection in
+                try await self.execute("""
+                    INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
+                    """, on: connection)
+                try await self.execute("""
+                    INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
+                    VALUES (\(admin.id), \(admin.organizationId), \(admin.email), \(admin.passwordHash), \(admin.role.rawValue), \(admin.createdAt.timeIntervalSince1970))
+                    """, on: connection)
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw StoreError.conflict("a user with this email already exists")
+        }
+    }
+
     public func createUser(_ user: User) async throws {
         do {
             try await run("""

@@ -112,6 +112,21 @@ extension SQLiteJobStore {
         }
     }
 
+    public func createOrganization(_ organization: Organization, admin: User) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+                               arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
+                try db.execute(sql: """
+                    INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [admin.id, admin.organizationId, admin.email, admin.passwordHash, admin.role.rawValue,
+                                     admin.createdAt.timeIntervalSince1970])
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StoreError.conflict("a user with this email already exists")
+        }
+    }
+
     public func createUser(_ user: User) async throws {
         do {
             try await pool.write { db in

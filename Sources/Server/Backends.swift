@@ -155,3 +155,24 @@ extension ClipGenServer where Store == SQLiteJobStore, Blobs == LocalBlobStore {
                   blobs: LocalBlobStore(root: configuration.dataDirectory + "/blobs"), metrics: metrics, clock: clock)
     }
 }
+
+/// `clipgen admin org create`: an organisation and its first admin, written to the database the
+/// configuration names (the one `serve` uses), which is prepared first if it is new.
+public func createOrganization(configuration: ClipGenConfiguration, name: String, adminEmail: String, adminPassword: String?,
+                               logger: Logger) async throws -> OrganizationProvisioning.Result {
+    let backends = try Backends(configuration: configuration, clock: .system, logger: logger)
+    try EmbeddedServer.makeDataDirectory(configuration.dataDirectory)
+    return try await provision(store: backends.store, configuration: configuration, name: name, adminEmail: adminEmail, adminPassword: adminPassword)
+}
+
+private func provision<Store: JobStoreBackend>(store: Store, configuration: ClipGenConfiguration, name: String, adminEmail: String,
+                                               adminPassword: String?) async throws -> OrganizationProvisioning.Result {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        // A PostgreSQL client answers queries only while it runs.
+        group.addTask { try await store.run() }
+        defer { group.cancelAll() }
+        try await store.prepare()
+        return try await OrganizationProvisioning.create(name: name, adminEmail: adminEmail, adminPassword: adminPassword, store: store,
+                                                         bcryptCost: configuration.api.auth.bcryptCost)
+    }
+}

@@ -30,7 +30,7 @@ public enum ConfigurationLoader {
     /// Values never printed or logged: credentials, and URLs that may carry them.
     static let secretNames: Set<String> = [
         "CLIPGEN_JWT_SECRET", "CLIPGEN_JWT_PREVIOUS_KEYS", "CLIPGEN_ADMIN_PASSWORD", "CLIPGEN_DATABASE_URL",
-        "CLIPGEN_S3_SECRET_ACCESS_KEY", "CLIPGEN_REDIS_URL", "CLIPGEN_METRICS_TOKEN",
+        "CLIPGEN_S3_SECRET_ACCESS_KEY", "CLIPGEN_REDIS_URL", "CLIPGEN_METRICS_TOKEN", "CLIPGEN_OPERATOR_TOKEN",
     ]
 
     /// - Parameters:

@@ -320,6 +320,28 @@ struct Fixture: Sendable {
     }
 
     @Test(arguments: StoreBackend.all)
+    func anOrganisationAndItsAdminAreMadeTogetherOrNotAtAll(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let beta = Organization(name: "beta", createdAt: f.time.current)
+            let admin = User(organizationId: beta.id, email: "boss\(Identifier.make().prefix(6))@beta.test", passwordHash: "h", role: .admin,
+                             createdAt: f.time.current)
+            try await f.store.createOrganization(beta, admin: admin)
+            #expect(try await f.store.users(organizationId: beta.id).map(\.id) == [admin.id])
+            let gamma = Organization(name: "gamma", createdAt: f.time.current)
+            var taken = admin
+            taken.id = .make()
+            taken.organizationId = gamma.id
+            taken.email = admin.email.uppercased()
+            await #expect(throws: StoreError.self) { try await f.store.createOrganization(gamma, admin: taken) }
+            #expect(try await f.store.users(organizationId: gamma.id).isEmpty)
+            // Nothing of gamma was written: a later admin of its own may still be made under that id.
+            let later = User(organizationId: gamma.id, email: "later\(Identifier.make().prefix(6))@gamma.test", passwordHash: "h", role: .admin,
+                             createdAt: f.time.current)
+            try await f.store.createOrganization(gamma, admin: later)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
     func theFirstWebhookSecretWinsAndRotationReplacesIt(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
             let none = try await f.store.webhookSecret(organizationId: f.organization.id)

@@ -108,7 +108,7 @@ struct AuthRoutes<Store: AccountStore> {
             let new = try await request.decodeJSON(as: NewUser.self, context: context)
             var errors: [FieldError] = []
             let email = new.email.trimmingCharacters(in: .whitespaces)
-            if !Self.looksLikeEmail(email) { errors.append(.init(field: "email", message: "not an email address")) }
+            if !EmailAddress.isPlausible(email) { errors.append(.init(field: "email", message: "not an email address")) }
             if let problem = PasswordPolicy.problem(with: new.password) { errors.append(.init(field: "password", message: problem)) }
             guard errors.isEmpty else { throw Problem.invalid(errors) }
             let hash = try await hasher.hash(new.password)
@@ -146,12 +146,5 @@ struct AuthRoutes<Store: AccountStore> {
                                                            "changed.user.disabled": "\(user.disabled)"])
             return UserResponse(user)
         }
-    }
-
-    static func looksLikeEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@")
-        // No spaces or control characters: they end up in logs, audit lines and emails.
-        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && text.utf8.count <= 254
-            && !text.unicodeScalars.contains { $0 == " " || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
     }
 }

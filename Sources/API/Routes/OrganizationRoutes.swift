@@ -1,0 +1,51 @@
+import ClipGenCore
+import Foundation
+import Hummingbird
+import Logging
+import Persistence
+
+/// `POST /v1/organizations` for the operator: `Authorization: Bearer <CLIPGEN_OPERATOR_TOKEN>`,
+/// not a user's token, since organisations sit above every user.
+struct OrganizationRoutes<Store: AccountStore> {
+    let store: Store
+    let operatorToken: String?
+    let bcryptCost: Int
+    let clock: WallClock
+
+    struct NewOrganization: Decodable {
+        var name: String
+        var adminEmail: String
+        var adminPassword: String?
+    }
+
+    struct OrganizationResponse: ResponseEncodable {
+        struct Body: Encodable {
+            var id: OrganizationID
+            var name: String
+            var createdAt: Date
+        }
+        var organization: Body
+        var admin: UserResponse
+        /// Only when it was generated; shown once.
+        var adminPassword: String?
+    }
+
+    func add(to router: some RouterMethods<AppRequestContext>) {
+        router.post("organizations") { request, context -> Created<OrganizationResponse> in
+            guard let operatorToken else {
+                throw Problem(status: .forbidden, detail: "organisations are created by the operator; set CLIPGEN_OPERATOR_TOKEN or use clipgen admin org create")
+            }
+            guard let given = request.headers[.authorization],
+                  Array(given.utf8).constantTimeEquals(Array("Bearer \(operatorToken)".utf8)) else {
+                throw Problem.unauthorized("this route needs Authorization: Bearer <the operator token>")
+            }
+            let new = try await request.decodeJSON(as: NewOrganization.self, context: context)
+            let result = try await OrganizationProvisioning.create(name: new.name, adminEmail: new.adminEmail, adminPassword: new.adminPassword,
+                                                                   store: store, bcryptCost: bcryptCost, clock: clock)
+            context.logger.notice("organization created", metadata: ["created.organization.id": "\(result.organization.id)"])
+            return Created(location: nil, body: OrganizationResponse(
+                organization: .init(id: result.organization.id, name: result.organization.name, createdAt: result.organization.createdAt),
+                admin: UserResponse(result.admin), adminPassword: result.generatedPassword))
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import API
+import ArgumentParser
+import ClipGenCore
+import Foundation
+import Persistence
+import Server
+
+/// Operator commands, run against the same configuration as `serve`.
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Operator tasks on the configured database.", subcommands: [Org.self])
+
+    struct Org: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "org", abstract: "Organisations.", subcommands: [Create.self])
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an organisation and its first admin; a generated password is printed once when none is given.")
+
+        @Argument(help: "The organisation's name.") var name: String
+        @Option(name: .customLong("admin-email"), help: "Email of the organisation's first admin.") var adminEmail: String
+        @Option(name: .customLong("admin-password"), help: "Their password, 12 to 72 bytes (default: generated and printed once).")
+        var adminPassword: String?
+        @Option(name: .customLong("data-dir"), help: "Data directory (CLIPGEN_DATA_DIR, default ./data).") var dataDir: String?
+        @Option(help: "Env-style file of CLIPGEN_* settings (CLIPGEN_CONFIG).") var config: String?
+
+        func run() async throws {
+            var flags: [String: String] = [:]
+            flags["dataDir"] = dataDir
+            flags["config"] = config
+            let (configuration, logger, _) = try await Process.start(flags: flags)
+            do {
+                let result = try await createOrganization(configuration: configuration, name: name, adminEmail: adminEmail,
+                                                          adminPassword: adminPassword, logger: logger)
+                print("organization \(result.organization.id) \"\(result.organization.name)\" created; admin \(result.admin.email)")
+                if let password = result.generatedPassword { print("admin password (shown once): \(password)") }
+            } catch let problem as Problem {
+                throw CommandFailure(problem.detail)
+            } catch let error as StoreError {
+                throw CommandFailure(error.description)
+            }
+        }
+    }
+}
