@@ -11,7 +11,7 @@ import Persistence
 import ServiceLifecycle
 
 /// Everything the HTTP side needs, created once by the caller.
-public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>: Sendable {
+public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>: Sendable {
     public var store: Store
     public var blobs: Blobs
     public var tokens: TokenService
@@ -54,7 +54,7 @@ public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue & 
 }
 
 /// The router with every route and middleware; binds nothing, so tests drive it directly.
-public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>(
+public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
@@ -63,6 +63,8 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & Webhoo
     router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics.factory))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: CORSAllowListMiddleware(origins: configuration.http.corsOrigins))
+    // Outside the problem middleware: it sees the status the client gets.
+    router.add(middleware: AuditMiddleware(store: dependencies.store, trustedProxies: configuration.http.trustedProxies, clock: dependencies.clock))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RateLimitMiddleware(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
                                                scope: .address(trustedProxies: configuration.http.trustedProxies)))
@@ -82,6 +84,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & Webhoo
     auth.addAuthenticated(to: secured)
     APIKeyRoutes(store: store, clock: clock).add(to: secured)
     WebhookRoutes(store: store).add(to: secured)
+    AuditRoutes(store: store).add(to: secured)
     UploadRoutes(store: store, blobs: blobs, maxBytes: configuration.maxUploadBytes, clock: clock).add(to: secured)
     let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, clock: clock)
     JobRoutes(service: jobs, cache: dependencies.jobCache).add(to: secured)
@@ -90,7 +93,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & Webhoo
     return router
 }
 
-private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>(
+private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>(
     _ configuration: APIConfiguration, _ dependencies: APIDependencies<Store, Blobs>
 ) -> EventRoutes<Store> {
     EventRoutes(store: dependencies.store, events: dependencies.events, tokens: dependencies.tokens, clock: dependencies.clock,
@@ -99,7 +102,7 @@ private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue & Webho
 
 /// The routes a WebSocket upgrade request is matched against (the event streams), with the
 /// same request ids and problem answers as the HTTP router.
-public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>(
+public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
@@ -114,7 +117,7 @@ public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue
 }
 
 /// HTTP/1.1 with WebSocket upgrades, idle connections closed after `idle`, from the first byte.
-private func server<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>(
+private func server<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>, idle: TimeAmount
 ) -> HTTPServerBuilder {
     let webSocketResponder = buildWebSocketRouter(configuration: configuration, dependencies: dependencies).buildResponder()
@@ -130,7 +133,7 @@ private func server<Store: AccountStore & JobRepository & TaskQueue & WebhookOut
 
 /// The HTTP application on the configured host and port. Extra services (workers, the
 /// database) run in the application's service group and stop after the server drains.
-public func buildApplication<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox, Blobs: BlobStore>(
+public func buildApplication<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>,
     services: [any Service] = [], logger: Logger, beforeServerStarts: @escaping @Sendable () async throws -> Void = {}
 ) -> some ApplicationProtocol {

@@ -49,6 +49,7 @@ public final class MemoryJobStore: JobStoreBackend {
         var analyses: [JobID: Analysis] = [:]
         var events: [(event: JobEvent, deliveredAt: Double?)] = []
         var webhookSecrets: [OrganizationID: String] = [:]
+        var audit: [AuditEvent] = []
         var deliveries: [(delivery: WebhookDelivery, nextAttemptAt: Double)] = []
         var counter = 0
 

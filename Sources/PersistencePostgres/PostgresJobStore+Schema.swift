@@ -172,6 +172,21 @@ extension PostgresJobStore {
                 duration DOUBLE PRECISION NOT NULL,
                 PRIMARY KEY (delivery_id, number))
             """,
+            """
+            CREATE TABLE audit_events (
+                seq BIGSERIAL PRIMARY KEY,
+                organization_id TEXT,
+                actor_user_id TEXT,
+                actor_api_key_id TEXT,
+                action TEXT NOT NULL,
+                target TEXT,
+                outcome TEXT NOT NULL,
+                status BIGINT NOT NULL,
+                address TEXT,
+                request_id TEXT,
+                at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX audit_events_org ON audit_events (organization_id, seq DESC)",
         ]),
     ]
 }

@@ -173,6 +173,19 @@ extension SQLiteJobStore {
                     error TEXT,
                     duration REAL NOT NULL,
                     PRIMARY KEY (delivery_id, number));
+                CREATE TABLE audit_events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    organization_id TEXT,
+                    actor_user_id TEXT,
+                    actor_api_key_id TEXT,
+                    action TEXT NOT NULL,
+                    target TEXT,
+                    outcome TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    address TEXT,
+                    request_id TEXT,
+                    at REAL NOT NULL);
+                CREATE INDEX audit_events_org ON audit_events(organization_id, seq DESC);
                 """)
         }
         return migrator

@@ -342,6 +342,42 @@ struct Fixture: Sendable {
     }
 
     @Test(arguments: StoreBackend.all)
+    func theAuditLogFiltersAndPagesNewestFirstWithinTheOrganisation(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let org = f.organization.id
+            for (index, (action, outcome)) in [("POST /v1/jobs", "success"), ("DELETE /v1/jobs/{id}", "denied"), ("POST /v1/uploads", "success"),
+                                               ("POST /v1/jobs/{id}/cancel", "success")].enumerated() {
+                try await f.store.recordAudit(AuditEvent(organizationId: org, actorUserId: index == 1 ? nil : f.user.id, actorAPIKeyId: nil,
+                                                         action: action, target: "job:\(index)", outcome: outcome, status: outcome == "denied" ? 403 : 200,
+                                                         address: "10.0.0.\(index)", requestId: "r\(index)", at: f.time.current))
+                f.time.advance(by: 10)
+            }
+            try await f.store.recordAudit(AuditEvent(organizationId: .make(), actorUserId: nil, actorAPIKeyId: nil, action: "POST /v1/jobs",
+                                                     target: nil, outcome: "success", status: 202, address: nil, requestId: "other", at: f.time.current))
+            try await f.store.recordAudit(AuditEvent(organizationId: nil, actorUserId: nil, actorAPIKeyId: nil, action: "POST /v1/auth/token",
+                                                     target: nil, outcome: "unauthenticated", status: 401, address: nil, requestId: "anon", at: f.time.current))
+            let all = try await f.store.auditEvents(organizationId: org, filter: AuditFilter(), page: PageRequest(limit: 10))
+            #expect(all.items.map(\.requestId) == ["r3", "r2", "r1", "r0"] && all.nextCursor == nil)
+            #expect(all.items.first?.address == "10.0.0.3" && all.items.first?.target == "job:3" && all.items.first?.status == 200)
+            let jobs = try await f.store.auditEvents(organizationId: org, filter: AuditFilter(actionPrefix: "POST /v1/jobs"), page: PageRequest())
+            #expect(jobs.items.map(\.requestId) == ["r3", "r0"])
+            let denied = try await f.store.auditEvents(organizationId: org, filter: AuditFilter(outcome: "denied"), page: PageRequest())
+            #expect(denied.items.map(\.requestId) == ["r1"])
+            let mine = try await f.store.auditEvents(organizationId: org, filter: AuditFilter(actorUserId: f.user.id), page: PageRequest())
+            #expect(mine.items.count == 3)
+            let window = AuditFilter(from: all.items[2].at, to: all.items[0].at)
+            #expect(try await f.store.auditEvents(organizationId: org, filter: window, page: PageRequest()).items.map(\.requestId) == ["r2", "r1"])
+            let first = try await f.store.auditEvents(organizationId: org, filter: AuditFilter(), page: PageRequest(limit: 3))
+            let cursor = try #require(first.nextCursor)
+            let second = try await f.store.auditEvents(organizationId: org, filter: AuditFilter(), page: PageRequest(limit: 3, cursor: cursor))
+            #expect(first.items.map(\.requestId) == ["r3", "r2", "r1"] && second.items.map(\.requestId) == ["r0"] && second.nextCursor == nil)
+            await #expect(throws: StoreError.invalidCursor) {
+                try await f.store.auditEvents(organizationId: org, filter: AuditFilter(), page: PageRequest(cursor: "x"))
+            }
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
     func theFirstWebhookSecretWinsAndRotationReplacesIt(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
             let none = try await f.store.webhookSecret(organizationId: f.organization.id)

@@ -16,17 +16,19 @@ struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.principal = try await principal(for: request)
+        let principal = try await principal(for: request, audit: context.audit)
+        context.principal = principal
+        context.audit.caller(organizationId: principal.organizationId, userId: principal.userId, apiKeyId: principal.apiKeyId)
         context.logger[metadataKey: "user.id"] = context.principal.map { "\($0.userId)" }
         if let key = context.principal?.apiKeyId { context.logger[metadataKey: "apikey.id"] = "\(key)" }
         return try await next(request, context)
     }
 
-    func principal(for request: Request) async throws -> Principal {
+    func principal(for request: Request, audit: AuditTrail? = nil) async throws -> Principal {
         guard let token = Self.token(in: request, acceptsQuery: acceptsQueryToken) else {
             throw Problem.unauthorized("sign in first: send Authorization: Bearer <token>")
         }
-        if token.hasPrefix(APIKeyCredential.prefix) { return try await principal(forKey: token) }
+        if token.hasPrefix(APIKeyCredential.prefix) { return try await principal(forKey: token, audit: audit) }
         guard let verified = await tokens.verify(token), let user = try await store.user(id: verified.userId),
               !user.disabled, user.tokenVersion == verified.tokenVersion else {
             throw Problem.unauthorized("the token is invalid or expired; get a new one from POST /v1/auth/token")
@@ -36,7 +38,7 @@ struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
 
     /// A key acts as its user, with the lesser of the key's and the user's current role, while
     /// neither the key is revoked nor the user disabled.
-    private func principal(forKey text: String) async throws -> Principal {
+    private func principal(forKey text: String, audit: AuditTrail?) async throws -> Principal {
         let refused = Problem.unauthorized("the API key is invalid or revoked")
         guard let credential = APIKeyCredential(text), let key = try await store.apiKey(id: credential.id),
               credential.matches(key.secretHash), key.revokedAt == nil,
@@ -45,6 +47,7 @@ struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
         // One write a minute per key at most: last use is for people, not for accounting.
         if key.lastUsedAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
             try await store.touchAPIKey(id: key.id, at: now)
+            audit?.keyUsed()
         }
         return Principal(userId: user.id, organizationId: user.organizationId, email: user.email, role: key.role.limited(to: user.role),
                          apiKeyId: key.id.rawValue)

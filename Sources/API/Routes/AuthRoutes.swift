@@ -48,6 +48,9 @@ struct AuthRoutes<Store: AccountStore> {
             // Trimmed as it was when the user was made, so " a@x " signs in as "a@x".
             let email = credentials.email.trimmingCharacters(in: .whitespaces)
             let address = context.clientAddress(of: request, trusting: trustedProxies)
+            let found = try await store.user(email: email)
+            // Failed and locked sign-ins of a known account are its organisation's to see.
+            if let found { context.audit.caller(organizationId: found.organizationId, userId: found.id, apiKeyId: nil) }
             switch try await loginGuard.verdict(email: email, address: address) {
             case .locked(let reason):
                 context.logger.notice("sign-in refused: locked", metadata: ["login.reason": "\(reason)"])
@@ -57,7 +60,7 @@ struct AuthRoutes<Store: AccountStore> {
             case .allowed(let delay):
                 if delay > .zero { try await Task.sleep(for: delay) }
             }
-            guard let user = try await store.user(email: email) else {
+            guard let user = found else {
                 try await hasher.verifyUnknownAccount(credentials.password)
                 try await loginGuard.recordFailure(email: email, address: address)
                 throw Problem.unauthorized("wrong email or password")

@@ -23,6 +23,8 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     public let webSocket = WebSocketHandlerReference<AppRequestContext>()
     /// The connection, so a WebSocket whose client stops reading can be closed from our side.
     public let channel: (any Channel)?
+    /// Who the request turned out to be from, for its audit entry.
+    public let audit = AuditTrail()
     /// The connection's peer (nil in tests without sockets); see `clientAddress(trusting:)`.
     public var peerAddress: String?
 

@@ -1,0 +1,73 @@
+import ClipGenCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Persistence
+
+/// Writes an audit entry for every change (any method but GET, HEAD, OPTIONS), every refused
+/// request (401, 403, 429) and the first use of an API key in a minute: who (user, key,
+/// organisation), what (method and route template), which object (the route's id or the
+/// created one's `Location`), the outcome and status, the client address and the request id.
+/// A failure to write is logged, never turned into the request's failure.
+struct AuditMiddleware<Store: AuditLog>: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let store: Store
+    let trustedProxies: Set<String>
+    let clock: WallClock
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            await record(request, context, status: Int(response.status.code), location: response.headers[.location])
+            return response
+        } catch let error as any HTTPResponseError {
+            await record(request, context, status: Int(error.status.code), location: nil)
+            throw error
+        } catch {
+            await record(request, context, status: 500, location: nil)
+            throw error
+        }
+    }
+
+    private func record(_ request: Request, _ context: Context, status: Int, location: String?) async {
+        let facts = context.audit.current
+        let changes = ![.get, .head, .options].contains(request.method)
+        let refused = [401, 403, 429].contains(status)
+        // A 503 changed nothing, and while the database is down the entry could not be written anyway.
+        guard changes || refused || facts.keyUsed, status != 503 else { return }
+        let route = context.endpointPath ?? request.uri.path
+        let target = Self.target(route: route, parameters: context.parameters.get("id"), location: location, status: status)
+        let event = AuditEvent(
+            organizationId: facts.organizationId, actorUserId: facts.userId, actorAPIKeyId: facts.apiKeyId,
+            action: changes || refused ? "\(request.method) \(route)" : "apikey.use", target: target, outcome: Self.outcome(status), status: status,
+            address: context.clientAddress(of: request, trusting: trustedProxies),
+            requestId: context.logger[metadataKey: "hb.request.id"].map { "\($0)" }, at: clock.now())
+        do {
+            try await store.recordAudit(event)
+        } catch {
+            context.logger.warning("the audit entry could not be written", metadata: ["audit.action": "\(event.action)", "error": "\(error)"])
+        }
+    }
+
+    /// `job:<id>` from `/v1/jobs/{id}…`, or from the `Location` of what was created.
+    static func target(route: String, parameters id: String?, location: String?, status: Int) -> String? {
+        let path = id != nil ? route : ((200..<300).contains(status) ? location : nil)
+        guard let path else { return nil }
+        let parts = path.split(separator: "/").map(String.init)
+        guard parts.count >= 3, parts[0] == "v1" else { return nil }
+        let kind = parts[1].hasSuffix("s") ? String(parts[1].dropLast()) : parts[1]
+        return "\(kind):\(id ?? parts[2])"
+    }
+
+    static func outcome(_ status: Int) -> String {
+        switch status {
+        case 200..<400: "success"
+        case 401: "unauthenticated"
+        case 403: "denied"
+        case 429: "limited"
+        case 400..<500: "rejected"
+        default: "error"
+        }
+    }
+}

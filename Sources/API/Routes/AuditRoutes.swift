@@ -1,0 +1,52 @@
+import ClipGenCore
+import Foundation
+import Hummingbird
+import Persistence
+
+/// `GET /v1/audit` (admin): the organisation's audit log, newest first, filtered by `actor`,
+/// `outcome`, `action` (a prefix such as `POST` or `DELETE /v1/jobs`), `from` and `to` (ISO 8601),
+/// paged with `limit` and `cursor`.
+struct AuditRoutes<Store: AuditLog> {
+    let store: Store
+
+    struct Entry: Encodable, Sendable {
+        var actorUserId: UserID?
+        var actorApiKeyId: String?
+        var action: String
+        var target: String?
+        var outcome: String
+        var status: Int
+        var address: String?
+        var requestId: String?
+        var at: Date
+    }
+
+    func add(to router: some RouterMethods<AppRequestContext>) {
+        router.get("audit") { request, context -> ListResponse<Entry> in
+            let principal = try context.require(.manage)
+            let query = request.uri.queryParameters
+            var filter = AuditFilter()
+            if let actor = query["actor"] {
+                guard let id = UserID(String(actor)) else { throw Problem(status: .badRequest, detail: "actor must be a user id") }
+                filter.actorUserId = id
+            }
+            filter.outcome = query["outcome"].map(String.init)
+            filter.actionPrefix = query["action"].map(String.init)
+            filter.from = try Self.date(query["from"], "from")
+            filter.to = try Self.date(query["to"], "to")
+            let page = try await store.auditEvents(organizationId: principal.organizationId, filter: filter, page: request.pageRequest())
+            return ListResponse(items: page.items.map {
+                Entry(actorUserId: $0.actorUserId, actorApiKeyId: $0.actorAPIKeyId, action: $0.action, target: $0.target, outcome: $0.outcome,
+                      status: $0.status, address: $0.address, requestId: $0.requestId, at: $0.at)
+            }, nextCursor: page.nextCursor)
+        }
+    }
+
+    static func date(_ text: Substring?, _ name: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = try? Date(String(text), strategy: .iso8601) else {
+            throw Problem(status: .badRequest, detail: "\(name) must be an ISO 8601 time such as 2026-01-31T00:00:00Z")
+        }
+        return date
+    }
+}
