@@ -56,8 +56,18 @@ public struct APIConfiguration: Sendable {
         public init() {}
     }
 
+    /// What an organisation gets unless the operator sets its own quotas.
+    public struct Quotas: Sendable {
+        /// Jobs queued or running at once per organisation; nil: no limit. Default 100.
+        public var concurrentJobs: Int? = 100
+        /// Bytes of uploads and clips kept per organisation; nil: no limit (the default).
+        public var storedBytes: Int64?
+        public init() {}
+    }
+
     public var http = HTTP()
     public var rateLimits = RateLimits()
+    public var quotas = Quotas()
     /// Retries of webhook deliveries.
     public var webhooks = WebhookDispatcherSettings()
     public var auth = Auth()
@@ -87,6 +97,8 @@ public struct APIConfiguration: Sendable {
         ConfigurationKey("operatorToken", "bearer token of POST /v1/organizations, ≥ 32 bytes (unset: CLI only)"),
         ConfigurationKey("webhookRetryBaseSeconds", "first webhook retry delay, doubled per attempt up to an hour (5)"),
         ConfigurationKey("webhookMaxAttempts", "webhook tries before a delivery is given up (10)"),
+        ConfigurationKey("quotaConcurrentJobs", "jobs queued or running at once per organisation; 0: no limit (100)"),
+        ConfigurationKey("quotaStoredBytes", "bytes of uploads and clips kept per organisation; 0: no limit (0)"),
         ConfigurationKey("rateLimitPerMinute", "requests a minute per user or API key, bursts of a sixth; 0: off (600)"),
         ConfigurationKey("rateLimitIpPerMinute", "requests a minute per client address; 0: off (1200)"),
     ]
@@ -129,6 +141,8 @@ public struct APIConfiguration: Sendable {
         }
         if let base = try values.double("webhookRetryBaseSeconds", in: 0.01...3600) { webhooks.baseDelay = .milliseconds(Int64(base * 1000)) }
         webhooks.maxAttempts = try values.int("webhookMaxAttempts", in: 1...100) ?? webhooks.maxAttempts
+        if let jobs = try values.int("quotaConcurrentJobs", in: 0...1_000_000) { quotas.concurrentJobs = jobs == 0 ? nil : jobs }
+        if let bytes = try values.int("quotaStoredBytes", in: 0...Int.max) { quotas.storedBytes = bytes == 0 ? nil : Int64(bytes) }
         rateLimits.perMinute = try values.int("rateLimitPerMinute", in: 0...1_000_000) ?? rateLimits.perMinute
         rateLimits.perAddressPerMinute = try values.int("rateLimitIpPerMinute", in: 0...1_000_000) ?? rateLimits.perAddressPerMinute
     }

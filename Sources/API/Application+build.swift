@@ -11,7 +11,7 @@ import Persistence
 import ServiceLifecycle
 
 /// Everything the HTTP side needs, created once by the caller.
-public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>: Sendable {
+public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>: Sendable {
     public var store: Store
     public var blobs: Blobs
     public var tokens: TokenService
@@ -54,7 +54,7 @@ public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue & 
 }
 
 /// The router with every route and middleware; binds nothing, so tests drive it directly.
-public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>(
+public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
@@ -77,23 +77,28 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & Webhoo
                           trustedProxies: configuration.http.trustedProxies, clock: clock)
     let v1 = router.group("v1")
     auth.addPublic(to: v1)
+    // Operator routes, before the group gains the user authentication middleware below.
     OrganizationRoutes(store: store, operatorToken: configuration.auth.operatorToken, bcryptCost: configuration.auth.bcryptCost, clock: clock)
         .add(to: v1)
+    QuotaRoutes(store: store, policy: QuotaPolicy(defaults: configuration.quotas, maxUploadBytes: configuration.maxUploadBytes),
+                operatorToken: configuration.auth.operatorToken).addOperatorRoutes(to: v1)
     let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens, clock: clock))
         .add(middleware: RateLimitMiddleware(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal))
     auth.addAuthenticated(to: secured)
     APIKeyRoutes(store: store, clock: clock).add(to: secured)
     WebhookRoutes(store: store).add(to: secured)
     AuditRoutes(store: store).add(to: secured)
-    UploadRoutes(store: store, blobs: blobs, maxBytes: configuration.maxUploadBytes, clock: clock).add(to: secured)
-    let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, clock: clock)
+    let quotas = QuotaPolicy(defaults: configuration.quotas, maxUploadBytes: configuration.maxUploadBytes)
+    QuotaRoutes(store: store, policy: quotas, operatorToken: configuration.auth.operatorToken).addMemberRoutes(to: secured)
+    UploadRoutes(store: store, blobs: blobs, quotas: quotas, clock: clock).add(to: secured)
+    let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, quotas: quotas, clock: clock)
     JobRoutes(service: jobs, cache: dependencies.jobCache).add(to: secured)
     ClipRoutes(store: store, blobs: blobs).add(to: secured)
     eventRoutes(configuration, dependencies).addHTTPRoutes(to: router)
     return router
 }
 
-private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>(
+private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>(
     _ configuration: APIConfiguration, _ dependencies: APIDependencies<Store, Blobs>
 ) -> EventRoutes<Store> {
     EventRoutes(store: dependencies.store, events: dependencies.events, tokens: dependencies.tokens, clock: dependencies.clock,
@@ -102,7 +107,7 @@ private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue & Webho
 
 /// The routes a WebSocket upgrade request is matched against (the event streams), with the
 /// same request ids and problem answers as the HTTP router.
-public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>(
+public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
@@ -117,7 +122,7 @@ public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue
 }
 
 /// HTTP/1.1 with WebSocket upgrades, idle connections closed after `idle`, from the first byte.
-private func server<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>(
+private func server<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>, idle: TimeAmount
 ) -> HTTPServerBuilder {
     let webSocketResponder = buildWebSocketRouter(configuration: configuration, dependencies: dependencies).buildResponder()
@@ -133,7 +138,7 @@ private func server<Store: AccountStore & JobRepository & TaskQueue & WebhookOut
 
 /// The HTTP application on the configured host and port. Extra services (workers, the
 /// database) run in the application's service group and stop after the server drains.
-public func buildApplication<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog, Blobs: BlobStore>(
+public func buildApplication<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>,
     services: [any Service] = [], logger: Logger, beforeServerStarts: @escaping @Sendable () async throws -> Void = {}
 ) -> some ApplicationProtocol {

@@ -6,11 +6,12 @@ import Persistence
 /// What the API does to jobs beyond reading them: submit (checked, written with the workflow's
 /// first task, idle workers woken), cancel, and delete with the files the job made. Thin on
 /// purpose: the workflow decides, the store persists.
-struct JobService<Store: JobRepository, Blobs: BlobStore>: Sendable {
+struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendable {
     let store: Store
     let blobs: Blobs
     let workflow: JobWorkflow
     let signal: any WorkSignal
+    let quotas: QuotaPolicy
     let clock: WallClock
 
     /// Throws `Problem.invalid` listing every field to fix; writes nothing then.
@@ -21,6 +22,7 @@ struct JobService<Store: JobRepository, Blobs: BlobStore>: Sendable {
             errors.append(.init(field: "source.uploadId", message: "no upload with this id"))
         }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
+        try await quotas.admitJob(for: principal.organizationId, in: store)
         let job = Job(organizationId: principal.organizationId, ownerId: principal.userId, request: request, createdAt: clock.now())
         let creation = try await store.createJob(job, firstTask: workflow.firstTask(for: job), idempotencyKey: idempotencyKey)
         if creation.created { await signal.notify() }

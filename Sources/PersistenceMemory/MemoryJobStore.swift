@@ -50,6 +50,7 @@ public final class MemoryJobStore: JobStoreBackend {
         var events: [(event: JobEvent, deliveredAt: Double?)] = []
         var webhookSecrets: [OrganizationID: String] = [:]
         var audit: [AuditEvent] = []
+        var quotas: [OrganizationID: OrganizationQuotas] = [:]
         var deliveries: [(delivery: WebhookDelivery, nextAttemptAt: Double)] = []
         var counter = 0
 

@@ -187,6 +187,10 @@ extension PostgresJobStore {
                 at DOUBLE PRECISION NOT NULL)
             """,
             "CREATE INDEX audit_events_org ON audit_events (organization_id, seq DESC)",
+            "ALTER TABLE organizations ADD COLUMN quota_concurrent_jobs BIGINT",
+            "ALTER TABLE organizations ADD COLUMN quota_stored_bytes BIGINT",
+            "ALTER TABLE organizations ADD COLUMN quota_upload_bytes BIGINT",
+            "CREATE INDEX jobs_org_active ON jobs (organization_id) WHERE status IN ('queued', 'running')",
         ]),
     ]
 }

@@ -186,6 +186,10 @@ extension SQLiteJobStore {
                     request_id TEXT,
                     at REAL NOT NULL);
                 CREATE INDEX audit_events_org ON audit_events(organization_id, seq DESC);
+                ALTER TABLE organizations ADD COLUMN quota_concurrent_jobs INTEGER;
+                ALTER TABLE organizations ADD COLUMN quota_stored_bytes INTEGER;
+                ALTER TABLE organizations ADD COLUMN quota_upload_bytes INTEGER;
+                CREATE INDEX jobs_org_status ON jobs(organization_id, status);
                 """)
         }
         return migrator

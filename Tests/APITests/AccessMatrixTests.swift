@@ -105,6 +105,15 @@ import Testing
         Row(method: .get, path: { w in "/v1/clips/\(try await w.job().1.id)" }, expected: [200, 200, 200, 200, 401]),
         Row(method: .get, path: { w in "/v1/clips/\(try await w.job().1.id)/content" }, expected: [200, 200, 200, 200, 401]),
         Row(method: .get, path: { w in "/v1/clips/\(try await w.job().1.id)/thumbnail" }, expected: [404, 404, 404, 404, 401]),
+        Row(method: .get, path: { w in "/v1/jobs/\(try await w.job().0.id)/deliveries" }, expected: [200, 200, 200, 200, 401]),
+        Row(method: .get, path: { _ in "/v1/webhook-secret" }, expected: [200, 403, 403, 403, 401]),
+        Row(method: .post, path: { _ in "/v1/webhook-secret" }, expected: [200, 403, 403, 403, 401]),
+        Row(method: .get, path: { _ in "/v1/audit" }, expected: [200, 403, 403, 403, 401]),
+        Row(method: .get, path: { _ in "/v1/quotas" }, expected: [200, 200, 200, 200, 401]),
+        // Operator routes: no user's token opens them, and without an operator token configured they are closed.
+        Row(method: .post, path: { _ in "/v1/organizations" }, body: { _ in #"{"name":"x","adminEmail":"x@x.test"}"# },
+            expected: [403, 403, 403, 403, 403]),
+        Row(method: .put, path: { w in "/v1/organizations/\(w.admin.organizationId)/quotas" }, body: { _ in "{}" }, expected: [403, 403, 403, 403, 403]),
     ]
 
     static func world(_ h: APIHarness) async throws -> World {

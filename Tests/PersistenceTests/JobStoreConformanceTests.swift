@@ -378,6 +378,31 @@ struct Fixture: Sendable {
     }
 
     @Test(arguments: StoreBackend.all)
+    func quotasAreKeptPerOrganisationAndUsageCountsActiveJobsAndStoredBytesOnce(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let org = f.organization.id
+            #expect(try await f.store.quotas(organizationId: org) == OrganizationQuotas())
+            #expect(try await f.store.quotas(organizationId: .make()) == nil)
+            #expect(try await f.store.setQuotas(OrganizationQuotas(concurrentJobs: 3, storedBytes: 1000, uploadBytes: nil), organizationId: org))
+            #expect(try await f.store.quotas(organizationId: org) == OrganizationQuotas(concurrentJobs: 3, storedBytes: 1000))
+            #expect(try await f.store.setQuotas(OrganizationQuotas(), organizationId: .make()) == false)
+            let (running, _, _) = try await f.job()
+            let (cancelled, _, _) = try await f.job()
+            _ = try await f.store.cancelJob(id: cancelled.id, organizationId: org)
+            _ = running
+            let key = try BlobKey("uploads/shared")
+            for _ in 0..<2 {
+                _ = try await f.store.createUpload(Upload(organizationId: org, ownerId: f.user.id, filename: "a", size: 100, sha256: "same",
+                                                          blobKey: key, createdAt: f.time.current))
+            }
+            _ = try await f.store.createUpload(Upload(organizationId: org, ownerId: f.user.id, filename: "b", size: 50, sha256: "other",
+                                                      blobKey: try BlobKey("uploads/other"), createdAt: f.time.current))
+            #expect(try await f.store.usage(organizationId: org) == OrganizationUsage(activeJobs: 1, storedBytes: 150), "the same bytes counted once")
+            #expect(try await f.store.usage(organizationId: .make()) == OrganizationUsage(activeJobs: 0, storedBytes: 0))
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
     func theFirstWebhookSecretWinsAndRotationReplacesIt(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
             let none = try await f.store.webhookSecret(organizationId: f.organization.id)

@@ -10,7 +10,7 @@ import Persistence
 
 /// `POST /v1/jobs` (validated, written with its first task in one transaction), get, list,
 /// cancel and delete.
-struct JobRoutes<Store: JobRepository, Blobs: BlobStore> {
+struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
     let service: JobService<Store, Blobs>
     let cache: JobStatusCache
     var store: Store { service.store }

@@ -9,17 +9,26 @@ import Persistence
 /// `POST /v1/uploads` streams the body (raw or the `file` part of multipart/form-data) to the
 /// blob store under `uploads/<id>`, hashing on the way; an upload the organisation already has
 /// shares the stored bytes. `GET`, list and `DELETE`.
-struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
+struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
     let store: Store
     let blobs: Blobs
-    let maxBytes: Int64
+    let quotas: QuotaPolicy
     let clock: WallClock
 
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.post("uploads") { request, context -> Created<UploadResponse> in
             let principal = try context.require(.write)
-            if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxBytes {
-                throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
+            let limits = try await quotas.limits(for: principal.organizationId, in: store)
+            let maxBytes = limits.uploadBytes
+            // What the organisation may still store; an upload past it is refused as it streams.
+            var room = Int64.max
+            if let stored = limits.storedBytes {
+                room = max(0, stored - (try await store.usage(organizationId: principal.organizationId)).storedBytes)
+            }
+            let storageFull = Problem(status: .conflict, detail: "your organisation's storage quota is used up; delete uploads or jobs to make room")
+            if let length = request.headers[.contentLength].flatMap({ Int64($0) }) {
+                if length > maxBytes { throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes") }
+                if length > room { throw storageFull }
             }
             if request.headers[.contentType]?.lowercased().hasPrefix("multipart/") == true,
                MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) == nil {
@@ -33,13 +42,14 @@ struct UploadRoutes<Store: JobRepository, Blobs: BlobStore> {
             do {
                 if let boundary = MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) {
                     let part = MultipartFileSequence(base: request.body, boundary: boundary, fieldName: "file")
-                    info = try await blobs.put(key, from: part, limit: maxBytes)
+                    info = try await blobs.put(key, from: part, limit: min(maxBytes, room))
                     filename = part.filename ?? "upload"
                 } else {
-                    info = try await blobs.put(key, from: request.body, limit: maxBytes)
+                    info = try await blobs.put(key, from: request.body, limit: min(maxBytes, room))
                     filename = request.headers[HTTPField.Name("X-Filename")!] ?? "upload"
                 }
             } catch BlobError.tooLarge {
+                if room < maxBytes { throw storageFull }
                 throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
             }
             guard info.size > 0 else {
