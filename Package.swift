@@ -146,7 +146,7 @@ let package = Package(
         .target(
             name: "Workers",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage",
+                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage", "Outbound",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -7,6 +7,7 @@ import HummingbirdWebSocket
 import HummingbirdCore
 import NIOCore
 import Logging
+import Outbound
 import Persistence
 import ServiceLifecycle
 
@@ -32,11 +33,14 @@ public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue & 
     /// Rate limits take from these: Redis across replicas.
     public var buckets: any TokenBuckets
     public var loginPolicy: LoginGuard.Policy
+    /// What `source.url` imports may reach (the workers fetch under the same).
+    public var networkPolicy: NetworkPolicy
     public init(store: Store, blobs: Blobs, tokens: TokenService, workflow: JobWorkflow = JobWorkflow(), signal: any WorkSignal = LocalWorkSignal(),
                 clock: WallClock = .system, metrics: MetricsEndpoint = .disabled, dependencies: [Dependency] = [],
                 events: (any EventBus)? = nil, sharedCache: (any SharedCache)? = nil,
                 counters: any SharedCounters = LocalCounters(), buckets: any TokenBuckets = LocalTokenBuckets(),
-                loginPolicy: LoginGuard.Policy = LoginGuard.Policy()) {
+                loginPolicy: LoginGuard.Policy = LoginGuard.Policy(), networkPolicy: NetworkPolicy = NetworkPolicy()) {
+        self.networkPolicy = networkPolicy
         self.counters = counters
         self.buckets = buckets
         self.loginPolicy = loginPolicy
@@ -91,7 +95,8 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & Webhoo
     let quotas = QuotaPolicy(defaults: configuration.quotas, maxUploadBytes: configuration.maxUploadBytes)
     QuotaRoutes(store: store, policy: quotas, operatorToken: configuration.auth.operatorToken).addMemberRoutes(to: secured)
     UploadRoutes(store: store, blobs: blobs, quotas: quotas, clock: clock).add(to: secured)
-    let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, quotas: quotas, clock: clock)
+    let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, quotas: quotas,
+                          importer: PinnedHTTPClient(policy: dependencies.networkPolicy), clock: clock)
     JobRoutes(service: jobs, cache: dependencies.jobCache).add(to: secured)
     ClipRoutes(store: store, blobs: blobs).add(to: secured)
     eventRoutes(configuration, dependencies).addHTTPRoutes(to: router)

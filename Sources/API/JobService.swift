@@ -1,6 +1,7 @@
 import BlobStorage
 import ClipGenCore
 import Logging
+import Outbound
 import Persistence
 
 /// What the API does to jobs beyond reading them: submit (checked, written with the workflow's
@@ -12,6 +13,8 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
     let workflow: JobWorkflow
     let signal: any WorkSignal
     let quotas: QuotaPolicy
+    /// Checks `source.url` against the network policy the workers will fetch it under.
+    let importer: PinnedHTTPClient
     let clock: WallClock
 
     /// Throws `Problem.invalid` listing every field to fix; writes nothing then.
@@ -20,6 +23,14 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
         if errors.isEmpty, let uploadId = request.source.uploadId,
            try await store.upload(id: uploadId, organizationId: principal.organizationId) == nil {
             errors.append(.init(field: "source.uploadId", message: "no upload with this id"))
+        }
+        if errors.isEmpty, let url = request.source.url {
+            // Refused here when the address is plainly not allowed; redirects are checked as they come.
+            do {
+                _ = try await importer.resolve(url)
+            } catch let error as OutboundError {
+                errors.append(.init(field: "source.url", message: error.description))
+            }
         }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
         try await quotas.admitJob(for: principal.organizationId, in: store)

@@ -5,7 +5,9 @@ public enum JobStatus: String, Codable, Sendable, CaseIterable {
 }
 
 public enum JobStage: String, Codable, Sendable, CaseIterable {
+    /// `import` downloads a `source.url` before probing it.
     case probe, analyze, render, thumbnails, done
+    case `import`
 }
 
 /// How a clip is cut from its source.

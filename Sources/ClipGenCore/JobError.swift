@@ -31,6 +31,9 @@ public struct JobError: Codable, Sendable, Equatable, Error {
         public static let analysisFailed = Code(rawValue: "analysis_failed")
         /// A clip asks for time the source does not have.
         public static let rangeOutsideMedia = Code(rawValue: "range_outside_media")
+        /// A `source.url` could not be imported: refused (not a public address, too large, too
+        /// many redirects) or not fetched (the message says why).
+        public static let importFailed = Code(rawValue: "import_failed")
         /// The upload, or its stored file, is gone.
         public static let sourceMissing = Code(rawValue: "source_missing")
         /// The worker running the last attempt stopped answering.

@@ -77,8 +77,11 @@ public struct JobRequest: Codable, Sendable, Equatable {
         switch (source.uploadId, source.url) {
         case (nil, nil), (.some, .some):
             errors.append(.init(field: "source", message: "give exactly one of uploadId or url"))
-        case (nil, .some):
-            errors.append(.init(field: "source.url", message: "URL imports are not available in this version; upload the file first"))
+        case (nil, .some(let url)):
+            let lowered = url.lowercased()
+            if url.utf8.count > 2048 || !(lowered.hasPrefix("http://") || lowered.hasPrefix("https://")) {
+                errors.append(.init(field: "source.url", message: "must be an http(s) URL of at most 2048 bytes"))
+            }
         case (.some(let id), nil) where !Identifier.isWellFormed(id.rawValue):
             errors.append(.init(field: "source.uploadId", message: "not an upload id"))
         default: break

@@ -134,7 +134,7 @@ public struct Job: Codable, Sendable, Equatable {
         self.ownerId = ownerId
         self.uploadId = request.source.uploadId
         self.status = .queued
-        self.stage = .probe
+        self.stage = request.source.url != nil && request.source.uploadId == nil ? .import : .probe
         self.progress = 0
         self.error = nil
         self.request = request

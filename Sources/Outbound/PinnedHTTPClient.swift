@@ -63,11 +63,11 @@ public struct PinnedHTTPClient: Sendable {
         }
     }
 
-    private func exchange(_ method: HTTPMethod, target: Target, headers: [(String, String)], body: ByteBuffer) async throws -> Int {
+    /// A connection to the target's pinned address (TLS verified against its name).
+    func connect(_ target: Target) async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
         let sslContext = target.secure ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
-        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
         do {
-            channel = try await ClientBootstrap(group: group)
+            return try await ClientBootstrap(group: group)
                 .connectTimeout(.seconds(10))
                 .connect(to: target.address) { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -81,6 +81,10 @@ public struct PinnedHTTPClient: Sendable {
         } catch {
             throw OutboundError.connectionFailed("could not connect to \(target.host):\(target.port)")
         }
+    }
+
+    private func exchange(_ method: HTTPMethod, target: Target, headers: [(String, String)], body: ByteBuffer) async throws -> Int {
+        let channel = try await connect(target)
         return try await channel.executeThenClose { inbound, outbound in
             var head = HTTPRequestHead(version: .http1_1, method: method, uri: target.pathAndQuery)
             let defaultPort = target.secure ? 443 : 80

@@ -76,8 +76,11 @@ public struct TaskOutcome: Sendable {
     public var qualities: [Int: ClipQuality]
     public var nextTasks: [TaskRecord]
     public var stage: JobStage?
+    /// A `source.url` job's download, stored: recorded as an upload and made the job's source.
+    public var importedUpload: Upload?
     public init(media: MediaInfo? = nil, clips: [Clip] = [], storyboard: Storyboard? = nil, analysis: Analysis? = nil,
-                qualities: [Int: ClipQuality] = [:], nextTasks: [TaskRecord] = [], stage: JobStage? = nil) {
+                qualities: [Int: ClipQuality] = [:], nextTasks: [TaskRecord] = [], stage: JobStage? = nil, importedUpload: Upload? = nil) {
+        self.importedUpload = importedUpload
         self.analysis = analysis
         self.qualities = qualities
         self.media = media

@@ -82,6 +82,10 @@ extension MemoryJobStore {
             state.tasks[taskId]?.status = .done
             state.tasks[taskId]?.progress = 1
             state.tasks[taskId]?.leaseOwner = nil
+            if let upload = outcome.importedUpload {
+                state.uploads[upload.id] = upload
+                job.uploadId = upload.id
+            }
             if let media = outcome.media { job.media = media }
             if let storyboard = outcome.storyboard { job.storyboard = storyboard }
             if let analysis = outcome.analysis {

@@ -144,6 +144,14 @@ extension PostgresJobStore {
                   AND EXISTS (SELECT 1 FROM jobs WHERE id = \(jobId) AND status = 'running')
                 RETURNING id
                 """, on: connection, { _ in true }) == true else { return .discarded }
+            if let upload = outcome.importedUpload {
+                try await self.execute("""
+                    INSERT INTO uploads (id, organization_id, owner_id, filename, size, sha256, blob_key, created_at)
+                    VALUES (\(upload.id), \(upload.organizationId), \(upload.ownerId), \(upload.filename), \(upload.size), \(upload.sha256),
+                            \(upload.blobKey), \(upload.createdAt.timeIntervalSince1970))
+                    """, on: connection)
+                try await self.execute("UPDATE jobs SET upload_id = \(upload.id) WHERE id = \(jobId)", on: connection)
+            }
             if let media = outcome.media {
                 try await self.execute("""
                     UPDATE jobs SET source = \(try JSONCoding.encode(media)), source_info = \(try JSONCoding.encode(media.sourceInfo)) WHERE id = \(jobId)

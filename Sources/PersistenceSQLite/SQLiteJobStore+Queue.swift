@@ -93,6 +93,13 @@ extension SQLiteJobStore {
                 """, arguments: [taskId, worker]), row["job_status"] == JobStatus.running.rawValue else { return .discarded }
             let jobId: JobID = row["job_id"]
             try db.execute(sql: "UPDATE tasks SET status = 'done', progress = 1, lease_owner = NULL WHERE id = ?", arguments: [taskId])
+            if let upload = outcome.importedUpload {
+                try db.execute(sql: """
+                    INSERT INTO uploads (id, organization_id, owner_id, filename, size, sha256, blob_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [upload.id, upload.organizationId, upload.ownerId, upload.filename, upload.size, upload.sha256, upload.blobKey,
+                                     upload.createdAt.timeIntervalSince1970])
+                try db.execute(sql: "UPDATE jobs SET upload_id = ? WHERE id = ?", arguments: [upload.id, jobId])
+            }
             if let media = outcome.media {
                 try db.execute(sql: "UPDATE jobs SET source = ?, source_info = ? WHERE id = ?",
                                arguments: [try JSONCoding.encode(media), try JSONCoding.encode(media.sourceInfo), jobId])

@@ -101,14 +101,17 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         let scratch = root + "/" + settings.workerID
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let timeout = Duration.milliseconds(Int(media.timeoutSeconds * 1000))
-        let pipeline = TaskPipeline(
+        var pipeline = TaskPipeline(
             store: store, blobs: blobs,
             prober: Prober(runner: .live, ffprobePath: media.ffprobePath, timeout: timeout),
             cutter: Cutter(runner: .live, ffmpegPath: media.ffmpegPath, ffprobePath: media.ffprobePath, timeout: timeout),
             thumbnailer: Thumbnailer(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
             analyzer: MediaAnalyzer(ffmpegPath: media.ffmpegPath, timeout: timeout),
             qualityMeter: QualityMeter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout), encoder: encoder,
-            scratchDirectory: scratch, sourceCacheBytes: media.sourceCacheBytes)
+            scratchDirectory: scratch, sourceCacheBytes: media.sourceCacheBytes, importPolicy: configuration.outbound.policy)
+        // An import is an upload by other means: the same size limit, and FFmpeg's time limit.
+        pipeline.importLimit = configuration.api.maxUploadBytes
+        pipeline.importTimeout = timeout
         return WorkerPool(pipeline: pipeline, workflow: configuration.workflow, signal: signal, settings: settings, logger: logger,
                           metrics: metrics.workers)
     }
@@ -135,7 +138,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
                                     dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
                                                                   signal: signal, clock: clock, metrics: metrics.endpoint,
                                                                   dependencies: dependencies, events: events, sharedCache: sharedCache,
-                                                                  counters: counters, buckets: buckets),
+                                                                  counters: counters, buckets: buckets, networkPolicy: configuration.outbound.policy),
                                     services: services, logger: logger,
                                     beforeServerStarts: { onPrepared(try await prepare()) })
     }

@@ -1,6 +1,7 @@
 import BlobStorage
 import ClipGenCore
 import Foundation
+import Outbound
 import MediaAnalysis
 import MediaEngine
 import Persistence
@@ -22,10 +23,17 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
     /// Local copies of sources and clips for FFmpeg, shared by this worker's tasks.
     public var sources: SourceCache<Blobs>
     public var clock: WallClock
+    /// Fetches `source.url` imports; only the addresses its policy allows.
+    public var importer: PinnedHTTPClient
+    /// Largest import, and how long one may take.
+    public var importLimit: Int64 = 10 << 30
+    public var importTimeout: Duration = .seconds(3600)
 
     public init(store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, thumbnailer: Thumbnailer,
                 analyzer: MediaAnalyzer = MediaAnalyzer(), qualityMeter: QualityMeter = QualityMeter(), encoder: VideoEncoder = .libx264,
-                scratchDirectory: String, sourceCacheBytes: Int64 = 20 << 30, clock: WallClock = .system) {
+                scratchDirectory: String, sourceCacheBytes: Int64 = 20 << 30, importPolicy: NetworkPolicy = NetworkPolicy(),
+                clock: WallClock = .system) {
+        self.importer = PinnedHTTPClient(policy: importPolicy)
         self.sources = SourceCache(blobs: blobs, directory: scratchDirectory + "/sources", capacityBytes: sourceCacheBytes)
         self.analyzer = analyzer
         self.qualityMeter = qualityMeter
@@ -41,7 +49,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
 
     public func run(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
         switch claimed.task.kind {
-        case .probe: try await probe(claimed.job)
+        case .probe: try await probe(claimed.job, progress: progress)
         case .analyze: try await analyze(claimed.job, progress: progress)
         case .render: try await render(claimed, progress: progress)
         case .thumbnails: try await storyboard(claimed)
@@ -49,15 +57,44 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         }
     }
 
-    func probe(_ job: Job) async throws -> TaskOutcome {
+    func probe(_ job: Job, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+        if job.uploadId == nil, let url = job.request.source.url {
+            return try await importAndProbe(job, url: url, progress: progress)
+        }
         let media = try await withSource(of: job) { path in try await prober.probe(path) }
+        try checkClips(of: job, against: media)
+        return TaskOutcome(media: media)
+    }
+
+    /// A `source.url` job's first task: the file fetched (the `import` stage, with progress),
+    /// stored like an upload, probed, and recorded as the job's source with the probe's result.
+    func importAndProbe(_ job: Job, url: String, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+        let scratch = scratchDirectory + "/import-" + job.id.rawValue
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let file = scratch + "/source"
+        progress(.import, 0)
+        let fetched = try await importer.download(url, to: file, limit: importLimit, timeout: importTimeout) { fraction in progress(.import, fraction) }
+        progress(.probe, 0)
+        let media = try await prober.probe(file)
+        try checkClips(of: job, against: media)
+        let id = UploadID.make()
+        let key = try BlobKey("uploads/\(id)")
+        let stored = try await blobs.importFile(at: file, as: key)
+        // Named as where it was found, after redirects.
+        let name = URL(string: fetched.finalURL)?.lastPathComponent ?? ""
+        let upload = Upload(id: id, organizationId: job.organizationId, ownerId: job.ownerId, filename: name.isEmpty || name == "/" ? "import" : String(name.prefix(200)),
+                            size: stored.size, sha256: stored.sha256, blobKey: key, createdAt: clock.now())
+        return TaskOutcome(media: media, importedUpload: upload)
+    }
+
+    private func checkClips(of job: Job, against media: MediaInfo) throws {
         let clips = job.request.clips ?? []
         // Half a frame of slack: a clip that ends on the last frame's end time is inside the video.
         let slack = media.frameDuration / 2
         for (index, clip) in clips.enumerated() where clip.end.seconds > media.duration + slack {
             throw JobError.rangeOutsideMedia(clipIndex: index, end: clip.end.seconds, duration: media.duration)
         }
-        return TaskOutcome(media: media)
     }
 
     func analyze(_ job: Job, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {

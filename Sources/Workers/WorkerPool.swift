@@ -2,6 +2,7 @@ import BlobStorage
 import ClipGenCore
 import CoreMetrics
 import Logging
+import Outbound
 import MediaEngine
 import Persistence
 import ServiceLifecycle
@@ -198,6 +199,12 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
         switch error {
         case let error as JobError: (error, false)
         case let error as MediaError: (error.jobError, error.isRetryable)
+        case let error as OutboundError:
+            // A refusal stays a refusal; a server that did not answer may next time.
+            switch error {
+            case .timedOut, .connectionFailed: (JobError(code: .importFailed, message: error.description), true)
+            default: (JobError(code: .importFailed, message: error.description), false)
+            }
         default: (JobError.internalFailure, true)
         }
     }
