@@ -274,10 +274,12 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "API", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "PersistenceSQLite", "Events", "BlobStorage", "BlobStorageS3", "RedisSupport",
-                "PersistencePostgres",
+                "PersistencePostgres", "Outbound",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
+            // Python helpers the tests start (receivers, file servers, misbehaving clients).
+            exclude: ["Scripts"],
             swiftSettings: testSwiftSettings
         ),
     ]

@@ -11,8 +11,11 @@ import Outbound
 import Persistence
 import ServiceLifecycle
 
+/// What the API keeps: accounts, jobs, the queue, webhooks, the audit log and quotas.
+public typealias APIStore = AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger
+
 /// Everything the HTTP side needs, created once by the caller.
-public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>: Sendable {
+public struct APIDependencies<Store: APIStore, Blobs: BlobStore>: Sendable {
     public var store: Store
     public var blobs: Blobs
     public var tokens: TokenService
@@ -58,7 +61,7 @@ public struct APIDependencies<Store: AccountStore & JobRepository & TaskQueue & 
 }
 
 /// The router with every route and middleware; binds nothing, so tests drive it directly.
-public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>(
+public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
@@ -70,8 +73,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & Webhoo
     // Outside the problem middleware: it sees the status the client gets.
     router.add(middleware: AuditMiddleware(store: dependencies.store, trustedProxies: configuration.http.trustedProxies, clock: dependencies.clock))
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: RateLimitMiddleware(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
-                                               scope: .address(trustedProxies: configuration.http.trustedProxies)))
+    router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies.buckets))
     let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
     HealthRoutes(store: store, blobs: blobs, metrics: dependencies.metrics, dependencies: dependencies.dependencies,
                  metricsToken: configuration.http.metricsToken).add(to: router)
@@ -82,18 +84,18 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & Webhoo
     let v1 = router.group("v1")
     auth.addPublic(to: v1)
     // Operator routes, before the group gains the user authentication middleware below.
-    OrganizationRoutes(store: store, operatorToken: configuration.auth.operatorToken, bcryptCost: configuration.auth.bcryptCost, clock: clock)
-        .add(to: v1)
-    QuotaRoutes(store: store, policy: QuotaPolicy(defaults: configuration.quotas, maxUploadBytes: configuration.maxUploadBytes),
-                operatorToken: configuration.auth.operatorToken).addOperatorRoutes(to: v1)
+    let operatorToken = OperatorToken(value: configuration.auth.operatorToken)
+    let quotas = QuotaPolicy(defaults: configuration.quotas, maxUploadBytes: configuration.maxUploadBytes)
+    let quotaRoutes = QuotaRoutes(store: store, policy: quotas, operatorToken: operatorToken)
+    OrganizationRoutes(store: store, operatorToken: operatorToken, bcryptCost: configuration.auth.bcryptCost, clock: clock).add(to: v1)
+    quotaRoutes.addOperatorRoutes(to: v1)
     let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens, clock: clock))
-        .add(middleware: RateLimitMiddleware(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal))
+        .add(middleware: RateLimitMiddleware.perPrincipal(configuration, dependencies.buckets))
     auth.addAuthenticated(to: secured)
     APIKeyRoutes(store: store, clock: clock).add(to: secured)
     WebhookRoutes(store: store).add(to: secured)
     AuditRoutes(store: store).add(to: secured)
-    let quotas = QuotaPolicy(defaults: configuration.quotas, maxUploadBytes: configuration.maxUploadBytes)
-    QuotaRoutes(store: store, policy: quotas, operatorToken: configuration.auth.operatorToken).addMemberRoutes(to: secured)
+    quotaRoutes.addMemberRoutes(to: secured)
     UploadRoutes(store: store, blobs: blobs, quotas: quotas, clock: clock).add(to: secured)
     let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, quotas: quotas,
                           importer: PinnedHTTPClient(policy: dependencies.networkPolicy), clock: clock)
@@ -103,7 +105,7 @@ public func buildRouter<Store: AccountStore & JobRepository & TaskQueue & Webhoo
     return router
 }
 
-private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>(
+private func eventRoutes<Store: APIStore, Blobs: BlobStore>(
     _ configuration: APIConfiguration, _ dependencies: APIDependencies<Store, Blobs>
 ) -> EventRoutes<Store> {
     EventRoutes(store: dependencies.store, events: dependencies.events, tokens: dependencies.tokens, clock: dependencies.clock,
@@ -112,22 +114,20 @@ private func eventRoutes<Store: AccountStore & JobRepository & TaskQueue & Webho
 
 /// The routes a WebSocket upgrade request is matched against (the event streams), with the
 /// same request ids and problem answers as the HTTP router.
-public func buildWebSocketRouter<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>(
+public func buildWebSocketRouter<Store: APIStore, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: RateLimitMiddleware(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
-                                               scope: .address(trustedProxies: configuration.http.trustedProxies)))
-    eventRoutes(configuration, dependencies).addWebSocketRoutes(to: router, limit: RateLimitMiddleware(
-        buckets: dependencies.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal))
+    router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies.buckets))
+    eventRoutes(configuration, dependencies).addWebSocketRoutes(to: router, limit: RateLimitMiddleware.perPrincipal(configuration, dependencies.buckets))
     return router
 }
 
 /// HTTP/1.1 with WebSocket upgrades, idle connections closed after `idle`, from the first byte.
-private func server<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>(
+private func server<Store: APIStore, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>, idle: TimeAmount
 ) -> HTTPServerBuilder {
     let webSocketResponder = buildWebSocketRouter(configuration: configuration, dependencies: dependencies).buildResponder()
@@ -143,7 +143,7 @@ private func server<Store: AccountStore & JobRepository & TaskQueue & WebhookOut
 
 /// The HTTP application on the configured host and port. Extra services (workers, the
 /// database) run in the application's service group and stop after the server drains.
-public func buildApplication<Store: AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger, Blobs: BlobStore>(
+public func buildApplication<Store: APIStore, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>,
     services: [any Service] = [], logger: Logger, beforeServerStarts: @escaping @Sendable () async throws -> Void = {}
 ) -> some ApplicationProtocol {

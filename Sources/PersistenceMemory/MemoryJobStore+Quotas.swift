@@ -7,6 +7,7 @@ extension MemoryJobStore {
         state.withLock { $0.organizations[organizationId] == nil ? nil : ($0.quotas[organizationId] ?? OrganizationQuotas()) }
     }
 
+    @discardableResult
     public func setQuotas(_ quotas: OrganizationQuotas, organizationId: OrganizationID) async throws -> Bool {
         state.withLock { state in
             guard state.organizations[organizationId] != nil else { return false }

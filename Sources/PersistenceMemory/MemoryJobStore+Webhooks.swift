@@ -8,6 +8,7 @@ extension MemoryJobStore {
         state.withLock { $0.webhookSecrets[organizationId] }
     }
 
+    @discardableResult
     public func setWebhookSecret(_ secret: String, organizationId: OrganizationID, onlyIfUnset: Bool) async throws -> String {
         state.withLock { state in
             guard state.organizations[organizationId] != nil else { return secret }

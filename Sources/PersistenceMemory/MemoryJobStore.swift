@@ -113,6 +113,7 @@ extension MemoryJobStore {
         }
     }
 
+    @discardableResult
     public func updateUser(_ user: User) async throws -> Bool {
         state.withLock { state in
             guard var stored = state.users[user.id] else { return false }

@@ -10,6 +10,7 @@ extension PostgresJobStore {
         }
     }
 
+    @discardableResult
     public func setQuotas(_ quotas: OrganizationQuotas, organizationId: OrganizationID) async throws -> Bool {
         try await one("""
             UPDATE organizations SET quota_concurrent_jobs = \(quotas.concurrentJobs), quota_stored_bytes = \(quotas.storedBytes),

@@ -8,6 +8,7 @@ extension PostgresJobStore {
         try await one("SELECT webhook_secret FROM organizations WHERE id = \(organizationId)") { try $0.get("webhook_secret", as: String?.self) } ?? nil
     }
 
+    @discardableResult
     public func setWebhookSecret(_ secret: String, organizationId: OrganizationID, onlyIfUnset: Bool) async throws -> String {
         let query: PostgresQuery = onlyIfUnset
             ? "UPDATE organizations SET webhook_secret = COALESCE(webhook_secret, \(secret)) WHERE id = \(organizationId) RETURNING webhook_secret"

@@ -259,6 +259,7 @@ extension PostgresJobStore {
         }
     }
 
+    @discardableResult
     public func updateUser(_ user: User) async throws -> Bool {
         try await one("""
             UPDATE users SET role = \(user.role.rawValue), password_hash = \(user.passwordHash), disabled = \(user.disabled),

@@ -12,6 +12,7 @@ extension SQLiteJobStore {
         }
     }
 
+    @discardableResult
     public func setQuotas(_ quotas: OrganizationQuotas, organizationId: OrganizationID) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "UPDATE organizations SET quota_concurrent_jobs = ?, quota_stored_bytes = ?, quota_upload_bytes = ? WHERE id = ?",

@@ -8,6 +8,7 @@ extension SQLiteJobStore {
         try read { db in try String.fetchOne(db, sql: "SELECT webhook_secret FROM organizations WHERE id = ?", arguments: [organizationId]) }
     }
 
+    @discardableResult
     public func setWebhookSecret(_ secret: String, organizationId: OrganizationID, onlyIfUnset: Bool) async throws -> String {
         try await pool.write { db in
             try db.execute(sql: onlyIfUnset ? "UPDATE organizations SET webhook_secret = COALESCE(webhook_secret, ?) WHERE id = ?"

@@ -140,6 +140,7 @@ extension SQLiteJobStore {
         }
     }
 
+    @discardableResult
     public func updateUser(_ user: User) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "UPDATE users SET role = ?, password_hash = ?, disabled = ?, token_version = ? WHERE id = ?",

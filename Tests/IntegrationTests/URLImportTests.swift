@@ -13,16 +13,9 @@ import TestSupport
         let media = try await TestMedia.shared.path("gop2s.mp4")
         let directory = URL(fileURLWithPath: media).deletingLastPathComponent().path
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/media_server.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, directory]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        // SIGKILL: test processes pass a blocked SIGTERM on to their children.
-        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return try await body(try #require(Int(line), "the media server said \(line)"))
+        return try await withHelperScript(script, [directory]) { line in
+            try await body(try #require(Int(line), "the media server said \(line)"))
+        }
     }
 
     static func submit(_ client: ServerHarness.Client, url: String) async throws -> (HTTPResponse.Status, [String: Any]) {

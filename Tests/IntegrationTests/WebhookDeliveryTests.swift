@@ -13,17 +13,9 @@ import TestSupport
     static func withReceiver<T>(failures: Int, in dir: String, _ body: (_ port: Int, _ secretFile: String, _ log: String) async throws -> T) async throws -> T {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/webhook_receiver.py").path
         let (secretFile, log) = (dir + "/secret", dir + "/received.jsonl")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, String(failures), secretFile, log]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        // SIGKILL: test processes pass a blocked SIGTERM on to their children.
-        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-        let firstLine = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let port = try #require(Int(firstLine), "the receiver said \(firstLine)")
-        return try await body(port, secretFile, log)
+        return try await withHelperScript(script, [String(failures), secretFile, log]) { line in
+            try await body(try #require(Int(line), "the receiver said \(line)"), secretFile, log)
+        }
     }
 
     static func received(_ log: String) -> [[String: Any]] {

@@ -21,6 +21,17 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     var capacity: Int { max(1, perMinute / 6) }
 
+    /// Before authentication: per client address.
+    static func perAddress(_ configuration: APIConfiguration, _ buckets: any TokenBuckets) -> Self {
+        Self(buckets: buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
+             scope: .address(trustedProxies: configuration.http.trustedProxies))
+    }
+
+    /// After authentication: per user or API key.
+    static func perPrincipal(_ configuration: APIConfiguration, _ buckets: any TokenBuckets) -> Self {
+        Self(buckets: buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal)
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard perMinute > 0, let key = key(request, context) else { return try await next(request, context) }
         let decision = try await buckets.take(key, capacity: capacity, interval: .seconds(60) / perMinute)

@@ -83,7 +83,7 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
             group.addTask {
                 if let job {
                     guard let current = try await store.job(id: job, organizationId: organization) else { return }
-                    let state = JobEvent(type: .status, job: current, at: Date())
+                    let state = JobEvent(type: .status, job: current, at: clock.now())
                     try await send(EventMessage(state), encoder: encoder, outbound: outbound, channel: channel)
                     if current.status.isTerminal { return }
                 }

@@ -8,7 +8,7 @@ import Persistence
 /// not a user's token, since organisations sit above every user.
 struct OrganizationRoutes<Store: AccountStore> {
     let store: Store
-    let operatorToken: String?
+    let operatorToken: OperatorToken
     let bcryptCost: Int
     let clock: WallClock
 
@@ -32,13 +32,7 @@ struct OrganizationRoutes<Store: AccountStore> {
 
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.post("organizations") { request, context -> Created<OrganizationResponse> in
-            guard let operatorToken else {
-                throw Problem(status: .forbidden, detail: "organisations are created by the operator; set CLIPGEN_OPERATOR_TOKEN or use clipgen admin org create")
-            }
-            guard let given = request.headers[.authorization],
-                  Array(given.utf8).constantTimeEquals(Array("Bearer \(operatorToken)".utf8)) else {
-                throw Problem.unauthorized("this route needs Authorization: Bearer <the operator token>")
-            }
+            try operatorToken.require(request, for: "creating organisations (also: clipgen admin org create)")
             let new = try await request.decodeJSON(as: NewOrganization.self, context: context)
             let result = try await OrganizationProvisioning.create(name: new.name, adminEmail: new.adminEmail, adminPassword: new.adminPassword,
                                                                    store: store, bcryptCost: bcryptCost, clock: clock)

@@ -9,7 +9,7 @@ import Persistence
 struct QuotaRoutes<Store: QuotaLedger> {
     let store: Store
     let policy: QuotaPolicy
-    let operatorToken: String?
+    let operatorToken: OperatorToken
 
     struct QuotaResponse: ResponseEncodable {
         var limits: QuotaPolicy.Limits
@@ -32,12 +32,7 @@ struct QuotaRoutes<Store: QuotaLedger> {
     /// Before the user authentication middleware is added to the group: these take the operator token.
     func addOperatorRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.put("organizations/{id}/quotas") { request, context -> OwnQuotas in
-            guard let operatorToken else {
-                throw Problem(status: .forbidden, detail: "quotas are set by the operator; set CLIPGEN_OPERATOR_TOKEN")
-            }
-            guard let given = request.headers[.authorization], Array(given.utf8).constantTimeEquals(Array("Bearer \(operatorToken)".utf8)) else {
-                throw Problem.unauthorized("this route needs Authorization: Bearer <the operator token>")
-            }
+            try operatorToken.require(request, for: "setting quotas")
             let quotas = try await request.decodeJSON(as: OrganizationQuotas.self, context: context)
             var errors: [FieldError] = []
             if let jobs = quotas.concurrentJobs, jobs < 1 { errors.append(.init(field: "concurrentJobs", message: "must be at least 1, or null")) }
