@@ -52,6 +52,10 @@ struct Backends {
         } else {
             blobs = LocalBlobStore(root: configuration.dataDirectory + "/blobs")
         }
+        if let ring = configuration.encryption {
+            blobs = sealed(blobs, ring: ring)
+            kinds.blobs += ", encrypted"
+        }
         let (store, blobs) = (self.store, self.blobs)
         dependencies = [
             Dependency(name: "database", kind: kinds.database, essential: true) { await store.isReachable() },
@@ -71,6 +75,39 @@ struct Backends {
             dependencies.append(Dependency(name: "eventBus", kind: "in-process", essential: false) { true })
             dependencies.append(Dependency(name: "cache", kind: "in-process", essential: false) { true })
         }
+    }
+}
+
+/// The blob store with every blob sealed (opens the existential for the generic wrapper).
+private func sealed<Base: BlobStoreBackend>(_ base: Base, ring: EncryptionKeyRing) -> any BlobStoreBackend {
+    EncryptedBlobStore(base: base, ring: ring)
+}
+
+/// `clipgen admin rotate-keys`: every blob sealed with the active key (old ones, and those
+/// stored before encryption was on), one at a time while the service runs. Returns how many were
+/// rewritten and how many were already current.
+public func rotateEncryptionKeys(configuration: ClipGenConfiguration, logger: Logger,
+                                 onProgress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> (rewritten: Int, current: Int) {
+    guard configuration.encryption != nil else {
+        throw ConfigurationProblem.invalid(key: "CLIPGEN_ENCRYPTION_KEYS", reason: "encryption is off; set the keys to seal blobs with")
+    }
+    let backends = try Backends(configuration: configuration, clock: .system, logger: logger)
+    return try await rotate(backends.blobs, onProgress: onProgress)
+}
+
+private func rotate<Blobs: BlobStoreBackend>(_ blobs: Blobs, onProgress: @escaping @Sendable (Int, Int) -> Void) async throws -> (rewritten: Int, current: Int) {
+    // `Backends` sealed it already; the ring's store is what rewrites.
+    guard let store = blobs as? any EncryptedStoreRotation else { return (0, 0) }
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await blobs.run() }
+        defer { group.cancelAll() }
+        try await blobs.prepare()
+        var rewritten = 0, current = 0
+        for key in try await blobs.keys(startingWith: "") {
+            if try await store.reencrypt(key) { rewritten += 1 } else { current += 1 }
+            onProgress(rewritten, current)
+        }
+        return (rewritten, current)
     }
 }
 

@@ -1,4 +1,5 @@
 import API
+import BlobStorage
 import BlobStorageS3
 import RedisSupport
 import ClipGenCore
@@ -22,6 +23,8 @@ public struct ClipGenConfiguration: Sendable {
     public var databaseURL: String?
     /// An S3-compatible store for blobs; nil keeps them under the data directory.
     public var s3: S3Configuration?
+    /// Keys that seal stored media; nil stores it as it is.
+    public var encryption: EncryptionKeyRing?
     /// Redis for events across replicas and shared counters; nil keeps them in-process.
     public var redis: RedisConfiguration?
     /// Log level: trace, debug, info, notice, warning, error; default info.

@@ -1,5 +1,6 @@
 import Foundation
 import API
+import BlobStorage
 import Outbound
 import BlobStorageS3
 import RedisSupport
@@ -16,7 +17,8 @@ public enum ConfigurationLoader {
     /// Every key, by owner: the process's own, the API, workers, the workflow's retries, the media
     /// engine. The README's table is exactly this list (a test compares them).
     public static let keys: [ConfigurationKey] = ClipGenConfiguration.keys + APIConfiguration.keys + WorkerConfiguration.keys
-        + RetryPolicy.keys + MediaConfiguration.keys + OutboundConfiguration.keys + S3Configuration.keys + RedisConfiguration.keys
+        + RetryPolicy.keys + MediaConfiguration.keys + OutboundConfiguration.keys + S3Configuration.keys
+        + EncryptionKeyRing.configurationKeys + RedisConfiguration.keys
 
     public static func environmentName(_ key: String) -> String { ConfigurationKey.environmentName(key) }
 
@@ -31,6 +33,7 @@ public enum ConfigurationLoader {
     static let secretNames: Set<String> = [
         "CLIPGEN_JWT_SECRET", "CLIPGEN_JWT_PREVIOUS_KEYS", "CLIPGEN_ADMIN_PASSWORD", "CLIPGEN_DATABASE_URL",
         "CLIPGEN_S3_SECRET_ACCESS_KEY", "CLIPGEN_REDIS_URL", "CLIPGEN_METRICS_TOKEN", "CLIPGEN_OPERATOR_TOKEN",
+        "CLIPGEN_ENCRYPTION_KEYS",
     ]
 
     /// - Parameters:
@@ -58,6 +61,7 @@ public enum ConfigurationLoader {
         c.databaseURL = values.string("databaseUrl")
         _ = try DatabaseLocation(c)
         c.s3 = try S3Configuration(reading: values)
+        c.encryption = try EncryptionKeyRing(reading: values)
         c.redis = try RedisConfiguration(reading: values)
         c.logLevel = values.string("logLevel") ?? c.logLevel
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(c.logLevel) else {

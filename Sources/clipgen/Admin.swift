@@ -1,5 +1,6 @@
 import API
 import ArgumentParser
+import BlobStorage
 import ClipGenCore
 import Foundation
 import Persistence
@@ -7,7 +8,7 @@ import Server
 
 /// Operator commands, run against the same configuration as `serve`.
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Operator tasks on the configured database.", subcommands: [Org.self])
+    static let configuration = CommandConfiguration(abstract: "Operator tasks on the configured database and storage.", subcommands: [Org.self, RotateKeys.self])
 
     struct Org: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "org", abstract: "Organisations.", subcommands: [Create.self])
@@ -38,6 +39,30 @@ struct Admin: AsyncParsableCommand {
                 throw CommandFailure(problem.detail)
             } catch let error as StoreError {
                 throw CommandFailure(error.description)
+            }
+        }
+    }
+}
+
+extension Admin {
+    struct RotateKeys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-keys",
+            abstract: "Seal every stored blob with the active encryption key (CLIPGEN_ENCRYPTION_KEY_ID), while the service runs.")
+
+        @Option(name: .customLong("data-dir"), help: "Data directory (CLIPGEN_DATA_DIR, default ./data).") var dataDir: String?
+        @Option(help: "Env-style file of CLIPGEN_* settings (CLIPGEN_CONFIG).") var config: String?
+
+        func run() async throws {
+            var flags: [String: String] = [:]
+            flags["dataDir"] = dataDir
+            flags["config"] = config
+            let (configuration, logger, _) = try await Process.start(flags: flags)
+            do {
+                let (rewritten, current) = try await rotateEncryptionKeys(configuration: configuration, logger: logger)
+                print("\(rewritten) blobs sealed with key \(configuration.encryption?.activeID ?? ""); \(current) already were")
+            } catch let problem as ConfigurationProblem {
+                throw CommandFailure(problem.description)
             }
         }
     }

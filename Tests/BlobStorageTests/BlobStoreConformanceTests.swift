@@ -23,7 +23,22 @@ struct BlobBackend: Sendable, CustomTestStringConvertible {
             return store
         },
         BlobBackend(name: "memory") { _ in MemoryBlobStore() },
-    ] + (TestServers.s3 == nil ? [] : [BlobBackend(name: "S3") { _ in try await freshS3Store() }])
+        // Small chunks, so the suite's bodies span many of them and ranges cross their edges.
+        BlobBackend(name: "local, encrypted") { dir in
+            let store = LocalBlobStore(root: dir + "/blobs")
+            try await store.prepare()
+            return EncryptedBlobStore(base: store, ring: try testKeyRing(), chunkSize: 1000)
+        },
+    ] + (TestServers.s3 == nil ? [] : [
+        BlobBackend(name: "S3") { _ in try await freshS3Store() },
+        BlobBackend(name: "S3, encrypted") { _ in EncryptedBlobStore(base: try await freshS3Store(), ring: try testKeyRing(), chunkSize: 1000) },
+    ])
+}
+
+/// Two keys, `k2` active: blobs sealed with `k1` must still open.
+func testKeyRing(active: String = "k2") throws -> EncryptionKeyRing {
+    try EncryptionKeyRing(entries: "k1:\(Data(repeating: 1, count: 32).base64EncodedString()),k2:\(Data(repeating: 2, count: 32).base64EncodedString())",
+                          activeID: active)
 }
 
 /// An S3 store on the test server, under a key prefix of its own in the tests' bucket (SeaweedFS

@@ -71,6 +71,9 @@ import TestSupport
         ("CLIPGEN_JWT_PREVIOUS_KEYS", "k1:hunter2-hunter2-hunter2-hunter2-hunter2", "CLIPGEN_JWT_PREVIOUS_KEYS"),
         ("CLIPGEN_ADMIN_PASSWORD", "hunter2-abc", "CLIPGEN_ADMIN_PASSWORD"),
         ("CLIPGEN_IDLE_TIMEOUT_SECONDS", "0", "CLIPGEN_IDLE_TIMEOUT_SECONDS"),
+        ("CLIPGEN_ENCRYPTION_KEYS", "k1:aHVudGVyMg==", "CLIPGEN_ENCRYPTION_KEYS"),
+        ("CLIPGEN_ENCRYPTION_KEY_ID", "k1", "CLIPGEN_ENCRYPTION_KEY_ID"),
+        ("CLIPGEN_ALLOW_PRIVATE_NETWORKS", "10.0.0.0/8,nonsense", "nonsense"),
     ])
     func malformedValuesAreErrorsNamingTheVariable(name: String, value: String, mentioned: String) async throws {
         do {
