@@ -19,6 +19,8 @@ test: setup
 	# The chaos run over the local cluster (seven processes, forty renders) takes both cores for a
 	# minute: it runs after the other suites, not beside their timing checks.
 	scripts/with-test-servers.sh sh -c '$(SWIFT) test --skip-build --skip ClusterChaosTests && $(SWIFT) test --skip-build --filter ClusterChaosTests'
+	# Every operation of /openapi.json against a live server: no 5xx, no answer off the document.
+	scripts/schemathesis.sh
 
 bench: setup
 	bench/keyframe-e2e.sh

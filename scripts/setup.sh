@@ -9,6 +9,8 @@ command -v pgrep >/dev/null 2>&1 || need+=(procps)
 # PostgreSQL: the tests start a server of their own (scripts/with-test-servers.sh); none runs as a service.
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
+# Debian splits venv out of python3; scripts/schemathesis.sh makes one.
+command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' 2>/dev/null && need+=(python3-venv)
 # Redis and nginx: the tests and deploy/cluster.sh start their own.
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)

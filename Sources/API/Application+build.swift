@@ -75,6 +75,9 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies.buckets))
     let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
+    router.get("openapi.json") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
+    }
     HealthRoutes(store: store, blobs: blobs, metrics: dependencies.metrics, dependencies: dependencies.dependencies,
                  metricsToken: configuration.http.metricsToken).add(to: router)
 

@@ -46,11 +46,18 @@ struct BucketsBackend: Sendable, CustomTestStringConvertible {
         let key = TestServers.uniqueName()
         let interval = Duration.milliseconds(500)
         #expect(try await buckets.take(key, capacity: 1, interval: interval).allowed)
-        let refused = try await buckets.take(key, capacity: 1, interval: interval)
-        if !refused.allowed {
-            try await Task.sleep(for: refused.retryAfter + .milliseconds(50))
+        // Waiting what a refusal says is enough; a loaded machine may need a second look (a
+        // Redis call that times out is answered by the in-process fallback, with its own bucket).
+        var allowed = false
+        for _ in 0..<3 where !allowed {
+            let decision = try await buckets.take(key, capacity: 1, interval: interval)
+            allowed = decision.allowed
+            if !allowed {
+                #expect(decision.retryAfter <= interval)
+                try await Task.sleep(for: decision.retryAfter + .milliseconds(50))
+            }
         }
-        #expect(try await buckets.take(key, capacity: 1, interval: interval).allowed)
+        #expect(allowed)
     }
 
     @Test(arguments: BucketsBackend.all)
