@@ -10,6 +10,19 @@ import Server
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Operator tasks on the configured database and storage.", subcommands: [Org.self, RotateKeys.self])
 
+    /// The configuration an operator command works on: the same as `serve`'s.
+    struct Where: ParsableArguments {
+        @Option(name: .customLong("data-dir"), help: "Data directory (CLIPGEN_DATA_DIR, default ./data).") var dataDir: String?
+        @Option(help: "Env-style file of CLIPGEN_* settings (CLIPGEN_CONFIG).") var config: String?
+
+        var flags: [String: String] {
+            var flags: [String: String] = [:]
+            flags["dataDir"] = dataDir
+            flags["config"] = config
+            return flags
+        }
+    }
+
     struct Org: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "org", abstract: "Organisations.", subcommands: [Create.self])
     }
@@ -22,14 +35,10 @@ struct Admin: AsyncParsableCommand {
         @Option(name: .customLong("admin-email"), help: "Email of the organisation's first admin.") var adminEmail: String
         @Option(name: .customLong("admin-password"), help: "Their password, 12 to 72 bytes (default: generated and printed once).")
         var adminPassword: String?
-        @Option(name: .customLong("data-dir"), help: "Data directory (CLIPGEN_DATA_DIR, default ./data).") var dataDir: String?
-        @Option(help: "Env-style file of CLIPGEN_* settings (CLIPGEN_CONFIG).") var config: String?
+        @OptionGroup var location: Where
 
         func run() async throws {
-            var flags: [String: String] = [:]
-            flags["dataDir"] = dataDir
-            flags["config"] = config
-            let (configuration, logger, _) = try await Process.start(flags: flags)
+            let (configuration, logger, _) = try await Process.start(flags: location.flags)
             do {
                 let result = try await createOrganization(configuration: configuration, name: name, adminEmail: adminEmail,
                                                           adminPassword: adminPassword, logger: logger)
@@ -50,14 +59,10 @@ extension Admin {
             commandName: "rotate-keys",
             abstract: "Seal every stored blob with the active encryption key (CLIPGEN_ENCRYPTION_KEY_ID), while the service runs.")
 
-        @Option(name: .customLong("data-dir"), help: "Data directory (CLIPGEN_DATA_DIR, default ./data).") var dataDir: String?
-        @Option(help: "Env-style file of CLIPGEN_* settings (CLIPGEN_CONFIG).") var config: String?
+        @OptionGroup var location: Where
 
         func run() async throws {
-            var flags: [String: String] = [:]
-            flags["dataDir"] = dataDir
-            flags["config"] = config
-            let (configuration, logger, _) = try await Process.start(flags: flags)
+            let (configuration, logger, _) = try await Process.start(flags: location.flags)
             do {
                 let (rewritten, current) = try await rotateEncryptionKeys(configuration: configuration, logger: logger)
                 print("\(rewritten) blobs sealed with key \(configuration.encryption?.activeID ?? ""); \(current) already were")
