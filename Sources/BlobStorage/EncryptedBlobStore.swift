@@ -21,9 +21,6 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
     public let ring: EncryptionKeyRing
     public let chunkSize: Int
 
-    static var magic: [UInt8] { Array("CGE1".utf8) }
-    static var overhead: Int64 { 28 }
-
     public init(base: Base, ring: EncryptionKeyRing, chunkSize: Int = 64 * 1024) {
         self.base = base
         self.ring = ring
@@ -40,18 +37,16 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
         var length: Int64
         var cipherSize: Int64
 
+        var chunkCount: Int64 { max(1, ((cipherSize - length) + chunkSize + SealedFormat.overhead - 1) / (chunkSize + SealedFormat.overhead)) }
+
         /// The plaintext size, from the stored size: every chunk but the last is full.
         var plainSize: Int64? {
-            let body = cipherSize - length
-            let record = chunkSize + EncryptedBlobStore.overhead
-            guard body >= EncryptedBlobStore.overhead else { return nil }
-            let count = (body + record - 1) / record
-            let last = body - (count - 1) * record - EncryptedBlobStore.overhead
+            let record = chunkSize + SealedFormat.overhead
+            guard cipherSize - length >= SealedFormat.overhead else { return nil }
+            let last = cipherSize - length - (chunkCount - 1) * record - SealedFormat.overhead
             guard (0...chunkSize).contains(last) else { return nil }
-            return (count - 1) * chunkSize + last
+            return (chunkCount - 1) * chunkSize + last
         }
-
-        var chunkCount: Int64 { max(1, ((cipherSize - length) + chunkSize + EncryptedBlobStore.overhead - 1) / (chunkSize + EncryptedBlobStore.overhead)) }
     }
 
     /// nil for a blob stored before encryption (no header).
@@ -60,17 +55,13 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
         guard size >= 9 else { return nil }
         var bytes: [UInt8] = []
         try await base.get(key, range: 0...min(size - 1, 64)).write { bytes += Array($0.readableBytesView) }
-        guard bytes.count >= 9, Array(bytes[0..<4]) == Self.magic else { return nil }
+        guard bytes.count >= 9, Array(bytes[0..<4]) == SealedFormat.magic else { return nil }
         let idLength = Int(bytes[4])
         guard bytes.count >= 5 + idLength + 4 else { return nil }
         let id = String(decoding: bytes[5..<(5 + idLength)], as: UTF8.self)
         let chunk = bytes[(5 + idLength)..<(9 + idLength)].reduce(Int64(0)) { $0 << 8 | Int64($1) }
         guard chunk > 0 else { return nil }
         return Header(keyID: id, chunkSize: chunk, length: Int64(9 + idLength), cipherSize: size)
-    }
-
-    static func associatedData(_ key: BlobKey, index: Int64, last: Bool) -> [UInt8] {
-        Array(key.rawValue.utf8) + withUnsafeBytes(of: index.bigEndian) { Array($0) } + [last ? 1 : 0]
     }
 
     public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?) async throws -> BlobInfo {
@@ -96,7 +87,7 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
         if let range, range.upperBound >= total { throw BlobError.rangeNotSatisfiable(size: total) }
         guard total > 0 else { return BlobBody(totalSize: 0, range: nil) { _ in } }
         let wanted = range ?? 0...(total - 1)
-        let chunk = header.chunkSize, record = header.chunkSize + Self.overhead, count = header.chunkCount
+        let chunk = header.chunkSize, record = header.chunkSize + SealedFormat.overhead, count = header.chunkCount
         let first = wanted.lowerBound / chunk, last = wanted.upperBound / chunk
         let cipherRange = (header.length + first * record)...min(header.cipherSize - 1, header.length + (last + 1) * record - 1)
         let lastRecord = Int(header.cipherSize - (header.length + (count - 1) * record))
@@ -112,7 +103,7 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
                     let plain: [UInt8]
                     do {
                         let box = try AES.GCM.SealedBox(combined: pending[0..<size])
-                        plain = Array(try AES.GCM.open(box, using: secret, authenticating: Self.associatedData(key, index: index, last: index == count - 1)))
+                        plain = Array(try AES.GCM.open(box, using: secret, authenticating: SealedFormat.associatedData(key, index: index, last: index == count - 1)))
                     } catch {
                         throw BlobError.unavailable("the stored blob does not open with its key: damaged or tampered with")
                     }
@@ -163,6 +154,17 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
     }
 }
 
+/// The constants of the sealed layout, shared by the writer and the reader.
+enum SealedFormat {
+    static let magic = Array("CGE1".utf8)
+    /// Nonce (12) and tag (16) per chunk.
+    static let overhead: Int64 = 28
+
+    static func associatedData(_ key: BlobKey, index: Int64, last: Bool) -> [UInt8] {
+        Array(key.rawValue.utf8) + withUnsafeBytes(of: index.bigEndian) { Array($0) } + [last ? 1 : 0]
+    }
+}
+
 /// Plaintext in, header and sealed chunks out, hashing and counting the plaintext on the way.
 struct SealingSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
     typealias Element = ByteBuffer
@@ -206,7 +208,7 @@ struct SealingSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable 
                 wroteHeader = true
                 let id = Array(sequence.keyID.utf8)
                 let chunk = UInt32(sequence.chunkSize)
-                return ByteBuffer(bytes: EncryptedBlobStore<MemoryBlobStore>.magic + [UInt8(id.count)] + id
+                return ByteBuffer(bytes: SealedFormat.magic + [UInt8(id.count)] + id
                                   + withUnsafeBytes(of: chunk.bigEndian) { Array($0) })
             }
             if finished { return nil }
@@ -229,7 +231,7 @@ struct SealingSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable 
         }
 
         mutating func seal(_ plain: [UInt8], last: Bool) throws -> ByteBuffer {
-            let aad = EncryptedBlobStore<MemoryBlobStore>.associatedData(sequence.key, index: index, last: last)
+            let aad = SealedFormat.associatedData(sequence.key, index: index, last: last)
             index += 1
             let box = try AES.GCM.seal(plain, using: sequence.secret, nonce: AES.GCM.Nonce(), authenticating: aad)
             return ByteBuffer(bytes: Array(box.combined!))

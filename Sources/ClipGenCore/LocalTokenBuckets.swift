@@ -18,11 +18,3 @@ public final class LocalTokenBuckets: TokenBuckets {
         }
     }
 }
-
-extension Duration {
-    /// Whole microseconds, rounded down.
-    public var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-    }
-}

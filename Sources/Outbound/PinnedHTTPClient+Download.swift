@@ -58,12 +58,7 @@ extension PinnedHTTPClient {
     private func get(_ target: Target, to path: String, limit: Int64, progress: @escaping @Sendable (Double) -> Void) async throws -> Fetched {
         let channel = try await connect(target)
         return try await channel.executeThenClose { inbound, outbound in
-            var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.pathAndQuery)
-            let defaultPort = target.secure ? 443 : 80
-            head.headers.add(name: "Host", value: target.port == defaultPort ? target.host : "\(target.host):\(target.port)")
-            head.headers.add(name: "Connection", value: "close")
-            head.headers.add(name: "User-Agent", value: "ClipGen")
-            try await outbound.write(.head(head))
+            try await outbound.write(.head(target.head(.GET)))
             try await outbound.write(.end(nil))
             var expected: Int64?
             var written: Int64 = 0

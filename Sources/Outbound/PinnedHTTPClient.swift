@@ -24,6 +24,15 @@ public struct PinnedHTTPClient: Sendable {
         public var port: Int
         public var pathAndQuery: String
         public var address: SocketAddress
+
+        /// A request head for this target: its name as `Host`, one request per connection.
+        func head(_ method: HTTPMethod) -> HTTPRequestHead {
+            var head = HTTPRequestHead(version: .http1_1, method: method, uri: pathAndQuery)
+            head.headers.add(name: "Host", value: port == (secure ? 443 : 80) ? host : "\(host):\(port)")
+            head.headers.add(name: "Connection", value: "close")
+            head.headers.add(name: "User-Agent", value: "ClipGen")
+            return head
+        }
     }
 
     public func resolve(_ text: String) async throws -> Target {
@@ -86,12 +95,8 @@ public struct PinnedHTTPClient: Sendable {
     private func exchange(_ method: HTTPMethod, target: Target, headers: [(String, String)], body: ByteBuffer) async throws -> Int {
         let channel = try await connect(target)
         return try await channel.executeThenClose { inbound, outbound in
-            var head = HTTPRequestHead(version: .http1_1, method: method, uri: target.pathAndQuery)
-            let defaultPort = target.secure ? 443 : 80
-            head.headers.add(name: "Host", value: target.port == defaultPort ? target.host : "\(target.host):\(target.port)")
+            var head = target.head(method)
             head.headers.add(name: "Content-Length", value: String(body.readableBytes))
-            head.headers.add(name: "Connection", value: "close")
-            head.headers.add(name: "User-Agent", value: "ClipGen")
             for (name, value) in headers { head.headers.add(name: name, value: value) }
             try await outbound.write(.head(head))
             if body.readableBytes > 0 { try await outbound.write(.body(.byteBuffer(body))) }

@@ -34,4 +34,6 @@ public protocol QuotaLedger: Sendable {
     @discardableResult
     func setQuotas(_ quotas: OrganizationQuotas, organizationId: OrganizationID) async throws -> Bool
     func usage(organizationId: OrganizationID) async throws -> OrganizationUsage
+    /// Just the jobs queued or running: what each submission is held against, without summing storage.
+    func activeJobs(organizationId: OrganizationID) async throws -> Int
 }

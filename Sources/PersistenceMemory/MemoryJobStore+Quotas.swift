@@ -16,9 +16,17 @@ extension MemoryJobStore {
         }
     }
 
+    public func activeJobs(organizationId: OrganizationID) async throws -> Int {
+        state.withLock { Self.activeJobs($0, organizationId) }
+    }
+
+    static func activeJobs(_ state: State, _ organizationId: OrganizationID) -> Int {
+        state.jobs.values.filter { $0.organizationId == organizationId && [.queued, .running].contains($0.status) }.count
+    }
+
     public func usage(organizationId: OrganizationID) async throws -> OrganizationUsage {
         state.withLock { state in
-            let active = state.jobs.values.filter { $0.organizationId == organizationId && [.queued, .running].contains($0.status) }.count
+            let active = Self.activeJobs(state, organizationId)
             var files: [BlobKey: Int64] = [:]
             for upload in state.uploads.values where upload.organizationId == organizationId { files[upload.blobKey] = upload.size }
             let clips = state.clips.values.filter { $0.organizationId == organizationId }.reduce(Int64(0)) { $0 + $1.size }

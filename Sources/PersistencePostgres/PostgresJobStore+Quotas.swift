@@ -19,6 +19,12 @@ extension PostgresJobStore {
             """) { _ in true } ?? false
     }
 
+    public func activeJobs(organizationId: OrganizationID) async throws -> Int {
+        try await one("SELECT COUNT(*) AS n FROM jobs WHERE organization_id = \(organizationId) AND status IN ('queued', 'running')") {
+            try $0.get("n", as: Int.self)
+        } ?? 0
+    }
+
     public func usage(organizationId: OrganizationID) async throws -> OrganizationUsage {
         try await one("""
             SELECT (SELECT COUNT(*) FROM jobs WHERE organization_id = \(organizationId) AND status IN ('queued', 'running')) AS active,

@@ -21,10 +21,18 @@ extension SQLiteJobStore {
         }
     }
 
+    public func activeJobs(organizationId: OrganizationID) async throws -> Int {
+        try read { db in try Self.activeJobs(db, organizationId) }
+    }
+
+    static func activeJobs(_ db: Database, _ organizationId: OrganizationID) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM jobs WHERE organization_id = ? AND status IN ('queued', 'running')"),
+                         arguments: [organizationId]) ?? 0
+    }
+
     public func usage(organizationId: OrganizationID) async throws -> OrganizationUsage {
         try read { db in
-            let active = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE organization_id = ? AND status IN ('queued', 'running')",
-                                          arguments: [organizationId]) ?? 0
+            let active = try Self.activeJobs(db, organizationId)
             // Uploads of the same bytes share one stored file: counted once.
             let uploads = try Int64.fetchOne(db, sql: """
                 SELECT COALESCE(SUM(size), 0) FROM (SELECT MAX(size) AS size FROM uploads WHERE organization_id = ? GROUP BY blob_key)

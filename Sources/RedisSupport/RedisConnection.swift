@@ -1,3 +1,4 @@
+import ClipGenCore
 import Logging
 import NIOCore
 import NIOPosix

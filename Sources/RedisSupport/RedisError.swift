@@ -15,8 +15,3 @@ public enum RedisError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
-
-extension Duration {
-    /// Whole milliseconds, as Redis's PX arguments and NIO's timeouts take them.
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-}

@@ -18,9 +18,7 @@ public actor HashingGate {
     public func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
         if running >= concurrent {
             guard waiting.count < maxWaiting else {
-                var problem = Problem(status: .serviceUnavailable, detail: "too many sign-ins at once; try again in a moment")
-                problem.headers[.retryAfter] = "1"
-                throw problem
+                throw Problem.retryLater(.serviceUnavailable, after: 1, "too many sign-ins at once; try again in a moment")
             }
             await withCheckedContinuation { waiting.append($0) }
         } else {

@@ -10,7 +10,7 @@ struct OperatorToken: Sendable {
         guard let value else {
             throw Problem(status: .forbidden, detail: "\(what) is the operator's; set CLIPGEN_OPERATOR_TOKEN")
         }
-        guard let given = request.headers[.authorization], Array(given.utf8).constantTimeEquals(Array("Bearer \(value)".utf8)) else {
+        guard request.carriesBearer(value) else {
             throw Problem.unauthorized("this route needs Authorization: Bearer <the operator token>")
         }
     }

@@ -33,9 +33,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem(status: .badRequest, detail: StoreError.invalidCursor.description)
         } catch let error as StoreError where error == .unavailable || error == .shutDown {
             context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
-            var problem = Problem(status: .serviceUnavailable, detail: error.description)
-            problem.headers[.retryAfter] = "5"
-            throw problem
+            throw Problem.retryLater(.serviceUnavailable, after: 5, error.description)
         } catch StoreError.idempotencyKeyReused {
             throw Problem(status: .unprocessableContent, detail: StoreError.idempotencyKeyReused.description)
         } catch let error as StoreError {
@@ -50,9 +48,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw problem
             case .unavailable:
                 context.logger.warning("blob store unavailable", metadata: ["error": "\(error)"])
-                var problem = Problem(status: .serviceUnavailable, detail: "file storage is unavailable; try again shortly")
-                problem.headers[.retryAfter] = "5"
-                throw problem
+                throw Problem.retryLater(.serviceUnavailable, after: 5, "file storage is unavailable; try again shortly")
             }
         } catch is CancellationError {
             throw Problem(status: .serviceUnavailable, detail: "the server is shutting down; try again")

@@ -54,9 +54,7 @@ struct AuthRoutes<Store: AccountStore> {
             switch try await loginGuard.verdict(email: email, address: address) {
             case .locked(let reason):
                 context.logger.notice("sign-in refused: locked", metadata: ["login.reason": "\(reason)"])
-                var problem = Problem(status: .tooManyRequests, detail: "\(reason); try again later")
-                problem.headers[.retryAfter] = String(loginGuard.policy.window.components.seconds)
-                throw problem
+                throw Problem.retryLater(.tooManyRequests, after: loginGuard.policy.window.components.seconds, "\(reason); try again later")
             case .allowed(let delay):
                 if delay > .zero { try await Task.sleep(for: delay) }
             }

@@ -21,10 +21,12 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
 
     struct SlowReader: Error {}
 
+    /// Browsers cannot set headers on a WebSocket: these routes also take `?access_token=`.
+    var auth: AuthMiddleware<Store> { AuthMiddleware(store: store, tokens: tokens, clock: clock, acceptsQueryToken: true) }
+
     /// The upgrade routes, on the router the WebSocket channel consults.
     func addWebSocketRoutes(to router: Router<AppRequestContext>, limit: RateLimitMiddleware) {
-        let secured = router.group("v1").add(middleware: AuthMiddleware(store: store, tokens: tokens, clock: clock, acceptsQueryToken: true))
-            .add(middleware: limit)
+        let secured = router.group("v1").add(middleware: auth).add(middleware: limit)
         secured.ws("jobs/{id}/events", shouldUpgrade: { _, context in
             let principal = try context.require(.read)
             guard events != nil, let id = context.parameters.get("id", as: JobID.self),
@@ -48,7 +50,7 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
     /// The same paths over plain HTTP: what a client that did not ask to upgrade (or whose
     /// upgrade was refused) is told, with the usual 401/404 first.
     func addHTTPRoutes(to router: some RouterMethods<AppRequestContext>) {
-        let secured = router.group("v1").add(middleware: AuthMiddleware(store: store, tokens: tokens, clock: clock, acceptsQueryToken: true))
+        let secured = router.group("v1").add(middleware: auth)
         secured.get("jobs/{id}/events") { _, context -> Response in
             let principal = try context.require(.read)
             guard let id = context.parameters.get("id", as: JobID.self),

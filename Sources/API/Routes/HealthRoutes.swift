@@ -66,8 +66,7 @@ struct HealthRoutes<Store: JobRepository & TaskQueue, Blobs: BlobStore> {
     /// Metrics name routes, queue sizes and error rates: useful to an attacker mapping the service.
     private func authorizeMetrics(_ request: Request, _ context: AppRequestContext) throws {
         if let metricsToken {
-            let expected = "Bearer " + metricsToken
-            guard let given = request.headers[.authorization], Array(given.utf8).constantTimeEquals(Array(expected.utf8)) else {
+            guard request.carriesBearer(metricsToken) else {
                 throw Problem.unauthorized("/metrics needs Authorization: Bearer <the configured metrics token>")
             }
         } else if let peer = context.peerAddress, !Self.isLoopback(peer) {
@@ -85,5 +84,14 @@ extension Array where Element == UInt8 {
     func constantTimeEquals(_ other: [UInt8]) -> Bool {
         guard count == other.count else { return false }
         return zip(self, other).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+extension Request {
+    /// Whether `Authorization` is `Bearer <secret>`, compared in constant time: for the
+    /// configured tokens (metrics, operator), which are not JWTs.
+    func carriesBearer(_ secret: String) -> Bool {
+        guard let given = headers[.authorization] else { return false }
+        return Array(given.utf8).constantTimeEquals(Array("Bearer \(secret)".utf8))
     }
 }

@@ -118,9 +118,7 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
     /// The request as decoded and re-encoded with sorted keys: the same job asked for with other
     /// spacing or key order is the same request; any other value is not.
     static func fingerprint(of request: JobRequest) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return SHA256.hash(data: try encoder.encode(request)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: try JSONEncoder.api.encode(request)).map { String(format: "%02x", $0) }.joined()
     }
 
     static func json(_ body: ByteBuffer) -> Response {

@@ -48,16 +48,7 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     /// JSON bodies are small; uploads are streamed and limited separately.
     public var maxUploadSize: Int { 1 << 20 }
 
-    public var responseEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        // ISO 8601 UTC with milliseconds: jobs often take less than a second.
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        }
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }
+    public var responseEncoder: JSONEncoder { .api }
 
     /// The authenticated caller, having checked that their role allows `permission`.
     public func require(_ permission: Permission) throws -> Principal {
@@ -66,5 +57,19 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
             throw Problem(status: .forbidden, title: "Forbidden", detail: "the \(principal.role.rawValue) role may not \(permission.rawValue)")
         }
         return principal
+    }
+}
+
+extension JSONEncoder {
+    /// How the API writes JSON, in answers, WebSocket messages and webhook bodies alike: ISO 8601
+    /// UTC with milliseconds (jobs often take less than a second) and sorted keys.
+    static var api: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
     }
 }

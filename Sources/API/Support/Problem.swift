@@ -25,6 +25,13 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         return problem
     }
 
+    /// A refusal the client may try again after `seconds` (`Retry-After`).
+    public static func retryLater(_ status: HTTPResponse.Status, after seconds: Int64, _ detail: String) -> Problem {
+        var problem = Problem(status: status, detail: detail)
+        problem.headers[.retryAfter] = String(seconds)
+        return problem
+    }
+
     public static func notFound(_ what: String) -> Problem {
         Problem(status: .notFound, detail: "no \(what) with this id")
     }

@@ -22,12 +22,10 @@ struct QuotaPolicy: Sendable {
     /// Throws 429 when the organisation already runs as many jobs as it may.
     func admitJob(for organization: OrganizationID, in store: some QuotaLedger) async throws {
         guard let allowed = try await limits(for: organization, in: store).concurrentJobs else { return }
-        let active = try await store.usage(organizationId: organization).activeJobs
+        let active = try await store.activeJobs(organizationId: organization)
         guard active < allowed else {
-            var problem = Problem(status: .tooManyRequests,
-                                  detail: "your organisation has \(active) jobs queued or running, its limit; submit again when one finishes")
-            problem.headers[.retryAfter] = "30"
-            throw problem
+            throw Problem.retryLater(.tooManyRequests, after: 30,
+                                     "your organisation has \(active) jobs queued or running, its limit; submit again when one finishes")
         }
     }
 }

@@ -82,8 +82,7 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
             failure = "the request failed"
         }
         let took = ContinuousClock.now - started
-        let attempt = WebhookAttempt(number: number, at: clock.now(), statusCode: status, error: failure,
-                                     durationSeconds: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+        let attempt = WebhookAttempt(number: number, at: clock.now(), statusCode: status, error: failure, durationSeconds: took.seconds)
         let delivered = status.map { (200..<300).contains($0) } ?? false
         let state: WebhookDelivery.State = delivered ? .delivered : (permanent || number >= settings.maxAttempts ? .failed : .pending)
         let retryAt = state == .pending ? clock.now().addingTimeInterval(delay(after: number).seconds) : nil
@@ -98,14 +97,9 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
         return min(settings.baseDelay * factor, settings.maxDelay)
     }
 
+    /// The message as the WebSocket shows it.
     static func body(for event: JobEvent) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        }
-        return Array(try encoder.encode(EventMessage(event)))
+        Array(try JSONEncoder.api.encode(EventMessage(event)))
     }
 
     /// Hex HMAC-SHA256 of `"<timestamp>.<body>"`: what receivers recompute to trust a delivery.
@@ -116,11 +110,6 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Array(secret.utf8)))
         return mac.map { String(format: "%02x", $0) }.joined()
     }
-}
-
-extension Duration {
-    /// The duration in seconds, fractions included.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// Organisations' webhook signing secrets: made on first use, replaced on rotation.
