@@ -15,6 +15,8 @@ run: build
 	$(SWIFT) run -c $(CONFIG) --skip-build clipgen serve $(ARGS)
 
 test: setup
+	# Dockerfile, compose.yaml, Kubernetes manifests, alert rules (promtool unit tests), dashboard.
+	scripts/check-deploy.sh
 	$(SWIFT) build --build-tests
 	# The chaos run over the local cluster (seven processes, forty renders) takes both cores for a
 	# minute: it runs after the other suites, not beside their timing checks.

@@ -39,6 +39,7 @@ let package = Package(
     targets: [
         .target(
             name: "ClipGenCore",
+            dependencies: [.product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .target(

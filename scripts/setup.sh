@@ -15,6 +15,8 @@ command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' 2>/d
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# promtool checks and unit-tests the alert rules (scripts/check-deploy.sh); no Prometheus server runs.
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -88,7 +88,7 @@ public struct APIConfiguration: Sendable {
         ConfigurationKey("webSocketPingSeconds", "ping interval on event WebSockets (20)"),
         ConfigurationKey("webSocketWriteTimeoutSeconds", "close an event WebSocket whose client has not read a message this long (10)"),
         ConfigurationKey("corsOrigins", "comma-separated browser origins allowed by CORS (none)"),
-        ConfigurationKey("trustedProxies", "comma-separated proxy addresses whose X-Forwarded-For is believed (none)"),
+        ConfigurationKey("trustedProxies", "comma-separated proxy addresses or ranges (10.0.0.0/8) whose X-Forwarded-For is believed (none)"),
         ConfigurationKey("metricsToken", "bearer token /metrics requires (unset: loopback clients only)"),
         ConfigurationKey("tokenTtlSeconds", "access token lifetime (3600)"),
         ConfigurationKey("adminEmail", "first admin's email (admin@localhost)"),

@@ -11,8 +11,8 @@ import Outbound
 import Persistence
 import ServiceLifecycle
 
-/// What the API keeps: accounts, jobs, the queue, webhooks, the audit log and quotas.
-public typealias APIStore = AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger
+/// What the API keeps: accounts, jobs, the queue, webhooks, the audit log and quotas, and the reports over them.
+public typealias APIStore = AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger & ReportQueries
 
 /// Everything the HTTP side needs, created once by the caller.
 public struct APIDependencies<Store: APIStore, Blobs: BlobStore>: Sendable {
@@ -66,24 +66,25 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIdMiddleware())
-    router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics.factory))
+    router.add(middleware: RequestLogMiddleware(trustedProxies: configuration.http.trustedProxies))
+    router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics.api))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: CORSAllowListMiddleware(origins: configuration.http.corsOrigins))
     // Outside the problem middleware: it sees the status the client gets.
-    router.add(middleware: AuditMiddleware(store: dependencies.store, trustedProxies: configuration.http.trustedProxies, clock: dependencies.clock))
+    router.add(middleware: AuditMiddleware(store: dependencies.store, trustedProxies: configuration.http.trustedProxies, clock: dependencies.clock,
+                                                metrics: dependencies.metrics.api))
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies.buckets))
+    router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies))
     let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
     router.get("openapi.json") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
     }
     HealthRoutes(store: store, blobs: blobs, metrics: dependencies.metrics, dependencies: dependencies.dependencies,
-                 metricsToken: configuration.http.metricsToken).add(to: router)
+                 metricsToken: configuration.http.metricsToken, clock: clock).add(to: router)
 
     let auth = AuthRoutes(store: store, tokens: dependencies.tokens, hasher: PasswordHasher(cost: configuration.auth.bcryptCost),
                           loginGuard: LoginGuard(counters: dependencies.counters, policy: dependencies.loginPolicy),
-                          trustedProxies: configuration.http.trustedProxies, clock: clock)
+                          trustedProxies: configuration.http.trustedProxies, clock: clock, metrics: dependencies.metrics.api)
     let v1 = router.group("v1")
     auth.addPublic(to: v1)
     // Operator routes, before the group gains the user authentication middleware below.
@@ -93,7 +94,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     OrganizationRoutes(store: store, operatorToken: operatorToken, bcryptCost: configuration.auth.bcryptCost, clock: clock).add(to: v1)
     quotaRoutes.addOperatorRoutes(to: v1)
     let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens, clock: clock))
-        .add(middleware: RateLimitMiddleware.perPrincipal(configuration, dependencies.buckets))
+        .add(middleware: RateLimitMiddleware.perPrincipal(configuration, dependencies))
     auth.addAuthenticated(to: secured)
     APIKeyRoutes(store: store, clock: clock).add(to: secured)
     WebhookRoutes(store: store).add(to: secured)
@@ -101,9 +102,10 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     quotaRoutes.addMemberRoutes(to: secured)
     UploadRoutes(store: store, blobs: blobs, quotas: quotas, clock: clock).add(to: secured)
     let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, quotas: quotas,
-                          importer: PinnedHTTPClient(policy: dependencies.networkPolicy), clock: clock)
+                          importer: PinnedHTTPClient(policy: dependencies.networkPolicy), clock: clock, metrics: dependencies.metrics.api)
     JobRoutes(service: jobs, cache: dependencies.jobCache).add(to: secured)
     ClipRoutes(store: store, blobs: blobs).add(to: secured)
+    ReportRoutes(store: store, clock: clock).add(to: secured)
     eventRoutes(configuration, dependencies).addHTTPRoutes(to: router)
     return router
 }
@@ -122,10 +124,10 @@ public func buildWebSocketRouter<Store: APIStore, Blobs: BlobStore>(
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIdMiddleware())
-    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: RequestLogMiddleware(trustedProxies: configuration.http.trustedProxies))
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies.buckets))
-    eventRoutes(configuration, dependencies).addWebSocketRoutes(to: router, limit: RateLimitMiddleware.perPrincipal(configuration, dependencies.buckets))
+    router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies))
+    eventRoutes(configuration, dependencies).addWebSocketRoutes(to: router, limit: RateLimitMiddleware.perPrincipal(configuration, dependencies))
     return router
 }
 

@@ -16,6 +16,7 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
     /// Checks `source.url` against the network policy the workers will fetch it under.
     let importer: PinnedHTTPClient
     let clock: WallClock
+    let metrics: APIMetrics
 
     /// Throws `Problem.invalid` listing every field to fix; writes nothing then.
     func submit(_ request: JobRequest, by principal: Principal, idempotencyKey: IdempotencyKey?) async throws -> JobCreation {
@@ -36,12 +37,17 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
         try await quotas.admitJob(for: principal.organizationId, in: store)
         let job = Job(organizationId: principal.organizationId, ownerId: principal.userId, request: request, createdAt: clock.now())
         let creation = try await store.createJob(job, firstTask: workflow.firstTask(for: job), idempotencyKey: idempotencyKey)
-        if creation.created { await signal.notify() }
+        if creation.created {
+            metrics.job(.queued)
+            await signal.notify()
+        }
         return creation
     }
 
     func cancel(_ job: Job) async throws -> Job? {
-        try await store.cancelJob(id: job.id, organizationId: job.organizationId)
+        let cancelled = try await store.cancelJob(id: job.id, organizationId: job.organizationId)
+        if cancelled?.status == .cancelled, job.status != .cancelled { metrics.job(.cancelled) }
+        return cancelled
     }
 
     /// Cancels first so a running worker stops and discards what it is rendering, then removes

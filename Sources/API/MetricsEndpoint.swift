@@ -11,6 +11,9 @@ public struct MetricsEndpoint: Sendable {
         self.render = render
     }
 
+    /// The API's own counters, into `factory`.
+    public var api: APIMetrics { APIMetrics(factory: factory) }
+
     /// Counts nothing and shows nothing.
     public static let disabled = MetricsEndpoint(factory: NOOPMetricsHandler.instance) { "" }
 }

@@ -121,7 +121,7 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
 
     public func download(_ key: BlobKey, to path: String) async throws {
         let body = try await get(key, range: nil)
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? file.close() }
         try await body.write { try file.write(contentsOf: Data($0.readableBytesView)) }

@@ -150,10 +150,32 @@ public struct S3BlobStore: BlobStoreBackend {
             request.headers.add(name: name, value: value)
         }
         if let body { request.body = .bytes(body) }
+        // Timed to the answer's head: a download's body is paced by its reader.
+        let started = ContinuousClock.now, operation = Self.operation(method, key: key, query: query)
         do {
-            return try await client.execute(request, timeout: timeout, logger: logger)
+            let response = try await client.execute(request, timeout: timeout, logger: logger)
+            Self.calls.record(operation, since: started, failed: response.status.code >= 500)
+            return response
         } catch {
+            Self.calls.record(operation, since: started, failed: true)
             throw Self.unavailableIfTransport(error)
+        }
+    }
+
+    private static let calls = BackendCallMetrics(backend: "s3")
+
+    /// The S3 operation a request is, by the names in S3's API reference.
+    static func operation(_ method: HTTPMethod, key: BlobKey?, query: [(String, String)]) -> String {
+        let names = Set(query.map(\.0))
+        switch method {
+        case .GET where key == nil: return "ListObjectsV2"
+        case .GET: return "GetObject"
+        case .HEAD: return key == nil ? "HeadBucket" : "HeadObject"
+        case .PUT where key == nil: return "CreateBucket"
+        case .PUT: return names.contains("partNumber") ? "UploadPart" : "PutObject"
+        case .POST: return names.contains("uploads") ? "CreateMultipartUpload" : names.contains("uploadId") ? "CompleteMultipartUpload" : "DeleteObjects"
+        case .DELETE: return names.contains("uploadId") ? "AbortMultipartUpload" : "DeleteObject"
+        default: return method.rawValue
         }
     }
 

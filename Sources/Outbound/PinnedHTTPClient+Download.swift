@@ -80,7 +80,7 @@ extension PinnedHTTPClient {
                     expected = response.headers.first(name: "Content-Length").flatMap { Int64($0) }
                     if let expected, expected > limit { throw OutboundError.tooLarge(limit: limit) }
                     contentType = response.headers.first(name: "Content-Type")
-                    FileManager.default.createFile(atPath: path, contents: nil)
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
                     file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
                 case .body(let chunk):
                     written += Int64(chunk.readableBytes)

@@ -18,6 +18,7 @@ extension MemoryJobStore {
             task.status = .leased
             task.leaseOwner = worker
             task.leaseExpiresAt = now + leaseSeconds
+            task.startedAt = now
             task.record.attempts += 1
             state.tasks[task.record.id] = task
             let before = job
@@ -80,6 +81,7 @@ extension MemoryJobStore {
             guard let task = state.tasks[taskId], task.status == .leased, task.leaseOwner == worker,
                   var job = state.jobs[task.record.jobId], job.status == .running else { return .discarded }
             state.tasks[taskId]?.status = .done
+            state.tasks[taskId]?.finishedAt = now
             state.tasks[taskId]?.progress = 1
             state.tasks[taskId]?.leaseOwner = nil
             if let upload = outcome.importedUpload {

@@ -35,6 +35,9 @@ public final class MemoryJobStore: JobStoreBackend {
         var leaseOwner: String?
         var leaseExpiresAt: Double?
         var progress = 0.0
+        /// When the latest attempt began, and when the task was done: the processing time reports read.
+        var startedAt: Double?
+        var finishedAt: Double?
     }
 
     struct State {

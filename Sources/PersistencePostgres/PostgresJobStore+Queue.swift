@@ -24,7 +24,8 @@ extension PostgresJobStore {
         return try await retryingConflicts {
             try await self.one("""
                 WITH task AS (
-                    UPDATE tasks SET status = 'leased', lease_owner = \(worker), lease_expires_at = \(now + leaseSeconds), attempts = attempts + 1
+                    UPDATE tasks SET status = 'leased', lease_owner = \(worker), lease_expires_at = \(now + leaseSeconds), started_at = \(now),
+                        attempts = attempts + 1
                     -- An expired lease (a worker died) before the queue: there are few, and they are the oldest work.
                     WHERE id = COALESCE(
                         (SELECT id FROM tasks
@@ -139,7 +140,7 @@ extension PostgresJobStore {
             guard let jobId = try await self.lockJob(ofTask: taskId, on: connection) else { return .discarded }
             // Checked under the job's lock: a cancel or another completion that got there first is seen.
             guard try await self.one("""
-                UPDATE tasks SET status = 'done', progress = 1, lease_owner = NULL
+                UPDATE tasks SET status = 'done', progress = 1, lease_owner = NULL, finished_at = \(now)
                 WHERE id = \(taskId) AND status = 'leased' AND lease_owner = \(worker)
                   AND EXISTS (SELECT 1 FROM jobs WHERE id = \(jobId) AND status = 'running')
                 RETURNING id

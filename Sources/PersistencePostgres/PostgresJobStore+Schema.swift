@@ -192,5 +192,11 @@ extension PostgresJobStore {
             "ALTER TABLE organizations ADD COLUMN quota_upload_bytes BIGINT",
             "CREATE INDEX jobs_org_active ON jobs (organization_id) WHERE status IN ('queued', 'running')",
         ]),
+        // When each task's latest attempt began and when it was done: processing times by stage in reports.
+        ("v4", [
+            "ALTER TABLE tasks ADD COLUMN started_at DOUBLE PRECISION",
+            "ALTER TABLE tasks ADD COLUMN finished_at DOUBLE PRECISION",
+            "CREATE INDEX clips_org ON clips (organization_id, created_at)",
+        ]),
     ]
 }

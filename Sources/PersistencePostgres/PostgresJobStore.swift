@@ -104,10 +104,11 @@ public final class PostgresJobStore: JobStoreBackend {
 
     /// The rows of one statement, decoded: inside a transaction on its connection, or on its own
     /// within the deadline.
-    func all<T: Sendable>(_ query: PostgresQuery, on connection: PostgresConnection? = nil,
+    /// `operation` names the statement in `backend_request_duration_seconds`: the store method that ran it.
+    func all<T: Sendable>(_ query: PostgresQuery, on connection: PostgresConnection? = nil, operation: String = #function,
                           _ map: @escaping @Sendable (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
         if let connection { return try await Self.collect(try await connection.query(query, logger: logger), map) }
-        return try await withDeadline { try await Self.collect(try await self.client.query(query, logger: self.logger), map) }
+        return try await withDeadline(operation) { try await Self.collect(try await self.client.query(query, logger: self.logger), map) }
     }
 
     private static func collect<T>(_ rows: PostgresRowSequence, _ map: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
@@ -116,21 +117,26 @@ public final class PostgresJobStore: JobStoreBackend {
         return results
     }
 
-    func one<T: Sendable>(_ query: PostgresQuery, on connection: PostgresConnection? = nil,
+    func one<T: Sendable>(_ query: PostgresQuery, on connection: PostgresConnection? = nil, operation: String = #function,
                           _ map: @escaping @Sendable (PostgresRandomAccessRow) throws -> T) async throws -> T? {
-        try await all(query, on: connection, map).first
+        try await all(query, on: connection, operation: operation, map).first
     }
 
     /// A statement without rows, on its own, within the deadline.
-    func run(_ query: PostgresQuery) async throws {
-        try await withDeadline { _ = try await self.client.query(query, logger: self.logger) }
+    func run(_ query: PostgresQuery, operation: String = #function) async throws {
+        try await withDeadline(operation) { _ = try await self.client.query(query, logger: self.logger) }
     }
 
     /// Runs `body`, giving up after `timeout` with `StoreError.unavailable` instead of waiting on
     /// a database that is down (the pool would wait for a connection indefinitely). Giving up
     /// cancels the wait for a connection; work already sent finishes, and if it succeeded its
     /// result is returned, so a caller is never told "unavailable" about a change that was made.
-    func withDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    func withDeadline<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        // `claimTask(worker:capabilities:leaseSeconds:)` is counted as `claimTask`.
+        try await Self.calls.measure(String(operation.prefix { $0 != "(" })) { try await deadline(body) }
+    }
+
+    private func deadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await Self.unavailableOnConnectionFailure(body) }
             group.addTask {
@@ -166,9 +172,9 @@ public final class PostgresJobStore: JobStoreBackend {
     /// A transaction, run again when PostgreSQL broke a deadlock or a serialisation conflict by
     /// aborting it (two transactions locking a job and its task in opposite orders can meet).
     /// Errors come out as thrown, not wrapped, so `StoreError`s reach the caller as themselves.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(operation: String = #function, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await retryingConflicts {
-            try await self.withDeadline {
+            try await self.withDeadline(operation) {
                 do {
                     return try await self.client.withTransaction(logger: self.logger) { connection in try await body(connection) }
                 } catch let error as PostgresTransactionError {
@@ -190,6 +196,8 @@ public final class PostgresJobStore: JobStoreBackend {
             }
         }
     }
+
+    static let calls = BackendCallMetrics(backend: "postgres")
 
     /// `pg_advisory_xact_lock` key for the first admin: one more than the migrations'.
     static let bootstrapLock: Int64 = migrationLock + 1

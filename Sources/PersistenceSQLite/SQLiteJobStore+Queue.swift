@@ -17,8 +17,8 @@ extension SQLiteJobStore {
                 """, arguments: StatementArguments(capabilities.map(\.rawValue)) + [now, now]) else { return nil }
             let task = try TaskRecord(row: row)
             try db.execute(sql: """
-                UPDATE tasks SET status = 'leased', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1 WHERE id = ?
-                """, arguments: [worker, now + leaseSeconds, task.id])
+                UPDATE tasks SET status = 'leased', lease_owner = ?, lease_expires_at = ?, started_at = ?, attempts = attempts + 1 WHERE id = ?
+                """, arguments: [worker, now + leaseSeconds, now, task.id])
             let before = try Row.fetchOne(db, sql: "SELECT status, stage FROM jobs WHERE id = ?", arguments: [task.jobId])!
             let stage = workflow.stage(whileRunning: task.kind, from: JobStage(rawValue: before["stage"]) ?? .probe)
             try db.execute(sql: """
@@ -92,7 +92,7 @@ extension SQLiteJobStore {
                 WHERE t.id = ? AND t.status = 'leased' AND t.lease_owner = ?
                 """, arguments: [taskId, worker]), row["job_status"] == JobStatus.running.rawValue else { return .discarded }
             let jobId: JobID = row["job_id"]
-            try db.execute(sql: "UPDATE tasks SET status = 'done', progress = 1, lease_owner = NULL WHERE id = ?", arguments: [taskId])
+            try db.execute(sql: "UPDATE tasks SET status = 'done', progress = 1, lease_owner = NULL, finished_at = ? WHERE id = ?", arguments: [now, taskId])
             if let upload = outcome.importedUpload {
                 try db.execute(sql: """
                     INSERT INTO uploads (id, organization_id, owner_id, filename, size, sha256, blob_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

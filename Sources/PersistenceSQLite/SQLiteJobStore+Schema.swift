@@ -192,6 +192,14 @@ extension SQLiteJobStore {
                 CREATE INDEX jobs_org_status ON jobs(organization_id, status);
                 """)
         }
+        migrator.registerMigration("v6-operations") { db in
+            // When each task's latest attempt began and when it was done: processing times by stage in reports.
+            try db.execute(sql: """
+                ALTER TABLE tasks ADD COLUMN started_at REAL;
+                ALTER TABLE tasks ADD COLUMN finished_at REAL;
+                CREATE INDEX clips_org ON clips(organization_id, created_at);
+                """)
+        }
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import ClipGenCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -36,8 +37,10 @@ public final class RedisClient: Service, Sendable {
 
     @discardableResult
     public func send(_ arguments: [String], timeout: Duration = .seconds(1)) async throws -> RESPValue {
-        try await connection().send(arguments, timeout: timeout)
+        try await Self.calls.measure(arguments.first?.uppercased() ?? "") { try await connection().send(arguments, timeout: timeout) }
     }
+
+    private static let calls = BackendCallMetrics(backend: "redis")
 
     /// Whether Redis answers a PING now.
     public func isReachable() async -> Bool {

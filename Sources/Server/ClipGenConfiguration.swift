@@ -29,6 +29,8 @@ public struct ClipGenConfiguration: Sendable {
     public var redis: RedisConfiguration?
     /// Log level: trace, debug, info, notice, warning, error; default info.
     public var logLevel = "info"
+    /// Logs to this file, rotated by size, instead of stderr; nil: stderr.
+    public var logFile: LogFile.Settings?
 
     public init() {}
 
@@ -40,5 +42,8 @@ public struct ClipGenConfiguration: Sendable {
         ConfigurationKey("dataDir", "directory for the SQLite database, blobs and scratch space (./data)"),
         ConfigurationKey("databaseUrl", "the database: sqlite:PATH or postgres://user:password@host:port/database (SQLite in the data directory)"),
         ConfigurationKey("logLevel", "trace, debug, info, notice, warning, error (info)"),
+        ConfigurationKey("logFile", "write the JSON log lines to this file instead of stderr, rotated by size (none)"),
+        ConfigurationKey("logMaxBytes", "size at which the log file is rotated to FILE.1 (10485760)"),
+        ConfigurationKey("logFiles", "rotated log files kept beside the current one (5)"),
     ]
 }

@@ -128,7 +128,8 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
                                             activeKeyID: auth.jwtKeyID, ttlSeconds: auth.tokenTTLSeconds, clock: clock)
         var afterPreparation: [any Service] = [
             relay(to: events, logger: logger),
-            WebhookDispatcher(store: store, policy: configuration.outbound.policy, settings: configuration.api.webhooks, clock: clock, logger: logger),
+            WebhookDispatcher(store: store, policy: configuration.outbound.policy, settings: configuration.api.webhooks, clock: clock, logger: logger,
+                              metrics: metrics.endpoint.api),
         ]
         if configuration.workers.inProcess { afterPreparation.append(try await workerPool(logger: logger)) }
         // The storage first: services stop in reverse order, so it closes after everything else drained.

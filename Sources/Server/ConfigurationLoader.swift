@@ -67,6 +67,12 @@ public enum ConfigurationLoader {
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(c.logLevel) else {
             throw ConfigurationProblem.invalid(key: environmentName("logLevel"), reason: "'\(c.logLevel)' is not a log level")
         }
+        if let path = values.string("logFile") {
+            var file = LogFile.Settings(path: path)
+            file.maxBytes = Int64(try values.int("logMaxBytes", in: 4096...(1 << 40)) ?? Int(file.maxBytes))
+            file.keep = try values.int("logFiles", in: 0...1000) ?? file.keep
+            c.logFile = file
+        }
         return c
     }
 

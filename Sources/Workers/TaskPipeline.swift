@@ -190,9 +190,12 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
     }
 
     /// Removes what killed workers on this host left in the scratch space, and day-old leftovers.
-    public func sweepScratch() {
+    /// Removes what dead workers left in the scratch space; answers the bytes free there.
+    @discardableResult
+    public func sweepScratch() -> Int64? {
         let root = (scratchDirectory as NSString).deletingLastPathComponent
         ScratchSpace.removeLeftovers(in: root, keeping: (scratchDirectory as NSString).lastPathComponent)
+        return ((try? FileManager.default.attributesOfFileSystem(forPath: root))?[.systemFreeSize] as? NSNumber)?.int64Value
     }
 
     private func withSource<T: Sendable>(of job: Job, _ body: @Sendable (String) async throws -> T) async throws -> T {

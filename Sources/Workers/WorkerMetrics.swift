@@ -1,6 +1,7 @@
 import ClipGenCore
 import CoreMetrics
 import Metrics
+import Synchronization
 
 /// What a worker counts, through whatever metrics backend the process set up (Prometheus,
 /// served on the worker's own `/metrics`).
@@ -16,20 +17,75 @@ public struct WorkerMetrics: Sendable {
         Gauge(label: "worker_encoder", dimensions: [("encoder", encoder), ("worker", worker)], factory: factory).record(1)
     }
 
-    /// `processing_seconds{stage}`: how long finished tasks took (a histogram).
-    func finished(_ kind: TaskKind, after elapsed: Duration) {
+    /// `processing_seconds{stage}`: how long finished tasks took (a histogram), and
+    /// `media_seconds_processed_total{stage}`: the media they covered (the source for probe and
+    /// analyze, each clip for render), so render speed is one rate over the other.
+    func finished(_ kind: TaskKind, after elapsed: Duration, mediaSeconds: Double) {
         Timer(label: "processing_seconds", dimensions: [("stage", kind.rawValue)], factory: factory).record(duration: elapsed)
+        if mediaSeconds > 0 {
+            FloatingPointCounter(label: "media_seconds_processed_total", dimensions: [("stage", kind.rawValue)], factory: factory)
+                .increment(by: mediaSeconds)
+        }
     }
 
-    /// `clips_rendered_total{encoder,format,mode}` and `clip_media_seconds_total`.
+    /// `clips_rendered_total{encoder,format,mode}`.
     func rendered(_ clip: Clip) {
         Counter(label: "clips_rendered_total", dimensions: [("encoder", clip.encoder ?? "unknown"), ("format", clip.format.rawValue),
                                                              ("mode", clip.modeUsed.rawValue)], factory: factory).increment()
-        FloatingPointCounter(label: "clip_media_seconds_total", dimensions: [], factory: factory).increment(by: clip.duration)
     }
 
     /// `error_total{code}`: failed task attempts.
     func failed(_ code: JobError.Code) {
         Counter(label: "error_total", dimensions: [("code", code.rawValue)], factory: factory).increment()
+    }
+
+    /// `jobs_total{status}`: jobs this worker's last task succeeded or failed.
+    func jobEnded(_ status: JobStatus) {
+        Counter(label: "jobs_total", dimensions: [("status", status.rawValue)], factory: factory).increment()
+    }
+
+    /// `scratch_free_bytes`: room left on the file system of the render scratch space.
+    func scratchFree(_ bytes: Int64) {
+        Gauge(label: "scratch_free_bytes", factory: factory).record(bytes)
+    }
+
+    /// `workers_busy{capability}`: slots running a task of that capability; `workers_idle{capability}`:
+    /// free slots that could take one (a free slot of a cpu,gpu worker counts for both).
+    func occupancy(busy: [Capability: Int], slots: Int, capabilities: [Capability]) {
+        let running = busy.values.reduce(0, +)
+        for capability in capabilities {
+            Gauge(label: "workers_busy", dimensions: [("capability", capability.rawValue)], factory: factory).record(busy[capability] ?? 0)
+            Gauge(label: "workers_idle", dimensions: [("capability", capability.rawValue)], factory: factory).record(max(0, slots - running))
+        }
+    }
+}
+
+/// Which of a pool's slots are running what, for the occupancy gauges.
+final class SlotOccupancy: Sendable {
+    private let busy = Mutex<[Capability: Int]>([:])
+    let metrics: WorkerMetrics
+    let slots: Int
+    let capabilities: [Capability]
+
+    init(metrics: WorkerMetrics, slots: Int, capabilities: [Capability]) {
+        self.metrics = metrics
+        self.slots = slots
+        self.capabilities = capabilities
+        metrics.occupancy(busy: [:], slots: slots, capabilities: capabilities)
+    }
+
+    /// Runs `body` counted as a busy slot of `capability`.
+    func running<T>(_ capability: Capability, _ body: () async -> T) async -> T {
+        change(capability, by: 1)
+        defer { change(capability, by: -1) }
+        return await body()
+    }
+
+    private func change(_ capability: Capability, by delta: Int) {
+        let now = busy.withLock { busy in
+            busy[capability, default: 0] += delta
+            return busy
+        }
+        metrics.occupancy(busy: now, slots: slots, capabilities: capabilities)
     }
 }

@@ -18,6 +18,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
     public let settings: WorkerSettings
     public let logger: Logger
     public let metrics: WorkerMetrics
+    let occupancy: SlotOccupancy
 
     public init(pipeline: TaskPipeline<Store, Blobs>, workflow: JobWorkflow, signal: any WorkSignal, settings: WorkerSettings, logger: Logger,
                 metrics: WorkerMetrics = WorkerMetrics(factory: NOOPMetricsHandler.instance)) {
@@ -26,6 +27,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
         self.signal = signal
         self.settings = settings
         self.metrics = metrics
+        self.occupancy = SlotOccupancy(metrics: metrics, slots: settings.concurrency, capabilities: settings.capabilities)
         metrics.encoderInUse(pipeline.encoder.rawValue, worker: settings.workerID)
         var logger = logger
         logger[metadataKey: "worker.id"] = "\(settings.workerID)"
@@ -35,7 +37,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
     var store: Store { pipeline.store }
 
     public func run() async throws {
-        pipeline.sweepScratch()
+        sweepScratch()
         let shutdown = ShutdownSignal()
         logger.info("worker pool started", metadata: [
             "worker.concurrency": "\(settings.concurrency)",
@@ -62,8 +64,8 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
                     await signal.wait(timeout: settings.poll)
                     continue
                 }
-                await execute(claimed, shutdown)
-                pipeline.sweepScratch()
+                await occupancy.running(claimed.task.capability) { await execute(claimed, shutdown) }
+                sweepScratch()
             } catch {
                 logger.error("claiming work failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: settings.poll)
@@ -84,6 +86,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
         logger[metadataKey: "job.id"] = "\(claimed.job.id)"
         logger[metadataKey: "task.id"] = "\(claimed.task.id)"
         logger[metadataKey: "task.kind"] = "\(claimed.task.kind.rawValue)"
+        logger[metadataKey: "organization.id"] = "\(claimed.job.organizationId)"
         logger.info("task started", metadata: ["task.attempt": "\(claimed.task.attempts)"])
         let started = ContinuousClock.now
         let (progressStream, progressContinuation) = AsyncStream.makeStream(of: (JobStage, Double).self, bufferingPolicy: .bufferingNewest(1))
@@ -153,7 +156,8 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
                     await removeOutputs(outcome)
                 } else {
                     logger.info(result == .jobSucceeded ? "task finished; job succeeded" : "task finished", metadata: ["task.ms": "\(ms)"])
-                    record(claimed.task.kind, outcome: outcome, elapsed: elapsed)
+                    record(claimed, outcome: outcome, elapsed: elapsed)
+                    if result == .jobSucceeded { metrics.jobEnded(.succeeded) }
                     if !outcome.nextTasks.isEmpty { await signal.notify() }
                 }
             } catch {
@@ -168,6 +172,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
             }
             let disposition = try? await store.failTask(taskId: taskId, worker: worker, error: jobError, retryable: retryable)
             metrics.failed(jobError.code)
+            if disposition == .jobFailed { metrics.jobEnded(.failed) }
             logger.warning("task failed", metadata: [
                 "error.code": "\(jobError.code)", "error": "\(jobError.message)",
                 "task.disposition": "\(disposition.map { "\($0)" } ?? "unrecorded")",
@@ -183,9 +188,15 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
         }
     }
 
-    private func record(_ kind: TaskKind, outcome: TaskOutcome, elapsed: Duration) {
-        metrics.finished(kind, after: elapsed)
+    private func record(_ claimed: ClaimedTask, outcome: TaskOutcome, elapsed: Duration) {
+        let media = outcome.clips.isEmpty ? (outcome.media?.duration ?? (claimed.task.kind == .analyze ? claimed.job.source?.duration : nil) ?? 0)
+            : outcome.clips.reduce(0) { $0 + $1.duration }
+        metrics.finished(claimed.task.kind, after: elapsed, mediaSeconds: media)
         for clip in outcome.clips { metrics.rendered(clip) }
+    }
+
+    private func sweepScratch() {
+        if let free = pipeline.sweepScratch() { metrics.scratchFree(free) }
     }
 
     private func removeOutputs(_ outcome: TaskOutcome) async {

@@ -16,11 +16,16 @@ enum Process {
         }
     }
 
-    /// The configuration, then JSON logs on stderr and one Prometheus registry for the process
+    /// The configuration, then JSON logs (stderr or the log file) and one Prometheus registry for the process
     /// (bootstrapped here and nowhere else).
     static func start(flags: [String: String]) async throws -> (ClipGenConfiguration, Logger, ProcessMetrics) {
         let configuration = try await self.configuration(flags: flags)
-        let logger = JSONLogHandler.bootstrap(level: configuration.logLevel)
+        let logger: Logger
+        do {
+            logger = try JSONLogHandler.bootstrap(level: configuration.logLevel, file: configuration.logFile)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         let metrics = ProcessMetrics()
         MetricsSystem.bootstrap(metrics.factory)
         return (configuration, logger, metrics)

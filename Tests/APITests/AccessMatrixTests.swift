@@ -110,6 +110,9 @@ import Testing
         Row(method: .post, path: { _ in "/v1/webhook-secret" }, expected: [200, 403, 403, 403, 401]),
         Row(method: .get, path: { _ in "/v1/audit" }, expected: [200, 403, 403, 403, 401]),
         Row(method: .get, path: { _ in "/v1/quotas" }, expected: [200, 200, 200, 200, 401]),
+        Row(method: .get, path: { _ in "/v1/analytics/summary" }, expected: [200, 200, 200, 200, 401]),
+        Row(method: .get, path: { _ in "/v1/quality/summary" }, expected: [200, 200, 200, 200, 401]),
+        Row(method: .get, path: { w in "/v1/jobs/\(try await w.job().0.id)/quality" }, expected: [200, 200, 200, 200, 401]),
         // Operator routes: no user's token opens them, and without an operator token configured they are closed.
         Row(method: .post, path: { _ in "/v1/organizations" }, body: { _ in #"{"name":"x","adminEmail":"x@x.test"}"# },
             expected: [403, 403, 403, 403, 403]),
@@ -164,7 +167,8 @@ import Testing
                 (.get, "/v1/uploads/\(upload.id)", nil), (.delete, "/v1/uploads/\(upload.id)", nil),
                 (.get, "/v1/jobs/\(job.id)", nil), (.get, "/v1/jobs/\(job.id)/analysis", nil),
                 (.get, "/v1/jobs/\(job.id)/storyboard.jpg", nil), (.get, "/v1/jobs/\(job.id)/storyboard.vtt", nil),
-                (.get, "/v1/jobs/\(job.id)/events", nil), (.post, "/v1/jobs/\(job.id)/cancel", nil), (.delete, "/v1/jobs/\(job.id)", nil),
+                (.get, "/v1/jobs/\(job.id)/events", nil), (.get, "/v1/jobs/\(job.id)/quality", nil),
+                (.post, "/v1/jobs/\(job.id)/cancel", nil), (.delete, "/v1/jobs/\(job.id)", nil),
                 (.get, "/v1/clips/\(clip.id)", nil), (.get, "/v1/clips/\(clip.id)/content", nil), (.get, "/v1/clips/\(clip.id)/thumbnail", nil),
                 (.patch, "/v1/users/\(world.user.id)", #"{"disabled":true}"#), (.delete, "/v1/api-keys/\(key)", nil),
                 (.post, "/v1/jobs", #"{"source":{"uploadId":"\#(upload.id)"},"clips":[{"start":0,"end":1}]}"#),
@@ -177,6 +181,11 @@ import Testing
                     // Submitting a job for another organisation's upload names the field, as for any unknown upload.
                     #expect(status == (path == "/v1/jobs" ? 422 : 404), "\(method) \(path): \(status)")
                 }
+                // Reports count only the caller's organisation: the other's job and clip are not in them.
+                let analytics = try await client.execute(uri: "/v1/analytics/summary", method: .get, headers: headers) { String(buffer: $0.body) }
+                #expect(analytics.contains(#""jobs":{}"#) && analytics.contains(#""clips":0"#), "\(analytics)")
+                let quality = try await client.execute(uri: "/v1/quality/summary", method: .get, headers: headers) { String(buffer: $0.body) }
+                #expect(quality.contains(#""clips":0"#), "\(quality)")
                 for list in ["/v1/uploads", "/v1/jobs", "/v1/users", "/v1/api-keys"] {
                     let text = try await client.execute(uri: list, method: .get, headers: headers) { String(buffer: $0.body) }
                     for id in [upload.id.rawValue, job.id.rawValue, world.user.id.rawValue, world.admin.id.rawValue, key.rawValue] {

@@ -63,8 +63,9 @@ enum Curl {
 
     /// `caCert`: the certificate an HTTPS server (the cluster's nginx) is checked against.
     static func call(_ url: String, method: String = "GET", token: String? = nil, json: String? = nil, file: String? = nil, output: String? = nil,
-                     caCert: String? = nil) throws -> Reply {
+                     caCert: String? = nil, headers: [String] = []) throws -> Reply {
         var arguments = ["-s", "-X", method, "-w", "\n%{http_code}", url]
+        for header in headers { arguments += ["-H", header] }
         if let caCert { arguments += ["--cacert", caCert] }
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         if let json { arguments += ["-H", "Content-Type: application/json", "--data-binary", json] }

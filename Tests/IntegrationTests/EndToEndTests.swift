@@ -81,7 +81,7 @@ import TestSupport
                 let metrics = String(decoding: try await client.download("/metrics").2, as: UTF8.self)
                 #expect(metrics.contains(#"clips_rendered_total{encoder="libx264+copy",format="mp4",mode="smart"} 1"#), "\(metrics)")
                 #expect(metrics.contains(#"worker_encoder{encoder="libx264","#))
-                #expect(metrics.contains("# TYPE http_requests_total counter") && metrics.contains("queue_size 0"))
+                #expect(metrics.contains("# TYPE http_requests_total counter") && metrics.contains(#"queue_size{capability="cpu"} 0"#))
             }
         }
     }

@@ -15,6 +15,7 @@ struct AuditMiddleware<Store: AuditLog>: RouterMiddleware {
     let store: Store
     let trustedProxies: Set<String>
     let clock: WallClock
+    let metrics: APIMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -43,6 +44,14 @@ struct AuditMiddleware<Store: AuditLog>: RouterMiddleware {
             action: changes || refused ? "\(request.method) \(route)" : "apikey.use", target: target, outcome: Self.outcome(status), status: status,
             address: context.clientAddress(of: request, trusting: trustedProxies),
             requestId: context.logger[metadataKey: "hb.request.id"].map { "\($0)" }, at: clock.now())
+        metrics.audited(event.outcome)
+        // Each entry is also a line of its own log stream (`"stream":"audit"`), shipped apart.
+        context.logger.info("audit", metadata: [
+            "stream": "audit", "audit.action": "\(event.action)", "audit.outcome": "\(event.outcome)", "http.status": "\(status)",
+            "audit.target": "\(event.target ?? "")", "organization.id": "\(event.organizationId.map { "\($0)" } ?? "")",
+            "user.id": "\(event.actorUserId.map { "\($0)" } ?? "")", "apikey.id": "\(event.actorAPIKeyId.map { "\($0)" } ?? "")",
+            "client.address": "\(event.address ?? "")",
+        ])
         do {
             try await store.recordAudit(event)
         } catch {

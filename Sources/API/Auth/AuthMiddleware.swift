@@ -19,7 +19,8 @@ struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
         let principal = try await principal(for: request, audit: context.audit)
         context.principal = principal
         context.audit.caller(organizationId: principal.organizationId, userId: principal.userId, apiKeyId: principal.apiKeyId)
-        context.logger[metadataKey: "user.id"] = context.principal.map { "\($0.userId)" }
+        context.logger[metadataKey: "user.id"] = "\(principal.userId)"
+        context.logger[metadataKey: "organization.id"] = "\(principal.organizationId)"
         if let key = context.principal?.apiKeyId { context.logger[metadataKey: "apikey.id"] = "\(key)" }
         return try await next(request, context)
     }

@@ -1,3 +1,4 @@
+import BlobStorage
 import ClipGenCore
 import Foundation
 import HTTPTypes
@@ -13,23 +14,31 @@ struct RateLimitMiddleware: RouterMiddleware {
     enum Scope: Sendable {
         case address(trustedProxies: Set<String>)
         case principal
+
+        var name: String {
+            switch self {
+            case .address: "address"
+            case .principal: "principal"
+            }
+        }
     }
 
     let buckets: any TokenBuckets
     let perMinute: Int
     let scope: Scope
+    let metrics: APIMetrics
 
     var capacity: Int { max(1, perMinute / 6) }
 
     /// Before authentication: per client address.
-    static func perAddress(_ configuration: APIConfiguration, _ buckets: any TokenBuckets) -> Self {
-        Self(buckets: buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
-             scope: .address(trustedProxies: configuration.http.trustedProxies))
+    static func perAddress(_ configuration: APIConfiguration, _ dependencies: APIDependencies<some APIStore, some BlobStore>) -> Self {
+        Self(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
+             scope: .address(trustedProxies: configuration.http.trustedProxies), metrics: dependencies.metrics.api)
     }
 
     /// After authentication: per user or API key.
-    static func perPrincipal(_ configuration: APIConfiguration, _ buckets: any TokenBuckets) -> Self {
-        Self(buckets: buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal)
+    static func perPrincipal(_ configuration: APIConfiguration, _ dependencies: APIDependencies<some APIStore, some BlobStore>) -> Self {
+        Self(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal, metrics: dependencies.metrics.api)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -37,6 +46,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         let decision = try await buckets.take(key, capacity: capacity, interval: .seconds(60) / perMinute)
         guard decision.allowed else {
             context.logger.notice("rate limited", metadata: ["ratelimit.scope": "\(key.prefix { $0 != ":" })"])
+            metrics.rateLimited(scope.name)
             var problem = Problem(status: .tooManyRequests, detail: "too many requests; slow down and retry after the time Retry-After gives")
             problem.headers = headers(decision)
             problem.headers[.retryAfter] = String(Self.seconds(decision.retryAfter))

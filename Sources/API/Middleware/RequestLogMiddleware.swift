@@ -1,23 +1,42 @@
+import ClipGenCore
 import Hummingbird
 import Logging
 import HummingbirdCore
 
-/// A debug line per request and its status, with the query's `access_token` (WebSocket routes
-/// accept one) replaced, so tokens never reach a log.
-struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+/// The access log: one line per request (`"stream":"access"`) with method, route template, path,
+/// status, body bytes, duration and client address, carrying the request id and, once
+/// authenticated, the organisation and user. The query's `access_token` (WebSocket routes accept
+/// one) is replaced, so tokens never reach a log.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let trustedProxies: Set<String>
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let target = Self.redacted(request.uri)
+        let started = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            context.logger.debug("request", metadata: ["hb.request.method": "\(request.method)", "hb.request.path": "\(target)",
-                                                       "hb.response.status": "\(response.status.code)"])
+            log(request, context, status: Int(response.status.code),
+                bytes: response.body.contentLength ?? response.headers[.contentLength].flatMap { Int($0) }, since: started)
             return response
         } catch {
-            let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            context.logger.debug("request", metadata: ["hb.request.method": "\(request.method)", "hb.request.path": "\(target)",
-                                                       "hb.response.status": "\(status)"])
+            log(request, context, status: Int((error as? any HTTPResponseError)?.status.code ?? 500), bytes: nil, since: started)
             throw error
         }
+    }
+
+    private func log(_ request: Request, _ context: Context, status: Int, bytes: Int?, since started: ContinuousClock.Instant) {
+        // Who called is known only inside the auth middleware; the audit facts carry it back out.
+        let caller = context.audit.current
+        var metadata: Logger.Metadata = [:]
+        if let organization = caller.organizationId { metadata["organization.id"] = "\(organization)" }
+        if let user = caller.userId { metadata["user.id"] = "\(user)" }
+        if let key = caller.apiKeyId { metadata["apikey.id"] = "\(key)" }
+        context.logger.info("request", metadata: metadata.merging([
+            "stream": "access", "http.method": "\(request.method)", "http.route": "\(context.endpointPath ?? "unmatched")",
+            "http.path": "\(Self.redacted(request.uri))", "http.status": "\(status)", "http.bytes": "\(bytes.map(String.init) ?? "")",
+            "http.duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+            "client.address": "\(context.clientAddress(of: request, trusting: trustedProxies) ?? "")",
+        ]) { $1 })
     }
 
     static func redacted(_ uri: URI) -> String {

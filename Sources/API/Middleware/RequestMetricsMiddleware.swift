@@ -1,28 +1,28 @@
 import ClipGenCore
-import CoreMetrics
 import Hummingbird
 
-/// Counts requests by method and status class (`http_requests_total`); errors count with the
-/// status their problem answer carries.
+/// Counts and times requests by method, route template and status (`http_requests_total`,
+/// `http_request_duration_seconds`); errors count with the status their problem answer carries.
+/// Paths that match no route count as `unmatched`, so scanners cannot grow the label set.
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let factory: any MetricsFactory
+    let metrics: APIMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            count(request, response.status.code)
+            count(request, context, Int(response.status.code), since: started)
             return response
         } catch let error as any HTTPResponseError {
-            count(request, error.status.code)
+            count(request, context, Int(error.status.code), since: started)
             throw error
         } catch {
-            count(request, 500)
+            count(request, context, 500, since: started)
             throw error
         }
     }
 
-    private func count(_ request: Request, _ status: Int) {
-        Counter(label: "http_requests_total", dimensions: [("method", request.method.rawValue), ("status", "\(status / 100)xx")],
-                factory: factory).increment()
+    private func count(_ request: Request, _ context: Context, _ status: Int, since started: ContinuousClock.Instant) {
+        metrics.request(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status, duration: ContinuousClock.now - started)
     }
 }

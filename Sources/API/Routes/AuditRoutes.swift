@@ -32,21 +32,13 @@ struct AuditRoutes<Store: AuditLog> {
             }
             filter.outcome = query["outcome"].map(String.init)
             filter.actionPrefix = query["action"].map(String.init)
-            filter.from = try Self.date(query["from"], "from")
-            filter.to = try Self.date(query["to"], "to")
+            filter.from = try request.isoDate("from")
+            filter.to = try request.isoDate("to")
             let page = try await store.auditEvents(organizationId: principal.organizationId, filter: filter, page: request.pageRequest())
             return ListResponse(items: page.items.map {
                 Entry(actorUserId: $0.actorUserId, actorApiKeyId: $0.actorAPIKeyId, action: $0.action, target: $0.target, outcome: $0.outcome,
                       status: $0.status, address: $0.address, requestId: $0.requestId, at: $0.at)
             }, nextCursor: page.nextCursor)
         }
-    }
-
-    static func date(_ text: Substring?, _ name: String) throws -> Date? {
-        guard let text else { return nil }
-        guard let date = try? Date(String(text), strategy: .iso8601) else {
-            throw Problem(status: .badRequest, detail: "\(name) must be an ISO 8601 time such as 2026-01-31T00:00:00Z")
-        }
-        return date
     }
 }

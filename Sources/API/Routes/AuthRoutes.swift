@@ -13,6 +13,7 @@ struct AuthRoutes<Store: AccountStore> {
     let loginGuard: LoginGuard
     let trustedProxies: Set<String>
     let clock: WallClock
+    let metrics: APIMetrics
 
     struct Credentials: Decodable {
         var email: String
@@ -54,6 +55,7 @@ struct AuthRoutes<Store: AccountStore> {
             switch try await loginGuard.verdict(email: email, address: address) {
             case .locked(let reason):
                 context.logger.notice("sign-in refused: locked", metadata: ["login.reason": "\(reason)"])
+                metrics.loginFailed("locked")
                 throw Problem.retryLater(.tooManyRequests, after: loginGuard.policy.window.components.seconds, "\(reason); try again later")
             case .allowed(let delay):
                 if delay > .zero { try await Task.sleep(for: delay) }
@@ -61,14 +63,19 @@ struct AuthRoutes<Store: AccountStore> {
             guard let user = found else {
                 try await hasher.verifyUnknownAccount(credentials.password)
                 try await loginGuard.recordFailure(email: email, address: address)
+                metrics.loginFailed("unknown_account")
                 throw Problem.unauthorized("wrong email or password")
             }
             guard try await hasher.verify(credentials.password, hash: user.passwordHash) else {
                 try await loginGuard.recordFailure(email: email, address: address)
                 context.logger.notice("sign-in failed", metadata: ["login.user.id": "\(user.id)"])
+                metrics.loginFailed("wrong_password")
                 throw Problem.unauthorized("wrong email or password")
             }
-            guard !user.disabled else { throw Problem(status: .forbidden, detail: "this account is disabled; ask an admin of your organisation") }
+            guard !user.disabled else {
+                metrics.loginFailed("disabled")
+                throw Problem(status: .forbidden, detail: "this account is disabled; ask an admin of your organisation")
+            }
             if hasher.needsRehash(user.passwordHash) {
                 // The operator changed the cost: the password is at hand only now.
                 var upgraded = user

@@ -10,13 +10,14 @@ import Persistence
 /// `/healthz`: the process answers. `/readyz`: each dependency by name, kind and state; `503`
 /// when one the API cannot work without is down, `200` and `degraded` when only a helper is
 /// (Redis: events then stay in this replica, the cache and counters in this process).
-struct HealthRoutes<Store: JobRepository & TaskQueue, Blobs: BlobStore> {
+struct HealthRoutes<Store: JobRepository & TaskQueue & ReportQueries, Blobs: BlobStore> {
     let store: Store
     let blobs: Blobs
     let metrics: MetricsEndpoint
     let dependencies: [Dependency]
     /// Required as a bearer token for `/metrics` when set; otherwise only loopback peers may read it.
     let metricsToken: String?
+    let clock: WallClock
 
     struct Readiness: ResponseEncodable {
         struct State: Encodable {
@@ -33,9 +34,7 @@ struct HealthRoutes<Store: JobRepository & TaskQueue, Blobs: BlobStore> {
         router.get("healthz") { _, _ in ["status": "ok"] }
         router.get("metrics") { request, context -> Response in
             try authorizeMetrics(request, context)
-            if let queued = try? await store.queueSize() {
-                Gauge(label: "queue_size", factory: metrics.factory).record(queued)
-            }
+            await metrics.api.sample(store, now: clock.now().timeIntervalSince1970)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }

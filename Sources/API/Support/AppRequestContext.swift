@@ -2,6 +2,7 @@ import Logging
 import ClipGenCore
 import Foundation
 import Hummingbird
+import Outbound
 import HummingbirdWebSocket
 import HTTPTypes
 import NIOCore
@@ -38,11 +39,19 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     /// Who sent the request: the peer, or when the peer is a trusted proxy (nginx in front), the
     /// address it appended last to `X-Forwarded-For`; earlier entries are the client's to forge.
     public func clientAddress(of request: Request, trusting proxies: Set<String>) -> String? {
-        guard let peer = peerAddress, proxies.contains(peer),
+        guard let peer = peerAddress, Self.isTrusted(peer, proxies),
               let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last?.split(separator: ",").last
         else { return peerAddress }
         let address = forwarded.trimmingCharacters(in: .whitespaces)
         return address.isEmpty ? peerAddress : address
+    }
+
+    /// An address listed as is, or inside a listed range (`10.0.0.0/8`: an ingress controller's
+    /// pods, whose addresses change).
+    static func isTrusted(_ peer: String, _ proxies: Set<String>) -> Bool {
+        if proxies.contains(peer) { return true }
+        guard let bytes = CIDR.bytes(of: peer) else { return false }
+        return proxies.contains { $0.contains("/") && CIDR($0)?.contains(bytes) == true }
     }
 
     /// JSON bodies are small; uploads are streamed and limited separately.

@@ -34,8 +34,11 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
     let settings: Settings
     let clock: WallClock
     let logger: Logger
+    let metrics: APIMetrics
 
-    public init(store: Store, policy: NetworkPolicy, settings: Settings = Settings(), clock: WallClock = .system, logger: Logger) {
+    public init(store: Store, policy: NetworkPolicy, settings: Settings = Settings(), clock: WallClock = .system, logger: Logger,
+                metrics: APIMetrics = MetricsEndpoint.disabled.api) {
+        self.metrics = metrics
         self.store = store
         self.client = PinnedHTTPClient(policy: policy)
         self.settings = settings
@@ -87,6 +90,7 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
         let state: WebhookDelivery.State = delivered ? .delivered : (permanent || number >= settings.maxAttempts ? .failed : .pending)
         let retryAt = state == .pending ? clock.now().addingTimeInterval(delay(after: number).seconds) : nil
         try await store.recordWebhookAttempt(deliveryId: delivery.id, attempt, state: state, retryAt: retryAt)
+        metrics.webhookAttempt(state == .pending ? "retrying" : state.rawValue)
         logger.info("webhook attempt", metadata: ["job.id": "\(delivery.jobId)", "webhook.delivery": "\(delivery.id)", "webhook.attempt": "\(number)",
                                                   "webhook.status": "\(status.map(String.init) ?? "none")", "webhook.state": "\(state.rawValue)"])
     }

@@ -1,0 +1,64 @@
+import ClipGenCore
+import CoreMetrics
+import Foundation
+import Persistence
+
+/// What the API counts, by the names operators chart (see deploy/grafana and deploy/prometheus),
+/// into the process's registry.
+public struct APIMetrics: Sendable {
+    let factory: any MetricsFactory
+
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+    }
+
+    /// `http_requests_total{method,route,status}` and `http_request_duration_seconds{method,route}`;
+    /// `route` is the matched template (`/v1/jobs/{id}`), never a raw path.
+    func request(method: String, route: String, status: Int, duration: Duration) {
+        Counter(label: "http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory)
+            .increment()
+        Timer(label: "http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
+            .recordMicroseconds(duration.microseconds)
+    }
+
+    /// `jobs_total{status}`: jobs submitted (`queued`) and cancelled here; workers count the ones they finish.
+    func job(_ status: JobStatus) {
+        Counter(label: "jobs_total", dimensions: [("status", status.rawValue)], factory: factory).increment()
+    }
+
+    /// `login_failures_total{reason}`: `wrong_password`, `unknown_account`, `locked`, `disabled`.
+    func loginFailed(_ reason: String) {
+        Counter(label: "login_failures_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// `rate_limit_rejections_total{scope}`: `address` or `principal`.
+    func rateLimited(_ scope: String) {
+        Counter(label: "rate_limit_rejections_total", dimensions: [("scope", scope)], factory: factory).increment()
+    }
+
+    /// `audit_events_total{outcome}`: `success`, `unauthenticated`, `denied`, `limited`, `rejected`, `error`.
+    func audited(_ outcome: String) {
+        Counter(label: "audit_events_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// `webhook_deliveries_total{outcome}`: each attempt, `delivered`, `retrying` or `failed`.
+    func webhookAttempt(_ outcome: String) {
+        Counter(label: "webhook_deliveries_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// What the store holds, read at each scrape: `queue_size{capability}`,
+    /// `queue_oldest_task_age_seconds{capability}` and `storage_bytes`.
+    func sample(_ store: some ReportQueries, now: Double) async {
+        if let statistics = try? await store.queueStatistics() {
+            for capability in Capability.allCases {
+                let entry = statistics.first { $0.capability == capability }
+                Gauge(label: "queue_size", dimensions: [("capability", capability.rawValue)], factory: factory).record(entry?.queued ?? 0)
+                Gauge(label: "queue_oldest_task_age_seconds", dimensions: [("capability", capability.rawValue)], factory: factory)
+                    .record(entry?.oldestDueSince.map { max(0, now - $0.timeIntervalSince1970) } ?? 0)
+            }
+        }
+        if let bytes = try? await store.storedBytes() {
+            Gauge(label: "storage_bytes", factory: factory).record(bytes)
+        }
+    }
+}
