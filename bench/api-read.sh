@@ -6,10 +6,14 @@
 # of ClipGen's job read to the twin's better configuration. Goal: ≥ 5×.
 #
 # Usage: bench/api-read.sh     (CONFIG=release by default; DURATION=10s; PORT, TWIN_PORT)
+#        LOG_LEVEL=info LOG_FILE=1 bench/api-read.sh   as in production: an access log line per
+#        request, written to a size-rotated CLIPGEN_LOG_FILE, and uvicorn's access log on too
+#        (default: warning for both, on stderr)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${CONFIG:-release}
 DURATION=${DURATION:-10s}
+LOG_LEVEL=${LOG_LEVEL:-warning}
 PORT=${PORT:-18941}
 TWIN_PORT=${TWIN_PORT:-18942}
 VENV=${VENV:-bench/.venv-twin}
@@ -26,8 +30,10 @@ bin=$(swift build -c "$CONFIG" --show-bin-path)/clipgen
 scripts/make-test-media.sh "$media" gop2s.mp4
 load() { wrk -t2 -c32 -d"$DURATION" -H "$2" "$1" | awk '/Requests\/sec/ {print $2}'; }
 
-CLIPGEN_ADMIN_PASSWORD=bench-password CLIPGEN_BCRYPT_COST=4 CLIPGEN_RATE_LIMIT_PER_MINUTE=0 CLIPGEN_RATE_LIMIT_IP_PER_MINUTE=0 CLIPGEN_LOG_LEVEL=warning \
-  "$bin" serve --port "$PORT" --data-dir "$work/data" >"$work/server.log" 2>&1 &
+log_file=""
+[ -n "${LOG_FILE:-}" ] && log_file="$work/clipgen.log"
+CLIPGEN_ADMIN_PASSWORD=bench-password CLIPGEN_BCRYPT_COST=4 CLIPGEN_RATE_LIMIT_PER_MINUTE=0 CLIPGEN_RATE_LIMIT_IP_PER_MINUTE=0 CLIPGEN_LOG_LEVEL=$LOG_LEVEL \
+  CLIPGEN_LOG_FILE=$log_file "$bin" serve --port "$PORT" --data-dir "$work/data" >"$work/server.log" 2>&1 &
 pids+=($!)
 base=http://127.0.0.1:$PORT
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
@@ -57,7 +63,7 @@ twin() {
   local id tok
   id=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['ids'][0])" "$db.json")
   tok=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['token'])" "$db.json")
-  (cd bench/peers && TWIN_DB=$db exec "../../$VENV/bin/uvicorn" fastapi_twin:app --port "$TWIN_PORT" --workers "$1" --log-level warning >/dev/null 2>&1) &
+  (cd bench/peers && TWIN_DB=$db exec "../../$VENV/bin/uvicorn" fastapi_twin:app --port "$TWIN_PORT" --workers "$1" --log-level "$LOG_LEVEL" >/dev/null 2>&1) &
   local pid=$!
   for _ in $(seq 50); do curl -sf -o /dev/null -H "Authorization: Bearer $tok" "http://127.0.0.1:$TWIN_PORT/v1/jobs/$id" && break; sleep 0.2; done
   load "http://127.0.0.1:$TWIN_PORT/v1/jobs/$id" "Authorization: Bearer $tok"

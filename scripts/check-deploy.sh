@@ -44,7 +44,7 @@ done
 step "prometheus: rules, their unit tests, the compose scrape config"
 promtool check rules deploy/prometheus/clipgen-alerts.yml
 (cd deploy/prometheus && promtool test rules clipgen-alerts.test.yml)
-promtool check config --syntax-only deploy/prometheus/prometheus.yml
+promtool check config --syntax-only deploy/prometheus/prometheus.yml deploy/prometheus/prometheus-kubernetes.yml
 
 step "grafana: the dashboard matches its generator; every query parses"
 python3 deploy/grafana/make-dashboard.py "$scratch/clipgen.json"

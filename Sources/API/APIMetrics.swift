@@ -13,13 +13,17 @@ public struct APIMetrics: Sendable {
     }
 
     /// `http_requests_total{method,route,status}` and `http_request_duration_seconds{method,route}`;
-    /// `route` is the matched template (`/v1/jobs/{id}`), never a raw path.
+    /// `route` is the matched template (`/v1/jobs/{id}`), never a raw path; methods outside
+    /// HTTP's usual few count as `other`, so no client can grow the label set.
     func request(method: String, route: String, status: Int, duration: Duration) {
+        let method = Self.methods.contains(method) ? method : "other"
         Counter(label: "http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory)
             .increment()
         Timer(label: "http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
             .recordMicroseconds(duration.microseconds)
     }
+
+    static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     /// `jobs_total{status}`: jobs submitted (`queued`) and cancelled here; workers count the ones they finish.
     func job(_ status: JobStatus) {

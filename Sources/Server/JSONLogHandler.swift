@@ -37,16 +37,72 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var object: [String: String] = [
-            "time": Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)), "level": event.level.rawValue,
-            "message": "\(event.message)", "logger": label, "stream": "app",
-        ]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
-            object[Self.fieldNames[key] ?? key] = "\(value)"
+        // Pairs rather than a dictionary: the line is written on every request's path. The event's
+        // metadata comes after the logger's, so for a key set in both the event's value wins.
+        var fields: [(String, String)] = [("level", event.level.rawValue), ("logger", label), ("message", "\(event.message)"), ("stream", "app")]
+        fields.reserveCapacity(4 + metadata.count + (event.metadata?.count ?? 0))
+        for (key, value) in metadata { fields.append((Self.fieldNames[key] ?? key, Self.text(value))) }
+        for (key, value) in event.metadata ?? [:] { fields.append((Self.fieldNames[key] ?? key, Self.text(value))) }
+        sink.write(Self.line(time: Self.timestamp(), fields))
+    }
+
+    private static func text(_ value: Logger.MetadataValue) -> String {
+        if case .string(let text) = value { text } else { "\(value)" }
+    }
+
+    /// `{"time":…,` then the fields in key order (the last of a repeated key), escaped by hand: an
+    /// access line per request is written on the hot path, where Foundation's serializer and date
+    /// formatter cost more than the request itself.
+    static func line(time: String, _ fields: [(String, String)]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(UInt8(ascii: "{"))
+        append("time", to: &out)
+        out.append(UInt8(ascii: ":"))
+        append(time, to: &out)
+        // Stable, so equal keys keep their order and the last one is the one written.
+        let sorted = fields.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
+        for (index, (key, value)) in sorted.enumerated() where key != "time" {
+            if index + 1 < sorted.count, sorted[index + 1].0 == key { continue }
+            out.append(UInt8(ascii: ","))
+            append(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            append(value, to: &out)
         }
-        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
-        data.append(0x0A)
-        sink.write(data)
+        out.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
+        return out
+    }
+
+    /// A JSON string: quotes, backslashes and control characters escaped, other UTF-8 as it is.
+    static func append(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), byte])
+            case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20, 0x7F:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Now as `2026-11-28T17:02:20.123Z`.
+    static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec, parts = tm()
+        gmtime_r(&seconds, &parts)
+        func digits(_ value: Int32, _ count: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, count - text.count)) + text
+        }
+        return "\(digits(parts.tm_year + 1900, 4))-\(digits(parts.tm_mon + 1, 2))-\(digits(parts.tm_mday, 2))T\(digits(parts.tm_hour, 2)):"
+            + "\(digits(parts.tm_min, 2)):\(digits(parts.tm_sec, 2)).\(digits(Int32(now.tv_nsec / 1_000_000), 3))Z"
     }
 }
 
@@ -55,9 +111,9 @@ public enum LogSink: Sendable {
     case standardError
     case file(LogFile)
 
-    func write(_ line: Data) {
+    func write(_ line: [UInt8]) {
         switch self {
-        case .standardError: FileHandle.standardError.write(line)
+        case .standardError: FileHandle.standardError.write(Data(line))
         case .file(let file): file.write(line)
         }
     }

@@ -47,7 +47,7 @@ public final class LogFile: Sendable {
         _ = state.withLock { close($0.descriptor) }
     }
 
-    public func write(_ line: Data) {
+    public func write(_ line: some Collection<UInt8> & ContiguousBytes) {
         state.withLock { state in
             if state.size > 0, state.size + Int64(line.count) > settings.maxBytes { rotate(&state) }
             line.withUnsafeBytes { bytes in

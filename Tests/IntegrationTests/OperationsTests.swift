@@ -1,5 +1,5 @@
 import Foundation
-import Server
+@testable import Server
 import Testing
 import TestSupport
 
@@ -184,6 +184,20 @@ struct OperationsTests {
             again.write(Data(repeating: 0x79, count: 4000))
             #expect(try String(contentsOfFile: path + ".1", encoding: .utf8).hasSuffix("line 999 \(String(repeating: "x", count: 40))\n"))
         }
+    }
+
+    /// Lines are written without Foundation's serializer: whatever a message or field holds, each
+    /// line parses back as JSON to the same strings.
+    @Test func logLinesAreJSONWhateverTheyHold() throws {
+        let awkward = "quote \" backslash \\ newline \n tab \t bell \u{07} delete \u{7F} é ✂️ 𝄞 end"
+        let bytes = JSONLogHandler.line(time: JSONLogHandler.timestamp(), [("message", "first"), ("message", awkward), ("job_id", "j-1"), ("a.b", "")])
+        #expect(bytes.last == UInt8(ascii: "\n") && !bytes.dropLast().contains(UInt8(ascii: "\n")))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: String])
+        #expect(object["message"] == awkward && object["job_id"] == "j-1" && object["a.b"] == "", "the last of a repeated key")
+        let time = try #require(object["time"])
+        #expect(time.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil, "\(time)")
+        let parsed = try #require(try? Date(time, strategy: .iso8601))
+        #expect(abs(parsed.timeIntervalSinceNow) < 5)
     }
 
     /// Metric names in the expressions of the dashboard and the alert rules: identifiers that are

@@ -26,17 +26,18 @@ struct RequestLogMiddleware: RouterMiddleware {
 
     private func log(_ request: Request, _ context: Context, status: Int, bytes: Int?, since started: ContinuousClock.Instant) {
         // Who called is known only inside the auth middleware; the audit facts carry it back out.
+        guard context.logger.logLevel <= .info else { return }
         let caller = context.audit.current
-        var metadata: Logger.Metadata = [:]
-        if let organization = caller.organizationId { metadata["organization.id"] = "\(organization)" }
-        if let user = caller.userId { metadata["user.id"] = "\(user)" }
-        if let key = caller.apiKeyId { metadata["apikey.id"] = "\(key)" }
-        context.logger.info("request", metadata: metadata.merging([
-            "stream": "access", "http.method": "\(request.method)", "http.route": "\(context.endpointPath ?? "unmatched")",
-            "http.path": "\(Self.redacted(request.uri))", "http.status": "\(status)", "http.bytes": "\(bytes.map(String.init) ?? "")",
-            "http.duration_ms": "\((ContinuousClock.now - started).milliseconds)",
-            "client.address": "\(context.clientAddress(of: request, trusting: trustedProxies) ?? "")",
-        ]) { $1 })
+        var metadata: Logger.Metadata = [
+            "stream": "access", "http.method": .string(request.method.rawValue), "http.route": .string(context.endpointPath ?? "unmatched"),
+            "http.path": .string(Self.redacted(request.uri)), "http.status": .string(String(status)), "http.bytes": .string(bytes.map(String.init) ?? ""),
+            "http.duration_ms": .string(String((ContinuousClock.now - started).milliseconds)),
+            "client.address": .string(context.clientAddress(of: request, trusting: trustedProxies) ?? ""),
+        ]
+        if let organization = caller.organizationId { metadata["organization.id"] = .string(organization.rawValue) }
+        if let user = caller.userId { metadata["user.id"] = .string(user.rawValue) }
+        if let key = caller.apiKeyId { metadata["apikey.id"] = .string(key) }
+        context.logger.info("request", metadata: metadata)
     }
 
     static func redacted(_ uri: URI) -> String {
