@@ -44,7 +44,8 @@ public final class LogFile: Sendable {
     }
 
     deinit {
-        _ = state.withLock { close($0.descriptor) }
+        // After a failed rotation the lines went to stderr, which is not this file's to close.
+        state.withLock { if $0.descriptor > 2 { close($0.descriptor) } }
     }
 
     public func write(_ line: some Collection<UInt8> & ContiguousBytes) {
