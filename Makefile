@@ -23,6 +23,8 @@ test: setup
 	scripts/with-test-servers.sh sh -c '$(SWIFT) test --skip-build --skip ClusterChaosTests && $(SWIFT) test --skip-build --filter ClusterChaosTests'
 	# Every operation of /openapi.json against a live server: no 5xx, no answer off the document.
 	scripts/schemathesis.sh
+	# The web app in headless Chromium against a live server, a screenshot of each step.
+	scripts/webapp-test.sh
 
 bench: setup
 	bench/keyframe-e2e.sh

@@ -172,6 +172,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The web app, compiled into the binary (WebRoutes serves it).
+            resources: ["index.html", "app.css", "app.js", "api.js", "dom.js", "timeline.js", "views.js"].map { .embedInCode("Web/\($0)") },
             swiftSettings: swiftSettings
         ),
         .target(

@@ -17,6 +17,9 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # promtool checks and unit-tests the alert rules (scripts/check-deploy.sh); no Prometheus server runs.
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# Headless Chromium and its driver run the web app's test (scripts/webapp-test.sh).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

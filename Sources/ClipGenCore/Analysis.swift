@@ -76,6 +76,9 @@ public struct Analysis: Codable, Sendable, Equatable {
     /// Mean absolute luma change between consecutive frames (0–255), averaged per `step`, cuts excluded.
     public var motion: [Point]
     public var highlights: [Highlight]
+    /// Without a highlights request, the moments the picker would choose first (up to five of
+    /// 5–30 s), to show on a timeline; they are never rendered. nil when highlights were asked for.
+    public var suggestions: [Highlight]?
     /// Seconds between points of `sharpness`, `motion` and the loudness curve.
     public var step: Double
 

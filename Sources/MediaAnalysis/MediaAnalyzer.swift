@@ -48,9 +48,12 @@ public struct MediaAnalyzer: Sendable {
                                 sharpness: v.sharpness.map { .init(time: $0.time, value: ($0.value * 10).rounded() / 10) },
                                 motion: v.motion.map { .init(time: $0.time, value: ($0.value * 100).rounded() / 100) }, step: step)
         analysis.loudness = a?.loudness(withCurve: true)
+        let picker = HighlightPicker(analysis: analysis)
         if let highlights {
-            analysis.highlights = HighlightPicker(analysis: analysis).pick(.init(
-                count: highlights.count, minDuration: highlights.resolvedMinDuration, maxDuration: highlights.resolvedMaxDuration))
+            analysis.highlights = picker.pick(.init(count: highlights.count, minDuration: highlights.resolvedMinDuration,
+                                                    maxDuration: highlights.resolvedMaxDuration))
+        } else {
+            analysis.suggestions = picker.pick(.init(count: 5, minDuration: 5, maxDuration: 30))
         }
         progress(1)
         return analysis

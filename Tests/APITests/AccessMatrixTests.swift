@@ -76,6 +76,8 @@ import Testing
         Row(method: .get, path: { _ in "/metrics" }, expected: [200, 200, 200, 200, 200]),
         Row(method: .post, path: { _ in "/v1/auth/token" }, body: { w in #"{"email":"\#(w.user.email)","password":"not-the-password"}"# },
             expected: [401, 401, 401, 401, 401]),
+        Row(method: .get, path: { _ in "/" }, expected: [200, 200, 200, 200, 200]),
+        Row(method: .get, path: { _ in "/app/app.js" }, expected: [200, 200, 200, 200, 200]),
         Row(method: .get, path: { _ in "/v1/me" }, expected: [200, 200, 200, 200, 401]),
         Row(method: .post, path: { _ in "/v1/me/password" }, body: { _ in #"{"currentPassword":"wrong-password","newPassword":"another-long-one"}"# },
             expected: [403, 403, 403, 403, 401]),
@@ -90,6 +92,7 @@ import Testing
         Row(method: .post, path: { _ in "/v1/uploads" }, body: { _ in "some bytes" }, expected: [201, 201, 403, 201, 401]),
         Row(method: .get, path: { _ in "/v1/uploads" }, expected: [200, 200, 200, 200, 401]),
         Row(method: .get, path: { w in "/v1/uploads/\(try await w.upload().id)" }, expected: [200, 200, 200, 200, 401]),
+        Row(method: .get, path: { w in "/v1/uploads/\(try await w.upload().id)/content" }, expected: [200, 200, 200, 200, 401]),
         Row(method: .delete, path: { w in "/v1/uploads/\(try await w.upload().id)" }, expected: [204, 204, 403, 204, 401]),
         Row(method: .post, path: { w in "/v1/jobs?u=\(try await w.upload().id)" },
             body: { _ in nil }, expected: [202, 202, 403, 202, 401]),
@@ -164,7 +167,7 @@ import Testing
             let key = try await world.apiKey()
             let headers = HTTPFields.bearer(stranger, json: true)
             let attempts: [(HTTPRequest.Method, String, String?)] = [
-                (.get, "/v1/uploads/\(upload.id)", nil), (.delete, "/v1/uploads/\(upload.id)", nil),
+                (.get, "/v1/uploads/\(upload.id)", nil), (.get, "/v1/uploads/\(upload.id)/content", nil), (.delete, "/v1/uploads/\(upload.id)", nil),
                 (.get, "/v1/jobs/\(job.id)", nil), (.get, "/v1/jobs/\(job.id)/analysis", nil),
                 (.get, "/v1/jobs/\(job.id)/storyboard.jpg", nil), (.get, "/v1/jobs/\(job.id)/storyboard.vtt", nil),
                 (.get, "/v1/jobs/\(job.id)/events", nil), (.get, "/v1/jobs/\(job.id)/quality", nil),

@@ -228,12 +228,12 @@ import ClipGenCore
 
     @Test func ifNoneMatchReadsListsAndWeakTags() {
         let etag = "\"abc\""
-        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf([], etag: etag) == nil)
-        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["\"abc\""], etag: etag) == false)
-        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["W/\"abc\""], etag: etag) == false)
-        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["\"x\", W/\"abc\""], etag: etag) == false)
-        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["\"x\"", "\"abc\""], etag: etag) == false)
-        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["*"], etag: etag) == false)
-        #expect(ClipRoutes<SQLiteJobStore, LocalBlobStore>.matchesNoneOf(["\"x\", \"y\""], etag: etag) == true)
+        #expect(EntityTag.matchesNoneOf([], etag: etag) == nil)
+        #expect(EntityTag.matchesNoneOf(["\"abc\""], etag: etag) == false)
+        #expect(EntityTag.matchesNoneOf(["W/\"abc\""], etag: etag) == false)
+        #expect(EntityTag.matchesNoneOf(["\"x\", W/\"abc\""], etag: etag) == false)
+        #expect(EntityTag.matchesNoneOf(["\"x\"", "\"abc\""], etag: etag) == false)
+        #expect(EntityTag.matchesNoneOf(["*"], etag: etag) == false)
+        #expect(EntityTag.matchesNoneOf(["\"x\", \"y\""], etag: etag) == true)
     }
 }

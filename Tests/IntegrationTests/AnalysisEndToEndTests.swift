@@ -23,6 +23,7 @@ import TestSupport
                 #expect(status == .ok)
                 let analysis = try JSONDecoder().decode(Analysis.self, from: body)
                 #expect(analysis.cuts.count == 7 && analysis.highlights.count == 2, "\(analysis.cuts) \(analysis.highlights)")
+                #expect(analysis.suggestions == nil, "highlights asked for: the picked ones, no suggestions beside them")
                 #expect(analysis.loudness?.integratedLUFS != nil && !analysis.silences.isEmpty)
 
                 let clips = job.clips
@@ -72,6 +73,10 @@ import TestSupport
                     #expect(abs(silence.start - start) <= 0.15 && abs(silence.end - (start + 2)) <= 0.15, "\(silence)")
                 }
                 #expect(analysis.highlights.isEmpty)
+                // Suggestions to show on a timeline, never rendered (the job made no clips).
+                let suggestions = try #require(analysis.suggestions)
+                #expect(!suggestions.isEmpty && suggestions.count <= 5, "\(suggestions)")
+                #expect(suggestions.allSatisfy { $0.end <= analysis.duration + 0.01 && !$0.reason.isEmpty && $0.score > 0 })
 
                 // Stream-copied frames are the source's own: identical, so PSNR is at its cap.
                 let copied = try await client.waitForJob(keyframe)

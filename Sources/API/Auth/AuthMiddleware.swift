@@ -5,18 +5,22 @@ import Hummingbird
 import Persistence
 
 /// Resolves `Authorization: Bearer <jwt>` to a `Principal`, or answers 401. `?access_token=`
-/// is read only where `acceptsQueryToken` (the WebSocket routes: browsers cannot set headers
-/// on them); anywhere else a token in the URL would end up in proxies' and servers' logs.
+/// is read only where `acceptsQueryToken` (the WebSocket routes) or for a GET of one of
+/// `queryTokenRoutes` (media a `<video>` or `<img>` loads): browsers cannot set headers there.
+/// Anywhere else a token in the URL would end up in proxies' and servers' logs (ClipGen's own
+/// access log replaces it).
 struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
     typealias Context = AppRequestContext
     let store: Store
     let tokens: TokenService
     var clock: WallClock = .system
     var acceptsQueryToken = false
+    var queryTokenRoutes: Set<String> = []
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let principal = try await principal(for: request, audit: context.audit)
+        let acceptsQuery = acceptsQueryToken || (request.method == .get && queryTokenRoutes.contains(context.endpointPath ?? ""))
+        let principal = try await principal(for: request, acceptsQuery: acceptsQuery, audit: context.audit)
         context.principal = principal
         context.audit.caller(organizationId: principal.organizationId, userId: principal.userId, apiKeyId: principal.apiKeyId)
         context.logger[metadataKey: "user.id"] = "\(principal.userId)"
@@ -25,8 +29,8 @@ struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
         return try await next(request, context)
     }
 
-    func principal(for request: Request, audit: AuditTrail? = nil) async throws -> Principal {
-        guard let token = Self.token(in: request, acceptsQuery: acceptsQueryToken) else {
+    func principal(for request: Request, acceptsQuery: Bool? = nil, audit: AuditTrail? = nil) async throws -> Principal {
+        guard let token = Self.token(in: request, acceptsQuery: acceptsQuery ?? acceptsQueryToken) else {
             throw Problem.unauthorized("sign in first: send Authorization: Bearer <token>")
         }
         if token.hasPrefix(APIKeyCredential.prefix) { return try await principal(forKey: token, audit: audit) }

@@ -24,27 +24,8 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
                                                       filename: Self.filename(for: clip)) {
                 return Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "no-store"])
             }
-            let etag = "\"\(clip.sha256)\""
-            var headers: HTTPFields = [
-                // A clip's bytes never change under its id: the browser may keep them.
-                .eTag: etag, .acceptRanges: "bytes", .contentType: clip.format.contentType, .cacheControl: "private, max-age=86400",
-                .contentDisposition: "attachment; filename=\"\(Self.filename(for: clip))\"",
-            ]
-            if Self.matchesNoneOf(request.headers[values: .ifNoneMatch], etag: etag) == false {
-                return Response(status: .notModified, headers: headers)
-            }
-            var range = ByteRange.parse(request.headers[.range], size: clip.size)
-            // A stale If-Range means the client's partial copy is of other bytes: send it all.
-            if let ifRange = request.headers[.ifRange], ifRange != etag { range = nil }
-            if case .unsatisfiable = range {
-                throw BlobError.rangeNotSatisfiable(size: clip.size)
-            }
-            let requested: ClosedRange<Int64>? = if case .satisfiable(let r) = range { r } else { nil }
-            let body = try await blobs.get(clip.blobKey, range: requested)
-            if let requested {
-                headers[.contentRange] = "bytes \(requested.lowerBound)-\(requested.upperBound)/\(body.totalSize)"
-            }
-            return Response(status: requested == nil ? .ok : .partialContent, headers: headers, body: Self.streaming(body))
+            return try await Self.ranged(request, blobs, key: clip.blobKey, size: clip.size, etag: "\"\(clip.sha256)\"",
+                                         contentType: clip.format.contentType, filename: Self.filename(for: clip))
         }
         router.get("clips/{id}/thumbnail") { _, context -> Response in
             let principal = try context.require(.read)
@@ -58,6 +39,32 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
 
     /// Long enough to start a download on a slow link; short enough that a leaked link soon dies.
     static var presignedLifetime: Duration { .seconds(15 * 60) }
+
+    /// A stored file whose bytes never change under its id (a clip, an upload), with its ETag,
+    /// `If-None-Match`, one byte range (`Range`, `If-Range`) and the browser allowed to keep it;
+    /// streamed as the client reads.
+    static func ranged(_ request: Request, _ blobs: Blobs, key: BlobKey, size: Int64, etag: String, contentType: String,
+                       filename: String) async throws -> Response {
+        var headers: HTTPFields = [
+            .eTag: etag, .acceptRanges: "bytes", .contentType: contentType, .cacheControl: "private, max-age=86400",
+            .contentDisposition: "attachment; filename=\"\(filename)\"",
+        ]
+        if EntityTag.matchesNoneOf(request.headers[values: .ifNoneMatch], etag: etag) == false {
+            return Response(status: .notModified, headers: headers)
+        }
+        var range = ByteRange.parse(request.headers[.range], size: size)
+        // A stale If-Range means the client's partial copy is of other bytes: send it all.
+        if let ifRange = request.headers[.ifRange], ifRange != etag { range = nil }
+        if case .unsatisfiable = range {
+            throw BlobError.rangeNotSatisfiable(size: size)
+        }
+        let requested: ClosedRange<Int64>? = if case .satisfiable(let r) = range { r } else { nil }
+        let body = try await blobs.get(key, range: requested)
+        if let requested {
+            headers[.contentRange] = "bytes \(requested.lowerBound)-\(requested.upperBound)/\(body.totalSize)"
+        }
+        return Response(status: requested == nil ? .ok : .partialContent, headers: headers, body: streaming(body))
+    }
 
     /// A small stored file, streamed whole; clips themselves go through the range-aware route.
     static func whole(_ blobs: Blobs, key: BlobKey, contentType: String) async throws -> Response {
@@ -81,6 +88,14 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
         return clip
     }
 
+    static func filename(for clip: Clip) -> String {
+        let base = (clip.name ?? "clip-\(clip.index)").unicodeScalars
+            .map { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" }
+        return String(base.prefix(100)) + "." + clip.format.fileExtension
+    }
+}
+
+enum EntityTag {
     /// `If-None-Match` as RFC 9110 §13.1.2 reads it: a list, `*`, and weak comparison (a `W/`
     /// tag matches its strong twin). nil without the header; false when a tag matches.
     static func matchesNoneOf(_ values: [String], etag: String) -> Bool? {
@@ -88,12 +103,6 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
         let tags = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
         let opaque = { (tag: String) in tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag }
         return !tags.contains { $0 == "*" || opaque($0) == opaque(etag) }
-    }
-
-    static func filename(for clip: Clip) -> String {
-        let base = (clip.name ?? "clip-\(clip.index)").unicodeScalars
-            .map { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" }
-        return String(base.prefix(100)) + "." + clip.format.fileExtension
     }
 }
 

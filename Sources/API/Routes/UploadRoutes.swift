@@ -77,6 +77,13 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             let principal = try context.require(.read)
             return UploadResponse(try await find(context.parameters.get("id", as: UploadID.self), principal))
         }
+        // The uploaded file itself, for a player (ranges) or a download.
+        router.get("uploads/{id}/content") { request, context -> Response in
+            let principal = try context.require(.read)
+            let upload = try await find(context.parameters.get("id", as: UploadID.self), principal)
+            return try await ClipRoutes<Store, Blobs>.ranged(request, blobs, key: upload.blobKey, size: upload.size, etag: "\"\(upload.sha256)\"",
+                                                            contentType: Self.contentType(of: upload.filename), filename: upload.filename)
+        }
         router.get("uploads") { request, context -> ListResponse<UploadResponse> in
             let principal = try context.require(.read)
             let page = try await store.uploads(organizationId: principal.organizationId, page: request.pageRequest())
@@ -101,6 +108,18 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             throw Problem.notFound("upload")
         }
         return upload
+    }
+
+    /// What a browser's player needs to hear; FFmpeg, not this, decides what the file really is.
+    static func contentType(of filename: String) -> String {
+        switch (filename as NSString).pathExtension.lowercased() {
+        case "mp4", "m4v", "mov": "video/mp4"
+        case "webm", "mkv": "video/webm"
+        case "m4a": "audio/mp4"
+        case "mp3": "audio/mpeg"
+        case "wav": "audio/wav"
+        default: "application/octet-stream"
+        }
     }
 
     /// Keeps a client's filename printable and short; it is only ever shown, never used as a path.
