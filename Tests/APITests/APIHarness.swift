@@ -43,8 +43,15 @@ struct APIHarness {
         let app = buildApplication(configuration: configuration,
                                    dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, counters: counters,
                                                                  loginPolicy: loginPolicy),
-                                   logger: Logger(label: "test"))
+                                   logger: Self.logger)
         return try await app.test(.router, body)
+    }
+
+    /// Warnings and worse: the access and audit lines of every request would bury a failure's output.
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
     }
 
     /// A new organisation with one user of `role`; returns the user and a bearer token.

@@ -81,10 +81,16 @@ export function homeView(root, { navigate, onEvent }) {
   });
 }
 
-/** A source is opened through an analysis job: analysis and storyboard, no clips. */
+/**
+ * A source is opened through an analysis job (analysis and storyboard, no clips): a recent one
+ * of the same upload that has not failed is reused, else one is started.
+ */
 async function analyse(uploadId, navigate) {
   await attempt(async () => {
-    const job = await api.call("POST", "/v1/jobs", { source: { uploadId }, analyze: true, thumbnails: true });
+    const recent = (await api.call("GET", "/v1/jobs?limit=50")).items;
+    const reusable = recent.find((j) => j.source?.uploadId === uploadId && j.analysisUrl && j.clips.length === 0
+      && j.storyboard && !["failed", "cancelled"].includes(j.status));
+    const job = reusable || await api.call("POST", "/v1/jobs", { source: { uploadId }, analyze: true, thumbnails: true });
     navigate(`#/sources/${uploadId}/${job.id}`);
   });
 }
