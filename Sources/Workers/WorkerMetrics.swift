@@ -74,12 +74,11 @@ final class SlotOccupancy: Sendable {
         metrics.occupancy(busy: [:], slots: slots, capabilities: capabilities)
     }
 
-    /// Runs `body` counted as a busy slot of `capability`.
-    func running<T>(_ capability: Capability, _ body: () async -> T) async -> T {
-        change(capability, by: 1)
-        defer { change(capability, by: -1) }
-        return await body()
-    }
+    /// A slot took a task of `capability`.
+    func began(_ capability: Capability) { change(capability, by: 1) }
+
+    /// That slot is free again.
+    func ended(_ capability: Capability) { change(capability, by: -1) }
 
     private func change(_ capability: Capability, by delta: Int) {
         let now = busy.withLock { busy in

@@ -64,7 +64,9 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
                     await signal.wait(timeout: settings.poll)
                     continue
                 }
-                await occupancy.running(claimed.task.capability) { await execute(claimed, shutdown) }
+                occupancy.began(claimed.task.capability)
+                await execute(claimed, shutdown)
+                occupancy.ended(claimed.task.capability)
                 sweepScratch()
             } catch {
                 logger.error("claiming work failed", metadata: ["error": "\(error)"])

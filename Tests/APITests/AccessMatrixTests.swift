@@ -79,6 +79,7 @@ import Testing
         Row(method: .get, path: { _ in "/" }, expected: [200, 200, 200, 200, 200]),
         Row(method: .get, path: { _ in "/app/app.js" }, expected: [200, 200, 200, 200, 200]),
         Row(method: .get, path: { _ in "/v1/me" }, expected: [200, 200, 200, 200, 401]),
+        Row(method: .post, path: { _ in "/v1/auth/media-token" }, expected: [200, 200, 200, 403, 401]),
         Row(method: .post, path: { _ in "/v1/me/password" }, body: { _ in #"{"currentPassword":"wrong-password","newPassword":"another-long-one"}"# },
             expected: [403, 403, 403, 403, 401]),
         Row(method: .post, path: { _ in "/v1/users" },

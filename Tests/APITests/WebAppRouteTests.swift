@@ -52,7 +52,16 @@ import Testing
                                                   body: ByteBuffer(string: "0123456789")) { response in
                     try #require(response.object["id"] as? String)
                 }
-                let query = "access_token=\(token)"
+                // A sign-in token never goes into a media URL; a media token does, and opens nothing else.
+                try await client.execute(uri: "/v1/uploads/\(id)/content?access_token=\(token)", method: .get) { #expect($0.status == .unauthorized) }
+                let media = try await client.execute(uri: "/v1/auth/media-token", method: .post, headers: .bearer(token)) { response in
+                    try #require(response.object["accessToken"] as? String)
+                }
+                for uri in ["/v1/me", "/v1/uploads", "/v1/uploads/\(id)"] {
+                    try await client.execute(uri: uri, method: .get, headers: .bearer(media)) { #expect($0.status == .unauthorized, "\(uri)") }
+                }
+                try await client.execute(uri: "/v1/auth/media-token", method: .post, headers: .bearer(media)) { #expect($0.status == .unauthorized) }
+                let query = "access_token=\(media)"
                 try await client.execute(uri: "/v1/uploads/\(id)/content?\(query)", method: .get, headers: [.range: "bytes=2-5"]) { response in
                     #expect(response.status == .partialContent)
                     #expect(String(buffer: response.body) == "2345" && response.headers[.contentRange] == "bytes 2-5/10")

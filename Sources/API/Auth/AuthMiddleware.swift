@@ -7,6 +7,8 @@ import Persistence
 /// Resolves `Authorization: Bearer <jwt>` to a `Principal`, or answers 401. `?access_token=`
 /// is read only where `acceptsQueryToken` (the WebSocket routes) or for a GET of one of
 /// `queryTokenRoutes` (media a `<video>` or `<img>` loads): browsers cannot set headers there.
+/// On those media routes the query token must be a media token (`POST /v1/auth/media-token`),
+/// and a media token opens nothing else, so a URL that leaks reads media and cannot act.
 /// Anywhere else a token in the URL would end up in proxies' and servers' logs (ClipGen's own
 /// access log replaces it).
 struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
@@ -19,8 +21,9 @@ struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let acceptsQuery = acceptsQueryToken || (request.method == .get && queryTokenRoutes.contains(context.endpointPath ?? ""))
-        let principal = try await principal(for: request, acceptsQuery: acceptsQuery, audit: context.audit)
+        let mediaRoute = request.method == .get && queryTokenRoutes.contains(context.endpointPath ?? "")
+        let principal = try await principal(for: request, acceptsQuery: acceptsQueryToken || mediaRoute, mediaRoute: mediaRoute,
+                                            audit: context.audit)
         context.principal = principal
         context.audit.caller(organizationId: principal.organizationId, userId: principal.userId, apiKeyId: principal.apiKeyId)
         context.logger[metadataKey: "user.id"] = "\(principal.userId)"
@@ -29,14 +32,24 @@ struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
         return try await next(request, context)
     }
 
-    func principal(for request: Request, acceptsQuery: Bool? = nil, audit: AuditTrail? = nil) async throws -> Principal {
+    func principal(for request: Request, acceptsQuery: Bool? = nil, mediaRoute: Bool = false, audit: AuditTrail? = nil) async throws -> Principal {
         guard let token = Self.token(in: request, acceptsQuery: acceptsQuery ?? acceptsQueryToken) else {
             throw Problem.unauthorized("sign in first: send Authorization: Bearer <token>")
         }
-        if token.hasPrefix(APIKeyCredential.prefix) { return try await principal(forKey: token, audit: audit) }
+        let inQuery = request.headers[.authorization] == nil
+        if token.hasPrefix(APIKeyCredential.prefix) {
+            // A key is a full credential: never in a media URL.
+            guard !(inQuery && mediaRoute) else { throw Problem.unauthorized("a media URL takes a media token (POST /v1/auth/media-token)") }
+            return try await principal(forKey: token, audit: audit)
+        }
         guard let verified = await tokens.verify(token), let user = try await store.user(id: verified.userId),
               !user.disabled, user.tokenVersion == verified.tokenVersion else {
             throw Problem.unauthorized("the token is invalid or expired; get a new one from POST /v1/auth/token")
+        }
+        switch (verified.scope, inQuery && mediaRoute) {
+        case (.full, true): throw Problem.unauthorized("a media URL takes a media token (POST /v1/auth/media-token), not a sign-in token")
+        case (.media, false) where !mediaRoute: throw Problem.unauthorized("a media token only loads media; sign in for the rest")
+        default: break
         }
         return Principal(userId: user.id, organizationId: user.organizationId, email: user.email, role: user.role)
     }

@@ -12,6 +12,8 @@ struct AccessClaims: JWTPayload {
     var iat: IssuedAtClaim
     var org: String
     var ver: Int?
+    /// `media`: a token that only loads media (`TokenScope.media`); absent: full access.
+    var scp: String?
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
@@ -32,6 +34,14 @@ public struct SigningKey: Sendable, Equatable {
 public struct VerifiedToken: Sendable, Equatable {
     public var userId: UserID
     public var tokenVersion: Int
+    public var scope: TokenScope = .full
+}
+
+/// What a token may do. A media token rides in URLs a `<video>` or `<img>` loads, where it can
+/// leak (history, screenshots of devtools): it reads media and nothing else.
+public enum TokenScope: String, Sendable {
+    case full
+    case media
 }
 
 /// Signs HS256 access tokens with the active key and verifies them with any key of the ring,
@@ -69,10 +79,11 @@ public struct TokenService: Sendable {
         try await self.init(keys: [SigningKey(id: keyID, secret: secret)], activeKeyID: keyID, ttlSeconds: ttlSeconds, clock: clock)
     }
 
-    public func issue(for user: User) async throws -> (token: String, expiresIn: Int) {
+    public func issue(for user: User, scope: TokenScope = .full) async throws -> (token: String, expiresIn: Int) {
         let now = clock.now()
         let claims = AccessClaims(sub: .init(value: user.id.rawValue), exp: .init(value: now.addingTimeInterval(ttl)),
-                                  iat: .init(value: now), org: user.organizationId.rawValue, ver: user.tokenVersion)
+                                  iat: .init(value: now), org: user.organizationId.rawValue, ver: user.tokenVersion,
+                                  scp: scope == .full ? nil : scope.rawValue)
         return (try await keys.sign(claims, kid: JWKIdentifier(string: activeKeyID)), Int(ttl))
     }
 
@@ -86,7 +97,9 @@ public struct TokenService: Sendable {
         guard issued <= now.addingTimeInterval(Self.allowedSkew),
               expires.timeIntervalSince(issued) <= ttl + Self.allowedSkew,
               expires > now else { return nil }
-        return VerifiedToken(userId: UserID(rawValue: claims.sub.value), tokenVersion: claims.ver ?? 0)
+        // A scope this service does not know is no scope it granted.
+        guard let scope = claims.scp.map(TokenScope.init(rawValue:)) ?? .full else { return nil }
+        return VerifiedToken(userId: UserID(rawValue: claims.sub.value), tokenVersion: claims.ver ?? 0, scope: scope)
     }
 
     private struct Header: Decodable {

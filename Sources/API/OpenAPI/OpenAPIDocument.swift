@@ -120,6 +120,8 @@ enum OpenAPIDocument {
         "/app/{file}": ["get": operation("The web app's modules and style sheet", public: true,
                                          parameters: [["name": "file", "in": "path", "required": true, "schema": string]],
                                          answer("200", "JavaScript or CSS", string, type: "text/javascript"))],
+        "/v1/auth/media-token": ["post": operation("A token for media URLs (?access_token= on clip, thumbnail, upload and storyboard GETs), good for nothing else",
+                                                   answer("200", "the token", ref("Token")))],
         "/v1/auth/token": ["post": operation("Sign in", public: true,
                                              body: body(object(["email": string, "password": string], required: ["email", "password"])),
                                              answer("200", "a token", ref("Token")))],

@@ -111,6 +111,16 @@ struct AuthRoutes<Store: AccountStore> {
             let (token, expiresIn) = try await tokens.issue(for: user)
             return TokenResponse(accessToken: token, expiresIn: expiresIn)
         }
+        // A token for media URLs (`?access_token=` on clip, thumbnail, upload and storyboard
+        // GETs), as long-lived as a sign-in but good for reading media only.
+        router.post("auth/media-token") { _, context -> TokenResponse in
+            let principal = try context.require(.read)
+            guard principal.apiKeyId == nil, let user = try await store.user(id: principal.userId) else {
+                throw Problem(status: .forbidden, detail: "media tokens are for signed-in users; an API key sends its Authorization header")
+            }
+            let (token, expiresIn) = try await tokens.issue(for: user, scope: .media)
+            return TokenResponse(accessToken: token, expiresIn: expiresIn)
+        }
         router.post("users") { request, context -> Created<UserResponse> in
             let principal = try context.require(.manage)
             let new = try await request.decodeJSON(as: NewUser.self, context: context)

@@ -2,6 +2,7 @@
 // uploads with progress and cancel, media URLs and the event stream.
 
 const TOKEN = "clipgen.token";
+const MEDIA_TOKEN = "clipgen.media-token";
 
 export class APIError extends Error {
   constructor(status, detail) {
@@ -13,6 +14,9 @@ export class APIError extends Error {
 export const session = {
   get token() { return sessionStorage.getItem(TOKEN); },
   set token(value) { value ? sessionStorage.setItem(TOKEN, value) : sessionStorage.removeItem(TOKEN); },
+  /** Reads media and nothing else: the one token that goes into URLs. */
+  get mediaToken() { return sessionStorage.getItem(MEDIA_TOKEN); },
+  set mediaToken(value) { value ? sessionStorage.setItem(MEDIA_TOKEN, value) : sessionStorage.removeItem(MEDIA_TOKEN); },
   me: null,
 };
 
@@ -52,11 +56,17 @@ export async function signIn(email, password) {
   const token = await call("POST", "/v1/auth/token", { email, password });
   session.token = token.accessToken;
   session.me = await call("GET", "/v1/me");
+  await fetchMediaToken();
   return session.me;
+}
+
+export async function fetchMediaToken() {
+  session.mediaToken = (await call("POST", "/v1/auth/media-token")).accessToken;
 }
 
 export function signOut() {
   session.token = null;
+  session.mediaToken = null;
   session.me = null;
 }
 
@@ -86,10 +96,13 @@ export function upload(file, onProgress) {
   return { done, cancel: () => request.abort() };
 }
 
-/** A media URL a <video> or <img> can load: they cannot send headers, so the token rides along. */
+/**
+ * A media URL a <video> or <img> can load: they cannot send headers, so a token rides along —
+ * the media token, which can read media and do nothing else if the URL leaks.
+ */
 export function media(path) {
   const separator = path.includes("?") ? "&" : "?";
-  return `${path}${separator}access_token=${encodeURIComponent(session.token)}`;
+  return `${path}${separator}access_token=${encodeURIComponent(session.mediaToken)}`;
 }
 
 /** The organisation's job events, reconnecting after a drop; returns a function that closes it. */

@@ -48,6 +48,8 @@ async function route() {
     if (!me) return signOut();
     api.session.me = me;
   }
+  // Without one the pages still work; pictures and players stay empty, and the banner says why.
+  if (!api.session.mediaToken) await attempt(api.fetchMediaToken);
   connectEvents();
   nav();
   const parts = (location.hash || "#/").slice(1).split("/").filter(Boolean);
