@@ -191,8 +191,13 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
     }
 
     private func record(_ claimed: ClaimedTask, outcome: TaskOutcome, elapsed: Duration) {
-        let media = outcome.clips.isEmpty ? (outcome.media?.duration ?? (claimed.task.kind == .analyze ? claimed.job.source?.duration : nil) ?? 0)
-            : outcome.clips.reduce(0) { $0 + $1.duration }
+        // Renders cover their clips; probe the source it found, analyze the source it read.
+        let media = switch claimed.task.kind {
+        case .render: outcome.clips.reduce(0) { $0 + $1.duration }
+        case .probe: outcome.media?.duration ?? 0
+        case .analyze: claimed.job.source?.duration ?? 0
+        default: 0.0
+        }
         metrics.finished(claimed.task.kind, after: elapsed, mediaSeconds: media)
         for clip in outcome.clips { metrics.rendered(clip) }
     }

@@ -17,20 +17,14 @@ struct ReportRoutes<Store: JobRepository & ReportQueries> {
         var end: Date
         var figures: AnalyticsFigures
 
+        enum CodingKeys: String, CodingKey { case start, end }
+
         func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Key.self)
-            try container.encode(start, forKey: Key("start"))
-            try container.encode(end, forKey: Key("end"))
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(start, forKey: .start)
+            try container.encode(end, forKey: .end)
             try figures.encode(to: encoder)
         }
-    }
-
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 
     struct Analytics: ResponseEncodable {
@@ -47,11 +41,13 @@ struct ReportRoutes<Store: JobRepository & ReportQueries> {
         var thresholds: [String: Double]
         var report: QualityReport
 
+        enum CodingKeys: String, CodingKey { case from, to, thresholds }
+
         func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Key.self)
-            try container.encodeIfPresent(from, forKey: Key("from"))
-            try container.encodeIfPresent(to, forKey: Key("to"))
-            try container.encode(thresholds, forKey: Key("thresholds"))
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(from, forKey: .from)
+            try container.encodeIfPresent(to, forKey: .to)
+            try container.encode(thresholds, forKey: .thresholds)
             try report.encode(to: encoder)
         }
     }
