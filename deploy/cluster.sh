@@ -85,7 +85,7 @@ cluster_redis() {
 start_s3() {
   alive "$state/s3/weed.pid" && return
   log "starting SeaweedFS (S3) on 127.0.0.1:$S3_PORT"
-  start_seaweedfs "$state/s3" "$S3_PORT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$S3_INTERNAL_PORTS"
+  start_seaweedfs "$state/s3" "$S3_PORT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$S3_INTERNAL_PORTS" || exit 1
 }
 
 # start_clipgen NAME ARGS...: a ClipGen process with its own data directory and log.

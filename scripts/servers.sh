@@ -2,7 +2,28 @@
 # with are found and started on this machine, each on a loopback port, in a directory of its own.
 servers_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+# free_ports N: N distinct loopback ports free now, below the kernel's ephemeral range: a port
+# that bind(0) hands out is one the kernel may also give to any outgoing connection before the
+# server binds it (SeaweedFS binds its S3 gRPC port last, after its parts have connected).
+free_ports() {
+  python3 - "$1" <<'PY'
+import random, socket, sys
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+chosen = []
+while len(chosen) < int(sys.argv[1]):
+    port = random.randrange(10000, low)
+    if port in chosen:
+        continue
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+    chosen.append(port)
+print(" ".join(map(str, chosen)))
+PY
+}
+free_port() { free_ports 1; }
 
 pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -1)")
 # PostgreSQL refuses to run as root: its servers run as the postgres user, in directories it owns.
@@ -28,7 +49,8 @@ start_redis() {
 
 # start_seaweedfs DIR S3_PORT ACCESS_KEY SECRET_KEY "SEVEN INTERNAL PORTS": SeaweedFS (master,
 # volume, filer and S3 gateway in one process) with one identity, which checks SigV4 signatures;
-# its pid in DIR/weed.pid. Waits until an unsigned request is refused (403), not merely accepted.
+# its pid in DIR/weed.pid. Waits until an unsigned request is refused (403), not merely accepted;
+# fails (status 1, its log's tail on stderr) when the server exits or never answers.
 start_seaweedfs() {
   local dir=$1 s3_port=$2 weed p
   # The binary itself, not pyenv's shim: the pid recorded must be the server's.
@@ -44,9 +66,13 @@ start_seaweedfs() {
     -s3 -s3.port="$s3_port" -s3.port.grpc="${p[6]}" -s3.port.iceberg=0 -s3.port.lance=0 -s3.config="$dir/identities.json" \
     </dev/null >>"$dir/server.log" 2>&1 &
   echo $! >"$dir/weed.pid"
+  disown
   for _ in $(seq 1 240); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$s3_port/")" = 403 ] && return
+    kill -0 "$(cat "$dir/weed.pid")" 2>/dev/null || break
     sleep 0.25
   done
-  tail -20 "$dir/server.log" >&2; exit 1
+  kill -9 "$(cat "$dir/weed.pid")" 2>/dev/null || true
+  grep -m3 '^F' "$dir/server.log" >&2 || tail -20 "$dir/server.log" >&2
+  return 1
 }

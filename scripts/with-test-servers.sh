@@ -54,9 +54,15 @@ echo "test servers: PostgreSQL (outage test) on 127.0.0.1:$pg_port" >&2
 
 CLIPGEN_TEST_S3_ACCESS_KEY="test-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
 CLIPGEN_TEST_S3_SECRET_KEY="$(od -An -N16 -tx4 /dev/urandom | tr -d ' ')"
-s3_port=$(free_port)
-start_seaweedfs "$work/s3" "$s3_port" "$CLIPGEN_TEST_S3_ACCESS_KEY" "$CLIPGEN_TEST_S3_SECRET_KEY" \
-  "$(for _ in 1 2 3 4 5 6 7; do printf '%s ' "$(free_port)"; done)"
+# Another process can still take a port between choosing it and SeaweedFS binding it: a second
+# try on fresh ports, in a fresh directory, rather than a failed run.
+for attempt in 1 2 3; do
+  read -r s3_port internal <<<"$(free_ports 8)"
+  rm -rf "$work/s3"
+  start_seaweedfs "$work/s3" "$s3_port" "$CLIPGEN_TEST_S3_ACCESS_KEY" "$CLIPGEN_TEST_S3_SECRET_KEY" "$internal" && break
+  [ "$attempt" = 3 ] && exit 1
+  echo "test servers: SeaweedFS did not start (try $attempt); again on other ports" >&2
+done
 export CLIPGEN_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port" CLIPGEN_TEST_S3_ACCESS_KEY CLIPGEN_TEST_S3_SECRET_KEY
 echo "test servers: SeaweedFS S3 on 127.0.0.1:$s3_port" >&2
 
