@@ -54,6 +54,8 @@ let package = Package(
         .target(
             name: "MediaAnalysis",
             dependencies: ["ClipGenCore", "MediaEngine"],
+            // The Python helpers for speech and faces, compiled into the binary and run with `python -c`.
+            resources: [.embedInCode("Helpers/transcribe.py"), .embedInCode("Helpers/faces.py")],
             // Per-pixel and per-sample loops: optimised in debug builds too, so tests analyse at speed.
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),

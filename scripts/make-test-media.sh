@@ -182,6 +182,51 @@ make() {
       # The first half of gop2s.mp4, whose index (moov) is at the end: unreadable.
       make gop2s.mp4
       head -c $(( $(stat -c %s "$out/gop2s.mp4") / 2 )) "$out/gop2s.mp4" > "$file.tmp.mp4" ;;
+    speech.mp4)
+      # 40 s, 640x360, 30 fps, mono 48 kHz AAC: espeak-ng speaking six known sentences, each
+      # starting at a known second, silence between; speech.sentences.json lists each sentence's
+      # text, start and end (the end measured from the spoken file).
+      local speech tsv at text inputs=() delays="" n=0
+      speech=$(mktemp -d)
+      tsv=$'1.0\tWelcome to the quarterly product review.\n7.0\tToday we will talk about pricing and the new plans.\n13.5\tWhy did so many customers leave last spring?\n20.0\tThe pricing page confused a lot of people.\n26.5\tWe fixed the pricing page and sales doubled!\n33.0\tThank you all for listening, see you next time.'
+      printf '[' >"$out/speech.sentences.json.tmp"
+      while IFS=$'\t' read -r at text; do
+        # Trimmed to the speech itself, so the times listed are when the words are heard.
+        espeak-ng -v en-us -s 150 -w "$speech/raw$n.wav" "$text"
+        ff -i "$speech/raw$n.wav" -af "silenceremove=start_periods=1:start_threshold=-45dB,areverse,silenceremove=start_periods=1:start_threshold=-45dB,areverse" "$speech/$n.wav"
+        local length
+        length=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$speech/$n.wav")
+        [ "$n" -gt 0 ] && printf ',' >>"$out/speech.sentences.json.tmp"
+        printf '{"text":"%s","start":%s,"end":%s}' "$text" "$at" "$(awk -v a="$at" -v b="$length" 'BEGIN { print a + b }')" >>"$out/speech.sentences.json.tmp"
+        inputs+=(-i "$speech/$n.wav")
+        delays+="[$n:a]aresample=48000,adelay=delays=$(awk -v a="$at" 'BEGIN { printf "%d", a * 1000 }'):all=1[s$n];"
+        n=$((n + 1))
+      done <<<"$tsv"
+      printf ']\n' >>"$out/speech.sentences.json.tmp"
+      ff "${inputs[@]}" -f lavfi -i "testsrc2=size=640x360:rate=30:duration=40" \
+         -filter_complex "${delays}$(for i in $(seq 0 $((n - 1))); do printf '[s%s]' "$i"; done)amix=inputs=$n:normalize=0:duration=longest,apad=whole_dur=40[a]" \
+         -map "$n:v" -map "[a]" -t 40 -c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a aac -b:a 96k -ac 1 "$file.tmp.mp4"
+      rm -rf "$speech"
+      mv "$out/speech.sentences.json.tmp" "$out/speech.sentences.json" ;;
+    face-pan.mp4|faces-two.mp4)
+      # 1280x720, 30 fps, silent tone audio. A face from opencv-doc's messi5.jpg (the 110x140
+      # around it, enlarged 3x to 330x420; the face itself about 90 px) on plain backgrounds.
+      # face-pan.mp4, 12 s: the face's centre moves from x=200 to x=1080 px over the first 8 s;
+      # then a hard cut to another background with the face still, centred at x=300, to 12 s.
+      # faces-two.mp4, 6 s: two copies of it, still, centred at x=250 and x=1030.
+      local photo=/usr/share/doc/opencv-doc/examples/data/messi5.jpg
+      [ -f "$photo" ] || { echo "make-test-media.sh: $photo is missing: apt-get install opencv-doc" >&2; return 2; }
+      local patch="crop=110:140:187:44,scale=330:420,setsar=1"
+      if [ "$name" = face-pan.mp4 ]; then
+        ff -loop 1 -framerate 30 -i "$photo" -f lavfi -i "color=c=0x5a7d9a:size=1280x720:rate=30:duration=8" \
+           -f lavfi -i "color=c=0x9a6a4a:size=1280x720:rate=30:duration=4" -f lavfi -i "sine=frequency=300:sample_rate=48000" \
+           -filter_complex "[0:v]${patch},split[p1][p2];[1:v][p1]overlay=x='35+110*t':y=150:shortest=1[a];[2:v][p2]overlay=x=135:y=150:shortest=1[b];[a][b]concat=n=2:v=1:a=0,format=yuv420p[v]" \
+           -map "[v]" -map 3:a -t 12 -c:v libx264 -preset veryfast -g 60 -c:a aac -b:a 64k "$file.tmp.mp4"
+      else
+        ff -loop 1 -framerate 30 -i "$photo" -f lavfi -i "color=c=0x5a7d9a:size=1280x720:rate=30:duration=6" -f lavfi -i "sine=frequency=300:sample_rate=48000" \
+           -filter_complex "[0:v]${patch},split[p1][p2];[1:v][p1]overlay=x=85:y=150:shortest=1[a];[a][p2]overlay=x=865:y=150:shortest=1,format=yuv420p[v]" \
+           -map "[v]" -map 2:a -t 6 -c:v libx264 -preset veryfast -g 60 -c:a aac -b:a 64k "$file.tmp.mp4"
+      fi ;;
     *) echo "make-test-media.sh: unknown media '$name'" >&2; return 2 ;;
   esac
   mv "$file".tmp.* "$file"

@@ -17,6 +17,11 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # promtool checks and unit-tests the alert rules (scripts/check-deploy.sh); no Prometheus server runs.
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# Captions are drawn by libass with DejaVu Sans; the speech and face tests speak with espeak-ng and
+# take a face from opencv-doc's sample photo.
+fc-list 2>/dev/null | grep -q DejaVuSans || need+=(fonts-dejavu-core)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+[ -f /usr/share/doc/opencv-doc/examples/data/messi5.jpg ] || need+=(opencv-doc)
 # Headless Chromium and its driver run the web app's test (scripts/webapp-test.sh).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
@@ -34,3 +39,5 @@ if ! command -v weed >/dev/null 2>&1; then
   command -v pyenv >/dev/null 2>&1 && pyenv rehash
 fi
 command -v swift >/dev/null 2>&1 || { echo "setup: Swift 6 is required (swift not on PATH)" >&2; exit 1; }
+# The speech and face helpers' Python environment (.venv-helpers).
+"$(dirname "$0")/setup-helpers.sh"

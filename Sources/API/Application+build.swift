@@ -106,6 +106,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
                           importer: PinnedHTTPClient(policy: dependencies.networkPolicy), clock: clock, metrics: dependencies.metrics.api)
     JobRoutes(service: jobs, cache: dependencies.jobCache).add(to: secured)
     ClipRoutes(store: store, blobs: blobs).add(to: secured)
+    TranscriptRoutes(store: store, blobs: blobs).add(to: secured)
     ReportRoutes(store: store, clock: clock).add(to: secured)
     eventRoutes(configuration, dependencies).addHTTPRoutes(to: router)
     return router

@@ -8,6 +8,8 @@ public enum JobStage: String, Codable, Sendable, CaseIterable {
     /// `import` downloads a `source.url` before probing it.
     case probe, analyze, render, thumbnails, done
     case `import`
+    /// Speech to text, before the analysis and renders that use the words.
+    case transcribe
 }
 
 /// How a clip is cut from its source.
@@ -43,7 +45,7 @@ public enum Aspect: String, Codable, Sendable, CaseIterable {
 
 /// The kinds of work a worker leases from the queue.
 public enum TaskKind: String, Codable, Sendable, CaseIterable {
-    case probe, analyze, render, thumbnails, quality
+    case probe, analyze, render, thumbnails, quality, transcribe
 }
 
 public enum Capability: String, Codable, Sendable, CaseIterable {

@@ -34,6 +34,12 @@ public struct JobError: Codable, Sendable, Equatable, Error {
         /// A `source.url` could not be imported: refused (not a public address, too large, too
         /// many redirects) or not fetched (the message says why).
         public static let importFailed = Code(rawValue: "import_failed")
+        /// The worker has no speech or face helpers installed (scripts/setup-helpers.sh installs them).
+        public static let helpersMissing = Code(rawValue: "helpers_missing")
+        /// Speech recognition failed on a file FFmpeg could read.
+        public static let transcriptionFailed = Code(rawValue: "transcription_failed")
+        /// Finding faces for a face-following crop failed on a file FFmpeg could read.
+        public static let reframeFailed = Code(rawValue: "reframe_failed")
         /// The upload, or its stored file, is gone.
         public static let sourceMissing = Code(rawValue: "source_missing")
         /// The worker running the last attempt stopped answering.

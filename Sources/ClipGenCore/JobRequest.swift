@@ -25,8 +25,11 @@ public struct JobRequest: Codable, Sendable, Equatable {
         public var count: Int
         public var minDuration: Double?
         public var maxDuration: Double?
-        public init(count: Int, minDuration: Double? = nil, maxDuration: Double? = nil) {
+        /// Words to find: the moments where they are said (the job then transcribes its source).
+        public var query: String?
+        public init(count: Int, minDuration: Double? = nil, maxDuration: Double? = nil, query: String? = nil) {
             self.count = count
+            self.query = query
             self.minDuration = minDuration
             self.maxDuration = maxDuration
         }
@@ -47,6 +50,8 @@ public struct JobRequest: Codable, Sendable, Equatable {
     /// keyframe mode, whose clips are the source's own packets.
     public var quality: Bool?
     public var webhookUrl: String?
+    /// Make (or reuse) the source's transcript; implied by captions, silence cuts and a highlights query.
+    public var transcribe: Bool?
 
     public init(source: Source, clips: [ClipRange]? = nil, output: OutputOptions? = nil) {
         self.source = source
@@ -59,6 +64,13 @@ public struct JobRequest: Codable, Sendable, Equatable {
 
     /// Whether the source is analysed: asked for, or needed to pick highlights.
     public var needsAnalysis: Bool { analyze == true || highlights != nil }
+
+    /// Whether the job needs its source's words: asked for, or for captions, silence cuts or a
+    /// highlights query. Highlights also use a transcript the job has, to score what is said and
+    /// to keep their edges out of words.
+    public var needsTranscript: Bool {
+        transcribe == true || resolvedOutput.needsTranscript || highlights?.query != nil
+    }
 
     /// Whether each clip's quality is measured after it is rendered.
     public var measuresQuality: Bool { quality ?? (resolvedOutput.mode != .keyframe) }
@@ -87,8 +99,8 @@ public struct JobRequest: Codable, Sendable, Equatable {
         default: break
         }
         let clips = clips ?? []
-        if clips.isEmpty && highlights == nil && analyze != true {
-            errors.append(.init(field: "clips", message: "ask for at least one of clips, highlights or analyze: true"))
+        if clips.isEmpty && highlights == nil && analyze != true && transcribe != true {
+            errors.append(.init(field: "clips", message: "ask for at least one of clips, highlights, analyze: true or transcribe: true"))
         }
         // Counts are checked before anything is computed with them: a client's Int.max must not
         // reach an addition, and a huge array is not walked.
@@ -104,6 +116,9 @@ public struct JobRequest: Codable, Sendable, Equatable {
                 errors.append(.init(field: "highlights.maxDuration", message: "must be from 1 to 600 seconds"))
             } else if let max = highlights.maxDuration, max < highlights.resolvedMinDuration {
                 errors.append(.init(field: "highlights.maxDuration", message: "must be at least minDuration (\(highlights.resolvedMinDuration) s)"))
+            }
+            if let query = highlights.query, query.allSatisfy(\.isWhitespace) || query.utf8.count > 200 {
+                errors.append(.init(field: "highlights.query", message: "must be 1 to 200 bytes of words to look for"))
             }
             let fade = resolvedOutput.fadeSeconds
             if fade > 0, highlights.resolvedMinDuration < 2 * fade {

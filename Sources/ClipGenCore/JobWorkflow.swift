@@ -17,15 +17,18 @@ public struct JobWorkflow: Sendable, Equatable {
     /// What follows a finished task. `highlights` is how many the analysis picked (for `analyze`).
     ///
     /// After probing, the storyboard is queued first: it is the longest single task of a short
-    /// job, and started first it runs beside the renders instead of after them. An analysing job
-    /// renders after the analysis, which decides the highlight clips; each render is followed by
-    /// its quality measurement when the job asks for one.
+    /// job, and started first it runs beside the renders instead of after them. A job that needs
+    /// its source's words transcribes next; an analysing job renders after the analysis, which
+    /// decides the highlight clips (using the words); each render is followed by its quality
+    /// measurement when the job asks for one.
     public func nextTasks(after finished: TaskRecord, of job: Job, highlights: Int = 0) -> [TaskRecord] {
         let explicitClips = job.request.clips?.count ?? 0
         switch finished.kind {
         case .probe:
             let storyboard = job.request.thumbnails != false ? [task(job, .thumbnails)] : []
-            return storyboard + (job.request.needsAnalysis ? [task(job, .analyze)] : renders(job, count: explicitClips))
+            return storyboard + (job.request.needsTranscript ? [task(job, .transcribe)] : afterWords(job, explicitClips))
+        case .transcribe:
+            return afterWords(job, explicitClips)
         case .analyze:
             return renders(job, count: explicitClips + highlights)
         case .render:
@@ -36,42 +39,54 @@ public struct JobWorkflow: Sendable, Equatable {
         }
     }
 
+    /// The analysis when the job analyses, else its renders.
+    private func afterWords(_ job: Job, _ explicitClips: Int) -> [TaskRecord] {
+        job.request.needsAnalysis ? [task(job, .analyze)] : renders(job, count: explicitClips)
+    }
+
     /// The stage a job shows while a task of `kind` runs; nil keeps the job's stage (a
     /// storyboard is made beside whatever else runs).
     public func stage(whileRunning kind: TaskKind) -> JobStage? {
         switch kind {
         case .probe: .probe
+        case .transcribe: .transcribe
         case .analyze: .analyze
         case .render, .quality: .render
         case .thumbnails: nil
         }
     }
 
-    /// The stage a job shows once a task of `kind` starts, coming from `current`: probing and
-    /// analysing show as the job's stage, and later tasks never move a job back to them.
+    /// The stage a job shows once a task of `kind` starts, coming from `current`: probing,
+    /// transcribing and analysing show as the job's stage, and later tasks never move a job back to them.
     public func stage(whileRunning kind: TaskKind, from current: JobStage) -> JobStage {
-        guard current == .probe || current == .analyze, let running = stage(whileRunning: kind) else { return current }
+        guard [.probe, .transcribe, .analyze].contains(current), let running = stage(whileRunning: kind) else { return current }
         return running
     }
 
     /// The stage a job enters when a task of `kind` finishes and the job goes on; nil keeps it.
     public func stage(after kind: TaskKind, of job: Job) -> JobStage? {
         switch kind {
-        case .probe: job.request.needsAnalysis ? .analyze : .render
+        case .probe: job.request.needsTranscript ? .transcribe : job.request.needsAnalysis ? .analyze : .render
+        case .transcribe: job.request.needsAnalysis ? .analyze : .render
         case .analyze, .render, .quality: .render
         case .thumbnails: nil
         }
     }
 
-    /// How far a job is, from its tasks: probing is the first 5 %; analysing, when the job
-    /// analyses, the next 35 %; the renders and quality measurements share the rest equally.
-    /// Storyboards do not count. Never 1 until the job has succeeded.
+    /// How far a job is, from its tasks: probing is the first 5 %; transcribing, when the job
+    /// needs words, the next 20 %; analysing, when the job analyses, 35 % of what is left; the
+    /// renders and quality measurements share the rest equally. Storyboards do not count.
+    /// Never 1 until the job has succeeded.
     public func progress(of tasks: [TaskProgress]) -> Double {
         var progress = tasks.contains { $0.kind == .probe && $0.fraction >= 1 } ? 0.05 : 0
         var share = 0.95
+        if let transcribe = tasks.first(where: { $0.kind == .transcribe }) {
+            progress += 0.2 * transcribe.fraction
+            share -= 0.2
+        }
         if let analyze = tasks.first(where: { $0.kind == .analyze }) {
             progress += 0.35 * analyze.fraction
-            share = 0.6
+            share -= 0.35
         }
         let renders = tasks.filter { $0.kind == .render || $0.kind == .quality }
         if !renders.isEmpty {

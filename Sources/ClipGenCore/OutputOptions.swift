@@ -1,6 +1,6 @@
 /// How clips are rendered. Every field has a default: mp4, smart cut, original aspect, the
 /// source's height and frame rate, centred crop, no loudness normalisation (−14 LUFS when on),
-/// no fade.
+/// no fade, no captions, no silence cuts.
 public struct OutputOptions: Codable, Sendable, Equatable {
     public var format: OutputFormat
     public var mode: CutMode
@@ -15,10 +15,20 @@ public struct OutputOptions: Codable, Sendable, Equatable {
     /// Loudness target for `normalizeAudio`, in LUFS.
     public var targetLUFS: Double
     public var fadeSeconds: Double
+    /// Words burned in from the source's transcript (which the job then makes).
+    public var captions: CaptionOptions?
+    /// How an aspect that crops is filled; nil is `center` at `cropX`.
+    public var reframe: Reframe?
+    /// Pauses in the speech cut out of each clip (the job then transcribes its source).
+    public var removeSilences: SilenceRemoval?
 
     public init(format: OutputFormat = .mp4, mode: CutMode = .smart, aspect: Aspect = .original,
                 height: Int? = nil, fps: Double? = nil, cropX: Double = 0.5, normalizeAudio: Bool = false,
-                targetLUFS: Double = -14, fadeSeconds: Double = 0) {
+                targetLUFS: Double = -14, fadeSeconds: Double = 0, captions: CaptionOptions? = nil, reframe: Reframe? = nil,
+                removeSilences: SilenceRemoval? = nil) {
+        self.captions = captions
+        self.reframe = reframe
+        self.removeSilences = removeSilences
         self.format = format
         self.mode = mode
         self.aspect = aspect
@@ -31,7 +41,7 @@ public struct OutputOptions: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, mode, aspect, height, fps, cropX, normalizeAudio, targetLUFS, fadeSeconds
+        case format, mode, aspect, height, fps, cropX, normalizeAudio, targetLUFS, fadeSeconds, captions, reframe, removeSilences
     }
 
     public init(from decoder: any Decoder) throws {
@@ -45,11 +55,22 @@ public struct OutputOptions: Codable, Sendable, Equatable {
         normalizeAudio = try c.decodeIfPresent(Bool.self, forKey: .normalizeAudio) ?? false
         targetLUFS = try c.decodeIfPresent(Double.self, forKey: .targetLUFS) ?? -14
         fadeSeconds = try c.decodeIfPresent(Double.self, forKey: .fadeSeconds) ?? 0
+        captions = try c.decodeIfPresent(CaptionOptions.self, forKey: .captions)
+        reframe = try c.decodeIfPresent(Reframe.self, forKey: .reframe)
+        removeSilences = try c.decodeIfPresent(SilenceRemoval.self, forKey: .removeSilences)
     }
+
+    /// Whether the clip's pictures or timing depend on what is said or who is on screen.
+    public var changesPictures: Bool {
+        aspect != .original || height != nil || fps != nil || fadeSeconds > 0 || captions != nil || removeSilences != nil
+    }
+
+    /// Whether rendering needs the source's transcript.
+    public var needsTranscript: Bool { captions != nil || removeSilences != nil }
 
     /// Whether rendering changes pictures or sound, which a stream copy cannot do.
     public var needsFilters: Bool {
-        height != nil || fps != nil || aspect != .original || normalizeAudio || fadeSeconds > 0
+        changesPictures || normalizeAudio
     }
 
     public func validate() -> [FieldError] {
@@ -69,6 +90,11 @@ public struct OutputOptions: Codable, Sendable, Equatable {
         if !(fadeSeconds >= 0 && fadeSeconds <= 10) {
             errors.append(.init(field: "output.fadeSeconds", message: "must be from 0 to 10 seconds"))
         }
+        errors += captions?.validate() ?? []
+        errors += removeSilences?.validate() ?? []
+        if let reframe, reframe != .center, aspect == .original {
+            errors.append(.init(field: "output.reframe", message: "\(reframe.rawValue) reframing needs an aspect that crops: 9:16, 1:1, 4:5 or 16:9"))
+        }
         if format == .gif && normalizeAudio {
             errors.append(.init(field: "output.normalizeAudio", message: "gif has no sound to normalise"))
         }
@@ -77,7 +103,7 @@ public struct OutputOptions: Codable, Sendable, Equatable {
                 errors.append(.init(field: "output.format", message: "keyframe mode copies the stream into mp4; use exact or smart for \(format.rawValue)"))
             }
             if needsFilters {
-                errors.append(.init(field: "output.mode", message: "keyframe mode copies the stream and cannot scale, crop, fade or normalise; use exact or smart"))
+                errors.append(.init(field: "output.mode", message: "keyframe mode copies the stream and cannot scale, crop, fade, caption, cut silences or normalise; use exact or smart"))
             }
         }
         return errors

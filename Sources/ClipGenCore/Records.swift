@@ -196,13 +196,22 @@ public struct Clip: Codable, Sendable, Equatable {
     public var reason: String?
     /// Measured after rendering, when the job asks for it.
     public var quality: ClipQuality?
+    /// How a face-following or fitted crop was placed.
+    public var reframe: ReframeResult?
+    /// The words on the clip, when its job has a transcript.
+    public var captions: ClipCaptions?
+    /// The source ranges shown, once pauses were cut out.
+    public var keptRanges: [TimeRange]?
     public var createdAt: Date
 
     public init(id: ClipID = .make(), jobId: JobID, organizationId: OrganizationID, index: Int, name: String?,
                 start: Double, end: Double, actualStart: Double, duration: Double, format: OutputFormat,
                 modeUsed: CutMode, fallbackReason: String?, size: Int64, sha256: String, blobKey: BlobKey,
                 score: Double? = nil, loudnessLUFS: Double? = nil, encoder: String? = nil, thumbnailKey: BlobKey? = nil,
-                reason: String? = nil, quality: ClipQuality? = nil, createdAt: Date) {
+                reason: String? = nil, quality: ClipQuality? = nil, presentation: ClipPresentation = ClipPresentation(), createdAt: Date) {
+        self.reframe = presentation.reframe
+        self.captions = presentation.captions
+        self.keptRanges = presentation.keptRanges
         self.reason = reason
         self.quality = quality
         self.loudnessLUFS = loudnessLUFS
@@ -226,6 +235,21 @@ public struct Clip: Codable, Sendable, Equatable {
         self.score = score
         self.createdAt = createdAt
     }
+}
+
+extension Clip {
+    /// Its speech and face details as stored together.
+    public var presentation: ClipPresentation {
+        get { ClipPresentation(reframe: reframe, captions: captions, keptRanges: keptRanges) }
+        set {
+            reframe = newValue.reframe
+            captions = newValue.captions
+            keptRanges = newValue.keptRanges
+        }
+    }
+
+    /// Which source seconds it shows.
+    public var timeline: ClipTimeline { ClipTimeline(start: actualStart, end: end, kept: keptRanges) }
 }
 
 /// A unit of queued work. `clipIndex` is set for render tasks.

@@ -2,8 +2,10 @@ import ClipGenCore
 import Foundation
 
 /// Picks the windows of a video most worth clipping from what the analysis measured: loudness
-/// against the video's own baseline, motion, shot changes and sound rather than silence. Every
-/// sum over a window comes from prefix sums, so trying every start and length is cheap.
+/// against the video's own baseline, motion, shot changes and sound rather than silence, and,
+/// with a transcript, what is said (questions, exclamations, keywords, pace; a query's words
+/// above all). Every sum over a window comes from prefix sums, so trying every start and length
+/// is cheap. With a transcript, edges land between sentences and never inside a word.
 struct HighlightPicker {
     struct Request: Sendable {
         var count: Int
@@ -13,10 +15,22 @@ struct HighlightPicker {
 
     /// Weights of the four signals in a window's score; they add up to 1.
     static let weights = (loudness: 0.4, motion: 0.25, shots: 0.2, sound: 0.15)
+    /// With a transcript, what is said takes this share of the score from the others.
+    static let speechWeight = 0.3
+    /// With a query, how often its words are said takes this share.
+    static let queryWeight = 0.6
     /// How far an edge may move to land on a cut or a pause.
     static let snapDistance = 3.0
 
     let analysis: Analysis
+    var transcript: Transcript?
+    var query: String?
+
+    init(analysis: Analysis, transcript: Transcript? = nil, query: String? = nil) {
+        self.analysis = analysis
+        self.transcript = transcript
+        self.query = query
+    }
 
     func pick(_ request: Request) -> [Highlight] {
         let duration = analysis.duration
@@ -28,13 +42,23 @@ struct HighlightPicker {
         let step = analysis.step
         let steps = max(1, Int((duration / step).rounded(.up)))
         let signals = Signals(analysis: analysis, steps: steps)
+        let speech = transcript.map { SpeechSignals(transcript: $0, query: query, step: step, steps: steps) }
         let lengths = Self.lengths(min: request.minDuration, max: min(request.maxDuration, duration), step: step)
 
         var candidates: [(start: Int, length: Int, score: Double)] = []
         var loudest: [Int: Double] = [:]
         for length in lengths where length <= steps {
             for start in 0...(steps - length) {
-                candidates.append((start, length, signals.score(start, length)))
+                var score = signals.score(start, length)
+                if let speech {
+                    score = (1 - Self.speechWeight) * score + Self.speechWeight * speech.interest(start, length)
+                    if speech.queryPrefix != nil {
+                        // Only windows where the query is said are candidates.
+                        guard speech.queryHits(start, length) > 0 else { continue }
+                        score = (1 - Self.queryWeight) * score + Self.queryWeight * speech.queryDensity(start, length)
+                    }
+                }
+                candidates.append((start, length, score))
                 loudest[length] = max(loudest[length] ?? -.infinity, signals.loudness(start, length))
             }
         }
@@ -52,8 +76,9 @@ struct HighlightPicker {
             guard !taken.contains(where: { $0.start < window.end && window.start < $0.end }) else { continue }
             let snapped = snap(window, request: request, avoiding: taken)
             taken.append(snapped)
-            let reason = signals.reason(candidate.start, candidate.length, cuts: cutCount(in: snapped),
-                                        loudest: loudest[candidate.length])
+            let said = speech?.reason(candidate.start, candidate.length) ?? []
+            let reason = (said + [signals.reason(candidate.start, candidate.length, cuts: cutCount(in: snapped),
+                                                  loudest: loudest[candidate.length])]).joined(separator: "; ")
             chosen.append(Highlight(start: Self.round(snapped.start), end: Self.round(snapped.end),
                                     score: Self.round(candidate.score), reason: reason))
         }
@@ -79,10 +104,28 @@ struct HighlightPicker {
     /// length between the bounds and clear of windows already taken: of the pairs that fit, the
     /// one that snaps most edges and moves them least. An edge stays put only when none fits.
     func snap(_ window: TimeRange, request: Request, avoiding taken: [TimeRange]) -> TimeRange {
-        let starts = analysis.scenes.map(\.start) + analysis.silences.map { max($0.start, $0.end - 0.25) } + [0]
-        let ends = analysis.scenes.map(\.end) + analysis.silences.map { min($0.end, $0.start + 0.25) } + [analysis.duration]
+        var starts = analysis.scenes.map(\.start) + analysis.silences.map { max($0.start, $0.end - 0.25) } + [0]
+        var ends = analysis.scenes.map(\.end) + analysis.silences.map { min($0.end, $0.start + 0.25) } + [analysis.duration]
+        if let transcript {
+            // A moment before a sentence begins and after it ends, inside the pause between.
+            let sentences = transcript.sentences
+            for (index, sentence) in sentences.enumerated() {
+                let before = index > 0 ? sentences[index - 1].end : 0
+                let after = index + 1 < sentences.count ? sentences[index + 1].start : analysis.duration
+                starts.append(max(before, (before + sentence.start) / 2, sentence.start - 0.3))
+                ends.append(min(after, (sentence.end + after) / 2, sentence.end + 0.3))
+            }
+            starts = starts.filter { transcript.word(containing: $0) == nil }
+            ends = ends.filter { transcript.word(containing: $0) == nil }
+        }
+        // An edge left where it was must not be inside a word either: it moves to the pause before the word.
+        let spoken = { (time: Double) -> Double in
+            guard let transcript, let word = transcript.word(containing: time) else { return time }
+            let before = transcript.words.last { $0.end <= word.start }?.end ?? 0
+            return max(before, word.start - 0.05)
+        }
         func options(_ time: Double, _ points: [Double]) -> [(time: Double, cost: Double)] {
-            points.filter { abs($0 - time) <= Self.snapDistance }.map { ($0, abs($0 - time)) } + [(time, 10)]
+            points.filter { abs($0 - time) <= Self.snapDistance }.map { ($0, abs($0 - time)) } + [(spoken(time), 10)]
         }
         var best: (range: TimeRange, cost: Double)?
         for start in options(window.start, starts) {
@@ -94,7 +137,8 @@ struct HighlightPicker {
                 if fits, start.cost + end.cost < best?.cost ?? .infinity { best = (range, start.cost + end.cost) }
             }
         }
-        return best?.range ?? window
+        let range = best?.range ?? window
+        return TimeRange(start: spoken(range.start), end: spoken(range.end))
     }
 
     func cutCount(in range: TimeRange) -> Int {

@@ -25,7 +25,8 @@ public struct MediaAnalyzer: Sendable {
 
     /// Analyses `path`; with `highlights`, also picks the windows worth clipping.
     /// `progress` gets fractions of the decode from 0 to 1.
-    public func analyze(_ path: String, media: MediaInfo, highlights: JobRequest.Highlights? = nil,
+    /// With `transcript`, highlights weigh what is said and keep their edges out of words.
+    public func analyze(_ path: String, media: MediaInfo, highlights: JobRequest.Highlights? = nil, transcript: Transcript? = nil,
                         progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws -> Analysis {
         guard let video = media.video else {
             throw MediaError(.noVideoStream, "the file has no video stream to analyse")
@@ -48,7 +49,7 @@ public struct MediaAnalyzer: Sendable {
                                 sharpness: v.sharpness.map { .init(time: $0.time, value: ($0.value * 10).rounded() / 10) },
                                 motion: v.motion.map { .init(time: $0.time, value: ($0.value * 100).rounded() / 100) }, step: step)
         analysis.loudness = a?.loudness(withCurve: true)
-        let picker = HighlightPicker(analysis: analysis)
+        let picker = HighlightPicker(analysis: analysis, transcript: transcript, query: highlights?.query)
         if let highlights {
             analysis.highlights = picker.pick(.init(count: highlights.count, minDuration: highlights.resolvedMinDuration,
                                                     maxDuration: highlights.resolvedMaxDuration))

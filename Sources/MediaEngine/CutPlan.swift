@@ -30,6 +30,16 @@ public struct CutPlan: Sendable, Equatable {
     public var encoder: VideoEncoder = .libx264
     /// The pieces of a smart cut, when `mode` is `.smart`.
     public var smartCut: SmartCut?
+    /// A face-following or fitted crop, planned before rendering; without it an aspect that
+    /// crops is a still crop at `cropX` (or the whole picture, for `reframe: fit`).
+    public var reframe: ReframeResult?
+    /// An ASS subtitle file burned in last, over the finished picture.
+    public var captionsFile: String?
+    /// Source ranges kept once pauses were cut; nil shows `actualStart`–`end` whole.
+    public var keptRanges: [TimeRange]?
+    /// The picture as shown (square pixels, upright), for fitted layouts.
+    var pictureWidth: Int
+    var pictureHeight: Int
 
     public init(input: String, output: String, start: Double, end: Double, options: OutputOptions, media: MediaInfo) {
         self.input = input
@@ -43,6 +53,7 @@ public struct CutPlan: Sendable, Equatable {
         self.frameDuration = media.video?.fps.map { 1 / $0 }
         self.sampleAspectRatio = media.video?.sampleAspectRatio ?? .square
         self.sourceStartTime = media.startTime
+        (self.pictureWidth, self.pictureHeight) = media.displaySize
         switch options.mode {
         case .keyframe:
             mode = .keyframe
@@ -76,6 +87,16 @@ public struct CutPlan: Sendable, Equatable {
 
     /// Seconds of source the output covers.
     public var outputDuration: Double { end - actualStart }
+
+    /// Width and height of the picture once cropped to the aspect, before scaling: what
+    /// captions are laid out on.
+    public var shownSize: (width: Int, height: Int) {
+        guard let ratio = options.aspect.ratio else { return (pictureWidth, pictureHeight) }
+        return Self.cropSize(picture: (pictureWidth, pictureHeight), ratio: ratio)
+    }
+
+    /// Seconds the output lasts: shorter than `outputDuration` once pauses are cut.
+    public var renderedDuration: Double { keptRanges.map { ClipTimeline(ranges: $0).duration } ?? outputDuration }
 
     /// The start of the frame on screen at `time`: a clip asked to start mid-frame starts with that frame.
     static func frameStart(containing time: Double, fps: Double?) -> Double {
@@ -135,16 +156,20 @@ public struct CutPlan: Sendable, Equatable {
     }
 
     /// Frames arrive upright (FFmpeg applies the rotation metadata while decoding); these make
-    /// pixels square, crop to the aspect, scale, cap the rate and fade.
+    /// pixels square, cut out the pauses, crop to the aspect (still, following a face, or the
+    /// whole picture over a blurred fill), scale, cap the rate, fade and burn in the captions.
+    /// Each is one filter of a chain, or a small graph whose first input and last output are the
+    /// chain's (fitted layouts split the picture and overlay it again).
     func videoFilters() -> [String] {
         var filters: [String] = []
         if sampleAspectRatio != .square {
             filters.append("scale=trunc(iw*sar/2)*2:ih,setsar=1")
         }
+        if let keptRanges {
+            filters.append("select='\(Self.between(keptRanges, from: seekTime))',setpts=N/(\(Self.number(sourceFPS ?? 30)))/TB")
+        }
         if let ratio = options.aspect.ratio {
-            let r = Self.number(ratio), x = Self.number(options.cropX)
-            filters.append("crop=w='if(gt(iw/ih,\(r)),trunc(ih*\(r)/2)*2,trunc(iw/2)*2)':h='if(gt(iw/ih,\(r)),trunc(ih/2)*2,trunc(iw/\(r)/2)*2)'"
-                           + ":x='(iw-ow)*\(x)':y='(ih-oh)/2'")
+            filters.append(reframeFilter(ratio: ratio))
         }
         let height = options.height ?? (options.format == .gif ? 480 : nil)
         if let height {
@@ -159,18 +184,85 @@ public struct CutPlan: Sendable, Equatable {
         let fade = options.fadeSeconds
         if fade > 0 {
             filters.append("fade=t=in:st=0:d=\(Self.number(fade))")
-            filters.append("fade=t=out:st=\(Self.number(max(0, outputDuration - fade))):d=\(Self.number(fade))")
+            filters.append("fade=t=out:st=\(Self.number(max(0, renderedDuration - fade))):d=\(Self.number(fade))")
+        }
+        if let captionsFile {
+            filters.append("ass=filename='\(captionsFile.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''"))'")
         }
         return filters
+    }
+
+    /// The crop for `options.aspect`: a still one at `cropX`, one whose position follows
+    /// `reframe.path` (an expression of the frame's time), the whole picture over a blurred fill,
+    /// or both, the fill shown over the crop where `reframe.fit` says.
+    func reframeFilter(ratio: Double) -> String {
+        let r = Self.number(ratio)
+        let crop = { (x: String) in
+            "crop=w='if(gt(iw/ih,\(r)),trunc(ih*\(r)/2)*2,trunc(iw/2)*2)':h='if(gt(iw/ih,\(r)),trunc(ih/2)*2,trunc(iw/\(r)/2)*2)'"
+                + ":x='(iw-ow)*\(x.contains("(") ? "(\(x))" : x)':y='(ih-oh)/2'"
+        }
+        let (width, height) = Self.cropSize(picture: (pictureWidth, pictureHeight), ratio: ratio)
+        let fit = { (label: String) in
+            "split[\(label)b][\(label)f];[\(label)b]scale=\(width):\(height):force_original_aspect_ratio=increase,crop=\(width):\(height),"
+                + "boxblur=luma_radius='min(h,w)/20':luma_power=2,setsar=1[\(label)bb];"
+                + "[\(label)f]scale=\(width):\(height):force_original_aspect_ratio=decrease,setsar=1[\(label)ff];"
+                + "[\(label)bb][\(label)ff]overlay=x=(W-w)/2:y=(H-h)/2"
+        }
+        // `t` counts from the seek point, a little before the clip's first frame, until pauses
+        // are cut: the kept frames are then counted from zero.
+        let clock = keptRanges == nil ? seekTime - actualStart : 0
+        let layout = reframe?.layout ?? (options.reframe == .fit ? .fit : .still)
+        switch layout {
+        case .still where reframe == nil:
+            return crop(Self.number(options.cropX))
+        case .still, .follow:
+            return crop(Self.pathExpression(reframe?.path ?? [], from: clock))
+        case .fit:
+            return fit("rf")
+        case .mixed:
+            let shown = reframe.map { Self.between($0.fit, from: clock) } ?? "0"
+            return "split[rfa][rfb];[rfa]\(crop(Self.pathExpression(reframe?.path ?? [], from: clock)))[rfc];"
+                + "[rfb]\(fit("rfd"))[rfe];[rfc][rfe]overlay=x=0:y=0:enable='\(shown)'"
+        }
+    }
+
+    /// Width and height of the crop to `ratio` from a picture of `picture`, even.
+    static func cropSize(picture: (width: Int, height: Int), ratio: Double) -> (Int, Int) {
+        let (w, h) = (Double(picture.width), Double(picture.height))
+        return w / max(h, 1) > ratio ? (Int(h * ratio / 2) * 2, Int(h / 2) * 2) : (Int(w / 2) * 2, Int(w / ratio / 2) * 2)
+    }
+
+    /// An FFmpeg expression of `t` that draws straight lines between the points (held before
+    /// the first and after the last; two points at one time are a step). `t` counts from the
+    /// seek point, `offset` seconds before the path's zero.
+    static func pathExpression(_ path: [ReframeResult.Point], from offset: Double) -> String {
+        guard let last = path.last else { return "0.5" }
+        var expression = number(last.x)
+        for (a, b) in zip(path, path.dropFirst()).reversed() where b.time - a.time > 1e-6 {
+            let (ta, tb) = (a.time - offset, b.time - offset)
+            let line = a.x == b.x ? number(a.x) : "\(number(a.x))+(\(number(b.x - a.x)))*(t-\(number(ta)))/\(number(tb - ta))"
+            expression = "if(lt(t,\(number(tb))),\(line),\(expression))"
+        }
+        if let first = path.first { expression = "if(lt(t,\(number(first.time - offset))),\(number(first.x)),\(expression))" }
+        return expression
+    }
+
+    /// `between(t,a,b)+…` for ranges of the source (or of the clip, `offset` 0), counted from the seek point.
+    static func between(_ ranges: [TimeRange], from offset: Double) -> String {
+        guard !ranges.isEmpty else { return "0" }
+        return ranges.map { "between(t,\(number($0.start - offset)),\(number($0.end - offset)))" }.joined(separator: "+")
     }
 
     /// Fades, then (when normalising) loudnorm's second, linear pass from the measured values.
     func audioFilters(includingLoudnorm: Bool = true) -> [String] {
         var filters: [String] = []
+        if let keptRanges {
+            filters.append("aselect='\(Self.between(keptRanges, from: seekTime))',asetpts=N/SR/TB")
+        }
         let fade = options.fadeSeconds
         if fade > 0 {
             filters.append("afade=t=in:st=0:d=\(Self.number(fade))")
-            filters.append("afade=t=out:st=\(Self.number(max(0, outputDuration - fade))):d=\(Self.number(fade))")
+            filters.append("afade=t=out:st=\(Self.number(max(0, renderedDuration - fade))):d=\(Self.number(fade))")
         }
         if includingLoudnorm, options.normalizeAudio {
             var loudnorm = "loudnorm=I=\(Self.number(options.targetLUFS)):TP=-1.5:LRA=11"

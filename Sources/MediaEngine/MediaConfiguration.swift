@@ -12,6 +12,9 @@ public struct MediaConfiguration: Sendable {
     public var scratchDirectory: String?
     /// Most bytes of sources a worker keeps in its local cache; default 20 GiB.
     public var sourceCacheBytes: Int64 = 20 << 30
+    /// The virtual environment with the speech and face helpers' packages (scripts/setup-helpers.sh
+    /// makes it); default `.venv-helpers` in the working directory.
+    public var helpersVenv = ".venv-helpers"
 
     public init() {}
 
@@ -21,6 +24,7 @@ public struct MediaConfiguration: Sendable {
         ConfigurationKey("mediaTimeoutSeconds", "longest one FFmpeg run may take (3600)"),
         ConfigurationKey("scratchDir", "render scratch directory (<dataDir>/tmp)"),
         ConfigurationKey("sourceCacheBytes", "most bytes of sources a worker caches locally (21474836480)"),
+        ConfigurationKey("helpersVenv", "virtual environment of the speech and face helpers (.venv-helpers)"),
     ]
 
     public init(reading values: some ConfigurationValues) throws {
@@ -30,5 +34,6 @@ public struct MediaConfiguration: Sendable {
         timeoutSeconds = try values.double("mediaTimeoutSeconds", in: 1...604_800) ?? timeoutSeconds
         scratchDirectory = values.string("scratchDir")
         sourceCacheBytes = try values.int("sourceCacheBytes", in: 0...Int.max).map(Int64.init) ?? sourceCacheBytes
+        helpersVenv = values.string("helpersVenv") ?? helpersVenv
     }
 }

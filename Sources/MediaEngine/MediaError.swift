@@ -21,7 +21,7 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
 
     /// Whether trying again could help: a missing tool or unreadable file will not change.
     public var isRetryable: Bool {
-        [.mediaTimeout, .renderFailed, .analysisFailed].contains(code)
+        [.mediaTimeout, .renderFailed, .analysisFailed, .transcriptionFailed, .reframeFailed].contains(code)
     }
 
     public var jobError: JobError { JobError(code: code, message: description) }

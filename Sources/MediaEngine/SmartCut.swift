@@ -23,8 +23,8 @@ public struct SmartCut: Sendable, Equatable {
     static func plan(start: Double, end: Double, options: OutputOptions, media: MediaInfo) -> Result<SmartCut, Refusal> {
         guard let video = media.video else { return .failure(.init("the source has no video")) }
         guard options.format == .mp4 else { return .failure(.init("smart cut copies H.264 into mp4; \(options.format.rawValue) is fully re-encoded")) }
-        guard options.height == nil, options.fps == nil, options.aspect == .original, options.fadeSeconds == 0 else {
-            return .failure(.init("scaling, cropping, frame-rate caps and fades change every picture, so the clip was fully re-encoded"))
+        guard !options.changesPictures else {
+            return .failure(.init("scaling, cropping, frame-rate caps, fades, captions and cut pauses change every picture, so the clip was fully re-encoded"))
         }
         guard video.codec == "h264" else { return .failure(.init("smart cut needs an H.264 source; this one is \(video.codec)")) }
         guard let pixelFormat = video.pixelFormat, ["yuv420p", "yuvj420p"].contains(pixelFormat) else {

@@ -198,5 +198,9 @@ extension PostgresJobStore {
             "ALTER TABLE tasks ADD COLUMN finished_at DOUBLE PRECISION",
             "CREATE INDEX clips_org ON clips (organization_id, created_at)",
         ]),
+        ("v5", [
+            // A clip's crop path, its captions and the ranges kept once pauses were cut, as one JSON value.
+            "ALTER TABLE clips ADD COLUMN presentation TEXT",
+        ]),
     ]
 }

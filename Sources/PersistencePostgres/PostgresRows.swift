@@ -126,7 +126,8 @@ extension Clip {
                   fallbackReason: try row.get("fallback_reason"), size: try row.get("size"), sha256: try row.get("sha256"),
                   blobKey: try BlobKey(row: row, "blob_key"), score: try row.get("score"), loudnessLUFS: try row.get("loudness_lufs"),
                   encoder: try row.get("encoder"), thumbnailKey: try BlobKey.optional(row, "thumbnail_key"), reason: try row.get("reason"),
-                  quality: try row.json("quality", as: ClipQuality.self), createdAt: try row.date("created_at")!)
+                  quality: try row.json("quality", as: ClipQuality.self),
+                  presentation: try row.json("presentation", as: ClipPresentation.self) ?? ClipPresentation(), createdAt: try row.date("created_at")!)
     }
 }
 

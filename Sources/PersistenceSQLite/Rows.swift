@@ -97,6 +97,7 @@ extension Clip {
                   score: row["score"], loudnessLUFS: row["loudness_lufs"], encoder: row["encoder"],
                   thumbnailKey: try BlobKey.optional(row, "thumbnail_key"),
                   reason: row["reason"], quality: try (row["quality"] as String?).map { try JSONCoding.decode(ClipQuality.self, $0) },
+                  presentation: try (row["presentation"] as String?).map { try JSONCoding.decode(ClipPresentation.self, $0) } ?? ClipPresentation(),
                   createdAt: date(row, "created_at")!)
     }
 }

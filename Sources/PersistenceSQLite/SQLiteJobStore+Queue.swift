@@ -186,11 +186,12 @@ extension SQLiteJobStore {
     static func insertClip(_ db: Database, _ clip: Clip, createdAt: Double) throws {
         try db.execute(sql: """
             INSERT INTO clips (id, job_id, organization_id, idx, name, start, "end", actual_start, duration, format, mode_used,
-                fallback_reason, size, sha256, blob_key, score, loudness_lufs, encoder, thumbnail_key, reason, quality, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                fallback_reason, size, sha256, blob_key, score, loudness_lufs, encoder, thumbnail_key, reason, quality, presentation, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [clip.id, clip.jobId, clip.organizationId, clip.index, clip.name, clip.start, clip.end, clip.actualStart,
                              clip.duration, clip.format.rawValue, clip.modeUsed.rawValue, clip.fallbackReason, clip.size, clip.sha256,
                              clip.blobKey, clip.score, clip.loudnessLUFS, clip.encoder, clip.thumbnailKey, clip.reason,
-                             try clip.quality.map { try JSONCoding.encode($0) }, createdAt])
+                             try clip.quality.map { try JSONCoding.encode($0) },
+                             clip.presentation.isEmpty ? nil : try JSONCoding.encode(clip.presentation), createdAt])
     }
 }

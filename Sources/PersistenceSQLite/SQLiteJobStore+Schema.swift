@@ -200,6 +200,10 @@ extension SQLiteJobStore {
                 CREATE INDEX clips_org ON clips(organization_id, created_at);
                 """)
         }
+        migrator.registerMigration("v7-speech-faces") { db in
+            // A clip's crop path, its captions and the ranges kept once pauses were cut, as one JSON value.
+            try db.execute(sql: "ALTER TABLE clips ADD COLUMN presentation TEXT")
+        }
         return migrator
     }
 }

@@ -101,13 +101,16 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         let scratch = root + "/" + settings.workerID
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let timeout = Duration.milliseconds(Int(media.timeoutSeconds * 1000))
+        let helpers = PythonHelper(venv: media.helpersVenv, timeout: timeout)
         var pipeline = TaskPipeline(
             store: store, blobs: blobs,
             prober: Prober(runner: .live, ffprobePath: media.ffprobePath, timeout: timeout),
             cutter: Cutter(runner: .live, ffmpegPath: media.ffmpegPath, ffprobePath: media.ffprobePath, timeout: timeout),
             thumbnailer: Thumbnailer(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
             analyzer: MediaAnalyzer(ffmpegPath: media.ffmpegPath, timeout: timeout),
-            qualityMeter: QualityMeter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout), encoder: encoder,
+            qualityMeter: QualityMeter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
+            speech: SpeechRecognizer(helper: helpers, ffmpegPath: media.ffmpegPath, timeout: timeout, threads: ProcessInfo.processInfo.activeProcessorCount / max(1, settings.concurrency)),
+            faces: FaceDetector(helper: helpers, ffmpegPath: media.ffmpegPath), encoder: encoder,
             scratchDirectory: scratch, sourceCacheBytes: media.sourceCacheBytes, importPolicy: configuration.outbound.policy)
         // An import is an upload by other means: the same size limit, and FFmpeg's time limit.
         pipeline.importLimit = configuration.api.maxUploadBytes

@@ -6,8 +6,9 @@ import MediaAnalysis
 import MediaEngine
 import Persistence
 
-/// What each task kind does: probe the source, analyse it and pick highlights, render one clip,
-/// make the storyboard, or measure a rendered clip's quality. What follows each task is the
+/// What each task kind does: probe the source, transcribe it, analyse it and pick highlights,
+/// render one clip (captioned, reframed, pauses cut), make the storyboard, or measure a rendered
+/// clip's quality. What follows each task is the
 /// `JobWorkflow`'s to decide.
 public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Sendable {
     public var store: Store
@@ -17,6 +18,10 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
     public var thumbnailer: Thumbnailer
     public var analyzer: MediaAnalyzer
     public var qualityMeter: QualityMeter
+    /// Speech to text; its transcript is kept per upload (`Transcript.blobKey`) and reused.
+    public var speech: SpeechRecognizer
+    /// Faces on sampled frames, for `reframe: face`.
+    public var faces: FaceDetector
     /// The H.264 encoder this worker renders mp4 with.
     public var encoder: VideoEncoder
     public var scratchDirectory: String
@@ -30,12 +35,15 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
     public var importTimeout: Duration = .seconds(3600)
 
     public init(store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, thumbnailer: Thumbnailer,
-                analyzer: MediaAnalyzer = MediaAnalyzer(), qualityMeter: QualityMeter = QualityMeter(), encoder: VideoEncoder = .libx264,
+                analyzer: MediaAnalyzer = MediaAnalyzer(), qualityMeter: QualityMeter = QualityMeter(),
+                speech: SpeechRecognizer = SpeechRecognizer(), faces: FaceDetector = FaceDetector(), encoder: VideoEncoder = .libx264,
                 scratchDirectory: String, sourceCacheBytes: Int64 = 20 << 30, importPolicy: NetworkPolicy = NetworkPolicy(),
                 clock: WallClock = .system) {
         self.importer = PinnedHTTPClient(policy: importPolicy)
         self.sources = SourceCache(blobs: blobs, directory: scratchDirectory + "/sources", capacityBytes: sourceCacheBytes)
         self.analyzer = analyzer
+        self.speech = speech
+        self.faces = faces
         self.qualityMeter = qualityMeter
         self.store = store
         self.blobs = blobs
@@ -50,6 +58,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
     public func run(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
         switch claimed.task.kind {
         case .probe: try await probe(claimed.job, progress: progress)
+        case .transcribe: try await transcribe(claimed, progress: progress)
         case .analyze: try await analyze(claimed.job, progress: progress)
         case .render: try await render(claimed, progress: progress)
         case .thumbnails: try await storyboard(claimed)
@@ -101,10 +110,49 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         guard let media = job.media else {
             throw JobError(code: .internalError, message: "the analyze task ran before probing; submit the job again")
         }
+        let transcript = job.request.needsTranscript ? try await storedTranscript(of: job) : nil
         let analysis = try await withSource(of: job) { path in
-            try await analyzer.analyze(path, media: media, highlights: job.request.highlights) { fraction in progress(.analyze, fraction) }
+            try await analyzer.analyze(path, media: media, highlights: job.request.highlights, transcript: transcript) { fraction in
+                progress(.analyze, fraction)
+            }
         }
         return TaskOutcome(analysis: analysis)
+    }
+
+    /// The source's words, made once per upload: a transcript an earlier job made is reused.
+    func transcribe(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+        let job = claimed.job
+        guard let media = job.media, let uploadId = job.uploadId else {
+            throw JobError(code: .internalError, message: "the transcribe task ran before probing; submit the job again")
+        }
+        let key = try Transcript.blobKey(for: uploadId)
+        if try await blobs.size(of: key) != nil {
+            progress(.transcribe, 1)
+            return TaskOutcome()
+        }
+        let scratch = scratchDirectory + "/" + claimed.task.id.rawValue
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let transcript = try await withSource(of: job) { path in
+            try await speech.transcribe(path, media: media, scratch: scratch) { fraction in progress(.transcribe, fraction) }
+        }
+        let file = scratch + "/transcript-final.json"
+        try JSONEncoder().encode(transcript).write(to: URL(fileURLWithPath: file))
+        _ = try await blobs.importFile(at: file, as: key)
+        return TaskOutcome()
+    }
+
+    /// The transcript kept for the job's upload; a job that needs one has made it by now.
+    func storedTranscript(of job: Job) async throws -> Transcript {
+        guard let uploadId = job.uploadId else { throw JobError(code: .sourceMissing, message: "the job has no source to have words") }
+        let file = scratchDirectory + "/transcript-" + Identifier.make()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        do {
+            try await blobs.download(Transcript.blobKey(for: uploadId), to: file)
+            return try JSONDecoder().decode(Transcript.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+        } catch BlobError.notFound {
+            throw JobError(code: .sourceMissing, message: "the source's transcript is missing (its upload was deleted?); submit the job again")
+        }
     }
 
     func render(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
@@ -118,11 +166,17 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let output = scratch + "/clip." + options.format.fileExtension
 
-        let (plan, loudness) = try await withSource(of: job) { path in
+        let transcript = job.request.needsTranscript ? try await storedTranscript(of: job) : nil
+        let (plan, loudness, presentation) = try await withSource(of: job) { path in
             var plan = CutPlan(input: path, output: output, start: request.start, end: request.end, options: options, media: media)
             plan.encoder = encoder
-            let loudness = try await cutter.render(plan) { fraction in progress(.render, fraction) }
-            return (plan, loudness)
+            var presentation = try await ClipPresenter(faces: faces).prepare(&plan, transcript: transcript, media: media, scratch: scratch) { fraction in
+                progress(.render, 0.3 * fraction)
+            }
+            let share = plan.reframe?.mode == .face ? 0.3 : 0
+            let loudness = try await cutter.render(plan) { fraction in progress(.render, share + (1 - share) * fraction) }
+            if plan.captionsFile == nil, presentation.captions != nil { presentation.captions?.burnedIn = nil }
+            return (plan, loudness, presentation)
         }
         let duration = try await prober.duration(of: output)
         var posterKey: BlobKey?
@@ -145,22 +199,35 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
                         start: request.start, end: plan.end, actualStart: plan.actualStart, duration: duration,
                         format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
                         size: stored.size, sha256: stored.sha256, blobKey: key, score: request.score, loudnessLUFS: loudness?.integrated,
-                        encoder: plan.encoderName, thumbnailKey: posterKey, reason: request.reason, createdAt: clock.now())
+                        encoder: plan.encoderName, thumbnailKey: posterKey, reason: request.reason, presentation: presentation,
+                        createdAt: clock.now())
         return TaskOutcome(clips: [clip])
     }
 
     /// PSNR and SSIM of the stored clip against the source range it was cut from, through the
-    /// same picture filters, and its loudness.
+    /// same picture filters (the crop it was given, its pauses cut, its captions), and its loudness.
     func measureQuality(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
         let job = claimed.job
         guard let media = job.media, let index = claimed.task.clipIndex, let spec = job.clipSpec(at: index),
               let clip = try await store.clips(jobId: job.id).first(where: { $0.index == index }) else {
             throw JobError(code: .internalError, message: "the quality task lost its clip; submit the job again")
         }
+        let scratch = scratchDirectory + "/" + claimed.task.id.rawValue
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let options = job.request.resolvedOutput
+        let transcript = options.captions != nil && clip.captions?.burnedIn != nil ? try await storedTranscript(of: job) : nil
         do {
             let quality = try await withSource(of: job) { source in
                 try await sources.withFile(clip.blobKey) { file in
-                    let plan = CutPlan(input: source, output: file, start: spec.start, end: spec.end, options: job.request.resolvedOutput, media: media)
+                    var plan = CutPlan(input: source, output: file, start: spec.start, end: spec.end, options: options, media: media)
+                    plan.keptRanges = clip.keptRanges
+                    if clip.reframe?.mode == .face { plan.reframe = clip.reframe }
+                    if let transcript, let captions = options.captions {
+                        let track = CaptionTrack(transcript: transcript, timeline: clip.timeline, maxWordsPerLine: captions.maxWordsPerLine,
+                                                 uppercase: captions.uppercase)
+                        plan.captionsFile = try ClipPresenter.writeCaptions(track, captions, plan: plan, scratch: scratch)
+                    }
                     return try await qualityMeter.measure(clip: file, plan: plan)
                 }
             }

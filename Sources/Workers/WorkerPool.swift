@@ -195,7 +195,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
         let media = switch claimed.task.kind {
         case .render: outcome.clips.reduce(0) { $0 + $1.duration }
         case .probe: outcome.media?.duration ?? 0
-        case .analyze: claimed.job.source?.duration ?? 0
+        case .analyze, .transcribe: claimed.job.source?.duration ?? 0
         default: 0.0
         }
         metrics.finished(claimed.task.kind, after: elapsed, mediaSeconds: media)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClipGenCore
 import Foundation
+import MediaAnalysis
 import MediaEngine
 
 struct Clip: AsyncParsableCommand {
@@ -18,6 +19,20 @@ struct Clip: AsyncParsableCommand {
     @Option(help: "Seconds of fade in and out.") var fade: Double = 0
     @Flag(name: .customLong("normalize-audio"), help: "EBU R128 loudness normalisation (two-pass loudnorm).") var normalizeAudio = false
     @Option(name: .customLong("target-lufs"), help: "Loudness target for --normalize-audio.") var targetLUFS: Double = -14
+    @Option(help: "Burn in captions from the speech: karaoke, plain or boxed (writes OUT.srt and OUT.vtt too).") var captions: String?
+    @Option(name: .customLong("caption-position"), help: "bottom, middle or top.") var captionPosition: String = "bottom"
+    @Option(name: .customLong("font-size"), help: "Caption height, percent of the clip's height.") var fontSize: Double = 6
+    @Option(name: .customLong("highlight-color"), help: "The spoken word's colour in karaoke captions, #RRGGBB.") var highlightColor = "#FFD400"
+    @Flag(help: "Captions in capitals.") var uppercase = false
+    @Option(name: .customLong("words-per-line"), help: "Most words on one caption line.") var wordsPerLine: Int = 4
+    @Option(help: "With an --aspect that crops: face (follow the speaker), center (at --crop-x) or fit (whole picture over a blur).")
+    var reframe: String?
+    @Flag(name: .customLong("remove-silences"), help: "Cut the pauses out of the speech.") var removeSilences = false
+    @Option(name: .customLong("min-silence"), help: "Shortest pause cut by --remove-silences, seconds.") var minSilence: Double = 0.6
+    @Option(help: "Seconds of each cut pause kept either side.") var padding: Double = 0.15
+    @Flag(help: "Write OUT.srt and OUT.vtt of the clip's words without burning them in.") var transcribe = false
+    @Option(name: .customLong("helpers-venv"), help: "The speech and face helpers' environment (CLIPGEN_HELPERS_VENV, else .venv-helpers).")
+    var helpersVenv: String?
     @Option(name: .customLong("out"), help: "Output file.") var output: String
     @Option(help: "Seconds before FFmpeg is stopped.") var timeout: Double = 3600
 
@@ -30,10 +45,24 @@ struct Clip: AsyncParsableCommand {
             throw ValidationError("--format must be mp4, webm or gif")
         }
         guard let outputAspect = Aspect(rawValue: aspect) else { throw ValidationError("--aspect must be original, 16:9, 9:16, 1:1 or 4:5") }
-        let options = OutputOptions(format: outputFormat, mode: cutMode, aspect: outputAspect, height: height, fps: fps, cropX: cropX,
+        var options = OutputOptions(format: outputFormat, mode: cutMode, aspect: outputAspect, height: height, fps: fps, cropX: cropX,
                                     normalizeAudio: normalizeAudio, targetLUFS: targetLUFS, fadeSeconds: fade)
-        let request = JobRequest(source: .init(uploadId: .make()),
+        if let captions {
+            guard let style = CaptionOptions.Style(rawValue: captions) else { throw ValidationError("--captions must be karaoke, plain or boxed") }
+            guard let position = CaptionOptions.Position(rawValue: captionPosition) else {
+                throw ValidationError("--caption-position must be bottom, middle or top")
+            }
+            options.captions = CaptionOptions(style: style, position: position, fontSize: fontSize, highlightColor: highlightColor,
+                                              uppercase: uppercase, maxWordsPerLine: wordsPerLine)
+        }
+        if let reframe {
+            guard let mode = Reframe(rawValue: reframe) else { throw ValidationError("--reframe must be face, center or fit") }
+            options.reframe = mode
+        }
+        if removeSilences { options.removeSilences = SilenceRemoval(minSilence: minSilence, padding: padding) }
+        var request = JobRequest(source: .init(uploadId: .make()),
                                  clips: [.init(start: startTime.seconds, end: endTime.seconds)], output: options)
+        request.transcribe = transcribe ? true : nil
         if let problem = request.validate().first {
             let flag = problem.field.replacingOccurrences(of: "clips[0].", with: "--").replacingOccurrences(of: "output.", with: "--")
             throw ValidationError("\(flag == "clips[0]" ? "the clip" : flag): \(problem.message)")
@@ -45,10 +74,32 @@ struct Clip: AsyncParsableCommand {
         if endTime.seconds > media.duration + media.frameDuration / 2 {
             throw ValidationError(JobError.rangeOutsideMedia(clipIndex: 0, end: endTime.seconds, duration: media.duration).message)
         }
-        let plan = CutPlan(input: input, output: output, start: startTime.seconds, end: endTime.seconds, options: options, media: media)
-        let loudness = try await Cutter(timeout: limit).render(plan)
+        var plan = CutPlan(input: input, output: output, start: startTime.seconds, end: endTime.seconds, options: options, media: media)
+        let helper = Transcribe.helper(helpersVenv, timeout: limit)
+        let (loudness, presentation, track) = try await withScratch { scratch in
+            let transcript = request.needsTranscript
+                ? try await SpeechRecognizer(helper: helper, timeout: limit).transcribe(input, media: media, scratch: scratch) : nil
+            let presentation = try await ClipPresenter(faces: FaceDetector(helper: helper)).prepare(&plan, transcript: transcript, media: media,
+                                                                                                     scratch: scratch)
+            let track = transcript.map {
+                CaptionTrack(transcript: $0, timeline: ClipTimeline(start: plan.actualStart, end: plan.end, kept: plan.keptRanges),
+                             maxWordsPerLine: options.captions?.maxWordsPerLine ?? 7, uppercase: options.captions?.uppercase ?? false)
+            }
+            return (try await Cutter(timeout: limit).render(plan), presentation, track)
+        }
+        if let track {
+            let base = (output as NSString).deletingPathExtension
+            try track.srt.write(toFile: base + ".srt", atomically: true, encoding: .utf8)
+            try track.vtt.write(toFile: base + ".vtt", atomically: true, encoding: .utf8)
+        }
         let duration = try await prober.duration(of: output)
         var summary: [String: Any] = ["output": output, "modeUsed": plan.mode.rawValue, "actualStart": plan.actualStart, "duration": duration]
+        if let reframe = presentation.reframe {
+            summary["reframe"] = ["layout": reframe.layout.rawValue, "path": reframe.path.map { ["time": $0.time, "x": $0.x] },
+                                  "fit": reframe.fit.map { ["start": $0.start, "end": $0.end] }]
+        }
+        if let captions = presentation.captions { summary["captions"] = ["lines": captions.lines, "words": captions.words] }
+        if let kept = presentation.keptRanges { summary["keptRanges"] = kept.map { ["start": $0.start, "end": $0.end] } }
         summary["fallbackReason"] = plan.fallbackReason
         summary["loudnessLUFS"] = loudness?.integrated
         let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])

@@ -12,10 +12,13 @@ public actor TestMedia {
         directory = ProcessInfo.processInfo.environment["CLIPGEN_TEST_MEDIA"] ?? NSTemporaryDirectory() + "clipgen-test-media"
     }
 
-    static var repositoryRoot: String {
+    public static var repositoryRoot: String {
         // Tests/TestSupport/TestMedia.swift → repository root.
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
+
+    /// The speech and face helpers' environment that `make test` installs (scripts/setup-helpers.sh).
+    public static var helpersVenv: String { repositoryRoot + "/.venv-helpers" }
 
     /// Path of a generated file, making it first if needed.
     public func path(_ name: String) throws -> String {

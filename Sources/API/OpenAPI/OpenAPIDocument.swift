@@ -38,7 +38,7 @@ enum OpenAPIDocument {
         "Upload": object(["id": id, "filename": string, "size": integer, "sha256": string, "createdAt": string],
                          required: ["id", "filename", "size", "sha256", "createdAt"]),
         "Job": object(["id": id, "status": enumeration(["queued", "running", "succeeded", "failed", "cancelled"]),
-                       "stage": enumeration(["import", "probe", "analyze", "render", "thumbnails", "done"]), "progress": number,
+                       "stage": enumeration(["import", "probe", "transcribe", "analyze", "render", "thumbnails", "done"]), "progress": number,
                        "clips": ["type": "array", "items": ref("Clip")], "createdAt": string, "attempts": integer],
                       required: ["id", "status", "stage", "progress", "clips", "createdAt", "attempts"]),
         "Clip": object(["id": id, "jobId": id, "index": integer, "start": number, "end": number, "duration": number, "format": string,
@@ -70,13 +70,18 @@ enum OpenAPIDocument {
                            "fallbacks": ["type": "array", "items": object(["clipId": id, "jobId": id, "reason": string], required: ["clipId", "jobId", "reason"])]],
                           required: ["thresholds", "clips", "belowThresholds", "fallbacksByReason", "fallbacks"]),
         "Analysis": object(["duration": number], required: ["duration"]),
+        "Transcript": object(["language": string, "model": string, "duration": number,
+                              "segments": ["type": "array", "items": object(["start": number, "end": number, "text": string], required: ["start", "end", "text"])],
+                              "words": ["type": "array", "items": object(["start": number, "end": number, "text": string, "probability": number],
+                                                                          required: ["start", "end", "text", "probability"])]],
+                             required: ["language", "model", "duration", "segments", "words"]),
         "Status": object(["status": string], required: ["status"]),
         "JobRequest": object([
             "source": object(["uploadId": id, "url": ["type": "string", "maxLength": 2048]]),
             "clips": ["type": "array", "items": object(["start": ["type": ["number", "string"]], "end": ["type": ["number", "string"]],
                                                         "name": ["type": "string", "maxLength": 200]], required: ["start", "end"])],
-            "highlights": object(["count": integer, "minDuration": number, "maxDuration": number]),
-            "output": ["type": "object"], "analyze": boolean, "thumbnails": boolean, "webhookUrl": string,
+            "highlights": object(["count": integer, "minDuration": number, "maxDuration": number, "query": ["type": "string", "maxLength": 200]]),
+            "output": ["type": "object"], "analyze": boolean, "thumbnails": boolean, "transcribe": boolean, "webhookUrl": string,
         ], required: ["source"]),
     ] }
 
@@ -204,6 +209,13 @@ enum OpenAPIDocument {
                                                     answer("200", "the file", bytes, type: "application/octet-stream"), answer("206", "a range", bytes, type: "application/octet-stream"),
                                                     answer("302", "to a presigned URL"), answer("304", "not modified"))],
         "/v1/clips/{id}/thumbnail": ["get": operation("The clip's poster", parameters: [path("id")], answer("200", "JPEG", bytes, type: "image/jpeg"))],
+        "/v1/jobs/{id}/transcript": ["get": operation("The source's words with times (?format=srt|vtt for subtitles on the source's clock)",
+                                                      parameters: [path("id"), query("format", enumeration(["json", "srt", "vtt"]))],
+                                                      answer("200", "the transcript", ref("Transcript")))],
+        "/v1/clips/{id}/captions.srt": ["get": operation("The clip's words as SRT, on the clip's clock", parameters: [path("id")],
+                                                         answer("200", "SRT", string, type: "application/x-subrip"))],
+        "/v1/clips/{id}/captions.vtt": ["get": operation("The clip's words as WebVTT, on the clip's clock", parameters: [path("id")],
+                                                         answer("200", "WebVTT", string, type: "text/vtt"))],
     ] }
 
     static var document: Object { [

@@ -95,9 +95,10 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             guard principal.role == .admin || upload.ownerId == principal.userId else {
                 throw Problem(status: .forbidden, detail: "only an admin or the uploader may delete an upload")
             }
-            if let deletion = try await store.deleteUpload(id: upload.id, organizationId: principal.organizationId),
-               deletion.blobUnreferenced {
-                try await blobs.delete(deletion.blobKey)
+            if let deletion = try await store.deleteUpload(id: upload.id, organizationId: principal.organizationId) {
+                if deletion.blobUnreferenced { try await blobs.delete(deletion.blobKey) }
+                // Its words go with it; most uploads never had any.
+                try? await blobs.delete(Transcript.blobKey(for: upload.id))
             }
             return Response(status: .noContent)
         }

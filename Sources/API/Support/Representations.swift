@@ -105,6 +105,12 @@ struct ClipResponse: ResponseEncodable {
     var encoder: String?
     var url: String
     var thumbnailUrl: String?
+    var reframe: ReframeResult?
+    var captions: ClipCaptions?
+    var keptRanges: [TimeRange]?
+    /// The clip's words on its own clock, when its job has a transcript.
+    var captionsSrtUrl: String?
+    var captionsVttUrl: String?
     var createdAt: Date
 
     init(_ clip: Clip) {
@@ -128,6 +134,13 @@ struct ClipResponse: ResponseEncodable {
         encoder = clip.encoder
         url = "/v1/clips/\(clip.id)/content"
         thumbnailUrl = clip.thumbnailKey == nil ? nil : "/v1/clips/\(clip.id)/thumbnail"
+        reframe = clip.reframe
+        captions = clip.captions
+        keptRanges = clip.keptRanges
+        if clip.captions != nil {
+            captionsSrtUrl = "/v1/clips/\(clip.id)/captions.srt"
+            captionsVttUrl = "/v1/clips/\(clip.id)/captions.vtt"
+        }
         createdAt = clip.createdAt
     }
 }

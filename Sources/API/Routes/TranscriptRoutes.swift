@@ -1,0 +1,68 @@
+import BlobStorage
+import ClipGenCore
+import Foundation
+import Hummingbird
+import NIOCore
+import Persistence
+
+/// A job's transcript (`GET /v1/jobs/{id}/transcript`, JSON, or `?format=srt|vtt` on the
+/// source's clock) and each clip's words on the clip's own clock
+/// (`GET /v1/clips/{id}/captions.srt|.vtt`), made from the transcript kept beside the upload.
+struct TranscriptRoutes<Store: JobRepository, Blobs: BlobStore> {
+    let store: Store
+    let blobs: Blobs
+
+    func add(to router: some RouterMethods<AppRequestContext>) {
+        router.get("jobs/{id}/transcript") { request, context -> Response in
+            let principal = try context.require(.read)
+            guard let id = context.parameters.get("id", as: JobID.self),
+                  let job = try await store.job(id: id, organizationId: principal.organizationId) else { throw Problem.notFound("job") }
+            let format = request.uri.queryParameters.get("format") ?? "json"
+            guard ["json", "srt", "vtt"].contains(format) else { throw Problem(status: .badRequest, detail: "format must be json, srt or vtt") }
+            let transcript = try await transcript(of: job)
+            switch format {
+            case "json":
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                return Self.text(String(decoding: try encoder.encode(transcript), as: UTF8.self), "application/json")
+            default:
+                let track = CaptionTrack(transcript: transcript, timeline: ClipTimeline(start: 0, end: max(transcript.duration, transcript.words.last?.end ?? 0)))
+                return format == "srt" ? Self.text(track.srt, "application/x-subrip; charset=utf-8") : Self.text(track.vtt, "text/vtt; charset=utf-8")
+            }
+        }
+        for format in ["srt", "vtt"] {
+            router.get("clips/{id}/captions.\(format)") { _, context -> Response in
+                let principal = try context.require(.read)
+                guard let id = context.parameters.get("id", as: ClipID.self),
+                      let clip = try await store.clip(id: id, organizationId: principal.organizationId),
+                      let job = try await store.job(id: clip.jobId, organizationId: principal.organizationId) else { throw Problem.notFound("clip") }
+                let captions = job.request.resolvedOutput.captions
+                let track = CaptionTrack(transcript: try await transcript(of: job), timeline: clip.timeline,
+                                         maxWordsPerLine: captions?.maxWordsPerLine ?? 7, uppercase: captions?.uppercase ?? false)
+                return format == "srt" ? Self.text(track.srt, "application/x-subrip; charset=utf-8") : Self.text(track.vtt, "text/vtt; charset=utf-8")
+            }
+        }
+    }
+
+    private func transcript(of job: Job) async throws -> Transcript {
+        guard job.request.needsTranscript else {
+            throw Problem(status: .notFound, detail: "this job did not transcribe its source; ask for \"transcribe\": true (or captions)")
+        }
+        guard let uploadId = job.uploadId else {
+            throw Problem(status: .notFound, detail: "the transcript is not ready yet (the job is in its \(job.stage.rawValue) stage)")
+        }
+        do {
+            var data = Data()
+            try await blobs.get(Transcript.blobKey(for: uploadId), range: nil).write { chunk in data.append(contentsOf: chunk.readableBytesView) }
+            return try JSONDecoder().decode(Transcript.self, from: data)
+        } catch BlobError.notFound {
+            throw Problem(status: .notFound, detail: job.status.isTerminal
+                ? "the transcript is gone (its upload was deleted, or the job failed before transcribing)"
+                : "the transcript is not ready yet (the job is in its \(job.stage.rawValue) stage)")
+        }
+    }
+
+    private static func text(_ body: String, _ contentType: String) -> Response {
+        Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "private, no-cache"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

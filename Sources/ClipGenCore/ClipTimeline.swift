@@ -1,0 +1,111 @@
+import Foundation
+
+/// Which source seconds a clip shows, in order: one range, or several once pauses are cut out.
+/// Maps source times to the clip's own clock.
+public struct ClipTimeline: Sendable, Equatable {
+    public var ranges: [TimeRange]
+
+    public init(ranges: [TimeRange]) {
+        self.ranges = ranges
+    }
+
+    public init(start: Double, end: Double, kept: [TimeRange]? = nil) {
+        ranges = kept ?? [TimeRange(start: start, end: end)]
+    }
+
+    public var duration: Double { ranges.reduce(0) { $0 + $1.duration } }
+
+    /// Clip seconds for a source time inside a kept range; nil for a time that was cut.
+    public func clipTime(_ source: Double) -> Double? {
+        var offset = 0.0
+        for range in ranges {
+            if source >= range.start - 1e-6 && source <= range.end + 1e-6 { return offset + min(max(source - range.start, 0), range.duration) }
+            offset += range.duration
+        }
+        return nil
+    }
+
+    /// Clip seconds for any source time: one that was cut lands where the cut is.
+    public func clampedClipTime(_ source: Double) -> Double {
+        var offset = 0.0
+        for range in ranges {
+            if source < range.start { return offset }
+            if source <= range.end { return offset + source - range.start }
+            offset += range.duration
+        }
+        return offset
+    }
+}
+
+/// A clip's words as timed lines: what is burned in and what its SRT and VTT files hold.
+public struct CaptionTrack: Sendable, Equatable {
+    public struct Word: Sendable, Equatable {
+        public var start: Double
+        public var end: Double
+        public var text: String
+    }
+
+    public struct Line: Sendable, Equatable {
+        /// Clip seconds.
+        public var start: Double
+        public var end: Double
+        public var words: [Word]
+        public var text: String { words.map(\.text).joined(separator: " ") }
+    }
+
+    public var lines: [Line]
+
+    /// Words grouped into lines of at most `maxWordsPerLine`, broken at sentence ends and at
+    /// pauses, on the clip's clock; a line is on screen only while it is spoken (and a moment
+    /// after, never into the next line), so nothing shows in silence.
+    public init(transcript: Transcript, timeline: ClipTimeline, maxWordsPerLine: Int = 7, uppercase: Bool = false) {
+        let first = timeline.ranges.first?.start ?? 0, last = timeline.ranges.last?.end ?? 0
+        var words: [(word: Transcript.Word, clip: Word)] = []
+        for word in transcript.words(from: first, to: last) {
+            let start = timeline.clampedClipTime(word.start), end = timeline.clampedClipTime(word.end)
+            guard end > start else { continue }
+            words.append((word, Word(start: start, end: end, text: uppercase ? word.text.uppercased() : word.text)))
+        }
+        var lines: [Line] = []
+        var current: [Word] = []
+        for (index, item) in words.enumerated() {
+            current.append(item.clip)
+            let next = index + 1 < words.count ? words[index + 1] : nil
+            let pause = next.map { $0.clip.start - item.clip.end >= 0.5 } ?? true
+            if current.count >= maxWordsPerLine || item.word.endsSentence || pause {
+                lines.append(Line(start: current[0].start, end: current[current.count - 1].end, words: current))
+                current = []
+            }
+        }
+        for index in lines.indices {
+            let hold = lines[index].end + 0.3
+            lines[index].end = index + 1 < lines.count ? min(hold, lines[index + 1].start) : hold
+        }
+        self.lines = lines
+    }
+
+    public var srt: String {
+        lines.enumerated().map { index, line in
+            "\(index + 1)\n\(Self.timestamp(line.start, separator: ",")) --> \(Self.timestamp(line.end, separator: ","))\n\(line.text)\n"
+        }.joined(separator: "\n")
+    }
+
+    public var vtt: String {
+        "WEBVTT\n\n" + lines.map { line in
+            "\(Self.timestamp(line.start, separator: ".")) --> \(Self.timestamp(line.end, separator: "."))\n\(Self.escapeVTT(line.text))\n"
+        }.joined(separator: "\n")
+    }
+
+    /// `HH:MM:SS,mmm` (SRT) or `HH:MM:SS.mmm` (VTT).
+    static func timestamp(_ seconds: Double, separator: String) -> String {
+        let millis = Int((max(0, seconds) * 1000).rounded())
+        let h = millis / 3_600_000, m = millis / 60_000 % 60, s = millis / 1000 % 60, ms = millis % 1000
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let three = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
+        return "\(two(h)):\(two(m)):\(two(s))\(separator)\(three)"
+    }
+
+    static func escapeVTT(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}

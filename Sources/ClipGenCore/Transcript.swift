@@ -1,0 +1,86 @@
+import Foundation
+
+/// What was said in a source, word by word: the body of `GET /v1/jobs/{id}/transcript` and of
+/// `clipgen transcribe --json`. Made once per upload and kept beside it. Times are seconds from
+/// the source's start.
+public struct Transcript: Codable, Sendable, Equatable {
+    public struct Word: Codable, Sendable, Equatable {
+        public var start: Double
+        public var end: Double
+        /// As recognised, with its punctuation ("pricing," "doubled!").
+        public var text: String
+        /// 0–1: how sure the recogniser was.
+        public var probability: Double
+        public init(start: Double, end: Double, text: String, probability: Double = 1) {
+            self.start = start
+            self.end = end
+            self.text = text
+            self.probability = probability
+        }
+    }
+
+    public struct Segment: Codable, Sendable, Equatable {
+        public var start: Double
+        public var end: Double
+        public var text: String
+        public init(start: Double, end: Double, text: String) {
+            self.start = start
+            self.end = end
+            self.text = text
+        }
+    }
+
+    public var language: String
+    /// The recogniser and its weights.
+    public var model: String
+    public var duration: Double
+    public var segments: [Segment]
+    public var words: [Word]
+
+    public init(language: String = "en", model: String, duration: Double, segments: [Segment] = [], words: [Word]) {
+        self.language = language
+        self.model = model
+        self.duration = duration
+        self.segments = segments
+        self.words = words
+    }
+
+    /// The blob it is kept in, beside its upload's file.
+    public static func blobKey(for upload: UploadID) throws -> BlobKey {
+        try BlobKey("transcripts/\(upload.rawValue).json")
+    }
+
+    /// Sentences: runs of words ending in `.`, `?` or `!`, or before a pause of a second or more.
+    public var sentences: [TimeRange] {
+        var sentences: [TimeRange] = []
+        var first: Word?
+        for (index, word) in words.enumerated() {
+            if first == nil { first = word }
+            let next = index + 1 < words.count ? words[index + 1] : nil
+            if word.endsSentence || next == nil || next!.start - word.end >= 1 {
+                sentences.append(TimeRange(start: first!.start, end: word.end))
+                first = nil
+            }
+        }
+        return sentences
+    }
+
+    /// The words spoken between `start` and `end` (those that overlap it by more than half).
+    public func words(from start: Double, to end: Double) -> [Word] {
+        words.filter { word in
+            let overlap = min(word.end, end) - max(word.start, start)
+            return overlap > (word.end - word.start) / 2 || (word.end - word.start <= 0 && word.start >= start && word.start < end)
+        }
+    }
+
+    /// The word `time` falls strictly inside, if any.
+    public func word(containing time: Double) -> Word? {
+        words.first { $0.start < time && time < $0.end }
+    }
+}
+
+extension Transcript.Word {
+    public var endsSentence: Bool { text.last.map { ".?!".contains($0) } ?? false }
+    /// Lowercased letters and digits only: what a search compares.
+    public var bare: String { String(text.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init)) }
+}

@@ -1,0 +1,72 @@
+import ClipGenCore
+import Foundation
+import MediaEngine
+
+/// What turns a plain cut into a clip for a phone, shared by workers and `clipgen clip`: pauses
+/// cut from the speech, a crop that follows the face (or fits the picture), captions for libass.
+public struct ClipPresenter: Sendable {
+    public var faces: FaceDetector
+
+    public init(faces: FaceDetector) {
+        self.faces = faces
+    }
+
+    /// Readies a plan's speech and face parts: the pauses cut (`keptRanges`), the crop placed
+    /// (`reframe`, after finding faces), the captions written for libass. Answers what the clip
+    /// keeps about them. `progress` covers finding faces.
+    public func prepare(_ plan: inout CutPlan, transcript: Transcript?, media: MediaInfo, scratch: String,
+                        progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws -> ClipPresentation {
+        let options = plan.options
+        var presentation = ClipPresentation()
+        if let removal = options.removeSilences, let transcript {
+            let kept = removal.keptRanges(start: plan.actualStart, end: plan.end, words: transcript.words)
+            if kept != [TimeRange(start: plan.actualStart, end: plan.end)] {
+                plan.keptRanges = kept
+                presentation.keptRanges = kept.map { TimeRange(start: (($0.start * 1000).rounded()) / 1000, end: (($0.end * 1000).rounded()) / 1000) }
+            }
+        }
+        let timeline = ClipTimeline(start: plan.actualStart, end: plan.end, kept: plan.keptRanges)
+        if let ratio = options.aspect.ratio {
+            switch options.reframe {
+            case .face:
+                let samples = try await faces.detect(plan.input, media: media, from: plan.actualStart, to: plan.end, scratch: scratch, progress: progress)
+                let size = media.displaySize
+                let planner = ReframePlanner(cropWidth: ReframePlanner.cropWidth(aspect: ratio, width: size.width, height: size.height))
+                var result = planner.plan(samples, duration: plan.outputDuration)
+                if plan.keptRanges != nil {
+                    // The path was planned on the source's clock; the clip's skips the cut pauses.
+                    let start = plan.actualStart
+                    let clip = { (t: Double) in timeline.clampedClipTime(start + t) }
+                    result.path = result.path.map { .init(time: clip($0.time), x: $0.x) }
+                    result.fit = result.fit.map { TimeRange(start: clip($0.start), end: clip($0.end)) }.filter { $0.duration > 0 }
+                }
+                plan.reframe = result
+                presentation.reframe = result
+            case .fit:
+                presentation.reframe = ReframeResult(mode: .fit, layout: .fit, fit: [TimeRange(start: 0, end: timeline.duration)])
+            case .center:
+                presentation.reframe = ReframeResult(mode: .center, layout: .still, path: [.init(time: 0, x: options.cropX)])
+            case nil:
+                break
+            }
+        }
+        if let transcript {
+            let captions = options.captions
+            let track = CaptionTrack(transcript: transcript, timeline: timeline, maxWordsPerLine: captions?.maxWordsPerLine ?? 7,
+                                     uppercase: captions?.uppercase ?? false)
+            presentation.captions = ClipCaptions(burnedIn: captions?.style, lines: track.lines.count,
+                                                 words: track.lines.reduce(0) { $0 + $1.words.count })
+            if let captions, !track.lines.isEmpty {
+                plan.captionsFile = try Self.writeCaptions(track, captions, plan: plan, scratch: scratch)
+            }
+        }
+        return presentation
+    }
+
+    public static func writeCaptions(_ track: CaptionTrack, _ options: CaptionOptions, plan: CutPlan, scratch: String) throws -> String {
+        let (width, height) = plan.shownSize
+        let file = scratch + "/captions.ass"
+        try ASSDocument(track: track, options: options, width: width, height: height).text.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+}

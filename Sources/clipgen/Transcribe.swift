@@ -1,0 +1,58 @@
+import ArgumentParser
+import ClipGenCore
+import Foundation
+import MediaAnalysis
+import MediaEngine
+
+struct Transcribe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Transcribe a local video's English speech without a server: words with times, as JSON, SRT, VTT or text.")
+
+    @Argument(help: "The video (or audio) to transcribe.") var input: String
+    @Option(help: "json (the body of GET /v1/jobs/{id}/transcript), srt, vtt or text.") var format: String = "text"
+    @Option(name: .customLong("out"), help: "Write to this file instead of standard output.") var output: String?
+    @Option(name: .customLong("helpers-venv"), help: "The speech helper's environment (CLIPGEN_HELPERS_VENV, else .venv-helpers).")
+    var helpersVenv: String?
+    @Option(help: "Seconds before FFmpeg or the recogniser is stopped.") var timeout: Double = 3600
+
+    func run() async throws {
+        guard ["json", "srt", "vtt", "text"].contains(format) else { throw ValidationError("--format must be json, srt, vtt or text") }
+        guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("\(input): no such file") }
+        let limit = Duration.milliseconds(Int(timeout * 1000))
+        let media = try await Prober(timeout: limit).probe(input)
+        let transcript = try await withScratch { scratch in
+            try await SpeechRecognizer(helper: Self.helper(helpersVenv, timeout: limit), timeout: limit)
+                .transcribe(input, media: media, scratch: scratch)
+        }
+        let text: String
+        switch format {
+        case "json":
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            text = String(decoding: try encoder.encode(transcript), as: UTF8.self) + "\n"
+        case "srt", "vtt":
+            let track = CaptionTrack(transcript: transcript, timeline: ClipTimeline(start: 0, end: media.duration))
+            text = format == "srt" ? track.srt : track.vtt
+        default:
+            text = transcript.segments.map(\.text).joined(separator: "\n") + "\n"
+        }
+        if let output {
+            try text.write(toFile: output, atomically: true, encoding: .utf8)
+        } else {
+            print(text, terminator: "")
+        }
+    }
+
+    /// The helpers' environment: the flag, else `CLIPGEN_HELPERS_VENV`, else the default.
+    static func helper(_ venv: String?, timeout: Duration) -> PythonHelper {
+        PythonHelper(venv: venv ?? ProcessInfo.processInfo.environment["CLIPGEN_HELPERS_VENV"] ?? MediaConfiguration().helpersVenv, timeout: timeout)
+    }
+}
+
+/// A scratch directory of the command's own, removed however it ends.
+func withScratch<T>(_ body: (String) async throws -> T) async throws -> T {
+    let directory = NSTemporaryDirectory() + "clipgen-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    return try await body(directory)
+}

@@ -1,0 +1,107 @@
+import ClipGenCore
+import Foundation
+import Server
+import Testing
+import TestSupport
+
+/// Transcripts, captions, silence cuts and face reframing through the real server, workers,
+/// FFmpeg and the Python helpers; and a worker without the helpers.
+@Suite(.serialized) struct SpeechAndFacesEndToEndTests {
+    static func configuration(_ dir: String, venv: String = TestMedia.helpersVenv) -> ClipGenConfiguration {
+        var c = ServerHarness.configuration(dataDir: dir + "/data")
+        c.media.helpersVenv = venv
+        return c
+    }
+
+    /// Cues of an SRT or VTT file: (start, end, text), seconds.
+    static func cues(_ text: String) -> [(Double, Double, String)] {
+        func seconds(_ stamp: Substring) -> Double {
+            let parts = stamp.replacingOccurrences(of: ",", with: ".").split(separator: ":").compactMap { Double($0) }
+            return parts.count == 3 ? parts[0] * 3600 + parts[1] * 60 + parts[2] : -1
+        }
+        return text.components(separatedBy: "\n\n").compactMap { block in
+            let lines = block.split(separator: "\n")
+            guard let index = lines.firstIndex(where: { $0.contains(" --> ") }), index + 1 < lines.count else { return nil }
+            let times = lines[index].components(separatedBy: " --> ")
+            return (seconds(Substring(times[0])), seconds(Substring(times[1])), lines[(index + 1)...].joined(separator: " "))
+        }
+    }
+
+    @Test func captionedClipsTranscriptsAndHighlightsByWhatIsSaid() async throws {
+        let source = try await TestMedia.shared.path("speech.mp4")
+        try await withTemporaryDirectory { dir in
+            let upload = try await ServerHarness.run(Self.configuration(dir)) { client in
+                let upload = try await client.upload(source)
+                let id = try await client.createJob(#"""
+                    {"source":{"uploadId":"\#(upload)"},"clips":[{"start":6,"end":18}],"highlights":{"count":1,"minDuration":4,"maxDuration":8,"query":"pricing"},
+                     "output":{"mode":"exact","aspect":"9:16","height":320,"captions":{"style":"karaoke","maxWordsPerLine":3},
+                               "removeSilences":{"minSilence":0.6,"padding":0.15}},"thumbnails":false}
+                    """#)
+                let job = try await client.waitForJob(id)
+                #expect(job.status == "succeeded", "\(job)")
+
+                let (status, _, body) = try await client.download("/v1/jobs/\(id)/transcript")
+                #expect(status == .ok)
+                let transcript = try JSONDecoder().decode(Transcript.self, from: body)
+                #expect(transcript.words.count > 40 && transcript.words.contains { $0.bare == "pricing" }, "\(transcript.words.count)")
+                let srt = String(decoding: try await client.download("/v1/jobs/\(id)/transcript?format=srt").2, as: UTF8.self)
+                #expect(Self.cues(srt).count >= 6 && Self.cues(srt).first!.0 < 1.5, "\(srt)")
+                let vtt = try await client.download("/v1/jobs/\(id)/transcript?format=vtt")
+                #expect(vtt.0 == .ok && String(decoding: vtt.2, as: UTF8.self).hasPrefix("WEBVTT\n"))
+                #expect(try await client.download("/v1/jobs/\(id)/transcript?format=doc").0 == .badRequest)
+
+                #expect(job.clips.count == 2)
+                let ranged = try #require(job.clips.first { $0["index"] as? Int == 0 })
+                // 6–18 s holds two sentences and a 3 s pause between them: the pause is cut.
+                let kept = try #require(ranged["keptRanges"] as? [[String: Double]], "\(ranged)")
+                #expect(kept.count == 2, "\(kept)")
+                let duration = ranged["duration"] as? Double ?? 0
+                #expect(duration < 9 && duration > 5, "\(duration)")
+                #expect((ranged["captions"] as? [String: Any])?["burnedIn"] as? String == "karaoke", "\(ranged)")
+                let clipSRT = String(decoding: try await client.download("/v1/clips/\(ranged["id"]!)/captions.srt").2, as: UTF8.self)
+                let clipCues = Self.cues(clipSRT)
+                // On the clip's clock: from its start, never past its end, in order.
+                #expect(!clipCues.isEmpty && clipCues.allSatisfy { $0.0 >= 0 && $0.1 <= duration + 0.35 && $0.0 < $0.1 }, "\(clipSRT) (\(duration) s)")
+                #expect(clipCues.first.map { $0.2.hasPrefix("Today") } == true, "\(clipSRT)")
+                #expect(clipCues.contains { $0.2.contains("customers") }, "the sentence after the cut pause is there: \(clipSRT)")
+                let clipVTT = try await client.download("/v1/clips/\(ranged["id"]!)/captions.vtt")
+                #expect(clipVTT.0 == .ok && Self.cues(String(decoding: clipVTT.2, as: UTF8.self)).count == clipCues.count)
+
+                let highlight = try #require(job.clips.first { $0["index"] as? Int == 1 })
+                #expect((highlight["reason"] as? String)?.contains("says “pricing”") == true, "\(highlight)")
+                for edge in [highlight["start"] as? Double ?? -1, highlight["end"] as? Double ?? -1] {
+                    #expect(transcript.word(containing: edge) == nil, "\(edge) is inside \(String(describing: transcript.word(containing: edge)))")
+                }
+                // A job that did not transcribe has no transcript to show.
+                let plain = try await client.createJob(#"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":0,"end":2}],"thumbnails":false}"#)
+                _ = try await client.waitForJob(plain)
+                #expect(try await client.download("/v1/jobs/\(plain)/transcript").0 == .notFound)
+                return upload
+            }
+
+            // A worker without the helpers: the transcript kept beside the upload is reused, a new
+            // source's transcription fails with the install command, a face crop likewise, and a
+            // plain job runs as ever.
+            try await ServerHarness.run(Self.configuration(dir, venv: dir + "/no-helpers")) { client in
+                let reused = try await client.createJob(#"""
+                    {"source":{"uploadId":"\#(upload)"},"clips":[{"start":20,"end":24}],"output":{"mode":"exact","height":180,"captions":{"style":"plain"}},"thumbnails":false}
+                    """#)
+                #expect(try await client.waitForJob(reused).status == "succeeded")
+                let other = try await client.upload(try await TestMedia.shared.path("gop2s.mp4"))
+                let failing = try await client.createJob(#"{"source":{"uploadId":"\#(other)"},"transcribe":true,"thumbnails":false}"#)
+                let faces = try await client.createJob(#"""
+                    {"source":{"uploadId":"\#(other)"},"clips":[{"start":0,"end":2}],"output":{"aspect":"9:16","reframe":"face"},"thumbnails":false}
+                    """#)
+                let fine = try await client.createJob(#"{"source":{"uploadId":"\#(other)"},"clips":[{"start":2,"end":4}],"thumbnails":false}"#)
+                for id in [failing, faces] {
+                    let job = try await client.waitForJob(id)
+                    let error = job["error"] as? [String: Any]
+                    #expect(job.status == "failed" && error?["code"] as? String == "helpers_missing", "\(job)")
+                    #expect((error?["message"] as? String)?.contains("scripts/setup-helpers.sh") == true, "\(job)")
+                    #expect((error?["message"] as? String)?.contains(dir) == false, "no worker path in a client's error")
+                }
+                #expect(try await client.waitForJob(fine).status == "succeeded")
+            }
+        }
+    }
+}
