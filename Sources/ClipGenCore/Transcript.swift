@@ -53,13 +53,15 @@ public struct Transcript: Codable, Sendable, Equatable {
     /// Sentences: runs of words ending in `.`, `?` or `!`, or before a pause of a second or more.
     public var sentences: [TimeRange] {
         var sentences: [TimeRange] = []
-        var first: Word?
+        var start: Double?
         for (index, word) in words.enumerated() {
-            if first == nil { first = word }
-            let next = index + 1 < words.count ? words[index + 1] : nil
-            if word.endsSentence || next == nil || next!.start - word.end >= 1 {
-                sentences.append(TimeRange(start: first!.start, end: word.end))
-                first = nil
+            let from = start ?? word.start
+            let next = words.indices.contains(index + 1) ? words[index + 1] : nil
+            if word.endsSentence || next.map({ $0.start - word.end >= 1 }) ?? true {
+                sentences.append(TimeRange(start: from, end: word.end))
+                start = nil
+            } else {
+                start = from
             }
         }
         return sentences

@@ -233,8 +233,8 @@ public struct CutPlan: Sendable, Equatable {
     }
 
     /// An FFmpeg expression of `t` that draws straight lines between the points (held before
-    /// the first and after the last; two points at one time are a step). `t` counts from the
-    /// seek point, `offset` seconds before the path's zero.
+    /// the first and after the last; two points at one time are a step). The filter's `t` is the
+    /// path's time less `offset` (where the filter's clock starts, on the path's).
     static func pathExpression(_ path: [ReframeResult.Point], from offset: Double) -> String {
         guard let last = path.last else { return "0.5" }
         var expression = number(last.x)
@@ -247,7 +247,7 @@ public struct CutPlan: Sendable, Equatable {
         return expression
     }
 
-    /// `between(t,a,b)+…` for ranges of the source (or of the clip, `offset` 0), counted from the seek point.
+    /// `between(t,a,b)+…` for the ranges, on a filter clock that starts at `offset` on theirs.
     static func between(_ ranges: [TimeRange], from offset: Double) -> String {
         guard !ranges.isEmpty else { return "0" }
         return ranges.map { "between(t,\(number($0.start - offset)),\(number($0.end - offset)))" }.joined(separator: "+")

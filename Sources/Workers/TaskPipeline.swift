@@ -8,8 +8,7 @@ import Persistence
 
 /// What each task kind does: probe the source, transcribe it, analyse it and pick highlights,
 /// render one clip (captioned, reframed, pauses cut), make the storyboard, or measure a rendered
-/// clip's quality. What follows each task is the
-/// `JobWorkflow`'s to decide.
+/// clip's quality. What follows each task is the `JobWorkflow`'s to decide.
 public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Sendable {
     public var store: Store
     public var blobs: Blobs

@@ -162,6 +162,10 @@ def main():
         d.execute_script("const a = document.querySelector('#aspect'); a.value = '9:16'; a.dispatchEvent(new Event('input'));")
         run.wait(lambda: run.visible("#crop-preview"), message="the 9:16 crop window is previewed")
         d.execute_script("const a = document.querySelector('#aspect'); a.value = 'original'; a.dispatchEvent(new Event('input'));")
+        options = [o.get_attribute("value") for o in run.finds("#captions option")]
+        assert options == ["", "karaoke", "plain", "boxed"], f"caption styles offered: {options}"
+        assert [o.get_attribute("value") for o in run.finds("#reframe option")] == ["center", "face", "fit"]
+        assert run.find("#remove-silences") and run.find("#hl-query")
         run.shot("clips-requested")
         run.find("#submit-job").click()
         run.wait(lambda: "#/jobs/" in d.current_url, message="the job page opens")
@@ -176,6 +180,8 @@ def main():
 
         run.wait(done, timeout=240, message="the job succeeds with three clips shown")
         assert d.execute_script("return window.__sameDocument === true"), "the page was not reloaded"
+        # The last value read inside `done` can precede the status's update: read it once more.
+        values.add(float(run.find("#job-progress").get_attribute("value")))
         assert float(run.find("#job-progress").get_attribute("value")) == 1
         assert not run.visible("#cancel-job"), "a finished job offers no cancel"
         names = [card.find_element(By.CSS_SELECTOR, "h3").text for card in run.finds(".clip")]

@@ -212,9 +212,9 @@ enum OpenAPIDocument {
         "/v1/jobs/{id}/transcript": ["get": operation("The source's words with times (?format=srt|vtt for subtitles on the source's clock)",
                                                       parameters: [path("id"), query("format", enumeration(["json", "srt", "vtt"]))],
                                                       answer("200", "the transcript", ref("Transcript")))],
-        "/v1/clips/{id}/captions.srt": ["get": operation("The clip's words as SRT, on the clip's clock", parameters: [path("id")],
+        "/v1/clips/{id}/captions.srt": ["get": operation("The clip's words as SRT, on the clip's clock (?access_token= for a player)", parameters: [path("id"), query("access_token")],
                                                          answer("200", "SRT", string, type: "application/x-subrip"))],
-        "/v1/clips/{id}/captions.vtt": ["get": operation("The clip's words as WebVTT, on the clip's clock", parameters: [path("id")],
+        "/v1/clips/{id}/captions.vtt": ["get": operation("The clip's words as WebVTT, on the clip's clock (?access_token= for a player)", parameters: [path("id"), query("access_token")],
                                                          answer("200", "WebVTT", string, type: "text/vtt"))],
     ] }
 

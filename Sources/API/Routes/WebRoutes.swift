@@ -31,6 +31,7 @@ struct WebRoutes {
     /// Routes a `<video>` or `<img>` loads, which may carry `?access_token=` (see AuthMiddleware).
     static let mediaRoutes: Set<String> = [
         "/v1/clips/{id}/content", "/v1/clips/{id}/thumbnail", "/v1/uploads/{id}/content", "/v1/jobs/{id}/storyboard.jpg",
+        "/v1/clips/{id}/captions.vtt", "/v1/clips/{id}/captions.srt",
     ]
 
     static let contentSecurityPolicy = [

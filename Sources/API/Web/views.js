@@ -206,6 +206,11 @@ function renderSource(root, uploadId, job, analysis, navigate) {
   const cropX = h("input#crop-x", { type: "range", min: 0, max: 1, step: 0.01, value: 0.5 });
   const fade = h("input#fade", { type: "number", min: 0, max: 5, step: 0.1, value: 0 });
   const normalize = h("input#normalize", { type: "checkbox" });
+  // Speech and faces: each of these makes the job transcribe its source (or find faces) first.
+  const captions = select("captions", [["", "none"], ["karaoke", "karaoke"], ["plain", "plain"], ["boxed", "boxed"]], "");
+  const reframe = select("reframe", [["center", "still at crop position"], ["face", "follow the face"], ["fit", "whole picture"]], "center");
+  const silences = h("input#remove-silences", { type: "checkbox" });
+  const query = h("input#hl-query", { type: "text", maxlength: 200, placeholder: "words to find (optional)" });
   const showCrop = () => {
     const vertical = aspect.value === "9:16", square = aspect.value === "1:1";
     cropPreview.hidden = !(vertical || square);
@@ -232,8 +237,11 @@ function renderSource(root, uploadId, job, analysis, navigate) {
           output: { mode: mode.value, format: format.value, aspect: aspect.value, cropX: Number(cropX.value), fadeSeconds: Number(fade.value),
             normalizeAudio: normalize.checked, ...(height.value ? { height: Number(height.value) } : {}) },
         };
+        if (captions.value) body.output.captions = { style: captions.value };
+        if (reframe.value !== "center" && aspect.value !== "original") body.output.reframe = reframe.value;
+        if (silences.checked) body.output.removeSilences = {};
         if (picked.length) body.clips = picked.map((r) => ({ start: Number(r.start.toFixed(3)), end: Number(r.end.toFixed(3)) }));
-        if (count > 0) body.highlights = { count, minDuration: Number(hlMin.value), maxDuration: Number(hlMax.value) };
+        if (count > 0) body.highlights = { count, minDuration: Number(hlMin.value), maxDuration: Number(hlMax.value), ...(query.value.trim() ? { query: query.value.trim() } : {}) };
         if (!body.clips && !body.highlights) throw new Error("add a range, or ask for at least one highlight");
         const created = await api.call("POST", "/v1/jobs", body);
         navigate(`#/jobs/${created.id}`);
@@ -251,10 +259,11 @@ function renderSource(root, uploadId, job, analysis, navigate) {
     canWrite() ? h("section.card", {}, h("h2", {}, "Clips to make"),
       h("div.row", {}, h("label", {}, "From", startInput), h("label", {}, "to", endInput),
         h("button#add-range", { type: "button", on: { click: addRange } }, "Add range")), ranges,
-      h("div.row", {}, h("label", {}, "Highlights", hlCount), h("label", {}, "of", hlMin), h("label", {}, "to", hlMax), h("span.muted", {}, "seconds")),
+      h("div.row", {}, h("label", {}, "Highlights", hlCount), h("label", {}, "of", hlMin), h("label", {}, "to", hlMax), h("span.muted", {}, "seconds"), query),
       h("div.grid", {}, h("label", {}, "Mode", mode), h("label", {}, "Format", format), h("label", {}, "Aspect", aspect),
         h("label", {}, "Crop position", cropX), h("label", {}, "Height", height), h("label", {}, "Fade (s)", fade),
-        h("label.inline", {}, normalize, "Normalise loudness")),
+        h("label.inline", {}, normalize, "Normalise loudness"), h("label", {}, "Captions", captions), h("label", {}, "Reframe", reframe),
+        h("label.inline", {}, silences, "Cut pauses in speech")),
       submit) : null,
   );
   if (job.storyboard) drawStoryboard(storyboard, job.storyboard, seek);
@@ -297,6 +306,8 @@ export function jobView(root, id, { onEvent }) {
       `${clip.duration.toFixed(2)} s`, clip.modeUsed, clip.format,
       q?.psnr != null ? `PSNR ${q.psnr.toFixed(1)} dB` : null, q?.ssim != null ? `SSIM ${q.ssim.toFixed(3)}` : null,
       (q?.loudnessLUFS ?? clip.loudnessLUFS) != null ? `${(q?.loudnessLUFS ?? clip.loudnessLUFS).toFixed(1)} LUFS` : null,
+      clip.reframe ? `crop: ${clip.reframe.layout}` : null, clip.captions ? `${clip.captions.words} words` : null,
+      clip.keptRanges ? `${clip.keptRanges.length - 1} pauses cut` : null,
     ].filter(Boolean).join(" · ");
   };
   const addClip = (clip) => {
@@ -307,13 +318,18 @@ export function jobView(root, id, { onEvent }) {
     const poster = clip.thumbnailUrl ? api.media(clip.thumbnailUrl) : undefined;
     const media = clip.format === "gif"
       ? h("img.clip-player", { src: api.media(clip.url), alt: clip.name || `clip ${clip.index + 1}` })
-      : h("video.clip-player", { controls: true, preload: "metadata", playsinline: true, src: api.media(clip.url), poster });
+      : h("video.clip-player", { controls: true, preload: "metadata", playsinline: true, src: api.media(clip.url), poster },
+        // Words not burned in are a subtitle track the player can show.
+        clip.captionsVttUrl && !clip.captions?.burnedIn
+          ? h("track", { kind: "captions", srclang: "en", label: "English", src: api.media(clip.captionsVttUrl) }) : null);
     const card = h("article.card.clip", { "data-clip-id": clip.id },
       h("h3", {}, clip.name || `Clip ${clip.index + 1}`, clip.reason ? h("span.muted", {}, ` — ${clip.reason}`) : null),
       poster && clip.format === "gif" ? h("img.poster", { src: poster, alt: "" }) : null,
       media, h("p.figures.muted", {}, describe(clip)),
       clip.fallbackReason ? h("p.muted", {}, `cut ${clip.modeUsed}: ${clip.fallbackReason}`) : null,
-      h("a.download.button", { href: api.media(clip.url), download: `${clip.name || `clip-${clip.index + 1}`}.${clip.format}` }, "Download"));
+      h("a.download.button", { href: api.media(clip.url), download: `${clip.name || `clip-${clip.index + 1}`}.${clip.format}` }, "Download"),
+      clip.captionsSrtUrl
+        ? h("a.download.button", { href: api.media(clip.captionsSrtUrl), download: `${clip.name || `clip-${clip.index + 1}`}.srt` }, "Subtitles (SRT)") : null);
     cards.set(clip.id, card);
     // In the job's order, whichever finishes first.
     card.dataset.index = clip.index;
