@@ -84,6 +84,12 @@ public struct CaptionTrack: Sendable, Equatable {
         self.lines = lines
     }
 
+    /// The lines as `captions` asks (its line length, its capitals); without captions, lines of
+    /// up to seven words as spoken: what a clip's SRT and VTT hold when nothing is burned in.
+    public init(transcript: Transcript, timeline: ClipTimeline, captions: CaptionOptions?) {
+        self.init(transcript: transcript, timeline: timeline, maxWordsPerLine: captions?.maxWordsPerLine ?? 7, uppercase: captions?.uppercase ?? false)
+    }
+
     public var srt: String {
         lines.enumerated().map { index, line in
             "\(index + 1)\n\(Self.timestamp(line.start, separator: ",")) --> \(Self.timestamp(line.end, separator: ","))\n\(line.text)\n"

@@ -52,8 +52,7 @@ public struct ClipPresenter: Sendable {
         }
         if let transcript {
             let captions = options.captions
-            let track = CaptionTrack(transcript: transcript, timeline: timeline, maxWordsPerLine: captions?.maxWordsPerLine ?? 7,
-                                     uppercase: captions?.uppercase ?? false)
+            let track = CaptionTrack(transcript: transcript, timeline: timeline, captions: captions)
             presentation.captions = ClipCaptions(burnedIn: captions?.style, lines: track.lines.count,
                                                  words: track.lines.reduce(0) { $0 + $1.words.count })
             if let captions, !track.lines.isEmpty {

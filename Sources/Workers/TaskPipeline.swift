@@ -223,8 +223,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
                     plan.keptRanges = clip.keptRanges
                     if clip.reframe?.mode == .face { plan.reframe = clip.reframe }
                     if let transcript, let captions = options.captions {
-                        let track = CaptionTrack(transcript: transcript, timeline: clip.timeline, maxWordsPerLine: captions.maxWordsPerLine,
-                                                 uppercase: captions.uppercase)
+                        let track = CaptionTrack(transcript: transcript, timeline: clip.timeline, captions: captions)
                         plan.captionsFile = try ClipPresenter.writeCaptions(track, captions, plan: plan, scratch: scratch)
                     }
                     return try await qualityMeter.measure(clip: file, plan: plan)

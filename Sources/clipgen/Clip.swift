@@ -83,7 +83,7 @@ struct Clip: AsyncParsableCommand {
                                                                                                      scratch: scratch)
             let track = transcript.map {
                 CaptionTrack(transcript: $0, timeline: ClipTimeline(start: plan.actualStart, end: plan.end, kept: plan.keptRanges),
-                             maxWordsPerLine: options.captions?.maxWordsPerLine ?? 7, uppercase: options.captions?.uppercase ?? false)
+                             captions: options.captions)
             }
             return (try await Cutter(timeout: limit).render(plan), presentation, track)
         }

@@ -36,9 +36,8 @@ struct TranscriptRoutes<Store: JobRepository, Blobs: BlobStore> {
                 guard let id = context.parameters.get("id", as: ClipID.self),
                       let clip = try await store.clip(id: id, organizationId: principal.organizationId),
                       let job = try await store.job(id: clip.jobId, organizationId: principal.organizationId) else { throw Problem.notFound("clip") }
-                let captions = job.request.resolvedOutput.captions
                 let track = CaptionTrack(transcript: try await transcript(of: job), timeline: clip.timeline,
-                                         maxWordsPerLine: captions?.maxWordsPerLine ?? 7, uppercase: captions?.uppercase ?? false)
+                                         captions: job.request.resolvedOutput.captions)
                 return format == "srt" ? Self.text(track.srt, "application/x-subrip; charset=utf-8") : Self.text(track.vtt, "text/vtt; charset=utf-8")
             }
         }
