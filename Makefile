@@ -2,6 +2,8 @@
 # `make test` (set up, build, run every test). CI runs `make test` through .ci/run.
 SWIFT ?= swift
 CONFIG ?= debug
+SPEECH = SpeechTests|ReframeTests|SpeechAndFacesEndToEndTests
+HEAVY = ClusterChaosTests|$(SPEECH)
 
 .PHONY: setup build run test bench clean
 
@@ -18,9 +20,11 @@ test: setup
 	# Dockerfile, compose.yaml, Kubernetes manifests, alert rules (promtool unit tests), dashboard.
 	scripts/check-deploy.sh
 	$(SWIFT) build --build-tests
-	# The chaos run over the local cluster (seven processes, forty renders) takes both cores for a
-	# minute: it runs after the other suites, not beside their timing checks.
-	scripts/with-test-servers.sh sh -c '$(SWIFT) test --skip-build --skip ClusterChaosTests && $(SWIFT) test --skip-build --filter ClusterChaosTests'
+	# The speech and face suites (Whisper and MediaPipe on both cores) and the chaos run over the
+	# local cluster (seven processes, forty renders) each take both cores for a minute: they run
+	# after the other suites, not beside their timing checks.
+	scripts/with-test-servers.sh sh -c '$(SWIFT) test --skip-build --skip "$(HEAVY)" && $(SWIFT) test --skip-build --filter "$(SPEECH)" \
+	  && $(SWIFT) test --skip-build --filter ClusterChaosTests'
 	# Every operation of /openapi.json against a live server: no 5xx, no answer off the document.
 	scripts/schemathesis.sh
 	# The web app in headless Chromium against a live server, a screenshot of each step.

@@ -48,33 +48,6 @@ import TestSupport
         }
     }
 
-    @Test func transcribeAndClipWithCaptionsAndAFaceCrop() async throws {
-        let source = try await TestMedia.shared.path("speech.mp4")
-        let venv = ["--helpers-venv", TestMedia.helpersVenv]
-        let srt = try Shell.run(TestMediaPaths.clipgen, ["transcribe", source, "--format", "srt"] + venv)
-        #expect(srt.status == 0, "\(srt.stderr)")
-        let text = String(decoding: srt.stdout, as: UTF8.self)
-        #expect(text.hasPrefix("1\n00:00:0") && text.lowercased().contains("pricing"), "\(text)")
-        try await withTemporaryDirectory { dir in
-            let out = dir + "/short.mp4"
-            // testsrc2 has no face: the face crop fits the whole picture instead.
-            let result = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "6", "--end", "18", "--aspect", "9:16", "--height", "320",
-                                                                "--reframe", "face", "--captions", "karaoke", "--remove-silences", "--out", out] + venv)
-            #expect(result.status == 0, "\(result.stderr)")
-            let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
-            #expect((summary?["reframe"] as? [String: Any])?["layout"] as? String == "fit", "\(String(describing: summary))")
-            #expect(((summary?["captions"] as? [String: Any])?["lines"] as? Int ?? 0) >= 4)
-            #expect((summary?["keptRanges"] as? [Any])?.count == 2 && (summary?["duration"] as? Double ?? 99) < 9)
-            let vtt = try String(contentsOfFile: dir + "/short.vtt", encoding: .utf8)
-            #expect(vtt.hasPrefix("WEBVTT") && FileManager.default.fileExists(atPath: dir + "/short.srt"))
-            for (arguments, mentioned) in [(["--captions", "comic"], "--captions"), (["--reframe", "face"], "--reframe")] {
-                let bad = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "0", "--end", "2", "--out", dir + "/bad.mp4"] + arguments)
-                #expect(bad.status != 0 && bad.stderr.split(separator: "\n").first?.contains(mentioned) == true, "\(bad.stderr)")
-                #expect(!FileManager.default.fileExists(atPath: dir + "/bad.mp4"))
-            }
-        }
-    }
-
     @Test func unreadableInputFailsWithFFmpegsReason() async throws {
         let source = try await TestMedia.shared.path("corrupt.mp4")
         try await withTemporaryDirectory { dir in
