@@ -92,23 +92,14 @@ public struct CaptionTrack: Sendable, Equatable {
 
     public var srt: String {
         lines.enumerated().map { index, line in
-            "\(index + 1)\n\(Self.timestamp(line.start, separator: ",")) --> \(Self.timestamp(line.end, separator: ","))\n\(line.text)\n"
+            "\(index + 1)\n\(MediaTime(seconds: line.start).timecode(fractionSeparator: ",")) --> \(MediaTime(seconds: line.end).timecode(fractionSeparator: ","))\n\(line.text)\n"
         }.joined(separator: "\n")
     }
 
     public var vtt: String {
         "WEBVTT\n\n" + lines.map { line in
-            "\(Self.timestamp(line.start, separator: ".")) --> \(Self.timestamp(line.end, separator: "."))\n\(Self.escapeVTT(line.text))\n"
+            "\(MediaTime(seconds: line.start).timecode()) --> \(MediaTime(seconds: line.end).timecode())\n\(Self.escapeVTT(line.text))\n"
         }.joined(separator: "\n")
-    }
-
-    /// `HH:MM:SS,mmm` (SRT) or `HH:MM:SS.mmm` (VTT).
-    static func timestamp(_ seconds: Double, separator: String) -> String {
-        let millis = Int((max(0, seconds) * 1000).rounded())
-        let h = millis / 3_600_000, m = millis / 60_000 % 60, s = millis / 1000 % 60, ms = millis % 1000
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let three = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
-        return "\(two(h)):\(two(m)):\(two(s))\(separator)\(three)"
     }
 
     static func escapeVTT(_ text: String) -> String {

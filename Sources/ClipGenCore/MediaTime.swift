@@ -9,6 +9,17 @@ public struct MediaTime: Codable, Sendable, Hashable, Comparable {
 
     public static func < (lhs: MediaTime, rhs: MediaTime) -> Bool { lhs.seconds < rhs.seconds }
 
+    /// `HH:MM:SS.mmm` (WebVTT), or with `,` before the milliseconds (SRT); never negative.
+    public func timecode(fractionSeparator: String = ".") -> String {
+        let millis = Int((max(0, seconds) * 1000).rounded())
+        let h = millis / 3_600_000, m = millis / 60_000 % 60, s = millis / 1000 % 60, ms = millis % 1000
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(h, 2)):\(pad(m, 2)):\(pad(s, 2))\(fractionSeparator)\(pad(ms, 3))"
+    }
+
     /// Parses `[[HH:]MM:]SS[.fff]`; returns nil for anything else, including negative values.
     public init?(timecode: String) {
         let parts = timecode.trimmingCharacters(in: .whitespaces).split(separator: ":", omittingEmptySubsequences: false)

@@ -28,19 +28,9 @@ public struct Storyboard: Sendable, Equatable, Codable {
         for tile in 0..<tiles {
             let start = Double(tile) * interval, end = min(duration, start + interval)
             let x = (tile % columns) * tileWidth, y = (tile / columns) * tileHeight
-            vtt += "\n\(Self.timestamp(start)) --> \(Self.timestamp(end))\n\(spriteURL)#xywh=\(x),\(y),\(tileWidth),\(tileHeight)\n"
+            vtt += "\n\(MediaTime(seconds: start).timecode()) --> \(MediaTime(seconds: end).timecode())\n\(spriteURL)#xywh=\(x),\(y),\(tileWidth),\(tileHeight)\n"
         }
         return vtt
     }
 
-    static func timestamp(_ seconds: Double) -> String {
-        let millis = Int((seconds * 1000).rounded())
-        let h = millis / 3_600_000, m = millis / 60_000 % 60, s = millis / 1000 % 60, ms = millis % 1000
-        return "\(pad(h, 2)):\(pad(m, 2)):\(pad(s, 2)).\(pad(ms, 3))"
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
 }

@@ -75,9 +75,17 @@ public struct Transcript: Codable, Sendable, Equatable {
         }
     }
 
-    /// The word `time` falls strictly inside, if any.
+    /// The word `time` falls strictly inside, if any. Words come in order and do not overlap,
+    /// so it is the last one starting before `time`: found by halving, as highlight snapping
+    /// asks for every candidate edge of a long source.
     public func word(containing time: Double) -> Word? {
-        words.first { $0.start < time && time < $0.end }
+        var (low, high) = (0, words.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if words[middle].start < time { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0, time < words[low - 1].end else { return nil }
+        return words[low - 1]
     }
 }
 

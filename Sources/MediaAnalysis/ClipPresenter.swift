@@ -22,7 +22,7 @@ public struct ClipPresenter: Sendable {
             let kept = removal.keptRanges(start: plan.actualStart, end: plan.end, words: transcript.words)
             if kept != [TimeRange(start: plan.actualStart, end: plan.end)] {
                 plan.keptRanges = kept
-                presentation.keptRanges = kept.map { TimeRange(start: (($0.start * 1000).rounded()) / 1000, end: (($0.end * 1000).rounded()) / 1000) }
+                presentation.keptRanges = kept.map { TimeRange(start: HighlightPicker.round($0.start), end: HighlightPicker.round($0.end)) }
             }
         }
         let timeline = ClipTimeline(start: plan.actualStart, end: plan.end, kept: plan.keptRanges)
@@ -53,11 +53,12 @@ public struct ClipPresenter: Sendable {
         if let transcript {
             let captions = options.captions
             let track = CaptionTrack(transcript: transcript, timeline: timeline, captions: captions)
-            presentation.captions = ClipCaptions(burnedIn: captions?.style, lines: track.lines.count,
-                                                 words: track.lines.reduce(0) { $0 + $1.words.count })
+            // Burned in only when there are words to burn.
             if let captions, !track.lines.isEmpty {
                 plan.captionsFile = try Self.writeCaptions(track, captions, plan: plan, scratch: scratch)
             }
+            presentation.captions = ClipCaptions(burnedIn: plan.captionsFile == nil ? nil : captions?.style, lines: track.lines.count,
+                                                 words: track.lines.reduce(0) { $0 + $1.words.count })
         }
         return presentation
     }

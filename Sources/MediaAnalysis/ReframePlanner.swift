@@ -185,7 +185,7 @@ public struct ReframePlanner: Sendable {
         var result = path.indices.filter { keep[$0] }.map { path[$0] }
         // Points at the same time and place say nothing.
         result = result.enumerated().filter { i, p in i == 0 || !(p.time == result[i - 1].time && p.x == result[i - 1].x) }.map(\.element)
-        return result.map { .init(time: (($0.time * 1000).rounded()) / 1000, x: (($0.x * 10000).rounded()) / 10000) }
+        return result.map { .init(time: HighlightPicker.round($0.time), x: (($0.x * 10000).rounded()) / 10000) }
     }
 
     static func merged(_ ranges: [TimeRange]) -> [TimeRange] {

@@ -144,11 +144,11 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
     /// The transcript kept for the job's upload; a job that needs one has made it by now.
     func storedTranscript(of job: Job) async throws -> Transcript {
         guard let uploadId = job.uploadId else { throw JobError(code: .sourceMissing, message: "the job has no source to have words") }
-        let file = scratchDirectory + "/transcript-" + Identifier.make()
-        defer { try? FileManager.default.removeItem(atPath: file) }
         do {
-            try await blobs.download(Transcript.blobKey(for: uploadId), to: file)
-            return try JSONDecoder().decode(Transcript.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+            // Through the source cache: a job's renders read the one local copy, not a download each.
+            return try await sources.withFile(Transcript.blobKey(for: uploadId)) { file in
+                try JSONDecoder().decode(Transcript.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+            }
         } catch BlobError.notFound {
             throw JobError(code: .sourceMissing, message: "the source's transcript is missing (its upload was deleted?); submit the job again")
         }
@@ -169,12 +169,11 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         let (plan, loudness, presentation) = try await withSource(of: job) { path in
             var plan = CutPlan(input: path, output: output, start: request.start, end: request.end, options: options, media: media)
             plan.encoder = encoder
-            var presentation = try await ClipPresenter(faces: faces).prepare(&plan, transcript: transcript, media: media, scratch: scratch) { fraction in
+            let presentation = try await ClipPresenter(faces: faces).prepare(&plan, transcript: transcript, media: media, scratch: scratch) { fraction in
                 progress(.render, 0.3 * fraction)
             }
             let share = plan.reframe?.mode == .face ? 0.3 : 0
             let loudness = try await cutter.render(plan) { fraction in progress(.render, share + (1 - share) * fraction) }
-            if plan.captionsFile == nil, presentation.captions != nil { presentation.captions?.burnedIn = nil }
             return (plan, loudness, presentation)
         }
         let duration = try await prober.duration(of: output)
@@ -215,7 +214,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let options = job.request.resolvedOutput
-        let transcript = options.captions != nil && clip.captions?.burnedIn != nil ? try await storedTranscript(of: job) : nil
+        let transcript = clip.captions?.burnedIn != nil ? try await storedTranscript(of: job) : nil
         do {
             let quality = try await withSource(of: job) { source in
                 try await sources.withFile(clip.blobKey) { file in

@@ -45,7 +45,8 @@ struct Transcribe: AsyncParsableCommand {
 
     /// The helpers' environment: the flag, else `CLIPGEN_HELPERS_VENV`, else the default.
     static func helper(_ venv: String?, timeout: Duration) -> PythonHelper {
-        PythonHelper(venv: venv ?? ProcessInfo.processInfo.environment["CLIPGEN_HELPERS_VENV"] ?? MediaConfiguration().helpersVenv, timeout: timeout)
+        let environment = ProcessInfo.processInfo.environment[ConfigurationKey.environmentName("helpersVenv")]
+        return PythonHelper(venv: venv ?? environment ?? MediaConfiguration().helpersVenv, timeout: timeout)
     }
 }
 
