@@ -25,23 +25,24 @@ public struct EventRelay<Outbox: EventOutbox, Bus: EventBus>: Service {
     }
 
     public func run() async throws {
-        // Cancelled on graceful shutdown: whatever is still in the outbox stays there for the next run.
-        await cancelWhenGracefulShutdown {
-            var lastPrune = ContinuousClock.now
-            while !Task.isCancelled {
-                do {
-                    let events = try await outbox.claimEvents(limit: batch)
-                    if !events.isEmpty { await bus.publish(events) }
-                    if ContinuousClock.now - lastPrune > .seconds(60) {
-                        try await outbox.pruneEvents(deliveredBefore: Date().addingTimeInterval(-3600))
-                        lastPrune = ContinuousClock.now
-                    }
-                    if events.count == batch { continue }
-                } catch {
-                    logger.error("relaying job events failed", metadata: ["error": "\(error)"])
+        // Graceful shutdown stops the claiming between batches: a batch claimed is published, not
+        // cancelled between its claim and its publication (the outbox would count it delivered).
+        // Whatever is still in the outbox stays there for the next run.
+        let interval = interval
+        var lastPrune = ContinuousClock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let events = try await outbox.claimEvents(limit: batch)
+                if !events.isEmpty { await bus.publish(events) }
+                if ContinuousClock.now - lastPrune > .seconds(60) {
+                    try await outbox.pruneEvents(deliveredBefore: Date().addingTimeInterval(-3600))
+                    lastPrune = ContinuousClock.now
                 }
-                try? await Task.sleep(for: interval)
+                if events.count == batch { continue }
+            } catch {
+                logger.error("relaying job events failed", metadata: ["error": "\(error)"])
             }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

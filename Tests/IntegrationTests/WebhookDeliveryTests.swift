@@ -9,11 +9,13 @@ import TestSupport
 /// Webhooks against a real receiver: signed, retried with backoff after failures, recorded, and
 /// still sent after the server restarts; addresses that are not public are refused.
 @Suite(.serialized) struct WebhookDeliveryTests {
-    /// A receiver process failing its first `failures` requests; stopped when `body` returns.
-    static func withReceiver<T>(failures: Int, in dir: String, _ body: (_ port: Int, _ secretFile: String, _ log: String) async throws -> T) async throws -> T {
+    /// A receiver process failing its first `failures` requests, answering each `delay` seconds
+    /// after it arrived; stopped when `body` returns.
+    static func withReceiver<T>(failures: Int, delay: Double = 0, in dir: String,
+                                _ body: (_ port: Int, _ secretFile: String, _ log: String) async throws -> T) async throws -> T {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/webhook_receiver.py").path
         let (secretFile, log) = (dir + "/secret", dir + "/received.jsonl")
-        return try await withHelperScript(script, [String(failures), secretFile, log]) { line in
+        return try await withHelperScript(script, [String(failures), secretFile, log, String(delay)]) { line in
             try await body(try #require(Int(line), "the receiver said \(line)"), secretFile, log)
         }
     }
@@ -106,6 +108,27 @@ import TestSupport
                     #expect(retried, "the queued delivery is tried again by the restarted server")
                 }
                 #expect(Self.received(log).count >= 2)
+            }
+        }
+    }
+
+    @Test func aSendUnderWayWhenTheServerStopsIsFinishedAndRecorded() async throws {
+        try await withTemporaryDirectory { dir in
+            try await Self.withReceiver(failures: 0, delay: 3, in: dir) { port, _, log in
+                let configuration = Self.configuration(dir)
+                let id = try await ServerHarness.run(configuration) { client in
+                    let id = try await Self.cancelledJob(client, webhookUrl: "http://127.0.0.1:\(port)/hook")
+                    // The receiver has the request and answers in 3 s: the server stops meanwhile.
+                    #expect(try await eventually(timeout: .seconds(30)) { Self.received(log).count == 1 })
+                    return id
+                }
+                try await ServerHarness.run(configuration) { client in
+                    let delivery = try #require(try await Self.deliveries(client, id).first)
+                    let attempts = delivery["attempts"] as? [[String: Any]] ?? []
+                    #expect(delivery["state"] as? String == "delivered" && attempts.compactMap { $0["statusCode"] as? Int } == [204],
+                            "the answer was waited for and recorded, not abandoned with the delivery still claimed: \(delivery)")
+                }
+                #expect(Self.received(log).count == 1, "sent once")
             }
         }
     }

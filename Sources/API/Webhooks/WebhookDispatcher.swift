@@ -46,19 +46,21 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
         self.logger = logger
     }
 
+    /// Graceful shutdown stops the claiming, not a send under way: that one finishes (its timeout
+    /// bounds it) and its attempt is recorded. Cancelled instead, it would leave the delivery
+    /// claimed, and untried by any replica or restarted server until the claim's lease ran out.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    if let delivery = try await store.claimWebhookDelivery(lease: 60 + settings.timeout.seconds) {
-                        try await send(delivery)
-                        continue
-                    }
-                } catch {
-                    logger.error("webhook dispatch failed", metadata: ["error": "\(error)"])
+        let pollInterval = settings.pollInterval
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                if let delivery = try await store.claimWebhookDelivery(lease: 60 + settings.timeout.seconds) {
+                    try await send(delivery)
+                    continue
                 }
-                try? await Task.sleep(for: settings.pollInterval)
+            } catch {
+                logger.error("webhook dispatch failed", metadata: ["error": "\(error)"])
             }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
         }
     }
 
