@@ -86,8 +86,9 @@ public struct SilenceRemoval: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        minSilence = try c.decodeIfPresent(Double.self, forKey: .minSilence) ?? 0.6
-        padding = try c.decodeIfPresent(Double.self, forKey: .padding) ?? 0.15
+        let defaults = SilenceRemoval()
+        minSilence = try c.decodeIfPresent(Double.self, forKey: .minSilence) ?? defaults.minSilence
+        padding = try c.decodeIfPresent(Double.self, forKey: .padding) ?? defaults.padding
     }
 
     func validate() -> [FieldError] {

@@ -90,6 +90,11 @@ public struct CaptionTrack: Sendable, Equatable {
         self.init(transcript: transcript, timeline: timeline, maxWordsPerLine: captions?.maxWordsPerLine ?? 7, uppercase: captions?.uppercase ?? false)
     }
 
+    /// Every word of the source, on the source's clock: the transcript as subtitles.
+    public init(wholeSourceOf transcript: Transcript) {
+        self.init(transcript: transcript, timeline: ClipTimeline(start: 0, end: max(transcript.duration, transcript.words.last?.end ?? 0)))
+    }
+
     public var srt: String {
         lines.enumerated().map { index, line in
             "\(index + 1)\n\(MediaTime(seconds: line.start).timecode(fractionSeparator: ",")) --> \(MediaTime(seconds: line.end).timecode(fractionSeparator: ","))\n\(line.text)\n"

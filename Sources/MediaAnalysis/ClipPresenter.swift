@@ -25,7 +25,7 @@ public struct ClipPresenter: Sendable {
                 presentation.keptRanges = kept.map { TimeRange(start: HighlightPicker.round($0.start), end: HighlightPicker.round($0.end)) }
             }
         }
-        let timeline = ClipTimeline(start: plan.actualStart, end: plan.end, kept: plan.keptRanges)
+        let timeline = plan.timeline
         if let ratio = options.aspect.ratio {
             switch options.reframe {
             case .face:
@@ -51,22 +51,24 @@ public struct ClipPresenter: Sendable {
             }
         }
         if let transcript {
-            let captions = options.captions
-            let track = CaptionTrack(transcript: transcript, timeline: timeline, captions: captions)
-            // Burned in only when there are words to burn.
-            if let captions, !track.lines.isEmpty {
-                plan.captionsFile = try Self.writeCaptions(track, captions, plan: plan, scratch: scratch)
-            }
-            presentation.captions = ClipCaptions(burnedIn: plan.captionsFile == nil ? nil : captions?.style, lines: track.lines.count,
+            let track = try Self.burnCaptions(transcript, timeline: timeline, into: &plan, scratch: scratch)
+            presentation.captions = ClipCaptions(burnedIn: plan.captionsFile == nil ? nil : options.captions?.style, lines: track.lines.count,
                                                  words: track.lines.reduce(0) { $0 + $1.words.count })
         }
         return presentation
     }
 
-    public static func writeCaptions(_ track: CaptionTrack, _ options: CaptionOptions, plan: CutPlan, scratch: String) throws -> String {
+    /// The clip's caption lines; when the plan's options ask for captions and there are words to
+    /// burn, their libass file is written to `scratch` and set as the plan's `captionsFile`.
+    @discardableResult
+    public static func burnCaptions(_ transcript: Transcript, timeline: ClipTimeline, into plan: inout CutPlan, scratch: String) throws -> CaptionTrack {
+        let captions = plan.options.captions
+        let track = CaptionTrack(transcript: transcript, timeline: timeline, captions: captions)
+        guard let captions, !track.lines.isEmpty else { return track }
         let (width, height) = plan.shownSize
         let file = scratch + "/captions.ass"
-        try ASSDocument(track: track, options: options, width: width, height: height).text.write(toFile: file, atomically: true, encoding: .utf8)
-        return file
+        try ASSDocument(track: track, options: captions, width: width, height: height).text.write(toFile: file, atomically: true, encoding: .utf8)
+        plan.captionsFile = file
+        return track
     }
 }

@@ -95,6 +95,9 @@ public struct CutPlan: Sendable, Equatable {
         return Self.cropSize(picture: (pictureWidth, pictureHeight), ratio: ratio)
     }
 
+    /// The source ranges the output shows, and where each lands on the clip's clock.
+    public var timeline: ClipTimeline { ClipTimeline(start: actualStart, end: end, kept: keptRanges) }
+
     /// Seconds the output lasts: shorter than `outputDuration` once pauses are cut.
     public var renderedDuration: Double { keptRanges.map { ClipTimeline(ranges: $0).duration } ?? outputDuration }
 
@@ -201,7 +204,7 @@ public struct CutPlan: Sendable, Equatable {
             "crop=w='if(gt(iw/ih,\(r)),trunc(ih*\(r)/2)*2,trunc(iw/2)*2)':h='if(gt(iw/ih,\(r)),trunc(ih/2)*2,trunc(iw/\(r)/2)*2)'"
                 + ":x='(iw-ow)*\(x.contains("(") ? "(\(x))" : x)':y='(ih-oh)/2'"
         }
-        let (width, height) = Self.cropSize(picture: (pictureWidth, pictureHeight), ratio: ratio)
+        let (width, height) = shownSize
         let fit = { (label: String) in
             "split[\(label)b][\(label)f];[\(label)b]scale=\(width):\(height):force_original_aspect_ratio=increase,crop=\(width):\(height),"
                 + "boxblur=luma_radius='min(h,w)/20':luma_power=2,setsar=1[\(label)bb];"

@@ -221,10 +221,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
                     var plan = CutPlan(input: source, output: file, start: spec.start, end: spec.end, options: options, media: media)
                     plan.keptRanges = clip.keptRanges
                     if clip.reframe?.mode == .face { plan.reframe = clip.reframe }
-                    if let transcript, let captions = options.captions {
-                        let track = CaptionTrack(transcript: transcript, timeline: clip.timeline, captions: captions)
-                        plan.captionsFile = try ClipPresenter.writeCaptions(track, captions, plan: plan, scratch: scratch)
-                    }
+                    if let transcript { try ClipPresenter.burnCaptions(transcript, timeline: clip.timeline, into: &plan, scratch: scratch) }
                     return try await qualityMeter.measure(clip: file, plan: plan)
                 }
             }

@@ -81,10 +81,7 @@ struct Clip: AsyncParsableCommand {
                 ? try await SpeechRecognizer(helper: helper, timeout: limit).transcribe(input, media: media, scratch: scratch) : nil
             let presentation = try await ClipPresenter(faces: FaceDetector(helper: helper)).prepare(&plan, transcript: transcript, media: media,
                                                                                                      scratch: scratch)
-            let track = transcript.map {
-                CaptionTrack(transcript: $0, timeline: ClipTimeline(start: plan.actualStart, end: plan.end, kept: plan.keptRanges),
-                             captions: options.captions)
-            }
+            let track = transcript.map { CaptionTrack(transcript: $0, timeline: plan.timeline, captions: options.captions) }
             return (try await Cutter(timeout: limit).render(plan), presentation, track)
         }
         if let track {

@@ -31,7 +31,7 @@ struct Transcribe: AsyncParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             text = String(decoding: try encoder.encode(transcript), as: UTF8.self) + "\n"
         case "srt", "vtt":
-            let track = CaptionTrack(transcript: transcript, timeline: ClipTimeline(start: 0, end: media.duration))
+            let track = CaptionTrack(wholeSourceOf: transcript)
             text = format == "srt" ? track.srt : track.vtt
         default:
             text = transcript.segments.map(\.text).joined(separator: "\n") + "\n"

@@ -10,16 +10,21 @@ import TestSupport
 @Suite struct ReframeTests {
     static let faces = FaceDetector(helper: PythonHelper(venv: TestMedia.helpersVenv))
 
+    /// A 9:16 exact cut of test media from 0 to `end` with `reframe: face`, planned (not rendered) into `dir`.
+    static func faceCrop(_ name: String, end: Double, height: Int, in dir: String) async throws -> (CutPlan, ReframeResult) {
+        let path = try await TestMedia.shared.path(name)
+        let media = try await Prober().probe(path)
+        var plan = CutPlan(input: path, output: dir + "/clip.mp4", start: 0, end: end,
+                           options: OutputOptions(mode: .exact, aspect: .vertical, height: height, reframe: .face), media: media)
+        let reframe = try #require(try await ClipPresenter(faces: faces).prepare(&plan, transcript: nil, media: media, scratch: dir).reframe)
+        return (plan, reframe)
+    }
+
     /// Where the crop follows a face moving from x=200 to x=1080 px of 1280 over 8 s, then a cut
     /// to a still face at x=300: rendered, the face stays near the middle of every frame.
     @Test func theCropFollowsTheFaceStaysInsideAndStepsAtTheCut() async throws {
-        let path = try await TestMedia.shared.path("face-pan.mp4")
-        let media = try await Prober().probe(path)
         try await withTemporaryDirectory { dir in
-            var plan = CutPlan(input: path, output: dir + "/clip.mp4", start: 0, end: 12,
-                               options: OutputOptions(mode: .exact, aspect: .vertical, height: 640, reframe: .face), media: media)
-            let presentation = try await ClipPresenter(faces: Self.faces).prepare(&plan, transcript: nil, media: media, scratch: dir)
-            let reframe = try #require(presentation.reframe)
+            let (plan, reframe) = try await Self.faceCrop("face-pan.mp4", end: 12, height: 640, in: dir)
             #expect(reframe.mode == .face && reframe.layout == .follow && reframe.fit.isEmpty, "\(reframe)")
             // Inside the picture, always.
             #expect(reframe.path.allSatisfy { (0...1).contains($0.x) }, "\(reframe.path)")
@@ -43,23 +48,19 @@ import TestSupport
             let centres = seen.filter { !$0.faces.isEmpty && abs($0.time - 8) > 0.3 }.map { $0.faces[0][0] + $0.faces[0][2] / 2 }
             #expect(centres.count >= 50, "the face is in the clip's frames: \(centres.count) of \(seen.count)")
             #expect(centres.allSatisfy { abs($0 - 0.5) < 0.3 }, "the face stays near the middle: \(centres)")
-            try Self.drawPath(source: path, reframe: reframe, name: "face-pan")
+            try Self.drawPath(source: plan.input, reframe: reframe, name: "face-pan")
         }
     }
 
     @Test func twoFacesApartFallBackToTheWholePicture() async throws {
-        let path = try await TestMedia.shared.path("faces-two.mp4")
-        let media = try await Prober().probe(path)
         try await withTemporaryDirectory { dir in
-            var plan = CutPlan(input: path, output: dir + "/clip.mp4", start: 0, end: 6,
-                               options: OutputOptions(mode: .exact, aspect: .vertical, height: 320, reframe: .face), media: media)
-            let reframe = try #require(try await ClipPresenter(faces: Self.faces).prepare(&plan, transcript: nil, media: media, scratch: dir).reframe)
+            let (plan, reframe) = try await Self.faceCrop("faces-two.mp4", end: 6, height: 320, in: dir)
             #expect(reframe.layout == .fit && reframe.fit == [TimeRange(start: 0, end: 6)], "\(reframe)")
             #expect(reframe.reason?.contains("two faces") == true, "\(String(describing: reframe.reason))")
             try await Cutter().render(plan)
             // The whole picture is in the middle of the frame (both faces with it), over a blur.
             let frame = try SpeechTests.grey(plan.output, index: 30, width: 180, height: 320)
-            let whole = try Shell.run("ffmpeg", ["-v", "error", "-i", path, "-vf", "select=eq(n\\,30),scale=180:100,format=gray", "-frames:v", "1",
+            let whole = try Shell.run("ffmpeg", ["-v", "error", "-i", plan.input, "-vf", "select=eq(n\\,30),scale=180:100,format=gray", "-frames:v", "1",
                                                  "-f", "rawvideo", "pipe:1"])
             let source = [UInt8](whole.stdout)
             #expect(source.count == 180 * 100)

@@ -26,7 +26,7 @@ struct TranscriptRoutes<Store: JobRepository, Blobs: BlobStore> {
                 encoder.outputFormatting = [.sortedKeys]
                 return Self.text(String(decoding: try encoder.encode(transcript), as: UTF8.self), "application/json")
             default:
-                let track = CaptionTrack(transcript: transcript, timeline: ClipTimeline(start: 0, end: max(transcript.duration, transcript.words.last?.end ?? 0)))
+                let track = CaptionTrack(wholeSourceOf: transcript)
                 return format == "srt" ? Self.text(track.srt, "application/x-subrip; charset=utf-8") : Self.text(track.vtt, "text/vtt; charset=utf-8")
             }
         }
