@@ -1,5 +1,6 @@
 import Foundation
 import ClipGenCore
+import Persistence
 
 /// What the HTTP side can be told, with a default for every field.
 public struct APIConfiguration: Sendable {
@@ -11,8 +12,27 @@ public struct APIConfiguration: Sendable {
         /// A connection that sends nothing for this long (no request, or a request body that
         /// stalls) is closed; default 30 s. Responses being written are not cut short.
         public var idleTimeoutSeconds = 30.0
-        /// Connections served at once; more wait in the kernel's queue. Default 1024.
+        /// Connections held at once; past it a new one is answered 503 and closed. Default 1024.
         public var maxConnections = 1024
+        /// Connections one client address (an IPv6 client: its /64) may hold; trusted proxies
+        /// count only in the total. Default 64.
+        public var maxConnectionsPerAddress = 64
+        /// Requests not yet tied to an account that may be under way at once (sign-ins, pages,
+        /// refusals); past it those without credentials are answered 503. Default: an eighth of
+        /// `maxConnections`.
+        public var maxAnonymousRequests: Int?
+        /// A request body slower than this, averaged over `bodyRateWindowSeconds` of waiting on
+        /// the client, is cut off; default 1024 bytes a second.
+        public var minBodyBytesPerSecond = 1024
+        /// Default 30 s.
+        public var bodyRateWindowSeconds = 30.0
+        /// How often an open event socket's credentials are checked again (and at once on a
+        /// revocation made through this replica); default 30 s.
+        public var webSocketRecheckSeconds = 30.0
+        /// Event sockets one user or API key may hold open; default 16.
+        public var maxWebSocketsPerUser = 16
+        /// `maxAnonymousRequests`, or its default.
+        var anonymousCapacity: Int { maxAnonymousRequests ?? max(8, maxConnections / 8) }
         /// `/metrics` needs `Authorization: Bearer <token>` when set; when unset, only clients on
         /// loopback (a Prometheus beside the server) may read it.
         public var metricsToken: String?
@@ -65,6 +85,9 @@ public struct APIConfiguration: Sendable {
         public init() {}
     }
 
+    /// How long audit entries are kept, in days; 0 keeps them for good. Default 90.
+    public var auditRetentionDays = 90
+
     public var http = HTTP()
     public var rateLimits = RateLimits()
     public var quotas = Quotas()
@@ -73,6 +96,11 @@ public struct APIConfiguration: Sendable {
     public var auth = Auth()
     /// Largest accepted upload in bytes; default 10 GiB.
     public var maxUploadBytes: Int64 = 10 * 1024 * 1024 * 1024
+
+    /// The quotas of organisations without their own, for the API and for workers' imports.
+    public var quotaDefaults: QuotaDefaults {
+        QuotaDefaults(concurrentJobs: quotas.concurrentJobs, storedBytes: quotas.storedBytes, maxUploadBytes: maxUploadBytes)
+    }
 
     public init() {}
 
@@ -84,7 +112,13 @@ public struct APIConfiguration: Sendable {
         ConfigurationKey("jwtKeyId", "kid header of issued tokens (k1)"),
         ConfigurationKey("jwtPreviousKeys", "retired keys that still verify, kid:secret,kid:secret (none)"),
         ConfigurationKey("idleTimeoutSeconds", "close connections silent this long, mid-request too (30)"),
-        ConfigurationKey("maxConnections", "connections served at once (1024)"),
+        ConfigurationKey("maxConnections", "connections held at once; more are answered 503 (1024)"),
+        ConfigurationKey("maxConnectionsPerAddress", "connections one client address (IPv6: /64) may hold; proxies exempt (64)"),
+        ConfigurationKey("maxAnonymousRequests", "requests not tied to an account under way at once (maxConnections / 8)"),
+        ConfigurationKey("minBodyBytesPerSecond", "request bodies slower than this over the window are cut off (1024)"),
+        ConfigurationKey("bodyRateWindowSeconds", "the window a body's rate is averaged over (30)"),
+        ConfigurationKey("webSocketRecheckSeconds", "how often an event socket's credentials are checked again (30)"),
+        ConfigurationKey("maxWebSocketsPerUser", "event sockets one user or API key may hold (16)"),
         ConfigurationKey("webSocketPingSeconds", "ping interval on event WebSockets (20)"),
         ConfigurationKey("webSocketWriteTimeoutSeconds", "close an event WebSocket whose client has not read a message this long (10)"),
         ConfigurationKey("corsOrigins", "comma-separated browser origins allowed by CORS (none)"),
@@ -101,6 +135,7 @@ public struct APIConfiguration: Sendable {
         ConfigurationKey("quotaStoredBytes", "bytes of uploads and clips kept per organisation; 0: no limit (0)"),
         ConfigurationKey("rateLimitPerMinute", "requests a minute per user or API key, bursts of a sixth; 0: off (600)"),
         ConfigurationKey("rateLimitIpPerMinute", "requests a minute per client address; 0: off (1200)"),
+        ConfigurationKey("auditRetentionDays", "days audit entries are kept; 0: for good (90)"),
     ]
 
     public init(reading values: some ConfigurationValues) throws {
@@ -125,6 +160,12 @@ public struct APIConfiguration: Sendable {
         http.webSocketPingSeconds = try values.double("webSocketPingSeconds", in: 1...3600) ?? http.webSocketPingSeconds
         http.webSocketWriteTimeoutSeconds = try values.double("webSocketWriteTimeoutSeconds", in: 0.1...3600) ?? http.webSocketWriteTimeoutSeconds
         http.maxConnections = try values.int("maxConnections", in: 1...1_000_000) ?? http.maxConnections
+        http.maxConnectionsPerAddress = try values.int("maxConnectionsPerAddress", in: 1...1_000_000) ?? http.maxConnectionsPerAddress
+        http.maxAnonymousRequests = try values.int("maxAnonymousRequests", in: 1...1_000_000)
+        http.minBodyBytesPerSecond = try values.int("minBodyBytesPerSecond", in: 0...1_000_000_000) ?? http.minBodyBytesPerSecond
+        http.bodyRateWindowSeconds = try values.double("bodyRateWindowSeconds", in: 0.5...3600) ?? http.bodyRateWindowSeconds
+        http.webSocketRecheckSeconds = try values.double("webSocketRecheckSeconds", in: 0.1...3600) ?? http.webSocketRecheckSeconds
+        http.maxWebSocketsPerUser = try values.int("maxWebSocketsPerUser", in: 1...100_000) ?? http.maxWebSocketsPerUser
         http.metricsToken = values.string("metricsToken")
         http.corsOrigins = Set((values.string("corsOrigins") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         http.trustedProxies = Set((values.string("trustedProxies") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
@@ -145,5 +186,6 @@ public struct APIConfiguration: Sendable {
         if let bytes = try values.int("quotaStoredBytes", in: 0...Int.max) { quotas.storedBytes = bytes == 0 ? nil : Int64(bytes) }
         rateLimits.perMinute = try values.int("rateLimitPerMinute", in: 0...1_000_000) ?? rateLimits.perMinute
         rateLimits.perAddressPerMinute = try values.int("rateLimitIpPerMinute", in: 0...1_000_000) ?? rateLimits.perAddressPerMinute
+        auditRetentionDays = try values.int("auditRetentionDays", in: 0...36_500) ?? auditRetentionDays
     }
 }

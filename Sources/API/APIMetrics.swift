@@ -45,6 +45,24 @@ public struct APIMetrics: Sendable {
         Counter(label: "audit_events_total", dimensions: [("outcome", outcome)], factory: factory).increment()
     }
 
+    /// `http_connections_cut_total{reason}`: `refused` (past a connection cap, answered 503) or
+    /// `slow_body` (a request body below the minimum rate).
+    func connectionCut(_ reason: String) {
+        Counter(label: "http_connections_cut_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// `blob_integrity_failures_total`: stored files refused because their sealed bytes did not
+    /// open (damaged or tampered with): each one is a file an operator must restore.
+    func blobIntegrityFailure() {
+        Counter(label: "blob_integrity_failures_total", factory: factory).increment()
+    }
+
+    /// `audit_events_sampled_out_total{outcome}`: refusals counted but not written to the audit
+    /// log, because one like it from the same client was written within the minute.
+    func auditSampledOut(_ outcome: String) {
+        Counter(label: "audit_events_sampled_out_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
     /// `webhook_deliveries_total{outcome}`: each attempt, `delivered`, `retrying` or `failed`.
     func webhookAttempt(_ outcome: String) {
         Counter(label: "webhook_deliveries_total", dimensions: [("outcome", outcome)], factory: factory).increment()

@@ -38,6 +38,10 @@ public struct APIDependencies<Store: APIStore, Blobs: BlobStore>: Sendable {
     public var loginPolicy: LoginGuard.Policy
     /// What `source.url` imports may reach (the workers fetch under the same).
     public var networkPolicy: NetworkPolicy
+    /// Notified when a password changes, a user is disabled or a key revoked: open event sockets
+    /// check their caller again at once (and every `webSocketRecheckSeconds` in any case, which
+    /// is how another replica's revocations reach them).
+    public var revocations = Notifier()
     public init(store: Store, blobs: Blobs, tokens: TokenService, workflow: JobWorkflow = JobWorkflow(), signal: any WorkSignal = LocalWorkSignal(),
                 clock: WallClock = .system, metrics: MetricsEndpoint = .disabled, dependencies: [Dependency] = [],
                 events: (any EventBus)? = nil, sharedCache: (any SharedCache)? = nil,
@@ -70,9 +74,10 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics.api))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: CORSAllowListMiddleware(origins: configuration.http.corsOrigins))
+    router.add(middleware: AnonymousShareMiddleware(requests: AnonymousRequests(capacity: configuration.http.anonymousCapacity)))
     // Outside the problem middleware: it sees the status the client gets.
     router.add(middleware: AuditMiddleware(store: dependencies.store, trustedProxies: configuration.http.trustedProxies, clock: dependencies.clock,
-                                                metrics: dependencies.metrics.api))
+                                           metrics: dependencies.metrics.api, counters: dependencies.counters))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies))
     let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
@@ -84,28 +89,31 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
 
     let auth = AuthRoutes(store: store, tokens: dependencies.tokens, hasher: PasswordHasher(cost: configuration.auth.bcryptCost),
                           loginGuard: LoginGuard(counters: dependencies.counters, policy: dependencies.loginPolicy),
-                          trustedProxies: configuration.http.trustedProxies, clock: clock, metrics: dependencies.metrics.api)
+                          trustedProxies: configuration.http.trustedProxies, clock: clock, metrics: dependencies.metrics.api,
+                          revocations: dependencies.revocations)
     let v1 = router.group("v1")
     auth.addPublic(to: v1)
     // Operator routes, before the group gains the user authentication middleware below.
     let operatorToken = OperatorToken(value: configuration.auth.operatorToken)
-    let quotas = QuotaPolicy(defaults: configuration.quotas, maxUploadBytes: configuration.maxUploadBytes)
+    let quotas = QuotaPolicy(defaults: configuration.quotaDefaults)
     let quotaRoutes = QuotaRoutes(store: store, policy: quotas, operatorToken: operatorToken)
     OrganizationRoutes(store: store, operatorToken: operatorToken, bcryptCost: configuration.auth.bcryptCost, clock: clock).add(to: v1)
     quotaRoutes.addOperatorRoutes(to: v1)
+    AuditRoutes(store: store).addOperatorRoutes(to: v1, operatorToken: operatorToken)
     WebRoutes().add(to: router)
     let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens, clock: clock, queryTokenRoutes: WebRoutes.mediaRoutes))
         .add(middleware: RateLimitMiddleware.perPrincipal(configuration, dependencies))
     auth.addAuthenticated(to: secured)
-    APIKeyRoutes(store: store, clock: clock).add(to: secured)
+    APIKeyRoutes(store: store, clock: clock, revocations: dependencies.revocations).add(to: secured)
     WebhookRoutes(store: store).add(to: secured)
     AuditRoutes(store: store).add(to: secured)
     quotaRoutes.addMemberRoutes(to: secured)
-    UploadRoutes(store: store, blobs: blobs, quotas: quotas, clock: clock).add(to: secured)
+    let files = BlobResponses(blobs: blobs, metrics: dependencies.metrics.api)
+    UploadRoutes(store: store, blobs: blobs, quotas: quotas, clock: clock, files: files).add(to: secured)
     let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, quotas: quotas,
                           importer: PinnedHTTPClient(policy: dependencies.networkPolicy), clock: clock, metrics: dependencies.metrics.api)
-    JobRoutes(service: jobs, cache: dependencies.jobCache).add(to: secured)
-    ClipRoutes(store: store, blobs: blobs).add(to: secured)
+    JobRoutes(service: jobs, cache: dependencies.jobCache, files: files).add(to: secured)
+    ClipRoutes(store: store, blobs: blobs, files: files).add(to: secured)
     TranscriptRoutes(store: store, blobs: blobs).add(to: secured)
     ReportRoutes(store: store, clock: clock).add(to: secured)
     eventRoutes(configuration, dependencies).addHTTPRoutes(to: router)
@@ -116,7 +124,9 @@ private func eventRoutes<Store: APIStore, Blobs: BlobStore>(
     _ configuration: APIConfiguration, _ dependencies: APIDependencies<Store, Blobs>
 ) -> EventRoutes<Store> {
     EventRoutes(store: dependencies.store, events: dependencies.events, tokens: dependencies.tokens, clock: dependencies.clock,
-                writeTimeout: .milliseconds(Int64(configuration.http.webSocketWriteTimeoutSeconds * 1000)))
+                writeTimeout: .milliseconds(Int64(configuration.http.webSocketWriteTimeoutSeconds * 1000)), revocations: dependencies.revocations,
+                recheck: .milliseconds(Int64(configuration.http.webSocketRecheckSeconds * 1000)),
+                sockets: SocketCounts(limit: configuration.http.maxWebSocketsPerUser))
 }
 
 /// The routes a WebSocket upgrade request is matched against (the event streams), with the
@@ -127,24 +137,41 @@ public func buildWebSocketRouter<Store: APIStore, Blobs: BlobStore>(
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: RequestLogMiddleware(trustedProxies: configuration.http.trustedProxies))
+    router.add(middleware: WebSocketRefusalMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies))
     eventRoutes(configuration, dependencies).addWebSocketRoutes(to: router, limit: RateLimitMiddleware.perPrincipal(configuration, dependencies))
     return router
 }
 
-/// HTTP/1.1 with WebSocket upgrades, idle connections closed after `idle`, from the first byte.
+/// HTTP/1.1 with WebSocket upgrades behind `ConnectionGuard`: connections capped in all and per
+/// address, idle ones closed after `idle` from the first byte, bodies that trickle cut off.
 private func server<Store: APIStore, Blobs: BlobStore>(
-    configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>, idle: TimeAmount
+    configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>, idle: TimeAmount, logger: Logger
 ) -> HTTPServerBuilder {
+    let http = configuration.http
+    let metrics = dependencies.metrics.api
     let webSocketResponder = buildWebSocketRouter(configuration: configuration, dependencies: dependencies).buildResponder()
+    let window = TimeAmount.milliseconds(Int64(http.bodyRateWindowSeconds * 1000))
+    let minRate = http.minBodyBytesPerSecond
     let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
-        http1: .init(idleTimeout: idle),
-        ws: .init(autoPing: .enabled(timePeriod: .milliseconds(Int64(configuration.http.webSocketPingSeconds * 1000)))))
+        http1: .init(additionalChannelHandlers: minRate > 0 ? [BodyRateHandler(minBytesPerSecond: minRate, window: window) { received, waited in
+            metrics.connectionCut("slow_body")
+            logger.notice("a request body arriving too slowly was cut off",
+                          metadata: ["http.body.bytes": "\(received)", "http.body.waited_ms": "\(waited.nanoseconds / 1_000_000)"])
+        }] : [], idleTimeout: idle),
+        // A client message larger than the event sockets ever need is refused at the frame (1009).
+        ws: .init(maxFrameSize: 4096, autoPing: .enabled(timePeriod: .milliseconds(Int64(http.webSocketPingSeconds * 1000)))))
+    let proxies = http.trustedProxies
+    let limits = ConnectionLimits(total: http.maxConnections, perAddress: http.maxConnectionsPerAddress,
+                                  exempt: { AppRequestContext.isTrusted($0, proxies) })
     return HTTPServerBuilder { responder in
-        FirstRequestDeadline(base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
-                                                                configuration: channelConfiguration),
-                             timeout: idle)
+        ConnectionGuard(base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
+                                                           configuration: channelConfiguration),
+                        limits: limits, firstRequestTimeout: idle) { address, reason in
+            metrics.connectionCut("refused")
+            logger.notice("connection refused", metadata: ["client.address": "\(address ?? "")", "connection.reason": "\(reason)"])
+        }
     }
 }
 
@@ -155,12 +182,19 @@ public func buildApplication<Store: APIStore, Blobs: BlobStore>(
     services: [any Service] = [], logger: Logger, beforeServerStarts: @escaping @Sendable () async throws -> Void = {}
 ) -> some ApplicationProtocol {
     let idle = TimeAmount.milliseconds(Int64(configuration.http.idleTimeoutSeconds * 1000))
+    var own: [any Service] = dependencies.events.map { [JobCacheInvalidation(events: $0, cache: dependencies.jobCache)] } ?? []
+    if configuration.auditRetentionDays > 0 {
+        own.append(AuditRetention(store: dependencies.store, keep: .seconds(configuration.auditRetentionDays * 86400), interval: .seconds(3600),
+                                  clock: dependencies.clock, logger: logger))
+    }
     var application = Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies),
-        server: server(configuration: configuration, dependencies: dependencies, idle: idle),
+        server: server(configuration: configuration, dependencies: dependencies, idle: idle, logger: logger),
+        // `ConnectionGuard` answers connections past the cap with a 503; this much more are
+        // accepted meanwhile, then the kernel's queue holds the rest.
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "clipgen",
-                             availableConnectionsDelegate: MaximumAvailableConnections(configuration.http.maxConnections)),
-        services: services + (dependencies.events.map { [JobCacheInvalidation(events: $0, cache: dependencies.jobCache)] } ?? []),
+                             availableConnectionsDelegate: MaximumAvailableConnections(configuration.http.maxConnections + 128)),
+        services: services + own,
         logger: logger
     )
     application.beforeServerStarts(perform: beforeServerStarts)

@@ -21,9 +21,10 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
     /// Throws `Problem.invalid` listing every field to fix; writes nothing then.
     func submit(_ request: JobRequest, by principal: Principal, idempotencyKey: IdempotencyKey?) async throws -> JobCreation {
         var errors = request.validate()
-        if errors.isEmpty, let uploadId = request.source.uploadId,
-           try await store.upload(id: uploadId, organizationId: principal.organizationId) == nil {
-            errors.append(.init(field: "source.uploadId", message: "no upload with this id"))
+        var source: Upload?
+        if errors.isEmpty, let uploadId = request.source.uploadId {
+            source = try await store.upload(id: uploadId, organizationId: principal.organizationId)
+            if source == nil { errors.append(.init(field: "source.uploadId", message: "no upload with this id")) }
         }
         if errors.isEmpty, let url = request.source.url {
             // Refused here when the address is plainly not allowed; redirects are checked as they come.
@@ -36,7 +37,16 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
         guard errors.isEmpty else { throw Problem.invalid(errors) }
         try await quotas.admitJob(for: principal.organizationId, in: store)
         let job = Job(organizationId: principal.organizationId, ownerId: principal.userId, request: request, createdAt: clock.now())
-        let creation = try await store.createJob(job, firstTask: workflow.firstTask(for: job), idempotencyKey: idempotencyKey)
+        let reserved = try await quotas.reserveOutput(of: job, source: source, in: store, now: clock.now())
+        let creation: JobCreation
+        do {
+            creation = try await store.createJob(job, firstTask: workflow.firstTask(for: job), idempotencyKey: idempotencyKey)
+        } catch {
+            if reserved { try? await store.releaseStorage(id: StorageReservation.jobID(job.id)) }
+            throw error
+        }
+        // A retried submission answered with the job its key made first: this one holds nothing.
+        if reserved, !creation.created { try await store.releaseStorage(id: StorageReservation.jobID(job.id)) }
         if creation.created {
             metrics.job(.queued)
             await signal.notify()

@@ -81,6 +81,9 @@ public enum BlobError: Error, Equatable, CustomStringConvertible {
     case rangeNotSatisfiable(size: Int64)
     /// The store did not answer (a remote store down or unreachable); worth retrying later.
     case unavailable(String)
+    /// The stored bytes of this key failed their integrity check (a sealed blob damaged or
+    /// tampered with): no retry helps, the blob must be restored.
+    case damaged(String)
 
     public var description: String {
         switch self {
@@ -88,6 +91,7 @@ public enum BlobError: Error, Equatable, CustomStringConvertible {
         case .tooLarge(let limit): "the body is larger than the limit of \(limit) bytes"
         case .rangeNotSatisfiable(let size): "the requested range is outside the object's \(size) bytes"
         case .unavailable(let reason): reason
+        case .damaged(let key): "the stored object '\(key)' failed its integrity check: damaged or tampered with"
         }
     }
 }

@@ -83,7 +83,7 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
         guard let secret = ring.key(header.keyID) else {
             throw BlobError.unavailable("the blob is sealed with key '\(header.keyID)', which is not in the key ring")
         }
-        guard let total = header.plainSize else { throw BlobError.unavailable("the stored blob is damaged") }
+        guard let total = header.plainSize else { throw BlobError.damaged(key.rawValue) }
         if let range, range.upperBound >= total { throw BlobError.rangeNotSatisfiable(size: total) }
         guard total > 0 else { return BlobBody(totalSize: 0, range: nil) { _ in } }
         let wanted = range ?? 0...(total - 1)
@@ -92,6 +92,13 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
         let cipherRange = (header.length + first * record)...min(header.cipherSize - 1, header.length + (last + 1) * record - 1)
         let lastRecord = Int(header.cipherSize - (header.length + (count - 1) * record))
         let base = self.base
+        // The first chunk is opened now, before anyone answers with a head: a blob damaged there
+        // is refused whole instead of being cut off after a 200.
+        let firstSize = first == count - 1 ? Int64(lastRecord) : record
+        var firstRecord: [UInt8] = []
+        try await base.get(key, range: (header.length + first * record)...(header.length + first * record + firstSize - 1))
+            .write { firstRecord += Array($0.readableBytesView) }
+        _ = try Self.open(firstRecord[...], key: key, index: first, last: first == count - 1, secret: secret)
         return BlobBody(totalSize: total, range: range) { consume in
             var pending: [UInt8] = []
             var index = first
@@ -100,13 +107,7 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
                 while index <= last {
                     let size = index == count - 1 ? lastRecord : Int(record)
                     guard pending.count >= size else { break }
-                    let plain: [UInt8]
-                    do {
-                        let box = try AES.GCM.SealedBox(combined: pending[0..<size])
-                        plain = Array(try AES.GCM.open(box, using: secret, authenticating: SealedFormat.associatedData(key, index: index, last: index == count - 1)))
-                    } catch {
-                        throw BlobError.unavailable("the stored blob does not open with its key: damaged or tampered with")
-                    }
+                    let plain = try Self.open(pending[0..<size], key: key, index: index, last: index == count - 1, secret: secret)
                     pending.removeFirst(size)
                     // Only the part of the chunk inside the wanted range.
                     let start = index * chunk
@@ -116,6 +117,16 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
                     if from < to { try await consume(ByteBuffer(bytes: plain[from..<to])) }
                 }
             }
+        }
+    }
+
+    /// One sealed chunk's plaintext; `BlobError.damaged` when it does not open where it stands.
+    static func open(_ sealed: ArraySlice<UInt8>, key: BlobKey, index: Int64, last: Bool, secret: SymmetricKey) throws -> [UInt8] {
+        do {
+            let box = try AES.GCM.SealedBox(combined: sealed)
+            return Array(try AES.GCM.open(box, using: secret, authenticating: SealedFormat.associatedData(key, index: index, last: last)))
+        } catch {
+            throw BlobError.damaged(key.rawValue)
         }
     }
 

@@ -34,6 +34,9 @@ public struct JobError: Codable, Sendable, Equatable, Error {
         /// A `source.url` could not be imported: refused (not a public address, too large, too
         /// many redirects) or not fetched (the message says why).
         public static let importFailed = Code(rawValue: "import_failed")
+        /// The organisation's quota does not allow it: an import larger than its upload limit, or
+        /// more than its storage has room for.
+        public static let quotaExceeded = Code(rawValue: "quota_exceeded")
         /// The worker has no speech or face helpers installed (scripts/setup-helpers.sh installs them).
         public static let helpersMissing = Code(rawValue: "helpers_missing")
         /// Speech recognition failed on a file FFmpeg could read.

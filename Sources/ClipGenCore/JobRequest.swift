@@ -151,8 +151,9 @@ public struct JobRequest: Codable, Sendable, Equatable {
             }
         }
         errors += resolvedOutput.validate()
-        if let webhookUrl, !(webhookUrl.hasPrefix("https://") || webhookUrl.hasPrefix("http://")) {
-            errors.append(.init(field: "webhookUrl", message: "must be an http(s) URL"))
+        // Capped as imports are: every delivery attempt repeats it in its record and its errors.
+        if let webhookUrl, webhookUrl.utf8.count > 2048 || !(webhookUrl.hasPrefix("https://") || webhookUrl.hasPrefix("http://")) {
+            errors.append(.init(field: "webhookUrl", message: "must be an http(s) URL of at most 2048 bytes"))
         }
         return errors
     }

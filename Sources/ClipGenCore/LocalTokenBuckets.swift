@@ -1,14 +1,18 @@
+import Foundation
 import Synchronization
 
 /// `TokenBuckets` within one process. Buckets that are full again are dropped as the map grows.
+/// Time is read from `clock`.
 public final class LocalTokenBuckets: TokenBuckets {
     private let buckets = Mutex<[String: Int64]>([:])
-    private let origin = ContinuousClock.now
+    private let clock: WallClock
 
-    public init() {}
+    public init(clock: WallClock = .system) {
+        self.clock = clock
+    }
 
     public func take(_ key: String, capacity: Int, interval: Duration) async throws -> BucketDecision {
-        let now = (ContinuousClock.now - origin).microseconds
+        let now = Int64((clock.now().timeIntervalSince1970 * 1_000_000).rounded())
         let step = max(1, interval.microseconds)
         return buckets.withLock { buckets in
             if buckets.count > 10_000 { buckets = buckets.filter { $0.value > now } }

@@ -15,13 +15,26 @@ public struct EventRelay<Outbox: EventOutbox, Bus: EventBus>: Service {
     /// most this long.
     public var interval: Duration
     public var batch: Int
+    /// What "an hour after delivery" is measured on.
+    public var clock: WallClock
 
-    public init(outbox: Outbox, bus: Bus, logger: Logger, interval: Duration = .milliseconds(100), batch: Int = 500) {
+    public init(outbox: Outbox, bus: Bus, logger: Logger, interval: Duration = .milliseconds(100), batch: Int = 500, clock: WallClock = .system) {
         self.outbox = outbox
         self.bus = bus
         self.logger = logger
         self.interval = interval
         self.batch = batch
+        self.clock = clock
+    }
+
+    /// Publishes one batch from the outbox, and forgets the events delivered more than an hour
+    /// ago when `prune`; answers how many were published.
+    @discardableResult
+    public func relayOnce(prune: Bool) async throws -> Int {
+        let events = try await outbox.claimEvents(limit: batch)
+        if !events.isEmpty { await bus.publish(events) }
+        if prune { try await outbox.pruneEvents(deliveredBefore: clock.now().addingTimeInterval(-3600)) }
+        return events.count
     }
 
     public func run() async throws {
@@ -29,16 +42,12 @@ public struct EventRelay<Outbox: EventOutbox, Bus: EventBus>: Service {
         // cancelled between its claim and its publication (the outbox would count it delivered).
         // Whatever is still in the outbox stays there for the next run.
         let interval = interval
-        var lastPrune = ContinuousClock.now
+        var lastPrune = clock.now()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let events = try await outbox.claimEvents(limit: batch)
-                if !events.isEmpty { await bus.publish(events) }
-                if ContinuousClock.now - lastPrune > .seconds(60) {
-                    try await outbox.pruneEvents(deliveredBefore: Date().addingTimeInterval(-3600))
-                    lastPrune = ContinuousClock.now
-                }
-                if events.count == batch { continue }
+                let prune = clock.now().timeIntervalSince(lastPrune) > 60
+                if prune { lastPrune = clock.now() }
+                if try await relayOnce(prune: prune) == batch { continue }
             } catch {
                 logger.error("relaying job events failed", metadata: ["error": "\(error)"])
             }

@@ -4,7 +4,8 @@ import Foundation
 /// ones, plus the ranges an operator allows (`CLIPGEN_ALLOW_PRIVATE_NETWORKS`). Loopback,
 /// private, shared, link-local (cloud metadata lives there), multicast and reserved ranges are
 /// refused in IPv4 and IPv6, and an IPv4 address inside IPv6 (mapped, compatible, NAT64, 6to4)
-/// is judged as the IPv4 address it carries.
+/// is judged as the IPv4 address it carries (mapped, translated, compatible, NAT64 in the
+/// well-known and the local-use prefix, 6to4).
 public struct NetworkPolicy: Sendable, Equatable {
     public var allowed: [CIDR]
 
@@ -30,6 +31,9 @@ public struct NetworkPolicy: Sendable, Equatable {
 
     static let blockedV6 = [
         "::/128", "::1/128", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8", "2001:db8::/32", "100::/64", "2001::/23",
+        // Local-use NAT64 (RFC 8215) reaches whatever the site's translator reaches: only its /96
+        // form, whose IPv4 address is judged above, gets past this.
+        "64:ff9b:1::/48",
     ].compactMap(CIDR.init)
 
     /// An IPv4 address carried inside an IPv6 one, where routing would deliver to it.
@@ -37,9 +41,11 @@ public struct NetworkPolicy: Sendable, Equatable {
         guard bytes.count == 16 else { return nil }
         let head = Array(bytes[0..<12])
         if head == [UInt8](repeating: 0, count: 10) + [0xFF, 0xFF] { return Array(bytes[12...]) }      // ::ffff:a.b.c.d
+        if head == [UInt8](repeating: 0, count: 8) + [0xFF, 0xFF, 0, 0] { return Array(bytes[12...]) } // ::ffff:0:a.b.c.d, RFC 6145
         if head == [UInt8](repeating: 0, count: 12) { return Array(bytes[12...]) }                     // ::a.b.c.d
         if head == [0x00, 0x64, 0xFF, 0x9B] + [UInt8](repeating: 0, count: 8) { return Array(bytes[12...]) } // 64:ff9b::/96
         if bytes[0] == 0x20, bytes[1] == 0x02 { return Array(bytes[2..<6]) }                           // 2002::/16, 6to4
+        if head == [0x00, 0x64, 0xFF, 0x9B, 0x00, 0x01] + [UInt8](repeating: 0, count: 6) { return Array(bytes[12...]) } // 64:ff9b:1::/96
         return nil
     }
 

@@ -56,6 +56,10 @@ public struct AuditFilter: Sendable, Equatable {
 /// The audit log: appended to by the API, read by admins of the organisation, newest first.
 public protocol AuditLog: Sendable {
     func recordAudit(_ event: AuditEvent) async throws
-    /// The organisation's entries matching `filter`, newest first; the cursor is opaque.
-    func auditEvents(organizationId: OrganizationID, filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent>
+    /// The organisation's entries matching `filter`, newest first; the cursor is opaque. nil: the
+    /// service-wide entries, tied to no organisation (refusals of clients without an account),
+    /// which only the operator reads.
+    func auditEvents(organizationId: OrganizationID?, filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent>
+    /// Deletes up to `limit` of the oldest entries made before `cutoff`; answers how many went.
+    func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int
 }

@@ -12,7 +12,7 @@ extension MemoryJobStore {
         }
     }
 
-    public func auditEvents(organizationId: OrganizationID, filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent> {
+    public func auditEvents(organizationId: OrganizationID?, filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent> {
         let before = try AuditCursor.decode(page.cursor)
         let matching = state.withLock { $0.audit }.reversed().filter { event in
             event.organizationId == organizationId && (before.map { event.sequence < $0 } ?? true)
@@ -22,5 +22,13 @@ extension MemoryJobStore {
         }
         let items = Array(matching.prefix(page.limit))
         return Page(items: items, nextCursor: matching.count > page.limit ? items.last.map { AuditCursor.encode($0.sequence) } : nil)
+    }
+
+    public func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int {
+        state.withLock { state in
+            let old = state.audit.prefix(limit).prefix { $0.at < cutoff }.count
+            state.audit.removeFirst(old)
+            return old
+        }
     }
 }

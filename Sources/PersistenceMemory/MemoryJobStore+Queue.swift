@@ -87,6 +87,7 @@ extension MemoryJobStore {
             if let upload = outcome.importedUpload {
                 state.uploads[upload.id] = upload
                 job.uploadId = upload.id
+                state.reservations[StorageReservation.importID(job.id)] = nil
             }
             if let media = outcome.media { job.media = media }
             if let storyboard = outcome.storyboard { job.storyboard = storyboard }

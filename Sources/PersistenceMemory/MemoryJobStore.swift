@@ -54,6 +54,7 @@ public final class MemoryJobStore: JobStoreBackend {
         var webhookSecrets: [OrganizationID: String] = [:]
         var audit: [AuditEvent] = []
         var quotas: [OrganizationID: OrganizationQuotas] = [:]
+        var reservations: [String: StorageReservation] = [:]
         var deliveries: [(delivery: WebhookDelivery, nextAttemptAt: Double)] = []
         var counter = 0
 
@@ -99,9 +100,7 @@ extension MemoryJobStore {
 
     public func createOrganization(_ organization: Organization, admin: User) async throws {
         try state.withLock { state in
-            guard !state.users.values.contains(where: { $0.email.lowercased() == admin.email.lowercased() }) else {
-                throw StoreError.conflict("a user with this email already exists")
-            }
+            guard state.users[admin.id] == nil else { throw StoreError.conflict("a user with this id exists") }
             state.organizations[organization.id] = organization
             state.users[admin.id] = admin
         }
@@ -109,8 +108,10 @@ extension MemoryJobStore {
 
     public func createUser(_ user: User) async throws {
         try state.withLock { state in
-            guard !state.users.values.contains(where: { $0.email.lowercased() == user.email.lowercased() }) else {
-                throw StoreError.conflict("a user with this email already exists")
+            guard !state.users.values.contains(where: {
+                $0.organizationId == user.organizationId && $0.email.lowercased() == user.email.lowercased()
+            }) else {
+                throw StoreError.conflict("your organisation already has a user with this email")
             }
             state.users[user.id] = user
         }
@@ -153,8 +154,14 @@ extension MemoryJobStore {
 
     public func touchAPIKey(id: APIKeyID, at: Date) async throws { state.withLock { $0.apiKeys[id]?.lastUsedAt = at } }
 
-    public func user(email: String) async throws -> User? {
-        state.withLock { $0.users.values.first { $0.email.lowercased() == email.lowercased() } }
+    public func users(email: String) async throws -> [User] {
+        state.withLock { $0.users.values.filter { $0.email.lowercased() == email.lowercased() }.sorted { $0.createdAt < $1.createdAt } }
+    }
+
+    public func passwordHashCosts() async throws -> [Int: Int] {
+        state.withLock { state in
+            state.users.values.compactMap { bcryptCost(of: $0.passwordHash) }.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+        }
     }
 
     public func users(organizationId: OrganizationID) async throws -> [User] {
@@ -173,6 +180,7 @@ extension MemoryJobStore {
                 upload.blobKey = existing.blobKey
             }
             state.uploads[upload.id] = upload
+            state.reservations[StorageReservation.uploadID(upload.id)] = nil
             return upload
         }
     }

@@ -12,12 +12,12 @@ extension PostgresJobStore {
             """)
     }
 
-    public func auditEvents(organizationId: OrganizationID, filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent> {
+    public func auditEvents(organizationId: OrganizationID?, filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent> {
         let before = try AuditCursor.decode(page.cursor)
         // Absent filters are NULL parameters that match everything: one statement, no string building.
         let rows = try await all("""
             SELECT * FROM audit_events
-            WHERE organization_id = \(organizationId)
+            WHERE organization_id IS NOT DISTINCT FROM \(organizationId)::TEXT
               AND (\(before)::BIGINT IS NULL OR seq < \(before))
               AND (\(filter.actorUserId)::TEXT IS NULL OR actor_user_id = \(filter.actorUserId))
               AND (\(filter.outcome)::TEXT IS NULL OR outcome = \(filter.outcome))
@@ -35,5 +35,12 @@ extension PostgresJobStore {
         }
         let events = Array(rows.prefix(page.limit))
         return Page(items: events, nextCursor: rows.count > page.limit ? events.last.map { AuditCursor.encode($0.sequence) } : nil)
+    }
+
+    public func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int {
+        try await all("""
+            DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events WHERE at < \(cutoff.timeIntervalSince1970) ORDER BY seq LIMIT \(limit))
+            RETURNING seq
+            """) { _ in true }.count
     }
 }

@@ -152,6 +152,7 @@ extension PostgresJobStore {
                             \(upload.blobKey), \(upload.createdAt.timeIntervalSince1970))
                     """, on: connection)
                 try await self.execute("UPDATE jobs SET upload_id = \(upload.id) WHERE id = \(jobId)", on: connection)
+                try await self.execute("DELETE FROM storage_reservations WHERE id = \(StorageReservation.importID(jobId))", on: connection)
             }
             if let media = outcome.media {
                 try await self.execute("""

@@ -202,5 +202,22 @@ extension PostgresJobStore {
             // A clip's crop path, its captions and the ranges kept once pauses were cut, as one JSON value.
             "ALTER TABLE clips ADD COLUMN presentation TEXT",
         ]),
+        ("v6", [
+            // Emails are unique per organisation: one organisation's admin could otherwise learn
+            // (and squat) the addresses another one uses.
+            "DROP INDEX users_email",
+            "CREATE UNIQUE INDEX users_org_email ON users (organization_id, lower(email))",
+            "CREATE INDEX users_email ON users (lower(email))",
+            "CREATE INDEX audit_events_at ON audit_events (at)",
+            """
+            CREATE TABLE storage_reservations (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL,
+                job_id TEXT,
+                bytes BIGINT NOT NULL,
+                expires_at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX storage_reservations_org ON storage_reservations (organization_id)",
+        ]),
     ]
 }

@@ -252,7 +252,7 @@ extension PostgresJobStore {
                     """, on: connection)
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw StoreError.conflict("a user with this email already exists")
+            throw StoreError.conflict("your organisation already has a user with this email")
         }
     }
 
@@ -263,7 +263,7 @@ extension PostgresJobStore {
                 VALUES (\(user.id), \(user.organizationId), \(user.email), \(user.passwordHash), \(user.role.rawValue), \(user.createdAt.timeIntervalSince1970))
                 """)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw StoreError.conflict("a user with this email already exists")
+            throw StoreError.conflict("your organisation already has a user with this email")
         }
     }
 
@@ -312,8 +312,15 @@ extension PostgresJobStore {
         try await run("UPDATE api_keys SET last_used_at = \(at.timeIntervalSince1970) WHERE id = \(id)")
     }
 
-    public func user(email: String) async throws -> User? {
-        try await one("SELECT * FROM users WHERE lower(email) = lower(\(email))", User.init(row:))
+    public func users(email: String) async throws -> [User] {
+        try await all("SELECT * FROM users WHERE lower(email) = lower(\(email)) ORDER BY created_at", User.init(row:))
+    }
+
+    public func passwordHashCosts() async throws -> [Int: Int] {
+        let rows = try await all("SELECT substring(password_hash from 5 for 2) AS cost, COUNT(*) AS n FROM users GROUP BY 1") {
+            (try $0.get("cost", as: String?.self), try $0.get("n", as: Int.self))
+        }
+        return rows.reduce(into: [:]) { costs, row in if let cost = row.0.flatMap({ Int($0) }) { costs[cost] = row.1 } }
     }
 
     public func users(organizationId: OrganizationID) async throws -> [User] {
@@ -338,6 +345,8 @@ extension PostgresJobStore {
                 VALUES (\(upload.id), \(upload.organizationId), \(upload.ownerId), \(upload.filename), \(upload.size), \(upload.sha256),
                         \(upload.blobKey), \(upload.createdAt.timeIntervalSince1970))
                 """, on: connection)
+            // The stored upload counts itself from now on.
+            try await self.execute("DELETE FROM storage_reservations WHERE id = \(StorageReservation.uploadID(upload.id))", on: connection)
             return upload
         }
     }

@@ -14,10 +14,10 @@ extension SQLiteJobStore {
         }
     }
 
-    public func auditEvents(organizationId: OrganizationID, filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent> {
+    public func auditEvents(organizationId: OrganizationID?, filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent> {
         let before = try AuditCursor.decode(page.cursor)
         return try read { db in
-            var conditions = ["organization_id = ?"]
+            var conditions = ["organization_id IS ?"]
             var arguments: StatementArguments = [organizationId]
             if let before { conditions.append("seq < ?"); arguments += [before] }
             if let actor = filter.actorUserId { conditions.append("actor_user_id = ?"); arguments += [actor] }
@@ -34,6 +34,14 @@ extension SQLiteJobStore {
                            status: row["status"], address: row["address"], requestId: row["request_id"], at: Date(timeIntervalSince1970: row["at"]))
             }
             return Page(items: Array(events), nextCursor: rows.count > page.limit ? events.last.map { AuditCursor.encode($0.sequence) } : nil)
+        }
+    }
+
+    public func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events WHERE at < ? ORDER BY seq LIMIT ?)",
+                           arguments: [cutoff.timeIntervalSince1970, limit])
+            return db.changesCount
         }
     }
 }

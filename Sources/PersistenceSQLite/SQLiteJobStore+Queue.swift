@@ -99,6 +99,7 @@ extension SQLiteJobStore {
                     """, arguments: [upload.id, upload.organizationId, upload.ownerId, upload.filename, upload.size, upload.sha256, upload.blobKey,
                                      upload.createdAt.timeIntervalSince1970])
                 try db.execute(sql: "UPDATE jobs SET upload_id = ? WHERE id = ?", arguments: [upload.id, jobId])
+                try db.execute(sql: "DELETE FROM storage_reservations WHERE id = ?", arguments: [StorageReservation.importID(jobId)])
             }
             if let media = outcome.media {
                 try db.execute(sql: "UPDATE jobs SET source = ?, source_info = ? WHERE id = ?",

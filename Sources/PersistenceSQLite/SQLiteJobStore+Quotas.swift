@@ -1,3 +1,4 @@
+import Foundation
 import ClipGenCore
 import GRDB
 import Persistence
@@ -31,14 +32,49 @@ extension SQLiteJobStore {
     }
 
     public func usage(organizationId: OrganizationID) async throws -> OrganizationUsage {
-        try read { db in
-            let active = try Self.activeJobs(db, organizationId)
-            // Uploads of the same bytes share one stored file: counted once.
-            let uploads = try Int64.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(size), 0) FROM (SELECT MAX(size) AS size FROM uploads WHERE organization_id = ? GROUP BY blob_key)
-                """, arguments: [organizationId]) ?? 0
-            let clips = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM clips WHERE organization_id = ?", arguments: [organizationId]) ?? 0
-            return OrganizationUsage(activeJobs: active, storedBytes: uploads + clips)
+        let now = self.now
+        return try read { db in
+            OrganizationUsage(activeJobs: try Self.activeJobs(db, organizationId),
+                              storedBytes: try Self.storedBytes(db, organizationId, now: now, excluding: nil))
         }
+    }
+
+    /// Uploads (each stored file once), clips, and live reservations: a job's only while it is
+    /// queued or running, less what it has stored.
+    static func storedBytes(_ db: Database, _ organizationId: OrganizationID, now: Double, excluding reservation: String?) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT (SELECT COALESCE(SUM(size), 0) FROM (SELECT MAX(size) AS size FROM uploads WHERE organization_id = ?1 GROUP BY blob_key))
+                 + (SELECT COALESCE(SUM(size), 0) FROM clips WHERE organization_id = ?1)
+                 + (SELECT COALESCE(SUM(CASE
+                        WHEN r.job_id IS NULL OR j.id IS NULL THEN r.bytes
+                        WHEN j.status IN ('queued', 'running')
+                            THEN MAX(0, r.bytes - (SELECT COALESCE(SUM(c.size), 0) FROM clips c WHERE c.job_id = j.id))
+                        ELSE 0 END), 0)
+                    FROM storage_reservations r LEFT JOIN jobs j ON j.id = r.job_id
+                    WHERE r.organization_id = ?1 AND r.expires_at > ?2 AND r.id IS NOT ?3)
+            """), arguments: [organizationId, now, reservation]) ?? 0
+    }
+
+    public func reserveStorage(_ reservation: StorageReservation, limit: Int64?) async throws -> Bool {
+        let now = self.now
+        // A write transaction: SQLite runs one at a time, so nothing is reserved between the sum and the insert.
+        return try await pool.write { db in
+            try db.execute(sql: """
+                DELETE FROM storage_reservations WHERE expires_at <= ?
+                   OR job_id IN (SELECT id FROM jobs WHERE status NOT IN ('queued', 'running'))
+                """, arguments: [now])
+            if let limit, try Self.storedBytes(db, reservation.organizationId, now: now, excluding: reservation.id) + reservation.bytes > limit {
+                return false
+            }
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO storage_reservations (id, organization_id, job_id, bytes, expires_at) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [reservation.id, reservation.organizationId, reservation.jobId, reservation.bytes,
+                                 reservation.expiresAt.timeIntervalSince1970])
+            return true
+        }
+    }
+
+    public func releaseStorage(id: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM storage_reservations WHERE id = ?", arguments: [id]) }
     }
 }

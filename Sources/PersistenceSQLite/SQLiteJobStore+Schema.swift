@@ -204,6 +204,36 @@ extension SQLiteJobStore {
             // A clip's crop path, its captions and the ranges kept once pauses were cut, as one JSON value.
             try db.execute(sql: "ALTER TABLE clips ADD COLUMN presentation TEXT")
         }
+        migrator.registerMigration("v8-hardening") { db in
+            // Emails are unique per organisation, not across the service: one organisation's admin
+            // could otherwise learn (and squat) the addresses another one uses. SQLite keeps a
+            // column's UNIQUE for good, so the table is made again.
+            try db.execute(sql: """
+                CREATE TABLE users_v8 (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    email TEXT NOT NULL COLLATE NOCASE,
+                    password_hash TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    token_version INTEGER NOT NULL DEFAULT 0,
+                    UNIQUE (organization_id, email));
+                INSERT INTO users_v8 (id, organization_id, email, password_hash, role, created_at, disabled, token_version)
+                    SELECT id, organization_id, email, password_hash, role, created_at, disabled, token_version FROM users;
+                DROP TABLE users;
+                ALTER TABLE users_v8 RENAME TO users;
+                CREATE INDEX users_email ON users(email COLLATE NOCASE);
+                CREATE INDEX audit_events_at ON audit_events(at);
+                CREATE TABLE storage_reservations (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL,
+                    job_id TEXT,
+                    bytes INTEGER NOT NULL,
+                    expires_at REAL NOT NULL);
+                CREATE INDEX storage_reservations_org ON storage_reservations(organization_id);
+                """)
+        }
         return migrator
     }
 }

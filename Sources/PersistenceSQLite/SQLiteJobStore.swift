@@ -123,7 +123,7 @@ extension SQLiteJobStore {
                                      admin.createdAt.timeIntervalSince1970])
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw StoreError.conflict("a user with this email already exists")
+            throw StoreError.conflict("your organisation already has a user with this email")
         }
     }
 
@@ -136,7 +136,7 @@ extension SQLiteJobStore {
                                      user.createdAt.timeIntervalSince1970])
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw StoreError.conflict("a user with this email already exists")
+            throw StoreError.conflict("your organisation already has a user with this email")
         }
     }
 
@@ -192,8 +192,20 @@ extension SQLiteJobStore {
         }
     }
 
-    public func user(email: String) async throws -> User? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(User.init(row:)) }
+    public func users(email: String) async throws -> [User] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users WHERE email = ? COLLATE NOCASE ORDER BY created_at", arguments: [email]).map(User.init(row:))
+        }
+    }
+
+    public func passwordHashCosts() async throws -> [Int: Int] {
+        try read { db in
+            var costs: [Int: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT substr(password_hash, 5, 2) AS cost, COUNT(*) AS n FROM users GROUP BY cost") {
+                if let cost = Int(row["cost"] as String? ?? "") { costs[cost] = row["n"] }
+            }
+            return costs
+        }
     }
 
     public func users(organizationId: OrganizationID) async throws -> [User] {
@@ -219,6 +231,8 @@ extension SQLiteJobStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [upload.id, upload.organizationId, upload.ownerId, upload.filename, upload.size,
                                  upload.sha256, upload.blobKey, upload.createdAt.timeIntervalSince1970])
+            // The stored upload counts itself from now on.
+            try db.execute(sql: "DELETE FROM storage_reservations WHERE id = ?", arguments: [StorageReservation.uploadID(upload.id)])
             return upload
         }
     }

@@ -20,6 +20,8 @@ public final class RedisEventBus: EventBus, Service, Sendable {
     private let local = LocalEventBus()
     private let logger: Logger
     private let state = Mutex(State())
+    /// Told each time the subscription comes up.
+    private let subscribedSignal = Notifier()
 
     private struct State {
         var subscribed = false
@@ -36,6 +38,13 @@ public final class RedisEventBus: EventBus, Service, Sendable {
 
     /// Whether this process's subscription is up, so events reach its subscribers.
     public var isSubscribed: Bool { state.withLock { $0.subscribed } }
+
+    /// Returns once the subscription is up (at once when it is), or when the task is cancelled.
+    public func waitUntilSubscribed() async {
+        // The flag is looked at again after every wake or second: a signal between the look and
+        // the wait would otherwise be missed.
+        while !isSubscribed, !Task.isCancelled { await subscribedSignal.wait(timeout: .seconds(1)) }
+    }
 
     public func subscribe(bufferLimit: Int, filter: @escaping @Sendable (JobEvent) -> Bool) async -> AsyncStream<JobEvent> {
         await local.subscribe(bufferLimit: bufferLimit, filter: filter)
@@ -110,6 +119,7 @@ public final class RedisEventBus: EventBus, Service, Sendable {
         try await withTaskCancellationHandler {
             try await connection.send(["SUBSCRIBE", channel])
             state.withLock { $0.subscribed = true }
+            subscribedSignal.notifyAll()
             logger.info("subscribed to job events on Redis")
             let decoder = JSONDecoder()
             for await message in messages {

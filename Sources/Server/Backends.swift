@@ -34,6 +34,8 @@ struct Backends {
     var dependencies: [Dependency] = []
 
     init(configuration: ClipGenConfiguration, clock: WallClock, logger: Logger) throws {
+        counters = LocalCounters(clock: clock)
+        buckets = LocalTokenBuckets(clock: clock)
         var kinds = (database: "sqlite", blobs: "local")
         switch try DatabaseLocation(configuration) {
         case .sqlite(let path): store = SQLiteJobStore(path: path, clock: clock, workflow: configuration.workflow)
@@ -211,5 +213,22 @@ private func provision<Store: JobStoreBackend>(store: Store, configuration: Clip
         try await store.prepare()
         return try await OrganizationProvisioning.create(name: name, adminEmail: adminEmail, adminPassword: adminPassword, store: store,
                                                          bcryptCost: configuration.api.auth.bcryptCost)
+    }
+}
+
+/// `clipgen admin audit`: audit entries, newest first, from the database the configuration names:
+/// the service-wide ones (tied to no organisation) or one organisation's.
+public func auditEntries(configuration: ClipGenConfiguration, organizationId: OrganizationID?, limit: Int,
+                         logger: Logger) async throws -> [AuditEvent] {
+    let backends = try Backends(configuration: configuration, clock: .system, logger: logger)
+    return try await readAudit(store: backends.store, organizationId: organizationId, limit: limit)
+}
+
+private func readAudit<Store: JobStoreBackend>(store: Store, organizationId: OrganizationID?, limit: Int) async throws -> [AuditEvent] {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await store.run() }
+        defer { group.cancelAll() }
+        try await store.prepare()
+        return try await store.auditEvents(organizationId: organizationId, filter: AuditFilter(), page: PageRequest(limit: limit)).items
     }
 }

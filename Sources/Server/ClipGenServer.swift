@@ -99,7 +99,10 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         let root = media.scratchDirectory ?? configuration.dataDirectory + "/tmp"
         // One directory per worker, so processes sharing a data directory never touch each other's renders.
         let scratch = root + "/" + settings.workerID
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        // Sources, renders and their parts are users' files in the clear: this worker's alone,
+        // wherever the scratch volume is and whatever it allows.
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: scratch)
         let timeout = Duration.milliseconds(Int(media.timeoutSeconds * 1000))
         let helpers = PythonHelper(venv: media.helpersVenv, timeout: timeout)
         var pipeline = TaskPipeline(
@@ -111,9 +114,11 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
             qualityMeter: QualityMeter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
             speech: SpeechRecognizer(helper: helpers, ffmpegPath: media.ffmpegPath, timeout: timeout, threads: ProcessInfo.processInfo.activeProcessorCount / max(1, settings.concurrency)),
             faces: FaceDetector(helper: helpers, ffmpegPath: media.ffmpegPath), encoder: encoder,
-            scratchDirectory: scratch, sourceCacheBytes: media.sourceCacheBytes, importPolicy: configuration.outbound.policy)
-        // An import is an upload by other means: the same size limit, and FFmpeg's time limit.
-        pipeline.importLimit = configuration.api.maxUploadBytes
+            scratchDirectory: scratch, sourceCacheBytes: media.sourceCacheBytes,
+            // Sealed at rest, a decrypted copy lives only while a task reads it.
+            keepsSourceCopies: configuration.encryption == nil, importPolicy: configuration.outbound.policy)
+        // An import is an upload by other means: the same quotas, and FFmpeg's time limit.
+        pipeline.quotas = configuration.api.quotaDefaults
         pipeline.importTimeout = timeout
         return WorkerPool(pipeline: pipeline, workflow: configuration.workflow, signal: signal, settings: settings, logger: logger,
                           metrics: metrics.workers)
@@ -148,7 +153,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     }
 
     private func relay(to bus: some EventBus, logger: Logger) -> any Service {
-        EventRelay(outbox: store, bus: bus, logger: logger)
+        EventRelay(outbox: store, bus: bus, logger: logger, clock: clock)
     }
 
     /// `clipgen worker`: the storage, the worker pool once the storage is prepared, and a listener

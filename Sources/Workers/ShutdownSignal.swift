@@ -9,6 +9,11 @@ final class ShutdownSignal: Sendable {
 
     func begin() { began.notifyAll() }
 
+    /// Returns after `interval`, or at once when shutdown begins.
+    func wait(upTo interval: Duration) async {
+        await began.wait(timeout: interval)
+    }
+
     /// Returns `grace` after shutdown begins, or as soon as the calling task is cancelled.
     func waitForDeadline(after grace: Duration) async {
         await began.wait()

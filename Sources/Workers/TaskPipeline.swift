@@ -9,7 +9,7 @@ import Persistence
 /// What each task kind does: probe the source, transcribe it, analyse it and pick highlights,
 /// render one clip (captioned, reframed, pauses cut), make the storyboard, or measure a rendered
 /// clip's quality. What follows each task is the `JobWorkflow`'s to decide.
-public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Sendable {
+public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: BlobStore>: Sendable {
     public var store: Store
     public var blobs: Blobs
     public var prober: Prober
@@ -29,17 +29,20 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
     public var clock: WallClock
     /// Fetches `source.url` imports; only the addresses its policy allows.
     public var importer: PinnedHTTPClient
-    /// Largest import, and how long one may take.
-    public var importLimit: Int64 = 10 << 30
+    /// What imports are held to: an import is an upload by other means, so the organisation's
+    /// upload limit and storage room apply (these are the service's defaults for both).
+    public var quotas = QuotaDefaults(maxUploadBytes: 10 << 30)
+    /// How long one import may take.
     public var importTimeout: Duration = .seconds(3600)
 
     public init(store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, thumbnailer: Thumbnailer,
                 analyzer: MediaAnalyzer = MediaAnalyzer(), qualityMeter: QualityMeter = QualityMeter(),
                 speech: SpeechRecognizer = SpeechRecognizer(), faces: FaceDetector = FaceDetector(), encoder: VideoEncoder = .libx264,
-                scratchDirectory: String, sourceCacheBytes: Int64 = 20 << 30, importPolicy: NetworkPolicy = NetworkPolicy(),
-                clock: WallClock = .system) {
+                scratchDirectory: String, sourceCacheBytes: Int64 = 20 << 30, keepsSourceCopies: Bool = true,
+                importPolicy: NetworkPolicy = NetworkPolicy(), clock: WallClock = .system) {
         self.importer = PinnedHTTPClient(policy: importPolicy)
-        self.sources = SourceCache(blobs: blobs, directory: scratchDirectory + "/sources", capacityBytes: sourceCacheBytes)
+        self.sources = SourceCache(blobs: blobs, directory: scratchDirectory + "/sources", capacityBytes: sourceCacheBytes,
+                                   keepsCopies: keepsSourceCopies)
         self.analyzer = analyzer
         self.speech = speech
         self.faces = faces
@@ -82,18 +85,44 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue, Blobs: BlobStore>: 
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let file = scratch + "/source"
         progress(.import, 0)
-        let fetched = try await importer.download(url, to: file, limit: importLimit, timeout: importTimeout) { fraction in progress(.import, fraction) }
-        progress(.probe, 0)
-        let media = try await prober.probe(file)
-        try checkClips(of: job, against: media)
-        let id = UploadID.make()
-        let key = try BlobKey("uploads/\(id)")
-        let stored = try await blobs.importFile(at: file, as: key)
-        // Named as where it was found, after redirects.
-        let name = URL(string: fetched.finalURL)?.lastPathComponent ?? ""
-        let upload = Upload(id: id, organizationId: job.organizationId, ownerId: job.ownerId, filename: name.isEmpty || name == "/" ? "import" : String(name.prefix(200)),
-                            size: stored.size, sha256: stored.sha256, blobKey: key, createdAt: clock.now())
-        return TaskOutcome(media: media, importedUpload: upload)
+        let limits = try await store.limits(for: job.organizationId, defaults: quotas)
+        var limit = limits.uploadBytes
+        if let stored = limits.storedBytes {
+            limit = min(limit, max(0, stored - (try await store.usage(organizationId: job.organizationId)).storedBytes))
+        }
+        let fetched: PinnedHTTPClient.Download
+        do {
+            fetched = try await importer.download(url, to: file, limit: limit, timeout: importTimeout) { fraction in progress(.import, fraction) }
+        } catch OutboundError.tooLarge {
+            throw limit < limits.uploadBytes ? Self.storageFull : JobError(
+                code: .quotaExceeded, message: "the file at the URL is larger than your organisation's upload limit of \(limits.uploadBytes) bytes")
+        }
+        // Held until the upload's row is written with the outcome: imports at once cannot all
+        // take the same room (the room read above is only where streaming stops).
+        let reservation = StorageReservation(id: StorageReservation.importID(job.id), organizationId: job.organizationId, bytes: fetched.bytes,
+                                             expiresAt: clock.now().addingTimeInterval(3600))
+        guard try await store.reserveStorage(reservation, limit: limits.storedBytes) else { throw Self.storageFull }
+        do {
+            progress(.probe, 0)
+            let media = try await prober.probe(file)
+            try checkClips(of: job, against: media)
+            let id = UploadID.make()
+            let key = try BlobKey("uploads/\(id)")
+            let stored = try await blobs.importFile(at: file, as: key)
+            // Named as where it was found, after redirects.
+            let name = URL(string: fetched.finalURL)?.lastPathComponent ?? ""
+            let upload = Upload(id: id, organizationId: job.organizationId, ownerId: job.ownerId,
+                                filename: name.isEmpty || name == "/" ? "import" : String(name.prefix(200)),
+                                size: stored.size, sha256: stored.sha256, blobKey: key, createdAt: clock.now())
+            return TaskOutcome(media: media, importedUpload: upload)
+        } catch {
+            try? await store.releaseStorage(id: reservation.id)
+            throw error
+        }
+    }
+
+    static var storageFull: JobError {
+        JobError(code: .quotaExceeded, message: "the imported file does not fit in your organisation's storage quota; delete uploads or jobs to make room")
     }
 
     private func checkClips(of job: Job, against media: MediaInfo) throws {

@@ -17,6 +17,8 @@ public struct WorkerConfiguration: Sendable {
     public var pollSeconds = 0.5
     /// How long a stopping worker lets running tasks finish before releasing them; default 30 s.
     public var shutdownGraceSeconds = 30.0
+    /// How often local copies of deleted uploads and clips are looked for and removed; default 30 s.
+    public var sourceSweepSeconds = 30.0
     /// Port of a `clipgen worker`'s `/metrics` and `/healthz`; default none (no listener).
     public var metricsPort: Int?
     /// Address that listener binds; default 127.0.0.1.
@@ -32,6 +34,7 @@ public struct WorkerConfiguration: Sendable {
         ConfigurationKey("heartbeatSeconds", "lease renewal and cancellation check interval (5)"),
         ConfigurationKey("pollSeconds", "idle worker poll interval (0.5)"),
         ConfigurationKey("shutdownGraceSeconds", "time running tasks get to finish on SIGTERM (30)"),
+        ConfigurationKey("sourceSweepSeconds", "how often cached copies of deleted uploads and clips are removed (30)"),
         ConfigurationKey("metricsPort", "port of a worker's /metrics and /healthz (none)"),
         ConfigurationKey("metricsHost", "address that listener binds (127.0.0.1)"),
     ]
@@ -55,6 +58,7 @@ public struct WorkerConfiguration: Sendable {
         }
         pollSeconds = try values.double("pollSeconds", in: 0.01...60) ?? pollSeconds
         shutdownGraceSeconds = try values.double("shutdownGraceSeconds", in: 0...86_400) ?? shutdownGraceSeconds
+        sourceSweepSeconds = try values.double("sourceSweepSeconds", in: 0.1...86_400) ?? sourceSweepSeconds
         metricsPort = try values.int("metricsPort", in: 0...65535)
         metricsHost = values.string("metricsHost") ?? metricsHost
     }

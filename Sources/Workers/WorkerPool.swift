@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// Claims tasks from the store and runs them, `concurrency` at a time. On graceful shutdown it
 /// stops claiming, lets running tasks finish within the grace period, then stops their FFmpeg
 /// children and hands the tasks back to the queue, so nothing is lost.
-public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Service {
+public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: BlobStore>: Service {
     public let pipeline: TaskPipeline<Store, Blobs>
     public let workflow: JobWorkflow
     /// Wakes idle slots when work is queued (by this process, or by any with PostgreSQL).
@@ -48,6 +48,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
                 for _ in 0..<settings.concurrency {
                     group.addTask { await slot(shutdown) }
                 }
+                group.addTask { await sweepSources(shutdown) }
             }
         } onGracefulShutdown: {
             shutdown.begin()
@@ -200,6 +201,15 @@ public struct WorkerPool<Store: JobRepository & TaskQueue, Blobs: BlobStore>: Se
         }
         metrics.finished(claimed.task.kind, after: elapsed, mediaSeconds: media)
         for clip in outcome.clips { metrics.rendered(clip) }
+    }
+
+    /// Copies of uploads and clips deleted meanwhile (by any process) go within an interval.
+    private func sweepSources(_ shutdown: ShutdownSignal) async {
+        while !shutdown.isStopping, !Task.isCancelled {
+            await shutdown.wait(upTo: settings.sourceSweep)
+            let removed = await pipeline.sources.sweep()
+            if removed > 0 { logger.debug("cached copies removed", metadata: ["cache.removed": "\(removed)"]) }
+        }
     }
 
     private func sweepScratch() {

@@ -11,6 +11,8 @@ public struct WorkerSettings: Sendable {
     public var heartbeat: Duration
     public var poll: Duration
     public var shutdownGrace: Duration
+    /// How often the source cache is swept of deleted and idle copies.
+    public var sourceSweep: Duration
 
     public init(_ configuration: WorkerConfiguration, workerID: String? = nil) {
         self.workerID = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Identifier.make().prefix(8))"
@@ -20,5 +22,6 @@ public struct WorkerSettings: Sendable {
         self.heartbeat = .milliseconds(Int(configuration.heartbeatSeconds * 1000))
         self.poll = .milliseconds(Int(configuration.pollSeconds * 1000))
         self.shutdownGrace = .milliseconds(Int(configuration.shutdownGraceSeconds * 1000))
+        self.sourceSweep = .milliseconds(Int(configuration.sourceSweepSeconds * 1000))
     }
 }

@@ -8,7 +8,7 @@ import Server
 
 /// Operator commands, run against the same configuration as `serve`.
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Operator tasks on the configured database and storage.", subcommands: [Org.self, RotateKeys.self])
+    static let configuration = CommandConfiguration(abstract: "Operator tasks on the configured database and storage.", subcommands: [Org.self, RotateKeys.self, Audit.self])
 
     /// The configuration an operator command works on: the same as `serve`'s.
     struct Where: ParsableArguments {
@@ -69,6 +69,31 @@ extension Admin {
             } catch let problem as ConfigurationProblem {
                 throw CommandFailure(problem.description)
             }
+        }
+    }
+}
+
+extension Admin {
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print audit entries as JSON lines, newest first: the service-wide ones (refusals of clients without an account), or one organisation's.")
+
+        @Option(help: "An organisation's id (default: the entries tied to no organisation).") var organization: String?
+        @Option(help: "How many entries (default 100).") var limit = 100
+        @OptionGroup var location: Where
+
+        func validate() throws {
+            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be 1 to 10000") }
+        }
+
+        func run() async throws {
+            let (configuration, logger, _) = try await Process.start(flags: location.flags)
+            let entries = try await auditEntries(configuration: configuration, organizationId: organization.map(OrganizationID.init(rawValue:)),
+                                                 limit: limit, logger: logger)
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            encoder.outputFormatting = [.sortedKeys]
+            for entry in entries { print(String(decoding: try encoder.encode(entry), as: UTF8.self)) }
         }
     }
 }

@@ -39,12 +39,16 @@ struct APIHarness {
         }
     }
 
-    func test<T>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+    /// Through the router (no sockets), or `.live` on a loopback port, where the client has an
+    /// address (with 127.0.0.1 trusted as a proxy, `X-Forwarded-For` then names any client).
+    func test<T>(live: Bool = false, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        var configuration = configuration
+        if live { configuration.http.port = 0 }
         let app = buildApplication(configuration: configuration,
                                    dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, counters: counters,
                                                                  loginPolicy: loginPolicy),
                                    logger: Self.logger)
-        return try await app.test(.router, body)
+        return try await app.test(live ? .live : .router, body)
     }
 
     /// Warnings and worse: the access and audit lines of every request would bury a failure's output.

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import Persistence
 import Testing
 
 @Suite struct AuditTests {
@@ -75,6 +76,57 @@ import Testing
                 }
                 #expect(!strangers.contains { $0["actorUserId"] as? String == user.id.rawValue }, "another organisation's log")
             }
+        }
+    }
+
+    /// Round 3's M6: each refusal of a client without an account wrote an audit row (108,848 in
+    /// ten seconds from one address), rows nobody could read and nothing ever deleted.
+    @Test func refusalsOfClientsWithoutAnAccountAreSampledAndOnlyTheOperatorReadsThem() async throws {
+        let operatorToken = String(repeating: "q", count: 40)
+        try await APIHarness.with(configure: { $0.auth.operatorToken = operatorToken; $0.rateLimits.perMinute = 6 }) { h in
+            let (user, token) = try await h.member(.user)
+            try await h.test { client in
+                for _ in 0..<200 {
+                    try await client.execute(uri: "/v1/me", method: .get) { #expect($0.status == .unauthorized) }
+                }
+                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer("not-a-token")) { #expect($0.status == .unauthorized) }
+                // One user's flood of rate-limited requests, sampled the same way.
+                var limited = 0
+                for _ in 0..<30 {
+                    try await client.execute(uri: "/v1/me", method: .get, headers: .bearer(token)) { if $0.status == .tooManyRequests { limited += 1 } }
+                }
+                #expect(limited >= 20)
+                let service = try await h.store.auditEvents(organizationId: nil, filter: AuditFilter(), page: PageRequest(limit: 100)).items
+                #expect(service.count == 1, "one entry a minute per address and status: \(service.count)")
+                #expect(service.first?.outcome == "unauthenticated" && service.first?.action == "GET /v1/me")
+                let own = try await h.store.auditEvents(organizationId: user.organizationId, filter: AuditFilter(outcome: "limited"),
+                                                        page: PageRequest(limit: 100)).items
+                #expect(own.count == 1, "\(own.count) rate-limit refusals written")
+                // The operator reads the service-wide entries; nobody else does.
+                try await client.execute(uri: "/v1/audit/service", method: .get, headers: .bearer(operatorToken)) { response in
+                    #expect(response.status == .ok)
+                    #expect((response.object["items"] as? [[String: Any]])?.count == 1)
+                }
+                try await client.execute(uri: "/v1/audit/service", method: .get, headers: .bearer(token)) { #expect($0.status == .unauthorized) }
+            }
+        }
+    }
+
+    /// Round 3's M6: audit rows had no retention.
+    @Test func entriesOlderThanTheRetentionAreDeletedInBatches() async throws {
+        try await APIHarness.with { h in
+            let (clock, time) = WallClock.manual(start: Date())
+            for day in 0..<5 {
+                try await h.store.recordAudit(AuditEvent(organizationId: nil, actorUserId: nil, actorAPIKeyId: nil, action: "GET /healthz", target: nil,
+                                                         outcome: "limited", status: 429, address: "192.0.2.1", requestId: nil,
+                                                         at: time.current.addingTimeInterval(Double(day) * 86400)))
+            }
+            time.advance(by: 4 * 86400 + 1)
+            let retention = AuditRetention(store: h.store, keep: .seconds(2 * 86400), interval: .seconds(3600), clock: clock, logger: APIHarness.logger)
+            #expect(try await retention.prune() == 3, "entries from more than two days ago")
+            let left = try await h.store.auditEvents(organizationId: nil, filter: AuditFilter(), page: PageRequest(limit: 10)).items
+            #expect(left.count == 2 && left.allSatisfy { time.current.timeIntervalSince($0.at) < 2 * 86400 })
+            #expect(try await retention.prune() == 0)
         }
     }
 }

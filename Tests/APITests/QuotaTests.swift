@@ -64,4 +64,54 @@ import Testing
             #expect(stored.count == 2, "only the accepted uploads are on disk: \(stored)")
         }
     }
+
+    /// Round 3's M4 (b) and (c): jobs were admitted with no thought for the clips they would
+    /// store (usage reached 7× the quota), and parallel uploads each saw the whole free room.
+    @Test func jobsHoldRoomForTheirClipsAndParallelUploadsCannotShareTheSameRoom() async throws {
+        try await APIHarness.with(configure: { $0.quotas.storedBytes = 3_000_000 }) { h in
+            let (user, token) = try await h.member(.user)
+            try await h.test { client in
+                // Six uploads at once, 900 kB each: only what fits is stored.
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for index in 0..<6 {
+                        group.addTask {
+                            try await client.execute(uri: "/v1/uploads", method: .post, headers: .bearer(token),
+                                                     body: ByteBuffer(repeating: UInt8(index), count: 900_000)) { $0.status }
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0 == .created }.count == 3, "\(statuses)")
+                #expect(statuses.filter { $0 == .conflict }.count == 3, "\(statuses)")
+                #expect(try await h.store.usage(organizationId: user.organizationId).storedBytes == 2_700_000, "no upload holds room once stored")
+                let uploads = try await client.execute(uri: "/v1/uploads", method: .get, headers: .bearer(token)) {
+                    ($0.object["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+                }
+                // 300 kB left: a 10 s GIF's frames would never fit, and the job is refused before it runs.
+                let gif = #"{"source":{"uploadId":"\#(uploads[0])"},"output":{"format":"gif","mode":"exact"},"clips":[{"start":0,"end":10}]}"#
+                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true), body: .json(gif)) { response in
+                    #expect(response.status == .conflict)
+                    #expect(String(buffer: response.body).contains("would not fit"))
+                }
+                try await client.execute(uri: "/v1/jobs", method: .get, headers: .bearer(token)) { #expect(($0.object["items"] as? [Any])?.isEmpty == true) }
+                try await client.execute(uri: "/v1/uploads/\(uploads[1])", method: .delete, headers: .bearer(token)) { #expect($0.status == .noContent) }
+                try await client.execute(uri: "/v1/uploads/\(uploads[2])", method: .delete, headers: .bearer(token)) { #expect($0.status == .noContent) }
+                // Room for one short clip's estimate (a second, its poster, the storyboard), not two.
+                let clip = #"{"source":{"uploadId":"\#(uploads[0])"},"clips":[{"start":0,"end":1}]}"#
+                let first = try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true), body: .json(clip)) { response in
+                    #expect(response.status == .accepted)
+                    return response.object["id"] as? String ?? ""
+                }
+                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true), body: .json(clip)) {
+                    #expect($0.status == .conflict, "the first job's expected clips hold the room")
+                }
+                try await client.execute(uri: "/v1/jobs/\(first)/cancel", method: .post, headers: .bearer(token)) { #expect($0.status == .ok) }
+                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true), body: .json(clip)) {
+                    #expect($0.status == .accepted, "a cancelled job holds nothing")
+                }
+            }
+        }
+        #expect(OutputEstimate.bytes(for: JobRequest(source: .init(), clips: [.init(start: 0, end: 10)], output: OutputOptions(format: .gif)), source: nil)
+                == 10 * 900_000 + OutputEstimate.posterBytes + OutputEstimate.storyboardBytes)
+    }
 }

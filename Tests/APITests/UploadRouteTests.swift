@@ -104,6 +104,52 @@ import ClipGenCore
         #expect(part.filename == "a.bin")
     }
 
+    /// Round 3's L12: a form's other parts were not counted, so a 5 MB junk field passed a 1 MB
+    /// limit; and a quoted `;` in a filename broke the part's parameters.
+    @Test func everyPartOfAFormCountsAgainstTheLimitAndQuotedParametersParse() async throws {
+        try await APIHarness.with(maxUploadBytes: 1_000_000) { h in
+            let (_, token) = try await h.member(.user)
+            let boundary = "b0undary"
+            var form = HTTPFields.bearer(token)
+            form[.contentType] = "multipart/form-data; boundary=\"\(boundary)\""
+            let headers = form
+            try await h.test { client in
+                let junk = "--\(boundary)\r\nContent-Disposition: form-data; name=\"junk\"\r\n\r\n" + String(repeating: "j", count: 5_000_000)
+                    + "\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp4\"\r\n\r\nvideo\r\n--\(boundary)--\r\n"
+                try await client.execute(uri: "/v1/uploads", method: .post, headers: headers, body: ByteBuffer(string: junk)) { response in
+                    #expect(response.status == .contentTooLarge, "\(String(buffer: response.body))")
+                }
+                let quoted = "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x;name=evil \\\"q\\\".mp4\"\r\n\r\nvideo\r\n--\(boundary)--\r\n"
+                try await client.execute(uri: "/v1/uploads", method: .post, headers: headers, body: ByteBuffer(string: quoted)) { response in
+                    #expect(response.status == .created, "\(String(buffer: response.body))")
+                    #expect(response.object["filename"] as? String == "x;name=evil \"q\".mp4")
+                }
+            }
+            #expect(Self.files(under: h.directory + "/blobs/uploads").count == 1, "the refused form left nothing")
+        }
+        #expect(HeaderParameters.parse(#"form-data; name="file"; filename="a;b=c.mp4"; x=y"#).map { "\($0.name)=\($0.value)" }
+                == ["name=file", "filename=a;b=c.mp4", "x=y"])
+    }
+
+    /// Round 3's L10: an uploader's quote ended the filename and added parameters of their own.
+    @Test func downloadNamesAreQuotedSafelyWithTheExactNameAsFilenameStar() async throws {
+        try await APIHarness.with { h in
+            let (_, token) = try await h.member(.user)
+            try await h.test { client in
+                var raw = HTTPFields.bearer(token)
+                raw[HTTPField.Name("X-Filename")!] = #"a".mp4; filename*=UTF-8''evil.html"#
+                let id = try await client.execute(uri: "/v1/uploads", method: .post, headers: raw, body: ByteBuffer(string: "video")) { response in
+                    response.object["id"] as? String ?? ""
+                }
+                try await client.execute(uri: "/v1/uploads/\(id)/content", method: .get, headers: .bearer(token)) { response in
+                    #expect(response.headers[.contentDisposition] == #"attachment; filename="a_.mp4; filename*=UTF-8''evil.html"; "#
+                            + #"filename*=UTF-8''a%22.mp4%3B%20filename%2A%3DUTF-8%27%27evil.html"#)
+                }
+            }
+        }
+        #expect(ContentDisposition.attachment(filename: "résumé\\.mp4") == #"attachment; filename="r_sum__.mp4"; filename*=UTF-8''r%C3%A9sum%C3%A9%5C.mp4"#)
+    }
+
     /// Regular files below `directory`, as relative paths.
     static func files(under directory: String) -> [String] {
         ((try? FileManager.default.subpathsOfDirectory(atPath: directory)) ?? []).filter {

@@ -47,6 +47,15 @@ import Testing
         #expect(fields == ["source", "clips[0].start", "output.height", "output.mode", "webhookUrl"])
     }
 
+    /// Round 3's L7: a half-megabyte webhook URL was accepted and repeated in every delivery record.
+    @Test func aWebhookURLIsCappedAt2048BytesAsImportsAre() {
+        var request = JobRequest(source: .init(uploadId: upload), clips: [.init(start: 0, end: 1)])
+        request.webhookUrl = "https://example.com/" + String(repeating: "a", count: 2048 - 20)
+        #expect(request.validate().isEmpty)
+        request.webhookUrl! += "a"
+        #expect(request.validate().map(\.field) == ["webhookUrl"])
+    }
+
     @Test func keyframeModeCannotFilterOrChangeFormat() {
         for options in [OutputOptions(mode: .keyframe, height: 360), OutputOptions(mode: .keyframe, aspect: .vertical),
                         OutputOptions(mode: .keyframe, normalizeAudio: true), OutputOptions(mode: .keyframe, fadeSeconds: 1)] {

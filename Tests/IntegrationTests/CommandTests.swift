@@ -61,7 +61,7 @@ import TestSupport
     @Test func serveStopsOnSIGTERMAndResumesQueuedWork() async throws {
         let source = try await TestMedia.shared.path("noaudio.mp4")
         try await withTemporaryDirectory { dir in
-            let port = Int.random(in: 20_000...40_000)
+            let port = ClipGenProcess.freePort()
             let base = "http://127.0.0.1:\(port)"
             var environment = ProcessInfo.processInfo.environment
             environment["CLIPGEN_ADMIN_PASSWORD"] = "serve-test-pass"
@@ -84,12 +84,12 @@ import TestSupport
             }
             func stop(_ process: Process) async throws {
                 process.terminate()  // SIGTERM
-                #expect(try await eventually(timeout: .seconds(30)) { !process.isRunning })
+                #expect(try await eventually { !process.isRunning })
                 #expect(process.terminationStatus == 0, "a SIGTERM drains and exits cleanly")
             }
 
             let first = try start(workers: false)
-            #expect(try await eventually(timeout: .seconds(30)) { (try? curl(["\(base)/healthz"]))?["status"] as? String == "ok" })
+            #expect(try await eventually { (try? curl(["\(base)/healthz"]))?["status"] as? String == "ok" })
             let token = try curl(["-X", "POST", "\(base)/v1/auth/token", "-d", #"{"email":"admin@localhost","password":"serve-test-pass"}"#])["accessToken"] as? String ?? ""
             let auth = "Authorization: Bearer \(token)"
             let upload = try curl(["-X", "POST", "\(base)/v1/uploads", "-H", auth, "--data-binary", "@\(source)"])["id"] as? String ?? ""
@@ -100,7 +100,7 @@ import TestSupport
 
             let second = try start(workers: true)
             defer { if second.isRunning { second.interrupt() } }
-            let finished = try await eventually(timeout: .seconds(60), every: .milliseconds(250)) {
+            let finished = try await eventually(every: .milliseconds(250)) {
                 (try? curl(["\(base)/v1/jobs/\(job)", "-H", auth]))?["status"] as? String == "succeeded"
             }
             #expect(finished, "the token and the queued job survived the restart")

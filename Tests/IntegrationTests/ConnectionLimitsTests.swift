@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Descriptors cannot be held without an account: silent, half-sent and stalled connections are
-/// closed after the idle timeout, connections beyond the cap wait, broken framing is a 400, and a
+/// closed after the idle timeout, broken framing is a 400, and a
 /// client that walks away mid-upload is neither stored nor counted as a server error. A real
 /// `clipgen serve`, since the in-process test server does not take the connection settings.
 @Suite struct ConnectionLimitsTests {
@@ -14,13 +14,13 @@ import Testing
             let api = try ClipGenProcess(["serve", "--no-workers", "--port", "\(port)"],
                                          environment: ["CLIPGEN_DATA_DIR": data, "CLIPGEN_ADMIN_PASSWORD": "connection-limits", "CLIPGEN_BCRYPT_COST": "4",
                                                        "CLIPGEN_LOG_LEVEL": "warning", "CLIPGEN_IDLE_TIMEOUT_SECONDS": "1",
-                                                       "CLIPGEN_MAX_CONNECTIONS": "4"], log: dir + "/api.log")
+                                                       ], log: dir + "/api.log")
             let base = "http://127.0.0.1:\(port)"
-            #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")
+            #expect(try await eventually { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")
             let token = try #require(try Curl.call(base + "/v1/auth/token", method: "POST",
                                                    json: #"{"email":"admin@localhost","password":"connection-limits"}"#).json["accessToken"] as? String)
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/slow_clients.py").path
-            let run = try Shell.run("python3", [script, String(port), token, "4"])
+            let run = try Shell.run("python3", [script, String(port), token])
             #expect(run.status == 0, "\(run.stderr)")
             let result = try #require(try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any], "\(run.stderr)")
             for name in ["silent", "halfHeaders", "stalledBody"] {
@@ -29,9 +29,6 @@ import Testing
                 #expect(seconds != nil && seconds! >= 0.5 && seconds! < 6, "\(name): \(String(describing: result[name]))")
             }
             #expect((result["badChunk"] as? String)?.hasPrefix("HTTP/1.1 400") == true, "\(String(describing: result["badChunk"]))")
-            let beyond = try #require(result["beyondCap"] as? [String: Any])
-            #expect((beyond["status"] as? String)?.hasPrefix("HTTP/1.1 200") == true, "\(beyond)")
-            #expect((beyond["waited"] as? Double ?? 0) >= 0.5, "served only once the silent ones timed out: \(beyond)")
             let uploads = result["uploads"] as? String ?? ""
             #expect(uploads.contains(#""items":[]"#), "no partial upload was stored: \(uploads)")
             let metrics = result["metrics"] as? String ?? ""

@@ -36,7 +36,7 @@ struct CrossReplicaEventsTests {
                 try await b.application(logger: ServerHarness.logger).test(.live) { rawB in
                     let clientA = try await ServerHarness.Client.signIn(rawA)
                     let busB = try #require(b.events as? RedisEventBus)
-                    #expect(try await eventually(timeout: .seconds(10)) { busB.isSubscribed })
+                    await busB.waitUntilSubscribed()
                     let wanted = Mutex<String?>(nil)
                     let onB = await b.events.subscribe { event in wanted.withLock { $0 == nil || $0 == event.jobId.rawValue } }
                     let upload = try await clientA.upload(source)

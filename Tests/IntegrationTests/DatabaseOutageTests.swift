@@ -47,7 +47,7 @@ import TestSupport
                 #expect(database?["state"] as? String == "down" && database?["kind"] as? String == "postgresql", "\(ready.1)")
 
                 try #require(try control(outage.start), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-                #expect(try await eventually(timeout: .seconds(30), every: .milliseconds(250)) { try await jobs().status == 200 },
+                #expect(try await eventually(every: .milliseconds(250)) { try await jobs().status == 200 },
                         "the API answers again once the database is back")
             }
         }
@@ -71,12 +71,12 @@ import TestSupport
                         return (Int(response.status.code), body["status"] as? String, (body["dependencies"] as? [String: Any]) ?? [:])
                     }
                 }
-                #expect(try await eventually(timeout: .seconds(10)) { try await readiness().1 == "ready" })
+                #expect(try await eventually { try await readiness().1 == "ready" })
                 let log = dir + "/redis-control.log"
                 defer { _ = try? Shell.control(outage.start, log: log) }
                 try #require(try Shell.control(outage.stop, log: log))
 
-                #expect(try await eventually(timeout: .seconds(10)) { try await readiness().1 == "degraded" })
+                #expect(try await eventually { try await readiness().1 == "degraded" })
                 let (status, _, dependencies) = try await readiness()
                 #expect(status == 200)
                 #expect((dependencies["eventBus"] as? [String: Any])?["state"] as? String == "down", "\(dependencies)")
@@ -85,7 +85,7 @@ import TestSupport
                 #expect(listed == 200, "the API answers from the database")
 
                 try #require(try Shell.control(outage.start, log: log))
-                #expect(try await eventually(timeout: .seconds(15)) { try await readiness().1 == "ready" })
+                #expect(try await eventually { try await readiness().1 == "ready" })
             }
         }
     }

@@ -37,7 +37,7 @@ import TestSupport
                 try store.prepare()
                 let claimed = try await store.claimTask(worker: "elsewhere", capabilities: [.cpu], leaseSeconds: 30)
                 #expect(claimed != nil)
-                #expect(try await eventually(timeout: .seconds(10), every: .milliseconds(50)) { try await client.job(id).status == "running" })
+                #expect(try await eventually(every: .milliseconds(50)) { try await client.job(id).status == "running" })
                 // The API's own write is seen by the very next read.
                 let cancel = try await raw.execute(uri: "/v1/jobs/\(id)/cancel", method: .post, headers: client.headers) { $0.status }
                 #expect(cancel == .ok)

@@ -30,7 +30,7 @@ struct OperationsTests {
                 "CLIPGEN_ALLOW_PRIVATE_NETWORKS": "127.0.0.0/8", "CLIPGEN_WEBHOOK_MAX_ATTEMPTS": "1",
             ]
             let server = try ClipGenProcess(["serve", "--port", "\(port)"], environment: environment, log: dir + "/stderr.log")
-            #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(server.output)")
+            #expect(try await eventually { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(server.output)")
             func scrape() throws -> Scrape {
                 let reply = try Curl.call(base + "/metrics", token: "scrape-me")
                 #expect(reply.status == 200)
@@ -71,7 +71,7 @@ struct OperationsTests {
             let sourceSeconds = try #require((done["source"] as? [String: Any])?["duration"] as? Double)
             #expect(clips.count == 2)
             // The webhook's single attempt is made by the dispatcher after the job ends.
-            #expect(try await eventually(timeout: .seconds(30)) {
+            #expect(try await eventually {
                 try scrape().value("webhook_deliveries_total", ["outcome": "failed"]) >= 1
             })
 

@@ -28,10 +28,11 @@ import TestSupport
             #expect(admin.role == .admin)
             #expect(try await PasswordHasher.verify(String(password), hash: admin.passwordHash))
 
-            let again = try Shell.run("/usr/bin/env", ["CLIPGEN_BCRYPT_COST=4", TestMediaPaths.clipgen, "admin", "org", "create", "Other",
-                                                       "--admin-email", "boss@acme.test", "--admin-password", "a-long-enough-one", "--data-dir", data])
-            #expect(again.status != 0 && again.stderr.contains("already exists"), "\(again.stderr)")
-            #expect(again.stderr.split(separator: "\n").count == 1, "one line: \(again.stderr)")
+            // Emails are unique per organisation: another organisation may have its own boss@acme.test.
+            let again = try Shell.run("/usr/bin/env", ["CLIPGEN_BCRYPT_COST=4", "CLIPGEN_LOG_LEVEL=warning", TestMediaPaths.clipgen, "admin", "org", "create",
+                                                       "Other", "--admin-email", "boss@acme.test", "--admin-password", "a-long-enough-one", "--data-dir", data])
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(try await store.users(email: "boss@acme.test").count == 2)
             let bad = try Shell.run("/usr/bin/env", [TestMediaPaths.clipgen, "admin", "org", "create", "X", "--admin-email", "nope",
                                                      "--admin-password", "short", "--data-dir", data])
             #expect(bad.status != 0 && bad.stderr.contains("adminEmail") && bad.stderr.contains("adminPassword"), "\(bad.stderr)")
@@ -64,9 +65,10 @@ import TestSupport
                     try ServerHarness.Client.object($0)
                 }
                 #expect(me["role"] as? String == "admin" && me["organizationId"] as? String == organization)
-                let duplicate = try await client.raw.execute(uri: "/v1/organizations", method: .post,
-                                                             headers: [.authorization: "Bearer \(operatorToken)", .contentType: "application/json"], body: body) { $0.status }
-                #expect(duplicate == .conflict)
+                // A second organisation may name an admin with the same email (emails are per organisation).
+                let second = try await client.raw.execute(uri: "/v1/organizations", method: .post,
+                                                          headers: [.authorization: "Bearer \(operatorToken)", .contentType: "application/json"], body: body) { $0.status }
+                #expect(second == .created)
             }
         }
     }

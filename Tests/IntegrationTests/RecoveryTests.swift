@@ -83,7 +83,7 @@ import Workers
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                #expect(try await eventually(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: pidFile) })
+                #expect(try await eventually { FileManager.default.fileExists(atPath: pidFile) })
                 try await Task.sleep(for: .milliseconds(200))
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
@@ -119,12 +119,12 @@ import Workers
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask { try await group.run() }
                     let id = try await client.createJob(#"{"source":{"uploadId":"\#(try await client.upload(source))"},"clips":[{"start":1,"end":2}]}"#)
-                    #expect(try await eventually(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: pidFile) })
+                    #expect(try await eventually { FileManager.default.fileExists(atPath: pidFile) })
                     try await Task.sleep(for: .milliseconds(200))
                     let pid = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
                     _ = try await client.raw.execute(uri: "/v1/jobs/\(id)/cancel", method: .post, headers: client.headers) { _ in }
                     // The heartbeat (every 0.5 s) notices the cancellation and stops the child.
-                    #expect(try await eventually(timeout: .seconds(10)) { kill(pid, 0) != 0 })
+                    #expect(try await eventually { kill(pid, 0) != 0 })
                     #expect(try await client.job(id).status == "cancelled")
                     await group.triggerGracefulShutdown()
                     try await tasks.waitForAll()

@@ -41,14 +41,14 @@ import TestSupport
             func environment(for process: String) -> [String: String] { shared.merging(["CLIPGEN_DATA_DIR": data(process)]) { $1 } }
             let api = try ClipGenProcess(["serve", "--no-workers", "--port", "\(port)"], environment: environment(for: "api"), log: dir + "/api.log")
             let base = "http://127.0.0.1:\(port)"
-            #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")
+            #expect(try await eventually { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")
             // The API made the schema and the admin; workers join the same data directory.
             var workers = try metricsPorts.enumerated().map { index, metricsPort in
                 try ClipGenProcess(["worker", "--concurrency", "1", "--metrics-port", "\(metricsPort)"], environment: environment(for: "worker-\(index)"),
                                    log: dir + "/worker-\(index).log")
             }
             for metricsPort in metricsPorts {
-                #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call("http://127.0.0.1:\(metricsPort)/healthz"))?.status == 200 })
+                #expect(try await eventually { (try? Curl.call("http://127.0.0.1:\(metricsPort)/healthz"))?.status == 200 })
             }
 
             let token = try #require(try Curl.call(base + "/v1/auth/token", method: "POST",
@@ -115,14 +115,14 @@ import TestSupport
             #expect(survivorMetrics.contains("processing_seconds_count{stage=\"render\"}"), "\(survivorMetrics)")
 
             // No FFmpeg outlives its worker for long, and nothing is left in scratch or temp space.
-            #expect(try await eventually(timeout: .seconds(30)) { try Shell.run("pgrep", ["-f", "ffmpeg.*\(dir)"]).status != 0 })
+            #expect(try await eventually { try Shell.run("pgrep", ["-f", "ffmpeg.*\(dir)"]).status != 0 })
             #expect(await workers[1 - killed].stop() == 0)
             if s3 != nil {
                 // The killed worker's directory is its machine's own: a worker started there again sweeps what it left.
                 let metricsPort = ClipGenProcess.freePort()
                 let again = try ClipGenProcess(["worker", "--metrics-port", "\(metricsPort)"], environment: environment(for: "worker-\(killed)"),
                                                log: dir + "/worker-again.log")
-                #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call("http://127.0.0.1:\(metricsPort)/healthz"))?.status == 200 })
+                #expect(try await eventually { (try? Curl.call("http://127.0.0.1:\(metricsPort)/healthz"))?.status == 200 })
                 #expect(await again.stop() == 0)
             }
             #expect(await api.stop() == 0)

@@ -20,7 +20,7 @@ import TestSupport
                                          environment: ["CLIPGEN_DATA_DIR": data, "CLIPGEN_ADMIN_PASSWORD": "slow-download", "CLIPGEN_BCRYPT_COST": "4",
                                                        "CLIPGEN_LOG_LEVEL": "warning"], log: dir + "/api.log")
             let base = "http://127.0.0.1:\(port)"
-            #expect(try await eventually(timeout: .seconds(60)) { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")
+            #expect(try await eventually { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")
             let token = try #require(try Curl.call(base + "/v1/auth/token", method: "POST",
                                                    json: #"{"email":"admin@localhost","password":"slow-download"}"#).json["accessToken"] as? String)
 

@@ -1,7 +1,10 @@
+@testable import API
 import Foundation
 import HTTPTypes
 import NIOCore
 import Outbound
+import Persistence
+import ClipGenCore
 import Server
 import Testing
 import TestSupport
@@ -18,9 +21,12 @@ import TestSupport
         }
     }
 
+    static func body(url: String) -> String {
+        #"{"source":{"url":"\#(url)"},"output":{"mode":"keyframe"},"clips":[{"start":1,"end":3}]}"#
+    }
+
     static func submit(_ client: ServerHarness.Client, url: String) async throws -> (HTTPResponse.Status, [String: Any]) {
-        try await client.raw.execute(uri: "/v1/jobs", method: .post, headers: client.headers,
-                                     body: ByteBuffer(string: #"{"source":{"url":"\#(url)"},"output":{"mode":"keyframe"},"clips":[{"start":1,"end":3}]}"#)) {
+        try await client.raw.execute(uri: "/v1/jobs", method: .post, headers: client.headers, body: ByteBuffer(string: body(url: url))) {
             ($0.status, (try? ServerHarness.Client.object($0)) ?? [:])
         }
     }
@@ -87,8 +93,8 @@ import TestSupport
                     let (_, created) = try await Self.submit(client, url: "http://127.0.0.1:\(port)/gop2s.mp4")
                     let job = try await client.waitForJob(try #require(created["id"] as? String))
                     let error = job["error"] as? [String: Any]
-                    #expect(job["status"] as? String == "failed" && error?["code"] as? String == "import_failed", "\(job)")
-                    #expect((error?["message"] as? String)?.contains("larger than the limit") == true, "\(job)")
+                    #expect(job["status"] as? String == "failed" && error?["code"] as? String == "quota_exceeded", "\(job)")
+                    #expect((error?["message"] as? String)?.contains("larger than your organisation's upload limit of 1000 bytes") == true, "\(job)")
                     let uploads = try await client.raw.execute(uri: "/v1/uploads", method: .get, headers: client.headers) {
                         (try ServerHarness.Client.object($0)["items"] as? [Any])?.count
                     }
@@ -96,6 +102,52 @@ import TestSupport
                 }
                 let leftovers = (FileManager.default.subpaths(atPath: dir + "/data") ?? []).filter { $0.contains("import-") }
                 #expect(leftovers.isEmpty, "the partial download was removed: \(leftovers)")
+            }
+        }
+    }
+
+    /// Round 3's M4 (a): imports were held to the service-wide upload limit only, so an
+    /// organisation at 100 kB uploads and 200 kB storage imported 3.5 MB.
+    @Test func importsAreHeldToTheOrganisationsUploadLimitAndStorageRoom() async throws {
+        try await Self.withMediaServer { port in
+            try await withTemporaryDirectory { dir in
+                var configuration = ServerHarness.configuration(dataDir: dir + "/data")
+                configuration.outbound.policy = try NetworkPolicy.parse("127.0.0.0/8").get()
+                try await ServerHarness.run(configuration) { client, server in
+                    let me = try await client.raw.execute(uri: "/v1/me", method: .get, headers: client.headers) { try ServerHarness.Client.object($0) }
+                    let organization = OrganizationID(rawValue: try #require(me["organizationId"] as? String))
+                    let size = Int64(try FileManager.default.attributesOfItem(atPath: try await TestMedia.shared.path("gop2s.mp4"))[.size] as? Int ?? 0)
+                    func importFails(_ code: String, saying words: String) async throws {
+                        let (status, created) = try await Self.submit(client, url: "http://127.0.0.1:\(port)/gop2s.mp4")
+                        #expect(status == .accepted, "\(created)")
+                        let job = try await client.waitForJob(try #require(created["id"] as? String))
+                        let error = job["error"] as? [String: Any]
+                        #expect(job["status"] as? String == "failed" && error?["code"] as? String == code, "\(job)")
+                        #expect((error?["message"] as? String)?.contains(words) == true, "\(job)")
+                    }
+                    try await server.store.setQuotas(OrganizationQuotas(uploadBytes: size / 2), organizationId: organization)
+                    try await importFails("quota_exceeded", saying: "upload limit of \(size / 2) bytes")
+                    // Room for the job's expected clips but not for its source as well.
+                    let request = try JSONDecoder().decode(JobRequest.self, from: Data(Self.body(url: "http://127.0.0.1:\(port)/gop2s.mp4").utf8))
+                    let expected = OutputEstimate.bytes(for: request, source: nil)
+                    let room: Int64 = 50_000_000
+                    let held = room - expected - size / 2
+                    try await server.store.setQuotas(OrganizationQuotas(storedBytes: room), organizationId: organization)
+                    #expect(try await server.store.reserveStorage(StorageReservation(id: "held", organizationId: organization, bytes: held,
+                                                                                      expiresAt: Date().addingTimeInterval(600)), limit: room))
+                    try await importFails("quota_exceeded", saying: "storage quota")
+                    let uploads = try await client.raw.execute(uri: "/v1/uploads", method: .get, headers: client.headers) {
+                        (try ServerHarness.Client.object($0)["items"] as? [Any])?.count
+                    }
+                    #expect(uploads == 0, "nothing was stored")
+                    #expect(try await server.store.usage(organizationId: organization).storedBytes == held, "no import or failed job holds room")
+                    // With room, the same import succeeds and counts.
+                    try await server.store.releaseStorage(id: "held")
+                    let (_, created) = try await Self.submit(client, url: "http://127.0.0.1:\(port)/gop2s.mp4")
+                    let job = try await client.waitForJob(try #require(created["id"] as? String))
+                    #expect(job["status"] as? String == "succeeded", "\(job)")
+                    #expect(try await server.store.usage(organizationId: organization).storedBytes >= size)
+                }
             }
         }
     }

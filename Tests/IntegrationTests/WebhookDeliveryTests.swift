@@ -58,7 +58,7 @@ import TestSupport
                     #expect(secret.hasPrefix("whsec_"))
                     try secret.write(toFile: secretFile, atomically: true, encoding: .utf8)
                     let id = try await Self.cancelledJob(client, webhookUrl: "http://127.0.0.1:\(port)/hooks/clipgen")
-                    #expect(try await eventually(timeout: .seconds(60)) { try await Self.deliveries(client, id).first?["state"] as? String == "delivered" })
+                    #expect(try await eventually { try await Self.deliveries(client, id).first?["state"] as? String == "delivered" })
                     let delivery = try #require(try await Self.deliveries(client, id).first)
                     let attempts = delivery["attempts"] as? [[String: Any]] ?? []
                     #expect(attempts.compactMap { $0["statusCode"] as? Int } == [500, 500, 500, 204], "\(attempts)")
@@ -81,7 +81,7 @@ import TestSupport
                     }
                     #expect(rotated != secret && rotated.hasPrefix("whsec_"))
                     let second = try await Self.cancelledJob(client, webhookUrl: "http://127.0.0.1:\(port)/hooks/clipgen")
-                    #expect(try await eventually(timeout: .seconds(30)) { try await Self.deliveries(client, second).first?["state"] as? String == "delivered" })
+                    #expect(try await eventually { try await Self.deliveries(client, second).first?["state"] as? String == "delivered" })
                     #expect(Self.received(log).last?["signatureValid"] as? Bool == false, "signed with the new secret, which the receiver does not have yet")
                 }
             }
@@ -96,13 +96,13 @@ import TestSupport
                 let id = try await ServerHarness.run(configuration) { client in
                     let id = try await Self.cancelledJob(client, webhookUrl: "http://127.0.0.1:\(port)/hook")
                     // Stopped once the first failure is on record, with the retry still ahead.
-                    #expect(try await eventually(timeout: .seconds(30)) {
+                    #expect(try await eventually {
                         (try await Self.deliveries(client, id).first?["attempts"] as? [Any])?.count == 1
                     })
                     return id
                 }
                 try await ServerHarness.run(configuration) { client in
-                    let retried = try await eventually(timeout: .seconds(30)) {
+                    let retried = try await eventually {
                         (try await Self.deliveries(client, id).first?["attempts"] as? [Any])?.count ?? 0 >= 2
                     }
                     #expect(retried, "the queued delivery is tried again by the restarted server")
@@ -119,7 +119,7 @@ import TestSupport
                 let id = try await ServerHarness.run(configuration) { client in
                     let id = try await Self.cancelledJob(client, webhookUrl: "http://127.0.0.1:\(port)/hook")
                     // The receiver has the request and answers in 3 s: the server stops meanwhile.
-                    #expect(try await eventually(timeout: .seconds(30)) { Self.received(log).count == 1 })
+                    #expect(try await eventually { Self.received(log).count == 1 })
                     return id
                 }
                 try await ServerHarness.run(configuration) { client in
@@ -139,7 +139,7 @@ import TestSupport
             configuration.outbound.policy = NetworkPolicy()
             try await ServerHarness.run(configuration) { client in
                 let id = try await Self.cancelledJob(client, webhookUrl: "http://127.0.0.1:9/hook")
-                #expect(try await eventually(timeout: .seconds(30)) { try await Self.deliveries(client, id).first?["state"] as? String == "failed" })
+                #expect(try await eventually { try await Self.deliveries(client, id).first?["state"] as? String == "failed" })
                 let attempts = try await Self.deliveries(client, id).first?["attempts"] as? [[String: Any]] ?? []
                 #expect(attempts.count == 1 && (attempts.first?["error"] as? String)?.contains("not a public address") == true, "\(attempts)")
             }

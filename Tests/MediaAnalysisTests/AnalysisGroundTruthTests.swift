@@ -136,14 +136,14 @@ enum FFmpegLoudness {
         let media = try await Prober().probe(path)
         try await withTemporaryDirectory { dir in
             let ffmpeg = try realTimeFFmpeg(in: dir)
-            let started = ContinuousClock.now
+            // Ignoring the timeout would read the whole file (40 s in real time) and succeed: the
+            // error is the proof, not a stopwatch a busy machine could break.
             await #expect {
                 _ = try await MediaAnalyzer(ffmpegPath: ffmpeg, timeout: .milliseconds(500)).analyze(path, media: media)
             } throws: { error in
                 (error as? MediaError)?.code == .mediaTimeout
             }
-            #expect(ContinuousClock.now - started < .seconds(15), "stopped long before the 40 s a full read takes")
-            #expect(try decoders(of: path) == 0)
+            #expect(try await eventually { try decoders(of: path) == 0 }, "the killed decoders are gone")
         }
     }
 
@@ -155,11 +155,10 @@ enum FFmpegLoudness {
             let task = Task { try await MediaAnalyzer(ffmpegPath: ffmpeg).analyze(path, media: media) }
             try await Task.sleep(for: .milliseconds(500))
             task.cancel()
-            let started = ContinuousClock.now
             let result = await task.result
+            // Not cancelled, the analysis would read the whole file (40 s in real time) and succeed.
             #expect((try? result.get()) == nil, "the analysis was stopped, not finished")
-            #expect(ContinuousClock.now - started < .seconds(15), "stopped long before the 40 s a full read takes")
-            #expect(try decoders(of: path) == 0)
+            #expect(try await eventually { try decoders(of: path) == 0 }, "the killed decoders are gone")
         }
     }
 }

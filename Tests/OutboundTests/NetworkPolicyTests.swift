@@ -6,13 +6,16 @@ import Testing
     @Test(arguments: ["127.0.0.1", "127.255.0.9", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
                       "100.64.0.1", "224.0.0.1", "239.1.1.1", "0.0.0.0", "255.255.255.255", "240.0.0.1", "198.18.0.1",
                       "::1", "::", "fe80::1", "fc00::1", "fd00:ec2::254", "ff02::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
-                      "::ffff:10.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::1", "2001:db8::1"])
+                      "::ffff:10.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::1", "2001:db8::1",
+                      // IPv4-translated (RFC 6145) and local-use NAT64 (RFC 8215): round 3's L5.
+                      "::ffff:0:7f00:1", "::ffff:0:a9fe:a9fe", "64:ff9b:1::7f00:1", "64:ff9b:1::a00:1", "64:ff9b:1:ab::808:808"])
     func privateLoopbackLinkLocalMulticastAndMetadataAreRefused(address: String) throws {
         let bytes = try #require(CIDR.bytes(of: address))
         #expect(!NetworkPolicy().permits(bytes), "\(address)")
     }
 
-    @Test(arguments: ["8.8.8.8", "1.1.1.1", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8", "172.32.0.1", "100.128.0.1"])
+    @Test(arguments: ["8.8.8.8", "1.1.1.1", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8", "172.32.0.1", "100.128.0.1",
+                      "::ffff:0:808:808", "64:ff9b:1::808:808"])
     func publicAddressesArePermitted(address: String) throws {
         #expect(NetworkPolicy().permits(try #require(CIDR.bytes(of: address))), "\(address)")
     }

@@ -328,16 +328,35 @@ struct Fixture: Sendable {
             try await f.store.createOrganization(beta, admin: admin)
             #expect(try await f.store.users(organizationId: beta.id).map(\.id) == [admin.id])
             let gamma = Organization(name: "gamma", createdAt: f.time.current)
+            // An admin that cannot be written (its id is taken) leaves no organisation behind.
             var taken = admin
-            taken.id = .make()
             taken.organizationId = gamma.id
-            taken.email = admin.email.uppercased()
-            await #expect(throws: StoreError.self) { try await f.store.createOrganization(gamma, admin: taken) }
+            await #expect(throws: (any Error).self) { try await f.store.createOrganization(gamma, admin: taken) }
             #expect(try await f.store.users(organizationId: gamma.id).isEmpty)
             // Nothing of gamma was written: a later admin of its own may still be made under that id.
             let later = User(organizationId: gamma.id, email: "later\(Identifier.make().prefix(6))@gamma.test", passwordHash: "h", role: .admin,
                              createdAt: f.time.current)
             try await f.store.createOrganization(gamma, admin: later)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func serviceWideAuditEntriesAreApartAndOldEntriesArePrunedOldestFirst(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            for (index, organization) in [nil, f.organization.id, nil, f.organization.id].enumerated() {
+                try await f.store.recordAudit(AuditEvent(organizationId: organization, actorUserId: nil, actorAPIKeyId: nil, action: "GET /v1/me",
+                                                         target: nil, outcome: "unauthenticated", status: 401, address: "192.0.2.\(index)",
+                                                         requestId: nil, at: f.time.current))
+                f.time.advance(by: 60)
+            }
+            let service = try await f.store.auditEvents(organizationId: nil, filter: AuditFilter(), page: PageRequest(limit: 10)).items
+            #expect(service.map(\.address) == ["192.0.2.2", "192.0.2.0"])
+            #expect(try await f.store.auditEvents(organizationId: f.organization.id, filter: AuditFilter(), page: PageRequest()).items.count == 2)
+            let cutoff = f.time.current.addingTimeInterval(-90)
+            #expect(try await f.store.pruneAudit(before: cutoff, limit: 1) == 1, "batches are bounded")
+            #expect(try await f.store.pruneAudit(before: cutoff, limit: 100) == 2)
+            #expect(try await f.store.auditEvents(organizationId: f.organization.id, filter: AuditFilter(), page: PageRequest()).items.map(\.address)
+                    == ["192.0.2.3"])
         }
     }
 
@@ -524,12 +543,86 @@ struct Fixture: Sendable {
     }
 
     @Test(arguments: StoreBackend.all)
-    func duplicateEmailIsAConflict(backend: StoreBackend) async throws {
+    func emailsAreUniquePerOrganisation(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
             var copy = f.user
             copy.id = .make()
             copy.email = copy.email.uppercased()
             await #expect(throws: StoreError.self) { try await f.store.createUser(copy) }
+            let elsewhere = Organization(name: "other", createdAt: f.time.current)
+            try await f.store.createOrganization(elsewhere)
+            f.time.advance(by: 1)
+            copy.organizationId = elsewhere.id
+            copy.createdAt = f.time.current
+            copy.passwordHash = "$2b$06$abc"
+            try await f.store.createUser(copy)
+            #expect(try await f.store.users(email: f.user.email.uppercased()).map(\.id) == [f.user.id, copy.id], "every organisation's, oldest first")
+            #expect(try await f.store.users(email: "nobody@x.test").isEmpty)
+            let admin = User(organizationId: elsewhere.id, email: "boss@x.test", passwordHash: "$2b$06$def", role: .admin, createdAt: f.time.current)
+            try await f.store.createOrganization(Organization(name: "third", createdAt: f.time.current), admin: admin)
+            #expect(try await f.store.passwordHashCosts() == [6: 2], "the fixture's hash is no bcrypt hash")
+        }
+    }
+
+    /// Uploads streaming in, imports downloading and jobs' expected clips hold room in their
+    /// organisation's storage: counted in its usage and decided atomically against its limit.
+    @Test(arguments: StoreBackend.all)
+    func storageReservationsHoldRoomUntilTheirBytesLandOrTheirJobEnds(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let org = f.organization.id
+            let later = f.time.current.addingTimeInterval(3600)
+            func usage() async throws -> Int64 { try await f.store.usage(organizationId: org).storedBytes }
+            let uploadId = UploadID.make()
+            let upload = StorageReservation(id: StorageReservation.uploadID(uploadId), organizationId: org, bytes: 300, expiresAt: later)
+            #expect(try await f.store.reserveStorage(upload, limit: 1000))
+            #expect(try await usage() == 300)
+            var grown = upload
+            grown.bytes = 900
+            #expect(try await f.store.reserveStorage(grown, limit: 1000), "growing counts the reservation once")
+            #expect(try await f.store.reserveStorage(StorageReservation(id: "other", organizationId: org, bytes: 101, expiresAt: later), limit: 1000) == false)
+            #expect(try await usage() == 900, "a refusal changes nothing")
+            #expect(try await f.store.reserveStorage(StorageReservation(id: "unlimited", organizationId: org, bytes: 5000, expiresAt: later), limit: nil))
+            try await f.store.releaseStorage(id: "unlimited")
+            // The upload's row takes over from its reservation.
+            _ = try await f.store.createUpload(Upload(id: uploadId, organizationId: org, ownerId: f.user.id, filename: "a", size: 850, sha256: "s",
+                                                      blobKey: try BlobKey("uploads/\(uploadId)"), createdAt: f.time.current))
+            #expect(try await usage() == 850)
+            // A job's expected clips count while it runs, less the clips it stored.
+            let (job, _, _) = try await f.job(clips: 1)
+            #expect(try await f.store.reserveStorage(StorageReservation(id: StorageReservation.jobID(job.id), organizationId: org, jobId: job.id,
+                                                                        bytes: 100, expiresAt: later), limit: 1000))
+            #expect(try await usage() == 950)
+            let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+            let render = TaskRecord(jobId: job.id, kind: .render, clipIndex: 0, maxAttempts: 3)
+            _ = try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(nextTasks: [render], stage: .render))
+            let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+            let clip = Clip(jobId: job.id, organizationId: org, index: 0, name: nil, start: 0, end: 1, actualStart: 0, duration: 1, format: .mp4,
+                            modeUsed: .exact, fallbackReason: nil, size: 40, sha256: "x", blobKey: try BlobKey("clips/c"), createdAt: f.time.current)
+            #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip])) == .jobSucceeded)
+            #expect(try await usage() == 890, "the clip counts itself; the finished job holds nothing more")
+            // Expired reservations stop counting (a server killed mid-upload releases nothing).
+            #expect(try await f.store.reserveStorage(StorageReservation(id: "abandoned", organizationId: org, bytes: 100, expiresAt: later), limit: 1000))
+            f.time.advance(by: 3601)
+            #expect(try await usage() == 890)
+            #expect(try await f.store.usage(organizationId: .make()).storedBytes == 0)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func reservationsMadeAtOnceNeverOverfillTheRoom(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let org = f.organization.id
+            let later = f.time.current.addingTimeInterval(3600)
+            let granted = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        try await f.store.reserveStorage(StorageReservation(id: "r\(index)", organizationId: org, bytes: 100, expiresAt: later), limit: 1000)
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(granted == 10)
+            #expect(try await f.store.usage(organizationId: org).storedBytes == 1000)
         }
     }
 }

@@ -26,6 +26,7 @@ struct BucketsBackend: Sendable, CustomTestStringConvertible {
         let key = TestServers.uniqueName()
         // Slow refill (one token a minute), so a loaded machine cannot refill it mid-test.
         let interval = Duration.seconds(60)
+        let started = ContinuousClock.now
         var remaining: [Int] = []
         for _ in 0..<3 {
             let decision = try await buckets.take(key, capacity: 3, interval: interval)
@@ -34,9 +35,12 @@ struct BucketsBackend: Sendable, CustomTestStringConvertible {
         }
         #expect(remaining == [2, 1, 0])
         let refused = try await buckets.take(key, capacity: 3, interval: interval)
+        // The bucket's time runs between the first take and this one, at most `elapsed` here
+        // however slow the machine: the figures are bounded by it, not by a guess.
+        let elapsed = ContinuousClock.now - started
         #expect(!refused.allowed && refused.remaining == 0)
-        #expect(refused.retryAfter > .seconds(55) && refused.retryAfter <= interval, "\(refused.retryAfter)")
-        #expect(refused.resetAfter > .seconds(175) && refused.resetAfter <= .seconds(180), "\(refused.resetAfter)")
+        #expect(refused.retryAfter >= interval - elapsed && refused.retryAfter <= interval, "\(refused.retryAfter) after \(elapsed)")
+        #expect(refused.resetAfter >= .seconds(180) - elapsed && refused.resetAfter <= .seconds(180), "\(refused.resetAfter) after \(elapsed)")
         #expect(try await buckets.take(key + "-other", capacity: 3, interval: interval).allowed, "buckets are per key")
     }
 
@@ -69,6 +73,30 @@ struct BucketsBackend: Sendable, CustomTestStringConvertible {
             return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
         }
         #expect(allowed == (backend.shared ? 10 : 20), backend.shared ? "one bucket across both replicas" : "each process limits alone")
+    }
+
+    /// The local buckets on a clock that moves only when told: the figures exactly.
+    @Test func localBucketsRefillOnTheirClock() async throws {
+        let (clock, time) = WallClock.manual()
+        let buckets = LocalTokenBuckets(clock: clock)
+        for _ in 0..<3 { #expect(try await buckets.take("k", capacity: 3, interval: .seconds(60)).allowed) }
+        let refused = try await buckets.take("k", capacity: 3, interval: .seconds(60))
+        #expect(!refused.allowed && refused.retryAfter == .seconds(60) && refused.resetAfter == .seconds(180))
+        time.advance(by: 59)
+        #expect(try await buckets.take("k", capacity: 3, interval: .seconds(60)).retryAfter == .seconds(1))
+        time.advance(by: 1)
+        let refilled = try await buckets.take("k", capacity: 3, interval: .seconds(60))
+        #expect(refilled.allowed && refilled.remaining == 0)
+    }
+
+    @Test func localCountersOpenANewWindowOnTheirClock() async throws {
+        let (clock, time) = WallClock.manual()
+        let counters = LocalCounters(clock: clock)
+        #expect(try await counters.increment("k", by: 5, window: .seconds(60)) == 5)
+        time.advance(by: 59)
+        #expect(try await counters.increment("k", by: 1, window: .seconds(60)) == 6)
+        time.advance(by: 1)
+        #expect(try await counters.increment("k", by: 1, window: .seconds(60)) == 1, "a new window")
     }
 
     @Test func redisBucketsFallBackToLimitingAloneWhileRedisIsDown() async throws {

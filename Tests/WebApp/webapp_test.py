@@ -236,6 +236,19 @@ def main():
         d.refresh()
         run.wait(lambda: any("web test" in row.text for row in run.finds("#keys tr")), message="the key is listed")
         assert not run.finds("#new-key"), "the key is not shown again"
+        # A crafted link (round 3's L8): the id from the address is not put into an API path, so
+        # the app never calls another route with the admin's token.
+        d.execute_script("""
+            window.__requests = [];
+            const original = window.fetch;
+            window.fetch = (url, options) => { window.__requests.push(String(url)); return original(url, options); };""")
+        for crafted in ["#/jobs/x\\..\\..\\webhook-secret?", "#/jobs/..%2F..%2Fwebhook-secret", "#/sources/x/..%5C..%5Cusers"]:
+            d.execute_script("location.hash = arguments[0]", crafted)
+            run.wait(lambda: any("Nothing here" in h.text for h in run.finds("h2")), message=f"{crafted} is not a page")
+        time.sleep(0.5)
+        called = d.execute_script("return window.__requests")
+        assert not any("webhook-secret" in url or "/v1/users" in url for url in called), f"a crafted id reached the API: {called}"
+        run.shot("crafted-link")
         d.get(BASE + "/#/admin/audit")
         run.wait(lambda: len(run.finds("#audit tr")) > 3, message="the audit log shows entries")
         run.shot("admin-audit")

@@ -10,12 +10,19 @@ import Persistence
 /// organisation), what (method and route template), which object (the route's id or the
 /// created one's `Location`), the outcome and status, the client address and the request id.
 /// A failure to write is logged, never turned into the request's failure.
+///
+/// Refusals that cost a client nothing to cause are sampled, not written one by one: those of
+/// clients tied to no account (one entry per address and status a minute) and rate-limit
+/// refusals (one per caller a minute). Every refusal is still counted in `audit_events_total`;
+/// those left out also in `audit_events_sampled_out_total`. A flood cannot grow the table.
 struct AuditMiddleware<Store: AuditLog>: RouterMiddleware {
     typealias Context = AppRequestContext
     let store: Store
     let trustedProxies: Set<String>
     let clock: WallClock
     let metrics: APIMetrics
+    /// Where the sampling counts (Redis across replicas).
+    let counters: any SharedCounters
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -37,12 +44,21 @@ struct AuditMiddleware<Store: AuditLog>: RouterMiddleware {
         let refused = [401, 403, 429].contains(status)
         // A 503 changed nothing, and while the database is down the entry could not be written anyway.
         guard changes || refused || facts.keyUsed, status != 503 else { return }
+        let address = context.clientAddress(of: request, trusting: trustedProxies)
+        if refused, let sample = Self.samplingKey(facts, address: address, status: status) {
+            let seen = (try? await counters.increment(sample, by: 1, window: .seconds(60))) ?? 1
+            if seen > 1 {
+                metrics.audited(Self.outcome(status))
+                metrics.auditSampledOut(Self.outcome(status))
+                return
+            }
+        }
         let route = context.endpointPath ?? request.uri.path
         let target = Self.target(route: route, parameters: context.parameters.get("id"), location: location, status: status)
         let event = AuditEvent(
             organizationId: facts.organizationId, actorUserId: facts.userId, actorAPIKeyId: facts.apiKeyId,
             action: changes || refused ? "\(request.method) \(route)" : "apikey.use", target: target, outcome: Self.outcome(status), status: status,
-            address: context.clientAddress(of: request, trusting: trustedProxies),
+            address: address,
             requestId: context.logger[metadataKey: "hb.request.id"].map { "\($0)" }, at: clock.now())
         metrics.audited(event.outcome)
         // Each entry is also a line of its own log stream (`"stream":"audit"`), shipped apart.
@@ -57,6 +73,16 @@ struct AuditMiddleware<Store: AuditLog>: RouterMiddleware {
         } catch {
             context.logger.warning("the audit entry could not be written", metadata: ["audit.action": "\(event.action)", "error": "\(error)"])
         }
+    }
+
+    /// What a sampled refusal is counted under: nil for refusals recorded one by one (a known
+    /// caller denied something, or refused a change).
+    static func samplingKey(_ facts: AuditTrail.Facts, address: String?, status: Int) -> String? {
+        if facts.organizationId == nil {
+            return "audit:anonymous:\(address.map(ClientAddress.limitKey) ?? "unknown"):\(status)"
+        }
+        guard status == 429, let user = facts.userId else { return nil }
+        return "audit:limited:" + (facts.apiKeyId.map { "key:" + $0 } ?? "user:\(user)")
     }
 
     /// `job:<id>` from `/v1/jobs/{id}…`, or from the `Location` of what was created.

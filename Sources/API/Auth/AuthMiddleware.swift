@@ -25,6 +25,7 @@ struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
         let principal = try await principal(for: request, acceptsQuery: acceptsQueryToken || mediaRoute, mediaRoute: mediaRoute,
                                             audit: context.audit)
         context.principal = principal
+        context.anonymous.release()
         context.audit.caller(organizationId: principal.organizationId, userId: principal.userId, apiKeyId: principal.apiKeyId)
         context.logger[metadataKey: "user.id"] = "\(principal.userId)"
         context.logger[metadataKey: "organization.id"] = "\(principal.organizationId)"
@@ -51,7 +52,7 @@ struct AuthMiddleware<Store: AccountStore>: RouterMiddleware {
         case (.media, false) where !mediaRoute: throw Problem.unauthorized("a media token only loads media; sign in for the rest")
         default: break
         }
-        return Principal(userId: user.id, organizationId: user.organizationId, email: user.email, role: user.role)
+        return Principal(userId: user.id, organizationId: user.organizationId, email: user.email, role: user.role, expiresAt: verified.expiresAt)
     }
 
     /// A key acts as its user, with the lesser of the key's and the user's current role, while

@@ -2,20 +2,41 @@ import Foundation
 import HTTPTypes
 
 /// Lets a few password hashes run at once and a bounded number wait; past that, callers are
-/// turned away at once with `503` instead of queueing CPU work without end.
+/// turned away at once with `503` instead of queueing CPU work without end. Each caller (an
+/// address signing in, a user changing a password) may have at most `perCaller` hashes running
+/// or waiting, so one caller cannot fill the queue and shut everyone else out of signing in.
 public actor HashingGate {
     let concurrent: Int
     let maxWaiting: Int
+    let perCaller: Int
     private var running = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var byCaller: [String: Int] = [:]
 
-    /// Default: half the cores (at least one) hashing, 32 waiting.
-    public init(concurrent: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 2), maxWaiting: Int = 32) {
+    /// Default: half the cores (at least one) hashing, 32 waiting, 2 per caller.
+    public init(concurrent: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 2), maxWaiting: Int = 32, perCaller: Int = 2) {
         self.concurrent = max(1, concurrent)
         self.maxWaiting = max(0, maxWaiting)
+        self.perCaller = max(1, perCaller)
     }
 
-    public func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+    /// Callers waiting for a slot now.
+    var waitingCount: Int { waiting.count }
+
+    /// `caller`: who asks (`address:…`, `user:…`); nil counts against the shared limits only.
+    public func run<T: Sendable>(for caller: String? = nil, _ work: @Sendable () async throws -> T) async throws -> T {
+        if let caller {
+            guard byCaller[caller, default: 0] < perCaller else {
+                throw Problem.retryLater(.tooManyRequests, after: 1, "another password check of yours is under way; wait for it")
+            }
+            byCaller[caller, default: 0] += 1
+        }
+        defer {
+            if let caller {
+                byCaller[caller, default: 1] -= 1
+                if byCaller[caller] == 0 { byCaller[caller] = nil }
+            }
+        }
         if running >= concurrent {
             guard waiting.count < maxWaiting else {
                 throw Problem.retryLater(.serviceUnavailable, after: 1, "too many sign-ins at once; try again in a moment")

@@ -2,16 +2,24 @@ import ClipGenCore
 import Crypto
 import Foundation
 
-/// Slows and then refuses sign-ins after repeated failures, per account and per client
-/// address, counted in `SharedCounters` (Redis across replicas). A locked account stays locked
-/// for the rest of the window even for the right password: that is what stops guessing.
+/// Slows and then refuses password guesses, counted in `SharedCounters` (Redis across replicas)
+/// per account, per client address, and per account from one address. Each attempt is counted
+/// *before* its password is checked (`begin`), so attempts made at once see each other and no
+/// burst gets past the limit; a right password takes its count back (`succeeded`).
+///
+/// A lock stops guesses, not the account's owner: once an account has `lockAfter` failures,
+/// addresses that failed at it are refused, but an address that has not failed at it may still
+/// try (slowed by `maxDelay`, and counted against that address). So nobody without the password
+/// can lock an admin out, and each extra guess costs an attacker an address of their own, which
+/// `addressLockAfter` bounds across all accounts (IPv6 counted per /64).
 public struct LoginGuard: Sendable {
     public struct Policy: Sendable {
         /// Failures of one account within `window` after which each attempt waits a second more.
         public var slowAfter = 3
-        /// Failures of one account within `window` after which it is refused (429).
+        /// Failures of one account within `window` after which addresses that failed at it are
+        /// refused (429), and after which one address is refused for it in any case.
         public var lockAfter = 10
-        /// Failures from one address within `window` after which it is refused (429).
+        /// Failures from one address within `window`, at any accounts, after which it is refused (429).
         public var addressLockAfter = 50
         public var window: Duration = .seconds(15 * 60)
         /// The longest an attempt is slowed.
@@ -32,26 +40,51 @@ public struct LoginGuard: Sendable {
         self.policy = policy
     }
 
-    /// Reads the counts without adding to them.
-    public func verdict(email: String, address: String?) async throws -> Verdict {
-        let account = try await counters.increment(Self.accountKey(email), by: 0, window: policy.window)
-        if account >= Int64(policy.lockAfter) { return .locked(reason: "too many failed sign-ins for this account") }
-        if let address, try await counters.increment(Self.addressKey(address), by: 0, window: policy.window) >= Int64(policy.addressLockAfter) {
-            return .locked(reason: "too many failed sign-ins from this address")
+    /// Counts an attempt at `email` from `address` and says whether its password may be checked.
+    /// A refused attempt is not counted; an allowed one counts as a failure until `succeeded`.
+    public func begin(email: String, address: String?) async throws -> Verdict {
+        let keys = Keys(email: email, address: address)
+        let account = try await counters.increment(keys.account, by: 1, window: policy.window)
+        let pair = try await counters.increment(keys.pair, by: 1, window: policy.window)
+        let fromAddress = try await counters.increment(keys.address, by: 1, window: policy.window)
+        let locked = Int64(policy.lockAfter)
+        let reason: String? =
+            if fromAddress > Int64(policy.addressLockAfter) { "too many failed sign-ins from this address" }
+            else if pair > locked || (account > locked && pair > 1) { "too many failed sign-ins for this account" }
+            else { nil }
+        if let reason {
+            try await take(back: keys)
+            return .locked(reason: reason)
         }
-        let excess = account - Int64(policy.slowAfter) + 1
-        return .allowed(delay: excess > 0 ? min(.seconds(excess), policy.maxDelay) : .zero)
+        // The failures before this attempt decide its delay; an account past its limit (tried
+        // from an address that had not failed at it) waits the longest.
+        let failuresBefore = account - 1
+        let excess = failuresBefore - Int64(policy.slowAfter) + 1
+        let delay: Duration = account > locked ? policy.maxDelay : excess > 0 ? min(.seconds(excess), policy.maxDelay) : .zero
+        return .allowed(delay: delay)
     }
 
-    public func recordFailure(email: String, address: String?) async throws {
-        _ = try await counters.increment(Self.accountKey(email), by: 1, window: policy.window)
-        if let address { _ = try await counters.increment(Self.addressKey(address), by: 1, window: policy.window) }
+    /// The password was right: the attempt no longer counts as a failure.
+    public func succeeded(email: String, address: String?) async throws {
+        try await take(back: Keys(email: email, address: address))
     }
 
-    /// Emails are hashed so the shared counters (Redis) hold no addresses.
-    static func accountKey(_ email: String) -> String {
-        "login:account:" + SHA256.hash(data: Data(email.lowercased().utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+    private func take(back keys: Keys) async throws {
+        for key in [keys.account, keys.pair, keys.address] { _ = try await counters.increment(key, by: -1, window: policy.window) }
     }
 
-    static func addressKey(_ address: String) -> String { "login:address:" + address }
+    struct Keys {
+        var account: String
+        var pair: String
+        var address: String
+
+        init(email: String, address: String?) {
+            // Emails are hashed so the shared counters (Redis) hold no addresses of people.
+            let hashed = SHA256.hash(data: Data(email.lowercased().utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+            let from = address.map(ClientAddress.limitKey) ?? "unknown"
+            self.account = "login:account:" + hashed
+            self.pair = "login:pair:" + hashed + ":" + from
+            self.address = "login:address:" + from
+        }
+    }
 }

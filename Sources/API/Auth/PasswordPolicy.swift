@@ -1,5 +1,6 @@
 /// What a password must be: long enough to resist guessing (12 bytes), short enough for bcrypt,
-/// which ignores everything after 72 bytes.
+/// which ignores everything after 72 bytes, and free of control characters: bcrypt also stops
+/// at a NUL, so `abc\0defghijklmn` would be the password `abc`.
 public enum PasswordPolicy {
     public static let minimumBytes = 12
     public static let maximumBytes = 72
@@ -7,6 +8,13 @@ public enum PasswordPolicy {
     /// Why `password` cannot be used, or nil when it can.
     public static func problem(with password: String) -> String? {
         let bytes = password.utf8.count
-        return bytes < minimumBytes || bytes > maximumBytes ? "must be \(minimumBytes) to \(maximumBytes) bytes long" : nil
+        if bytes < minimumBytes || bytes > maximumBytes { return "must be \(minimumBytes) to \(maximumBytes) bytes long" }
+        if hasControlCharacters(password) { return "must not contain control characters (NUL, tab, line breaks)" }
+        return nil
+    }
+
+    /// No password this service accepts has one: a sign-in with one is simply wrong.
+    static func hasControlCharacters(_ password: String) -> Bool {
+        password.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 }

@@ -35,6 +35,8 @@ public struct VerifiedToken: Sendable, Equatable {
     public var userId: UserID
     public var tokenVersion: Int
     public var scope: TokenScope = .full
+    /// When it stops being valid.
+    public var expiresAt: Date? = nil
 }
 
 /// What a token may do. A media token rides in URLs a `<video>` or `<img>` loads, where it can
@@ -99,7 +101,7 @@ public struct TokenService: Sendable {
               expires > now else { return nil }
         // A scope this service does not know is no scope it granted.
         guard let scope = claims.scp.map(TokenScope.init(rawValue:)) ?? .full else { return nil }
-        return VerifiedToken(userId: UserID(rawValue: claims.sub.value), tokenVersion: claims.ver ?? 0, scope: scope)
+        return VerifiedToken(userId: UserID(rawValue: claims.sub.value), tokenVersion: claims.ver ?? 0, scope: scope, expiresAt: expires)
     }
 
     private struct Header: Decodable {

@@ -46,6 +46,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 var problem = Problem(status: .rangeNotSatisfiable, detail: error.description)
                 problem.headers[.contentRange] = "bytes */\(size)"
                 throw problem
+            case .damaged:
+                context.logger.warning("a stored file failed its integrity check", metadata: ["error": "\(error)"])
+                throw Problem.retryLater(.serviceUnavailable, after: 60, "the stored file failed its integrity check; the operator has been told")
             case .unavailable:
                 context.logger.warning("blob store unavailable", metadata: ["error": "\(error)"])
                 throw Problem.retryLater(.serviceUnavailable, after: 5, "file storage is unavailable; try again shortly")

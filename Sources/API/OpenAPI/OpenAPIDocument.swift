@@ -81,7 +81,7 @@ enum OpenAPIDocument {
             "clips": ["type": "array", "items": object(["start": ["type": ["number", "string"]], "end": ["type": ["number", "string"]],
                                                         "name": ["type": "string", "maxLength": 200]], required: ["start", "end"])],
             "highlights": object(["count": integer, "minDuration": number, "maxDuration": number, "query": ["type": "string", "maxLength": 200]]),
-            "output": ["type": "object"], "analyze": boolean, "thumbnails": boolean, "transcribe": boolean, "webhookUrl": string,
+            "output": ["type": "object"], "analyze": boolean, "thumbnails": boolean, "transcribe": boolean, "webhookUrl": ["type": "string", "maxLength": 2048],
         ], required: ["source"]),
     ] }
 
@@ -128,10 +128,10 @@ enum OpenAPIDocument {
         "/v1/auth/media-token": ["post": operation("A token for media URLs (?access_token= on clip, thumbnail, upload and storyboard GETs), good for nothing else",
                                                    answer("200", "the token", ref("Token")))],
         "/v1/auth/token": ["post": operation("Sign in", public: true,
-                                             body: body(object(["email": string, "password": string], required: ["email", "password"])),
+                                             body: body(object(["email": string, "password": string, "organizationId": id], required: ["email", "password"])),
                                              answer("200", "a token", ref("Token")))],
         "/v1/me": ["get": operation("The caller", answer("200", "the user", ref("User")))],
-        "/v1/me/password": ["post": operation("Change one's password; earlier tokens are void",
+        "/v1/me/password": ["post": operation("Change one's password (a signed-in session, not an API key); earlier tokens are void",
                                               body: body(object(["currentPassword": string, "newPassword": string], required: ["currentPassword", "newPassword"])),
                                               answer("200", "a new token", ref("Token")))],
         "/v1/users": [
@@ -162,6 +162,9 @@ enum OpenAPIDocument {
         "/v1/audit": ["get": operation("The audit log (admin)", parameters: paging + [query("actor", id), query("outcome"), query("action"),
                                                                                       query("from"), query("to")],
                                        answer("200", "entries, newest first", list(of: "AuditEntry")))],
+        "/v1/audit/service": ["get": operation("The service-wide audit log: entries tied to no organisation (operator token)", public: true,
+                                               parameters: paging + [query("outcome"), query("action"), query("from"), query("to")],
+                                               answer("200", "entries, newest first", list(of: "AuditEntry")))],
         "/v1/analytics/summary": ["get": operation("The organisation's jobs in a window: by status, media minutes, clips, processing seconds by stage, failures by code",
                                                    parameters: [query("from"), query("to"), query("groupBy", enumeration(["none", "hour", "day"]))],
                                                    answer("200", "the figures, in total and by bucket", ref("Analytics")))],

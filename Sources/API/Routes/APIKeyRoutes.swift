@@ -9,6 +9,8 @@ import Persistence
 struct APIKeyRoutes<Store: AccountStore> {
     let store: Store
     let clock: WallClock
+    /// Told of every revocation, so the key's open event sockets close at once.
+    let revocations: Notifier
 
     struct NewKey: Decodable {
         var name: String
@@ -71,6 +73,7 @@ struct APIKeyRoutes<Store: AccountStore> {
                   key.organizationId == principal.organizationId,
                   principal.role == .admin || key.userId == principal.userId else { throw Problem.notFound("API key") }
             _ = try await store.revokeAPIKey(id: id, organizationId: principal.organizationId, at: clock.now())
+            revocations.notifyAll()
             context.logger.info("api key revoked", metadata: ["revoked.apikey.id": "\(id)"])
             return Response(status: .noContent)
         }

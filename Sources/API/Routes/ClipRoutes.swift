@@ -10,6 +10,7 @@ import Persistence
 struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
     let store: Store
     let blobs: Blobs
+    let files: BlobResponses<Blobs>
 
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.get("clips/{id}") { _, context -> ClipResponse in
@@ -24,8 +25,8 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
                                                       filename: Self.filename(for: clip)) {
                 return Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "no-store"])
             }
-            return try await Self.ranged(request, blobs, key: clip.blobKey, size: clip.size, etag: "\"\(clip.sha256)\"",
-                                         contentType: clip.format.contentType, filename: Self.filename(for: clip))
+            return try await files.ranged(request, context: context, key: clip.blobKey, size: clip.size, etag: "\"\(clip.sha256)\"",
+                                          contentType: clip.format.contentType, filename: Self.filename(for: clip))
         }
         router.get("clips/{id}/thumbnail") { _, context -> Response in
             let principal = try context.require(.read)
@@ -33,53 +34,12 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
             guard let key = clip.thumbnailKey else {
                 throw Problem(status: .notFound, detail: "this clip has no thumbnail (the job asked for none)")
             }
-            return try await Self.whole(blobs, key: key, contentType: "image/jpeg")
+            return try await files.whole(key: key, contentType: "image/jpeg", context: context)
         }
     }
 
     /// Long enough to start a download on a slow link; short enough that a leaked link soon dies.
     static var presignedLifetime: Duration { .seconds(15 * 60) }
-
-    /// A stored file whose bytes never change under its id (a clip, an upload), with its ETag,
-    /// `If-None-Match`, one byte range (`Range`, `If-Range`) and the browser allowed to keep it;
-    /// streamed as the client reads.
-    static func ranged(_ request: Request, _ blobs: Blobs, key: BlobKey, size: Int64, etag: String, contentType: String,
-                       filename: String) async throws -> Response {
-        var headers: HTTPFields = [
-            .eTag: etag, .acceptRanges: "bytes", .contentType: contentType, .cacheControl: "private, max-age=86400",
-            .contentDisposition: "attachment; filename=\"\(filename)\"",
-        ]
-        if EntityTag.matchesNoneOf(request.headers[values: .ifNoneMatch], etag: etag) == false {
-            return Response(status: .notModified, headers: headers)
-        }
-        var range = ByteRange.parse(request.headers[.range], size: size)
-        // A stale If-Range means the client's partial copy is of other bytes: send it all.
-        if let ifRange = request.headers[.ifRange], ifRange != etag { range = nil }
-        if case .unsatisfiable = range {
-            throw BlobError.rangeNotSatisfiable(size: size)
-        }
-        let requested: ClosedRange<Int64>? = if case .satisfiable(let r) = range { r } else { nil }
-        let body = try await blobs.get(key, range: requested)
-        if let requested {
-            headers[.contentRange] = "bytes \(requested.lowerBound)-\(requested.upperBound)/\(body.totalSize)"
-        }
-        return Response(status: requested == nil ? .ok : .partialContent, headers: headers, body: streaming(body))
-    }
-
-    /// A small stored file, streamed whole; clips themselves go through the range-aware route.
-    static func whole(_ blobs: Blobs, key: BlobKey, contentType: String) async throws -> Response {
-        let body = try await blobs.get(key, range: nil)
-        return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "private, max-age=86400"], body: streaming(body))
-    }
-
-    /// The blob's bytes as a response body: each chunk is read only after the client took the
-    /// last one (`write` waits on the connection), so a slow client holds one chunk, not the file.
-    static func streaming(_ body: BlobBody) -> ResponseBody {
-        ResponseBody(contentLength: Int(body.length)) { writer in
-            try await body.write { chunk in try await writer.write(chunk) }
-            try await writer.finish(nil)
-        }
-    }
 
     private func find(_ id: ClipID?, _ principal: Principal) async throws -> Clip {
         guard let id, let clip = try await store.clip(id: id, organizationId: principal.organizationId) else {

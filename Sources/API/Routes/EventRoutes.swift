@@ -5,46 +5,74 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import Persistence
 
 /// `GET /v1/jobs/{id}/events` and `GET /v1/events` as WebSockets, fed by the event bus (Redis
 /// across replicas), scoped to the caller's organisation. A job's socket first gets the job as it
 /// is now, and closes after its terminal status. A client that stops reading is disconnected once
 /// a message has waited `writeTimeout`: the bus's per-subscriber buffer is bounded, and so is
-/// what the socket holds.
+/// what the socket holds. A socket lives only as long as its credentials: it is closed (1008) when
+/// its token expires, its user is disabled or changes password, or its key is revoked, checked
+/// every `recheck` and at once when this replica makes such a change (`revocations`). Each user
+/// or key holds at most `socketsPerCaller` sockets.
 struct EventRoutes<Store: AccountStore & JobRepository> {
     let store: Store
     let events: (any EventBus)?
     let tokens: TokenService
     let clock: WallClock
     let writeTimeout: Duration
+    let revocations: Notifier
+    let recheck: Duration
+    let sockets: SocketCounts
 
     struct SlowReader: Error {}
 
     /// Browsers cannot set headers on a WebSocket: these routes also take `?access_token=`.
     var auth: AuthMiddleware<Store> { AuthMiddleware(store: store, tokens: tokens, clock: clock, acceptsQueryToken: true) }
 
-    /// The upgrade routes, on the router the WebSocket channel consults.
+    /// The upgrade routes, on the router the WebSocket channel consults. A refusal is a problem
+    /// (401, 404, 429, 503), answered as such by `WebSocketRefusalMiddleware`.
     func addWebSocketRoutes(to router: Router<AppRequestContext>, limit: RateLimitMiddleware) {
         let secured = router.group("v1").add(middleware: auth).add(middleware: limit)
         secured.ws("jobs/{id}/events", shouldUpgrade: { _, context in
             let principal = try context.require(.read)
-            guard events != nil, let id = context.parameters.get("id", as: JobID.self),
-                  try await store.jobStatus(id: id, organizationId: principal.organizationId) != nil else { return .dontUpgrade }
+            guard let id = context.parameters.get("id", as: JobID.self),
+                  try await store.jobStatus(id: id, organizationId: principal.organizationId) != nil else { throw Problem.notFound("job") }
+            try admit(principal)
             return .upgrade([:])
         }, onUpgrade: { inbound, outbound, ws in
             let context = ws.requestContext
             guard let principal = context.principal, let id = context.parameters.get("id", as: JobID.self) else { return }
-            try await stream(to: outbound, inbound: inbound, context: context, job: id, organization: principal.organizationId)
+            try await held(by: principal) {
+                try await stream(to: outbound, inbound: inbound, request: ws.request, context: context, job: id, organization: principal.organizationId)
+            }
         })
         secured.ws("events", shouldUpgrade: { _, context in
-            _ = try context.require(.read)
-            return events == nil ? .dontUpgrade : .upgrade([:])
+            try admit(try context.require(.read))
+            return .upgrade([:])
         }, onUpgrade: { inbound, outbound, ws in
             let context = ws.requestContext
             guard let principal = context.principal else { return }
-            try await stream(to: outbound, inbound: inbound, context: context, job: nil, organization: principal.organizationId)
+            try await held(by: principal) {
+                try await stream(to: outbound, inbound: inbound, request: ws.request, context: context, job: nil, organization: principal.organizationId)
+            }
         })
+    }
+
+    private func admit(_ principal: Principal) throws {
+        guard events != nil else {
+            throw Problem(status: .serviceUnavailable, detail: "job events are not available on this server; poll GET /v1/jobs/{id}")
+        }
+        guard sockets.count(for: principal) < sockets.limit else {
+            throw Problem.retryLater(.tooManyRequests, after: 5, "you have \(sockets.limit) event sockets open, the most one user or key may; close one first")
+        }
+    }
+
+    private func held(by principal: Principal, _ body: () async throws -> Void) async throws {
+        sockets.opened(principal)
+        defer { sockets.closed(principal) }
+        try await body()
     }
 
     /// The same paths over plain HTTP: what a client that did not ask to upgrade (or whose
@@ -70,7 +98,7 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
         return problem
     }
 
-    private func stream(to outbound: WebSocketOutboundWriter, inbound: WebSocketInboundStream, context: AppRequestContext,
+    private func stream(to outbound: WebSocketOutboundWriter, inbound: WebSocketInboundStream, request: Request, context: AppRequestContext,
                         job: JobID?, organization: OrganizationID) async throws {
         guard let events else { return }
         // Subscribed before the current state is read, so nothing falls between the two.
@@ -94,7 +122,22 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
                     if job != nil, event.isTerminal { return }
                 }
             }
-            // Whichever ends first (the client left, or the job is over) ends the socket.
+            group.addTask {
+                // The caller as at the upgrade, checked again: expired, disabled, a new password, a revoked key.
+                while !Task.isCancelled {
+                    let expiresIn = context.principal?.expiresAt.map { Duration.seconds(max(0, $0.timeIntervalSince(clock.now()))) } ?? recheck
+                    await revocations.wait(timeout: min(recheck, expiresIn + .milliseconds(10)))
+                    if Task.isCancelled { return }
+                    do {
+                        _ = try await auth.principal(for: request)
+                    } catch {
+                        context.logger.info("event socket closed: its credentials no longer hold")
+                        try? await outbound.close(.policyViolation, reason: "your sign-in expired or was revoked; sign in again")
+                        return
+                    }
+                }
+            }
+            // Whichever ends first (the client left, the job is over, access ended) ends the socket.
             try await group.next()
             group.cancelAll()
         }

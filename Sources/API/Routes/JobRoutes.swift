@@ -13,6 +13,7 @@ import Persistence
 struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
     let service: JobService<Store, Blobs>
     let cache: JobStatusCache
+    let files: BlobResponses<Blobs>
     var store: Store { service.store }
     var blobs: Blobs { service.blobs }
 
@@ -75,7 +76,7 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             let principal = try context.require(.read)
             let job = try await find(context.parameters.get("id", as: JobID.self), principal)
             guard let key = job.storyboard?.blobKey else { throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)") }
-            return try await ClipRoutes<Store, Blobs>.whole(blobs, key: key, contentType: "image/jpeg")
+            return try await files.whole(key: key, contentType: "image/jpeg", context: context)
         }
         router.get("jobs/{id}/storyboard.vtt") { _, context -> Response in
             let principal = try context.require(.read)

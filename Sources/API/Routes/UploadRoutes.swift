@@ -14,6 +14,7 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
     let blobs: Blobs
     let quotas: QuotaPolicy
     let clock: WallClock
+    let files: BlobResponses<Blobs>
 
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.post("uploads") { request, context -> Created<UploadResponse> in
@@ -25,7 +26,7 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             if let stored = limits.storedBytes {
                 room = max(0, stored - (try await store.usage(organizationId: principal.organizationId)).storedBytes)
             }
-            let storageFull = Problem(status: .conflict, detail: "your organisation's storage quota is used up; delete uploads or jobs to make room")
+            let storageFull = QuotaPolicy.storageFull()
             if let length = request.headers[.contentLength].flatMap({ Int64($0) }) {
                 if length > maxBytes { throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes") }
                 if length > room { throw storageFull }
@@ -39,22 +40,31 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             let key = try BlobKey("uploads/\(id)")
             let info: BlobInfo
             let filename: String
+            // With a storage quota the bytes hold room as they arrive (from the declared length
+            // on), so uploads at once cannot all take the same free room.
+            let body = try await reserving(request.body, for: id, organization: principal.organizationId, limit: limits.storedBytes,
+                                           declared: request.headers[.contentLength].flatMap { Int64($0) })
             do {
                 if let boundary = MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) {
-                    let part = MultipartFileSequence(base: request.body, boundary: boundary, fieldName: "file")
+                    let part = MultipartFileSequence(base: body, boundary: boundary, fieldName: "file", limit: min(maxBytes, room))
                     info = try await blobs.put(key, from: part, limit: min(maxBytes, room))
                     filename = part.filename ?? "upload"
                 } else {
-                    info = try await blobs.put(key, from: request.body, limit: min(maxBytes, room))
+                    info = try await blobs.put(key, from: body, limit: min(maxBytes, room))
                     filename = request.headers[HTTPField.Name("X-Filename")!] ?? "upload"
                 }
             } catch BlobError.tooLarge {
+                try? await store.releaseStorage(id: StorageReservation.uploadID(id))
                 if room < maxBytes { throw storageFull }
                 throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
+            } catch {
+                try? await store.releaseStorage(id: StorageReservation.uploadID(id))
+                throw error
             }
             guard info.size > 0 else {
                 // Empty uploads are never recorded, so no row can reference this blob.
                 try? await blobs.delete(key)
+                try? await store.releaseStorage(id: StorageReservation.uploadID(id))
                 throw Problem.invalid([.init(field: "file", message: "the upload is empty")])
             }
             let upload: Upload
@@ -64,6 +74,7 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
                     size: info.size, sha256: info.sha256, blobKey: key, createdAt: clock.now()))
             } catch {
                 try? await blobs.delete(key)
+                try? await store.releaseStorage(id: StorageReservation.uploadID(id))
                 throw error
             }
             if upload.blobKey != key {
@@ -81,8 +92,8 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
         router.get("uploads/{id}/content") { request, context -> Response in
             let principal = try context.require(.read)
             let upload = try await find(context.parameters.get("id", as: UploadID.self), principal)
-            return try await ClipRoutes<Store, Blobs>.ranged(request, blobs, key: upload.blobKey, size: upload.size, etag: "\"\(upload.sha256)\"",
-                                                            contentType: Self.contentType(of: upload.filename), filename: upload.filename)
+            return try await files.ranged(request, context: context, key: upload.blobKey, size: upload.size, etag: "\"\(upload.sha256)\"",
+                                          contentType: Self.contentType(of: upload.filename), filename: upload.filename)
         }
         router.get("uploads") { request, context -> ListResponse<UploadResponse> in
             let principal = try context.require(.read)
@@ -103,6 +114,27 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             return Response(status: .noContent)
         }
     }
+
+    /// The body as it is without a storage quota; with one, holding room as it streams
+    /// (`ReservingBody`) from its declared length on.
+    private func reserving(_ body: RequestBody, for id: UploadID, organization: OrganizationID, limit: Int64?,
+                           declared: Int64?) async throws -> ReservingBody<RequestBody> {
+        let reservationID = StorageReservation.uploadID(id)
+        let expires = clock.now().addingTimeInterval(Self.reservationLifetime)
+        let reserve: @Sendable (Int64) async throws -> Bool = { [store] total in
+            try await store.reserveStorage(StorageReservation(id: reservationID, organizationId: organization, bytes: total, expiresAt: expires),
+                                           limit: limit)
+        }
+        var initial = Int64.max
+        if limit != nil {
+            initial = declared ?? 0
+            if initial > 0, !(try await reserve(initial)) { throw QuotaPolicy.storageFull() }
+        }
+        return ReservingBody(base: body, step: 8 << 20, initial: initial, reserve: reserve, refusal: { QuotaPolicy.storageFull() })
+    }
+
+    /// An upload that outlives this (its server killed mid-way) stops holding room then.
+    static var reservationLifetime: TimeInterval { 24 * 3600 }
 
     private func find(_ id: UploadID?, _ principal: Principal) async throws -> Upload {
         guard let id, let upload = try await store.upload(id: id, organizationId: principal.organizationId) else {

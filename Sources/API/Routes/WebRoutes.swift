@@ -34,9 +34,10 @@ struct WebRoutes {
         "/v1/clips/{id}/captions.vtt", "/v1/clips/{id}/captions.srt",
     ]
 
+    /// `connect-src 'self'` covers the app's own event socket (CSP 3); `ws:` would allow sockets to any host.
     static let contentSecurityPolicy = [
         "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "media-src 'self' blob:",
-        "connect-src 'self' ws: wss:", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+        "connect-src 'self'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
     ].joined(separator: "; ")
 
     func add(to router: some RouterMethods<AppRequestContext>) {

@@ -15,6 +15,8 @@ public struct Principal: Sendable {
     public var role: Role
     /// Set when the caller authenticated with an API key rather than a token.
     public var apiKeyId: String? = nil
+    /// When the caller's token expires; nil for an API key.
+    public var expiresAt: Date? = nil
 }
 
 public struct AppRequestContext: RequestContext, WebSocketRequestContext {
@@ -26,6 +28,8 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     public let channel: (any Channel)?
     /// Who the request turned out to be from, for its audit entry.
     public let audit = AuditTrail()
+    /// Its place among requests not tied to an account, until authenticated.
+    public let anonymous = AnonymousSlot()
     /// The connection's peer (nil in tests without sockets); see `clientAddress(trusting:)`.
     public var peerAddress: String?
 

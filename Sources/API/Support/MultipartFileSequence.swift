@@ -3,43 +3,47 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Synchronization
+import BlobStorage
 
 /// The bytes of one named part of a `multipart/form-data` body, parsed as they stream in:
-/// the body is never held whole. Other parts are skipped; the part's filename is available
+/// the body is never held whole. Other parts are skipped, but their bytes count against `limit`
+/// like the file's (a form is no way around the upload limit); the part's filename is available
 /// once iteration has begun.
 struct MultipartFileSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
     typealias Element = ByteBuffer
     let base: Base
     let boundary: String
     let fieldName: String
+    /// Bytes of the whole body past which it is refused (`BlobError.tooLarge`), a form's
+    /// framing allowed for; nil: no limit here.
+    let limit: Int64?
     let captured = Captured()
 
     final class Captured: Sendable {
         let filename = Mutex<String?>(nil)
     }
 
-    init(base: Base, boundary: String, fieldName: String) {
+    init(base: Base, boundary: String, fieldName: String, limit: Int64? = nil) {
         self.base = base
         self.boundary = boundary
         self.fieldName = fieldName
+        self.limit = limit
     }
+
+    /// What a form needs beyond its file: boundaries, part headers, small fields.
+    static var framingAllowance: Int64 { 64 * 1024 }
 
     var filename: String? { captured.filename.withLock { $0 } }
 
     static func boundary(fromContentType contentType: String?) -> String? {
         guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == "boundary" {
-                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                return value.isEmpty || value.count > 70 ? nil : value
-            }
-        }
-        return nil
+        guard let value = HeaderParameters.parse(contentType).first(where: { $0.name == "boundary" })?.value else { return nil }
+        return value.isEmpty || value.count > 70 ? nil : value
     }
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(base: base.makeAsyncIterator(), delimiter: Array("\r\n--\(boundary)".utf8), fieldName: fieldName, captured: captured)
+        Iterator(base: base.makeAsyncIterator(), delimiter: Array("\r\n--\(boundary)".utf8), fieldName: fieldName,
+                 limit: limit.map { $0 + Self.framingAllowance }, captured: captured)
     }
 
     struct Iterator: AsyncIteratorProtocol {
@@ -47,7 +51,9 @@ struct MultipartFileSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sen
         var base: Base.AsyncIterator
         let delimiter: [UInt8]
         let fieldName: String
+        let limit: Int64?
         let captured: Captured
+        var received: Int64 = 0
         // A leading CRLF makes the first delimiter look like every later one.
         var buffer: [UInt8] = Array("\r\n".utf8)
         var state = State.preamble
@@ -55,10 +61,11 @@ struct MultipartFileSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sen
         var found = false
         static var maxHeaderBytes: Int { 16 * 1024 }
 
-        init(base: Base.AsyncIterator, delimiter: [UInt8], fieldName: String, captured: Captured) {
+        init(base: Base.AsyncIterator, delimiter: [UInt8], fieldName: String, limit: Int64?, captured: Captured) {
             self.base = base
             self.delimiter = delimiter
             self.fieldName = fieldName
+            self.limit = limit
             self.captured = captured
         }
 
@@ -126,6 +133,8 @@ struct MultipartFileSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sen
                 baseFinished = true
                 throw malformed("the form ends before its closing boundary")
             }
+            received += Int64(next.readableBytes)
+            if let limit, received > limit { throw BlobError.tooLarge(limit: limit - MultipartFileSequence.framingAllowance) }
             buffer.append(contentsOf: next.readableBytesView)
         }
 
@@ -135,18 +144,8 @@ struct MultipartFileSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sen
 
         static func disposition(_ headers: String) -> (name: String?, filename: String?) {
             for line in headers.split(separator: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
-                var name: String?, filename: String?
-                for parameter in line.split(separator: ";").dropFirst() {
-                    let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                    guard pair.count == 2 else { continue }
-                    let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                    switch pair[0].lowercased() {
-                    case "name": name = value
-                    case "filename": filename = value
-                    default: break
-                    }
-                }
-                return (name, filename)
+                let parameters = HeaderParameters.parse(line)
+                return (parameters.first { $0.name == "name" }?.value, parameters.first { $0.name == "filename" }?.value)
             }
             return (nil, nil)
         }

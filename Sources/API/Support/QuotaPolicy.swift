@@ -1,22 +1,35 @@
 import ClipGenCore
 import Persistence
+import Foundation
 import HTTPTypes
 
 /// The limits that apply to one organisation: its own quotas, else the service's defaults.
 struct QuotaPolicy: Sendable {
-    struct Limits: Encodable, Sendable {
-        var concurrentJobs: Int?
-        var storedBytes: Int64?
-        var uploadBytes: Int64
-    }
+    typealias Limits = QuotaLimits
 
-    let defaults: APIConfiguration.Quotas
-    let maxUploadBytes: Int64
+    let defaults: QuotaDefaults
 
     func limits(for organization: OrganizationID, in store: some QuotaLedger) async throws -> Limits {
-        let own = try await store.quotas(organizationId: organization) ?? OrganizationQuotas()
-        return Limits(concurrentJobs: own.concurrentJobs ?? defaults.concurrentJobs, storedBytes: own.storedBytes ?? defaults.storedBytes,
-                      uploadBytes: min(own.uploadBytes ?? maxUploadBytes, maxUploadBytes))
+        try await store.limits(for: organization, defaults: defaults)
+    }
+
+    static func storageFull() -> Problem {
+        Problem(status: .conflict, detail: "your organisation's storage quota is used up; delete uploads or jobs to make room")
+    }
+
+    /// Holds room for `job`'s expected clips (`OutputEstimate`) in its organisation's storage, or
+    /// throws 409 when they would not fit; counted until the job ends, less what it has stored.
+    /// Answers whether anything was reserved (nothing is without a storage quota).
+    func reserveOutput(of job: Job, source: Upload?, in store: some QuotaLedger, now: Date) async throws -> Bool {
+        guard let stored = try await limits(for: job.organizationId, in: store).storedBytes else { return false }
+        let estimate = OutputEstimate.bytes(for: job.request, source: source)
+        let reservation = StorageReservation(id: StorageReservation.jobID(job.id), organizationId: job.organizationId, jobId: job.id, bytes: estimate,
+                                             expiresAt: now.addingTimeInterval(30 * 86400))
+        guard try await store.reserveStorage(reservation, limit: stored) else {
+            throw Problem(status: .conflict, detail: "this job's clips (about \(estimate) bytes) would not fit in your organisation's storage quota; "
+                          + "delete uploads or jobs to make room")
+        }
+        return true
     }
 
     /// Throws 429 when the organisation already runs as many jobs as it may.

@@ -32,6 +32,17 @@ async function problem(response) {
 }
 
 /** A JSON call; throws APIError with the problem's words. A 401 signs out. */
+// An API path with each interpolated value as one encoded segment: an id taken from a link can
+// never add segments (`..`, `\`) or a query of its own.
+export function path(strings, ...values) {
+  return strings.reduce((out, text, index) => out + text + (index < values.length ? encodeURIComponent(String(values[index])) : ""), "");
+}
+
+// What ClipGen's ids look like (UUIDs); anything else in a link is not one.
+export function isId(text) {
+  return typeof text === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
+}
+
 export async function call(method, path, body) {
   const headers = {};
   if (session.token) headers.Authorization = `Bearer ${session.token}`;

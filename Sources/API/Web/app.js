@@ -57,8 +57,12 @@ async function route() {
   switch (parts[0]) {
     case undefined: return views.homeView(root(), context);
     case "signin": return navigate("#/");
-    case "sources": return parts[2] ? views.sourceView(root(), parts[1], parts[2], context) : views.notFoundView(root());
-    case "jobs": return parts[1] ? views.jobView(root(), parts[1], context) : views.homeView(root(), context);
+    // Ids from the address bar reach API paths only when they are ids: a crafted link cannot make
+    // the app call another route with the user's token.
+    case "sources": return api.isId(parts[1]) && api.isId(parts[2]) && parts.length === 3
+      ? views.sourceView(root(), parts[1], parts[2], context) : views.notFoundView(root());
+    case "jobs": return parts.length === 1 ? views.homeView(root(), context)
+      : api.isId(parts[1]) && parts.length === 2 ? views.jobView(root(), parts[1], context) : views.notFoundView(root());
     case "keys": return views.keysView(root());
     case "admin":
       if (!admin) return views.notFoundView(root());

@@ -144,13 +144,13 @@ export function sourceView(root, uploadId, analysisJobId, { navigate, onEvent })
   root.replaceChildren(h("section.card", {}, h("h2", {}, "Source"), status, bar));
   let shown = false;
   const check = () => attempt(async () => {
-    const job = await api.call("GET", `/v1/jobs/${analysisJobId}`);
+    const job = await api.call("GET", api.path`/v1/jobs/${analysisJobId}`);
     bar.value = job.progress;
     status.textContent = `${job.status} · ${job.stage}`;
     if (job.status === "failed") throw new api.APIError(0, job.error?.message || "the analysis failed");
     if (job.status === "succeeded" && !shown) {
       shown = true;
-      const analysis = await api.call("GET", `/v1/jobs/${analysisJobId}/analysis`);
+      const analysis = await api.call("GET", api.path`/v1/jobs/${analysisJobId}/analysis`);
       renderSource(root, uploadId, job, analysis, navigate);
     }
   });
@@ -164,7 +164,7 @@ export function sourceView(root, uploadId, analysisJobId, { navigate, onEvent })
 }
 
 function renderSource(root, uploadId, job, analysis, navigate) {
-  const player = h("video#player", { controls: true, preload: "metadata", src: api.media(`/v1/uploads/${uploadId}/content`) });
+  const player = h("video#player", { controls: true, preload: "metadata", src: api.media(api.path`/v1/uploads/${uploadId}/content`) });
   const cropPreview = h("div#crop-preview", { hidden: true });
   const playerBox = h("div.player", {}, player, cropPreview);
   const storyboard = h("div#storyboard.storyboard", { role: "list", "aria-label": "storyboard: click a frame to seek" });
@@ -293,7 +293,7 @@ export function jobView(root, id, { onEvent }) {
   const stage = h("span#job-stage.muted", {}, "");
   const bar = progressBar("job-progress", 0);
   const clips = h("div#clips.clips");
-  const cancel = h("button#cancel-job", { type: "button", hidden: true, on: { click: () => attempt(async () => render(await api.call("POST", `/v1/jobs/${id}/cancel`))) } },
+  const cancel = h("button#cancel-job", { type: "button", hidden: true, on: { click: () => attempt(async () => render(await api.call("POST", api.path`/v1/jobs/${id}/cancel`))) } },
     "Cancel job");
   const error = h("p#job-error.error-text", { hidden: true });
   root.replaceChildren(h("section.card", {}, h("h2", {}, `Job ${id.slice(0, 8)}`), h("div.row", {}, status, stage, bar, cancel), error), clips);
@@ -345,7 +345,7 @@ export function jobView(root, id, { onEvent }) {
     error.textContent = job.error ? `${job.error.code}: ${job.error.message}` : "";
     [...job.clips].sort((a, b) => a.index - b.index).forEach(addClip);
   };
-  const load = () => attempt(async () => render(await api.call("GET", `/v1/jobs/${id}`)));
+  const load = () => attempt(async () => render(await api.call("GET", api.path`/v1/jobs/${id}`)));
   load();
   onEvent((event) => {
     if (event.jobId !== id) return;
@@ -367,9 +367,9 @@ export function usersView(root) {
   const load = () => attempt(async () => {
     const users = (await api.call("GET", "/v1/users")).items;
     rows.replaceChildren(...users.map((u) => {
-      const roleSelect = h("select", { on: { change: () => attempt(async () => { await api.call("PATCH", `/v1/users/${u.id}`, { role: roleSelect.value }); load(); }) } },
+      const roleSelect = h("select", { on: { change: () => attempt(async () => { await api.call("PATCH", api.path`/v1/users/${u.id}`, { role: roleSelect.value }); load(); }) } },
         ...["admin", "user", "viewer"].map((r) => h("option", { value: r, selected: r === u.role }, r)));
-      const toggle = h("button", { type: "button", on: { click: () => attempt(async () => { await api.call("PATCH", `/v1/users/${u.id}`, { disabled: !u.disabled }); load(); }) } },
+      const toggle = h("button", { type: "button", on: { click: () => attempt(async () => { await api.call("PATCH", api.path`/v1/users/${u.id}`, { disabled: !u.disabled }); load(); }) } },
         u.disabled ? "Enable" : "Disable");
       return h("tr", {}, h("td", {}, u.email), h("td", {}, roleSelect), h("td", {}, u.disabled ? "disabled" : "active"), h("td", {}, toggle));
     }));
@@ -401,7 +401,7 @@ export function keysView(root) {
     const keys = (await api.call("GET", "/v1/api-keys")).items;
     rows.replaceChildren(...keys.map((k) => h("tr", {}, h("td", {}, k.name), h("td", {}, k.role), h("td", {}, when(k.createdAt)),
       h("td", {}, k.revokedAt ? "revoked" : when(k.lastUsedAt)),
-      h("td", {}, k.revokedAt ? null : h("button", { type: "button", on: { click: () => attempt(async () => { await api.call("DELETE", `/v1/api-keys/${k.id}`); load(); }) } }, "Revoke")))));
+      h("td", {}, k.revokedAt ? null : h("button", { type: "button", on: { click: () => attempt(async () => { await api.call("DELETE", api.path`/v1/api-keys/${k.id}`); load(); }) } }, "Revoke")))));
   });
   const form = h("form.row", {
     on: {

@@ -59,20 +59,6 @@ s.sendall(b"POST /v1/uploads HTTP/1.1\r\nHost: x\r\n" + auth + b"Content-Length:
 s.close()
 time.sleep(0.3)
 
-# A full house: more silent connections than the cap (accepts come in batches of up to 4, so
-# the cap can be passed by a few), then a real request waits for them to time out.
-cap = int(sys.argv[3])
-held = [connect() for _ in range(cap + 6)]
-time.sleep(0.2)
-s = connect()
-start = time.monotonic()
-s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-line = status_line(s)
-result["beyondCap"] = {"status": line, "waited": round(time.monotonic() - start, 2)}
-for h in held:
-    h.close()
-
-
 def get(path, headers=b""):
     s = connect()
     s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + headers + b"\r\n")
