@@ -1,7 +1,6 @@
-/// The one place that decides how a job moves: its first task, the tasks that follow each
-/// finished one, the stage each task puts the job in, how far along the job is, and the retry
-/// policy. Pure: the API submits with it, workers plan with it, and stores persist what it
-/// decides, keeping only the transactional rules (lease ownership, the last task finishing the job).
+/// What a job is made of: its first task, the tasks that follow each finished one, the stage
+/// the job enters after each, how far along it is, and the retry policy. Pure: the API submits
+/// with it, and `JobTransitions` (in Persistence) consults it for every change to a job.
 public struct JobWorkflow: Sendable, Equatable {
     public var retry: RetryPolicy
 
@@ -42,25 +41,6 @@ public struct JobWorkflow: Sendable, Equatable {
     /// The analysis when the job analyses, else its renders.
     private func afterWords(_ job: Job, _ explicitClips: Int) -> [TaskRecord] {
         job.request.needsAnalysis ? [task(job, .analyze)] : renders(job, count: explicitClips)
-    }
-
-    /// The stage a job shows while a task of `kind` runs; nil keeps the job's stage (a
-    /// storyboard is made beside whatever else runs).
-    public func stage(whileRunning kind: TaskKind) -> JobStage? {
-        switch kind {
-        case .probe: .probe
-        case .transcribe: .transcribe
-        case .analyze: .analyze
-        case .render, .quality: .render
-        case .thumbnails: nil
-        }
-    }
-
-    /// The stage a job shows once a task of `kind` starts, coming from `current`: probing,
-    /// transcribing and analysing show as the job's stage, and later tasks never move a job back to them.
-    public func stage(whileRunning kind: TaskKind, from current: JobStage) -> JobStage {
-        guard [.probe, .transcribe, .analyze].contains(current), let running = stage(whileRunning: kind) else { return current }
-        return running
     }
 
     /// The stage a job enters when a task of `kind` finishes and the job goes on; nil keeps it.

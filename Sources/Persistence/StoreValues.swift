@@ -65,7 +65,7 @@ public enum LeaseState: Sendable, Equatable {
     case held, lost, cancelled
 }
 
-/// What a finished task produced.
+/// What a finished task produced. What follows it is the workflow's to decide (`JobTransitions`).
 public struct TaskOutcome: Sendable {
     public var media: MediaInfo?
     public var clips: [Clip]
@@ -74,20 +74,16 @@ public struct TaskOutcome: Sendable {
     public var analysis: Analysis?
     /// Measured quality by clip index.
     public var qualities: [Int: ClipQuality]
-    public var nextTasks: [TaskRecord]
-    public var stage: JobStage?
     /// A `source.url` job's download, stored: recorded as an upload and made the job's source.
     public var importedUpload: Upload?
     public init(media: MediaInfo? = nil, clips: [Clip] = [], storyboard: Storyboard? = nil, analysis: Analysis? = nil,
-                qualities: [Int: ClipQuality] = [:], nextTasks: [TaskRecord] = [], stage: JobStage? = nil, importedUpload: Upload? = nil) {
+                qualities: [Int: ClipQuality] = [:], importedUpload: Upload? = nil) {
         self.importedUpload = importedUpload
         self.analysis = analysis
         self.qualities = qualities
         self.media = media
         self.storyboard = storyboard
         self.clips = clips
-        self.nextTasks = nextTasks
-        self.stage = stage
     }
 }
 

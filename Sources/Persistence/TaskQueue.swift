@@ -1,25 +1,47 @@
 import ClipGenCore
 
-/// The queue of tasks workers lease. The backend keeps only the rules that must hold in one
-/// transaction: lease ownership, and the last task finishing the job; what follows a task, the
-/// job's stage and progress, and the retry delays come from the `JobWorkflow` it was given.
+/// The queue of tasks workers lease. The backend keeps what must hold in one transaction —
+/// lease ownership, and one job changed at a time under its lock — and decides nothing else:
+/// every change to a job is planned by `JobTransitions` from a snapshot the backend reads under
+/// the job's lock, and written as planned (`changeJob`).
 public protocol TaskQueue: Sendable {
     /// Leases the oldest runnable task for one of `capabilities`: queued and due, or leased with
-    /// an expired lease (its worker is gone). A task whose worker vanished on its last attempt
-    /// fails its job (`worker_lost`) instead.
+    /// an expired lease (its worker is gone), and moves its job as `JobTransitions.claimed` says.
+    /// A task whose worker vanished on its last attempt fails its job (`worker_lost`) instead.
     func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask?
     /// Extends a lease; tells the worker when it lost the lease or the job was cancelled.
     func heartbeat(taskId: TaskID, worker: String, leaseSeconds: Double) async throws -> LeaseState
-    /// Records a running task's progress (0…1) and the job's overall progress from it.
-    func reportProgress(taskId: TaskID, stage: JobStage, fraction: Double) async throws
-    /// Applies a finished task's results and queues `outcome.nextTasks` in one transaction;
-    /// succeeds the job when no task is left.
-    func completeTask(taskId: TaskID, worker: String, outcome: TaskOutcome) async throws -> CompletionResult
-    /// Schedules a retry after the workflow's backoff, or fails the job after the last attempt
-    /// (or at once when `retryable` is false).
-    func failTask(taskId: TaskID, worker: String, error: JobError, retryable: Bool) async throws -> FailureDisposition
     /// Gives a task back without counting the attempt (the worker is shutting down).
     func releaseTask(taskId: TaskID, worker: String) async throws
     /// Tasks waiting to run.
     func queueSize() async throws -> Int
+    /// In one transaction: locks the job, reads it with its tasks (`JobSnapshot`, with the
+    /// store's time), and writes the change `plan` returns. nil when there is no such job or task.
+    func changeJob<Result: Sendable>(_ target: JobTarget, _ plan: @escaping @Sendable (JobSnapshot) -> (JobChange, Result)) async throws
+        -> Result?
+}
+
+extension TaskQueue {
+    /// Records a running task's progress (0…1) and the job's overall progress from it.
+    public func reportProgress(taskId: TaskID, stage: JobStage, fraction: Double, transitions: JobTransitions) async throws {
+        _ = try await changeJob(.task(taskId)) { (transitions.progressed($0, taskId: taskId, stage: stage, fraction: fraction), ()) }
+    }
+
+    /// Applies a finished task's results and queues what follows it, in one transaction;
+    /// succeeds the job when no task is left.
+    public func completeTask(taskId: TaskID, worker: String, outcome: TaskOutcome, transitions: JobTransitions) async throws
+        -> CompletionResult
+    {
+        try await changeJob(.task(taskId)) { transitions.completed($0, taskId: taskId, worker: worker, outcome: outcome) } ?? .discarded
+    }
+
+    /// Schedules a retry after the workflow's backoff, or fails the job after the last attempt
+    /// (or at once when `retryable` is false).
+    public func failTask(taskId: TaskID, worker: String, error: JobError, retryable: Bool, transitions: JobTransitions) async throws
+        -> FailureDisposition
+    {
+        try await changeJob(.task(taskId)) {
+            transitions.failed($0, taskId: taskId, worker: worker, error: error, retryable: retryable)
+        } ?? .discarded
+    }
 }

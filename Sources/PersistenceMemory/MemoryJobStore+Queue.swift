@@ -5,7 +5,7 @@ import Synchronization
 
 extension MemoryJobStore {
     public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask? {
-        let now = self.now, workflow = self.workflow
+        let now = self.now
         return state.withLock { state in
             Self.failAbandonedTasks(&state, now: now)
             let runnable = state.tasks.values.filter { task in
@@ -13,7 +13,7 @@ extension MemoryJobStore {
                     && ((task.status == .queued && task.availableAt <= now) || (task.status == .leased && (task.leaseExpiresAt ?? 0) <= now))
             }
             guard let next = runnable.min(by: { ($0.availableAt, $0.createdAt, $0.order) < ($1.availableAt, $1.createdAt, $1.order) }),
-                  var job = state.jobs[next.record.jobId] else { return nil }
+                  state.jobs[next.record.jobId] != nil else { return nil }
             var task = next
             task.status = .leased
             task.leaseOwner = worker
@@ -21,25 +21,17 @@ extension MemoryJobStore {
             task.startedAt = now
             task.record.attempts += 1
             state.tasks[task.record.id] = task
-            let before = job
-            job.status = .running
-            job.startedAt = job.startedAt ?? Date(timeIntervalSince1970: now)
-            job.attempts = max(job.attempts, task.record.attempts)
-            job.stage = workflow.stage(whileRunning: task.record.kind, from: job.stage)
-            state.jobs[job.id] = job
-            if before.status != job.status {
-                state.record(.status, jobId: job.id, at: now)
-            } else if before.stage != job.stage {
-                state.record(.progress, jobId: job.id, at: now)
-            }
-            return ClaimedTask(task: task.record, job: job)
+            let snapshot = Self.snapshot(state, jobId: task.record.jobId, now: now)!
+            Self.apply(JobTransitions.claimed(snapshot, task: task.record), to: task.record.jobId, &state, now: now)
+            return ClaimedTask(task: task.record, job: state.jobs[task.record.jobId]!)
         }
     }
 
     static func failAbandonedTasks(_ state: inout State, now: Double) {
         for task in state.tasks.values
         where task.status == .leased && (task.leaseExpiresAt ?? 0) <= now && task.record.attempts >= task.record.maxAttempts {
-            failJob(&state, jobId: task.record.jobId, taskId: task.record.id, error: .workerLost, now: now)
+            guard let snapshot = snapshot(state, jobId: task.record.jobId, now: now) else { continue }
+            apply(JobTransitions.abandoned(snapshot, taskId: task.record.id), to: task.record.jobId, &state, now: now)
         }
     }
 
@@ -51,106 +43,6 @@ extension MemoryJobStore {
             state.tasks[taskId]?.leaseExpiresAt = now + leaseSeconds
             return .held
         }
-    }
-
-    public func reportProgress(taskId: TaskID, stage: JobStage, fraction: Double) async throws {
-        let now = self.now, workflow = self.workflow
-        state.withLock { state in
-            guard let task = state.tasks[taskId], task.status == .leased else { return }
-            state.tasks[taskId]?.progress = max(task.progress, min(max(fraction, 0), 1))
-            Self.refreshJobProgress(&state, jobId: task.record.jobId, stage: stage, workflow: workflow, now: now)
-        }
-    }
-
-    static func refreshJobProgress(_ state: inout State, jobId: JobID, stage: JobStage?, workflow: JobWorkflow, now: Double) {
-        guard var job = state.jobs[jobId], job.status == .running else { return }
-        let tasks = state.tasks.values.filter { $0.record.jobId == jobId }
-            .map { TaskProgress(kind: $0.record.kind, fraction: $0.status == .done ? 1 : $0.progress) }
-        let progress = max(job.progress, workflow.progress(of: tasks))
-        let newStage = stage ?? job.stage
-        guard progress != job.progress || newStage != job.stage else { return }
-        job.progress = progress
-        job.stage = newStage
-        state.jobs[jobId] = job
-        state.record(.progress, jobId: jobId, at: now)
-    }
-
-    public func completeTask(taskId: TaskID, worker: String, outcome: TaskOutcome) async throws -> CompletionResult {
-        let now = self.now, workflow = self.workflow
-        return state.withLock { state in
-            guard let task = state.tasks[taskId], task.status == .leased, task.leaseOwner == worker,
-                  var job = state.jobs[task.record.jobId], job.status == .running else { return .discarded }
-            state.tasks[taskId]?.status = .done
-            state.tasks[taskId]?.finishedAt = now
-            state.tasks[taskId]?.progress = 1
-            state.tasks[taskId]?.leaseOwner = nil
-            if let upload = outcome.importedUpload {
-                state.uploads[upload.id] = upload
-                job.uploadId = upload.id
-                state.reservations[StorageReservation.importID(job.id)] = nil
-            }
-            if let media = outcome.media { job.media = media }
-            if let storyboard = outcome.storyboard { job.storyboard = storyboard }
-            if let analysis = outcome.analysis {
-                state.analyses[job.id] = analysis
-                job.highlights = analysis.highlights
-            }
-            state.jobs[job.id] = job
-            for (index, quality) in outcome.qualities {
-                for (id, clip) in state.clips where clip.jobId == job.id && clip.index == index { state.clips[id]?.quality = quality }
-            }
-            for clip in outcome.clips {
-                var stored = clip
-                stored.createdAt = Date(timeIntervalSince1970: now)
-                state.clips[clip.id] = stored
-                state.record(.clip, jobId: job.id, clip: stored, at: now)
-            }
-            for next in outcome.nextTasks {
-                state.tasks[next.id] = QueuedTask(record: next, availableAt: now, createdAt: now, order: state.next())
-            }
-            guard !state.tasks.values.contains(where: { $0.record.jobId == job.id && $0.status != .done }) else {
-                Self.refreshJobProgress(&state, jobId: job.id, stage: outcome.stage, workflow: workflow, now: now)
-                return .applied
-            }
-            job.status = .succeeded
-            job.stage = .done
-            job.progress = 1
-            job.finishedAt = Date(timeIntervalSince1970: now)
-            state.jobs[job.id] = job
-            state.record(.status, jobId: job.id, at: now)
-            return .jobSucceeded
-        }
-    }
-
-    public func failTask(taskId: TaskID, worker: String, error: JobError, retryable: Bool) async throws -> FailureDisposition {
-        let now = self.now, retry = workflow.retry
-        return state.withLock { state in
-            guard let task = state.tasks[taskId], task.status == .leased, task.leaseOwner == worker else { return .discarded }
-            if let delay = retry.delay(afterAttempt: task.record.attempts, maxAttempts: task.record.maxAttempts, retryable: retryable) {
-                state.tasks[taskId]?.status = .queued
-                state.tasks[taskId]?.availableAt = now + delay
-                state.tasks[taskId]?.leaseOwner = nil
-                state.tasks[taskId]?.leaseExpiresAt = nil
-                state.tasks[taskId]?.progress = 0
-                state.record(.error, jobId: task.record.jobId, error: error, at: now)
-                return .retrying(at: Date(timeIntervalSince1970: now + delay))
-            }
-            Self.failJob(&state, jobId: task.record.jobId, taskId: taskId, error: error, now: now)
-            return .jobFailed
-        }
-    }
-
-    static func failJob(_ state: inout State, jobId: JobID, taskId: TaskID, error: JobError, now: Double) {
-        state.tasks[taskId]?.status = .failed
-        state.tasks[taskId]?.leaseOwner = nil
-        cancelUnfinishedTasks(&state, jobId: jobId)
-        guard var job = state.jobs[jobId], job.status == .queued || job.status == .running else { return }
-        job.status = .failed
-        job.error = error
-        job.finishedAt = Date(timeIntervalSince1970: now)
-        state.jobs[jobId] = job
-        state.record(.error, jobId: jobId, error: error, at: now)
-        state.record(.status, jobId: jobId, at: now)
     }
 
     public func releaseTask(taskId: TaskID, worker: String) async throws {
@@ -168,6 +60,76 @@ extension MemoryJobStore {
 
     public func queueSize() async throws -> Int {
         state.withLock { $0.tasks.values.filter { $0.status == .queued }.count }
+    }
+}
+
+// MARK: lock, snapshot and apply: one critical section is the lock
+extension MemoryJobStore {
+    public func changeJob<Result: Sendable>(_ target: JobTarget, _ plan: @escaping @Sendable (JobSnapshot) -> (JobChange, Result)) async throws
+        -> Result?
+    {
+        let now = self.now
+        return state.withLock { state in
+            let jobId: JobID? = switch target {
+            case .job(let id, let organizationId): state.jobs[id].flatMap { organizationId == nil || $0.organizationId == organizationId ? id : nil }
+            case .task(let taskId): state.tasks[taskId]?.record.jobId
+            }
+            guard let jobId, let snapshot = Self.snapshot(state, jobId: jobId, now: now) else { return nil }
+            let (change, result) = plan(snapshot)
+            Self.apply(change, to: jobId, &state, now: now)
+            return result
+        }
+    }
+
+    static func snapshot(_ state: State, jobId: JobID, now: Double) -> JobSnapshot? {
+        guard let job = state.jobs[jobId] else { return nil }
+        let tasks = state.tasks.values.filter { $0.record.jobId == jobId }.sorted { $0.order < $1.order }.map { task in
+            TaskState(record: task.record, status: task.status, progress: task.progress, leaseOwner: task.leaseOwner)
+        }
+        return JobSnapshot(job: summary(job), tasks: tasks, now: Date(timeIntervalSince1970: now))
+    }
+
+    static func apply(_ change: JobChange, to jobId: JobID, _ state: inout State, now: Double) {
+        if let upload = change.upload { state.uploads[upload.id] = upload }
+        for id in change.releasedReservations { state.reservations[id] = nil }
+        if var job = change.job, let stored = state.jobs[jobId] {
+            job.media = change.documents.media ?? stored.media
+            state.jobs[jobId] = job
+        } else if let media = change.documents.media {
+            state.jobs[jobId]?.media = media
+        }
+        if let storyboard = change.documents.storyboard { state.jobs[jobId]?.storyboard = storyboard }
+        if let highlights = change.documents.highlights { state.jobs[jobId]?.highlights = highlights }
+        if let analysis = change.analysis { state.analyses[jobId] = analysis }
+        for clip in change.clips { state.clips[clip.id] = clip }
+        for (index, quality) in change.qualities {
+            for (id, clip) in state.clips where clip.jobId == jobId && clip.index == index { state.clips[id]?.quality = quality }
+        }
+        for task in change.tasks {
+            guard var stored = state.tasks[task.id] else { continue }
+            stored.status = task.status
+            stored.progress = task.progress
+            if let availableAt = task.availableAt { stored.availableAt = availableAt.timeIntervalSince1970 }
+            if let finishedAt = task.finishedAt { stored.finishedAt = finishedAt.timeIntervalSince1970 }
+            if task.status != .leased {
+                stored.leaseOwner = nil
+                stored.leaseExpiresAt = nil
+            }
+            state.tasks[task.id] = stored
+        }
+        for next in change.newTasks {
+            state.tasks[next.id] = QueuedTask(record: next, availableAt: now, createdAt: now, order: state.next())
+        }
+        var sequence: Int64 = 0
+        for var event in change.events {
+            sequence = Int64(state.next())
+            event.sequence = sequence
+            state.events.append((event, nil))
+        }
+        if var delivery = change.webhook {
+            delivery.event.sequence = sequence
+            state.deliveries.append((delivery, delivery.createdAt.timeIntervalSince1970))
+        }
     }
 }
 

@@ -10,11 +10,9 @@ import Synchronization
 public final class MemoryJobStore: JobStoreBackend {
     let state = Mutex(State())
     let clock: WallClock
-    let workflow: JobWorkflow
 
-    public init(clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow()) {
+    public init(clock: WallClock = .system) {
         self.clock = clock
-        self.workflow = workflow
     }
 
     /// Nothing to migrate.
@@ -26,9 +24,8 @@ public final class MemoryJobStore: JobStoreBackend {
     }
 
     struct QueuedTask {
-        enum Status { case queued, leased, done, failed, cancelled }
         var record: TaskRecord
-        var status = Status.queued
+        var status = TaskState.Status.queued
         var availableAt: Double
         var createdAt: Double
         var order: Int
@@ -61,18 +58,6 @@ public final class MemoryJobStore: JobStoreBackend {
         mutating func next() -> Int {
             counter += 1
             return counter
-        }
-
-        mutating func record(_ type: JobEvent.Kind, jobId: JobID, clip: Clip? = nil, error: JobError? = nil, at now: Double) {
-            guard let job = jobs[jobId] else { return }
-            var event = JobEvent(type: type, job: job, clip: clip, error: error, at: Date(timeIntervalSince1970: now))
-            event.sequence = Int64(next())
-            events.append((event, nil))
-            if event.isTerminal, let url = job.request.webhookUrl {
-                let delivery = WebhookDelivery(id: Identifier.make(), organizationId: job.organizationId, jobId: job.id, url: url, event: event,
-                                               state: .pending, attempts: [], createdAt: Date(timeIntervalSince1970: now))
-                deliveries.append((delivery, now))
-            }
         }
     }
 
@@ -214,7 +199,7 @@ extension MemoryJobStore {
             state.jobs[job.id] = job
             state.tasks[firstTask.id] = QueuedTask(record: firstTask, availableAt: now, createdAt: now, order: state.next())
             if let key, let idempotencyKey { state.idempotencyKeys[key] = (job.id, idempotencyKey.fingerprint, now) }
-            state.record(.status, jobId: job.id, at: now)
+            Self.apply(JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, &state, now: now)
             return JobCreation(job: Self.summary(job), created: true)
         }
     }
@@ -234,17 +219,9 @@ extension MemoryJobStore {
     }
 
     public func cancelJob(id: JobID, organizationId: OrganizationID) async throws -> Job? {
-        let now = self.now
-        return state.withLock { state in
-            guard var job = state.jobs[id], job.organizationId == organizationId else { return nil }
-            if !job.status.isTerminal {
-                job.status = .cancelled
-                job.finishedAt = Date(timeIntervalSince1970: now)
-                state.jobs[id] = job
-                Self.cancelUnfinishedTasks(&state, jobId: id)
-                state.record(.status, jobId: id, at: now)
-            }
-            return Self.summary(job)
+        try await changeJob(.job(id, organizationId: organizationId)) { snapshot in
+            let change = JobTransitions.cancelled(snapshot)
+            return (change, change.job ?? snapshot.job)
         }
     }
 
@@ -286,12 +263,6 @@ extension MemoryJobStore {
         var job = job
         job.media = nil
         return job
-    }
-
-    static func cancelUnfinishedTasks(_ state: inout State, jobId: JobID) {
-        for (id, task) in state.tasks where task.record.jobId == jobId && (task.status == .queued || task.status == .leased) {
-            state.tasks[id]?.status = .cancelled
-        }
     }
 
     /// Newest first by creation time, then id; the cursor is shared with the SQL stores.

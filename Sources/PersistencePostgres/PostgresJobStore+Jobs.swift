@@ -39,7 +39,7 @@ extension PostgresJobStore {
                     }
                 }
             }
-            try await self.record(.status, jobId: job.id, at: now, on: connection)
+            try await self.apply(JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, now: now, on: connection)
             return JobCreation(job: try await self.fetchJob(job.id, on: connection)!, created: true)
         }
     }
@@ -72,18 +72,9 @@ extension PostgresJobStore {
     }
 
     public func cancelJob(id: JobID, organizationId: OrganizationID) async throws -> Job? {
-        let now = self.now
-        return try await transaction { connection in
-            guard let status = try await self.one("""
-                SELECT status FROM jobs WHERE id = \(id) AND organization_id = \(organizationId) FOR UPDATE
-                """, on: connection, { try $0.get("status", as: String.self) }) else { return nil }
-            if !(JobStatus(rawValue: status)?.isTerminal ?? true) {
-                try await self.execute("UPDATE jobs SET status = 'cancelled', finished_at = \(now) WHERE id = \(id)", on: connection)
-                try await self.execute("UPDATE tasks SET status = 'cancelled' WHERE job_id = \(id) AND status IN ('queued', 'leased')",
-                                       on: connection)
-                try await self.record(.status, jobId: id, at: now, on: connection)
-            }
-            return try await self.one("SELECT \(unescaped: Self.jobSummaryColumns) FROM jobs WHERE id = \(id)", on: connection, Job.init(row:))
+        try await changeJob(.job(id, organizationId: organizationId)) { snapshot in
+            let change = JobTransitions.cancelled(snapshot)
+            return (change, change.job ?? snapshot.job)
         }
     }
 

@@ -14,9 +14,6 @@ import Synchronization
 public final class PostgresJobStore: JobStoreBackend {
     let client: PostgresClient
     let clock: WallClock
-    let workflow: JobWorkflow
-    /// The job's stage once a claimed task runs, as SQL: fixed by the workflow, so built once.
-    let runningStageSQL: String
     let logger: Logger
     /// How long a call may wait for the database before it fails with `StoreError.unavailable`.
     let timeout: Duration
@@ -24,13 +21,11 @@ public final class PostgresJobStore: JobStoreBackend {
     let sweptAt = Mutex(-Double.infinity)
 
     /// Does no I/O: the pool connects once `run()` is active.
-    public init(configuration: PostgresClient.Configuration, clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow(),
+    public init(configuration: PostgresClient.Configuration, clock: WallClock = .system,
                 timeout: Duration = .seconds(5), logger: Logger = Logger(label: "clipgen.postgres")) {
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.timeout = timeout
         self.clock = clock
-        self.workflow = workflow
-        self.runningStageSQL = Self.runningStage(workflow)
         self.logger = logger
     }
 

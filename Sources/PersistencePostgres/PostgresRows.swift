@@ -144,3 +144,10 @@ extension TaskRecord {
                   clipIndex: try row.get("clip_index"), attempts: try row.get("attempts"), maxAttempts: try row.get("max_attempts"))
     }
 }
+
+extension TaskState {
+    init(row: PostgresRandomAccessRow) throws {
+        self.init(record: try TaskRecord(row: row), status: try row.enumValue("status"), progress: try row.get("progress"),
+                  leaseOwner: try row.get("lease_owner"))
+    }
+}

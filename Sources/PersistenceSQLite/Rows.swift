@@ -108,3 +108,9 @@ extension TaskRecord {
                   clipIndex: row["clip_index"], attempts: row["attempts"], maxAttempts: row["max_attempts"])
     }
 }
+
+extension TaskState {
+    init(row: Row) throws {
+        self.init(record: try TaskRecord(row: row), status: try enumValue(row, "status"), progress: row["progress"], leaseOwner: row["lease_owner"])
+    }
+}

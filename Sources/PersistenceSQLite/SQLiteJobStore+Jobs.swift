@@ -36,7 +36,7 @@ extension SQLiteJobStore {
                     INSERT INTO idempotency_keys (organization_id, owner_id, key, fingerprint, created_at, job_id) VALUES (?, ?, ?, ?, ?, ?)
                     """, arguments: [job.organizationId, job.ownerId, idempotencyKey.key, idempotencyKey.fingerprint, now, job.id])
             }
-            try Self.record(db, .status, jobId: job.id, at: now)
+            try Self.apply(JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, db, now: now)
             return JobCreation(job: try Self.fetchJob(db, id: job.id)!, created: true)
         }
     }
@@ -67,16 +67,9 @@ extension SQLiteJobStore {
     }
 
     public func cancelJob(id: JobID, organizationId: OrganizationID) async throws -> Job? {
-        let now = self.now
-        return try await pool.write { db in
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ? AND organization_id = ?",
-                                                   arguments: [id, organizationId]) else { return nil }
-            if !(JobStatus(rawValue: status)?.isTerminal ?? true) {
-                try db.execute(sql: "UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ?", arguments: [now, id])
-                try db.execute(sql: "UPDATE tasks SET status = 'cancelled' WHERE job_id = ? AND status IN ('queued', 'leased')", arguments: [id])
-                try Self.record(db, .status, jobId: id, at: now)
-            }
-            return try Row.fetchOne(db, sql: "SELECT \(Self.jobSummaryColumns) FROM jobs WHERE id = ?", arguments: [id]).map(Job.init(row:))
+        try await changeJob(.job(id, organizationId: organizationId)) { snapshot in
+            let change = JobTransitions.cancelled(snapshot)
+            return (change, change.job ?? snapshot.job)
         }
     }
 

@@ -11,7 +11,6 @@ import Synchronization
 public final class SQLiteJobStore: JobStoreBackend {
     public let path: String
     let clock: WallClock
-    let workflow: JobWorkflow
     private let connection = Mutex(Connection.notOpened)
 
     private enum Connection {
@@ -21,10 +20,9 @@ public final class SQLiteJobStore: JobStoreBackend {
     }
 
     /// Does no I/O: the file is opened and migrated by `prepare()` or the first call that needs it.
-    public init(path: String, clock: WallClock = .system, workflow: JobWorkflow = JobWorkflow()) {
+    public init(path: String, clock: WallClock = .system) {
         self.path = path
         self.clock = clock
-        self.workflow = workflow
     }
 
     /// Opens the database and brings its schema up to date; later calls return at once.

@@ -38,10 +38,9 @@ struct Backends {
         buckets = LocalTokenBuckets(clock: clock)
         var kinds = (database: "sqlite", blobs: "local")
         switch try DatabaseLocation(configuration) {
-        case .sqlite(let path): store = SQLiteJobStore(path: path, clock: clock, workflow: configuration.workflow)
+        case .sqlite(let path): store = SQLiteJobStore(path: path, clock: clock)
         case .postgres(let url):
-            let postgres = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: url), clock: clock,
-                                            workflow: configuration.workflow, logger: logger)
+            let postgres = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: url), clock: clock, logger: logger)
             let listener = PostgresWorkSignal(store: postgres)
             store = postgres
             signal = listener
@@ -190,7 +189,7 @@ extension ClipGenServer where Store == SQLiteJobStore, Blobs == LocalBlobStore {
     /// On the embedded backends of `configuration` (its `databaseURL`, if set, must name SQLite).
     public init(configuration: ClipGenConfiguration, metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
         let path = if case .sqlite(let path)? = try? DatabaseLocation(configuration) { path } else { configuration.dataDirectory + "/clipgen.sqlite" }
-        self.init(configuration: configuration, store: SQLiteJobStore(path: path, clock: clock, workflow: configuration.workflow),
+        self.init(configuration: configuration, store: SQLiteJobStore(path: path, clock: clock),
                   blobs: LocalBlobStore(root: configuration.dataDirectory + "/blobs"), metrics: metrics, clock: clock)
     }
 }

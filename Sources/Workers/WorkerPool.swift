@@ -12,7 +12,8 @@ import ServiceLifecycle
 /// children and hands the tasks back to the queue, so nothing is lost.
 public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: BlobStore>: Service {
     public let pipeline: TaskPipeline<Store, Blobs>
-    public let workflow: JobWorkflow
+    /// Plans every change the pool's results make to a job (what follows a task, retries).
+    public let transitions: JobTransitions
     /// Wakes idle slots when work is queued (by this process, or by any with PostgreSQL).
     public let signal: any WorkSignal
     public let settings: WorkerSettings
@@ -23,7 +24,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
     public init(pipeline: TaskPipeline<Store, Blobs>, workflow: JobWorkflow, signal: any WorkSignal, settings: WorkerSettings, logger: Logger,
                 metrics: WorkerMetrics = WorkerMetrics(factory: NOOPMetricsHandler.instance)) {
         self.pipeline = pipeline
-        self.workflow = workflow
+        self.transitions = JobTransitions(workflow: workflow)
         self.signal = signal
         self.settings = settings
         self.metrics = metrics
@@ -108,7 +109,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
             group.addTask {
                 // Only the newest value is buffered, so a slow store sees fewer, never stale, updates.
                 for await (stage, fraction) in progressStream {
-                    try? await store.reportProgress(taskId: claimed.task.id, stage: stage, fraction: fraction)
+                    try? await store.reportProgress(taskId: claimed.task.id, stage: stage, fraction: fraction, transitions: transitions)
                 }
                 return nil
             }
@@ -149,11 +150,9 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
         let taskId = claimed.task.id, worker = settings.workerID
         let ms = "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
         switch ending {
-        case .finished(.success(var outcome)):
-            outcome.nextTasks = workflow.nextTasks(after: claimed.task, of: claimed.job, highlights: outcome.analysis?.highlights.count ?? 0)
-            outcome.stage = workflow.stage(after: claimed.task.kind, of: claimed.job)
+        case .finished(.success(let outcome)):
             do {
-                let result = try await store.completeTask(taskId: taskId, worker: worker, outcome: outcome)
+                let result = try await store.completeTask(taskId: taskId, worker: worker, outcome: outcome, transitions: transitions)
                 if result == .discarded {
                     logger.notice("task finished after its lease was lost or its job ended; output discarded")
                     await removeOutputs(outcome)
@@ -161,7 +160,8 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
                     logger.info(result == .jobSucceeded ? "task finished; job succeeded" : "task finished", metadata: ["task.ms": "\(ms)"])
                     record(claimed, outcome: outcome, elapsed: elapsed)
                     if result == .jobSucceeded { metrics.jobEnded(.succeeded) }
-                    if !outcome.nextTasks.isEmpty { await signal.notify() }
+                    // The job goes on: the tasks that follow this one may be queued now.
+                    if result == .applied { await signal.notify() }
                 }
             } catch {
                 logger.error("recording a finished task failed", metadata: ["error": "\(error)"])
@@ -173,7 +173,8 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
                 // The client sees a generic message; the cause (SQL, paths) stays in this log.
                 logger.error("task failed unexpectedly", metadata: ["error.cause": "\(String(reflecting: error))"])
             }
-            let disposition = try? await store.failTask(taskId: taskId, worker: worker, error: jobError, retryable: retryable)
+            let disposition = try? await store.failTask(taskId: taskId, worker: worker, error: jobError, retryable: retryable,
+                                                        transitions: transitions)
             metrics.failed(jobError.code)
             if disposition == .jobFailed { metrics.jobEnded(.failed) }
             logger.warning("task failed", metadata: [

@@ -41,15 +41,17 @@ import Testing
         /// A finished job with one clip whose bytes are stored.
         func job() async throws -> (Job, Clip) {
             let upload = try await upload()
-            let job = Job(organizationId: user.organizationId, ownerId: user.id,
-                          request: JobRequest(source: .init(uploadId: upload.id), clips: [.init(start: 0, end: 1)]), createdAt: Date())
+            var request = JobRequest(source: .init(uploadId: upload.id), clips: [.init(start: 0, end: 1)])
+            request.quality = false
+            let job = Job(organizationId: user.organizationId, ownerId: user.id, request: request, createdAt: Date())
             _ = try await h.store.createJob(job, firstTask: TaskRecord(jobId: job.id, kind: .render, clipIndex: 0, maxAttempts: 1), idempotencyKey: nil)
             let claimed = try #require(try await h.store.claimTask(worker: "matrix", capabilities: [.cpu], leaseSeconds: 60))
             let key = try BlobKey("clips/\(job.id)/0.mp4")
             let info = try await h.blobs.put(key, from: AsyncThrowingStream { $0.yield(ByteBuffer(string: "clip bytes")); $0.finish() }, limit: nil)
             let clip = Clip(jobId: job.id, organizationId: user.organizationId, index: 0, name: "c", start: 0, end: 1, actualStart: 0, duration: 1,
                             format: .mp4, modeUsed: .exact, fallbackReason: nil, size: info.size, sha256: info.sha256, blobKey: key, createdAt: Date())
-            _ = try await h.store.completeTask(taskId: claimed.task.id, worker: "matrix", outcome: TaskOutcome(clips: [clip]))
+            _ = try await h.store.completeTask(taskId: claimed.task.id, worker: "matrix", outcome: TaskOutcome(clips: [clip]),
+                                               transitions: JobTransitions())
             return (try #require(try await h.store.job(id: job.id, organizationId: user.organizationId)), clip)
         }
 

@@ -40,13 +40,10 @@ import Testing
         #expect(workflow.nextTasks(after: TaskRecord(jobId: "j", kind: .quality, clipIndex: 1, maxAttempts: 4), of: job()).isEmpty)
     }
 
-    @Test func stagesOnlyMoveForward() {
-        #expect(workflow.stage(whileRunning: .analyze, from: .probe) == .analyze)
-        #expect(workflow.stage(whileRunning: .render, from: .analyze) == .render)
-        #expect(workflow.stage(whileRunning: .probe, from: .render) == .render, "a retried probe never moves a job back")
-        #expect(workflow.stage(whileRunning: .thumbnails, from: .analyze) == .analyze, "a storyboard runs beside whatever else runs")
+    @Test func eachTaskSetsTheStageOfWhatFollowsIt() {
+        #expect(workflow.stage(after: .analyze, of: job()) == .render && workflow.stage(after: .render, of: job()) == .render)
         #expect(workflow.stage(after: .probe, of: job(highlights: 1)) == .analyze && workflow.stage(after: .probe, of: job()) == .render)
-        #expect(workflow.stage(after: .thumbnails, of: job()) == nil)
+        #expect(workflow.stage(after: .thumbnails, of: job()) == nil, "a storyboard is made beside whatever else runs")
     }
 
     @Test func progressWeighsProbingAnalysisAndRenders() {

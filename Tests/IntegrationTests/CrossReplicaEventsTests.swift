@@ -24,8 +24,7 @@ struct CrossReplicaEventsTests {
             func replica(workers: Bool) throws -> ClipGenServer<PostgresJobStore, LocalBlobStore> {
                 var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: workers)
                 configuration.databaseURL = databaseURL
-                let store = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: databaseURL), clock: .system,
-                                             workflow: configuration.workflow, logger: ServerHarness.logger)
+                let store = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: databaseURL), clock: .system, logger: ServerHarness.logger)
                 let client = RedisClient(configuration: redis)
                 let bus = RedisEventBus(client: client, channel: channel)
                 return ClipGenServer(configuration: configuration, store: store, blobs: LocalBlobStore(root: dir + "/data/blobs"),

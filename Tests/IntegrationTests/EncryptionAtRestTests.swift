@@ -42,7 +42,7 @@ import TestSupport
 
             // The service as `serve` builds it with encryption on: the local store, sealed.
             let configuration = ServerHarness.configuration(dataDir: data)
-            let server = ClipGenServer(configuration: configuration, store: SQLiteJobStore(path: data + "/clipgen.sqlite", workflow: configuration.workflow),
+            let server = ClipGenServer(configuration: configuration, store: SQLiteJobStore(path: data + "/clipgen.sqlite"),
                                        blobs: EncryptedBlobStore(base: LocalBlobStore(root: data + "/blobs"),
                                                                  ring: try EncryptionKeyRing(entries: Self.keys, activeID: nil)))
             try await server.application(logger: ServerHarness.logger).test(.live) { raw in

@@ -23,8 +23,7 @@ struct RateLimitAcrossReplicasTests {
                 configuration.databaseURL = databaseURL
                 configuration.api.rateLimits.perMinute = 120       // 2 a second, bursts of 20
                 configuration.api.rateLimits.perAddressPerMinute = 0
-                let store = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: databaseURL), clock: .system,
-                                             workflow: configuration.workflow, logger: ServerHarness.logger)
+                let store = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: databaseURL), clock: .system, logger: ServerHarness.logger)
                 let client = RedisClient(configuration: redis)
                 return ClipGenServer(configuration: configuration, store: store, blobs: LocalBlobStore(root: dir + "/data/blobs"),
                                      backendServices: [client], buckets: RedisTokenBuckets(client: client, prefix: prefix))

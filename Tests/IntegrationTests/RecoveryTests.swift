@@ -53,7 +53,7 @@ import Workers
             }
             // The ghost comes back and reports: its result is refused.
             let store = SQLiteJobStore(path: data + "/clipgen.sqlite")
-            #expect(try await store.completeTask(taskId: ghostTask, worker: "ghost", outcome: TaskOutcome()) == .discarded)
+            #expect(try await store.completeTask(taskId: ghostTask, worker: "ghost", outcome: TaskOutcome(), transitions: JobTransitions()) == .discarded)
             let clipFiles = try FileManager.default.contentsOfDirectory(atPath: data + "/blobs/clips/\(jobId)")
             #expect(clipFiles.filter { $0.hasSuffix(".mp4") }.count == 2, "\(clipFiles)")
             #expect(clipFiles.filter { $0.hasSuffix(".jpg") }.count == 2, "one poster per clip: \(clipFiles)")
@@ -78,7 +78,7 @@ import Workers
             let livePool = try await server.workerPool(logger: ServerHarness.logger, workerID: "stopping-worker")
             var pipeline = livePool.pipeline
             pipeline.cutter = Cutter(runner: slowRenderer)
-            let pool = WorkerPool(pipeline: pipeline, workflow: livePool.workflow, signal: livePool.signal, settings: livePool.settings, logger: ServerHarness.logger)
+            let pool = WorkerPool(pipeline: pipeline, workflow: livePool.transitions.workflow, signal: livePool.signal, settings: livePool.settings, logger: ServerHarness.logger)
             let group = ServiceGroup(configuration: .init(services: [pool], logger: ServerHarness.logger))
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -113,7 +113,7 @@ import Workers
                 try await ProcessRunner.live.run(ProcessSpec(executable: "bash", arguments: ["-c", "echo $$ > \(pidFile); exec sleep 60"],
                                                              timeout: spec.timeout), onLine)
             })
-            let pool = WorkerPool(pipeline: pipeline, workflow: livePool.workflow, signal: livePool.signal, settings: livePool.settings, logger: ServerHarness.logger)
+            let pool = WorkerPool(pipeline: pipeline, workflow: livePool.transitions.workflow, signal: livePool.signal, settings: livePool.settings, logger: ServerHarness.logger)
             try await ServerHarness.run(configuration) { client in
                 let group = ServiceGroup(configuration: .init(services: [pool], logger: ServerHarness.logger))
                 try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -27,8 +27,9 @@ import TestSupport
             // A finished job with one 200 MB clip, written beside the running server as a worker would.
             let store = SQLiteJobStore(path: data + "/clipgen.sqlite")
             let admin = try #require(try await store.user(email: "admin@localhost"))
-            let job = Job(organizationId: admin.organizationId, ownerId: admin.id,
-                          request: JobRequest(source: .init(uploadId: .make()), clips: [.init(start: 0, end: 1)]), createdAt: Date())
+            var request = JobRequest(source: .init(uploadId: .make()), clips: [.init(start: 0, end: 1)])
+            request.quality = false
+            let job = Job(organizationId: admin.organizationId, ownerId: admin.id, request: request, createdAt: Date())
             _ = try await store.createJob(job, firstTask: TaskRecord(jobId: job.id, kind: .render, clipIndex: 0, maxAttempts: 1), idempotencyKey: nil)
             let claimed = try #require(try await store.claimTask(worker: "test", capabilities: [.cpu], leaseSeconds: 60))
             let key = "clips/\(job.id)/0-big.mp4"
@@ -38,7 +39,8 @@ import TestSupport
             let clip = Clip(jobId: job.id, organizationId: admin.organizationId, index: 0, name: "big", start: 0, end: 1, actualStart: 0,
                             duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: Self.clipBytes, sha256: "x", blobKey: try BlobKey(key),
                             createdAt: Date())
-            #expect(try await store.completeTask(taskId: claimed.task.id, worker: "test", outcome: TaskOutcome(clips: [clip])) == .jobSucceeded)
+            #expect(try await store.completeTask(taskId: claimed.task.id, worker: "test", outcome: TaskOutcome(clips: [clip]),
+                                             transitions: JobTransitions()) == .jobSucceeded)
 
             // The kernel keeps the server's peak resident size; reset here, it is the download's peak,
             // exact, where sampling it from a loop missed whatever a busy machine kept the loop from seeing.

@@ -17,13 +17,12 @@ import TestSupport
         try await Fixture.with(backend) { f in
             let (job, _, _) = try await f.job(clips: 1)
             let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
-            let render = TaskRecord(jobId: job.id, kind: .render, clipIndex: 0, maxAttempts: 3)
-            #expect(try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(nextTasks: [render], stage: .render)) == .applied)
+            #expect(try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(), transitions: StoreBackend.transitions) == .applied)
             let rendering = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
-            try await f.store.reportProgress(taskId: rendering.task.id, stage: .render, fraction: 0.5)
-            try await f.store.reportProgress(taskId: rendering.task.id, stage: .render, fraction: 0.4)  // goes nowhere: no event
+            try await f.store.reportProgress(taskId: rendering.task.id, stage: .render, fraction: 0.5, transitions: StoreBackend.transitions)
+            try await f.store.reportProgress(taskId: rendering.task.id, stage: .render, fraction: 0.4, transitions: StoreBackend.transitions)  // goes nowhere: no event
             let made = try clip(f, job: job, index: 0)
-            #expect(try await f.store.completeTask(taskId: rendering.task.id, worker: "w", outcome: TaskOutcome(clips: [made])) == .jobSucceeded)
+            #expect(try await f.store.completeTask(taskId: rendering.task.id, worker: "w", outcome: TaskOutcome(clips: [made]), transitions: StoreBackend.transitions) == .jobSucceeded)
 
             let events = try await f.store.claimEvents(limit: 100)
             #expect(events.map(\.type) == [.status, .status, .progress, .progress, .clip, .status], "\(events.map(\.type))")
@@ -61,7 +60,7 @@ import TestSupport
             let error = JobError(code: .renderFailed, message: "boom")
             for _ in 0..<2 {
                 let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
-                _ = try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: true)
+                _ = try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: true, transitions: StoreBackend.transitions)
                 f.time.advance(by: 10)
             }
             let (cancelled, _, _) = try await f.job()
@@ -83,16 +82,15 @@ import TestSupport
             for round in 0..<10 {
                 let (job, _, _) = try await f.job(clips: 2)
                 let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
-                let renders = (0..<2).map { TaskRecord(jobId: job.id, kind: .render, clipIndex: $0, maxAttempts: 1) }
-                _ = try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(nextTasks: renders))
+                _ = try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(), transitions: StoreBackend.transitions)
                 let a = try #require(try await f.store.claimTask(worker: "a", capabilities: [.cpu], leaseSeconds: 30))
                 let b = try #require(try await f.store.claimTask(worker: "b", capabilities: [.cpu], leaseSeconds: 30))
                 // Both finish at once; on odd rounds one of them fails instead, racing the success.
                 let store = f.store, clipA = try clip(f, job: job, index: a.task.clipIndex!), clipB = try clip(f, job: job, index: b.task.clipIndex!)
-                async let first = store.completeTask(taskId: a.task.id, worker: "a", outcome: TaskOutcome(clips: [clipA]))
+                async let first = store.completeTask(taskId: a.task.id, worker: "a", outcome: TaskOutcome(clips: [clipA]), transitions: StoreBackend.transitions)
                 async let second: Void = round % 2 == 0
-                    ? { _ = try await store.completeTask(taskId: b.task.id, worker: "b", outcome: TaskOutcome(clips: [clipB])) }()
-                    : { _ = try await store.failTask(taskId: b.task.id, worker: "b", error: JobError(code: .renderFailed, message: "x"), retryable: false) }()
+                    ? { _ = try await store.completeTask(taskId: b.task.id, worker: "b", outcome: TaskOutcome(clips: [clipB]), transitions: StoreBackend.transitions) }()
+                    : { _ = try await store.failTask(taskId: b.task.id, worker: "b", error: JobError(code: .renderFailed, message: "x"), retryable: false, transitions: StoreBackend.transitions) }()
                 _ = try await (first, second)
                 let terminal = try await f.store.claimEvents(limit: 100).filter { $0.jobId == job.id && $0.isTerminal }
                 #expect(terminal.count == 1, "round \(round): \(terminal.map(\.status))")
@@ -106,13 +104,12 @@ import TestSupport
             let (job, _, _) = try await f.job(clips: 1)
             let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             let media = MediaInfo(duration: 20, startTime: 0, formatName: "mov,mp4", video: nil, audio: [], keyframeTimes: [0, 2, 4])
-            let render = TaskRecord(jobId: job.id, kind: .render, clipIndex: 0, maxAttempts: 3)
-            _ = try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(media: media, nextTasks: [render]))
+            _ = try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(media: media), transitions: StoreBackend.transitions)
             let shown = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
             #expect(shown.source == media.sourceInfo && shown.media == nil)
             let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             #expect(claimed.job.media?.keyframeTimes == [0, 2, 4], "workers get the whole job")
-            _ = try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [try clip(f, job: job, index: 0)]))
+            _ = try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [try clip(f, job: job, index: 0)]), transitions: StoreBackend.transitions)
             let (other, _, _) = try await f.job()
             let byJob = try await f.store.clips(jobIds: [job.id, other.id, .make()])
             #expect(byJob[job.id]?.map(\.index) == [0] && byJob[other.id] == nil)

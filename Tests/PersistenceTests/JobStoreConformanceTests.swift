@@ -14,16 +14,16 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     static let workflow = JobWorkflow(retry: RetryPolicy(maxAttempts: 3, baseSeconds: 2))
+    static let transitions = JobTransitions(workflow: workflow)
 
     /// SQLite and memory always; PostgreSQL on the server the test command starts
     /// (`CLIPGEN_TEST_POSTGRES_URL`), each test in a database of its own.
     static let all: [StoreBackend] = [
-        StoreBackend(name: "SQLite") { directory, clock in SQLiteJobStore(path: directory + "/test.sqlite", clock: clock, workflow: workflow) },
-        StoreBackend(name: "memory") { _, clock in MemoryJobStore(clock: clock, workflow: workflow) },
+        StoreBackend(name: "SQLite") { directory, clock in SQLiteJobStore(path: directory + "/test.sqlite", clock: clock) },
+        StoreBackend(name: "memory") { _, clock in MemoryJobStore(clock: clock) },
     ] + (TestServers.postgresURL == nil ? [] : [
         StoreBackend(name: "PostgreSQL") { _, clock in
-            PostgresJobStore(configuration: try PostgresJobStore.configuration(url: try await TestServers.freshPostgresDatabase()), clock: clock,
-                             workflow: workflow)
+            PostgresJobStore(configuration: try PostgresJobStore.configuration(url: try await TestServers.freshPostgresDatabase()), clock: clock)
         },
     ])
 }
@@ -53,11 +53,16 @@ struct Fixture: Sendable {
         }
     }
 
-    func job(clips: Int = 1, maxAttempts: Int = 3, key: String? = nil, fingerprint: String = "f1", owner: UserID? = nil, webhookUrl: String? = nil)
-        async throws -> (Job, TaskRecord, JobCreation)
+    /// A job of `clips` renders after its probe: with highlights, an analysis between; with
+    /// `measured`, a quality measurement after each render; no storyboard.
+    func job(clips: Int = 1, highlights: Bool = false, measured: Bool = false, maxAttempts: Int = 3, key: String? = nil,
+             fingerprint: String = "f1", owner: UserID? = nil, webhookUrl: String? = nil) async throws -> (Job, TaskRecord, JobCreation)
     {
         var request = JobRequest(source: .init(uploadId: .make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) })
         request.webhookUrl = webhookUrl
+        request.thumbnails = false
+        request.quality = measured
+        if highlights { request.highlights = JobRequest.Highlights(count: 1) }
         let job = Job(organizationId: organization.id, ownerId: owner ?? user.id, request: request, createdAt: time.current)
         let task = TaskRecord(jobId: job.id, kind: .probe, maxAttempts: maxAttempts)
         return (job, task, try await store.createJob(job, firstTask: task,
@@ -79,10 +84,35 @@ struct Fixture: Sendable {
         }
     }
 
+    /// PostgreSQL writes a claim's change in its claiming statement rather than from a planned
+    /// snapshot: every store must move the job exactly as `JobTransitions.claimed` says.
+    @Test(arguments: StoreBackend.all)
+    func aClaimMovesTheJobAsTheTransitionsSay(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let (job, _, _) = try await f.job(clips: 2)
+            _ = try await f.store.claimEvents(limit: 100)
+            for round in 0..<3 {
+                let before = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
+                f.time.advance(by: 7)
+                let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+                let planned = JobTransitions.claimed(JobSnapshot(job: before, tasks: [], now: f.time.current), task: claimed.task)
+                let expected = try #require(planned.job)
+                #expect(claimed.job.status == expected.status && claimed.job.stage == expected.stage && claimed.job.attempts == expected.attempts)
+                #expect(abs((claimed.job.startedAt ?? .distantPast).timeIntervalSince(expected.startedAt ?? .distantFuture)) < 0.001)
+                let events = try await f.store.claimEvents(limit: 100)
+                #expect(events.map(\.type) == planned.events.map(\.type) && events.map(\.status) == planned.events.map(\.status), "round \(round)")
+                if round == 0 {
+                    _ = try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(), transitions: StoreBackend.transitions)
+                    _ = try await f.store.claimEvents(limit: 100)
+                }
+            }
+        }
+    }
+
     @Test(arguments: StoreBackend.all)
     func aLeaseIsExclusiveUntilItExpires(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
-            _ = try await f.job()
+            _ = try await f.job(clips: 0)  // one task: its completion succeeds the job
             let first = try #require(try await f.store.claimTask(worker: "w1", capabilities: [.cpu], leaseSeconds: 30))
             #expect(try await f.store.claimTask(worker: "w2", capabilities: [.cpu], leaseSeconds: 30) == nil)
             f.time.advance(by: 20)
@@ -93,8 +123,8 @@ struct Fixture: Sendable {
             let second = try #require(try await f.store.claimTask(worker: "w2", capabilities: [.cpu], leaseSeconds: 30))
             #expect(second.task.id == first.task.id && second.task.attempts == 2)
             #expect(try await f.store.heartbeat(taskId: first.task.id, worker: "w1", leaseSeconds: 30) == .lost)
-            #expect(try await f.store.completeTask(taskId: first.task.id, worker: "w1", outcome: TaskOutcome()) == .discarded)
-            #expect(try await f.store.completeTask(taskId: first.task.id, worker: "w2", outcome: TaskOutcome()) == .jobSucceeded)
+            #expect(try await f.store.completeTask(taskId: first.task.id, worker: "w1", outcome: TaskOutcome(), transitions: StoreBackend.transitions) == .discarded)
+            #expect(try await f.store.completeTask(taskId: first.task.id, worker: "w2", outcome: TaskOutcome(), transitions: StoreBackend.transitions) == .jobSucceeded)
             let job = try #require(try await f.store.job(id: first.job.id, organizationId: f.organization.id))
             #expect(job.status == .succeeded && job.progress == 1 && job.stage == .done)
         }
@@ -103,23 +133,21 @@ struct Fixture: Sendable {
     @Test(arguments: StoreBackend.all)
     func analysisHighlightsAndQualityAreStoredWithTheJob(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
-            let (job, _, _) = try await f.job(clips: 1)
+            let (job, _, _) = try await f.job(clips: 1, highlights: true, measured: true)
             let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
-            let analyzeTask = TaskRecord(jobId: job.id, kind: .analyze, maxAttempts: 3)
-            #expect(try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(nextTasks: [analyzeTask], stage: .analyze)) == .applied)
+            #expect(try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(), transitions: StoreBackend.transitions) == .applied)
 
             let analyzing = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             #expect(analyzing.task.kind == .analyze && analyzing.job.stage == .analyze)
-            try await f.store.reportProgress(taskId: analyzing.task.id, stage: .analyze, fraction: 0.5)
+            try await f.store.reportProgress(taskId: analyzing.task.id, stage: .analyze, fraction: 0.5, transitions: StoreBackend.transitions)
             let halfway = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
             #expect(abs(halfway.progress - (0.05 + 0.35 * 0.5)) < 1e-9 && halfway.stage == .analyze)
             #expect(try await f.store.analysis(jobId: job.id, organizationId: f.organization.id) == nil)
 
             let highlight = Highlight(start: 3, end: 8, score: 0.7, reason: "loudest stretch of the video")
             let analysis = Analysis(duration: 10, fps: 30, cuts: [.init(time: 3, frame: 90, score: 4)], highlights: [highlight], step: 0.5)
-            let renders = (0..<2).map { TaskRecord(jobId: job.id, kind: .render, clipIndex: $0, maxAttempts: 3) }
             #expect(try await f.store.completeTask(taskId: analyzing.task.id, worker: "w",
-                                                   outcome: TaskOutcome(analysis: analysis, nextTasks: renders, stage: .render)) == .applied)
+                                                   outcome: TaskOutcome(analysis: analysis), transitions: StoreBackend.transitions) == .applied)
             #expect(try await f.store.analysis(jobId: job.id, organizationId: f.organization.id) == analysis)
             let other = Organization(name: "other", createdAt: f.time.current)
             try await f.store.createOrganization(other)
@@ -134,15 +162,14 @@ struct Fixture: Sendable {
                 let clip = Clip(jobId: job.id, organizationId: f.organization.id, index: index, name: nil, start: 0, end: 1, actualStart: 0,
                                 duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x", blobKey: try BlobKey("clips/\(index)"),
                                 score: index == 1 ? 0.7 : nil, reason: index == 1 ? highlight.reason : nil, createdAt: f.time.current)
-                let quality = TaskRecord(jobId: job.id, kind: .quality, clipIndex: index, maxAttempts: 3)
-                #expect(try await f.store.completeTask(taskId: render.task.id, worker: "w", outcome: TaskOutcome(clips: [clip], nextTasks: [quality])) == .applied)
+                #expect(try await f.store.completeTask(taskId: render.task.id, worker: "w", outcome: TaskOutcome(clips: [clip]), transitions: StoreBackend.transitions) == .applied)
             }
             for last in [false, true] {
                 let measuring = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
                 #expect(measuring.task.kind == .quality && measuring.job.stage == .render)
                 let measured = ClipQuality(psnr: 41.5, ssim: 0.98, loudnessLUFS: -20)
                 #expect(try await f.store.completeTask(taskId: measuring.task.id, worker: "w",
-                                                       outcome: TaskOutcome(qualities: [measuring.task.clipIndex!: measured])) == (last ? .jobSucceeded : .applied))
+                                                       outcome: TaskOutcome(qualities: [measuring.task.clipIndex!: measured]), transitions: StoreBackend.transitions) == (last ? .jobSucceeded : .applied))
             }
             let done = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
             #expect(done.status == .succeeded && done.progress == 1)
@@ -173,7 +200,7 @@ struct Fixture: Sendable {
             for attempt in 1...3 {
                 let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
                 #expect(claimed.task.attempts == attempt)
-                let disposition = try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: true)
+                let disposition = try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: true, transitions: StoreBackend.transitions)
                 if case .retrying(let at) = disposition {
                     delays.append(at.timeIntervalSince(f.time.current))
                     #expect(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30) == nil, "not before the backoff")
@@ -195,7 +222,7 @@ struct Fixture: Sendable {
             let (job, _, _) = try await f.job()
             let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             let error = JobError(code: .unsupportedMedia, message: "not a video")
-            #expect(try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: false) == .jobFailed)
+            #expect(try await f.store.failTask(taskId: claimed.task.id, worker: "w", error: error, retryable: false, transitions: StoreBackend.transitions) == .jobFailed)
             #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.error?.code == .unsupportedMedia)
         }
     }
@@ -227,19 +254,18 @@ struct Fixture: Sendable {
         try await Fixture.with(backend) { f in
             let (job, _, _) = try await f.job(clips: 2)
             let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
-            let renders = (0..<2).map { TaskRecord(jobId: job.id, kind: .render, clipIndex: $0, maxAttempts: 3) }
-            #expect(try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(nextTasks: renders, stage: .render)) == .applied)
+            #expect(try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(), transitions: StoreBackend.transitions) == .applied)
             let first = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
-            try await f.store.reportProgress(taskId: first.task.id, stage: .render, fraction: 0.5)
+            try await f.store.reportProgress(taskId: first.task.id, stage: .render, fraction: 0.5, transitions: StoreBackend.transitions)
             let midway = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
             #expect(abs(midway.progress - (0.05 + 0.95 * 0.25)) < 1e-9 && midway.stage == .render)
-            try await f.store.reportProgress(taskId: first.task.id, stage: .render, fraction: 0.2)
+            try await f.store.reportProgress(taskId: first.task.id, stage: .render, fraction: 0.2, transitions: StoreBackend.transitions)
             #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.progress == midway.progress, "progress never goes back")
             for (claimed, last) in [(first, false), (try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30)), true)] {
                 let clip = Clip(jobId: job.id, organizationId: f.organization.id, index: claimed.task.clipIndex!, name: nil, start: 0, end: 1,
                                 actualStart: 0, duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x",
                                 blobKey: try BlobKey("clips/\(claimed.task.id)"), createdAt: f.time.current)
-                #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip])) == (last ? .jobSucceeded : .applied))
+                #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip]), transitions: StoreBackend.transitions) == (last ? .jobSucceeded : .applied))
             }
             let done = try #require(try await f.store.job(id: job.id, organizationId: f.organization.id))
             #expect(done.status == .succeeded && done.progress == 1)
@@ -254,7 +280,7 @@ struct Fixture: Sendable {
             let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             #expect(try await f.store.cancelJob(id: job.id, organizationId: f.organization.id)?.status == .cancelled)
             #expect(try await f.store.heartbeat(taskId: claimed.task.id, worker: "w", leaseSeconds: 30) == .cancelled)
-            #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome()) == .discarded)
+            #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(), transitions: StoreBackend.transitions) == .discarded)
             #expect(try await f.store.job(id: job.id, organizationId: f.organization.id)?.status == .cancelled)
         }
     }
@@ -593,12 +619,11 @@ struct Fixture: Sendable {
                                                                         bytes: 100, expiresAt: later), limit: 1000))
             #expect(try await usage() == 950)
             let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
-            let render = TaskRecord(jobId: job.id, kind: .render, clipIndex: 0, maxAttempts: 3)
-            _ = try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(nextTasks: [render], stage: .render))
+            _ = try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(), transitions: StoreBackend.transitions)
             let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             let clip = Clip(jobId: job.id, organizationId: org, index: 0, name: nil, start: 0, end: 1, actualStart: 0, duration: 1, format: .mp4,
                             modeUsed: .exact, fallbackReason: nil, size: 40, sha256: "x", blobKey: try BlobKey("clips/c"), createdAt: f.time.current)
-            #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip])) == .jobSucceeded)
+            #expect(try await f.store.completeTask(taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip]), transitions: StoreBackend.transitions) == .jobSucceeded)
             #expect(try await usage() == 890, "the clip counts itself; the finished job holds nothing more")
             // Expired reservations stop counting (a server killed mid-upload releases nothing).
             #expect(try await f.store.reserveStorage(StorageReservation(id: "abandoned", organizationId: org, bytes: 100, expiresAt: later), limit: 1000))

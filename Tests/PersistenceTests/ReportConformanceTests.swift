@@ -21,14 +21,15 @@ import TestSupport
     /// Runs a job through probe and its renders, the clock moving as each takes its time.
     @discardableResult
     static func run(_ f: Fixture, _ plan: Planned, organization: OrganizationID? = nil) async throws -> Job {
-        let request = JobRequest(source: .init(uploadId: .make()), clips: plan.renders.indices.map { .init(start: Double($0), end: Double($0) + 1) })
+        var request = JobRequest(source: .init(uploadId: .make()), clips: plan.renders.indices.map { .init(start: Double($0), end: Double($0) + 1) })
+        request.thumbnails = false
+        request.quality = false
         let job = Job(organizationId: organization ?? f.organization.id, ownerId: f.user.id, request: request, createdAt: f.time.current)
         _ = try await f.store.createJob(job, firstTask: TaskRecord(jobId: job.id, kind: .probe, maxAttempts: 3), idempotencyKey: nil)
         let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 600))
         f.time.advance(by: plan.probeSeconds)
-        let renders = plan.renders.indices.map { TaskRecord(jobId: job.id, kind: .render, clipIndex: $0, maxAttempts: 3) }
         let media = MediaInfo(duration: plan.mediaSeconds, startTime: 0, formatName: "mp4", video: nil, audio: [], keyframeTimes: [])
-        _ = try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(media: media, nextTasks: renders, stage: .render))
+        _ = try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(media: media), transitions: StoreBackend.transitions)
         for (seconds, planned) in plan.renders {
             let render = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 600))
             f.time.advance(by: seconds)
@@ -37,7 +38,7 @@ import TestSupport
                             duration: planned.duration, format: .mp4, modeUsed: .exact, fallbackReason: planned.fallback, size: planned.size, sha256: "x",
                             blobKey: try BlobKey("clips/\(job.id)/\(index).mp4"), loudnessLUFS: planned.loudness, quality: planned.quality,
                             createdAt: f.time.current)
-            _ = try await f.store.completeTask(taskId: render.task.id, worker: "w", outcome: TaskOutcome(clips: [clip]))
+            _ = try await f.store.completeTask(taskId: render.task.id, worker: "w", outcome: TaskOutcome(clips: [clip]), transitions: StoreBackend.transitions)
         }
         return job
     }
@@ -56,7 +57,7 @@ import TestSupport
             let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 600))
             f.time.advance(by: 9)
             #expect(try await f.store.failTask(taskId: probe.task.id, worker: "w", error: JobError(code: .unsupportedMedia, message: "no"),
-                                               retryable: false) == .jobFailed)
+                                               retryable: false, transitions: StoreBackend.transitions) == .jobFailed)
             // Another organisation's work is never counted.
             let other = Organization(name: "other", createdAt: f.time.current)
             try await f.store.createOrganization(other)

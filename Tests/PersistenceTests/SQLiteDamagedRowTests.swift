@@ -16,13 +16,12 @@ import TestSupport
             try await Fixture.with(sqlite) { f in
                 let (job, _, _) = try await f.job(clips: 1)
                 let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
-                let render = TaskRecord(jobId: job.id, kind: .render, clipIndex: 0, maxAttempts: 3)
-                _ = try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(nextTasks: [render], stage: .render))
+                _ = try await f.store.completeTask(taskId: probe.task.id, worker: "w", outcome: TaskOutcome(), transitions: StoreBackend.transitions)
                 let rendering = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
                 let clip = Clip(jobId: job.id, organizationId: f.organization.id, index: 0, name: nil, start: 0, end: 1, actualStart: 0,
                                 duration: 1, format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x",
                                 blobKey: try BlobKey("clips/\(job.id)/0.mp4"), createdAt: f.time.current)
-                _ = try await f.store.completeTask(taskId: rendering.task.id, worker: "w", outcome: TaskOutcome(clips: [clip]))
+                _ = try await f.store.completeTask(taskId: rendering.task.id, worker: "w", outcome: TaskOutcome(clips: [clip]), transitions: StoreBackend.transitions)
                 #expect(try await f.store.clips(jobId: job.id).map(\.blobKey) == [clip.blobKey])
 
                 let other = try DatabaseQueue(path: path)

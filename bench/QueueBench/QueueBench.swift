@@ -59,9 +59,12 @@ struct QueueBench {
     /// Queues `jobs` one-task jobs, then times `claimers` claiming them all (and completing each when `completing`).
     static func phase(_ store: some JobStoreBackend, name: String, organization: Organization, user: User, jobs: Int, claimers: Int,
                       completing: Bool) async throws -> Double {
+        // One-task jobs: no clips and no storyboard, so the probe's completion succeeds its job.
+        var request = JobRequest(source: .init(uploadId: .make()), clips: [])
+        request.thumbnails = false
+        let transitions = JobTransitions()
         for _ in 0..<jobs {
-            let job = Job(organizationId: organization.id, ownerId: user.id,
-                          request: JobRequest(source: .init(uploadId: .make()), clips: [.init(start: 0, end: 1)]), createdAt: Date())
+            let job = Job(organizationId: organization.id, ownerId: user.id, request: request, createdAt: Date())
             _ = try await store.createJob(job, firstTask: TaskRecord(jobId: job.id, kind: .probe, maxAttempts: 3), idempotencyKey: nil)
         }
         let claimed = Claims()
@@ -72,7 +75,9 @@ struct QueueBench {
                     let worker = "bench-\(index)"
                     while let task = try await store.claimTask(worker: worker, capabilities: [.cpu], leaseSeconds: 300) {
                         claimed.counts.withLock { $0[task.task.id, default: 0] += 1 }
-                        if completing { _ = try await store.completeTask(taskId: task.task.id, worker: worker, outcome: TaskOutcome()) }
+                        if completing {
+                            _ = try await store.completeTask(taskId: task.task.id, worker: worker, outcome: TaskOutcome(), transitions: transitions)
+                        }
                     }
                 }
             }
