@@ -39,7 +39,13 @@ let package = Package(
     targets: [
         .target(
             name: "ClipGenCore",
-            dependencies: [.product(name: "CoreMetrics", package: "swift-metrics")],
+            swiftSettings: swiftSettings
+        ),
+        // The seams between processes (event bus, work signal, shared cache, counters, token
+        // buckets, notifier) with their in-process implementations, and backend call metrics.
+        .target(
+            name: "Coordination",
+            dependencies: ["ClipGenCore", .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -87,7 +93,7 @@ let package = Package(
         .target(
             name: "PersistencePostgres",
             dependencies: [
-                "ClipGenCore", "Persistence",
+                "ClipGenCore", "Coordination", "Persistence",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,10 +105,16 @@ let package = Package(
             dependencies: ["ClipGenCore", "Persistence", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
+        // What leaves the service about jobs: the event relay (outbox to bus), webhook deliveries
+        // and their secrets, and the wire format sockets and webhooks share.
         .target(
-            name: "Events",
+            name: "Delivery",
             dependencies: [
-                "ClipGenCore", "Persistence",
+                "ClipGenCore", "Coordination", "Persistence", "Outbound",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -123,7 +135,7 @@ let package = Package(
         .target(
             name: "BlobStorageS3",
             dependencies: [
-                "ClipGenCore", "BlobStorage",
+                "ClipGenCore", "Coordination", "BlobStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -138,7 +150,7 @@ let package = Package(
         .target(
             name: "RedisSupport",
             dependencies: [
-                "ClipGenCore", "Events",
+                "ClipGenCore", "Coordination",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -149,7 +161,7 @@ let package = Package(
         .target(
             name: "Workers",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage", "Outbound",
+                "ClipGenCore", "Coordination", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage", "Outbound",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -160,7 +172,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "ClipGenCore", "Persistence", "BlobStorage", "Events", "Outbound",
+                "ClipGenCore", "Coordination", "Delivery", "Persistence", "BlobStorage", "Outbound",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -182,7 +194,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "PersistencePostgres", "BlobStorage", "BlobStorageS3",
-                "RedisSupport", "Events", "Workers", "API", "Outbound",
+                "RedisSupport", "Coordination", "Delivery", "Workers", "API", "Outbound",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -232,6 +244,11 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "CoordinationTests",
+            dependencies: ["Coordination", "ClipGenCore", "TestSupport"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "MediaEngineTests",
             dependencies: ["MediaEngine", "TestSupport"],
             swiftSettings: testSwiftSettings
@@ -244,7 +261,7 @@ let package = Package(
         .testTarget(
             name: "PersistenceTests",
             dependencies: [
-                "Persistence", "PersistenceSQLite", "PersistencePostgres", "PersistenceMemory", "Events", "TestSupport",
+                "Persistence", "PersistenceSQLite", "PersistencePostgres", "PersistenceMemory", "Coordination", "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -258,7 +275,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RedisSupportTests",
-            dependencies: ["RedisSupport", "Events", "ClipGenCore", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: ["RedisSupport", "Coordination", "ClipGenCore", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -278,7 +295,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "API", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "PersistenceSQLite", "Events", "BlobStorage", "BlobStorageS3", "RedisSupport",
+                "API", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "PersistenceSQLite", "Coordination", "Delivery", "BlobStorage", "BlobStorageS3", "RedisSupport",
                 "PersistencePostgres", "Outbound",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import ClipGenCore
 import Persistence
@@ -91,8 +92,6 @@ public struct APIConfiguration: Sendable {
     public var http = HTTP()
     public var rateLimits = RateLimits()
     public var quotas = Quotas()
-    /// Retries of webhook deliveries.
-    public var webhooks = WebhookDispatcherSettings()
     public var auth = Auth()
     /// Largest accepted upload in bytes; default 10 GiB.
     public var maxUploadBytes: Int64 = 10 * 1024 * 1024 * 1024
@@ -129,8 +128,6 @@ public struct APIConfiguration: Sendable {
         ConfigurationKey("adminPassword", "first admin's password (generated and printed once)"),
         ConfigurationKey("bcryptCost", "bcrypt cost factor (12)"),
         ConfigurationKey("operatorToken", "bearer token of POST /v1/organizations, ≥ 32 bytes (unset: CLI only)"),
-        ConfigurationKey("webhookRetryBaseSeconds", "first webhook retry delay, doubled per attempt up to an hour (5)"),
-        ConfigurationKey("webhookMaxAttempts", "webhook tries before a delivery is given up (10)"),
         ConfigurationKey("quotaConcurrentJobs", "jobs queued or running at once per organisation; 0: no limit (100)"),
         ConfigurationKey("quotaStoredBytes", "bytes of uploads and clips kept per organisation; 0: no limit (0)"),
         ConfigurationKey("rateLimitPerMinute", "requests a minute per user or API key, bursts of a sixth; 0: off (600)"),
@@ -180,8 +177,6 @@ public struct APIConfiguration: Sendable {
         if let token = auth.operatorToken, token.utf8.count < 32 {
             throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("operatorToken"), reason: "must be at least 32 bytes")
         }
-        if let base = try values.double("webhookRetryBaseSeconds", in: 0.01...3600) { webhooks.baseDelay = .milliseconds(Int64(base * 1000)) }
-        webhooks.maxAttempts = try values.int("webhookMaxAttempts", in: 1...100) ?? webhooks.maxAttempts
         if let jobs = try values.int("quotaConcurrentJobs", in: 0...1_000_000) { quotas.concurrentJobs = jobs == 0 ? nil : jobs }
         if let bytes = try values.int("quotaStoredBytes", in: 0...Int.max) { quotas.storedBytes = bytes == 0 ? nil : Int64(bytes) }
         rateLimits.perMinute = try values.int("rateLimitPerMinute", in: 0...1_000_000) ?? rateLimits.perMinute

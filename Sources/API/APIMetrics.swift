@@ -63,11 +63,6 @@ public struct APIMetrics: Sendable {
         Counter(label: "audit_events_sampled_out_total", dimensions: [("outcome", outcome)], factory: factory).increment()
     }
 
-    /// `webhook_deliveries_total{outcome}`: each attempt, `delivered`, `retrying` or `failed`.
-    func webhookAttempt(_ outcome: String) {
-        Counter(label: "webhook_deliveries_total", dimensions: [("outcome", outcome)], factory: factory).increment()
-    }
-
     /// What the store holds, read at each scrape: `queue_size{capability}`,
     /// `queue_oldest_task_age_seconds{capability}` and `storage_bytes`.
     func sample(_ store: some ReportQueries, now: Double) async {

@@ -1,7 +1,7 @@
+import Coordination
 import Foundation
 import BlobStorage
 import ClipGenCore
-import Events
 import Hummingbird
 import HummingbirdWebSocket
 import HummingbirdCore

@@ -1,5 +1,6 @@
 import BlobStorage
 import ClipGenCore
+import Coordination
 import Logging
 import Outbound
 import Persistence

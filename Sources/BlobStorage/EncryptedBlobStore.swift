@@ -227,7 +227,7 @@ struct SealingSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable 
             while pending.count <= sequence.chunkSize {
                 guard let buffer = try await base.next() else {
                     finished = true
-                    sequence.result.value.withLock { $0 = .init(size: size, digest: hasher.finalize().map { String(format: "%02x", $0) }.joined()) }
+                    sequence.result.value.withLock { $0 = .init(size: size, digest: Hex.string(hasher.finalize())) }
                     return try seal(pending, last: true)
                 }
                 let bytes = Array(buffer.readableBytesView)

@@ -157,7 +157,7 @@ public struct LocalBlobStore: BlobStoreBackend {
             }
             try await writer.flush()
             try await handle.synchronize()
-            return (size, hasher.finalize().hexString)
+            return (size, Hex.string(hasher.finalize()))
         }
     }
 
@@ -169,7 +169,7 @@ public struct LocalBlobStore: BlobStoreBackend {
                 size += Int64(chunk.readableBytes)
                 chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
             }
-            return (size, hasher.finalize().hexString)
+            return (size, Hex.string(hasher.finalize()))
         }
     }
 
@@ -191,6 +191,3 @@ public struct LocalBlobStore: BlobStoreBackend {
     }
 }
 
-extension Digest {
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
-}

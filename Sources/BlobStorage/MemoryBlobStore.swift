@@ -28,7 +28,7 @@ public final class MemoryBlobStore: BlobStoreBackend {
         }
         let stored = bytes
         blobs.withLock { $0[key] = stored }
-        return BlobInfo(key: key, size: Int64(stored.count), sha256: hasher.finalize().hexString)
+        return BlobInfo(key: key, size: Int64(stored.count), sha256: Hex.string(hasher.finalize()))
     }
 
     public func keys(startingWith prefix: String) async throws -> [BlobKey] {
@@ -39,7 +39,7 @@ public final class MemoryBlobStore: BlobStoreBackend {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         try FileManager.default.removeItem(atPath: path)
         blobs.withLock { $0[key] = bytes }
-        return BlobInfo(key: key, size: Int64(bytes.count), sha256: SHA256.hash(data: bytes).hexString)
+        return BlobInfo(key: key, size: Int64(bytes.count), sha256: Hex.string(SHA256.hash(data: bytes)))
     }
 
     public func get(_ key: BlobKey, range: ClosedRange<Int64>?) async throws -> BlobBody {

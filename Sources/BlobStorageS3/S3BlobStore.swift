@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BlobStorage
 import ClipGenCore
+import Coordination
 import Foundation
 import Logging
 import NIOCore

@@ -1,4 +1,5 @@
 import ClipGenCore
+import Coordination
 import Logging
 import NIOCore
 import ServiceLifecycle

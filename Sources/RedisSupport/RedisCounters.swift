@@ -1,4 +1,5 @@
 import ClipGenCore
+import Coordination
 import Logging
 
 /// `SharedCounters` in Redis, so every API replica counts into the same windows: INCRBY and, on

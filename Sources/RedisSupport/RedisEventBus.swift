@@ -1,5 +1,5 @@
 import ClipGenCore
-import Events
+import Coordination
 import Foundation
 import Logging
 import NIOCore

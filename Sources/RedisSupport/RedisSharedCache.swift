@@ -1,4 +1,5 @@
 import ClipGenCore
+import Coordination
 
 /// `SharedCache` in Redis: the value under `<prefix>v:<key>`, its version under `<prefix>n:<key>`.
 /// Both the conditional store and the invalidation are scripts, so each is one atomic step.

@@ -1,4 +1,5 @@
 import ClipGenCore
+import Coordination
 
 /// `TokenBuckets` in Redis, so every API replica takes from the same buckets: the GCRA of
 /// `BucketDecision.gcra` in one script, on Redis's clock (replicas' clocks may differ), the

@@ -1,7 +1,7 @@
 import API
 import BlobStorage
 import BlobStorageS3
-import Events
+import Coordination
 import RedisSupport
 import ClipGenCore
 import Foundation

@@ -1,6 +1,7 @@
 import API
 import BlobStorage
 import BlobStorageS3
+import Delivery
 import RedisSupport
 import ClipGenCore
 import MediaEngine
@@ -13,6 +14,8 @@ import Workers
 /// the environment.
 public struct ClipGenConfiguration: Sendable {
     public var api = APIConfiguration()
+    /// Retries of webhook deliveries.
+    public var webhooks = WebhookDispatcherSettings()
     public var workers = WorkerConfiguration()
     public var retry = RetryPolicy()
     public var media = MediaConfiguration()

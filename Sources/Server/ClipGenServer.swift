@@ -1,8 +1,9 @@
 import API
+import Coordination
+import Delivery
 import Outbound
 import BlobStorage
 import ClipGenCore
-import Events
 import Foundation
 import Hummingbird
 import Logging
@@ -136,8 +137,8 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
                                             activeKeyID: auth.jwtKeyID, ttlSeconds: auth.tokenTTLSeconds, clock: clock)
         var afterPreparation: [any Service] = [
             relay(to: events, logger: logger),
-            WebhookDispatcher(store: store, policy: configuration.outbound.policy, settings: configuration.api.webhooks, clock: clock, logger: logger,
-                              metrics: metrics.endpoint.api),
+            WebhookDispatcher(store: store, policy: configuration.outbound.policy, settings: configuration.webhooks, clock: clock, logger: logger,
+                              metrics: DeliveryMetrics(factory: metrics.endpoint.factory)),
         ]
         if configuration.workers.inProcess { afterPreparation.append(try await workerPool(logger: logger)) }
         // The storage first: services stop in reverse order, so it closes after everything else drained.
@@ -188,8 +189,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         if let existing = try? String(contentsOfFile: path, encoding: .utf8), existing.utf8.count >= 32 {
             return existing.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<48).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let secret = Secrets.hex(bytes: 48)
         guard FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw ConfigurationProblem.invalid(key: "CLIPGEN_JWT_SECRET", reason: "no secret was set and none could be written to the data directory; set one or make the data directory writable")
         }

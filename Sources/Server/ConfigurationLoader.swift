@@ -1,6 +1,7 @@
 import Foundation
 import API
 import BlobStorage
+import Delivery
 import Outbound
 import BlobStorageS3
 import RedisSupport
@@ -14,9 +15,9 @@ import SystemPackage
 /// environment variables, an env-style file (`KEY=VALUE` lines, `--config` / `CLIPGEN_CONFIG`),
 /// then the defaults. Every key is listed in `keys` and in the README.
 public enum ConfigurationLoader {
-    /// Every key, by owner: the process's own, the API, workers, the workflow's retries, the media
+    /// Every key, by owner: the process's own, the API, webhook deliveries, workers, the workflow's retries, the media
     /// engine. The README's table is exactly this list (a test compares them).
-    public static let keys: [ConfigurationKey] = ClipGenConfiguration.keys + APIConfiguration.keys + WorkerConfiguration.keys
+    public static let keys: [ConfigurationKey] = ClipGenConfiguration.keys + APIConfiguration.keys + WebhookDispatcherSettings.keys + WorkerConfiguration.keys
         + RetryPolicy.keys + MediaConfiguration.keys + OutboundConfiguration.keys + S3Configuration.keys
         + EncryptionKeyRing.configurationKeys + RedisConfiguration.keys
 
@@ -53,6 +54,7 @@ public enum ConfigurationLoader {
         let values = Values(config: ConfigReader(providers: providers))
         var c = ClipGenConfiguration()
         c.api = try APIConfiguration(reading: values)
+        c.webhooks = try WebhookDispatcherSettings(reading: values)
         c.workers = try WorkerConfiguration(reading: values)
         c.retry = try RetryPolicy(reading: values)
         c.media = try MediaConfiguration(reading: values)

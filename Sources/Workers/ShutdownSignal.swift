@@ -1,4 +1,5 @@
 import ClipGenCore
+import Coordination
 
 /// Tells a worker pool's slots that shutdown began, and lets running tasks wait for the end
 /// of the grace period that follows.

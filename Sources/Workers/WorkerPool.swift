@@ -1,5 +1,6 @@
 import BlobStorage
 import ClipGenCore
+import Coordination
 import CoreMetrics
 import Logging
 import Outbound

@@ -1,6 +1,7 @@
 @testable import API
 import BlobStorage
 import ClipGenCore
+import Coordination
 import Foundation
 import Hummingbird
 import HummingbirdTesting

@@ -1,5 +1,6 @@
 @testable import API
 import ClipGenCore
+import Coordination
 import Crypto
 import Foundation
 import HTTPTypes

@@ -1,6 +1,5 @@
 import BlobStorage
 import ClipGenCore
-import Events
 import Foundation
 import HummingbirdTesting
 import PersistencePostgres

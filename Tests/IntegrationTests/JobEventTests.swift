@@ -1,5 +1,4 @@
 import ClipGenCore
-import Events
 import Foundation
 import Synchronization
 import Testing

@@ -28,8 +28,8 @@ import TestSupport
     static func configuration(_ dir: String) -> ClipGenConfiguration {
         var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
         configuration.outbound.policy = try! NetworkPolicy.parse("127.0.0.0/8").get()
-        configuration.api.webhooks.baseDelay = .milliseconds(200)
-        configuration.api.webhooks.pollInterval = .milliseconds(100)
+        configuration.webhooks.retry.baseSeconds = 0.2
+        configuration.webhooks.pollInterval = .milliseconds(100)
         return configuration
     }
 
@@ -92,7 +92,7 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             try await Self.withReceiver(failures: 1_000_000, in: dir) { port, _, log in
                 var configuration = Self.configuration(dir)
-                configuration.api.webhooks.baseDelay = .seconds(2)
+                configuration.webhooks.retry.baseSeconds = 2
                 let id = try await ServerHarness.run(configuration) { client in
                     let id = try await Self.cancelledJob(client, webhookUrl: "http://127.0.0.1:\(port)/hook")
                     // Stopped once the first failure is on record, with the retry still ahead.

@@ -1,4 +1,5 @@
 import ClipGenCore
+import Coordination
 import RedisSupport
 import Testing
 import TestSupport

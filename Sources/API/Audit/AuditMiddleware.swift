@@ -1,4 +1,5 @@
 import ClipGenCore
+import Coordination
 import Foundation
 import HTTPTypes
 import Hummingbird

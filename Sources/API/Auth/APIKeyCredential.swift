@@ -12,8 +12,7 @@ struct APIKeyCredential: Equatable {
 
     /// A new key: the text to show once, and the credential it parses back to.
     static func make() -> (text: String, credential: APIKeyCredential) {
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let secret = Secrets.hex(bytes: 32)
         let credential = APIKeyCredential(id: .make(), secret: secret)
         return (prefix + credential.id.rawValue + "_" + secret, credential)
     }
@@ -35,7 +34,7 @@ struct APIKeyCredential: Equatable {
     var secretHash: String { Self.hash(secret) }
 
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(secret.utf8)))
     }
 
     /// Whether `stored` (a key's `secretHash`) is this secret's, compared in constant time.

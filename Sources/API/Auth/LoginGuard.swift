@@ -1,4 +1,5 @@
 import ClipGenCore
+import Coordination
 import Crypto
 import Foundation
 
@@ -80,7 +81,7 @@ public struct LoginGuard: Sendable {
 
         init(email: String, address: String?) {
             // Emails are hashed so the shared counters (Redis) hold no addresses of people.
-            let hashed = SHA256.hash(data: Data(email.lowercased().utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+            let hashed = Hex.string(SHA256.hash(data: Data(email.lowercased().utf8)).prefix(16))
             let from = address.map(ClientAddress.limitKey) ?? "unknown"
             self.account = "login:account:" + hashed
             self.pair = "login:pair:" + hashed + ":" + from

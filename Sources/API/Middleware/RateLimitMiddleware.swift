@@ -1,5 +1,6 @@
 import BlobStorage
 import ClipGenCore
+import Coordination
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,5 +1,6 @@
 import ClipGenCore
-import Events
+import Coordination
+import Delivery
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket

@@ -1,3 +1,4 @@
+import Delivery
 import HTTPTypes
 import NIOCore
 import Logging
@@ -119,7 +120,7 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
     /// The request as decoded and re-encoded with sorted keys: the same job asked for with other
     /// spacing or key order is the same request; any other value is not.
     static func fingerprint(of request: JobRequest) throws -> String {
-        SHA256.hash(data: try JSONEncoder.api.encode(request)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: try JSONEncoder.api.encode(request)))
     }
 
     static func json(_ body: ByteBuffer) -> Response {

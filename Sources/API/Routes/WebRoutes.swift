@@ -1,3 +1,4 @@
+import ClipGenCore
 import Crypto
 import Foundation
 import Hummingbird
@@ -14,7 +15,7 @@ struct WebRoutes {
         init(_ body: [UInt8], _ contentType: String) {
             self.body = body
             self.contentType = contentType
-            etag = "\"" + SHA256.hash(data: body).prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+            etag = "\"" + Hex.string(SHA256.hash(data: body).prefix(12)) + "\""
         }
     }
 

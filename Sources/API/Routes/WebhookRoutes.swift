@@ -1,4 +1,5 @@
 import ClipGenCore
+import Delivery
 import Foundation
 import Hummingbird
 import Logging

@@ -1,3 +1,4 @@
+import Delivery
 import Logging
 import ClipGenCore
 import Foundation
@@ -70,19 +71,5 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
             throw Problem(status: .forbidden, title: "Forbidden", detail: "the \(principal.role.rawValue) role may not \(permission.rawValue)")
         }
         return principal
-    }
-}
-
-extension JSONEncoder {
-    /// How the API writes JSON, in answers, WebSocket messages and webhook bodies alike: ISO 8601
-    /// UTC with milliseconds (jobs often take less than a second) and sorted keys.
-    static var api: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        }
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
     }
 }

@@ -1,5 +1,5 @@
 import ClipGenCore
-import Events
+import Coordination
 import ServiceLifecycle
 
 /// Invalidates a job's cached status on every event of that job, so workers' changes (made in

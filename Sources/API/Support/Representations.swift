@@ -1,3 +1,4 @@
+import Delivery
 import Logging
 import ClipGenCore
 import Foundation
@@ -84,66 +85,7 @@ struct StoryboardLinks: Encodable {
     var vttUrl: String
 }
 
-struct ClipResponse: ResponseEncodable {
-    var id: ClipID
-    var jobId: JobID
-    var index: Int
-    var name: String?
-    var start: Double
-    var end: Double
-    var actualStart: Double
-    var duration: Double
-    var format: OutputFormat
-    var modeUsed: CutMode
-    var fallbackReason: String?
-    var size: Int64
-    var sha256: String
-    var score: Double?
-    var reason: String?
-    var quality: ClipQuality?
-    var loudnessLUFS: Double?
-    var encoder: String?
-    var url: String
-    var thumbnailUrl: String?
-    var reframe: ReframeResult?
-    var captions: ClipCaptions?
-    var keptRanges: [TimeRange]?
-    /// The clip's words on its own clock, when its job has a transcript.
-    var captionsSrtUrl: String?
-    var captionsVttUrl: String?
-    var createdAt: Date
-
-    init(_ clip: Clip) {
-        id = clip.id
-        jobId = clip.jobId
-        index = clip.index
-        name = clip.name
-        start = clip.start
-        end = clip.end
-        actualStart = clip.actualStart
-        duration = clip.duration
-        format = clip.format
-        modeUsed = clip.modeUsed
-        fallbackReason = clip.fallbackReason
-        size = clip.size
-        sha256 = clip.sha256
-        score = clip.score
-        reason = clip.reason
-        quality = clip.quality
-        loudnessLUFS = clip.loudnessLUFS
-        encoder = clip.encoder
-        url = "/v1/clips/\(clip.id)/content"
-        thumbnailUrl = clip.thumbnailKey == nil ? nil : "/v1/clips/\(clip.id)/thumbnail"
-        reframe = clip.reframe
-        captions = clip.captions
-        keptRanges = clip.keptRanges
-        if clip.captions != nil {
-            captionsSrtUrl = "/v1/clips/\(clip.id)/captions.srt"
-            captionsVttUrl = "/v1/clips/\(clip.id)/captions.vtt"
-        }
-        createdAt = clip.createdAt
-    }
-}
+extension ClipResponse: ResponseEncodable {}
 
 struct UploadResponse: ResponseEncodable {
     var id: UploadID

@@ -1,3 +1,4 @@
+import ClipGenCore
 import CoreMetrics
 
 /// Latency and errors of calls to one backend (PostgreSQL, Redis, S3):

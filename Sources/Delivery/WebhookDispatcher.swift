@@ -1,4 +1,5 @@
 import ClipGenCore
+import CoreMetrics
 import Crypto
 import Foundation
 import Logging
@@ -8,18 +9,27 @@ import Outbound
 import Persistence
 import ServiceLifecycle
 
-/// How webhook deliveries are retried.
+/// How webhook deliveries are tried and retried.
 public struct WebhookDispatcherSettings: Sendable {
-    /// First retry delay, doubled per attempt up to `maxDelay`; default 5 s.
-    public var baseDelay: Duration = .seconds(5)
-    public var maxDelay: Duration = .seconds(3600)
-    /// Tries before a delivery is given up; default 10 (about 40 minutes at the default base).
-    public var maxAttempts = 10
+    /// Tries and the backoff between them: 5 s, doubled per attempt up to an hour, 10 tries
+    /// (about 40 minutes of retries at the defaults).
+    public var retry = RetryPolicy(maxAttempts: 10, baseSeconds: 5, maxSeconds: 3600)
     /// How long a receiver has to answer; default 10 s.
     public var timeout: Duration = .seconds(10)
     /// How often an empty queue is read again; default 1 s.
     public var pollInterval: Duration = .seconds(1)
     public init() {}
+
+    public static let keys = [
+        ConfigurationKey("webhookRetryBaseSeconds", "first webhook retry delay, doubled per attempt up to an hour (5)"),
+        ConfigurationKey("webhookMaxAttempts", "webhook tries before a delivery is given up (10)"),
+    ]
+
+    public init(reading values: some ConfigurationValues) throws {
+        self.init()
+        retry.baseSeconds = try values.double("webhookRetryBaseSeconds", in: 0.01...3600) ?? retry.baseSeconds
+        retry.maxAttempts = try values.int("webhookMaxAttempts", in: 1...100) ?? retry.maxAttempts
+    }
 }
 
 /// Sends the webhook deliveries the store queued with each terminal job status: the event as
@@ -34,10 +44,10 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
     let settings: Settings
     let clock: WallClock
     let logger: Logger
-    let metrics: APIMetrics
+    let metrics: DeliveryMetrics
 
     public init(store: Store, policy: NetworkPolicy, settings: Settings = Settings(), clock: WallClock = .system, logger: Logger,
-                metrics: APIMetrics = MetricsEndpoint.disabled.api) {
+                metrics: DeliveryMetrics = DeliveryMetrics(factory: NOOPMetricsHandler.instance)) {
         self.metrics = metrics
         self.store = store
         self.client = PinnedHTTPClient(policy: policy)
@@ -89,18 +99,13 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
         let took = ContinuousClock.now - started
         let attempt = WebhookAttempt(number: number, at: clock.now(), statusCode: status, error: failure, durationSeconds: took.seconds)
         let delivered = status.map { (200..<300).contains($0) } ?? false
-        let state: WebhookDelivery.State = delivered ? .delivered : (permanent || number >= settings.maxAttempts ? .failed : .pending)
-        let retryAt = state == .pending ? clock.now().addingTimeInterval(delay(after: number).seconds) : nil
+        let delay = settings.retry.delay(afterAttempt: number, maxAttempts: settings.retry.maxAttempts, retryable: !permanent)
+        let state: WebhookDelivery.State = delivered ? .delivered : (delay == nil ? .failed : .pending)
+        let retryAt = state == .pending ? delay.map { clock.now().addingTimeInterval($0) } : nil
         try await store.recordWebhookAttempt(deliveryId: delivery.id, attempt, state: state, retryAt: retryAt)
         metrics.webhookAttempt(state == .pending ? "retrying" : state.rawValue)
         logger.info("webhook attempt", metadata: ["job.id": "\(delivery.jobId)", "webhook.delivery": "\(delivery.id)", "webhook.attempt": "\(number)",
                                                   "webhook.status": "\(status.map(String.init) ?? "none")", "webhook.state": "\(state.rawValue)"])
-    }
-
-    /// After attempt `number` failed: base × 2^(number-1), at most `maxDelay`.
-    func delay(after number: Int) -> Duration {
-        let factor = 1 << min(max(number - 1, 0), 20)
-        return min(settings.baseDelay * factor, settings.maxDelay)
     }
 
     /// The message as the WebSocket shows it.
@@ -114,25 +119,24 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
         message.append(UInt8(ascii: "."))
         message += body
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Array(secret.utf8)))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Hex.string(mac)
     }
 }
 
 /// Organisations' webhook signing secrets: made on first use, replaced on rotation.
-enum WebhookSecrets {
+public enum WebhookSecrets {
     /// The organisation's secret; the first caller's candidate wins when there was none, so
     /// replicas racing to make one all sign with the same.
-    static func secret(for organization: OrganizationID, in store: some WebhookOutbox) async throws -> String {
+    public static func secret(for organization: OrganizationID, in store: some WebhookOutbox) async throws -> String {
         if let existing = try await store.webhookSecret(organizationId: organization) { return existing }
         return try await store.setWebhookSecret(make(), organizationId: organization, onlyIfUnset: true)
     }
 
-    static func rotate(_ organization: OrganizationID, in store: some WebhookOutbox) async throws -> String {
+    public static func rotate(_ organization: OrganizationID, in store: some WebhookOutbox) async throws -> String {
         try await store.setWebhookSecret(make(), organizationId: organization, onlyIfUnset: false)
     }
 
     static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return "whsec_" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        "whsec_" + Secrets.hex(bytes: 32)
     }
 }

@@ -1,3 +1,4 @@
+import ClipGenCore
 import Foundation
 import Synchronization
 

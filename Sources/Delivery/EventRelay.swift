@@ -1,6 +1,7 @@
 import ClipGenCore
 import Foundation
 import Logging
+import Coordination
 import Persistence
 import ServiceLifecycle
 

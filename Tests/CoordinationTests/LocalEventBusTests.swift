@@ -1,7 +1,8 @@
 import ClipGenCore
-import Events
+import Coordination
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct LocalEventBusTests {
     func event(_ job: JobID, _ sequence: Int64) -> JobEvent {

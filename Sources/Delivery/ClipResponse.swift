@@ -1,0 +1,65 @@
+import ClipGenCore
+import Foundation
+
+/// A clip as clients see it: in `GET /v1/clips/{id}`, in job responses, and in the `clip`
+/// events of sockets and webhooks, so the three never differ.
+public struct ClipResponse: Encodable, Sendable {
+    public var id: ClipID
+    public var jobId: JobID
+    public var index: Int
+    public var name: String?
+    public var start: Double
+    public var end: Double
+    public var actualStart: Double
+    public var duration: Double
+    public var format: OutputFormat
+    public var modeUsed: CutMode
+    public var fallbackReason: String?
+    public var size: Int64
+    public var sha256: String
+    public var score: Double?
+    public var reason: String?
+    public var quality: ClipQuality?
+    public var loudnessLUFS: Double?
+    public var encoder: String?
+    public var url: String
+    public var thumbnailUrl: String?
+    public var reframe: ReframeResult?
+    public var captions: ClipCaptions?
+    public var keptRanges: [TimeRange]?
+    /// The clip's words on its own clock, when its job has a transcript.
+    public var captionsSrtUrl: String?
+    public var captionsVttUrl: String?
+    public var createdAt: Date
+
+    public init(_ clip: Clip) {
+        id = clip.id
+        jobId = clip.jobId
+        index = clip.index
+        name = clip.name
+        start = clip.start
+        end = clip.end
+        actualStart = clip.actualStart
+        duration = clip.duration
+        format = clip.format
+        modeUsed = clip.modeUsed
+        fallbackReason = clip.fallbackReason
+        size = clip.size
+        sha256 = clip.sha256
+        score = clip.score
+        reason = clip.reason
+        quality = clip.quality
+        loudnessLUFS = clip.loudnessLUFS
+        encoder = clip.encoder
+        url = "/v1/clips/\(clip.id)/content"
+        thumbnailUrl = clip.thumbnailKey == nil ? nil : "/v1/clips/\(clip.id)/thumbnail"
+        reframe = clip.reframe
+        captions = clip.captions
+        keptRanges = clip.keptRanges
+        if clip.captions != nil {
+            captionsSrtUrl = "/v1/clips/\(clip.id)/captions.srt"
+            captionsVttUrl = "/v1/clips/\(clip.id)/captions.vtt"
+        }
+        createdAt = clip.createdAt
+    }
+}
