@@ -169,10 +169,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Identity: tokens, passwords and their hashing, API key credentials, the sign-in guard,
+        // organisations and the first admin. No HTTP: the edge maps its errors to problem+json.
+        .target(
+            name: "Accounts",
+            dependencies: [
+                "ClipGenCore", "Coordination", "Persistence",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "API",
             dependencies: [
-                "ClipGenCore", "Coordination", "Delivery", "Persistence", "BlobStorage", "Outbound",
+                "ClipGenCore", "Accounts", "Coordination", "Delivery", "Persistence", "BlobStorage", "Outbound",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -194,7 +208,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "PersistencePostgres", "BlobStorage", "BlobStorageS3",
-                "RedisSupport", "Coordination", "Delivery", "Workers", "API", "Outbound",
+                "RedisSupport", "Accounts", "Coordination", "Delivery", "Workers", "API", "Outbound",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -208,7 +222,7 @@ let package = Package(
         .executableTarget(
             name: "clipgen",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Server", "API", "Workers",
+                "ClipGenCore", "Accounts", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage", "Server", "API", "Workers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -286,7 +300,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "PersistenceSQLite", "TestSupport",
+                "API", "Accounts", "Coordination", "PersistenceSQLite", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -295,7 +309,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "API", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "PersistenceSQLite", "Coordination", "Delivery", "BlobStorage", "BlobStorageS3", "RedisSupport",
+                "API", "Accounts", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "PersistenceSQLite", "Coordination", "Delivery", "BlobStorage", "BlobStorageS3", "RedisSupport",
                 "PersistencePostgres", "Outbound",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -1,3 +1,4 @@
+import Accounts
 import Delivery
 import Foundation
 import ClipGenCore
@@ -48,27 +49,6 @@ public struct APIConfiguration: Sendable {
         public init() {}
     }
 
-    public struct Auth: Sendable {
-        /// HS256 secret, at least 32 bytes; default: generated once and kept in the data directory.
-        public var jwtSecret: String?
-        /// Key id put in tokens' `kid` header, for rotation; default `k1`.
-        public var jwtKeyID = "k1"
-        /// Keys that still verify tokens but sign none, as `kid:secret,kid:secret`: the old key
-        /// while tokens it signed live out their TTL after a rotation.
-        public var jwtPreviousKeys: [SigningKey] = []
-        /// Lifetime of access tokens in seconds; default 3600.
-        public var tokenTTLSeconds = 3600
-        /// Admin created on first start with an empty database; default admin@localhost.
-        public var adminEmail = "admin@localhost"
-        /// Its password; default: generated and printed once.
-        public var adminPassword: String?
-        /// Bearer token of `POST /v1/organizations`; unset: organisations are made with the CLI only.
-        public var operatorToken: String?
-        /// bcrypt cost; default 12. Tests lower it.
-        public var bcryptCost = 12
-        public init() {}
-    }
-
     public struct RateLimits: Sendable {
         /// Requests a minute per user or API key; 0 turns the limit off. Default 600.
         public var perMinute = 600
@@ -92,7 +72,8 @@ public struct APIConfiguration: Sendable {
     public var http = HTTP()
     public var rateLimits = RateLimits()
     public var quotas = Quotas()
-    public var auth = Auth()
+    /// Tokens, passwords and the first admin: the Accounts module's settings, read with the API's.
+    public var auth = AccountsConfiguration()
     /// Largest accepted upload in bytes; default 10 GiB.
     public var maxUploadBytes: Int64 = 10 * 1024 * 1024 * 1024
 
@@ -103,13 +84,10 @@ public struct APIConfiguration: Sendable {
 
     public init() {}
 
-    public static let keys = [
+    public static let keys = AccountsConfiguration.keys + [
         ConfigurationKey("host", "address to bind (127.0.0.1)"),
         ConfigurationKey("port", "port to bind (8080)"),
         ConfigurationKey("maxUploadBytes", "largest upload in bytes (10737418240)"),
-        ConfigurationKey("jwtSecret", "HS256 secret, ≥ 32 bytes (generated into the data directory)"),
-        ConfigurationKey("jwtKeyId", "kid header of issued tokens (k1)"),
-        ConfigurationKey("jwtPreviousKeys", "retired keys that still verify, kid:secret,kid:secret (none)"),
         ConfigurationKey("idleTimeoutSeconds", "close connections silent this long, mid-request too (30)"),
         ConfigurationKey("maxConnections", "connections held at once; more are answered 503 (1024)"),
         ConfigurationKey("maxConnectionsPerAddress", "connections one client address (IPv6: /64) may hold; proxies exempt (64)"),
@@ -123,11 +101,6 @@ public struct APIConfiguration: Sendable {
         ConfigurationKey("corsOrigins", "comma-separated browser origins allowed by CORS (none)"),
         ConfigurationKey("trustedProxies", "comma-separated proxy addresses or ranges (10.0.0.0/8) whose X-Forwarded-For is believed (none)"),
         ConfigurationKey("metricsToken", "bearer token /metrics requires (unset: loopback clients only)"),
-        ConfigurationKey("tokenTtlSeconds", "access token lifetime (3600)"),
-        ConfigurationKey("adminEmail", "first admin's email (admin@localhost)"),
-        ConfigurationKey("adminPassword", "first admin's password (generated and printed once)"),
-        ConfigurationKey("bcryptCost", "bcrypt cost factor (12)"),
-        ConfigurationKey("operatorToken", "bearer token of POST /v1/organizations, ≥ 32 bytes (unset: CLI only)"),
         ConfigurationKey("quotaConcurrentJobs", "jobs queued or running at once per organisation; 0: no limit (100)"),
         ConfigurationKey("quotaStoredBytes", "bytes of uploads and clips kept per organisation; 0: no limit (0)"),
         ConfigurationKey("rateLimitPerMinute", "requests a minute per user or API key, bursts of a sixth; 0: off (600)"),
@@ -140,19 +113,7 @@ public struct APIConfiguration: Sendable {
         http.host = values.string("host") ?? http.host
         http.port = try values.int("port", in: 0...65535) ?? http.port
         maxUploadBytes = try values.int("maxUploadBytes", in: 1...Int.max).map(Int64.init) ?? maxUploadBytes
-        auth.jwtSecret = values.string("jwtSecret")
-        if let secret = auth.jwtSecret, secret.utf8.count < 32 { throw ConfigurationProblem.weakJWTSecret }
-        auth.jwtKeyID = values.string("jwtKeyId") ?? auth.jwtKeyID
-        if let previous = values.string("jwtPreviousKeys") {
-            auth.jwtPreviousKeys = try previous.split(separator: ",").map { entry in
-                let parts = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard parts.count == 2, !parts[0].isEmpty, parts[1].utf8.count >= 32, parts[0] != auth.jwtKeyID else {
-                    throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("jwtPreviousKeys"),
-                                                       reason: "each entry must be kid:secret with a secret of at least 32 bytes and a kid other than the signing key's")
-                }
-                return SigningKey(id: parts[0], secret: parts[1])
-            }
-        }
+        auth = try AccountsConfiguration(reading: values)
         http.idleTimeoutSeconds = try values.double("idleTimeoutSeconds", in: 1...3600) ?? http.idleTimeoutSeconds
         http.webSocketPingSeconds = try values.double("webSocketPingSeconds", in: 1...3600) ?? http.webSocketPingSeconds
         http.webSocketWriteTimeoutSeconds = try values.double("webSocketWriteTimeoutSeconds", in: 0.1...3600) ?? http.webSocketWriteTimeoutSeconds
@@ -166,17 +127,6 @@ public struct APIConfiguration: Sendable {
         http.metricsToken = values.string("metricsToken")
         http.corsOrigins = Set((values.string("corsOrigins") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         http.trustedProxies = Set((values.string("trustedProxies") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        auth.tokenTTLSeconds = try values.int("tokenTtlSeconds", in: 60...31_536_000) ?? auth.tokenTTLSeconds
-        auth.adminEmail = values.string("adminEmail") ?? auth.adminEmail
-        auth.adminPassword = values.string("adminPassword")
-        if let password = auth.adminPassword, let problem = PasswordPolicy.problem(with: password) {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("adminPassword"), reason: problem)
-        }
-        auth.bcryptCost = try values.int("bcryptCost", in: 4...31) ?? auth.bcryptCost
-        auth.operatorToken = values.string("operatorToken")
-        if let token = auth.operatorToken, token.utf8.count < 32 {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("operatorToken"), reason: "must be at least 32 bytes")
-        }
         if let jobs = try values.int("quotaConcurrentJobs", in: 0...1_000_000) { quotas.concurrentJobs = jobs == 0 ? nil : jobs }
         if let bytes = try values.int("quotaStoredBytes", in: 0...Int.max) { quotas.storedBytes = bytes == 0 ? nil : Int64(bytes) }
         rateLimits.perMinute = try values.int("rateLimitPerMinute", in: 0...1_000_000) ?? rateLimits.perMinute

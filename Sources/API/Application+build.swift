@@ -1,3 +1,4 @@
+import Accounts
 import Coordination
 import Foundation
 import BlobStorage

@@ -1,4 +1,5 @@
 import API
+import Accounts
 import BlobStorage
 import BlobStorageS3
 import Coordination

@@ -1,4 +1,5 @@
 import API
+import Accounts
 import Coordination
 import Delivery
 import Outbound

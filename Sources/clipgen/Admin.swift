@@ -1,4 +1,4 @@
-import API
+import Accounts
 import ArgumentParser
 import BlobStorage
 import ClipGenCore
@@ -44,8 +44,8 @@ struct Admin: AsyncParsableCommand {
                                                           adminPassword: adminPassword, logger: logger)
                 print("organization \(result.organization.id) \"\(result.organization.name)\" created; admin \(result.admin.email)")
                 if let password = result.generatedPassword { print("admin password (shown once): \(password)") }
-            } catch let problem as Problem {
-                throw CommandFailure(problem.detail)
+            } catch let error as AccountError {
+                throw CommandFailure(error.description)
             } catch let error as StoreError {
                 throw CommandFailure(error.description)
             }

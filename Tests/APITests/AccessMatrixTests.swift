@@ -1,4 +1,5 @@
 @testable import API
+import Accounts
 import BlobStorage
 import ClipGenCore
 import Foundation

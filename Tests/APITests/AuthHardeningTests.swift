@@ -1,4 +1,5 @@
 @testable import API
+@testable import Accounts
 import ClipGenCore
 import Coordination
 import Crypto
@@ -111,25 +112,28 @@ import Testing
         policy.lockAfter = 4
         policy.addressLockAfter = 6
         let guardian = LoginGuard(counters: LocalCounters(), policy: policy)
-        #expect(try await guardian.begin(email: "a@x.test", address: "10.0.0.1") == .allowed(delay: .zero))
-        #expect(try await guardian.begin(email: "A@X.test", address: "10.0.0.1") == .allowed(delay: .zero))
-        #expect(try await guardian.begin(email: "a@x.test", address: "10.0.0.1") == .allowed(delay: .seconds(1)), "slowed")
-        #expect(try await guardian.begin(email: "a@x.test", address: "10.0.0.1") == .allowed(delay: .seconds(2)))
-        guard case .locked = try await guardian.begin(email: "a@x.test", address: "10.0.0.1") else { Issue.record("the guesser is not locked"); return }
+        #expect(try await guardian.begin(email: "a@x.test", addressKey: "10.0.0.1") == .allowed(delay: .zero))
+        #expect(try await guardian.begin(email: "A@X.test", addressKey: "10.0.0.1") == .allowed(delay: .zero))
+        #expect(try await guardian.begin(email: "a@x.test", addressKey: "10.0.0.1") == .allowed(delay: .seconds(1)), "slowed")
+        #expect(try await guardian.begin(email: "a@x.test", addressKey: "10.0.0.1") == .allowed(delay: .seconds(2)))
+        guard case .locked = try await guardian.begin(email: "a@x.test", addressKey: "10.0.0.1") else { Issue.record("the guesser is not locked"); return }
         // The account is past its limit, but an address that never failed at it may still try, slowly.
-        #expect(try await guardian.begin(email: "a@x.test", address: "10.0.0.2") == .allowed(delay: policy.maxDelay))
-        guard case .locked = try await guardian.begin(email: "a@x.test", address: "10.0.0.2") else { Issue.record("a second guess got through"); return }
+        #expect(try await guardian.begin(email: "a@x.test", addressKey: "10.0.0.2") == .allowed(delay: policy.maxDelay))
+        guard case .locked = try await guardian.begin(email: "a@x.test", addressKey: "10.0.0.2") else { Issue.record("a second guess got through"); return }
         // A right password takes its attempt back.
-        #expect(try await guardian.begin(email: "b@x.test", address: "10.0.0.3") == .allowed(delay: .zero))
-        try await guardian.succeeded(email: "b@x.test", address: "10.0.0.3")
-        #expect(try await guardian.begin(email: "b@x.test", address: "10.0.0.3") == .allowed(delay: .zero))
+        #expect(try await guardian.begin(email: "b@x.test", addressKey: "10.0.0.3") == .allowed(delay: .zero))
+        try await guardian.succeeded(email: "b@x.test", addressKey: "10.0.0.3")
+        #expect(try await guardian.begin(email: "b@x.test", addressKey: "10.0.0.3") == .allowed(delay: .zero))
         // One address guessing at many accounts.
-        for index in 0..<2 { _ = try await guardian.begin(email: "other\(index)@x.test", address: "10.0.0.1") }
-        guard case .locked = try await guardian.begin(email: "fresh@x.test", address: "10.0.0.1") else { Issue.record("address not locked"); return }
-        #expect(try await guardian.begin(email: "fresh@x.test", address: "10.0.0.4") == .allowed(delay: .zero))
-        // An IPv6 client is one address per /64, however many it uses.
-        for host in 1...6 { _ = try await guardian.begin(email: "v6-\(host)@x.test", address: "2001:db8:1:2::\(host)") }
-        guard case .locked = try await guardian.begin(email: "v6@x.test", address: "2001:db8:1:2:ffff::9") else { Issue.record("/64 not locked"); return }
+        for index in 0..<2 { _ = try await guardian.begin(email: "other\(index)@x.test", addressKey: "10.0.0.1") }
+        guard case .locked = try await guardian.begin(email: "fresh@x.test", addressKey: "10.0.0.1") else { Issue.record("address not locked"); return }
+        #expect(try await guardian.begin(email: "fresh@x.test", addressKey: "10.0.0.4") == .allowed(delay: .zero))
+        // An IPv6 client is one address per /64 (the edge's limit key), however many it uses.
+        for host in 1...6 { _ = try await guardian.begin(email: "v6-\(host)@x.test", addressKey: ClientAddress.limitKey("2001:db8:1:2::\(host)")) }
+        guard case .locked = try await guardian.begin(email: "v6@x.test", addressKey: ClientAddress.limitKey("2001:db8:1:2:ffff::9")) else {
+            Issue.record("/64 not locked")
+            return
+        }
     }
 
     /// Round 3's M5 (b): the counts were read before the failures were recorded, so 40 guesses at
@@ -137,7 +141,7 @@ import Testing
     @Test func guessesAtOnceAreCountedBeforeAnyIsChecked() async throws {
         let guardian = LoginGuard(counters: LocalCounters())
         let verdicts = try await withThrowingTaskGroup(of: LoginGuard.Verdict.self) { group in
-            for _ in 0..<40 { group.addTask { try await guardian.begin(email: "victim@x.test", address: "198.51.100.7") } }
+            for _ in 0..<40 { group.addTask { try await guardian.begin(email: "victim@x.test", addressKey: "198.51.100.7") } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(verdicts.filter { if case .allowed = $0 { true } else { false } }.count == LoginGuard.Policy().lockAfter)
@@ -238,8 +242,8 @@ import Testing
                     do {
                         _ = try await hasher.hash("a-long-password")
                         return 200
-                    } catch let problem as Problem {
-                        return problem.status.code
+                    } catch let error as AccountError {
+                        return Problem(error).status.code  // as the edge answers it
                     } catch {
                         return 0
                     }
@@ -301,8 +305,8 @@ import Testing
                     do {
                         try await gate.run(for: "user:flooder") { await release.wait() }
                         return 200
-                    } catch let problem as Problem {
-                        return problem.status.code
+                    } catch let error as AccountError {
+                        return Problem(error).status.code  // as the edge answers it
                     } catch {
                         return 0
                     }

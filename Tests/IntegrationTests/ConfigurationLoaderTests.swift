@@ -1,4 +1,5 @@
 import API
+import Accounts
 import HummingbirdTesting
 import ClipGenCore
 import Foundation

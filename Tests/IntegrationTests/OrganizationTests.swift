@@ -1,4 +1,5 @@
 import API
+import Accounts
 import ClipGenCore
 import Foundation
 import HTTPTypes

@@ -1,5 +1,6 @@
 import Logging
 import Foundation
+import Accounts
 import BlobStorage
 import Hummingbird
 import ClipGenCore
@@ -38,6 +39,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem(status: .unprocessableContent, detail: StoreError.idempotencyKeyReused.description)
         } catch let error as StoreError {
             throw Problem(status: .conflict, detail: error.description)
+        } catch let error as AccountError {
+            throw Problem(error)
         } catch let error as BlobError {
             switch error {
             case .tooLarge: throw Problem(status: .contentTooLarge, detail: error.description)

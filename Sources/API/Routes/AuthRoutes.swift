@@ -1,3 +1,4 @@
+import Accounts
 import Coordination
 import Logging
 import ClipGenCore
@@ -81,7 +82,7 @@ struct AuthRoutes<Store: AccountStore> {
                 metrics.loginFailed("wrong_password")
                 throw Problem.unauthorized("wrong email or password")
             }
-            try await loginGuard.succeeded(email: email, address: address)
+            try await loginGuard.succeeded(email: email, addressKey: address.map(ClientAddress.limitKey))
             guard matched.count == 1 else {
                 // Only someone with the password gets this far: it says nothing to a guesser.
                 throw Problem(status: .conflict, detail: "this email and password sign in to \(matched.count) organisations; "
@@ -106,7 +107,7 @@ struct AuthRoutes<Store: AccountStore> {
     /// Counts a password attempt at `email` before it is checked, and waits or refuses as the
     /// guard says.
     private func admit(email: String, address: String?, context: AppRequestContext) async throws {
-        switch try await loginGuard.begin(email: email, address: address) {
+        switch try await loginGuard.begin(email: email, addressKey: address.map(ClientAddress.limitKey)) {
         case .locked(let reason):
             context.logger.notice("password attempt refused: locked", metadata: ["login.reason": "\(reason)"])
             metrics.loginFailed("locked")
@@ -143,7 +144,7 @@ struct AuthRoutes<Store: AccountStore> {
                 metrics.loginFailed("wrong_password")
                 throw Problem(status: .forbidden, detail: "the current password is wrong")
             }
-            try await loginGuard.succeeded(email: user.email, address: address)
+            try await loginGuard.succeeded(email: user.email, addressKey: address.map(ClientAddress.limitKey))
             user.passwordHash = try await hasher.hash(change.newPassword, for: caller)
             user.tokenVersion += 1
             try await store.updateUser(user)

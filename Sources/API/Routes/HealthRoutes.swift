@@ -78,14 +78,6 @@ struct HealthRoutes<Store: JobRepository & TaskQueue & ReportQueries, Blobs: Blo
     }
 }
 
-extension Array where Element == UInt8 {
-    /// Compares without stopping at the first difference, so timing does not reveal a prefix.
-    func constantTimeEquals(_ other: [UInt8]) -> Bool {
-        guard count == other.count else { return false }
-        return zip(self, other).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-}
-
 extension Request {
     /// Whether `Authorization` is `Bearer <secret>`, compared in constant time: for the
     /// configured tokens (metrics, operator), which are not JWTs.

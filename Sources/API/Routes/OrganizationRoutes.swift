@@ -1,3 +1,4 @@
+import Accounts
 import ClipGenCore
 import Foundation
 import Hummingbird

@@ -1,3 +1,4 @@
+import Accounts
 import Logging
 import ClipGenCore
 import Foundation
@@ -57,5 +58,16 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var headers = headers
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension Problem {
+    /// What an identity refusal is over HTTP.
+    init(_ error: AccountError) {
+        switch error {
+        case .invalid(let errors): self = .invalid(errors)
+        case .callerBusy: self = .retryLater(.tooManyRequests, after: 1, error.description)
+        case .busy: self = .retryLater(.serviceUnavailable, after: 1, error.description)
+        }
     }
 }

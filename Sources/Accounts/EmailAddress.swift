@@ -1,6 +1,6 @@
 /// The check every email given to ClipGen passes (users, organisation admins).
-enum EmailAddress {
-    static func isPlausible(_ text: String) -> Bool {
+public enum EmailAddress {
+    public static func isPlausible(_ text: String) -> Bool {
         let parts = text.split(separator: "@")
         // No spaces or control characters: they end up in logs, audit lines and emails.
         return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && text.utf8.count <= 254

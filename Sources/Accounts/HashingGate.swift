@@ -1,8 +1,7 @@
 import Foundation
-import HTTPTypes
 
 /// Lets a few password hashes run at once and a bounded number wait; past that, callers are
-/// turned away at once with `503` instead of queueing CPU work without end. Each caller (an
+/// turned away at once (`AccountError.busy`, a 503 at the edge) instead of queueing CPU work without end. Each caller (an
 /// address signing in, a user changing a password) may have at most `perCaller` hashes running
 /// or waiting, so one caller cannot fill the queue and shut everyone else out of signing in.
 public actor HashingGate {
@@ -27,7 +26,7 @@ public actor HashingGate {
     public func run<T: Sendable>(for caller: String? = nil, _ work: @Sendable () async throws -> T) async throws -> T {
         if let caller {
             guard byCaller[caller, default: 0] < perCaller else {
-                throw Problem.retryLater(.tooManyRequests, after: 1, "another password check of yours is under way; wait for it")
+                throw AccountError.callerBusy
             }
             byCaller[caller, default: 0] += 1
         }
@@ -39,7 +38,7 @@ public actor HashingGate {
         }
         if running >= concurrent {
             guard waiting.count < maxWaiting else {
-                throw Problem.retryLater(.serviceUnavailable, after: 1, "too many sign-ins at once; try again in a moment")
+                throw AccountError.busy
             }
             await withCheckedContinuation { waiting.append($0) }
         } else {

@@ -12,7 +12,7 @@ public enum OrganizationProvisioning {
         public var generatedPassword: String?
     }
 
-    /// Throws `Problem.invalid` naming each bad field, `StoreError.conflict` for a taken email;
+    /// Throws `AccountError.invalid` naming each bad field, `StoreError.conflict` for a taken email;
     /// writes nothing then.
     public static func create(name: String, adminEmail: String, adminPassword: String?, store: some AccountStore, bcryptCost: Int,
                               clock: WallClock = .system) async throws -> Result {
@@ -26,7 +26,7 @@ public enum OrganizationProvisioning {
         if let password = adminPassword, let problem = PasswordPolicy.problem(with: password) {
             errors.append(.init(field: "adminPassword", message: problem))
         }
-        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        guard errors.isEmpty else { throw AccountError.invalid(errors) }
         let generated = adminPassword == nil ? AdminBootstrap.randomPassword() : nil
         let organization = Organization(name: name, createdAt: clock.now())
         let admin = User(organizationId: organization.id, email: email,

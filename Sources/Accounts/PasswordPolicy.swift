@@ -14,7 +14,7 @@ public enum PasswordPolicy {
     }
 
     /// No password this service accepts has one: a sign-in with one is simply wrong.
-    static func hasControlCharacters(_ password: String) -> Bool {
+    public static func hasControlCharacters(_ password: String) -> Bool {
         password.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 }

@@ -12,7 +12,7 @@ public enum AdminBootstrap {
     }
 
     /// Returns nil when users already exist, or another process made the admin first.
-    public static func run(store: some AccountStore, configuration: APIConfiguration.Auth, clock: WallClock = .system) async throws -> Result? {
+    public static func run(store: some AccountStore, configuration: AccountsConfiguration, clock: WallClock = .system) async throws -> Result? {
         guard try await store.userCount() == 0 else { return nil }
         let generated = configuration.adminPassword == nil ? randomPassword() : nil
         let password = configuration.adminPassword ?? generated!

@@ -5,20 +5,20 @@ import Foundation
 /// The text of an API key, `cgk_<id>_<64 hex digits>`: the id finds the row, the secret is
 /// compared by its SHA-256 (a fast hash is enough for 256 random bits), and the prefix lets
 /// secret scanners and the auth middleware tell keys from JWTs.
-struct APIKeyCredential: Equatable {
-    static let prefix = "cgk_"
-    var id: APIKeyID
-    var secret: String
+public struct APIKeyCredential: Equatable {
+    public static let prefix = "cgk_"
+    public var id: APIKeyID
+    public var secret: String
 
     /// A new key: the text to show once, and the credential it parses back to.
-    static func make() -> (text: String, credential: APIKeyCredential) {
+    public static func make() -> (text: String, credential: APIKeyCredential) {
         let secret = Secrets.hex(bytes: 32)
         let credential = APIKeyCredential(id: .make(), secret: secret)
         return (prefix + credential.id.rawValue + "_" + secret, credential)
     }
 
     /// nil for anything that is not shaped like one of our keys.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         guard text.hasPrefix(Self.prefix) else { return nil }
         let parts = text.dropFirst(Self.prefix.count).split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 2, let id = APIKeyID(String(parts[0])), parts[1].utf8.count == 64,
@@ -26,19 +26,19 @@ struct APIKeyCredential: Equatable {
         self.init(id: id, secret: String(parts[1]))
     }
 
-    init(id: APIKeyID, secret: String) {
+    public init(id: APIKeyID, secret: String) {
         self.id = id
         self.secret = secret
     }
 
-    var secretHash: String { Self.hash(secret) }
+    public var secretHash: String { Self.hash(secret) }
 
-    static func hash(_ secret: String) -> String {
+    public static func hash(_ secret: String) -> String {
         Hex.string(SHA256.hash(data: Data(secret.utf8)))
     }
 
     /// Whether `stored` (a key's `secretHash`) is this secret's, compared in constant time.
-    func matches(_ stored: String) -> Bool {
+    public func matches(_ stored: String) -> Bool {
         Array(secretHash.utf8).constantTimeEquals(Array(stored.utf8))
     }
 }

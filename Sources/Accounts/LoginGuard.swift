@@ -12,7 +12,7 @@ import Foundation
 /// addresses that failed at it are refused, but an address that has not failed at it may still
 /// try (slowed by `maxDelay`, and counted against that address). So nobody without the password
 /// can lock an admin out, and each extra guess costs an attacker an address of their own, which
-/// `addressLockAfter` bounds across all accounts (IPv6 counted per /64).
+/// `addressLockAfter` bounds across all accounts.
 public struct LoginGuard: Sendable {
     public struct Policy: Sendable {
         /// Failures of one account within `window` after which each attempt waits a second more.
@@ -41,10 +41,12 @@ public struct LoginGuard: Sendable {
         self.policy = policy
     }
 
-    /// Counts an attempt at `email` from `address` and says whether its password may be checked.
-    /// A refused attempt is not counted; an allowed one counts as a failure until `succeeded`.
-    public func begin(email: String, address: String?) async throws -> Verdict {
-        let keys = Keys(email: email, address: address)
+    /// Counts an attempt at `email` from the client whose address counts as `addressKey` (the
+    /// edge's limit key: an IPv6 address by its /64; nil when unknown) and says whether its
+    /// password may be checked. A refused attempt is not counted; an allowed one counts as a
+    /// failure until `succeeded`.
+    public func begin(email: String, addressKey: String?) async throws -> Verdict {
+        let keys = Keys(email: email, addressKey: addressKey)
         let account = try await counters.increment(keys.account, by: 1, window: policy.window)
         let pair = try await counters.increment(keys.pair, by: 1, window: policy.window)
         let fromAddress = try await counters.increment(keys.address, by: 1, window: policy.window)
@@ -66,8 +68,8 @@ public struct LoginGuard: Sendable {
     }
 
     /// The password was right: the attempt no longer counts as a failure.
-    public func succeeded(email: String, address: String?) async throws {
-        try await take(back: Keys(email: email, address: address))
+    public func succeeded(email: String, addressKey: String?) async throws {
+        try await take(back: Keys(email: email, addressKey: addressKey))
     }
 
     private func take(back keys: Keys) async throws {
@@ -79,10 +81,10 @@ public struct LoginGuard: Sendable {
         var pair: String
         var address: String
 
-        init(email: String, address: String?) {
+        init(email: String, addressKey: String?) {
             // Emails are hashed so the shared counters (Redis) hold no addresses of people.
             let hashed = Hex.string(SHA256.hash(data: Data(email.lowercased().utf8)).prefix(16))
-            let from = address.map(ClientAddress.limitKey) ?? "unknown"
+            let from = addressKey ?? "unknown"
             self.account = "login:account:" + hashed
             self.pair = "login:pair:" + hashed + ":" + from
             self.address = "login:address:" + from
