@@ -183,10 +183,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The web app, compiled into the binary, and the routes that serve it.
+        .target(
+            name: "WebApp",
+            dependencies: [
+                "ClipGenCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: ["index.html", "app.css", "app.js", "api.js", "dom.js", "timeline.js", "views.js"].map { .embedInCode("Web/\($0)") },
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "API",
             dependencies: [
-                "ClipGenCore", "Accounts", "Coordination", "Delivery", "Persistence", "BlobStorage", "Outbound",
+                "ClipGenCore", "Accounts", "Coordination", "Delivery", "Persistence", "BlobStorage", "Outbound", "WebApp",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -200,8 +211,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // The web app, compiled into the binary (WebRoutes serves it).
-            resources: ["index.html", "app.css", "app.js", "api.js", "dom.js", "timeline.js", "views.js"].map { .embedInCode("Web/\($0)") },
             swiftSettings: swiftSettings
         ),
         .target(
@@ -300,7 +309,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Accounts", "Coordination", "PersistenceSQLite", "TestSupport",
+                "API", "Accounts", "Coordination", "WebApp", "PersistenceSQLite", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -4,6 +4,7 @@ import Foundation
 import BlobStorage
 import ClipGenCore
 import Hummingbird
+import WebApp
 import HummingbirdWebSocket
 import HummingbirdCore
 import NIOCore
@@ -102,7 +103,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     quotaRoutes.addOperatorRoutes(to: v1)
     AuditRoutes(store: store).addOperatorRoutes(to: v1, operatorToken: operatorToken)
     WebRoutes().add(to: router)
-    let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens, clock: clock, queryTokenRoutes: WebRoutes.mediaRoutes))
+    let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens, clock: clock, queryTokenRoutes: MediaRoute.endpointPaths))
         .add(middleware: RateLimitMiddleware.perPrincipal(configuration, dependencies))
     auth.addAuthenticated(to: secured)
     APIKeyRoutes(store: store, clock: clock, revocations: dependencies.revocations).add(to: secured)

@@ -1,4 +1,5 @@
 @testable import API
+import WebApp
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

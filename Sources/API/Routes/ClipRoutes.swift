@@ -18,7 +18,7 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
             let principal = try context.require(.read)
             return ClipResponse(try await find(context.parameters.get("id", as: ClipID.self), principal))
         }
-        router.get("clips/{id}/content") { request, context -> Response in
+        router.get(RouterPath(MediaRoute.clipContent)) { request, context -> Response in
             let principal = try context.require(.read)
             let clip = try await find(context.parameters.get("id", as: ClipID.self), principal)
             if request.uri.queryParameters.get("redirect") == "true",
@@ -29,7 +29,7 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
             return try await files.ranged(request, context: context, key: clip.blobKey, size: clip.size, etag: "\"\(clip.sha256)\"",
                                           contentType: clip.format.contentType, filename: Self.filename(for: clip))
         }
-        router.get("clips/{id}/thumbnail") { _, context -> Response in
+        router.get(RouterPath(MediaRoute.clipThumbnail)) { _, context -> Response in
             let principal = try context.require(.read)
             let clip = try await find(context.parameters.get("id", as: ClipID.self), principal)
             guard let key = clip.thumbnailKey else {
@@ -53,17 +53,6 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
         let base = (clip.name ?? "clip-\(clip.index)").unicodeScalars
             .map { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" }
         return String(base.prefix(100)) + "." + clip.format.fileExtension
-    }
-}
-
-enum EntityTag {
-    /// `If-None-Match` as RFC 9110 §13.1.2 reads it: a list, `*`, and weak comparison (a `W/`
-    /// tag matches its strong twin). nil without the header; false when a tag matches.
-    static func matchesNoneOf(_ values: [String], etag: String) -> Bool? {
-        guard !values.isEmpty else { return nil }
-        let tags = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
-        let opaque = { (tag: String) in tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag }
-        return !tags.contains { $0 == "*" || opaque($0) == opaque(etag) }
     }
 }
 

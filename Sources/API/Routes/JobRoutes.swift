@@ -73,7 +73,7 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             }
             return AnalysisResponse(analysis: analysis)
         }
-        router.get("jobs/{id}/storyboard.jpg") { _, context -> Response in
+        router.get(RouterPath(MediaRoute.storyboard)) { _, context -> Response in
             let principal = try context.require(.read)
             let job = try await find(context.parameters.get("id", as: JobID.self), principal)
             guard let key = job.storyboard?.blobKey else { throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)") }

@@ -30,8 +30,8 @@ struct TranscriptRoutes<Store: JobRepository, Blobs: BlobStore> {
                 return format == "srt" ? Self.text(track.srt, "application/x-subrip; charset=utf-8") : Self.text(track.vtt, "text/vtt; charset=utf-8")
             }
         }
-        for format in ["srt", "vtt"] {
-            router.get("clips/{id}/captions.\(format)") { _, context -> Response in
+        for (format, path) in [("srt", MediaRoute.clipCaptionsSRT), ("vtt", MediaRoute.clipCaptionsVTT)] {
+            router.get(RouterPath(path)) { _, context -> Response in
                 let principal = try context.require(.read)
                 guard let id = context.parameters.get("id", as: ClipID.self),
                       let clip = try await store.clip(id: id, organizationId: principal.organizationId),

@@ -89,7 +89,7 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             return UploadResponse(try await find(context.parameters.get("id", as: UploadID.self), principal))
         }
         // The uploaded file itself, for a player (ranges) or a download.
-        router.get("uploads/{id}/content") { request, context -> Response in
+        router.get(RouterPath(MediaRoute.uploadContent)) { request, context -> Response in
             let principal = try context.require(.read)
             let upload = try await find(context.parameters.get("id", as: UploadID.self), principal)
             return try await files.ranged(request, context: context, key: upload.blobKey, size: upload.size, etag: "\"\(upload.sha256)\"",

@@ -3,6 +3,7 @@ import ClipGenCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import WebApp
 import Logging
 import NIOCore
 import NIOPosix

@@ -4,9 +4,9 @@ import Foundation
 import Hummingbird
 
 /// The web app: `GET /` (the page) and `GET /app/{file}` (its ES modules and style sheet),
-/// compiled into the binary from `Sources/API/Web`, so `clipgen serve` needs no files beside it.
+/// compiled into the binary from `Sources/WebApp/Web`, so `clipgen serve` needs no files beside it.
 /// The page runs under a Content-Security-Policy that allows only its own scripts and the API.
-struct WebRoutes {
+public struct WebRoutes: Sendable {
     struct Asset: Sendable {
         var body: [UInt8]
         var contentType: String
@@ -29,26 +29,30 @@ struct WebRoutes {
         "views.js": Asset(PackageResources.views_js, "text/javascript; charset=utf-8"),
     ]
 
-    /// Routes a `<video>` or `<img>` loads, which may carry `?access_token=` (see AuthMiddleware).
-    static let mediaRoutes: Set<String> = [
-        "/v1/clips/{id}/content", "/v1/clips/{id}/thumbnail", "/v1/uploads/{id}/content", "/v1/jobs/{id}/storyboard.jpg",
-        "/v1/clips/{id}/captions.vtt", "/v1/clips/{id}/captions.srt",
-    ]
-
     /// `connect-src 'self'` covers the app's own event socket (CSP 3); `ws:` would allow sockets to any host.
     static let contentSecurityPolicy = [
         "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "media-src 'self' blob:",
         "connect-src 'self'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
     ].joined(separator: "; ")
 
-    func add(to router: some RouterMethods<AppRequestContext>) {
-        router.get("/") { request, _ in try Self.serve("index.html", request) }
-        router.get("app/{file}") { request, context in try Self.serve(context.parameters.get("file") ?? "", request) }
+    public init() {}
+
+    public func add<Context: RequestContext>(to router: some RouterMethods<Context>) {
+        router.get("/", use: page)
+        router.get("app/{file}", use: file)
+    }
+
+    @Sendable func page(_ request: Request, context: some RequestContext) throws -> Response {
+        try Self.serve("index.html", request)
+    }
+
+    @Sendable func file(_ request: Request, context: some RequestContext) throws -> Response {
+        try Self.serve(context.parameters.get("file") ?? "", request)
     }
 
     static func serve(_ name: String, _ request: Request) throws -> Response {
         guard let asset = assets[name], name != "index.html" || request.uri.path == "/" else {
-            throw Problem(status: .notFound, detail: "no such file in the web app")
+            throw HTTPError(.notFound, message: "no such file in the web app")
         }
         // Revalidated on each load (a new release changes the tags), answered 304 when unchanged.
         var headers: HTTPFields = [.contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "no-cache",

@@ -1,0 +1,14 @@
+/// The routes a `<video>`, `<img>` or `<track>` loads: they may carry `?access_token=` because
+/// browsers cannot set headers there. Their routes are registered with these templates, and
+/// `AuthMiddleware` allows the query token on exactly the same.
+enum MediaRoute {
+    static let clipContent = "clips/{id}/content"
+    static let clipThumbnail = "clips/{id}/thumbnail"
+    static let uploadContent = "uploads/{id}/content"
+    static let storyboard = "jobs/{id}/storyboard.jpg"
+    static let clipCaptionsSRT = "clips/{id}/captions.srt"
+    static let clipCaptionsVTT = "clips/{id}/captions.vtt"
+
+    /// As the router names them once matched (`endpointPath`), under `/v1`.
+    static let endpointPaths = Set([clipContent, clipThumbnail, uploadContent, storyboard, clipCaptionsSRT, clipCaptionsVTT].map { "/v1/" + $0 })
+}
