@@ -17,7 +17,7 @@ run: build
 	$(SWIFT) run -c $(CONFIG) --skip-build clipgen serve $(ARGS)
 
 test: setup
-	# Dockerfile, compose.yaml, Kubernetes manifests, alert rules (promtool unit tests), dashboard.
+	# deploy/: Dockerfile, compose.yaml, Kubernetes manifests, alert rules (promtool unit tests), dashboard.
 	scripts/check-deploy.sh
 	$(SWIFT) build --build-tests
 	# The speech and face suites (Whisper and MediaPipe on both cores) and the chaos run over the

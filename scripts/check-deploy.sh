@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks everything under deploy/ (and the Dockerfile and compose.yaml) offline, as the README's
+# Checks everything under deploy/ (the Dockerfile and compose.yaml included) offline, as the README's
 # test command does: yamllint; hadolint; compose.yaml against the Compose specification; every
 # kustomization rendered and validated strictly against the Kubernetes schemas; the alert rules
 # with promtool (syntax and their unit tests) and the Prometheus config; the Grafana dashboard
@@ -27,18 +27,41 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
 step yamllint
-"$venv/bin/yamllint" -c .yamllint.yaml --strict deploy compose.yaml .yamllint.yaml .hadolint.yaml
+"$venv/bin/yamllint" -c .yamllint.yaml --strict deploy .yamllint.yaml .hadolint.yaml
 
-step hadolint Dockerfile
-"$venv/bin/hadolint" Dockerfile
+step hadolint deploy/Dockerfile
+"$venv/bin/hadolint" deploy/Dockerfile
 
 step "compose.yaml against the Compose specification"
-"$venv/bin/check-jsonschema" --builtin-schema vendor.compose-spec compose.yaml
+"$venv/bin/check-jsonschema" --builtin-schema vendor.compose-spec deploy/compose.yaml
 
-for dir in $(find deploy/kubernetes -name kustomization.yaml -exec dirname {} \; | sort); do
-  step "kubernetes: $dir"
-  "$venv/bin/kubectl" kustomize "$dir" >"$scratch/rendered.yaml"
+# Rendered from a copy in which each overlay's secrets.env is its committed example.
+cp -R deploy/kubernetes "$scratch/kubernetes"
+for example in "$scratch"/kubernetes/overlays/*/secrets.env.example; do cp "$example" "${example%.example}"; done
+grep -rl "kind: Secret$" deploy/kubernetes && fail "a Secret is committed under deploy/kubernetes: generate it in the overlay"
+for dir in $(cd "$scratch" && find kubernetes -name kustomization.yaml -exec dirname {} \; | sort); do
+  step "kubernetes: deploy/$dir"
+  "$venv/bin/kubectl" kustomize "$scratch/$dir" >"$scratch/rendered.yaml"
   "$venv/bin/kubernetes-validate" --strict --quiet "$scratch/rendered.yaml"
+  case "$dir" in
+    kubernetes/overlays/*) "$venv/bin/python" - "$scratch/rendered.yaml" "$dir" <<'PY' ;;
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+secrets = {d["metadata"]["name"] for d in docs if d["kind"] == "Secret"}
+def refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("secretRef", "secretKeyRef") and isinstance(value, dict):
+                yield value["name"]
+            yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+missing = sorted({name for d in docs for name in refs(d)} - secrets)
+if missing:
+    sys.exit(f"check-deploy: deploy/{sys.argv[2]} refers to Secrets it does not make: {', '.join(missing)}")
+PY
+  esac
 done
 
 step "prometheus: rules, their unit tests, the compose scrape config"
