@@ -22,21 +22,16 @@ public struct APIDependencies<Store: APIStore, Blobs: BlobStore>: Sendable {
     public var blobs: Blobs
     public var tokens: TokenService
     public var workflow: JobWorkflow
-    /// Woken when a job is submitted, so idle in-process workers claim it at once.
-    public var signal: any WorkSignal
     public var clock: WallClock
     public var metrics: MetricsEndpoint
     /// What `/readyz` reports; empty: the store and the blob store.
     public var dependencies: [Dependency]
-    /// Job events, which invalidate cached job statuses; nil: only the API's own writes do, and
-    /// running jobs' entries expire within seconds.
-    public var events: (any EventBus)?
-    /// `GET /v1/jobs/{id}` answers, in memory and in `sharedCache` (Redis) when given.
+    /// The work signal (woken when a job is submitted, so idle in-process workers claim it at
+    /// once), the job events (which also invalidate cached job statuses), the shared cache level,
+    /// counters and rate-limit buckets: Redis across replicas when configured.
+    public let shared: SharedBackends
+    /// `GET /v1/jobs/{id}` answers, in memory and in the shared cache when there is one.
     let jobCache: JobStatusCache
-    /// Failed sign-ins (and, later, rate limits) are counted here: Redis across replicas.
-    public var counters: any SharedCounters
-    /// Rate limits take from these: Redis across replicas.
-    public var buckets: any TokenBuckets
     public var loginPolicy: LoginGuard.Policy
     /// What `source.url` imports may reach (the workers fetch under the same).
     public var networkPolicy: NetworkPolicy
@@ -44,25 +39,20 @@ public struct APIDependencies<Store: APIStore, Blobs: BlobStore>: Sendable {
     /// check their caller again at once (and every `webSocketRecheckSeconds` in any case, which
     /// is how another replica's revocations reach them).
     public var revocations = Notifier()
-    public init(store: Store, blobs: Blobs, tokens: TokenService, workflow: JobWorkflow = JobWorkflow(), signal: any WorkSignal = LocalWorkSignal(),
+    public init(store: Store, blobs: Blobs, tokens: TokenService, shared: SharedBackends = SharedBackends(), workflow: JobWorkflow = JobWorkflow(),
                 clock: WallClock = .system, metrics: MetricsEndpoint = .disabled, dependencies: [Dependency] = [],
-                events: (any EventBus)? = nil, sharedCache: (any SharedCache)? = nil,
-                counters: any SharedCounters = LocalCounters(), buckets: any TokenBuckets = LocalTokenBuckets(),
                 loginPolicy: LoginGuard.Policy = LoginGuard.Policy(), networkPolicy: NetworkPolicy = NetworkPolicy()) {
-        self.networkPolicy = networkPolicy
-        self.counters = counters
-        self.buckets = buckets
-        self.loginPolicy = loginPolicy
-        self.dependencies = dependencies
-        self.events = events
-        self.jobCache = JobStatusCache(shared: sharedCache)
         self.store = store
         self.blobs = blobs
         self.tokens = tokens
+        self.shared = shared
+        self.jobCache = JobStatusCache(shared: shared.cache)
         self.workflow = workflow
-        self.signal = signal
         self.clock = clock
         self.metrics = metrics
+        self.dependencies = dependencies
+        self.loginPolicy = loginPolicy
+        self.networkPolicy = networkPolicy
     }
 }
 
@@ -79,7 +69,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     router.add(middleware: AnonymousShareMiddleware(requests: AnonymousRequests(capacity: configuration.http.anonymousCapacity)))
     // Outside the problem middleware: it sees the status the client gets.
     router.add(middleware: AuditMiddleware(store: dependencies.store, trustedProxies: configuration.http.trustedProxies, clock: dependencies.clock,
-                                           metrics: dependencies.metrics.api, counters: dependencies.counters))
+                                           metrics: dependencies.metrics.api, counters: dependencies.shared.counters))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies))
     let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
@@ -90,7 +80,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
                  metricsToken: configuration.http.metricsToken, clock: clock).add(to: router)
 
     let auth = AuthRoutes(store: store, tokens: dependencies.tokens, hasher: PasswordHasher(cost: configuration.auth.bcryptCost),
-                          loginGuard: LoginGuard(counters: dependencies.counters, policy: dependencies.loginPolicy),
+                          loginGuard: LoginGuard(counters: dependencies.shared.counters, policy: dependencies.loginPolicy),
                           trustedProxies: configuration.http.trustedProxies, clock: clock, metrics: dependencies.metrics.api,
                           revocations: dependencies.revocations)
     let v1 = router.group("v1")
@@ -112,7 +102,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     quotaRoutes.addMemberRoutes(to: secured)
     let files = BlobResponses(blobs: blobs, metrics: dependencies.metrics.api)
     UploadRoutes(store: store, blobs: blobs, quotas: quotas, clock: clock, files: files).add(to: secured)
-    let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.signal, quotas: quotas,
+    let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.shared.signal, quotas: quotas,
                           importer: PinnedHTTPClient(policy: dependencies.networkPolicy), clock: clock, metrics: dependencies.metrics.api)
     JobRoutes(service: jobs, cache: dependencies.jobCache, files: files).add(to: secured)
     ClipRoutes(store: store, blobs: blobs, files: files).add(to: secured)
@@ -125,9 +115,9 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
 private func eventRoutes<Store: APIStore, Blobs: BlobStore>(
     _ configuration: APIConfiguration, _ dependencies: APIDependencies<Store, Blobs>
 ) -> EventRoutes<Store> {
-    EventRoutes(store: dependencies.store, events: dependencies.events, tokens: dependencies.tokens, clock: dependencies.clock,
-                writeTimeout: .milliseconds(Int64(configuration.http.webSocketWriteTimeoutSeconds * 1000)), revocations: dependencies.revocations,
-                recheck: .milliseconds(Int64(configuration.http.webSocketRecheckSeconds * 1000)),
+    EventRoutes(store: dependencies.store, events: dependencies.shared.events, tokens: dependencies.tokens, clock: dependencies.clock,
+                writeTimeout: .seconds(configuration.http.webSocketWriteTimeoutSeconds), revocations: dependencies.revocations,
+                recheck: .seconds(configuration.http.webSocketRecheckSeconds),
                 sockets: SocketCounts(limit: configuration.http.maxWebSocketsPerUser))
 }
 
@@ -154,7 +144,7 @@ private func server<Store: APIStore, Blobs: BlobStore>(
     let http = configuration.http
     let metrics = dependencies.metrics.api
     let webSocketResponder = buildWebSocketRouter(configuration: configuration, dependencies: dependencies).buildResponder()
-    let window = TimeAmount.milliseconds(Int64(http.bodyRateWindowSeconds * 1000))
+    let window = TimeAmount(Duration.seconds(http.bodyRateWindowSeconds))
     let minRate = http.minBodyBytesPerSecond
     let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
         http1: .init(additionalChannelHandlers: minRate > 0 ? [BodyRateHandler(minBytesPerSecond: minRate, window: window) { received, waited in
@@ -163,7 +153,7 @@ private func server<Store: APIStore, Blobs: BlobStore>(
                           metadata: ["http.body.bytes": "\(received)", "http.body.waited_ms": "\(waited.nanoseconds / 1_000_000)"])
         }] : [], idleTimeout: idle),
         // A client message larger than the event sockets ever need is refused at the frame (1009).
-        ws: .init(maxFrameSize: 4096, autoPing: .enabled(timePeriod: .milliseconds(Int64(http.webSocketPingSeconds * 1000)))))
+        ws: .init(maxFrameSize: 4096, autoPing: .enabled(timePeriod: .seconds(http.webSocketPingSeconds))))
     let proxies = http.trustedProxies
     let limits = ConnectionLimits(total: http.maxConnections, perAddress: http.maxConnectionsPerAddress,
                                   exempt: { AppRequestContext.isTrusted($0, proxies) })
@@ -183,8 +173,8 @@ public func buildApplication<Store: APIStore, Blobs: BlobStore>(
     configuration: APIConfiguration, dependencies: APIDependencies<Store, Blobs>,
     services: [any Service] = [], logger: Logger, beforeServerStarts: @escaping @Sendable () async throws -> Void = {}
 ) -> some ApplicationProtocol {
-    let idle = TimeAmount.milliseconds(Int64(configuration.http.idleTimeoutSeconds * 1000))
-    var own: [any Service] = dependencies.events.map { [JobCacheInvalidation(events: $0, cache: dependencies.jobCache)] } ?? []
+    let idle = TimeAmount(Duration.seconds(configuration.http.idleTimeoutSeconds))
+    var own: [any Service] = dependencies.shared.events.map { [JobCacheInvalidation(events: $0, cache: dependencies.jobCache)] } ?? []
     if configuration.auditRetentionDays > 0 {
         own.append(AuditRetention(store: dependencies.store, keep: .seconds(configuration.auditRetentionDays * 86400), interval: .seconds(3600),
                                   clock: dependencies.clock, logger: logger))

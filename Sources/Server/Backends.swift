@@ -19,15 +19,10 @@ import ServiceLifecycle
 struct Backends {
     var store: any JobStoreBackend
     var blobs: any BlobStoreBackend
-    /// Across processes with PostgreSQL (LISTEN/NOTIFY); in-process with SQLite, where other
-    /// processes' workers poll.
-    var signal: any WorkSignal = LocalWorkSignal()
-    /// Across API replicas through Redis pub/sub when Redis is configured.
-    var events: any EventBus = LocalEventBus()
-    var sharedCache: (any SharedCache)?
-    /// Sign-in failures (and rate limits): in Redis when configured, so every replica counts together.
-    var counters: any SharedCounters = LocalCounters()
-    var buckets: any TokenBuckets = LocalTokenBuckets()
+    /// The work signal across processes with PostgreSQL (LISTEN/NOTIFY; with SQLite other
+    /// processes' workers poll); events, the shared cache, counters and rate-limit buckets across
+    /// replicas through Redis when it is configured.
+    var shared: SharedBackends
     var services: [any Service] = []
     /// What only an API process runs: the Redis connection and the event subscription.
     var apiServices: [any Service] = []
@@ -35,8 +30,7 @@ struct Backends {
     var dependencies: [Dependency] = []
 
     init(configuration: ClipGenConfiguration, clock: WallClock, logger: Logger) throws {
-        counters = LocalCounters(clock: clock)
-        buckets = LocalTokenBuckets(clock: clock)
+        shared = .local(clock: clock)
         var kinds = (database: "sqlite", blobs: "local")
         switch try DatabaseLocation(configuration) {
         case .sqlite(let path): store = SQLiteJobStore(path: path, clock: clock)
@@ -44,7 +38,7 @@ struct Backends {
             let postgres = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: url), clock: clock, logger: logger)
             let listener = PostgresWorkSignal(store: postgres)
             store = postgres
-            signal = listener
+            shared.signal = listener
             services = [listener]
             kinds.database = "postgresql"
         }
@@ -66,10 +60,10 @@ struct Backends {
         if let redis = configuration.redis {
             let client = RedisClient(configuration: redis, logger: logger)
             let bus = RedisEventBus(client: client, logger: logger)
-            events = bus
-            sharedCache = RedisSharedCache(client: client)
-            counters = RedisCounters(client: client)
-            buckets = RedisTokenBuckets(client: client)
+            shared.events = bus
+            shared.cache = RedisSharedCache(client: client)
+            shared.counters = RedisCounters(client: client)
+            shared.buckets = RedisTokenBuckets(client: client)
             apiServices = [client, bus]
             dependencies.append(Dependency(name: "eventBus", kind: "redis", essential: false) { bus.isSubscribed })
             dependencies.append(Dependency(name: "cache", kind: "redis", essential: false) { await client.isReachable() })
@@ -169,9 +163,8 @@ private func application<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
     store: Store, blobs: Blobs, backends: Backends, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
     clock: WallClock, onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void
 ) async throws -> any ApplicationProtocol {
-    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, signal: backends.signal, events: backends.events,
-                            backendServices: backends.services + backends.apiServices, dependencies: backends.dependencies,
-                            sharedCache: backends.sharedCache, counters: backends.counters, buckets: backends.buckets, metrics: metrics, clock: clock)
+    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, shared: backends.shared,
+                            backendServices: backends.services + backends.apiServices, dependencies: backends.dependencies, metrics: metrics, clock: clock)
         .application(logger: logger, onPrepared: onPrepared)
 }
 
@@ -179,7 +172,7 @@ private func workerServices<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
     store: Store, blobs: Blobs, backends: Backends, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
     clock: WallClock
 ) async throws -> [any Service] {
-    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, signal: backends.signal,
+    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, shared: backends.shared,
                             backendServices: backends.services, metrics: metrics, clock: clock).workerServices(logger: logger)
 }
 

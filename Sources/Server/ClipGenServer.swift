@@ -25,39 +25,34 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     public let blobs: Blobs
     /// Shared by the workers that record and the API that serves `/metrics`.
     public let metrics: ProcessMetrics
-    /// Job events from the outbox, for WebSockets and webhooks: this process's, or every
-    /// replica's through Redis.
+    /// Job events from the outbox, for WebSockets and webhooks (this process's, or every
+    /// replica's through Redis); the work signal that wakes idle workers when a task is queued (in
+    /// this process, or in every process sharing the database when the backend can signal across
+    /// them); the shared cache level, counters and buckets.
+    public let shared: SharedBackends
+    /// `shared.events`, which this process always has: it relays the outbox.
     public let events: any EventBus
-    /// Wakes idle workers when a job is submitted or a task queued: in this process, or in every
-    /// process sharing the database when the backend can signal across them.
-    public let signal: any WorkSignal
-    /// What the backends need running besides the stores (a database listener for `signal`).
+    /// What the backends need running besides the stores (a database listener for the signal).
     let backendServices: [any Service]
     /// What `/readyz` reports; empty: the store and the blob store.
     let dependencies: [Dependency]
-    /// The level of the job status cache that replicas share (Redis); nil: memory only.
-    let sharedCache: (any SharedCache)?
-    let counters: any SharedCounters
-    let buckets: any TokenBuckets
     let clock: WallClock
     private let preparation = Once<AdminBootstrap.Result?>()
 
-    public init(configuration: ClipGenConfiguration, store: Store, blobs: Blobs, signal: any WorkSignal = LocalWorkSignal(),
-                events: any EventBus = LocalEventBus(), backendServices: [any Service] = [], dependencies: [Dependency] = [],
-                sharedCache: (any SharedCache)? = nil, counters: any SharedCounters = LocalCounters(),
-                buckets: any TokenBuckets = LocalTokenBuckets(), metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
-        self.events = events
-        self.sharedCache = sharedCache
-        self.counters = counters
-        self.buckets = buckets
-        self.dependencies = dependencies
+    public init(configuration: ClipGenConfiguration, store: Store, blobs: Blobs, shared: SharedBackends = SharedBackends(),
+                backendServices: [any Service] = [], dependencies: [Dependency] = [], metrics: ProcessMetrics = ProcessMetrics(),
+                clock: WallClock = .system) {
         var configuration = configuration
         if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = configuration.dataDirectory + "/tmp" }
         self.configuration = configuration
         self.store = store
         self.blobs = blobs
-        self.signal = signal
+        // This process relays the outbox, so there are always events to serve.
+        let events = shared.events ?? LocalEventBus()
+        self.events = events
+        self.shared = { var shared = shared; shared.events = events; return shared }()
         self.backendServices = backendServices
+        self.dependencies = dependencies
         self.metrics = metrics
         self.clock = clock
     }
@@ -105,7 +100,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         // wherever the scratch volume is and whatever it allows.
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: scratch)
-        let timeout = Duration.milliseconds(Int(media.timeoutSeconds * 1000))
+        let timeout = Duration.seconds(media.timeoutSeconds)
         let helpers = PythonHelper(venv: media.helpersVenv, timeout: timeout)
         var pipeline = TaskPipeline(
             store: store, blobs: blobs,
@@ -122,7 +117,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         // An import is an upload by other means: the same quotas, and FFmpeg's time limit.
         pipeline.quotas = configuration.api.quotaDefaults
         pipeline.importTimeout = timeout
-        return WorkerPool(pipeline: pipeline, workflow: configuration.workflow, signal: signal, settings: settings, logger: logger,
+        return WorkerPool(pipeline: pipeline, workflow: configuration.workflow, signal: shared.signal, settings: settings, logger: logger,
                           metrics: metrics.workers)
     }
 
@@ -146,10 +141,9 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         let services: [any Service] = [store, blobs] + backendServices
             + [StartAfter(ready: { try await prepare() }, services: afterPreparation, logger: logger)]
         return API.buildApplication(configuration: configuration.api,
-                                    dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, workflow: configuration.workflow,
-                                                                  signal: signal, clock: clock, metrics: metrics.endpoint,
-                                                                  dependencies: dependencies, events: events, sharedCache: sharedCache,
-                                                                  counters: counters, buckets: buckets, networkPolicy: configuration.outbound.policy),
+                                    dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, shared: shared,
+                                                                  workflow: configuration.workflow, clock: clock, metrics: metrics.endpoint,
+                                                                  dependencies: dependencies, networkPolicy: configuration.outbound.policy),
                                     services: services, logger: logger,
                                     beforeServerStarts: { onPrepared(try await prepare()) })
     }

@@ -80,44 +80,43 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     /// A `source.url` job's first task: the file fetched (the `import` stage, with progress),
     /// stored like an upload, probed, and recorded as the job's source with the probe's result.
     func importAndProbe(_ job: Job, url: String, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
-        let scratch = scratchDirectory + "/import-" + job.id.rawValue
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let file = scratch + "/source"
-        progress(.import, 0)
-        let limits = try await store.limits(for: job.organizationId, defaults: quotas)
-        var limit = limits.uploadBytes
-        if let stored = limits.storedBytes {
-            limit = min(limit, max(0, stored - (try await store.usage(organizationId: job.organizationId)).storedBytes))
-        }
-        let fetched: PinnedHTTPClient.Download
-        do {
-            fetched = try await importer.download(url, to: file, limit: limit, timeout: importTimeout) { fraction in progress(.import, fraction) }
-        } catch OutboundError.tooLarge {
-            throw limit < limits.uploadBytes ? Self.storageFull : JobError(
-                code: .quotaExceeded, message: "the file at the URL is larger than your organisation's upload limit of \(limits.uploadBytes) bytes")
-        }
-        // Held until the upload's row is written with the outcome: imports at once cannot all
-        // take the same room (the room read above is only where streaming stops).
-        let reservation = StorageReservation(id: StorageReservation.importID(job.id), organizationId: job.organizationId, bytes: fetched.bytes,
-                                             expiresAt: clock.now().addingTimeInterval(3600))
-        guard try await store.reserveStorage(reservation, limit: limits.storedBytes) else { throw Self.storageFull }
-        do {
-            progress(.probe, 0)
-            let media = try await prober.probe(file)
-            try checkClips(of: job, against: media)
-            let id = UploadID.make()
-            let key = try BlobKey("uploads/\(id)")
-            let stored = try await blobs.importFile(at: file, as: key)
-            // Named as where it was found, after redirects.
-            let name = URL(string: fetched.finalURL)?.lastPathComponent ?? ""
-            let upload = Upload(id: id, organizationId: job.organizationId, ownerId: job.ownerId,
-                                filename: name.isEmpty || name == "/" ? "import" : String(name.prefix(200)),
-                                size: stored.size, sha256: stored.sha256, blobKey: key, createdAt: clock.now())
-            return TaskOutcome(media: media, importedUpload: upload)
-        } catch {
-            try? await store.releaseStorage(id: reservation.id)
-            throw error
+        try await withScratch("import-" + job.id.rawValue) { scratch in
+            let file = scratch + "/source"
+            progress(.import, 0)
+            let limits = try await store.limits(for: job.organizationId, defaults: quotas)
+            var limit = limits.uploadBytes
+            if let stored = limits.storedBytes {
+                limit = min(limit, max(0, stored - (try await store.usage(organizationId: job.organizationId)).storedBytes))
+            }
+            let fetched: PinnedHTTPClient.Download
+            do {
+                fetched = try await importer.download(url, to: file, limit: limit, timeout: importTimeout) { fraction in progress(.import, fraction) }
+            } catch OutboundError.tooLarge {
+                throw limit < limits.uploadBytes ? Self.storageFull : JobError(
+                    code: .quotaExceeded, message: "the file at the URL is larger than your organisation's upload limit of \(limits.uploadBytes) bytes")
+            }
+            // Held until the upload's row is written with the outcome: imports at once cannot all
+            // take the same room (the room read above is only where streaming stops).
+            let reservation = StorageReservation(id: StorageReservation.importID(job.id), organizationId: job.organizationId, bytes: fetched.bytes,
+                                                 expiresAt: clock.now().addingTimeInterval(3600))
+            guard try await store.reserveStorage(reservation, limit: limits.storedBytes) else { throw Self.storageFull }
+            do {
+                progress(.probe, 0)
+                let media = try await prober.probe(file)
+                try checkClips(of: job, against: media)
+                let id = UploadID.make()
+                let key = try BlobKey("uploads/\(id)")
+                let stored = try await blobs.importFile(at: file, as: key)
+                // Named as where it was found, after redirects.
+                let name = URL(string: fetched.finalURL)?.lastPathComponent ?? ""
+                let upload = Upload(id: id, organizationId: job.organizationId, ownerId: job.ownerId,
+                                    filename: name.isEmpty || name == "/" ? "import" : String(name.prefix(200)),
+                                    size: stored.size, sha256: stored.sha256, blobKey: key, createdAt: clock.now())
+                return TaskOutcome(media: media, importedUpload: upload)
+            } catch {
+                try? await store.releaseStorage(id: reservation.id)
+                throw error
+            }
         }
     }
 
@@ -158,16 +157,15 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             progress(.transcribe, 1)
             return TaskOutcome()
         }
-        let scratch = scratchDirectory + "/" + claimed.task.id.rawValue
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let transcript = try await withSource(of: job) { path in
-            try await speech.transcribe(path, media: media, scratch: scratch) { fraction in progress(.transcribe, fraction) }
+        return try await withScratch(claimed.task.id.rawValue) { scratch in
+            let transcript = try await withSource(of: job) { path in
+                try await speech.transcribe(path, media: media, scratch: scratch) { fraction in progress(.transcribe, fraction) }
+            }
+            let file = scratch + "/transcript-final.json"
+            try JSONEncoder().encode(transcript).write(to: URL(fileURLWithPath: file))
+            _ = try await blobs.importFile(at: file, as: key)
+            return TaskOutcome()
         }
-        let file = scratch + "/transcript-final.json"
-        try JSONEncoder().encode(transcript).write(to: URL(fileURLWithPath: file))
-        _ = try await blobs.importFile(at: file, as: key)
-        return TaskOutcome()
     }
 
     /// The transcript kept for the job's upload; a job that needs one has made it by now.
@@ -189,46 +187,41 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             throw JobError(code: .internalError, message: "the render task lost its clip; submit the job again")
         }
         let options = job.request.resolvedOutput
-        let scratch = scratchDirectory + "/" + claimed.task.id.rawValue
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let output = scratch + "/clip." + options.format.fileExtension
+        return try await withScratch(claimed.task.id.rawValue) { scratch in
+            let output = scratch + "/clip." + options.format.fileExtension
 
-        let transcript = job.request.needsTranscript ? try await storedTranscript(of: job) : nil
-        let (plan, loudness, presentation) = try await withSource(of: job) { path in
-            var plan = CutPlan(input: path, output: output, start: request.start, end: request.end, options: options, media: media)
-            plan.encoder = encoder
-            let presentation = try await ClipPresenter(faces: faces).prepare(&plan, transcript: transcript, media: media, scratch: scratch) { fraction in
-                progress(.render, 0.3 * fraction)
+            let transcript = job.request.needsTranscript ? try await storedTranscript(of: job) : nil
+            let renderer = ClipRenderer(presenter: ClipPresenter(faces: faces), cutter: cutter, encoder: encoder)
+            let rendered = try await withSource(of: job) { path in
+                try await renderer.render(CutPlan(input: path, output: output, start: request.start, end: request.end, options: options, media: media),
+                                          transcript: transcript, media: media, scratch: scratch) { progress(.render, $0) }
             }
-            let share = plan.reframe?.mode == .face ? 0.3 : 0
-            let loudness = try await cutter.render(plan) { fraction in progress(.render, share + (1 - share) * fraction) }
-            return (plan, loudness, presentation)
+            let (plan, loudness, presentation) = (rendered.plan, rendered.loudness, rendered.presentation)
+            let duration = try await prober.duration(of: output)
+            var posterKey: BlobKey?
+            if job.request.thumbnails != false {
+                let poster = scratch + "/poster.jpg"
+                try await thumbnailer.poster(of: output, duration: duration, to: poster)
+                let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).jpg")
+                _ = try await blobs.importFile(at: poster, as: key)
+                posterKey = key
+            }
+            // The attempt's task id keeps the key unique, so a late worker that lost its lease can
+            // remove its own file without touching the winner's.
+            let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).\(options.format.fileExtension)")
+            let stored = try await blobs.importFile(at: output, as: key)
+            if Task.isCancelled {
+                for key in [key, posterKey].compactMap({ $0 }) { try? await blobs.delete(key) }
+                throw CancellationError()
+            }
+            let clip = Clip(jobId: job.id, organizationId: job.organizationId, index: index, name: request.name,
+                            start: request.start, end: plan.end, actualStart: plan.actualStart, duration: duration,
+                            format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
+                            size: stored.size, sha256: stored.sha256, blobKey: key, score: request.score, loudnessLUFS: loudness?.integrated,
+                            encoder: plan.encoderName, thumbnailKey: posterKey, reason: request.reason, presentation: presentation,
+                            createdAt: clock.now())
+            return TaskOutcome(clips: [clip])
         }
-        let duration = try await prober.duration(of: output)
-        var posterKey: BlobKey?
-        if job.request.thumbnails != false {
-            let poster = scratch + "/poster.jpg"
-            try await thumbnailer.poster(of: output, duration: duration, to: poster)
-            let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).jpg")
-            _ = try await blobs.importFile(at: poster, as: key)
-            posterKey = key
-        }
-        // The attempt's task id keeps the key unique, so a late worker that lost its lease can
-        // remove its own file without touching the winner's.
-        let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).\(options.format.fileExtension)")
-        let stored = try await blobs.importFile(at: output, as: key)
-        if Task.isCancelled {
-            for key in [key, posterKey].compactMap({ $0 }) { try? await blobs.delete(key) }
-            throw CancellationError()
-        }
-        let clip = Clip(jobId: job.id, organizationId: job.organizationId, index: index, name: request.name,
-                        start: request.start, end: plan.end, actualStart: plan.actualStart, duration: duration,
-                        format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
-                        size: stored.size, sha256: stored.sha256, blobKey: key, score: request.score, loudnessLUFS: loudness?.integrated,
-                        encoder: plan.encoderName, thumbnailKey: posterKey, reason: request.reason, presentation: presentation,
-                        createdAt: clock.now())
-        return TaskOutcome(clips: [clip])
     }
 
     /// PSNR and SSIM of the stored clip against the source range it was cut from, through the
@@ -239,27 +232,26 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
               let clip = try await store.clips(jobId: job.id).first(where: { $0.index == index }) else {
             throw JobError(code: .internalError, message: "the quality task lost its clip; submit the job again")
         }
-        let scratch = scratchDirectory + "/" + claimed.task.id.rawValue
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let options = job.request.resolvedOutput
-        let transcript = clip.captions?.burnedIn != nil ? try await storedTranscript(of: job) : nil
-        do {
-            let quality = try await withSource(of: job) { source in
-                try await sources.withFile(clip.blobKey) { file in
-                    var plan = CutPlan(input: source, output: file, start: spec.start, end: spec.end, options: options, media: media)
-                    plan.keptRanges = clip.keptRanges
-                    if clip.reframe?.mode == .face { plan.reframe = clip.reframe }
-                    if let transcript { try ClipPresenter.burnCaptions(transcript, timeline: clip.timeline, into: &plan, scratch: scratch) }
-                    return try await qualityMeter.measure(clip: file, plan: plan)
+        return try await withScratch(claimed.task.id.rawValue) { scratch in
+            let options = job.request.resolvedOutput
+            let transcript = clip.captions?.burnedIn != nil ? try await storedTranscript(of: job) : nil
+            do {
+                let quality = try await withSource(of: job) { source in
+                    try await sources.withFile(clip.blobKey) { file in
+                        var plan = CutPlan(input: source, output: file, start: spec.start, end: spec.end, options: options, media: media)
+                        plan.keptRanges = clip.keptRanges
+                        if clip.reframe?.mode == .face { plan.reframe = clip.reframe }
+                        if let transcript { try ClipPresenter.burnCaptions(transcript, timeline: clip.timeline, into: &plan, scratch: scratch) }
+                        return try await qualityMeter.measure(clip: file, plan: plan)
+                    }
                 }
+                progress(.render, 1)
+                return TaskOutcome(qualities: [index: quality])
+            } catch let error as MediaError where !error.isRetryable || claimed.task.attempts >= claimed.task.maxAttempts {
+                // The clip is rendered and good; a measurement that cannot be made leaves it unmeasured
+                // rather than failing the job.
+                return TaskOutcome()
             }
-            progress(.render, 1)
-            return TaskOutcome(qualities: [index: quality])
-        } catch let error as MediaError where !error.isRetryable || claimed.task.attempts >= claimed.task.maxAttempts {
-            // The clip is rendered and good; a measurement that cannot be made leaves it unmeasured
-            // rather than failing the job.
-            return TaskOutcome()
         }
     }
 
@@ -268,24 +260,32 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         guard let media = job.media else {
             throw JobError(code: .internalError, message: "the storyboard task ran before probing; submit the job again")
         }
-        let scratch = scratchDirectory + "/" + claimed.task.id.rawValue
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let sprite = scratch + "/storyboard.jpg"
-        var board = try await withSource(of: job) { path in try await thumbnailer.storyboard(of: path, media: media, to: sprite) }
-        let key = try BlobKey("jobs/\(job.id)/storyboard-\(claimed.task.id).jpg")
-        _ = try await blobs.importFile(at: sprite, as: key)
-        board.blobKey = key
-        return TaskOutcome(storyboard: board)
+        return try await withScratch(claimed.task.id.rawValue) { scratch in
+            let sprite = scratch + "/storyboard.jpg"
+            var board = try await withSource(of: job) { path in try await thumbnailer.storyboard(of: path, media: media, to: sprite) }
+            let key = try BlobKey("jobs/\(job.id)/storyboard-\(claimed.task.id).jpg")
+            _ = try await blobs.importFile(at: sprite, as: key)
+            board.blobKey = key
+            return TaskOutcome(storyboard: board)
+        }
     }
 
-    /// Removes what killed workers on this host left in the scratch space, and day-old leftovers.
-    /// Removes what dead workers left in the scratch space; answers the bytes free there.
+    /// Removes what killed workers on this host left in the scratch space, and day-old
+    /// leftovers; answers the bytes free there.
     @discardableResult
     public func sweepScratch() -> Int64? {
         let root = (scratchDirectory as NSString).deletingLastPathComponent
         ScratchSpace.removeLeftovers(in: root, keeping: (scratchDirectory as NSString).lastPathComponent)
         return ((try? FileManager.default.attributesOfFileSystem(forPath: root))?[.systemFreeSize] as? NSNumber)?.int64Value
+    }
+
+    /// A directory of `name`'s own inside the scratch space (whose 0700 keeps others out), removed when
+    /// `body` ends however it ends: the one way a task gets room for its files.
+    private func withScratch<T: Sendable>(_ name: String, _ body: (String) async throws -> T) async throws -> T {
+        let scratch = scratchDirectory + "/" + name
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        return try await body(scratch)
     }
 
     private func withSource<T: Sendable>(of job: Job, _ body: @Sendable (String) async throws -> T) async throws -> T {

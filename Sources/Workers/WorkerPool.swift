@@ -149,7 +149,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
 
     private func settle(_ ending: Ending, _ claimed: ClaimedTask, logger: Logger, elapsed: Duration) async {
         let taskId = claimed.task.id, worker = settings.workerID
-        let ms = "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
+        let ms = "\(elapsed.milliseconds)"
         switch ending {
         case .finished(.success(let outcome)):
             do {

@@ -19,9 +19,9 @@ public struct WorkerSettings: Sendable {
         self.concurrency = max(1, configuration.concurrency)
         self.capabilities = configuration.capabilities
         self.lease = configuration.leaseSeconds
-        self.heartbeat = .milliseconds(Int(configuration.heartbeatSeconds * 1000))
-        self.poll = .milliseconds(Int(configuration.pollSeconds * 1000))
-        self.shutdownGrace = .milliseconds(Int(configuration.shutdownGraceSeconds * 1000))
-        self.sourceSweep = .milliseconds(Int(configuration.sourceSweepSeconds * 1000))
+        self.heartbeat = .seconds(configuration.heartbeatSeconds)
+        self.poll = .seconds(configuration.pollSeconds)
+        self.shutdownGrace = .seconds(configuration.shutdownGraceSeconds)
+        self.sourceSweep = .seconds(configuration.sourceSweepSeconds)
     }
 }

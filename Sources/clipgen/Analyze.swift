@@ -28,7 +28,7 @@ struct Analyze: AsyncParsableCommand {
                 throw ValidationError("\(flag): \(problem.message)")
             }
         }
-        let limit = Duration.milliseconds(Int(timeout * 1000))
+        let limit = Duration.seconds(timeout)
         let media = try await Prober(timeout: limit).probe(input)
         let analysis = try await MediaAnalyzer(timeout: limit).analyze(input, media: media, highlights: wanted)
         if json {

@@ -10,7 +10,8 @@ struct Clip: AsyncParsableCommand {
     @Argument(help: "The source video.") var input: String
     @Option(help: "Start: seconds (12.5) or a timecode (00:00:12.500).") var start: String
     @Option(help: "End: seconds or a timecode.") var end: String
-    @Option(help: "keyframe (stream copy from the keyframe before start), exact (re-encode) or smart.") var mode: String = "exact"
+    @Option(help: "keyframe (stream copy from the keyframe before start), exact (re-encode) or smart (copy where it can, re-encode the edges).")
+    var mode: String = OutputOptions().mode.rawValue
     @Option(help: "mp4, webm or gif (default: from --out's extension, else mp4).") var format: String?
     @Option(help: "original, 16:9, 9:16, 1:1 or 4:5.") var aspect: String = "original"
     @Option(name: .customLong("crop-x"), help: "Crop window position, 0 (left) to 1 (right).") var cropX: Double = 0.5
@@ -39,25 +40,20 @@ struct Clip: AsyncParsableCommand {
     func run() async throws {
         guard let startTime = MediaTime(timecode: start) else { throw ValidationError("--start '\(start)' is not seconds or a timecode") }
         guard let endTime = MediaTime(timecode: end) else { throw ValidationError("--end '\(end)' is not seconds or a timecode") }
-        guard let cutMode = CutMode(rawValue: mode) else { throw ValidationError("--mode must be keyframe, exact or smart") }
-        let formatName = format ?? (output as NSString).pathExtension.lowercased()
-        guard let outputFormat = OutputFormat(rawValue: formatName) ?? (format == nil ? .mp4 : nil) else {
-            throw ValidationError("--format must be mp4, webm or gif")
-        }
-        guard let outputAspect = Aspect(rawValue: aspect) else { throw ValidationError("--aspect must be original, 16:9, 9:16, 1:1 or 4:5") }
+        let cutMode = try choice(mode, for: "--mode", as: CutMode.self)
+        let outputFormat = try format.map { try choice($0, for: "--format", as: OutputFormat.self) }
+            ?? OutputFormat(rawValue: (output as NSString).pathExtension.lowercased()) ?? .mp4
+        let outputAspect = try choice(aspect, for: "--aspect", as: Aspect.self)
         var options = OutputOptions(format: outputFormat, mode: cutMode, aspect: outputAspect, height: height, fps: fps, cropX: cropX,
                                     normalizeAudio: normalizeAudio, targetLUFS: targetLUFS, fadeSeconds: fade)
         if let captions {
-            guard let style = CaptionOptions.Style(rawValue: captions) else { throw ValidationError("--captions must be karaoke, plain or boxed") }
-            guard let position = CaptionOptions.Position(rawValue: captionPosition) else {
-                throw ValidationError("--caption-position must be bottom, middle or top")
-            }
+            let style = try choice(captions, for: "--captions", as: CaptionOptions.Style.self)
+            let position = try choice(captionPosition, for: "--caption-position", as: CaptionOptions.Position.self)
             options.captions = CaptionOptions(style: style, position: position, fontSize: fontSize, highlightColor: highlightColor,
                                               uppercase: uppercase, maxWordsPerLine: wordsPerLine)
         }
         if let reframe {
-            guard let mode = Reframe(rawValue: reframe) else { throw ValidationError("--reframe must be face, center or fit") }
-            options.reframe = mode
+            options.reframe = try choice(reframe, for: "--reframe", as: Reframe.self)
         }
         if removeSilences { options.removeSilences = SilenceRemoval(minSilence: minSilence, padding: padding) }
         var request = JobRequest(source: .init(uploadId: .make()),
@@ -68,22 +64,22 @@ struct Clip: AsyncParsableCommand {
             throw ValidationError("\(flag == "clips[0]" ? "the clip" : flag): \(problem.message)")
         }
         guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("\(input): no such file") }
-        let limit = Duration.milliseconds(Int(timeout * 1000))
+        let limit = Duration.seconds(timeout)
         let prober = Prober(timeout: limit)
         let media = try await prober.probe(input)
         if endTime.seconds > media.duration + media.frameDuration / 2 {
             throw ValidationError(JobError.rangeOutsideMedia(clipIndex: 0, end: endTime.seconds, duration: media.duration).message)
         }
-        var plan = CutPlan(input: input, output: output, start: startTime.seconds, end: endTime.seconds, options: options, media: media)
         let helper = Transcribe.helper(helpersVenv, timeout: limit)
-        let (loudness, presentation, track) = try await withScratch { scratch in
+        let renderer = ClipRenderer(presenter: ClipPresenter(faces: FaceDetector(helper: helper)), cutter: Cutter(timeout: limit))
+        let (rendered, transcript) = try await withScratch { scratch in
             let transcript = request.needsTranscript
                 ? try await SpeechRecognizer(helper: helper, timeout: limit).transcribe(input, media: media, scratch: scratch) : nil
-            let presentation = try await ClipPresenter(faces: FaceDetector(helper: helper)).prepare(&plan, transcript: transcript, media: media,
-                                                                                                     scratch: scratch)
-            let track = transcript.map { CaptionTrack(transcript: $0, timeline: plan.timeline, captions: options.captions) }
-            return (try await Cutter(timeout: limit).render(plan), presentation, track)
+            let plan = CutPlan(input: input, output: output, start: startTime.seconds, end: endTime.seconds, options: options, media: media)
+            return (try await renderer.render(plan, transcript: transcript, media: media, scratch: scratch), transcript)
         }
+        let (plan, loudness, presentation) = (rendered.plan, rendered.loudness, rendered.presentation)
+        let track = transcript.map { CaptionTrack(transcript: $0, timeline: plan.timeline, captions: options.captions) }
         if let track {
             let base = (output as NSString).deletingPathExtension
             try track.srt.write(toFile: base + ".srt", atomically: true, encoding: .utf8)

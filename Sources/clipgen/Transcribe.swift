@@ -18,7 +18,7 @@ struct Transcribe: AsyncParsableCommand {
     func run() async throws {
         guard ["json", "srt", "vtt", "text"].contains(format) else { throw ValidationError("--format must be json, srt, vtt or text") }
         guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("\(input): no such file") }
-        let limit = Duration.milliseconds(Int(timeout * 1000))
+        let limit = Duration.seconds(timeout)
         let media = try await Prober(timeout: limit).probe(input)
         let transcript = try await withScratch { scratch in
             try await SpeechRecognizer(helper: Self.helper(helpersVenv, timeout: limit), timeout: limit)

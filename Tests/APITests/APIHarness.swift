@@ -47,7 +47,7 @@ struct APIHarness {
         var configuration = configuration
         if live { configuration.http.port = 0 }
         let app = buildApplication(configuration: configuration,
-                                   dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, counters: counters,
+                                   dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, shared: SharedBackends(counters: counters),
                                                                  loginPolicy: loginPolicy),
                                    logger: Self.logger)
         return try await app.test(live ? .live : .router, body)

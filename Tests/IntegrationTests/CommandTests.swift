@@ -16,6 +16,17 @@ import TestSupport
         }
     }
 
+    /// Without `--mode` the command cuts as a job does by default: smart (the README's promise).
+    @Test func clipCutsSmartByDefaultAsAJobDoes() async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        try await withTemporaryDirectory { dir in
+            let result = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "2.5", "--end", "9", "--out", dir + "/out.mp4"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
+            #expect(summary?["modeUsed"] as? String == "smart", "\(String(describing: summary))")
+        }
+    }
+
     /// A mono source whose range loudnorm cannot normalise linearly (16 LU of range) used to fail
     /// the render when FFmpeg lost the channel layout; exact and smart both normalise it now.
     @Test(arguments: ["exact", "smart"])
@@ -35,7 +46,8 @@ import TestSupport
         (["--start", "5", "--end", "4", "--mode", "exact"], "must be after start"),
         (["--start", "soon", "--end", "4", "--mode", "exact"], "--start"),
         (["--start", "1", "--end", "40", "--mode", "exact"], "only 20.0 s long"),
-        (["--start", "1", "--end", "2", "--mode", "sideways"], "--mode"),
+        (["--start", "1", "--end", "2", "--mode", "sideways"], "--mode must be keyframe, exact or smart"),
+        (["--start", "1", "--end", "2", "--aspect", "3:2"], "--aspect must be original, 16:9, 9:16, 1:1 or 4:5"),
     ])
     func badInputIsOneClearLineAndNoFile(arguments: [String], mentioned: String) async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")

@@ -1,5 +1,6 @@
 import BlobStorage
 import ClipGenCore
+import Coordination
 import Foundation
 import HummingbirdTesting
 import PersistencePostgres
@@ -27,7 +28,7 @@ struct CrossReplicaEventsTests {
                 let client = RedisClient(configuration: redis)
                 let bus = RedisEventBus(client: client, channel: channel)
                 return ClipGenServer(configuration: configuration, store: store, blobs: LocalBlobStore(root: dir + "/data/blobs"),
-                                     events: bus, backendServices: [client, bus])
+                                     shared: SharedBackends(events: bus), backendServices: [client, bus])
             }
             let a = try replica(workers: true), b = try replica(workers: false)
             try await a.application(logger: ServerHarness.logger).test(.live) { rawA in

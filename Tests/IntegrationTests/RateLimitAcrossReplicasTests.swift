@@ -1,5 +1,6 @@
 import BlobStorage
 import ClipGenCore
+import Coordination
 import Foundation
 import HummingbirdTesting
 import PersistencePostgres
@@ -26,7 +27,7 @@ struct RateLimitAcrossReplicasTests {
                 let store = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: databaseURL), clock: .system, logger: ServerHarness.logger)
                 let client = RedisClient(configuration: redis)
                 return ClipGenServer(configuration: configuration, store: store, blobs: LocalBlobStore(root: dir + "/data/blobs"),
-                                     backendServices: [client], buckets: RedisTokenBuckets(client: client, prefix: prefix))
+                                     shared: SharedBackends(buckets: RedisTokenBuckets(client: client, prefix: prefix)), backendServices: [client])
             }
             let a = try replica(), b = try replica()
             try await a.application(logger: ServerHarness.logger).test(.live) { rawA in

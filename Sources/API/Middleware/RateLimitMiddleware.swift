@@ -33,13 +33,13 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     /// Before authentication: per client address.
     static func perAddress(_ configuration: APIConfiguration, _ dependencies: APIDependencies<some APIStore, some BlobStore>) -> Self {
-        Self(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
+        Self(buckets: dependencies.shared.buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
              scope: .address(trustedProxies: configuration.http.trustedProxies), metrics: dependencies.metrics.api)
     }
 
     /// After authentication: per user or API key.
     static func perPrincipal(_ configuration: APIConfiguration, _ dependencies: APIDependencies<some APIStore, some BlobStore>) -> Self {
-        Self(buckets: dependencies.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal, metrics: dependencies.metrics.api)
+        Self(buckets: dependencies.shared.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal, metrics: dependencies.metrics.api)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -79,10 +79,10 @@ struct RateLimitMiddleware: RouterMiddleware {
     }
 
     private func headers(_ decision: BucketDecision) -> HTTPFields {
-        [HTTPField.Name("RateLimit-Limit")!: String(capacity),
-         HTTPField.Name("RateLimit-Remaining")!: String(decision.remaining),
-         HTTPField.Name("RateLimit-Reset")!: String(Self.seconds(decision.resetAfter)),
-         HTTPField.Name("RateLimit-Policy")!: "\(perMinute);w=60;burst=\(capacity)"]
+        [.rateLimitLimit: String(capacity),
+         .rateLimitRemaining: String(decision.remaining),
+         .rateLimitReset: String(Self.seconds(decision.resetAfter)),
+         .rateLimitPolicy: "\(perMinute);w=60;burst=\(capacity)"]
     }
 
     /// Whole seconds, rounded up: waiting less would be refused again.

@@ -6,7 +6,7 @@ import HTTPTypes
 /// request's id in logs and problem bodies, and answers with the id either way: one id follows a
 /// request from nginx's log through every replica's.
 struct RequestIdMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var header: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+    static var header: HTTPField.Name { .requestId }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context

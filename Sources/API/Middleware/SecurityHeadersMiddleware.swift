@@ -7,10 +7,10 @@ import Hummingbird
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     static var fields: HTTPFields {
         [.xContentTypeOptions: "nosniff",
-         HTTPField.Name("X-Frame-Options")!: "DENY",
-         HTTPField.Name("Referrer-Policy")!: "no-referrer",
+         .frameOptions: "DENY",
+         .referrerPolicy: "no-referrer",
          .contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
-         HTTPField.Name("Cross-Origin-Opener-Policy")!: "same-origin"]
+         .crossOriginOpenerPolicy: "same-origin"]
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

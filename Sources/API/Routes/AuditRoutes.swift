@@ -22,10 +22,7 @@ struct AuditRoutes<Store: AuditLog> {
     }
 
     func add(to router: some RouterMethods<AppRequestContext>) {
-        router.get("audit") { request, context -> ListResponse<Entry> in
-            let principal = try context.require(.manage)
-            return try await list(organizationId: principal.organizationId, request)
-        }
+        router.get("audit", use: organizationLog)
     }
 
     /// `GET /v1/audit/service` (operator token): the entries tied to no organisation, such as
@@ -35,6 +32,11 @@ struct AuditRoutes<Store: AuditLog> {
             try operatorToken.require(request, for: "the service-wide audit log")
             return try await list(organizationId: nil, request)
         }
+    }
+
+    @Sendable func organizationLog(_ request: Request, context: AppRequestContext) async throws -> ListResponse<Entry> {
+        let principal = try context.require(.manage)
+        return try await list(organizationId: principal.organizationId, request)
     }
 
     private func list(organizationId: OrganizationID?, _ request: Request) async throws -> ListResponse<Entry> {

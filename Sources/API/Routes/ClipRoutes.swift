@@ -14,29 +14,35 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
     let files: BlobResponses<Blobs>
 
     func add(to router: some RouterMethods<AppRequestContext>) {
-        router.get("clips/{id}") { _, context -> ClipResponse in
-            let principal = try context.require(.read)
-            return ClipResponse(try await find(context.parameters.get("id", as: ClipID.self), principal))
+        router.get("clips/{id}", use: show)
+        router.get(RouterPath(MediaRoute.clipContent), use: content)
+        router.get(RouterPath(MediaRoute.clipThumbnail), use: thumbnail)
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> ClipResponse {
+        let principal = try context.require(.read)
+        return ClipResponse(try await find(context.parameters.get("id", as: ClipID.self), principal))
+    }
+
+    @Sendable func content(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let clip = try await find(context.parameters.get("id", as: ClipID.self), principal)
+        if request.uri.queryParameters.get("redirect") == "true",
+           let url = try await blobs.presignedURL(for: clip.blobKey, expires: Self.presignedLifetime, contentType: clip.format.contentType,
+                                                  filename: Self.filename(for: clip)) {
+            return Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "no-store"])
         }
-        router.get(RouterPath(MediaRoute.clipContent)) { request, context -> Response in
-            let principal = try context.require(.read)
-            let clip = try await find(context.parameters.get("id", as: ClipID.self), principal)
-            if request.uri.queryParameters.get("redirect") == "true",
-               let url = try await blobs.presignedURL(for: clip.blobKey, expires: Self.presignedLifetime, contentType: clip.format.contentType,
-                                                      filename: Self.filename(for: clip)) {
-                return Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "no-store"])
-            }
-            return try await files.ranged(request, context: context, key: clip.blobKey, size: clip.size, etag: "\"\(clip.sha256)\"",
-                                          contentType: clip.format.contentType, filename: Self.filename(for: clip))
+        return try await files.ranged(request, context: context, key: clip.blobKey, size: clip.size, etag: "\"\(clip.sha256)\"",
+                                      contentType: clip.format.contentType, filename: Self.filename(for: clip))
+    }
+
+    @Sendable func thumbnail(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let clip = try await find(context.parameters.get("id", as: ClipID.self), principal)
+        guard let key = clip.thumbnailKey else {
+            throw Problem(status: .notFound, detail: "this clip has no thumbnail (the job asked for none)")
         }
-        router.get(RouterPath(MediaRoute.clipThumbnail)) { _, context -> Response in
-            let principal = try context.require(.read)
-            let clip = try await find(context.parameters.get("id", as: ClipID.self), principal)
-            guard let key = clip.thumbnailKey else {
-                throw Problem(status: .notFound, detail: "this clip has no thumbnail (the job asked for none)")
-            }
-            return try await files.whole(key: key, contentType: "image/jpeg", context: context)
-        }
+        return try await files.whole(key: key, contentType: "image/jpeg", context: context)
     }
 
     /// Long enough to start a download on a slow link; short enough that a leaked link soon dies.

@@ -66,7 +66,7 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
         guard events != nil else {
             throw Problem(status: .serviceUnavailable, detail: "job events are not available on this server; poll GET /v1/jobs/{id}")
         }
-        guard sockets.count(for: principal) < sockets.limit else {
+        guard sockets.reserve(principal) else {
             throw Problem.retryLater(.tooManyRequests, after: 5, "you have \(sockets.limit) event sockets open, the most one user or key may; close one first")
         }
     }
@@ -81,16 +81,20 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
     /// upgrade was refused) is told, with the usual 401/404 first.
     func addHTTPRoutes(to router: some RouterMethods<AppRequestContext>) {
         let secured = router.group("v1").add(middleware: auth)
-        secured.get("jobs/{id}/events") { _, context -> Response in
-            let principal = try context.require(.read)
-            guard let id = context.parameters.get("id", as: JobID.self),
-                  try await store.jobStatus(id: id, organizationId: principal.organizationId) != nil else { throw Problem.notFound("job") }
-            throw Self.upgradeRequired()
-        }
-        secured.get("events") { _, context -> Response in
-            _ = try context.require(.read)
-            throw Self.upgradeRequired()
-        }
+        secured.get("jobs/{id}/events", use: jobEventsWithoutUpgrade)
+        secured.get("events", use: eventsWithoutUpgrade)
+    }
+
+    @Sendable func jobEventsWithoutUpgrade(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        guard let id = context.parameters.get("id", as: JobID.self),
+              try await store.jobStatus(id: id, organizationId: principal.organizationId) != nil else { throw Problem.notFound("job") }
+        throw Self.upgradeRequired()
+    }
+
+    @Sendable func eventsWithoutUpgrade(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.require(.read)
+        throw Self.upgradeRequired()
     }
 
     static func upgradeRequired() -> Problem {

@@ -32,34 +32,42 @@ struct HealthRoutes<Store: JobRepository & TaskQueue & ReportQueries, Blobs: Blo
 
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.get("healthz") { _, _ in ["status": "ok"] }
-        router.get("metrics") { request, context -> Response in
-            try authorizeMetrics(request, context)
-            await metrics.api.sample(store, now: clock.now().timeIntervalSince1970)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
-        }
-        let checks = dependencies.isEmpty ? [
-            Dependency(name: "database", kind: "database", essential: true) { await store.isReachable() },
-            Dependency(name: "blobStore", kind: "blob store", essential: true) { await blobs.isReachable() },
+        router.get("metrics", use: prometheusMetrics)
+        router.get("readyz", use: readiness)
+    }
+
+    /// What `/readyz` checks: the configured dependencies, or the store and the blob store.
+    private var checks: [Dependency] {
+        dependencies.isEmpty ? [
+            Dependency(name: "database", kind: "database", essential: true) { [store] in await store.isReachable() },
+            Dependency(name: "blobStore", kind: "blob store", essential: true) { [blobs] in await blobs.isReachable() },
         ] : dependencies
-        router.get("readyz") { request, context -> Response in
-            let states = await withTaskGroup(of: (Dependency, Bool).self) { group in
-                for check in checks { group.addTask { (check, await check.isUp()) } }
-                return await group.reduce(into: [(Dependency, Bool)]()) { $0.append($1) }
-            }
-            let queue = try? await store.queueSize()
-            let unavailable = queue == nil || states.contains { $0.0.essential && !$0.1 }
-            let degraded = states.contains { !$0.1 }
-            let readiness = Readiness(
-                status: unavailable ? "unavailable" : degraded ? "degraded" : "ready",
-                dependencies: Dictionary(uniqueKeysWithValues: states.map {
-                    ($0.0.name, Readiness.State(kind: $0.0.kind, state: $0.1 ? "up" : "down", essential: $0.0.essential))
-                }),
-                queueSize: queue)
-            var response = try readiness.response(from: request, context: context)
-            response.status = unavailable ? .serviceUnavailable : .ok
-            return response
+    }
+
+    @Sendable func prometheusMetrics(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try authorizeMetrics(request, context)
+        await metrics.api.sample(store, now: clock.now().timeIntervalSince1970)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+    }
+
+    @Sendable func readiness(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let states = await withTaskGroup(of: (Dependency, Bool).self) { group in
+            for check in checks { group.addTask { (check, await check.isUp()) } }
+            return await group.reduce(into: [(Dependency, Bool)]()) { $0.append($1) }
         }
+        let queue = try? await store.queueSize()
+        let unavailable = queue == nil || states.contains { $0.0.essential && !$0.1 }
+        let degraded = states.contains { !$0.1 }
+        let readiness = Readiness(
+            status: unavailable ? "unavailable" : degraded ? "degraded" : "ready",
+            dependencies: Dictionary(uniqueKeysWithValues: states.map {
+                ($0.0.name, Readiness.State(kind: $0.0.kind, state: $0.1 ? "up" : "down", essential: $0.0.essential))
+            }),
+            queueSize: queue)
+        var response = try readiness.response(from: request, context: context)
+        response.status = unavailable ? .serviceUnavailable : .ok
+        return response
     }
 
     /// Metrics name routes, queue sizes and error rates: useful to an attacker mapping the service.

@@ -19,95 +19,111 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
     var blobs: Blobs { service.blobs }
 
     func add(to router: some RouterMethods<AppRequestContext>) {
-        router.post("jobs") { request, context -> Created<JobResponse> in
-            let principal = try context.require(.write)
-            let jobRequest = try await request.decodeJSON(as: JobRequest.self, context: context)
-            var idempotencyKey: IdempotencyKey?
-            if let key = request.headers[HTTPField.Name("Idempotency-Key")!] {
-                guard !key.isEmpty, key.utf8.count <= 200 else {
-                    throw Problem(status: .badRequest, detail: "Idempotency-Key must be 1 to 200 bytes")
-                }
-                idempotencyKey = IdempotencyKey(key: key, fingerprint: try Self.fingerprint(of: jobRequest))
+        router.post("jobs", use: create)
+        router.get("jobs/{id}", use: show)
+        router.get("jobs", use: list)
+        router.get("jobs/{id}/analysis", use: analysis)
+        router.get(RouterPath(MediaRoute.storyboard), use: storyboardImage)
+        router.get("jobs/{id}/storyboard.vtt", use: storyboardTrack)
+        router.post("jobs/{id}/cancel", use: cancel)
+        router.delete("jobs/{id}", use: delete)
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Created<JobResponse> {
+        let principal = try context.require(.write)
+        let jobRequest = try await request.decodeJSON(as: JobRequest.self, context: context)
+        var idempotencyKey: IdempotencyKey?
+        if let key = request.headers[.idempotencyKey] {
+            guard !key.isEmpty, key.utf8.count <= 200 else {
+                throw Problem(status: .badRequest, detail: "Idempotency-Key must be 1 to 200 bytes")
             }
-            let creation = try await service.submit(jobRequest, by: principal, idempotencyKey: idempotencyKey)
-            if creation.created {
-                context.logger.info("job created", metadata: ["job.id": "\(creation.job.id)", "job.clips": "\(jobRequest.clips?.count ?? 0)"])
+            idempotencyKey = IdempotencyKey(key: key, fingerprint: try Self.fingerprint(of: jobRequest))
+        }
+        let creation = try await service.submit(jobRequest, by: principal, idempotencyKey: idempotencyKey)
+        if creation.created {
+            context.logger.info("job created", metadata: ["job.id": "\(creation.job.id)", "job.clips": "\(jobRequest.clips?.count ?? 0)"])
+        }
+        let clips = creation.created ? [] : try await store.clips(jobId: creation.job.id)
+        return Created(status: .accepted, location: "/v1/jobs/\(creation.job.id)", body: JobResponse(creation.job, clips: clips))
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        guard let id = context.parameters.get("id", as: JobID.self) else { throw Problem.notFound("job") }
+        let organization = principal.organizationId
+        let body = try await cache.body(for: id, organizationId: organization) { id in
+            try await store.jobStatus(id: id, organizationId: organization)
+        } load: {
+            guard let job = try await store.job(id: id, organizationId: organization) else { return nil }
+            return (job, ByteBuffer(bytes: try context.responseEncoder.encode(JobResponse(job, clips: try await store.clips(jobId: job.id)))))
+        }
+        guard let body else { throw Problem.notFound("job") }
+        return Self.json(body)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListResponse<JobResponse> {
+        let principal = try context.require(.read)
+        var status: JobStatus?
+        if let raw = request.uri.queryParameters["status"] {
+            guard let parsed = JobStatus(rawValue: String(raw)) else {
+                throw Problem(status: .badRequest, detail: "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let clips = creation.created ? [] : try await store.clips(jobId: creation.job.id)
-            return Created(status: .accepted, location: "/v1/jobs/\(creation.job.id)", body: JobResponse(creation.job, clips: clips))
+            status = parsed
         }
-        router.get("jobs/{id}") { _, context -> Response in
-            let principal = try context.require(.read)
-            guard let id = context.parameters.get("id", as: JobID.self) else { throw Problem.notFound("job") }
-            let organization = principal.organizationId
-            let body = try await cache.body(for: id, organizationId: organization) { id in
-                try await store.jobStatus(id: id, organizationId: organization)
-            } load: {
-                guard let job = try await store.job(id: id, organizationId: organization) else { return nil }
-                return (job, ByteBuffer(bytes: try context.responseEncoder.encode(JobResponse(job, clips: try await store.clips(jobId: job.id)))))
-            }
-            guard let body else { throw Problem.notFound("job") }
-            return Self.json(body)
+        let page = try await store.jobs(organizationId: principal.organizationId, status: status, page: request.pageRequest())
+        let clips = try await store.clips(jobIds: page.items.map(\.id))
+        return ListResponse(items: page.items.map { JobResponse($0, clips: clips[$0.id] ?? []) }, nextCursor: page.nextCursor)
+    }
+
+    @Sendable func analysis(_ request: Request, context: AppRequestContext) async throws -> AnalysisResponse {
+        let principal = try context.require(.read)
+        let job = try await find(context.parameters.get("id", as: JobID.self), principal)
+        guard job.request.needsAnalysis else {
+            throw Problem(status: .notFound, detail: "this job did not analyse its source; ask for \"analyze\": true or highlights")
         }
-        router.get("jobs") { request, context -> ListResponse<JobResponse> in
-            let principal = try context.require(.read)
-            var status: JobStatus?
-            if let raw = request.uri.queryParameters["status"] {
-                guard let parsed = JobStatus(rawValue: String(raw)) else {
-                    throw Problem(status: .badRequest, detail: "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                status = parsed
-            }
-            let page = try await store.jobs(organizationId: principal.organizationId, status: status, page: request.pageRequest())
-            let clips = try await store.clips(jobIds: page.items.map(\.id))
-            return ListResponse(items: page.items.map { JobResponse($0, clips: clips[$0.id] ?? []) }, nextCursor: page.nextCursor)
+        guard let analysis = try await store.analysis(jobId: job.id, organizationId: principal.organizationId) else {
+            throw Problem(status: .notFound, detail: "the analysis is not ready yet (the job is in its \(job.stage.rawValue) stage)")
         }
-        router.get("jobs/{id}/analysis") { _, context -> AnalysisResponse in
-            let principal = try context.require(.read)
-            let job = try await find(context.parameters.get("id", as: JobID.self), principal)
-            guard job.request.needsAnalysis else {
-                throw Problem(status: .notFound, detail: "this job did not analyse its source; ask for \"analyze\": true or highlights")
-            }
-            guard let analysis = try await store.analysis(jobId: job.id, organizationId: principal.organizationId) else {
-                throw Problem(status: .notFound, detail: "the analysis is not ready yet (the job is in its \(job.stage.rawValue) stage)")
-            }
-            return AnalysisResponse(analysis: analysis)
+        return AnalysisResponse(analysis: analysis)
+    }
+
+    @Sendable func storyboardImage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let job = try await find(context.parameters.get("id", as: JobID.self), principal)
+        guard let key = job.storyboard?.blobKey else { throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)") }
+        return try await files.whole(key: key, contentType: "image/jpeg", context: context)
+    }
+
+    @Sendable func storyboardTrack(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let job = try await find(context.parameters.get("id", as: JobID.self), principal)
+        guard let board = job.storyboard, let duration = job.source?.duration else {
+            throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)")
         }
-        router.get(RouterPath(MediaRoute.storyboard)) { _, context -> Response in
-            let principal = try context.require(.read)
-            let job = try await find(context.parameters.get("id", as: JobID.self), principal)
-            guard let key = job.storyboard?.blobKey else { throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)") }
-            return try await files.whole(key: key, contentType: "image/jpeg", context: context)
+        let vtt = board.webVTT(spriteURL: "/v1/jobs/\(job.id)/storyboard.jpg", duration: duration)
+        return Response(status: .ok, headers: [.contentType: "text/vtt; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: vtt)))
+    }
+
+    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> JobResponse {
+        let principal = try context.require(.write)
+        let job = try await find(context.parameters.get("id", as: JobID.self), principal)
+        try Self.requireOwnerOrAdmin(job, principal, to: "cancel")
+        guard let cancelled = try await service.cancel(job) else {
+            throw Problem.notFound("job")
         }
-        router.get("jobs/{id}/storyboard.vtt") { _, context -> Response in
-            let principal = try context.require(.read)
-            let job = try await find(context.parameters.get("id", as: JobID.self), principal)
-            guard let board = job.storyboard, let duration = job.source?.duration else {
-                throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)")
-            }
-            let vtt = board.webVTT(spriteURL: "/v1/jobs/\(job.id)/storyboard.jpg", duration: duration)
-            return Response(status: .ok, headers: [.contentType: "text/vtt; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: vtt)))
-        }
-        router.post("jobs/{id}/cancel") { _, context -> JobResponse in
-            let principal = try context.require(.write)
-            let job = try await find(context.parameters.get("id", as: JobID.self), principal)
-            try Self.requireOwnerOrAdmin(job, principal, to: "cancel")
-            guard let cancelled = try await service.cancel(job) else {
-                throw Problem.notFound("job")
-            }
-            await cache.invalidate(job.id)
-            context.logger.info("job cancel requested", metadata: ["job.id": "\(job.id)", "job.status": "\(cancelled.status.rawValue)"])
-            return JobResponse(cancelled, clips: try await store.clips(jobId: job.id))
-        }
-        router.delete("jobs/{id}") { _, context -> Response in
-            let principal = try context.require(.write)
-            let job = try await find(context.parameters.get("id", as: JobID.self), principal)
-            try Self.requireOwnerOrAdmin(job, principal, to: "delete")
-            try await service.delete(job, logger: context.logger)
-            await cache.invalidate(job.id)
-            context.logger.info("job deleted", metadata: ["job.id": "\(job.id)"])
-            return Response(status: .noContent)
-        }
+        await cache.invalidate(job.id)
+        context.logger.info("job cancel requested", metadata: ["job.id": "\(job.id)", "job.status": "\(cancelled.status.rawValue)"])
+        return JobResponse(cancelled, clips: try await store.clips(jobId: job.id))
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let job = try await find(context.parameters.get("id", as: JobID.self), principal)
+        try Self.requireOwnerOrAdmin(job, principal, to: "delete")
+        try await service.delete(job, logger: context.logger)
+        await cache.invalidate(job.id)
+        context.logger.info("job deleted", metadata: ["job.id": "\(job.id)"])
+        return Response(status: .noContent)
     }
 
     /// Changing a job is for its owner or an admin; other members may only read it.

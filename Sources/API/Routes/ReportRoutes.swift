@@ -53,40 +53,46 @@ struct ReportRoutes<Store: JobRepository & ReportQueries> {
     }
 
     func add(to router: some RouterMethods<AppRequestContext>) {
-        router.get("analytics/summary") { request, context -> Analytics in
-            let principal = try context.require(.read)
-            let query = request.uri.queryParameters
-            let (from, to) = try window(request)
-            let grouping = try query["groupBy"].map { text in
-                guard let grouping = AnalyticsGrouping(rawValue: String(text)) else {
-                    throw Problem(status: .badRequest, detail: "groupBy must be none, hour or day")
-                }
-                return grouping
-            } ?? .day
-            if grouping == .hour, to.timeIntervalSince(from) > 31 * 86400 {
-                throw Problem(status: .badRequest, detail: "by the hour, the window is at most 31 days; narrow from and to or group by day")
+        router.get("analytics/summary", use: analytics)
+        router.get("quality/summary", use: qualitySummary)
+        router.get("jobs/{id}/quality", use: jobQuality)
+    }
+
+    @Sendable func analytics(_ request: Request, context: AppRequestContext) async throws -> Analytics {
+        let principal = try context.require(.read)
+        let query = request.uri.queryParameters
+        let (from, to) = try window(request)
+        let grouping = try query["groupBy"].map { text in
+            guard let grouping = AnalyticsGrouping(rawValue: String(text)) else {
+                throw Problem(status: .badRequest, detail: "groupBy must be none, hour or day")
             }
-            let report = try await store.analytics(ReportScope(organizationId: principal.organizationId, from: from, to: to), groupBy: grouping)
-            return Analytics(from: from, to: to, groupBy: grouping, totals: report.totals, buckets: report.buckets.map {
-                Bucket(start: $0.start, end: min(to, $0.start.addingTimeInterval(grouping.seconds ?? 0)), figures: $0.figures)
-            })
+            return grouping
+        } ?? .day
+        if grouping == .hour, to.timeIntervalSince(from) > 31 * 86400 {
+            throw Problem(status: .badRequest, detail: "by the hour, the window is at most 31 days; narrow from and to or group by day")
         }
-        router.get("quality/summary") { request, context -> Quality in
-            let principal = try context.require(.read)
-            let (from, to) = try window(request)
-            let thresholds = try thresholds(request)
-            let report = try await store.quality(ReportScope(organizationId: principal.organizationId, from: from, to: to), thresholds: thresholds)
-            return Quality(from: from, to: to, thresholds: ["psnr": thresholds.psnr, "ssim": thresholds.ssim], report: report)
-        }
-        router.get("jobs/{id}/quality") { request, context -> Quality in
-            let principal = try context.require(.read)
-            guard let id = context.parameters.get("id", as: JobID.self),
-                  try await store.job(id: id, organizationId: principal.organizationId) != nil else { throw Problem.notFound("job") }
-            let thresholds = try thresholds(request)
-            let scope = ReportScope(organizationId: principal.organizationId, from: .distantPast, to: .distantFuture, jobId: id)
-            return Quality(thresholds: ["psnr": thresholds.psnr, "ssim": thresholds.ssim],
-                           report: try await store.quality(scope, thresholds: thresholds))
-        }
+        let report = try await store.analytics(ReportScope(organizationId: principal.organizationId, from: from, to: to), groupBy: grouping)
+        return Analytics(from: from, to: to, groupBy: grouping, totals: report.totals, buckets: report.buckets.map {
+            Bucket(start: $0.start, end: min(to, $0.start.addingTimeInterval(grouping.seconds ?? 0)), figures: $0.figures)
+        })
+    }
+
+    @Sendable func qualitySummary(_ request: Request, context: AppRequestContext) async throws -> Quality {
+        let principal = try context.require(.read)
+        let (from, to) = try window(request)
+        let thresholds = try thresholds(request)
+        let report = try await store.quality(ReportScope(organizationId: principal.organizationId, from: from, to: to), thresholds: thresholds)
+        return Quality(from: from, to: to, thresholds: ["psnr": thresholds.psnr, "ssim": thresholds.ssim], report: report)
+    }
+
+    @Sendable func jobQuality(_ request: Request, context: AppRequestContext) async throws -> Quality {
+        let principal = try context.require(.read)
+        guard let id = context.parameters.get("id", as: JobID.self),
+              try await store.job(id: id, organizationId: principal.organizationId) != nil else { throw Problem.notFound("job") }
+        let thresholds = try thresholds(request)
+        let scope = ReportScope(organizationId: principal.organizationId, from: .distantPast, to: .distantFuture, jobId: id)
+        return Quality(thresholds: ["psnr": thresholds.psnr, "ssim": thresholds.ssim],
+                       report: try await store.quality(scope, thresholds: thresholds))
     }
 
     private func window(_ request: Request) throws -> (Date, Date) {

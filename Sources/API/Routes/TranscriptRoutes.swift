@@ -13,34 +13,33 @@ struct TranscriptRoutes<Store: JobRepository, Blobs: BlobStore> {
     let blobs: Blobs
 
     func add(to router: some RouterMethods<AppRequestContext>) {
-        router.get("jobs/{id}/transcript") { request, context -> Response in
-            let principal = try context.require(.read)
-            guard let id = context.parameters.get("id", as: JobID.self),
-                  let job = try await store.job(id: id, organizationId: principal.organizationId) else { throw Problem.notFound("job") }
-            let format = request.uri.queryParameters.get("format") ?? "json"
-            guard ["json", "srt", "vtt"].contains(format) else { throw Problem(status: .badRequest, detail: "format must be json, srt or vtt") }
-            let transcript = try await transcript(of: job)
-            switch format {
-            case "json":
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                return Self.text(String(decoding: try encoder.encode(transcript), as: UTF8.self), "application/json")
-            default:
-                let track = CaptionTrack(wholeSourceOf: transcript)
-                return format == "srt" ? Self.text(track.srt, "application/x-subrip; charset=utf-8") : Self.text(track.vtt, "text/vtt; charset=utf-8")
-            }
+        router.get("jobs/{id}/transcript", use: jobTranscript)
+        router.get(RouterPath(MediaRoute.clipCaptionsSRT)) { request, context in try await clipCaptions(request, context: context, format: "srt") }
+        router.get(RouterPath(MediaRoute.clipCaptionsVTT)) { request, context in try await clipCaptions(request, context: context, format: "vtt") }
+    }
+
+    @Sendable func jobTranscript(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        guard let id = context.parameters.get("id", as: JobID.self),
+              let job = try await store.job(id: id, organizationId: principal.organizationId) else { throw Problem.notFound("job") }
+        let format = request.uri.queryParameters.get("format") ?? "json"
+        guard ["json", "srt", "vtt"].contains(format) else { throw Problem(status: .badRequest, detail: "format must be json, srt or vtt") }
+        let transcript = try await transcript(of: job)
+        guard format != "json" else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return Self.text(String(decoding: try encoder.encode(transcript), as: UTF8.self), "application/json")
         }
-        for (format, path) in [("srt", MediaRoute.clipCaptionsSRT), ("vtt", MediaRoute.clipCaptionsVTT)] {
-            router.get(RouterPath(path)) { _, context -> Response in
-                let principal = try context.require(.read)
-                guard let id = context.parameters.get("id", as: ClipID.self),
-                      let clip = try await store.clip(id: id, organizationId: principal.organizationId),
-                      let job = try await store.job(id: clip.jobId, organizationId: principal.organizationId) else { throw Problem.notFound("clip") }
-                let track = CaptionTrack(transcript: try await transcript(of: job), timeline: clip.timeline,
-                                         captions: job.request.resolvedOutput.captions)
-                return format == "srt" ? Self.text(track.srt, "application/x-subrip; charset=utf-8") : Self.text(track.vtt, "text/vtt; charset=utf-8")
-            }
-        }
+        return Self.captions(CaptionTrack(wholeSourceOf: transcript), format: format)
+    }
+
+    func clipCaptions(_ request: Request, context: AppRequestContext, format: String) async throws -> Response {
+        let principal = try context.require(.read)
+        guard let id = context.parameters.get("id", as: ClipID.self),
+              let clip = try await store.clip(id: id, organizationId: principal.organizationId),
+              let job = try await store.job(id: clip.jobId, organizationId: principal.organizationId) else { throw Problem.notFound("clip") }
+        let track = CaptionTrack(transcript: try await transcript(of: job), timeline: clip.timeline, captions: job.request.resolvedOutput.captions)
+        return Self.captions(track, format: format)
     }
 
     private func transcript(of job: Job) async throws -> Transcript {
@@ -59,6 +58,10 @@ struct TranscriptRoutes<Store: JobRepository, Blobs: BlobStore> {
                 ? "the transcript is gone (its upload was deleted, or the job failed before transcribing)"
                 : "the transcript is not ready yet (the job is in its \(job.stage.rawValue) stage)")
         }
+    }
+
+    private static func captions(_ track: CaptionTrack, format: String) -> Response {
+        format == "srt" ? text(track.srt, "application/x-subrip; charset=utf-8") : text(track.vtt, "text/vtt; charset=utf-8")
     }
 
     private static func text(_ body: String, _ contentType: String) -> Response {

@@ -17,102 +17,112 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
     let files: BlobResponses<Blobs>
 
     func add(to router: some RouterMethods<AppRequestContext>) {
-        router.post("uploads") { request, context -> Created<UploadResponse> in
-            let principal = try context.require(.write)
-            let limits = try await quotas.limits(for: principal.organizationId, in: store)
-            let maxBytes = limits.uploadBytes
-            // What the organisation may still store; an upload past it is refused as it streams.
-            var room = Int64.max
-            if let stored = limits.storedBytes {
-                room = max(0, stored - (try await store.usage(organizationId: principal.organizationId)).storedBytes)
-            }
-            let storageFull = QuotaPolicy.storageFull()
-            if let length = request.headers[.contentLength].flatMap({ Int64($0) }) {
-                if length > maxBytes { throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes") }
-                if length > room { throw storageFull }
-            }
-            if request.headers[.contentType]?.lowercased().hasPrefix("multipart/") == true,
-               MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) == nil {
-                // Stored raw, the form's framing would become part of the "video".
-                throw Problem(status: .badRequest, detail: "a multipart upload needs multipart/form-data with a boundary of 1 to 70 characters")
-            }
-            let id = UploadID.make()
-            let key = try BlobKey("uploads/\(id)")
-            let info: BlobInfo
-            let filename: String
-            // With a storage quota the bytes hold room as they arrive (from the declared length
-            // on), so uploads at once cannot all take the same free room.
-            let body = try await reserving(request.body, for: id, organization: principal.organizationId, limit: limits.storedBytes,
-                                           declared: request.headers[.contentLength].flatMap { Int64($0) })
-            do {
-                if let boundary = MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) {
-                    let part = MultipartFileSequence(base: body, boundary: boundary, fieldName: "file", limit: min(maxBytes, room))
-                    info = try await blobs.put(key, from: part, limit: min(maxBytes, room))
-                    filename = part.filename ?? "upload"
-                } else {
-                    info = try await blobs.put(key, from: body, limit: min(maxBytes, room))
-                    filename = request.headers[HTTPField.Name("X-Filename")!] ?? "upload"
-                }
-            } catch BlobError.tooLarge {
-                try? await store.releaseStorage(id: StorageReservation.uploadID(id))
-                if room < maxBytes { throw storageFull }
-                throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
-            } catch {
-                try? await store.releaseStorage(id: StorageReservation.uploadID(id))
-                throw error
-            }
-            guard info.size > 0 else {
-                // Empty uploads are never recorded, so no row can reference this blob.
-                try? await blobs.delete(key)
-                try? await store.releaseStorage(id: StorageReservation.uploadID(id))
-                throw Problem.invalid([.init(field: "file", message: "the upload is empty")])
-            }
-            let upload: Upload
-            do {
-                upload = try await store.createUpload(Upload(
-                    id: id, organizationId: principal.organizationId, ownerId: principal.userId, filename: Self.sanitize(filename),
-                    size: info.size, sha256: info.sha256, blobKey: key, createdAt: clock.now()))
-            } catch {
-                try? await blobs.delete(key)
-                try? await store.releaseStorage(id: StorageReservation.uploadID(id))
-                throw error
-            }
-            if upload.blobKey != key {
-                // The organisation already had these bytes; the new row shares them.
-                try? await blobs.delete(key)
-            }
-            context.logger.info("upload stored", metadata: ["upload.id": "\(upload.id)", "upload.bytes": "\(upload.size)"])
-            return Created(location: "/v1/uploads/\(upload.id)", body: UploadResponse(upload))
-        }
-        router.get("uploads/{id}") { _, context -> UploadResponse in
-            let principal = try context.require(.read)
-            return UploadResponse(try await find(context.parameters.get("id", as: UploadID.self), principal))
-        }
+        router.post("uploads", use: create)
+        router.get("uploads/{id}", use: show)
         // The uploaded file itself, for a player (ranges) or a download.
-        router.get(RouterPath(MediaRoute.uploadContent)) { request, context -> Response in
-            let principal = try context.require(.read)
-            let upload = try await find(context.parameters.get("id", as: UploadID.self), principal)
-            return try await files.ranged(request, context: context, key: upload.blobKey, size: upload.size, etag: "\"\(upload.sha256)\"",
-                                          contentType: Self.contentType(of: upload.filename), filename: upload.filename)
+        router.get(RouterPath(MediaRoute.uploadContent), use: content)
+        router.get("uploads", use: list)
+        router.delete("uploads/{id}", use: delete)
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Created<UploadResponse> {
+        let principal = try context.require(.write)
+        let limits = try await quotas.limits(for: principal.organizationId, in: store)
+        let maxBytes = limits.uploadBytes
+        // What the organisation may still store; an upload past it is refused as it streams.
+        var room = Int64.max
+        if let stored = limits.storedBytes {
+            room = max(0, stored - (try await store.usage(organizationId: principal.organizationId)).storedBytes)
         }
-        router.get("uploads") { request, context -> ListResponse<UploadResponse> in
-            let principal = try context.require(.read)
-            let page = try await store.uploads(organizationId: principal.organizationId, page: request.pageRequest())
-            return ListResponse(items: page.items.map(UploadResponse.init), nextCursor: page.nextCursor)
+        let storageFull = QuotaPolicy.storageFull()
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }) {
+            if length > maxBytes { throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes") }
+            if length > room { throw storageFull }
         }
-        router.delete("uploads/{id}") { _, context -> Response in
-            let principal = try context.require(.write)
-            let upload = try await find(context.parameters.get("id", as: UploadID.self), principal)
-            guard principal.role == .admin || upload.ownerId == principal.userId else {
-                throw Problem(status: .forbidden, detail: "only an admin or the uploader may delete an upload")
+        if request.headers[.contentType]?.lowercased().hasPrefix("multipart/") == true,
+           MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) == nil {
+            // Stored raw, the form's framing would become part of the "video".
+            throw Problem(status: .badRequest, detail: "a multipart upload needs multipart/form-data with a boundary of 1 to 70 characters")
+        }
+        let id = UploadID.make()
+        let key = try BlobKey("uploads/\(id)")
+        let info: BlobInfo
+        let filename: String
+        // With a storage quota the bytes hold room as they arrive (from the declared length
+        // on), so uploads at once cannot all take the same free room.
+        let body = try await reserving(request.body, for: id, organization: principal.organizationId, limit: limits.storedBytes,
+                                       declared: request.headers[.contentLength].flatMap { Int64($0) })
+        do {
+            if let boundary = MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) {
+                let part = MultipartFileSequence(base: body, boundary: boundary, fieldName: "file", limit: min(maxBytes, room))
+                info = try await blobs.put(key, from: part, limit: min(maxBytes, room))
+                filename = part.filename ?? "upload"
+            } else {
+                info = try await blobs.put(key, from: body, limit: min(maxBytes, room))
+                filename = request.headers[.filename] ?? "upload"
             }
-            if let deletion = try await store.deleteUpload(id: upload.id, organizationId: principal.organizationId) {
-                if deletion.blobUnreferenced { try await blobs.delete(deletion.blobKey) }
-                // Its words go with it; most uploads never had any.
-                try? await blobs.delete(Transcript.blobKey(for: upload.id))
-            }
-            return Response(status: .noContent)
+        } catch BlobError.tooLarge {
+            try? await store.releaseStorage(id: StorageReservation.uploadID(id))
+            if room < maxBytes { throw storageFull }
+            throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
+        } catch {
+            try? await store.releaseStorage(id: StorageReservation.uploadID(id))
+            throw error
         }
+        guard info.size > 0 else {
+            // Empty uploads are never recorded, so no row can reference this blob.
+            try? await blobs.delete(key)
+            try? await store.releaseStorage(id: StorageReservation.uploadID(id))
+            throw Problem.invalid([.init(field: "file", message: "the upload is empty")])
+        }
+        let upload: Upload
+        do {
+            upload = try await store.createUpload(Upload(
+                id: id, organizationId: principal.organizationId, ownerId: principal.userId, filename: Self.sanitize(filename),
+                size: info.size, sha256: info.sha256, blobKey: key, createdAt: clock.now()))
+        } catch {
+            try? await blobs.delete(key)
+            try? await store.releaseStorage(id: StorageReservation.uploadID(id))
+            throw error
+        }
+        if upload.blobKey != key {
+            // The organisation already had these bytes; the new row shares them.
+            try? await blobs.delete(key)
+        }
+        context.logger.info("upload stored", metadata: ["upload.id": "\(upload.id)", "upload.bytes": "\(upload.size)"])
+        return Created(location: "/v1/uploads/\(upload.id)", body: UploadResponse(upload))
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> UploadResponse {
+        let principal = try context.require(.read)
+        return UploadResponse(try await find(context.parameters.get("id", as: UploadID.self), principal))
+    }
+
+    @Sendable func content(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let upload = try await find(context.parameters.get("id", as: UploadID.self), principal)
+        return try await files.ranged(request, context: context, key: upload.blobKey, size: upload.size, etag: "\"\(upload.sha256)\"",
+                                      contentType: Self.contentType(of: upload.filename), filename: upload.filename)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListResponse<UploadResponse> {
+        let principal = try context.require(.read)
+        let page = try await store.uploads(organizationId: principal.organizationId, page: request.pageRequest())
+        return ListResponse(items: page.items.map(UploadResponse.init), nextCursor: page.nextCursor)
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let upload = try await find(context.parameters.get("id", as: UploadID.self), principal)
+        guard principal.role == .admin || upload.ownerId == principal.userId else {
+            throw Problem(status: .forbidden, detail: "only an admin or the uploader may delete an upload")
+        }
+        if let deletion = try await store.deleteUpload(id: upload.id, organizationId: principal.organizationId) {
+            if deletion.blobUnreferenced { try await blobs.delete(deletion.blobKey) }
+            // Its words go with it; most uploads never had any.
+            try? await blobs.delete(Transcript.blobKey(for: upload.id))
+        }
+        return Response(status: .noContent)
     }
 
     /// The body as it is without a storage quota; with one, holding room as it streams

@@ -45,7 +45,7 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     /// address it appended last to `X-Forwarded-For`; earlier entries are the client's to forge.
     public func clientAddress(of request: Request, trusting proxies: Set<String>) -> String? {
         guard let peer = peerAddress, Self.isTrusted(peer, proxies),
-              let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last?.split(separator: ",").last
+              let forwarded = request.headers[values: .forwardedFor].last?.split(separator: ",").last
         else { return peerAddress }
         let address = forwarded.trimmingCharacters(in: .whitespaces)
         return address.isEmpty ? peerAddress : address
