@@ -316,6 +316,17 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "WorkersTests",
+            dependencies: ["Workers", "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "BlobStorage", "TestSupport",
+                           .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "Accounts", "ClipGenCore", "MediaEngine", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "API", "Accounts", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "PersistenceSQLite", "Coordination", "Delivery", "BlobStorage", "BlobStorageS3", "RedisSupport",

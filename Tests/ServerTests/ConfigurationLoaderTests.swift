@@ -1,14 +1,23 @@
-import API
 import Accounts
-import HummingbirdTesting
 import ClipGenCore
 import Foundation
+import Logging
 import Server
 import Testing
 import MediaEngine
 import TestSupport
 
 @Suite struct ConfigurationLoaderTests {
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
     @Test func defaultsWhenNothingIsSet() async throws {
         let c = try await ConfigurationLoader.load(flags: [:], environment: [:])
         #expect(c.api.http.host == "127.0.0.1" && c.api.http.port == 8080)
@@ -86,28 +95,11 @@ import TestSupport
         }
     }
 
-    @Test func theDatabaseURLPutsTheDatabaseWhereItSays() async throws {
-        try await withTemporaryDirectory { dir in
-            let c = try await ConfigurationLoader.load(flags: ["dataDir": dir + "/data"],
-                                                       environment: ["CLIPGEN_DATABASE_URL": "sqlite://\(dir)/elsewhere/jobs.sqlite",
-                                                                     "CLIPGEN_ADMIN_PASSWORD": ServerHarness.password, "CLIPGEN_BCRYPT_COST": "4",
-                                                                     "CLIPGEN_PORT": "0", "CLIPGEN_WORKERS_IN_PROCESS": "false"])
-            let application = try await buildApplication(configuration: c, metrics: ProcessMetrics(), logger: ServerHarness.logger)
-            try await application.test(.live) { client in
-                let signedIn = try await ServerHarness.Client.signIn(client)
-                #expect(!signedIn.token.isEmpty, "the admin was created in the configured database")
-            }
-            #expect(FileManager.default.fileExists(atPath: dir + "/elsewhere/jobs.sqlite"))
-            #expect(!FileManager.default.fileExists(atPath: dir + "/data/clipgen.sqlite"))
-            #expect(FileManager.default.fileExists(atPath: dir + "/data/blobs"), "blobs stay in the data directory")
-        }
-    }
-
     @Test func everyKeyHasAnEnvironmentName() {
         #expect(ConfigurationLoader.environmentName("dataDir") == "CLIPGEN_DATA_DIR")
         #expect(ConfigurationLoader.environmentName("workersInProcess") == "CLIPGEN_WORKERS_IN_PROCESS")
         // The README's table is exactly the keys the loader reads, meanings and defaults included.
-        let readme = (try? String(contentsOfFile: TestMediaPaths.repositoryRoot + "/README.md", encoding: .utf8)) ?? ""
+        let readme = (try? String(contentsOfFile: Self.repositoryRoot + "/README.md", encoding: .utf8)) ?? ""
         let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `CLIPGEN_") }.map(String.init)
         #expect(rows == ConfigurationLoader.keys.map { "| `\(ConfigurationLoader.environmentName($0.key))` | \($0.meaning) |" })
     }
@@ -118,7 +110,7 @@ import TestSupport
             c.dataDirectory = dir
             c.api.auth.bcryptCost = 4
             c.workers.capabilities = [.cpu, .gpu]
-            let pool = try await ClipGenServer(configuration: c).workerPool(logger: ServerHarness.logger)
+            let pool = try await ClipGenServer(configuration: c).workerPool(logger: Self.logger)
             let report = await HardwareDetector().detect()
             #expect(pool.settings.capabilities == (report.hasGPU ? [.cpu, .gpu] : [.cpu]))
             #expect(pool.pipeline.encoder == report.encoder)
@@ -141,11 +133,4 @@ import TestSupport
             #expect(try await second.store.userCount() == 1)
         }
     }
-}
-
-enum TestMediaPaths {
-    static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    }
-    static var clipgen: String { repositoryRoot + "/.build/debug/clipgen" }
 }
