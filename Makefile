@@ -17,6 +17,8 @@ run: build
 	$(SWIFT) run -c $(CONFIG) --skip-build clipgen serve $(ARGS)
 
 test: setup
+	# docs/architecture.md's module graph is drawn from Package.swift; each module imports what it declares.
+	scripts/module-graph.py --check
 	# deploy/: Dockerfile, compose.yaml, Kubernetes manifests, alert rules (promtool unit tests), dashboard.
 	scripts/check-deploy.sh
 	$(SWIFT) build --build-tests

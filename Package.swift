@@ -273,18 +273,18 @@ let package = Package(
         ),
         .testTarget(
             name: "MediaEngineTests",
-            dependencies: ["MediaEngine", "TestSupport"],
+            dependencies: ["MediaEngine", "ClipGenCore", "TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "MediaAnalysisTests",
-            dependencies: ["MediaAnalysis", "MediaEngine", "TestSupport"],
+            dependencies: ["MediaAnalysis", "MediaEngine", "ClipGenCore", "TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "PersistenceTests",
             dependencies: [
-                "Persistence", "PersistenceSQLite", "PersistencePostgres", "PersistenceMemory", "Coordination", "TestSupport",
+                "ClipGenCore", "Persistence", "PersistenceSQLite", "PersistencePostgres", "PersistenceMemory", "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -293,7 +293,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BlobStorageTests",
-            dependencies: ["BlobStorage", "BlobStorageS3", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: ["ClipGenCore", "BlobStorage", "BlobStorageS3", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -309,7 +309,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Accounts", "Coordination", "WebApp", "PersistenceSQLite", "TestSupport",
+                "API", "Accounts", "ClipGenCore", "Coordination", "WebApp", "Persistence", "PersistenceSQLite", "BlobStorage", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -329,7 +329,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "API", "Accounts", "Workers", "Server", "TestSupport", "MediaEngine", "Persistence", "PersistenceSQLite", "Coordination", "Delivery", "BlobStorage", "BlobStorageS3", "RedisSupport",
+                "API", "Accounts", "Workers", "Server", "TestSupport", "ClipGenCore", "MediaEngine", "Persistence", "PersistenceSQLite", "Coordination", "BlobStorage", "BlobStorageS3", "RedisSupport",
                 "PersistencePostgres", "Outbound",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
