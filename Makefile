@@ -19,6 +19,8 @@ run: build
 test: setup
 	# docs/architecture.md's module graph is drawn from Package.swift; each module imports what it declares.
 	scripts/module-graph.py --check
+	# .swift-format: the layout swift format writes, lines within 120 columns.
+	$(SWIFT) format lint --strict --recursive --parallel Sources Tests bench/QueueBench Package.swift
 	# deploy/: Dockerfile, compose.yaml, Kubernetes manifests, alert rules (promtool unit tests), dashboard.
 	scripts/check-deploy.sh
 	$(SWIFT) build --build-tests

@@ -13,7 +13,7 @@ let package = Package(
     name: "clipgen",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "clipgen", targets: ["clipgen"]),
+        .executable(name: "clipgen", targets: ["clipgen"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -102,7 +102,9 @@ let package = Package(
         ),
         .target(
             name: "PersistenceMemory",
-            dependencies: ["ClipGenCore", "Persistence", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: [
+                "ClipGenCore", "Persistence", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // What leaves the service about jobs: the event relay (outbox to bus), webhook deliveries
@@ -191,13 +193,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: ["index.html", "app.css", "app.js", "api.js", "dom.js", "timeline.js", "views.js"].map { .embedInCode("Web/\($0)") },
+            resources: ["index.html", "app.css", "app.js", "api.js", "dom.js", "timeline.js", "views.js"].map {
+                .embedInCode("Web/\($0)")
+            },
             swiftSettings: swiftSettings
         ),
         .target(
             name: "API",
             dependencies: [
-                "ClipGenCore", "Accounts", "Coordination", "Delivery", "Persistence", "BlobStorage", "Outbound", "WebApp",
+                "ClipGenCore", "Accounts", "Coordination", "Delivery", "Persistence", "BlobStorage", "Outbound",
+                "WebApp",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -216,7 +221,8 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "PersistencePostgres", "BlobStorage", "BlobStorageS3",
+                "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite",
+                "PersistencePostgres", "BlobStorage", "BlobStorageS3",
                 "RedisSupport", "Accounts", "Coordination", "Delivery", "Workers", "API", "Outbound",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -231,7 +237,8 @@ let package = Package(
         .executableTarget(
             name: "clipgen",
             dependencies: [
-                "ClipGenCore", "Accounts", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage", "Server", "API", "Workers",
+                "ClipGenCore", "Accounts", "MediaEngine", "MediaAnalysis", "Persistence", "BlobStorage", "Server",
+                "API", "Workers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -284,7 +291,8 @@ let package = Package(
         .testTarget(
             name: "PersistenceTests",
             dependencies: [
-                "ClipGenCore", "Persistence", "PersistenceSQLite", "PersistencePostgres", "PersistenceMemory", "TestSupport",
+                "ClipGenCore", "Persistence", "PersistenceSQLite", "PersistencePostgres", "PersistenceMemory",
+                "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -293,12 +301,19 @@ let package = Package(
         ),
         .testTarget(
             name: "BlobStorageTests",
-            dependencies: ["ClipGenCore", "BlobStorage", "BlobStorageS3", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: [
+                "ClipGenCore", "BlobStorage", "BlobStorageS3", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "RedisSupportTests",
-            dependencies: ["RedisSupport", "Coordination", "ClipGenCore", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: [
+                "RedisSupport", "Coordination", "ClipGenCore", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -309,7 +324,8 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Accounts", "ClipGenCore", "Coordination", "WebApp", "Persistence", "PersistenceSQLite", "BlobStorage", "TestSupport",
+                "API", "Accounts", "ClipGenCore", "Coordination", "WebApp", "Persistence", "PersistenceSQLite",
+                "BlobStorage", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -317,19 +333,26 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkersTests",
-            dependencies: ["Workers", "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite", "BlobStorage", "TestSupport",
-                           .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "Workers", "ClipGenCore", "MediaEngine", "MediaAnalysis", "Persistence", "PersistenceSQLite",
+                "BlobStorage", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Accounts", "ClipGenCore", "MediaEngine", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Server", "Accounts", "ClipGenCore", "MediaEngine", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "API", "Accounts", "Workers", "Server", "TestSupport", "ClipGenCore", "MediaEngine", "Persistence", "PersistenceSQLite", "Coordination", "BlobStorage", "BlobStorageS3", "RedisSupport",
+                "API", "Accounts", "Workers", "Server", "TestSupport", "ClipGenCore", "MediaEngine", "Persistence",
+                "PersistenceSQLite", "Coordination", "BlobStorage", "BlobStorageS3", "RedisSupport",
                 "PersistencePostgres", "Outbound",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

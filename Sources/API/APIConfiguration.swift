@@ -1,7 +1,7 @@
 import Accounts
+import ClipGenCore
 import Delivery
 import Foundation
-import ClipGenCore
 import Persistence
 
 /// What the HTTP side can be told, with a default for every field.
@@ -79,34 +79,46 @@ public struct APIConfiguration: Sendable {
 
     /// The quotas of organisations without their own, for the API and for workers' imports.
     public var quotaDefaults: QuotaDefaults {
-        QuotaDefaults(concurrentJobs: quotas.concurrentJobs, storedBytes: quotas.storedBytes, maxUploadBytes: maxUploadBytes)
+        QuotaDefaults(
+            concurrentJobs: quotas.concurrentJobs, storedBytes: quotas.storedBytes, maxUploadBytes: maxUploadBytes)
     }
 
     public init() {}
 
-    public static let keys = AccountsConfiguration.keys + [
-        ConfigurationKey("host", "address to bind (127.0.0.1)"),
-        ConfigurationKey("port", "port to bind (8080)"),
-        ConfigurationKey("maxUploadBytes", "largest upload in bytes (10737418240)"),
-        ConfigurationKey("idleTimeoutSeconds", "close connections silent this long, mid-request too (30)"),
-        ConfigurationKey("maxConnections", "connections held at once; more are answered 503 (1024)"),
-        ConfigurationKey("maxConnectionsPerAddress", "connections one client address (IPv6: /64) may hold; proxies exempt (64)"),
-        ConfigurationKey("maxAnonymousRequests", "requests not tied to an account under way at once (maxConnections / 8)"),
-        ConfigurationKey("minBodyBytesPerSecond", "request bodies slower than this over the window are cut off (1024)"),
-        ConfigurationKey("bodyRateWindowSeconds", "the window a body's rate is averaged over (30)"),
-        ConfigurationKey("webSocketRecheckSeconds", "how often an event socket's credentials are checked again (30)"),
-        ConfigurationKey("maxWebSocketsPerUser", "event sockets one user or API key may hold (16)"),
-        ConfigurationKey("webSocketPingSeconds", "ping interval on event WebSockets (20)"),
-        ConfigurationKey("webSocketWriteTimeoutSeconds", "close an event WebSocket whose client has not read a message this long (10)"),
-        ConfigurationKey("corsOrigins", "comma-separated browser origins allowed by CORS (none)"),
-        ConfigurationKey("trustedProxies", "comma-separated proxy addresses or ranges (10.0.0.0/8) whose X-Forwarded-For is believed (none)"),
-        ConfigurationKey("metricsToken", "bearer token /metrics requires (unset: loopback clients only)"),
-        ConfigurationKey("quotaConcurrentJobs", "jobs queued or running at once per organisation; 0: no limit (100)"),
-        ConfigurationKey("quotaStoredBytes", "bytes of uploads and clips kept per organisation; 0: no limit (0)"),
-        ConfigurationKey("rateLimitPerMinute", "requests a minute per user or API key, bursts of a sixth; 0: off (600)"),
-        ConfigurationKey("rateLimitIpPerMinute", "requests a minute per client address; 0: off (1200)"),
-        ConfigurationKey("auditRetentionDays", "days audit entries are kept; 0: for good (90)"),
-    ]
+    public static let keys =
+        AccountsConfiguration.keys + [
+            ConfigurationKey("host", "address to bind (127.0.0.1)"),
+            ConfigurationKey("port", "port to bind (8080)"),
+            ConfigurationKey("maxUploadBytes", "largest upload in bytes (10737418240)"),
+            ConfigurationKey("idleTimeoutSeconds", "close connections silent this long, mid-request too (30)"),
+            ConfigurationKey("maxConnections", "connections held at once; more are answered 503 (1024)"),
+            ConfigurationKey(
+                "maxConnectionsPerAddress", "connections one client address (IPv6: /64) may hold; proxies exempt (64)"),
+            ConfigurationKey(
+                "maxAnonymousRequests", "requests not tied to an account under way at once (maxConnections / 8)"),
+            ConfigurationKey(
+                "minBodyBytesPerSecond", "request bodies slower than this over the window are cut off (1024)"),
+            ConfigurationKey("bodyRateWindowSeconds", "the window a body's rate is averaged over (30)"),
+            ConfigurationKey(
+                "webSocketRecheckSeconds", "how often an event socket's credentials are checked again (30)"),
+            ConfigurationKey("maxWebSocketsPerUser", "event sockets one user or API key may hold (16)"),
+            ConfigurationKey("webSocketPingSeconds", "ping interval on event WebSockets (20)"),
+            ConfigurationKey(
+                "webSocketWriteTimeoutSeconds",
+                "close an event WebSocket whose client has not read a message this long (10)"),
+            ConfigurationKey("corsOrigins", "comma-separated browser origins allowed by CORS (none)"),
+            ConfigurationKey(
+                "trustedProxies",
+                "comma-separated proxy addresses or ranges (10.0.0.0/8) whose X-Forwarded-For is believed (none)"),
+            ConfigurationKey("metricsToken", "bearer token /metrics requires (unset: loopback clients only)"),
+            ConfigurationKey(
+                "quotaConcurrentJobs", "jobs queued or running at once per organisation; 0: no limit (100)"),
+            ConfigurationKey("quotaStoredBytes", "bytes of uploads and clips kept per organisation; 0: no limit (0)"),
+            ConfigurationKey(
+                "rateLimitPerMinute", "requests a minute per user or API key, bursts of a sixth; 0: off (600)"),
+            ConfigurationKey("rateLimitIpPerMinute", "requests a minute per client address; 0: off (1200)"),
+            ConfigurationKey("auditRetentionDays", "days audit entries are kept; 0: for good (90)"),
+        ]
 
     public init(reading values: some ConfigurationValues) throws {
         self.init()
@@ -116,21 +128,36 @@ public struct APIConfiguration: Sendable {
         auth = try AccountsConfiguration(reading: values)
         http.idleTimeoutSeconds = try values.double("idleTimeoutSeconds", in: 1...3600) ?? http.idleTimeoutSeconds
         http.webSocketPingSeconds = try values.double("webSocketPingSeconds", in: 1...3600) ?? http.webSocketPingSeconds
-        http.webSocketWriteTimeoutSeconds = try values.double("webSocketWriteTimeoutSeconds", in: 0.1...3600) ?? http.webSocketWriteTimeoutSeconds
+        http.webSocketWriteTimeoutSeconds =
+            try values.double("webSocketWriteTimeoutSeconds", in: 0.1...3600) ?? http.webSocketWriteTimeoutSeconds
         http.maxConnections = try values.int("maxConnections", in: 1...1_000_000) ?? http.maxConnections
-        http.maxConnectionsPerAddress = try values.int("maxConnectionsPerAddress", in: 1...1_000_000) ?? http.maxConnectionsPerAddress
+        http.maxConnectionsPerAddress =
+            try values.int("maxConnectionsPerAddress", in: 1...1_000_000) ?? http.maxConnectionsPerAddress
         http.maxAnonymousRequests = try values.int("maxAnonymousRequests", in: 1...1_000_000)
-        http.minBodyBytesPerSecond = try values.int("minBodyBytesPerSecond", in: 0...1_000_000_000) ?? http.minBodyBytesPerSecond
-        http.bodyRateWindowSeconds = try values.double("bodyRateWindowSeconds", in: 0.5...3600) ?? http.bodyRateWindowSeconds
-        http.webSocketRecheckSeconds = try values.double("webSocketRecheckSeconds", in: 0.1...3600) ?? http.webSocketRecheckSeconds
+        http.minBodyBytesPerSecond =
+            try values.int("minBodyBytesPerSecond", in: 0...1_000_000_000) ?? http.minBodyBytesPerSecond
+        http.bodyRateWindowSeconds =
+            try values.double("bodyRateWindowSeconds", in: 0.5...3600) ?? http.bodyRateWindowSeconds
+        http.webSocketRecheckSeconds =
+            try values.double("webSocketRecheckSeconds", in: 0.1...3600) ?? http.webSocketRecheckSeconds
         http.maxWebSocketsPerUser = try values.int("maxWebSocketsPerUser", in: 1...100_000) ?? http.maxWebSocketsPerUser
         http.metricsToken = values.string("metricsToken")
-        http.corsOrigins = Set((values.string("corsOrigins") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        http.trustedProxies = Set((values.string("trustedProxies") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        if let jobs = try values.int("quotaConcurrentJobs", in: 0...1_000_000) { quotas.concurrentJobs = jobs == 0 ? nil : jobs }
-        if let bytes = try values.int("quotaStoredBytes", in: 0...Int.max) { quotas.storedBytes = bytes == 0 ? nil : Int64(bytes) }
+        http.corsOrigins = Set(
+            (values.string("corsOrigins") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty })
+        http.trustedProxies = Set(
+            (values.string("trustedProxies") ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty })
+        if let jobs = try values.int("quotaConcurrentJobs", in: 0...1_000_000) {
+            quotas.concurrentJobs = jobs == 0 ? nil : jobs
+        }
+        if let bytes = try values.int("quotaStoredBytes", in: 0...Int.max) {
+            quotas.storedBytes = bytes == 0 ? nil : Int64(bytes)
+        }
         rateLimits.perMinute = try values.int("rateLimitPerMinute", in: 0...1_000_000) ?? rateLimits.perMinute
-        rateLimits.perAddressPerMinute = try values.int("rateLimitIpPerMinute", in: 0...1_000_000) ?? rateLimits.perAddressPerMinute
+        rateLimits.perAddressPerMinute =
+            try values.int("rateLimitIpPerMinute", in: 0...1_000_000) ?? rateLimits.perAddressPerMinute
         auditRetentionDays = try values.int("auditRetentionDays", in: 0...36_500) ?? auditRetentionDays
     }
 }

@@ -17,10 +17,15 @@ public struct APIMetrics: Sendable {
     /// HTTP's usual few count as `other`, so no client can grow the label set.
     func request(method: String, route: String, status: Int, duration: Duration) {
         let method = Self.methods.contains(method) ? method : "other"
-        Counter(label: "http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory)
-            .increment()
-        Timer(label: "http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
-            .recordMicroseconds(duration.microseconds)
+        Counter(
+            label: "http_requests_total",
+            dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory
+        )
+        .increment()
+        Timer(
+            label: "http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory
+        )
+        .recordMicroseconds(duration.microseconds)
     }
 
     static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -60,7 +65,8 @@ public struct APIMetrics: Sendable {
     /// `audit_events_sampled_out_total{outcome}`: refusals counted but not written to the audit
     /// log, because one like it from the same client was written within the minute.
     func auditSampledOut(_ outcome: String) {
-        Counter(label: "audit_events_sampled_out_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+        Counter(label: "audit_events_sampled_out_total", dimensions: [("outcome", outcome)], factory: factory)
+            .increment()
     }
 
     /// What the store holds, read at each scrape: `queue_size{capability}`,
@@ -69,9 +75,13 @@ public struct APIMetrics: Sendable {
         if let statistics = try? await store.queueStatistics() {
             for capability in Capability.allCases {
                 let entry = statistics.first { $0.capability == capability }
-                Gauge(label: "queue_size", dimensions: [("capability", capability.rawValue)], factory: factory).record(entry?.queued ?? 0)
-                Gauge(label: "queue_oldest_task_age_seconds", dimensions: [("capability", capability.rawValue)], factory: factory)
-                    .record(entry?.oldestDueSince.map { max(0, now - $0.timeIntervalSince1970) } ?? 0)
+                Gauge(label: "queue_size", dimensions: [("capability", capability.rawValue)], factory: factory).record(
+                    entry?.queued ?? 0)
+                Gauge(
+                    label: "queue_oldest_task_age_seconds", dimensions: [("capability", capability.rawValue)],
+                    factory: factory
+                )
+                .record(entry?.oldestDueSince.map { max(0, now - $0.timeIntervalSince1970) } ?? 0)
             }
         }
         if let bytes = try? await store.storedBytes() {

@@ -1,20 +1,21 @@
 import Accounts
-import Coordination
-import Foundation
 import BlobStorage
 import ClipGenCore
+import Coordination
+import Foundation
 import Hummingbird
-import WebApp
-import HummingbirdWebSocket
 import HummingbirdCore
-import NIOCore
+import HummingbirdWebSocket
 import Logging
+import NIOCore
 import Outbound
 import Persistence
 import ServiceLifecycle
+import WebApp
 
 /// What the API keeps: accounts, jobs, the queue, webhooks, the audit log and quotas, and the reports over them.
-public typealias APIStore = AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger & ReportQueries
+public typealias APIStore = AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger
+    & ReportQueries
 
 /// Everything the HTTP side needs, created once by the caller.
 public struct APIDependencies<Store: APIStore, Blobs: BlobStore>: Sendable {
@@ -39,9 +40,12 @@ public struct APIDependencies<Store: APIStore, Blobs: BlobStore>: Sendable {
     /// check their caller again at once (and every `webSocketRecheckSeconds` in any case, which
     /// is how another replica's revocations reach them).
     public var revocations = Notifier()
-    public init(store: Store, blobs: Blobs, tokens: TokenService, shared: SharedBackends = SharedBackends(), workflow: JobWorkflow = JobWorkflow(),
-                clock: WallClock = .system, metrics: MetricsEndpoint = .disabled, dependencies: [Dependency] = [],
-                loginPolicy: LoginGuard.Policy = LoginGuard.Policy(), networkPolicy: NetworkPolicy = NetworkPolicy()) {
+    public init(
+        store: Store, blobs: Blobs, tokens: TokenService, shared: SharedBackends = SharedBackends(),
+        workflow: JobWorkflow = JobWorkflow(),
+        clock: WallClock = .system, metrics: MetricsEndpoint = .disabled, dependencies: [Dependency] = [],
+        loginPolicy: LoginGuard.Policy = LoginGuard.Policy(), networkPolicy: NetworkPolicy = NetworkPolicy()
+    ) {
         self.store = store
         self.blobs = blobs
         self.tokens = tokens
@@ -66,35 +70,49 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics.api))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: CORSAllowListMiddleware(origins: configuration.http.corsOrigins))
-    router.add(middleware: AnonymousShareMiddleware(requests: AnonymousRequests(capacity: configuration.http.anonymousCapacity)))
+    router.add(
+        middleware: AnonymousShareMiddleware(
+            requests: AnonymousRequests(capacity: configuration.http.anonymousCapacity)))
     // Outside the problem middleware: it sees the status the client gets.
-    router.add(middleware: AuditMiddleware(store: dependencies.store, trustedProxies: configuration.http.trustedProxies, clock: dependencies.clock,
-                                           metrics: dependencies.metrics.api, counters: dependencies.shared.counters))
+    router.add(
+        middleware: AuditMiddleware(
+            store: dependencies.store, trustedProxies: configuration.http.trustedProxies, clock: dependencies.clock,
+            metrics: dependencies.metrics.api, counters: dependencies.shared.counters))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies))
     let (store, blobs, clock) = (dependencies.store, dependencies.blobs, dependencies.clock)
     router.get("openapi.json") { _, _ in
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
     }
-    HealthRoutes(store: store, blobs: blobs, metrics: dependencies.metrics, dependencies: dependencies.dependencies,
-                 metricsToken: configuration.http.metricsToken, clock: clock).add(to: router)
+    HealthRoutes(
+        store: store, blobs: blobs, metrics: dependencies.metrics, dependencies: dependencies.dependencies,
+        metricsToken: configuration.http.metricsToken, clock: clock
+    ).add(to: router)
 
-    let auth = AuthRoutes(store: store, tokens: dependencies.tokens, hasher: PasswordHasher(cost: configuration.auth.bcryptCost),
-                          loginGuard: LoginGuard(counters: dependencies.shared.counters, policy: dependencies.loginPolicy),
-                          trustedProxies: configuration.http.trustedProxies, clock: clock, metrics: dependencies.metrics.api,
-                          revocations: dependencies.revocations)
+    let auth = AuthRoutes(
+        store: store, tokens: dependencies.tokens, hasher: PasswordHasher(cost: configuration.auth.bcryptCost),
+        loginGuard: LoginGuard(counters: dependencies.shared.counters, policy: dependencies.loginPolicy),
+        trustedProxies: configuration.http.trustedProxies, clock: clock, metrics: dependencies.metrics.api,
+        revocations: dependencies.revocations)
     let v1 = router.group("v1")
     auth.addPublic(to: v1)
     // Operator routes, before the group gains the user authentication middleware below.
     let operatorToken = OperatorToken(value: configuration.auth.operatorToken)
     let quotas = QuotaPolicy(defaults: configuration.quotaDefaults)
     let quotaRoutes = QuotaRoutes(store: store, policy: quotas, operatorToken: operatorToken)
-    OrganizationRoutes(store: store, operatorToken: operatorToken, bcryptCost: configuration.auth.bcryptCost, clock: clock).add(to: v1)
+    OrganizationRoutes(
+        store: store, operatorToken: operatorToken, bcryptCost: configuration.auth.bcryptCost, clock: clock
+    ).add(to: v1)
     quotaRoutes.addOperatorRoutes(to: v1)
     AuditRoutes(store: store).addOperatorRoutes(to: v1, operatorToken: operatorToken)
     WebRoutes().add(to: router)
-    let secured = v1.add(middleware: AuthMiddleware(store: store, tokens: dependencies.tokens, clock: clock, queryTokenRoutes: MediaRoute.endpointPaths))
-        .add(middleware: RateLimitMiddleware.perPrincipal(configuration, dependencies))
+    let secured = v1.add(
+        middleware: AuthMiddleware(
+            store: store, tokens: dependencies.tokens, clock: clock, queryTokenRoutes: MediaRoute.endpointPaths)
+    )
+    .add(middleware: RateLimitMiddleware.perPrincipal(configuration, dependencies))
     auth.addAuthenticated(to: secured)
     APIKeyRoutes(store: store, clock: clock, revocations: dependencies.revocations).add(to: secured)
     WebhookRoutes(store: store).add(to: secured)
@@ -102,8 +120,9 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     quotaRoutes.addMemberRoutes(to: secured)
     let files = BlobResponses(blobs: blobs, metrics: dependencies.metrics.api)
     UploadRoutes(store: store, blobs: blobs, quotas: quotas, clock: clock, files: files).add(to: secured)
-    let jobs = JobService(store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.shared.signal, quotas: quotas,
-                          importer: PinnedHTTPClient(policy: dependencies.networkPolicy), clock: clock, metrics: dependencies.metrics.api)
+    let jobs = JobService(
+        store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.shared.signal, quotas: quotas,
+        importer: PinnedHTTPClient(policy: dependencies.networkPolicy), clock: clock, metrics: dependencies.metrics.api)
     JobRoutes(service: jobs, cache: dependencies.jobCache, files: files).add(to: secured)
     ClipRoutes(store: store, blobs: blobs, files: files).add(to: secured)
     TranscriptRoutes(store: store, blobs: blobs).add(to: secured)
@@ -115,10 +134,12 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
 private func eventRoutes<Store: APIStore, Blobs: BlobStore>(
     _ configuration: APIConfiguration, _ dependencies: APIDependencies<Store, Blobs>
 ) -> EventRoutes<Store> {
-    EventRoutes(store: dependencies.store, events: dependencies.shared.events, tokens: dependencies.tokens, clock: dependencies.clock,
-                writeTimeout: .seconds(configuration.http.webSocketWriteTimeoutSeconds), revocations: dependencies.revocations,
-                recheck: .seconds(configuration.http.webSocketRecheckSeconds),
-                sockets: SocketCounts(limit: configuration.http.maxWebSocketsPerUser))
+    EventRoutes(
+        store: dependencies.store, events: dependencies.shared.events, tokens: dependencies.tokens,
+        clock: dependencies.clock,
+        writeTimeout: .seconds(configuration.http.webSocketWriteTimeoutSeconds), revocations: dependencies.revocations,
+        recheck: .seconds(configuration.http.webSocketRecheckSeconds),
+        sockets: SocketCounts(limit: configuration.http.maxWebSocketsPerUser))
 }
 
 /// The routes a WebSocket upgrade request is matched against (the event streams), with the
@@ -132,7 +153,8 @@ public func buildWebSocketRouter<Store: APIStore, Blobs: BlobStore>(
     router.add(middleware: WebSocketRefusalMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RateLimitMiddleware.perAddress(configuration, dependencies))
-    eventRoutes(configuration, dependencies).addWebSocketRoutes(to: router, limit: RateLimitMiddleware.perPrincipal(configuration, dependencies))
+    eventRoutes(configuration, dependencies).addWebSocketRoutes(
+        to: router, limit: RateLimitMiddleware.perPrincipal(configuration, dependencies))
     return router
 }
 
@@ -143,26 +165,41 @@ private func server<Store: APIStore, Blobs: BlobStore>(
 ) -> HTTPServerBuilder {
     let http = configuration.http
     let metrics = dependencies.metrics.api
-    let webSocketResponder = buildWebSocketRouter(configuration: configuration, dependencies: dependencies).buildResponder()
+    let webSocketResponder = buildWebSocketRouter(configuration: configuration, dependencies: dependencies)
+        .buildResponder()
     let window = TimeAmount(Duration.seconds(http.bodyRateWindowSeconds))
     let minRate = http.minBodyBytesPerSecond
     let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
-        http1: .init(additionalChannelHandlers: minRate > 0 ? [BodyRateHandler(minBytesPerSecond: minRate, window: window) { received, waited in
-            metrics.connectionCut("slow_body")
-            logger.notice("a request body arriving too slowly was cut off",
-                          metadata: ["http.body.bytes": "\(received)", "http.body.waited_ms": "\(waited.nanoseconds / 1_000_000)"])
-        }] : [], idleTimeout: idle),
+        http1: .init(
+            additionalChannelHandlers: minRate > 0
+                ? [
+                    BodyRateHandler(minBytesPerSecond: minRate, window: window) { received, waited in
+                        metrics.connectionCut("slow_body")
+                        logger.notice(
+                            "a request body arriving too slowly was cut off",
+                            metadata: [
+                                "http.body.bytes": "\(received)",
+                                "http.body.waited_ms": "\(waited.nanoseconds / 1_000_000)",
+                            ])
+                    }
+                ] : [], idleTimeout: idle),
         // A client message larger than the event sockets ever need is refused at the frame (1009).
         ws: .init(maxFrameSize: 4096, autoPing: .enabled(timePeriod: .seconds(http.webSocketPingSeconds))))
     let proxies = http.trustedProxies
-    let limits = ConnectionLimits(total: http.maxConnections, perAddress: http.maxConnectionsPerAddress,
-                                  exempt: { AppRequestContext.isTrusted($0, proxies) })
+    let limits = ConnectionLimits(
+        total: http.maxConnections, perAddress: http.maxConnectionsPerAddress,
+        exempt: { AppRequestContext.isTrusted($0, proxies) })
     return HTTPServerBuilder { responder in
-        ConnectionGuard(base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
-                                                           configuration: channelConfiguration),
-                        limits: limits, firstRequestTimeout: idle) { address, reason in
+        ConnectionGuard(
+            base: HTTP1WebSocketUpgradeChannel(
+                responder: responder, webSocketResponder: webSocketResponder,
+                configuration: channelConfiguration),
+            limits: limits, firstRequestTimeout: idle
+        ) { address, reason in
             metrics.connectionCut("refused")
-            logger.notice("connection refused", metadata: ["client.address": "\(address ?? "")", "connection.reason": "\(reason)"])
+            logger.notice(
+                "connection refused",
+                metadata: ["client.address": "\(address ?? "")", "connection.reason": "\(reason)"])
         }
     }
 }
@@ -174,18 +211,23 @@ public func buildApplication<Store: APIStore, Blobs: BlobStore>(
     services: [any Service] = [], logger: Logger, beforeServerStarts: @escaping @Sendable () async throws -> Void = {}
 ) -> some ApplicationProtocol {
     let idle = TimeAmount(Duration.seconds(configuration.http.idleTimeoutSeconds))
-    var own: [any Service] = dependencies.shared.events.map { [JobCacheInvalidation(events: $0, cache: dependencies.jobCache)] } ?? []
+    var own: [any Service] =
+        dependencies.shared.events.map { [JobCacheInvalidation(events: $0, cache: dependencies.jobCache)] } ?? []
     if configuration.auditRetentionDays > 0 {
-        own.append(AuditRetention(store: dependencies.store, keep: .seconds(configuration.auditRetentionDays * 86400), interval: .seconds(3600),
-                                  clock: dependencies.clock, logger: logger))
+        own.append(
+            AuditRetention(
+                store: dependencies.store, keep: .seconds(configuration.auditRetentionDays * 86400),
+                interval: .seconds(3600),
+                clock: dependencies.clock, logger: logger))
     }
     var application = Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies),
         server: server(configuration: configuration, dependencies: dependencies, idle: idle, logger: logger),
         // `ConnectionGuard` answers connections past the cap with a 503; this much more are
         // accepted meanwhile, then the kernel's queue holds the rest.
-        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "clipgen",
-                             availableConnectionsDelegate: MaximumAvailableConnections(configuration.http.maxConnections + 128)),
+        configuration: .init(
+            address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "clipgen",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.http.maxConnections + 128)),
         services: services + own,
         logger: logger
     )

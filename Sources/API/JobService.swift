@@ -20,7 +20,9 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
     let metrics: APIMetrics
 
     /// Throws `Problem.invalid` listing every field to fix; writes nothing then.
-    func submit(_ request: JobRequest, by principal: Principal, idempotencyKey: IdempotencyKey?) async throws -> JobCreation {
+    func submit(_ request: JobRequest, by principal: Principal, idempotencyKey: IdempotencyKey?) async throws
+        -> JobCreation
+    {
         var errors = request.validate()
         var source: Upload?
         if errors.isEmpty, let uploadId = request.source.uploadId {
@@ -37,11 +39,14 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
         }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
         try await quotas.admitJob(for: principal.organizationId, in: store)
-        let job = Job(organizationId: principal.organizationId, ownerId: principal.userId, request: request, createdAt: clock.now())
+        let job = Job(
+            organizationId: principal.organizationId, ownerId: principal.userId, request: request,
+            createdAt: clock.now())
         let reserved = try await quotas.reserveOutput(of: job, source: source, in: store, now: clock.now())
         let creation: JobCreation
         do {
-            creation = try await store.createJob(job, firstTask: workflow.firstTask(for: job), idempotencyKey: idempotencyKey)
+            creation = try await store.createJob(
+                job, firstTask: workflow.firstTask(for: job), idempotencyKey: idempotencyKey)
         } catch {
             if reserved { try? await store.releaseStorage(id: StorageReservation.jobID(job.id)) }
             throw error
@@ -69,7 +74,8 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
             do {
                 try await blobs.delete(key)
             } catch {
-                logger.warning("a deleted job's file could not be removed", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
+                logger.warning(
+                    "a deleted job's file could not be removed", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
             }
         }
     }

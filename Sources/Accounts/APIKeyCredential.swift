@@ -22,7 +22,8 @@ public struct APIKeyCredential: Equatable {
         guard text.hasPrefix(Self.prefix) else { return nil }
         let parts = text.dropFirst(Self.prefix.count).split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 2, let id = APIKeyID(String(parts[0])), parts[1].utf8.count == 64,
-              parts[1].utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+            parts[1].utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+        else { return nil }
         self.init(id: id, secret: String(parts[1]))
     }
 

@@ -42,8 +42,14 @@ public struct AccountsConfiguration: Sendable {
             jwtPreviousKeys = try previous.split(separator: ",").map { entry in
                 let parts = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard parts.count == 2, !parts[0].isEmpty, parts[1].utf8.count >= 32, parts[0] != jwtKeyID else {
-                    throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("jwtPreviousKeys"),
-                                                       reason: "each entry must be kid:secret with a secret of at least 32 bytes and a kid other than the signing key's")
+                    throw ConfigurationProblem.invalid(
+                        key: ConfigurationKey.environmentName("jwtPreviousKeys"),
+                        reason:
+                            """
+                            each entry must be kid:secret with a secret of at least 32 bytes and a kid other than \
+                            the signing key's
+                            """
+                    )
                 }
                 return SigningKey(id: parts[0], secret: parts[1])
             }
@@ -57,7 +63,8 @@ public struct AccountsConfiguration: Sendable {
         bcryptCost = try values.int("bcryptCost", in: 4...31) ?? bcryptCost
         operatorToken = values.string("operatorToken")
         if let token = operatorToken, token.utf8.count < 32 {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("operatorToken"), reason: "must be at least 32 bytes")
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName("operatorToken"), reason: "must be at least 32 bytes")
         }
     }
 }

@@ -1,6 +1,6 @@
-import Logging
-import Foundation
 import ClipGenCore
+import Foundation
+import Logging
 import Persistence
 
 /// On first start with an empty database: an organisation and its admin.
@@ -12,13 +12,17 @@ public enum AdminBootstrap {
     }
 
     /// Returns nil when users already exist, or another process made the admin first.
-    public static func run(store: some AccountStore, configuration: AccountsConfiguration, clock: WallClock = .system) async throws -> Result? {
+    public static func run(store: some AccountStore, configuration: AccountsConfiguration, clock: WallClock = .system)
+        async throws -> Result?
+    {
         guard try await store.userCount() == 0 else { return nil }
         let generated = configuration.adminPassword == nil ? randomPassword() : nil
         let password = configuration.adminPassword ?? generated!
         let organization = Organization(name: "default", createdAt: clock.now())
         let hash = try await PasswordHasher.hash(password, cost: configuration.bcryptCost)
-        let admin = User(organizationId: organization.id, email: configuration.adminEmail, passwordHash: hash, role: .admin, createdAt: clock.now())
+        let admin = User(
+            organizationId: organization.id, email: configuration.adminEmail, passwordHash: hash, role: .admin,
+            createdAt: clock.now())
         guard try await store.createFirstAdmin(admin, in: organization) else { return nil }
         return Result(email: configuration.adminEmail, generatedPassword: generated)
     }

@@ -4,6 +4,8 @@ public enum EmailAddress {
         let parts = text.split(separator: "@")
         // No spaces or control characters: they end up in logs, audit lines and emails.
         return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && text.utf8.count <= 254
-            && !text.unicodeScalars.contains { $0 == " " || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+            && !text.unicodeScalars.contains {
+                $0 == " " || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format
+            }
     }
 }

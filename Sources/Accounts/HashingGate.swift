@@ -1,7 +1,8 @@
 import Foundation
 
 /// Lets a few password hashes run at once and a bounded number wait; past that, callers are
-/// turned away at once (`AccountError.busy`, a 503 at the edge) instead of queueing CPU work without end. Each caller (an
+/// turned away at once (`AccountError.busy`, a 503 at the edge) instead of queueing CPU work without end. Each caller
+/// (an
 /// address signing in, a user changing a password) may have at most `perCaller` hashes running
 /// or waiting, so one caller cannot fill the queue and shut everyone else out of signing in.
 public actor HashingGate {
@@ -13,7 +14,10 @@ public actor HashingGate {
     private var byCaller: [String: Int] = [:]
 
     /// Default: half the cores (at least one) hashing, 32 waiting, 2 per caller.
-    public init(concurrent: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 2), maxWaiting: Int = 32, perCaller: Int = 2) {
+    public init(
+        concurrent: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 2), maxWaiting: Int = 32,
+        perCaller: Int = 2
+    ) {
         self.concurrent = max(1, concurrent)
         self.maxWaiting = max(0, maxWaiting)
         self.perCaller = max(1, perCaller)

@@ -52,9 +52,11 @@ public struct LoginGuard: Sendable {
         let fromAddress = try await counters.increment(keys.address, by: 1, window: policy.window)
         let locked = Int64(policy.lockAfter)
         let reason: String? =
-            if fromAddress > Int64(policy.addressLockAfter) { "too many failed sign-ins from this address" }
-            else if pair > locked || (account > locked && pair > 1) { "too many failed sign-ins for this account" }
-            else { nil }
+            if fromAddress > Int64(policy.addressLockAfter) {
+                "too many failed sign-ins from this address"
+            } else if pair > locked || (account > locked && pair > 1) {
+                "too many failed sign-ins for this account"
+            } else { nil }
         if let reason {
             try await take(back: keys)
             return .locked(reason: reason)
@@ -63,7 +65,8 @@ public struct LoginGuard: Sendable {
         // from an address that had not failed at it) waits the longest.
         let failuresBefore = account - 1
         let excess = failuresBefore - Int64(policy.slowAfter) + 1
-        let delay: Duration = account > locked ? policy.maxDelay : excess > 0 ? min(.seconds(excess), policy.maxDelay) : .zero
+        let delay: Duration =
+            account > locked ? policy.maxDelay : excess > 0 ? min(.seconds(excess), policy.maxDelay) : .zero
         return .allowed(delay: delay)
     }
 
@@ -73,7 +76,9 @@ public struct LoginGuard: Sendable {
     }
 
     private func take(back keys: Keys) async throws {
-        for key in [keys.account, keys.pair, keys.address] { _ = try await counters.increment(key, by: -1, window: policy.window) }
+        for key in [keys.account, keys.pair, keys.address] {
+            _ = try await counters.increment(key, by: -1, window: policy.window)
+        }
     }
 
     struct Keys {

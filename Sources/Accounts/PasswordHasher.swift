@@ -36,14 +36,17 @@ public struct PasswordHasher: Sendable {
     /// stored hashes by cost (`AccountStore.passwordHashCosts`): after the operator changes the
     /// cost, most accounts keep their old one until they sign in, and an unknown email checked
     /// at the new cost would stand out by its time.
-    public func verifyUnknownAccount(_ password: String, storedCosts: @Sendable () async throws -> [Int: Int], for caller: String? = nil) async throws {
+    public func verifyUnknownAccount(
+        _ password: String, storedCosts: @Sendable () async throws -> [Int: Int], for caller: String? = nil
+    ) async throws {
         let cost = try await typicalCost(storedCosts)
         let hash: String
         if let made = dummies.hashes.withLock({ $0[cost] }) {
             hash = made
         } else {
             var generator = SystemRandomNumberGenerator()
-            let secret = String((0..<32).map { _ in Character(UnicodeScalar(UInt8.random(in: 97...122, using: &generator))) })
+            let secret = String(
+                (0..<32).map { _ in Character(UnicodeScalar(UInt8.random(in: 97...122, using: &generator))) })
             hash = try await gate.run(for: caller) { try await Self.hash(secret, cost: cost) }
             dummies.hashes.withLock { $0[cost] = hash }
         }
@@ -73,7 +76,9 @@ public struct PasswordHasher: Sendable {
     }
 
     public static func hash(_ password: String, cost: Int) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: UInt8(clamping: min(max(cost, 4), 31))) }
+        try await NIOThreadPool.singleton.runIfActive {
+            Bcrypt.hash(password, cost: UInt8(clamping: min(max(cost, 4), 31)))
+        }
     }
 
     public static func verify(_ password: String, hash: String) async throws -> Bool {

@@ -8,7 +8,9 @@ public enum PasswordPolicy {
     /// Why `password` cannot be used, or nil when it can.
     public static func problem(with password: String) -> String? {
         let bytes = password.utf8.count
-        if bytes < minimumBytes || bytes > maximumBytes { return "must be \(minimumBytes) to \(maximumBytes) bytes long" }
+        if bytes < minimumBytes || bytes > maximumBytes {
+            return "must be \(minimumBytes) to \(maximumBytes) bytes long"
+        }
         if hasControlCharacters(password) { return "must not contain control characters (NUL, tab, line breaks)" }
         return nil
     }

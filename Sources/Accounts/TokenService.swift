@@ -1,7 +1,7 @@
-import Logging
 import ClipGenCore
 import Foundation
 import JWTKit
+import Logging
 
 /// Claims in ClipGen's access tokens. The role is re-read from the store on every request, so
 /// a demoted user loses rights at once; `ver` must match the user's token version, so a password
@@ -61,15 +61,18 @@ public struct TokenService: Sendable {
 
     /// Throws when a secret is shorter than 32 bytes (HS256 keys must not be), when ids repeat,
     /// or when `activeKeyID` is not in the ring.
-    public init(keys ring: [SigningKey], activeKeyID: String, ttlSeconds: Int, clock: WallClock = .system) async throws {
+    public init(keys ring: [SigningKey], activeKeyID: String, ttlSeconds: Int, clock: WallClock = .system) async throws
+    {
         guard ring.allSatisfy({ $0.secret.utf8.count >= 32 }) else { throw ConfigurationProblem.weakJWTSecret }
         guard Set(ring.map(\.id)).count == ring.count, ring.contains(where: { $0.id == activeKeyID }) else {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("jwtKeyId"),
-                                               reason: "key ids must be unique and include the signing key's")
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName("jwtKeyId"),
+                reason: "key ids must be unique and include the signing key's")
         }
         keys = JWTKeyCollection()
         for key in ring {
-            await keys.add(hmac: HMACKey(from: key.secret), digestAlgorithm: .sha256, kid: JWKIdentifier(string: key.id))
+            await keys.add(
+                hmac: HMACKey(from: key.secret), digestAlgorithm: .sha256, kid: JWKIdentifier(string: key.id))
         }
         keyIDs = Set(ring.map(\.id))
         self.activeKeyID = activeKeyID
@@ -78,14 +81,16 @@ public struct TokenService: Sendable {
     }
 
     public init(secret: String, keyID: String, ttlSeconds: Int, clock: WallClock = .system) async throws {
-        try await self.init(keys: [SigningKey(id: keyID, secret: secret)], activeKeyID: keyID, ttlSeconds: ttlSeconds, clock: clock)
+        try await self.init(
+            keys: [SigningKey(id: keyID, secret: secret)], activeKeyID: keyID, ttlSeconds: ttlSeconds, clock: clock)
     }
 
     public func issue(for user: User, scope: TokenScope = .full) async throws -> (token: String, expiresIn: Int) {
         let now = clock.now()
-        let claims = AccessClaims(sub: .init(value: user.id.rawValue), exp: .init(value: now.addingTimeInterval(ttl)),
-                                  iat: .init(value: now), org: user.organizationId.rawValue, ver: user.tokenVersion,
-                                  scp: scope == .full ? nil : scope.rawValue)
+        let claims = AccessClaims(
+            sub: .init(value: user.id.rawValue), exp: .init(value: now.addingTimeInterval(ttl)),
+            iat: .init(value: now), org: user.organizationId.rawValue, ver: user.tokenVersion,
+            scp: scope == .full ? nil : scope.rawValue)
         return (try await keys.sign(claims, kid: JWKIdentifier(string: activeKeyID)), Int(ttl))
     }
 
@@ -93,15 +98,19 @@ public struct TokenService: Sendable {
     /// an unknown or retired key, or with times this service would not have issued.
     public func verify(_ token: String) async -> VerifiedToken? {
         guard let header = Self.header(of: token), header.alg == "HS256", let kid = header.kid, keyIDs.contains(kid),
-              let claims = try? await keys.verify(token, as: AccessClaims.self) else { return nil }
+            let claims = try? await keys.verify(token, as: AccessClaims.self)
+        else { return nil }
         let now = clock.now()
-        let issued = claims.iat.value, expires = claims.exp.value
+        let issued = claims.iat.value
+        let expires = claims.exp.value
         guard issued <= now.addingTimeInterval(Self.allowedSkew),
-              expires.timeIntervalSince(issued) <= ttl + Self.allowedSkew,
-              expires > now else { return nil }
+            expires.timeIntervalSince(issued) <= ttl + Self.allowedSkew,
+            expires > now
+        else { return nil }
         // A scope this service does not know is no scope it granted.
         guard let scope = claims.scp.map(TokenScope.init(rawValue:)) ?? .full else { return nil }
-        return VerifiedToken(userId: UserID(rawValue: claims.sub.value), tokenVersion: claims.ver ?? 0, scope: scope, expiresAt: expires)
+        return VerifiedToken(
+            userId: UserID(rawValue: claims.sub.value), tokenVersion: claims.ver ?? 0, scope: scope, expiresAt: expires)
     }
 
     private struct Header: Decodable {
@@ -110,7 +119,8 @@ public struct TokenService: Sendable {
     }
 
     private static func header(of token: String) -> Header? {
-        guard let first = token.split(separator: ".", omittingEmptySubsequences: false).first, first.utf8.count <= 1024 else { return nil }
+        guard let first = token.split(separator: ".", omittingEmptySubsequences: false).first, first.utf8.count <= 1024
+        else { return nil }
         var base64 = first.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
         guard let data = Data(base64Encoded: base64) else { return nil }

@@ -9,7 +9,8 @@ public protocol BlobStore: Sendable {
     /// Streams `body` into storage under `key`, hashing it on the way; a blob already there is
     /// replaced. Throws `BlobError.tooLarge` past `limit` bytes. A body that fails or is too large
     /// leaves nothing behind.
-    func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?) async throws -> BlobInfo
+    func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?)
+        async throws -> BlobInfo
 
     /// Stores a finished local file (a render output) under `key`; the file is consumed.
     func importFile(at path: String, as key: BlobKey) async throws -> BlobInfo
@@ -59,8 +60,10 @@ public struct BlobBody: Sendable {
     public var range: ClosedRange<Int64>?
     private let read: @Sendable (_ consume: (ByteBuffer) async throws -> Void) async throws -> Void
 
-    public init(totalSize: Int64, range: ClosedRange<Int64>?,
-                read: @escaping @Sendable (_ consume: (ByteBuffer) async throws -> Void) async throws -> Void) {
+    public init(
+        totalSize: Int64, range: ClosedRange<Int64>?,
+        read: @escaping @Sendable (_ consume: (ByteBuffer) async throws -> Void) async throws -> Void
+    ) {
         self.totalSize = totalSize
         self.range = range
         self.read = read

@@ -37,7 +37,11 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
         var length: Int64
         var cipherSize: Int64
 
-        var chunkCount: Int64 { max(1, ((cipherSize - length) + chunkSize + SealedFormat.overhead - 1) / (chunkSize + SealedFormat.overhead)) }
+        var chunkCount: Int64 {
+            max(
+                1, ((cipherSize - length) + chunkSize + SealedFormat.overhead - 1) / (chunkSize + SealedFormat.overhead)
+            )
+        }
 
         /// The plaintext size, from the stored size: every chunk but the last is full.
         var plainSize: Int64? {
@@ -64,9 +68,14 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
         return Header(keyID: id, chunkSize: chunk, length: Int64(9 + idLength), cipherSize: size)
     }
 
-    public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?) async throws -> BlobInfo {
-        guard let secret = ring.key(ring.activeID) else { throw BlobError.unavailable("the active encryption key is missing") }
-        let sealing = SealingSequence(base: body, key: key, secret: secret, keyID: ring.activeID, chunkSize: chunkSize, limit: limit)
+    public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?)
+        async throws -> BlobInfo
+    {
+        guard let secret = ring.key(ring.activeID) else {
+            throw BlobError.unavailable("the active encryption key is missing")
+        }
+        let sealing = SealingSequence(
+            base: body, key: key, secret: secret, keyID: ring.activeID, chunkSize: chunkSize, limit: limit)
         _ = try await base.put(key, from: sealing, limit: nil)
         let (size, digest) = sealing.result.value.withLock { ($0.size, $0.digest) }
         return BlobInfo(key: key, size: size, sha256: digest ?? "")
@@ -87,17 +96,23 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
         if let range, range.upperBound >= total { throw BlobError.rangeNotSatisfiable(size: total) }
         guard total > 0 else { return BlobBody(totalSize: 0, range: nil) { _ in } }
         let wanted = range ?? 0...(total - 1)
-        let chunk = header.chunkSize, record = header.chunkSize + SealedFormat.overhead, count = header.chunkCount
-        let first = wanted.lowerBound / chunk, last = wanted.upperBound / chunk
-        let cipherRange = (header.length + first * record)...min(header.cipherSize - 1, header.length + (last + 1) * record - 1)
+        let chunk = header.chunkSize
+        let record = header.chunkSize + SealedFormat.overhead
+        let count = header.chunkCount
+        let first = wanted.lowerBound / chunk
+        let last = wanted.upperBound / chunk
+        let cipherRange =
+            (header.length + first * record)...min(header.cipherSize - 1, header.length + (last + 1) * record - 1)
         let lastRecord = Int(header.cipherSize - (header.length + (count - 1) * record))
         let base = self.base
         // The first chunk is opened now, before anyone answers with a head: a blob damaged there
         // is refused whole instead of being cut off after a 200.
         let firstSize = first == count - 1 ? Int64(lastRecord) : record
         var firstRecord: [UInt8] = []
-        try await base.get(key, range: (header.length + first * record)...(header.length + first * record + firstSize - 1))
-            .write { firstRecord += Array($0.readableBytesView) }
+        try await base.get(
+            key, range: (header.length + first * record)...(header.length + first * record + firstSize - 1)
+        )
+        .write { firstRecord += Array($0.readableBytesView) }
         _ = try Self.open(firstRecord[...], key: key, index: first, last: first == count - 1, secret: secret)
         return BlobBody(totalSize: total, range: range) { consume in
             var pending: [UInt8] = []
@@ -107,7 +122,8 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
                 while index <= last {
                     let size = index == count - 1 ? lastRecord : Int(record)
                     guard pending.count >= size else { break }
-                    let plain = try Self.open(pending[0..<size], key: key, index: index, last: index == count - 1, secret: secret)
+                    let plain = try Self.open(
+                        pending[0..<size], key: key, index: index, last: index == count - 1, secret: secret)
                     pending.removeFirst(size)
                     // Only the part of the chunk inside the wanted range.
                     let start = index * chunk
@@ -121,10 +137,14 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
     }
 
     /// One sealed chunk's plaintext; `BlobError.damaged` when it does not open where it stands.
-    static func open(_ sealed: ArraySlice<UInt8>, key: BlobKey, index: Int64, last: Bool, secret: SymmetricKey) throws -> [UInt8] {
+    static func open(_ sealed: ArraySlice<UInt8>, key: BlobKey, index: Int64, last: Bool, secret: SymmetricKey) throws
+        -> [UInt8]
+    {
         do {
             let box = try AES.GCM.SealedBox(combined: sealed)
-            return Array(try AES.GCM.open(box, using: secret, authenticating: SealedFormat.associatedData(key, index: index, last: last)))
+            return Array(
+                try AES.GCM.open(
+                    box, using: secret, authenticating: SealedFormat.associatedData(key, index: index, last: last)))
         } catch {
             throw BlobError.damaged(key.rawValue)
         }
@@ -144,11 +164,15 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
         return header.plainSize
     }
 
-    public func keys(startingWith prefix: String) async throws -> [BlobKey] { try await base.keys(startingWith: prefix) }
+    public func keys(startingWith prefix: String) async throws -> [BlobKey] {
+        try await base.keys(startingWith: prefix)
+    }
     public func delete(_ key: BlobKey) async throws { try await base.delete(key) }
 
     /// The store would hand out the sealed bytes: the API streams and opens them instead.
-    public func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws -> URL? { nil }
+    public func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws
+        -> URL?
+    { nil }
 
     public func isReachable() async -> Bool { await base.isReachable() }
 
@@ -157,7 +181,9 @@ public struct EncryptedBlobStore<Base: BlobStoreBackend>: BlobStoreBackend, Encr
     public func reencrypt(_ key: BlobKey) async throws -> Bool {
         if let header = try await header(of: key), header.keyID == ring.activeID { return false }
         // Opened to a local file first: the rewrite replaces the bytes it reads from.
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("clipgen-rekey-\(UUID().uuidString)").path
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "clipgen-rekey-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try await download(key, to: scratch)
         _ = try await put(key, from: FileChunks(path: scratch), limit: nil)
@@ -219,8 +245,9 @@ struct SealingSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable 
                 wroteHeader = true
                 let id = Array(sequence.keyID.utf8)
                 let chunk = UInt32(sequence.chunkSize)
-                return ByteBuffer(bytes: SealedFormat.magic + [UInt8(id.count)] + id
-                                  + withUnsafeBytes(of: chunk.bigEndian) { Array($0) })
+                return ByteBuffer(
+                    bytes: SealedFormat.magic + [UInt8(id.count)] + id
+                        + withUnsafeBytes(of: chunk.bigEndian) { Array($0) })
             }
             if finished { return nil }
             // A chunk goes out only once more bytes follow it, so the last one is known as last.

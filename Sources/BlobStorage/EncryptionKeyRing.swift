@@ -19,17 +19,25 @@ public struct EncryptionKeyRing: Sendable {
         for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
             let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, (1...32).contains(parts[0].utf8.count),
-                  parts[0].unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }) else {
-                throw ConfigurationProblem.invalid(key: "CLIPGEN_ENCRYPTION_KEYS", reason: "each entry is id:base64-key with an id of 1 to 32 letters, digits, - or _")
+                parts[0].unicodeScalars.allSatisfy({
+                    $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+                })
+            else {
+                throw ConfigurationProblem.invalid(
+                    key: "CLIPGEN_ENCRYPTION_KEYS",
+                    reason: "each entry is id:base64-key with an id of 1 to 32 letters, digits, - or _")
             }
             guard let data = Data(base64Encoded: parts[1]), data.count == 32 else {
-                throw ConfigurationProblem.invalid(key: "CLIPGEN_ENCRYPTION_KEYS", reason: "key '\(parts[0])' is not 32 bytes in base64 (openssl rand -base64 32)")
+                throw ConfigurationProblem.invalid(
+                    key: "CLIPGEN_ENCRYPTION_KEYS",
+                    reason: "key '\(parts[0])' is not 32 bytes in base64 (openssl rand -base64 32)")
             }
             keys[parts[0]] = SymmetricKey(data: data)
             order.append(parts[0])
         }
         guard let active = activeID ?? order.first, keys[active] != nil else {
-            throw ConfigurationProblem.invalid(key: "CLIPGEN_ENCRYPTION_KEY_ID", reason: "must name a key of CLIPGEN_ENCRYPTION_KEYS")
+            throw ConfigurationProblem.invalid(
+                key: "CLIPGEN_ENCRYPTION_KEY_ID", reason: "must name a key of CLIPGEN_ENCRYPTION_KEYS")
         }
         self.keys = keys
         self.activeID = active
@@ -46,7 +54,8 @@ public struct EncryptionKeyRing: Sendable {
     public init?(reading values: some ConfigurationValues) throws {
         guard let entries = values.string("encryptionKeys") else {
             if values.string("encryptionKeyId") != nil {
-                throw ConfigurationProblem.invalid(key: "CLIPGEN_ENCRYPTION_KEY_ID", reason: "names a key, but CLIPGEN_ENCRYPTION_KEYS is not set")
+                throw ConfigurationProblem.invalid(
+                    key: "CLIPGEN_ENCRYPTION_KEY_ID", reason: "names a key, but CLIPGEN_ENCRYPTION_KEYS is not set")
             }
             return nil
         }

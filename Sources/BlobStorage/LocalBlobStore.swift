@@ -19,7 +19,9 @@ public struct LocalBlobStore: BlobStoreBackend {
     /// Does no I/O: directories are made when first written to.
     public init(root: String) {
         self.root = (root as NSString).standardizingPath
-        self.tmp = self.root + "/.tmp/" + ProcessInfo.processInfo.processIdentifier.description + "-" + UUID().uuidString.prefix(8)
+        self.tmp =
+            self.root + "/.tmp/" + ProcessInfo.processInfo.processIdentifier.description + "-"
+            + UUID().uuidString.prefix(8)
     }
 
     func path(for key: BlobKey) -> String { root + "/" + key.rawValue }
@@ -37,7 +39,9 @@ public struct LocalBlobStore: BlobStoreBackend {
         try? FileManager.default.removeItem(atPath: tmp)
     }
 
-    public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?) async throws -> BlobInfo {
+    public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?)
+        async throws -> BlobInfo
+    {
         let temp = try temporaryPath()
         do {
             let (size, digest) = try await write(body, to: temp, limit: limit)
@@ -102,8 +106,10 @@ public struct LocalBlobStore: BlobStoreBackend {
         var keys: [BlobKey] = []
         while let relative = walker.nextObject() as? String {
             let raw = directory.isEmpty ? relative : directory + "/" + relative
-            guard !raw.hasPrefix(".tmp"), raw.hasPrefix(prefix), walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular,
-                  let key = try? BlobKey(raw) else { continue }
+            guard !raw.hasPrefix(".tmp"), raw.hasPrefix(prefix),
+                walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular,
+                let key = try? BlobKey(raw)
+            else { continue }
             keys.append(key)
         }
         return keys.sorted { $0.rawValue < $1.rawValue }
@@ -114,7 +120,9 @@ public struct LocalBlobStore: BlobStoreBackend {
     }
 
     /// A local directory cannot sign URLs; the API streams its files.
-    public func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws -> URL? { nil }
+    public func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws
+        -> URL?
+    { nil }
 
     public func isReachable() async -> Bool {
         (try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)) != nil
@@ -145,7 +153,8 @@ public struct LocalBlobStore: BlobStoreBackend {
     private func write(
         _ body: some AsyncSequence<ByteBuffer, any Error>, to temp: String, limit: Int64?
     ) async throws -> (Int64, String) {
-        try await fileSystem.withFileHandle(forWritingAt: FilePath(temp), options: .newFile(replaceExisting: false)) { handle in
+        try await fileSystem.withFileHandle(forWritingAt: FilePath(temp), options: .newFile(replaceExisting: false)) {
+            handle in
             var hasher = SHA256()
             var size: Int64 = 0
             var writer = handle.bufferedWriter(capacity: .kibibytes(512))
@@ -180,14 +189,17 @@ public struct LocalBlobStore: BlobStoreBackend {
         // one is copied into our temp directory first so the final step is still a rename.
         if rename(source, destination) == 0 { return }
         guard errno == EXDEV else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "could not move a blob into place (errno \(errno))"])
+            throw CocoaError(
+                .fileWriteUnknown,
+                userInfo: [NSLocalizedDescriptionKey: "could not move a blob into place (errno \(errno))"])
         }
         let staged = try temporaryPath()
         try FileManager.default.copyItem(atPath: source, toPath: staged)
         try FileManager.default.removeItem(atPath: source)
         guard rename(staged, destination) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "could not move a blob into place (errno \(errno))"])
+            throw CocoaError(
+                .fileWriteUnknown,
+                userInfo: [NSLocalizedDescriptionKey: "could not move a blob into place (errno \(errno))"])
         }
     }
 }
-

@@ -18,7 +18,9 @@ public final class MemoryBlobStore: BlobStoreBackend {
         try? await gracefulShutdown()
     }
 
-    public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?) async throws -> BlobInfo {
+    public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?)
+        async throws -> BlobInfo
+    {
         var bytes: [UInt8] = []
         var hasher = SHA256()
         for try await buffer in body {
@@ -45,7 +47,9 @@ public final class MemoryBlobStore: BlobStoreBackend {
     public func get(_ key: BlobKey, range: ClosedRange<Int64>?) async throws -> BlobBody {
         guard let bytes = blobs.withLock({ $0[key] }) else { throw BlobError.notFound(key.rawValue) }
         let total = Int64(bytes.count)
-        if let range, range.lowerBound < 0 || range.upperBound >= total { throw BlobError.rangeNotSatisfiable(size: total) }
+        if let range, range.lowerBound < 0 || range.upperBound >= total {
+            throw BlobError.rangeNotSatisfiable(size: total)
+        }
         let span = range.map { Int($0.lowerBound)..<Int($0.upperBound + 1) } ?? 0..<bytes.count
         return BlobBody(totalSize: total, range: range) { consume in
             for start in stride(from: span.lowerBound, to: span.upperBound, by: 64 << 10) {
@@ -67,7 +71,9 @@ public final class MemoryBlobStore: BlobStoreBackend {
         _ = blobs.withLock { $0.removeValue(forKey: key) }
     }
 
-    public func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws -> URL? { nil }
+    public func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws
+        -> URL?
+    { nil }
 
     public func isReachable() async -> Bool { true }
 }

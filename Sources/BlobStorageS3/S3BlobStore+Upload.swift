@@ -10,7 +10,9 @@ import NIOHTTP1
 import SystemPackage
 
 extension S3BlobStore {
-    public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?) async throws -> BlobInfo {
+    public func put(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64?)
+        async throws -> BlobInfo
+    {
         try await upload(key, from: body, limit: limit)
     }
 
@@ -26,7 +28,9 @@ extension S3BlobStore {
     /// PUT; a larger one a multipart upload whose parts go up while the next ones are read, at
     /// most `concurrentParts` at a time. Any failure aborts the upload, so the store keeps no
     /// parts of it and the key keeps what it held before.
-    private func upload(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error>, limit: Int64?) async throws -> BlobInfo {
+    private func upload(_ key: BlobKey, from body: some AsyncSequence<ByteBuffer, any Error>, limit: Int64?)
+        async throws -> BlobInfo
+    {
         let partSize = configuration.partSize
         var hasher = SHA256()
         var size: Int64 = 0
@@ -43,7 +47,8 @@ extension S3BlobStore {
                         etags[number] = etag
                         inFlight -= 1
                     }
-                    let number = nextNumber, upload = uploadID!
+                    let number = nextNumber
+                    let upload = uploadID!
                     nextNumber += 1
                     inFlight += 1
                     parts.addTask { (number, try await uploadPart(payload, number: number, of: key, upload: upload)) }
@@ -93,23 +98,32 @@ extension S3BlobStore {
         return id
     }
 
-    private func uploadPart(_ payload: ByteBuffer, number: Int, of key: BlobKey, upload: String) async throws -> String {
+    private func uploadPart(_ payload: ByteBuffer, number: Int, of key: BlobKey, upload: String) async throws -> String
+    {
         let hash = SigV4Signer.hash(payload)
-        let response = try await send(.PUT, key, query: [("partNumber", String(number)), ("uploadId", upload)], body: payload,
-                                      payloadHash: hash, timeout: .seconds(120))
-        guard response.status == .ok, let etag = response.headers.first(name: "etag") else { throw try await failure(response, key: key) }
+        let response = try await send(
+            .PUT, key, query: [("partNumber", String(number)), ("uploadId", upload)], body: payload,
+            payloadHash: hash, timeout: .seconds(120))
+        guard response.status == .ok, let etag = response.headers.first(name: "etag") else {
+            throw try await failure(response, key: key)
+        }
         return etag
     }
 
     private func completeMultipartUpload(_ key: BlobKey, upload: String, etags: [Int: String]) async throws {
-        let list = etags.keys.sorted().map { "<Part><PartNumber>\($0)</PartNumber><ETag>\(xmlEscaped(etags[$0]!))</ETag></Part>" }.joined()
+        let list = etags.keys.sorted().map {
+            "<Part><PartNumber>\($0)</PartNumber><ETag>\(xmlEscaped(etags[$0]!))</ETag></Part>"
+        }.joined()
         let body = ByteBuffer(string: "<CompleteMultipartUpload>\(list)</CompleteMultipartUpload>")
-        let response = try await send(.POST, key, query: [("uploadId", upload)], body: body,
-                                      payloadHash: SigV4Signer.hash(body), timeout: .seconds(300))
+        let response = try await send(
+            .POST, key, query: [("uploadId", upload)], body: body,
+            payloadHash: SigV4Signer.hash(body), timeout: .seconds(300))
         // S3 may answer 200 and report the failure in the body.
         let text = String(buffer: try await response.body.collect(upTo: 64 << 10))
         guard response.status == .ok, !text.contains("<Error>") else {
-            throw response.status == .ok ? S3Error.unexpected(status: 200, code: xmlElement("Code", in: text) ?? "") : try await failure(response, key: key)
+            throw response.status == .ok
+                ? S3Error.unexpected(status: 200, code: xmlElement("Code", in: text) ?? "")
+                : try await failure(response, key: key)
         }
     }
 
@@ -119,7 +133,9 @@ extension S3BlobStore {
             do {
                 let response = try await send(.DELETE, key, query: [("uploadId", upload)], timeout: .seconds(10))
                 if ![200, 204, 404].contains(response.status.code) {
-                    logger.warning("could not abort a multipart upload", metadata: ["key": "\(key)", "status": "\(response.status.code)"])
+                    logger.warning(
+                        "could not abort a multipart upload",
+                        metadata: ["key": "\(key)", "status": "\(response.status.code)"])
                 }
             } catch {
                 logger.warning("could not abort a multipart upload", metadata: ["key": "\(key)", "error": "\(error)"])

@@ -22,8 +22,9 @@ public struct S3BlobStore: BlobStoreBackend {
 
     public init(configuration: S3Configuration, logger: Logger = Logger(label: "clipgen.s3")) {
         self.configuration = configuration
-        self.signer = SigV4Signer(accessKeyID: configuration.accessKeyID, secretAccessKey: configuration.secretAccessKey,
-                                  region: configuration.region)
+        self.signer = SigV4Signer(
+            accessKeyID: configuration.accessKeyID, secretAccessKey: configuration.secretAccessKey,
+            region: configuration.region)
         self.logger = logger
     }
 
@@ -38,7 +39,8 @@ public struct S3BlobStore: BlobStoreBackend {
         while true {
             do {
                 // A listing of nothing rather than HEAD: a refusal then says why in its body.
-                let response = try await send(.GET, nil, query: [("list-type", "2"), ("max-keys", "0")], timeout: .seconds(5))
+                let response = try await send(
+                    .GET, nil, query: [("list-type", "2"), ("max-keys", "0")], timeout: .seconds(5))
                 switch response.status.code {
                 case 200: return
                 case 404: return try await createBucket()
@@ -64,8 +66,11 @@ public struct S3BlobStore: BlobStoreBackend {
         // The GET starts when the consumer reads, and each chunk is pulled from the connection
         // only after the consumer took the last one.
         return BlobBody(totalSize: total, range: range) { consume in
-            let response = try await store.send(.GET, key, headers: range.map { [("Range", "bytes=\($0.lowerBound)-\($0.upperBound)")] } ?? [])
-            guard response.status == .ok || response.status == .partialContent else { throw try await store.failure(response, key: key) }
+            let response = try await store.send(
+                .GET, key, headers: range.map { [("Range", "bytes=\($0.lowerBound)-\($0.upperBound)")] } ?? [])
+            guard response.status == .ok || response.status == .partialContent else {
+                throw try await store.failure(response, key: key)
+            }
             for try await chunk in response.body { try await consume(chunk) }
         }
     }
@@ -74,7 +79,9 @@ public struct S3BlobStore: BlobStoreBackend {
         let response = try await send(.GET, key)
         guard response.status == .ok else { throw try await failure(response, key: key) }
         do {
-            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)) { handle in
+            try await FileSystem.shared.withFileHandle(
+                forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)
+            ) { handle in
                 var writer = handle.bufferedWriter(capacity: .kibibytes(512))
                 for try await chunk in response.body { try await writer.write(contentsOf: chunk) }
                 try await writer.flush()
@@ -104,8 +111,11 @@ public struct S3BlobStore: BlobStoreBackend {
             let response = try await send(.GET, nil, query: query)
             guard response.status == .ok else { throw try await failure(response, key: nil) }
             let xml = String(buffer: try await response.body.collect(upTo: 16 << 20))
-            keys += xmlElements("Key", in: xml).compactMap { try? BlobKey(String($0.dropFirst(configuration.keyPrefix.count))) }
-            continuation = xmlElement("IsTruncated", in: xml) == "true" ? xmlElement("NextContinuationToken", in: xml) : nil
+            keys += xmlElements("Key", in: xml).compactMap {
+                try? BlobKey(String($0.dropFirst(configuration.keyPrefix.count)))
+            }
+            continuation =
+                xmlElement("IsTruncated", in: xml) == "true" ? xmlElement("NextContinuationToken", in: xml) : nil
         } while continuation != nil
         return keys.sorted { $0.rawValue < $1.rawValue }
     }
@@ -115,7 +125,9 @@ public struct S3BlobStore: BlobStoreBackend {
         guard [200, 204, 404].contains(response.status.code) else { throw try await failure(response, key: key) }
     }
 
-    public func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws -> URL? {
+    public func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws
+        -> URL?
+    {
         var query: [(String, String)] = []
         if let contentType { query.append(("response-content-type", contentType)) }
         if let filename { query.append(("response-content-disposition", "attachment; filename=\"\(filename)\"")) }
@@ -133,26 +145,34 @@ public struct S3BlobStore: BlobStoreBackend {
         var text = configuration.endpoint.absoluteString + "/" + configuration.bucket
         if let key { text += "/" + SigV4Signer.encode(configuration.keyPrefix + key.rawValue, keepSlash: true) }
         if !query.isEmpty {
-            text += "?" + query.map { SigV4Signer.encode($0.0) + ($0.1.isEmpty ? "" : "=" + SigV4Signer.encode($0.1)) }.joined(separator: "&")
+            text +=
+                "?"
+                + query.map { SigV4Signer.encode($0.0) + ($0.1.isEmpty ? "" : "=" + SigV4Signer.encode($0.1)) }.joined(
+                    separator: "&")
         }
         return URL(string: text)!
     }
 
     /// One signed request. Transport failures (refused connection, timeout, reset) are
     /// `BlobError.unavailable`; the caller judges the status.
-    func send(_ method: HTTPMethod, _ key: BlobKey?, query: [(String, String)] = [], headers: [(String, String)] = [],
-              body: ByteBuffer? = nil, payloadHash: String = SigV4Signer.emptyPayloadHash,
-              timeout: TimeAmount = .seconds(30)) async throws -> HTTPClientResponse {
+    func send(
+        _ method: HTTPMethod, _ key: BlobKey?, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: ByteBuffer? = nil, payloadHash: String = SigV4Signer.emptyPayloadHash,
+        timeout: TimeAmount = .seconds(30)
+    ) async throws -> HTTPClientResponse {
         let target = url(for: key, query: query)
         var request = HTTPClientRequest(url: target.absoluteString)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        for (name, value) in signer.sign(method: method.rawValue, url: target, headers: headers, payloadHash: payloadHash, date: Date()) {
+        for (name, value) in signer.sign(
+            method: method.rawValue, url: target, headers: headers, payloadHash: payloadHash, date: Date())
+        {
             request.headers.add(name: name, value: value)
         }
         if let body { request.body = .bytes(body) }
         // Timed to the answer's head: a download's body is paced by its reader.
-        let started = ContinuousClock.now, operation = Self.operation(method, key: key, query: query)
+        let started = ContinuousClock.now
+        let operation = Self.operation(method, key: key, query: query)
         do {
             let response = try await client.execute(request, timeout: timeout, logger: logger)
             Self.calls.record(operation, since: started, failed: response.status.code >= 500)
@@ -174,7 +194,9 @@ public struct S3BlobStore: BlobStoreBackend {
         case .HEAD: return key == nil ? "HeadBucket" : "HeadObject"
         case .PUT where key == nil: return "CreateBucket"
         case .PUT: return names.contains("partNumber") ? "UploadPart" : "PutObject"
-        case .POST: return names.contains("uploads") ? "CreateMultipartUpload" : names.contains("uploadId") ? "CompleteMultipartUpload" : "DeleteObjects"
+        case .POST:
+            return names.contains("uploads")
+                ? "CreateMultipartUpload" : names.contains("uploadId") ? "CompleteMultipartUpload" : "DeleteObjects"
         case .DELETE: return names.contains("uploadId") ? "AbortMultipartUpload" : "DeleteObject"
         default: return method.rawValue
         }
@@ -188,7 +210,9 @@ public struct S3BlobStore: BlobStoreBackend {
         case 404 where key != nil && code != "NoSuchBucket": return BlobError.notFound(key!.rawValue)
         case 404 where key == nil && code == "NoSuchBucket": return S3Error.unexpected(status: 404, code: code)
         case 401, 403: return S3Error.refused(code: code.isEmpty ? "\(response.status.code)" : code)
-        case 500..<600: return BlobError.unavailable("the S3 store answered \(response.status.code)\(code.isEmpty ? "" : " (\(code))")")
+        case 500..<600:
+            return BlobError.unavailable(
+                "the S3 store answered \(response.status.code)\(code.isEmpty ? "" : " (\(code))")")
         default: return S3Error.unexpected(status: Int(response.status.code), code: code)
         }
     }
@@ -205,9 +229,13 @@ public struct S3BlobStore: BlobStoreBackend {
         // Outside us-east-1 S3 wants the region named in the body; SeaweedFS and MinIO accept either.
         var body: ByteBuffer?
         if configuration.region != "us-east-1" {
-            body = ByteBuffer(string: "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(xmlEscaped(configuration.region))</LocationConstraint></CreateBucketConfiguration>")
+            let region = xmlEscaped(configuration.region)
+            body = ByteBuffer(
+                string: #"<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#
+                    + "<LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>")
         }
-        let response = try await send(.PUT, nil, body: body, payloadHash: body.map { SigV4Signer.hash($0) } ?? SigV4Signer.emptyPayloadHash)
+        let response = try await send(
+            .PUT, nil, body: body, payloadHash: body.map { SigV4Signer.hash($0) } ?? SigV4Signer.emptyPayloadHash)
         // Another replica may have made it first.
         guard response.status == .ok || response.status.code == 409 else { throw try await failure(response, key: nil) }
         logger.notice("made the S3 bucket", metadata: ["bucket": "\(configuration.bucket)"])
@@ -225,7 +253,8 @@ private let s3HTTPClient = HTTPClient(
 /// A store that refuses connections is answered as unavailable at once, not retried until
 /// the request's deadline: callers (and API clients) decide about retrying.
 private var connectionPool: HTTPClient.Configuration.ConnectionPool {
-    var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+    var pool = HTTPClient.Configuration.ConnectionPool(
+        idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
     pool.retryConnectionEstablishment = false
     return pool
 }

@@ -17,7 +17,9 @@ public struct S3Configuration: Sendable {
     /// Parts in flight at once per upload; memory per upload is about `partSize` times this plus one.
     public var concurrentParts = 4
 
-    public init(endpoint: URL, bucket: String, region: String = "us-east-1", accessKeyID: String, secretAccessKey: String) {
+    public init(
+        endpoint: URL, bucket: String, region: String = "us-east-1", accessKeyID: String, secretAccessKey: String
+    ) {
         self.endpoint = endpoint
         self.bucket = bucket
         self.region = region
@@ -26,10 +28,12 @@ public struct S3Configuration: Sendable {
     }
 
     public static let keys = [
-        ConfigurationKey("s3Endpoint", "an S3-compatible store for blobs, e.g. http://127.0.0.1:8333 (blobs in the data directory)"),
+        ConfigurationKey(
+            "s3Endpoint", "an S3-compatible store for blobs, e.g. http://127.0.0.1:8333 (blobs in the data directory)"),
         ConfigurationKey("s3Bucket", "the bucket, made at start-up when missing (clipgen)"),
         ConfigurationKey("s3Region", "the region requests are signed for (us-east-1)"),
-        ConfigurationKey("s3KeyPrefix", "put before every object key, so deployments can share a bucket, e.g. staging/ (none)"),
+        ConfigurationKey(
+            "s3KeyPrefix", "put before every object key, so deployments can share a bucket, e.g. staging/ (none)"),
         ConfigurationKey("s3AccessKeyId", "the access key id (required with s3Endpoint)"),
         ConfigurationKey("s3SecretAccessKey", "the secret access key (required with s3Endpoint)"),
         ConfigurationKey("s3PartSizeMb", "multipart upload part size in MiB, 5 to 512 (8)"),
@@ -41,27 +45,36 @@ public struct S3Configuration: Sendable {
     public init?(reading values: some ConfigurationValues) throws {
         guard let raw = values.string("s3Endpoint") else { return nil }
         guard let endpoint = URL(string: raw.hasSuffix("/") ? String(raw.dropLast()) : raw),
-              endpoint.scheme == "http" || endpoint.scheme == "https", endpoint.host?.isEmpty == false,
-              endpoint.query == nil else {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("s3Endpoint"),
-                                               reason: "'\(raw)' is not an http(s)://host[:port] URL")
+            endpoint.scheme == "http" || endpoint.scheme == "https", endpoint.host?.isEmpty == false,
+            endpoint.query == nil
+        else {
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName("s3Endpoint"),
+                reason: "'\(raw)' is not an http(s)://host[:port] URL")
         }
         let bucket = values.string("s3Bucket") ?? "clipgen"
         // S3's bucket naming rules, so a typo is caught here rather than as a signature error.
-        guard (3...63).contains(bucket.count), bucket.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }),
-              bucket.first != "-", bucket.first != "." else {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("s3Bucket"),
-                                               reason: "'\(bucket)' is not a bucket name (3–63 lowercase letters, digits, '-' and '.')")
+        guard (3...63).contains(bucket.count),
+            bucket.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }),
+            bucket.first != "-", bucket.first != "."
+        else {
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName("s3Bucket"),
+                reason: "'\(bucket)' is not a bucket name (3–63 lowercase letters, digits, '-' and '.')")
         }
         for key in ["s3AccessKeyId", "s3SecretAccessKey"] where values.string(key) == nil {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName(key), reason: "is required when \(ConfigurationKey.environmentName("s3Endpoint")) is set")
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName(key),
+                reason: "is required when \(ConfigurationKey.environmentName("s3Endpoint")) is set")
         }
-        self.init(endpoint: endpoint, bucket: bucket, region: values.string("s3Region") ?? "us-east-1",
-                  accessKeyID: values.string("s3AccessKeyId")!, secretAccessKey: values.string("s3SecretAccessKey")!)
+        self.init(
+            endpoint: endpoint, bucket: bucket, region: values.string("s3Region") ?? "us-east-1",
+            accessKeyID: values.string("s3AccessKeyId")!, secretAccessKey: values.string("s3SecretAccessKey")!)
         if let prefix = values.string("s3KeyPrefix") {
             guard (try? BlobKey(prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)) != nil else {
-                throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("s3KeyPrefix"),
-                                                   reason: "'\(prefix)' is not a key prefix (letters, digits, '.', '_', '-' and '/')")
+                throw ConfigurationProblem.invalid(
+                    key: ConfigurationKey.environmentName("s3KeyPrefix"),
+                    reason: "'\(prefix)' is not a key prefix (letters, digits, '.', '_', '-' and '/')")
             }
             keyPrefix = prefix
         }

@@ -11,7 +11,10 @@ public enum S3Error: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .refused(let code):
-            "the S3 store refused ClipGen's credentials (\(code)): check CLIPGEN_S3_ACCESS_KEY_ID, CLIPGEN_S3_SECRET_ACCESS_KEY and CLIPGEN_S3_REGION"
+            """
+            the S3 store refused ClipGen's credentials (\(code)): check CLIPGEN_S3_ACCESS_KEY_ID, \
+            CLIPGEN_S3_SECRET_ACCESS_KEY and CLIPGEN_S3_REGION
+            """
         case .unexpected(let status, let code):
             "the S3 store answered \(status)\(code.isEmpty ? "" : " (\(code))")"
         }
@@ -29,7 +32,8 @@ func xmlElements(_ name: String, in xml: String, limit: Int = .max) -> [String] 
     var found: [String] = []
     var rest = xml.startIndex..<xml.endIndex
     while found.count < limit, let open = xml.range(of: "<\(name)>", range: rest),
-          let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) {
+        let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex)
+    {
         found.append(unescaped(String(xml[open.upperBound..<close.lowerBound])))
         rest = close.upperBound..<xml.endIndex
     }
@@ -42,6 +46,8 @@ private func unescaped(_ text: String) -> String {
 }
 
 func xmlEscaped(_ text: String) -> String {
-    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        .replacingOccurrences(of: "\"", with: "&quot;")
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+        of: ">", with: "&gt;"
+    )
+    .replacingOccurrences(of: "\"", with: "&quot;")
 }

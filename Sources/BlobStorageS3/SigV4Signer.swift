@@ -22,13 +22,20 @@ public struct SigV4Signer: Sendable {
 
     /// The headers to add to a request: `x-amz-date`, `x-amz-content-sha256` and `Authorization`.
     /// `headers` are the request's other headers, all signed; `host` is signed always.
-    public func sign(method: String, url: URL, headers: [(String, String)] = [], payloadHash: String, date: Date) -> [(String, String)] {
+    public func sign(method: String, url: URL, headers: [(String, String)] = [], payloadHash: String, date: Date) -> [(
+        String, String
+    )] {
         let stamp = Stamp(date)
         let added = [("x-amz-content-sha256", payloadHash), ("x-amz-date", stamp.dateTime)]
         let signed = canonicalHeaders(url: url, headers: headers + added)
-        let request = canonicalRequest(method: method, url: url, query: Self.queryItems(of: url), headers: signed, payloadHash: payloadHash)
+        let request = canonicalRequest(
+            method: method, url: url, query: Self.queryItems(of: url), headers: signed, payloadHash: payloadHash)
         let signature = self.signature(of: request, stamp: stamp)
-        let authorization = "AWS4-HMAC-SHA256 Credential=\(accessKeyID)/\(scope(stamp)), SignedHeaders=\(signed.names), Signature=\(signature)"
+        let authorization =
+            """
+            AWS4-HMAC-SHA256 Credential=\(accessKeyID)/\(scope(stamp)), SignedHeaders=\(signed.names), \
+            Signature=\(signature)
+            """
         return added + [("Authorization", authorization)]
     }
 
@@ -46,7 +53,8 @@ public struct SigV4Signer: Sendable {
             ("X-Amz-Expires", String(seconds)),
             ("X-Amz-SignedHeaders", signed.names),
         ]
-        let request = canonicalRequest(method: method, url: url, query: query, headers: signed, payloadHash: "UNSIGNED-PAYLOAD")
+        let request = canonicalRequest(
+            method: method, url: url, query: query, headers: signed, payloadHash: "UNSIGNED-PAYLOAD")
         query.append(("X-Amz-Signature", signature(of: request, stamp: stamp)))
         var components = URLComponents(url: url, resolvingAgainstBaseURL: false)!
         components.percentEncodedQuery = Self.canonicalQuery(query)
@@ -60,8 +68,9 @@ public struct SigV4Signer: Sendable {
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             case UInt8(ascii: "/") where keepSlash:
                 out.append("/")
@@ -75,7 +84,9 @@ public struct SigV4Signer: Sendable {
     /// Hex SHA-256 of `data`, as `x-amz-content-sha256` carries it.
     public static func hash(_ data: some DataProtocol) -> String { SHA256.hash(data: data).hex }
 
-    public static func hash(_ buffer: ByteBuffer) -> String { buffer.withUnsafeReadableBytes { SHA256.hash(data: $0).hex } }
+    public static func hash(_ buffer: ByteBuffer) -> String {
+        buffer.withUnsafeReadableBytes { SHA256.hash(data: $0).hex }
+    }
 
     // MARK: - The canonical request
 
@@ -86,17 +97,28 @@ public struct SigV4Signer: Sendable {
 
     private func canonicalHeaders(url: URL, headers: [(String, String)]) -> SignedHeaders {
         var host = url.host ?? ""
-        if let port = url.port, !((url.scheme == "http" && port == 80) || (url.scheme == "https" && port == 443)) { host += ":\(port)" }
+        if let port = url.port, !((url.scheme == "http" && port == 80) || (url.scheme == "https" && port == 443)) {
+            host += ":\(port)"
+        }
         var all = [("host", host)] + headers.map { ($0.0.lowercased(), $0.1) }
         all.sort { $0.0 < $1.0 }
-        let lines = all.map { "\($0.0):\($0.1.trimmingCharacters(in: .whitespaces).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " "))\n" }.joined()
+        // Canonical values: trimmed, and each run of spaces inside one space.
+        let lines = all.map { name, value in
+            let words = value.trimmingCharacters(in: .whitespaces).split(
+                separator: " ", omittingEmptySubsequences: true)
+            return "\(name):\(words.joined(separator: " "))\n"
+        }.joined()
         return SignedHeaders(lines: lines, names: all.map(\.0).joined(separator: ";"))
     }
 
-    private func canonicalRequest(method: String, url: URL, query: [(String, String)], headers: SignedHeaders, payloadHash: String) -> String {
+    private func canonicalRequest(
+        method: String, url: URL, query: [(String, String)], headers: SignedHeaders, payloadHash: String
+    ) -> String {
         // The path as sent: already percent-encoded segment by segment by whoever built the URL.
         let path = URLComponents(url: url, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? "/"
-        return [method, path.isEmpty ? "/" : path, Self.canonicalQuery(query), headers.lines, headers.names, payloadHash].joined(separator: "\n")
+        return [
+            method, path.isEmpty ? "/" : path, Self.canonicalQuery(query), headers.lines, headers.names, payloadHash,
+        ].joined(separator: "\n")
     }
 
     private static func queryItems(of url: URL) -> [(String, String)] {
@@ -114,7 +136,8 @@ public struct SigV4Signer: Sendable {
     private func scope(_ stamp: Stamp) -> String { "\(stamp.date)/\(region)/\(service)/aws4_request" }
 
     private func signature(of canonicalRequest: String, stamp: Stamp) -> String {
-        let toSign = ["AWS4-HMAC-SHA256", stamp.dateTime, scope(stamp), Self.hash(Data(canonicalRequest.utf8))].joined(separator: "\n")
+        let toSign = ["AWS4-HMAC-SHA256", stamp.dateTime, scope(stamp), Self.hash(Data(canonicalRequest.utf8))].joined(
+            separator: "\n")
         var key = SymmetricKey(data: Data("AWS4\(secretAccessKey)".utf8))
         for part in [stamp.date, region, service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))

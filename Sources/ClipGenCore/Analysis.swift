@@ -82,9 +82,12 @@ public struct Analysis: Codable, Sendable, Equatable {
     /// Seconds between points of `sharpness`, `motion` and the loudness curve.
     public var step: Double
 
-    public init(duration: Double, fps: Double?, cuts: [Cut] = [], fades: [Fade] = [], scenes: [TimeRange] = [],
-                loudness: Loudness? = nil, silences: [TimeRange] = [], black: [TimeRange] = [], frozen: [TimeRange] = [],
-                blurry: [TimeRange] = [], sharpness: [Point] = [], motion: [Point] = [], highlights: [Highlight] = [], step: Double) {
+    public init(
+        duration: Double, fps: Double?, cuts: [Cut] = [], fades: [Fade] = [], scenes: [TimeRange] = [],
+        loudness: Loudness? = nil, silences: [TimeRange] = [], black: [TimeRange] = [], frozen: [TimeRange] = [],
+        blurry: [TimeRange] = [], sharpness: [Point] = [], motion: [Point] = [], highlights: [Highlight] = [],
+        step: Double
+    ) {
         self.duration = duration
         self.fps = fps
         self.cuts = cuts

@@ -24,8 +24,10 @@ public struct CaptionOptions: Codable, Sendable, Equatable {
     public var uppercase: Bool
     public var maxWordsPerLine: Int
 
-    public init(style: Style = .karaoke, position: Position = .bottom, fontSize: Double = 6, highlightColor: String = "#FFD400",
-                uppercase: Bool = false, maxWordsPerLine: Int = 4) {
+    public init(
+        style: Style = .karaoke, position: Position = .bottom, fontSize: Double = 6, highlightColor: String = "#FFD400",
+        uppercase: Bool = false, maxWordsPerLine: Int = 4
+    ) {
         self.style = style
         self.position = position
         self.fontSize = fontSize
@@ -52,14 +54,17 @@ public struct CaptionOptions: Codable, Sendable, Equatable {
     /// Red, green and blue of `highlightColor`, when it is one.
     public var highlightRGB: (red: Int, green: Int, blue: Int)? {
         let hex = highlightColor.utf8
-        guard hex.count == 7, highlightColor.hasPrefix("#"), let value = Int(highlightColor.dropFirst(), radix: 16) else { return nil }
+        guard hex.count == 7, highlightColor.hasPrefix("#"), let value = Int(highlightColor.dropFirst(), radix: 16)
+        else { return nil }
         return (value >> 16 & 0xFF, value >> 8 & 0xFF, value & 0xFF)
     }
 
     func validate() -> [FieldError] {
         var errors: [FieldError] = []
         if !(fontSize >= 2 && fontSize <= 20) {
-            errors.append(.init(field: "output.captions.fontSize", message: "must be from 2 to 20 (percent of the clip's height)"))
+            errors.append(
+                .init(field: "output.captions.fontSize", message: "must be from 2 to 20 (percent of the clip's height)")
+            )
         }
         if highlightRGB == nil {
             errors.append(.init(field: "output.captions.highlightColor", message: "must be a colour written #RRGGBB"))
@@ -99,7 +104,10 @@ public struct SilenceRemoval: Codable, Sendable, Equatable {
         if !(padding >= 0 && padding <= 2) {
             errors.append(.init(field: "output.removeSilences.padding", message: "must be from 0 to 2 seconds"))
         } else if padding * 2 >= minSilence {
-            errors.append(.init(field: "output.removeSilences.padding", message: "must be less than half of minSilence, or nothing is left to cut"))
+            errors.append(
+                .init(
+                    field: "output.removeSilences.padding",
+                    message: "must be less than half of minSilence, or nothing is left to cut"))
         }
         return errors
     }

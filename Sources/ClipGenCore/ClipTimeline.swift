@@ -19,7 +19,9 @@ public struct ClipTimeline: Sendable, Equatable {
     public func clipTime(_ source: Double) -> Double? {
         var offset = 0.0
         for range in ranges {
-            if source >= range.start - 1e-6 && source <= range.end + 1e-6 { return offset + min(max(source - range.start, 0), range.duration) }
+            if source >= range.start - 1e-6 && source <= range.end + 1e-6 {
+                return offset + min(max(source - range.start, 0), range.duration)
+            }
             offset += range.duration
         }
         return nil
@@ -59,10 +61,12 @@ public struct CaptionTrack: Sendable, Equatable {
     /// pauses, on the clip's clock; a line is on screen only while it is spoken (and a moment
     /// after, never into the next line), so nothing shows in silence.
     public init(transcript: Transcript, timeline: ClipTimeline, maxWordsPerLine: Int = 7, uppercase: Bool = false) {
-        let first = timeline.ranges.first?.start ?? 0, last = timeline.ranges.last?.end ?? 0
+        let first = timeline.ranges.first?.start ?? 0
+        let last = timeline.ranges.last?.end ?? 0
         var words: [(word: Transcript.Word, clip: Word)] = []
         for word in transcript.words(from: first, to: last) {
-            let start = timeline.clampedClipTime(word.start), end = timeline.clampedClipTime(word.end)
+            let start = timeline.clampedClipTime(word.start)
+            let end = timeline.clampedClipTime(word.end)
             guard end > start else { continue }
             words.append((word, Word(start: start, end: end, text: uppercase ? word.text.uppercased() : word.text)))
         }
@@ -87,27 +91,39 @@ public struct CaptionTrack: Sendable, Equatable {
     /// The lines as `captions` asks (its line length, its capitals); without captions, lines of
     /// up to seven words as spoken: what a clip's SRT and VTT hold when nothing is burned in.
     public init(transcript: Transcript, timeline: ClipTimeline, captions: CaptionOptions?) {
-        self.init(transcript: transcript, timeline: timeline, maxWordsPerLine: captions?.maxWordsPerLine ?? 7, uppercase: captions?.uppercase ?? false)
+        self.init(
+            transcript: transcript, timeline: timeline, maxWordsPerLine: captions?.maxWordsPerLine ?? 7,
+            uppercase: captions?.uppercase ?? false)
     }
 
     /// Every word of the source, on the source's clock: the transcript as subtitles.
     public init(wholeSourceOf transcript: Transcript) {
-        self.init(transcript: transcript, timeline: ClipTimeline(start: 0, end: max(transcript.duration, transcript.words.last?.end ?? 0)))
+        self.init(
+            transcript: transcript,
+            timeline: ClipTimeline(start: 0, end: max(transcript.duration, transcript.words.last?.end ?? 0)))
     }
 
     public var srt: String {
         lines.enumerated().map { index, line in
-            "\(index + 1)\n\(MediaTime(seconds: line.start).timecode(fractionSeparator: ",")) --> \(MediaTime(seconds: line.end).timecode(fractionSeparator: ","))\n\(line.text)\n"
+            """
+            \(index + 1)\n\(MediaTime(seconds: line.start).timecode(fractionSeparator: ",")) --> \
+            \(MediaTime(seconds: line.end).timecode(fractionSeparator: ","))\n\(line.text)\n
+            """
         }.joined(separator: "\n")
     }
 
     public var vtt: String {
-        "WEBVTT\n\n" + lines.map { line in
-            "\(MediaTime(seconds: line.start).timecode()) --> \(MediaTime(seconds: line.end).timecode())\n\(Self.escapeVTT(line.text))\n"
-        }.joined(separator: "\n")
+        "WEBVTT\n\n"
+            + lines.map { line in
+                """
+                \(MediaTime(seconds: line.start).timecode()) --> \
+                \(MediaTime(seconds: line.end).timecode())\n\(Self.escapeVTT(line.text))\n
+                """
+            }.joined(separator: "\n")
     }
 
     static func escapeVTT(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
     }
 }

@@ -12,10 +12,11 @@ public struct ConfigurationKey: Sendable, Equatable {
     public var environmentName: String { Self.environmentName(key) }
 
     public static func environmentName(_ key: String) -> String {
-        "CLIPGEN_" + key.reduce(into: "") { name, character in
-            if character.isUppercase { name += "_" }
-            name += character.uppercased()
-        }
+        "CLIPGEN_"
+            + key.reduce(into: "") { name, character in
+                if character.isUppercase { name += "_" }
+                name += character.uppercased()
+            }
     }
 }
 
@@ -31,8 +32,9 @@ extension ConfigurationValues {
     public func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let raw = string(key) else { return nil }
         guard let value = Int(raw), range.contains(value) else {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName(key),
-                                               reason: "'\(raw)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName(key),
+                reason: "'\(raw)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
@@ -40,8 +42,9 @@ extension ConfigurationValues {
     public func double(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
         guard let raw = string(key) else { return nil }
         guard let value = Double(raw), range.contains(value) else {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName(key),
-                                               reason: "'\(raw)' is not a number from \(range.lowerBound) to \(range.upperBound)")
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName(key),
+                reason: "'\(raw)' is not a number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
@@ -51,7 +54,9 @@ extension ConfigurationValues {
         switch raw {
         case "true", "1", "yes", "on": return true
         case "false", "0", "no", "off": return false
-        default: throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName(key), reason: "'\(raw)' is not true or false")
+        default:
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName(key), reason: "'\(raw)' is not true or false")
         }
     }
 }

@@ -52,16 +52,19 @@ public struct JobError: Codable, Sendable, Equatable, Error {
     }
 
     public static func rangeOutsideMedia(clipIndex: Int, end: Double, duration: Double) -> JobError {
-        JobError(code: .rangeOutsideMedia,
-                 message: "clip \(clipIndex) ends at \(format(end)) s but the source is only \(format(duration)) s long")
+        JobError(
+            code: .rangeOutsideMedia,
+            message: "clip \(clipIndex) ends at \(format(end)) s but the source is only \(format(duration)) s long")
     }
 
     /// The worker running a task's last attempt stopped answering.
-    public static let workerLost = JobError(code: .workerLost, message: "the worker running this job stopped responding on its last attempt")
+    public static let workerLost = JobError(
+        code: .workerLost, message: "the worker running this job stopped responding on its last attempt")
 
     /// What a client sees for a failure that is not theirs to fix.
     public static let internalFailure = JobError(
-        code: .internalError, message: "processing failed for a reason on our side; try again, or contact the operator with the job id")
+        code: .internalError,
+        message: "processing failed for a reason on our side; try again, or contact the operator with the job id")
 
     private static func format(_ value: Double) -> String {
         String(Double((value * 1000).rounded()) / 1000)

@@ -27,8 +27,11 @@ public struct JobEvent: Codable, Sendable, Equatable {
     public var error: JobError?
     public var at: Date
 
-    public init(sequence: Int64 = 0, type: Kind, jobId: JobID, organizationId: OrganizationID, status: JobStatus, stage: JobStage,
-                progress: Double, clip: Clip? = nil, error: JobError? = nil, at: Date) {
+    public init(
+        sequence: Int64 = 0, type: Kind, jobId: JobID, organizationId: OrganizationID, status: JobStatus,
+        stage: JobStage,
+        progress: Double, clip: Clip? = nil, error: JobError? = nil, at: Date
+    ) {
         self.sequence = sequence
         self.type = type
         self.jobId = jobId
@@ -43,8 +46,9 @@ public struct JobEvent: Codable, Sendable, Equatable {
 
     /// An event about `job` as it is now.
     public init(type: Kind, job: Job, clip: Clip? = nil, error: JobError? = nil, at: Date) {
-        self.init(type: type, jobId: job.id, organizationId: job.organizationId, status: job.status, stage: job.stage,
-                  progress: job.progress, clip: clip, error: error, at: at)
+        self.init(
+            type: type, jobId: job.id, organizationId: job.organizationId, status: job.status, stage: job.stage,
+            progress: job.progress, clip: clip, error: error, at: at)
     }
 
     /// Whether this is the job's last status: succeeded, failed or cancelled.

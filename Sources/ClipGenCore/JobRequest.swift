@@ -100,7 +100,10 @@ public struct JobRequest: Codable, Sendable, Equatable {
         }
         let clips = clips ?? []
         if clips.isEmpty && highlights == nil && analyze != true && transcribe != true {
-            errors.append(.init(field: "clips", message: "ask for at least one of clips, highlights, analyze: true or transcribe: true"))
+            errors.append(
+                .init(
+                    field: "clips",
+                    message: "ask for at least one of clips, highlights, analyze: true or transcribe: true"))
         }
         // Counts are checked before anything is computed with them: a client's Int.max must not
         // reach an addition, and a huge array is not walked.
@@ -115,19 +118,26 @@ public struct JobRequest: Codable, Sendable, Equatable {
             if let max = highlights.maxDuration, !(max >= 1 && max <= 600) {
                 errors.append(.init(field: "highlights.maxDuration", message: "must be from 1 to 600 seconds"))
             } else if let max = highlights.maxDuration, max < highlights.resolvedMinDuration {
-                errors.append(.init(field: "highlights.maxDuration", message: "must be at least minDuration (\(highlights.resolvedMinDuration) s)"))
+                errors.append(
+                    .init(
+                        field: "highlights.maxDuration",
+                        message: "must be at least minDuration (\(highlights.resolvedMinDuration) s)"))
             }
             if let query = highlights.query, query.allSatisfy(\.isWhitespace) || query.utf8.count > 200 {
                 errors.append(.init(field: "highlights.query", message: "must be 1 to 200 bytes of words to look for"))
             }
             let fade = resolvedOutput.fadeSeconds
             if fade > 0, highlights.resolvedMinDuration < 2 * fade {
-                errors.append(.init(field: "highlights.minDuration", message: "is shorter than the fade in and out (\(2 * fade) s)"))
+                errors.append(
+                    .init(
+                        field: "highlights.minDuration", message: "is shorter than the fade in and out (\(2 * fade) s)")
+                )
             }
         }
         guard clips.count <= Self.maxClips, (0...Self.maxHighlights).contains(highlightCount) else {
             if clips.count > Self.maxClips {
-                errors.append(.init(field: "clips", message: "at most \(Self.maxClips) clips per job, highlights included"))
+                errors.append(
+                    .init(field: "clips", message: "at most \(Self.maxClips) clips per job, highlights included"))
             }
             return errors
         }
@@ -137,10 +147,15 @@ public struct JobRequest: Codable, Sendable, Equatable {
         for (index, clip) in clips.enumerated() {
             let field = "clips[\(index)]"
             if !(clip.start.seconds >= 0 && clip.start.seconds <= Self.maxSeconds) {
-                errors.append(.init(field: "\(field).start", message: "must be from 0 to \(Int(Self.maxSeconds)) seconds"))
+                errors.append(
+                    .init(field: "\(field).start", message: "must be from 0 to \(Int(Self.maxSeconds)) seconds"))
             }
             if !(clip.end.seconds <= Self.maxSeconds) || clip.end <= clip.start {
-                errors.append(.init(field: "\(field).end", message: clip.end.seconds <= Self.maxSeconds ? "must be after start" : "must be at most \(Int(Self.maxSeconds)) seconds"))
+                errors.append(
+                    .init(
+                        field: "\(field).end",
+                        message: clip.end.seconds <= Self.maxSeconds
+                            ? "must be after start" : "must be at most \(Int(Self.maxSeconds)) seconds"))
             }
             let fade = resolvedOutput.fadeSeconds
             if fade > 0, clip.end.seconds - clip.start.seconds < 2 * fade {
@@ -152,7 +167,9 @@ public struct JobRequest: Codable, Sendable, Equatable {
         }
         errors += resolvedOutput.validate()
         // Capped as imports are: every delivery attempt repeats it in its record and its errors.
-        if let webhookUrl, webhookUrl.utf8.count > 2048 || !(webhookUrl.hasPrefix("https://") || webhookUrl.hasPrefix("http://")) {
+        if let webhookUrl,
+            webhookUrl.utf8.count > 2048 || !(webhookUrl.hasPrefix("https://") || webhookUrl.hasPrefix("http://"))
+        {
             errors.append(.init(field: "webhookUrl", message: "must be an http(s) URL of at most 2048 bytes"))
         }
         return errors

@@ -25,7 +25,8 @@ public struct JobWorkflow: Sendable, Equatable {
         switch finished.kind {
         case .probe:
             let storyboard = job.request.thumbnails != false ? [task(job, .thumbnails)] : []
-            return storyboard + (job.request.needsTranscript ? [task(job, .transcribe)] : afterWords(job, explicitClips))
+            return storyboard
+                + (job.request.needsTranscript ? [task(job, .transcribe)] : afterWords(job, explicitClips))
         case .transcribe:
             return afterWords(job, explicitClips)
         case .analyze:

@@ -1,8 +1,9 @@
-
-
 /// What ffprobe says about a file, reduced to what ClipGen decides with.
 public struct MediaInfo: Sendable, Equatable, Codable {
-    public init(duration: Double, startTime: Double, formatName: String, video: VideoStream?, audio: [AudioStream], keyframeTimes: [Double]) {
+    public init(
+        duration: Double, startTime: Double, formatName: String, video: VideoStream?, audio: [AudioStream],
+        keyframeTimes: [Double]
+    ) {
         self.duration = duration
         self.startTime = startTime
         self.formatName = formatName
@@ -37,10 +38,12 @@ public struct MediaInfo: Sendable, Equatable, Codable {
         public var colorTransfer: String?
         /// Whether every frame is proven to last equally long (from an MP4's sample table); false when unknown.
         public var constantFrameRate: Bool
-        public init(index: Int, codec: String, width: Int, height: Int, fps: Double?, rotation: Int,
-                    sampleAspectRatio: Ratio, pixelFormat: String?, profile: String?, isFirstVideoStream: Bool = true,
-                    reorderDelay: Int? = nil, level: Int? = nil, colorRange: String? = nil, colorSpace: String? = nil,
-                    colorPrimaries: String? = nil, colorTransfer: String? = nil, constantFrameRate: Bool = true) {
+        public init(
+            index: Int, codec: String, width: Int, height: Int, fps: Double?, rotation: Int,
+            sampleAspectRatio: Ratio, pixelFormat: String?, profile: String?, isFirstVideoStream: Bool = true,
+            reorderDelay: Int? = nil, level: Int? = nil, colorRange: String? = nil, colorSpace: String? = nil,
+            colorPrimaries: String? = nil, colorTransfer: String? = nil, constantFrameRate: Bool = true
+        ) {
             self.isFirstVideoStream = isFirstVideoStream
             self.reorderDelay = reorderDelay
             self.level = level
@@ -98,8 +101,9 @@ public struct MediaInfo: Sendable, Equatable, Codable {
     public var keyframeTimes: [Double]
 
     public var sourceInfo: SourceInfo {
-        SourceInfo(duration: duration, width: video?.width, height: video?.height, fps: video?.fps,
-                   videoCodec: video?.codec, audioCodec: defaultAudio?.codec)
+        SourceInfo(
+            duration: duration, width: video?.width, height: video?.height, fps: video?.fps,
+            videoCodec: video?.codec, audioCodec: defaultAudio?.codec)
     }
 
     /// The audio track players pick: the one marked default, else the first.

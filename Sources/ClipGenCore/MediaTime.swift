@@ -12,7 +12,10 @@ public struct MediaTime: Codable, Sendable, Hashable, Comparable {
     /// `HH:MM:SS.mmm` (WebVTT), or with `,` before the milliseconds (SRT); never negative.
     public func timecode(fractionSeparator: String = ".") -> String {
         let millis = Int((max(0, seconds) * 1000).rounded())
-        let h = millis / 3_600_000, m = millis / 60_000 % 60, s = millis / 1000 % 60, ms = millis % 1000
+        let h = millis / 3_600_000
+        let m = millis / 60_000 % 60
+        let s = millis / 1000 % 60
+        let ms = millis % 1000
         func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
@@ -22,13 +25,15 @@ public struct MediaTime: Codable, Sendable, Hashable, Comparable {
 
     /// Parses `[[HH:]MM:]SS[.fff]`; returns nil for anything else, including negative values.
     public init?(timecode: String) {
-        let parts = timecode.trimmingCharacters(in: .whitespaces).split(separator: ":", omittingEmptySubsequences: false)
+        let parts = timecode.trimmingCharacters(in: .whitespaces).split(
+            separator: ":", omittingEmptySubsequences: false)
         guard (1...3).contains(parts.count) else { return nil }
         var total = 0.0
         for (index, part) in parts.enumerated() {
             let isLast = index == parts.count - 1
             guard !part.isEmpty, part.allSatisfy({ $0.isASCII && ($0.isNumber || (isLast && $0 == ".")) }),
-                  let value = Double(part), value.isFinite else { return nil }
+                let value = Double(part), value.isFinite
+            else { return nil }
             if !isLast, value != value.rounded() { return nil }
             if index > 0, value >= 60 { return nil }
             total = total * 60 + value

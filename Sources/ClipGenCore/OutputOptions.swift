@@ -22,10 +22,12 @@ public struct OutputOptions: Codable, Sendable, Equatable {
     /// Pauses in the speech cut out of each clip (the job then transcribes its source).
     public var removeSilences: SilenceRemoval?
 
-    public init(format: OutputFormat = .mp4, mode: CutMode = .smart, aspect: Aspect = .original,
-                height: Int? = nil, fps: Double? = nil, cropX: Double = 0.5, normalizeAudio: Bool = false,
-                targetLUFS: Double = -14, fadeSeconds: Double = 0, captions: CaptionOptions? = nil, reframe: Reframe? = nil,
-                removeSilences: SilenceRemoval? = nil) {
+    public init(
+        format: OutputFormat = .mp4, mode: CutMode = .smart, aspect: Aspect = .original,
+        height: Int? = nil, fps: Double? = nil, cropX: Double = 0.5, normalizeAudio: Bool = false,
+        targetLUFS: Double = -14, fadeSeconds: Double = 0, captions: CaptionOptions? = nil, reframe: Reframe? = nil,
+        removeSilences: SilenceRemoval? = nil
+    ) {
         self.captions = captions
         self.reframe = reframe
         self.removeSilences = removeSilences
@@ -41,7 +43,8 @@ public struct OutputOptions: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, mode, aspect, height, fps, cropX, normalizeAudio, targetLUFS, fadeSeconds, captions, reframe, removeSilences
+        case format, mode, aspect, height, fps, cropX, normalizeAudio, targetLUFS, fadeSeconds, captions, reframe,
+            removeSilences
     }
 
     public init(from decoder: any Decoder) throws {
@@ -62,7 +65,8 @@ public struct OutputOptions: Codable, Sendable, Equatable {
 
     /// Whether the clip's pictures or timing depend on what is said or who is on screen.
     public var changesPictures: Bool {
-        aspect != .original || height != nil || fps != nil || fadeSeconds > 0 || captions != nil || removeSilences != nil
+        aspect != .original || height != nil || fps != nil || fadeSeconds > 0 || captions != nil
+            || removeSilences != nil
     }
 
     /// Whether rendering needs the source's transcript.
@@ -93,17 +97,31 @@ public struct OutputOptions: Codable, Sendable, Equatable {
         errors += captions?.validate() ?? []
         errors += removeSilences?.validate() ?? []
         if let reframe, reframe != .center, aspect == .original {
-            errors.append(.init(field: "output.reframe", message: "\(reframe.rawValue) reframing needs an aspect that crops: 9:16, 1:1, 4:5 or 16:9"))
+            errors.append(
+                .init(
+                    field: "output.reframe",
+                    message: "\(reframe.rawValue) reframing needs an aspect that crops: 9:16, 1:1, 4:5 or 16:9"))
         }
         if format == .gif && normalizeAudio {
             errors.append(.init(field: "output.normalizeAudio", message: "gif has no sound to normalise"))
         }
         if mode == .keyframe {
             if format != .mp4 {
-                errors.append(.init(field: "output.format", message: "keyframe mode copies the stream into mp4; use exact or smart for \(format.rawValue)"))
+                errors.append(
+                    .init(
+                        field: "output.format",
+                        message: "keyframe mode copies the stream into mp4; use exact or smart for \(format.rawValue)"))
             }
             if needsFilters {
-                errors.append(.init(field: "output.mode", message: "keyframe mode copies the stream and cannot scale, crop, fade, caption, cut silences or normalise; use exact or smart"))
+                errors.append(
+                    .init(
+                        field: "output.mode",
+                        message:
+                            """
+                            keyframe mode copies the stream and cannot scale, crop, fade, caption, cut silences \
+                            or normalise; use exact or smart
+                            """
+                    ))
             }
         }
         return errors

@@ -22,8 +22,11 @@ public struct User: Codable, Sendable, Equatable {
     public var disabled: Bool
     /// Part of every token issued; raising it (password change, disabling) voids the older ones.
     public var tokenVersion: Int
-    public init(id: UserID = .make(), organizationId: OrganizationID, email: String, passwordHash: String, role: Role, createdAt: Date,
-                disabled: Bool = false, tokenVersion: Int = 0) {
+    public init(
+        id: UserID = .make(), organizationId: OrganizationID, email: String, passwordHash: String, role: Role,
+        createdAt: Date,
+        disabled: Bool = false, tokenVersion: Int = 0
+    ) {
         self.id = id
         self.organizationId = organizationId
         self.email = email
@@ -48,8 +51,11 @@ public struct APIKey: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var lastUsedAt: Date?
     public var revokedAt: Date?
-    public init(id: APIKeyID = .make(), organizationId: OrganizationID, userId: UserID, name: String, role: Role, secretHash: String,
-                createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil) {
+    public init(
+        id: APIKeyID = .make(), organizationId: OrganizationID, userId: UserID, name: String, role: Role,
+        secretHash: String,
+        createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil
+    ) {
         self.id = id
         self.organizationId = organizationId
         self.userId = userId
@@ -71,8 +77,10 @@ public struct Upload: Codable, Sendable, Equatable {
     public var sha256: String
     public var blobKey: BlobKey
     public var createdAt: Date
-    public init(id: UploadID = .make(), organizationId: OrganizationID, ownerId: UserID, filename: String,
-                size: Int64, sha256: String, blobKey: BlobKey, createdAt: Date) {
+    public init(
+        id: UploadID = .make(), organizationId: OrganizationID, ownerId: UserID, filename: String,
+        size: Int64, sha256: String, blobKey: BlobKey, createdAt: Date
+    ) {
         self.id = id
         self.organizationId = organizationId
         self.ownerId = ownerId
@@ -128,7 +136,9 @@ public struct Job: Codable, Sendable, Equatable {
     public var finishedAt: Date?
     public var attempts: Int
 
-    public init(id: JobID = .make(), organizationId: OrganizationID, ownerId: UserID, request: JobRequest, createdAt: Date) {
+    public init(
+        id: JobID = .make(), organizationId: OrganizationID, ownerId: UserID, request: JobRequest, createdAt: Date
+    ) {
         self.id = id
         self.organizationId = organizationId
         self.ownerId = ownerId
@@ -155,7 +165,9 @@ extension Job {
         let picked = highlights ?? []
         let h = index - explicit.count
         guard picked.indices.contains(h) else { return nil }
-        return ClipSpec(start: picked[h].start, end: picked[h].end, name: "highlight-\(h + 1)", score: picked[h].score, reason: picked[h].reason)
+        return ClipSpec(
+            start: picked[h].start, end: picked[h].end, name: "highlight-\(h + 1)", score: picked[h].score,
+            reason: picked[h].reason)
     }
 }
 
@@ -204,11 +216,14 @@ public struct Clip: Codable, Sendable, Equatable {
     public var keptRanges: [TimeRange]?
     public var createdAt: Date
 
-    public init(id: ClipID = .make(), jobId: JobID, organizationId: OrganizationID, index: Int, name: String?,
-                start: Double, end: Double, actualStart: Double, duration: Double, format: OutputFormat,
-                modeUsed: CutMode, fallbackReason: String?, size: Int64, sha256: String, blobKey: BlobKey,
-                score: Double? = nil, loudnessLUFS: Double? = nil, encoder: String? = nil, thumbnailKey: BlobKey? = nil,
-                reason: String? = nil, quality: ClipQuality? = nil, presentation: ClipPresentation = ClipPresentation(), createdAt: Date) {
+    public init(
+        id: ClipID = .make(), jobId: JobID, organizationId: OrganizationID, index: Int, name: String?,
+        start: Double, end: Double, actualStart: Double, duration: Double, format: OutputFormat,
+        modeUsed: CutMode, fallbackReason: String?, size: Int64, sha256: String, blobKey: BlobKey,
+        score: Double? = nil, loudnessLUFS: Double? = nil, encoder: String? = nil, thumbnailKey: BlobKey? = nil,
+        reason: String? = nil, quality: ClipQuality? = nil, presentation: ClipPresentation = ClipPresentation(),
+        createdAt: Date
+    ) {
         self.reframe = presentation.reframe
         self.captions = presentation.captions
         self.keptRanges = presentation.keptRanges
@@ -262,8 +277,10 @@ public struct TaskRecord: Codable, Sendable, Equatable {
     public var attempts: Int
     public var maxAttempts: Int
 
-    public init(id: TaskID = .make(), jobId: JobID, kind: TaskKind, capability: Capability = .cpu,
-                clipIndex: Int? = nil, attempts: Int = 0, maxAttempts: Int) {
+    public init(
+        id: TaskID = .make(), jobId: JobID, kind: TaskKind, capability: Capability = .cpu,
+        clipIndex: Int? = nil, attempts: Int = 0, maxAttempts: Int
+    ) {
         self.id = id
         self.jobId = jobId
         self.kind = kind

@@ -26,9 +26,15 @@ public struct Storyboard: Sendable, Equatable, Codable {
     public func webVTT(spriteURL: String, duration: Double) -> String {
         var vtt = "WEBVTT\n"
         for tile in 0..<tiles {
-            let start = Double(tile) * interval, end = min(duration, start + interval)
-            let x = (tile % columns) * tileWidth, y = (tile / columns) * tileHeight
-            vtt += "\n\(MediaTime(seconds: start).timecode()) --> \(MediaTime(seconds: end).timecode())\n\(spriteURL)#xywh=\(x),\(y),\(tileWidth),\(tileHeight)\n"
+            let start = Double(tile) * interval
+            let end = min(duration, start + interval)
+            let x = (tile % columns) * tileWidth
+            let y = (tile / columns) * tileHeight
+            vtt +=
+                """
+                \n\(MediaTime(seconds: start).timecode()) --> \
+                \(MediaTime(seconds: end).timecode())\n\(spriteURL)#xywh=\(x),\(y),\(tileWidth),\(tileHeight)\n
+                """
         }
         return vtt
     }

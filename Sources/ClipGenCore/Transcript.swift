@@ -71,7 +71,8 @@ public struct Transcript: Codable, Sendable, Equatable {
     public func words(from start: Double, to end: Double) -> [Word] {
         words.filter { word in
             let overlap = min(word.end, end) - max(word.start, start)
-            return overlap > (word.end - word.start) / 2 || (word.end - word.start <= 0 && word.start >= start && word.start < end)
+            return overlap > (word.end - word.start) / 2
+                || (word.end - word.start <= 0 && word.start >= start && word.start < end)
         }
     }
 
@@ -92,5 +93,7 @@ public struct Transcript: Codable, Sendable, Equatable {
 extension Transcript.Word {
     public var endsSentence: Bool { text.last.map { ".?!".contains($0) } ?? false }
     /// Lowercased letters and digits only: what a search compares.
-    public var bare: String { String(text.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init)) }
+    public var bare: String {
+        String(text.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
+    }
 }

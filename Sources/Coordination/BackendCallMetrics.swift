@@ -26,7 +26,8 @@ public struct BackendCallMetrics: Sendable {
 
     public func record(_ operation: String, since started: ContinuousClock.Instant, failed: Bool) {
         let dimensions = [("backend", backend), ("operation", operation)]
-        Timer(label: "backend_request_duration_seconds", dimensions: dimensions).recordMicroseconds((ContinuousClock.now - started).microseconds)
+        Timer(label: "backend_request_duration_seconds", dimensions: dimensions).recordMicroseconds(
+            (ContinuousClock.now - started).microseconds)
         if failed { Counter(label: "backend_errors_total", dimensions: dimensions).increment() }
     }
 }

@@ -17,7 +17,8 @@ public final class LocalTokenBuckets: TokenBuckets {
         let step = max(1, interval.microseconds)
         return buckets.withLock { buckets in
             if buckets.count > 10_000 { buckets = buckets.filter { $0.value > now } }
-            let (decision, fullAt) = BucketDecision.gcra(fullAt: buckets[key], now: now, capacity: capacity, interval: step)
+            let (decision, fullAt) = BucketDecision.gcra(
+                fullAt: buckets[key], now: now, capacity: capacity, interval: step)
             if let fullAt { buckets[key] = fullAt }
             return decision
         }

@@ -16,8 +16,10 @@ public struct SharedBackends: Sendable {
     /// Rate limits take from these.
     public var buckets: any TokenBuckets
 
-    public init(signal: any WorkSignal = LocalWorkSignal(), events: (any EventBus)? = nil, cache: (any SharedCache)? = nil,
-                counters: any SharedCounters = LocalCounters(), buckets: any TokenBuckets = LocalTokenBuckets()) {
+    public init(
+        signal: any WorkSignal = LocalWorkSignal(), events: (any EventBus)? = nil, cache: (any SharedCache)? = nil,
+        counters: any SharedCounters = LocalCounters(), buckets: any TokenBuckets = LocalTokenBuckets()
+    ) {
         self.signal = signal
         self.events = events
         self.cache = cache
@@ -27,6 +29,7 @@ public struct SharedBackends: Sendable {
 
     /// All in this process, on `clock`, with a local event bus.
     public static func local(clock: WallClock) -> SharedBackends {
-        SharedBackends(events: LocalEventBus(), counters: LocalCounters(clock: clock), buckets: LocalTokenBuckets(clock: clock))
+        SharedBackends(
+            events: LocalEventBus(), counters: LocalCounters(clock: clock), buckets: LocalTokenBuckets(clock: clock))
     }
 }

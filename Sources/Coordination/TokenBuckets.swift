@@ -26,15 +26,24 @@ public struct BucketDecision: Sendable, Equatable {
     /// The generic cell rate algorithm, the bucket kept as one number: the time at which it
     /// would be full again (`fullAt`, microseconds). Shared by the local and Redis buckets (whose
     /// Lua script does the same arithmetic).
-    public static func gcra(fullAt stored: Int64?, now: Int64, capacity: Int, interval: Int64) -> (decision: BucketDecision, fullAt: Int64?) {
+    public static func gcra(fullAt stored: Int64?, now: Int64, capacity: Int, interval: Int64) -> (
+        decision: BucketDecision, fullAt: Int64?
+    ) {
         let tolerance = interval * Int64(max(1, capacity))
         let start = max(stored ?? now, now)
         let next = start + interval
         if next - now > tolerance {
             let wait = next - tolerance - now
-            return (BucketDecision(allowed: false, remaining: 0, retryAfter: .microseconds(wait), resetAfter: .microseconds(start - now)), nil)
+            return (
+                BucketDecision(
+                    allowed: false, remaining: 0, retryAfter: .microseconds(wait),
+                    resetAfter: .microseconds(start - now)), nil
+            )
         }
         let remaining = Int((tolerance - (next - now)) / interval)
-        return (BucketDecision(allowed: true, remaining: remaining, retryAfter: .zero, resetAfter: .microseconds(next - now)), next)
+        return (
+            BucketDecision(
+                allowed: true, remaining: remaining, retryAfter: .zero, resetAfter: .microseconds(next - now)), next
+        )
     }
 }

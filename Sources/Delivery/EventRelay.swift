@@ -1,7 +1,7 @@
 import ClipGenCore
+import Coordination
 import Foundation
 import Logging
-import Coordination
 import Persistence
 import ServiceLifecycle
 
@@ -19,7 +19,10 @@ public struct EventRelay<Outbox: EventOutbox, Bus: EventBus>: Service {
     /// What "an hour after delivery" is measured on.
     public var clock: WallClock
 
-    public init(outbox: Outbox, bus: Bus, logger: Logger, interval: Duration = .milliseconds(100), batch: Int = 500, clock: WallClock = .system) {
+    public init(
+        outbox: Outbox, bus: Bus, logger: Logger, interval: Duration = .milliseconds(100), batch: Int = 500,
+        clock: WallClock = .system
+    ) {
         self.outbox = outbox
         self.bus = bus
         self.logger = logger

@@ -46,8 +46,11 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
     let logger: Logger
     let metrics: DeliveryMetrics
 
-    public init(store: Store, policy: NetworkPolicy, settings: Settings = Settings(), clock: WallClock = .system, logger: Logger,
-                metrics: DeliveryMetrics = DeliveryMetrics(factory: NOOPMetricsHandler.instance)) {
+    public init(
+        store: Store, policy: NetworkPolicy, settings: Settings = Settings(), clock: WallClock = .system,
+        logger: Logger,
+        metrics: DeliveryMetrics = DeliveryMetrics(factory: NOOPMetricsHandler.instance)
+    ) {
         self.metrics = metrics
         self.store = store
         self.client = PinnedHTTPClient(policy: policy)
@@ -79,15 +82,18 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
         let body = try Self.body(for: delivery.event)
         let timestamp = String(Int(clock.now().timeIntervalSince1970))
         let number = (delivery.attempts.map(\.number).max() ?? 0) + 1
-        let headers = [("Content-Type", "application/json"), ("X-ClipGen-Timestamp", timestamp),
-                       ("X-ClipGen-Signature", "sha256=" + Self.signature(secret: secret, timestamp: timestamp, body: body)),
-                       ("X-ClipGen-Delivery", delivery.id), ("X-ClipGen-Attempt", String(number))]
+        let headers = [
+            ("Content-Type", "application/json"), ("X-ClipGen-Timestamp", timestamp),
+            ("X-ClipGen-Signature", "sha256=" + Self.signature(secret: secret, timestamp: timestamp, body: body)),
+            ("X-ClipGen-Delivery", delivery.id), ("X-ClipGen-Attempt", String(number)),
+        ]
         let started = ContinuousClock.now
         var status: Int?
         var failure: String?
         var permanent = false
         do {
-            status = try await client.send(.POST, to: delivery.url, headers: headers, body: ByteBuffer(bytes: body), timeout: settings.timeout)
+            status = try await client.send(
+                .POST, to: delivery.url, headers: headers, body: ByteBuffer(bytes: body), timeout: settings.timeout)
         } catch let error as OutboundError {
             failure = error.description
             // An address that is not allowed will not become allowed by waiting.
@@ -97,15 +103,21 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
             failure = "the request failed"
         }
         let took = ContinuousClock.now - started
-        let attempt = WebhookAttempt(number: number, at: clock.now(), statusCode: status, error: failure, durationSeconds: took.seconds)
+        let attempt = WebhookAttempt(
+            number: number, at: clock.now(), statusCode: status, error: failure, durationSeconds: took.seconds)
         let delivered = status.map { (200..<300).contains($0) } ?? false
-        let delay = settings.retry.delay(afterAttempt: number, maxAttempts: settings.retry.maxAttempts, retryable: !permanent)
+        let delay = settings.retry.delay(
+            afterAttempt: number, maxAttempts: settings.retry.maxAttempts, retryable: !permanent)
         let state: WebhookDelivery.State = delivered ? .delivered : (delay == nil ? .failed : .pending)
         let retryAt = state == .pending ? delay.map { clock.now().addingTimeInterval($0) } : nil
         try await store.recordWebhookAttempt(deliveryId: delivery.id, attempt, state: state, retryAt: retryAt)
         metrics.webhookAttempt(state == .pending ? "retrying" : state.rawValue)
-        logger.info("webhook attempt", metadata: ["job.id": "\(delivery.jobId)", "webhook.delivery": "\(delivery.id)", "webhook.attempt": "\(number)",
-                                                  "webhook.status": "\(status.map(String.init) ?? "none")", "webhook.state": "\(state.rawValue)"])
+        logger.info(
+            "webhook attempt",
+            metadata: [
+                "job.id": "\(delivery.jobId)", "webhook.delivery": "\(delivery.id)", "webhook.attempt": "\(number)",
+                "webhook.status": "\(status.map(String.init) ?? "none")", "webhook.state": "\(state.rawValue)",
+            ])
     }
 
     /// The message as the WebSocket shows it.

@@ -14,46 +14,58 @@ public struct ClipPresenter: Sendable {
     /// Readies a plan's speech and face parts: the pauses cut (`keptRanges`), the crop placed
     /// (`reframe`, after finding faces), the captions written for libass. Answers what the clip
     /// keeps about them. `progress` covers finding faces.
-    public func prepare(_ plan: inout CutPlan, transcript: Transcript?, media: MediaInfo, scratch: String,
-                        progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws -> ClipPresentation {
+    public func prepare(
+        _ plan: inout CutPlan, transcript: Transcript?, media: MediaInfo, scratch: String,
+        progress: @escaping @Sendable (Double) -> Void = { _ in }
+    ) async throws -> ClipPresentation {
         let options = plan.options
         var presentation = ClipPresentation()
         if let removal = options.removeSilences, let transcript {
             let kept = removal.keptRanges(start: plan.actualStart, end: plan.end, words: transcript.words)
             if kept != [TimeRange(start: plan.actualStart, end: plan.end)] {
                 plan.keptRanges = kept
-                presentation.keptRanges = kept.map { TimeRange(start: HighlightPicker.round($0.start), end: HighlightPicker.round($0.end)) }
+                presentation.keptRanges = kept.map {
+                    TimeRange(start: HighlightPicker.round($0.start), end: HighlightPicker.round($0.end))
+                }
             }
         }
         let timeline = plan.timeline
         if let ratio = options.aspect.ratio {
             switch options.reframe {
             case .face:
-                let samples = try await faces.detect(plan.input, media: media, from: plan.actualStart, to: plan.end, scratch: scratch, progress: progress)
+                let samples = try await faces.detect(
+                    plan.input, media: media, from: plan.actualStart, to: plan.end, scratch: scratch, progress: progress
+                )
                 let size = media.displaySize
-                let planner = ReframePlanner(cropWidth: ReframePlanner.cropWidth(aspect: ratio, width: size.width, height: size.height))
+                let planner = ReframePlanner(
+                    cropWidth: ReframePlanner.cropWidth(aspect: ratio, width: size.width, height: size.height))
                 var result = planner.plan(samples, duration: plan.outputDuration)
                 if plan.keptRanges != nil {
                     // The path was planned on the source's clock; the clip's skips the cut pauses.
                     let start = plan.actualStart
                     let clip = { (t: Double) in timeline.clampedClipTime(start + t) }
                     result.path = result.path.map { .init(time: clip($0.time), x: $0.x) }
-                    result.fit = result.fit.map { TimeRange(start: clip($0.start), end: clip($0.end)) }.filter { $0.duration > 0 }
+                    result.fit = result.fit.map { TimeRange(start: clip($0.start), end: clip($0.end)) }.filter {
+                        $0.duration > 0
+                    }
                 }
                 plan.reframe = result
                 presentation.reframe = result
             case .fit:
-                presentation.reframe = ReframeResult(mode: .fit, layout: .fit, fit: [TimeRange(start: 0, end: timeline.duration)])
+                presentation.reframe = ReframeResult(
+                    mode: .fit, layout: .fit, fit: [TimeRange(start: 0, end: timeline.duration)])
             case .center:
-                presentation.reframe = ReframeResult(mode: .center, layout: .still, path: [.init(time: 0, x: options.cropX)])
+                presentation.reframe = ReframeResult(
+                    mode: .center, layout: .still, path: [.init(time: 0, x: options.cropX)])
             case nil:
                 break
             }
         }
         if let transcript {
             let track = try Self.burnCaptions(transcript, timeline: timeline, into: &plan, scratch: scratch)
-            presentation.captions = ClipCaptions(burnedIn: plan.captionsFile == nil ? nil : options.captions?.style, lines: track.lines.count,
-                                                 words: track.lines.reduce(0) { $0 + $1.words.count })
+            presentation.captions = ClipCaptions(
+                burnedIn: plan.captionsFile == nil ? nil : options.captions?.style, lines: track.lines.count,
+                words: track.lines.reduce(0) { $0 + $1.words.count })
         }
         return presentation
     }
@@ -61,13 +73,16 @@ public struct ClipPresenter: Sendable {
     /// The clip's caption lines; when the plan's options ask for captions and there are words to
     /// burn, their libass file is written to `scratch` and set as the plan's `captionsFile`.
     @discardableResult
-    public static func burnCaptions(_ transcript: Transcript, timeline: ClipTimeline, into plan: inout CutPlan, scratch: String) throws -> CaptionTrack {
+    public static func burnCaptions(
+        _ transcript: Transcript, timeline: ClipTimeline, into plan: inout CutPlan, scratch: String
+    ) throws -> CaptionTrack {
         let captions = plan.options.captions
         let track = CaptionTrack(transcript: transcript, timeline: timeline, captions: captions)
         guard let captions, !track.lines.isEmpty else { return track }
         let (width, height) = plan.shownSize
         let file = scratch + "/captions.ass"
-        try ASSDocument(track: track, options: captions, width: width, height: height).text.write(toFile: file, atomically: true, encoding: .utf8)
+        try ASSDocument(track: track, options: captions, width: width, height: height).text.write(
+            toFile: file, atomically: true, encoding: .utf8)
         plan.captionsFile = file
         return track
     }

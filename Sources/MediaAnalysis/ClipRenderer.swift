@@ -23,11 +23,14 @@ public struct ClipRenderer: Sendable {
 
     /// Renders `plan` to its output. `progress` runs from 0 to 1: finding faces takes the first
     /// 30% when the crop follows a face, the cut the rest.
-    public func render(_ plan: CutPlan, transcript: Transcript?, media: MediaInfo, scratch: String,
-                       progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws -> Rendered {
+    public func render(
+        _ plan: CutPlan, transcript: Transcript?, media: MediaInfo, scratch: String,
+        progress: @escaping @Sendable (Double) -> Void = { _ in }
+    ) async throws -> Rendered {
         var plan = plan
         plan.encoder = encoder
-        let presentation = try await presenter.prepare(&plan, transcript: transcript, media: media, scratch: scratch) { fraction in
+        let presentation = try await presenter.prepare(&plan, transcript: transcript, media: media, scratch: scratch) {
+            fraction in
             progress(0.3 * fraction)
         }
         let share = plan.reframe?.mode == .face ? 0.3 : 0

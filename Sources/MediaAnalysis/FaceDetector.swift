@@ -33,14 +33,22 @@ public struct FaceDetector: Sendable {
         self.ffmpegPath = ffmpegPath
     }
 
-    public func detect(_ path: String, media: MediaInfo, from start: Double, to end: Double, scratch: String,
-                       progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws -> [Sample] {
-        guard media.video != nil else { throw MediaError(.noVideoStream, "the file has no video stream to find faces in") }
+    public func detect(
+        _ path: String, media: MediaInfo, from start: Double, to end: Double, scratch: String,
+        progress: @escaping @Sendable (Double) -> Void = { _ in }
+    ) async throws -> [Sample] {
+        guard media.video != nil else {
+            throw MediaError(.noVideoStream, "the file has no video stream to find faces in")
+        }
         let size = media.displaySize
         let height = max(2, Int((Double(width) * Double(size.height) / Double(max(size.width, 1)) / 2).rounded()) * 2)
         let output = scratch + "/faces.json"
-        try await helper.run(.faces, [ffmpegPath, path, String(start), String(max(end - start, 0.01)), String(samplesPerSecond),
-                                      String(width), String(height), output], progress: progress)
+        try await helper.run(
+            .faces,
+            [
+                ffmpegPath, path, String(start), String(max(end - start, 0.01)), String(samplesPerSecond),
+                String(width), String(height), output,
+            ], progress: progress)
         struct Found: Decodable { var samples: [Sample] }
         do {
             return try JSONDecoder().decode(Found.self, from: Data(contentsOf: URL(fileURLWithPath: output))).samples

@@ -36,8 +36,11 @@ struct HighlightPicker {
         let duration = analysis.duration
         guard duration > 0, request.count > 0 else { return [] }
         if duration <= request.minDuration {
-            return [Highlight(start: 0, end: duration, score: 1,
-                              reason: "the whole video (it is shorter than the \(Self.seconds(request.minDuration)) s asked for)")]
+            return [
+                Highlight(
+                    start: 0, end: duration, score: 1,
+                    reason: "the whole video (it is shorter than the \(Self.seconds(request.minDuration)) s asked for)")
+            ]
         }
         let step = analysis.step
         let steps = max(1, Int((duration / step).rounded(.up)))
@@ -68,7 +71,8 @@ struct HighlightPicker {
         var chosen: [Highlight] = []
         var taken: [TimeRange] = []
         for candidate in candidates where chosen.count < request.count {
-            var window = TimeRange(start: Double(candidate.start) * step, end: Double(candidate.start + candidate.length) * step)
+            var window = TimeRange(
+                start: Double(candidate.start) * step, end: Double(candidate.start + candidate.length) * step)
             if window.end > duration {
                 // The last step runs past the end: slide back rather than come out shorter than asked.
                 window = TimeRange(start: max(0, duration - window.duration), end: duration)
@@ -77,10 +81,16 @@ struct HighlightPicker {
             let snapped = snap(window, request: request, avoiding: taken)
             taken.append(snapped)
             let said = speech?.reason(candidate.start, candidate.length) ?? []
-            let reason = (said + [signals.reason(candidate.start, candidate.length, cuts: cutCount(in: snapped),
-                                                  loudest: loudest[candidate.length])]).joined(separator: "; ")
-            chosen.append(Highlight(start: Self.round(snapped.start), end: Self.round(snapped.end),
-                                    score: Self.round(candidate.score), reason: reason))
+            let reason =
+                (said + [
+                    signals.reason(
+                        candidate.start, candidate.length, cuts: cutCount(in: snapped),
+                        loudest: loudest[candidate.length])
+                ]).joined(separator: "; ")
+            chosen.append(
+                Highlight(
+                    start: Self.round(snapped.start), end: Self.round(snapped.end),
+                    score: Self.round(candidate.score), reason: reason))
         }
         return chosen.sorted { $0.start < $1.start }
     }
@@ -95,7 +105,8 @@ struct HighlightPicker {
         }
         seconds.append(max)
         // Whole steps inside the bounds, so rounding never makes a window shorter or longer than asked.
-        let shortest = Swift.max(1, Int((min / step - 1e-9).rounded(.up))), longest = Int((max / step + 1e-9).rounded(.down))
+        let shortest = Swift.max(1, Int((min / step - 1e-9).rounded(.up)))
+        let longest = Int((max / step + 1e-9).rounded(.down))
         guard shortest <= longest else { return [Swift.max(1, Int((min / step).rounded()))] }
         return Array(Set(seconds.map { Swift.min(longest, Swift.max(shortest, Int(($0 / step).rounded()))) })).sorted()
     }
@@ -105,7 +116,8 @@ struct HighlightPicker {
     /// one that snaps most edges and moves them least. An edge stays put only when none fits.
     func snap(_ window: TimeRange, request: Request, avoiding taken: [TimeRange]) -> TimeRange {
         var starts = analysis.scenes.map(\.start) + analysis.silences.map { max($0.start, $0.end - 0.25) } + [0]
-        var ends = analysis.scenes.map(\.end) + analysis.silences.map { min($0.end, $0.start + 0.25) } + [analysis.duration]
+        var ends =
+            analysis.scenes.map(\.end) + analysis.silences.map { min($0.end, $0.start + 0.25) } + [analysis.duration]
         if let transcript {
             // A moment before a sentence begins and after it ends, inside the pause between.
             let sentences = transcript.sentences
@@ -131,7 +143,8 @@ struct HighlightPicker {
         for start in options(window.start, starts) {
             for end in options(window.end, ends) {
                 let range = TimeRange(start: start.time, end: end.time)
-                let fits = range.duration >= request.minDuration - 1e-6 && range.duration <= request.maxDuration + 1e-6
+                let fits =
+                    range.duration >= request.minDuration - 1e-6 && range.duration <= request.maxDuration + 1e-6
                     && range.start >= 0 && range.end <= analysis.duration + 1e-6
                     && !taken.contains { $0.start < range.end && range.start < $0.end }
                 if fits, start.cost + end.cost < best?.cost ?? .infinity { best = (range, start.cost + end.cost) }
@@ -185,7 +198,8 @@ private struct Signals {
         let unit = analysis.step
         // Steps a range touches, clamped to the video (the sound may run a little past the picture).
         func touched(_ range: TimeRange) -> Range<Int> {
-            let lower = max(0, Int(range.start / unit)), upper = min(steps, Int((range.end / unit).rounded(.up)))
+            let lower = max(0, Int(range.start / unit))
+            let upper = min(steps, Int((range.end / unit).rounded(.up)))
             return lower < upper ? lower..<upper : 0..<0
         }
         for range in analysis.frozen + analysis.black {

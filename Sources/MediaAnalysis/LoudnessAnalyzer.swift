@@ -24,8 +24,9 @@ final class LoudnessAnalyzer {
         /// The figures as the analysis reports them, to a tenth.
         func loudness(withCurve: Bool) -> Analysis.Loudness {
             func tenth(_ value: Double) -> Double { (value * 10).rounded() / 10 }
-            return Analysis.Loudness(integratedLUFS: integrated.map(tenth), rangeLU: range.map(tenth),
-                                     truePeakDBTP: truePeak.map(tenth), curve: withCurve ? curve : [])
+            return Analysis.Loudness(
+                integratedLUFS: integrated.map(tenth), rangeLU: range.map(tenth),
+                truePeakDBTP: truePeak.map(tenth), curve: withCurve ? curve : [])
         }
     }
 
@@ -116,7 +117,8 @@ final class LoudnessAnalyzer {
         let curve = curvePower.indices.compactMap { i -> Analysis.Loudness.Sample? in
             guard curveCount[i] > 0 else { return nil }
             let lufs = Self.lufs(curvePower[i] / Double(curveCount[i]))
-            return Analysis.Loudness.Sample(time: Double(i) * step, momentaryLUFS: max(-120, (lufs * 10).rounded() / 10))
+            return Analysis.Loudness.Sample(
+                time: Double(i) * step, momentaryLUFS: max(-120, (lufs * 10).rounded() / 10))
         }
         let peakValue = peak.map(\.maximum).max() ?? 0
         return Findings(
@@ -124,7 +126,9 @@ final class LoudnessAnalyzer {
             range: shortTerm.range(),
             truePeak: peakValue > 0 ? 20 * log10(peakValue) : nil,
             curve: curve,
-            silences: silence.runs.map { TimeRange(start: Double($0.lowerBound) / 10, end: Double($0.upperBound) / 10) },
+            silences: silence.runs.map {
+                TimeRange(start: Double($0.lowerBound) / 10, end: Double($0.upperBound) / 10)
+            },
             seconds: Double(blocks) / 10 + Double(blockFill) / Double(Self.sampleRate))
     }
 
@@ -140,7 +144,7 @@ struct GatingHistogram {
 
     mutating func add(power: Double) {
         let loudness = LoudnessAnalyzer.lufs(power)
-        guard loudness > Self.floor else { return }  // the absolute gate
+        guard loudness > Self.floor else { return } // the absolute gate
         let bin = min(counts.count - 1, Int((loudness - Self.floor) / Self.resolution))
         counts[bin] += 1
         powers[bin] += power
@@ -198,8 +202,9 @@ struct Biquad {
     }
 
     /// BS.1770-4's two K-weighting stages at 48 kHz: the head's high shelf, then the RLB high-pass.
-    static let kWeightingShelf = Biquad(b0: 1.53512485958697, b1: -2.69169618940638, b2: 1.19839281085285,
-                                        a1: -1.69065929318241, a2: 0.73248077421585)
+    static let kWeightingShelf = Biquad(
+        b0: 1.53512485958697, b1: -2.69169618940638, b2: 1.19839281085285,
+        a1: -1.69065929318241, a2: 0.73248077421585)
     static let kWeightingHighPass = Biquad(b0: 1.0, b1: -2.0, b2: 1.0, a1: -1.99004745483398, a2: 0.99007225036621)
 }
 

@@ -26,8 +26,10 @@ public struct MediaAnalyzer: Sendable {
     /// Analyses `path`; with `highlights`, also picks the windows worth clipping.
     /// `progress` gets fractions of the decode from 0 to 1.
     /// With `transcript`, highlights weigh what is said and keep their edges out of words.
-    public func analyze(_ path: String, media: MediaInfo, highlights: JobRequest.Highlights? = nil, transcript: Transcript? = nil,
-                        progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws -> Analysis {
+    public func analyze(
+        _ path: String, media: MediaInfo, highlights: JobRequest.Highlights? = nil, transcript: Transcript? = nil,
+        progress: @escaping @Sendable (Double) -> Void = { _ in }
+    ) async throws -> Analysis {
         guard let video = media.video else {
             throw MediaError(.noVideoStream, "the file has no video stream to analyse")
         }
@@ -37,22 +39,26 @@ public struct MediaAnalyzer: Sendable {
         let (width, height) = frameSize(for: media)
         let audioStream = media.defaultAudio
 
-        async let pictures = readVideo(path, media: media, width: width, height: height, fps: fps, step: step) { frames in
+        async let pictures = readVideo(path, media: media, width: width, height: height, fps: fps, step: step) {
+            frames in
             progress(min(1, Double(frames) / expectedFrames))
         }
         async let sound = readAudio(path, stream: audioStream, step: step)
         let (v, a) = try await (pictures, sound)
 
-        var analysis = Analysis(duration: media.duration, fps: video.fps, cuts: v.cuts, fades: v.fades.sorted { $0.start < $1.start },
-                                scenes: Self.scenes(duration: media.duration, cuts: v.cuts, black: v.black),
-                                silences: a?.silences ?? [], black: v.black, frozen: v.frozen, blurry: v.blurry,
-                                sharpness: v.sharpness.map { .init(time: $0.time, value: ($0.value * 10).rounded() / 10) },
-                                motion: v.motion.map { .init(time: $0.time, value: ($0.value * 100).rounded() / 100) }, step: step)
+        var analysis = Analysis(
+            duration: media.duration, fps: video.fps, cuts: v.cuts, fades: v.fades.sorted { $0.start < $1.start },
+            scenes: Self.scenes(duration: media.duration, cuts: v.cuts, black: v.black),
+            silences: a?.silences ?? [], black: v.black, frozen: v.frozen, blurry: v.blurry,
+            sharpness: v.sharpness.map { .init(time: $0.time, value: ($0.value * 10).rounded() / 10) },
+            motion: v.motion.map { .init(time: $0.time, value: ($0.value * 100).rounded() / 100) }, step: step)
         analysis.loudness = a?.loudness(withCurve: true)
         let picker = HighlightPicker(analysis: analysis, transcript: transcript, query: highlights?.query)
         if let highlights {
-            analysis.highlights = picker.pick(.init(count: highlights.count, minDuration: highlights.resolvedMinDuration,
-                                                    maxDuration: highlights.resolvedMaxDuration))
+            analysis.highlights = picker.pick(
+                .init(
+                    count: highlights.count, minDuration: highlights.resolvedMinDuration,
+                    maxDuration: highlights.resolvedMaxDuration))
         } else {
             analysis.suggestions = picker.pick(.init(count: 5, minDuration: 5, maxDuration: 30))
         }
@@ -84,30 +90,40 @@ public struct MediaAnalyzer: Sendable {
         filters.append("scale=\(width):\(height):flags=area")
         filters.append("format=yuv420p")
         let stream = media.video.map { "0:\($0.index)" } ?? "0:v:0"
-        return ["-hide_banner", "-nostdin", "-v", "error"] + InputPolicy.input(path) + ["-map", stream, "-an", "-sn", "-dn",
-                "-vf", filters.joined(separator: ","), "-f", "rawvideo", "pipe:1"]
+        return ["-hide_banner", "-nostdin", "-v", "error"] + InputPolicy.input(path) + [
+            "-map", stream, "-an", "-sn", "-dn",
+            "-vf", filters.joined(separator: ","), "-f", "rawvideo", "pipe:1",
+        ]
     }
 
     /// FFmpeg arguments that write one audio stream as 48 kHz float PCM, mono or stereo
     /// (more channels are folded into stereo).
     public func audioArguments(_ path: String, map: String, channels: Int) -> [String] {
-        ["-hide_banner", "-nostdin", "-v", "error"] + InputPolicy.input(path) + ["-map", map, "-vn", "-sn", "-dn",
-         "-ac", channels == 1 ? "1" : "2", "-ar", "48000", "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
+        ["-hide_banner", "-nostdin", "-v", "error"] + InputPolicy.input(path) + [
+            "-map", map, "-vn", "-sn", "-dn",
+            "-ac", channels == 1 ? "1" : "2", "-ar", "48000", "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1",
+        ]
     }
 
-    private func readVideo(_ path: String, media: MediaInfo, width: Int, height: Int, fps: Double, step: Double,
-                           frames: @escaping @Sendable (Int) -> Void) async throws -> VideoAnalyzer.Findings {
+    private func readVideo(
+        _ path: String, media: MediaInfo, width: Int, height: Int, fps: Double, step: Double,
+        frames: @escaping @Sendable (Int) -> Void
+    ) async throws -> VideoAnalyzer.Findings {
         let analyzer = VideoAnalyzer(width: width, height: height, fps: fps, step: step)
         var staging = [UInt8](repeating: 0, count: analyzer.frameBytes)
         var filled = 0
         var count = 0
-        let output = try await PipeReader.run(ProcessSpec(executable: ffmpegPath, arguments: videoArguments(path, media: media, width: width, height: height),
-                                                          timeout: timeout)) { chunk in
+        let output = try await PipeReader.run(
+            ProcessSpec(
+                executable: ffmpegPath, arguments: videoArguments(path, media: media, width: width, height: height),
+                timeout: timeout)
+        ) { chunk in
             var offset = 0
             while offset < chunk.count {
                 let n = min(chunk.count - offset, staging.count - filled)
                 staging.withUnsafeMutableBytes { target in
-                    target.baseAddress!.advanced(by: filled).copyMemory(from: chunk.baseAddress!.advanced(by: offset), byteCount: n)
+                    target.baseAddress!.advanced(by: filled).copyMemory(
+                        from: chunk.baseAddress!.advanced(by: offset), byteCount: n)
                 }
                 filled += n
                 offset += n
@@ -120,23 +136,32 @@ public struct MediaAnalyzer: Sendable {
             }
         }
         guard output.succeeded else {
-            throw MediaError(.analysisFailed, "FFmpeg could not decode the video for analysis", detail: MediaError.reason(fromStderr: output.stderrTail))
+            throw MediaError(
+                .analysisFailed, "FFmpeg could not decode the video for analysis",
+                detail: MediaError.reason(fromStderr: output.stderrTail))
         }
         return analyzer.finish()
     }
 
-    private func readAudio(_ path: String, stream: MediaInfo.AudioStream?, step: Double) async throws -> LoudnessAnalyzer.Findings? {
+    private func readAudio(_ path: String, stream: MediaInfo.AudioStream?, step: Double) async throws
+        -> LoudnessAnalyzer.Findings?
+    {
         guard let stream else { return nil }
         return try await readAudio(path, map: "0:\(stream.index)", channels: stream.channels, step: step)
     }
 
-    private func readAudio(_ path: String, map: String, channels: Int, step: Double) async throws -> LoudnessAnalyzer.Findings {
+    private func readAudio(_ path: String, map: String, channels: Int, step: Double) async throws
+        -> LoudnessAnalyzer.Findings
+    {
         let channels = channels == 1 ? 1 : 2
         let analyzer = LoudnessAnalyzer(channels: channels, step: step)
         let frameBytes = 4 * channels
         var pending: [UInt8] = []
-        let output = try await PipeReader.run(ProcessSpec(executable: ffmpegPath, arguments: audioArguments(path, map: map, channels: channels),
-                                                          timeout: timeout)) { chunk in
+        let output = try await PipeReader.run(
+            ProcessSpec(
+                executable: ffmpegPath, arguments: audioArguments(path, map: map, channels: channels),
+                timeout: timeout)
+        ) { chunk in
             pending.append(contentsOf: chunk)
             let whole = pending.count / frameBytes * frameBytes
             guard whole > 0 else { return }
@@ -147,7 +172,9 @@ public struct MediaAnalyzer: Sendable {
             pending.removeFirst(whole)
         }
         guard output.succeeded else {
-            throw MediaError(.analysisFailed, "FFmpeg could not decode the audio for analysis", detail: MediaError.reason(fromStderr: output.stderrTail))
+            throw MediaError(
+                .analysisFailed, "FFmpeg could not decode the audio for analysis",
+                detail: MediaError.reason(fromStderr: output.stderrTail))
         }
         return analyzer.finish()
     }
@@ -162,7 +189,9 @@ public struct MediaAnalyzer: Sendable {
             start = max(start, boundary.end)
         }
         if duration - start > 0.01 { scenes.append(TimeRange(start: start, end: duration)) }
-        return scenes.map { TimeRange(start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000) }
+        return scenes.map {
+            TimeRange(start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000)
+        }
     }
 
 }

@@ -13,10 +13,12 @@ public struct PythonHelper: Sendable {
         let purpose: String
         let failure: JobError.Code
 
-        public static let transcribe = Script(source: String(decoding: PackageResources.transcribe_py, as: UTF8.self),
-                                              purpose: "speech recognition", failure: .transcriptionFailed)
-        public static let faces = Script(source: String(decoding: PackageResources.faces_py, as: UTF8.self),
-                                         purpose: "face detection", failure: .reframeFailed)
+        public static let transcribe = Script(
+            source: String(decoding: PackageResources.transcribe_py, as: UTF8.self),
+            purpose: "speech recognition", failure: .transcriptionFailed)
+        public static let faces = Script(
+            source: String(decoding: PackageResources.faces_py, as: UTF8.self),
+            purpose: "face detection", failure: .reframeFailed)
     }
 
     public var venv: String
@@ -41,11 +43,17 @@ public struct PythonHelper: Sendable {
         guard isInstalled else { throw missing(script, detail: "") }
     }
 
-    public func run(_ script: Script, _ arguments: [String], progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws {
+    public func run(_ script: Script, _ arguments: [String], progress: @escaping @Sendable (Double) -> Void = { _ in })
+        async throws
+    {
         try requireInstalled(for: script)
-        let output = try await runner.run(ProcessSpec(executable: python, arguments: ["-c", script.source] + arguments, timeout: timeout)) { line in
-            if let data = line.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-               let fraction = object["progress"] as? Double {
+        let output = try await runner.run(
+            ProcessSpec(executable: python, arguments: ["-c", script.source] + arguments, timeout: timeout)
+        ) { line in
+            if let data = line.data(using: .utf8),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let fraction = object["progress"] as? Double
+            {
                 progress(min(max(fraction, 0), 1))
             }
         }
@@ -59,14 +67,19 @@ public struct PythonHelper: Sendable {
     }
 
     private func missing(_ script: Script, detail: String) -> MediaError {
-        MediaError(.helpersMissing, "\(script.purpose) is not installed on this worker: run \(Self.installCommand) (make setup runs it), "
-                   + "or point helpersVenv (CLIPGEN_HELPERS_VENV) at the environment it made", detail: detail)
+        MediaError(
+            .helpersMissing,
+            "\(script.purpose) is not installed on this worker: run \(Self.installCommand) (make setup runs it), "
+                + "or point helpersVenv (CLIPGEN_HELPERS_VENV) at the environment it made", detail: detail)
     }
 
     /// The helper's last words on stderr, without the warnings its libraries print first.
     static func lastLine(_ stderr: String) -> String {
         let lines = stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("W0000") && !$0.hasPrefix("I0000") && !$0.hasPrefix("INFO:") && !$0.hasPrefix("WARNING:") }
+            .filter {
+                !$0.isEmpty && !$0.hasPrefix("W0000") && !$0.hasPrefix("I0000") && !$0.hasPrefix("INFO:")
+                    && !$0.hasPrefix("WARNING:")
+            }
         // Paths are the worker's business, not the client's.
         let last = (lines.last ?? "").replacingOccurrences(of: #"/[^\s'"]+"#, with: "…", options: .regularExpression)
         return String(last.prefix(300))

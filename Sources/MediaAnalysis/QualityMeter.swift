@@ -19,20 +19,25 @@ public struct QualityMeter: Sendable {
     public static let psnrCap = 100.0
 
     public func measure(clip: String, plan: CutPlan) async throws -> ClipQuality {
-        let output = try await runner.run(ProcessSpec(executable: ffmpegPath, arguments: plan.qualityArguments(clip: clip), timeout: timeout))
+        let output = try await runner.run(
+            ProcessSpec(executable: ffmpegPath, arguments: plan.qualityArguments(clip: clip), timeout: timeout))
         guard output.succeeded, let scores = Self.parse(output.stderrTail) else {
-            throw MediaError(.analysisFailed, "the clip's quality could not be measured", detail: MediaError.reason(fromStderr: output.stderrTail))
+            throw MediaError(
+                .analysisFailed, "the clip's quality could not be measured",
+                detail: MediaError.reason(fromStderr: output.stderrTail))
         }
         var loudness: Double?
         if plan.audioStreamIndex != nil {
-            loudness = try await MediaAnalyzer(ffmpegPath: ffmpegPath, timeout: timeout).loudness(of: clip).integratedLUFS
+            loudness = try await MediaAnalyzer(ffmpegPath: ffmpegPath, timeout: timeout).loudness(of: clip)
+                .integratedLUFS
         }
         return ClipQuality(psnr: scores.psnr, ssim: scores.ssim, loudnessLUFS: loudness)
     }
 
     /// The psnr filter's `average:` and the ssim filter's `All:` from their summary lines.
     static func parse(_ stderr: String) -> (psnr: Double, ssim: Double)? {
-        var psnr: Double?, ssim: Double?
+        var psnr: Double?
+        var ssim: Double?
         for line in stderr.split(separator: "\n") {
             if line.contains("PSNR "), let value = Self.value(after: "average:", in: line) {
                 psnr = value == "inf" ? psnrCap : Double(value).map { min($0, psnrCap) }

@@ -29,10 +29,13 @@ public struct ReframePlanner: Sendable {
     /// from an analysis, in the same time, beside those seen in the samples.
     public func plan(_ samples: [FaceDetector.Sample], duration: Double, cuts known: [Double] = []) -> ReframeResult {
         guard cropWidth < 0.999 else {
-            return ReframeResult(mode: .face, layout: .still, path: [.init(time: 0, x: 0.5)], reason: "the picture already has the aspect")
+            return ReframeResult(
+                mode: .face, layout: .still, path: [.init(time: 0, x: 0.5)],
+                reason: "the picture already has the aspect")
         }
         guard !samples.isEmpty else {
-            return ReframeResult(mode: .face, layout: .fit, fit: [TimeRange(start: 0, end: duration)], reason: "no frames to look at")
+            return ReframeResult(
+                mode: .face, layout: .fit, fit: [TimeRange(start: 0, end: duration)], reason: "no frames to look at")
         }
         var path: [ReframeResult.Point] = []
         var fit: [TimeRange] = []
@@ -52,15 +55,19 @@ public struct ReframePlanner: Sendable {
         fit = Self.merged(fit)
         let fitted = fit.reduce(0) { $0 + $1.duration }
         if fitted >= duration - 1e-3 {
-            return ReframeResult(mode: .face, layout: .fit, fit: [TimeRange(start: 0, end: duration)], reason: reasons.sorted().joined(separator: "; "))
+            return ReframeResult(
+                mode: .face, layout: .fit, fit: [TimeRange(start: 0, end: duration)],
+                reason: reasons.sorted().joined(separator: "; "))
         }
         let moving = Set(path.map { ($0.x * 1000).rounded() }).count > 1
         if fit.isEmpty {
-            return ReframeResult(mode: .face, layout: moving ? .follow : .still, path: path,
-                                 reason: moving ? "following the face" : "the face holds still")
+            return ReframeResult(
+                mode: .face, layout: moving ? .follow : .still, path: path,
+                reason: moving ? "following the face" : "the face holds still")
         }
-        return ReframeResult(mode: .face, layout: .mixed, path: path, fit: fit,
-                             reason: "following the face; the whole picture where " + reasons.sorted().joined(separator: "; "))
+        return ReframeResult(
+            mode: .face, layout: .mixed, path: path, fit: fit,
+            reason: "following the face; the whole picture where " + reasons.sorted().joined(separator: "; "))
     }
 
     struct Shot {
@@ -82,10 +89,13 @@ public struct ReframePlanner: Sendable {
             }
         }
         var shots: [Shot] = []
-        var first = 0, start = 0.0
+        var first = 0
+        var start = 0.0
         for boundary in boundaries + [samples.count] {
             let end = boundary == samples.count ? duration : (samples[boundary - 1].time + samples[boundary].time) / 2
-            let cut = known.first { $0 > samples[boundary - 1].time && boundary < samples.count && $0 <= samples[boundary].time }
+            let cut = known.first {
+                $0 > samples[boundary - 1].time && boundary < samples.count && $0 <= samples[boundary].time
+            }
             let edge = cut ?? end
             shots.append(Shot(samples: first..<boundary, range: TimeRange(start: start, end: max(start, edge))))
             first = boundary
@@ -142,7 +152,11 @@ public struct ReframePlanner: Sendable {
         var held = smoothed[0]
         var positions: [Double] = []
         for value in smoothed {
-            if value - held > deadZone { held = value - deadZone } else if held - value > deadZone { held = value + deadZone }
+            if value - held > deadZone {
+                held = value - deadZone
+            } else if held - value > deadZone {
+                held = value + deadZone
+            }
             positions.append(held)
         }
         let x = positions.map { centre in min(1, max(0, (centre - cropWidth / 2) / (1 - cropWidth))) }
@@ -159,15 +173,18 @@ public struct ReframePlanner: Sendable {
         var keep = [Bool](repeating: false, count: path.count)
         keep[0] = true
         keep[path.count - 1] = true
-        for index in path.indices.dropFirst().dropLast() where path[index].time == path[index - 1].time || path[index].time == path[index + 1].time {
+        for index in path.indices.dropFirst().dropLast()
+        where path[index].time == path[index - 1].time || path[index].time == path[index + 1].time {
             keep[index] = true
         }
         func reduce(_ a: Int, _ b: Int) {
             guard b > a + 1 else { return }
-            var worst = a, distance = 0.0
+            var worst = a
+            var distance = 0.0
             for index in (a + 1)..<b {
                 let (p, q) = (path[a], path[b])
-                let expected = q.time - p.time < 1e-9 ? q.x : p.x + (q.x - p.x) * (path[index].time - p.time) / (q.time - p.time)
+                let expected =
+                    q.time - p.time < 1e-9 ? q.x : p.x + (q.x - p.x) * (path[index].time - p.time) / (q.time - p.time)
                 let off = abs(path[index].x - expected)
                 if off > distance { (worst, distance) = (index, off) }
             }
@@ -184,7 +201,9 @@ public struct ReframePlanner: Sendable {
         }
         var result = path.indices.filter { keep[$0] }.map { path[$0] }
         // Points at the same time and place say nothing.
-        result = result.enumerated().filter { i, p in i == 0 || !(p.time == result[i - 1].time && p.x == result[i - 1].x) }.map(\.element)
+        result = result.enumerated().filter { i, p in
+            i == 0 || !(p.time == result[i - 1].time && p.x == result[i - 1].x)
+        }.map(\.element)
         return result.map { .init(time: HighlightPicker.round($0.time), x: (($0.x * 10000).rounded()) / 10000) }
     }
 

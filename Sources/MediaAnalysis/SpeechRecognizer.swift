@@ -13,8 +13,10 @@ public struct SpeechRecognizer: Sendable {
     /// Threads the recogniser may use; default every core.
     public var threads: Int
 
-    public init(helper: PythonHelper = PythonHelper(), runner: ProcessRunner = .live, ffmpegPath: String = "ffmpeg",
-                timeout: Duration = .seconds(3600), threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(
+        helper: PythonHelper = PythonHelper(), runner: ProcessRunner = .live, ffmpegPath: String = "ffmpeg",
+        timeout: Duration = .seconds(3600), threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
         self.helper = helper
         self.runner = runner
         self.ffmpegPath = ffmpegPath
@@ -23,26 +25,38 @@ public struct SpeechRecognizer: Sendable {
     }
 
     /// `scratch` is a directory of the caller's, for the decoded sound; `progress` runs 0 to 1.
-    public func transcribe(_ path: String, media: MediaInfo, scratch: String,
-                           progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws -> Transcript {
+    public func transcribe(
+        _ path: String, media: MediaInfo, scratch: String,
+        progress: @escaping @Sendable (Double) -> Void = { _ in }
+    ) async throws -> Transcript {
         guard let audio = media.defaultAudio else {
             progress(1)
             return Transcript(model: Self.model, duration: media.duration, words: [])
         }
         // The helper is checked before minutes of decoding are spent for nothing.
         try helper.requireInstalled(for: .transcribe)
-        let wav = scratch + "/speech.wav", output = scratch + "/transcript.json"
-        let decoded = try await runner.run(ProcessSpec(executable: ffmpegPath, arguments: [
-            "-hide_banner", "-nostdin", "-y", "-v", "error"] + InputPolicy.input(path) + [
-            "-map", "0:\(audio.index)", "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", "-f", "wav", wav,
-        ], timeout: timeout))
+        let wav = scratch + "/speech.wav"
+        let output = scratch + "/transcript.json"
+        let decoded = try await runner.run(
+            ProcessSpec(
+                executable: ffmpegPath,
+                arguments: [
+                    "-hide_banner", "-nostdin", "-y", "-v", "error",
+                ] + InputPolicy.input(path) + [
+                    "-map", "0:\(audio.index)", "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", "-f", "wav",
+                    wav,
+                ], timeout: timeout))
         guard decoded.succeeded else {
-            throw MediaError(.analysisFailed, "FFmpeg could not decode the source's sound", detail: MediaError.reason(fromStderr: decoded.stderrTail))
+            throw MediaError(
+                .analysisFailed, "FFmpeg could not decode the source's sound",
+                detail: MediaError.reason(fromStderr: decoded.stderrTail))
         }
         progress(0.05)
-        try await helper.run(.transcribe, [wav, output, String(threads)]) { fraction in progress(0.05 + 0.95 * fraction) }
+        try await helper.run(.transcribe, [wav, output, String(threads)]) { fraction in progress(0.05 + 0.95 * fraction)
+        }
         do {
-            var transcript = try JSONDecoder().decode(Transcript.self, from: Data(contentsOf: URL(fileURLWithPath: output)))
+            var transcript = try JSONDecoder().decode(
+                Transcript.self, from: Data(contentsOf: URL(fileURLWithPath: output)))
             transcript.duration = media.duration
             progress(1)
             return transcript

@@ -31,10 +31,14 @@ struct SpeechSignals {
             let bare = word.bare
             if bare.count > 3, !Self.stopWords.contains(bare) { counts[bare, default: 0] += 1 }
         }
-        keywords = counts.filter { $0.value >= 2 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(8).map(\.key)
+        keywords = counts.filter { $0.value >= 2 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(8).map(
+            \.key)
         queryWords = (query ?? "").lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
             .filter { !Self.stopWords.contains($0) }
-        var questions = [Double](repeating: 0, count: steps), exclamations = questions, keywordHits = questions, words = questions
+        var questions = [Double](repeating: 0, count: steps)
+        var exclamations = questions
+        var keywordHits = questions
+        var words = questions
         var queryHits = questions
         let keywordSet = Set(keywords)
         for word in transcript.words {
@@ -88,12 +92,17 @@ struct SpeechSignals {
             let hits = queryHits(start, length)
             parts.append("says “\(queryWords.joined(separator: " "))” \(hits == 1 ? "once" : "\(hits) times")")
         }
-        let questions = Int(sum(questionPrefix, start, length)), exclamations = Int(sum(exclamationPrefix, start, length))
+        let questions = Int(sum(questionPrefix, start, length))
+        let exclamations = Int(sum(exclamationPrefix, start, length))
         if questions > 0 { parts.append(questions == 1 ? "asks a question" : "asks \(questions) questions") }
         if exclamations > 0 { parts.append(exclamations == 1 ? "an exclamation" : "\(exclamations) exclamations") }
-        if sum(keywordPrefix, start, length) >= 2 { parts.append("keywords of the video (\(keywords.prefix(3).joined(separator: ", ")))") }
+        if sum(keywordPrefix, start, length) >= 2 {
+            parts.append("keywords of the video (\(keywords.prefix(3).joined(separator: ", ")))")
+        }
         let pace = sum(wordPrefix, start, length) / (Double(length) * step)
-        if typicalPace > 0, pace > 1.2 * typicalPace { parts.append(String(format: "fast speech (%.1f words/s)", pace)) }
+        if typicalPace > 0, pace > 1.2 * typicalPace {
+            parts.append(String(format: "fast speech (%.1f words/s)", pace))
+        }
         return parts
     }
 
@@ -104,11 +113,16 @@ struct SpeechSignals {
     }
 
     static let stopWords: Set<String> = [
-        "the", "and", "that", "this", "with", "have", "will", "what", "when", "where", "which", "there", "their", "they", "them",
-        "then", "than", "from", "your", "yours", "about", "would", "could", "should", "been", "were", "into", "just", "like",
-        "some", "more", "very", "also", "only", "over", "such", "here", "these", "those", "because", "really", "know", "think",
-        "going", "want", "did", "does", "for", "you", "are", "was", "but", "not", "all", "any", "can", "had", "her", "his",
-        "our", "out", "who", "why", "how", "its", "let", "she", "him", "has", "get", "got", "a", "an", "to", "of", "in", "on",
+        "the", "and", "that", "this", "with", "have", "will", "what", "when", "where", "which", "there", "their",
+        "they", "them",
+        "then", "than", "from", "your", "yours", "about", "would", "could", "should", "been", "were", "into", "just",
+        "like",
+        "some", "more", "very", "also", "only", "over", "such", "here", "these", "those", "because", "really", "know",
+        "think",
+        "going", "want", "did", "does", "for", "you", "are", "was", "but", "not", "all", "any", "can", "had", "her",
+        "his",
+        "our", "out", "who", "why", "how", "its", "let", "she", "him", "has", "get", "got", "a", "an", "to", "of", "in",
+        "on",
         "it", "is", "be", "we", "i", "so", "at", "as", "or", "if", "by", "me", "my", "no", "do", "up", "us",
     ]
 }

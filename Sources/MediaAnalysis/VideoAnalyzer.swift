@@ -85,7 +85,8 @@ final class VideoAnalyzer {
         lumaCount = width * height
         chromaCount = (width / 2) * (height / 2)
         let capacity = settings.flashFrames + 2
-        ring = Array(repeating: [UInt8](repeating: 0, count: width * height + 2 * (width / 2) * (height / 2)), count: capacity)
+        ring = Array(
+            repeating: [UInt8](repeating: 0, count: width * height + 2 * (width / 2) * (height / 2)), count: capacity)
         black = RunTracker(minimumUnits: Int((settings.minimumBlack * fps).rounded()))
         still = RunTracker(minimumUnits: Int((settings.minimumFrozen * fps).rounded()) - 1)
     }
@@ -96,7 +97,9 @@ final class VideoAnalyzer {
     func consume(_ frame: UnsafeRawBufferPointer) {
         let n = frameIndex
         let capacity = ring.count
-        ring[n % capacity].withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: frame[0..<frameBytes])) }
+        ring[n % capacity].withUnsafeMutableBytes {
+            $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: frame[0..<frameBytes]))
+        }
         frameIndex += 1
         let stats = ring[n % capacity].withUnsafeBufferPointer { measure($0) }
         let isBlack = stats.darkFraction >= settings.blackFraction
@@ -126,17 +129,22 @@ final class VideoAnalyzer {
         endFalling(at: frameIndex)
         endRising(at: frameIndex)
         let sharpness = sharpnessSum.indices.compactMap { i in
-            sharpnessCount[i] > 0 ? Analysis.Point(time: Double(i) * step, value: sharpnessSum[i] / Double(sharpnessCount[i])) : nil
+            sharpnessCount[i] > 0
+                ? Analysis.Point(time: Double(i) * step, value: sharpnessSum[i] / Double(sharpnessCount[i])) : nil
         }
         let motion = motionSum.indices.compactMap { i in
-            motionCount[i] > 0 ? Analysis.Point(time: Double(i) * step, value: motionSum[i] / Double(motionCount[i])) : nil
+            motionCount[i] > 0
+                ? Analysis.Point(time: Double(i) * step, value: motionSum[i] / Double(motionCount[i])) : nil
         }
         let blackRanges = black.runs.map { TimeRange(start: time($0.lowerBound), end: time($0.upperBound)) }
         // A still frame repeats its predecessor, so still frames n..<m show one picture from n − 1 to m.
         let stills = still.runs.map { TimeRange(start: time($0.lowerBound - 1), end: time($0.upperBound)) }
-        let frozen = stills.flatMap { Self.subtract(blackRanges, from: $0) }.filter { $0.duration >= settings.minimumFrozen - 0.5 / fps }
-        return Findings(cuts: cuts, fades: fades, black: blackRanges, frozen: frozen,
-                        blurry: blurry(sharpness), sharpness: sharpness, motion: motion, frames: frameIndex)
+        let frozen = stills.flatMap { Self.subtract(blackRanges, from: $0) }.filter {
+            $0.duration >= settings.minimumFrozen - 0.5 / fps
+        }
+        return Findings(
+            cuts: cuts, fades: fades, black: blackRanges, frozen: frozen,
+            blurry: blurry(sharpness), sharpness: sharpness, motion: motion, frames: frameIndex)
     }
 
     // MARK: cuts
@@ -147,7 +155,9 @@ final class VideoAnalyzer {
             nextCandidate = n + 1
             changes[n - settings.window - 1] = nil
         }
-        guard let (change, lumaChange) = changes[n], n >= suppressUntil, change >= settings.minimumChange else { return }
+        guard let (change, lumaChange) = changes[n], n >= suppressUntil, change >= settings.minimumChange else {
+            return
+        }
         var neighbours: [Double] = []
         for k in 1...settings.window {
             if let before = changes[n - k] { neighbours.append(before.content) }
@@ -186,8 +196,10 @@ final class VideoAnalyzer {
     }
 
     private func measure(_ frame: UnsafeBufferPointer<UInt8>) -> FrameStats {
-        let w = width, h = height
-        var sum = 0, dark = 0
+        let w = width
+        let h = height
+        var sum = 0
+        var dark = 0
         let threshold = settings.blackLuma
         for i in 0..<lumaCount {
             let v = frame[i]
@@ -195,12 +207,14 @@ final class VideoAnalyzer {
             if v <= threshold { dark &+= 1 }
         }
         // Variance of the 4-neighbour Laplacian over the interior.
-        var lapSum = 0.0, lapSquares = 0.0
+        var lapSum = 0.0
+        var lapSquares = 0.0
         for y in 1..<(h - 1) {
             let row = y * w
             for x in 1..<(w - 1) {
                 let i = row + x
-                let l = 4 * Int(frame[i]) - Int(frame[i - 1]) - Int(frame[i + 1]) - Int(frame[i - w]) - Int(frame[i + w])
+                let l =
+                    4 * Int(frame[i]) - Int(frame[i - 1]) - Int(frame[i + 1]) - Int(frame[i - w]) - Int(frame[i + w])
                 let d = Double(l)
                 lapSum += d
                 lapSquares += d * d
@@ -208,8 +222,9 @@ final class VideoAnalyzer {
         }
         let count = Double((w - 2) * (h - 2))
         let mean = lapSum / count
-        return FrameStats(mean: Double(sum) / Double(lumaCount), darkFraction: Double(dark) / Double(lumaCount),
-                          sharpness: max(0, lapSquares / count - mean * mean))
+        return FrameStats(
+            mean: Double(sum) / Double(lumaCount), darkFraction: Double(dark) / Double(lumaCount),
+            sharpness: max(0, lapSquares / count - mean * mean))
     }
 
     /// Mean absolute change between two kept frames: (2·luma + Cb + Cr) / 4, and luma alone.
@@ -221,7 +236,8 @@ final class VideoAnalyzer {
                 for i in 0..<lumaCount { luma &+= abs(Int(p[i]) - Int(q[i])) }
                 var chroma = 0
                 for i in lumaCount..<(lumaCount + 2 * chromaCount) { chroma &+= abs(Int(p[i]) - Int(q[i])) }
-                let y = Double(luma) / Double(lumaCount), c = Double(chroma) / Double(chromaCount)
+                let y = Double(luma) / Double(lumaCount)
+                let c = Double(chroma) / Double(chromaCount)
                 return ((2 * y + c) / 4, y)
             }
         }
@@ -286,7 +302,8 @@ final class VideoAnalyzer {
 
     private func isSteadyFade(_ ramp: Ramp, frames: Int) -> Bool {
         let depth = abs(ramp.lastMean - ramp.startMean)
-        return depth >= settings.fadeDepth && Double(frames) >= settings.minimumFade * fps && ramp.largestStep <= 0.4 * depth
+        return depth >= settings.fadeDepth && Double(frames) >= settings.minimumFade * fps
+            && ramp.largestStep <= 0.4 * depth
     }
 
     // MARK: blur

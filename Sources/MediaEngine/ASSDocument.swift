@@ -9,11 +9,12 @@ public struct ASSDocument: Sendable, Equatable {
 
     public init(track: CaptionTrack, options: CaptionOptions, width: Int, height: Int) {
         let fontSize = max(8, Int((Double(height) * options.fontSize / 100).rounded()))
-        let alignment = switch options.position {
-        case .bottom: 2
-        case .middle: 5
-        case .top: 8
-        }
+        let alignment =
+            switch options.position {
+            case .bottom: 2
+            case .middle: 5
+            case .top: 8
+            }
         let marginV = options.position == .middle ? 0 : Int(Double(height) * 0.08)
         let marginH = max(4, Int(Double(width) * 0.06))
         let boxed = options.style == .boxed
@@ -24,15 +25,18 @@ public struct ASSDocument: Sendable, Equatable {
             "[Script Info]", "ScriptType: v4.00+", "PlayResX: \(width)", "PlayResY: \(height)", "WrapStyle: 0",
             "ScaledBorderAndShadow: yes", "",
             "[V4+ Styles]",
-            "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, "
-                + "ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
-            "Style: Caption,DejaVu Sans,\(fontSize),&H00FFFFFF,&H00FFFFFF,\(outlineColour),&H80000000,1,0,0,0,100,100,0,0,"
-                + "\(boxed ? 3 : 1),\(outline),0,\(alignment),\(marginH),\(marginH),\(marginV),1",
+            "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+                + "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+                + "Alignment, MarginL, MarginR, MarginV, Encoding",
+            "Style: Caption,DejaVu Sans,\(fontSize),&H00FFFFFF,&H00FFFFFF,\(outlineColour),&H80000000,"
+                + "1,0,0,0,100,100,0,0,\(boxed ? 3 : 1),\(outline),0,\(alignment),\(marginH),\(marginH),\(marginV),1",
             "",
             "[Events]",
             "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
         ]
-        let highlight = options.highlightRGB.map { "&H00\(Self.hex($0.blue))\(Self.hex($0.green))\(Self.hex($0.red))&" } ?? "&H0000D4FF&"
+        let highlight =
+            options.highlightRGB.map { "&H00\(Self.hex($0.blue))\(Self.hex($0.green))\(Self.hex($0.red))&" }
+            ?? "&H0000D4FF&"
         for line in track.lines {
             let words = line.words.map { Self.escape($0.text) }
             guard options.style == .karaoke else {
@@ -58,22 +62,26 @@ public struct ASSDocument: Sendable, Equatable {
     /// `H:MM:SS.cc`, centiseconds as ASS counts them.
     static func time(_ seconds: Double) -> String {
         let cs = Int((max(0, seconds) * 100).rounded())
-        let h = cs / 360_000, m = cs / 6000 % 60, s = cs / 100 % 60, c = cs % 100
+        let h = cs / 360_000
+        let m = cs / 6000 % 60
+        let s = cs / 100 % 60
+        let c = cs % 100
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(h):\(two(m)):\(two(s)).\(two(c))"
     }
 
     /// Braces open override tags and a backslash starts an escape in ASS text: neither may come from a transcript.
     static func escape(_ text: String) -> String {
-        String(text.map { c -> Character in
-            switch c {
-            case "{": "("
-            case "}": ")"
-            case "\\": "/"
-            case "\n", "\r": " "
-            default: c
-            }
-        })
+        String(
+            text.map { c -> Character in
+                switch c {
+                case "{": "("
+                case "}": ")"
+                case "\\": "/"
+                case "\n", "\r": " "
+                default: c
+                }
+            })
     }
 
     static func hex(_ value: Int) -> String {

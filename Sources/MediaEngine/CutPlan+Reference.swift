@@ -7,13 +7,17 @@ extension CutPlan {
     public func qualityArguments(clip: String) -> [String] {
         // A stream copy applied no filters; anything re-encoded went through `videoFilters()`.
         let chain = mode == .keyframe ? "null" : videoFilters().joined(separator: ",")
-        let graph = "[0:v:0]format=yuv420p,settb=1/1000,setpts=N,split[d1][d2];"
+        let graph =
+            "[0:v:0]format=yuv420p,settb=1/1000,setpts=N,split[d1][d2];"
             + "[1:v:0]\(chain),format=yuv420p,settb=1/1000,setpts=N,split[r1][r2];"
             + "[d1][r1]psnr=shortest=1[p];[d2][r2]ssim=shortest=1[s]"
         // The source range is limited on the input side, so `shortest` ends the comparison at
         // the range's end even where a stream copy ran on to the next keyframe.
-        return ["-hide_banner", "-nostdin", "-nostats", "-v", "info", "-i", clip,
-                "-ss", Self.seconds(seekTime), "-t", Self.seconds(outputDuration)] + InputPolicy.input(input) + [
-                "-filter_complex", graph, "-map", "[p]", "-f", "null", "-", "-map", "[s]", "-f", "null", "-"]
+        return [
+            "-hide_banner", "-nostdin", "-nostats", "-v", "info", "-i", clip,
+            "-ss", Self.seconds(seekTime), "-t", Self.seconds(outputDuration),
+        ] + InputPolicy.input(input) + [
+            "-filter_complex", graph, "-map", "[p]", "-f", "null", "-", "-map", "[s]", "-f", "null", "-",
+        ]
     }
 }

@@ -133,8 +133,14 @@ public struct CutPlan: Sendable, Equatable {
         case .gif:
             // Two passes over the frames in one run: palettegen sees the whole clip, then paletteuse maps it.
             let chain = videoFilters().joined(separator: ",")
-            args += ["-filter_complex", "[0:v:0]\(chain),split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer:bayer_scale=3[out]",
-                     "-map", "[out]", "-an", "-loop", "0", "-f", "gif", output]
+            args += [
+                "-filter_complex",
+                """
+                [0:v:0]\(chain),split[a][b];[a]palettegen=stats_mode=diff[p];\
+                [b][p]paletteuse=dither=bayer:bayer_scale=3[out]
+                """,
+                "-map", "[out]", "-an", "-loop", "0", "-f", "gif", output,
+            ]
             return args
         case .mp4, .webm:
             args += ["-map", "0:v:0"]
@@ -144,7 +150,10 @@ public struct CutPlan: Sendable, Equatable {
             if options.format == .mp4 {
                 args += encoder.encodeArguments
             } else {
-                args += ["-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-row-mt", "1", "-deadline", "good", "-cpu-used", "4"]
+                args += [
+                    "-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-row-mt", "1", "-deadline", "good", "-cpu-used",
+                    "4",
+                ]
             }
             if audioStreamIndex != nil {
                 let audio = audioFilters()
@@ -169,7 +178,8 @@ public struct CutPlan: Sendable, Equatable {
             filters.append("scale=trunc(iw*sar/2)*2:ih,setsar=1")
         }
         if let keptRanges {
-            filters.append("select='\(Self.between(keptRanges, from: seekTime))',setpts=N/(\(Self.number(sourceFPS ?? 30)))/TB")
+            filters.append(
+                "select='\(Self.between(keptRanges, from: seekTime))',setpts=N/(\(Self.number(sourceFPS ?? 30)))/TB")
         }
         if let ratio = options.aspect.ratio {
             filters.append(reframeFilter(ratio: ratio))
@@ -179,7 +189,7 @@ public struct CutPlan: Sendable, Equatable {
             // Never enlarge for gif's default; an explicit height is honoured either way.
             filters.append(options.height == nil ? "scale=-2:'min(\(height),trunc(ih/2)*2)'" : "scale=-2:\(height)")
         } else {
-            filters.append("scale=trunc(iw/2)*2:trunc(ih/2)*2")  // 4:2:0 needs even sizes
+            filters.append("scale=trunc(iw/2)*2:trunc(ih/2)*2") // 4:2:0 needs even sizes
         }
         if let cap = options.fps ?? (options.format == .gif ? 15 : nil), (sourceFPS ?? .infinity) > cap {
             filters.append("fps=\(Self.number(cap))")
@@ -190,7 +200,9 @@ public struct CutPlan: Sendable, Equatable {
             filters.append("fade=t=out:st=\(Self.number(max(0, renderedDuration - fade))):d=\(Self.number(fade))")
         }
         if let captionsFile {
-            filters.append("ass=filename='\(captionsFile.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''"))'")
+            // Single quotes close the filter's quoting: each becomes '\'' (close, escaped quote, reopen).
+            let quoted = captionsFile.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''")
+            filters.append("ass=filename='\(quoted)'")
         }
         return filters
     }
@@ -201,12 +213,18 @@ public struct CutPlan: Sendable, Equatable {
     func reframeFilter(ratio: Double) -> String {
         let r = Self.number(ratio)
         let crop = { (x: String) in
-            "crop=w='if(gt(iw/ih,\(r)),trunc(ih*\(r)/2)*2,trunc(iw/2)*2)':h='if(gt(iw/ih,\(r)),trunc(ih/2)*2,trunc(iw/\(r)/2)*2)'"
+            """
+            crop=w='if(gt(iw/ih,\(r)),trunc(ih*\(r)/2)*2,trunc(iw/2)*2)':h='if(gt(iw/ih,\(r)),trunc(ih/2)*2,\
+            trunc(iw/\(r)/2)*2)'
+            """
                 + ":x='(iw-ow)*\(x.contains("(") ? "(\(x))" : x)':y='(ih-oh)/2'"
         }
         let (width, height) = shownSize
         let fit = { (label: String) in
-            "split[\(label)b][\(label)f];[\(label)b]scale=\(width):\(height):force_original_aspect_ratio=increase,crop=\(width):\(height),"
+            """
+            split[\(label)b][\(label)f];[\(label)b]scale=\(width):\(height):force_original_aspect_ratio=increase,\
+            crop=\(width):\(height),
+            """
                 + "boxblur=luma_radius='min(h,w)/20':luma_power=2,setsar=1[\(label)bb];"
                 + "[\(label)f]scale=\(width):\(height):force_original_aspect_ratio=decrease,setsar=1[\(label)ff];"
                 + "[\(label)bb][\(label)ff]overlay=x=(W-w)/2:y=(H-h)/2"
@@ -232,7 +250,8 @@ public struct CutPlan: Sendable, Equatable {
     /// Width and height of the crop to `ratio` from a picture of `picture`, even.
     static func cropSize(picture: (width: Int, height: Int), ratio: Double) -> (Int, Int) {
         let (w, h) = (Double(picture.width), Double(picture.height))
-        return w / max(h, 1) > ratio ? (Int(h * ratio / 2) * 2, Int(h / 2) * 2) : (Int(w / 2) * 2, Int(w / ratio / 2) * 2)
+        return w / max(h, 1) > ratio
+            ? (Int(h * ratio / 2) * 2, Int(h / 2) * 2) : (Int(w / 2) * 2, Int(w / ratio / 2) * 2)
     }
 
     /// An FFmpeg expression of `t` that draws straight lines between the points (held before
@@ -243,17 +262,21 @@ public struct CutPlan: Sendable, Equatable {
         var expression = number(last.x)
         for (a, b) in zip(path, path.dropFirst()).reversed() where b.time - a.time > 1e-6 {
             let (ta, tb) = (a.time - offset, b.time - offset)
-            let line = a.x == b.x ? number(a.x) : "\(number(a.x))+(\(number(b.x - a.x)))*(t-\(number(ta)))/\(number(tb - ta))"
+            let line =
+                a.x == b.x ? number(a.x) : "\(number(a.x))+(\(number(b.x - a.x)))*(t-\(number(ta)))/\(number(tb - ta))"
             expression = "if(lt(t,\(number(tb))),\(line),\(expression))"
         }
-        if let first = path.first { expression = "if(lt(t,\(number(first.time - offset))),\(number(first.x)),\(expression))" }
+        if let first = path.first {
+            expression = "if(lt(t,\(number(first.time - offset))),\(number(first.x)),\(expression))"
+        }
         return expression
     }
 
     /// `between(t,a,b)+…` for the ranges, on a filter clock that starts at `offset` on theirs.
     static func between(_ ranges: [TimeRange], from offset: Double) -> String {
         guard !ranges.isEmpty else { return "0" }
-        return ranges.map { "between(t,\(number($0.start - offset)),\(number($0.end - offset)))" }.joined(separator: "+")
+        return ranges.map { "between(t,\(number($0.start - offset)),\(number($0.end - offset)))" }.joined(
+            separator: "+")
     }
 
     /// Fades, then (when normalising) loudnorm's second, linear pass from the measured values.
@@ -270,12 +293,13 @@ public struct CutPlan: Sendable, Equatable {
         if includingLoudnorm, options.normalizeAudio {
             var loudnorm = "loudnorm=I=\(Self.number(options.targetLUFS)):TP=-1.5:LRA=11"
             if let m = loudness {
-                loudnorm += ":measured_I=\(Self.number(m.integrated)):measured_TP=\(Self.number(m.truePeak))"
+                loudnorm +=
+                    ":measured_I=\(Self.number(m.integrated)):measured_TP=\(Self.number(m.truePeak))"
                     + ":measured_LRA=\(Self.number(m.range)):measured_thresh=\(Self.number(m.threshold))"
                     + ":offset=\(Self.number(m.offset)):linear=true"
             }
             filters.append(loudnorm)
-            filters.append("aresample=48000")  // loudnorm works at 192 kHz
+            filters.append("aresample=48000") // loudnorm works at 192 kHz
         }
         return filters
     }
@@ -291,7 +315,8 @@ public struct CutPlan: Sendable, Equatable {
     /// Seconds with microsecond precision, the way FFmpeg's duration parser reads them.
     static func seconds(_ value: Double) -> String {
         let micros = Int64((value * 1_000_000).rounded())
-        let whole = micros / 1_000_000, fraction = abs(micros % 1_000_000)
+        let whole = micros / 1_000_000
+        let fraction = abs(micros % 1_000_000)
         return "\(whole).\(String(fraction).leftPadded(to: 6))"
     }
 

@@ -10,7 +10,10 @@ public struct Cutter: Sendable {
     public var ffprobePath: String
     public var timeout: Duration
 
-    public init(runner: ProcessRunner = .live, ffmpegPath: String = "ffmpeg", ffprobePath: String = "ffprobe", timeout: Duration = .seconds(3600)) {
+    public init(
+        runner: ProcessRunner = .live, ffmpegPath: String = "ffmpeg", ffprobePath: String = "ffprobe",
+        timeout: Duration = .seconds(3600)
+    ) {
         self.runner = runner
         self.ffmpegPath = ffmpegPath
         self.ffprobePath = ffprobePath
@@ -21,7 +24,9 @@ public struct Cutter: Sendable {
     /// normalises loudness, the source range is measured first (loudnorm's first pass) and the
     /// clip afterwards, and that measurement is returned.
     @discardableResult
-    public func render(_ plan: CutPlan, progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws -> LoudnessMeasurement? {
+    public func render(_ plan: CutPlan, progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws
+        -> LoudnessMeasurement?
+    {
         var plan = plan
         let meter = LoudnessMeter(runner: runner, ffmpegPath: ffmpegPath, timeout: timeout)
         let normalising = plan.options.normalizeAudio && plan.audioStreamIndex != nil && plan.mode != .keyframe
@@ -38,7 +43,9 @@ public struct Cutter: Sendable {
 
     /// Head, middle and tail into MPEG-TS pieces beside the output, then the join; progress is
     /// shared by frames for the pieces and by time for the join.
-    private func smartEncode(_ plan: CutPlan, _ cut: SmartCut, progress: @escaping @Sendable (Double) -> Void) async throws {
+    private func smartEncode(_ plan: CutPlan, _ cut: SmartCut, progress: @escaping @Sendable (Double) -> Void)
+        async throws
+    {
         var cut = cut
         if cut.tailFrames > 0 {
             // Copy as much of the last GOP as can stand alone; only its final few B-frames are re-encoded.
@@ -67,11 +74,16 @@ public struct Cutter: Sendable {
             try await group.waitForAll()
         }
         let tracker = ProgressTracker(duration: plan.outputDuration) { progress(0.8 + 0.2 * $0) }
-        let output = try await runner.run(ProcessSpec(executable: ffmpegPath, arguments: cut.joinArguments(pieces: pieces, plan: plan),
-                                                      timeout: timeout)) { tracker.consume($0) }
+        let output = try await runner.run(
+            ProcessSpec(
+                executable: ffmpegPath, arguments: cut.joinArguments(pieces: pieces, plan: plan),
+                timeout: timeout)
+        ) { tracker.consume($0) }
         guard output.succeeded else {
             try? FileManager.default.removeItem(atPath: plan.output)
-            throw MediaError(.renderFailed, "FFmpeg could not join the smart cut", detail: MediaError.reason(fromStderr: output.stderrTail))
+            throw MediaError(
+                .renderFailed, "FFmpeg could not join the smart cut",
+                detail: MediaError.reason(fromStderr: output.stderrTail))
         }
         tracker.finish()
     }
@@ -80,11 +92,17 @@ public struct Cutter: Sendable {
     private func copyableTailFrames(_ plan: CutPlan, _ cut: SmartCut) async -> Int {
         let from = plan.sourceStartTime + cut.tailStart
         let span = Double(cut.tailFrames + 2) / cut.fps
-        guard let output = try? await runner.run(ProcessSpec(
-            executable: ffprobePath,
-            arguments: ["-v", "error"] + InputPolicy.options + ["-select_streams", "v:0", "-read_intervals", "\(CutPlan.seconds(from))%+\(CutPlan.seconds(span))",
-                        "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", plan.input],
-            timeout: .seconds(60), stdoutLimit: 1 << 20)), output.succeeded else { return 0 }
+        guard
+            let output = try? await runner.run(
+                ProcessSpec(
+                    executable: ffprobePath,
+                    arguments: ["-v", "error"] + InputPolicy.options + [
+                        "-select_streams", "v:0", "-read_intervals",
+                        "\(CutPlan.seconds(from))%+\(CutPlan.seconds(span))",
+                        "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", plan.input,
+                    ],
+                    timeout: .seconds(60), stdoutLimit: 1 << 20)), output.succeeded
+        else { return 0 }
         // Decode order from the keyframe the tail starts at.
         let rows = output.stdout.split(separator: "\n").compactMap { line -> (Double, Bool)? in
             let fields = line.split(separator: ",")
@@ -98,7 +116,9 @@ public struct Cutter: Sendable {
     private func run(_ arguments: [String], what: String) async throws {
         let output = try await runner.run(ProcessSpec(executable: ffmpegPath, arguments: arguments, timeout: timeout))
         guard output.succeeded else {
-            throw MediaError(.renderFailed, "FFmpeg could not render \(what)", detail: MediaError.reason(fromStderr: output.stderrTail))
+            throw MediaError(
+                .renderFailed, "FFmpeg could not render \(what)",
+                detail: MediaError.reason(fromStderr: output.stderrTail))
         }
     }
 
@@ -109,7 +129,9 @@ public struct Cutter: Sendable {
         ) { line in tracker.consume(line) }
         guard output.succeeded else {
             let reason = MediaError.reason(fromStderr: output.stderrTail)
-            if FileManager.default.fileExists(atPath: plan.output) { try? FileManager.default.removeItem(atPath: plan.output) }
+            if FileManager.default.fileExists(atPath: plan.output) {
+                try? FileManager.default.removeItem(atPath: plan.output)
+            }
             if output.exitCode == nil {
                 throw MediaError(.renderFailed, "FFmpeg was stopped before the clip was finished", detail: reason)
             }
@@ -122,7 +144,12 @@ public struct Cutter: Sendable {
 /// Frames finished by pieces running side by side.
 final class FrameCounter: Sendable {
     private let count = Mutex(0)
-    func add(_ frames: Int) -> Int { count.withLock { $0 += frames; return $0 } }
+    func add(_ frames: Int) -> Int {
+        count.withLock {
+            $0 += frames
+            return $0
+        }
+    }
 }
 
 /// Turns FFmpeg's `key=value` progress blocks into a monotonic fraction.
@@ -137,7 +164,8 @@ final class ProgressTracker: Sendable {
     }
 
     func consume(_ line: String) {
-        guard duration > 0, line.hasPrefix("out_time_us="), let micros = Double(line.dropFirst("out_time_us=".count)) else { return }
+        guard duration > 0, line.hasPrefix("out_time_us="), let micros = Double(line.dropFirst("out_time_us=".count))
+        else { return }
         update(min(1, max(0, micros / 1_000_000 / duration)))
     }
 

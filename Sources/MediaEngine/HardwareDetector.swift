@@ -23,8 +23,10 @@ public struct HardwareDetector: Sendable {
         var unusable: [String: String] = [:]
         let listed: Set<String>
         do {
-            let output = try await runner.run(ProcessSpec(executable: ffmpegPath, arguments: ["-hide_banner", "-encoders"],
-                                                          timeout: .seconds(20), stdoutLimit: 1 << 20))
+            let output = try await runner.run(
+                ProcessSpec(
+                    executable: ffmpegPath, arguments: ["-hide_banner", "-encoders"],
+                    timeout: .seconds(20), stdoutLimit: 1 << 20))
             listed = Self.encoderNames(output.stdout)
         } catch {
             return HardwareReport(encoder: .libx264, unusable: ["*": "ffmpeg -encoders failed: \(error)"])
@@ -46,15 +48,21 @@ public struct HardwareDetector: Sendable {
     /// The arguments of a one-frame encode to nowhere.
     static func testArguments(_ encoder: VideoEncoder) -> [String] {
         ["-hide_banner", "-nostdin", "-v", "error"] + (encoder == .vaapi ? encoder.decodeArguments : [])
-            + ["-f", "lavfi", "-i", "color=c=black:s=256x256:r=25:d=0.04", "-frames:v", "1",
-               "-vf", encoder.uploadFilters.joined(separator: ",")] + encoder.encodeArguments + ["-f", "null", "-"]
+            + [
+                "-f", "lavfi", "-i", "color=c=black:s=256x256:r=25:d=0.04", "-frames:v", "1",
+                "-vf", encoder.uploadFilters.joined(separator: ","),
+            ] + encoder.encodeArguments + ["-f", "null", "-"]
     }
 
     /// nil when the encoder produced a frame; else FFmpeg's reason.
     private func testEncode(_ encoder: VideoEncoder) async -> String? {
         do {
-            let output = try await runner.run(ProcessSpec(executable: ffmpegPath, arguments: Self.testArguments(encoder), timeout: .seconds(30)))
-            return output.succeeded ? nil : (MediaError.reason(fromStderr: output.stderrTail).isEmpty ? "test encode failed" : MediaError.reason(fromStderr: output.stderrTail))
+            let output = try await runner.run(
+                ProcessSpec(executable: ffmpegPath, arguments: Self.testArguments(encoder), timeout: .seconds(30)))
+            return output.succeeded
+                ? nil
+                : (MediaError.reason(fromStderr: output.stderrTail).isEmpty
+                    ? "test encode failed" : MediaError.reason(fromStderr: output.stderrTail))
         } catch {
             return "\(error)"
         }
@@ -64,11 +72,14 @@ public struct HardwareDetector: Sendable {
     static func encoderNames(_ listing: String) -> Set<String> {
         // The legend above the `------` line has the same shape (` V..... = Video`).
         let lines = listing.split(separator: "\n")
-        let body = lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("---") }.map { lines[($0 + 1)...] } ?? lines[...]
-        return Set(body.compactMap { line in
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 2, fields[0].count == 6, "VAS".contains(fields[0].first!) else { return nil }
-            return String(fields[1])
-        })
+        let body =
+            lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("---") }.map { lines[($0 + 1)...] }
+            ?? lines[...]
+        return Set(
+            body.compactMap { line in
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count >= 2, fields[0].count == 6, "VAS".contains(fields[0].first!) else { return nil }
+                return String(fields[1])
+            })
     }
 }

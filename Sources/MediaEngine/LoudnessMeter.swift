@@ -27,7 +27,9 @@ public struct LoudnessMeter: Sendable {
 
     /// The source range a plan reads, with its fades applied, as loudnorm's second pass will see it.
     public func measure(_ plan: CutPlan) async throws -> LoudnessMeasurement {
-        guard let audio = plan.audioStreamIndex else { throw MediaError(.renderFailed, "the source has no audio to measure") }
+        guard let audio = plan.audioStreamIndex else {
+            throw MediaError(.renderFailed, "the source has no audio to measure")
+        }
         let filters = plan.audioFilters(includingLoudnorm: false) + [Self.analysis(target: plan.options.targetLUFS)]
         return try await run(plan.inputArguments + ["-map", "0:\(audio)", "-af", filters.joined(separator: ",")])
     }
@@ -43,13 +45,17 @@ public struct LoudnessMeter: Sendable {
 
     private func run(_ arguments: [String]) async throws -> LoudnessMeasurement {
         // loudnorm prints its JSON at info level, at the end; stats and banner stay off.
-        let output = try await runner.run(ProcessSpec(
-            executable: ffmpegPath,
-            arguments: ["-hide_banner", "-nostdin", "-nostats", "-v", "info"] + arguments + ["-vn", "-sn", "-dn", "-f", "null", "-"],
-            timeout: timeout))
+        let output = try await runner.run(
+            ProcessSpec(
+                executable: ffmpegPath,
+                arguments: ["-hide_banner", "-nostdin", "-nostats", "-v", "info"] + arguments + [
+                    "-vn", "-sn", "-dn", "-f", "null", "-",
+                ],
+                timeout: timeout))
         guard output.succeeded, let measurement = Self.parse(output.stderrTail) else {
-            throw MediaError(.renderFailed, "the loudness of the audio could not be measured",
-                             detail: MediaError.reason(fromStderr: output.stderrTail))
+            throw MediaError(
+                .renderFailed, "the loudness of the audio could not be measured",
+                detail: MediaError.reason(fromStderr: output.stderrTail))
         }
         return measurement
     }
@@ -57,12 +63,14 @@ public struct LoudnessMeter: Sendable {
     /// The last `{…}` block loudnorm printed; its values are strings of numbers.
     static func parse(_ stderr: String) -> LoudnessMeasurement? {
         guard let open = stderr.range(of: "{", options: .backwards),
-              let close = stderr.range(of: "}", options: .backwards), open.lowerBound < close.lowerBound,
-              let object = try? JSONSerialization.jsonObject(with: Data(stderr[open.lowerBound...close.lowerBound].utf8)) as? [String: String]
+            let close = stderr.range(of: "}", options: .backwards), open.lowerBound < close.lowerBound,
+            let object = try? JSONSerialization.jsonObject(with: Data(stderr[open.lowerBound...close.lowerBound].utf8))
+                as? [String: String]
         else { return nil }
         func value(_ key: String) -> Double? { object[key].flatMap(Double.init) }
         guard let i = value("input_i"), let tp = value("input_tp"), let lra = value("input_lra"),
-              let threshold = value("input_thresh"), let offset = value("target_offset"), i.isFinite else { return nil }
+            let threshold = value("input_thresh"), let offset = value("target_offset"), i.isFinite
+        else { return nil }
         return LoudnessMeasurement(integrated: i, truePeak: tp, range: lra, threshold: threshold, offset: offset)
     }
 }

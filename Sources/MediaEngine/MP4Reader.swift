@@ -22,7 +22,9 @@ struct MP4Reader {
         defer { try? handle.close() }
         guard let size = try? handle.seekToEnd() else { return nil }
         let body = Self.findMoov(fileSize: size) { offset, count in
-            guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: count) else { return nil }
+            guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: count) else {
+                return nil
+            }
             return [UInt8](data)
         }
         guard let body else { return nil }
@@ -47,7 +49,8 @@ struct MP4Reader {
             guard let header = read(offset, 16), header.count >= 8 else { return nil }
             let bytes = BoxBytes(header)
             guard let size32 = bytes.u32(0) else { return nil }
-            var boxSize = UInt64(size32), headerSize: UInt64 = 8
+            var boxSize = UInt64(size32)
+            var headerSize: UInt64 = 8
             if boxSize == 1 {
                 guard let size64 = bytes.u64(8) else { return nil }
                 boxSize = size64
@@ -59,7 +62,8 @@ struct MP4Reader {
             if bytes.fourCC(4) == "moov" {
                 let bodySize = boxSize - headerSize
                 guard bodySize <= UInt64(moovLimit), let body = read(offset + headerSize, Int(bodySize)),
-                      body.count == Int(bodySize) else { return nil }
+                    body.count == Int(bodySize)
+                else { return nil }
                 return body
             }
             offset += boxSize
@@ -70,7 +74,8 @@ struct MP4Reader {
     /// The movie's duration in seconds, from `mvhd`.
     var duration: Double? {
         guard let mvhd = moov.child("mvhd", in: moov.all), let (timescale, duration) = moov.timescaleAndDuration(mvhd),
-              timescale > 0 else { return nil }
+            timescale > 0
+        else { return nil }
         return Double(duration) / Double(timescale)
     }
 
@@ -78,19 +83,22 @@ struct MP4Reader {
     /// first video track's sync samples.
     var keyframeTimes: [Double]? {
         guard let mvhd = moov.child("mvhd", in: moov.all), let (movieScale, _) = moov.timescaleAndDuration(mvhd),
-              movieScale > 0, let (trak, mdia) = firstVideoTrack else { return nil }
+            movieScale > 0, let (trak, mdia) = firstVideoTrack
+        else { return nil }
         return videoKeyframes(trak: trak, mdia: mdia, movieScale: movieScale)
     }
 
     /// Where the first video track's last sample ends, in seconds on the same clock as
     /// `keyframeTimes`: what the packets show, whatever `mvhd` claims.
     var videoTrackEnd: Double? {
-        guard let mvhd = moov.child("mvhd", in: moov.all), let (movieScale, _) = moov.timescaleAndDuration(mvhd), movieScale > 0,
-              let (trak, mdia) = firstVideoTrack, let mdhd = moov.child("mdhd", in: mdia),
-              let (timescale, _) = moov.timescaleAndDuration(mdhd), timescale > 0,
-              let minf = moov.child("minf", in: mdia), let stbl = moov.child("stbl", in: minf),
-              let stts = moov.child("stts", in: stbl), let entries = moov.table(stts, entrySize: 8),
-              let shift = editShift(trak: trak, movieScale: movieScale) else { return nil }
+        guard let mvhd = moov.child("mvhd", in: moov.all), let (movieScale, _) = moov.timescaleAndDuration(mvhd),
+            movieScale > 0,
+            let (trak, mdia) = firstVideoTrack, let mdhd = moov.child("mdhd", in: mdia),
+            let (timescale, _) = moov.timescaleAndDuration(mdhd), timescale > 0,
+            let minf = moov.child("minf", in: mdia), let stbl = moov.child("stbl", in: minf),
+            let stts = moov.child("stts", in: stbl), let entries = moov.table(stts, entrySize: 8),
+            let shift = editShift(trak: trak, movieScale: movieScale)
+        else { return nil }
         var total = 0.0
         for at in entries {
             guard let count = moov.u32(at), let delta = moov.u32(at + 4) else { return nil }
@@ -102,8 +110,10 @@ struct MP4Reader {
     /// Whether every sample of the first video track lasts as long as the others (one `stts`
     /// delta, the last sample aside): a constant frame rate, proven rather than declared.
     var videoHasConstantFrameDuration: Bool {
-        guard let (_, mdia) = firstVideoTrack, let minf = moov.child("minf", in: mdia), let stbl = moov.child("stbl", in: minf),
-              let stts = moov.child("stts", in: stbl), let entries = moov.table(stts, entrySize: 8), !entries.isEmpty else { return false }
+        guard let (_, mdia) = firstVideoTrack, let minf = moov.child("minf", in: mdia),
+            let stbl = moov.child("stbl", in: minf),
+            let stts = moov.child("stts", in: stbl), let entries = moov.table(stts, entrySize: 8), !entries.isEmpty
+        else { return false }
         var deltas: Set<UInt32> = []
         for index in entries.indices {
             guard let count = moov.u32(entries[index]), let delta = moov.u32(entries[index] + 4) else { return false }
@@ -118,7 +128,8 @@ struct MP4Reader {
     private var firstVideoTrack: (trak: Range<Int>, mdia: Range<Int>)? {
         for trak in moov.children("trak", in: moov.all) {
             guard let mdia = moov.child("mdia", in: trak), let hdlr = moov.child("hdlr", in: mdia),
-                  hdlr.count >= 12, moov.fourCC(hdlr.lowerBound + 8) == "vide" else { continue }
+                hdlr.count >= 12, moov.fourCC(hdlr.lowerBound + 8) == "vide"
+            else { continue }
             return (trak, mdia)
         }
         return nil
@@ -127,15 +138,16 @@ struct MP4Reader {
     private func videoKeyframes(trak: Range<Int>, mdia: Range<Int>, movieScale: UInt32) -> [Double]? {
         let b = moov
         guard let mdhd = b.child("mdhd", in: mdia), let minf = b.child("minf", in: mdia),
-              let stbl = b.child("stbl", in: minf), let sttsBox = b.child("stts", in: stbl),
-              let stssBox = b.child("stss", in: stbl), let (timescale, _) = b.timescaleAndDuration(mdhd), timescale > 0,
-              let shift = editShift(trak: trak, movieScale: movieScale) else { return nil }
+            let stbl = b.child("stbl", in: minf), let sttsBox = b.child("stts", in: stbl),
+            let stssBox = b.child("stss", in: stbl), let (timescale, _) = b.timescaleAndDuration(mdhd), timescale > 0,
+            let shift = editShift(trak: trak, movieScale: movieScale)
+        else { return nil }
 
         guard let syncEntries = b.table(stssBox, entrySize: 4), !syncEntries.isEmpty else { return nil }
         var sync: [Int] = []
         sync.reserveCapacity(syncEntries.count)
         for at in syncEntries {
-            guard let number = b.u32(at), Int(number) > (sync.last ?? 0) else { return nil }  // strictly increasing
+            guard let number = b.u32(at), Int(number) > (sync.last ?? 0) else { return nil } // strictly increasing
             sync.append(Int(number))
         }
         guard let stts = b.table(sttsBox, entrySize: 8) else { return nil }
@@ -152,8 +164,11 @@ struct MP4Reader {
         // Times are summed in Double: a crafted table cannot overflow them.
         var times: [Double] = []
         times.reserveCapacity(sync.count)
-        var sample = 1, dts = 0.0, nextSync = 0
-        var cttsEntry = 0, cttsLeft = ctts.first?.count ?? 0
+        var sample = 1
+        var dts = 0.0
+        var nextSync = 0
+        var cttsEntry = 0
+        var cttsLeft = ctts.first?.count ?? 0
         entries: for at in stts {
             guard let count = b.u32(at), let delta = b.u32(at + 4) else { return nil }
             for _ in 0..<Int(count) {
@@ -184,11 +199,14 @@ struct MP4Reader {
     private func editShift(trak: Range<Int>, movieScale: UInt32) -> (mediaTime: Double, delay: Double)? {
         let b = moov
         guard let edts = b.child("edts", in: trak), let elst = b.child("elst", in: edts) else { return (0, 0) }
-        guard let version = b.u8(elst.lowerBound), let entries = b.table(elst, entrySize: version == 1 ? 20 : 12) else { return nil }
+        guard let version = b.u8(elst.lowerBound), let entries = b.table(elst, entrySize: version == 1 ? 20 : 12) else {
+            return nil
+        }
         var delay = 0.0
         var media: Double?
         for at in entries {
-            let duration: Double, mediaTime: Int64
+            let duration: Double
+            let mediaTime: Int64
             if version == 1 {
                 guard let d = b.u64(at), let m = b.u64(at + 8) else { return nil }
                 (duration, mediaTime) = (Double(Int64(bitPattern: d)), Int64(bitPattern: m))
@@ -201,7 +219,7 @@ struct MP4Reader {
             } else if media == nil {
                 media = Double(mediaTime)
             } else {
-                return nil  // several media edits: leave it to ffprobe
+                return nil // several media edits: leave it to ffprobe
             }
         }
         return (media ?? 0, delay)
@@ -221,7 +239,8 @@ private struct BoxBytes {
 
     func u32(_ at: Int) -> UInt32? {
         guard at >= 0, at <= bytes.count - 4 else { return nil }
-        return UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
+        return UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8
+            | UInt32(bytes[at + 3])
     }
 
     func u64(_ at: Int) -> UInt64? {
@@ -240,7 +259,8 @@ private struct BoxBytes {
         var found: [Range<Int>] = []
         var i = range.lowerBound
         while range.upperBound - i >= 8, let size32 = u32(i) {
-            var size = UInt64(size32), header = 8
+            var size = UInt64(size32)
+            var header = 8
             if size == 1 {
                 guard range.upperBound - i >= 16, let size64 = u64(i + 8) else { break }
                 size = size64
@@ -273,10 +293,14 @@ private struct BoxBytes {
     func timescaleAndDuration(_ box: Range<Int>) -> (UInt32, UInt64)? {
         guard let version = u8(box.lowerBound) else { return nil }
         if version == 1 {
-            guard box.upperBound - box.lowerBound >= 32, let scale = u32(box.lowerBound + 20), let duration = u64(box.lowerBound + 24) else { return nil }
+            guard box.upperBound - box.lowerBound >= 32, let scale = u32(box.lowerBound + 20),
+                let duration = u64(box.lowerBound + 24)
+            else { return nil }
             return (scale, duration)
         }
-        guard box.upperBound - box.lowerBound >= 20, let scale = u32(box.lowerBound + 12), let duration = u32(box.lowerBound + 16) else { return nil }
+        guard box.upperBound - box.lowerBound >= 20, let scale = u32(box.lowerBound + 12),
+            let duration = u32(box.lowerBound + 16)
+        else { return nil }
         return (scale, UInt64(duration))
     }
 }

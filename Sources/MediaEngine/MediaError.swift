@@ -1,5 +1,5 @@
-import Foundation
 import ClipGenCore
+import Foundation
 
 /// A failure of the media engine, with a message a user can act on. FFmpeg's own words, when
 /// it gave any, are in `detail`.

@@ -8,11 +8,16 @@ import Synchronization
 /// Like `ProcessRunner.live`: the timeout or a cancelled task kills the child.
 public enum PipeReader {
     /// `consume` runs on the calling task for every chunk, in order; stderr's tail is kept for errors.
-    public static func run(_ spec: ProcessSpec, consume: (UnsafeRawBufferPointer) throws -> Void) async throws -> ProcessOutput {
+    public static func run(_ spec: ProcessSpec, consume: (UnsafeRawBufferPointer) throws -> Void) async throws
+        -> ProcessOutput
+    {
         let timedOut = TimeoutFlag()
         do {
-            let result = try await Subprocess.run(ProcessRunner.executable(of: spec), arguments: Arguments(spec.arguments), input: .none, output: .sequence,
-                                                  error: .sequence) { execution in
+            let result = try await Subprocess.run(
+                ProcessRunner.executable(of: spec), arguments: Arguments(spec.arguments), input: .none,
+                output: .sequence,
+                error: .sequence
+            ) { execution in
                 try await withThrowingTaskGroup(of: String?.self) { group in
                     group.addTask { try await ProcessRunner.tail(of: execution.standardError) }
                     group.addTask {
@@ -38,7 +43,9 @@ public enum PipeReader {
             if timedOut.value {
                 throw MediaError(.mediaTimeout, "\(spec.executable) ran longer than \(spec.timeout) and was stopped")
             }
-            return ProcessOutput(exitCode: ProcessRunner.exitCode(result.terminationStatus), stdout: "", stderrTail: result.closureResult)
+            return ProcessOutput(
+                exitCode: ProcessRunner.exitCode(result.terminationStatus), stdout: "", stderrTail: result.closureResult
+            )
         } catch let error as SubprocessError where error.code == .executableNotFound {
             throw ProcessRunner.toolMissing(spec)
         }

@@ -17,18 +17,22 @@ public struct Prober: Sendable {
     /// Probes `path`. Throws `unsupported_media` for files FFmpeg cannot read and
     /// `no_video_stream` when there is nothing to cut.
     public func probe(_ path: String) async throws -> MediaInfo {
-        let output = try await runner.run(ProcessSpec(
-            executable: ffprobePath,
-            arguments: ["-v", "error"] + InputPolicy.options + ["-print_format", "json", "-show_format", "-show_streams", path],
-            timeout: timeout, stdoutLimit: 4 << 20))
+        let output = try await runner.run(
+            ProcessSpec(
+                executable: ffprobePath,
+                arguments: ["-v", "error"] + InputPolicy.options + [
+                    "-print_format", "json", "-show_format", "-show_streams", path,
+                ],
+                timeout: timeout, stdoutLimit: 4 << 20))
         guard output.succeeded else {
             let reason = MediaError.reason(fromStderr: output.stderrTail)
             throw MediaError(.unsupportedMedia, "the file is not a video FFmpeg can read", detail: reason)
         }
         var info = try Self.parse(json: Data(output.stdout.utf8))
         guard let video = info.video else {
-            throw MediaError(.noVideoStream, "the file has no video stream to cut clips from",
-                             detail: info.audio.isEmpty ? "" : "it holds audio only")
+            throw MediaError(
+                .noVideoStream, "the file has no video stream to cut clips from",
+                detail: info.audio.isEmpty ? "" : "it holds audio only")
         }
         // Only now, with FFmpeg's word that this is an MP4/MOV, is its header read in-process:
         // the keyframe index lives there, which spares a scan of every packet.
@@ -45,16 +49,21 @@ public struct Prober: Sendable {
         info.startTime = startTime
         info.duration = Self.trustedDuration(info.duration, packetsEnd: packets?.end.map { $0 - startTime })
         guard info.duration <= JobRequest.maxSeconds else {
-            throw MediaError(.unsupportedMedia, "the video is longer than ClipGen handles (\(Int(JobRequest.maxSeconds)) s)")
+            throw MediaError(
+                .unsupportedMedia, "the video is longer than ClipGen handles (\(Int(JobRequest.maxSeconds)) s)")
         }
-        info.keyframeTimes = (packets?.keyframes ?? []).map { max(0, $0 - startTime) }.filter { $0 <= info.duration + 60 }
+        info.keyframeTimes = (packets?.keyframes ?? []).map { max(0, $0 - startTime) }.filter {
+            $0 <= info.duration + 60
+        }
         return info
     }
 
     /// The container's duration unless it is negative, not a number, or far beyond the last
     /// video packet (a crafted header claiming days); then the packets' end.
     static func trustedDuration(_ declared: Double, packetsEnd: Double?) -> Double {
-        guard let end = packetsEnd, end.isFinite, end >= 0 else { return declared.isFinite && declared >= 0 ? declared : 0 }
+        guard let end = packetsEnd, end.isFinite, end >= 0 else {
+            return declared.isFinite && declared >= 0 ? declared : 0
+        }
         guard declared.isFinite, declared >= 0 else { return end }
         return declared > end * 1.1 + 30 ? end : declared
     }
@@ -62,11 +71,16 @@ public struct Prober: Sendable {
     /// A rendered file's duration: from the MP4 header when it is one, else from ffprobe.
     public func duration(of path: String) async throws -> Double {
         if let duration = MP4Reader(path: path)?.duration { return duration }
-        let output = try await runner.run(ProcessSpec(
-            executable: ffprobePath, arguments: ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
-            timeout: timeout, stdoutLimit: 1024))
-        guard output.succeeded, let duration = Double(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw MediaError(.renderFailed, "the rendered clip cannot be read back", detail: MediaError.reason(fromStderr: output.stderrTail))
+        let output = try await runner.run(
+            ProcessSpec(
+                executable: ffprobePath,
+                arguments: ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
+                timeout: timeout, stdoutLimit: 1024))
+        guard output.succeeded, let duration = Double(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
+            throw MediaError(
+                .renderFailed, "the rendered clip cannot be read back",
+                detail: MediaError.reason(fromStderr: output.stderrTail))
         }
         return duration
     }
@@ -84,14 +98,19 @@ public struct Prober: Sendable {
 
     func scan(_ path: String, stream: String) async throws -> PacketScan {
         let collector = PacketCollector()
-        let output = try await runner.run(ProcessSpec(
-            executable: ffprobePath,
-            arguments: ["-v", "error"] + InputPolicy.options + ["-select_streams", stream, "-show_entries", "packet=pts_time,duration_time,flags",
-                        "-of", "csv=p=0", path],
-            timeout: timeout)) { line in collector.add(line: line) }
+        let output = try await runner.run(
+            ProcessSpec(
+                executable: ffprobePath,
+                arguments: ["-v", "error"] + InputPolicy.options + [
+                    "-select_streams", stream, "-show_entries", "packet=pts_time,duration_time,flags",
+                    "-of", "csv=p=0", path,
+                ],
+                timeout: timeout)
+        ) { line in collector.add(line: line) }
         guard output.succeeded else {
-            throw MediaError(.unsupportedMedia, "the file's video packets cannot be read",
-                             detail: MediaError.reason(fromStderr: output.stderrTail))
+            throw MediaError(
+                .unsupportedMedia, "the file's video packets cannot be read",
+                detail: MediaError.reason(fromStderr: output.stderrTail))
         }
         return collector.scan
     }
@@ -111,45 +130,56 @@ public struct Prober: Sendable {
             MediaInfo.VideoStream(
                 index: s.index, codec: s.codec_name ?? "unknown", width: s.width ?? 0, height: s.height ?? 0,
                 fps: Self.rate(s.avg_frame_rate) ?? Self.rate(s.r_frame_rate), rotation: s.rotation,
-                sampleAspectRatio: Self.ratio(s.sample_aspect_ratio).flatMap { (0.01...100).contains($0.value) ? $0 : nil } ?? .square,
+                sampleAspectRatio: Self.ratio(s.sample_aspect_ratio).flatMap {
+                    (0.01...100).contains($0.value) ? $0 : nil
+                } ?? .square,
                 pixelFormat: s.pix_fmt, profile: s.profile, isFirstVideoStream: s.index == firstVideoIndex,
-                reorderDelay: s.has_b_frames, level: s.level, colorRange: s.color_range.known, colorSpace: s.color_space.known,
+                reorderDelay: s.has_b_frames, level: s.level, colorRange: s.color_range.known,
+                colorSpace: s.color_space.known,
                 colorPrimaries: s.color_primaries.known, colorTransfer: s.color_transfer.known,
                 constantFrameRate: false)
         }
         let audio = streams.filter { $0.codec_type == "audio" }.map { s in
-            MediaInfo.AudioStream(index: s.index, codec: s.codec_name ?? "unknown", channels: s.channels ?? 0,
-                                  sampleRate: Int(s.sample_rate ?? "") ?? 0, isDefault: s.disposition?.default == 1)
+            MediaInfo.AudioStream(
+                index: s.index, codec: s.codec_name ?? "unknown", channels: s.channels ?? 0,
+                sampleRate: Int(s.sample_rate ?? "") ?? 0, isDefault: s.disposition?.default == 1)
         }
         let duration = Double(raw.format?.duration ?? "") ?? Double(videoRaw?.duration ?? "") ?? 0
-        return MediaInfo(duration: duration, startTime: Double(raw.format?.start_time ?? "") ?? 0,
-                         formatName: raw.format?.format_name ?? "unknown", video: video, audio: audio, keyframeTimes: [])
+        return MediaInfo(
+            duration: duration, startTime: Double(raw.format?.start_time ?? "") ?? 0,
+            formatName: raw.format?.format_name ?? "unknown", video: video, audio: audio, keyframeTimes: [])
     }
 
     /// A frame rate, when it is one a camera could shoot (above 1000 fps is a broken header).
     static func rate(_ text: String?) -> Double? {
         guard let ratio = ratio(text, separator: "/"), ratio.denominator != 0, ratio.numerator != 0,
-              ratio.value > 0, ratio.value <= 1000 else { return nil }
+            ratio.value > 0, ratio.value <= 1000
+        else { return nil }
         return ratio.value
     }
 
     static func ratio(_ text: String?, separator: Character = ":") -> MediaInfo.Ratio? {
         guard let parts = text?.split(separator: separator), parts.count == 2,
-              let n = Int(parts[0]), let d = Int(parts[1]), n > 0, d > 0 else { return nil }
+            let n = Int(parts[0]), let d = Int(parts[1]), n > 0, d > 0
+        else { return nil }
         return MediaInfo.Ratio(numerator: n, denominator: d)
     }
 }
 
-private extension Optional where Wrapped == String {
+extension Optional where Wrapped == String {
     /// ffprobe says "unknown" for unset colour tags.
-    var known: String? { self == "unknown" ? nil : self }
+    fileprivate var known: String? { self == "unknown" ? nil : self }
 }
 
 /// Lines of `pts_time,duration_time,flags` as ffprobe prints them, one per packet.
 private final class PacketCollector: Sendable {
     private let collected = Mutex<Prober.PacketScan>(.init(keyframes: [], end: nil))
     var scan: Prober.PacketScan {
-        collected.withLock { var scan = $0; scan.keyframes.sort(); return scan }
+        collected.withLock {
+            var scan = $0
+            scan.keyframes.sort()
+            return scan
+        }
     }
     func add(line: String) {
         let fields = line.split(separator: ",", omittingEmptySubsequences: false)
@@ -163,9 +193,13 @@ private final class PacketCollector: Sendable {
 }
 
 /// The slice of ffprobe's JSON that ClipGen reads; field names are ffprobe's.
+// swift-format-ignore: AlwaysUseLowerCamelCase
 private struct FFprobeOutput: Decodable {
     struct Stream: Decodable {
-        struct Disposition: Decodable { var `default`: Int?; var attached_pic: Int? }
+        struct Disposition: Decodable {
+            var `default`: Int?
+            var attached_pic: Int?
+        }
         struct SideData: Decodable { var rotation: Double? }
         var index: Int
         var codec_type: String?

@@ -37,9 +37,13 @@ public struct ProcessOutput: Sendable {
 /// The seam between ClipGen and child processes. `live` runs real processes; unit tests of
 /// argument building substitute a closure that records the spec.
 public struct ProcessRunner: Sendable {
-    public var run: @Sendable (_ spec: ProcessSpec, _ onStdoutLine: @escaping @Sendable (String) -> Void) async throws -> ProcessOutput
+    public var run:
+        @Sendable (_ spec: ProcessSpec, _ onStdoutLine: @escaping @Sendable (String) -> Void) async throws ->
+            ProcessOutput
 
-    public init(run: @escaping @Sendable (ProcessSpec, @escaping @Sendable (String) -> Void) async throws -> ProcessOutput) {
+    public init(
+        run: @escaping @Sendable (ProcessSpec, @escaping @Sendable (String) -> Void) async throws -> ProcessOutput
+    ) {
         self.run = run
     }
 
@@ -91,10 +95,18 @@ public struct ProcessRunner: Sendable {
     }
 
     static func toolMissing(_ spec: ProcessSpec) -> MediaError {
-        MediaError(.ffmpegMissing, "\(spec.executable) was not found; install FFmpeg (apt-get install -y ffmpeg) or set its path in the configuration")
+        MediaError(
+            .ffmpegMissing,
+            """
+            \(spec.executable) was not found; install FFmpeg (apt-get install -y ffmpeg) or set its path in the \
+            configuration
+            """
+        )
     }
 
-    private static func runChild(_ spec: ProcessSpec, onStdoutLine: @escaping @Sendable (String) -> Void) async throws -> ProcessOutput {
+    private static func runChild(_ spec: ProcessSpec, onStdoutLine: @escaping @Sendable (String) -> Void) async throws
+        -> ProcessOutput
+    {
         do {
             let result = try await Subprocess.run(
                 executable(of: spec), arguments: Arguments(spec.arguments),
@@ -110,7 +122,8 @@ public struct ProcessRunner: Sendable {
                         return (kept, nil)
                     }
                     group.addTask { (nil, try await tail(of: execution.standardError)) }
-                    var stdout = "", stderr = ""
+                    var stdout = ""
+                    var stderr = ""
                     for try await (out, err) in group {
                         if let out { stdout = out }
                         if let err { stderr = err }
@@ -118,7 +131,9 @@ public struct ProcessRunner: Sendable {
                     return (stdout, stderr)
                 }
             }
-            return ProcessOutput(exitCode: exitCode(result.terminationStatus), stdout: result.closureResult.0, stderrTail: result.closureResult.1)
+            return ProcessOutput(
+                exitCode: exitCode(result.terminationStatus), stdout: result.closureResult.0,
+                stderrTail: result.closureResult.1)
         } catch let error as SubprocessError where error.code == .executableNotFound {
             throw toolMissing(spec)
         }

@@ -16,27 +16,38 @@ public struct Thumbnailer: Sendable {
     /// A JPEG of the clip's frame a third of the way in (past any fade-in), at most 360 px high.
     public func poster(of file: String, duration: Double, to jpeg: String) async throws {
         let at = max(0, min(duration * 0.33, duration - 0.1))
-        try await run(["-ss", CutPlan.seconds(at), "-i", file, "-map", "0:v:0", "-frames:v", "1",
-                       "-vf", "scale=-2:'min(360,trunc(ih/2)*2)'", "-q:v", "4", "-f", "mjpeg", jpeg], output: jpeg)
+        try await run(
+            [
+                "-ss", CutPlan.seconds(at), "-i", file, "-map", "0:v:0", "-frames:v", "1",
+                "-vf", "scale=-2:'min(360,trunc(ih/2)*2)'", "-q:v", "4", "-f", "mjpeg", jpeg,
+            ], output: jpeg)
     }
 
     /// One sprite JPEG of the whole source. Only keyframes are decoded, so a long source costs
     /// little; each tile shows the keyframe nearest its time.
     public func storyboard(of source: String, media: MediaInfo, to jpeg: String) async throws -> Storyboard {
         let board = Storyboard(media: media)
-        let filter = "fps=1/\(CutPlan.number(board.interval)):round=down,scale=\(board.tileWidth):\(board.tileHeight),setsar=1,"
+        let filter =
+            "fps=1/\(CutPlan.number(board.interval)):round=down,scale=\(board.tileWidth):\(board.tileHeight),setsar=1,"
             + "tile=\(board.columns)x\(board.rows)"
-        try await run(["-skip_frame", "nokey"] + InputPolicy.input(source) + ["-map", "0:v:0", "-vf", filter, "-frames:v", "1",
-                       "-fps_mode", "vfr", "-q:v", "5", "-f", "mjpeg", jpeg], output: jpeg)
+        try await run(
+            ["-skip_frame", "nokey"] + InputPolicy.input(source) + [
+                "-map", "0:v:0", "-vf", filter, "-frames:v", "1",
+                "-fps_mode", "vfr", "-q:v", "5", "-f", "mjpeg", jpeg,
+            ], output: jpeg)
         return board
     }
 
     private func run(_ arguments: [String], output: String) async throws {
-        let result = try await runner.run(ProcessSpec(
-            executable: ffmpegPath, arguments: ["-hide_banner", "-nostdin", "-y", "-v", "error"] + arguments, timeout: timeout))
+        let result = try await runner.run(
+            ProcessSpec(
+                executable: ffmpegPath, arguments: ["-hide_banner", "-nostdin", "-y", "-v", "error"] + arguments,
+                timeout: timeout))
         guard result.succeeded, FileManager.default.fileExists(atPath: output) else {
             try? FileManager.default.removeItem(atPath: output)
-            throw MediaError(.renderFailed, "FFmpeg could not make the thumbnail", detail: MediaError.reason(fromStderr: result.stderrTail))
+            throw MediaError(
+                .renderFailed, "FFmpeg could not make the thumbnail",
+                detail: MediaError.reason(fromStderr: result.stderrTail))
         }
     }
 }

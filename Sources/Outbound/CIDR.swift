@@ -1,8 +1,9 @@
 import NIOCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An address range, `10.0.0.0/8` or `fd00::/8`, compared on raw bytes (4 or 16).
@@ -33,8 +34,11 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        (network.count == 4 ? network.map(String.init).joined(separator: ".")
-            : stride(from: 0, to: 16, by: 2).map { String(UInt16(network[$0]) << 8 | UInt16(network[$0 + 1]), radix: 16) }.joined(separator: ":"))
+        (network.count == 4
+            ? network.map(String.init).joined(separator: ".")
+            : stride(from: 0, to: 16, by: 2).map {
+                String(UInt16(network[$0]) << 8 | UInt16(network[$0 + 1]), radix: 16)
+            }.joined(separator: ":"))
             + "/\(prefixLength)"
     }
 

@@ -40,12 +40,16 @@ public struct NetworkPolicy: Sendable, Equatable {
     static func embeddedV4(_ bytes: [UInt8]) -> [UInt8]? {
         guard bytes.count == 16 else { return nil }
         let head = Array(bytes[0..<12])
-        if head == [UInt8](repeating: 0, count: 10) + [0xFF, 0xFF] { return Array(bytes[12...]) }      // ::ffff:a.b.c.d
-        if head == [UInt8](repeating: 0, count: 8) + [0xFF, 0xFF, 0, 0] { return Array(bytes[12...]) } // ::ffff:0:a.b.c.d, RFC 6145
-        if head == [UInt8](repeating: 0, count: 12) { return Array(bytes[12...]) }                     // ::a.b.c.d
-        if head == [0x00, 0x64, 0xFF, 0x9B] + [UInt8](repeating: 0, count: 8) { return Array(bytes[12...]) } // 64:ff9b::/96
-        if bytes[0] == 0x20, bytes[1] == 0x02 { return Array(bytes[2..<6]) }                           // 2002::/16, 6to4
-        if head == [0x00, 0x64, 0xFF, 0x9B, 0x00, 0x01] + [UInt8](repeating: 0, count: 6) { return Array(bytes[12...]) } // 64:ff9b:1::/96
+        if head == [UInt8](repeating: 0, count: 10) + [0xFF, 0xFF] { return Array(bytes[12...]) } // ::ffff:a.b.c.d
+        // ::ffff:0:a.b.c.d, RFC 6145
+        if head == [UInt8](repeating: 0, count: 8) + [0xFF, 0xFF, 0, 0] { return Array(bytes[12...]) }
+        if head == [UInt8](repeating: 0, count: 12) { return Array(bytes[12...]) } // ::a.b.c.d
+        // 64:ff9b::/96
+        if head == [0x00, 0x64, 0xFF, 0x9B] + [UInt8](repeating: 0, count: 8) { return Array(bytes[12...]) }
+        if bytes[0] == 0x20, bytes[1] == 0x02 { return Array(bytes[2..<6]) } // 2002::/16, 6to4
+        if head == [0x00, 0x64, 0xFF, 0x9B, 0x00, 0x01] + [UInt8](repeating: 0, count: 6) {
+            return Array(bytes[12...])
+        } // 64:ff9b:1::/96
         return nil
     }
 

@@ -8,7 +8,9 @@ public struct OutboundConfiguration: Sendable {
     public init() {}
 
     public static let keys = [
-        ConfigurationKey("allowPrivateNetworks", "comma-separated CIDRs that webhooks and URL imports may reach besides public addresses (none)"),
+        ConfigurationKey(
+            "allowPrivateNetworks",
+            "comma-separated CIDRs that webhooks and URL imports may reach besides public addresses (none)")
     ]
 
     public init(reading values: some ConfigurationValues) throws {
@@ -17,7 +19,8 @@ public struct OutboundConfiguration: Sendable {
             switch NetworkPolicy.parse(text) {
             case .success(let policy): self.policy = policy
             case .failure(let error):
-                throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("allowPrivateNetworks"), reason: error.description)
+                throw ConfigurationProblem.invalid(
+                    key: ConfigurationKey.environmentName("allowPrivateNetworks"), reason: error.description)
             }
         }
     }

@@ -13,9 +13,14 @@ public enum OutboundError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidURL(let reason): "the URL cannot be used: \(reason)"
-        case .invalidNetwork(let entry): "'\(entry)' is not an address range like 10.0.0.0/8 (CLIPGEN_ALLOW_PRIVATE_NETWORKS)"
+        case .invalidNetwork(let entry):
+            "'\(entry)' is not an address range like 10.0.0.0/8 (CLIPGEN_ALLOW_PRIVATE_NETWORKS)"
         case .unresolvable(let host): "the name \(host) does not resolve"
-        case .forbiddenAddress(let host): "\(host) is not a public address; ClipGen connects only to public addresses unless the operator allows a network"
+        case .forbiddenAddress(let host):
+            """
+            \(host) is not a public address; ClipGen connects only to public addresses unless the operator allows \
+            a network
+            """
         case .timedOut: "the remote server did not answer in time"
         case .connectionFailed(let reason): "the connection failed: \(reason)"
         case .tooLarge(let limit): "the remote file is larger than the limit of \(limit) bytes"

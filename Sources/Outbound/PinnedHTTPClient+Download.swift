@@ -17,8 +17,10 @@ extension PinnedHTTPClient {
     /// after their target passes the same checks, the body may not exceed `limit` bytes, and the
     /// whole download must end within `timeout`. `progress` gets the fraction done when the size
     /// is known. The file is removed on failure.
-    public func download(_ url: String, to path: String, limit: Int64, timeout: Duration, maxRedirects: Int = 5,
-                         progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws -> Download {
+    public func download(
+        _ url: String, to path: String, limit: Int64, timeout: Duration, maxRedirects: Int = 5,
+        progress: @escaping @Sendable (Double) -> Void = { _ in }
+    ) async throws -> Download {
         do {
             return try await withThrowingTaskGroup(of: Download.self) { group in
                 group.addTask {
@@ -27,7 +29,8 @@ extension PinnedHTTPClient {
                         let target = try await resolve(current)
                         switch try await get(target, to: path, limit: limit, progress: progress) {
                         case .redirect(let location):
-                            guard let next = URL(string: location, relativeTo: URL(string: current))?.absoluteString else {
+                            guard let next = URL(string: location, relativeTo: URL(string: current))?.absoluteString
+                            else {
                                 throw OutboundError.invalidURL("the redirect's Location is not a URL")
                             }
                             current = next
@@ -55,7 +58,9 @@ extension PinnedHTTPClient {
         case done(bytes: Int64, contentType: String?)
     }
 
-    private func get(_ target: Target, to path: String, limit: Int64, progress: @escaping @Sendable (Double) -> Void) async throws -> Fetched {
+    private func get(_ target: Target, to path: String, limit: Int64, progress: @escaping @Sendable (Double) -> Void)
+        async throws -> Fetched
+    {
         let channel = try await connect(target)
         return try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(.head(target.head(.GET)))

@@ -36,22 +36,29 @@ public struct PinnedHTTPClient: Sendable {
     }
 
     public func resolve(_ text: String) async throws -> Target {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme)
+        else {
             throw OutboundError.invalidURL("only http and https URLs are supported")
         }
         guard var host = url.host, !host.isEmpty else { throw OutboundError.invalidURL("it has no host") }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard url.user == nil, url.password == nil else { throw OutboundError.invalidURL("credentials in URLs are not accepted") }
+        guard url.user == nil, url.password == nil else {
+            throw OutboundError.invalidURL("credentials in URLs are not accepted")
+        }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
         guard (1...65535).contains(port) else { throw OutboundError.invalidURL("the port is out of range") }
         let name = host
         let address: SocketAddress
         do {
-            address = try await NIOThreadPool.singleton.runIfActive { try SocketAddress.makeAddressResolvingHost(name, port: port) }
+            address = try await NIOThreadPool.singleton.runIfActive {
+                try SocketAddress.makeAddressResolvingHost(name, port: port)
+            }
         } catch {
             throw OutboundError.unresolvable(host: host)
         }
-        guard let bytes = CIDR.bytes(of: address), policy.permits(bytes) else { throw OutboundError.forbiddenAddress(host: host) }
+        guard let bytes = CIDR.bytes(of: address), policy.permits(bytes) else {
+            throw OutboundError.forbiddenAddress(host: host)
+        }
         var path = url.path.isEmpty ? "/" : url.path
         if let query = url.query { path += "?" + query }
         return Target(secure: scheme == "https", host: host, port: port, pathAndQuery: path, address: address)
@@ -59,7 +66,9 @@ public struct PinnedHTTPClient: Sendable {
 
     /// Sends one request with a small body and returns the status; the response body is read
     /// and dropped (up to 64 KiB). Redirects are not followed: a webhook answers where it is.
-    public func send(_ method: HTTPMethod, to text: String, headers: [(String, String)], body: ByteBuffer, timeout: Duration) async throws -> Int {
+    public func send(
+        _ method: HTTPMethod, to text: String, headers: [(String, String)], body: ByteBuffer, timeout: Duration
+    ) async throws -> Int {
         let target = try await resolve(text)
         return try await withThrowingTaskGroup(of: Int.self) { group in
             group.addTask { try await exchange(method, target: target, headers: headers, body: body) }
@@ -81,10 +90,12 @@ public struct PinnedHTTPClient: Sendable {
                 .connect(to: target.address) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if let sslContext {
-                            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: target.host))
+                            try channel.pipeline.syncOperations.addHandler(
+                                try NIOSSLClientHandler(context: sslContext, serverHostname: target.host))
                         }
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
+                            wrappingChannelSynchronously: channel)
                     }
                 }
         } catch {
@@ -92,7 +103,9 @@ public struct PinnedHTTPClient: Sendable {
         }
     }
 
-    private func exchange(_ method: HTTPMethod, target: Target, headers: [(String, String)], body: ByteBuffer) async throws -> Int {
+    private func exchange(_ method: HTTPMethod, target: Target, headers: [(String, String)], body: ByteBuffer)
+        async throws -> Int
+    {
         let channel = try await connect(target)
         return try await channel.executeThenClose { inbound, outbound in
             var head = target.head(method)
@@ -112,7 +125,9 @@ public struct PinnedHTTPClient: Sendable {
                 case .end: return status ?? 0
                 }
             }
-            guard let status else { throw OutboundError.connectionFailed("the server closed the connection without answering") }
+            guard let status else {
+                throw OutboundError.connectionFailed("the server closed the connection without answering")
+            }
             return status
         }
     }

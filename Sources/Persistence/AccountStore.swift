@@ -1,5 +1,5 @@
-import Foundation
 import ClipGenCore
+import Foundation
 
 /// Organisations and their users.
 public protocol AccountStore: Sendable {

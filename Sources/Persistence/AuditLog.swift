@@ -20,8 +20,11 @@ public struct AuditEvent: Codable, Sendable, Equatable {
     public var requestId: String?
     public var at: Date
 
-    public init(sequence: Int64 = 0, organizationId: OrganizationID?, actorUserId: UserID?, actorAPIKeyId: String?, action: String,
-                target: String?, outcome: String, status: Int, address: String?, requestId: String?, at: Date) {
+    public init(
+        sequence: Int64 = 0, organizationId: OrganizationID?, actorUserId: UserID?, actorAPIKeyId: String?,
+        action: String,
+        target: String?, outcome: String, status: Int, address: String?, requestId: String?, at: Date
+    ) {
         self.sequence = sequence
         self.organizationId = organizationId
         self.actorUserId = actorUserId
@@ -44,7 +47,10 @@ public struct AuditFilter: Sendable, Equatable {
     public var actionPrefix: String?
     public var from: Date?
     public var to: Date?
-    public init(actorUserId: UserID? = nil, outcome: String? = nil, actionPrefix: String? = nil, from: Date? = nil, to: Date? = nil) {
+    public init(
+        actorUserId: UserID? = nil, outcome: String? = nil, actionPrefix: String? = nil, from: Date? = nil,
+        to: Date? = nil
+    ) {
         self.actorUserId = actorUserId
         self.outcome = outcome
         self.actionPrefix = actionPrefix
@@ -59,7 +65,9 @@ public protocol AuditLog: Sendable {
     /// The organisation's entries matching `filter`, newest first; the cursor is opaque. nil: the
     /// service-wide entries, tied to no organisation (refusals of clients without an account),
     /// which only the operator reads.
-    func auditEvents(organizationId: OrganizationID?, filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent>
+    func auditEvents(organizationId: OrganizationID?, filter: AuditFilter, page: PageRequest) async throws -> Page<
+        AuditEvent
+    >
     /// Deletes up to `limit` of the oldest entries made before `cutoff`; answers how many went.
     func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int
 }

@@ -45,8 +45,10 @@ public struct TaskChange: Sendable, Equatable {
     /// The error of its latest attempt; nil keeps the one it has.
     public var error: JobError?
 
-    public init(id: TaskID, status: TaskState.Status, progress: Double, availableAt: Date? = nil, finishedAt: Date? = nil,
-                error: JobError? = nil) {
+    public init(
+        id: TaskID, status: TaskState.Status, progress: Double, availableAt: Date? = nil, finishedAt: Date? = nil,
+        error: JobError? = nil
+    ) {
         self.id = id
         self.status = status
         self.progress = progress

@@ -36,7 +36,9 @@ public struct JobTransitions: Sendable {
 
     /// A running task's progress (0…1, never backwards) and the stage its worker reports.
     public func progressed(_ snapshot: JobSnapshot, taskId: TaskID, stage: JobStage, fraction: Double) -> JobChange {
-        guard let task = snapshot.tasks.first(where: { $0.record.id == taskId }), task.status == .leased else { return .none }
+        guard let task = snapshot.tasks.first(where: { $0.record.id == taskId }), task.status == .leased else {
+            return .none
+        }
         let progress = max(task.progress, min(max(fraction, 0), 1))
         var change = JobChange()
         change.tasks = [TaskChange(id: taskId, status: .leased, progress: progress)]
@@ -49,9 +51,12 @@ public struct JobTransitions: Sendable {
     /// A task's results, applied: what it produced, the tasks that follow it, and the job
     /// succeeded when none is left. Discarded (nothing written) unless `worker` still holds the
     /// task's lease and the job is running.
-    public func completed(_ snapshot: JobSnapshot, taskId: TaskID, worker: String, outcome: TaskOutcome) -> (JobChange, CompletionResult) {
+    public func completed(_ snapshot: JobSnapshot, taskId: TaskID, worker: String, outcome: TaskOutcome) -> (
+        JobChange, CompletionResult
+    ) {
         guard let finished = snapshot.tasks.first(where: { $0.record.id == taskId }), finished.status == .leased,
-              finished.leaseOwner == worker, snapshot.job.status == .running else { return (.none, .discarded) }
+            finished.leaseOwner == worker, snapshot.job.status == .running
+        else { return (.none, .discarded) }
         let now = snapshot.now
         var job = snapshot.job
         var change = JobChange()
@@ -81,14 +86,16 @@ public struct JobTransitions: Sendable {
             return stored
         }
         change.events = change.clips.map { JobEvent(type: .clip, job: job, clip: $0, at: now) }
-        change.newTasks = workflow.nextTasks(after: finished.record, of: job, highlights: outcome.analysis?.highlights.count ?? 0)
+        change.newTasks = workflow.nextTasks(
+            after: finished.record, of: job, highlights: outcome.analysis?.highlights.count ?? 0)
 
         var tasks = snapshot.tasks
         tasks[tasks.firstIndex { $0.record.id == taskId }!].status = .done
         tasks += change.newTasks.map { TaskState(record: $0, status: .queued, progress: 0, leaseOwner: nil) }
         guard tasks.allSatisfy({ $0.status == .done }) else {
             change.job = job
-            refresh(job, tasks: tasks, stage: workflow.stage(after: finished.record.kind, of: job), at: now, into: &change)
+            refresh(
+                job, tasks: tasks, stage: workflow.stage(after: finished.record.kind, of: job), at: now, into: &change)
             return (change, .applied)
         }
         job.status = .succeeded
@@ -105,9 +112,12 @@ public struct JobTransitions: Sendable {
     public func failed(_ snapshot: JobSnapshot, taskId: TaskID, worker: String, error: JobError, retryable: Bool)
         -> (JobChange, FailureDisposition)
     {
-        guard let task = snapshot.tasks.first(where: { $0.record.id == taskId }), task.status == .leased, task.leaseOwner == worker
+        guard let task = snapshot.tasks.first(where: { $0.record.id == taskId }), task.status == .leased,
+            task.leaseOwner == worker
         else { return (.none, .discarded) }
-        guard let delay = workflow.retry.delay(afterAttempt: task.record.attempts, maxAttempts: task.record.maxAttempts, retryable: retryable)
+        guard
+            let delay = workflow.retry.delay(
+                afterAttempt: task.record.attempts, maxAttempts: task.record.maxAttempts, retryable: retryable)
         else { return (Self.failJob(snapshot, taskId: taskId, error: error), .jobFailed) }
         let retryAt = snapshot.now.addingTimeInterval(delay)
         var change = JobChange()
@@ -128,7 +138,9 @@ public struct JobTransitions: Sendable {
         job.status = .cancelled
         job.finishedAt = snapshot.now
         var change = JobChange(job: job)
-        change.tasks = unfinished(snapshot.tasks, except: nil).map { TaskChange(id: $0.record.id, status: .cancelled, progress: $0.progress) }
+        change.tasks = unfinished(snapshot.tasks, except: nil).map {
+            TaskChange(id: $0.record.id, status: .cancelled, progress: $0.progress)
+        }
         announce(.status, job, at: snapshot.now, into: &change)
         return change
     }
@@ -138,8 +150,11 @@ public struct JobTransitions: Sendable {
     private static func failJob(_ snapshot: JobSnapshot, taskId: TaskID, error: JobError) -> JobChange {
         var change = JobChange()
         let progress = snapshot.tasks.first { $0.record.id == taskId }?.progress ?? 0
-        change.tasks = [TaskChange(id: taskId, status: .failed, progress: progress, error: error)]
-            + unfinished(snapshot.tasks, except: taskId).map { TaskChange(id: $0.record.id, status: .cancelled, progress: $0.progress) }
+        change.tasks =
+            [TaskChange(id: taskId, status: .failed, progress: progress, error: error)]
+            + unfinished(snapshot.tasks, except: taskId).map {
+                TaskChange(id: $0.record.id, status: .cancelled, progress: $0.progress)
+            }
         guard snapshot.job.status == .queued || snapshot.job.status == .running else { return change }
         var job = snapshot.job
         job.status = .failed
@@ -173,8 +188,9 @@ public struct JobTransitions: Sendable {
         let event = JobEvent(type: type, job: job, at: now)
         change.events.append(event)
         if event.isTerminal, let url = job.request.webhookUrl {
-            change.webhook = WebhookDelivery(id: Identifier.make(), organizationId: job.organizationId, jobId: job.id, url: url, event: event,
-                                             state: .pending, attempts: [], createdAt: now)
+            change.webhook = WebhookDelivery(
+                id: Identifier.make(), organizationId: job.organizationId, jobId: job.id, url: url, event: event,
+                state: .pending, attempts: [], createdAt: now)
         }
     }
 }

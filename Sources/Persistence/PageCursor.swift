@@ -9,7 +9,9 @@ public enum PageCursor {
 
     /// Throws `StoreError.invalidCursor` for anything this server did not issue.
     public static func decode(_ cursor: String) throws -> (createdAt: Double, id: String) {
-        guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8) else { throw StoreError.invalidCursor }
+        guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8) else {
+            throw StoreError.invalidCursor
+        }
         let parts = text.split(separator: "|", maxSplits: 1)
         guard parts.count == 2, let bits = UInt64(parts[0]) else { throw StoreError.invalidCursor }
         return (Double(bitPattern: bits), String(parts[1]))

@@ -1,5 +1,5 @@
-import Foundation
 import ClipGenCore
+import Foundation
 
 /// Limits an operator sets on one organisation; nil fields take the service's defaults.
 public struct OrganizationQuotas: Codable, Sendable, Equatable {
@@ -104,7 +104,9 @@ extension QuotaLedger {
     /// What the API checks uploads and jobs against, and workers check imports against.
     public func limits(for organization: OrganizationID, defaults: QuotaDefaults) async throws -> QuotaLimits {
         let own = try await quotas(organizationId: organization) ?? OrganizationQuotas()
-        return QuotaLimits(concurrentJobs: own.concurrentJobs ?? defaults.concurrentJobs, storedBytes: own.storedBytes ?? defaults.storedBytes,
-                           uploadBytes: min(own.uploadBytes ?? defaults.maxUploadBytes, defaults.maxUploadBytes))
+        return QuotaLimits(
+            concurrentJobs: own.concurrentJobs ?? defaults.concurrentJobs,
+            storedBytes: own.storedBytes ?? defaults.storedBytes,
+            uploadBytes: min(own.uploadBytes ?? defaults.maxUploadBytes, defaults.maxUploadBytes))
     }
 }

@@ -57,9 +57,13 @@ public struct Distribution: Codable, Sendable, Equatable {
     public init?(_ values: [Double]) {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
-        func rank(_ share: Double) -> Double { sorted.enumerated().first { Double($0.offset + 1) >= share * Double(sorted.count) }!.element }
-        self.init(count: sorted.count, min: sorted[0], max: sorted[sorted.count - 1], mean: sorted.reduce(0, +) / Double(sorted.count),
-                  p5: rank(0.05), p50: rank(0.5), p95: rank(0.95))
+        func rank(_ share: Double) -> Double {
+            sorted.enumerated().first { Double($0.offset + 1) >= share * Double(sorted.count) }!.element
+        }
+        self.init(
+            count: sorted.count, min: sorted[0], max: sorted[sorted.count - 1],
+            mean: sorted.reduce(0, +) / Double(sorted.count),
+            p5: rank(0.05), p50: rank(0.5), p95: rank(0.95))
     }
 }
 
@@ -144,8 +148,11 @@ public struct QualityReport: Codable, Sendable, Equatable {
     public var fallbacksByReason: [String: Int]
     /// The newest of those (at most `QualityReport.listLimit`).
     public var fallbacks: [ClipFallback]
-    public init(clips: Int, psnr: Distribution?, ssim: Distribution?, loudnessLUFS: Distribution?, belowThresholds: [ClipQualityFigures],
-                fallbacksByReason: [String: Int], fallbacks: [ClipFallback]) {
+    public init(
+        clips: Int, psnr: Distribution?, ssim: Distribution?, loudnessLUFS: Distribution?,
+        belowThresholds: [ClipQualityFigures],
+        fallbacksByReason: [String: Int], fallbacks: [ClipFallback]
+    ) {
         self.clips = clips
         self.psnr = psnr
         self.ssim = ssim

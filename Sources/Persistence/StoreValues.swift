@@ -76,8 +76,10 @@ public struct TaskOutcome: Sendable {
     public var qualities: [Int: ClipQuality]
     /// A `source.url` job's download, stored: recorded as an upload and made the job's source.
     public var importedUpload: Upload?
-    public init(media: MediaInfo? = nil, clips: [Clip] = [], storyboard: Storyboard? = nil, analysis: Analysis? = nil,
-                qualities: [Int: ClipQuality] = [:], importedUpload: Upload? = nil) {
+    public init(
+        media: MediaInfo? = nil, clips: [Clip] = [], storyboard: Storyboard? = nil, analysis: Analysis? = nil,
+        qualities: [Int: ClipQuality] = [:], importedUpload: Upload? = nil
+    ) {
         self.importedUpload = importedUpload
         self.analysis = analysis
         self.qualities = qualities

@@ -17,27 +17,37 @@ public protocol TaskQueue: Sendable {
     func queueSize() async throws -> Int
     /// In one transaction: locks the job, reads it with its tasks (`JobSnapshot`, with the
     /// store's time), and writes the change `plan` returns. nil when there is no such job or task.
-    func changeJob<Result: Sendable>(_ target: JobTarget, _ plan: @escaping @Sendable (JobSnapshot) -> (JobChange, Result)) async throws
+    func changeJob<Result: Sendable>(
+        _ target: JobTarget, _ plan: @escaping @Sendable (JobSnapshot) -> (JobChange, Result)
+    ) async throws
         -> Result?
 }
 
 extension TaskQueue {
     /// Records a running task's progress (0…1) and the job's overall progress from it.
-    public func reportProgress(taskId: TaskID, stage: JobStage, fraction: Double, transitions: JobTransitions) async throws {
-        _ = try await changeJob(.task(taskId)) { (transitions.progressed($0, taskId: taskId, stage: stage, fraction: fraction), ()) }
+    public func reportProgress(taskId: TaskID, stage: JobStage, fraction: Double, transitions: JobTransitions)
+        async throws
+    {
+        _ = try await changeJob(.task(taskId)) {
+            (transitions.progressed($0, taskId: taskId, stage: stage, fraction: fraction), ())
+        }
     }
 
     /// Applies a finished task's results and queues what follows it, in one transaction;
     /// succeeds the job when no task is left.
-    public func completeTask(taskId: TaskID, worker: String, outcome: TaskOutcome, transitions: JobTransitions) async throws
+    public func completeTask(taskId: TaskID, worker: String, outcome: TaskOutcome, transitions: JobTransitions)
+        async throws
         -> CompletionResult
     {
-        try await changeJob(.task(taskId)) { transitions.completed($0, taskId: taskId, worker: worker, outcome: outcome) } ?? .discarded
+        try await changeJob(.task(taskId)) {
+            transitions.completed($0, taskId: taskId, worker: worker, outcome: outcome)
+        } ?? .discarded
     }
 
     /// Schedules a retry after the workflow's backoff, or fails the job after the last attempt
     /// (or at once when `retryable` is false).
-    public func failTask(taskId: TaskID, worker: String, error: JobError, retryable: Bool, transitions: JobTransitions) async throws
+    public func failTask(taskId: TaskID, worker: String, error: JobError, retryable: Bool, transitions: JobTransitions)
+        async throws
         -> FailureDisposition
     {
         try await changeJob(.task(taskId)) {

@@ -17,8 +17,10 @@ public struct WebhookDelivery: Sendable, Equatable {
     public var attempts: [WebhookAttempt]
     public var createdAt: Date
 
-    public init(id: String, organizationId: OrganizationID, jobId: JobID, url: String, event: JobEvent, state: State,
-                attempts: [WebhookAttempt], createdAt: Date) {
+    public init(
+        id: String, organizationId: OrganizationID, jobId: JobID, url: String, event: JobEvent, state: State,
+        attempts: [WebhookAttempt], createdAt: Date
+    ) {
         self.id = id
         self.organizationId = organizationId
         self.jobId = jobId
@@ -58,7 +60,8 @@ public protocol WebhookOutbox: Sendable {
     /// dies mid-send leaves it to be retried when the lease ends).
     func claimWebhookDelivery(lease: TimeInterval) async throws -> WebhookDelivery?
     /// Records a try and what follows: delivered, failed for good, or due again at `retryAt`.
-    func recordWebhookAttempt(deliveryId: String, _ attempt: WebhookAttempt, state: WebhookDelivery.State, retryAt: Date?) async throws
+    func recordWebhookAttempt(
+        deliveryId: String, _ attempt: WebhookAttempt, state: WebhookDelivery.State, retryAt: Date?) async throws
     /// The job's deliveries with every attempt, oldest first.
     func webhookDeliveries(jobId: JobID, organizationId: OrganizationID) async throws -> [WebhookDelivery]
 }

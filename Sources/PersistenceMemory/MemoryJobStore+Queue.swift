@@ -4,16 +4,22 @@ import Persistence
 import Synchronization
 
 extension MemoryJobStore {
-    public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask? {
+    public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask?
+    {
         let now = self.now
         return state.withLock { state in
             Self.failAbandonedTasks(&state, now: now)
             let runnable = state.tasks.values.filter { task in
                 capabilities.contains(task.record.capability)
-                    && ((task.status == .queued && task.availableAt <= now) || (task.status == .leased && (task.leaseExpiresAt ?? 0) <= now))
+                    && ((task.status == .queued && task.availableAt <= now)
+                        || (task.status == .leased && (task.leaseExpiresAt ?? 0) <= now))
             }
-            guard let next = runnable.min(by: { ($0.availableAt, $0.createdAt, $0.order) < ($1.availableAt, $1.createdAt, $1.order) }),
-                  state.jobs[next.record.jobId] != nil else { return nil }
+            guard
+                let next = runnable.min(by: {
+                    ($0.availableAt, $0.createdAt, $0.order) < ($1.availableAt, $1.createdAt, $1.order)
+                }),
+                state.jobs[next.record.jobId] != nil
+            else { return nil }
             var task = next
             task.status = .leased
             task.leaseOwner = worker
@@ -29,7 +35,9 @@ extension MemoryJobStore {
 
     static func failAbandonedTasks(_ state: inout State, now: Double) {
         for task in state.tasks.values
-        where task.status == .leased && (task.leaseExpiresAt ?? 0) <= now && task.record.attempts >= task.record.maxAttempts {
+        where task.status == .leased && (task.leaseExpiresAt ?? 0) <= now
+            && task.record.attempts >= task.record.maxAttempts
+        {
             guard let snapshot = snapshot(state, jobId: task.record.jobId, now: now) else { continue }
             apply(JobTransitions.abandoned(snapshot, taskId: task.record.id), to: task.record.jobId, &state, now: now)
         }
@@ -65,15 +73,19 @@ extension MemoryJobStore {
 
 // MARK: lock, snapshot and apply: one critical section is the lock
 extension MemoryJobStore {
-    public func changeJob<Result: Sendable>(_ target: JobTarget, _ plan: @escaping @Sendable (JobSnapshot) -> (JobChange, Result)) async throws
+    public func changeJob<Result: Sendable>(
+        _ target: JobTarget, _ plan: @escaping @Sendable (JobSnapshot) -> (JobChange, Result)
+    ) async throws
         -> Result?
     {
         let now = self.now
         return state.withLock { state in
-            let jobId: JobID? = switch target {
-            case .job(let id, let organizationId): state.jobs[id].flatMap { organizationId == nil || $0.organizationId == organizationId ? id : nil }
-            case .task(let taskId): state.tasks[taskId]?.record.jobId
-            }
+            let jobId: JobID? =
+                switch target {
+                case .job(let id, let organizationId):
+                    state.jobs[id].flatMap { organizationId == nil || $0.organizationId == organizationId ? id : nil }
+                case .task(let taskId): state.tasks[taskId]?.record.jobId
+                }
             guard let jobId, let snapshot = Self.snapshot(state, jobId: jobId, now: now) else { return nil }
             let (change, result) = plan(snapshot)
             Self.apply(change, to: jobId, &state, now: now)
@@ -103,7 +115,9 @@ extension MemoryJobStore {
         if let analysis = change.analysis { state.analyses[jobId] = analysis }
         for clip in change.clips { state.clips[clip.id] = clip }
         for (index, quality) in change.qualities {
-            for (id, clip) in state.clips where clip.jobId == jobId && clip.index == index { state.clips[id]?.quality = quality }
+            for (id, clip) in state.clips where clip.jobId == jobId && clip.index == index {
+                state.clips[id]?.quality = quality
+            }
         }
         for task in change.tasks {
             guard var stored = state.tasks[task.id] else { continue }
@@ -139,7 +153,8 @@ extension MemoryJobStore {
         let now = self.now
         return state.withLock { state in
             var claimed: [JobEvent] = []
-            for index in state.events.indices where state.events[index].deliveredAt == nil && claimed.count < max(1, limit) {
+            for index in state.events.indices
+            where state.events[index].deliveredAt == nil && claimed.count < max(1, limit) {
                 state.events[index].deliveredAt = now
                 claimed.append(state.events[index].event)
             }

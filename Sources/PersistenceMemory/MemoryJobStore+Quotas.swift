@@ -1,11 +1,13 @@
-import Foundation
 import ClipGenCore
+import Foundation
 import Persistence
 import Synchronization
 
 extension MemoryJobStore {
     public func quotas(organizationId: OrganizationID) async throws -> OrganizationQuotas? {
-        state.withLock { $0.organizations[organizationId] == nil ? nil : ($0.quotas[organizationId] ?? OrganizationQuotas()) }
+        state.withLock {
+            $0.organizations[organizationId] == nil ? nil : ($0.quotas[organizationId] ?? OrganizationQuotas())
+        }
     }
 
     @discardableResult
@@ -22,22 +24,28 @@ extension MemoryJobStore {
     }
 
     static func activeJobs(_ state: State, _ organizationId: OrganizationID) -> Int {
-        state.jobs.values.filter { $0.organizationId == organizationId && [.queued, .running].contains($0.status) }.count
+        state.jobs.values.filter { $0.organizationId == organizationId && [.queued, .running].contains($0.status) }
+            .count
     }
 
     public func usage(organizationId: OrganizationID) async throws -> OrganizationUsage {
         let now = self.now
         return state.withLock { state in
-            OrganizationUsage(activeJobs: Self.activeJobs(state, organizationId),
-                              storedBytes: Self.storedBytes(state, organizationId, now: now, excluding: nil))
+            OrganizationUsage(
+                activeJobs: Self.activeJobs(state, organizationId),
+                storedBytes: Self.storedBytes(state, organizationId, now: now, excluding: nil))
         }
     }
 
     /// Uploads (each stored file once), clips, and live reservations: a job's only while it is
     /// queued or running, less what it has stored.
-    static func storedBytes(_ state: State, _ organizationId: OrganizationID, now: Double, excluding reservation: String?) -> Int64 {
+    static func storedBytes(
+        _ state: State, _ organizationId: OrganizationID, now: Double, excluding reservation: String?
+    ) -> Int64 {
         var files: [BlobKey: Int64] = [:]
-        for upload in state.uploads.values where upload.organizationId == organizationId { files[upload.blobKey] = upload.size }
+        for upload in state.uploads.values where upload.organizationId == organizationId {
+            files[upload.blobKey] = upload.size
+        }
         let clips = state.clips.values.filter { $0.organizationId == organizationId }
         let reserved = state.reservations.values.filter {
             $0.organizationId == organizationId && $0.expiresAt.timeIntervalSince1970 > now && $0.id != reservation
@@ -52,7 +60,10 @@ extension MemoryJobStore {
     public func reserveStorage(_ reservation: StorageReservation, limit: Int64?) async throws -> Bool {
         let now = self.now
         return state.withLock { state in
-            if let limit, Self.storedBytes(state, reservation.organizationId, now: now, excluding: reservation.id) + reservation.bytes > limit {
+            if let limit,
+                Self.storedBytes(state, reservation.organizationId, now: now, excluding: reservation.id)
+                    + reservation.bytes > limit
+            {
                 return false
             }
             state.reservations[reservation.id] = reservation

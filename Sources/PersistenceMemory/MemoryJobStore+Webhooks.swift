@@ -9,10 +9,14 @@ extension MemoryJobStore {
     }
 
     @discardableResult
-    public func setWebhookSecret(_ secret: String, organizationId: OrganizationID, onlyIfUnset: Bool) async throws -> String {
+    public func setWebhookSecret(_ secret: String, organizationId: OrganizationID, onlyIfUnset: Bool) async throws
+        -> String
+    {
         state.withLock { state in
             guard state.organizations[organizationId] != nil else { return secret }
-            if !onlyIfUnset || state.webhookSecrets[organizationId] == nil { state.webhookSecrets[organizationId] = secret }
+            if !onlyIfUnset || state.webhookSecrets[organizationId] == nil {
+                state.webhookSecrets[organizationId] = secret
+            }
             return state.webhookSecrets[organizationId] ?? secret
         }
     }
@@ -20,14 +24,19 @@ extension MemoryJobStore {
     public func claimWebhookDelivery(lease: TimeInterval) async throws -> WebhookDelivery? {
         let now = self.now
         return state.withLock { state in
-            let due = state.deliveries.indices.filter { state.deliveries[$0].delivery.state == .pending && state.deliveries[$0].nextAttemptAt <= now }
-            guard let index = due.min(by: { state.deliveries[$0].nextAttemptAt < state.deliveries[$1].nextAttemptAt }) else { return nil }
+            let due = state.deliveries.indices.filter {
+                state.deliveries[$0].delivery.state == .pending && state.deliveries[$0].nextAttemptAt <= now
+            }
+            guard let index = due.min(by: { state.deliveries[$0].nextAttemptAt < state.deliveries[$1].nextAttemptAt })
+            else { return nil }
             state.deliveries[index].nextAttemptAt = now + lease
             return state.deliveries[index].delivery
         }
     }
 
-    public func recordWebhookAttempt(deliveryId: String, _ attempt: WebhookAttempt, state newState: WebhookDelivery.State, retryAt: Date?) async throws {
+    public func recordWebhookAttempt(
+        deliveryId: String, _ attempt: WebhookAttempt, state newState: WebhookDelivery.State, retryAt: Date?
+    ) async throws {
         state.withLock { state in
             guard let index = state.deliveries.firstIndex(where: { $0.delivery.id == deliveryId }) else { return }
             if !state.deliveries[index].delivery.attempts.contains(where: { $0.number == attempt.number }) {

@@ -93,9 +93,11 @@ extension MemoryJobStore {
 
     public func createUser(_ user: User) async throws {
         try state.withLock { state in
-            guard !state.users.values.contains(where: {
-                $0.organizationId == user.organizationId && $0.email.lowercased() == user.email.lowercased()
-            }) else {
+            guard
+                !state.users.values.contains(where: {
+                    $0.organizationId == user.organizationId && $0.email.lowercased() == user.email.lowercased()
+                })
+            else {
                 throw StoreError.conflict("your organisation already has a user with this email")
             }
             state.users[user.id] = user
@@ -123,8 +125,10 @@ extension MemoryJobStore {
 
     public func apiKeys(organizationId: OrganizationID, userId: UserID?) async throws -> [APIKey] {
         state.withLock { state in
-            state.apiKeys.values.filter { $0.organizationId == organizationId && (userId == nil || $0.userId == userId) }
-                .sorted { $0.createdAt > $1.createdAt }
+            state.apiKeys.values.filter {
+                $0.organizationId == organizationId && (userId == nil || $0.userId == userId)
+            }
+            .sorted { $0.createdAt > $1.createdAt }
         }
     }
 
@@ -140,17 +144,25 @@ extension MemoryJobStore {
     public func touchAPIKey(id: APIKeyID, at: Date) async throws { state.withLock { $0.apiKeys[id]?.lastUsedAt = at } }
 
     public func users(email: String) async throws -> [User] {
-        state.withLock { $0.users.values.filter { $0.email.lowercased() == email.lowercased() }.sorted { $0.createdAt < $1.createdAt } }
+        state.withLock {
+            $0.users.values.filter { $0.email.lowercased() == email.lowercased() }.sorted {
+                $0.createdAt < $1.createdAt
+            }
+        }
     }
 
     public func passwordHashCosts() async throws -> [Int: Int] {
         state.withLock { state in
-            state.users.values.compactMap { bcryptCost(of: $0.passwordHash) }.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+            state.users.values.compactMap { bcryptCost(of: $0.passwordHash) }.reduce(into: [:]) {
+                $0[$1, default: 0] += 1
+            }
         }
     }
 
     public func users(organizationId: OrganizationID) async throws -> [User] {
-        state.withLock { $0.users.values.filter { $0.organizationId == organizationId }.sorted { $0.createdAt < $1.createdAt } }
+        state.withLock {
+            $0.users.values.filter { $0.organizationId == organizationId }.sorted { $0.createdAt < $1.createdAt }
+        }
     }
 }
 
@@ -175,29 +187,39 @@ extension MemoryJobStore {
     }
 
     public func uploads(organizationId: OrganizationID, page: PageRequest) async throws -> Page<Upload> {
-        try Self.page(state.withLock { Array($0.uploads.values) }.filter { $0.organizationId == organizationId },
-                      page: page, createdAt: \.createdAt, id: \.id)
+        try Self.page(
+            state.withLock { Array($0.uploads.values) }.filter { $0.organizationId == organizationId },
+            page: page, createdAt: \.createdAt, id: \.id)
     }
 
     public func deleteUpload(id: UploadID, organizationId: OrganizationID) async throws -> UploadDeletion? {
         state.withLock { state in
             guard let upload = state.uploads[id], upload.organizationId == organizationId else { return nil }
             state.uploads[id] = nil
-            return UploadDeletion(blobKey: upload.blobKey, blobUnreferenced: !state.uploads.values.contains { $0.blobKey == upload.blobKey })
+            return UploadDeletion(
+                blobKey: upload.blobKey,
+                blobUnreferenced: !state.uploads.values.contains { $0.blobKey == upload.blobKey })
         }
     }
 
-    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: IdempotencyKey?) async throws -> JobCreation {
+    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: IdempotencyKey?) async throws
+        -> JobCreation
+    {
         let now = self.now
         return try state.withLock { state in
             let key = idempotencyKey.map { "\(job.organizationId)|\(job.ownerId)|\($0.key)" }
-            if let key, let idempotencyKey, let entry = state.idempotencyKeys[key], entry.createdAt > now - idempotencyKey.lifetime,
-               let earlier = state.jobs[entry.job] {
-                guard entry.fingerprint.isEmpty || entry.fingerprint == idempotencyKey.fingerprint else { throw StoreError.idempotencyKeyReused }
+            if let key, let idempotencyKey, let entry = state.idempotencyKeys[key],
+                entry.createdAt > now - idempotencyKey.lifetime,
+                let earlier = state.jobs[entry.job]
+            {
+                guard entry.fingerprint.isEmpty || entry.fingerprint == idempotencyKey.fingerprint else {
+                    throw StoreError.idempotencyKeyReused
+                }
                 return JobCreation(job: Self.summary(earlier), created: false)
             }
             state.jobs[job.id] = job
-            state.tasks[firstTask.id] = QueuedTask(record: firstTask, availableAt: now, createdAt: now, order: state.next())
+            state.tasks[firstTask.id] = QueuedTask(
+                record: firstTask, availableAt: now, createdAt: now, order: state.next())
             if let key, let idempotencyKey { state.idempotencyKeys[key] = (job.id, idempotencyKey.fingerprint, now) }
             Self.apply(JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, &state, now: now)
             return JobCreation(job: Self.summary(job), created: true)
@@ -229,7 +251,8 @@ extension MemoryJobStore {
         state.withLock { state in
             guard let job = state.jobs[id], job.organizationId == organizationId else { return nil }
             let clips = state.clips.values.filter { $0.jobId == id }
-            let keys = clips.map(\.blobKey) + clips.compactMap(\.thumbnailKey) + [job.storyboard?.blobKey].compactMap { $0 }
+            let keys =
+                clips.map(\.blobKey) + clips.compactMap(\.thumbnailKey) + [job.storyboard?.blobKey].compactMap { $0 }
             state.jobs[id] = nil
             state.tasks = state.tasks.filter { $0.value.record.jobId != id }
             state.clips = state.clips.filter { $0.value.jobId != id }
@@ -266,7 +289,9 @@ extension MemoryJobStore {
     }
 
     /// Newest first by creation time, then id; the cursor is shared with the SQL stores.
-    static func page<Item: Sendable, Entity>(_ items: [Item], page: PageRequest, createdAt: KeyPath<Item, Date>, id: KeyPath<Item, ID<Entity>>) throws -> Page<Item> {
+    static func page<Item: Sendable, Entity>(
+        _ items: [Item], page: PageRequest, createdAt: KeyPath<Item, Date>, id: KeyPath<Item, ID<Entity>>
+    ) throws -> Page<Item> {
         var sorted = items.sorted {
             let (a, b) = ($0[keyPath: createdAt].timeIntervalSince1970, $1[keyPath: createdAt].timeIntervalSince1970)
             return a != b ? a > b : $0[keyPath: id] > $1[keyPath: id]
@@ -280,8 +305,10 @@ extension MemoryJobStore {
         }
         let items = Array(sorted.prefix(page.limit))
         let next = sorted.count > page.limit ? items.last : nil
-        return Page(items: items, nextCursor: next.map {
-            PageCursor.encode(createdAt: $0[keyPath: createdAt].timeIntervalSince1970, id: $0[keyPath: id].rawValue)
-        })
+        return Page(
+            items: items,
+            nextCursor: next.map {
+                PageCursor.encode(createdAt: $0[keyPath: createdAt].timeIntervalSince1970, id: $0[keyPath: id].rawValue)
+            })
     }
 }

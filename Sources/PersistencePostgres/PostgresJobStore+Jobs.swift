@@ -7,31 +7,43 @@ extension PostgresJobStore {
     /// The job columns a read needs (`SQLColumns.jobSummary`), the same in both SQL stores.
     static var jobSummaryColumns: String { SQLColumns.jobSummary }
 
-    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: IdempotencyKey?) async throws -> JobCreation {
+    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: IdempotencyKey?) async throws
+        -> JobCreation
+    {
         let now = self.now
         return try await transaction { connection in
             if let idempotencyKey {
                 if let earlier = try await self.jobFor(idempotencyKey, of: job, now: now, on: connection) {
                     return JobCreation(job: earlier, created: false)
                 }
-                try await self.execute("""
-                    DELETE FROM idempotency_keys WHERE organization_id = \(job.organizationId) AND owner_id = \(job.ownerId) AND key = \(idempotencyKey.key)
+                try await self.execute(
+                    """
+                    DELETE FROM idempotency_keys WHERE organization_id = \(job.organizationId) AND owner_id =
+                        \(job.ownerId) AND key = \(idempotencyKey.key)
                     """, on: connection)
             }
-            try await self.execute("""
-                INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request, created_at, webhook_url)
-                VALUES (\(job.id), \(job.organizationId), \(job.ownerId), \(job.uploadId), \(job.status.rawValue), \(job.stage.rawValue), 0,
-                        \(try JSONCoding.encode(job.request)), \(job.createdAt.timeIntervalSince1970), \(job.request.webhookUrl))
+            try await self.execute(
+                """
+                INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request,
+                    created_at, webhook_url)
+                VALUES (\(job.id), \(job.organizationId), \(job.ownerId), \(job.uploadId), \(job.status.rawValue),
+                    \(job.stage.rawValue), 0,
+                        \(try JSONCoding.encode(job.request)), \(job.createdAt.timeIntervalSince1970),
+                            \(job.request.webhookUrl))
                 """, on: connection)
             try await self.insertTask(firstTask, availableAt: now, on: connection)
             if let idempotencyKey {
                 // A request with the same key racing this one: whichever inserts the key first wins; the
                 // other waits here for it to commit, then removes its own job and answers with the first.
-                let claimed = try await self.one("""
-                    INSERT INTO idempotency_keys (organization_id, owner_id, key, fingerprint, created_at, job_id)
-                    VALUES (\(job.organizationId), \(job.ownerId), \(idempotencyKey.key), \(idempotencyKey.fingerprint), \(now), \(job.id))
-                    ON CONFLICT DO NOTHING RETURNING job_id
-                    """, on: connection) { _ in true } ?? false
+                let claimed =
+                    try await self.one(
+                        """
+                        INSERT INTO idempotency_keys (organization_id, owner_id, key, fingerprint, created_at, job_id)
+                        VALUES (\(job.organizationId), \(job.ownerId), \(idempotencyKey.key),
+                            \(idempotencyKey.fingerprint), \(now), \(job.id))
+                        ON CONFLICT DO NOTHING RETURNING job_id
+                        """, on: connection
+                    ) { _ in true } ?? false
                 if !claimed {
                     try await self.execute("DELETE FROM jobs WHERE id = \(job.id)", on: connection)
                     if let earlier = try await self.jobFor(idempotencyKey, of: job, now: now, on: connection) {
@@ -39,25 +51,35 @@ extension PostgresJobStore {
                     }
                 }
             }
-            try await self.apply(JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, now: now, on: connection)
+            try await self.apply(
+                JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, now: now, on: connection)
             return JobCreation(job: try await self.fetchJob(job.id, on: connection)!, created: true)
         }
     }
 
     /// The live job made with this key by the same owner; throws when it was for another request.
-    private func jobFor(_ key: IdempotencyKey, of job: Job, now: Double, on connection: PostgresConnection) async throws -> Job? {
-        let found = try await one("""
+    private func jobFor(_ key: IdempotencyKey, of job: Job, now: Double, on connection: PostgresConnection) async throws
+        -> Job?
+    {
+        let found = try await one(
+            """
             SELECT k.fingerprint AS key_fingerprint, j.* FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id
             WHERE k.organization_id = \(job.organizationId) AND k.owner_id = \(job.ownerId) AND k.key = \(key.key)
               AND k.created_at > \(now - key.lifetime)
-            """, on: connection) { row in (try row.get("key_fingerprint", as: String.self), try Job(row: row)) }
+            """, on: connection
+        ) { row in (try row.get("key_fingerprint", as: String.self), try Job(row: row)) }
         guard let (fingerprint, earlier) = found else { return nil }
         guard fingerprint.isEmpty || fingerprint == key.fingerprint else { throw StoreError.idempotencyKeyReused }
         return earlier
     }
 
     public func job(id: JobID, organizationId: OrganizationID) async throws -> Job? {
-        try await one("SELECT \(unescaped: Self.jobSummaryColumns) FROM jobs WHERE id = \(id) AND organization_id = \(organizationId)", Job.init(row:))
+        try await one(
+            """
+            SELECT \(unescaped: Self.jobSummaryColumns) FROM jobs WHERE id = \(id) AND organization_id = \
+            \(organizationId)
+            """,
+            Job.init(row:))
     }
 
     public func jobStatus(id: JobID, organizationId: OrganizationID) async throws -> JobStatus? {
@@ -67,8 +89,9 @@ extension PostgresJobStore {
     }
 
     public func jobs(organizationId: OrganizationID, status: JobStatus?, page: PageRequest) async throws -> Page<Job> {
-        try await self.page(table: "jobs", columns: Self.jobSummaryColumns, organizationId: organizationId, status: status, page: page,
-                            map: Job.init(row:))
+        try await self.page(
+            table: "jobs", columns: Self.jobSummaryColumns, organizationId: organizationId, status: status, page: page,
+            map: Job.init(row:))
     }
 
     public func cancelJob(id: JobID, organizationId: OrganizationID) async throws -> Job? {
@@ -80,10 +103,15 @@ extension PostgresJobStore {
 
     public func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [BlobKey]? {
         try await transaction { connection in
-            guard let board = try await self.one("""
-                SELECT storyboard FROM jobs WHERE id = \(id) AND organization_id = \(organizationId) FOR UPDATE
-                """, on: connection, { try $0.json("storyboard", as: Storyboard.self) }) else { return nil }
-            var keys = try await self.all("SELECT blob_key, thumbnail_key FROM clips WHERE job_id = \(id)", on: connection) { row in
+            guard
+                let board = try await self.one(
+                    """
+                    SELECT storyboard FROM jobs WHERE id = \(id) AND organization_id = \(organizationId) FOR UPDATE
+                    """, on: connection, { try $0.json("storyboard", as: Storyboard.self) })
+            else { return nil }
+            var keys = try await self.all(
+                "SELECT blob_key, thumbnail_key FROM clips WHERE job_id = \(id)", on: connection
+            ) { row in
                 [try BlobKey(row: row, "blob_key"), try BlobKey.optional(row, "thumbnail_key")].compactMap { $0 }
             }.flatMap { $0 }
             if let key = board?.blobKey { keys.append(key) }
@@ -98,7 +126,8 @@ extension PostgresJobStore {
 
     public func clips(jobIds: [JobID]) async throws -> [JobID: [Clip]] {
         guard !jobIds.isEmpty else { return [:] }
-        let clips = try await all("SELECT * FROM clips WHERE job_id = ANY(\(jobIds.map(\.rawValue))) ORDER BY job_id, idx", Clip.init(row:))
+        let clips = try await all(
+            "SELECT * FROM clips WHERE job_id = ANY(\(jobIds.map(\.rawValue))) ORDER BY job_id, idx", Clip.init(row:))
         return Dictionary(grouping: clips, by: \.jobId)
     }
 
@@ -107,9 +136,12 @@ extension PostgresJobStore {
     }
 
     public func analysis(jobId: JobID, organizationId: OrganizationID) async throws -> Analysis? {
-        try await one("""
-            SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = \(jobId) AND j.organization_id = \(organizationId)
-            """) { try $0.json("body", as: Analysis.self) } ?? nil
+        try await one(
+            """
+            SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = \(jobId) AND
+                j.organization_id = \(organizationId)
+            """
+        ) { try $0.json("body", as: Analysis.self) } ?? nil
     }
 
     /// The whole job, keyframe index included: what a worker needs.
@@ -118,9 +150,12 @@ extension PostgresJobStore {
     }
 
     func insertTask(_ task: TaskRecord, availableAt: Double, on connection: PostgresConnection) async throws {
-        try await execute("""
-            INSERT INTO tasks (id, job_id, kind, capability, clip_index, status, attempts, max_attempts, available_at, created_at)
-            VALUES (\(task.id), \(task.jobId), \(task.kind.rawValue), \(task.capability.rawValue), \(task.clipIndex), 'queued', 0,
+        try await execute(
+            """
+            INSERT INTO tasks (id, job_id, kind, capability, clip_index, status, attempts, max_attempts,
+                available_at, created_at)
+            VALUES (\(task.id), \(task.jobId), \(task.kind.rawValue), \(task.capability.rawValue),
+                \(task.clipIndex), 'queued', 0,
                     \(task.maxAttempts), \(availableAt), \(availableAt))
             """, on: connection)
     }

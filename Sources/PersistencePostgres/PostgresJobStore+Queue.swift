@@ -12,7 +12,8 @@ extension PostgresJobStore {
     /// was queued — the event's JSON built by the server, in `JobEvent`'s own encoding). Written
     /// in SQL rather than planned from a snapshot because the claim is the queue's hot path: one
     /// round trip instead of five; `aClaimMovesTheJobAsTheTransitionsSay` holds it to the planner.
-    public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask? {
+    public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask?
+    {
         guard !capabilities.isEmpty else { return nil }
         let now = self.now
         let sweep = sweptAt.withLock { last in
@@ -24,17 +25,21 @@ extension PostgresJobStore {
         // JSONEncoder's default for dates: seconds since 2001-01-01.
         let at = Date(timeIntervalSince1970: now).timeIntervalSinceReferenceDate
         return try await retryingConflicts {
-            try await self.one("""
+            try await self.one(
+                """
                 WITH task AS (
-                    UPDATE tasks SET status = 'leased', lease_owner = \(worker), lease_expires_at = \(now + leaseSeconds), started_at = \(now),
+                    UPDATE tasks SET status = 'leased', lease_owner = \(worker), lease_expires_at =
+                        \(now + leaseSeconds), started_at = \(now),
                         attempts = attempts + 1
                     -- An expired lease (a worker died) before the queue: there are few, and they are the oldest work.
                     WHERE id = COALESCE(
                         (SELECT id FROM tasks
-                         WHERE status = 'leased' AND lease_expires_at <= \(now) AND capability = ANY(\(capabilities.map(\.rawValue)))
+                         WHERE status = 'leased' AND lease_expires_at <= \(now) AND capability =
+                             ANY(\(capabilities.map(\.rawValue)))
                          ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED),
                         (SELECT id FROM tasks
-                         WHERE status = 'queued' AND available_at <= \(now) AND capability = ANY(\(capabilities.map(\.rawValue)))
+                         WHERE status = 'queued' AND available_at <= \(now) AND capability =
+                             ANY(\(capabilities.map(\.rawValue)))
                          ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED))
                     RETURNING *),
                 old AS (
@@ -48,42 +53,56 @@ extension PostgresJobStore {
                 event AS (
                     INSERT INTO events (job_id, body)
                     SELECT job.id, json_build_object('sequence', 0, 'type', 'status',
-                        'jobId', job.id, 'organizationId', job.organization_id, 'status', job.status, 'stage', job.stage,
+                        'jobId', job.id, 'organizationId', job.organization_id, 'status', job.status, 'stage',
+                            job.stage,
                         'progress', job.progress, 'at', \(at)::double precision)::text
                     FROM job WHERE job.old_status = 'queued')
                 SELECT job.*, task.id AS task_id, task.kind AS task_kind, task.capability AS task_capability,
-                    task.clip_index AS task_clip_index, task.attempts AS task_attempts, task.max_attempts AS task_max_attempts
+                    task.clip_index AS task_clip_index, task.attempts AS task_attempts, task.max_attempts AS
+                        task_max_attempts
                 FROM job, task
-                """) { row in ClaimedTask(task: try TaskRecord(claimedRow: row), job: try Job(row: row)) }
+                """
+            ) { row in ClaimedTask(task: try TaskRecord(claimedRow: row), job: try Job(row: row)) }
         }
     }
 
     /// A task whose worker vanished on its last attempt cannot be retried: fail its job.
     func failAbandonedTasks(now: Double, on connection: PostgresConnection) async throws {
-        let abandoned = try await all("""
-            SELECT id, job_id FROM tasks WHERE status = 'leased' AND lease_expires_at <= \(now) AND attempts >= max_attempts
+        let abandoned = try await all(
+            """
+            SELECT id, job_id FROM tasks WHERE status = 'leased' AND lease_expires_at <= \(now) AND attempts >=
+                max_attempts
             FOR UPDATE SKIP LOCKED
-            """, on: connection) { (try $0.get("job_id", as: JobID.self), try $0.get("id", as: TaskID.self)) }
+            """, on: connection
+        ) { (try $0.get("job_id", as: JobID.self), try $0.get("id", as: TaskID.self)) }
         for (jobId, taskId) in abandoned {
-            guard let snapshot = try await snapshot(.job(jobId, organizationId: nil), now: now, on: connection) else { continue }
+            guard let snapshot = try await snapshot(.job(jobId, organizationId: nil), now: now, on: connection) else {
+                continue
+            }
             try await apply(JobTransitions.abandoned(snapshot, taskId: taskId), to: jobId, now: now, on: connection)
         }
     }
 
     public func heartbeat(taskId: TaskID, worker: String, leaseSeconds: Double) async throws -> LeaseState {
         let now = self.now
-        guard let row = try await one("""
-            UPDATE tasks SET lease_expires_at = CASE WHEN status = 'leased' AND lease_owner = \(worker) THEN \(now + leaseSeconds)
-                ELSE lease_expires_at END
-            WHERE id = \(taskId) RETURNING status, lease_owner
-            """, { (try $0.get("status", as: String.self), try $0.get("lease_owner", as: String?.self)) }) else { return .cancelled }
+        guard
+            let row = try await one(
+                """
+                UPDATE tasks SET lease_expires_at = CASE WHEN status = 'leased' AND lease_owner = \(worker) THEN
+                    \(now + leaseSeconds)
+                    ELSE lease_expires_at END
+                WHERE id = \(taskId) RETURNING status, lease_owner
+                """, { (try $0.get("status", as: String.self), try $0.get("lease_owner", as: String?.self)) })
+        else { return .cancelled }
         if row.0 == "cancelled" { return .cancelled }
         return row.0 == "leased" && row.1 == worker ? .held : .lost
     }
 
     public func releaseTask(taskId: TaskID, worker: String) async throws {
-        try await run("""
-            UPDATE tasks SET status = 'queued', available_at = \(now), lease_owner = NULL, lease_expires_at = NULL, progress = 0,
+        try await run(
+            """
+            UPDATE tasks SET status = 'queued', available_at = \(now), lease_owner = NULL, lease_expires_at = NULL,
+                progress = 0,
                 attempts = GREATEST(attempts - 1, 0)
             WHERE id = \(taskId) AND status = 'leased' AND lease_owner = \(worker)
             """)

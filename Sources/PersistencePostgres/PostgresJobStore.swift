@@ -22,8 +22,10 @@ public final class PostgresJobStore: JobStoreBackend {
     let sweptAt = Mutex(-Double.infinity)
 
     /// Does no I/O: the pool connects once `run()` is active.
-    public init(configuration: PostgresClient.Configuration, clock: WallClock = .system,
-                timeout: Duration = .seconds(5), logger: Logger = Logger(label: "clipgen.postgres")) {
+    public init(
+        configuration: PostgresClient.Configuration, clock: WallClock = .system,
+        timeout: Duration = .seconds(5), logger: Logger = Logger(label: "clipgen.postgres")
+    ) {
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.timeout = timeout
         self.clock = clock
@@ -33,8 +35,10 @@ public final class PostgresJobStore: JobStoreBackend {
     /// Connection settings from a `postgres://user:password@host:port/database` URL
     /// (`sslmode=require` in the query turns TLS on).
     public static func configuration(url: String) throws -> PostgresClient.Configuration {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme?.lowercased() ?? ""),
-              let host = components.host, !host.isEmpty else {
+        guard let components = URLComponents(string: url),
+            ["postgres", "postgresql"].contains(components.scheme?.lowercased() ?? ""),
+            let host = components.host, !host.isEmpty
+        else {
             throw PostgresURLError(reason: "expected postgres://user:password@host:port/database")
         }
         let database = String(components.path.drop { $0 == "/" })
@@ -47,8 +51,9 @@ public final class PostgresJobStore: JobStoreBackend {
         case "require": tls = .require(.clientDefault)
         case let other: throw PostgresURLError(reason: "sslmode '\(other)' is not disable or require")
         }
-        return PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user, password: components.password,
-                                            database: database, tls: tls)
+        return PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database, tls: tls)
     }
 
     /// Brings the schema up to date. Processes starting together take turns on an advisory lock;
@@ -72,17 +77,24 @@ public final class PostgresJobStore: JobStoreBackend {
     private func migrate() async throws {
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
-            try await connection.query("""
-                CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at DOUBLE PRECISION
+                    NOT NULL)
                 """, logger: self.logger)
             var applied: Set<String> = []
-            for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: self.logger).decode(String.self) {
+            for try await version in try await connection.query(
+                "SELECT version FROM schema_migrations", logger: self.logger
+            ).decode(String.self) {
                 applied.insert(version)
             }
             for (version, statements) in Self.migrations where !applied.contains(version) {
-                for statement in statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger) }
-                try await connection.query("INSERT INTO schema_migrations (version, applied_at) VALUES (\(version), \(self.now))",
-                                           logger: self.logger)
+                for statement in statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(version), \(self.now))",
+                    logger: self.logger)
             }
         }
     }
@@ -101,20 +113,28 @@ public final class PostgresJobStore: JobStoreBackend {
     /// The rows of one statement, decoded: inside a transaction on its connection, or on its own
     /// within the deadline.
     /// `operation` names the statement in `backend_request_duration_seconds`: the store method that ran it.
-    func all<T: Sendable>(_ query: PostgresQuery, on connection: PostgresConnection? = nil, operation: String = #function,
-                          _ map: @escaping @Sendable (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
+    func all<T: Sendable>(
+        _ query: PostgresQuery, on connection: PostgresConnection? = nil, operation: String = #function,
+        _ map: @escaping @Sendable (PostgresRandomAccessRow) throws -> T
+    ) async throws -> [T] {
         if let connection { return try await Self.collect(try await connection.query(query, logger: logger), map) }
-        return try await withDeadline(operation) { try await Self.collect(try await self.client.query(query, logger: self.logger), map) }
+        return try await withDeadline(operation) {
+            try await Self.collect(try await self.client.query(query, logger: self.logger), map)
+        }
     }
 
-    private static func collect<T>(_ rows: PostgresRowSequence, _ map: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
+    private static func collect<T>(_ rows: PostgresRowSequence, _ map: (PostgresRandomAccessRow) throws -> T)
+        async throws -> [T]
+    {
         var results: [T] = []
         for try await row in rows { results.append(try map(row.makeRandomAccess())) }
         return results
     }
 
-    func one<T: Sendable>(_ query: PostgresQuery, on connection: PostgresConnection? = nil, operation: String = #function,
-                          _ map: @escaping @Sendable (PostgresRandomAccessRow) throws -> T) async throws -> T? {
+    func one<T: Sendable>(
+        _ query: PostgresQuery, on connection: PostgresConnection? = nil, operation: String = #function,
+        _ map: @escaping @Sendable (PostgresRandomAccessRow) throws -> T
+    ) async throws -> T? {
         try await all(query, on: connection, operation: operation, map).first
     }
 
@@ -127,7 +147,9 @@ public final class PostgresJobStore: JobStoreBackend {
     /// a database that is down (the pool would wait for a connection indefinitely). Giving up
     /// cancels the wait for a connection; work already sent finishes, and if it succeeded its
     /// result is returned, so a caller is never told "unavailable" about a change that was made.
-    func withDeadline<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    func withDeadline<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) async throws
+        -> T
+    {
         // `claimTask(worker:capabilities:leaseSeconds:)` is counted as `claimTask`.
         try await Self.calls.measure(String(operation.prefix { $0 != "(" })) { try await deadline(body) }
     }
@@ -168,11 +190,15 @@ public final class PostgresJobStore: JobStoreBackend {
     /// A transaction, run again when PostgreSQL broke a deadlock or a serialisation conflict by
     /// aborting it (two transactions locking a job and its task in opposite orders can meet).
     /// Errors come out as thrown, not wrapped, so `StoreError`s reach the caller as themselves.
-    func transaction<T: Sendable>(operation: String = #function, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(
+        operation: String = #function, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await retryingConflicts {
             try await self.withDeadline(operation) {
                 do {
-                    return try await self.client.withTransaction(logger: self.logger) { connection in try await body(connection) }
+                    return try await self.client.withTransaction(logger: self.logger) { connection in
+                        try await body(connection)
+                    }
                 } catch let error as PostgresTransactionError {
                     throw error.closureError ?? error.commitError ?? error.beginError ?? error
                 }
@@ -187,7 +213,9 @@ public final class PostgresJobStore: JobStoreBackend {
         while true {
             do {
                 return try await body()
-            } catch let error as PSQLError where attempt < 4 && ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "") {
+            } catch let error as PSQLError
+                where attempt < 4 && ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "")
+            {
                 attempt += 1
             }
         }
@@ -219,32 +247,42 @@ extension PostgresJobStore {
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.bootstrapLock))", logger: self.logger)
             let rows = try await connection.query("SELECT COUNT(*) AS n FROM users", logger: self.logger)
             for try await row in rows where try row.decode(Int.self) > 0 { return false }
-            try await connection.query("""
-                INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
+            try await connection.query(
+                """
+                INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name),
+                    \(organization.createdAt.timeIntervalSince1970))
                 """, logger: self.logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
-                VALUES (\(admin.id), \(admin.organizationId), \(admin.email), \(admin.passwordHash), \(admin.role.rawValue), \(admin.createdAt.timeIntervalSince1970))
+                VALUES (\(admin.id), \(admin.organizationId), \(admin.email), \(admin.passwordHash),
+                    \(admin.role.rawValue), \(admin.createdAt.timeIntervalSince1970))
                 """, logger: self.logger)
             return true
         }
     }
 
     public func createOrganization(_ organization: Organization) async throws {
-        try await run("""
-            INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
+        try await run(
+            """
+            INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name),
+                \(organization.createdAt.timeIntervalSince1970))
             """)
     }
 
     public func createOrganization(_ organization: Organization, admin: User) async throws {
         do {
             try await transaction { connection in
-                try await self.execute("""
-                    INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
+                try await self.execute(
+                    """
+                    INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id),
+                        \(organization.name), \(organization.createdAt.timeIntervalSince1970))
                     """, on: connection)
-                try await self.execute("""
+                try await self.execute(
+                    """
                     INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
-                    VALUES (\(admin.id), \(admin.organizationId), \(admin.email), \(admin.passwordHash), \(admin.role.rawValue), \(admin.createdAt.timeIntervalSince1970))
+                    VALUES (\(admin.id), \(admin.organizationId), \(admin.email), \(admin.passwordHash),
+                        \(admin.role.rawValue), \(admin.createdAt.timeIntervalSince1970))
                     """, on: connection)
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
@@ -254,9 +292,11 @@ extension PostgresJobStore {
 
     public func createUser(_ user: User) async throws {
         do {
-            try await run("""
+            try await run(
+                """
                 INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
-                VALUES (\(user.id), \(user.organizationId), \(user.email), \(user.passwordHash), \(user.role.rawValue), \(user.createdAt.timeIntervalSince1970))
+                VALUES (\(user.id), \(user.organizationId), \(user.email), \(user.passwordHash),
+                    \(user.role.rawValue), \(user.createdAt.timeIntervalSince1970))
                 """)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw StoreError.conflict("your organisation already has a user with this email")
@@ -265,11 +305,14 @@ extension PostgresJobStore {
 
     @discardableResult
     public func updateUser(_ user: User) async throws -> Bool {
-        try await one("""
-            UPDATE users SET role = \(user.role.rawValue), password_hash = \(user.passwordHash), disabled = \(user.disabled),
+        try await one(
+            """
+            UPDATE users SET role = \(user.role.rawValue), password_hash = \(user.passwordHash), disabled =
+                \(user.disabled),
                              token_version = \(user.tokenVersion)
             WHERE id = \(user.id) RETURNING id
-            """) { _ in true } ?? false
+            """
+        ) { _ in true } ?? false
     }
 
     public func user(id: UserID) async throws -> User? {
@@ -277,9 +320,11 @@ extension PostgresJobStore {
     }
 
     public func createAPIKey(_ key: APIKey) async throws {
-        try await run("""
+        try await run(
+            """
             INSERT INTO api_keys (id, organization_id, user_id, name, role, secret_hash, created_at)
-            VALUES (\(key.id), \(key.organizationId), \(key.userId), \(key.name), \(key.role.rawValue), \(key.secretHash),
+            VALUES (\(key.id), \(key.organizationId), \(key.userId), \(key.name), \(key.role.rawValue),
+                \(key.secretHash),
                     \(key.createdAt.timeIntervalSince1970))
             """)
     }
@@ -290,18 +335,24 @@ extension PostgresJobStore {
 
     public func apiKeys(organizationId: OrganizationID, userId: UserID?) async throws -> [APIKey] {
         if let userId {
-            return try await all("""
-                SELECT * FROM api_keys WHERE organization_id = \(organizationId) AND user_id = \(userId) ORDER BY created_at DESC
+            return try await all(
+                """
+                SELECT * FROM api_keys WHERE organization_id = \(organizationId) AND user_id = \(userId) ORDER BY
+                    created_at DESC
                 """, APIKey.init(row:))
         }
-        return try await all("SELECT * FROM api_keys WHERE organization_id = \(organizationId) ORDER BY created_at DESC", APIKey.init(row:))
+        return try await all(
+            "SELECT * FROM api_keys WHERE organization_id = \(organizationId) ORDER BY created_at DESC",
+            APIKey.init(row:))
     }
 
     public func revokeAPIKey(id: APIKeyID, organizationId: OrganizationID, at: Date) async throws -> Bool {
-        try await one("""
+        try await one(
+            """
             UPDATE api_keys SET revoked_at = COALESCE(revoked_at, \(at.timeIntervalSince1970))
             WHERE id = \(id) AND organization_id = \(organizationId) RETURNING id
-            """) { _ in true } ?? false
+            """
+        ) { _ in true } ?? false
     }
 
     public func touchAPIKey(id: APIKeyID, at: Date) async throws {
@@ -313,14 +364,17 @@ extension PostgresJobStore {
     }
 
     public func passwordHashCosts() async throws -> [Int: Int] {
-        let rows = try await all("SELECT substring(password_hash from 5 for 2) AS cost, COUNT(*) AS n FROM users GROUP BY 1") {
+        let rows = try await all(
+            "SELECT substring(password_hash from 5 for 2) AS cost, COUNT(*) AS n FROM users GROUP BY 1"
+        ) {
             (try $0.get("cost", as: String?.self), try $0.get("n", as: Int.self))
         }
         return rows.reduce(into: [:]) { costs, row in if let cost = row.0.flatMap({ Int($0) }) { costs[cost] = row.1 } }
     }
 
     public func users(organizationId: OrganizationID) async throws -> [User] {
-        try await all("SELECT * FROM users WHERE organization_id = \(organizationId) ORDER BY created_at", User.init(row:))
+        try await all(
+            "SELECT * FROM users WHERE organization_id = \(organizationId) ORDER BY created_at", User.init(row:))
     }
 }
 
@@ -330,46 +384,61 @@ extension PostgresJobStore {
         try await transaction { connection in
             var upload = upload
             // FOR SHARE: a concurrent delete of that row waits for this insert, then counts it as a reference.
-            if let existing = try await self.one("""
-                SELECT blob_key FROM uploads WHERE organization_id = \(upload.organizationId) AND sha256 = \(upload.sha256)
+            if let existing = try await self.one(
+                """
+                SELECT blob_key FROM uploads WHERE organization_id = \(upload.organizationId) AND sha256 =
+                    \(upload.sha256)
                     AND size = \(upload.size) LIMIT 1 FOR SHARE
-                """, on: connection, { try BlobKey(row: $0, "blob_key") }) {
+                """, on: connection, { try BlobKey(row: $0, "blob_key") })
+            {
                 upload.blobKey = existing
             }
-            try await self.execute("""
+            try await self.execute(
+                """
                 INSERT INTO uploads (id, organization_id, owner_id, filename, size, sha256, blob_key, created_at)
-                VALUES (\(upload.id), \(upload.organizationId), \(upload.ownerId), \(upload.filename), \(upload.size), \(upload.sha256),
+                VALUES (\(upload.id), \(upload.organizationId), \(upload.ownerId), \(upload.filename),
+                    \(upload.size), \(upload.sha256),
                         \(upload.blobKey), \(upload.createdAt.timeIntervalSince1970))
                 """, on: connection)
             // The stored upload counts itself from now on.
-            try await self.execute("DELETE FROM storage_reservations WHERE id = \(StorageReservation.uploadID(upload.id))", on: connection)
+            try await self.execute(
+                "DELETE FROM storage_reservations WHERE id = \(StorageReservation.uploadID(upload.id))", on: connection)
             return upload
         }
     }
 
     public func upload(id: UploadID, organizationId: OrganizationID) async throws -> Upload? {
-        try await one("SELECT * FROM uploads WHERE id = \(id) AND organization_id = \(organizationId)", Upload.init(row:))
+        try await one(
+            "SELECT * FROM uploads WHERE id = \(id) AND organization_id = \(organizationId)", Upload.init(row:))
     }
 
     public func uploads(organizationId: OrganizationID, page: PageRequest) async throws -> Page<Upload> {
-        try await self.page(table: "uploads", columns: "*", organizationId: organizationId, status: nil, page: page, map: Upload.init(row:))
+        try await self.page(
+            table: "uploads", columns: "*", organizationId: organizationId, status: nil, page: page,
+            map: Upload.init(row:))
     }
 
     public func deleteUpload(id: UploadID, organizationId: OrganizationID) async throws -> UploadDeletion? {
         try await transaction { connection in
-            guard let key = try await self.one("""
-                DELETE FROM uploads WHERE id = \(id) AND organization_id = \(organizationId) RETURNING blob_key
-                """, on: connection, { try BlobKey(row: $0, "blob_key") }) else { return nil }
-            let remaining = try await self.one("SELECT COUNT(*) AS n FROM uploads WHERE blob_key = \(key)", on: connection) {
-                try $0.get("n", as: Int.self)
-            } ?? 0
+            guard
+                let key = try await self.one(
+                    """
+                    DELETE FROM uploads WHERE id = \(id) AND organization_id = \(organizationId) RETURNING blob_key
+                    """, on: connection, { try BlobKey(row: $0, "blob_key") })
+            else { return nil }
+            let remaining =
+                try await self.one("SELECT COUNT(*) AS n FROM uploads WHERE blob_key = \(key)", on: connection) {
+                    try $0.get("n", as: Int.self)
+                } ?? 0
             return UploadDeletion(blobKey: key, blobUnreferenced: remaining == 0)
         }
     }
 
     /// Keyset pagination, newest first; the cursor is the last row's `created_at` and `id`.
-    func page<Item: Sendable>(table: String, columns: String, organizationId: OrganizationID, status: JobStatus?, page: PageRequest,
-                              map: @escaping @Sendable (PostgresRandomAccessRow) throws -> Item) async throws -> Page<Item> {
+    func page<Item: Sendable>(
+        table: String, columns: String, organizationId: OrganizationID, status: JobStatus?, page: PageRequest,
+        map: @escaping @Sendable (PostgresRandomAccessRow) throws -> Item
+    ) async throws -> Page<Item> {
         var query = PostgresQuery(unsafeSQL: "SELECT \(columns) FROM \(table) WHERE organization_id = $1")
         query.binds.append(organizationId)
         if let status {
@@ -385,7 +454,9 @@ extension PostgresJobStore {
         }
         query.sql += " ORDER BY created_at DESC, id DESC LIMIT $\(query.binds.count + 1)"
         query.binds.append(page.limit + 1)
-        let rows = try await all(query) { row in (try map(row), try row.get("created_at", as: Double.self), try row.get("id", as: String.self)) }
+        let rows = try await all(query) { row in
+            (try map(row), try row.get("created_at", as: Double.self), try row.get("id", as: String.self))
+        }
         let items = rows.prefix(page.limit).map(\.0)
         let next = rows.count > page.limit ? rows[page.limit - 1] : nil
         return Page(items: Array(items), nextCursor: next.map { PageCursor.encode(createdAt: $0.1, id: $0.2) })

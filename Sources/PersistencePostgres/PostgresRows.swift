@@ -9,12 +9,16 @@ extension ID: PostgresNonThrowingEncodable, PostgresDecodable {
     public static var psqlType: PostgresDataType { .text }
     public static var psqlFormat: PostgresFormat { .binary }
 
-    public func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+    public func encode<JSONEncoder: PostgresJSONEncoder>(
+        into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) {
         byteBuffer.writeString(rawValue)
     }
 
-    public init<JSONDecoder: PostgresJSONDecoder>(from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
-                                                  context: PostgresDecodingContext<JSONDecoder>) throws {
+    public init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
         self.init(rawValue: try String(from: &buffer, type: type, format: format, context: context))
     }
 }
@@ -24,7 +28,9 @@ extension BlobKey: PostgresNonThrowingEncodable {
     public static var psqlType: PostgresDataType { .text }
     public static var psqlFormat: PostgresFormat { .binary }
 
-    public func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+    public func encode<JSONEncoder: PostgresJSONEncoder>(
+        into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) {
         byteBuffer.writeString(rawValue)
     }
 
@@ -48,7 +54,9 @@ extension PostgresRandomAccessRow {
 
     func enumValue<T: RawRepresentable>(_ column: String) throws -> T where T.RawValue == String {
         let raw = try get(column, as: String.self)
-        guard let value = T(rawValue: raw) else { throw StoreDataError(reason: "unexpected \(column) '\(raw)' in the database") }
+        guard let value = T(rawValue: raw) else {
+            throw StoreDataError(reason: "unexpected \(column) '\(raw)' in the database")
+        }
         return value
     }
 
@@ -75,32 +83,38 @@ private let pickedHighlights = DecodeCache<[Highlight]>()
 
 extension User {
     init(row: PostgresRandomAccessRow) throws {
-        self.init(id: try row.get("id"), organizationId: try row.get("organization_id"), email: try row.get("email"),
-                  passwordHash: try row.get("password_hash"), role: try row.enumValue("role"), createdAt: try row.date("created_at")!,
-                  disabled: try row.get("disabled"), tokenVersion: try row.get("token_version"))
+        self.init(
+            id: try row.get("id"), organizationId: try row.get("organization_id"), email: try row.get("email"),
+            passwordHash: try row.get("password_hash"), role: try row.enumValue("role"),
+            createdAt: try row.date("created_at")!,
+            disabled: try row.get("disabled"), tokenVersion: try row.get("token_version"))
     }
 }
 
 extension APIKey {
     init(row: PostgresRandomAccessRow) throws {
-        self.init(id: try row.get("id"), organizationId: try row.get("organization_id"), userId: try row.get("user_id"),
-                  name: try row.get("name"), role: try row.enumValue("role"), secretHash: try row.get("secret_hash"),
-                  createdAt: try row.date("created_at")!, lastUsedAt: try row.date("last_used_at"), revokedAt: try row.date("revoked_at"))
+        self.init(
+            id: try row.get("id"), organizationId: try row.get("organization_id"), userId: try row.get("user_id"),
+            name: try row.get("name"), role: try row.enumValue("role"), secretHash: try row.get("secret_hash"),
+            createdAt: try row.date("created_at")!, lastUsedAt: try row.date("last_used_at"),
+            revokedAt: try row.date("revoked_at"))
     }
 }
 
 extension Upload {
     init(row: PostgresRandomAccessRow) throws {
-        self.init(id: try row.get("id"), organizationId: try row.get("organization_id"), ownerId: try row.get("owner_id"),
-                  filename: try row.get("filename"), size: try row.get("size"), sha256: try row.get("sha256"),
-                  blobKey: try BlobKey(row: row, "blob_key"), createdAt: try row.date("created_at")!)
+        self.init(
+            id: try row.get("id"), organizationId: try row.get("organization_id"), ownerId: try row.get("owner_id"),
+            filename: try row.get("filename"), size: try row.get("size"), sha256: try row.get("sha256"),
+            blobKey: try BlobKey(row: row, "blob_key"), createdAt: try row.date("created_at")!)
     }
 }
 
 extension Job {
     init(row: PostgresRandomAccessRow) throws {
-        self.init(id: try row.get("id"), organizationId: try row.get("organization_id"), ownerId: try row.get("owner_id"),
-                  request: try row.json("request", through: jobRequests)!, createdAt: try row.date("created_at")!)
+        self.init(
+            id: try row.get("id"), organizationId: try row.get("organization_id"), ownerId: try row.get("owner_id"),
+            request: try row.json("request", through: jobRequests)!, createdAt: try row.date("created_at")!)
         uploadId = try row.get("upload_id")
         status = try row.enumValue("status")
         stage = try row.enumValue("stage")
@@ -120,34 +134,46 @@ extension Job {
 
 extension Clip {
     init(row: PostgresRandomAccessRow) throws {
-        self.init(id: try row.get("id"), jobId: try row.get("job_id"), organizationId: try row.get("organization_id"), index: try row.get("idx"),
-                  name: try row.get("name"), start: try row.get("start"), end: try row.get("end"), actualStart: try row.get("actual_start"),
-                  duration: try row.get("duration"), format: try row.enumValue("format"), modeUsed: try row.enumValue("mode_used"),
-                  fallbackReason: try row.get("fallback_reason"), size: try row.get("size"), sha256: try row.get("sha256"),
-                  blobKey: try BlobKey(row: row, "blob_key"), score: try row.get("score"), loudnessLUFS: try row.get("loudness_lufs"),
-                  encoder: try row.get("encoder"), thumbnailKey: try BlobKey.optional(row, "thumbnail_key"), reason: try row.get("reason"),
-                  quality: try row.json("quality", as: ClipQuality.self),
-                  presentation: try row.json("presentation", as: ClipPresentation.self) ?? ClipPresentation(), createdAt: try row.date("created_at")!)
+        self.init(
+            id: try row.get("id"), jobId: try row.get("job_id"), organizationId: try row.get("organization_id"),
+            index: try row.get("idx"),
+            name: try row.get("name"), start: try row.get("start"), end: try row.get("end"),
+            actualStart: try row.get("actual_start"),
+            duration: try row.get("duration"), format: try row.enumValue("format"),
+            modeUsed: try row.enumValue("mode_used"),
+            fallbackReason: try row.get("fallback_reason"), size: try row.get("size"), sha256: try row.get("sha256"),
+            blobKey: try BlobKey(row: row, "blob_key"), score: try row.get("score"),
+            loudnessLUFS: try row.get("loudness_lufs"),
+            encoder: try row.get("encoder"), thumbnailKey: try BlobKey.optional(row, "thumbnail_key"),
+            reason: try row.get("reason"),
+            quality: try row.json("quality", as: ClipQuality.self),
+            presentation: try row.json("presentation", as: ClipPresentation.self) ?? ClipPresentation(),
+            createdAt: try row.date("created_at")!)
     }
 }
 
 extension TaskRecord {
     /// From a claim's row, where the task's columns are named `task_…` beside the job's.
     init(claimedRow row: PostgresRandomAccessRow) throws {
-        self.init(id: try row.get("task_id"), jobId: try row.get("id"), kind: try row.enumValue("task_kind"),
-                  capability: try row.enumValue("task_capability"), clipIndex: try row.get("task_clip_index"),
-                  attempts: try row.get("task_attempts"), maxAttempts: try row.get("task_max_attempts"))
+        self.init(
+            id: try row.get("task_id"), jobId: try row.get("id"), kind: try row.enumValue("task_kind"),
+            capability: try row.enumValue("task_capability"), clipIndex: try row.get("task_clip_index"),
+            attempts: try row.get("task_attempts"), maxAttempts: try row.get("task_max_attempts"))
     }
 
     init(row: PostgresRandomAccessRow) throws {
-        self.init(id: try row.get("id"), jobId: try row.get("job_id"), kind: try row.enumValue("kind"), capability: try row.enumValue("capability"),
-                  clipIndex: try row.get("clip_index"), attempts: try row.get("attempts"), maxAttempts: try row.get("max_attempts"))
+        self.init(
+            id: try row.get("id"), jobId: try row.get("job_id"), kind: try row.enumValue("kind"),
+            capability: try row.enumValue("capability"),
+            clipIndex: try row.get("clip_index"), attempts: try row.get("attempts"),
+            maxAttempts: try row.get("max_attempts"))
     }
 }
 
 extension TaskState {
     init(row: PostgresRandomAccessRow) throws {
-        self.init(record: try TaskRecord(row: row), status: try row.enumValue("status"), progress: try row.get("progress"),
-                  leaseOwner: try row.get("lease_owner"))
+        self.init(
+            record: try TaskRecord(row: row), status: try row.enumValue("status"), progress: try row.get("progress"),
+            leaseOwner: try row.get("lease_owner"))
     }
 }

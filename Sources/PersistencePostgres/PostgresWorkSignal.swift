@@ -24,7 +24,9 @@ public struct PostgresWorkSignal: WorkSignal, Service {
         do {
             try await store.run("SELECT pg_notify(\(Self.channel), '')")
         } catch {
-            store.logger.debug("work notification not sent; workers elsewhere poll", metadata: ["error": "\(String(reflecting: error))"])
+            store.logger.debug(
+                "work notification not sent; workers elsewhere poll",
+                metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 
@@ -43,7 +45,8 @@ public struct PostgresWorkSignal: WorkSignal, Service {
                     }
                 } catch {
                     guard !Task.isCancelled else { return }
-                    store.logger.warning("listening for new work failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                    store.logger.warning(
+                        "listening for new work failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
                 }
                 try? await Task.sleep(for: .seconds(1))
             }

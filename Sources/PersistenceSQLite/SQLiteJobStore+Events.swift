@@ -12,10 +12,13 @@ extension SQLiteJobStore {
         guard pending else { return [] }
         let now = self.now
         return try await pool.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM events WHERE delivered_at IS NULL ORDER BY seq LIMIT ?",
-                                        arguments: [max(1, limit)])
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT seq, body FROM events WHERE delivered_at IS NULL ORDER BY seq LIMIT ?",
+                arguments: [max(1, limit)])
             guard let last = rows.last else { return [] }
-            try db.execute(sql: "UPDATE events SET delivered_at = ? WHERE delivered_at IS NULL AND seq <= ?", arguments: [now, last["seq"] as Int64])
+            try db.execute(
+                sql: "UPDATE events SET delivered_at = ? WHERE delivered_at IS NULL AND seq <= ?",
+                arguments: [now, last["seq"] as Int64])
             return try rows.map { row in
                 var event = try JSONCoding.decode(JobEvent.self, row["body"])
                 event.sequence = row["seq"]
@@ -26,7 +29,9 @@ extension SQLiteJobStore {
 
     public func pruneEvents(deliveredBefore date: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM events WHERE delivered_at IS NOT NULL AND delivered_at < ?", arguments: [date.timeIntervalSince1970])
+            try db.execute(
+                sql: "DELETE FROM events WHERE delivered_at IS NOT NULL AND delivered_at < ?",
+                arguments: [date.timeIntervalSince1970])
         }
     }
 }

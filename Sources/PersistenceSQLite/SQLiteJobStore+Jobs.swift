@@ -7,34 +7,54 @@ extension SQLiteJobStore {
     /// The job columns a read needs (`SQLColumns.jobSummary`), the same in both SQL stores.
     static var jobSummaryColumns: String { SQLColumns.jobSummary }
 
-    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: IdempotencyKey?) async throws -> JobCreation {
+    public func createJob(_ job: Job, firstTask: TaskRecord, idempotencyKey: IdempotencyKey?) async throws
+        -> JobCreation
+    {
         let now = self.now
         return try await pool.write { db in
             if let idempotencyKey {
-                let row = try Row.fetchOne(db, sql: """
-                    SELECT job_id, fingerprint, created_at FROM idempotency_keys WHERE organization_id = ? AND owner_id = ? AND key = ?
-                    """, arguments: [job.organizationId, job.ownerId, idempotencyKey.key])
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT job_id, fingerprint, created_at FROM idempotency_keys WHERE organization_id = ? AND
+                            owner_id = ? AND key = ?
+                        """, arguments: [job.organizationId, job.ownerId, idempotencyKey.key])
                 if let row {
                     let createdAt: Double = row["created_at"]
                     if createdAt > now - idempotencyKey.lifetime {
                         let fingerprint: String = row["fingerprint"]
-                        guard fingerprint.isEmpty || fingerprint == idempotencyKey.fingerprint else { throw StoreError.idempotencyKeyReused }
-                        if let earlier = try Self.fetchJob(db, id: row["job_id"]) { return JobCreation(job: earlier, created: false) }
+                        guard fingerprint.isEmpty || fingerprint == idempotencyKey.fingerprint else {
+                            throw StoreError.idempotencyKeyReused
+                        }
+                        if let earlier = try Self.fetchJob(db, id: row["job_id"]) {
+                            return JobCreation(job: earlier, created: false)
+                        }
                     }
-                    try db.execute(sql: "DELETE FROM idempotency_keys WHERE organization_id = ? AND owner_id = ? AND key = ?",
-                                   arguments: [job.organizationId, job.ownerId, idempotencyKey.key])
+                    try db.execute(
+                        sql: "DELETE FROM idempotency_keys WHERE organization_id = ? AND owner_id = ? AND key = ?",
+                        arguments: [job.organizationId, job.ownerId, idempotencyKey.key])
                 }
             }
-            try db.execute(sql: """
-                INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request, created_at, webhook_url)
-                VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-                """, arguments: [job.id, job.organizationId, job.ownerId, job.uploadId, job.status.rawValue, job.stage.rawValue,
-                                 try JSONCoding.encode(job.request), job.createdAt.timeIntervalSince1970, job.request.webhookUrl])
+            try db.execute(
+                sql: """
+                    INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request,
+                        created_at, webhook_url)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                    """,
+                arguments: [
+                    job.id, job.organizationId, job.ownerId, job.uploadId, job.status.rawValue, job.stage.rawValue,
+                    try JSONCoding.encode(job.request), job.createdAt.timeIntervalSince1970, job.request.webhookUrl,
+                ])
             try Self.insertTask(db, firstTask, availableAt: now)
             if let idempotencyKey {
-                try db.execute(sql: """
-                    INSERT INTO idempotency_keys (organization_id, owner_id, key, fingerprint, created_at, job_id) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [job.organizationId, job.ownerId, idempotencyKey.key, idempotencyKey.fingerprint, now, job.id])
+                try db.execute(
+                    sql: """
+                        INSERT INTO idempotency_keys (organization_id, owner_id, key, fingerprint, created_at,
+                            job_id) VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        job.organizationId, job.ownerId, idempotencyKey.key, idempotencyKey.fingerprint, now, job.id,
+                    ])
             }
             try Self.apply(JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, db, now: now)
             return JobCreation(job: try Self.fetchJob(db, id: job.id)!, created: true)
@@ -43,26 +63,33 @@ extension SQLiteJobStore {
 
     public func job(id: JobID, organizationId: OrganizationID) async throws -> Job? {
         try read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.jobSummaryColumns) FROM jobs WHERE id = ? AND organization_id = ?"),
-                             arguments: [id, organizationId]).map(Job.init(row:))
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT \(Self.jobSummaryColumns) FROM jobs WHERE id = ? AND organization_id = ?"),
+                arguments: [id, organizationId]
+            ).map(Job.init(row:))
         }
     }
 
     public func jobStatus(id: JobID, organizationId: OrganizationID) async throws -> JobStatus? {
         try read { db in
-            try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM jobs WHERE id = ? AND organization_id = ?"),
-                                arguments: [id, organizationId]).flatMap(JobStatus.init(rawValue:))
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT status FROM jobs WHERE id = ? AND organization_id = ?"),
+                arguments: [id, organizationId]
+            ).flatMap(JobStatus.init(rawValue:))
         }
     }
 
     public func jobs(organizationId: OrganizationID, status: JobStatus?, page: PageRequest) async throws -> Page<Job> {
         try read { db in
             if let status {
-                return try Self.page(db, table: "jobs", columns: Self.jobSummaryColumns, filter: "organization_id = ? AND status = ?",
-                                     arguments: [organizationId, status.rawValue], page: page, map: Job.init(row:))
+                return try Self.page(
+                    db, table: "jobs", columns: Self.jobSummaryColumns, filter: "organization_id = ? AND status = ?",
+                    arguments: [organizationId, status.rawValue], page: page, map: Job.init(row:))
             }
-            return try Self.page(db, table: "jobs", columns: Self.jobSummaryColumns, filter: "organization_id = ?",
-                                 arguments: [organizationId], page: page, map: Job.init(row:))
+            return try Self.page(
+                db, table: "jobs", columns: Self.jobSummaryColumns, filter: "organization_id = ?",
+                arguments: [organizationId], page: page, map: Job.init(row:))
         }
     }
 
@@ -75,13 +102,20 @@ extension SQLiteJobStore {
 
     public func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [BlobKey]? {
         try await pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE id = ? AND organization_id = ?", arguments: [id, organizationId]) != nil
+            guard
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM jobs WHERE id = ? AND organization_id = ?", arguments: [id, organizationId])
+                    != nil
             else { return nil }
-            var keys = try String.fetchAll(db, sql: "SELECT blob_key FROM clips WHERE job_id = ?", arguments: [id]).map(BlobKey.init)
-            keys += try String.fetchAll(db, sql: "SELECT thumbnail_key FROM clips WHERE job_id = ? AND thumbnail_key IS NOT NULL",
-                                        arguments: [id]).map(BlobKey.init)
+            var keys = try String.fetchAll(db, sql: "SELECT blob_key FROM clips WHERE job_id = ?", arguments: [id]).map(
+                BlobKey.init)
+            keys += try String.fetchAll(
+                db, sql: "SELECT thumbnail_key FROM clips WHERE job_id = ? AND thumbnail_key IS NOT NULL",
+                arguments: [id]
+            ).map(BlobKey.init)
             if let board = try String.fetchOne(db, sql: "SELECT storyboard FROM jobs WHERE id = ?", arguments: [id]),
-               let key = try JSONCoding.decode(Storyboard.self, board).blobKey {
+                let key = try JSONCoding.decode(Storyboard.self, board).blobKey
+            {
                 keys.append(key)
             }
             try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
@@ -91,7 +125,9 @@ extension SQLiteJobStore {
 
     public func clips(jobId: JobID) async throws -> [Clip] {
         try read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM clips WHERE job_id = ? ORDER BY idx"), arguments: [jobId]).map(Clip.init(row:))
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM clips WHERE job_id = ? ORDER BY idx"), arguments: [jobId]
+            ).map(Clip.init(row:))
         }
     }
 
@@ -99,24 +135,33 @@ extension SQLiteJobStore {
         guard !jobIds.isEmpty else { return [:] }
         return try read { db in
             let placeholders = jobIds.map { _ in "?" }.joined(separator: ", ")
-            let clips = try Row.fetchAll(db, sql: "SELECT * FROM clips WHERE job_id IN (\(placeholders)) ORDER BY job_id, idx",
-                                         arguments: StatementArguments(jobIds)).map(Clip.init(row:))
+            let clips = try Row.fetchAll(
+                db, sql: "SELECT * FROM clips WHERE job_id IN (\(placeholders)) ORDER BY job_id, idx",
+                arguments: StatementArguments(jobIds)
+            ).map(Clip.init(row:))
             return Dictionary(grouping: clips, by: \.jobId)
         }
     }
 
     public func clip(id: ClipID, organizationId: OrganizationID) async throws -> Clip? {
         try read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM clips WHERE id = ? AND organization_id = ?"), arguments: [id, organizationId])
-                .map(Clip.init(row:))
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM clips WHERE id = ? AND organization_id = ?"),
+                arguments: [id, organizationId]
+            )
+            .map(Clip.init(row:))
         }
     }
 
     public func analysis(jobId: JobID, organizationId: OrganizationID) async throws -> Analysis? {
         try read { db in
-            try String.fetchOne(db, sql: """
-                SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = ? AND j.organization_id = ?
-                """, arguments: [jobId, organizationId]).map { try JSONCoding.decode(Analysis.self, $0) }
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = ? AND
+                        j.organization_id = ?
+                    """, arguments: [jobId, organizationId]
+            ).map { try JSONCoding.decode(Analysis.self, $0) }
         }
     }
 
@@ -126,10 +171,15 @@ extension SQLiteJobStore {
     }
 
     static func insertTask(_ db: Database, _ task: TaskRecord, availableAt: Double) throws {
-        try db.execute(sql: """
-            INSERT INTO tasks (id, job_id, kind, capability, clip_index, status, attempts, max_attempts, available_at, created_at)
-            VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
-            """, arguments: [task.id, task.jobId, task.kind.rawValue, task.capability.rawValue, task.clipIndex,
-                             task.maxAttempts, availableAt, availableAt])
+        try db.execute(
+            sql: """
+                INSERT INTO tasks (id, job_id, kind, capability, clip_index, status, attempts, max_attempts,
+                    available_at, created_at)
+                VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
+                """,
+            arguments: [
+                task.id, task.jobId, task.kind.rawValue, task.capability.rawValue, task.clipIndex,
+                task.maxAttempts, availableAt, availableAt,
+            ])
     }
 }

@@ -4,21 +4,29 @@ import GRDB
 import Persistence
 
 extension SQLiteJobStore {
-    public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask? {
+    public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask?
+    {
         let now = self.now
         return try await pool.write { db in
             try Self.failAbandonedTasks(db, now: now)
             let placeholders = capabilities.map { _ in "?" }.joined(separator: ", ")
-            guard !capabilities.isEmpty, let row = try Row.fetchOne(db, sql: """
-                SELECT * FROM tasks
-                WHERE capability IN (\(placeholders))
-                  AND ((status = 'queued' AND available_at <= ?) OR (status = 'leased' AND lease_expires_at <= ?))
-                ORDER BY available_at, created_at LIMIT 1
-                """, arguments: StatementArguments(capabilities.map(\.rawValue)) + [now, now]) else { return nil }
+            guard !capabilities.isEmpty,
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT * FROM tasks
+                        WHERE capability IN (\(placeholders))
+                          AND ((status = 'queued' AND available_at <= ?) OR (status = 'leased' AND lease_expires_at
+                              <= ?))
+                        ORDER BY available_at, created_at LIMIT 1
+                        """, arguments: StatementArguments(capabilities.map(\.rawValue)) + [now, now])
+            else { return nil }
             var task = try TaskRecord(row: row)
-            try db.execute(sql: """
-                UPDATE tasks SET status = 'leased', lease_owner = ?, lease_expires_at = ?, started_at = ?, attempts = attempts + 1 WHERE id = ?
-                """, arguments: [worker, now + leaseSeconds, now, task.id])
+            try db.execute(
+                sql: """
+                    UPDATE tasks SET status = 'leased', lease_owner = ?, lease_expires_at = ?, started_at = ?,
+                        attempts = attempts + 1 WHERE id = ?
+                    """, arguments: [worker, now + leaseSeconds, now, task.id])
             task.attempts += 1
             let snapshot = try Self.snapshot(db, .job(task.jobId, organizationId: nil), now: now)!
             let change = JobTransitions.claimed(snapshot, task: task)
@@ -30,11 +38,15 @@ extension SQLiteJobStore {
 
     /// A task whose worker vanished on its last attempt cannot be retried: fail its job.
     static func failAbandonedTasks(_ db: Database, now: Double) throws {
-        let abandoned = try Row.fetchAll(db, sql: """
-            SELECT id, job_id FROM tasks WHERE status = 'leased' AND lease_expires_at <= ? AND attempts >= max_attempts
-            """, arguments: [now])
+        let abandoned = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, job_id FROM tasks WHERE status = 'leased' AND lease_expires_at <= ? AND attempts >=
+                    max_attempts
+                """, arguments: [now])
         for row in abandoned {
-            let taskId: TaskID = row["id"], jobId: JobID = row["job_id"]
+            let taskId: TaskID = row["id"]
+            let jobId: JobID = row["job_id"]
             guard let snapshot = try snapshot(db, .job(jobId, organizationId: nil), now: now) else { continue }
             try apply(JobTransitions.abandoned(snapshot, taskId: taskId), to: jobId, db, now: now)
         }
@@ -43,12 +55,16 @@ extension SQLiteJobStore {
     public func heartbeat(taskId: TaskID, worker: String, leaseSeconds: Double) async throws -> LeaseState {
         let now = self.now
         return try await pool.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT status, lease_owner FROM tasks WHERE id = ?", arguments: [taskId]) else {
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT status, lease_owner FROM tasks WHERE id = ?", arguments: [taskId])
+            else {
                 return .cancelled
             }
             if row["status"] == "cancelled" { return .cancelled }
             guard row["status"] == "leased", row["lease_owner"] == worker else { return .lost }
-            try db.execute(sql: "UPDATE tasks SET lease_expires_at = ? WHERE id = ?", arguments: [now + leaseSeconds, taskId])
+            try db.execute(
+                sql: "UPDATE tasks SET lease_expires_at = ? WHERE id = ?", arguments: [now + leaseSeconds, taskId])
             return .held
         }
     }
@@ -56,11 +72,13 @@ extension SQLiteJobStore {
     public func releaseTask(taskId: TaskID, worker: String) async throws {
         let now = self.now
         try await pool.write { db in
-            try db.execute(sql: """
-                UPDATE tasks SET status = 'queued', available_at = ?, lease_owner = NULL, lease_expires_at = NULL, progress = 0,
-                    attempts = MAX(attempts - 1, 0)
-                WHERE id = ? AND status = 'leased' AND lease_owner = ?
-                """, arguments: [now, taskId, worker])
+            try db.execute(
+                sql: """
+                    UPDATE tasks SET status = 'queued', available_at = ?, lease_owner = NULL, lease_expires_at =
+                        NULL, progress = 0,
+                        attempts = MAX(attempts - 1, 0)
+                    WHERE id = ? AND status = 'leased' AND lease_owner = ?
+                    """, arguments: [now, taskId, worker])
         }
     }
 

@@ -6,13 +6,14 @@ extension SQLiteJobStore: SQLReporting {
     public var reportTime: Double { now }
 
     public func reportRows(_ sql: String, _ arguments: [ReportValue]) async throws -> [[ReportValue]] {
-        let bound = StatementArguments(arguments.map { value -> (any DatabaseValueConvertible)? in
-            switch value {
-            case .text(let text): text
-            case .number(let number): number
-            case .null: nil
-            }
-        })
+        let bound = StatementArguments(
+            arguments.map { value -> (any DatabaseValueConvertible)? in
+                switch value {
+                case .text(let text): text
+                case .number(let number): number
+                case .null: nil
+                }
+            })
         return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: bound).map { row in
                 row.databaseValues.map { value in

@@ -57,7 +57,8 @@ public final class SQLiteJobStore: JobStoreBackend {
                 // In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits,
                 // which the queue tolerates (leases expire and tasks run again). It saves an fsync per write.
                 configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 try Self.migrator.migrate(pool)
                 connection = .open(pool)
@@ -93,32 +94,45 @@ extension SQLiteJobStore {
         // A write transaction: SQLite runs one at a time, so the count cannot change under it.
         try await pool.write { db in
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") == 0 else { return false }
-            try db.execute(sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
-                           arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
-            try db.execute(sql: """
-                INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [admin.id, admin.organizationId, admin.email, admin.passwordHash, admin.role.rawValue,
-                                 admin.createdAt.timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+                arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?, ?,
+                        ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    admin.id, admin.organizationId, admin.email, admin.passwordHash, admin.role.rawValue,
+                    admin.createdAt.timeIntervalSince1970,
+                ])
             return true
         }
     }
 
     public func createOrganization(_ organization: Organization) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
-                           arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+                arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
         }
     }
 
     public func createOrganization(_ organization: Organization, admin: User) async throws {
         do {
             try await pool.write { db in
-                try db.execute(sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
-                               arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
-                try db.execute(sql: """
-                    INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [admin.id, admin.organizationId, admin.email, admin.passwordHash, admin.role.rawValue,
-                                     admin.createdAt.timeIntervalSince1970])
+                try db.execute(
+                    sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+                    arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
+                try db.execute(
+                    sql: """
+                        INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?,
+                            ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        admin.id, admin.organizationId, admin.email, admin.passwordHash, admin.role.rawValue,
+                        admin.createdAt.timeIntervalSince1970,
+                    ])
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StoreError.conflict("your organisation already has a user with this email")
@@ -128,10 +142,15 @@ extension SQLiteJobStore {
     public func createUser(_ user: User) async throws {
         do {
             try await pool.write { db in
-                try db.execute(sql: """
-                    INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [user.id, user.organizationId, user.email, user.passwordHash, user.role.rawValue,
-                                     user.createdAt.timeIntervalSince1970])
+                try db.execute(
+                    sql: """
+                        INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?,
+                            ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        user.id, user.organizationId, user.email, user.passwordHash, user.role.rawValue,
+                        user.createdAt.timeIntervalSince1970,
+                    ])
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StoreError.conflict("your organisation already has a user with this email")
@@ -141,65 +160,88 @@ extension SQLiteJobStore {
     @discardableResult
     public func updateUser(_ user: User) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE users SET role = ?, password_hash = ?, disabled = ?, token_version = ? WHERE id = ?",
-                           arguments: [user.role.rawValue, user.passwordHash, user.disabled, user.tokenVersion, user.id])
+            try db.execute(
+                sql: "UPDATE users SET role = ?, password_hash = ?, disabled = ?, token_version = ? WHERE id = ?",
+                arguments: [user.role.rawValue, user.passwordHash, user.disabled, user.tokenVersion, user.id])
             return db.changesCount > 0
         }
     }
 
     public func user(id: UserID) async throws -> User? {
         // Every authenticated request reads its user: the statement is compiled once.
-        try read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(User.init(row:)) }
+        try read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(
+                User.init(row:))
+        }
     }
 
     public func createAPIKey(_ key: APIKey) async throws {
         try await pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO api_keys (id, organization_id, user_id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [key.id, key.organizationId, key.userId, key.name, key.role.rawValue, key.secretHash,
-                                 key.createdAt.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    INSERT INTO api_keys (id, organization_id, user_id, name, role, secret_hash, created_at) VALUES
+                        (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    key.id, key.organizationId, key.userId, key.name, key.role.rawValue, key.secretHash,
+                    key.createdAt.timeIntervalSince1970,
+                ])
         }
     }
 
     public func apiKey(id: APIKeyID) async throws -> APIKey? {
-        try read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE id = ?"), arguments: [id]).map(APIKey.init(row:)) }
+        try read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE id = ?"), arguments: [id]).map(
+                APIKey.init(row:))
+        }
     }
 
     public func apiKeys(organizationId: OrganizationID, userId: UserID?) async throws -> [APIKey] {
         try read { db in
             if let userId {
-                return try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE organization_id = ? AND user_id = ? ORDER BY created_at DESC",
-                                        arguments: [organizationId, userId]).map(APIKey.init(row:))
+                return try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM api_keys WHERE organization_id = ? AND user_id = ? ORDER BY created_at DESC",
+                    arguments: [organizationId, userId]
+                ).map(APIKey.init(row:))
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE organization_id = ? ORDER BY created_at DESC",
-                                    arguments: [organizationId]).map(APIKey.init(row:))
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM api_keys WHERE organization_id = ? ORDER BY created_at DESC",
+                arguments: [organizationId]
+            ).map(APIKey.init(row:))
         }
     }
 
     public func revokeAPIKey(id: APIKeyID, organizationId: OrganizationID, at: Date) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND organization_id = ?",
-                           arguments: [at.timeIntervalSince1970, id, organizationId])
+            try db.execute(
+                sql: "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND organization_id = ?",
+                arguments: [at.timeIntervalSince1970, id, organizationId])
             return db.changesCount > 0
         }
     }
 
     public func touchAPIKey(id: APIKeyID, at: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, id])
+            try db.execute(
+                sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, id])
         }
     }
 
     public func users(email: String) async throws -> [User] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM users WHERE email = ? COLLATE NOCASE ORDER BY created_at", arguments: [email]).map(User.init(row:))
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM users WHERE email = ? COLLATE NOCASE ORDER BY created_at", arguments: [email]
+            ).map(User.init(row:))
         }
     }
 
     public func passwordHashCosts() async throws -> [Int: Int] {
         try read { db in
             var costs: [Int: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT substr(password_hash, 5, 2) AS cost, COUNT(*) AS n FROM users GROUP BY cost") {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT substr(password_hash, 5, 2) AS cost, COUNT(*) AS n FROM users GROUP BY cost")
+            {
                 if let cost = Int(row["cost"] as String? ?? "") { costs[cost] = row["n"] }
             }
             return costs
@@ -208,8 +250,11 @@ extension SQLiteJobStore {
 
     public func users(organizationId: OrganizationID) async throws -> [User] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM users WHERE organization_id = ? ORDER BY created_at", arguments: [organizationId])
-                .map(User.init(row:))
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM users WHERE organization_id = ? ORDER BY created_at",
+                arguments: [organizationId]
+            )
+            .map(User.init(row:))
         }
     }
 }
@@ -219,48 +264,68 @@ extension SQLiteJobStore {
     public func createUpload(_ upload: Upload) async throws -> Upload {
         try await pool.write { db in
             var upload = upload
-            if let existing = try String.fetchOne(db, sql: """
-                SELECT blob_key FROM uploads WHERE organization_id = ? AND sha256 = ? AND size = ? LIMIT 1
-                """, arguments: [upload.organizationId, upload.sha256, upload.size]) {
+            if let existing = try String.fetchOne(
+                db,
+                sql: """
+                    SELECT blob_key FROM uploads WHERE organization_id = ? AND sha256 = ? AND size = ? LIMIT 1
+                    """, arguments: [upload.organizationId, upload.sha256, upload.size])
+            {
                 upload.blobKey = try BlobKey(existing)
             }
-            try db.execute(sql: """
-                INSERT INTO uploads (id, organization_id, owner_id, filename, size, sha256, blob_key, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [upload.id, upload.organizationId, upload.ownerId, upload.filename, upload.size,
-                                 upload.sha256, upload.blobKey, upload.createdAt.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    INSERT INTO uploads (id, organization_id, owner_id, filename, size, sha256, blob_key, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    upload.id, upload.organizationId, upload.ownerId, upload.filename, upload.size,
+                    upload.sha256, upload.blobKey, upload.createdAt.timeIntervalSince1970,
+                ])
             // The stored upload counts itself from now on.
-            try db.execute(sql: "DELETE FROM storage_reservations WHERE id = ?", arguments: [StorageReservation.uploadID(upload.id)])
+            try db.execute(
+                sql: "DELETE FROM storage_reservations WHERE id = ?",
+                arguments: [StorageReservation.uploadID(upload.id)])
             return upload
         }
     }
 
     public func upload(id: UploadID, organizationId: OrganizationID) async throws -> Upload? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM uploads WHERE id = ? AND organization_id = ?", arguments: [id, organizationId])
-                .map(Upload.init(row:))
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM uploads WHERE id = ? AND organization_id = ?", arguments: [id, organizationId]
+            )
+            .map(Upload.init(row:))
         }
     }
 
     public func uploads(organizationId: OrganizationID, page: PageRequest) async throws -> Page<Upload> {
         try read { db in
-            try Self.page(db, table: "uploads", filter: "organization_id = ?", arguments: [organizationId], page: page, map: Upload.init(row:))
+            try Self.page(
+                db, table: "uploads", filter: "organization_id = ?", arguments: [organizationId], page: page,
+                map: Upload.init(row:))
         }
     }
 
     public func deleteUpload(id: UploadID, organizationId: OrganizationID) async throws -> UploadDeletion? {
         try await pool.write { db in
-            guard let key = try String.fetchOne(db, sql: "SELECT blob_key FROM uploads WHERE id = ? AND organization_id = ?",
-                                                arguments: [id, organizationId]).map(BlobKey.init) else { return nil }
+            guard
+                let key = try String.fetchOne(
+                    db, sql: "SELECT blob_key FROM uploads WHERE id = ? AND organization_id = ?",
+                    arguments: [id, organizationId]
+                ).map(BlobKey.init)
+            else { return nil }
             try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id])
-            let remaining = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM uploads WHERE blob_key = ?", arguments: [key]) ?? 0
+            let remaining =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM uploads WHERE blob_key = ?", arguments: [key]) ?? 0
             return UploadDeletion(blobKey: key, blobUnreferenced: remaining == 0)
         }
     }
 
     /// Keyset pagination, newest first; the cursor is the last row's `created_at` and `id`.
-    static func page<Item>(_ db: Database, table: String, columns: String = "*", filter: String, arguments: StatementArguments,
-                           page: PageRequest, map: (Row) throws -> Item) throws -> Page<Item> {
+    static func page<Item>(
+        _ db: Database, table: String, columns: String = "*", filter: String, arguments: StatementArguments,
+        page: PageRequest, map: (Row) throws -> Item
+    ) throws -> Page<Item> {
         var sql = "SELECT \(columns) FROM \(table) WHERE \(filter)"
         var arguments = arguments
         if let cursor = page.cursor {

@@ -48,7 +48,9 @@ struct RESPDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
         try decode(context: context, buffer: &buffer)
     }
 
@@ -67,7 +69,9 @@ struct RESPDecoder: ByteToMessageDecoder {
                 return .integer(value)
             }
         case UInt8(ascii: "$"):
-            guard let length = Int(line.text), length >= -1 else { throw RedisError.protocolViolation("bad bulk length") }
+            guard let length = Int(line.text), length >= -1 else {
+                throw RedisError.protocolViolation("bad bulk length")
+            }
             if length == -1 {
                 buffer.moveReaderIndex(to: line.next)
                 return .bulkString(nil)
@@ -77,7 +81,9 @@ struct RESPDecoder: ByteToMessageDecoder {
             buffer.moveReaderIndex(to: line.next + length + 2)
             return .bulkString(bytes)
         case UInt8(ascii: "*"):
-            guard let count = Int(line.text), count >= -1 else { throw RedisError.protocolViolation("bad array length") }
+            guard let count = Int(line.text), count >= -1 else {
+                throw RedisError.protocolViolation("bad array length")
+            }
             if count == -1 {
                 buffer.moveReaderIndex(to: line.next)
                 return .array(nil)
@@ -102,7 +108,8 @@ struct RESPDecoder: ByteToMessageDecoder {
         let view = buffer.readableBytesView
         let offset = start - buffer.readerIndex
         guard offset <= view.count, let cr = view[(view.startIndex + offset)...].firstIndex(of: UInt8(ascii: "\r")),
-              cr + 1 < view.endIndex else { return nil }
+            cr + 1 < view.endIndex
+        else { return nil }
         let text = String(decoding: view[(view.startIndex + offset)..<cr], as: UTF8.self)
         return (text, buffer.readerIndex + (cr - view.startIndex) + 2)
     }

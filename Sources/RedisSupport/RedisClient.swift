@@ -38,7 +38,9 @@ public final class RedisClient: Service, Sendable {
 
     @discardableResult
     public func send(_ arguments: [String], timeout: Duration = .seconds(1)) async throws -> RESPValue {
-        try await Self.calls.measure(arguments.first?.uppercased() ?? "") { try await connection().send(arguments, timeout: timeout) }
+        try await Self.calls.measure(arguments.first?.uppercased() ?? "") {
+            try await connection().send(arguments, timeout: timeout)
+        }
     }
 
     private static let calls = BackendCallMetrics(backend: "redis")
@@ -60,7 +62,9 @@ public final class RedisClient: Service, Sendable {
             if let connection = state.connection, connection.isActive { return .ready(connection) }
             state.connection = nil
             if let connecting = state.connecting { return .wait(connecting) }
-            if let retryAfter = state.retryAfter, ContinuousClock.now < retryAfter { return .fail(.unavailable("it did not answer a moment ago")) }
+            if let retryAfter = state.retryAfter, ContinuousClock.now < retryAfter {
+                return .fail(.unavailable("it did not answer a moment ago"))
+            }
             let configuration = self.configuration
             let task = Task { try await RedisConnection.connect(to: configuration) }
             state.connecting = task
@@ -82,7 +86,9 @@ public final class RedisClient: Service, Sendable {
                 let first = state.withLock { state in
                     defer {
                         state.connecting = nil
-                        if state.retryAfter == nil || ContinuousClock.now >= state.retryAfter! { state.retryAfter = .now + .seconds(1) }
+                        if state.retryAfter == nil || ContinuousClock.now >= state.retryAfter! {
+                            state.retryAfter = .now + .seconds(1)
+                        }
                     }
                     return state.connecting != nil
                 }

@@ -18,7 +18,13 @@ public struct RedisConfiguration: Sendable, Equatable {
     }
 
     public static let keys = [
-        ConfigurationKey("redisUrl", "Redis for the event bus across replicas, the job status cache and shared counters: redis://[:password@]host[:port][/db] (none: all in-process)"),
+        ConfigurationKey(
+            "redisUrl",
+            """
+            Redis for the event bus across replicas, the job status cache and shared counters: \
+            redis://[:password@]host[:port][/db] (none: all in-process)
+            """
+        )
     ]
 
     /// nil when no Redis is configured.
@@ -37,12 +43,18 @@ public struct RedisConfiguration: Sendable, Equatable {
 
     /// Parses the URL; the error never repeats the password.
     public init(url: String) throws {
-        guard let components = URLComponents(string: url), components.scheme == "redis", let host = components.host, !host.isEmpty else {
+        guard let components = URLComponents(string: url), components.scheme == "redis", let host = components.host,
+            !host.isEmpty
+        else {
             throw Invalid(description: "not a redis://host[:port][/database] URL")
         }
         let path = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        guard path.isEmpty || Int(path).map({ $0 >= 0 }) == true else { throw Invalid(description: "the database must be a number, as in redis://host:6379/0") }
-        self.init(host: host, port: components.port ?? 6379, username: components.user.flatMap { $0.isEmpty ? nil : $0 },
-                  password: components.password.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }, database: Int(path) ?? 0)
+        guard path.isEmpty || Int(path).map({ $0 >= 0 }) == true else {
+            throw Invalid(description: "the database must be a number, as in redis://host:6379/0")
+        }
+        self.init(
+            host: host, port: components.port ?? 6379, username: components.user.flatMap { $0.isEmpty ? nil : $0 },
+            password: components.password.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding },
+            database: Int(path) ?? 0)
     }
 }

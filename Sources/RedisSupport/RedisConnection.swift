@@ -17,8 +17,10 @@ public final class RedisConnection: Sendable {
     }
 
     /// Connects, authenticates and selects the database, within `timeout`.
-    public static func connect(to configuration: RedisConfiguration, timeout: Duration = .seconds(2),
-                               onPush: (@Sendable (RESPValue) -> Void)? = nil) async throws -> RedisConnection {
+    public static func connect(
+        to configuration: RedisConfiguration, timeout: Duration = .seconds(2),
+        onPush: (@Sendable (RESPValue) -> Void)? = nil
+    ) async throws -> RedisConnection {
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -37,9 +39,12 @@ public final class RedisConnection: Sendable {
         let connection = RedisConnection(channel: channel)
         do {
             if let password = configuration.password {
-                _ = try await connection.send(configuration.username.map { ["AUTH", $0, password] } ?? ["AUTH", password], timeout: timeout)
+                _ = try await connection.send(
+                    configuration.username.map { ["AUTH", $0, password] } ?? ["AUTH", password], timeout: timeout)
             }
-            if configuration.database != 0 { _ = try await connection.send(["SELECT", String(configuration.database)], timeout: timeout) }
+            if configuration.database != 0 {
+                _ = try await connection.send(["SELECT", String(configuration.database)], timeout: timeout)
+            }
         } catch {
             connection.close()
             throw error
@@ -105,7 +110,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let value = unwrapInboundIn(data)
-        if let onPush, case .array(let items?) = value, let kind = items.first?.string, kind == "message" || kind == "pmessage" {
+        if let onPush, case .array(let items?) = value, let kind = items.first?.string,
+            kind == "message" || kind == "pmessage"
+        {
             onPush(value)
             return
         }

@@ -24,8 +24,12 @@ public struct RedisCounters: SharedCounters {
     public func increment(_ key: String, by amount: Int64, window: Duration) async throws -> Int64 {
         let milliseconds = max(1, window.milliseconds)
         do {
-            let reply = try await client.send(["EVAL", Self.script, "1", prefix + key, String(amount), String(milliseconds)])
-            guard let count = reply.integer else { throw RedisError.protocolViolation("the counter script returned \(reply)") }
+            let reply = try await client.send([
+                "EVAL", Self.script, "1", prefix + key, String(amount), String(milliseconds),
+            ])
+            guard let count = reply.integer else {
+                throw RedisError.protocolViolation("the counter script returned \(reply)")
+            }
             return count
         } catch RedisError.unavailable {
             return try await fallback.increment(key, by: amount, window: window)

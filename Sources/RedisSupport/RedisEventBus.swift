@@ -30,7 +30,9 @@ public final class RedisEventBus: EventBus, Service, Sendable {
         var hadFailure = false
     }
 
-    public init(client: RedisClient, channel: String = "clipgen:events", logger: Logger = Logger(label: "clipgen.redis.events")) {
+    public init(
+        client: RedisClient, channel: String = "clipgen:events", logger: Logger = Logger(label: "clipgen.redis.events")
+    ) {
         self.client = client
         self.channel = channel
         self.logger = logger
@@ -46,7 +48,9 @@ public final class RedisEventBus: EventBus, Service, Sendable {
         while !isSubscribed, !Task.isCancelled { await subscribedSignal.wait(timeout: .seconds(1)) }
     }
 
-    public func subscribe(bufferLimit: Int, filter: @escaping @Sendable (JobEvent) -> Bool) async -> AsyncStream<JobEvent> {
+    public func subscribe(bufferLimit: Int, filter: @escaping @Sendable (JobEvent) -> Bool) async -> AsyncStream<
+        JobEvent
+    > {
         await local.subscribe(bufferLimit: bufferLimit, filter: filter)
     }
 
@@ -77,7 +81,8 @@ public final class RedisEventBus: EventBus, Service, Sendable {
             }
         }
         if index < events.count {
-            logger.error("job events were not published before shutdown", metadata: ["events.lost": "\(events.count - index)"])
+            logger.error(
+                "job events were not published before shutdown", metadata: ["events.lost": "\(events.count - index)"])
         }
     }
 
@@ -87,7 +92,10 @@ public final class RedisEventBus: EventBus, Service, Sendable {
         let deadline = ContinuousClock.now + .seconds(5)
         while expected > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             if case .array(let reply?)? = try? await client.send(["PUBSUB", "NUMSUB", channel]), reply.count == 2,
-               let count = reply[1].integer, count >= expected { return }
+                let count = reply[1].integer, count >= expected
+            {
+                return
+            }
             try? await Task.sleep(for: .milliseconds(100))
         }
     }
@@ -101,7 +109,9 @@ public final class RedisEventBus: EventBus, Service, Sendable {
                     try await self.listenOnce()
                     delay = .milliseconds(100)
                 } catch {
-                    if !Task.isCancelled { self.logger.warning("the Redis event subscription dropped", metadata: ["error": "\(error)"]) }
+                    if !Task.isCancelled {
+                        self.logger.warning("the Redis event subscription dropped", metadata: ["error": "\(error)"])
+                    }
                 }
                 self.state.withLock { $0.subscribed = false }
                 try? await Task.sleep(for: delay)
@@ -123,7 +133,8 @@ public final class RedisEventBus: EventBus, Service, Sendable {
             logger.info("subscribed to job events on Redis")
             let decoder = JSONDecoder()
             for await message in messages {
-                guard case .array(let parts?) = message, parts.count == 3, case .bulkString(let payload?) = parts[2] else { continue }
+                guard case .array(let parts?) = message, parts.count == 3, case .bulkString(let payload?) = parts[2]
+                else { continue }
                 do {
                     let event = try decoder.decode(JobEvent.self, from: Data(payload.readableBytesView))
                     await local.publish([event])

@@ -29,7 +29,9 @@ public struct RedisSharedCache: SharedCache {
         """
 
     public func lookup(_ key: String) async -> SharedCacheLookup {
-        guard case .array(let reply?)? = try? await client.send(["MGET", prefix + "v:" + key, prefix + "n:" + key]), reply.count == 2 else {
+        guard case .array(let reply?)? = try? await client.send(["MGET", prefix + "v:" + key, prefix + "n:" + key]),
+            reply.count == 2
+        else {
             return SharedCacheLookup(value: nil, version: "")
         }
         return SharedCacheLookup(value: reply[0].string, version: reply[1].string ?? "0")
@@ -38,8 +40,10 @@ public struct RedisSharedCache: SharedCache {
     public func store(_ key: String, value: String, ifVersion version: String, lifetime: Duration) async {
         guard !version.isEmpty else { return }
         let milliseconds = max(1, lifetime.milliseconds)
-        _ = try? await client.send(["EVAL", Self.storeScript, "2", prefix + "v:" + key, prefix + "n:" + key, version,
-                                    value, String(milliseconds)])
+        _ = try? await client.send([
+            "EVAL", Self.storeScript, "2", prefix + "v:" + key, prefix + "n:" + key, version,
+            value, String(milliseconds),
+        ])
     }
 
     public func invalidate(_ key: String) async {

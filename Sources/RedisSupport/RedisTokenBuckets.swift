@@ -32,12 +32,16 @@ public struct RedisTokenBuckets: TokenBuckets {
 
     public func take(_ key: String, capacity: Int, interval: Duration) async throws -> BucketDecision {
         do {
-            let reply = try await client.send(["EVAL", Self.script, "1", prefix + key, String(max(1, interval.microseconds)), String(max(1, capacity))])
-            guard case .array(let items?) = reply, case let values = items.compactMap(\.integer), values.count == 4 else {
+            let reply = try await client.send([
+                "EVAL", Self.script, "1", prefix + key, String(max(1, interval.microseconds)), String(max(1, capacity)),
+            ])
+            guard case .array(let items?) = reply, case let values = items.compactMap(\.integer), values.count == 4
+            else {
                 throw RedisError.protocolViolation("the bucket script returned \(reply)")
             }
-            return BucketDecision(allowed: values[0] == 1, remaining: Int(values[1]), retryAfter: .microseconds(values[2]),
-                                  resetAfter: .microseconds(values[3]))
+            return BucketDecision(
+                allowed: values[0] == 1, remaining: Int(values[1]), retryAfter: .microseconds(values[2]),
+                resetAfter: .microseconds(values[3]))
         } catch RedisError.unavailable {
             return try await fallback.take(key, capacity: capacity, interval: interval)
         }

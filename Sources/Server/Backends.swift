@@ -2,15 +2,15 @@ import API
 import Accounts
 import BlobStorage
 import BlobStorageS3
-import Coordination
-import RedisSupport
 import ClipGenCore
+import Coordination
 import Foundation
 import Hummingbird
 import Logging
 import Persistence
 import PersistencePostgres
 import PersistenceSQLite
+import RedisSupport
 import ServiceLifecycle
 
 /// The storage a configuration names. Embedded defaults: SQLite in the data directory (or at the
@@ -35,7 +35,8 @@ struct Backends {
         switch try DatabaseLocation(configuration) {
         case .sqlite(let path): store = SQLiteJobStore(path: path, clock: clock)
         case .postgres(let url):
-            let postgres = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: url), clock: clock, logger: logger)
+            let postgres = PostgresJobStore(
+                configuration: try PostgresJobStore.configuration(url: url), clock: clock, logger: logger)
             let listener = PostgresWorkSignal(store: postgres)
             store = postgres
             shared.signal = listener
@@ -66,7 +67,8 @@ struct Backends {
             shared.buckets = RedisTokenBuckets(client: client)
             apiServices = [client, bus]
             dependencies.append(Dependency(name: "eventBus", kind: "redis", essential: false) { bus.isSubscribed })
-            dependencies.append(Dependency(name: "cache", kind: "redis", essential: false) { await client.isReachable() })
+            dependencies.append(
+                Dependency(name: "cache", kind: "redis", essential: false) { await client.isReachable() })
         } else {
             dependencies.append(Dependency(name: "eventBus", kind: "in-process", essential: false) { true })
             dependencies.append(Dependency(name: "cache", kind: "in-process", essential: false) { true })
@@ -82,23 +84,29 @@ private func sealed<Base: BlobStoreBackend>(_ base: Base, ring: EncryptionKeyRin
 /// `clipgen admin rotate-keys`: every blob sealed with the active key (old ones, and those
 /// stored before encryption was on), one at a time while the service runs. Returns how many were
 /// rewritten and how many were already current.
-public func rotateEncryptionKeys(configuration: ClipGenConfiguration, logger: Logger,
-                                 onProgress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> (rewritten: Int, current: Int) {
+public func rotateEncryptionKeys(
+    configuration: ClipGenConfiguration, logger: Logger,
+    onProgress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
+) async throws -> (rewritten: Int, current: Int) {
     guard configuration.encryption != nil else {
-        throw ConfigurationProblem.invalid(key: "CLIPGEN_ENCRYPTION_KEYS", reason: "encryption is off; set the keys to seal blobs with")
+        throw ConfigurationProblem.invalid(
+            key: "CLIPGEN_ENCRYPTION_KEYS", reason: "encryption is off; set the keys to seal blobs with")
     }
     let backends = try Backends(configuration: configuration, clock: .system, logger: logger)
     return try await rotate(backends.blobs, onProgress: onProgress)
 }
 
-private func rotate<Blobs: BlobStoreBackend>(_ blobs: Blobs, onProgress: @escaping @Sendable (Int, Int) -> Void) async throws -> (rewritten: Int, current: Int) {
+private func rotate<Blobs: BlobStoreBackend>(_ blobs: Blobs, onProgress: @escaping @Sendable (Int, Int) -> Void)
+    async throws -> (rewritten: Int, current: Int)
+{
     // `Backends` sealed it already; the ring's store is what rewrites.
     guard let store = blobs as? any EncryptedStoreRotation else { return (0, 0) }
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await blobs.run() }
         defer { group.cancelAll() }
         try await blobs.prepare()
-        var rewritten = 0, current = 0
+        var rewritten = 0
+        var current = 0
         for key in try await blobs.keys(startingWith: "") {
             if try await store.reencrypt(key) { rewritten += 1 } else { current += 1 }
             onProgress(rewritten, current)
@@ -122,20 +130,28 @@ enum DatabaseLocation: Equatable {
             do {
                 _ = try PostgresJobStore.configuration(url: url)
             } catch {
-                throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("databaseUrl"), reason: "\(error)")
+                throw ConfigurationProblem.invalid(
+                    key: ConfigurationKey.environmentName("databaseUrl"), reason: "\(error)")
             }
             self = .postgres(url: url)
             return
         }
         // `sqlite:relative/path`, `sqlite:/absolute/path` and `sqlite:///absolute/path` all name a file.
         guard url.lowercased().hasPrefix("sqlite:") else {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("databaseUrl"),
-                                               reason: "'\(scheme)' is not a database ClipGen supports; use sqlite:PATH or postgres://user:password@host:port/database")
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName("databaseUrl"),
+                reason:
+                    """
+                    '\(scheme)' is not a database ClipGen supports; use sqlite:PATH or \
+                    postgres://user:password@host:port/database
+                    """
+            )
         }
         var path = String(url.dropFirst("sqlite:".count))
         if path.hasPrefix("//") { path.removeFirst(2) }
         guard !path.isEmpty, !path.hasSuffix("/") else {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("databaseUrl"), reason: "sqlite: needs the database file's path")
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName("databaseUrl"), reason: "sqlite: needs the database file's path")
         }
         self = .sqlite(path: path)
     }
@@ -143,37 +159,51 @@ enum DatabaseLocation: Equatable {
 
 /// `clipgen serve`: the HTTP API with the event relay and, unless `workers.inProcess` is off,
 /// workers, on the backends the configuration names.
-public func buildApplication(configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger, clock: WallClock = .system,
-                             onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void = { _ in }) async throws -> any ApplicationProtocol {
+public func buildApplication(
+    configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger, clock: WallClock = .system,
+    onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void = { _ in }
+) async throws -> any ApplicationProtocol {
     let backends = try Backends(configuration: configuration, clock: clock, logger: logger)
-    return try await application(store: backends.store, blobs: backends.blobs, backends: backends, configuration: configuration, metrics: metrics,
-                                 logger: logger, clock: clock, onPrepared: onPrepared)
+    return try await application(
+        store: backends.store, blobs: backends.blobs, backends: backends, configuration: configuration,
+        metrics: metrics,
+        logger: logger, clock: clock, onPrepared: onPrepared)
 }
 
 /// `clipgen worker`: workers (and their `/metrics` listener) on the backends the configuration names.
-public func buildWorkerServices(configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
-                                clock: WallClock = .system) async throws -> [any Service] {
+public func buildWorkerServices(
+    configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
+    clock: WallClock = .system
+) async throws -> [any Service] {
     let backends = try Backends(configuration: configuration, clock: clock, logger: logger)
-    return try await workerServices(store: backends.store, blobs: backends.blobs, backends: backends, configuration: configuration,
-                                    metrics: metrics, logger: logger, clock: clock)
+    return try await workerServices(
+        store: backends.store, blobs: backends.blobs, backends: backends, configuration: configuration,
+        metrics: metrics, logger: logger, clock: clock)
 }
 
 // Generic over the backends, so each combination is compiled once and the hot paths see concrete types.
 private func application<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
-    store: Store, blobs: Blobs, backends: Backends, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
+    store: Store, blobs: Blobs, backends: Backends, configuration: ClipGenConfiguration, metrics: ProcessMetrics,
+    logger: Logger,
     clock: WallClock, onPrepared: @escaping @Sendable (AdminBootstrap.Result?) -> Void
 ) async throws -> any ApplicationProtocol {
-    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, shared: backends.shared,
-                            backendServices: backends.services + backends.apiServices, dependencies: backends.dependencies, metrics: metrics, clock: clock)
-        .application(logger: logger, onPrepared: onPrepared)
+    try await ClipGenServer(
+        configuration: configuration, store: store, blobs: blobs, shared: backends.shared,
+        backendServices: backends.services + backends.apiServices, dependencies: backends.dependencies,
+        metrics: metrics, clock: clock
+    )
+    .application(logger: logger, onPrepared: onPrepared)
 }
 
 private func workerServices<Store: JobStoreBackend, Blobs: BlobStoreBackend>(
-    store: Store, blobs: Blobs, backends: Backends, configuration: ClipGenConfiguration, metrics: ProcessMetrics, logger: Logger,
+    store: Store, blobs: Blobs, backends: Backends, configuration: ClipGenConfiguration, metrics: ProcessMetrics,
+    logger: Logger,
     clock: WallClock
 ) async throws -> [any Service] {
-    try await ClipGenServer(configuration: configuration, store: store, blobs: blobs, shared: backends.shared,
-                            backendServices: backends.services, metrics: metrics, clock: clock).workerServices(logger: logger)
+    try await ClipGenServer(
+        configuration: configuration, store: store, blobs: blobs, shared: backends.shared,
+        backendServices: backends.services, metrics: metrics, clock: clock
+    ).workerServices(logger: logger)
 }
 
 /// ClipGen on its embedded backends: SQLite and a local directory.
@@ -181,47 +211,66 @@ public typealias EmbeddedServer = ClipGenServer<SQLiteJobStore, LocalBlobStore>
 
 extension ClipGenServer where Store == SQLiteJobStore, Blobs == LocalBlobStore {
     /// On the embedded backends of `configuration` (its `databaseURL`, if set, must name SQLite).
-    public init(configuration: ClipGenConfiguration, metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system) {
-        let path = if case .sqlite(let path)? = try? DatabaseLocation(configuration) { path } else { configuration.dataDirectory + "/clipgen.sqlite" }
-        self.init(configuration: configuration, store: SQLiteJobStore(path: path, clock: clock),
-                  blobs: LocalBlobStore(root: configuration.dataDirectory + "/blobs"), metrics: metrics, clock: clock)
+    public init(
+        configuration: ClipGenConfiguration, metrics: ProcessMetrics = ProcessMetrics(), clock: WallClock = .system
+    ) {
+        let path =
+            if case .sqlite(let path)? = try? DatabaseLocation(configuration) { path } else {
+                configuration.dataDirectory + "/clipgen.sqlite"
+            }
+        self.init(
+            configuration: configuration, store: SQLiteJobStore(path: path, clock: clock),
+            blobs: LocalBlobStore(root: configuration.dataDirectory + "/blobs"), metrics: metrics, clock: clock)
     }
 }
 
 /// `clipgen admin org create`: an organisation and its first admin, written to the database the
 /// configuration names (the one `serve` uses), which is prepared first if it is new.
-public func createOrganization(configuration: ClipGenConfiguration, name: String, adminEmail: String, adminPassword: String?,
-                               logger: Logger) async throws -> OrganizationProvisioning.Result {
+public func createOrganization(
+    configuration: ClipGenConfiguration, name: String, adminEmail: String, adminPassword: String?,
+    logger: Logger
+) async throws -> OrganizationProvisioning.Result {
     let backends = try Backends(configuration: configuration, clock: .system, logger: logger)
     try EmbeddedServer.makeDataDirectory(configuration.dataDirectory)
-    return try await provision(store: backends.store, configuration: configuration, name: name, adminEmail: adminEmail, adminPassword: adminPassword)
+    return try await provision(
+        store: backends.store, configuration: configuration, name: name, adminEmail: adminEmail,
+        adminPassword: adminPassword)
 }
 
-private func provision<Store: JobStoreBackend>(store: Store, configuration: ClipGenConfiguration, name: String, adminEmail: String,
-                                               adminPassword: String?) async throws -> OrganizationProvisioning.Result {
+private func provision<Store: JobStoreBackend>(
+    store: Store, configuration: ClipGenConfiguration, name: String, adminEmail: String,
+    adminPassword: String?
+) async throws -> OrganizationProvisioning.Result {
     try await withThrowingTaskGroup(of: Void.self) { group in
         // A PostgreSQL client answers queries only while it runs.
         group.addTask { try await store.run() }
         defer { group.cancelAll() }
         try await store.prepare()
-        return try await OrganizationProvisioning.create(name: name, adminEmail: adminEmail, adminPassword: adminPassword, store: store,
-                                                         bcryptCost: configuration.api.auth.bcryptCost)
+        return try await OrganizationProvisioning.create(
+            name: name, adminEmail: adminEmail, adminPassword: adminPassword, store: store,
+            bcryptCost: configuration.api.auth.bcryptCost)
     }
 }
 
 /// `clipgen admin audit`: audit entries, newest first, from the database the configuration names:
 /// the service-wide ones (tied to no organisation) or one organisation's.
-public func auditEntries(configuration: ClipGenConfiguration, organizationId: OrganizationID?, limit: Int,
-                         logger: Logger) async throws -> [AuditEvent] {
+public func auditEntries(
+    configuration: ClipGenConfiguration, organizationId: OrganizationID?, limit: Int,
+    logger: Logger
+) async throws -> [AuditEvent] {
     let backends = try Backends(configuration: configuration, clock: .system, logger: logger)
     return try await readAudit(store: backends.store, organizationId: organizationId, limit: limit)
 }
 
-private func readAudit<Store: JobStoreBackend>(store: Store, organizationId: OrganizationID?, limit: Int) async throws -> [AuditEvent] {
+private func readAudit<Store: JobStoreBackend>(store: Store, organizationId: OrganizationID?, limit: Int) async throws
+    -> [AuditEvent]
+{
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await store.run() }
         defer { group.cancelAll() }
         try await store.prepare()
-        return try await store.auditEvents(organizationId: organizationId, filter: AuditFilter(), page: PageRequest(limit: limit)).items
+        return try await store.auditEvents(
+            organizationId: organizationId, filter: AuditFilter(), page: PageRequest(limit: limit)
+        ).items
     }
 }

@@ -1,11 +1,11 @@
 import API
 import BlobStorage
 import BlobStorageS3
-import Delivery
-import RedisSupport
 import ClipGenCore
+import Delivery
 import MediaEngine
 import Outbound
+import RedisSupport
 import Workers
 
 /// Everything one ClipGen process can be told: each part owned, documented and read by the
@@ -22,7 +22,8 @@ public struct ClipGenConfiguration: Sendable {
     public var outbound = OutboundConfiguration()
     /// Root of the embedded backends: `clipgen.sqlite`, `blobs/` and `tmp/`; default `./data`.
     public var dataDirectory = "./data"
-    /// The database: `sqlite:PATH` or `postgres://user:password@host:port/database`; default SQLite in the data directory.
+    /// The database: `sqlite:PATH` or `postgres://user:password@host:port/database`; default SQLite in the data
+    /// directory.
     public var databaseURL: String?
     /// An S3-compatible store for blobs; nil keeps them under the data directory.
     public var s3: S3Configuration?
@@ -43,7 +44,9 @@ public struct ClipGenConfiguration: Sendable {
     /// This process's own keys; the modules list theirs.
     static let keys = [
         ConfigurationKey("dataDir", "directory for the SQLite database, blobs and scratch space (./data)"),
-        ConfigurationKey("databaseUrl", "the database: sqlite:PATH or postgres://user:password@host:port/database (SQLite in the data directory)"),
+        ConfigurationKey(
+            "databaseUrl",
+            "the database: sqlite:PATH or postgres://user:password@host:port/database (SQLite in the data directory)"),
         ConfigurationKey("logLevel", "trace, debug, info, notice, warning, error (info)"),
         ConfigurationKey("logFile", "write the JSON log lines to this file instead of stderr, rotated by size (none)"),
         ConfigurationKey("logMaxBytes", "size at which the log file is rotated to FILE.1 (10485760)"),

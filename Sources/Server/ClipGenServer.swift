@@ -1,15 +1,15 @@
 import API
 import Accounts
-import Coordination
-import Delivery
-import Outbound
 import BlobStorage
 import ClipGenCore
+import Coordination
+import Delivery
 import Foundation
 import Hummingbird
 import Logging
 import MediaAnalysis
 import MediaEngine
+import Outbound
 import Persistence
 import ServiceLifecycle
 import Workers
@@ -39,18 +39,27 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     let clock: WallClock
     private let preparation = Once<AdminBootstrap.Result?>()
 
-    public init(configuration: ClipGenConfiguration, store: Store, blobs: Blobs, shared: SharedBackends = SharedBackends(),
-                backendServices: [any Service] = [], dependencies: [Dependency] = [], metrics: ProcessMetrics = ProcessMetrics(),
-                clock: WallClock = .system) {
+    public init(
+        configuration: ClipGenConfiguration, store: Store, blobs: Blobs, shared: SharedBackends = SharedBackends(),
+        backendServices: [any Service] = [], dependencies: [Dependency] = [],
+        metrics: ProcessMetrics = ProcessMetrics(),
+        clock: WallClock = .system
+    ) {
         var configuration = configuration
-        if configuration.media.scratchDirectory == nil { configuration.media.scratchDirectory = configuration.dataDirectory + "/tmp" }
+        if configuration.media.scratchDirectory == nil {
+            configuration.media.scratchDirectory = configuration.dataDirectory + "/tmp"
+        }
         self.configuration = configuration
         self.store = store
         self.blobs = blobs
         // This process relays the outbox, so there are always events to serve.
         let events = shared.events ?? LocalEventBus()
         self.events = events
-        self.shared = { var shared = shared; shared.events = events; return shared }()
+        self.shared = {
+            var shared = shared
+            shared.events = events
+            return shared
+        }()
         self.backendServices = backendServices
         self.dependencies = dependencies
         self.metrics = metrics
@@ -89,8 +98,13 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
             } else {
                 settings.capabilities.removeAll { $0 == .gpu }
                 if settings.capabilities.isEmpty { settings.capabilities = [.cpu] }
-                logger.warning("no working hardware encoder; this worker renders with libx264 and does not advertise gpu",
-                               metadata: ["worker.unusable": "\(report.unusable.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; "))"])
+                logger.warning(
+                    "no working hardware encoder; this worker renders with libx264 and does not advertise gpu",
+                    metadata: [
+                        "worker.unusable": .string(
+                            report.unusable.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(
+                                separator: "; "))
+                    ])
             }
         }
         let root = media.scratchDirectory ?? configuration.dataDirectory + "/tmp"
@@ -98,18 +112,22 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         let scratch = root + "/" + settings.workerID
         // Sources, renders and their parts are users' files in the clear: this worker's alone,
         // wherever the scratch volume is and whatever it allows.
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: scratch)
         let timeout = Duration.seconds(media.timeoutSeconds)
         let helpers = PythonHelper(venv: media.helpersVenv, timeout: timeout)
         var pipeline = TaskPipeline(
             store: store, blobs: blobs,
             prober: Prober(runner: .live, ffprobePath: media.ffprobePath, timeout: timeout),
-            cutter: Cutter(runner: .live, ffmpegPath: media.ffmpegPath, ffprobePath: media.ffprobePath, timeout: timeout),
+            cutter: Cutter(
+                runner: .live, ffmpegPath: media.ffmpegPath, ffprobePath: media.ffprobePath, timeout: timeout),
             thumbnailer: Thumbnailer(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
             analyzer: MediaAnalyzer(ffmpegPath: media.ffmpegPath, timeout: timeout),
             qualityMeter: QualityMeter(runner: .live, ffmpegPath: media.ffmpegPath, timeout: timeout),
-            speech: SpeechRecognizer(helper: helpers, ffmpegPath: media.ffmpegPath, timeout: timeout, threads: ProcessInfo.processInfo.activeProcessorCount / max(1, settings.concurrency)),
+            speech: SpeechRecognizer(
+                helper: helpers, ffmpegPath: media.ffmpegPath, timeout: timeout,
+                threads: ProcessInfo.processInfo.activeProcessorCount / max(1, settings.concurrency)),
             faces: FaceDetector(helper: helpers, ffmpegPath: media.ffmpegPath), encoder: encoder,
             scratchDirectory: scratch, sourceCacheBytes: media.sourceCacheBytes,
             // Sealed at rest, a decrypted copy lives only while a task reads it.
@@ -117,8 +135,10 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         // An import is an upload by other means: the same quotas, and FFmpeg's time limit.
         pipeline.quotas = configuration.api.quotaDefaults
         pipeline.importTimeout = timeout
-        return WorkerPool(pipeline: pipeline, workflow: configuration.workflow, signal: shared.signal, settings: settings, logger: logger,
-                          metrics: metrics.workers)
+        return WorkerPool(
+            pipeline: pipeline, workflow: configuration.workflow, signal: shared.signal, settings: settings,
+            logger: logger,
+            metrics: metrics.workers)
     }
 
     /// `clipgen serve`: the HTTP application with the storage, the event relay and the workers as
@@ -129,23 +149,29 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     {
         let secret = try configuration.api.auth.jwtSecret ?? Self.persistentSecret(in: configuration.dataDirectory)
         let auth = configuration.api.auth
-        let tokens = try await TokenService(keys: [SigningKey(id: auth.jwtKeyID, secret: secret)] + auth.jwtPreviousKeys,
-                                            activeKeyID: auth.jwtKeyID, ttlSeconds: auth.tokenTTLSeconds, clock: clock)
+        let tokens = try await TokenService(
+            keys: [SigningKey(id: auth.jwtKeyID, secret: secret)] + auth.jwtPreviousKeys,
+            activeKeyID: auth.jwtKeyID, ttlSeconds: auth.tokenTTLSeconds, clock: clock)
         var afterPreparation: [any Service] = [
             relay(to: events, logger: logger),
-            WebhookDispatcher(store: store, policy: configuration.outbound.policy, settings: configuration.webhooks, clock: clock, logger: logger,
-                              metrics: DeliveryMetrics(factory: metrics.endpoint.factory)),
+            WebhookDispatcher(
+                store: store, policy: configuration.outbound.policy, settings: configuration.webhooks, clock: clock,
+                logger: logger,
+                metrics: DeliveryMetrics(factory: metrics.endpoint.factory)),
         ]
         if configuration.workers.inProcess { afterPreparation.append(try await workerPool(logger: logger)) }
         // The storage first: services stop in reverse order, so it closes after everything else drained.
-        let services: [any Service] = [store, blobs] + backendServices
+        let services: [any Service] =
+            [store, blobs] + backendServices
             + [StartAfter(ready: { try await prepare() }, services: afterPreparation, logger: logger)]
-        return API.buildApplication(configuration: configuration.api,
-                                    dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, shared: shared,
-                                                                  workflow: configuration.workflow, clock: clock, metrics: metrics.endpoint,
-                                                                  dependencies: dependencies, networkPolicy: configuration.outbound.policy),
-                                    services: services, logger: logger,
-                                    beforeServerStarts: { onPrepared(try await prepare()) })
+        return API.buildApplication(
+            configuration: configuration.api,
+            dependencies: APIDependencies(
+                store: store, blobs: blobs, tokens: tokens, shared: shared,
+                workflow: configuration.workflow, clock: clock, metrics: metrics.endpoint,
+                dependencies: dependencies, networkPolicy: configuration.outbound.policy),
+            services: services, logger: logger,
+            beforeServerStarts: { onPrepared(try await prepare()) })
     }
 
     private func relay(to bus: some EventBus, logger: Logger) -> any Service {
@@ -155,18 +181,23 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     /// `clipgen worker`: the storage, the worker pool once the storage is prepared, and a listener
     /// for `/metrics` and `/healthz` on `workers.metricsPort` when one is set.
     public func workerServices(logger: Logger) async throws -> [any Service] {
-        let pool = StartAfter(ready: { try await openStorage() }, services: [try await workerPool(logger: logger)], logger: logger)
+        let pool = StartAfter(
+            ready: { try await openStorage() }, services: [try await workerPool(logger: logger)], logger: logger)
         guard let port = configuration.workers.metricsPort else { return [store, blobs] + backendServices + [pool] }
         let router = Router()
         let endpoint = metrics.endpoint
         router.get("healthz") { _, _ in ["status": "ok"] }
         router.get("metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: endpoint.render())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: endpoint.render())))
         }
-        let listener = Application(router: router, configuration: .init(address: .hostname(configuration.workers.metricsHost, port: port),
-                                                                        serverName: "clipgen-worker"),
-                                   services: [pool], logger: logger)
+        let listener = Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.workers.metricsHost, port: port),
+                serverName: "clipgen-worker"),
+            services: [pool], logger: logger)
         return [store, blobs] + backendServices + [listener]
     }
 
@@ -174,7 +205,8 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     /// made readable by its owner only. An existing one is left as the operator set it.
     static func makeDataDirectory(_ path: String) throws {
         guard !FileManager.default.fileExists(atPath: path) else { return }
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
     /// A random secret kept in the data directory, so tokens survive restarts.
@@ -185,8 +217,18 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
             return existing.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let secret = Secrets.hex(bytes: 48)
-        guard FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ConfigurationProblem.invalid(key: "CLIPGEN_JWT_SECRET", reason: "no secret was set and none could be written to the data directory; set one or make the data directory writable")
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw ConfigurationProblem.invalid(
+                key: "CLIPGEN_JWT_SECRET",
+                reason:
+                    """
+                    no secret was set and none could be written to the data directory; set one or make the data \
+                    directory writable
+                    """
+            )
         }
         return secret
     }

@@ -1,15 +1,15 @@
-import Foundation
 import API
 import BlobStorage
-import Delivery
-import Outbound
 import BlobStorageS3
-import RedisSupport
-import MediaEngine
-import Workers
 import ClipGenCore
 import Configuration
+import Delivery
+import Foundation
+import MediaEngine
+import Outbound
+import RedisSupport
 import SystemPackage
+import Workers
 
 /// Fills `ClipGenConfiguration` from, in order of precedence: command-line flags, `CLIPGEN_*`
 /// environment variables, an env-style file (`KEY=VALUE` lines, `--config` / `CLIPGEN_CONFIG`),
@@ -17,7 +17,8 @@ import SystemPackage
 public enum ConfigurationLoader {
     /// Every key, by owner: the process's own, the API, webhook deliveries, workers, the workflow's retries, the media
     /// engine. The README's table is exactly this list (a test compares them).
-    public static let keys: [ConfigurationKey] = ClipGenConfiguration.keys + APIConfiguration.keys + WebhookDispatcherSettings.keys + WorkerConfiguration.keys
+    public static let keys: [ConfigurationKey] =
+        ClipGenConfiguration.keys + APIConfiguration.keys + WebhookDispatcherSettings.keys + WorkerConfiguration.keys
         + RetryPolicy.keys + MediaConfiguration.keys + OutboundConfiguration.keys + S3Configuration.keys
         + EncryptionKeyRing.configurationKeys + RedisConfiguration.keys
 
@@ -27,7 +28,10 @@ public enum ConfigurationLoader {
     /// `ConfigurationKey.environmentName` puts its underscores, so the environment provider's
     /// name for a key is exactly the documented one (its own camel-case split leaves `S3ENDPOINT`).
     static func components(_ key: String) -> [String] {
-        ["clipgen"] + ConfigurationKey.environmentName(key).dropFirst("CLIPGEN_".count).split(separator: "_").map { $0.lowercased() }
+        ["clipgen"]
+            + ConfigurationKey.environmentName(key).dropFirst("CLIPGEN_".count).split(separator: "_").map {
+                $0.lowercased()
+            }
     }
 
     /// Values never printed or logged: credentials, and URLs that may carry them.
@@ -40,13 +44,21 @@ public enum ConfigurationLoader {
     /// - Parameters:
     ///   - flags: values given on the command line, by key.
     ///   - environment: the process environment (injected for tests).
-    public static func load(flags: [String: String], environment: [String: String]) async throws -> ClipGenConfiguration {
+    public static func load(flags: [String: String], environment: [String: String]) async throws -> ClipGenConfiguration
+    {
         var providers: [any ConfigProvider] = [
-            InMemoryProvider(name: "flags", values: Dictionary(uniqueKeysWithValues: flags.map {
-                (AbsoluteConfigKey(components($0.key)), ConfigValue(.string($0.value), isSecret: secretNames.contains(environmentName($0.key))))
-            })),
-            EnvironmentVariablesProvider(environmentVariables: environment,
-                                         secretsSpecifier: .specific(secretNames)),
+            InMemoryProvider(
+                name: "flags",
+                values: Dictionary(
+                    uniqueKeysWithValues: flags.map {
+                        (
+                            AbsoluteConfigKey(components($0.key)),
+                            ConfigValue(.string($0.value), isSecret: secretNames.contains(environmentName($0.key)))
+                        )
+                    })),
+            EnvironmentVariablesProvider(
+                environmentVariables: environment,
+                secretsSpecifier: .specific(secretNames)),
         ]
         if let file = flags["config"] ?? environment["CLIPGEN_CONFIG"] {
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: FilePath(file)))
@@ -67,7 +79,8 @@ public enum ConfigurationLoader {
         c.redis = try RedisConfiguration(reading: values)
         c.logLevel = values.string("logLevel") ?? c.logLevel
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(c.logLevel) else {
-            throw ConfigurationProblem.invalid(key: environmentName("logLevel"), reason: "'\(c.logLevel)' is not a log level")
+            throw ConfigurationProblem.invalid(
+                key: environmentName("logLevel"), reason: "'\(c.logLevel)' is not a log level")
         }
         if let path = values.string("logFile") {
             var file = LogFile.Settings(path: path)
@@ -83,7 +96,8 @@ public enum ConfigurationLoader {
         let config: ConfigReader
 
         func string(_ key: String) -> String? {
-            let value = config.string(forKey: ConfigKey(ConfigurationLoader.components(key)))?.trimmingCharacters(in: .whitespaces)
+            let value = config.string(forKey: ConfigKey(ConfigurationLoader.components(key)))?.trimmingCharacters(
+                in: .whitespaces)
             return value?.isEmpty == false ? value : nil
         }
     }

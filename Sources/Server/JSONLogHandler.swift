@@ -39,7 +39,9 @@ public struct JSONLogHandler: LogHandler {
     public func log(event: LogEvent) {
         // Pairs rather than a dictionary: the line is written on every request's path. The event's
         // metadata comes after the logger's, so for a key set in both the event's value wins.
-        var fields: [(String, String)] = [("level", event.level.rawValue), ("logger", label), ("message", "\(event.message)"), ("stream", "app")]
+        var fields: [(String, String)] = [
+            ("level", event.level.rawValue), ("logger", label), ("message", "\(event.message)"), ("stream", "app"),
+        ]
         fields.reserveCapacity(4 + metadata.count + (event.metadata?.count ?? 0))
         for (key, value) in metadata { fields.append((Self.fieldNames[key] ?? key, Self.text(value))) }
         for (key, value) in event.metadata ?? [:] { fields.append((Self.fieldNames[key] ?? key, Self.text(value))) }
@@ -83,7 +85,10 @@ public struct JSONLogHandler: LogHandler {
             case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0..<0x20, 0x7F:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                out.append(contentsOf: [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)],
+                    hex[Int(byte & 0xF)],
+                ])
             default: out.append(byte)
             }
         }
@@ -96,14 +101,16 @@ public struct JSONLogHandler: LogHandler {
     static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec, parts = tm()
+        var seconds = now.tv_sec
+        var parts = tm()
         gmtime_r(&seconds, &parts)
         func digits(_ value: Int32, _ count: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, count - text.count)) + text
         }
-        return "\(digits(parts.tm_year + 1900, 4))-\(digits(parts.tm_mon + 1, 2))-\(digits(parts.tm_mday, 2))T\(digits(parts.tm_hour, 2)):"
-            + "\(digits(parts.tm_min, 2)):\(digits(parts.tm_sec, 2)).\(digits(Int32(now.tv_nsec / 1_000_000), 3))Z"
+        let date = "\(digits(parts.tm_year + 1900, 4))-\(digits(parts.tm_mon + 1, 2))-\(digits(parts.tm_mday, 2))"
+        let time = "\(digits(parts.tm_hour, 2)):\(digits(parts.tm_min, 2)):\(digits(parts.tm_sec, 2))"
+        return "\(date)T\(time).\(digits(Int32(now.tv_nsec / 1_000_000), 3))Z"
     }
 }
 

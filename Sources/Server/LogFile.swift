@@ -1,14 +1,19 @@
 import ClipGenCore
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { Glibc.write(descriptor, bytes, count) }
-private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Glibc.open(path, flags, mode) }
+    import Glibc
+    private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+        Glibc.write(descriptor, bytes, count)
+    }
+    private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Glibc.open(path, flags, mode) }
 #elseif canImport(Darwin)
-import Darwin
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { Darwin.write(descriptor, bytes, count) }
-private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Darwin.open(path, flags, mode) }
+    import Darwin
+    private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+        Darwin.write(descriptor, bytes, count)
+    }
+    private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Darwin.open(path, flags, mode) }
 #endif
 
 /// A log file that never grows past `maxBytes`: before a line would take it over, the file is
@@ -68,7 +73,9 @@ public final class LogFile: Sendable {
         close(state.descriptor)
         if settings.keep > 0 {
             unlink("\(path).\(settings.keep)")
-            for index in stride(from: settings.keep - 1, through: 1, by: -1) { rename("\(path).\(index)", "\(path).\(index + 1)") }
+            for index in stride(from: settings.keep - 1, through: 1, by: -1) {
+                rename("\(path).\(index)", "\(path).\(index + 1)")
+            }
             rename(path, "\(path).1")
         } else {
             unlink(path)
@@ -81,7 +88,8 @@ public final class LogFile: Sendable {
     private static func open(_ path: String) throws -> Int32 {
         let descriptor = systemOpen(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else {
-            throw ConfigurationProblem.invalid(key: "CLIPGEN_LOG_FILE", reason: "\(path) cannot be written (\(String(cString: strerror(errno))))")
+            throw ConfigurationProblem.invalid(
+                key: "CLIPGEN_LOG_FILE", reason: "\(path) cannot be written (\(String(cString: strerror(errno))))")
         }
         return descriptor
     }

@@ -14,7 +14,9 @@ public struct ProcessMetrics: Sendable {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         // Tasks take seconds to an hour; the default buckets stop at ten seconds.
-        factory.durationHistogramBuckets["processing_seconds"] = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600].map { .seconds($0) }
+        factory.durationHistogramBuckets["processing_seconds"] = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600].map {
+            .seconds($0)
+        }
         self.factory = factory
     }
 

@@ -31,7 +31,8 @@ public struct WebRoutes: Sendable {
 
     /// `connect-src 'self'` covers the app's own event socket (CSP 3); `ws:` would allow sockets to any host.
     static let contentSecurityPolicy = [
-        "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "media-src 'self' blob:",
+        "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
         "connect-src 'self'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
     ].joined(separator: "; ")
 
@@ -55,8 +56,10 @@ public struct WebRoutes: Sendable {
             throw HTTPError(.notFound, message: "no such file in the web app")
         }
         // Revalidated on each load (a new release changes the tags), answered 304 when unchanged.
-        var headers: HTTPFields = [.contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "no-cache",
-                                   .contentSecurityPolicy: contentSecurityPolicy]
+        var headers: HTTPFields = [
+            .contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "no-cache",
+            .contentSecurityPolicy: contentSecurityPolicy,
+        ]
         if EntityTag.matchesNoneOf(request.headers[values: .ifNoneMatch], etag: asset.etag) == false {
             return Response(status: .notModified, headers: headers)
         }

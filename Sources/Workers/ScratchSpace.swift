@@ -5,7 +5,9 @@ import Foundation
 /// once their leases expire); another worker on the same host removes it once that process is
 /// gone, and anything nothing has written to for a day goes too.
 public enum ScratchSpace {
-    public static func removeLeftovers(in root: String, keeping own: String, olderThan age: TimeInterval = 24 * 3600, now: Date = Date()) {
+    public static func removeLeftovers(
+        in root: String, keeping own: String, olderThan age: TimeInterval = 24 * 3600, now: Date = Date()
+    ) {
         let manager = FileManager.default
         let host = ProcessInfo.processInfo.hostName
         for entry in (try? manager.contentsOfDirectory(atPath: root)) ?? [] where entry != own {

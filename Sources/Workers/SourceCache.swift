@@ -31,7 +31,10 @@ public actor SourceCache<Blobs: BlobStore> {
     private var fetching: [BlobKey: Task<Entry, any Error>] = [:]
     private var tick: UInt64 = 0
 
-    public init(blobs: Blobs, directory: String, capacityBytes: Int64, keepsCopies: Bool = true, maxIdle: Duration = .seconds(15 * 60)) {
+    public init(
+        blobs: Blobs, directory: String, capacityBytes: Int64, keepsCopies: Bool = true,
+        maxIdle: Duration = .seconds(15 * 60)
+    ) {
         self.blobs = blobs
         self.directory = directory
         self.capacityBytes = capacityBytes
@@ -62,20 +65,23 @@ public actor SourceCache<Blobs: BlobStore> {
             return entry.path
         }
         // One download per key however many tasks ask at once.
-        let fetch = fetching[key] ?? Task { [blobs, directory] in
-            try Self.makePrivateDirectory(directory)
-            let path = directory + "/" + UUID().uuidString
-            do {
-                try await blobs.download(key, to: path)
-                // A hard link shares the blob's inode: this narrows the blob file too, which is only right.
-                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-            } catch {
-                try? FileManager.default.removeItem(atPath: path)
-                throw error
+        let fetch =
+            fetching[key]
+            ?? Task { [blobs, directory] in
+                try Self.makePrivateDirectory(directory)
+                let path = directory + "/" + UUID().uuidString
+                do {
+                    try await blobs.download(key, to: path)
+                    // A hard link shares the blob's inode: this narrows the blob file too, which is only right.
+                    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+                } catch {
+                    try? FileManager.default.removeItem(atPath: path)
+                    throw error
+                }
+                let size =
+                    (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+                return Entry(path: path, size: size, lastUsed: 0, lastUsedAt: .now, readers: 0)
             }
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
-            return Entry(path: path, size: size, lastUsed: 0, lastUsedAt: .now, readers: 0)
-        }
         fetching[key] = fetch
         let fetched: Entry
         do {
@@ -103,7 +109,8 @@ public actor SourceCache<Blobs: BlobStore> {
     /// Oldest unused first, until the cache fits; files in use are never removed.
     private func evict() {
         var held = heldBytes
-        for (key, entry) in entries.sorted(by: { $0.value.lastUsed < $1.value.lastUsed }) where held > capacityBytes && entry.readers == 0 {
+        for (key, entry) in entries.sorted(by: { $0.value.lastUsed < $1.value.lastUsed })
+        where held > capacityBytes && entry.readers == 0 {
             remove(key)
             held -= entry.size
         }
@@ -144,7 +151,8 @@ public actor SourceCache<Blobs: BlobStore> {
 
     /// `path` and the directories made to reach it are the owner's alone; an existing one is narrowed.
     static func makePrivateDirectory(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
     }
 }

@@ -1,9 +1,9 @@
 import BlobStorage
 import ClipGenCore
 import Foundation
-import Outbound
 import MediaAnalysis
 import MediaEngine
+import Outbound
 import Persistence
 
 /// What each task kind does: probe the source, transcribe it, analyse it and pick highlights,
@@ -35,14 +35,18 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     /// How long one import may take.
     public var importTimeout: Duration = .seconds(3600)
 
-    public init(store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, thumbnailer: Thumbnailer,
-                analyzer: MediaAnalyzer = MediaAnalyzer(), qualityMeter: QualityMeter = QualityMeter(),
-                speech: SpeechRecognizer = SpeechRecognizer(), faces: FaceDetector = FaceDetector(), encoder: VideoEncoder = .libx264,
-                scratchDirectory: String, sourceCacheBytes: Int64 = 20 << 30, keepsSourceCopies: Bool = true,
-                importPolicy: NetworkPolicy = NetworkPolicy(), clock: WallClock = .system) {
+    public init(
+        store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, thumbnailer: Thumbnailer,
+        analyzer: MediaAnalyzer = MediaAnalyzer(), qualityMeter: QualityMeter = QualityMeter(),
+        speech: SpeechRecognizer = SpeechRecognizer(), faces: FaceDetector = FaceDetector(),
+        encoder: VideoEncoder = .libx264,
+        scratchDirectory: String, sourceCacheBytes: Int64 = 20 << 30, keepsSourceCopies: Bool = true,
+        importPolicy: NetworkPolicy = NetworkPolicy(), clock: WallClock = .system
+    ) {
         self.importer = PinnedHTTPClient(policy: importPolicy)
-        self.sources = SourceCache(blobs: blobs, directory: scratchDirectory + "/sources", capacityBytes: sourceCacheBytes,
-                                   keepsCopies: keepsSourceCopies)
+        self.sources = SourceCache(
+            blobs: blobs, directory: scratchDirectory + "/sources", capacityBytes: sourceCacheBytes,
+            keepsCopies: keepsSourceCopies)
         self.analyzer = analyzer
         self.speech = speech
         self.faces = faces
@@ -57,7 +61,9 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         self.clock = clock
     }
 
-    public func run(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+    public func run(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws
+        -> TaskOutcome
+    {
         switch claimed.task.kind {
         case .probe: try await probe(claimed.job, progress: progress)
         case .transcribe: try await transcribe(claimed, progress: progress)
@@ -79,26 +85,40 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
 
     /// A `source.url` job's first task: the file fetched (the `import` stage, with progress),
     /// stored like an upload, probed, and recorded as the job's source with the probe's result.
-    func importAndProbe(_ job: Job, url: String, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+    func importAndProbe(_ job: Job, url: String, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws
+        -> TaskOutcome
+    {
         try await withScratch("import-" + job.id.rawValue) { scratch in
             let file = scratch + "/source"
             progress(.import, 0)
             let limits = try await store.limits(for: job.organizationId, defaults: quotas)
             var limit = limits.uploadBytes
             if let stored = limits.storedBytes {
-                limit = min(limit, max(0, stored - (try await store.usage(organizationId: job.organizationId)).storedBytes))
+                limit = min(
+                    limit, max(0, stored - (try await store.usage(organizationId: job.organizationId)).storedBytes))
             }
             let fetched: PinnedHTTPClient.Download
             do {
-                fetched = try await importer.download(url, to: file, limit: limit, timeout: importTimeout) { fraction in progress(.import, fraction) }
+                fetched = try await importer.download(url, to: file, limit: limit, timeout: importTimeout) { fraction in
+                    progress(.import, fraction)
+                }
             } catch OutboundError.tooLarge {
-                throw limit < limits.uploadBytes ? Self.storageFull : JobError(
-                    code: .quotaExceeded, message: "the file at the URL is larger than your organisation's upload limit of \(limits.uploadBytes) bytes")
+                throw limit < limits.uploadBytes
+                    ? Self.storageFull
+                    : JobError(
+                        code: .quotaExceeded,
+                        message:
+                            """
+                            the file at the URL is larger than your organisation's upload limit of \
+                            \(limits.uploadBytes) bytes
+                            """
+                    )
             }
             // Held until the upload's row is written with the outcome: imports at once cannot all
             // take the same room (the room read above is only where streaming stops).
-            let reservation = StorageReservation(id: StorageReservation.importID(job.id), organizationId: job.organizationId, bytes: fetched.bytes,
-                                                 expiresAt: clock.now().addingTimeInterval(3600))
+            let reservation = StorageReservation(
+                id: StorageReservation.importID(job.id), organizationId: job.organizationId, bytes: fetched.bytes,
+                expiresAt: clock.now().addingTimeInterval(3600))
             guard try await store.reserveStorage(reservation, limit: limits.storedBytes) else { throw Self.storageFull }
             do {
                 progress(.probe, 0)
@@ -109,9 +129,10 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                 let stored = try await blobs.importFile(at: file, as: key)
                 // Named as where it was found, after redirects.
                 let name = URL(string: fetched.finalURL)?.lastPathComponent ?? ""
-                let upload = Upload(id: id, organizationId: job.organizationId, ownerId: job.ownerId,
-                                    filename: name.isEmpty || name == "/" ? "import" : String(name.prefix(200)),
-                                    size: stored.size, sha256: stored.sha256, blobKey: key, createdAt: clock.now())
+                let upload = Upload(
+                    id: id, organizationId: job.organizationId, ownerId: job.ownerId,
+                    filename: name.isEmpty || name == "/" ? "import" : String(name.prefix(200)),
+                    size: stored.size, sha256: stored.sha256, blobKey: key, createdAt: clock.now())
                 return TaskOutcome(media: media, importedUpload: upload)
             } catch {
                 try? await store.releaseStorage(id: reservation.id)
@@ -121,7 +142,14 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     }
 
     static var storageFull: JobError {
-        JobError(code: .quotaExceeded, message: "the imported file does not fit in your organisation's storage quota; delete uploads or jobs to make room")
+        JobError(
+            code: .quotaExceeded,
+            message:
+                """
+                the imported file does not fit in your organisation's storage quota; delete uploads or jobs to \
+                make room
+                """
+        )
     }
 
     private func checkClips(of job: Job, against media: MediaInfo) throws {
@@ -139,7 +167,8 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         }
         let transcript = job.request.needsTranscript ? try await storedTranscript(of: job) : nil
         let analysis = try await withSource(of: job) { path in
-            try await analyzer.analyze(path, media: media, highlights: job.request.highlights, transcript: transcript) { fraction in
+            try await analyzer.analyze(path, media: media, highlights: job.request.highlights, transcript: transcript) {
+                fraction in
                 progress(.analyze, fraction)
             }
         }
@@ -147,10 +176,13 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     }
 
     /// The source's words, made once per upload: a transcript an earlier job made is reused.
-    func transcribe(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+    func transcribe(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws
+        -> TaskOutcome
+    {
         let job = claimed.job
         guard let media = job.media, let uploadId = job.uploadId else {
-            throw JobError(code: .internalError, message: "the transcribe task ran before probing; submit the job again")
+            throw JobError(
+                code: .internalError, message: "the transcribe task ran before probing; submit the job again")
         }
         let key = try Transcript.blobKey(for: uploadId)
         if try await blobs.size(of: key) != nil {
@@ -159,7 +191,9 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         }
         return try await withScratch(claimed.task.id.rawValue) { scratch in
             let transcript = try await withSource(of: job) { path in
-                try await speech.transcribe(path, media: media, scratch: scratch) { fraction in progress(.transcribe, fraction) }
+                try await speech.transcribe(path, media: media, scratch: scratch) { fraction in
+                    progress(.transcribe, fraction)
+                }
             }
             let file = scratch + "/transcript-final.json"
             try JSONEncoder().encode(transcript).write(to: URL(fileURLWithPath: file))
@@ -170,18 +204,24 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
 
     /// The transcript kept for the job's upload; a job that needs one has made it by now.
     func storedTranscript(of job: Job) async throws -> Transcript {
-        guard let uploadId = job.uploadId else { throw JobError(code: .sourceMissing, message: "the job has no source to have words") }
+        guard let uploadId = job.uploadId else {
+            throw JobError(code: .sourceMissing, message: "the job has no source to have words")
+        }
         do {
             // Through the source cache: a job's renders read the one local copy, not a download each.
             return try await sources.withFile(Transcript.blobKey(for: uploadId)) { file in
                 try JSONDecoder().decode(Transcript.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
             }
         } catch BlobError.notFound {
-            throw JobError(code: .sourceMissing, message: "the source's transcript is missing (its upload was deleted?); submit the job again")
+            throw JobError(
+                code: .sourceMissing,
+                message: "the source's transcript is missing (its upload was deleted?); submit the job again")
         }
     }
 
-    func render(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+    func render(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws
+        -> TaskOutcome
+    {
         let job = claimed.job
         guard let media = job.media, let index = claimed.task.clipIndex, let request = job.clipSpec(at: index) else {
             throw JobError(code: .internalError, message: "the render task lost its clip; submit the job again")
@@ -193,8 +233,12 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             let transcript = job.request.needsTranscript ? try await storedTranscript(of: job) : nil
             let renderer = ClipRenderer(presenter: ClipPresenter(faces: faces), cutter: cutter, encoder: encoder)
             let rendered = try await withSource(of: job) { path in
-                try await renderer.render(CutPlan(input: path, output: output, start: request.start, end: request.end, options: options, media: media),
-                                          transcript: transcript, media: media, scratch: scratch) { progress(.render, $0) }
+                try await renderer.render(
+                    CutPlan(
+                        input: path, output: output, start: request.start, end: request.end, options: options,
+                        media: media),
+                    transcript: transcript, media: media, scratch: scratch
+                ) { progress(.render, $0) }
             }
             let (plan, loudness, presentation) = (rendered.plan, rendered.loudness, rendered.presentation)
             let duration = try await prober.duration(of: output)
@@ -214,22 +258,27 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                 for key in [key, posterKey].compactMap({ $0 }) { try? await blobs.delete(key) }
                 throw CancellationError()
             }
-            let clip = Clip(jobId: job.id, organizationId: job.organizationId, index: index, name: request.name,
-                            start: request.start, end: plan.end, actualStart: plan.actualStart, duration: duration,
-                            format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
-                            size: stored.size, sha256: stored.sha256, blobKey: key, score: request.score, loudnessLUFS: loudness?.integrated,
-                            encoder: plan.encoderName, thumbnailKey: posterKey, reason: request.reason, presentation: presentation,
-                            createdAt: clock.now())
+            let clip = Clip(
+                jobId: job.id, organizationId: job.organizationId, index: index, name: request.name,
+                start: request.start, end: plan.end, actualStart: plan.actualStart, duration: duration,
+                format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
+                size: stored.size, sha256: stored.sha256, blobKey: key, score: request.score,
+                loudnessLUFS: loudness?.integrated,
+                encoder: plan.encoderName, thumbnailKey: posterKey, reason: request.reason, presentation: presentation,
+                createdAt: clock.now())
             return TaskOutcome(clips: [clip])
         }
     }
 
     /// PSNR and SSIM of the stored clip against the source range it was cut from, through the
     /// same picture filters (the crop it was given, its pauses cut, its captions), and its loudness.
-    func measureQuality(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
+    func measureQuality(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws
+        -> TaskOutcome
+    {
         let job = claimed.job
         guard let media = job.media, let index = claimed.task.clipIndex, let spec = job.clipSpec(at: index),
-              let clip = try await store.clips(jobId: job.id).first(where: { $0.index == index }) else {
+            let clip = try await store.clips(jobId: job.id).first(where: { $0.index == index })
+        else {
             throw JobError(code: .internalError, message: "the quality task lost its clip; submit the job again")
         }
         return try await withScratch(claimed.task.id.rawValue) { scratch in
@@ -238,16 +287,23 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             do {
                 let quality = try await withSource(of: job) { source in
                     try await sources.withFile(clip.blobKey) { file in
-                        var plan = CutPlan(input: source, output: file, start: spec.start, end: spec.end, options: options, media: media)
+                        var plan = CutPlan(
+                            input: source, output: file, start: spec.start, end: spec.end, options: options,
+                            media: media)
                         plan.keptRanges = clip.keptRanges
                         if clip.reframe?.mode == .face { plan.reframe = clip.reframe }
-                        if let transcript { try ClipPresenter.burnCaptions(transcript, timeline: clip.timeline, into: &plan, scratch: scratch) }
+                        if let transcript {
+                            try ClipPresenter.burnCaptions(
+                                transcript, timeline: clip.timeline, into: &plan, scratch: scratch)
+                        }
                         return try await qualityMeter.measure(clip: file, plan: plan)
                     }
                 }
                 progress(.render, 1)
                 return TaskOutcome(qualities: [index: quality])
-            } catch let error as MediaError where !error.isRetryable || claimed.task.attempts >= claimed.task.maxAttempts {
+            } catch let error as MediaError
+                where !error.isRetryable || claimed.task.attempts >= claimed.task.maxAttempts
+            {
                 // The clip is rendered and good; a measurement that cannot be made leaves it unmeasured
                 // rather than failing the job.
                 return TaskOutcome()
@@ -258,11 +314,14 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     func storyboard(_ claimed: ClaimedTask) async throws -> TaskOutcome {
         let job = claimed.job
         guard let media = job.media else {
-            throw JobError(code: .internalError, message: "the storyboard task ran before probing; submit the job again")
+            throw JobError(
+                code: .internalError, message: "the storyboard task ran before probing; submit the job again")
         }
         return try await withScratch(claimed.task.id.rawValue) { scratch in
             let sprite = scratch + "/storyboard.jpg"
-            var board = try await withSource(of: job) { path in try await thumbnailer.storyboard(of: path, media: media, to: sprite) }
+            var board = try await withSource(of: job) { path in
+                try await thumbnailer.storyboard(of: path, media: media, to: sprite)
+            }
             let key = try BlobKey("jobs/\(job.id)/storyboard-\(claimed.task.id).jpg")
             _ = try await blobs.importFile(at: sprite, as: key)
             board.blobKey = key
@@ -276,7 +335,8 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     public func sweepScratch() -> Int64? {
         let root = (scratchDirectory as NSString).deletingLastPathComponent
         ScratchSpace.removeLeftovers(in: root, keeping: (scratchDirectory as NSString).lastPathComponent)
-        return ((try? FileManager.default.attributesOfFileSystem(forPath: root))?[.systemFreeSize] as? NSNumber)?.int64Value
+        return ((try? FileManager.default.attributesOfFileSystem(forPath: root))?[.systemFreeSize] as? NSNumber)?
+            .int64Value
     }
 
     /// A directory of `name`'s own inside the scratch space (whose 0700 keeps others out), removed when
@@ -289,7 +349,9 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     }
 
     private func withSource<T: Sendable>(of job: Job, _ body: @Sendable (String) async throws -> T) async throws -> T {
-        guard let uploadId = job.uploadId, let upload = try await store.upload(id: uploadId, organizationId: job.organizationId) else {
+        guard let uploadId = job.uploadId,
+            let upload = try await store.upload(id: uploadId, organizationId: job.organizationId)
+        else {
             throw JobError(code: .sourceMissing, message: "the job's upload was deleted before the job could run")
         }
         do {

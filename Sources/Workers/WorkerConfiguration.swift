@@ -46,7 +46,9 @@ public struct WorkerConfiguration: Sendable {
         if let raw = values.string("workerCapabilities") {
             capabilities = try raw.split(separator: ",").map { name in
                 guard let capability = Capability(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                    throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("workerCapabilities"), reason: "'\(name)' is not one of cpu, gpu")
+                    throw ConfigurationProblem.invalid(
+                        key: ConfigurationKey.environmentName("workerCapabilities"),
+                        reason: "'\(name)' is not one of cpu, gpu")
                 }
                 return capability
             }
@@ -54,7 +56,8 @@ public struct WorkerConfiguration: Sendable {
         leaseSeconds = try values.double("leaseSeconds", in: 1...86_400) ?? leaseSeconds
         heartbeatSeconds = try values.double("heartbeatSeconds", in: 0.1...3600) ?? heartbeatSeconds
         if heartbeatSeconds >= leaseSeconds {
-            throw ConfigurationProblem.invalid(key: ConfigurationKey.environmentName("heartbeatSeconds"), reason: "must be shorter than the lease")
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName("heartbeatSeconds"), reason: "must be shorter than the lease")
         }
         pollSeconds = try values.double("pollSeconds", in: 0.01...60) ?? pollSeconds
         shutdownGraceSeconds = try values.double("shutdownGraceSeconds", in: 0...86_400) ?? shutdownGraceSeconds

@@ -14,24 +14,33 @@ public struct WorkerMetrics: Sendable {
 
     /// `worker_encoder{encoder,worker}` = 1: which H.264 encoder this worker renders mp4 with.
     func encoderInUse(_ encoder: String, worker: String) {
-        Gauge(label: "worker_encoder", dimensions: [("encoder", encoder), ("worker", worker)], factory: factory).record(1)
+        Gauge(label: "worker_encoder", dimensions: [("encoder", encoder), ("worker", worker)], factory: factory).record(
+            1)
     }
 
     /// `processing_seconds{stage}`: how long finished tasks took (a histogram), and
     /// `media_seconds_processed_total{stage}`: the media they covered (the source for probe and
     /// analyze, each clip for render), so render speed is one rate over the other.
     func finished(_ kind: TaskKind, after elapsed: Duration, mediaSeconds: Double) {
-        Timer(label: "processing_seconds", dimensions: [("stage", kind.rawValue)], factory: factory).record(duration: elapsed)
+        Timer(label: "processing_seconds", dimensions: [("stage", kind.rawValue)], factory: factory).record(
+            duration: elapsed)
         if mediaSeconds > 0 {
-            FloatingPointCounter(label: "media_seconds_processed_total", dimensions: [("stage", kind.rawValue)], factory: factory)
-                .increment(by: mediaSeconds)
+            FloatingPointCounter(
+                label: "media_seconds_processed_total", dimensions: [("stage", kind.rawValue)], factory: factory
+            )
+            .increment(by: mediaSeconds)
         }
     }
 
     /// `clips_rendered_total{encoder,format,mode}`.
     func rendered(_ clip: Clip) {
-        Counter(label: "clips_rendered_total", dimensions: [("encoder", clip.encoder ?? "unknown"), ("format", clip.format.rawValue),
-                                                             ("mode", clip.modeUsed.rawValue)], factory: factory).increment()
+        Counter(
+            label: "clips_rendered_total",
+            dimensions: [
+                ("encoder", clip.encoder ?? "unknown"), ("format", clip.format.rawValue),
+                ("mode", clip.modeUsed.rawValue),
+            ], factory: factory
+        ).increment()
     }
 
     /// `error_total{code}`: failed task attempts.
@@ -54,8 +63,10 @@ public struct WorkerMetrics: Sendable {
     func occupancy(busy: [Capability: Int], slots: Int, capabilities: [Capability]) {
         let running = busy.values.reduce(0, +)
         for capability in capabilities {
-            Gauge(label: "workers_busy", dimensions: [("capability", capability.rawValue)], factory: factory).record(busy[capability] ?? 0)
-            Gauge(label: "workers_idle", dimensions: [("capability", capability.rawValue)], factory: factory).record(max(0, slots - running))
+            Gauge(label: "workers_busy", dimensions: [("capability", capability.rawValue)], factory: factory).record(
+                busy[capability] ?? 0)
+            Gauge(label: "workers_idle", dimensions: [("capability", capability.rawValue)], factory: factory).record(
+                max(0, slots - running))
         }
     }
 }

@@ -3,8 +3,8 @@ import ClipGenCore
 import Coordination
 import CoreMetrics
 import Logging
-import Outbound
 import MediaEngine
+import Outbound
 import Persistence
 import ServiceLifecycle
 
@@ -22,14 +22,18 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
     public let metrics: WorkerMetrics
     let occupancy: SlotOccupancy
 
-    public init(pipeline: TaskPipeline<Store, Blobs>, workflow: JobWorkflow, signal: any WorkSignal, settings: WorkerSettings, logger: Logger,
-                metrics: WorkerMetrics = WorkerMetrics(factory: NOOPMetricsHandler.instance)) {
+    public init(
+        pipeline: TaskPipeline<Store, Blobs>, workflow: JobWorkflow, signal: any WorkSignal, settings: WorkerSettings,
+        logger: Logger,
+        metrics: WorkerMetrics = WorkerMetrics(factory: NOOPMetricsHandler.instance)
+    ) {
         self.pipeline = pipeline
         self.transitions = JobTransitions(workflow: workflow)
         self.signal = signal
         self.settings = settings
         self.metrics = metrics
-        self.occupancy = SlotOccupancy(metrics: metrics, slots: settings.concurrency, capabilities: settings.capabilities)
+        self.occupancy = SlotOccupancy(
+            metrics: metrics, slots: settings.concurrency, capabilities: settings.capabilities)
         metrics.encoderInUse(pipeline.encoder.rawValue, worker: settings.workerID)
         var logger = logger
         logger[metadataKey: "worker.id"] = "\(settings.workerID)"
@@ -41,10 +45,12 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
     public func run() async throws {
         sweepScratch()
         let shutdown = ShutdownSignal()
-        logger.info("worker pool started", metadata: [
-            "worker.concurrency": "\(settings.concurrency)",
-            "worker.capabilities": "\(settings.capabilities.map(\.rawValue).joined(separator: ","))",
-        ])
+        logger.info(
+            "worker pool started",
+            metadata: [
+                "worker.concurrency": "\(settings.concurrency)",
+                "worker.capabilities": "\(settings.capabilities.map(\.rawValue).joined(separator: ","))",
+            ])
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<settings.concurrency {
@@ -62,8 +68,10 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
     private func slot(_ shutdown: ShutdownSignal) async {
         while !shutdown.isStopping && !Task.isCancelled {
             do {
-                guard let claimed = try await store.claimTask(
-                    worker: settings.workerID, capabilities: settings.capabilities, leaseSeconds: settings.lease) else {
+                guard
+                    let claimed = try await store.claimTask(
+                        worker: settings.workerID, capabilities: settings.capabilities, leaseSeconds: settings.lease)
+                else {
                     await signal.wait(timeout: settings.poll)
                     continue
                 }
@@ -94,15 +102,18 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
         logger[metadataKey: "organization.id"] = "\(claimed.job.organizationId)"
         logger.info("task started", metadata: ["task.attempt": "\(claimed.task.attempts)"])
         let started = ContinuousClock.now
-        let (progressStream, progressContinuation) = AsyncStream.makeStream(of: (JobStage, Double).self, bufferingPolicy: .bufferingNewest(1))
+        let (progressStream, progressContinuation) = AsyncStream.makeStream(
+            of: (JobStage, Double).self, bufferingPolicy: .bufferingNewest(1))
 
         let ending: Ending = await withTaskGroup(of: Ending?.self) { group in
             group.addTask {
                 defer { progressContinuation.finish() }
                 do {
-                    return .finished(.success(try await pipeline.run(claimed) { stage, fraction in
-                        progressContinuation.yield((stage, fraction))
-                    }))
+                    return .finished(
+                        .success(
+                            try await pipeline.run(claimed) { stage, fraction in
+                                progressContinuation.yield((stage, fraction))
+                            }))
                 } catch {
                     return .finished(.failure(error))
                 }
@@ -110,7 +121,8 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
             group.addTask {
                 // Only the newest value is buffered, so a slow store sees fewer, never stale, updates.
                 for await (stage, fraction) in progressStream {
-                    try? await store.reportProgress(taskId: claimed.task.id, stage: stage, fraction: fraction, transitions: transitions)
+                    try? await store.reportProgress(
+                        taskId: claimed.task.id, stage: stage, fraction: fraction, transitions: transitions)
                 }
                 return nil
             }
@@ -148,17 +160,21 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
     }
 
     private func settle(_ ending: Ending, _ claimed: ClaimedTask, logger: Logger, elapsed: Duration) async {
-        let taskId = claimed.task.id, worker = settings.workerID
+        let taskId = claimed.task.id
+        let worker = settings.workerID
         let ms = "\(elapsed.milliseconds)"
         switch ending {
         case .finished(.success(let outcome)):
             do {
-                let result = try await store.completeTask(taskId: taskId, worker: worker, outcome: outcome, transitions: transitions)
+                let result = try await store.completeTask(
+                    taskId: taskId, worker: worker, outcome: outcome, transitions: transitions)
                 if result == .discarded {
                     logger.notice("task finished after its lease was lost or its job ended; output discarded")
                     await removeOutputs(outcome)
                 } else {
-                    logger.info(result == .jobSucceeded ? "task finished; job succeeded" : "task finished", metadata: ["task.ms": "\(ms)"])
+                    logger.info(
+                        result == .jobSucceeded ? "task finished; job succeeded" : "task finished",
+                        metadata: ["task.ms": "\(ms)"])
                     record(claimed, outcome: outcome, elapsed: elapsed)
                     if result == .jobSucceeded { metrics.jobEnded(.succeeded) }
                     // The job goes on: the tasks that follow this one may be queued now.
@@ -174,14 +190,17 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
                 // The client sees a generic message; the cause (SQL, paths) stays in this log.
                 logger.error("task failed unexpectedly", metadata: ["error.cause": "\(String(reflecting: error))"])
             }
-            let disposition = try? await store.failTask(taskId: taskId, worker: worker, error: jobError, retryable: retryable,
-                                                        transitions: transitions)
+            let disposition = try? await store.failTask(
+                taskId: taskId, worker: worker, error: jobError, retryable: retryable,
+                transitions: transitions)
             metrics.failed(jobError.code)
             if disposition == .jobFailed { metrics.jobEnded(.failed) }
-            logger.warning("task failed", metadata: [
-                "error.code": "\(jobError.code)", "error": "\(jobError.message)",
-                "task.disposition": "\(disposition.map { "\($0)" } ?? "unrecorded")",
-            ])
+            logger.warning(
+                "task failed",
+                metadata: [
+                    "error.code": "\(jobError.code)", "error": "\(jobError.message)",
+                    "task.disposition": "\(disposition.map { "\($0)" } ?? "unrecorded")",
+                ])
         case .leaseLost:
             logger.warning("lease lost; another worker owns the task now")
         case .jobCancelled:
@@ -195,12 +214,13 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
 
     private func record(_ claimed: ClaimedTask, outcome: TaskOutcome, elapsed: Duration) {
         // Renders cover their clips; probe the source it found, analyze the source it read.
-        let media = switch claimed.task.kind {
-        case .render: outcome.clips.reduce(0) { $0 + $1.duration }
-        case .probe: outcome.media?.duration ?? 0
-        case .analyze, .transcribe: claimed.job.source?.duration ?? 0
-        default: 0.0
-        }
+        let media =
+            switch claimed.task.kind {
+            case .render: outcome.clips.reduce(0) { $0 + $1.duration }
+            case .probe: outcome.media?.duration ?? 0
+            case .analyze, .transcribe: claimed.job.source?.duration ?? 0
+            default: 0.0
+            }
         metrics.finished(claimed.task.kind, after: elapsed, mediaSeconds: media)
         for clip in outcome.clips { metrics.rendered(clip) }
     }
@@ -219,7 +239,9 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
     }
 
     private func removeOutputs(_ outcome: TaskOutcome) async {
-        let keys = outcome.clips.flatMap { [$0.blobKey, $0.thumbnailKey].compactMap { $0 } } + [outcome.storyboard?.blobKey].compactMap { $0 }
+        let keys =
+            outcome.clips.flatMap { [$0.blobKey, $0.thumbnailKey].compactMap { $0 } }
+            + [outcome.storyboard?.blobKey].compactMap { $0 }
         for key in keys { try? await pipeline.blobs.delete(key) }
     }
 

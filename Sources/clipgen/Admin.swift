@@ -8,11 +8,14 @@ import Server
 
 /// Operator commands, run against the same configuration as `serve`.
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Operator tasks on the configured database and storage.", subcommands: [Org.self, RotateKeys.self, Audit.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Operator tasks on the configured database and storage.",
+        subcommands: [Org.self, RotateKeys.self, Audit.self])
 
     /// The configuration an operator command works on: the same as `serve`'s.
     struct Where: ParsableArguments {
-        @Option(name: .customLong("data-dir"), help: "Data directory (CLIPGEN_DATA_DIR, default ./data).") var dataDir: String?
+        @Option(name: .customLong("data-dir"), help: "Data directory (CLIPGEN_DATA_DIR, default ./data).") var dataDir:
+            String?
         @Option(help: "Env-style file of CLIPGEN_* settings (CLIPGEN_CONFIG).") var config: String?
 
         var flags: [String: String] {
@@ -24,25 +27,36 @@ struct Admin: AsyncParsableCommand {
     }
 
     struct Org: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "org", abstract: "Organisations.", subcommands: [Create.self])
+        static let configuration = CommandConfiguration(
+            commandName: "org", abstract: "Organisations.", subcommands: [Create.self])
     }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create an organisation and its first admin; a generated password is printed once when none is given.")
+            abstract:
+                "Create an organisation and its first admin; a generated password is printed once when none is given.")
 
         @Argument(help: "The organisation's name.") var name: String
-        @Option(name: .customLong("admin-email"), help: "Email of the organisation's first admin.") var adminEmail: String
-        @Option(name: .customLong("admin-password"), help: "Their password, 12 to 72 bytes (default: generated and printed once).")
+        @Option(name: .customLong("admin-email"), help: "Email of the organisation's first admin.") var adminEmail:
+            String
+        @Option(
+            name: .customLong("admin-password"),
+            help: "Their password, 12 to 72 bytes (default: generated and printed once).")
         var adminPassword: String?
         @OptionGroup var location: Where
 
         func run() async throws {
             let (configuration, logger, _) = try await Process.start(flags: location.flags)
             do {
-                let result = try await createOrganization(configuration: configuration, name: name, adminEmail: adminEmail,
-                                                          adminPassword: adminPassword, logger: logger)
-                print("organization \(result.organization.id) \"\(result.organization.name)\" created; admin \(result.admin.email)")
+                let result = try await createOrganization(
+                    configuration: configuration, name: name, adminEmail: adminEmail,
+                    adminPassword: adminPassword, logger: logger)
+                print(
+                    """
+                    organization \(result.organization.id) \"\(result.organization.name)\" created; admin \
+                    \(result.admin.email)
+                    """
+                )
                 if let password = result.generatedPassword { print("admin password (shown once): \(password)") }
             } catch let error as AccountError {
                 throw CommandFailure(error.description)
@@ -57,7 +71,12 @@ extension Admin {
     struct RotateKeys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-keys",
-            abstract: "Seal every stored blob with the active encryption key (CLIPGEN_ENCRYPTION_KEY_ID), while the service runs.")
+            abstract:
+                """
+                Seal every stored blob with the active encryption key (CLIPGEN_ENCRYPTION_KEY_ID), while the \
+                service runs.
+                """
+        )
 
         @OptionGroup var location: Where
 
@@ -65,7 +84,12 @@ extension Admin {
             let (configuration, logger, _) = try await Process.start(flags: location.flags)
             do {
                 let (rewritten, current) = try await rotateEncryptionKeys(configuration: configuration, logger: logger)
-                print("\(rewritten) blobs sealed with key \(configuration.encryption?.activeID ?? ""); \(current) already were")
+                print(
+                    """
+                    \(rewritten) blobs sealed with key \(configuration.encryption?.activeID ?? ""); \(current) \
+                    already were
+                    """
+                )
             } catch let problem as ConfigurationProblem {
                 throw CommandFailure(problem.description)
             }
@@ -76,7 +100,12 @@ extension Admin {
 extension Admin {
     struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print audit entries as JSON lines, newest first: the service-wide ones (refusals of clients without an account), or one organisation's.")
+            abstract:
+                """
+                Print audit entries as JSON lines, newest first: the service-wide ones (refusals of clients \
+                without an account), or one organisation's.
+                """
+        )
 
         @Option(help: "An organisation's id (default: the entries tied to no organisation).") var organization: String?
         @Option(help: "How many entries (default 100).") var limit = 100
@@ -88,8 +117,9 @@ extension Admin {
 
         func run() async throws {
             let (configuration, logger, _) = try await Process.start(flags: location.flags)
-            let entries = try await auditEntries(configuration: configuration, organizationId: organization.map(OrganizationID.init(rawValue:)),
-                                                 limit: limit, logger: logger)
+            let entries = try await auditEntries(
+                configuration: configuration, organizationId: organization.map(OrganizationID.init(rawValue:)),
+                limit: limit, logger: logger)
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
             encoder.outputFormatting = [.sortedKeys]

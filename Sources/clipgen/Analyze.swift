@@ -6,7 +6,12 @@ import MediaEngine
 
 struct Analyze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Analyse a local video without a server: cuts, fades, black, frozen and blurry stretches, loudness, silences, highlights.")
+        abstract:
+            """
+            Analyse a local video without a server: cuts, fades, black, frozen and blurry stretches, loudness, \
+            silences, highlights.
+            """
+    )
 
     @Argument(help: "The video to analyse.") var input: String
     @Flag(help: "Print the analysis as JSON (the body of GET /v1/jobs/{id}/analysis).") var json = false
@@ -23,8 +28,11 @@ struct Analyze: AsyncParsableCommand {
             var request = JobRequest(source: .init(uploadId: .make()))
             request.highlights = wanted
             if let problem = request.validate().first {
-                let flag = ["highlights.count": "--highlights", "highlights.minDuration": "--min-duration",
-                            "highlights.maxDuration": "--max-duration"][problem.field] ?? problem.field
+                let flag =
+                    [
+                        "highlights.count": "--highlights", "highlights.minDuration": "--min-duration",
+                        "highlights.maxDuration": "--max-duration",
+                    ][problem.field] ?? problem.field
                 throw ValidationError("\(flag): \(problem.message)")
             }
         }
@@ -42,23 +50,38 @@ struct Analyze: AsyncParsableCommand {
 
     static func summary(_ a: Analysis) -> String {
         func t(_ seconds: Double) -> String { String(format: "%.2f", seconds) }
-        func ranges(_ list: [TimeRange]) -> String { list.isEmpty ? "none" : list.map { "\(t($0.start))–\(t($0.end))" }.joined(separator: ", ") }
+        func ranges(_ list: [TimeRange]) -> String {
+            list.isEmpty ? "none" : list.map { "\(t($0.start))–\(t($0.end))" }.joined(separator: ", ")
+        }
         var lines = ["duration \(t(a.duration)) s" + (a.fps.map { String(format: ", %.3f fps", $0) } ?? "")]
-        lines.append("cuts (\(a.cuts.count)): " + (a.cuts.isEmpty ? "none" : a.cuts.map { "\(t($0.time)) (frame \($0.frame))" }.joined(separator: ", ")))
+        lines.append(
+            "cuts (\(a.cuts.count)): "
+                + (a.cuts.isEmpty ? "none" : a.cuts.map { "\(t($0.time)) (frame \($0.frame))" }.joined(separator: ", "))
+        )
         lines.append("scenes: \(a.scenes.count)")
-        lines.append("fades: " + (a.fades.isEmpty ? "none" : a.fades.map { "\($0.kind.rawValue) \(t($0.start))–\(t($0.end))" }.joined(separator: ", ")))
+        lines.append(
+            "fades: "
+                + (a.fades.isEmpty
+                    ? "none"
+                    : a.fades.map { "\($0.kind.rawValue) \(t($0.start))–\(t($0.end))" }.joined(separator: ", ")))
         lines.append("black: \(ranges(a.black))")
         lines.append("frozen: \(ranges(a.frozen))")
         lines.append("blurry: \(ranges(a.blurry))")
         if let l = a.loudness {
             let value = { (v: Double?, unit: String) in v.map { String(format: "%.1f %@", $0, unit) } ?? "n/a" }
-            lines.append("loudness: integrated \(value(l.integratedLUFS, "LUFS")), range \(value(l.rangeLU, "LU")), true peak \(value(l.truePeakDBTP, "dBTP"))")
+            lines.append(
+                """
+                loudness: integrated \(value(l.integratedLUFS, "LUFS")), range \(value(l.rangeLU, "LU")), true \
+                peak \(value(l.truePeakDBTP, "dBTP"))
+                """
+            )
             lines.append("silences: \(ranges(a.silences))")
         } else {
             lines.append("loudness: no audio")
         }
         for (i, h) in a.highlights.enumerated() {
-            lines.append("highlight \(i + 1): \(t(h.start))–\(t(h.end)) score \(String(format: "%.2f", h.score)) — \(h.reason)")
+            lines.append(
+                "highlight \(i + 1): \(t(h.start))–\(t(h.end)) score \(String(format: "%.2f", h.score)) — \(h.reason)")
         }
         return lines.joined(separator: "\n")
     }

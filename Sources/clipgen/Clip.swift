@@ -10,7 +10,13 @@ struct Clip: AsyncParsableCommand {
     @Argument(help: "The source video.") var input: String
     @Option(help: "Start: seconds (12.5) or a timecode (00:00:12.500).") var start: String
     @Option(help: "End: seconds or a timecode.") var end: String
-    @Option(help: "keyframe (stream copy from the keyframe before start), exact (re-encode) or smart (copy where it can, re-encode the edges).")
+    @Option(
+        help:
+            """
+            keyframe (stream copy from the keyframe before start), exact (re-encode) or smart (copy where it can, \
+            re-encode the edges).
+            """
+    )
     var mode: String = OutputOptions().mode.rawValue
     @Option(help: "mp4, webm or gif (default: from --out's extension, else mp4).") var format: String?
     @Option(help: "original, 16:9, 9:16, 1:1 or 4:5.") var aspect: String = "original"
@@ -18,49 +24,73 @@ struct Clip: AsyncParsableCommand {
     @Option(help: "Output height in pixels (even).") var height: Int?
     @Option(help: "Frame-rate cap.") var fps: Double?
     @Option(help: "Seconds of fade in and out.") var fade: Double = 0
-    @Flag(name: .customLong("normalize-audio"), help: "EBU R128 loudness normalisation (two-pass loudnorm).") var normalizeAudio = false
-    @Option(name: .customLong("target-lufs"), help: "Loudness target for --normalize-audio.") var targetLUFS: Double = -14
-    @Option(help: "Burn in captions from the speech: karaoke, plain or boxed (writes OUT.srt and OUT.vtt too).") var captions: String?
-    @Option(name: .customLong("caption-position"), help: "bottom, middle or top.") var captionPosition: String = "bottom"
-    @Option(name: .customLong("font-size"), help: "Caption height, percent of the clip's height.") var fontSize: Double = 6
-    @Option(name: .customLong("highlight-color"), help: "The spoken word's colour in karaoke captions, #RRGGBB.") var highlightColor = "#FFD400"
+    @Flag(name: .customLong("normalize-audio"), help: "EBU R128 loudness normalisation (two-pass loudnorm).")
+    var normalizeAudio = false
+    @Option(name: .customLong("target-lufs"), help: "Loudness target for --normalize-audio.") var targetLUFS: Double =
+        -14
+    @Option(help: "Burn in captions from the speech: karaoke, plain or boxed (writes OUT.srt and OUT.vtt too).")
+    var captions: String?
+    @Option(name: .customLong("caption-position"), help: "bottom, middle or top.") var captionPosition: String =
+        "bottom"
+    @Option(name: .customLong("font-size"), help: "Caption height, percent of the clip's height.") var fontSize:
+        Double = 6
+    @Option(name: .customLong("highlight-color"), help: "The spoken word's colour in karaoke captions, #RRGGBB.")
+    var highlightColor = "#FFD400"
     @Flag(help: "Captions in capitals.") var uppercase = false
     @Option(name: .customLong("words-per-line"), help: "Most words on one caption line.") var wordsPerLine: Int = 4
-    @Option(help: "With an --aspect that crops: face (follow the speaker), center (at --crop-x) or fit (whole picture over a blur).")
+    @Option(
+        help:
+            """
+            With an --aspect that crops: face (follow the speaker), center (at --crop-x) or fit (whole picture \
+            over a blur).
+            """
+    )
     var reframe: String?
     @Flag(name: .customLong("remove-silences"), help: "Cut the pauses out of the speech.") var removeSilences = false
-    @Option(name: .customLong("min-silence"), help: "Shortest pause cut by --remove-silences, seconds.") var minSilence: Double = 0.6
+    @Option(name: .customLong("min-silence"), help: "Shortest pause cut by --remove-silences, seconds.") var minSilence:
+        Double = 0.6
     @Option(help: "Seconds of each cut pause kept either side.") var padding: Double = 0.15
     @Flag(help: "Write OUT.srt and OUT.vtt of the clip's words without burning them in.") var transcribe = false
-    @Option(name: .customLong("helpers-venv"), help: "The speech and face helpers' environment (CLIPGEN_HELPERS_VENV, else .venv-helpers).")
+    @Option(
+        name: .customLong("helpers-venv"),
+        help: "The speech and face helpers' environment (CLIPGEN_HELPERS_VENV, else .venv-helpers).")
     var helpersVenv: String?
     @Option(name: .customLong("out"), help: "Output file.") var output: String
     @Option(help: "Seconds before FFmpeg is stopped.") var timeout: Double = 3600
 
     func run() async throws {
-        guard let startTime = MediaTime(timecode: start) else { throw ValidationError("--start '\(start)' is not seconds or a timecode") }
-        guard let endTime = MediaTime(timecode: end) else { throw ValidationError("--end '\(end)' is not seconds or a timecode") }
+        guard let startTime = MediaTime(timecode: start) else {
+            throw ValidationError("--start '\(start)' is not seconds or a timecode")
+        }
+        guard let endTime = MediaTime(timecode: end) else {
+            throw ValidationError("--end '\(end)' is not seconds or a timecode")
+        }
         let cutMode = try choice(mode, for: "--mode", as: CutMode.self)
-        let outputFormat = try format.map { try choice($0, for: "--format", as: OutputFormat.self) }
+        let outputFormat =
+            try format.map { try choice($0, for: "--format", as: OutputFormat.self) }
             ?? OutputFormat(rawValue: (output as NSString).pathExtension.lowercased()) ?? .mp4
         let outputAspect = try choice(aspect, for: "--aspect", as: Aspect.self)
-        var options = OutputOptions(format: outputFormat, mode: cutMode, aspect: outputAspect, height: height, fps: fps, cropX: cropX,
-                                    normalizeAudio: normalizeAudio, targetLUFS: targetLUFS, fadeSeconds: fade)
+        var options = OutputOptions(
+            format: outputFormat, mode: cutMode, aspect: outputAspect, height: height, fps: fps, cropX: cropX,
+            normalizeAudio: normalizeAudio, targetLUFS: targetLUFS, fadeSeconds: fade)
         if let captions {
             let style = try choice(captions, for: "--captions", as: CaptionOptions.Style.self)
             let position = try choice(captionPosition, for: "--caption-position", as: CaptionOptions.Position.self)
-            options.captions = CaptionOptions(style: style, position: position, fontSize: fontSize, highlightColor: highlightColor,
-                                              uppercase: uppercase, maxWordsPerLine: wordsPerLine)
+            options.captions = CaptionOptions(
+                style: style, position: position, fontSize: fontSize, highlightColor: highlightColor,
+                uppercase: uppercase, maxWordsPerLine: wordsPerLine)
         }
         if let reframe {
             options.reframe = try choice(reframe, for: "--reframe", as: Reframe.self)
         }
         if removeSilences { options.removeSilences = SilenceRemoval(minSilence: minSilence, padding: padding) }
-        var request = JobRequest(source: .init(uploadId: .make()),
-                                 clips: [.init(start: startTime.seconds, end: endTime.seconds)], output: options)
+        var request = JobRequest(
+            source: .init(uploadId: .make()),
+            clips: [.init(start: startTime.seconds, end: endTime.seconds)], output: options)
         request.transcribe = transcribe ? true : nil
         if let problem = request.validate().first {
-            let flag = problem.field.replacingOccurrences(of: "clips[0].", with: "--").replacingOccurrences(of: "output.", with: "--")
+            let flag = problem.field.replacingOccurrences(of: "clips[0].", with: "--").replacingOccurrences(
+                of: "output.", with: "--")
             throw ValidationError("\(flag == "clips[0]" ? "the clip" : flag): \(problem.message)")
         }
         guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("\(input): no such file") }
@@ -68,14 +98,20 @@ struct Clip: AsyncParsableCommand {
         let prober = Prober(timeout: limit)
         let media = try await prober.probe(input)
         if endTime.seconds > media.duration + media.frameDuration / 2 {
-            throw ValidationError(JobError.rangeOutsideMedia(clipIndex: 0, end: endTime.seconds, duration: media.duration).message)
+            throw ValidationError(
+                JobError.rangeOutsideMedia(clipIndex: 0, end: endTime.seconds, duration: media.duration).message)
         }
         let helper = Transcribe.helper(helpersVenv, timeout: limit)
-        let renderer = ClipRenderer(presenter: ClipPresenter(faces: FaceDetector(helper: helper)), cutter: Cutter(timeout: limit))
+        let renderer = ClipRenderer(
+            presenter: ClipPresenter(faces: FaceDetector(helper: helper)), cutter: Cutter(timeout: limit))
         let (rendered, transcript) = try await withScratch { scratch in
-            let transcript = request.needsTranscript
-                ? try await SpeechRecognizer(helper: helper, timeout: limit).transcribe(input, media: media, scratch: scratch) : nil
-            let plan = CutPlan(input: input, output: output, start: startTime.seconds, end: endTime.seconds, options: options, media: media)
+            let transcript =
+                request.needsTranscript
+                ? try await SpeechRecognizer(helper: helper, timeout: limit).transcribe(
+                    input, media: media, scratch: scratch) : nil
+            let plan = CutPlan(
+                input: input, output: output, start: startTime.seconds, end: endTime.seconds, options: options,
+                media: media)
             return (try await renderer.render(plan, transcript: transcript, media: media, scratch: scratch), transcript)
         }
         let (plan, loudness, presentation) = (rendered.plan, rendered.loudness, rendered.presentation)
@@ -86,13 +122,21 @@ struct Clip: AsyncParsableCommand {
             try track.vtt.write(toFile: base + ".vtt", atomically: true, encoding: .utf8)
         }
         let duration = try await prober.duration(of: output)
-        var summary: [String: Any] = ["output": output, "modeUsed": plan.mode.rawValue, "actualStart": plan.actualStart, "duration": duration]
+        var summary: [String: Any] = [
+            "output": output, "modeUsed": plan.mode.rawValue, "actualStart": plan.actualStart, "duration": duration,
+        ]
         if let reframe = presentation.reframe {
-            summary["reframe"] = ["layout": reframe.layout.rawValue, "path": reframe.path.map { ["time": $0.time, "x": $0.x] },
-                                  "fit": reframe.fit.map { ["start": $0.start, "end": $0.end] }]
+            summary["reframe"] = [
+                "layout": reframe.layout.rawValue, "path": reframe.path.map { ["time": $0.time, "x": $0.x] },
+                "fit": reframe.fit.map { ["start": $0.start, "end": $0.end] },
+            ]
         }
-        if let captions = presentation.captions { summary["captions"] = ["lines": captions.lines, "words": captions.words] }
-        if let kept = presentation.keptRanges { summary["keptRanges"] = kept.map { ["start": $0.start, "end": $0.end] } }
+        if let captions = presentation.captions {
+            summary["captions"] = ["lines": captions.lines, "words": captions.words]
+        }
+        if let kept = presentation.keptRanges {
+            summary["keptRanges"] = kept.map { ["start": $0.start, "end": $0.end] }
+        }
         summary["fallbackReason"] = plan.fallbackReason
         summary["loudnessLUFS"] = loudness?.integrated
         let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])

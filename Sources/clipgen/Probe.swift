@@ -3,7 +3,8 @@ import Foundation
 import MediaEngine
 
 struct Probe: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print what ClipGen reads from a video: streams, duration, keyframes.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print what ClipGen reads from a video: streams, duration, keyframes.")
 
     @Argument(help: "The video to probe.") var input: String
 

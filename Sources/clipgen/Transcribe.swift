@@ -6,17 +6,22 @@ import MediaEngine
 
 struct Transcribe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Transcribe a local video's English speech without a server: words with times, as JSON, SRT, VTT or text.")
+        abstract:
+            "Transcribe a local video's English speech without a server: words with times, as JSON, SRT, VTT or text.")
 
     @Argument(help: "The video (or audio) to transcribe.") var input: String
     @Option(help: "json (the body of GET /v1/jobs/{id}/transcript), srt, vtt or text.") var format: String = "text"
     @Option(name: .customLong("out"), help: "Write to this file instead of standard output.") var output: String?
-    @Option(name: .customLong("helpers-venv"), help: "The speech helper's environment (CLIPGEN_HELPERS_VENV, else .venv-helpers).")
+    @Option(
+        name: .customLong("helpers-venv"),
+        help: "The speech helper's environment (CLIPGEN_HELPERS_VENV, else .venv-helpers).")
     var helpersVenv: String?
     @Option(help: "Seconds before FFmpeg or the recogniser is stopped.") var timeout: Double = 3600
 
     func run() async throws {
-        guard ["json", "srt", "vtt", "text"].contains(format) else { throw ValidationError("--format must be json, srt, vtt or text") }
+        guard ["json", "srt", "vtt", "text"].contains(format) else {
+            throw ValidationError("--format must be json, srt, vtt or text")
+        }
         guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("\(input): no such file") }
         let limit = Duration.seconds(timeout)
         let media = try await Prober(timeout: limit).probe(input)

@@ -1,4 +1,3 @@
-@testable import API
 import Accounts
 import BlobStorage
 import ClipGenCore
@@ -12,6 +11,8 @@ import Persistence
 import PersistenceSQLite
 import TestSupport
 
+@testable import API
+
 /// The real application on a temp directory (SQLite, local blobs), without workers, plus
 /// helpers to make organisations, users and tokens.
 struct APIHarness {
@@ -23,14 +24,18 @@ struct APIHarness {
     var loginPolicy = LoginGuard.Policy()
     let counters = LocalCounters()
 
-    static func with<T>(maxUploadBytes: Int64 = 1 << 30, tokens: TokenService? = nil, configure: (inout APIConfiguration) -> Void = { _ in },
-                        _ body: (APIHarness) async throws -> T) async throws -> T {
+    static func with<T>(
+        maxUploadBytes: Int64 = 1 << 30, tokens: TokenService? = nil,
+        configure: (inout APIConfiguration) -> Void = { _ in },
+        _ body: (APIHarness) async throws -> T
+    ) async throws -> T {
         try await withTemporaryDirectory { dir in
             var configuration = APIConfiguration()
             configuration.maxUploadBytes = maxUploadBytes
             configuration.auth.bcryptCost = 4
             configure(&configuration)
-            let defaultTokens = try await TokenService(secret: String(repeating: "s", count: 32), keyID: "k1", ttlSeconds: 600)
+            let defaultTokens = try await TokenService(
+                secret: String(repeating: "s", count: 32), keyID: "k1", ttlSeconds: 600)
             var harness = APIHarness(
                 store: SQLiteJobStore(path: dir + "/db.sqlite"), blobs: LocalBlobStore(root: dir + "/blobs"),
                 tokens: tokens ?? defaultTokens,
@@ -46,10 +51,12 @@ struct APIHarness {
     func test<T>(live: Bool = false, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         var configuration = configuration
         if live { configuration.http.port = 0 }
-        let app = buildApplication(configuration: configuration,
-                                   dependencies: APIDependencies(store: store, blobs: blobs, tokens: tokens, shared: SharedBackends(counters: counters),
-                                                                 loginPolicy: loginPolicy),
-                                   logger: Self.logger)
+        let app = buildApplication(
+            configuration: configuration,
+            dependencies: APIDependencies(
+                store: store, blobs: blobs, tokens: tokens, shared: SharedBackends(counters: counters),
+                loginPolicy: loginPolicy),
+            logger: Self.logger)
         return try await app.test(live ? .live : .router, body)
     }
 
@@ -61,15 +68,18 @@ struct APIHarness {
     }
 
     /// A new organisation with one user of `role`; returns the user and a bearer token.
-    func member(_ role: Role, organization: OrganizationID? = nil, password: String = "password1-long", hashCost: Int = 4) async throws -> (User, String) {
+    func member(
+        _ role: Role, organization: OrganizationID? = nil, password: String = "password1-long", hashCost: Int = 4
+    ) async throws -> (User, String) {
         var orgId = organization
         if orgId == nil {
             let org = Organization(name: "org", createdAt: Date())
             try await store.createOrganization(org)
             orgId = org.id
         }
-        let user = User(organizationId: orgId!, email: "\(role.rawValue)-\(Identifier.make().prefix(8))@x.test",
-                        passwordHash: try await PasswordHasher.hash(password, cost: hashCost), role: role, createdAt: Date())
+        let user = User(
+            organizationId: orgId!, email: "\(role.rawValue)-\(Identifier.make().prefix(8))@x.test",
+            passwordHash: try await PasswordHasher.hash(password, cost: hashCost), role: role, createdAt: Date())
         try await store.createUser(user)
         return (user, try await tokens.issue(for: user).token)
     }

@@ -1,4 +1,3 @@
-@testable import API
 import ClipGenCore
 import Foundation
 import HTTPTypes
@@ -6,13 +5,17 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
+@testable import API
+
 @Suite struct APIKeyTests {
     @Test func aKeyIsShownOnceStoredHashedAndWorksWhereATokenDoes() async throws {
         try await APIHarness.with { h in
             let (user, token) = try await h.member(.user)
             try await h.test { client in
-                let created = try await client.execute(uri: "/v1/api-keys", method: .post, headers: .bearer(token, json: true),
-                                                       body: .json(#"{"name":"ci pipeline"}"#)) { response in
+                let created = try await client.execute(
+                    uri: "/v1/api-keys", method: .post, headers: .bearer(token, json: true),
+                    body: .json(#"{"name":"ci pipeline"}"#)
+                ) { response in
                     #expect(response.status == .created)
                     return response.object
                 }
@@ -26,7 +29,9 @@ import Testing
                 try await client.execute(uri: "/v1/me", method: .get, headers: .bearer(key)) { response in
                     #expect(response.status == .ok && response.object["id"] as? String == user.id.rawValue)
                 }
-                try await client.execute(uri: "/v1/uploads", method: .post, headers: .bearer(key), body: ByteBuffer(string: "bytes")) {
+                try await client.execute(
+                    uri: "/v1/uploads", method: .post, headers: .bearer(key), body: ByteBuffer(string: "bytes")
+                ) {
                     #expect($0.status == .created)
                 }
                 #expect(try await h.store.apiKey(id: stored.id)?.lastUsedAt != nil)
@@ -36,11 +41,19 @@ import Testing
                 }
                 // A key one character off, or not a key at all.
                 let forged = String(key.dropLast()) + (key.hasSuffix("0") ? "1" : "0")
-                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer(forged)) { #expect($0.status == .unauthorized) }
-                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer("cgk_nonsense")) { #expect($0.status == .unauthorized) }
+                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer(forged)) {
+                    #expect($0.status == .unauthorized)
+                }
+                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer("cgk_nonsense")) {
+                    #expect($0.status == .unauthorized)
+                }
 
-                try await client.execute(uri: "/v1/api-keys/\(id)", method: .delete, headers: .bearer(token)) { #expect($0.status == .noContent) }
-                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer(key)) { #expect($0.status == .unauthorized, "revoked") }
+                try await client.execute(uri: "/v1/api-keys/\(id)", method: .delete, headers: .bearer(token)) {
+                    #expect($0.status == .noContent)
+                }
+                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer(key)) {
+                    #expect($0.status == .unauthorized, "revoked")
+                }
             }
         }
     }
@@ -50,18 +63,30 @@ import Testing
             let (admin, adminToken) = try await h.member(.admin)
             let (user, userToken) = try await h.member(.user, organization: admin.organizationId)
             try await h.test { client in
-                try await client.execute(uri: "/v1/api-keys", method: .post, headers: .bearer(userToken, json: true),
-                                         body: .json(#"{"name":"sneaky","role":"admin"}"#)) { #expect($0.status == .unprocessableContent) }
-                let viewerKey = try await client.execute(uri: "/v1/api-keys", method: .post, headers: .bearer(userToken, json: true),
-                                                         body: .json(#"{"name":"dashboard","role":"viewer"}"#)) { $0.object["key"] as? String ?? "" }
-                try await client.execute(uri: "/v1/uploads", method: .post, headers: .bearer(viewerKey), body: ByteBuffer(string: "x")) {
+                try await client.execute(
+                    uri: "/v1/api-keys", method: .post, headers: .bearer(userToken, json: true),
+                    body: .json(#"{"name":"sneaky","role":"admin"}"#)
+                ) { #expect($0.status == .unprocessableContent) }
+                let viewerKey = try await client.execute(
+                    uri: "/v1/api-keys", method: .post, headers: .bearer(userToken, json: true),
+                    body: .json(#"{"name":"dashboard","role":"viewer"}"#)
+                ) { $0.object["key"] as? String ?? "" }
+                try await client.execute(
+                    uri: "/v1/uploads", method: .post, headers: .bearer(viewerKey), body: ByteBuffer(string: "x")
+                ) {
                     #expect($0.status == .forbidden, "a viewer key cannot write")
                 }
-                try await client.execute(uri: "/v1/api-keys", method: .post, headers: .bearer(viewerKey, json: true),
-                                         body: .json(#"{"name":"more"}"#)) { #expect($0.status == .forbidden) }
-                let adminKey = try await client.execute(uri: "/v1/api-keys", method: .post, headers: .bearer(adminToken, json: true),
-                                                        body: .json(#"{"name":"ops"}"#)) { $0.object["key"] as? String ?? "" }
-                try await client.execute(uri: "/v1/users", method: .get, headers: .bearer(adminKey)) { #expect($0.status == .ok) }
+                try await client.execute(
+                    uri: "/v1/api-keys", method: .post, headers: .bearer(viewerKey, json: true),
+                    body: .json(#"{"name":"more"}"#)
+                ) { #expect($0.status == .forbidden) }
+                let adminKey = try await client.execute(
+                    uri: "/v1/api-keys", method: .post, headers: .bearer(adminToken, json: true),
+                    body: .json(#"{"name":"ops"}"#)
+                ) { $0.object["key"] as? String ?? "" }
+                try await client.execute(uri: "/v1/users", method: .get, headers: .bearer(adminKey)) {
+                    #expect($0.status == .ok)
+                }
                 // The admin list shows everyone's keys; a user sees their own.
                 try await client.execute(uri: "/v1/api-keys", method: .get, headers: .bearer(adminToken)) {
                     #expect(($0.object["items"] as? [Any])?.count == 2)
@@ -73,11 +98,15 @@ import Testing
                 var demoted = admin
                 demoted.role = .user
                 try await h.store.updateUser(demoted)
-                try await client.execute(uri: "/v1/users", method: .get, headers: .bearer(adminKey)) { #expect($0.status == .forbidden) }
+                try await client.execute(uri: "/v1/users", method: .get, headers: .bearer(adminKey)) {
+                    #expect($0.status == .forbidden)
+                }
                 var disabled = user
                 disabled.disabled = true
                 try await h.store.updateUser(disabled)
-                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer(viewerKey)) { #expect($0.status == .unauthorized) }
+                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer(viewerKey)) {
+                    #expect($0.status == .unauthorized)
+                }
             }
         }
     }
@@ -88,12 +117,20 @@ import Testing
             let (_, colleagueToken) = try await h.member(.user, organization: owner.organizationId)
             let (_, strangerAdminToken) = try await h.member(.admin)
             try await h.test { client in
-                let id = try await client.execute(uri: "/v1/api-keys", method: .post, headers: .bearer(ownerToken, json: true),
-                                                  body: .json(#"{"name":"mine"}"#)) { $0.object["id"] as? String ?? "" }
-                try await client.execute(uri: "/v1/api-keys/\(id)", method: .delete, headers: .bearer(colleagueToken)) { #expect($0.status == .notFound) }
-                try await client.execute(uri: "/v1/api-keys/\(id)", method: .delete, headers: .bearer(strangerAdminToken)) { #expect($0.status == .notFound) }
-                try await client.execute(uri: "/v1/api-keys", method: .post, headers: .bearer(ownerToken, json: true),
-                                         body: .json(#"{"name":"  "}"#)) { #expect($0.status == .unprocessableContent) }
+                let id = try await client.execute(
+                    uri: "/v1/api-keys", method: .post, headers: .bearer(ownerToken, json: true),
+                    body: .json(#"{"name":"mine"}"#)
+                ) { $0.object["id"] as? String ?? "" }
+                try await client.execute(uri: "/v1/api-keys/\(id)", method: .delete, headers: .bearer(colleagueToken)) {
+                    #expect($0.status == .notFound)
+                }
+                try await client.execute(
+                    uri: "/v1/api-keys/\(id)", method: .delete, headers: .bearer(strangerAdminToken)
+                ) { #expect($0.status == .notFound) }
+                try await client.execute(
+                    uri: "/v1/api-keys", method: .post, headers: .bearer(ownerToken, json: true),
+                    body: .json(#"{"name":"  "}"#)
+                ) { #expect($0.status == .unprocessableContent) }
             }
         }
     }

@@ -1,4 +1,3 @@
-@testable import API
 import ClipGenCore
 import Foundation
 import HTTPTypes
@@ -6,17 +5,22 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
+@testable import API
+
 @Suite struct HeadersTests {
     @Test func everyAnswerCarriesTheSecurityHeadersProblemsIncluded() async throws {
         try await APIHarness.with { h in
             let (_, token) = try await h.member(.user)
             try await h.test { client in
-                for (uri, headers) in [("/healthz", HTTPFields()), ("/v1/me", HTTPFields.bearer(token)), ("/v1/me", HTTPFields()),
-                                       ("/v1/nothing-here", HTTPFields.bearer(token))] {
+                for (uri, headers) in [
+                    ("/healthz", HTTPFields()), ("/v1/me", HTTPFields.bearer(token)), ("/v1/me", HTTPFields()),
+                    ("/v1/nothing-here", HTTPFields.bearer(token)),
+                ] {
                     try await client.execute(uri: uri, method: .get, headers: headers) { response in
                         #expect(response.headers[.xContentTypeOptions] == "nosniff", "\(uri) \(response.status)")
                         #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
-                        #expect(response.headers[.contentSecurityPolicy] == "default-src 'none'; frame-ancestors 'none'")
+                        #expect(
+                            response.headers[.contentSecurityPolicy] == "default-src 'none'; frame-ancestors 'none'")
                         #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
                         #expect(response.headers[.cacheControl] == "no-store")
                         #expect(response.headers[.accessControlAllowOrigin] == nil, "no CORS unless configured")
@@ -30,8 +34,10 @@ import Testing
         try await APIHarness.with(configure: { $0.http.corsOrigins = ["https://app.example.com"] }) { h in
             let (_, token) = try await h.member(.user)
             try await h.test { client in
-                var preflight: HTTPFields = [.origin: "https://app.example.com", .accessControlRequestMethod: "POST",
-                                             .accessControlRequestHeaders: "authorization, content-type"]
+                var preflight: HTTPFields = [
+                    .origin: "https://app.example.com", .accessControlRequestMethod: "POST",
+                    .accessControlRequestHeaders: "authorization, content-type",
+                ]
                 try await client.execute(uri: "/v1/jobs", method: .options, headers: preflight) { response in
                     #expect(response.status == .noContent)
                     #expect(response.headers[.accessControlAllowOrigin] == "https://app.example.com")

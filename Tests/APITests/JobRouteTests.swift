@@ -1,18 +1,21 @@
-@testable import API
-import WebApp
+import BlobStorage
+import ClipGenCore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
 import Persistence
-import BlobStorage
 import PersistenceSQLite
-import ClipGenCore
+import Testing
+import WebApp
+
+@testable import API
 
 @Suite struct JobRouteTests {
     func upload(_ client: any TestClientProtocol, _ token: String) async throws -> String {
-        try await client.execute(uri: "/v1/uploads", method: .post, headers: .bearer(token), body: ByteBuffer(string: "bytes")) {
+        try await client.execute(
+            uri: "/v1/uploads", method: .post, headers: .bearer(token), body: ByteBuffer(string: "bytes")
+        ) {
             $0.object["id"] as? String ?? ""
         }
     }
@@ -22,23 +25,31 @@ import ClipGenCore
             let (_, token) = try await h.member(.user)
             try await h.test { client in
                 let id = try await upload(client, token)
-                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
-                                         body: .json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":10,"end":"00:00:05"}]}"#)) { response in
+                try await client.execute(
+                    uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
+                    body: .json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":10,"end":"00:00:05"}]}"#)
+                ) { response in
                     #expect(response.status == .unprocessableContent)
                     let errors = response.object["errors"] as? [[String: String]]
                     #expect(errors?.first?["field"] == "clips[0].end")
                 }
-                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
-                                         body: .json(#"{"source":{"uploadId":"\#(Identifier.make())"},"clips":[{"start":1,"end":2}]}"#)) { response in
+                try await client.execute(
+                    uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
+                    body: .json(#"{"source":{"uploadId":"\#(Identifier.make())"},"clips":[{"start":1,"end":2}]}"#)
+                ) { response in
                     #expect(response.status == .unprocessableContent)
                     let errors = response.object["errors"] as? [[String: String]]
                     #expect(errors?.first?["field"] == "source.uploadId")
                 }
-                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true), body: .json(#"{"source":"#)) { response in
+                try await client.execute(
+                    uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true), body: .json(#"{"source":"#)
+                ) { response in
                     #expect(response.status == .badRequest)
                     #expect(response.headers[.contentType] == "application/problem+json")
                 }
-                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true), body: .json(#"{"clips":[]}"#)) { response in
+                try await client.execute(
+                    uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true), body: .json(#"{"clips":[]}"#)
+                ) { response in
                     #expect(response.status == .badRequest)
                     #expect((response.object["detail"] as? String)?.contains("source") == true)
                 }
@@ -59,8 +70,10 @@ import ClipGenCore
             let (_, token) = try await h.member(.user)
             try await h.test { client in
                 let id = try await upload(client, token)
-                try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
-                                         body: .json(#"{"source":{"uploadId":"\#(id)"},\#(fragment)}"#)) { response in
+                try await client.execute(
+                    uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
+                    body: .json(#"{"source":{"uploadId":"\#(id)"},\#(fragment)}"#)
+                ) { response in
                     #expect(response.status == .unprocessableContent)
                     let errors = response.object["errors"] as? [[String: String]]
                     #expect(errors?.contains { $0["field"] == field } == true, "\(String(describing: errors))")
@@ -76,12 +89,15 @@ import ClipGenCore
             try await h.test { client in
                 let id = try await upload(client, token)
                 for body in [#""highlights":{"count":3}"#, #""analyze":true"#] {
-                    try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
-                                             body: .json(#"{"source":{"uploadId":"\#(id)"},\#(body)}"#)) { response in
+                    try await client.execute(
+                        uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
+                        body: .json(#"{"source":{"uploadId":"\#(id)"},\#(body)}"#)
+                    ) { response in
                         #expect(response.status == .accepted)
                         let job = response.object["id"] as? String ?? ""
                         #expect(response.object["analysisUrl"] as? String == "/v1/jobs/\(job)/analysis")
-                        try await client.execute(uri: "/v1/jobs/\(job)/analysis", method: .get, headers: .bearer(token)) { analysis in
+                        try await client.execute(uri: "/v1/jobs/\(job)/analysis", method: .get, headers: .bearer(token))
+                        { analysis in
                             #expect(analysis.status == .notFound)
                             #expect((analysis.object["detail"] as? String)?.contains("not ready") == true)
                         }
@@ -96,10 +112,16 @@ import ClipGenCore
             let (_, token) = try await h.member(.user)
             try await h.test { client in
                 let id = try await upload(client, token)
-                let body = ByteBuffer.json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":1,"end":2.5,"name":"intro"}],"output":{"mode":"exact"}}"#)
+                let body = ByteBuffer.json(
+                    #"""
+                    {"source":{"uploadId":"\#(id)"},"clips":[{"start":1,"end":2.5,"name":"intro"}],\#
+                    "output":{"mode":"exact"}}
+                    """#
+                )
                 var headers = HTTPFields.bearer(token, json: true)
                 headers[HTTPField.Name("Idempotency-Key")!] = "retry-me"
-                let job = try await client.execute(uri: "/v1/jobs", method: .post, headers: headers, body: body) { response in
+                let job = try await client.execute(uri: "/v1/jobs", method: .post, headers: headers, body: body) {
+                    response in
                     #expect(response.status == .accepted)
                     let json = response.object
                     #expect(response.headers[.location] == "/v1/jobs/\(json["id"] as? String ?? "")")
@@ -111,14 +133,17 @@ import ClipGenCore
                     #expect(response.object["id"] as? String == job)
                 }
                 #expect(try await h.store.queueSize() == 1)
-                try await client.execute(uri: "/v1/jobs?status=queued&limit=5", method: .get, headers: .bearer(token)) { response in
+                try await client.execute(uri: "/v1/jobs?status=queued&limit=5", method: .get, headers: .bearer(token)) {
+                    response in
                     let items = response.object["items"] as? [[String: Any]]
                     #expect(items?.map { $0["id"] as? String } == [job])
                 }
-                try await client.execute(uri: "/v1/jobs?status=bogus", method: .get, headers: .bearer(token)) { response in
+                try await client.execute(uri: "/v1/jobs?status=bogus", method: .get, headers: .bearer(token)) {
+                    response in
                     #expect(response.status == .badRequest)
                 }
-                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(token)) { response in
+                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(token)) {
+                    response in
                     #expect(response.object["status"] as? String == "cancelled")
                 }
                 #expect(try await h.store.queueSize() == 0)
@@ -132,21 +157,32 @@ import ClipGenCore
             let (_, stranger) = try await h.member(.user)
             try await h.test { client in
                 let id = try await upload(client, token)
-                let job = try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
-                                                   body: .json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":1,"end":2}]}"#)) {
+                let job = try await client.execute(
+                    uri: "/v1/jobs", method: .post, headers: .bearer(token, json: true),
+                    body: .json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":1,"end":2}]}"#)
+                ) {
                     $0.object["id"] as? String ?? ""
                 }
-                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(token)) { #expect($0.status == .ok) }
-                let first = try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(token)) { String(buffer: $0.body) }
-                let second = try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(token)) { response in
+                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(token)) {
+                    #expect($0.status == .ok)
+                }
+                let first = try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(token)) {
+                    String(buffer: $0.body)
+                }
+                let second = try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(token)) {
+                    response in
                     #expect(response.headers[.contentType] == "application/json; charset=utf-8")
                     return String(buffer: response.body)
                 }
                 #expect(first == second && first.contains(#""status":"cancelled""#))
-                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(stranger)) { #expect($0.status == .notFound) }
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(stranger)) {
+                    #expect($0.status == .notFound)
+                }
                 // Deleted behind this replica's back: the store says so, and the cached copy is not served.
                 _ = try await h.store.deleteJob(id: JobID(rawValue: job), organizationId: owner.organizationId)
-                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(token)) { #expect($0.status == .notFound) }
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(token)) {
+                    #expect($0.status == .notFound)
+                }
             }
         }
     }
@@ -158,21 +194,37 @@ import ClipGenCore
             let (_, adminToken) = try await h.member(.admin, organization: owner.organizationId)
             try await h.test { client in
                 let id = try await upload(client, ownerToken)
-                let job = try await client.execute(uri: "/v1/jobs", method: .post, headers: .bearer(ownerToken, json: true),
-                                                   body: .json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":1,"end":2}]}"#)) {
+                let job = try await client.execute(
+                    uri: "/v1/jobs", method: .post, headers: .bearer(ownerToken, json: true),
+                    body: .json(#"{"source":{"uploadId":"\#(id)"},"clips":[{"start":1,"end":2}]}"#)
+                ) {
                     $0.object["id"] as? String ?? ""
                 }
                 // A colleague may read the job but not stop it: cancelling follows the rule deleting does.
-                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(colleagueToken)) { #expect($0.status == .forbidden) }
-                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(colleagueToken)) { response in
+                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(colleagueToken))
+                { #expect($0.status == .forbidden) }
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(colleagueToken)) {
+                    response in
                     #expect(response.status == .ok && response.object["status"] as? String == "queued")
                 }
-                try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: .bearer(colleagueToken)) { #expect($0.status == .forbidden) }
-                try await client.execute(uri: "/v1/uploads/\(id)", method: .delete, headers: .bearer(colleagueToken)) { #expect($0.status == .forbidden) }
-                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(adminToken)) { #expect($0.status == .ok) }
-                try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: .bearer(adminToken)) { #expect($0.status == .noContent) }
-                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(ownerToken)) { #expect($0.status == .notFound) }
-                try await client.execute(uri: "/v1/uploads/\(id)", method: .delete, headers: .bearer(ownerToken)) { #expect($0.status == .noContent) }
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: .bearer(colleagueToken)) {
+                    #expect($0.status == .forbidden)
+                }
+                try await client.execute(uri: "/v1/uploads/\(id)", method: .delete, headers: .bearer(colleagueToken)) {
+                    #expect($0.status == .forbidden)
+                }
+                try await client.execute(uri: "/v1/jobs/\(job)/cancel", method: .post, headers: .bearer(adminToken)) {
+                    #expect($0.status == .ok)
+                }
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: .bearer(adminToken)) {
+                    #expect($0.status == .noContent)
+                }
+                try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: .bearer(ownerToken)) {
+                    #expect($0.status == .notFound)
+                }
+                try await client.execute(uri: "/v1/uploads/\(id)", method: .delete, headers: .bearer(ownerToken)) {
+                    #expect($0.status == .noContent)
+                }
             }
         }
     }
@@ -180,10 +232,14 @@ import ClipGenCore
     @Test func anIncomingRequestIdIsAdoptedAndEveryAnswerCarriesOne() async throws {
         try await APIHarness.with { h in
             try await h.test { client in
-                try await client.execute(uri: "/healthz", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "from-nginx.42"]) { response in
+                try await client.execute(
+                    uri: "/healthz", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "from-nginx.42"]
+                ) { response in
                     #expect(response.headers[HTTPField.Name("X-Request-Id")!] == "from-nginx.42")
                 }
-                try await client.execute(uri: "/v1/jobs/nope", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "bad id\r\nx"]) { response in
+                try await client.execute(
+                    uri: "/v1/jobs/nope", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "bad id\r\nx"]
+                ) { response in
                     let id = response.headers[HTTPField.Name("X-Request-Id")!]
                     #expect(response.status == .unauthorized && id != nil && id != "bad id\r\nx")
                     #expect(response.object["requestId"] as? String == id, "the problem body names the same id")
@@ -201,7 +257,10 @@ import ClipGenCore
                     #expect(response.object["status"] as? String == "ready")
                     let dependencies = response.object["dependencies"] as? [String: [String: Any]] ?? [:]
                     #expect(dependencies.keys.sorted() == ["blobStore", "database"])
-                    #expect(dependencies.values.allSatisfy { $0["state"] as? String == "up" && $0["essential"] as? Bool == true })
+                    #expect(
+                        dependencies.values.allSatisfy {
+                            $0["state"] as? String == "up" && $0["essential"] as? Bool == true
+                        })
                 }
             }
         }

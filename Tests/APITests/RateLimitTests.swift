@@ -1,4 +1,3 @@
-@testable import API
 import Accounts
 import ClipGenCore
 import Foundation
@@ -6,6 +5,8 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Testing
+
+@testable import API
 
 @Suite struct RateLimitTests {
     @Test func eachUserAndKeyHasABucketAndARefusalSaysWhenToComeBack() async throws {
@@ -29,17 +30,26 @@ import Testing
                     #expect(retry >= 1 && retry <= 5, "\(retry)")
                     #expect(response.headers[HTTPField.Name("RateLimit-Remaining")!] == "0")
                 }
-                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer(otherToken)) { #expect($0.status == .ok, "another user's bucket") }
+                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer(otherToken)) {
+                    #expect($0.status == .ok, "another user's bucket")
+                }
                 // An API key of the same user has a bucket of its own.
                 let credential = APIKeyCredential(id: .make(), secret: String(repeating: "a", count: 64))
-                try await h.store.createAPIKey(APIKey(id: credential.id, organizationId: user.organizationId, userId: user.id, name: "k",
-                                                      role: .user, secretHash: credential.secretHash, createdAt: Date()))
-                try await client.execute(uri: "/v1/me", method: .get, headers: .bearer("cgk_\(credential.id)_\(credential.secret)")) {
+                try await h.store.createAPIKey(
+                    APIKey(
+                        id: credential.id, organizationId: user.organizationId, userId: user.id, name: "k",
+                        role: .user, secretHash: credential.secretHash, createdAt: Date()))
+                try await client.execute(
+                    uri: "/v1/me", method: .get, headers: .bearer("cgk_\(credential.id)_\(credential.secret)")
+                ) {
                     #expect($0.status == .ok)
                 }
                 // Errors count and carry the figures too.
-                try await client.execute(uri: "/v1/jobs/\(Identifier.make())", method: .get, headers: .bearer(otherToken)) { response in
-                    #expect(response.status == .notFound && response.headers[HTTPField.Name("RateLimit-Remaining")!] == "0")
+                try await client.execute(
+                    uri: "/v1/jobs/\(Identifier.make())", method: .get, headers: .bearer(otherToken)
+                ) { response in
+                    #expect(
+                        response.status == .notFound && response.headers[HTTPField.Name("RateLimit-Remaining")!] == "0")
                 }
             }
         }

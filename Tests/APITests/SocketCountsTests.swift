@@ -1,9 +1,12 @@
-@testable import API
 import ClipGenCore
 import Testing
 
+@testable import API
+
 @Suite struct SocketCountsTests {
-    let user = Principal(userId: UserID(rawValue: "u1"), organizationId: OrganizationID(rawValue: "o1"), email: "a@example.com", role: .user)
+    let user = Principal(
+        userId: UserID(rawValue: "u1"), organizationId: OrganizationID(rawValue: "o1"), email: "a@example.com",
+        role: .user)
 
     /// Upgrades accepted at once are counted before any socket starts: the third of three is refused.
     @Test func upgradesAcceptedTogetherCannotPassTheCap() {

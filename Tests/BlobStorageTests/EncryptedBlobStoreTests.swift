@@ -2,20 +2,25 @@ import BlobStorage
 import ClipGenCore
 import Foundation
 import NIOCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct EncryptedBlobStoreTests {
-    static let plaintext: [UInt8] = Array(String(repeating: "CLIPGEN-SECRET-PAYLOAD ", count: 5000).utf8) + (0..<777).map { UInt8($0 % 251) }
+    static let plaintext: [UInt8] =
+        Array(String(repeating: "CLIPGEN-SECRET-PAYLOAD ", count: 5000).utf8) + (0..<777).map { UInt8($0 % 251) }
 
     static func chunks(_ bytes: [UInt8], size: Int = 4096) -> AsyncThrowingStream<ByteBuffer, any Error> {
         AsyncThrowingStream { continuation in
-            for start in stride(from: 0, to: bytes.count, by: size) { continuation.yield(ByteBuffer(bytes: bytes[start..<min(bytes.count, start + size)])) }
+            for start in stride(from: 0, to: bytes.count, by: size) {
+                continuation.yield(ByteBuffer(bytes: bytes[start..<min(bytes.count, start + size)]))
+            }
             continuation.finish()
         }
     }
 
-    static func read(_ store: some BlobStore, _ key: BlobKey, _ range: ClosedRange<Int64>? = nil) async throws -> [UInt8] {
+    static func read(_ store: some BlobStore, _ key: BlobKey, _ range: ClosedRange<Int64>? = nil) async throws
+        -> [UInt8]
+    {
         var bytes: [UInt8] = []
         try await store.get(key, range: range).write { bytes += Array($0.readableBytesView) }
         return bytes
@@ -23,12 +28,15 @@ import TestSupport
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard haystack.count >= needle.count else { return false }
-        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+        return (0...(haystack.count - needle.count)).contains {
+            haystack[$0..<($0 + needle.count)].elementsEqual(needle)
+        }
     }
 
     @Test func storedBytesHoldNoPlaintextAndRangeReadsMatchAnUnencryptedStore() async throws {
         try await withTemporaryDirectory { dir in
-            let plain = LocalBlobStore(root: dir + "/plain"), sealedBase = LocalBlobStore(root: dir + "/sealed")
+            let plain = LocalBlobStore(root: dir + "/plain")
+            let sealedBase = LocalBlobStore(root: dir + "/sealed")
             try await plain.prepare()
             try await sealedBase.prepare()
             let sealed = EncryptedBlobStore(base: sealedBase, ring: try testKeyRing(), chunkSize: 4000)
@@ -44,16 +52,22 @@ import TestSupport
             #expect(try await Self.read(sealed, key) == Self.plaintext)
             var generator = SystemRandomNumberGenerator()
             let total = Int64(Self.plaintext.count)
-            var ranges: [ClosedRange<Int64>] = [0...0, 0...3999, 3999...4000, 4000...7999, (total - 1)...(total - 1), 0...(total - 1), 12345...67890]
+            var ranges: [ClosedRange<Int64>] = [
+                0...0, 0...3999, 3999...4000, 4000...7999, (total - 1)...(total - 1), 0...(total - 1), 12345...67890,
+            ]
             for _ in 0..<20 {
                 let a = Int64.random(in: 0..<total, using: &generator)
                 ranges.append(a...Int64.random(in: a..<total, using: &generator))
             }
             for range in ranges {
-                let (opened, reference) = (try await Self.read(sealed, key, range), try await Self.read(plain, key, range))
+                let (opened, reference) = (
+                    try await Self.read(sealed, key, range), try await Self.read(plain, key, range)
+                )
                 #expect(opened == reference, "\(range)")
             }
-            await #expect(throws: BlobError.rangeNotSatisfiable(size: total)) { try await sealed.get(key, range: total...(total + 5)) }
+            await #expect(throws: BlobError.rangeNotSatisfiable(size: total)) {
+                try await sealed.get(key, range: total...(total + 5))
+            }
         }
     }
 
@@ -61,13 +75,15 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             let base = LocalBlobStore(root: dir + "/blobs")
             try await base.prepare()
-            let legacy = try BlobKey("uploads/legacy"), old = try BlobKey("uploads/old")
+            let legacy = try BlobKey("uploads/legacy")
+            let old = try BlobKey("uploads/old")
             _ = try await base.put(legacy, from: Self.chunks(Self.plaintext), limit: nil)
             let before = EncryptedBlobStore(base: base, ring: try testKeyRing(active: "k1"), chunkSize: 4000)
             _ = try await before.put(old, from: Self.chunks(Self.plaintext), limit: nil)
 
             let now = EncryptedBlobStore(base: base, ring: try testKeyRing(active: "k2"), chunkSize: 4000)
-            #expect(try await Self.read(now, legacy) == Self.plaintext, "turning encryption on leaves old blobs readable")
+            #expect(
+                try await Self.read(now, legacy) == Self.plaintext, "turning encryption on leaves old blobs readable")
             #expect(try await Self.read(now, old, 100...5000) == Array(Self.plaintext[100...5000]))
             let (resealedLegacy, resealedOld) = (try await now.reencrypt(legacy), try await now.reencrypt(old))
             #expect(resealedLegacy && resealedOld)
@@ -76,13 +92,20 @@ import TestSupport
             #expect(!Self.contains(onDisk, Array("CLIPGEN-SECRET".utf8)))
             // With k1 retired, everything still opens.
             let retired = EncryptedBlobStore(
-                base: base, ring: try EncryptionKeyRing(entries: "k2:\(Data(repeating: 2, count: 32).base64EncodedString())", activeID: nil), chunkSize: 4000)
+                base: base,
+                ring: try EncryptionKeyRing(
+                    entries: "k2:\(Data(repeating: 2, count: 32).base64EncodedString())", activeID: nil),
+                chunkSize: 4000)
             let (readLegacy, readOld) = (try await Self.read(retired, legacy), try await Self.read(retired, old))
             #expect(readLegacy == Self.plaintext && readOld == Self.plaintext)
             // Without the key a blob names the missing key id, never a key.
             let stranger = EncryptedBlobStore(
-                base: base, ring: try EncryptionKeyRing(entries: "k9:\(Data(repeating: 9, count: 32).base64EncodedString())", activeID: nil))
-            await #expect(throws: BlobError.unavailable("the blob is sealed with key 'k2', which is not in the key ring")) {
+                base: base,
+                ring: try EncryptionKeyRing(
+                    entries: "k9:\(Data(repeating: 9, count: 32).base64EncodedString())", activeID: nil))
+            await #expect(
+                throws: BlobError.unavailable("the blob is sealed with key 'k2', which is not in the key ring")
+            ) {
                 try await stranger.get(old, range: nil)
             }
         }

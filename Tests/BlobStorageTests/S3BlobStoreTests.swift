@@ -1,18 +1,21 @@
 import AsyncHTTPClient
 import BlobStorage
-@testable import BlobStorageS3
 import ClipGenCore
 import Foundation
 import NIOCore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import BlobStorageS3
 
 /// What only the S3 store does, against SeaweedFS, which checks every signature: multipart
 /// uploads (their parts, their abort), presigned URLs, refused credentials, an absent server.
 @Suite(.enabled(if: TestServers.s3 != nil || TestServers.isCI)) struct S3BlobStoreTests {
     /// `count` chunks of `size` bytes, each byte its offset mod 251, so a misplaced part shows.
-    static func pattern(chunks count: Int, of size: Int, failAfter: Int? = nil) -> AsyncThrowingStream<ByteBuffer, any Error> {
+    static func pattern(chunks count: Int, of size: Int, failAfter: Int? = nil) -> AsyncThrowingStream<
+        ByteBuffer, any Error
+    > {
         // Every chunk is a window on one cycle of 0...250, so generating them costs no per-byte work.
         let cycle = ByteBuffer(bytes: (0..<(size + 251)).map { UInt8($0 % 251) })
         return AsyncThrowingStream { continuation in
@@ -30,29 +33,35 @@ import TestSupport
     static func expected(_ range: ClosedRange<Int>) -> [UInt8] { range.map { UInt8($0 % 251) } }
 
     func pendingUploads(_ store: S3BlobStore) async throws -> Int {
-        let response = try await store.send(.GET, nil, query: [("uploads", ""), ("prefix", store.configuration.keyPrefix)])
+        let response = try await store.send(
+            .GET, nil, query: [("uploads", ""), ("prefix", store.configuration.keyPrefix)])
         #expect(response.status == .ok)
-        return String(buffer: try await response.body.collect(upTo: 1 << 20)).components(separatedBy: "<Upload>").count - 1
+        return String(buffer: try await response.body.collect(upTo: 1 << 20)).components(separatedBy: "<Upload>").count
+            - 1
     }
 
     @Test func aLargeBodyGoesUpInPartsAndReadsBackByRange() async throws {
         let store = try await freshS3Store(partSize: 5 << 20)
         let key = try BlobKey("uploads/large")
         // 17 MiB in 700 KiB chunks: four parts, chunk and part boundaries not aligned.
-        let chunk = 700 << 10, count = 25
+        let chunk = 700 << 10
+        let count = 25
         let info = try await store.put(key, from: Self.pattern(chunks: count, of: chunk), limit: nil)
         let total = chunk * count
         #expect(info.size == Int64(total))
         #expect(try await store.size(of: key) == Int64(total))
         let across = (5 << 20) - 10...(5 << 20) + 10
         let bytes = Mutex([UInt8]())
-        try await store.get(key, range: Int64(across.lowerBound)...Int64(across.upperBound)).write { c in bytes.withLock { $0 += Array(buffer: c) } }
+        try await store.get(key, range: Int64(across.lowerBound)...Int64(across.upperBound)).write { c in
+            bytes.withLock { $0 += Array(buffer: c) }
+        }
         #expect(bytes.withLock { $0 } == Self.expected(across), "the bytes either side of a part boundary")
         try await store.download(key, to: FileManager.default.temporaryDirectory.path + "/s3-\(UUID()).bin")
         #expect(try await pendingUploads(store) == 0)
         // The hash is of the whole body, as the local store computes it.
         let local = LocalBlobStore(root: FileManager.default.temporaryDirectory.path + "/s3-compare-\(UUID())")
-        #expect(try await local.put(key, from: Self.pattern(chunks: count, of: chunk), limit: nil).sha256 == info.sha256)
+        #expect(
+            try await local.put(key, from: Self.pattern(chunks: count, of: chunk), limit: nil).sha256 == info.sha256)
     }
 
     @Test func aBodyThatFailsOrOverflowsMidMultipartIsAbortedAndTheOldBlobStays() async throws {
@@ -73,8 +82,11 @@ import TestSupport
         let store = try await freshS3Store()
         let key = try BlobKey("clips/job/0-task.mp4")
         _ = try await store.put(key, from: chunks(["the clip"]), limit: nil)
-        let url = try #require(try await store.presignedURL(for: key, expires: .seconds(60), contentType: "video/mp4", filename: "best moment.mp4"))
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url.absoluteString), timeout: .seconds(10))
+        let url = try #require(
+            try await store.presignedURL(
+                for: key, expires: .seconds(60), contentType: "video/mp4", filename: "best moment.mp4"))
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: url.absoluteString), timeout: .seconds(10))
         #expect(response.status == .ok)
         #expect(response.headers.first(name: "content-type") == "video/mp4")
         #expect(response.headers.first(name: "content-disposition") == "attachment; filename=\"best moment.mp4\"")
@@ -82,10 +94,15 @@ import TestSupport
 
         // Tampering with what was signed, or waiting past the expiry, is refused.
         let tampered = url.absoluteString.replacingOccurrences(of: "0-task.mp4", with: "1-task.mp4")
-        #expect(try await HTTPClient.shared.execute(HTTPClientRequest(url: tampered), timeout: .seconds(10)).status == .forbidden)
-        let brief = try #require(try await store.presignedURL(for: key, expires: .seconds(1), contentType: nil, filename: nil))
+        #expect(
+            try await HTTPClient.shared.execute(HTTPClientRequest(url: tampered), timeout: .seconds(10)).status
+                == .forbidden)
+        let brief = try #require(
+            try await store.presignedURL(for: key, expires: .seconds(1), contentType: nil, filename: nil))
         try await Task.sleep(for: .seconds(2.2))
-        #expect(try await HTTPClient.shared.execute(HTTPClientRequest(url: brief.absoluteString), timeout: .seconds(10)).status == .forbidden)
+        #expect(
+            try await HTTPClient.shared.execute(HTTPClientRequest(url: brief.absoluteString), timeout: .seconds(10))
+                .status == .forbidden)
     }
 
     @Test func aWrongSecretIsRefusedWithAMessageThatNamesNoSecret() async throws {
@@ -96,7 +113,8 @@ import TestSupport
 
     @Test func anAbsentServerIsUnavailableNotAHang() async throws {
         // A port nothing listens on.
-        let configuration = S3Configuration(endpoint: URL(string: "http://127.0.0.1:9")!, bucket: "absent", accessKeyID: "a", secretAccessKey: "b")
+        let configuration = S3Configuration(
+            endpoint: URL(string: "http://127.0.0.1:9")!, bucket: "absent", accessKeyID: "a", secretAccessKey: "b")
         let store = S3BlobStore(configuration: configuration)
         let started = ContinuousClock.now
         await #expect(throws: BlobError.self) { try await store.prepare(patience: .seconds(1)) }

@@ -22,7 +22,9 @@ import Testing
     @Test func textFromAClientBecomesAnIdOnlyWhenItCouldBeOne() {
         let issued = JobID.make()
         #expect(JobID(issued.rawValue) == issued)
-        for text in ["", "1", "../etc/passwd", "' OR 1=1 --", String(repeating: "a", count: 10_000), issued.rawValue + "x"] {
+        for text in [
+            "", "1", "../etc/passwd", "' OR 1=1 --", String(repeating: "a", count: 10_000), issued.rawValue + "x",
+        ] {
             #expect(JobID(text) == nil, "\(text.prefix(40))")
         }
     }

@@ -6,16 +6,21 @@ import Testing
 @Suite struct JobWorkflowTests {
     let workflow = JobWorkflow(retry: RetryPolicy(maxAttempts: 4, baseSeconds: 2))
 
-    func job(clips: Int = 2, highlights: Int? = nil, thumbnails: Bool? = nil, mode: CutMode = .smart, quality: Bool? = nil) -> Job {
-        var request = JobRequest(source: .init(uploadId: .make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) },
-                                 output: OutputOptions(mode: mode))
+    func job(
+        clips: Int = 2, highlights: Int? = nil, thumbnails: Bool? = nil, mode: CutMode = .smart, quality: Bool? = nil
+    ) -> Job {
+        var request = JobRequest(
+            source: .init(uploadId: .make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) },
+            output: OutputOptions(mode: mode))
         request.highlights = highlights.map { .init(count: $0) }
         request.thumbnails = thumbnails
         request.quality = quality
         return Job(organizationId: "o", ownerId: "u", request: request, createdAt: Date())
     }
 
-    func kinds(_ tasks: [TaskRecord]) -> [String] { tasks.map { "\($0.kind.rawValue)\($0.clipIndex.map(String.init) ?? "")" } }
+    func kinds(_ tasks: [TaskRecord]) -> [String] {
+        tasks.map { "\($0.kind.rawValue)\($0.clipIndex.map(String.init) ?? "")" }
+    }
 
     @Test func aJobStartsByProbingWithTheRetryBudget() {
         let job = job()
@@ -29,31 +34,47 @@ import Testing
         #expect(kinds(workflow.nextTasks(after: probe, of: job(thumbnails: false))) == ["render0", "render1"])
         #expect(kinds(workflow.nextTasks(after: probe, of: job(highlights: 3))) == ["thumbnails", "analyze"])
         let analyze = TaskRecord(jobId: "j", kind: .analyze, maxAttempts: 4)
-        #expect(kinds(workflow.nextTasks(after: analyze, of: job(highlights: 3), highlights: 2)) == ["render0", "render1", "render2", "render3"])
+        #expect(
+            kinds(workflow.nextTasks(after: analyze, of: job(highlights: 3), highlights: 2)) == [
+                "render0", "render1", "render2", "render3",
+            ])
     }
 
     @Test func aRenderIsMeasuredUnlessTheJobSaysOtherwise() {
         let render = TaskRecord(jobId: "j", kind: .render, clipIndex: 1, maxAttempts: 4)
         #expect(kinds(workflow.nextTasks(after: render, of: job())) == ["quality1"])
-        #expect(workflow.nextTasks(after: render, of: job(mode: .keyframe)).isEmpty, "keyframe clips are the source's own packets")
+        #expect(
+            workflow.nextTasks(after: render, of: job(mode: .keyframe)).isEmpty,
+            "keyframe clips are the source's own packets")
         #expect(workflow.nextTasks(after: render, of: job(quality: false)).isEmpty)
-        #expect(workflow.nextTasks(after: TaskRecord(jobId: "j", kind: .quality, clipIndex: 1, maxAttempts: 4), of: job()).isEmpty)
+        #expect(
+            workflow.nextTasks(after: TaskRecord(jobId: "j", kind: .quality, clipIndex: 1, maxAttempts: 4), of: job())
+                .isEmpty)
     }
 
     @Test func eachTaskSetsTheStageOfWhatFollowsIt() {
-        #expect(workflow.stage(after: .analyze, of: job()) == .render && workflow.stage(after: .render, of: job()) == .render)
-        #expect(workflow.stage(after: .probe, of: job(highlights: 1)) == .analyze && workflow.stage(after: .probe, of: job()) == .render)
+        #expect(
+            workflow.stage(after: .analyze, of: job()) == .render
+                && workflow.stage(after: .render, of: job()) == .render)
+        #expect(
+            workflow.stage(after: .probe, of: job(highlights: 1)) == .analyze
+                && workflow.stage(after: .probe, of: job()) == .render)
         #expect(workflow.stage(after: .thumbnails, of: job()) == nil, "a storyboard is made beside whatever else runs")
     }
 
     @Test func progressWeighsProbingAnalysisAndRenders() {
         #expect(workflow.progress(of: [.init(kind: .probe, fraction: 0.9)]) == 0)
-        #expect(workflow.progress(of: [.init(kind: .probe, fraction: 1), .init(kind: .thumbnails, fraction: 1)]) == 0.05)
+        #expect(
+            workflow.progress(of: [.init(kind: .probe, fraction: 1), .init(kind: .thumbnails, fraction: 1)]) == 0.05)
         let analysing = workflow.progress(of: [.init(kind: .probe, fraction: 1), .init(kind: .analyze, fraction: 0.5)])
         #expect(abs(analysing - (0.05 + 0.175)) < 1e-12)
-        let rendering = workflow.progress(of: [.init(kind: .probe, fraction: 1), .init(kind: .render, fraction: 1), .init(kind: .render, fraction: 0)])
+        let rendering = workflow.progress(of: [
+            .init(kind: .probe, fraction: 1), .init(kind: .render, fraction: 1), .init(kind: .render, fraction: 0),
+        ])
         #expect(abs(rendering - (0.05 + 0.95 / 2)) < 1e-12)
-        let all = workflow.progress(of: [.init(kind: .probe, fraction: 1), .init(kind: .analyze, fraction: 1), .init(kind: .render, fraction: 1)])
+        let all = workflow.progress(of: [
+            .init(kind: .probe, fraction: 1), .init(kind: .analyze, fraction: 1), .init(kind: .render, fraction: 1),
+        ])
         #expect(all == 0.999, "only the store's last-task rule makes a job 1")
     }
 
@@ -61,6 +82,8 @@ import Testing
         let delays = (1...4).map { workflow.retry.delay(afterAttempt: $0, maxAttempts: 4, retryable: true) }
         #expect(delays == [2, 4, 8, nil])
         #expect(workflow.retry.delay(afterAttempt: 1, maxAttempts: 4, retryable: false) == nil)
-        #expect(workflow.retry.delay(afterAttempt: 1_000, maxAttempts: Int.max, retryable: true)?.isFinite == true, "no overflow")
+        #expect(
+            workflow.retry.delay(afterAttempt: 1_000, maxAttempts: Int.max, retryable: true)?.isFinite == true,
+            "no overflow")
     }
 }

@@ -17,7 +17,9 @@ import Testing
         let json = Data(#"[12.5, "00:00:10.25"]"#.utf8)
         let times = try JSONDecoder().decode([MediaTime].self, from: json)
         #expect(times.map(\.seconds) == [12.5, 10.25])
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([MediaTime].self, from: Data(#"["soon"]"#.utf8)) }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([MediaTime].self, from: Data(#"["soon"]"#.utf8))
+        }
     }
 }
 
@@ -25,13 +27,16 @@ import Testing
     let upload = UploadID.make()
 
     @Test func acceptsAPlainRequestAndFillsDefaults() throws {
-        let request = try JSONDecoder().decode(JobRequest.self, from: Data(#"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":1,"end":"00:00:02"}]}"#.utf8))
+        let request = try JSONDecoder().decode(
+            JobRequest.self,
+            from: Data(#"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":1,"end":"00:00:02"}]}"#.utf8))
         #expect(request.validate().isEmpty)
         #expect(request.resolvedOutput == OutputOptions(format: .mp4, mode: .smart, aspect: .original))
     }
 
     @Test func endNotAfterStartIsAFieldError() {
-        let request = JobRequest(source: .init(uploadId: upload), clips: [.init(start: 5, end: 5), .init(start: 1, end: 2)])
+        let request = JobRequest(
+            source: .init(uploadId: upload), clips: [.init(start: 5, end: 5), .init(start: 1, end: 2)])
         #expect(request.validate() == [FieldError(field: "clips[0].end", message: "must be after start")])
     }
 
@@ -41,7 +46,8 @@ import Testing
     }
 
     @Test func reportsEveryProblemAtOnce() {
-        var request = JobRequest(source: .init(), clips: [.init(start: -1, end: 2)], output: OutputOptions(mode: .keyframe, height: 7))
+        var request = JobRequest(
+            source: .init(), clips: [.init(start: -1, end: 2)], output: OutputOptions(mode: .keyframe, height: 7))
         request.webhookUrl = "ftp://x"
         let fields = Set(request.validate().map(\.field))
         #expect(fields == ["source", "clips[0].start", "output.height", "output.mode", "webhookUrl"])
@@ -57,23 +63,37 @@ import Testing
     }
 
     @Test func keyframeModeCannotFilterOrChangeFormat() {
-        for options in [OutputOptions(mode: .keyframe, height: 360), OutputOptions(mode: .keyframe, aspect: .vertical),
-                        OutputOptions(mode: .keyframe, normalizeAudio: true), OutputOptions(mode: .keyframe, fadeSeconds: 1)] {
+        for options in [
+            OutputOptions(mode: .keyframe, height: 360), OutputOptions(mode: .keyframe, aspect: .vertical),
+            OutputOptions(mode: .keyframe, normalizeAudio: true), OutputOptions(mode: .keyframe, fadeSeconds: 1),
+        ] {
             let request = JobRequest(source: .init(uploadId: upload), clips: [.init(start: 0, end: 3)], output: options)
             #expect(request.validate().map(\.field) == ["output.mode"])
         }
-        let gif = JobRequest(source: .init(uploadId: upload), clips: [.init(start: 0, end: 1)], output: OutputOptions(format: .gif, mode: .keyframe))
+        let gif = JobRequest(
+            source: .init(uploadId: upload), clips: [.init(start: 0, end: 1)],
+            output: OutputOptions(format: .gif, mode: .keyframe))
         #expect(gif.validate().map(\.field) == ["output.format"])
     }
 
     @Test func outputRangesAreChecked() {
-        let bad = OutputOptions(format: .gif, mode: .exact, fps: 500, cropX: 1.5, normalizeAudio: true, targetLUFS: 3, fadeSeconds: 11)
-        #expect(Set(bad.validate().map(\.field)) == ["output.fps", "output.cropX", "output.targetLUFS", "output.fadeSeconds", "output.normalizeAudio"])
-        #expect(OutputOptions(format: .webm, mode: .exact, aspect: .vertical, height: 720, fps: 30, cropX: 0, normalizeAudio: true, fadeSeconds: 1).validate().isEmpty)
+        let bad = OutputOptions(
+            format: .gif, mode: .exact, fps: 500, cropX: 1.5, normalizeAudio: true, targetLUFS: 3, fadeSeconds: 11)
+        #expect(
+            Set(bad.validate().map(\.field)) == [
+                "output.fps", "output.cropX", "output.targetLUFS", "output.fadeSeconds", "output.normalizeAudio",
+            ])
+        #expect(
+            OutputOptions(
+                format: .webm, mode: .exact, aspect: .vertical, height: 720, fps: 30, cropX: 0, normalizeAudio: true,
+                fadeSeconds: 1
+            ).validate().isEmpty)
     }
 
     @Test func aClipMustOutlastItsFades() {
-        let request = JobRequest(source: .init(uploadId: upload), clips: [.init(start: 0, end: 1.5)], output: OutputOptions(mode: .exact, fadeSeconds: 1))
+        let request = JobRequest(
+            source: .init(uploadId: upload), clips: [.init(start: 0, end: 1.5)],
+            output: OutputOptions(mode: .exact, fadeSeconds: 1))
         #expect(request.validate().map(\.field) == ["clips[0]"])
     }
 }

@@ -1,26 +1,34 @@
 import Foundation
 import Testing
+
 @testable import ClipGenCore
 
 /// Captions, silence cuts and the transcribe stage as plain values: lines and their files, the
 /// ranges kept, the order of tasks, the errors a client sees.
 @Suite struct SpeechOptionsTests {
-    static let transcript = Transcript(model: "test", duration: 20, words: [
-        .init(start: 1.0, end: 1.4, text: "Hello"), .init(start: 1.4, end: 1.9, text: "there,"), .init(start: 1.9, end: 2.3, text: "friends."),
-        .init(start: 5.0, end: 5.3, text: "Why"), .init(start: 5.3, end: 5.6, text: "now?"),
-        .init(start: 5.7, end: 6.0, text: "One"), .init(start: 6.0, end: 6.2, text: "two"), .init(start: 6.2, end: 6.5, text: "three"),
-        .init(start: 6.5, end: 6.8, text: "four"), .init(start: 6.8, end: 7.2, text: "five"),
-    ])
+    static let transcript = Transcript(
+        model: "test", duration: 20,
+        words: [
+            .init(start: 1.0, end: 1.4, text: "Hello"), .init(start: 1.4, end: 1.9, text: "there,"),
+            .init(start: 1.9, end: 2.3, text: "friends."),
+            .init(start: 5.0, end: 5.3, text: "Why"), .init(start: 5.3, end: 5.6, text: "now?"),
+            .init(start: 5.7, end: 6.0, text: "One"), .init(start: 6.0, end: 6.2, text: "two"),
+            .init(start: 6.2, end: 6.5, text: "three"),
+            .init(start: 6.5, end: 6.8, text: "four"), .init(start: 6.8, end: 7.2, text: "five"),
+        ])
 
     @Test func linesBreakAtSentencesPausesAndLengthAndFilesAreOnTheClipsClock() {
-        let track = CaptionTrack(transcript: Self.transcript, timeline: ClipTimeline(start: 0.5, end: 8), maxWordsPerLine: 4)
+        let track = CaptionTrack(
+            transcript: Self.transcript, timeline: ClipTimeline(start: 0.5, end: 8), maxWordsPerLine: 4)
         #expect(track.lines.map(\.text) == ["Hello there, friends.", "Why now?", "One two three four", "five"])
         #expect(track.lines[0].start == 0.5 && abs(track.lines[0].end - 2.1) < 1e-9, "held 0.3 s after the last word")
         #expect(abs(track.lines[1].end - 5.2) < 1e-9, "never into the next line: \(track.lines[1])")
         #expect(track.srt.hasPrefix("1\n00:00:00,500 --> 00:00:02,100\nHello there, friends.\n\n2\n00:00:04,500 --> "))
         #expect(track.vtt.hasPrefix("WEBVTT\n\n00:00:00.500 --> 00:00:02.100\nHello there, friends.\n"))
         #expect(CaptionTrack.escapeVTT("a<b>&") == "a&lt;b&gt;&amp;")
-        let upper = CaptionTrack(transcript: Self.transcript, timeline: ClipTimeline(start: 4.9, end: 5.7), maxWordsPerLine: 7, uppercase: true)
+        let upper = CaptionTrack(
+            transcript: Self.transcript, timeline: ClipTimeline(start: 4.9, end: 5.7), maxWordsPerLine: 7,
+            uppercase: true)
         #expect(upper.lines.map(\.text) == ["WHY NOW?"], "only the words inside the clip")
     }
 
@@ -29,7 +37,10 @@ import Testing
         let kept = removal.keptRanges(start: 0, end: 10, words: Self.transcript.words)
         // Lead-in to 0.85, the pause 2.3–5.0, and the tail after 7.2 are cut.
         let expected = [TimeRange(start: 0.85, end: 2.45), TimeRange(start: 4.85, end: 7.35)]
-        #expect(kept.count == 2 && zip(kept, expected).allSatisfy { abs($0.start - $1.start) < 1e-9 && abs($0.end - $1.end) < 1e-9 }, "\(kept)")
+        #expect(
+            kept.count == 2
+                && zip(kept, expected).allSatisfy { abs($0.start - $1.start) < 1e-9 && abs($0.end - $1.end) < 1e-9 },
+            "\(kept)")
         let timeline = ClipTimeline(ranges: kept)
         #expect(abs(timeline.duration - 4.1) < 1e-9)
         #expect(timeline.clipTime(3.0) == nil && abs(timeline.clampedClipTime(3.0) - 1.6) < 1e-9)
@@ -37,42 +48,55 @@ import Testing
         // Captions on a cut clip follow its clock: the question comes right after the greeting.
         let track = CaptionTrack(transcript: Self.transcript, timeline: timeline, maxWordsPerLine: 4)
         #expect(abs(track.lines[1].start - 1.75) < 1e-9, "\(track.lines)")
-        #expect(removal.keptRanges(start: 0, end: 4, words: []) == [TimeRange(start: 0, end: 4)], "no words: nothing cut")
+        #expect(
+            removal.keptRanges(start: 0, end: 4, words: []) == [TimeRange(start: 0, end: 4)], "no words: nothing cut")
     }
 
     @Test func jobsNeedingWordsTranscribeBeforeAnalysingAndRendering() {
         let workflow = JobWorkflow()
-        var request = JobRequest(source: .init(uploadId: .make()), clips: [.init(start: 0, end: 2)],
-                                 output: OutputOptions(captions: CaptionOptions()))
+        var request = JobRequest(
+            source: .init(uploadId: .make()), clips: [.init(start: 0, end: 2)],
+            output: OutputOptions(captions: CaptionOptions()))
         request.highlights = .init(count: 1, query: "pricing")
         var job = Job(organizationId: .make(), ownerId: .make(), request: request, createdAt: Date())
         job.request.thumbnails = false
         #expect(job.request.needsTranscript)
         let probe = workflow.firstTask(for: job)
         #expect(workflow.nextTasks(after: probe, of: job).map(\.kind) == [.transcribe])
-        #expect(workflow.stage(after: .probe, of: job) == .transcribe && workflow.stage(after: .transcribe, of: job) == .analyze)
+        #expect(
+            workflow.stage(after: .probe, of: job) == .transcribe
+                && workflow.stage(after: .transcribe, of: job) == .analyze)
         let transcribe = TaskRecord(jobId: job.id, kind: .transcribe, maxAttempts: 3)
         #expect(workflow.nextTasks(after: transcribe, of: job).map(\.kind) == [.analyze])
         job.request.highlights = nil
         #expect(workflow.nextTasks(after: transcribe, of: job).map(\.kind) == [.render])
-        let progress = workflow.progress(of: [.init(kind: .probe, fraction: 1), .init(kind: .transcribe, fraction: 0.5), .init(kind: .render, fraction: 0)])
+        let progress = workflow.progress(of: [
+            .init(kind: .probe, fraction: 1), .init(kind: .transcribe, fraction: 0.5),
+            .init(kind: .render, fraction: 0),
+        ])
         #expect(abs(progress - 0.15) < 1e-9)
     }
 
     @Test func badCaptionReframeAndSilenceOptionsAreFieldErrors() throws {
         let json = #"""
-            {"source":{"uploadId":"\#(UploadID.make())"},"clips":[{"start":0,"end":5}],"highlights":{"count":1,"query":"  "},
-             "output":{"mode":"keyframe","reframe":"face","captions":{"style":"karaoke","fontSize":50,"highlightColor":"gold","maxWordsPerLine":0},
+            {"source":{"uploadId":"\#(UploadID.make())"},"clips":[{"start":0,"end":5}],"highlights":{"count":1,
+                "query":"  "},
+             "output":{"mode":"keyframe","reframe":"face","captions":{"style":"karaoke","fontSize":50,
+                 "highlightColor":"gold","maxWordsPerLine":0},
                        "removeSilences":{"minSilence":0.4,"padding":0.3}}}
             """#
         let request = try JSONDecoder().decode(JobRequest.self, from: Data(json.utf8))
         let fields = Set(request.validate().map(\.field))
-        #expect(fields.isSuperset(of: ["highlights.query", "output.reframe", "output.captions.fontSize", "output.captions.highlightColor",
-                                       "output.captions.maxWordsPerLine", "output.removeSilences.padding", "output.mode"]), "\(fields)")
+        #expect(
+            fields.isSuperset(of: [
+                "highlights.query", "output.reframe", "output.captions.fontSize", "output.captions.highlightColor",
+                "output.captions.maxWordsPerLine", "output.removeSilences.padding", "output.mode",
+            ]), "\(fields)")
         #expect(throws: DecodingError.self) {
             try JSONDecoder().decode(OutputOptions.self, from: Data(#"{"captions":{"style":"comic"}}"#.utf8))
         }
-        let defaults = try JSONDecoder().decode(OutputOptions.self, from: Data(#"{"aspect":"9:16","captions":{},"reframe":"face"}"#.utf8))
+        let defaults = try JSONDecoder().decode(
+            OutputOptions.self, from: Data(#"{"aspect":"9:16","captions":{},"reframe":"face"}"#.utf8))
         #expect(defaults.captions == CaptionOptions() && defaults.validate().isEmpty && defaults.changesPictures)
     }
 }

@@ -1,13 +1,14 @@
 import ClipGenCore
 import Coordination
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct LocalEventBusTests {
     func event(_ job: JobID, _ sequence: Int64) -> JobEvent {
-        JobEvent(sequence: sequence, type: .progress, jobId: job, organizationId: "o", status: .running, stage: .render,
-                 progress: Double(sequence) / 100, at: Date())
+        JobEvent(
+            sequence: sequence, type: .progress, jobId: job, organizationId: "o", status: .running, stage: .render,
+            progress: Double(sequence) / 100, at: Date())
     }
 
     @Test func subscribersGetWhatTheirFilterAcceptsInOrder() async {
@@ -16,7 +17,8 @@ import TestSupport
         let onlyB = await bus.subscribe { $0.jobId == "b" }
         await bus.publish([event("a", 1), event("b", 2), event("a", 3)])
         bus.finishAll()
-        var fromAll: [Int64] = [], fromB: [Int64] = []
+        var fromAll: [Int64] = []
+        var fromB: [Int64] = []
         for await event in all { fromAll.append(event.sequence) }
         for await event in onlyB { fromB.append(event.sequence) }
         #expect(fromAll == [1, 2, 3] && fromB == [2])

@@ -14,7 +14,7 @@ import Testing
         let waiter = Task { await notifier.wait() }
         try? await Task.sleep(for: .milliseconds(50))
         waiter.cancel()
-        await waiter.value  // would hang forever if cancellation were ignored
+        await waiter.value // would hang forever if cancellation were ignored
         #expect(!notifier.isSignalled)
     }
 

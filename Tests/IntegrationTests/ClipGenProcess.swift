@@ -43,7 +43,8 @@ final class ClipGenProcess: @unchecked Sendable {
     /// chooses them): a port that bind(0) hands out is one the kernel may give to any outgoing
     /// connection of the tests running alongside before the server started on it binds it.
     static func freePort() -> Int {
-        let low = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
+        let low =
+            (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
             .flatMap { $0.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } } ?? 32768
         while true {
             let port = Int.random(in: 10000..<low)
@@ -55,7 +56,9 @@ final class ClipGenProcess: @unchecked Sendable {
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             address.sin_port = UInt16(port).bigEndian
             let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             if bound == 0 { return port }
         }
@@ -74,8 +77,11 @@ enum Curl {
     }
 
     /// `caCert`: the certificate an HTTPS server (the cluster's nginx) is checked against.
-    static func call(_ url: String, method: String = "GET", token: String? = nil, json: String? = nil, file: String? = nil, output: String? = nil,
-                     caCert: String? = nil, headers: [String] = []) throws -> Reply {
+    static func call(
+        _ url: String, method: String = "GET", token: String? = nil, json: String? = nil, file: String? = nil,
+        output: String? = nil,
+        caCert: String? = nil, headers: [String] = []
+    ) throws -> Reply {
         var arguments = ["-s", "-X", method, "-w", "\n%{http_code}", url]
         for header in headers { arguments += ["-H", header] }
         if let caCert { arguments += ["--cacert", caCert] }

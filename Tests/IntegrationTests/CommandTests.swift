@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The real `clipgen` binary, as a user runs it.
 @Suite(.serialized) struct CommandTests {
@@ -8,7 +8,9 @@ import TestSupport
         let source = try await TestMedia.shared.path("gop2s.mp4")
         try await withTemporaryDirectory { dir in
             let out = dir + "/out.mp4"
-            let result = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "00:00:02.5", "--end", "4", "--mode", "exact", "--out", out])
+            let result = try Shell.run(
+                TestMediaPaths.clipgen,
+                ["clip", source, "--start", "00:00:02.5", "--end", "4", "--mode", "exact", "--out", out])
             #expect(result.status == 0, "\(result.stderr)")
             let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
             #expect(summary?["modeUsed"] as? String == "exact" && summary?["actualStart"] as? Double == 2.5)
@@ -20,7 +22,8 @@ import TestSupport
     @Test func clipCutsSmartByDefaultAsAJobDoes() async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
         try await withTemporaryDirectory { dir in
-            let result = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "2.5", "--end", "9", "--out", dir + "/out.mp4"])
+            let result = try Shell.run(
+                TestMediaPaths.clipgen, ["clip", source, "--start", "2.5", "--end", "9", "--out", dir + "/out.mp4"])
             #expect(result.status == 0, "\(result.stderr)")
             let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
             #expect(summary?["modeUsed"] as? String == "smart", "\(String(describing: summary))")
@@ -34,7 +37,9 @@ import TestSupport
         let source = try await TestMedia.shared.path("analysis.mp4")
         try await withTemporaryDirectory { dir in
             let out = dir + "/out.mp4"
-            let result = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "10", "--end", "17", "--mode", mode, "--normalize-audio", "--out", out])
+            let result = try Shell.run(
+                TestMediaPaths.clipgen,
+                ["clip", source, "--start", "10", "--end", "17", "--mode", mode, "--normalize-audio", "--out", out])
             #expect(result.status == 0, "\(result.stderr)")
             let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
             // loudnorm falls back to its dynamic mode here, which lands near the target, not on it.
@@ -63,7 +68,8 @@ import TestSupport
     @Test func unreadableInputFailsWithFFmpegsReason() async throws {
         let source = try await TestMedia.shared.path("corrupt.mp4")
         try await withTemporaryDirectory { dir in
-            let result = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "0", "--end", "1", "--out", dir + "/o.mp4"])
+            let result = try Shell.run(
+                TestMediaPaths.clipgen, ["clip", source, "--start", "0", "--end", "1", "--out", dir + "/o.mp4"])
             #expect(result.status != 0)
             #expect(result.stderr.contains("Invalid data found"), "\(result.stderr)")
         }
@@ -83,7 +89,8 @@ import TestSupport
             func start(workers: Bool) throws -> Process {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: TestMediaPaths.clipgen)
-                process.arguments = ["serve", "--port", "\(port)", "--data-dir", dir + "/data"] + (workers ? [] : ["--no-workers"])
+                process.arguments =
+                    ["serve", "--port", "\(port)", "--data-dir", dir + "/data"] + (workers ? [] : ["--no-workers"])
                 process.environment = environment
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle(forWritingAtPath: "/dev/null")
@@ -95,18 +102,27 @@ import TestSupport
                 return (try? JSONSerialization.jsonObject(with: result.stdout)) as? [String: Any] ?? [:]
             }
             func stop(_ process: Process) async throws {
-                process.terminate()  // SIGTERM
+                process.terminate() // SIGTERM
                 #expect(try await eventually { !process.isRunning })
                 #expect(process.terminationStatus == 0, "a SIGTERM drains and exits cleanly")
             }
 
             let first = try start(workers: false)
             #expect(try await eventually { (try? curl(["\(base)/healthz"]))?["status"] as? String == "ok" })
-            let token = try curl(["-X", "POST", "\(base)/v1/auth/token", "-d", #"{"email":"admin@localhost","password":"serve-test-pass"}"#])["accessToken"] as? String ?? ""
+            let token =
+                try curl([
+                    "-X", "POST", "\(base)/v1/auth/token", "-d",
+                    #"{"email":"admin@localhost","password":"serve-test-pass"}"#,
+                ])["accessToken"] as? String ?? ""
             let auth = "Authorization: Bearer \(token)"
-            let upload = try curl(["-X", "POST", "\(base)/v1/uploads", "-H", auth, "--data-binary", "@\(source)"])["id"] as? String ?? ""
-            let job = try curl(["-X", "POST", "\(base)/v1/jobs", "-H", auth, "-d",
-                                #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":1,"end":2}]}"#])["id"] as? String ?? ""
+            let upload =
+                try curl(["-X", "POST", "\(base)/v1/uploads", "-H", auth, "--data-binary", "@\(source)"])["id"]
+                as? String ?? ""
+            let job =
+                try curl([
+                    "-X", "POST", "\(base)/v1/jobs", "-H", auth, "-d",
+                    #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":1,"end":2}]}"#,
+                ])["id"] as? String ?? ""
             #expect(!job.isEmpty)
             try await stop(first)
 

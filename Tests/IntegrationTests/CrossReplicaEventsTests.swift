@@ -7,8 +7,8 @@ import PersistencePostgres
 import RedisSupport
 import Server
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Two API replicas on one PostgreSQL and one Redis: a job created through replica A and rendered
 /// by A's worker is followed on replica B, whose subscriber sees its events, in order, with one
@@ -24,24 +24,36 @@ struct CrossReplicaEventsTests {
             func replica(workers: Bool) throws -> ClipGenServer<PostgresJobStore, LocalBlobStore> {
                 var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: workers)
                 configuration.databaseURL = databaseURL
-                let store = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: databaseURL), clock: .system, logger: ServerHarness.logger)
+                let store = PostgresJobStore(
+                    configuration: try PostgresJobStore.configuration(url: databaseURL), clock: .system,
+                    logger: ServerHarness.logger)
                 let client = RedisClient(configuration: redis)
                 let bus = RedisEventBus(client: client, channel: channel)
-                return ClipGenServer(configuration: configuration, store: store, blobs: LocalBlobStore(root: dir + "/data/blobs"),
-                                     shared: SharedBackends(events: bus), backendServices: [client, bus])
+                return ClipGenServer(
+                    configuration: configuration, store: store, blobs: LocalBlobStore(root: dir + "/data/blobs"),
+                    shared: SharedBackends(events: bus), backendServices: [client, bus])
             }
-            let a = try replica(workers: true), b = try replica(workers: false)
+            let a = try replica(workers: true)
+            let b = try replica(workers: false)
             try await a.application(logger: ServerHarness.logger).test(.live) { rawA in
                 try await b.application(logger: ServerHarness.logger).test(.live) { rawB in
                     let clientA = try await ServerHarness.Client.signIn(rawA)
                     let busB = try #require(b.events as? RedisEventBus)
                     await busB.waitUntilSubscribed()
                     let wanted = Mutex<String?>(nil)
-                    let onB = await b.events.subscribe { event in wanted.withLock { $0 == nil || $0 == event.jobId.rawValue } }
+                    let onB = await b.events.subscribe { event in
+                        wanted.withLock { $0 == nil || $0 == event.jobId.rawValue }
+                    }
                     let upload = try await clientA.upload(source)
-                    let id = try await clientA.createJob(#"{"source":{"uploadId":"\#(upload)"},"output":{"mode":"keyframe"},"clips":[{"start":1,"end":3}]}"#)
+                    let id = try await clientA.createJob(
+                        #"""
+                        {"source":{"uploadId":"\#(upload)"},"output":{"mode":"keyframe"},"clips":[{"start":1,\#
+                        "end":3}]}
+                        """#
+                    )
                     wanted.withLock { $0 = id }
-                    let events = try #require(try await untilTerminal(onB), "no terminal event on replica B within 2 minutes")
+                    let events = try #require(
+                        try await untilTerminal(onB), "no terminal event on replica B within 2 minutes")
                     #expect(events.first?.status == .queued && events.last?.status == .succeeded)
                     #expect(events.filter(\.isTerminal).count == 1)
                     #expect(events.contains { $0.type == .clip })

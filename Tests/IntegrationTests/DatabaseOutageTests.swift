@@ -3,8 +3,8 @@ import Foundation
 import HummingbirdTesting
 import RedisSupport
 import Server
-import Testing
 import TestSupport
+import Testing
 
 /// PostgreSQL (or Redis) really stopped under a running API: requests get a quick 503 problem+json (not a
 /// hang, not a 500), `/readyz` says the database is down, and everything answers again once
@@ -17,13 +17,18 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
             configuration.databaseURL = url
-            let application = try await buildApplication(configuration: configuration, metrics: ProcessMetrics(), logger: ServerHarness.logger)
+            let application = try await buildApplication(
+                configuration: configuration, metrics: ProcessMetrics(), logger: ServerHarness.logger)
             try await application.test(.live) { raw in
                 let client = try await ServerHarness.Client.signIn(raw)
-                func jobs() async throws -> (status: Int, contentType: String?, retryAfter: String?, body: [String: Any]) {
+                func jobs() async throws -> (
+                    status: Int, contentType: String?, retryAfter: String?, body: [String: Any]
+                ) {
                     try await raw.execute(uri: "/v1/jobs", method: .get, headers: client.headers) { response in
-                        (response.status.code, response.headers[.contentType], response.headers[.retryAfter],
-                         (try? ServerHarness.Client.object(response)) ?? [:])
+                        (
+                            response.status.code, response.headers[.contentType], response.headers[.retryAfter],
+                            (try? ServerHarness.Client.object(response)) ?? [:]
+                        )
                     }
                 }
                 #expect(try await jobs().status == 200)
@@ -37,18 +42,23 @@ import TestSupport
                 let asked = ContinuousClock.now
                 let down = try await jobs()
                 #expect(ContinuousClock.now - asked < .seconds(15), "answered, not hung")
-                #expect(down.status == 503 && down.contentType == "application/problem+json" && down.retryAfter == "5", "\(down)")
+                #expect(
+                    down.status == 503 && down.contentType == "application/problem+json" && down.retryAfter == "5",
+                    "\(down)")
                 #expect((down.body["detail"] as? String)?.contains("database") == true, "\(down.body)")
                 let ready = try await raw.execute(uri: "/readyz", method: .get) { response in
                     (response.status.code, (try? ServerHarness.Client.object(response)) ?? [:])
                 }
                 let database = (ready.1["dependencies"] as? [String: Any])?["database"] as? [String: Any]
                 #expect(ready.0 == 503 && ready.1["status"] as? String == "unavailable", "\(ready.1)")
-                #expect(database?["state"] as? String == "down" && database?["kind"] as? String == "postgresql", "\(ready.1)")
+                #expect(
+                    database?["state"] as? String == "down" && database?["kind"] as? String == "postgresql",
+                    "\(ready.1)")
 
                 try #require(try control(outage.start), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-                #expect(try await eventually(every: .milliseconds(250)) { try await jobs().status == 200 },
-                        "the API answers again once the database is back")
+                #expect(
+                    try await eventually(every: .milliseconds(250)) { try await jobs().status == 200 },
+                    "the API answers again once the database is back")
             }
         }
     }
@@ -62,13 +72,17 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
             configuration.redis = try RedisConfiguration(url: outage.url)
-            let application = try await buildApplication(configuration: configuration, metrics: ProcessMetrics(), logger: ServerHarness.logger)
+            let application = try await buildApplication(
+                configuration: configuration, metrics: ProcessMetrics(), logger: ServerHarness.logger)
             try await application.test(.live) { raw in
                 let client = try await ServerHarness.Client.signIn(raw)
                 func readiness() async throws -> (Int, String?, [String: Any]) {
                     try await raw.execute(uri: "/readyz", method: .get) { response in
                         let body = (try? ServerHarness.Client.object(response)) ?? [:]
-                        return (Int(response.status.code), body["status"] as? String, (body["dependencies"] as? [String: Any]) ?? [:])
+                        return (
+                            Int(response.status.code), body["status"] as? String,
+                            (body["dependencies"] as? [String: Any]) ?? [:]
+                        )
                     }
                 }
                 #expect(try await eventually { try await readiness().1 == "ready" })
@@ -81,7 +95,9 @@ import TestSupport
                 #expect(status == 200)
                 #expect((dependencies["eventBus"] as? [String: Any])?["state"] as? String == "down", "\(dependencies)")
                 #expect((dependencies["database"] as? [String: Any])?["state"] as? String == "up", "\(dependencies)")
-                let listed = try await raw.execute(uri: "/v1/jobs", method: .get, headers: client.headers) { $0.status.code }
+                let listed = try await raw.execute(uri: "/v1/jobs", method: .get, headers: client.headers) {
+                    $0.status.code
+                }
                 #expect(listed == 200, "the API answers from the database")
 
                 try #require(try Shell.control(outage.start, log: log))

@@ -1,12 +1,12 @@
 import BlobStorage
 import Foundation
 import HTTPTypes
-import NIOCore
 import HummingbirdTesting
+import NIOCore
 import PersistenceSQLite
 import Server
-import Testing
 import TestSupport
+import Testing
 
 /// Media sealed at rest through the whole service: uploads and clips on disk hold none of the
 /// source's bytes, workers render from sealed sources, ranges of a sealed clip are its bytes, and
@@ -17,7 +17,8 @@ import TestSupport
     static func storedFiles(_ root: String) -> [String] {
         (FileManager.default.subpaths(atPath: root) ?? []).map { root + "/" + $0 }.filter {
             var directory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: $0, isDirectory: &directory) && !directory.boolValue && !$0.contains("/.tmp")
+            return FileManager.default.fileExists(atPath: $0, isDirectory: &directory) && !directory.boolValue
+                && !$0.contains("/.tmp")
         }
     }
 
@@ -30,26 +31,39 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             let data = dir + "/data"
             // Stored in the clear first.
-            let upload = try await ServerHarness.run(ServerHarness.configuration(dataDir: data, workers: false)) { client in
+            let upload = try await ServerHarness.run(ServerHarness.configuration(dataDir: data, workers: false)) {
+                client in
                 try await client.upload(source)
             }
-            #expect(Self.storedFiles(data + "/blobs").contains { Self.contains((try? Data(contentsOf: URL(fileURLWithPath: $0))) ?? Data(), sample) })
+            #expect(
+                Self.storedFiles(data + "/blobs").contains {
+                    Self.contains((try? Data(contentsOf: URL(fileURLWithPath: $0))) ?? Data(), sample)
+                })
 
-            let rotate = try Shell.run("/usr/bin/env", ["CLIPGEN_ENCRYPTION_KEYS=\(Self.keys)", "CLIPGEN_LOG_LEVEL=warning", TestMediaPaths.clipgen,
-                                                        "admin", "rotate-keys", "--data-dir", data])
+            let rotate = try Shell.run(
+                "/usr/bin/env",
+                [
+                    "CLIPGEN_ENCRYPTION_KEYS=\(Self.keys)", "CLIPGEN_LOG_LEVEL=warning", TestMediaPaths.clipgen,
+                    "admin", "rotate-keys", "--data-dir", data,
+                ])
             #expect(rotate.status == 0, "\(rotate.stderr)")
-            #expect(String(decoding: rotate.stdout, as: UTF8.self).hasPrefix("1 blobs sealed with key k1"), "\(String(decoding: rotate.stdout, as: UTF8.self))")
+            #expect(
+                String(decoding: rotate.stdout, as: UTF8.self).hasPrefix("1 blobs sealed with key k1"),
+                "\(String(decoding: rotate.stdout, as: UTF8.self))")
 
             // The service as `serve` builds it with encryption on: the local store, sealed.
             let configuration = ServerHarness.configuration(dataDir: data)
-            let server = ClipGenServer(configuration: configuration, store: SQLiteJobStore(path: data + "/clipgen.sqlite"),
-                                       blobs: EncryptedBlobStore(base: LocalBlobStore(root: data + "/blobs"),
-                                                                 ring: try EncryptionKeyRing(entries: Self.keys, activeID: nil)))
+            let server = ClipGenServer(
+                configuration: configuration, store: SQLiteJobStore(path: data + "/clipgen.sqlite"),
+                blobs: EncryptedBlobStore(
+                    base: LocalBlobStore(root: data + "/blobs"),
+                    ring: try EncryptionKeyRing(entries: Self.keys, activeID: nil)))
             try await server.application(logger: ServerHarness.logger).test(.live) { raw in
                 let client = try await ServerHarness.Client.signIn(raw)
                 let second = try await client.upload(source)
                 #expect(second == upload || !second.isEmpty)
-                let id = try await client.createJob(#"{"source":{"uploadId":"\#(upload)"},"output":{"mode":"keyframe"},"clips":[{"start":1,"end":3}]}"#)
+                let id = try await client.createJob(
+                    #"{"source":{"uploadId":"\#(upload)"},"output":{"mode":"keyframe"},"clips":[{"start":1,"end":3}]}"#)
                 let job = try await client.waitForJob(id)
                 #expect(job["status"] as? String == "succeeded", "\(job)")
                 let clipURL = try #require((job["clips"] as? [[String: Any]])?.first?["url"] as? String)
@@ -63,7 +77,9 @@ import TestSupport
                 #expect(onDisk.count >= 2)
                 for file in onDisk {
                     let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
-                    #expect(!Self.contains(bytes, sample) && !Self.contains(bytes, whole.subdata(in: 100..<164)), "\(file) holds media in the clear")
+                    #expect(
+                        !Self.contains(bytes, sample) && !Self.contains(bytes, whole.subdata(in: 100..<164)),
+                        "\(file) holds media in the clear")
                 }
             }
         }

@@ -1,8 +1,8 @@
 import ClipGenCore
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Job events through the real server: store outbox → relay → in-process bus, as a WebSocket or
 /// a webhook sender will see them.
@@ -15,7 +15,12 @@ import TestSupport
                 // Subscribed before the job exists, filtered to it once its id is known.
                 let wanted = JobIdBox()
                 let events = await server.events.subscribe { event in wanted.matches(event.jobId) }
-                let id = try await client.createJob(#"{"source":{"uploadId":"\#(upload)"},"output":{"mode":"exact","height":180},"clips":[{"start":1,"end":3},{"start":5,"end":6}]}"#)
+                let id = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(upload)"},"output":{"mode":"exact","height":180},\#
+                    "clips":[{"start":1,"end":3},{"start":5,"end":6}]}
+                    """#
+                )
                 wanted.set(id)
                 let all = try #require(try await untilTerminal(events), "no terminal event within 2 minutes")
                 #expect(all.first?.type == .status && all.first?.status == .queued)
@@ -35,7 +40,9 @@ import TestSupport
 }
 
 /// The events of `stream` up to the first terminal one; nil when none comes within `timeout`.
-func untilTerminal(_ stream: some AsyncSequence<JobEvent, Never> & Sendable, timeout: Duration = .seconds(120)) async throws -> [JobEvent]? {
+func untilTerminal(_ stream: some AsyncSequence<JobEvent, Never> & Sendable, timeout: Duration = .seconds(120))
+    async throws -> [JobEvent]?
+{
     try await withThrowingTaskGroup(of: [JobEvent]?.self) { group in
         group.addTask {
             var seen: [JobEvent] = []

@@ -5,8 +5,8 @@ import Persistence
 import PersistenceSQLite
 import RedisSupport
 import Server
-import Testing
 import TestSupport
+import Testing
 
 /// `GET /v1/jobs/{id}` from the cache, never staler than the job's last relayed event: the API's
 /// own writes invalidate at once, a worker's through its events; with Redis the cached answer
@@ -20,11 +20,13 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
             configuration.redis = try redisURL.map(RedisConfiguration.init(url:))
-            let application = try await buildApplication(configuration: configuration, metrics: ProcessMetrics(), logger: ServerHarness.logger)
+            let application = try await buildApplication(
+                configuration: configuration, metrics: ProcessMetrics(), logger: ServerHarness.logger)
             try await application.test(.live) { raw in
                 let client = try await ServerHarness.Client.signIn(raw)
                 let upload = try await client.upload(source)
-                let id = try await client.createJob(#"{"source":{"uploadId":"\#(upload)"},"output":{"mode":"keyframe"},"clips":[{"start":1,"end":2}]}"#)
+                let id = try await client.createJob(
+                    #"{"source":{"uploadId":"\#(upload)"},"output":{"mode":"keyframe"},"clips":[{"start":1,"end":2}]}"#)
                 #expect(try await client.job(id).status == "queued")
                 #expect(try await client.job(id).status == "queued", "answered again (from the cache)")
                 if let redisURL {
@@ -39,7 +41,8 @@ import TestSupport
                 #expect(claimed != nil)
                 #expect(try await eventually(every: .milliseconds(50)) { try await client.job(id).status == "running" })
                 // The API's own write is seen by the very next read.
-                let cancel = try await raw.execute(uri: "/v1/jobs/\(id)/cancel", method: .post, headers: client.headers) { $0.status }
+                let cancel = try await raw.execute(uri: "/v1/jobs/\(id)/cancel", method: .post, headers: client.headers)
+                { $0.status }
                 #expect(cancel == .ok)
                 #expect(try await client.job(id).status == "cancelled")
             }

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import MediaEngine
-import Testing
 import TestSupport
+import Testing
 
 /// Rendered outputs checked by reading them back with FFmpeg.
 @Suite(.serialized) struct OutputEndToEndTests {
@@ -21,10 +21,17 @@ import TestSupport
     }
 
     /// Renders one clip through the API and returns the job, its clip and the downloaded file.
-    static func render(_ source: String, options: String, clip: String = #"{"start":1,"end":3}"#, dir: String,
-                       _ check: @Sendable @escaping (ServerHarness.Client, [String: Any], [String: Any], String) async throws -> Void) async throws {
+    static func render(
+        _ source: String, options: String, clip: String = #"{"start":1,"end":3}"#, dir: String,
+        _ check: @Sendable @escaping (ServerHarness.Client, [String: Any], [String: Any], String) async throws -> Void
+    ) async throws {
         try await ServerHarness.run(ServerHarness.configuration(dataDir: dir + "/data")) { client in
-            let id = try await client.createJob(#"{"source":{"uploadId":"\#(try await client.upload(source))"},"output":\#(options),"clips":[\#(clip)]}"#)
+            let id = try await client.createJob(
+                #"""
+                {"source":{"uploadId":"\#(try await client.upload(source))"},"output":\#(options),\#
+                "clips":[\#(clip)]}
+                """#
+            )
             let job = try await client.waitForJob(id)
             #expect(job.status == "succeeded", "\(job)")
             let clip = try #require(job.clips.first)
@@ -44,11 +51,19 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             try await Self.render(source, options: #"{"mode":"exact"}"#, dir: dir) { _, _, clip, file in
                 let out = try Self.probe(file)
-                #expect(out.video?["codec_name"] as? String == "h264" && out.video?["pix_fmt"] as? String == "yuv420p", "8-bit 4:2:0 H.264")
-                #expect(out.width == width && out.height == height, "\(name): shown as \(out.width ?? 0)x\(out.height ?? 0)")
+                #expect(
+                    out.video?["codec_name"] as? String == "h264" && out.video?["pix_fmt"] as? String == "yuv420p",
+                    "8-bit 4:2:0 H.264")
+                #expect(
+                    out.width == width && out.height == height, "\(name): shown as \(out.width ?? 0)x\(out.height ?? 0)"
+                )
                 #expect(["1:1", nil].contains(out.video?["sample_aspect_ratio"] as? String), "square pixels")
-                #expect((out.video?["side_data_list"] as? [[String: Any]])?.contains { $0["rotation"] != nil } != true, "no rotation left to apply")
-                #expect(out.streams.count == (name == "noaudio.mp4" ? 1 : 2), "one video and at most one audio stream: subtitles and attachments dropped")
+                #expect(
+                    (out.video?["side_data_list"] as? [[String: Any]])?.contains { $0["rotation"] != nil } != true,
+                    "no rotation left to apply")
+                #expect(
+                    out.streams.count == (name == "noaudio.mp4" ? 1 : 2),
+                    "one video and at most one audio stream: subtitles and attachments dropped")
                 #expect(abs((clip["duration"] as? Double ?? 0) - 2) < 0.1)
             }
         }
@@ -59,7 +74,13 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             try await Self.render(source, options: #"{"mode":"exact"}"#, dir: dir) { _, _, _, file in
                 // The default track is the 880 Hz one: count zero crossings in a second of PCM.
-                let pcm = try Shell.run("ffmpeg", ["-v", "error", "-i", file, "-map", "0:a:0", "-t", "1", "-ac", "1", "-ar", "48000", "-f", "s16le", "pipe:1"]).stdout
+                let pcm = try Shell.run(
+                    "ffmpeg",
+                    [
+                        "-v", "error", "-i", file, "-map", "0:a:0", "-t", "1", "-ac", "1", "-ar", "48000", "-f",
+                        "s16le", "pipe:1",
+                    ]
+                ).stdout
                 let samples = pcm.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
                 let crossings = zip(samples, samples.dropFirst()).filter { ($0 < 0) != ($1 < 0) }.count
                 #expect(abs(crossings / 2 - 880) < 30, "\(crossings / 2) Hz")
@@ -70,10 +91,16 @@ import TestSupport
     @Test func verticalWebmWithFadeAndLoudnessTarget() async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
         try await withTemporaryDirectory { dir in
-            let options = #"{"format":"webm","mode":"exact","aspect":"9:16","fadeSeconds":1,"normalizeAudio":true,"targetLUFS":-16}"#
-            try await Self.render(source, options: options, clip: #"{"start":1,"end":9}"#, dir: dir) { _, _, clip, file in
+            let options =
+                #"""
+                {"format":"webm","mode":"exact","aspect":"9:16","fadeSeconds":1,"normalizeAudio":true,\#
+                "targetLUFS":-16}
+                """#
+            try await Self.render(source, options: options, clip: #"{"start":1,"end":9}"#, dir: dir) {
+                _, _, clip, file in
                 let out = try Self.probe(file)
-                #expect(out.video?["codec_name"] as? String == "vp9" && out.audio.first?["codec_name"] as? String == "opus")
+                #expect(
+                    out.video?["codec_name"] as? String == "vp9" && out.audio.first?["codec_name"] as? String == "opus")
                 #expect(out.width == 202 && out.height == 360)
                 let measured = try await LoudnessMeter().measure(file: file)
                 #expect(abs(measured.integrated + 16) <= 1, "integrated \(measured.integrated) LUFS")
@@ -92,29 +119,47 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             var firstFrames: [Double: [UInt8]] = [:]
             for x in [0.0, 1.0] {
-                try await Self.render(source, options: #"{"mode":"exact","aspect":"1:1","cropX":\#(x)}"#, dir: dir + "/\(x)") { _, _, _, file in
+                try await Self.render(
+                    source, options: #"{"mode":"exact","aspect":"1:1","cropX":\#(x)}"#, dir: dir + "/\(x)"
+                ) { _, _, _, file in
                     let width = try Self.probe(file).width
                     #expect(width == 360)
                 }
-                let clip = try FileManager.default.contentsOfDirectory(atPath: dir + "/\(x)").first { $0.hasPrefix("out.") }!
+                let clip = try FileManager.default.contentsOfDirectory(atPath: dir + "/\(x)").first {
+                    $0.hasPrefix("out.")
+                }!
                 firstFrames[x] = try FrameCompare.frame(dir + "/\(x)/" + clip, index: 0)
             }
             // The source's left and right squares, cropped by FFmpeg directly, at the same frame.
             func region(_ x: Int) throws -> [UInt8] {
-                let raw = try Shell.run("ffmpeg", ["-v", "error", "-i", source, "-vf", "select=eq(n\\,30),crop=360:360:\(x):0,scale=\(FrameCompare.width):\(FrameCompare.height),format=gray",
-                                                   "-frames:v", "1", "-f", "rawvideo", "pipe:1"]).stdout
+                let raw = try Shell.run(
+                    "ffmpeg",
+                    [
+                        "-v", "error", "-i", source, "-vf",
+                        """
+                        select=eq(n\\,30),crop=360:360:\(x):0,scale=\(FrameCompare.width):\(FrameCompare.height),\
+                        format=gray
+                        """,
+                        "-frames:v", "1", "-f", "rawvideo", "pipe:1",
+                    ]
+                ).stdout
                 return [UInt8](raw)
             }
             let (left, right) = (try region(0), try region(280))
-            #expect(FrameCompare.meanSquaredError(firstFrames[0]!, left) < FrameCompare.meanSquaredError(firstFrames[0]!, right))
-            #expect(FrameCompare.meanSquaredError(firstFrames[1]!, right) < FrameCompare.meanSquaredError(firstFrames[1]!, left))
+            #expect(
+                FrameCompare.meanSquaredError(firstFrames[0]!, left)
+                    < FrameCompare.meanSquaredError(firstFrames[0]!, right))
+            #expect(
+                FrameCompare.meanSquaredError(firstFrames[1]!, right)
+                    < FrameCompare.meanSquaredError(firstFrames[1]!, left))
         }
     }
 
     @Test func gifWithPosterAndSourceStoryboard() async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
         try await withTemporaryDirectory { dir in
-            try await Self.render(source, options: #"{"format":"gif","mode":"exact","fps":10,"height":180}"#, dir: dir) { client, job, clip, file in
+            try await Self.render(source, options: #"{"format":"gif","mode":"exact","fps":10,"height":180}"#, dir: dir)
+            { client, job, clip, file in
                 let out = try Self.probe(file)
                 #expect(out.video?["codec_name"] as? String == "gif" && out.height == 180 && out.audio.isEmpty)
                 #expect(out.video?["r_frame_rate"] as? String == "10/1")
@@ -124,7 +169,9 @@ import TestSupport
                 let (_, vttHeaders, vtt) = try await client.download(links["vttUrl"]!)
                 let text = String(decoding: vtt, as: UTF8.self)
                 #expect(vttHeaders[.contentType]?.hasPrefix("text/vtt") == true && text.hasPrefix("WEBVTT"))
-                #expect(text.contains("00:00:19.000 --> 00:00:20.000\n/v1/jobs/\(job["id"]!)/storyboard.jpg#xywh=1440,90,160,90"))
+                #expect(
+                    text.contains(
+                        "00:00:19.000 --> 00:00:20.000\n/v1/jobs/\(job["id"]!)/storyboard.jpg#xywh=1440,90,160,90"))
                 let sprite = dir + "/sprite.jpg"
                 try await client.download(links["spriteUrl"]!).2.write(to: URL(fileURLWithPath: sprite))
                 let board = try Self.probe(sprite)
@@ -137,8 +184,13 @@ import TestSupport
         let source = try await TestMedia.shared.path("noaudio.mp4")
         try await withTemporaryDirectory { dir in
             try await ServerHarness.run(ServerHarness.configuration(dataDir: dir + "/data")) { client in
-                let job = try await client.waitForJob(try await client.createJob(
-                    #"{"source":{"uploadId":"\#(try await client.upload(source))"},"thumbnails":false,"clips":[{"start":1,"end":2}]}"#))
+                let job = try await client.waitForJob(
+                    try await client.createJob(
+                        #"""
+                        {"source":{"uploadId":"\#(try await client.upload(source))"},"thumbnails":false,\#
+                        "clips":[{"start":1,"end":2}]}
+                        """#
+                    ))
                 #expect(job.status == "succeeded" && job["storyboard"] == nil)
                 #expect(job.clips.first?["thumbnailUrl"] == nil)
             }

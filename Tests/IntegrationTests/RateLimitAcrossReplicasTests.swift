@@ -7,8 +7,8 @@ import PersistencePostgres
 import RedisSupport
 import Server
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Two API replicas on one PostgreSQL and one Redis: a user hammering both at ten times the
 /// allowed rate gets what one bucket allows, not one bucket per replica.
@@ -22,14 +22,19 @@ struct RateLimitAcrossReplicasTests {
             func replica() throws -> ClipGenServer<PostgresJobStore, LocalBlobStore> {
                 var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
                 configuration.databaseURL = databaseURL
-                configuration.api.rateLimits.perMinute = 120       // 2 a second, bursts of 20
+                configuration.api.rateLimits.perMinute = 120 // 2 a second, bursts of 20
                 configuration.api.rateLimits.perAddressPerMinute = 0
-                let store = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: databaseURL), clock: .system, logger: ServerHarness.logger)
+                let store = PostgresJobStore(
+                    configuration: try PostgresJobStore.configuration(url: databaseURL), clock: .system,
+                    logger: ServerHarness.logger)
                 let client = RedisClient(configuration: redis)
-                return ClipGenServer(configuration: configuration, store: store, blobs: LocalBlobStore(root: dir + "/data/blobs"),
-                                     shared: SharedBackends(buckets: RedisTokenBuckets(client: client, prefix: prefix)), backendServices: [client])
+                return ClipGenServer(
+                    configuration: configuration, store: store, blobs: LocalBlobStore(root: dir + "/data/blobs"),
+                    shared: SharedBackends(buckets: RedisTokenBuckets(client: client, prefix: prefix)),
+                    backendServices: [client])
             }
-            let a = try replica(), b = try replica()
+            let a = try replica()
+            let b = try replica()
             try await a.application(logger: ServerHarness.logger).test(.live) { rawA in
                 try await b.application(logger: ServerHarness.logger).test(.live) { rawB in
                     let token = try await ServerHarness.Client.signIn(rawA).token
@@ -40,9 +45,12 @@ struct RateLimitAcrossReplicasTests {
                             group.addTask {
                                 var seen: [Int] = []
                                 for _ in 0..<60 {
-                                    seen.append(try await raw.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Bearer \(token)"]) {
-                                        Int($0.status.code)
-                                    })
+                                    seen.append(
+                                        try await raw.execute(
+                                            uri: "/v1/me", method: .get, headers: [.authorization: "Bearer \(token)"]
+                                        ) {
+                                            Int($0.status.code)
+                                        })
                                     try await Task.sleep(for: .milliseconds(100))
                                 }
                                 return seen

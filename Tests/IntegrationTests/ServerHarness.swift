@@ -40,13 +40,17 @@ struct ServerHarness {
     }
 
     /// Runs `body` against a live server; the server drains and stops when it returns.
-    static func run<T: Sendable>(_ configuration: ClipGenConfiguration, _ body: @Sendable @escaping (Client) async throws -> T) async throws -> T {
+    static func run<T: Sendable>(
+        _ configuration: ClipGenConfiguration, _ body: @Sendable @escaping (Client) async throws -> T
+    ) async throws -> T {
         try await run(configuration) { client, _ in try await body(client) }
     }
 
     /// The same, with the server's parts at hand (its event bus, its store).
-    static func run<T: Sendable>(_ configuration: ClipGenConfiguration,
-                                 _ body: @Sendable @escaping (Client, EmbeddedServer) async throws -> T) async throws -> T {
+    static func run<T: Sendable>(
+        _ configuration: ClipGenConfiguration,
+        _ body: @Sendable @escaping (Client, EmbeddedServer) async throws -> T
+    ) async throws -> T {
         let server = ClipGenServer(configuration: configuration)
         return try await server.application(logger: logger).test(.live) { client in
             try await body(try await Client.signIn(client), server)
@@ -59,8 +63,10 @@ struct ServerHarness {
         let token: String
 
         static func signIn(_ raw: any TestClientProtocol) async throws -> Client {
-            let token = try await raw.execute(uri: "/v1/auth/token", method: .post,
-                                              body: ByteBuffer(string: #"{"email":"admin@localhost","password":"\#(password)"}"#)) { response in
+            let token = try await raw.execute(
+                uri: "/v1/auth/token", method: .post,
+                body: ByteBuffer(string: #"{"email":"admin@localhost","password":"\#(password)"}"#)
+            ) { response in
                 try Self.object(response)["accessToken"] as? String ?? ""
             }
             return Client(raw: raw, token: token)
@@ -75,14 +81,18 @@ struct ServerHarness {
         }
 
         func uploadBytes(_ bytes: [UInt8]) async throws -> (HTTPResponse.Status, [String: Any]) {
-            try await raw.execute(uri: "/v1/uploads", method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) { response in
+            try await raw.execute(uri: "/v1/uploads", method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) {
+                response in
                 (response.status, (try? Self.object(response)) ?? [:])
             }
         }
 
         func createJob(_ json: String) async throws -> String {
-            try await raw.execute(uri: "/v1/jobs", method: .post, headers: headers, body: ByteBuffer(string: json)) { response in
-                guard response.status == .accepted else { throw TestFailure("job answered \(response.status): \(String(buffer: response.body))") }
+            try await raw.execute(uri: "/v1/jobs", method: .post, headers: headers, body: ByteBuffer(string: json)) {
+                response in
+                guard response.status == .accepted else {
+                    throw TestFailure("job answered \(response.status): \(String(buffer: response.body))")
+                }
                 return try Self.object(response)["id"] as? String ?? ""
             }
         }
@@ -110,7 +120,10 @@ struct ServerHarness {
         }
 
         static func object(_ response: TestResponse) throws -> [String: Any] {
-            guard let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any] else {
+            guard
+                let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
+                    as? [String: Any]
+            else {
                 throw TestFailure("not a JSON object: \(String(buffer: response.body))")
             }
             return object

@@ -1,8 +1,8 @@
 import ClipGenCore
 import Foundation
 import Server
-import Testing
 import TestSupport
+import Testing
 
 /// Transcripts, captions, silence cuts and face reframing through the real server, workers,
 /// FFmpeg and the Python helpers; and a worker without the helpers.
@@ -21,9 +21,13 @@ import TestSupport
         }
         return text.components(separatedBy: "\n\n").compactMap { block in
             let lines = block.split(separator: "\n")
-            guard let index = lines.firstIndex(where: { $0.contains(" --> ") }), index + 1 < lines.count else { return nil }
+            guard let index = lines.firstIndex(where: { $0.contains(" --> ") }), index + 1 < lines.count else {
+                return nil
+            }
             let times = lines[index].components(separatedBy: " --> ")
-            return (seconds(Substring(times[0])), seconds(Substring(times[1])), lines[(index + 1)...].joined(separator: " "))
+            return (
+                seconds(Substring(times[0])), seconds(Substring(times[1])), lines[(index + 1)...].joined(separator: " ")
+            )
         }
     }
 
@@ -32,9 +36,12 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             let upload = try await ServerHarness.run(Self.configuration(dir)) { client in
                 let upload = try await client.upload(source)
-                let id = try await client.createJob(#"""
-                    {"source":{"uploadId":"\#(upload)"},"clips":[{"start":6,"end":18}],"highlights":{"count":1,"minDuration":4,"maxDuration":8,"query":"pricing"},
-                     "output":{"mode":"exact","aspect":"9:16","height":320,"captions":{"style":"karaoke","maxWordsPerLine":3},
+                let id = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(upload)"},"clips":[{"start":6,"end":18}],"highlights":{"count":1,
+                        "minDuration":4,"maxDuration":8,"query":"pricing"},
+                     "output":{"mode":"exact","aspect":"9:16","height":320,"captions":{"style":"karaoke",
+                         "maxWordsPerLine":3},
                                "removeSilences":{"minSilence":0.6,"padding":0.15}},"thumbnails":false}
                     """#)
                 let job = try await client.waitForJob(id)
@@ -43,8 +50,11 @@ import TestSupport
                 let (status, _, body) = try await client.download("/v1/jobs/\(id)/transcript")
                 #expect(status == .ok)
                 let transcript = try JSONDecoder().decode(Transcript.self, from: body)
-                #expect(transcript.words.count > 40 && transcript.words.contains { $0.bare == "pricing" }, "\(transcript.words.count)")
-                let srt = String(decoding: try await client.download("/v1/jobs/\(id)/transcript?format=srt").2, as: UTF8.self)
+                #expect(
+                    transcript.words.count > 40 && transcript.words.contains { $0.bare == "pricing" },
+                    "\(transcript.words.count)")
+                let srt = String(
+                    decoding: try await client.download("/v1/jobs/\(id)/transcript?format=srt").2, as: UTF8.self)
                 #expect(Self.cues(srt).count >= 6 && Self.cues(srt).first!.0 < 1.5, "\(srt)")
                 let vtt = try await client.download("/v1/jobs/\(id)/transcript?format=vtt")
                 #expect(vtt.0 == .ok && String(decoding: vtt.2, as: UTF8.self).hasPrefix("WEBVTT\n"))
@@ -58,22 +68,31 @@ import TestSupport
                 let duration = ranged["duration"] as? Double ?? 0
                 #expect(duration < 9 && duration > 5, "\(duration)")
                 #expect((ranged["captions"] as? [String: Any])?["burnedIn"] as? String == "karaoke", "\(ranged)")
-                let clipSRT = String(decoding: try await client.download("/v1/clips/\(ranged["id"]!)/captions.srt").2, as: UTF8.self)
+                let clipSRT = String(
+                    decoding: try await client.download("/v1/clips/\(ranged["id"]!)/captions.srt").2, as: UTF8.self)
                 let clipCues = Self.cues(clipSRT)
                 // On the clip's clock: from its start, never past its end, in order.
-                #expect(!clipCues.isEmpty && clipCues.allSatisfy { $0.0 >= 0 && $0.1 <= duration + 0.35 && $0.0 < $0.1 }, "\(clipSRT) (\(duration) s)")
+                #expect(
+                    !clipCues.isEmpty && clipCues.allSatisfy { $0.0 >= 0 && $0.1 <= duration + 0.35 && $0.0 < $0.1 },
+                    "\(clipSRT) (\(duration) s)")
                 #expect(clipCues.first.map { $0.2.hasPrefix("Today") } == true, "\(clipSRT)")
-                #expect(clipCues.contains { $0.2.contains("customers") }, "the sentence after the cut pause is there: \(clipSRT)")
+                #expect(
+                    clipCues.contains { $0.2.contains("customers") },
+                    "the sentence after the cut pause is there: \(clipSRT)")
                 let clipVTT = try await client.download("/v1/clips/\(ranged["id"]!)/captions.vtt")
-                #expect(clipVTT.0 == .ok && Self.cues(String(decoding: clipVTT.2, as: UTF8.self)).count == clipCues.count)
+                #expect(
+                    clipVTT.0 == .ok && Self.cues(String(decoding: clipVTT.2, as: UTF8.self)).count == clipCues.count)
 
                 let highlight = try #require(job.clips.first { $0["index"] as? Int == 1 })
                 #expect((highlight["reason"] as? String)?.contains("says “pricing”") == true, "\(highlight)")
                 for edge in [highlight["start"] as? Double ?? -1, highlight["end"] as? Double ?? -1] {
-                    #expect(transcript.word(containing: edge) == nil, "\(edge) is inside \(String(describing: transcript.word(containing: edge)))")
+                    #expect(
+                        transcript.word(containing: edge) == nil,
+                        "\(edge) is inside \(String(describing: transcript.word(containing: edge)))")
                 }
                 // A job that did not transcribe has no transcript to show.
-                let plain = try await client.createJob(#"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":0,"end":2}],"thumbnails":false}"#)
+                let plain = try await client.createJob(
+                    #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":0,"end":2}],"thumbnails":false}"#)
                 _ = try await client.waitForJob(plain)
                 #expect(try await client.download("/v1/jobs/\(plain)/transcript").0 == .notFound)
                 return upload
@@ -83,22 +102,29 @@ import TestSupport
             // source's transcription fails with the install command, a face crop likewise, and a
             // plain job runs as ever.
             try await ServerHarness.run(Self.configuration(dir, venv: dir + "/no-helpers")) { client in
-                let reused = try await client.createJob(#"""
-                    {"source":{"uploadId":"\#(upload)"},"clips":[{"start":20,"end":24}],"output":{"mode":"exact","height":180,"captions":{"style":"plain"}},"thumbnails":false}
+                let reused = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(upload)"},"clips":[{"start":20,"end":24}],"output":{"mode":"exact",
+                        "height":180,"captions":{"style":"plain"}},"thumbnails":false}
                     """#)
                 #expect(try await client.waitForJob(reused).status == "succeeded")
                 let other = try await client.upload(try await TestMedia.shared.path("gop2s.mp4"))
-                let failing = try await client.createJob(#"{"source":{"uploadId":"\#(other)"},"transcribe":true,"thumbnails":false}"#)
-                let faces = try await client.createJob(#"""
-                    {"source":{"uploadId":"\#(other)"},"clips":[{"start":0,"end":2}],"output":{"aspect":"9:16","reframe":"face"},"thumbnails":false}
+                let failing = try await client.createJob(
+                    #"{"source":{"uploadId":"\#(other)"},"transcribe":true,"thumbnails":false}"#)
+                let faces = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(other)"},"clips":[{"start":0,"end":2}],"output":{"aspect":"9:16",
+                        "reframe":"face"},"thumbnails":false}
                     """#)
-                let fine = try await client.createJob(#"{"source":{"uploadId":"\#(other)"},"clips":[{"start":2,"end":4}],"thumbnails":false}"#)
+                let fine = try await client.createJob(
+                    #"{"source":{"uploadId":"\#(other)"},"clips":[{"start":2,"end":4}],"thumbnails":false}"#)
                 for id in [failing, faces] {
                     let job = try await client.waitForJob(id)
                     let error = job["error"] as? [String: Any]
                     #expect(job.status == "failed" && error?["code"] as? String == "helpers_missing", "\(job)")
                     #expect((error?["message"] as? String)?.contains("scripts/setup-helpers.sh") == true, "\(job)")
-                    #expect((error?["message"] as? String)?.contains(dir) == false, "no worker path in a client's error")
+                    #expect(
+                        (error?["message"] as? String)?.contains(dir) == false, "no worker path in a client's error")
                 }
                 #expect(try await client.waitForJob(fine).status == "succeeded")
             }
@@ -116,18 +142,30 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             let out = dir + "/short.mp4"
             // testsrc2 has no face: the face crop fits the whole picture instead.
-            let result = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "6", "--end", "18", "--aspect", "9:16", "--height", "320",
-                                                                "--reframe", "face", "--captions", "karaoke", "--remove-silences", "--out", out] + venv)
+            let result = try Shell.run(
+                TestMediaPaths.clipgen,
+                [
+                    "clip", source, "--start", "6", "--end", "18", "--aspect", "9:16", "--height", "320",
+                    "--reframe", "face", "--captions", "karaoke", "--remove-silences", "--out", out,
+                ] + venv)
             #expect(result.status == 0, "\(result.stderr)")
             let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
-            #expect((summary?["reframe"] as? [String: Any])?["layout"] as? String == "fit", "\(String(describing: summary))")
+            #expect(
+                (summary?["reframe"] as? [String: Any])?["layout"] as? String == "fit", "\(String(describing: summary))"
+            )
             #expect(((summary?["captions"] as? [String: Any])?["lines"] as? Int ?? 0) >= 4)
             #expect((summary?["keptRanges"] as? [Any])?.count == 2 && (summary?["duration"] as? Double ?? 99) < 9)
             let vtt = try String(contentsOfFile: dir + "/short.vtt", encoding: .utf8)
             #expect(vtt.hasPrefix("WEBVTT") && FileManager.default.fileExists(atPath: dir + "/short.srt"))
-            for (arguments, mentioned) in [(["--captions", "comic"], "--captions"), (["--reframe", "face"], "--reframe")] {
-                let bad = try Shell.run(TestMediaPaths.clipgen, ["clip", source, "--start", "0", "--end", "2", "--out", dir + "/bad.mp4"] + arguments)
-                #expect(bad.status != 0 && bad.stderr.split(separator: "\n").first?.contains(mentioned) == true, "\(bad.stderr)")
+            for (arguments, mentioned) in [
+                (["--captions", "comic"], "--captions"), (["--reframe", "face"], "--reframe"),
+            ] {
+                let bad = try Shell.run(
+                    TestMediaPaths.clipgen,
+                    ["clip", source, "--start", "0", "--end", "2", "--out", dir + "/bad.mp4"] + arguments)
+                #expect(
+                    bad.status != 0 && bad.stderr.split(separator: "\n").first?.contains(mentioned) == true,
+                    "\(bad.stderr)")
                 #expect(!FileManager.default.fileExists(atPath: dir + "/bad.mp4"))
             }
         }

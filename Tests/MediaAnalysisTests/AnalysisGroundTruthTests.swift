@@ -1,9 +1,10 @@
 import ClipGenCore
 import Foundation
 import MediaEngine
-@testable import MediaAnalysis
-import Testing
 import TestSupport
+import Testing
+
+@testable import MediaAnalysis
 
 /// `analysis.mp4` from scripts/make-test-media.sh, whose events are known by construction.
 @Suite struct AnalysisGroundTruthTests {
@@ -24,7 +25,9 @@ import TestSupport
         }
         // The flash at 2 s, the pan 10–14 s and the fade through black 19–22 s are not cuts.
         for cut in analysis.cuts {
-            #expect(!(1.8...2.3).contains(cut.time) && !(10.2...13.8).contains(cut.time) && !(18.5...23.5).contains(cut.time))
+            #expect(
+                !(1.8...2.3).contains(cut.time) && !(10.2...13.8).contains(cut.time)
+                    && !(18.5...23.5).contains(cut.time))
             #expect(cut.score >= 3)
             #expect(abs(cut.time - Double(cut.frame) / 30) < 0.001)
         }
@@ -54,7 +57,9 @@ import TestSupport
         #expect(analysis.scenes.count == 9, "\(analysis.scenes)")
         #expect(!analysis.scenes.contains { $0.contains(20.5) })
         let steps = Int((analysis.duration / analysis.step).rounded(.up))
-        #expect(analysis.sharpness.count >= steps - 4 && analysis.motion.count == steps, "\(analysis.sharpness.count) \(analysis.motion.count)")
+        #expect(
+            analysis.sharpness.count >= steps - 4 && analysis.motion.count == steps,
+            "\(analysis.sharpness.count) \(analysis.motion.count)")
         // The pan moves, the frozen stretch does not.
         let motion = { (t: Double) in analysis.motion.first { abs($0.time - t) < 0.01 }?.value ?? -1 }
         #expect(motion(12) > 2 && motion(15.5) < 0.3, "\(motion(12)) \(motion(15.5))")
@@ -94,20 +99,32 @@ import TestSupport
 
         let (three, _) = try await analyse(highlights: .init(count: 3, minDuration: 5, maxDuration: 8))
         #expect(three.highlights.count == 3)
-        for (a, b) in zip(three.highlights, three.highlights.dropFirst()) { #expect(a.end <= b.start, "\(three.highlights)") }
+        for (a, b) in zip(three.highlights, three.highlights.dropFirst()) {
+            #expect(a.end <= b.start, "\(three.highlights)")
+        }
     }
 }
 
 /// FFmpeg's own EBU R128 meter, the reference our meter is checked against.
 enum FFmpegLoudness {
-    struct Result { var integrated: Double; var range: Double; var truePeak: Double }
+    struct Result {
+        var integrated: Double
+        var range: Double
+        var truePeak: Double
+    }
 
     static func measure(_ path: String) throws -> Result {
-        let result = try Shell.run("ffmpeg", ["-hide_banner", "-nostdin", "-i", path, "-vn", "-af", "ebur128=peak=true", "-f", "null", "-"])
+        let result = try Shell.run(
+            "ffmpeg", ["-hide_banner", "-nostdin", "-i", path, "-vn", "-af", "ebur128=peak=true", "-f", "null", "-"])
         let summary = result.stderr.components(separatedBy: "Summary:").last ?? ""
         func value(_ key: String) throws -> Double {
-            guard let line = summary.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(key) }),
-                  let number = line.split(separator: " ").dropFirst().first(where: { Double($0) != nil }).flatMap({ Double($0) })
+            guard
+                let line = summary.split(separator: "\n").first(where: {
+                    $0.trimmingCharacters(in: .whitespaces).hasPrefix(key)
+                }),
+                let number = line.split(separator: " ").dropFirst().first(where: { Double($0) != nil }).flatMap({
+                    Double($0)
+                })
             else { throw TestFailure("no \(key) in ebur128's summary: \(summary)") }
             return number
         }

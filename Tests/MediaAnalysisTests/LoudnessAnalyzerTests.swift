@@ -1,8 +1,9 @@
 import ClipGenCore
 import Foundation
-@testable import MediaAnalysis
 import MediaEngine
 import Testing
+
+@testable import MediaAnalysis
 
 @Suite struct LoudnessAnalyzerTests {
     func sine(frequency: Double, amplitude: Double, seconds: Double, channels: Int, phase: Double = 0) -> [Float] {
@@ -40,7 +41,8 @@ import Testing
 
     /// The true peak sees between samples: a sine at a quarter of the rate, sampled 45° off its crests.
     @Test func truePeakFindsInterSamplePeaks() throws {
-        let findings = analyse(sine(frequency: 12_000, amplitude: 0.5, seconds: 1, channels: 1, phase: Double.pi / 4), channels: 1)
+        let findings = analyse(
+            sine(frequency: 12_000, amplitude: 0.5, seconds: 1, channels: 1, phase: Double.pi / 4), channels: 1)
         let samplePeak = 20 * log10(0.5 * sin(Double.pi / 4))
         let truePeak = try #require(findings.truePeak)
         #expect(truePeak > samplePeak + 2, "true peak \(truePeak) vs sample peak \(samplePeak)")
@@ -67,17 +69,24 @@ import Testing
 }
 
 @Suite struct HighlightPickerTests {
-    func analysis(duration: Double, loud: ClosedRange<Double>? = nil, cuts: [Double] = [], silences: [TimeRange] = []) -> Analysis {
+    func analysis(duration: Double, loud: ClosedRange<Double>? = nil, cuts: [Double] = [], silences: [TimeRange] = [])
+        -> Analysis
+    {
         let step = 0.5
         let steps = Int((duration / step).rounded(.up))
         let curve = (0..<steps).map { i -> Analysis.Loudness.Sample in
             let t = Double(i) * step
-            return .init(time: t, momentaryLUFS: silences.contains { $0.contains(t + 0.25) } ? -120 : (loud?.contains(t) == true ? -10 : -25))
+            return .init(
+                time: t,
+                momentaryLUFS: silences.contains { $0.contains(t + 0.25) }
+                    ? -120 : (loud?.contains(t) == true ? -10 : -25))
         }
         let scenes = zip([0] + cuts, cuts + [duration]).map { TimeRange(start: $0, end: $1) }
-        return Analysis(duration: duration, fps: 30, cuts: cuts.map { .init(time: $0, frame: Int($0 * 30), score: 5) }, scenes: scenes,
-                        loudness: .init(integratedLUFS: -24, rangeLU: 5, truePeakDBTP: -3, curve: curve), silences: silences,
-                        motion: (0..<steps).map { .init(time: Double($0) * step, value: 2) }, step: step)
+        return Analysis(
+            duration: duration, fps: 30, cuts: cuts.map { .init(time: $0, frame: Int($0 * 30), score: 5) },
+            scenes: scenes,
+            loudness: .init(integratedLUFS: -24, rangeLU: 5, truePeakDBTP: -3, curve: curve), silences: silences,
+            motion: (0..<steps).map { .init(time: Double($0) * step, value: 2) }, step: step)
     }
 
     @Test func picksTheLoudStretchAndSnapsToCuts() throws {
@@ -91,25 +100,35 @@ import Testing
     }
 
     @Test func manyPicksNeverOverlapAndStayInBounds() {
-        let picker = HighlightPicker(analysis: analysis(duration: 300, loud: 100...130, cuts: stride(from: 7.0, to: 300, by: 13).map { $0 },
-                                                        silences: [.init(start: 40, end: 42), .init(start: 200, end: 201)]))
+        let picker = HighlightPicker(
+            analysis: analysis(
+                duration: 300, loud: 100...130, cuts: stride(from: 7.0, to: 300, by: 13).map { $0 },
+                silences: [.init(start: 40, end: 42), .init(start: 200, end: 201)]))
         let picks = picker.pick(.init(count: 5, minDuration: 20, maxDuration: 40))
         #expect(picks.count == 5)
         for pick in picks {
-            #expect(pick.end - pick.start >= 20 - 1e-6 && pick.end - pick.start <= 40 + 1e-6 && pick.start >= 0 && pick.end <= 300)
+            #expect(
+                pick.end - pick.start >= 20 - 1e-6 && pick.end - pick.start <= 40 + 1e-6 && pick.start >= 0
+                    && pick.end <= 300)
             #expect((0...1).contains(pick.score))
         }
         for (a, b) in zip(picks, picks.dropFirst()) { #expect(a.end <= b.start) }
     }
 
     @Test func aVideoShorterThanTheMinimumIsOneHighlight() {
-        let picks = HighlightPicker(analysis: analysis(duration: 9)).pick(.init(count: 3, minDuration: 15, maxDuration: 60))
-        #expect(picks == [Highlight(start: 0, end: 9, score: 1, reason: "the whole video (it is shorter than the 15 s asked for)")])
+        let picks = HighlightPicker(analysis: analysis(duration: 9)).pick(
+            .init(count: 3, minDuration: 15, maxDuration: 60))
+        #expect(
+            picks == [
+                Highlight(start: 0, end: 9, score: 1, reason: "the whole video (it is shorter than the 15 s asked for)")
+            ])
     }
 
     @Test func rangesPastTheEndAreIgnored() {
-        let picks = HighlightPicker(analysis: analysis(duration: 40, silences: [.init(start: 40.2, end: 41), .init(start: 39, end: 40.4)]))
-            .pick(.init(count: 1, minDuration: 10, maxDuration: 20))
+        let picks = HighlightPicker(
+            analysis: analysis(duration: 40, silences: [.init(start: 40.2, end: 41), .init(start: 39, end: 40.4)])
+        )
+        .pick(.init(count: 1, minDuration: 10, maxDuration: 20))
         #expect(picks.count == 1 && picks[0].end <= 40)
     }
 
@@ -122,22 +141,28 @@ import Testing
             .pick(.init(count: 4, minDuration: 5, maxDuration: 10))
         #expect(!picks.isEmpty)
         for pick in picks {
-            #expect(pick.end - pick.start >= 5 - 1e-6 && pick.end - pick.start <= 10 + 1e-6 && pick.start >= 0 && pick.end <= duration, "\(picks)")
+            #expect(
+                pick.end - pick.start >= 5 - 1e-6 && pick.end - pick.start <= 10 + 1e-6 && pick.start >= 0
+                    && pick.end <= duration, "\(picks)")
         }
     }
 
     @Test func asManyAsFit() {
-        let picks = HighlightPicker(analysis: analysis(duration: 50)).pick(.init(count: 5, minDuration: 20, maxDuration: 30))
+        let picks = HighlightPicker(analysis: analysis(duration: 50)).pick(
+            .init(count: 5, minDuration: 20, maxDuration: 30))
         #expect(picks.count == 2)
     }
 }
 
 @Suite struct AnalysisArgumentTests {
     func media(constantFrameRate: Bool, width: Int = 1280, height: Int = 720, rotation: Int = 0) -> MediaInfo {
-        MediaInfo(duration: 60, startTime: 0, formatName: "mov,mp4",
-                  video: .init(index: 0, codec: "h264", width: width, height: height, fps: 30, rotation: rotation,
-                               sampleAspectRatio: .square, pixelFormat: "yuv420p", profile: "High", constantFrameRate: constantFrameRate),
-                  audio: [], keyframeTimes: [0, 2, 4])
+        MediaInfo(
+            duration: 60, startTime: 0, formatName: "mov,mp4",
+            video: .init(
+                index: 0, codec: "h264", width: width, height: height, fps: 30, rotation: rotation,
+                sampleAspectRatio: .square, pixelFormat: "yuv420p", profile: "High",
+                constantFrameRate: constantFrameRate),
+            audio: [], keyframeTimes: [0, 2, 4])
     }
 
     @Test func framesAreSmallAndResampledOnlyWhenTheRateIsUnproven() {
@@ -145,7 +170,8 @@ import Testing
         #expect(analyzer.frameSize(for: media(constantFrameRate: true)) == (160, 90))
         #expect(analyzer.frameSize(for: media(constantFrameRate: true, rotation: 90)) == (160, 284))
         let cfr = analyzer.videoArguments("in.mp4", media: media(constantFrameRate: true), width: 160, height: 90)
-        #expect(cfr.contains("scale=160:90:flags=area,format=yuv420p") && cfr.suffix(3) == ["-f", "rawvideo", "pipe:1"])
+        #expect(
+            cfr.contains("scale=160:90:flags=area,format=yuv420p") && cfr.suffix(3) == ["-f", "rawvideo", "pipe:1"])
         let vfr = analyzer.videoArguments("in.mkv", media: media(constantFrameRate: false), width: 160, height: 90)
         #expect(vfr.contains("fps=30.0,scale=160:90:flags=area,format=yuv420p"))
         #expect(analyzer.audioArguments("in.mp4", map: "0:1", channels: 6).contains("2"))
@@ -153,19 +179,25 @@ import Testing
     }
 
     @Test func qualityComparesWithTheSameFiltersAndParsesFFmpegsSummary() {
-        let plan = CutPlan(input: "src.mp4", output: "clip.mp4", start: 2, end: 4,
-                           options: OutputOptions(mode: .exact, aspect: .square, height: 360), media: media(constantFrameRate: true))
+        let plan = CutPlan(
+            input: "src.mp4", output: "clip.mp4", start: 2, end: 4,
+            options: OutputOptions(mode: .exact, aspect: .square, height: 360), media: media(constantFrameRate: true))
         let args = plan.qualityArguments(clip: "clip.mp4")
         let graph = args[args.firstIndex(of: "-filter_complex")! + 1]
-        #expect(graph.contains("crop=") && graph.contains("scale=-2:360") && graph.contains("psnr=shortest=1") && graph.contains("ssim=shortest=1"))
-        #expect(Array(args[(args.firstIndex(of: "src.mp4")! - 9)...args.firstIndex(of: "src.mp4")!])
-            == ["-ss", "1.991667", "-t", "2.000000"] + InputPolicy.input("src.mp4"))
+        #expect(
+            graph.contains("crop=") && graph.contains("scale=-2:360") && graph.contains("psnr=shortest=1")
+                && graph.contains("ssim=shortest=1"))
+        #expect(
+            Array(args[(args.firstIndex(of: "src.mp4")! - 9)...args.firstIndex(of: "src.mp4")!])
+                == ["-ss", "1.991667", "-t", "2.000000"] + InputPolicy.input("src.mp4"))
         let stderr = """
             [Parsed_ssim_10 @ 0x1] SSIM Y:0.998571 (28.45) U:0.997686 (26.35) V:0.997945 (26.87) All:0.998319 (27.74)
             [Parsed_psnr_9 @ 0x2] PSNR y:40.509883 u:35.217833 v:38.476119 average:38.758871 min:20.834954 max:inf
             """
         #expect(QualityMeter.parse(stderr)! == (38.76, 0.9983))
-        #expect(QualityMeter.parse("PSNR y:inf u:inf v:inf average:inf min:inf max:inf\nSSIM Y:1 (inf) All:1.000000 (inf)")! == (100, 1))
+        #expect(
+            QualityMeter.parse("PSNR y:inf u:inf v:inf average:inf min:inf max:inf\nSSIM Y:1 (inf) All:1.000000 (inf)")!
+                == (100, 1))
         #expect(QualityMeter.parse("Conversion failed!") == nil)
     }
 }

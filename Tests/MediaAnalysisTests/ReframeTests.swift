@@ -1,8 +1,9 @@
 import ClipGenCore
 import Foundation
 import MediaEngine
-import Testing
 import TestSupport
+import Testing
+
 @testable import MediaAnalysis
 
 /// The face helper and the crop planner on generated videos of a real face (opencv-doc's
@@ -11,12 +12,16 @@ import TestSupport
     static let faces = FaceDetector(helper: PythonHelper(venv: TestMedia.helpersVenv))
 
     /// A 9:16 exact cut of test media from 0 to `end` with `reframe: face`, planned (not rendered) into `dir`.
-    static func faceCrop(_ name: String, end: Double, height: Int, in dir: String) async throws -> (CutPlan, ReframeResult) {
+    static func faceCrop(_ name: String, end: Double, height: Int, in dir: String) async throws -> (
+        CutPlan, ReframeResult
+    ) {
         let path = try await TestMedia.shared.path(name)
         let media = try await Prober().probe(path)
-        var plan = CutPlan(input: path, output: dir + "/clip.mp4", start: 0, end: end,
-                           options: OutputOptions(mode: .exact, aspect: .vertical, height: height, reframe: .face), media: media)
-        let reframe = try #require(try await ClipPresenter(faces: faces).prepare(&plan, transcript: nil, media: media, scratch: dir).reframe)
+        var plan = CutPlan(
+            input: path, output: dir + "/clip.mp4", start: 0, end: end,
+            options: OutputOptions(mode: .exact, aspect: .vertical, height: height, reframe: .face), media: media)
+        let reframe = try #require(
+            try await ClipPresenter(faces: faces).prepare(&plan, transcript: nil, media: media, scratch: dir).reframe)
         return (plan, reframe)
     }
 
@@ -44,8 +49,11 @@ import TestSupport
             #expect(abs((reframe.x(at: 7.85) ?? 0) - (reframe.x(at: 8.15) ?? 0)) > 0.5, "the crop jumps with the shot")
 
             try await Cutter().render(plan)
-            let seen = try await Self.faces.detect(plan.output, media: try await Prober().probe(plan.output), from: 0, to: 12, scratch: dir)
-            let centres = seen.filter { !$0.faces.isEmpty && abs($0.time - 8) > 0.3 }.map { $0.faces[0][0] + $0.faces[0][2] / 2 }
+            let seen = try await Self.faces.detect(
+                plan.output, media: try await Prober().probe(plan.output), from: 0, to: 12, scratch: dir)
+            let centres = seen.filter { !$0.faces.isEmpty && abs($0.time - 8) > 0.3 }.map {
+                $0.faces[0][0] + $0.faces[0][2] / 2
+            }
             #expect(centres.count >= 50, "the face is in the clip's frames: \(centres.count) of \(seen.count)")
             #expect(centres.allSatisfy { abs($0 - 0.5) < 0.3 }, "the face stays near the middle: \(centres)")
             try Self.drawPath(source: plan.input, reframe: reframe, name: "face-pan")
@@ -60,13 +68,22 @@ import TestSupport
             try await Cutter().render(plan)
             // The whole picture is in the middle of the frame (both faces with it), over a blur.
             let frame = try SpeechTests.grey(plan.output, index: 30, width: 180, height: 320)
-            let whole = try Shell.run("ffmpeg", ["-v", "error", "-i", plan.input, "-vf", "select=eq(n\\,30),scale=180:100,format=gray", "-frames:v", "1",
-                                                 "-f", "rawvideo", "pipe:1"])
+            let whole = try Shell.run(
+                "ffmpeg",
+                [
+                    "-v", "error", "-i", plan.input, "-vf", "select=eq(n\\,30),scale=180:100,format=gray", "-frames:v",
+                    "1",
+                    "-f", "rawvideo", "pipe:1",
+                ])
             let source = [UInt8](whole.stdout)
             #expect(source.count == 180 * 100)
             var difference = 0
-            for y in 0..<100 { for x in 0..<180 { difference += abs(Int(frame[(110 + y) * 180 + x]) - Int(source[y * 180 + x])) } }
-            #expect(Double(difference) / 18000 < 12, "the middle band is the source picture: mean difference \(Double(difference) / 18000)")
+            for y in 0..<100 {
+                for x in 0..<180 { difference += abs(Int(frame[(110 + y) * 180 + x]) - Int(source[y * 180 + x])) }
+            }
+            #expect(
+                Double(difference) / 18000 < 12,
+                "the middle band is the source picture: mean difference \(Double(difference) / 18000)")
         }
     }
 
@@ -74,17 +91,24 @@ import TestSupport
         let planner = ReframePlanner(cropWidth: 0.3)
         // A face wobbling by 1 % of the width: the crop does not move.
         let wobble = (0..<50).map { i in
-            FaceDetector.Sample(time: Double(i) / 5, change: 1, faces: [[0.45 + (i % 2 == 0 ? 0.01 : -0.01), 0.3, 0.1, 0.15, 0.9]])
+            FaceDetector.Sample(
+                time: Double(i) / 5, change: 1, faces: [[0.45 + (i % 2 == 0 ? 0.01 : -0.01), 0.3, 0.1, 0.15, 0.9]])
         }
         let still = planner.plan(wobble, duration: 10)
         #expect(still.layout == .still && Set(still.path.map(\.x)).count == 1, "\(still)")
         // No face in most frames: the whole picture.
-        let empty = (0..<50).map { i in FaceDetector.Sample(time: Double(i) / 5, change: 1, faces: i < 10 ? [[0.4, 0.3, 0.1, 0.15, 0.9]] : []) }
+        let empty = (0..<50).map { i in
+            FaceDetector.Sample(time: Double(i) / 5, change: 1, faces: i < 10 ? [[0.4, 0.3, 0.1, 0.15, 0.9]] : [])
+        }
         #expect(planner.plan(empty, duration: 10).layout == .fit)
         // A shot without faces after one with a face: following, then the whole picture.
-        let mixed = wobble.prefix(25) + (25..<50).map { i in FaceDetector.Sample(time: Double(i) / 5, change: i == 25 ? 90 : 1, faces: []) }
+        let mixed =
+            wobble.prefix(25)
+            + (25..<50).map { i in FaceDetector.Sample(time: Double(i) / 5, change: i == 25 ? 90 : 1, faces: []) }
         let plan = planner.plan(Array(mixed), duration: 10)
-        #expect(plan.layout == .mixed && plan.fit.count == 1 && abs(plan.fit[0].start - 4.9) < 0.01 && plan.fit[0].end == 10, "\(plan)")
+        #expect(
+            plan.layout == .mixed && plan.fit.count == 1 && abs(plan.fit[0].start - 4.9) < 0.01
+                && plan.fit[0].end == 10, "\(plan)")
         // The source already has the aspect: nothing to follow.
         #expect(ReframePlanner(cropWidth: 1).plan(wobble, duration: 10).layout == .still)
     }
@@ -94,13 +118,18 @@ import TestSupport
     static func drawPath(source: String, reframe: ReframeResult, name: String) throws {
         let directory = TestMedia.repositoryRoot + "/.build/reframe-frames"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let crop = 720 * 9 / 16, travel = 1280 - crop
+        let crop = 720 * 9 / 16
+        let travel = 1280 - crop
         let boxes = stride(from: 0.5, to: 12, by: 1.0).map { t -> String in
             let x = Int((reframe.x(at: t) ?? 0.5) * Double(travel))
             return "drawbox=x=\(x):y=0:w=\(crop):h=720:color=yellow@0.9:t=8:enable='between(t,\(t - 0.5),\(t + 0.5))'"
         }.joined(separator: ",")
-        let result = try Shell.run("ffmpeg", ["-v", "error", "-y", "-i", source, "-vf", "\(boxes),fps=1,scale=320:-2,tile=6x2", "-frames:v", "1",
-                                              directory + "/\(name).jpg"])
+        let result = try Shell.run(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-i", source, "-vf", "\(boxes),fps=1,scale=320:-2,tile=6x2", "-frames:v", "1",
+                directory + "/\(name).jpg",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
     }
 }

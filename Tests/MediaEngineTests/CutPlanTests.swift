@@ -1,18 +1,26 @@
 import ClipGenCore
 import Foundation
-@testable import MediaEngine
+import Synchronization
 import Testing
+
+@testable import MediaEngine
 
 @Suite struct CutPlanTests {
     let media = MediaInfo(
         duration: 20, startTime: 0, formatName: "mov,mp4",
-        video: .init(index: 0, codec: "h264", width: 640, height: 360, fps: 30, rotation: 0, sampleAspectRatio: .square, pixelFormat: "yuv420p", profile: "High"),
-        audio: [.init(index: 1, codec: "aac", channels: 2, sampleRate: 48000, isDefault: false),
-                .init(index: 2, codec: "aac", channels: 2, sampleRate: 48000, isDefault: true)],
+        video: .init(
+            index: 0, codec: "h264", width: 640, height: 360, fps: 30, rotation: 0, sampleAspectRatio: .square,
+            pixelFormat: "yuv420p", profile: "High"),
+        audio: [
+            .init(index: 1, codec: "aac", channels: 2, sampleRate: 48000, isDefault: false),
+            .init(index: 2, codec: "aac", channels: 2, sampleRate: 48000, isDefault: true),
+        ],
         keyframeTimes: [0, 2, 4, 6])
 
     @Test func keyframeModeCopiesFromTheKeyframeBeforeStart() {
-        let plan = CutPlan(input: "in.mp4", output: "out.mp4", start: 3.5, end: 7, options: OutputOptions(mode: .keyframe), media: media)
+        let plan = CutPlan(
+            input: "in.mp4", output: "out.mp4", start: 3.5, end: 7, options: OutputOptions(mode: .keyframe),
+            media: media)
         #expect(plan.actualStart == 2)
         let args = plan.ffmpegArguments()
         #expect(args.containsSequence(["-ss", "2.000000"] + InputPolicy.input("in.mp4") + ["-t", "5.000000"]))
@@ -27,37 +35,45 @@ import Testing
     }
 
     @Test func exactModeReencodesFromStart() {
-        let plan = CutPlan(input: "in.mp4", output: "out.mp4", start: 3.5, end: 7, options: OutputOptions(mode: .exact, height: 240), media: media)
+        let plan = CutPlan(
+            input: "in.mp4", output: "out.mp4", start: 3.5, end: 7, options: OutputOptions(mode: .exact, height: 240),
+            media: media)
         let args = plan.ffmpegArguments()
         #expect(plan.actualStart == 3.5 && plan.fallbackReason == nil)
         // A quarter frame early (1/120 s), so FFmpeg keeps the frame that starts at 3.5.
         #expect(args.containsSequence(["-ss", "3.491667"] + InputPolicy.input("in.mp4") + ["-t", "3.500000"]))
-        #expect(args.containsSequence(["-c:v", "libx264"]) && args.containsSequence(["-vf", "scale=-2:240,format=yuv420p"]))
+        #expect(
+            args.containsSequence(["-c:v", "libx264"]) && args.containsSequence(["-vf", "scale=-2:240,format=yuv420p"]))
         #expect(args.containsSequence(["-c:a", "aac"]))
     }
 
     @Test func exactStartsSnapToTheFrameOnScreen() {
-        let plan = CutPlan(input: "in", output: "out", start: 3.51, end: 7, options: OutputOptions(mode: .exact), media: media)
+        let plan = CutPlan(
+            input: "in", output: "out", start: 3.51, end: 7, options: OutputOptions(mode: .exact), media: media)
         #expect(plan.actualStart == 3.5)
         #expect(plan.outputDuration == 3.5)
         #expect(CutPlan.frameStart(containing: 101.0 / 30, fps: 30) == 101.0 / 30)
     }
 
     @Test func smartFallsBackToExactAndSaysWhy() {
-        let plan = CutPlan(input: "in", output: "out", start: 1, end: 2, options: OutputOptions(mode: .smart), media: media)
+        let plan = CutPlan(
+            input: "in", output: "out", start: 1, end: 2, options: OutputOptions(mode: .smart), media: media)
         #expect(plan.mode == .exact)
         #expect(plan.fallbackReason != nil)
     }
 
     @Test func endIsClampedToTheSource() {
-        let plan = CutPlan(input: "in", output: "out", start: 19, end: 20.01, options: OutputOptions(mode: .exact), media: media)
+        let plan = CutPlan(
+            input: "in", output: "out", start: 19, end: 20.01, options: OutputOptions(mode: .exact), media: media)
         #expect(plan.end == 20)
     }
 
     @Test func noAudioMapsNoAudio() {
         var silent = media
         silent.audio = []
-        let args = CutPlan(input: "in", output: "out", start: 1, end: 2, options: OutputOptions(mode: .exact), media: silent).ffmpegArguments()
+        let args = CutPlan(
+            input: "in", output: "out", start: 1, end: 2, options: OutputOptions(mode: .exact), media: silent
+        ).ffmpegArguments()
         #expect(!args.contains("-c:a"))
         #expect(args.filter { $0 == "-map" }.count == 1)
     }
@@ -102,7 +118,9 @@ import Testing
 
     @Test func webmIsVP9AndOpus() {
         let args = plan(OutputOptions(format: .webm, mode: .exact)).ffmpegArguments()
-        #expect(args.containsSequence(["-c:v", "libvpx-vp9"]) && args.containsSequence(["-c:a", "libopus"]) && args.containsSequence(["-f", "webm"]))
+        #expect(
+            args.containsSequence(["-c:v", "libvpx-vp9"]) && args.containsSequence(["-c:a", "libopus"])
+                && args.containsSequence(["-f", "webm"]))
     }
 
     @Test func gifUsesAPaletteAndNoAudio() throws {
@@ -120,24 +138,28 @@ import Testing
         var p = plan(OutputOptions(mode: .exact))
         p.encoder = .nvenc
         let args = p.ffmpegArguments()
-        #expect(args.containsSequence(["-hwaccel", "cuda"]) && args.firstIndex(of: "-hwaccel")! < args.firstIndex(of: "-i")!)
+        #expect(
+            args.containsSequence(["-hwaccel", "cuda"]) && args.firstIndex(of: "-hwaccel")! < args.firstIndex(of: "-i")!
+        )
         #expect(args.containsSequence(["-c:v", "h264_nvenc"]) && !args.contains("libx264"))
         #expect(p.encoderName == "h264_nvenc")
     }
 
     @Test func loudnormJSONIsParsed() {
         let stderr = """
-        [Parsed_loudnorm_0 @ 0x1]
-        {
-        	"input_i" : "-23.54",
-        	"input_tp" : "-4.10",
-        	"input_lra" : "5.90",
-        	"input_thresh" : "-34.00",
-        	"output_i" : "-14.10",
-        	"target_offset" : "0.10"
-        }
-        """
-        #expect(LoudnessMeter.parse(stderr) == LoudnessMeasurement(integrated: -23.54, truePeak: -4.1, range: 5.9, threshold: -34, offset: 0.1))
+            [Parsed_loudnorm_0 @ 0x1]
+            {
+            	"input_i" : "-23.54",
+            	"input_tp" : "-4.10",
+            	"input_lra" : "5.90",
+            	"input_thresh" : "-34.00",
+            	"output_i" : "-14.10",
+            	"target_offset" : "0.10"
+            }
+            """
+        #expect(
+            LoudnessMeter.parse(stderr)
+                == LoudnessMeasurement(integrated: -23.54, truePeak: -4.1, range: 5.9, threshold: -34, offset: 0.1))
         #expect(LoudnessMeter.parse("no json here") == nil)
     }
 
@@ -145,7 +167,9 @@ import Testing
         var long = media
         long.duration = 250
         let board = Storyboard(media: long)
-        #expect(board.interval == 3 && board.tiles == 84 && board.columns == 10 && board.rows == 9 && board.tileHeight == 90)
+        #expect(
+            board.interval == 3 && board.tiles == 84 && board.columns == 10 && board.rows == 9 && board.tileHeight == 90
+        )
         let vtt = board.webVTT(spriteURL: "/s.jpg", duration: 250)
         #expect(vtt.hasPrefix("WEBVTT\n\n00:00:00.000 --> 00:00:03.000\n/s.jpg#xywh=0,0,160,90\n"))
         #expect(vtt.contains("00:00:33.000 --> 00:00:36.000\n/s.jpg#xywh=160,90,160,90"))
@@ -155,7 +179,9 @@ import Testing
     @Test func progressIsMonotonicAndEndsAtOne() {
         let seen = Collected()
         let tracker = ProgressTracker(duration: 10) { seen.append($0) }
-        for line in ["out_time_us=2000000", "frame=10", "out_time_us=1000000", "out_time_us=5000000", "out_time_us=N/A"] {
+        for line in [
+            "out_time_us=2000000", "frame=10", "out_time_us=1000000", "out_time_us=5000000", "out_time_us=N/A",
+        ] {
             tracker.consume(line)
         }
         tracker.finish()
@@ -163,7 +189,9 @@ import Testing
     }
 
     @Test func ffmpegReasonDropsPathsAndContextTags() {
-        #expect(MediaError.reason(fromStderr: "/tmp/x/in.mp4: Invalid data found when processing input\n") == "Invalid data found when processing input")
+        #expect(
+            MediaError.reason(fromStderr: "/tmp/x/in.mp4: Invalid data found when processing input\n")
+                == "Invalid data found when processing input")
         #expect(MediaError.reason(fromStderr: "[mov,mp4,m4a @ 0x55] moov atom not found") == "moov atom not found")
     }
 }
@@ -173,8 +201,6 @@ final class Collected: Sendable {
     var values: [Double] { storage.withLock { $0 } }
     func append(_ value: Double) { storage.withLock { $0.append(value) } }
 }
-
-import Synchronization
 
 extension Array where Element: Equatable {
     func containsSequence(_ sequence: [Element]) -> Bool {

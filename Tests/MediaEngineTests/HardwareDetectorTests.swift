@@ -1,25 +1,28 @@
 import Foundation
-@testable import MediaEngine
 import Synchronization
 import Testing
 
+@testable import MediaEngine
+
 @Suite struct HardwareDetectorTests {
     static let listing = """
-    Encoders:
-     V..... = Video
-     ------
-     V....D libx264              libx264 H.264 / AVC / MPEG-4 AVC / MPEG-4 part 10 (codec h264)
-     V....D h264_nvenc           NVIDIA NVENC H.264 encoder (codec h264)
-     V....D h264_vaapi           H.264/AVC (VAAPI) (codec h264)
-     A....D aac                  AAC (Advanced Audio Coding)
-    """
+        Encoders:
+         V..... = Video
+         ------
+         V....D libx264              libx264 H.264 / AVC / MPEG-4 AVC / MPEG-4 part 10 (codec h264)
+         V....D h264_nvenc           NVIDIA NVENC H.264 encoder (codec h264)
+         V....D h264_vaapi           H.264/AVC (VAAPI) (codec h264)
+         A....D aac                  AAC (Advanced Audio Coding)
+        """
 
     /// A runner that answers `-encoders` with `listing` and test encodes per encoder name.
     static func runner(listing: String = listing, works: Set<String>) -> (ProcessRunner, Recorded) {
         let recorded = Recorded()
         let runner = ProcessRunner { spec, _ in
             recorded.append(spec.arguments)
-            if spec.arguments.contains("-encoders") { return ProcessOutput(exitCode: 0, stdout: listing, stderrTail: "") }
+            if spec.arguments.contains("-encoders") {
+                return ProcessOutput(exitCode: 0, stdout: listing, stderrTail: "")
+            }
             let encoder = spec.arguments[spec.arguments.firstIndex(of: "-c:v")! + 1]
             return works.contains(encoder)
                 ? ProcessOutput(exitCode: 0, stdout: "", stderrTail: "")
@@ -78,11 +81,14 @@ import Testing
 
     @Test func vaapiRenderArguments() {
         let media = CutPlanTests().media
-        var plan = CutPlan(input: "in", output: "out", start: 1, end: 3, options: .init(mode: .exact, height: 240), media: media)
+        var plan = CutPlan(
+            input: "in", output: "out", start: 1, end: 3, options: .init(mode: .exact, height: 240), media: media)
         plan.encoder = .vaapi
         let args = plan.ffmpegArguments()
         #expect(args.firstIndex(of: "-vaapi_device")! < args.firstIndex(of: "-i")!)
-        #expect(args.containsSequence(["-vf", "scale=-2:240,format=nv12,hwupload"]) && args.containsSequence(["-c:v", "h264_vaapi"]))
+        #expect(
+            args.containsSequence(["-vf", "scale=-2:240,format=nv12,hwupload"])
+                && args.containsSequence(["-c:v", "h264_vaapi"]))
         var webm = plan
         webm.options.format = .webm
         #expect(!webm.ffmpegArguments().contains("-vaapi_device"), "hardware H.264 only applies to mp4")

@@ -1,8 +1,9 @@
 import ClipGenCore
 import Foundation
-@testable import MediaEngine
-import Testing
 import TestSupport
+import Testing
+
+@testable import MediaEngine
 
 /// The box reader on crafted and randomly damaged files: it may answer nil or numbers, but it
 /// never traps (a trap here would end the whole test process, failing the run).
@@ -13,7 +14,8 @@ import TestSupport
 
     static func readEverything(_ reader: MP4Reader?) -> Int {
         guard let reader else { return 0 }
-        return (reader.duration == nil ? 0 : 1) + (reader.keyframeTimes?.count ?? 0) + (reader.videoTrackEnd == nil ? 0 : 1)
+        return (reader.duration == nil ? 0 : 1) + (reader.keyframeTimes?.count ?? 0)
+            + (reader.videoTrackEnd == nil ? 0 : 1)
             + (reader.videoHasConstantFrameDuration ? 1 : 0)
     }
 
@@ -33,9 +35,13 @@ import TestSupport
 
     @Test func theCrashesFoundByHandAreGone() {
         // 16 bytes: `moov` holding an empty `mvhd` (was: index out of range).
-        #expect(MP4Reader(fileBytes: [0, 0, 0, 16] + Array("moov".utf8) + [0, 0, 0, 8] + Array("mvhd".utf8))?.keyframeTimes == nil)
+        #expect(
+            MP4Reader(fileBytes: [0, 0, 0, 16] + Array("moov".utf8) + [0, 0, 0, 8] + Array("mvhd".utf8))?.keyframeTimes
+                == nil)
         // 32 bytes: a 64-bit size near UInt64.max (was: arithmetic overflow).
-        let huge = [0, 0, 0, 1] + Array("moov".utf8) + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF8] + [UInt8](repeating: 0, count: 16)
+        let huge =
+            [0, 0, 0, 1] + Array("moov".utf8) + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF8]
+            + [UInt8](repeating: 0, count: 16)
         #expect(MP4Reader(fileBytes: huge) == nil)
     }
 
@@ -45,7 +51,8 @@ import TestSupport
         // fixed so a failure reproduces.
         var random = SplitMix(seed: 20_261_128)
         let deadline = ContinuousClock.now + .seconds(2)
-        var runs = 0, readable = 0
+        var runs = 0
+        var readable = 0
         while runs < 20_000, ContinuousClock.now < deadline {
             if Self.readEverything(MP4Reader(fileBytes: HostileMedia.mutate(valid, &random))) > 0 { readable += 1 }
             runs += 1

@@ -1,20 +1,24 @@
 import ClipGenCore
 import Foundation
-@testable import MediaEngine
-import Testing
 import TestSupport
+import Testing
+
+@testable import MediaEngine
 
 @Suite struct ProberParsingTests {
     @Test func readsRotationSampleAspectAndDefaultAudio() throws {
         let json = """
-        {"streams":[
-          {"index":0,"codec_type":"video","codec_name":"h264","width":720,"height":576,"sample_aspect_ratio":"16:15",
-           "avg_frame_rate":"25/1","side_data_list":[{"rotation":-90}]},
-          {"index":1,"codec_type":"audio","codec_name":"aac","channels":2,"sample_rate":"48000","disposition":{"default":0}},
-          {"index":2,"codec_type":"audio","codec_name":"opus","channels":2,"sample_rate":"48000","disposition":{"default":1}},
-          {"index":3,"codec_type":"video","codec_name":"mjpeg","disposition":{"attached_pic":1}}],
-         "format":{"duration":"12.5","start_time":"1.4","format_name":"matroska,webm"}}
-        """
+            {"streams":[
+              {"index":0,"codec_type":"video","codec_name":"h264","width":720,"height":576,
+                  "sample_aspect_ratio":"16:15",
+               "avg_frame_rate":"25/1","side_data_list":[{"rotation":-90}]},
+              {"index":1,"codec_type":"audio","codec_name":"aac","channels":2,"sample_rate":"48000",
+                  "disposition":{"default":0}},
+              {"index":2,"codec_type":"audio","codec_name":"opus","channels":2,"sample_rate":"48000",
+                  "disposition":{"default":1}},
+              {"index":3,"codec_type":"video","codec_name":"mjpeg","disposition":{"attached_pic":1}}],
+             "format":{"duration":"12.5","start_time":"1.4","format_name":"matroska,webm"}}
+            """
         let info = try Prober.parse(json: Data(json.utf8))
         #expect(info.video?.rotation == 270)
         #expect(info.displaySize == (width: 576, height: 768), "a quarter turn swaps the shown width and height")
@@ -40,8 +44,10 @@ import TestSupport
         #expect(info.duration == 9 && info.video?.fps == 30)
         // The frames either side of each cut come from different sources: a large jump.
         for cut in [90, 180] {
-            let jump = FrameCompare.meanSquaredError(try FrameCompare.frame(path, index: cut - 1), try FrameCompare.frame(path, index: cut))
-            let steady = FrameCompare.meanSquaredError(try FrameCompare.frame(path, index: cut + 1), try FrameCompare.frame(path, index: cut + 2))
+            let jump = FrameCompare.meanSquaredError(
+                try FrameCompare.frame(path, index: cut - 1), try FrameCompare.frame(path, index: cut))
+            let steady = FrameCompare.meanSquaredError(
+                try FrameCompare.frame(path, index: cut + 1), try FrameCompare.frame(path, index: cut + 2))
             #expect(jump > 10 * max(steady, 1), "cut at frame \(cut): jump \(jump), steady \(steady)")
         }
     }
@@ -64,12 +70,16 @@ import TestSupport
     }
 
     @Test func audioOnlyIsNoVideoStream() async throws {
-        let error = await #expect(throws: MediaError.self) { try await Prober().probe(try await TestMedia.shared.path("audio-only.m4a")) }
+        let error = await #expect(throws: MediaError.self) {
+            try await Prober().probe(try await TestMedia.shared.path("audio-only.m4a"))
+        }
         #expect(error?.code == .noVideoStream)
     }
 
     @Test func corruptFileIsUnsupportedWithFFmpegsReason() async throws {
-        let error = await #expect(throws: MediaError.self) { try await Prober().probe(try await TestMedia.shared.path("corrupt.mp4")) }
+        let error = await #expect(throws: MediaError.self) {
+            try await Prober().probe(try await TestMedia.shared.path("corrupt.mp4"))
+        }
         #expect(error?.code == .unsupportedMedia)
         #expect(error?.detail.contains("Invalid data") == true)
         #expect(error?.detail.contains("/") == false, "no server paths in messages")
@@ -87,7 +97,8 @@ import TestSupport
     @Test func timeoutKillsTheChild() async throws {
         // Ignored, the timeout would let `sleep 30` finish and the run succeed: the error is the proof.
         let error = await #expect(throws: MediaError.self) {
-            try await ProcessRunner.live.run(ProcessSpec(executable: "sleep", arguments: ["30"], timeout: .milliseconds(300)))
+            try await ProcessRunner.live.run(
+                ProcessSpec(executable: "sleep", arguments: ["30"], timeout: .milliseconds(300)))
         }
         #expect(error?.code == .mediaTimeout)
     }
@@ -95,13 +106,15 @@ import TestSupport
     @Test func cancellingTheTaskKillsTheChild() async throws {
         let marker = NSTemporaryDirectory() + "clipgen-cancel-" + UUID().uuidString
         let task = Task {
-            try await ProcessRunner.live.run(ProcessSpec(
-                executable: "bash", arguments: ["-c", "echo $$ > \(marker); sleep 30"], timeout: .seconds(60)))
+            try await ProcessRunner.live.run(
+                ProcessSpec(
+                    executable: "bash", arguments: ["-c", "echo $$ > \(marker); sleep 30"], timeout: .seconds(60)))
         }
         // Waits for the child as long as a machine busy with every other suite needs; done as soon as it wrote.
         try #require(try await eventually { FileManager.default.fileExists(atPath: marker) })
         try await Task.sleep(for: .milliseconds(100))
-        let pid = try #require(Int32(String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(
+            Int32(String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         task.cancel()
         _ = try? await task.value
         // kill(pid, 0) fails once the process is gone (it was reaped by the runner).
@@ -110,9 +123,11 @@ import TestSupport
     }
 
     @Test func collectsStdoutAndStderrTail() async throws {
-        let output = try await ProcessRunner.live.run(ProcessSpec(
-            executable: "bash", arguments: ["-c", "echo out; for i in $(seq 1 100); do echo err$i >&2; done; exit 3"],
-            timeout: .seconds(30), stdoutLimit: 100))
+        let output = try await ProcessRunner.live.run(
+            ProcessSpec(
+                executable: "bash",
+                arguments: ["-c", "echo out; for i in $(seq 1 100); do echo err$i >&2; done; exit 3"],
+                timeout: .seconds(30), stdoutLimit: 100))
         #expect(output.exitCode == 3)
         #expect(output.stdout == "out\n")
         #expect(output.stderrTail.hasSuffix("err100"))

@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import PersistencePostgres
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
 
 /// Two processes' worth of clients on one database: a notification from one wakes the other's
 /// idle workers, long before their poll would.
@@ -14,8 +14,10 @@ import TestSupport
         let url = try await TestServers.freshPostgresDatabase()
         let here = try PostgresJobStore(configuration: PostgresJobStore.configuration(url: url))
         let there = try PostgresJobStore(configuration: PostgresJobStore.configuration(url: url))
-        let listening = PostgresWorkSignal(store: here), notifying = PostgresWorkSignal(store: there)
-        let group = ServiceGroup(configuration: .init(services: [here, there, listening, notifying], logger: Logger(label: "test")))
+        let listening = PostgresWorkSignal(store: here)
+        let notifying = PostgresWorkSignal(store: there)
+        let group = ServiceGroup(
+            configuration: .init(services: [here, there, listening, notifying], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let started = ContinuousClock.now

@@ -5,8 +5,8 @@ import Persistence
 import PersistenceSQLite
 import ServiceLifecycle
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Stands for the server and the workers: on graceful shutdown it still writes (a worker
 /// recording the task it stops), which works only if the store, listed before it, is still open.
@@ -33,7 +33,7 @@ private final class DrainingUser: Service {
                 tasks.addTask { try await group.run() }
                 // While the store runs: a pooled client connects only then.
                 try await store.prepare()
-                try await store.prepare()  // idempotent: a second process starting does the same
+                try await store.prepare() // idempotent: a second process starting does the same
                 try await store.createOrganization(Organization(name: "running", createdAt: Date()))
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()

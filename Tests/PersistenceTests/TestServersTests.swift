@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct TestServersTests {
     /// In CI every backend is tested: a missing server is a failure, never a quietly shorter suite.

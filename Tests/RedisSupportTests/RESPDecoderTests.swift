@@ -1,6 +1,7 @@
 import NIOCore
-@testable import RedisSupport
 import Testing
+
+@testable import RedisSupport
 
 @Suite struct RESPDecoderTests {
     func parse(_ text: String) throws -> (RESPValue?, Int) {
@@ -13,11 +14,17 @@ import Testing
         #expect(try parse("+OK\r\n").0 == .simpleString("OK"))
         #expect(try parse("-ERR wrong\r\n").0 == .error("ERR wrong"))
         #expect(try parse(":-42\r\n").0 == .integer(-42))
-        #expect(try parse("$5\r\nhe\r\no\r\n").0 == .bulkString(ByteBuffer(string: "he\r\no")), "bulk strings may hold CRLF")
+        #expect(
+            try parse("$5\r\nhe\r\no\r\n").0 == .bulkString(ByteBuffer(string: "he\r\no")), "bulk strings may hold CRLF"
+        )
         #expect(try parse("$-1\r\n").0 == .bulkString(nil))
         #expect(try parse("*-1\r\n").0 == .array(nil))
-        #expect(try parse("*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n*1\r\n:1\r\n").0
-            == .array([.bulkString(ByteBuffer(string: "message")), .bulkString(ByteBuffer(string: "c")), .array([.integer(1)])]))
+        #expect(
+            try parse("*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n*1\r\n:1\r\n").0
+                == .array([
+                    .bulkString(ByteBuffer(string: "message")), .bulkString(ByteBuffer(string: "c")),
+                    .array([.integer(1)]),
+                ]))
     }
 
     @Test func anIncompleteValueWaitsForMoreAndConsumesNothing() throws {

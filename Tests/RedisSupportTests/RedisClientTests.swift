@@ -4,8 +4,8 @@ import Logging
 import RedisSupport
 import ServiceLifecycle
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 func redisConfiguration(_ url: String? = TestServers.redisURL) throws -> RedisConfiguration {
     guard let url else { throw TestServerMissing(name: "Redis") }
@@ -43,7 +43,9 @@ func redisConfiguration(_ url: String? = TestServers.redisURL) throws -> RedisCo
     }
 
     @Test func urlsAreParsedAndBadOnesExplained() throws {
-        #expect(try RedisConfiguration(url: "redis://:p%40ss@cache:6380/2") == RedisConfiguration(host: "cache", port: 6380, password: "p@ss", database: 2))
+        #expect(
+            try RedisConfiguration(url: "redis://:p%40ss@cache:6380/2")
+                == RedisConfiguration(host: "cache", port: 6380, password: "p@ss", database: 2))
         #expect(try RedisConfiguration(url: "redis://127.0.0.1") == RedisConfiguration(host: "127.0.0.1"))
         for bad in ["http://cache:6379", "redis://", "redis://cache/db1"] {
             #expect(throws: (any Error).self) { try RedisConfiguration(url: bad) }
@@ -54,13 +56,17 @@ func redisConfiguration(_ url: String? = TestServers.redisURL) throws -> RedisCo
 /// Two buses on one Redis are two API replicas: what one publishes, both deliver, in order.
 @Suite(.enabled(if: TestServers.redisURL != nil || TestServers.isCI)) struct RedisEventBusTests {
     static func event(_ n: Int, job: JobID = JobID(rawValue: "job-1")) -> JobEvent {
-        JobEvent(sequence: Int64(n), type: .progress, jobId: job, organizationId: OrganizationID(rawValue: "org"), status: .running,
-                 stage: .render, progress: Double(n) / 100, at: Date(timeIntervalSince1970: 1_800_000_000))
+        JobEvent(
+            sequence: Int64(n), type: .progress, jobId: job, organizationId: OrganizationID(rawValue: "org"),
+            status: .running,
+            stage: .render, progress: Double(n) / 100, at: Date(timeIntervalSince1970: 1_800_000_000))
     }
 
     /// Runs `buses` as services (their subscriptions) around `body`.
     static func running(_ buses: [RedisEventBus], _ body: () async throws -> Void) async throws {
-        let group = ServiceGroup(configuration: .init(services: buses.map { $0 as any Service } + buses.map(\.client), logger: Logger(label: "test")))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: buses.map { $0 as any Service } + buses.map(\.client), logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             defer { tasks.cancelAll() }
@@ -86,7 +92,8 @@ func redisConfiguration(_ url: String? = TestServers.redisURL) throws -> RedisCo
         let a = RedisEventBus(client: RedisClient(configuration: try redisConfiguration()), channel: channel)
         let b = RedisEventBus(client: RedisClient(configuration: try redisConfiguration()), channel: channel)
         try await Self.running([a, b]) {
-            let onA = await a.subscribe { _ in true }, onB = await b.subscribe { $0.progress >= 0.5 }
+            let onA = await a.subscribe { _ in true }
+            let onB = await b.subscribe { $0.progress >= 0.5 }
             let events = (1...100).map { Self.event($0) }
             await a.publish(events)
             let (gotA, gotB) = await (Self.collect(onA, count: 100), Self.collect(onB, count: 51))
@@ -98,8 +105,10 @@ func redisConfiguration(_ url: String? = TestServers.redisURL) throws -> RedisCo
     @Test func eventsPublishedWhileRedisRestartsArriveOnceWhenItIsBack() async throws {
         guard let outage = TestServers.redisRestart else { throw TestServerMissing(name: "Redis (restart test)") }
         let channel = "test:" + TestServers.uniqueName()
-        let publisher = RedisEventBus(client: RedisClient(configuration: try redisConfiguration(outage.url)), channel: channel)
-        let replica = RedisEventBus(client: RedisClient(configuration: try redisConfiguration(outage.url)), channel: channel)
+        let publisher = RedisEventBus(
+            client: RedisClient(configuration: try redisConfiguration(outage.url)), channel: channel)
+        let replica = RedisEventBus(
+            client: RedisClient(configuration: try redisConfiguration(outage.url)), channel: channel)
         try await withTemporaryDirectory { dir in
             let log = dir + "/redis-control.log"
             defer { _ = try? Shell.control(outage.start, log: log) }

@@ -1,8 +1,8 @@
 import ClipGenCore
 import Coordination
 import RedisSupport
-import Testing
 import TestSupport
+import Testing
 
 /// One suite for every `SharedCache`.
 struct CacheBackend: Sendable, CustomTestStringConvertible {
@@ -10,8 +10,15 @@ struct CacheBackend: Sendable, CustomTestStringConvertible {
     var make: @Sendable () throws -> any SharedCache
     var testDescription: String { name }
 
-    static let all: [CacheBackend] = [CacheBackend(name: "local") { LocalSharedCache() }]
-        + (TestServers.redisURL == nil ? [] : [CacheBackend(name: "Redis") { RedisSharedCache(client: RedisClient(configuration: try redisConfiguration())) }])
+    static let all: [CacheBackend] =
+        [CacheBackend(name: "local") { LocalSharedCache() }]
+        + (TestServers.redisURL == nil
+            ? []
+            : [
+                CacheBackend(name: "Redis") {
+                    RedisSharedCache(client: RedisClient(configuration: try redisConfiguration()))
+                }
+            ])
 }
 
 @Suite struct SharedCacheConformanceTests {
@@ -50,7 +57,9 @@ struct CacheBackend: Sendable, CustomTestStringConvertible {
         // first) and gone after it (a second, waited out: a delay only makes that more certain).
         await cache.store(key, value: "kept", ifVersion: await cache.lookup(key).version, lifetime: .seconds(60))
         #expect(await cache.lookup(key).value == "kept")
-        await cache.store(key + "-brief", value: "brief", ifVersion: await cache.lookup(key + "-brief").version, lifetime: .seconds(1))
+        await cache.store(
+            key + "-brief", value: "brief", ifVersion: await cache.lookup(key + "-brief").version, lifetime: .seconds(1)
+        )
         try await Task.sleep(for: .seconds(1.5))
         #expect(await cache.lookup(key + "-brief").value == nil)
         #expect(await cache.lookup(key).value == "kept", "each value has its own lifetime")

@@ -1,8 +1,8 @@
 import ClipGenCore
 import Coordination
 import RedisSupport
-import Testing
 import TestSupport
+import Testing
 
 /// One suite for every `SharedCounters`.
 struct CountersBackend: Sendable, CustomTestStringConvertible {
@@ -12,11 +12,22 @@ struct CountersBackend: Sendable, CustomTestStringConvertible {
     var shared: Bool
     var testDescription: String { name }
 
-    static let all: [CountersBackend] = [
-        CountersBackend(name: "local", make: { (LocalCounters(), LocalCounters()) }, shared: false),
-    ] + (TestServers.redisURL == nil ? [] : [CountersBackend(name: "Redis", make: {
-        (RedisCounters(client: RedisClient(configuration: try redisConfiguration())), RedisCounters(client: RedisClient(configuration: try redisConfiguration())))
-    }, shared: true)])
+    static let all: [CountersBackend] =
+        [
+            CountersBackend(name: "local", make: { (LocalCounters(), LocalCounters()) }, shared: false)
+        ]
+        + (TestServers.redisURL == nil
+            ? []
+            : [
+                CountersBackend(
+                    name: "Redis",
+                    make: {
+                        (
+                            RedisCounters(client: RedisClient(configuration: try redisConfiguration())),
+                            RedisCounters(client: RedisClient(configuration: try redisConfiguration()))
+                        )
+                    }, shared: true)
+            ])
 }
 
 @Suite struct SharedCountersConformanceTests {
@@ -42,7 +53,9 @@ struct CountersBackend: Sendable, CustomTestStringConvertible {
         let (a, b) = try backend.make()
         let key = TestServers.uniqueName()
         let results = try await withThrowingTaskGroup(of: Int64.self) { group in
-            for index in 0..<100 { group.addTask { try await (index % 2 == 0 ? a : b).increment(key, by: 1, window: .seconds(30)) } }
+            for index in 0..<100 {
+                group.addTask { try await (index % 2 == 0 ? a : b).increment(key, by: 1, window: .seconds(30)) }
+            }
             return try await group.reduce(into: [Int64]()) { $0.append($1) }
         }
         if backend.shared {

@@ -1,8 +1,8 @@
 import ClipGenCore
 import Coordination
 import RedisSupport
-import Testing
 import TestSupport
+import Testing
 
 /// One suite for every `TokenBuckets`.
 struct BucketsBackend: Sendable, CustomTestStringConvertible {
@@ -12,12 +12,22 @@ struct BucketsBackend: Sendable, CustomTestStringConvertible {
     var shared: Bool
     var testDescription: String { name }
 
-    static let all: [BucketsBackend] = [
-        BucketsBackend(name: "local", make: { (LocalTokenBuckets(), LocalTokenBuckets()) }, shared: false),
-    ] + (TestServers.redisURL == nil ? [] : [BucketsBackend(name: "Redis", make: {
-        (RedisTokenBuckets(client: RedisClient(configuration: try redisConfiguration())),
-         RedisTokenBuckets(client: RedisClient(configuration: try redisConfiguration())))
-    }, shared: true)])
+    static let all: [BucketsBackend] =
+        [
+            BucketsBackend(name: "local", make: { (LocalTokenBuckets(), LocalTokenBuckets()) }, shared: false)
+        ]
+        + (TestServers.redisURL == nil
+            ? []
+            : [
+                BucketsBackend(
+                    name: "Redis",
+                    make: {
+                        (
+                            RedisTokenBuckets(client: RedisClient(configuration: try redisConfiguration())),
+                            RedisTokenBuckets(client: RedisClient(configuration: try redisConfiguration()))
+                        )
+                    }, shared: true)
+            ])
 }
 
 @Suite struct TokenBucketsConformanceTests {
@@ -40,8 +50,12 @@ struct BucketsBackend: Sendable, CustomTestStringConvertible {
         // however slow the machine: the figures are bounded by it, not by a guess.
         let elapsed = ContinuousClock.now - started
         #expect(!refused.allowed && refused.remaining == 0)
-        #expect(refused.retryAfter >= interval - elapsed && refused.retryAfter <= interval, "\(refused.retryAfter) after \(elapsed)")
-        #expect(refused.resetAfter >= .seconds(180) - elapsed && refused.resetAfter <= .seconds(180), "\(refused.resetAfter) after \(elapsed)")
+        #expect(
+            refused.retryAfter >= interval - elapsed && refused.retryAfter <= interval,
+            "\(refused.retryAfter) after \(elapsed)")
+        #expect(
+            refused.resetAfter >= .seconds(180) - elapsed && refused.resetAfter <= .seconds(180),
+            "\(refused.resetAfter) after \(elapsed)")
         #expect(try await buckets.take(key + "-other", capacity: 3, interval: interval).allowed, "buckets are per key")
     }
 
@@ -70,10 +84,16 @@ struct BucketsBackend: Sendable, CustomTestStringConvertible {
         let (a, b) = try backend.make()
         let key = TestServers.uniqueName()
         let allowed = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for index in 0..<40 { group.addTask { try await (index % 2 == 0 ? a : b).take(key, capacity: 10, interval: .seconds(60)).allowed } }
+            for index in 0..<40 {
+                group.addTask {
+                    try await (index % 2 == 0 ? a : b).take(key, capacity: 10, interval: .seconds(60)).allowed
+                }
+            }
             return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
         }
-        #expect(allowed == (backend.shared ? 10 : 20), backend.shared ? "one bucket across both replicas" : "each process limits alone")
+        #expect(
+            allowed == (backend.shared ? 10 : 20),
+            backend.shared ? "one bucket across both replicas" : "each process limits alone")
     }
 
     /// The local buckets on a clock that moves only when told: the figures exactly.
@@ -101,7 +121,8 @@ struct BucketsBackend: Sendable, CustomTestStringConvertible {
     }
 
     @Test func redisBucketsFallBackToLimitingAloneWhileRedisIsDown() async throws {
-        let buckets = RedisTokenBuckets(client: RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: 9)))
+        let buckets = RedisTokenBuckets(
+            client: RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: 9)))
         #expect(try await buckets.take("k", capacity: 1, interval: .seconds(60)).allowed)
         #expect(try await buckets.take("k", capacity: 1, interval: .seconds(60)).allowed == false)
     }

@@ -2,10 +2,10 @@ import Accounts
 import ClipGenCore
 import Foundation
 import Logging
-import Server
-import Testing
 import MediaEngine
+import Server
 import TestSupport
+import Testing
 
 @Suite struct ConfigurationLoaderTests {
     static var logger: Logger {
@@ -15,7 +15,8 @@ import TestSupport
     }
 
     static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
     }
 
     @Test func defaultsWhenNothingIsSet() async throws {
@@ -28,10 +29,13 @@ import TestSupport
     @Test func flagsBeatEnvironmentWhichBeatsTheFile() async throws {
         try await withTemporaryDirectory { dir in
             let file = dir + "/clipgen.env"
-            try "CLIPGEN_PORT=7000\nCLIPGEN_DATA_DIR=/from/file\nCLIPGEN_WORKER_CONCURRENCY=5\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try "CLIPGEN_PORT=7000\nCLIPGEN_DATA_DIR=/from/file\nCLIPGEN_WORKER_CONCURRENCY=5\n".write(
+                toFile: file, atomically: true, encoding: .utf8)
             let c = try await ConfigurationLoader.load(
                 flags: ["port": "9000", "config": file],
-                environment: ["CLIPGEN_PORT": "8000", "CLIPGEN_DATA_DIR": "/from/env", "CLIPGEN_ADMIN_EMAIL": "boss@x.test"])
+                environment: [
+                    "CLIPGEN_PORT": "8000", "CLIPGEN_DATA_DIR": "/from/env", "CLIPGEN_ADMIN_EMAIL": "boss@x.test",
+                ])
             #expect(c.api.http.port == 9000)
             #expect(c.dataDirectory == "/from/env")
             #expect(c.workers.concurrency == 5)
@@ -40,14 +44,20 @@ import TestSupport
     }
 
     @Test func theS3StoreIsConfiguredFromItsDocumentedVariablesAndFlags() async throws {
-        let c = try await ConfigurationLoader.load(flags: ["s3PartSizeMb": "16"], environment: [
-            "CLIPGEN_S3_ENDPOINT": "http://127.0.0.1:8333/", "CLIPGEN_S3_BUCKET": "media", "CLIPGEN_S3_REGION": "eu-west-1",
-            "CLIPGEN_S3_KEY_PREFIX": "staging/", "CLIPGEN_S3_ACCESS_KEY_ID": "id", "CLIPGEN_S3_SECRET_ACCESS_KEY": "secret",
-            "CLIPGEN_S3_CONCURRENT_PARTS": "2",
-        ])
+        let c = try await ConfigurationLoader.load(
+            flags: ["s3PartSizeMb": "16"],
+            environment: [
+                "CLIPGEN_S3_ENDPOINT": "http://127.0.0.1:8333/", "CLIPGEN_S3_BUCKET": "media",
+                "CLIPGEN_S3_REGION": "eu-west-1",
+                "CLIPGEN_S3_KEY_PREFIX": "staging/", "CLIPGEN_S3_ACCESS_KEY_ID": "id",
+                "CLIPGEN_S3_SECRET_ACCESS_KEY": "secret",
+                "CLIPGEN_S3_CONCURRENT_PARTS": "2",
+            ])
         let s3 = try #require(c.s3)
-        #expect(s3.endpoint.absoluteString == "http://127.0.0.1:8333" && s3.bucket == "media" && s3.region == "eu-west-1")
-        #expect(s3.keyPrefix == "staging/" && s3.accessKeyID == "id" && s3.partSize == 16 << 20 && s3.concurrentParts == 2)
+        #expect(
+            s3.endpoint.absoluteString == "http://127.0.0.1:8333" && s3.bucket == "media" && s3.region == "eu-west-1")
+        #expect(
+            s3.keyPrefix == "staging/" && s3.accessKeyID == "id" && s3.partSize == 16 << 20 && s3.concurrentParts == 2)
         #expect(try await ConfigurationLoader.load(flags: [:], environment: [:]).s3 == nil)
     }
 
@@ -59,9 +69,14 @@ import TestSupport
         ("CLIPGEN_S3_KEY_PREFIX", "../up", "CLIPGEN_S3_KEY_PREFIX"),
     ])
     func aBadS3SettingNamesItsVariable(variable: String, value: String, named: String) async throws {
-        var environment = ["CLIPGEN_S3_ENDPOINT": "http://127.0.0.1:8333", "CLIPGEN_S3_ACCESS_KEY_ID": "id", "CLIPGEN_S3_SECRET_ACCESS_KEY": "secret"]
+        var environment = [
+            "CLIPGEN_S3_ENDPOINT": "http://127.0.0.1:8333", "CLIPGEN_S3_ACCESS_KEY_ID": "id",
+            "CLIPGEN_S3_SECRET_ACCESS_KEY": "secret",
+        ]
         environment[variable] = value
-        let error = await #expect(throws: (any Error).self) { try await ConfigurationLoader.load(flags: [:], environment: environment) }
+        let error = await #expect(throws: (any Error).self) {
+            try await ConfigurationLoader.load(flags: [:], environment: environment)
+        }
         #expect("\(error.map { "\($0)" } ?? "")".contains(named))
         #expect(!"\(error.map { "\($0)" } ?? "")".contains("secret"))
     }
@@ -76,7 +91,10 @@ import TestSupport
         ("CLIPGEN_DATABASE_URL", "mysql://root:hunter2@db/clipgen", "CLIPGEN_DATABASE_URL"),
         ("CLIPGEN_DATABASE_URL", "sqlite:", "CLIPGEN_DATABASE_URL"),
         ("CLIPGEN_DATABASE_URL", "postgres://:hunter2@db.internal:5432/", "CLIPGEN_DATABASE_URL"),
-        ("CLIPGEN_DATABASE_URL", "postgres://clipgen:hunter2@db.internal/clipgen?sslmode=maybe", "CLIPGEN_DATABASE_URL"),
+        (
+            "CLIPGEN_DATABASE_URL", "postgres://clipgen:hunter2@db.internal/clipgen?sslmode=maybe",
+            "CLIPGEN_DATABASE_URL"
+        ),
         ("CLIPGEN_JWT_PREVIOUS_KEYS", "k0:hunter2", "CLIPGEN_JWT_PREVIOUS_KEYS"),
         ("CLIPGEN_JWT_PREVIOUS_KEYS", "k1:hunter2-hunter2-hunter2-hunter2-hunter2", "CLIPGEN_JWT_PREVIOUS_KEYS"),
         ("CLIPGEN_ADMIN_PASSWORD", "hunter2-abc", "CLIPGEN_ADMIN_PASSWORD"),
@@ -101,7 +119,11 @@ import TestSupport
         // The README's table is exactly the keys the loader reads, meanings and defaults included.
         let readme = (try? String(contentsOfFile: Self.repositoryRoot + "/README.md", encoding: .utf8)) ?? ""
         let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `CLIPGEN_") }.map(String.init)
-        #expect(rows == ConfigurationLoader.keys.map { "| `\(ConfigurationLoader.environmentName($0.key))` | \($0.meaning) |" })
+        #expect(
+            rows
+                == ConfigurationLoader.keys.map {
+                    "| `\(ConfigurationLoader.environmentName($0.key))` | \($0.meaning) |"
+                })
     }
 
     @Test func aGPUWorkerWithoutAWorkingEncoderFallsBackToCPU() async throws {

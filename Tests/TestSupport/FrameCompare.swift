@@ -7,10 +7,12 @@ public enum FrameCompare {
     /// Frame number `index` (0-based, in decode order of presentation) of `file`, selected by
     /// index rather than by seeking, so the check does not depend on the seek code under test.
     public static func frame(_ file: String, index: Int) throws -> [UInt8] {
-        let result = try Shell.run("ffmpeg", [
-            "-v", "error", "-i", file, "-vf", "select=eq(n\\,\(index)),scale=\(width):\(height),format=gray",
-            "-frames:v", "1", "-f", "rawvideo", "pipe:1",
-        ])
+        let result = try Shell.run(
+            "ffmpeg",
+            [
+                "-v", "error", "-i", file, "-vf", "select=eq(n\\,\(index)),scale=\(width):\(height),format=gray",
+                "-frames:v", "1", "-f", "rawvideo", "pipe:1",
+            ])
         guard result.status == 0, result.stdout.count == width * height else {
             throw TestFailure("could not decode frame \(index) of \(file): \(result.stderr)")
         }
@@ -28,7 +30,9 @@ public enum FrameCompare {
     }
 
     /// Which of the source's frames `candidates` the clip's first frame is closest to.
-    public static func bestMatch(clip: String, source: String, candidates: [Int]) throws -> (index: Int, errors: [Int: Double]) {
+    public static func bestMatch(clip: String, source: String, candidates: [Int]) throws -> (
+        index: Int, errors: [Int: Double]
+    ) {
         let first = try frame(clip, index: 0)
         var errors: [Int: Double] = [:]
         for candidate in candidates where candidate >= 0 {
@@ -40,12 +44,15 @@ public enum FrameCompare {
 
     /// PSNR (dB, `.infinity` for identical frames) of every frame of `clip` against the source's
     /// frames from `firstSourceFrame` on, paired by index, not by time.
-    public static func perFramePSNR(clip: String, source: String, firstSourceFrame: Int, count: Int) throws -> [Double] {
+    public static func perFramePSNR(clip: String, source: String, firstSourceFrame: Int, count: Int) throws -> [Double]
+    {
         let log = NSTemporaryDirectory() + "clipgen-psnr-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let graph = "[1:v]select='between(n,\(firstSourceFrame),\(firstSourceFrame + count - 1))',settb=1/30,setpts=N[ref];"
+        let graph =
+            "[1:v]select='between(n,\(firstSourceFrame),\(firstSourceFrame + count - 1))',settb=1/30,setpts=N[ref];"
             + "[0:v]settb=1/30,setpts=N[clip];[clip][ref]psnr=stats_file=\(log)"
-        let result = try Shell.run("ffmpeg", ["-v", "error", "-i", clip, "-i", source, "-filter_complex", graph, "-f", "null", "-"])
+        let result = try Shell.run(
+            "ffmpeg", ["-v", "error", "-i", clip, "-i", source, "-filter_complex", graph, "-f", "null", "-"])
         guard result.status == 0 else { throw TestFailure("psnr failed: \(result.stderr)") }
         return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").compactMap { line in
             guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("psnr_avg:") }) else { return nil }
@@ -56,9 +63,16 @@ public enum FrameCompare {
 
     /// Frames and duration of a file's video stream, counted by decoding.
     public static func videoFrameCount(_ file: String) throws -> Int {
-        let result = try Shell.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-count_frames",
-                                               "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file])
-        guard let count = Int(String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        let result = try Shell.run(
+            "ffprobe",
+            [
+                "-v", "error", "-select_streams", "v:0", "-count_frames",
+                "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file,
+            ])
+        guard
+            let count = Int(
+                String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             throw TestFailure("could not count frames of \(file)")
         }
         return count

@@ -37,35 +37,48 @@ public enum HostileMedia {
         var cases: [Case] = [
             Case(name: "an empty file", bytes: []),
             Case(name: "moov holding an empty mvhd", bytes: be32(16) + ascii("moov") + be32(8) + ascii("mvhd")),
-            Case(name: "a 64-bit box size near UInt64.max",
-                 bytes: be32(1) + ascii("ftyp") + be64(UInt64.max - 7) + [UInt8](repeating: 0, count: 16)),
-            Case(name: "tiny and empty boxes",
-                 bytes: be32(20) + ascii("ftyp") + ascii("isom") + be32(0) + ascii("mp41")
-                     + box("moov", box("mvhd", [1]) + box("trak", box("mdia", box("hdlr", [0, 0]) + box("minf", box("stbl", [])))))),
+            Case(
+                name: "a 64-bit box size near UInt64.max",
+                bytes: be32(1) + ascii("ftyp") + be64(UInt64.max - 7) + [UInt8](repeating: 0, count: 16)),
+            Case(
+                name: "tiny and empty boxes",
+                bytes: be32(20) + ascii("ftyp") + ascii("isom") + be32(0) + ascii("mp41")
+                    + box(
+                        "moov",
+                        box("mvhd", [1]) + box("trak", box("mdia", box("hdlr", [0, 0]) + box("minf", box("stbl", [])))))
+            ),
         ]
         for fraction in [0.0001, 0.01, 0.34, 0.67, 0.999] {
             let length = max(8, Int(Double(valid.count) * fraction))
-            cases.append(Case(name: "truncated to \(length) of \(valid.count) bytes", bytes: Array(valid.prefix(length))))
+            cases.append(
+                Case(name: "truncated to \(length) of \(valid.count) bytes", bytes: Array(valid.prefix(length))))
         }
         guard let moov = box(["moov"], in: valid) else { return cases }
         var random = SplitMix(seed: 7)
-        cases.append(mutated("random bytes in moov", valid) { bytes in
-            for i in (moov.offset + 16)..<min(moov.offset + moov.size, moov.offset + 16 + 512) { bytes[i] = UInt8(truncatingIfNeeded: random.next()) }
-        })
+        cases.append(
+            mutated("random bytes in moov", valid) { bytes in
+                for i in (moov.offset + 16)..<min(moov.offset + moov.size, moov.offset + 16 + 512) {
+                    bytes[i] = UInt8(truncatingIfNeeded: random.next())
+                }
+            })
         cases.append(mutated("moov of size 0 (to the end of the file)", valid) { write32(&$0, moov.offset, 0) })
         cases.append(mutated("moov with a 64-bit size past the end", valid) { write32(&$0, moov.offset, 1) })
         if let mvhd = box(["moov", "mvhd"], in: valid) {
-            cases.append(mutated("a child larger than its parent", valid) { write32(&$0, mvhd.offset, UInt32(moov.size + 1000)) })
+            cases.append(
+                mutated("a child larger than its parent", valid) { write32(&$0, mvhd.offset, UInt32(moov.size + 1000)) }
+            )
         }
         for table in ["stss", "stts", "stsz", "stco", "ctts"] {
             guard let found = box(["moov", "trak", "mdia", "minf", "stbl", table], in: valid) else { continue }
-            cases.append(mutated("\(table) claiming 2^32-1 entries", valid) { write32(&$0, found.offset + 12, UInt32.max) })
+            cases.append(
+                mutated("\(table) claiming 2^32-1 entries", valid) { write32(&$0, found.offset + 12, UInt32.max) })
         }
         if let stts = box(["moov", "trak", "mdia", "minf", "stbl", "stts"], in: valid) {
-            cases.append(mutated("stts with 2^32-1 samples of 2^32-1 ticks", valid) { bytes in
-                write32(&bytes, stts.offset + 16, UInt32.max)
-                write32(&bytes, stts.offset + 20, UInt32.max)
-            })
+            cases.append(
+                mutated("stts with 2^32-1 samples of 2^32-1 ticks", valid) { bytes in
+                    write32(&bytes, stts.offset + 16, UInt32.max)
+                    write32(&bytes, stts.offset + 20, UInt32.max)
+                })
         }
         if let mdhd = box(["moov", "trak", "mdia", "mdhd"], in: valid) {
             cases.append(mutated("a track timescale of zero", valid) { write32(&$0, mdhd.offset + 20, 0) })
@@ -76,7 +89,9 @@ public enum HostileMedia {
     /// Random damage for fuzzing: a few of byte flips, extreme box sizes and truncation.
     public static func mutate(_ valid: [UInt8], _ random: inout SplitMix) -> [UInt8] {
         var bytes = valid
-        let extremes: [UInt32] = [0, 1, 7, 8, 9, 16, 0x7FFF_FFFF, 0xFFFF_FFFF, UInt32(bytes.count), UInt32(bytes.count + 1)]
+        let extremes: [UInt32] = [
+            0, 1, 7, 8, 9, 16, 0x7FFF_FFFF, 0xFFFF_FFFF, UInt32(bytes.count), UInt32(bytes.count + 1),
+        ]
         for _ in 0..<(1 + Int(random.next() % 4)) {
             guard !bytes.isEmpty else { break }
             switch random.next() % 4 {
@@ -89,7 +104,8 @@ public enum HostileMedia {
             case 2:
                 bytes = Array(bytes.prefix(Int(random.next() % UInt64(bytes.count + 1))))
             default:
-                let at = Int(random.next() % UInt64(bytes.count)), span = min(64, bytes.count - at)
+                let at = Int(random.next() % UInt64(bytes.count))
+                let span = min(64, bytes.count - at)
                 for i in at..<(at + span) { bytes[i] = UInt8(truncatingIfNeeded: random.next()) }
             }
         }

@@ -11,8 +11,10 @@ public func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async 
 /// Polls `condition` until it holds or `timeout` passes; for waiting on real workers and FFmpeg.
 /// The timeout only ends a wait that went wrong: a passing test returns as soon as the condition
 /// holds, so it is generous enough that a machine busy on both cores never reaches it.
-public func eventually(timeout: Duration = .seconds(180), every interval: Duration = .milliseconds(100),
-                       _ condition: () async throws -> Bool) async throws -> Bool {
+public func eventually(
+    timeout: Duration = .seconds(180), every interval: Duration = .milliseconds(100),
+    _ condition: () async throws -> Bool
+) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

@@ -9,12 +9,14 @@ public actor TestMedia {
     private var made: Set<String> = []
 
     init() {
-        directory = ProcessInfo.processInfo.environment["CLIPGEN_TEST_MEDIA"] ?? NSTemporaryDirectory() + "clipgen-test-media"
+        directory =
+            ProcessInfo.processInfo.environment["CLIPGEN_TEST_MEDIA"] ?? NSTemporaryDirectory() + "clipgen-test-media"
     }
 
     public static var repositoryRoot: String {
         // Tests/TestSupport/TestMedia.swift → repository root.
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
     }
 
     /// The speech and face helpers' environment that `make test` installs (scripts/setup-helpers.sh).
@@ -24,7 +26,8 @@ public actor TestMedia {
     public func path(_ name: String) throws -> String {
         let path = directory + "/" + name
         if !made.contains(name) {
-            let result = try Shell.run("/bin/bash", [Self.repositoryRoot + "/scripts/make-test-media.sh", directory, name])
+            let result = try Shell.run(
+                "/bin/bash", [Self.repositoryRoot + "/scripts/make-test-media.sh", directory, name])
             guard result.status == 0 else { throw TestFailure("making \(name) failed: \(result.stderr)") }
             made.insert(name)
         }

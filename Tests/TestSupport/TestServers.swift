@@ -9,7 +9,9 @@ import Synchronization
 /// `TestServersTests`), so a test can never pass by not running.
 public enum TestServers {
     /// `postgres://user@127.0.0.1:port/postgres`, a superuser on a server of the tests' own.
-    public static let postgresURL = ProcessInfo.processInfo.environment["CLIPGEN_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    public static let postgresURL = ProcessInfo.processInfo.environment["CLIPGEN_TEST_POSTGRES_URL"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
 
     /// A second server that one test stops and starts again, with the shell commands that do it.
     public static let outage = stoppable("CLIPGEN_TEST_POSTGRES_OUTAGE")
@@ -17,13 +19,17 @@ public enum TestServers {
     /// SeaweedFS's S3 gateway with one identity, which checks SigV4 signatures.
     public static let s3: (endpoint: URL, accessKey: String, secretKey: String)? = {
         let environment = ProcessInfo.processInfo.environment
-        guard let endpoint = environment["CLIPGEN_TEST_S3_ENDPOINT"].flatMap(URL.init(string:)), let accessKey = environment["CLIPGEN_TEST_S3_ACCESS_KEY"],
-              let secretKey = environment["CLIPGEN_TEST_S3_SECRET_KEY"] else { return nil }
+        guard let endpoint = environment["CLIPGEN_TEST_S3_ENDPOINT"].flatMap(URL.init(string:)),
+            let accessKey = environment["CLIPGEN_TEST_S3_ACCESS_KEY"],
+            let secretKey = environment["CLIPGEN_TEST_S3_SECRET_KEY"]
+        else { return nil }
         return (endpoint, accessKey, secretKey)
     }()
 
     /// `redis://127.0.0.1:port`, shared by the suites (tests use keys and channels of their own).
-    public static let redisURL = ProcessInfo.processInfo.environment["CLIPGEN_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    public static let redisURL = ProcessInfo.processInfo.environment["CLIPGEN_TEST_REDIS_URL"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
 
     /// A second Redis that one test stops and starts again under a live API, with the shell commands that do it.
     public static let redisOutage = stoppable("CLIPGEN_TEST_REDIS_OUTAGE")
@@ -39,8 +45,10 @@ public enum TestServers {
     /// `PREFIX_URL` with the shell commands `PREFIX_STOP` and `PREFIX_START`, when all are set.
     private static func stoppable(_ prefix: String) -> (url: String, stop: String, start: String)? {
         let environment = ProcessInfo.processInfo.environment
-        guard let url = environment[prefix + "_URL"], let stop = environment[prefix + "_STOP"], let start = environment[prefix + "_START"],
-              !url.isEmpty else { return nil }
+        guard let url = environment[prefix + "_URL"], let stop = environment[prefix + "_STOP"],
+            let start = environment[prefix + "_START"],
+            !url.isEmpty
+        else { return nil }
         return (url, stop, start)
     }
 
@@ -51,13 +59,18 @@ public enum TestServers {
     /// A new, empty database on the test server, for one test (tests run in parallel and must not
     /// see each other's rows): its `postgres://` URL.
     public static func freshPostgresDatabase(on server: String? = postgresURL) async throws -> String {
-        guard let url = server, var components = URLComponents(string: url) else { throw TestServerMissing(name: "PostgreSQL") }
-        let name = "t_\(getpid())_\(counter.add(1, ordering: .relaxed).newValue)_\(UUID().uuidString.prefix(8).lowercased())"
+        guard let url = server, var components = URLComponents(string: url) else {
+            throw TestServerMissing(name: "PostgreSQL")
+        }
+        let name =
+            "t_\(getpid())_\(counter.add(1, ordering: .relaxed).newValue)_\(UUID().uuidString.prefix(8).lowercased())"
         let logger = Logger(label: "test-servers")
         let admin = try PostgresJobStore.configuration(url: url)
         let connection = try await PostgresConnection.connect(
-            configuration: .init(host: admin.host ?? "127.0.0.1", port: admin.port ?? 5432, username: admin.username, password: admin.password,
-                                 database: admin.database, tls: .disable),
+            configuration: .init(
+                host: admin.host ?? "127.0.0.1", port: admin.port ?? 5432, username: admin.username,
+                password: admin.password,
+                database: admin.database, tls: .disable),
             id: 1, logger: logger)
         do {
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
@@ -74,5 +87,7 @@ public enum TestServers {
 public struct TestServerMissing: Error, CustomStringConvertible {
     public var name: String
     public init(name: String) { self.name = name }
-    public var description: String { "\(name) is not running: run the tests through `make test` (scripts/with-test-servers.sh starts it)" }
+    public var description: String {
+        "\(name) is not running: run the tests through `make test` (scripts/with-test-servers.sh starts it)"
+    }
 }

@@ -25,7 +25,9 @@ struct AuditMiddleware<Store: AuditLog>: RouterMiddleware {
     /// Where the sampling counts (Redis across replicas).
     let counters: any SharedCounters
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             let response = try await next(request, context)
             await record(request, context, status: Int(response.status.code), location: response.headers[.location])
@@ -55,24 +57,33 @@ struct AuditMiddleware<Store: AuditLog>: RouterMiddleware {
             }
         }
         let route = context.endpointPath ?? request.uri.path
-        let target = Self.target(route: route, parameters: context.parameters.get("id"), location: location, status: status)
+        let target = Self.target(
+            route: route, parameters: context.parameters.get("id"), location: location, status: status)
         let event = AuditEvent(
             organizationId: facts.organizationId, actorUserId: facts.userId, actorAPIKeyId: facts.apiKeyId,
-            action: changes || refused ? "\(request.method) \(route)" : "apikey.use", target: target, outcome: Self.outcome(status), status: status,
+            action: changes || refused ? "\(request.method) \(route)" : "apikey.use", target: target,
+            outcome: Self.outcome(status), status: status,
             address: address,
             requestId: context.logger[metadataKey: "hb.request.id"].map { "\($0)" }, at: clock.now())
         metrics.audited(event.outcome)
         // Each entry is also a line of its own log stream (`"stream":"audit"`), shipped apart.
-        context.logger.info("audit", metadata: [
-            "stream": "audit", "audit.action": "\(event.action)", "audit.outcome": "\(event.outcome)", "http.status": "\(status)",
-            "audit.target": "\(event.target ?? "")", "organization.id": "\(event.organizationId.map { "\($0)" } ?? "")",
-            "user.id": "\(event.actorUserId.map { "\($0)" } ?? "")", "apikey.id": "\(event.actorAPIKeyId.map { "\($0)" } ?? "")",
-            "client.address": "\(event.address ?? "")",
-        ])
+        context.logger.info(
+            "audit",
+            metadata: [
+                "stream": "audit", "audit.action": "\(event.action)", "audit.outcome": "\(event.outcome)",
+                "http.status": "\(status)",
+                "audit.target": "\(event.target ?? "")",
+                "organization.id": "\(event.organizationId.map { "\($0)" } ?? "")",
+                "user.id": "\(event.actorUserId.map { "\($0)" } ?? "")",
+                "apikey.id": "\(event.actorAPIKeyId.map { "\($0)" } ?? "")",
+                "client.address": "\(event.address ?? "")",
+            ])
         do {
             try await store.recordAudit(event)
         } catch {
-            context.logger.warning("the audit entry could not be written", metadata: ["audit.action": "\(event.action)", "error": "\(error)"])
+            context.logger.warning(
+                "the audit entry could not be written",
+                metadata: ["audit.action": "\(event.action)", "error": "\(error)"])
         }
     }
 

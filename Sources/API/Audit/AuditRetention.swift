@@ -34,7 +34,8 @@ struct AuditRetention<Store: AuditLog>: Service {
                 do {
                     try await prune()
                 } catch {
-                    logger.warning("old audit entries could not be removed; trying again later", metadata: ["error": "\(error)"])
+                    logger.warning(
+                        "old audit entries could not be removed; trying again later", metadata: ["error": "\(error)"])
                 }
             }
         }

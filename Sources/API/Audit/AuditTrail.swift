@@ -17,7 +17,9 @@ public final class AuditTrail: Sendable {
     public init() {}
 
     func caller(organizationId: OrganizationID, userId: UserID, apiKeyId: String?) {
-        facts.withLock { $0 = Facts(organizationId: organizationId, userId: userId, apiKeyId: apiKeyId, keyUsed: $0.keyUsed) }
+        facts.withLock {
+            $0 = Facts(organizationId: organizationId, userId: userId, apiKeyId: apiKeyId, keyUsed: $0.keyUsed)
+        }
     }
 
     func keyUsed() { facts.withLock { $0.keyUsed = true } }

@@ -14,11 +14,18 @@ final class AnonymousRequests: Sendable {
 
     var current: Int { count.withLock { $0 } }
 
-    fileprivate func enter() -> Int { count.withLock { $0 += 1; return $0 } }
+    fileprivate func enter() -> Int {
+        count.withLock {
+            $0 += 1
+            return $0
+        }
+    }
     fileprivate func leave() { count.withLock { $0 -= 1 } }
 
     static func full() -> Problem {
-        Problem.retryLater(.serviceUnavailable, after: 5, "the server is busy with requests from clients that are not signed in; try again shortly")
+        Problem.retryLater(
+            .serviceUnavailable, after: 5,
+            "the server is busy with requests from clients that are not signed in; try again shortly")
     }
 }
 
@@ -59,7 +66,9 @@ struct AnonymousShareMiddleware: RouterMiddleware {
     let requests: AnonymousRequests
     static let exempt: Set<String> = ["/healthz", "/readyz", "/metrics"]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         if Self.exempt.contains(context.endpointPath ?? "") { return try await next(request, context) }
         let position = context.anonymous.take(requests)
         defer { context.anonymous.release() }

@@ -32,7 +32,8 @@ struct ConnectionGuard<Base: ServerChildChannel>: ServerChildChannel {
         switch limits.admit(address: address) {
         case .refused(let reason):
             onRefused(address, reason)
-            let answer = RawResponse.problem(status: .serviceUnavailable, detail: reason, headers: [("Retry-After", "5")])
+            let answer = RawResponse.problem(
+                status: .serviceUnavailable, detail: reason, headers: [("Retry-After", "5")])
             return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(RefusalHandler(answer: answer))
                 return .refused(channel)
@@ -41,7 +42,8 @@ struct ConnectionGuard<Base: ServerChildChannel>: ServerChildChannel {
             channel.closeFuture.whenComplete { _ in limits.release(key: key) }
         }
         return channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(firstRequestTimeout: firstRequestTimeout), position: .first)
+            try channel.pipeline.syncOperations.addHandler(
+                ConnectionGuardHandler(firstRequestTimeout: firstRequestTimeout), position: .first)
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }.flatMapThrowing { value in

@@ -42,7 +42,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if upgraded, !frames.feed(unwrapInboundIn(data)) {
             upgraded = false
-            context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(bytes: ClientFrameCheck.protocolErrorClose))), promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(.byteBuffer(ByteBuffer(bytes: ClientFrameCheck.protocolErrorClose))), promise: nil)
             context.close(promise: nil)
             return
         }
@@ -82,7 +83,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             // Still parsing the first head (the HTTP decoder is there, the per-request state
             // handler is not yet; after an upgrade the decoder is gone): give up on it.
             let sync = pipeline.syncOperations
-            let parsingFirstHead = (try? sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)) != nil
+            let parsingFirstHead =
+                (try? sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)) != nil
                 && (try? sync.handler(type: HTTPConnectionStateHandler.self)) == nil
             guard parsingFirstHead else { return }
             // As if the client had stopped sending: the upgrade negotiation ends quietly
@@ -118,7 +120,9 @@ struct ClientFrameCheck {
             let lengthBytes = short == 126 ? 2 : short == 127 ? 8 : 0
             guard header.count == 2 + lengthBytes + 4 else { continue }
             // A length past what any frame may have is the frame decoder's to refuse (1009).
-            skip = lengthBytes == 0 ? UInt64(short) : header[2..<(2 + lengthBytes)].reduce(UInt64(0)) { $0 &<< 8 | UInt64($1) }
+            skip =
+                lengthBytes == 0
+                ? UInt64(short) : header[2..<(2 + lengthBytes)].reduce(UInt64(0)) { $0 &<< 8 | UInt64($1) }
             header.removeAll(keepingCapacity: true)
         }
         return true

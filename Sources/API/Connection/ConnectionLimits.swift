@@ -25,7 +25,9 @@ final class ConnectionLimits: Sendable {
     func admit(address: String?) -> Admission {
         let key = address.flatMap { exempt($0) ? nil : ClientAddress.limitKey($0) }
         return counts.withLock { counts in
-            guard counts.total < total else { return .refused(reason: "the server is at its connection limit; try again shortly") }
+            guard counts.total < total else {
+                return .refused(reason: "the server is at its connection limit; try again shortly")
+            }
             if let key {
                 guard counts.byAddress[key, default: 0] < perAddress else {
                     return .refused(reason: "too many connections from your address; close some and try again")

@@ -43,10 +43,16 @@ final class HeadErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         answered = true
-        let body = RawResponse.problemBody(status: .badRequest, detail: "the request is not valid HTTP/1.1 (\(Self.describe(parserError)))")
-        var headers = HTTPHeaders([("Content-Type", "application/problem+json"), ("Content-Length", String(body.readableBytes)), ("Connection", "close")])
+        let body = RawResponse.problemBody(
+            status: .badRequest, detail: "the request is not valid HTTP/1.1 (\(Self.describe(parserError)))")
+        var headers = HTTPHeaders([
+            ("Content-Type", "application/problem+json"), ("Content-Length", String(body.readableBytes)),
+            ("Connection", "close"),
+        ])
         headers.add(name: "Cache-Control", value: "no-store")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
+            promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             // As if the client had stopped sending: what waits for a request (the WebSocket
@@ -58,7 +64,8 @@ final class HeadErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     static func describe(_ error: HTTPParserError) -> String {
         switch error {
-        case .unexpectedContentLength, .invalidContentLength: "a repeated, invalid or conflicting Content-Length or Transfer-Encoding"
+        case .unexpectedContentLength, .invalidContentLength:
+            "a repeated, invalid or conflicting Content-Length or Transfer-Encoding"
         case .invalidMethod: "an unknown method"
         case .invalidURL, .invalidPath: "an invalid request target"
         case .invalidVersion: "an invalid HTTP version"

@@ -5,11 +5,17 @@ import NIOCore
 /// A whole HTTP/1.1 answer as bytes, for the places before or beside the HTTP codec (a refused
 /// connection, a refused WebSocket upgrade): a problem+json body, `Connection: close`.
 enum RawResponse {
-    static func problem(status: HTTPResponse.Status, detail: String, headers: [(String, String)] = [], requestId: String? = nil) -> ByteBuffer {
+    static func problem(
+        status: HTTPResponse.Status, detail: String, headers: [(String, String)] = [], requestId: String? = nil
+    ) -> ByteBuffer {
         let json = problemBody(status: status, detail: detail, requestId: requestId)
         var head = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
-        let fields = [("Content-Type", "application/problem+json"), ("Content-Length", String(json.readableBytes)), ("Connection", "close"),
-                      ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
+        let fields =
+            [
+                ("Content-Type", "application/problem+json"), ("Content-Length", String(json.readableBytes)),
+                ("Connection", "close"),
+                ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"),
+            ]
             + headers + (requestId.map { [("X-Request-Id", $0)] } ?? [])
         for (name, value) in fields where Self.isSafe(name) && Self.isSafe(value) { head += "\(name): \(value)\r\n" }
         var buffer = ByteBuffer(string: head + "\r\n")
@@ -26,7 +32,9 @@ enum RawResponse {
             var detail: String
             var requestId: String?
         }
-        let json = (try? JSONEncoder().encode(Body(title: status.reasonPhrase, status: status.code, detail: detail, requestId: requestId))) ?? Data()
+        let json =
+            (try? JSONEncoder().encode(
+                Body(title: status.reasonPhrase, status: status.code, detail: detail, requestId: requestId))) ?? Data()
         return ByteBuffer(bytes: json)
     }
 

@@ -22,6 +22,7 @@ final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func send(_ context: ChannelHandlerContext) {
         guard !sent else { return }
         sent = true
-        context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in context.close(promise: nil)
+        }
     }
 }

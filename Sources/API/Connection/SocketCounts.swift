@@ -60,5 +60,7 @@ final class SocketCounts: Sendable {
         }
     }
 
-    static func key(_ principal: Principal) -> String { principal.apiKeyId.map { "key:" + $0 } ?? "user:\(principal.userId)" }
+    static func key(_ principal: Principal) -> String {
+        principal.apiKeyId.map { "key:" + $0 } ?? "user:\(principal.userId)"
+    }
 }

@@ -8,15 +8,18 @@ import NIOCore
 struct WebSocketRefusalMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch let problem as Problem {
             if let channel = context.channel {
                 var headers = problem.headers.map { ($0.name.canonicalName, $0.value) }
                 headers.removeAll { $0.0.lowercased() == "x-request-id" }
-                let answer = RawResponse.problem(status: problem.status, detail: problem.detail, headers: headers,
-                                                 requestId: context.logger[metadataKey: "hb.request.id"].map { "\($0)" })
+                let answer = RawResponse.problem(
+                    status: problem.status, detail: problem.detail, headers: headers,
+                    requestId: context.logger[metadataKey: "hb.request.id"].map { "\($0)" })
                 try? await channel.eventLoop.submit {
                     try channel.pipeline.syncOperations.handler(type: ConnectionGuardHandler.self).refusal = answer
                 }.get()

@@ -7,22 +7,31 @@ import Hummingbird
 struct CORSAllowListMiddleware<Context: RequestContext>: RouterMiddleware {
     let origins: Set<String>
 
-    static var allowedHeaders: String { "Authorization, Content-Type, Idempotency-Key, X-Filename, X-Request-Id, Range, If-None-Match, If-Range" }
+    static var allowedHeaders: String {
+        "Authorization, Content-Type, Idempotency-Key, X-Filename, X-Request-Id, Range, If-None-Match, If-Range"
+    }
     static var exposedHeaders: String {
-        "Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, X-Request-Id, Content-Range, ETag, Content-Disposition"
+        """
+        Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, \
+        X-Request-Id, Content-Range, ETag, Content-Disposition
+        """
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         guard let origin = request.headers[.origin], origins.contains(origin) else {
             return try await next(request, context)
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
-            return Response(status: .noContent, headers: [
-                .accessControlAllowOrigin: origin, .vary: "Origin",
-                .accessControlAllowMethods: "GET, POST, PATCH, DELETE, OPTIONS",
-                .accessControlAllowHeaders: Self.allowedHeaders,
-                .accessControlMaxAge: "600",
-            ])
+            return Response(
+                status: .noContent,
+                headers: [
+                    .accessControlAllowOrigin: origin, .vary: "Origin",
+                    .accessControlAllowMethods: "GET, POST, PATCH, DELETE, OPTIONS",
+                    .accessControlAllowHeaders: Self.allowedHeaders,
+                    .accessControlMaxAge: "600",
+                ])
         }
         do {
             var response = try await next(request, context)

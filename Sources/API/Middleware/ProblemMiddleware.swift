@@ -1,16 +1,18 @@
-import Logging
-import Foundation
 import Accounts
 import BlobStorage
-import Hummingbird
 import ClipGenCore
+import Foundation
+import Hummingbird
+import Logging
 import NIOHTTP1
 import Persistence
 
 /// Turns every error into problem+json. Unknown errors become a 500 whose body carries the
 /// request id; the cause is logged, never sent.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch let problem as Problem {
@@ -22,8 +24,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as DecodingError {
             let detail = Self.describe(error)
             let path = Self.path(of: error)
-            throw Problem(status: .badRequest, title: "Malformed JSON", detail: detail,
-                          errors: path.isEmpty ? nil : [FieldError(field: path, message: detail)])
+            throw Problem(
+                status: .badRequest, title: "Malformed JSON", detail: detail,
+                errors: path.isEmpty ? nil : [FieldError(field: path, message: detail)])
         } catch HTTPParserError.invalidEOFState {
             // The client went away mid-request: nobody reads this answer, and it is not the server's fault.
             context.logger.debug("the client closed the connection before the request ended")
@@ -51,16 +54,21 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw problem
             case .damaged:
                 context.logger.warning("a stored file failed its integrity check", metadata: ["error": "\(error)"])
-                throw Problem.retryLater(.serviceUnavailable, after: 60, "the stored file failed its integrity check; the operator has been told")
+                throw Problem.retryLater(
+                    .serviceUnavailable, after: 60,
+                    "the stored file failed its integrity check; the operator has been told")
             case .unavailable:
                 context.logger.warning("blob store unavailable", metadata: ["error": "\(error)"])
-                throw Problem.retryLater(.serviceUnavailable, after: 5, "file storage is unavailable; try again shortly")
+                throw Problem.retryLater(
+                    .serviceUnavailable, after: 5, "file storage is unavailable; try again shortly")
             }
         } catch is CancellationError {
             throw Problem(status: .serviceUnavailable, detail: "the server is shutting down; try again")
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
-            throw Problem(status: .internalServerError, detail: "an unexpected error occurred; quote the request id when reporting it")
+            throw Problem(
+                status: .internalServerError,
+                detail: "an unexpected error occurred; quote the request id when reporting it")
         }
     }
 

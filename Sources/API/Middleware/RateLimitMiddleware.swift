@@ -32,23 +32,34 @@ struct RateLimitMiddleware: RouterMiddleware {
     var capacity: Int { max(1, perMinute / 6) }
 
     /// Before authentication: per client address.
-    static func perAddress(_ configuration: APIConfiguration, _ dependencies: APIDependencies<some APIStore, some BlobStore>) -> Self {
-        Self(buckets: dependencies.shared.buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
-             scope: .address(trustedProxies: configuration.http.trustedProxies), metrics: dependencies.metrics.api)
+    static func perAddress(
+        _ configuration: APIConfiguration, _ dependencies: APIDependencies<some APIStore, some BlobStore>
+    ) -> Self {
+        Self(
+            buckets: dependencies.shared.buckets, perMinute: configuration.rateLimits.perAddressPerMinute,
+            scope: .address(trustedProxies: configuration.http.trustedProxies), metrics: dependencies.metrics.api)
     }
 
     /// After authentication: per user or API key.
-    static func perPrincipal(_ configuration: APIConfiguration, _ dependencies: APIDependencies<some APIStore, some BlobStore>) -> Self {
-        Self(buckets: dependencies.shared.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal, metrics: dependencies.metrics.api)
+    static func perPrincipal(
+        _ configuration: APIConfiguration, _ dependencies: APIDependencies<some APIStore, some BlobStore>
+    ) -> Self {
+        Self(
+            buckets: dependencies.shared.buckets, perMinute: configuration.rateLimits.perMinute, scope: .principal,
+            metrics: dependencies.metrics.api)
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         guard perMinute > 0, let key = key(request, context) else { return try await next(request, context) }
         let decision = try await buckets.take(key, capacity: capacity, interval: .seconds(60) / perMinute)
         guard decision.allowed else {
             context.logger.notice("rate limited", metadata: ["ratelimit.scope": "\(key.prefix { $0 != ":" })"])
             metrics.rateLimited(scope.name)
-            var problem = Problem(status: .tooManyRequests, detail: "too many requests; slow down and retry after the time Retry-After gives")
+            var problem = Problem(
+                status: .tooManyRequests,
+                detail: "too many requests; slow down and retry after the time Retry-After gives")
             problem.headers = headers(decision)
             problem.headers[.retryAfter] = String(Self.seconds(decision.retryAfter))
             throw problem
@@ -79,10 +90,12 @@ struct RateLimitMiddleware: RouterMiddleware {
     }
 
     private func headers(_ decision: BucketDecision) -> HTTPFields {
-        [.rateLimitLimit: String(capacity),
-         .rateLimitRemaining: String(decision.remaining),
-         .rateLimitReset: String(Self.seconds(decision.resetAfter)),
-         .rateLimitPolicy: "\(perMinute);w=60;burst=\(capacity)"]
+        [
+            .rateLimitLimit: String(capacity),
+            .rateLimitRemaining: String(decision.remaining),
+            .rateLimitReset: String(Self.seconds(decision.resetAfter)),
+            .rateLimitPolicy: "\(perMinute);w=60;burst=\(capacity)",
+        ]
     }
 
     /// Whole seconds, rounded up: waiting less would be refused again.

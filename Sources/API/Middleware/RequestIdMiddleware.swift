@@ -1,6 +1,6 @@
-import Logging
-import Hummingbird
 import HTTPTypes
+import Hummingbird
+import Logging
 
 /// Adopts the `X-Request-Id` a load balancer (or client) sent, when it is a plain token, as this
 /// request's id in logs and problem bodies, and answers with the id either way: one id follows a
@@ -8,7 +8,9 @@ import HTTPTypes
 struct RequestIdMiddleware<Context: RequestContext>: RouterMiddleware {
     static var header: HTTPField.Name { .requestId }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var context = context
         if let incoming = request.headers[Self.header], Self.isToken(incoming) {
             context.logger[metadataKey: "hb.request.id"] = .string(incoming)
@@ -27,8 +29,10 @@ struct RequestIdMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// 1–128 characters of letters, digits, `-`, `_` and `.`: nothing a log line or header can be split with.
     static func isToken(_ text: String) -> Bool {
-        (1...128).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F || byte == 0x2E
-        }
+        (1...128).contains(text.utf8.count)
+            && text.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2D || byte == 0x5F || byte == 0x2E
+            }
     }
 }

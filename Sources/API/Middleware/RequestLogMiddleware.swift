@@ -1,7 +1,7 @@
 import ClipGenCore
 import Hummingbird
-import Logging
 import HummingbirdCore
+import Logging
 
 /// The access log: one line per request (`"stream":"access"`) with method, route template, path,
 /// status, body bytes, duration and client address, carrying the request id and, once
@@ -11,26 +11,36 @@ struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let trustedProxies: Set<String>
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let started = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            log(request, context, status: Int(response.status.code),
-                bytes: response.body.contentLength ?? response.headers[.contentLength].flatMap { Int($0) }, since: started)
+            log(
+                request, context, status: Int(response.status.code),
+                bytes: response.body.contentLength ?? response.headers[.contentLength].flatMap { Int($0) },
+                since: started)
             return response
         } catch {
-            log(request, context, status: Int((error as? any HTTPResponseError)?.status.code ?? 500), bytes: nil, since: started)
+            log(
+                request, context, status: Int((error as? any HTTPResponseError)?.status.code ?? 500), bytes: nil,
+                since: started)
             throw error
         }
     }
 
-    private func log(_ request: Request, _ context: Context, status: Int, bytes: Int?, since started: ContinuousClock.Instant) {
+    private func log(
+        _ request: Request, _ context: Context, status: Int, bytes: Int?, since started: ContinuousClock.Instant
+    ) {
         // Who called is known only inside the auth middleware; the audit facts carry it back out.
         guard context.logger.logLevel <= .info else { return }
         let caller = context.audit.current
         var metadata: Logger.Metadata = [
-            "stream": "access", "http.method": .string(request.method.rawValue), "http.route": .string(context.endpointPath ?? "unmatched"),
-            "http.path": .string(Self.redacted(request.uri)), "http.status": .string(String(status)), "http.bytes": .string(bytes.map(String.init) ?? ""),
+            "stream": "access", "http.method": .string(request.method.rawValue),
+            "http.route": .string(context.endpointPath ?? "unmatched"),
+            "http.path": .string(Self.redacted(request.uri)), "http.status": .string(String(status)),
+            "http.bytes": .string(bytes.map(String.init) ?? ""),
             "http.duration_ms": .string(String((ContinuousClock.now - started).milliseconds)),
             "client.address": .string(context.clientAddress(of: request, trusting: trustedProxies) ?? ""),
         ]

@@ -7,7 +7,9 @@ import Hummingbird
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: APIMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let started = ContinuousClock.now
         do {
             let response = try await next(request, context)
@@ -23,6 +25,8 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func count(_ request: Request, _ context: Context, _ status: Int, since started: ContinuousClock.Instant) {
-        metrics.request(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status, duration: ContinuousClock.now - started)
+        metrics.request(
+            method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status,
+            duration: ContinuousClock.now - started)
     }
 }

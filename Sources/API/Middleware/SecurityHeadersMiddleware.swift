@@ -6,14 +6,18 @@ import Hummingbird
 /// otherwise (clip files and thumbnails do).
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     static var fields: HTTPFields {
-        [.xContentTypeOptions: "nosniff",
-         .frameOptions: "DENY",
-         .referrerPolicy: "no-referrer",
-         .contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
-         .crossOriginOpenerPolicy: "same-origin"]
+        [
+            .xContentTypeOptions: "nosniff",
+            .frameOptions: "DENY",
+            .referrerPolicy: "no-referrer",
+            .contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
+            .crossOriginOpenerPolicy: "same-origin",
+        ]
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             var response = try await next(request, context)
             Self.add(to: &response.headers)

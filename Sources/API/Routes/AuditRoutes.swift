@@ -43,17 +43,23 @@ struct AuditRoutes<Store: AuditLog> {
         let query = request.uri.queryParameters
         var filter = AuditFilter()
         if let actor = query["actor"] {
-            guard let id = UserID(String(actor)) else { throw Problem(status: .badRequest, detail: "actor must be a user id") }
+            guard let id = UserID(String(actor)) else {
+                throw Problem(status: .badRequest, detail: "actor must be a user id")
+            }
             filter.actorUserId = id
         }
         filter.outcome = query["outcome"].map(String.init)
         filter.actionPrefix = query["action"].map(String.init)
         filter.from = try request.isoDate("from")
         filter.to = try request.isoDate("to")
-        let page = try await store.auditEvents(organizationId: organizationId, filter: filter, page: request.pageRequest())
-        return ListResponse(items: page.items.map {
-            Entry(actorUserId: $0.actorUserId, actorApiKeyId: $0.actorAPIKeyId, action: $0.action, target: $0.target, outcome: $0.outcome,
-                  status: $0.status, address: $0.address, requestId: $0.requestId, at: $0.at)
-        }, nextCursor: page.nextCursor)
+        let page = try await store.auditEvents(
+            organizationId: organizationId, filter: filter, page: request.pageRequest())
+        return ListResponse(
+            items: page.items.map {
+                Entry(
+                    actorUserId: $0.actorUserId, actorApiKeyId: $0.actorAPIKeyId, action: $0.action, target: $0.target,
+                    outcome: $0.outcome,
+                    status: $0.status, address: $0.address, requestId: $0.requestId, at: $0.at)
+            }, nextCursor: page.nextCursor)
     }
 }

@@ -1,9 +1,9 @@
 import Accounts
-import Coordination
-import Logging
 import ClipGenCore
+import Coordination
 import Foundation
 import Hummingbird
+import Logging
 import Persistence
 
 /// `POST /v1/auth/token`, `GET /v1/me`, `POST /v1/me/password`, `POST|GET /v1/users`,
@@ -72,13 +72,16 @@ struct AuthRoutes<Store: AccountStore> {
         // No stored password has a control character (bcrypt would stop at a NUL): such a
         // password is wrong, and is checked like an unknown account's so it takes as long.
         guard !candidates.isEmpty, !PasswordPolicy.hasControlCharacters(credentials.password) else {
-            try await hasher.verifyUnknownAccount(credentials.password, storedCosts: { try await store.passwordHashCosts() }, for: caller)
+            try await hasher.verifyUnknownAccount(
+                credentials.password, storedCosts: { try await store.passwordHashCosts() }, for: caller)
             metrics.loginFailed("unknown_account")
             throw Problem.unauthorized("wrong email or password")
         }
         var matched: [User] = []
         for account in candidates {
-            if try await hasher.verify(credentials.password, hash: account.passwordHash, for: caller) { matched.append(account) }
+            if try await hasher.verify(credentials.password, hash: account.passwordHash, for: caller) {
+                matched.append(account)
+            }
         }
         guard let user = matched.first else {
             context.logger.notice("sign-in failed", metadata: ["login.user.id": "\(candidates[0].id)"])
@@ -88,8 +91,14 @@ struct AuthRoutes<Store: AccountStore> {
         try await loginGuard.succeeded(email: email, addressKey: address.map(ClientAddress.limitKey))
         guard matched.count == 1 else {
             // Only someone with the password gets this far: it says nothing to a guesser.
-            throw Problem(status: .conflict, detail: "this email and password sign in to \(matched.count) organisations; "
-                          + "send organizationId to choose one (\(matched.map(\.organizationId.rawValue).joined(separator: ", ")))")
+            throw Problem(
+                status: .conflict,
+                detail: "this email and password sign in to \(matched.count) organisations; "
+                    + """
+                    send organizationId to choose one \
+                    (\(matched.map(\.organizationId.rawValue).joined(separator: ", ")))
+                    """
+            )
         }
         context.audit.caller(organizationId: user.organizationId, userId: user.id, apiKeyId: nil)
         guard !user.disabled else {
@@ -113,7 +122,8 @@ struct AuthRoutes<Store: AccountStore> {
         case .locked(let reason):
             context.logger.notice("password attempt refused: locked", metadata: ["login.reason": "\(reason)"])
             metrics.loginFailed("locked")
-            throw Problem.retryLater(.tooManyRequests, after: loginGuard.policy.window.components.seconds, "\(reason); try again later")
+            throw Problem.retryLater(
+                .tooManyRequests, after: loginGuard.policy.window.components.seconds, "\(reason); try again later")
         case .allowed(let delay):
             if delay > .zero { try await Task.sleep(for: delay) }
         }
@@ -141,7 +151,9 @@ struct AuthRoutes<Store: AccountStore> {
         // A key, however capped, must not lead to a token with its user's full rights, nor to
         // a way around the sign-in guard: only a signed-in session changes its password.
         guard principal.apiKeyId == nil else {
-            throw Problem(status: .forbidden, detail: "an API key cannot change a password; sign in with POST /v1/auth/token first")
+            throw Problem(
+                status: .forbidden,
+                detail: "an API key cannot change a password; sign in with POST /v1/auth/token first")
         }
         let change = try await request.decodeJSON(as: PasswordChange.self, context: context)
         if let problem = PasswordPolicy.problem(with: change.newPassword) {
@@ -153,7 +165,8 @@ struct AuthRoutes<Store: AccountStore> {
         // Guessing the current password here is guessing at sign-in: the same guard counts it.
         try await admit(email: user.email, address: address, context: context)
         guard !PasswordPolicy.hasControlCharacters(change.currentPassword),
-              try await hasher.verify(change.currentPassword, hash: user.passwordHash, for: caller) else {
+            try await hasher.verify(change.currentPassword, hash: user.passwordHash, for: caller)
+        else {
             metrics.loginFailed("wrong_password")
             throw Problem(status: .forbidden, detail: "the current password is wrong")
         }
@@ -171,7 +184,9 @@ struct AuthRoutes<Store: AccountStore> {
     @Sendable func mediaToken(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
         let principal = try context.require(.read)
         guard principal.apiKeyId == nil, let user = try await store.user(id: principal.userId) else {
-            throw Problem(status: .forbidden, detail: "media tokens are for signed-in users; an API key sends its Authorization header")
+            throw Problem(
+                status: .forbidden,
+                detail: "media tokens are for signed-in users; an API key sends its Authorization header")
         }
         let (token, expiresIn) = try await tokens.issue(for: user, scope: .media)
         return TokenResponse(accessToken: token, expiresIn: expiresIn)
@@ -183,24 +198,33 @@ struct AuthRoutes<Store: AccountStore> {
         var errors: [FieldError] = []
         let email = new.email.trimmingCharacters(in: .whitespaces)
         if !EmailAddress.isPlausible(email) { errors.append(.init(field: "email", message: "not an email address")) }
-        if let problem = PasswordPolicy.problem(with: new.password) { errors.append(.init(field: "password", message: problem)) }
+        if let problem = PasswordPolicy.problem(with: new.password) {
+            errors.append(.init(field: "password", message: problem))
+        }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
         let hash = try await hasher.hash(new.password, for: "user:\(principal.userId)")
-        let user = User(organizationId: principal.organizationId, email: email, passwordHash: hash, role: new.role, createdAt: clock.now())
+        let user = User(
+            organizationId: principal.organizationId, email: email, passwordHash: hash, role: new.role,
+            createdAt: clock.now())
         try await store.createUser(user)
-        context.logger.info("user created", metadata: ["created.user.id": "\(user.id)", "created.user.role": "\(user.role.rawValue)"])
+        context.logger.info(
+            "user created", metadata: ["created.user.id": "\(user.id)", "created.user.role": "\(user.role.rawValue)"])
         return Created(location: nil, body: UserResponse(user))
     }
 
-    @Sendable func listUsers(_ request: Request, context: AppRequestContext) async throws -> ListResponse<UserResponse> {
+    @Sendable func listUsers(_ request: Request, context: AppRequestContext) async throws -> ListResponse<UserResponse>
+    {
         let principal = try context.require(.manage)
-        return ListResponse(items: try await store.users(organizationId: principal.organizationId).map(UserResponse.init), nextCursor: nil)
+        return ListResponse(
+            items: try await store.users(organizationId: principal.organizationId).map(UserResponse.init),
+            nextCursor: nil)
     }
 
     @Sendable func updateUser(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
         let principal = try context.require(.manage)
         guard let id = context.parameters.get("id", as: UserID.self), var user = try await store.user(id: id),
-              user.organizationId == principal.organizationId else { throw Problem.notFound("user") }
+            user.organizationId == principal.organizationId
+        else { throw Problem.notFound("user") }
         let change = try await request.decodeJSON(as: UserChange.self, context: context)
         if user.id == principal.userId, change.role.map({ $0 != .admin }) == true || change.disabled == true {
             throw Problem(status: .conflict, detail: "admins cannot demote or disable themselves; ask another admin")
@@ -219,8 +243,12 @@ struct AuthRoutes<Store: AccountStore> {
         }
         guard try await store.updateUser(user) else { throw Problem.notFound("user") }
         revocations.notifyAll()
-        context.logger.info("user changed", metadata: ["changed.user.id": "\(user.id)", "changed.user.role": "\(user.role.rawValue)",
-                                                       "changed.user.disabled": "\(user.disabled)"])
+        context.logger.info(
+            "user changed",
+            metadata: [
+                "changed.user.id": "\(user.id)", "changed.user.role": "\(user.role.rawValue)",
+                "changed.user.disabled": "\(user.disabled)",
+            ])
         return UserResponse(user)
     }
 }

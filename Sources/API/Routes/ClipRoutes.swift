@@ -1,9 +1,9 @@
-import Delivery
-import Logging
-import Foundation
 import BlobStorage
 import ClipGenCore
+import Delivery
+import Foundation
 import Hummingbird
+import Logging
 import Persistence
 
 /// `GET /v1/clips/{id}` and `GET /v1/clips/{id}/content` with ranges and ETags, or with
@@ -28,12 +28,15 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
         let principal = try context.require(.read)
         let clip = try await find(context.parameters.get("id", as: ClipID.self), principal)
         if request.uri.queryParameters.get("redirect") == "true",
-           let url = try await blobs.presignedURL(for: clip.blobKey, expires: Self.presignedLifetime, contentType: clip.format.contentType,
-                                                  filename: Self.filename(for: clip)) {
+            let url = try await blobs.presignedURL(
+                for: clip.blobKey, expires: Self.presignedLifetime, contentType: clip.format.contentType,
+                filename: Self.filename(for: clip))
+        {
             return Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "no-store"])
         }
-        return try await files.ranged(request, context: context, key: clip.blobKey, size: clip.size, etag: "\"\(clip.sha256)\"",
-                                      contentType: clip.format.contentType, filename: Self.filename(for: clip))
+        return try await files.ranged(
+            request, context: context, key: clip.blobKey, size: clip.size, etag: "\"\(clip.sha256)\"",
+            contentType: clip.format.contentType, filename: Self.filename(for: clip))
     }
 
     @Sendable func thumbnail(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -57,7 +60,9 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
 
     static func filename(for clip: Clip) -> String {
         let base = (clip.name ?? "clip-\(clip.index)").unicodeScalars
-            .map { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" }
+            .map {
+                $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_"
+            }
         return String(base.prefix(100)) + "." + clip.format.fileExtension
     }
 }

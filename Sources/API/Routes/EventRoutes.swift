@@ -31,43 +31,62 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
     struct SlowReader: Error {}
 
     /// Browsers cannot set headers on a WebSocket: these routes also take `?access_token=`.
-    var auth: AuthMiddleware<Store> { AuthMiddleware(store: store, tokens: tokens, clock: clock, acceptsQueryToken: true) }
+    var auth: AuthMiddleware<Store> {
+        AuthMiddleware(store: store, tokens: tokens, clock: clock, acceptsQueryToken: true)
+    }
 
     /// The upgrade routes, on the router the WebSocket channel consults. A refusal is a problem
     /// (401, 404, 429, 503), answered as such by `WebSocketRefusalMiddleware`.
     func addWebSocketRoutes(to router: Router<AppRequestContext>, limit: RateLimitMiddleware) {
         let secured = router.group("v1").add(middleware: auth).add(middleware: limit)
-        secured.ws("jobs/{id}/events", shouldUpgrade: { _, context in
-            let principal = try context.require(.read)
-            guard let id = context.parameters.get("id", as: JobID.self),
-                  try await store.jobStatus(id: id, organizationId: principal.organizationId) != nil else { throw Problem.notFound("job") }
-            try admit(principal)
-            return .upgrade([:])
-        }, onUpgrade: { inbound, outbound, ws in
-            let context = ws.requestContext
-            guard let principal = context.principal, let id = context.parameters.get("id", as: JobID.self) else { return }
-            try await held(by: principal) {
-                try await stream(to: outbound, inbound: inbound, request: ws.request, context: context, job: id, organization: principal.organizationId)
-            }
-        })
-        secured.ws("events", shouldUpgrade: { _, context in
-            try admit(try context.require(.read))
-            return .upgrade([:])
-        }, onUpgrade: { inbound, outbound, ws in
-            let context = ws.requestContext
-            guard let principal = context.principal else { return }
-            try await held(by: principal) {
-                try await stream(to: outbound, inbound: inbound, request: ws.request, context: context, job: nil, organization: principal.organizationId)
-            }
-        })
+        secured.ws(
+            "jobs/{id}/events",
+            shouldUpgrade: { _, context in
+                let principal = try context.require(.read)
+                guard let id = context.parameters.get("id", as: JobID.self),
+                    try await store.jobStatus(id: id, organizationId: principal.organizationId) != nil
+                else { throw Problem.notFound("job") }
+                try admit(principal)
+                return .upgrade([:])
+            },
+            onUpgrade: { inbound, outbound, ws in
+                let context = ws.requestContext
+                guard let principal = context.principal, let id = context.parameters.get("id", as: JobID.self) else {
+                    return
+                }
+                try await held(by: principal) {
+                    try await stream(
+                        to: outbound, inbound: inbound, request: ws.request, context: context, job: id,
+                        organization: principal.organizationId)
+                }
+            })
+        secured.ws(
+            "events",
+            shouldUpgrade: { _, context in
+                try admit(try context.require(.read))
+                return .upgrade([:])
+            },
+            onUpgrade: { inbound, outbound, ws in
+                let context = ws.requestContext
+                guard let principal = context.principal else { return }
+                try await held(by: principal) {
+                    try await stream(
+                        to: outbound, inbound: inbound, request: ws.request, context: context, job: nil,
+                        organization: principal.organizationId)
+                }
+            })
     }
 
     private func admit(_ principal: Principal) throws {
         guard events != nil else {
-            throw Problem(status: .serviceUnavailable, detail: "job events are not available on this server; poll GET /v1/jobs/{id}")
+            throw Problem(
+                status: .serviceUnavailable,
+                detail: "job events are not available on this server; poll GET /v1/jobs/{id}")
         }
         guard sockets.reserve(principal) else {
-            throw Problem.retryLater(.tooManyRequests, after: 5, "you have \(sockets.limit) event sockets open, the most one user or key may; close one first")
+            throw Problem.retryLater(
+                .tooManyRequests, after: 5,
+                "you have \(sockets.limit) event sockets open, the most one user or key may; close one first")
         }
     }
 
@@ -88,7 +107,8 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
     @Sendable func jobEventsWithoutUpgrade(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.read)
         guard let id = context.parameters.get("id", as: JobID.self),
-              try await store.jobStatus(id: id, organizationId: principal.organizationId) != nil else { throw Problem.notFound("job") }
+            try await store.jobStatus(id: id, organizationId: principal.organizationId) != nil
+        else { throw Problem.notFound("job") }
         throw Self.upgradeRequired()
     }
 
@@ -98,14 +118,18 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
     }
 
     static func upgradeRequired() -> Problem {
-        var problem = Problem(status: .init(code: 426, reasonPhrase: "Upgrade Required"),
-                              detail: "this is a WebSocket: connect with Upgrade: websocket (or events are not available on this server)")
+        var problem = Problem(
+            status: .init(code: 426, reasonPhrase: "Upgrade Required"),
+            detail: "this is a WebSocket: connect with Upgrade: websocket (or events are not available on this server)")
         problem.headers[.upgrade] = "websocket"
         return problem
     }
 
-    private func stream(to outbound: WebSocketOutboundWriter, inbound: WebSocketInboundStream, request: Request, context: AppRequestContext,
-                        job: JobID?, organization: OrganizationID) async throws {
+    private func stream(
+        to outbound: WebSocketOutboundWriter, inbound: WebSocketInboundStream, request: Request,
+        context: AppRequestContext,
+        job: JobID?, organization: OrganizationID
+    ) async throws {
         guard let events else { return }
         // Subscribed before the current state is read, so nothing falls between the two.
         let subscription = await events.subscribe(bufferLimit: 256) { event in
@@ -131,14 +155,17 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
             group.addTask {
                 // The caller as at the upgrade, checked again: expired, disabled, a new password, a revoked key.
                 while !Task.isCancelled {
-                    let expiresIn = context.principal?.expiresAt.map { Duration.seconds(max(0, $0.timeIntervalSince(clock.now()))) } ?? recheck
+                    let expiresIn =
+                        context.principal?.expiresAt.map { Duration.seconds(max(0, $0.timeIntervalSince(clock.now()))) }
+                        ?? recheck
                     await revocations.wait(timeout: min(recheck, expiresIn + .milliseconds(10)))
                     if Task.isCancelled { return }
                     do {
                         _ = try await auth.principal(for: request)
                     } catch {
                         context.logger.info("event socket closed: its credentials no longer hold")
-                        try? await outbound.close(.policyViolation, reason: "your sign-in expired or was revoked; sign in again")
+                        try? await outbound.close(
+                            .policyViolation, reason: "your sign-in expired or was revoked; sign in again")
                         return
                     }
                 }
@@ -149,7 +176,9 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
         }
     }
 
-    private func send(_ message: EventMessage, encoder: JSONEncoder, outbound: WebSocketOutboundWriter, channel: (any Channel)?) async throws {
+    private func send(
+        _ message: EventMessage, encoder: JSONEncoder, outbound: WebSocketOutboundWriter, channel: (any Channel)?
+    ) async throws {
         let text = String(decoding: try encoder.encode(message), as: UTF8.self)
         let timeout = writeTimeout
         try await withThrowingTaskGroup(of: Void.self) { group in

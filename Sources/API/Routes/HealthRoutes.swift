@@ -1,10 +1,10 @@
-import Logging
-import Foundation
 import BlobStorage
 import ClipGenCore
 import CoreMetrics
-import NIOCore
+import Foundation
 import Hummingbird
+import Logging
+import NIOCore
 import Persistence
 
 /// `/healthz`: the process answers. `/readyz`: each dependency by name, kind and state; `503`
@@ -38,17 +38,22 @@ struct HealthRoutes<Store: JobRepository & TaskQueue & ReportQueries, Blobs: Blo
 
     /// What `/readyz` checks: the configured dependencies, or the store and the blob store.
     private var checks: [Dependency] {
-        dependencies.isEmpty ? [
-            Dependency(name: "database", kind: "database", essential: true) { [store] in await store.isReachable() },
-            Dependency(name: "blobStore", kind: "blob store", essential: true) { [blobs] in await blobs.isReachable() },
-        ] : dependencies
+        dependencies.isEmpty
+            ? [
+                Dependency(name: "database", kind: "database", essential: true) { [store] in await store.isReachable()
+                },
+                Dependency(name: "blobStore", kind: "blob store", essential: true) { [blobs] in
+                    await blobs.isReachable()
+                },
+            ] : dependencies
     }
 
     @Sendable func prometheusMetrics(_ request: Request, context: AppRequestContext) async throws -> Response {
         try authorizeMetrics(request, context)
         await metrics.api.sample(store, now: clock.now().timeIntervalSince1970)
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
     }
 
     @Sendable func readiness(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -61,9 +66,13 @@ struct HealthRoutes<Store: JobRepository & TaskQueue & ReportQueries, Blobs: Blo
         let degraded = states.contains { !$0.1 }
         let readiness = Readiness(
             status: unavailable ? "unavailable" : degraded ? "degraded" : "ready",
-            dependencies: Dictionary(uniqueKeysWithValues: states.map {
-                ($0.0.name, Readiness.State(kind: $0.0.kind, state: $0.1 ? "up" : "down", essential: $0.0.essential))
-            }),
+            dependencies: Dictionary(
+                uniqueKeysWithValues: states.map {
+                    (
+                        $0.0.name,
+                        Readiness.State(kind: $0.0.kind, state: $0.1 ? "up" : "down", essential: $0.0.essential)
+                    )
+                }),
             queueSize: queue)
         var response = try readiness.response(from: request, context: context)
         response.status = unavailable ? .serviceUnavailable : .ok
@@ -77,7 +86,14 @@ struct HealthRoutes<Store: JobRepository & TaskQueue & ReportQueries, Blobs: Blo
                 throw Problem.unauthorized("/metrics needs Authorization: Bearer <the configured metrics token>")
             }
         } else if let peer = context.peerAddress, !Self.isLoopback(peer) {
-            throw Problem(status: .forbidden, detail: "/metrics is served to this machine only; configure CLIPGEN_METRICS_TOKEN to scrape it from elsewhere")
+            throw Problem(
+                status: .forbidden,
+                detail:
+                    """
+                    /metrics is served to this machine only; configure CLIPGEN_METRICS_TOKEN to scrape it from \
+                    elsewhere
+                    """
+            )
         }
     }
 

@@ -1,12 +1,12 @@
-import Delivery
-import HTTPTypes
-import NIOCore
-import Logging
-import Foundation
 import BlobStorage
-import Crypto
 import ClipGenCore
+import Crypto
+import Delivery
+import Foundation
+import HTTPTypes
 import Hummingbird
+import Logging
+import NIOCore
 import Persistence
 
 /// `POST /v1/jobs` (validated, written with its first task in one transaction), get, list,
@@ -41,10 +41,13 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
         }
         let creation = try await service.submit(jobRequest, by: principal, idempotencyKey: idempotencyKey)
         if creation.created {
-            context.logger.info("job created", metadata: ["job.id": "\(creation.job.id)", "job.clips": "\(jobRequest.clips?.count ?? 0)"])
+            context.logger.info(
+                "job created",
+                metadata: ["job.id": "\(creation.job.id)", "job.clips": "\(jobRequest.clips?.count ?? 0)"])
         }
         let clips = creation.created ? [] : try await store.clips(jobId: creation.job.id)
-        return Created(status: .accepted, location: "/v1/jobs/\(creation.job.id)", body: JobResponse(creation.job, clips: clips))
+        return Created(
+            status: .accepted, location: "/v1/jobs/\(creation.job.id)", body: JobResponse(creation.job, clips: clips))
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -55,7 +58,12 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             try await store.jobStatus(id: id, organizationId: organization)
         } load: {
             guard let job = try await store.job(id: id, organizationId: organization) else { return nil }
-            return (job, ByteBuffer(bytes: try context.responseEncoder.encode(JobResponse(job, clips: try await store.clips(jobId: job.id)))))
+            return (
+                job,
+                ByteBuffer(
+                    bytes: try context.responseEncoder.encode(
+                        JobResponse(job, clips: try await store.clips(jobId: job.id))))
+            )
         }
         guard let body else { throw Problem.notFound("job") }
         return Self.json(body)
@@ -66,23 +74,31 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
         var status: JobStatus?
         if let raw = request.uri.queryParameters["status"] {
             guard let parsed = JobStatus(rawValue: String(raw)) else {
-                throw Problem(status: .badRequest, detail: "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw Problem(
+                    status: .badRequest,
+                    detail: "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             status = parsed
         }
-        let page = try await store.jobs(organizationId: principal.organizationId, status: status, page: request.pageRequest())
+        let page = try await store.jobs(
+            organizationId: principal.organizationId, status: status, page: request.pageRequest())
         let clips = try await store.clips(jobIds: page.items.map(\.id))
-        return ListResponse(items: page.items.map { JobResponse($0, clips: clips[$0.id] ?? []) }, nextCursor: page.nextCursor)
+        return ListResponse(
+            items: page.items.map { JobResponse($0, clips: clips[$0.id] ?? []) }, nextCursor: page.nextCursor)
     }
 
     @Sendable func analysis(_ request: Request, context: AppRequestContext) async throws -> AnalysisResponse {
         let principal = try context.require(.read)
         let job = try await find(context.parameters.get("id", as: JobID.self), principal)
         guard job.request.needsAnalysis else {
-            throw Problem(status: .notFound, detail: "this job did not analyse its source; ask for \"analyze\": true or highlights")
+            throw Problem(
+                status: .notFound,
+                detail: "this job did not analyse its source; ask for \"analyze\": true or highlights")
         }
         guard let analysis = try await store.analysis(jobId: job.id, organizationId: principal.organizationId) else {
-            throw Problem(status: .notFound, detail: "the analysis is not ready yet (the job is in its \(job.stage.rawValue) stage)")
+            throw Problem(
+                status: .notFound,
+                detail: "the analysis is not ready yet (the job is in its \(job.stage.rawValue) stage)")
         }
         return AnalysisResponse(analysis: analysis)
     }
@@ -90,7 +106,9 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
     @Sendable func storyboardImage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.read)
         let job = try await find(context.parameters.get("id", as: JobID.self), principal)
-        guard let key = job.storyboard?.blobKey else { throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)") }
+        guard let key = job.storyboard?.blobKey else {
+            throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)")
+        }
         return try await files.whole(key: key, contentType: "image/jpeg", context: context)
     }
 
@@ -101,7 +119,9 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             throw Problem(status: .notFound, detail: "the storyboard is not ready (or was not asked for)")
         }
         let vtt = board.webVTT(spriteURL: "/v1/jobs/\(job.id)/storyboard.jpg", duration: duration)
-        return Response(status: .ok, headers: [.contentType: "text/vtt; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: vtt)))
+        return Response(
+            status: .ok, headers: [.contentType: "text/vtt; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: vtt)))
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> JobResponse {
@@ -112,7 +132,8 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             throw Problem.notFound("job")
         }
         await cache.invalidate(job.id)
-        context.logger.info("job cancel requested", metadata: ["job.id": "\(job.id)", "job.status": "\(cancelled.status.rawValue)"])
+        context.logger.info(
+            "job cancel requested", metadata: ["job.id": "\(job.id)", "job.status": "\(cancelled.status.rawValue)"])
         return JobResponse(cancelled, clips: try await store.clips(jobId: job.id))
     }
 

@@ -10,5 +10,6 @@ enum MediaRoute {
     static let clipCaptionsVTT = "clips/{id}/captions.vtt"
 
     /// As the router names them once matched (`endpointPath`), under `/v1`.
-    static let endpointPaths = Set([clipContent, clipThumbnail, uploadContent, storyboard, clipCaptionsSRT, clipCaptionsVTT].map { "/v1/" + $0 })
+    static let endpointPaths = Set(
+        [clipContent, clipThumbnail, uploadContent, storyboard, clipCaptionsSRT, clipCaptionsVTT].map { "/v1/" + $0 })
 }

@@ -35,14 +35,21 @@ struct OrganizationRoutes<Store: AccountStore> {
         router.post("organizations", use: create)
     }
 
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Created<OrganizationResponse> {
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Created<OrganizationResponse>
+    {
         try operatorToken.require(request, for: "creating organisations (also: clipgen admin org create)")
         let new = try await request.decodeJSON(as: NewOrganization.self, context: context)
-        let result = try await OrganizationProvisioning.create(name: new.name, adminEmail: new.adminEmail, adminPassword: new.adminPassword,
-                                                               store: store, bcryptCost: bcryptCost, clock: clock)
-        context.logger.notice("organization created", metadata: ["created.organization.id": "\(result.organization.id)"])
-        return Created(location: nil, body: OrganizationResponse(
-            organization: .init(id: result.organization.id, name: result.organization.name, createdAt: result.organization.createdAt),
-            admin: UserResponse(result.admin), adminPassword: result.generatedPassword))
+        let result = try await OrganizationProvisioning.create(
+            name: new.name, adminEmail: new.adminEmail, adminPassword: new.adminPassword,
+            store: store, bcryptCost: bcryptCost, clock: clock)
+        context.logger.notice(
+            "organization created", metadata: ["created.organization.id": "\(result.organization.id)"])
+        return Created(
+            location: nil,
+            body: OrganizationResponse(
+                organization: .init(
+                    id: result.organization.id, name: result.organization.name, createdAt: result.organization.createdAt
+                ),
+                admin: UserResponse(result.admin), adminPassword: result.generatedPassword))
     }
 }

@@ -4,7 +4,8 @@ import Hummingbird
 import Persistence
 
 /// Reports over the organisation's jobs, computed by the store (SQL on SQLite and PostgreSQL):
-/// `GET /v1/analytics/summary?from=&to=&groupBy=none|hour|day`, `GET /v1/quality/summary?from=&to=&psnrBelow=&ssimBelow=`
+/// `GET /v1/analytics/summary?from=&to=&groupBy=none|hour|day`, `GET
+/// /v1/quality/summary?from=&to=&psnrBelow=&ssimBelow=`
 /// and `GET /v1/jobs/{id}/quality`. The window is the jobs created in `[from, to)` (ISO 8601;
 /// default the last 30 days), at most 366 days, and 31 days by the hour.
 struct ReportRoutes<Store: JobRepository & ReportQueries> {
@@ -62,44 +63,59 @@ struct ReportRoutes<Store: JobRepository & ReportQueries> {
         let principal = try context.require(.read)
         let query = request.uri.queryParameters
         let (from, to) = try window(request)
-        let grouping = try query["groupBy"].map { text in
-            guard let grouping = AnalyticsGrouping(rawValue: String(text)) else {
-                throw Problem(status: .badRequest, detail: "groupBy must be none, hour or day")
-            }
-            return grouping
-        } ?? .day
+        let grouping =
+            try query["groupBy"].map { text in
+                guard let grouping = AnalyticsGrouping(rawValue: String(text)) else {
+                    throw Problem(status: .badRequest, detail: "groupBy must be none, hour or day")
+                }
+                return grouping
+            } ?? .day
         if grouping == .hour, to.timeIntervalSince(from) > 31 * 86400 {
-            throw Problem(status: .badRequest, detail: "by the hour, the window is at most 31 days; narrow from and to or group by day")
+            throw Problem(
+                status: .badRequest,
+                detail: "by the hour, the window is at most 31 days; narrow from and to or group by day")
         }
-        let report = try await store.analytics(ReportScope(organizationId: principal.organizationId, from: from, to: to), groupBy: grouping)
-        return Analytics(from: from, to: to, groupBy: grouping, totals: report.totals, buckets: report.buckets.map {
-            Bucket(start: $0.start, end: min(to, $0.start.addingTimeInterval(grouping.seconds ?? 0)), figures: $0.figures)
-        })
+        let report = try await store.analytics(
+            ReportScope(organizationId: principal.organizationId, from: from, to: to), groupBy: grouping)
+        return Analytics(
+            from: from, to: to, groupBy: grouping, totals: report.totals,
+            buckets: report.buckets.map {
+                Bucket(
+                    start: $0.start, end: min(to, $0.start.addingTimeInterval(grouping.seconds ?? 0)),
+                    figures: $0.figures)
+            })
     }
 
     @Sendable func qualitySummary(_ request: Request, context: AppRequestContext) async throws -> Quality {
         let principal = try context.require(.read)
         let (from, to) = try window(request)
         let thresholds = try thresholds(request)
-        let report = try await store.quality(ReportScope(organizationId: principal.organizationId, from: from, to: to), thresholds: thresholds)
-        return Quality(from: from, to: to, thresholds: ["psnr": thresholds.psnr, "ssim": thresholds.ssim], report: report)
+        let report = try await store.quality(
+            ReportScope(organizationId: principal.organizationId, from: from, to: to), thresholds: thresholds)
+        return Quality(
+            from: from, to: to, thresholds: ["psnr": thresholds.psnr, "ssim": thresholds.ssim], report: report)
     }
 
     @Sendable func jobQuality(_ request: Request, context: AppRequestContext) async throws -> Quality {
         let principal = try context.require(.read)
         guard let id = context.parameters.get("id", as: JobID.self),
-              try await store.job(id: id, organizationId: principal.organizationId) != nil else { throw Problem.notFound("job") }
+            try await store.job(id: id, organizationId: principal.organizationId) != nil
+        else { throw Problem.notFound("job") }
         let thresholds = try thresholds(request)
-        let scope = ReportScope(organizationId: principal.organizationId, from: .distantPast, to: .distantFuture, jobId: id)
-        return Quality(thresholds: ["psnr": thresholds.psnr, "ssim": thresholds.ssim],
-                       report: try await store.quality(scope, thresholds: thresholds))
+        let scope = ReportScope(
+            organizationId: principal.organizationId, from: .distantPast, to: .distantFuture, jobId: id)
+        return Quality(
+            thresholds: ["psnr": thresholds.psnr, "ssim": thresholds.ssim],
+            report: try await store.quality(scope, thresholds: thresholds))
     }
 
     private func window(_ request: Request) throws -> (Date, Date) {
         let to = try request.isoDate("to") ?? clock.now()
         let from = try request.isoDate("from") ?? to.addingTimeInterval(-30 * 86400)
         guard from < to else { throw Problem(status: .badRequest, detail: "from must be before to") }
-        guard to.timeIntervalSince(from) <= 366 * 86400 else { throw Problem(status: .badRequest, detail: "the window is at most 366 days") }
+        guard to.timeIntervalSince(from) <= 366 * 86400 else {
+            throw Problem(status: .badRequest, detail: "the window is at most 366 days")
+        }
         return (from, to)
     }
 
@@ -113,7 +129,8 @@ struct ReportRoutes<Store: JobRepository & ReportQueries> {
     private func number(_ request: Request, _ name: String, in range: ClosedRange<Double>) throws -> Double? {
         guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
         guard let value = Double(String(text)), range.contains(value) else {
-            throw Problem(status: .badRequest, detail: "\(name) must be a number from \(range.lowerBound) to \(range.upperBound)")
+            throw Problem(
+                status: .badRequest, detail: "\(name) must be a number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
@@ -125,6 +142,8 @@ extension Request {
         guard let text = uri.queryParameters[Substring(name)].map(String.init) else { return nil }
         if let date = try? Date(text, strategy: .iso8601) { return date }
         if let day = try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()) { return day }
-        throw Problem(status: .badRequest, detail: "\(name) must be an ISO 8601 time such as 2026-01-31T00:00:00Z, or a day such as 2026-01-31")
+        throw Problem(
+            status: .badRequest,
+            detail: "\(name) must be an ISO 8601 time such as 2026-01-31T00:00:00Z, or a day such as 2026-01-31")
     }
 }

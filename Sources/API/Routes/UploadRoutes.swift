@@ -1,9 +1,9 @@
-import HTTPTypes
-import Logging
-import Foundation
 import BlobStorage
 import ClipGenCore
+import Foundation
+import HTTPTypes
 import Hummingbird
+import Logging
 import Persistence
 
 /// `POST /v1/uploads` streams the body (raw or the `file` part of multipart/form-data) to the
@@ -36,13 +36,18 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
         }
         let storageFull = QuotaPolicy.storageFull()
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }) {
-            if length > maxBytes { throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes") }
+            if length > maxBytes {
+                throw Problem(status: .contentTooLarge, detail: "uploads are limited to \(maxBytes) bytes")
+            }
             if length > room { throw storageFull }
         }
         if request.headers[.contentType]?.lowercased().hasPrefix("multipart/") == true,
-           MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) == nil {
+            MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) == nil
+        {
             // Stored raw, the form's framing would become part of the "video".
-            throw Problem(status: .badRequest, detail: "a multipart upload needs multipart/form-data with a boundary of 1 to 70 characters")
+            throw Problem(
+                status: .badRequest,
+                detail: "a multipart upload needs multipart/form-data with a boundary of 1 to 70 characters")
         }
         let id = UploadID.make()
         let key = try BlobKey("uploads/\(id)")
@@ -50,11 +55,15 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
         let filename: String
         // With a storage quota the bytes hold room as they arrive (from the declared length
         // on), so uploads at once cannot all take the same free room.
-        let body = try await reserving(request.body, for: id, organization: principal.organizationId, limit: limits.storedBytes,
-                                       declared: request.headers[.contentLength].flatMap { Int64($0) })
+        let body = try await reserving(
+            request.body, for: id, organization: principal.organizationId, limit: limits.storedBytes,
+            declared: request.headers[.contentLength].flatMap { Int64($0) })
         do {
-            if let boundary = MultipartFileSequence<RequestBody>.boundary(fromContentType: request.headers[.contentType]) {
-                let part = MultipartFileSequence(base: body, boundary: boundary, fieldName: "file", limit: min(maxBytes, room))
+            if let boundary = MultipartFileSequence<RequestBody>.boundary(
+                fromContentType: request.headers[.contentType])
+            {
+                let part = MultipartFileSequence(
+                    base: body, boundary: boundary, fieldName: "file", limit: min(maxBytes, room))
                 info = try await blobs.put(key, from: part, limit: min(maxBytes, room))
                 filename = part.filename ?? "upload"
             } else {
@@ -77,9 +86,11 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
         }
         let upload: Upload
         do {
-            upload = try await store.createUpload(Upload(
-                id: id, organizationId: principal.organizationId, ownerId: principal.userId, filename: Self.sanitize(filename),
-                size: info.size, sha256: info.sha256, blobKey: key, createdAt: clock.now()))
+            upload = try await store.createUpload(
+                Upload(
+                    id: id, organizationId: principal.organizationId, ownerId: principal.userId,
+                    filename: Self.sanitize(filename),
+                    size: info.size, sha256: info.sha256, blobKey: key, createdAt: clock.now()))
         } catch {
             try? await blobs.delete(key)
             try? await store.releaseStorage(id: StorageReservation.uploadID(id))
@@ -101,8 +112,9 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
     @Sendable func content(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.read)
         let upload = try await find(context.parameters.get("id", as: UploadID.self), principal)
-        return try await files.ranged(request, context: context, key: upload.blobKey, size: upload.size, etag: "\"\(upload.sha256)\"",
-                                      contentType: Self.contentType(of: upload.filename), filename: upload.filename)
+        return try await files.ranged(
+            request, context: context, key: upload.blobKey, size: upload.size, etag: "\"\(upload.sha256)\"",
+            contentType: Self.contentType(of: upload.filename), filename: upload.filename)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListResponse<UploadResponse> {
@@ -127,20 +139,24 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
 
     /// The body as it is without a storage quota; with one, holding room as it streams
     /// (`ReservingBody`) from its declared length on.
-    private func reserving(_ body: RequestBody, for id: UploadID, organization: OrganizationID, limit: Int64?,
-                           declared: Int64?) async throws -> ReservingBody<RequestBody> {
+    private func reserving(
+        _ body: RequestBody, for id: UploadID, organization: OrganizationID, limit: Int64?,
+        declared: Int64?
+    ) async throws -> ReservingBody<RequestBody> {
         let reservationID = StorageReservation.uploadID(id)
         let expires = clock.now().addingTimeInterval(Self.reservationLifetime)
         let reserve: @Sendable (Int64) async throws -> Bool = { [store] total in
-            try await store.reserveStorage(StorageReservation(id: reservationID, organizationId: organization, bytes: total, expiresAt: expires),
-                                           limit: limit)
+            try await store.reserveStorage(
+                StorageReservation(id: reservationID, organizationId: organization, bytes: total, expiresAt: expires),
+                limit: limit)
         }
         var initial = Int64.max
         if limit != nil {
             initial = declared ?? 0
             if initial > 0, !(try await reserve(initial)) { throw QuotaPolicy.storageFull() }
         }
-        return ReservingBody(base: body, step: 8 << 20, initial: initial, reserve: reserve, refusal: { QuotaPolicy.storageFull() })
+        return ReservingBody(
+            base: body, step: 8 << 20, initial: initial, reserve: reserve, refusal: { QuotaPolicy.storageFull() })
     }
 
     /// An upload that outlives this (its server killed mid-way) stops holding room then.
@@ -168,8 +184,10 @@ struct UploadRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
     /// Keeps a client's filename printable and short; it is only ever shown, never used as a path.
     static func sanitize(_ name: String) -> String {
         let base = name.split(separator: "/").last.map(String.init) ?? ""
-        let cleaned = String(base.unicodeScalars.filter { !$0.properties.isWhitespace || $0 == " " }
-            .filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init)).prefix(200)
+        let cleaned = String(
+            base.unicodeScalars.filter { !$0.properties.isWhitespace || $0 == " " }
+                .filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init)
+        ).prefix(200)
         return cleaned.isEmpty ? "upload" : String(cleaned)
     }
 }

@@ -41,13 +41,19 @@ struct WebhookRoutes<Store: JobRepository & WebhookOutbox> {
         return SecretResponse(secret: secret)
     }
 
-    @Sendable func deliveries(_ request: Request, context: AppRequestContext) async throws -> ListResponse<DeliveryResponse> {
+    @Sendable func deliveries(_ request: Request, context: AppRequestContext) async throws -> ListResponse<
+        DeliveryResponse
+    > {
         let principal = try context.require(.read)
         guard let id = context.parameters.get("id", as: JobID.self),
-              try await store.jobStatus(id: id, organizationId: principal.organizationId) != nil else { throw Problem.notFound("job") }
+            try await store.jobStatus(id: id, organizationId: principal.organizationId) != nil
+        else { throw Problem.notFound("job") }
         let deliveries = try await store.webhookDeliveries(jobId: id, organizationId: principal.organizationId)
-        return ListResponse(items: deliveries.map {
-            DeliveryResponse(id: $0.id, url: $0.url, state: $0.state, createdAt: $0.createdAt, attempts: $0.attempts, event: EventMessage($0.event))
-        }, nextCursor: nil)
+        return ListResponse(
+            items: deliveries.map {
+                DeliveryResponse(
+                    id: $0.id, url: $0.url, state: $0.state, createdAt: $0.createdAt, attempts: $0.attempts,
+                    event: EventMessage($0.event))
+            }, nextCursor: nil)
     }
 }

@@ -1,12 +1,12 @@
-import Delivery
-import Logging
 import ClipGenCore
+import Delivery
 import Foundation
-import Hummingbird
-import Outbound
-import HummingbirdWebSocket
 import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
 import NIOCore
+import Outbound
 
 /// Who is calling: set by `AuthMiddleware` on every authenticated route.
 public struct Principal: Sendable {
@@ -45,7 +45,7 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     /// address it appended last to `X-Forwarded-For`; earlier entries are the client's to forge.
     public func clientAddress(of request: Request, trusting proxies: Set<String>) -> String? {
         guard let peer = peerAddress, Self.isTrusted(peer, proxies),
-              let forwarded = request.headers[values: .forwardedFor].last?.split(separator: ",").last
+            let forwarded = request.headers[values: .forwardedFor].last?.split(separator: ",").last
         else { return peerAddress }
         let address = forwarded.trimmingCharacters(in: .whitespaces)
         return address.isEmpty ? peerAddress : address
@@ -68,7 +68,9 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     public func require(_ permission: Permission) throws -> Principal {
         guard let principal else { throw Problem.unauthorized("sign in first: send Authorization: Bearer <token>") }
         guard principal.role.allows(permission) else {
-            throw Problem(status: .forbidden, title: "Forbidden", detail: "the \(principal.role.rawValue) role may not \(permission.rawValue)")
+            throw Problem(
+                status: .forbidden, title: "Forbidden",
+                detail: "the \(principal.role.rawValue) role may not \(permission.rawValue)")
         }
         return principal
     }

@@ -3,10 +3,10 @@ import ClipGenCore
 import Foundation
 import HTTPTypes
 import Hummingbird
-import WebApp
 import Logging
 import NIOCore
 import NIOPosix
+import WebApp
 
 /// Stored files as answers: whole, or ranged with ETags. A file whose stored bytes fail their
 /// integrity check (a sealed blob damaged or tampered with) is never served: found before the
@@ -20,8 +20,10 @@ struct BlobResponses<Blobs: BlobStore>: Sendable {
     /// A stored file whose bytes never change under its id (a clip, an upload), with its ETag,
     /// `If-None-Match`, one byte range (`Range`, `If-Range`) and the browser allowed to keep it;
     /// streamed as the client reads.
-    func ranged(_ request: Request, context: AppRequestContext, key: BlobKey, size: Int64, etag: String, contentType: String,
-                filename: String) async throws -> Response {
+    func ranged(
+        _ request: Request, context: AppRequestContext, key: BlobKey, size: Int64, etag: String, contentType: String,
+        filename: String
+    ) async throws -> Response {
         var headers: HTTPFields = [
             .eTag: etag, .acceptRanges: "bytes", .contentType: contentType, .cacheControl: "private, max-age=86400",
             .contentDisposition: ContentDisposition.attachment(filename: filename),
@@ -40,14 +42,17 @@ struct BlobResponses<Blobs: BlobStore>: Sendable {
         if let requested {
             headers[.contentRange] = "bytes \(requested.lowerBound)-\(requested.upperBound)/\(body.totalSize)"
         }
-        return Response(status: requested == nil ? .ok : .partialContent, headers: headers, body: streaming(body, key: key, context: context))
+        return Response(
+            status: requested == nil ? .ok : .partialContent, headers: headers,
+            body: streaming(body, key: key, context: context))
     }
 
     /// A small stored file, streamed whole; clips themselves go through the range-aware route.
     func whole(key: BlobKey, contentType: String, context: AppRequestContext) async throws -> Response {
         let body = try await open(key, range: nil, context: context)
-        return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "private, max-age=86400"],
-                        body: streaming(body, key: key, context: context))
+        return Response(
+            status: .ok, headers: [.contentType: contentType, .cacheControl: "private, max-age=86400"],
+            body: streaming(body, key: key, context: context))
     }
 
     private func open(_ key: BlobKey, range: ClosedRange<Int64>?, context: AppRequestContext) async throws -> BlobBody {
@@ -55,7 +60,9 @@ struct BlobResponses<Blobs: BlobStore>: Sendable {
             return try await blobs.get(key, range: range)
         } catch BlobError.damaged {
             report(key, context: context)
-            throw Problem.retryLater(.serviceUnavailable, after: 60, "the stored file failed its integrity check; the operator has been told")
+            throw Problem.retryLater(
+                .serviceUnavailable, after: 60, "the stored file failed its integrity check; the operator has been told"
+            )
         }
     }
 
@@ -89,9 +96,11 @@ struct BlobResponses<Blobs: BlobStore>: Sendable {
 /// (quotes, backslashes and controls replaced) and the exact name as RFC 8187 `filename*`.
 enum ContentDisposition {
     static func attachment(filename: String) -> String {
-        let fallback = String(filename.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && scalar.value >= 0x20 && scalar.value != 0x7F && scalar != "\"" && scalar != "\\" ? Character(scalar) : "_"
-        })
+        let fallback = String(
+            filename.unicodeScalars.map { scalar -> Character in
+                scalar.isASCII && scalar.value >= 0x20 && scalar.value != 0x7F && scalar != "\"" && scalar != "\\"
+                    ? Character(scalar) : "_"
+            })
         return "attachment; filename=\"\(fallback)\"; filename*=UTF-8''\(percentEncoded(filename))"
     }
 

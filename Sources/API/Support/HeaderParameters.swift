@@ -11,8 +11,14 @@ enum HeaderParameters {
         scalars = scalars[scalars.index(after: first)...]
         while !scalars.isEmpty {
             var name = ""
-            while let c = scalars.first, c != "=", c != ";" { name.unicodeScalars.append(c); scalars.removeFirst() }
-            guard scalars.first == "=" else { if !scalars.isEmpty { scalars.removeFirst() }; continue }
+            while let c = scalars.first, c != "=", c != ";" {
+                name.unicodeScalars.append(c)
+                scalars.removeFirst()
+            }
+            guard scalars.first == "=" else {
+                if !scalars.isEmpty { scalars.removeFirst() }
+                continue
+            }
             scalars.removeFirst()
             while scalars.first == " " { scalars.removeFirst() }
             var value = ""
@@ -20,12 +26,23 @@ enum HeaderParameters {
                 scalars.removeFirst()
                 while let c = scalars.first, c != "\"" {
                     scalars.removeFirst()
-                    if c == "\\", let escaped = scalars.first { value.unicodeScalars.append(escaped); scalars.removeFirst() } else { value.unicodeScalars.append(c) }
+                    if c == "\\", let escaped = scalars.first {
+                        value.unicodeScalars.append(escaped)
+                        scalars.removeFirst()
+                    } else {
+                        value.unicodeScalars.append(c)
+                    }
                 }
                 if !scalars.isEmpty { scalars.removeFirst() }
-                while let c = scalars.first, c != ";" { _ = c; scalars.removeFirst() }
+                while let c = scalars.first, c != ";" {
+                    _ = c
+                    scalars.removeFirst()
+                }
             } else {
-                while let c = scalars.first, c != ";" { value.unicodeScalars.append(c); scalars.removeFirst() }
+                while let c = scalars.first, c != ";" {
+                    value.unicodeScalars.append(c)
+                    scalars.removeFirst()
+                }
                 value = value.trimmingCharacters(in: .whitespaces)
             }
             if !scalars.isEmpty { scalars.removeFirst() }

@@ -38,8 +38,10 @@ final class JobStatusCache: Sendable {
 
     /// The job's body from a cache level, or from `load` (nil: no such job in the organisation).
     /// `status` reads the job's status from the database, for finished jobs.
-    func body(for id: JobID, organizationId: OrganizationID, status: (JobID) async throws -> JobStatus?,
-              load: () async throws -> (Job, ByteBuffer)?) async throws -> ByteBuffer? {
+    func body(
+        for id: JobID, organizationId: OrganizationID, status: (JobID) async throws -> JobStatus?,
+        load: () async throws -> (Job, ByteBuffer)?
+    ) async throws -> ByteBuffer? {
         let now = ContinuousClock.now
         let (local, seen) = state.withLock { ($0.entries[id], $0.invalidations) }
         if let local, local.organizationId == organizationId, local.status.isTerminal || local.expires > now {
@@ -55,12 +57,14 @@ final class JobStatusCache: Sendable {
             }
         }
         guard let (job, body) = try await load() else { return nil }
-        let entry = Entry(organizationId: job.organizationId, status: job.status, body: body,
-                          expires: now + (job.status.isTerminal ? Self.finishedLifetime : Self.localLifetime))
+        let entry = Entry(
+            organizationId: job.organizationId, status: job.status, body: body,
+            expires: now + (job.status.isTerminal ? Self.finishedLifetime : Self.localLifetime))
         keep(id, entry, ifUnchangedSince: seen)
         if let shared, let lookup {
-            await shared.store(Self.key(id), value: Self.encode(entry), ifVersion: lookup.version,
-                               lifetime: job.status.isTerminal ? Self.finishedLifetime : Self.sharedLifetime)
+            await shared.store(
+                Self.key(id), value: Self.encode(entry), ifVersion: lookup.version,
+                lifetime: job.status.isTerminal ? Self.finishedLifetime : Self.sharedLifetime)
         }
         return body
     }
@@ -93,8 +97,9 @@ final class JobStatusCache: Sendable {
         guard let newline = text.firstIndex(of: "\n") else { return nil }
         let header = text[..<newline].split(separator: " ")
         guard header.count == 2, let status = JobStatus(rawValue: String(header[1])) else { return nil }
-        return Entry(organizationId: OrganizationID(rawValue: String(header[0])), status: status,
-                     body: ByteBuffer(string: String(text[text.index(after: newline)...])),
-                     expires: .now + (status.isTerminal ? finishedLifetime : localLifetime))
+        return Entry(
+            organizationId: OrganizationID(rawValue: String(header[0])), status: status,
+            body: ByteBuffer(string: String(text[text.index(after: newline)...])),
+            expires: .now + (status.isTerminal ? finishedLifetime : localLifetime))
     }
 }

@@ -1,9 +1,9 @@
-import Logging
+import BlobStorage
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
-import BlobStorage
 
 /// The bytes of one named part of a `multipart/form-data` body, parsed as they stream in:
 /// the body is never held whole. Other parts are skipped, but their bytes count against `limit`
@@ -37,17 +37,24 @@ struct MultipartFileSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sen
 
     static func boundary(fromContentType contentType: String?) -> String? {
         guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
-        guard let value = HeaderParameters.parse(contentType).first(where: { $0.name == "boundary" })?.value else { return nil }
+        guard let value = HeaderParameters.parse(contentType).first(where: { $0.name == "boundary" })?.value else {
+            return nil
+        }
         return value.isEmpty || value.count > 70 ? nil : value
     }
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(base: base.makeAsyncIterator(), delimiter: Array("\r\n--\(boundary)".utf8), fieldName: fieldName,
-                 limit: limit.map { $0 + Self.framingAllowance }, captured: captured)
+        Iterator(
+            base: base.makeAsyncIterator(), delimiter: Array("\r\n--\(boundary)".utf8), fieldName: fieldName,
+            limit: limit.map { $0 + Self.framingAllowance }, captured: captured)
     }
 
     struct Iterator: AsyncIteratorProtocol {
-        enum State { case preamble, afterDelimiter, headers, body(wanted: Bool), done }
+        enum State {
+            case preamble, afterDelimiter, headers
+            case body(wanted: Bool)
+            case done
+        }
         var base: Base.AsyncIterator
         let delimiter: [UInt8]
         let fieldName: String
@@ -83,7 +90,10 @@ struct MultipartFileSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sen
                         try await fill()
                     }
                 case .afterDelimiter:
-                    guard buffer.count >= 2 else { try await fill(); continue }
+                    guard buffer.count >= 2 else {
+                        try await fill()
+                        continue
+                    }
                     if buffer[0] == UInt8(ascii: "-") && buffer[1] == UInt8(ascii: "-") {
                         state = .done
                         if !found { throw malformed("the form has no '\(fieldName)' part") }
@@ -134,7 +144,9 @@ struct MultipartFileSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sen
                 throw malformed("the form ends before its closing boundary")
             }
             received += Int64(next.readableBytes)
-            if let limit, received > limit { throw BlobError.tooLarge(limit: limit - MultipartFileSequence.framingAllowance) }
+            if let limit, received > limit {
+                throw BlobError.tooLarge(limit: limit - MultipartFileSequence.framingAllowance)
+            }
             buffer.append(contentsOf: next.readableBytesView)
         }
 
@@ -145,7 +157,9 @@ struct MultipartFileSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sen
         static func disposition(_ headers: String) -> (name: String?, filename: String?) {
             for line in headers.split(separator: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
                 let parameters = HeaderParameters.parse(line)
-                return (parameters.first { $0.name == "name" }?.value, parameters.first { $0.name == "filename" }?.value)
+                return (
+                    parameters.first { $0.name == "name" }?.value, parameters.first { $0.name == "filename" }?.value
+                )
             }
             return (nil, nil)
         }

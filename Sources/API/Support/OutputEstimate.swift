@@ -28,12 +28,13 @@ enum OutputEstimate {
     /// Above what the encoders are set to produce at each size.
     static func bytesPerSecond(format: OutputFormat, height: Int?) -> Int64 {
         let lines = height ?? (format == .gif ? 480 : 1080)
-        let base: Int64 = switch lines {
-        case ...480: 300_000
-        case ...720: 600_000
-        case ...1080: 1_200_000
-        default: 4_000_000
-        }
+        let base: Int64 =
+            switch lines {
+            case ...480: 300_000
+            case ...720: 600_000
+            case ...1080: 1_200_000
+            default: 4_000_000
+            }
         return format == .gif ? base * 3 : base
     }
 }

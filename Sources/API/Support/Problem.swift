@@ -1,8 +1,8 @@
 import Accounts
-import Logging
 import ClipGenCore
 import Foundation
 import Hummingbird
+import Logging
 
 /// An RFC 9457 problem: every error the API answers with has this shape and the
 /// `application/problem+json` content type.
@@ -38,8 +38,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     }
 
     public static func invalid(_ errors: [FieldError]) -> Problem {
-        Problem(status: .unprocessableContent, title: "Invalid request",
-                detail: errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), errors: errors)
+        Problem(
+            status: .unprocessableContent, title: "Invalid request",
+            detail: errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), errors: errors)
     }
 
     private struct Body: Encodable {
@@ -52,8 +53,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = Body(type: "about:blank", title: title, status: status.code, detail: detail, errors: errors,
-                        requestId: context.logger[metadataKey: "hb.request.id"].map { "\($0)" })
+        let body = Body(
+            type: "about:blank", title: title, status: status.code, detail: detail, errors: errors,
+            requestId: context.logger[metadataKey: "hb.request.id"].map { "\($0)" })
         let data = try JSONEncoder().encode(body)
         var headers = headers
         headers[.contentType] = "application/problem+json"

@@ -1,7 +1,7 @@
 import ClipGenCore
-import Persistence
 import Foundation
 import HTTPTypes
+import Persistence
 
 /// The limits that apply to one organisation: its own quotas, else the service's defaults.
 struct QuotaPolicy: Sendable {
@@ -14,7 +14,9 @@ struct QuotaPolicy: Sendable {
     }
 
     static func storageFull() -> Problem {
-        Problem(status: .conflict, detail: "your organisation's storage quota is used up; delete uploads or jobs to make room")
+        Problem(
+            status: .conflict,
+            detail: "your organisation's storage quota is used up; delete uploads or jobs to make room")
     }
 
     /// Holds room for `job`'s expected clips (`OutputEstimate`) in its organisation's storage, or
@@ -23,11 +25,15 @@ struct QuotaPolicy: Sendable {
     func reserveOutput(of job: Job, source: Upload?, in store: some QuotaLedger, now: Date) async throws -> Bool {
         guard let stored = try await limits(for: job.organizationId, in: store).storedBytes else { return false }
         let estimate = OutputEstimate.bytes(for: job.request, source: source)
-        let reservation = StorageReservation(id: StorageReservation.jobID(job.id), organizationId: job.organizationId, jobId: job.id, bytes: estimate,
-                                             expiresAt: now.addingTimeInterval(30 * 86400))
+        let reservation = StorageReservation(
+            id: StorageReservation.jobID(job.id), organizationId: job.organizationId, jobId: job.id, bytes: estimate,
+            expiresAt: now.addingTimeInterval(30 * 86400))
         guard try await store.reserveStorage(reservation, limit: stored) else {
-            throw Problem(status: .conflict, detail: "this job's clips (about \(estimate) bytes) would not fit in your organisation's storage quota; "
-                          + "delete uploads or jobs to make room")
+            throw Problem(
+                status: .conflict,
+                detail:
+                    "this job's clips (about \(estimate) bytes) would not fit in your organisation's storage quota; "
+                    + "delete uploads or jobs to make room")
         }
         return true
     }
@@ -37,8 +43,9 @@ struct QuotaPolicy: Sendable {
         guard let allowed = try await limits(for: organization, in: store).concurrentJobs else { return }
         let active = try await store.activeJobs(organizationId: organization)
         guard active < allowed else {
-            throw Problem.retryLater(.tooManyRequests, after: 30,
-                                     "your organisation has \(active) jobs queued or running, its limit; submit again when one finishes")
+            throw Problem.retryLater(
+                .tooManyRequests, after: 30,
+                "your organisation has \(active) jobs queued or running, its limit; submit again when one finishes")
         }
     }
 }

@@ -1,8 +1,8 @@
-import Delivery
-import Logging
 import ClipGenCore
+import Delivery
 import Foundation
 import Hummingbird
+import Logging
 
 /// The JSON shapes of ../shared/API.md. Kept apart from the stored records so storage can
 /// change without changing the contract.
@@ -38,12 +38,16 @@ struct JobResponse: ResponseEncodable {
         progress = (job.progress * 1000).rounded() / 1000
         error = job.error
         let info = job.source
-        source = Source(uploadId: job.uploadId, duration: info?.duration, width: info?.width, height: info?.height,
-                        fps: info?.fps, videoCodec: info?.videoCodec, audioCodec: info?.audioCodec)
+        source = Source(
+            uploadId: job.uploadId, duration: info?.duration, width: info?.width, height: info?.height,
+            fps: info?.fps, videoCodec: info?.videoCodec, audioCodec: info?.audioCodec)
         self.clips = clips.map(ClipResponse.init)
         output = job.request.resolvedOutput
-        storyboard = job.storyboard?.blobKey == nil ? nil : StoryboardLinks(
-            spriteUrl: "/v1/jobs/\(job.id)/storyboard.jpg", vttUrl: "/v1/jobs/\(job.id)/storyboard.vtt")
+        storyboard =
+            job.storyboard?.blobKey == nil
+            ? nil
+            : StoryboardLinks(
+                spriteUrl: "/v1/jobs/\(job.id)/storyboard.jpg", vttUrl: "/v1/jobs/\(job.id)/storyboard.vtt")
         analysisUrl = job.request.needsAnalysis ? "/v1/jobs/\(job.id)/analysis" : nil
         createdAt = job.createdAt
         startedAt = job.startedAt
@@ -57,7 +61,7 @@ struct JobResponse: ResponseEncodable {
         try c.encode(status, forKey: .status)
         try c.encode(stage, forKey: .stage)
         try c.encode(progress, forKey: .progress)
-        try c.encode(error, forKey: .error)  // explicit null, as the contract shows
+        try c.encode(error, forKey: .error) // explicit null, as the contract shows
         try c.encode(source, forKey: .source)
         try c.encode(clips, forKey: .clips)
         try c.encode(output, forKey: .output)
@@ -70,7 +74,8 @@ struct JobResponse: ResponseEncodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, stage, progress, error, source, clips, output, storyboard, analysisUrl, createdAt, startedAt, finishedAt, attempts
+        case id, status, stage, progress, error, source, clips, output, storyboard, analysisUrl, createdAt, startedAt,
+            finishedAt, attempts
     }
 }
 
