@@ -78,8 +78,8 @@ extension SQLReporting {
         let count = try await reportRows("SELECT \(d.real("COUNT(*)")) \(clips)", arguments).first?.first?.number ?? 0
         let below = try await reportRows(
             """
-            SELECT c.id, c.job_id, \(d.real(psnr)), \(d.real(ssim)), \(d.real(loudness)) \(clips) AND (\(psnr) <
-                \(p(5)) OR \(ssim) < \(p(6)))
+            SELECT c.id, c.job_id, \(d.real(psnr)), \(d.real(ssim)), \(d.real(loudness)) \(clips)
+                AND (\(psnr) < \(p(5)) OR \(ssim) < \(p(6)))
             ORDER BY COALESCE(\(psnr), 1000), c.id LIMIT \(QualityReport.listLimit)
             """, arguments + [.number(thresholds.psnr), .number(thresholds.ssim)]
         ).map {
@@ -89,8 +89,8 @@ extension SQLReporting {
         }
         let byReason = try await reportRows(
             """
-            SELECT c.fallback_reason, \(d.real("COUNT(*)")) \(clips) AND c.fallback_reason IS NOT NULL GROUP BY
-                c.fallback_reason
+            SELECT c.fallback_reason, \(d.real("COUNT(*)")) \(clips) AND c.fallback_reason IS NOT NULL
+                GROUP BY c.fallback_reason
             """, arguments)
         let fallbacks = try await reportRows(
             """
@@ -176,8 +176,8 @@ extension SQLReporting {
         }
         for row in try await reportRows(
             """
-            SELECT \(d.real(bucket)), COALESCE(j.error_code, 'unknown'), \(d.real("COUNT(*)")) \(jobs) AND j.status
-                = 'failed' GROUP BY 1, 2
+            SELECT \(d.real(bucket)), COALESCE(j.error_code, 'unknown'), \(d.real("COUNT(*)")) \(jobs)
+                AND j.status = 'failed' GROUP BY 1, 2
             """, arguments)
         {
             figures[row[0].number ?? 0, default: AnalyticsFigures()].failures[row[1].text ?? "", default: 0] += Int(
@@ -185,8 +185,8 @@ extension SQLReporting {
         }
         for row in try await reportRows(
             """
-            SELECT \(d.real(bucket)), \(d.real("COUNT(*)")), \(d.real("SUM(c.duration)")) FROM clips c JOIN jobs j
-                ON j.id = c.job_id WHERE \(scopeSQL)
+            SELECT \(d.real(bucket)), \(d.real("COUNT(*)")), \(d.real("SUM(c.duration)")) FROM clips c
+                JOIN jobs j ON j.id = c.job_id WHERE \(scopeSQL)
             GROUP BY 1
             """, arguments)
         {

@@ -27,12 +27,12 @@ extension PostgresJobStore {
               AND (\(before)::BIGINT IS NULL OR seq < \(before))
               AND (\(filter.actorUserId)::TEXT IS NULL OR actor_user_id = \(filter.actorUserId))
               AND (\(filter.outcome)::TEXT IS NULL OR outcome = \(filter.outcome))
-              AND (\(filter.actionPrefix)::TEXT IS NULL OR left(action, length(\(filter.actionPrefix))) =
-                  \(filter.actionPrefix))
-              AND (\(filter.from?.timeIntervalSince1970)::DOUBLE PRECISION IS NULL OR at >=
-                  \(filter.from?.timeIntervalSince1970))
-              AND (\(filter.to?.timeIntervalSince1970)::DOUBLE PRECISION IS NULL OR at <
-                  \(filter.to?.timeIntervalSince1970))
+              AND (\(filter.actionPrefix)::TEXT IS NULL
+                  OR left(action, length(\(filter.actionPrefix))) = \(filter.actionPrefix))
+              AND (\(filter.from?.timeIntervalSince1970)::DOUBLE PRECISION IS NULL
+                  OR at >= \(filter.from?.timeIntervalSince1970))
+              AND (\(filter.to?.timeIntervalSince1970)::DOUBLE PRECISION IS NULL
+                  OR at < \(filter.to?.timeIntervalSince1970))
             ORDER BY seq DESC LIMIT \(page.limit + 1)
             """
         ) { row in
@@ -56,8 +56,8 @@ extension PostgresJobStore {
     public func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int {
         try await all(
             """
-            DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events WHERE at <
-                \(cutoff.timeIntervalSince1970) ORDER BY seq LIMIT \(limit))
+            DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events
+                WHERE at < \(cutoff.timeIntervalSince1970) ORDER BY seq LIMIT \(limit))
             RETURNING seq
             """
         ) { _ in true }.count

@@ -107,8 +107,8 @@ extension PostgresJobStore {
             let bodies = try change.events.map { try JSONCoding.encode($0) }
             try await execute(
                 """
-                INSERT INTO events (job_id, body) SELECT \(jobId), body FROM unnest(\(bodies)::text[]) WITH
-                    ORDINALITY AS e(body, n) ORDER BY n
+                INSERT INTO events (job_id, body) SELECT \(jobId), body
+                    FROM unnest(\(bodies)::text[]) WITH ORDINALITY AS e(body, n) ORDER BY n
                 """, on: connection)
         }
         if let delivery = change.webhook {

@@ -18,8 +18,8 @@ extension PostgresJobStore {
                 }
                 try await self.execute(
                     """
-                    DELETE FROM idempotency_keys WHERE organization_id = \(job.organizationId) AND owner_id =
-                        \(job.ownerId) AND key = \(idempotencyKey.key)
+                    DELETE FROM idempotency_keys WHERE organization_id = \(job.organizationId)
+                        AND owner_id = \(job.ownerId) AND key = \(idempotencyKey.key)
                     """, on: connection)
             }
             try await self.execute(
@@ -138,8 +138,8 @@ extension PostgresJobStore {
     public func analysis(jobId: JobID, organizationId: OrganizationID) async throws -> Analysis? {
         try await one(
             """
-            SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = \(jobId) AND
-                j.organization_id = \(organizationId)
+            SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = \(jobId)
+                AND j.organization_id = \(organizationId)
             """
         ) { try $0.json("body", as: Analysis.self) } ?? nil
     }

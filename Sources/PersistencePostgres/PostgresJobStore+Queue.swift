@@ -34,12 +34,12 @@ extension PostgresJobStore {
                     -- An expired lease (a worker died) before the queue: there are few, and they are the oldest work.
                     WHERE id = COALESCE(
                         (SELECT id FROM tasks
-                         WHERE status = 'leased' AND lease_expires_at <= \(now) AND capability =
-                             ANY(\(capabilities.map(\.rawValue)))
+                         WHERE status = 'leased' AND lease_expires_at <= \(now)
+                             AND capability = ANY(\(capabilities.map(\.rawValue)))
                          ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED),
                         (SELECT id FROM tasks
-                         WHERE status = 'queued' AND available_at <= \(now) AND capability =
-                             ANY(\(capabilities.map(\.rawValue)))
+                         WHERE status = 'queued' AND available_at <= \(now)
+                             AND capability = ANY(\(capabilities.map(\.rawValue)))
                          ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED))
                     RETURNING *),
                 old AS (
@@ -58,8 +58,8 @@ extension PostgresJobStore {
                         'progress', job.progress, 'at', \(at)::double precision)::text
                     FROM job WHERE job.old_status = 'queued')
                 SELECT job.*, task.id AS task_id, task.kind AS task_kind, task.capability AS task_capability,
-                    task.clip_index AS task_clip_index, task.attempts AS task_attempts, task.max_attempts AS
-                        task_max_attempts
+                    task.clip_index AS task_clip_index, task.attempts AS task_attempts, task.max_attempts
+                        AS task_max_attempts
                 FROM job, task
                 """
             ) { row in ClaimedTask(task: try TaskRecord(claimedRow: row), job: try Job(row: row)) }
@@ -70,8 +70,8 @@ extension PostgresJobStore {
     func failAbandonedTasks(now: Double, on connection: PostgresConnection) async throws {
         let abandoned = try await all(
             """
-            SELECT id, job_id FROM tasks WHERE status = 'leased' AND lease_expires_at <= \(now) AND attempts >=
-                max_attempts
+            SELECT id, job_id FROM tasks WHERE status = 'leased' AND lease_expires_at <= \(now)
+                AND attempts >= max_attempts
             FOR UPDATE SKIP LOCKED
             """, on: connection
         ) { (try $0.get("job_id", as: JobID.self), try $0.get("id", as: TaskID.self)) }
@@ -88,8 +88,8 @@ extension PostgresJobStore {
         guard
             let row = try await one(
                 """
-                UPDATE tasks SET lease_expires_at = CASE WHEN status = 'leased' AND lease_owner = \(worker) THEN
-                    \(now + leaseSeconds)
+                UPDATE tasks SET lease_expires_at = CASE WHEN status = 'leased' AND lease_owner = \(worker)
+                    THEN \(now + leaseSeconds)
                     ELSE lease_expires_at END
                 WHERE id = \(taskId) RETURNING status, lease_owner
                 """, { (try $0.get("status", as: String.self), try $0.get("lease_owner", as: String?.self)) })

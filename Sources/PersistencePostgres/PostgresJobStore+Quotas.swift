@@ -92,8 +92,8 @@ extension PostgresJobStore {
             else { return false }
             try await self.execute(
                 """
-                DELETE FROM storage_reservations WHERE organization_id = \(reservation.organizationId) AND
-                    (expires_at <= \(now)
+                DELETE FROM storage_reservations WHERE organization_id = \(reservation.organizationId)
+                    AND (expires_at <= \(now)
                    OR job_id IN (SELECT id FROM jobs WHERE status NOT IN ('queued', 'running')))
                 """, on: connection)
             if let limit {

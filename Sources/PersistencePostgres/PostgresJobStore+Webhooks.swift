@@ -66,8 +66,8 @@ extension PostgresJobStore {
     public func webhookDeliveries(jobId: JobID, organizationId: OrganizationID) async throws -> [WebhookDelivery] {
         let ids = try await all(
             """
-            SELECT id FROM webhook_deliveries WHERE job_id = \(jobId) AND organization_id = \(organizationId) ORDER
-                BY created_at, id
+            SELECT id FROM webhook_deliveries WHERE job_id = \(jobId) AND organization_id = \(organizationId)
+                ORDER BY created_at, id
             """
         ) { try $0.get("id", as: String.self) }
         var deliveries: [WebhookDelivery] = []

@@ -249,8 +249,8 @@ extension PostgresJobStore {
             for try await row in rows where try row.decode(Int.self) > 0 { return false }
             try await connection.query(
                 """
-                INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name),
-                    \(organization.createdAt.timeIntervalSince1970))
+                INSERT INTO organizations (id, name, created_at)
+                    VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
                 """, logger: self.logger)
             try await connection.query(
                 """
@@ -265,8 +265,8 @@ extension PostgresJobStore {
     public func createOrganization(_ organization: Organization) async throws {
         try await run(
             """
-            INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name),
-                \(organization.createdAt.timeIntervalSince1970))
+            INSERT INTO organizations (id, name, created_at)
+                VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
             """)
     }
 
@@ -275,8 +275,9 @@ extension PostgresJobStore {
             try await transaction { connection in
                 try await self.execute(
                     """
-                    INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id),
-                        \(organization.name), \(organization.createdAt.timeIntervalSince1970))
+                    INSERT INTO organizations (id, name, created_at)
+                        VALUES (\(organization.id), \(organization.name),
+                        \(organization.createdAt.timeIntervalSince1970))
                     """, on: connection)
                 try await self.execute(
                     """
@@ -337,8 +338,8 @@ extension PostgresJobStore {
         if let userId {
             return try await all(
                 """
-                SELECT * FROM api_keys WHERE organization_id = \(organizationId) AND user_id = \(userId) ORDER BY
-                    created_at DESC
+                SELECT * FROM api_keys WHERE organization_id = \(organizationId) AND user_id = \(userId)
+                    ORDER BY created_at DESC
                 """, APIKey.init(row:))
         }
         return try await all(
@@ -386,8 +387,8 @@ extension PostgresJobStore {
             // FOR SHARE: a concurrent delete of that row waits for this insert, then counts it as a reference.
             if let existing = try await self.one(
                 """
-                SELECT blob_key FROM uploads WHERE organization_id = \(upload.organizationId) AND sha256 =
-                    \(upload.sha256)
+                SELECT blob_key FROM uploads WHERE organization_id = \(upload.organizationId)
+                    AND sha256 = \(upload.sha256)
                     AND size = \(upload.size) LIMIT 1 FOR SHARE
                 """, on: connection, { try BlobKey(row: $0, "blob_key") })
             {

@@ -92,8 +92,8 @@ extension SQLiteJobStore {
                         finished_at = COALESCE(?, finished_at),
                         last_error_code = COALESCE(?, last_error_code), last_error_message = COALESCE(?,
                             last_error_message),
-                        lease_owner = CASE WHEN ? = 'leased' THEN lease_owner END, lease_expires_at = CASE WHEN ? =
-                            'leased' THEN lease_expires_at END
+                        lease_owner = CASE WHEN ? = 'leased' THEN lease_owner END, lease_expires_at = CASE
+                            WHEN ? = 'leased' THEN lease_expires_at END
                     WHERE id = ?
                     """
             ).execute(arguments: [

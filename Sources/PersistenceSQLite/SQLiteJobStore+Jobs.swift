@@ -16,8 +16,8 @@ extension SQLiteJobStore {
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT job_id, fingerprint, created_at FROM idempotency_keys WHERE organization_id = ? AND
-                            owner_id = ? AND key = ?
+                        SELECT job_id, fingerprint, created_at FROM idempotency_keys WHERE organization_id = ?
+                            AND owner_id = ? AND key = ?
                         """, arguments: [job.organizationId, job.ownerId, idempotencyKey.key])
                 if let row {
                     let createdAt: Double = row["created_at"]
@@ -158,8 +158,8 @@ extension SQLiteJobStore {
             try String.fetchOne(
                 db,
                 sql: """
-                    SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = ? AND
-                        j.organization_id = ?
+                    SELECT a.body FROM analyses a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = ?
+                        AND j.organization_id = ?
                     """, arguments: [jobId, organizationId]
             ).map { try JSONCoding.decode(Analysis.self, $0) }
         }

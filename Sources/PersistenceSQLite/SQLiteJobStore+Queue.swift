@@ -16,8 +16,8 @@ extension SQLiteJobStore {
                     sql: """
                         SELECT * FROM tasks
                         WHERE capability IN (\(placeholders))
-                          AND ((status = 'queued' AND available_at <= ?) OR (status = 'leased' AND lease_expires_at
-                              <= ?))
+                          AND ((status = 'queued' AND available_at <= ?) OR (status = 'leased'
+                              AND lease_expires_at <= ?))
                         ORDER BY available_at, created_at LIMIT 1
                         """, arguments: StatementArguments(capabilities.map(\.rawValue)) + [now, now])
             else { return nil }
@@ -41,8 +41,8 @@ extension SQLiteJobStore {
         let abandoned = try Row.fetchAll(
             db,
             sql: """
-                SELECT id, job_id FROM tasks WHERE status = 'leased' AND lease_expires_at <= ? AND attempts >=
-                    max_attempts
+                SELECT id, job_id FROM tasks WHERE status = 'leased' AND lease_expires_at <= ?
+                    AND attempts >= max_attempts
                 """, arguments: [now])
         for row in abandoned {
             let taskId: TaskID = row["id"]

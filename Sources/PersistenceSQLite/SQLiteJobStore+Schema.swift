@@ -144,8 +144,8 @@ extension SQLiteJobStore {
                         job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
                         PRIMARY KEY (organization_id, owner_id, key));
                     INSERT INTO idempotency_keys_v5 (organization_id, owner_id, key, fingerprint, created_at, job_id)
-                        SELECT k.organization_id, j.owner_id, k.key, '', j.created_at, k.job_id FROM
-                            idempotency_keys k JOIN jobs j ON j.id = k.job_id;
+                        SELECT k.organization_id, j.owner_id, k.key, '', j.created_at, k.job_id
+                            FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id;
                     DROP TABLE idempotency_keys;
                     ALTER TABLE idempotency_keys_v5 RENAME TO idempotency_keys;
                     CREATE TABLE api_keys (

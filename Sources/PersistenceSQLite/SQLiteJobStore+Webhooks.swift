@@ -39,8 +39,8 @@ extension SQLiteJobStore {
                 let id = try String.fetchOne(
                     db,
                     sql: """
-                        SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY
-                            next_attempt_at LIMIT 1
+                        SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?
+                            ORDER BY next_attempt_at LIMIT 1
                         """, arguments: [now])
             else { return nil }
             try db.execute(

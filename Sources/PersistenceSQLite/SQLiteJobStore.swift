@@ -99,8 +99,8 @@ extension SQLiteJobStore {
                 arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
             try db.execute(
                 sql: """
-                    INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?, ?,
-                        ?, ?, ?, ?)
+                    INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     admin.id, admin.organizationId, admin.email, admin.passwordHash, admin.role.rawValue,
@@ -126,8 +126,8 @@ extension SQLiteJobStore {
                     arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
                 try db.execute(
                     sql: """
-                        INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?,
-                            ?, ?, ?, ?, ?)
+                        INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
+                            VALUES (?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         admin.id, admin.organizationId, admin.email, admin.passwordHash, admin.role.rawValue,
@@ -144,8 +144,8 @@ extension SQLiteJobStore {
             try await pool.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?,
-                            ?, ?, ?, ?, ?)
+                        INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
+                            VALUES (?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         user.id, user.organizationId, user.email, user.passwordHash, user.role.rawValue,
@@ -179,8 +179,8 @@ extension SQLiteJobStore {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO api_keys (id, organization_id, user_id, name, role, secret_hash, created_at) VALUES
-                        (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO api_keys (id, organization_id, user_id, name, role, secret_hash, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     key.id, key.organizationId, key.userId, key.name, key.role.rawValue, key.secretHash,
