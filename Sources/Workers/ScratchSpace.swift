@@ -5,6 +5,15 @@ import Foundation
 /// once their leases expire); another worker on the same host removes it once that process is
 /// gone, and anything nothing has written to for a day goes too.
 public enum ScratchSpace {
+    /// A directory at `path` for `body` alone, removed however `body` ends.
+    public static func withDirectory<T>(
+        _ path: String, isolation: isolated (any Actor)? = #isolation, _ body: (String) async throws -> T
+    ) async throws -> T {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try await body(path)
+    }
+
     public static func removeLeftovers(
         in root: String, keeping own: String, olderThan age: TimeInterval = 24 * 3600, now: Date = Date()
     ) {

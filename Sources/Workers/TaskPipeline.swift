@@ -342,10 +342,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     /// A directory of `name`'s own inside the scratch space (whose 0700 keeps others out), removed when
     /// `body` ends however it ends: the one way a task gets room for its files.
     private func withScratch<T: Sendable>(_ name: String, _ body: (String) async throws -> T) async throws -> T {
-        let scratch = scratchDirectory + "/" + name
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        return try await body(scratch)
+        try await ScratchSpace.withDirectory(scratchDirectory + "/" + name, body)
     }
 
     private func withSource<T: Sendable>(of job: Job, _ body: @Sendable (String) async throws -> T) async throws -> T {

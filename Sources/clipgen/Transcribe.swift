@@ -3,6 +3,7 @@ import ClipGenCore
 import Foundation
 import MediaAnalysis
 import MediaEngine
+import Workers
 
 struct Transcribe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,9 +57,8 @@ struct Transcribe: AsyncParsableCommand {
 }
 
 /// A scratch directory of the command's own, removed however it ends.
-func withScratch<T>(_ body: (String) async throws -> T) async throws -> T {
-    let directory = NSTemporaryDirectory() + "clipgen-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    return try await body(directory)
+func withScratch<T>(
+    isolation: isolated (any Actor)? = #isolation, _ body: (String) async throws -> T
+) async throws -> T {
+    try await ScratchSpace.withDirectory(NSTemporaryDirectory() + "clipgen-" + UUID().uuidString, body)
 }
