@@ -19,9 +19,9 @@ public final class LocalEventBus: EventBus {
         }
     }
 
-    public func subscribe(bufferLimit: Int, filter: @escaping @Sendable (JobEvent) -> Bool) async -> AsyncStream<
-        JobEvent
-    > {
+    public func subscribe(
+        bufferLimit: Int, filter: @escaping @Sendable (JobEvent) -> Bool
+    ) async -> AsyncStream<JobEvent> {
         let id = nextID.add(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream.makeStream(
             of: JobEvent.self, bufferingPolicy: .bufferingNewest(max(1, bufferLimit)))

@@ -65,9 +65,9 @@ public protocol AuditLog: Sendable {
     /// The organisation's entries matching `filter`, newest first; the cursor is opaque. nil: the
     /// service-wide entries, tied to no organisation (refusals of clients without an account),
     /// which only the operator reads.
-    func auditEvents(organizationId: OrganizationID?, filter: AuditFilter, page: PageRequest) async throws -> Page<
-        AuditEvent
-    >
+    func auditEvents(
+        organizationId: OrganizationID?, filter: AuditFilter, page: PageRequest
+    ) async throws -> Page<AuditEvent>
     /// Deletes up to `limit` of the oldest entries made before `cutoff`; answers how many went.
     func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int
 }

@@ -62,12 +62,11 @@ extension PostgresJobStore {
         if let job = change.job {
             try await execute(
                 """
-                UPDATE jobs SET upload_id = \(job.uploadId), status = \(job.status.rawValue), stage =
-                    \(job.stage.rawValue),
-                    progress = \(job.progress), attempts = \(job.attempts), started_at =
-                        \(job.startedAt?.timeIntervalSince1970),
-                    finished_at = \(job.finishedAt?.timeIntervalSince1970), error_code = \(job.error?.code.rawValue),
-                    error_message = \(job.error?.message)
+                UPDATE jobs SET upload_id = \(job.uploadId), status = \(job.status.rawValue),
+                    stage = \(job.stage.rawValue), progress = \(job.progress), attempts = \(job.attempts),
+                    started_at = \(job.startedAt?.timeIntervalSince1970),
+                    finished_at = \(job.finishedAt?.timeIntervalSince1970),
+                    error_code = \(job.error?.code.rawValue), error_message = \(job.error?.message)
                 WHERE id = \(jobId)
                 """, on: connection)
         }
@@ -129,8 +128,8 @@ extension PostgresJobStore {
         if let media = documents.media {
             try await execute(
                 """
-                UPDATE jobs SET source = \(try JSONCoding.encode(media)), source_info =
-                    \(try JSONCoding.encode(media.sourceInfo)) WHERE id = \(jobId)
+                UPDATE jobs SET source = \(try JSONCoding.encode(media)),
+                    source_info = \(try JSONCoding.encode(media.sourceInfo)) WHERE id = \(jobId)
                 """, on: connection)
         }
         if let storyboard = documents.storyboard {

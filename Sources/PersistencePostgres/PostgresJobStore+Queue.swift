@@ -28,8 +28,8 @@ extension PostgresJobStore {
             try await self.one(
                 """
                 WITH task AS (
-                    UPDATE tasks SET status = 'leased', lease_owner = \(worker), lease_expires_at =
-                        \(now + leaseSeconds), started_at = \(now),
+                    UPDATE tasks SET status = 'leased', lease_owner = \(worker),
+                        lease_expires_at = \(now + leaseSeconds), started_at = \(now),
                         attempts = attempts + 1
                     -- An expired lease (a worker died) before the queue: there are few, and they are the oldest work.
                     WHERE id = COALESCE(

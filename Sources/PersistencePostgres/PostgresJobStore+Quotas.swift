@@ -22,9 +22,8 @@ extension PostgresJobStore {
     public func setQuotas(_ quotas: OrganizationQuotas, organizationId: OrganizationID) async throws -> Bool {
         try await one(
             """
-            UPDATE organizations SET quota_concurrent_jobs = \(quotas.concurrentJobs), quota_stored_bytes =
-                \(quotas.storedBytes),
-                                     quota_upload_bytes = \(quotas.uploadBytes)
+            UPDATE organizations SET quota_concurrent_jobs = \(quotas.concurrentJobs),
+                quota_stored_bytes = \(quotas.storedBytes), quota_upload_bytes = \(quotas.uploadBytes)
             WHERE id = \(organizationId) RETURNING id
             """
         ) { _ in true } ?? false
@@ -110,8 +109,8 @@ extension PostgresJobStore {
                 INSERT INTO storage_reservations (id, organization_id, job_id, bytes, expires_at)
                 VALUES (\(reservation.id), \(reservation.organizationId), \(reservation.jobId), \(reservation.bytes),
                         \(reservation.expiresAt.timeIntervalSince1970))
-                ON CONFLICT (id) DO UPDATE SET bytes = EXCLUDED.bytes, expires_at = EXCLUDED.expires_at, job_id =
-                    EXCLUDED.job_id
+                ON CONFLICT (id) DO UPDATE SET bytes = EXCLUDED.bytes, expires_at = EXCLUDED.expires_at,
+                    job_id = EXCLUDED.job_id
                 """, on: connection)
             return true
         }

@@ -56,8 +56,8 @@ extension PostgresJobStore {
                 """, on: connection)
             try await self.execute(
                 """
-                UPDATE webhook_deliveries SET state = \(state.rawValue), next_attempt_at =
-                    COALESCE(\(retryAt?.timeIntervalSince1970), next_attempt_at)
+                UPDATE webhook_deliveries SET state = \(state.rawValue),
+                    next_attempt_at = COALESCE(\(retryAt?.timeIntervalSince1970), next_attempt_at)
                 WHERE id = \(deliveryId)
                 """, on: connection)
         }

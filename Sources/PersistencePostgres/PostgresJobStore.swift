@@ -79,8 +79,8 @@ public final class PostgresJobStore: JobStoreBackend {
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
             try await connection.query(
                 """
-                CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at DOUBLE PRECISION
-                    NOT NULL)
+                CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY,
+                    applied_at DOUBLE PRECISION NOT NULL)
                 """, logger: self.logger)
             var applied: Set<String> = []
             for try await version in try await connection.query(
@@ -247,58 +247,48 @@ extension PostgresJobStore {
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.bootstrapLock))", logger: self.logger)
             let rows = try await connection.query("SELECT COUNT(*) AS n FROM users", logger: self.logger)
             for try await row in rows where try row.decode(Int.self) > 0 { return false }
-            try await connection.query(
-                """
-                INSERT INTO organizations (id, name, created_at)
-                    VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
-                """, logger: self.logger)
-            try await connection.query(
-                """
-                INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
-                VALUES (\(admin.id), \(admin.organizationId), \(admin.email), \(admin.passwordHash),
-                    \(admin.role.rawValue), \(admin.createdAt.timeIntervalSince1970))
-                """, logger: self.logger)
+            try await self.execute(Self.insert(organization), on: connection)
+            try await self.execute(Self.insert(admin), on: connection)
             return true
         }
     }
 
     public func createOrganization(_ organization: Organization) async throws {
-        try await run(
-            """
-            INSERT INTO organizations (id, name, created_at)
-                VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
-            """)
+        try await run(Self.insert(organization))
     }
 
     public func createOrganization(_ organization: Organization, admin: User) async throws {
-        do {
+        try await withUniqueEmail {
             try await transaction { connection in
-                try await self.execute(
-                    """
-                    INSERT INTO organizations (id, name, created_at)
-                        VALUES (\(organization.id), \(organization.name),
-                        \(organization.createdAt.timeIntervalSince1970))
-                    """, on: connection)
-                try await self.execute(
-                    """
-                    INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
-                    VALUES (\(admin.id), \(admin.organizationId), \(admin.email), \(admin.passwordHash),
-                        \(admin.role.rawValue), \(admin.createdAt.timeIntervalSince1970))
-                    """, on: connection)
+                try await self.execute(Self.insert(organization), on: connection)
+                try await self.execute(Self.insert(admin), on: connection)
             }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw StoreError.conflict("your organisation already has a user with this email")
         }
     }
 
     public func createUser(_ user: User) async throws {
+        try await withUniqueEmail { try await run(Self.insert(user)) }
+    }
+
+    private static func insert(_ organization: Organization) -> PostgresQuery {
+        """
+        INSERT INTO organizations (id, name, created_at)
+            VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
+        """
+    }
+
+    private static func insert(_ user: User) -> PostgresQuery {
+        """
+        INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
+            VALUES (\(user.id), \(user.organizationId), \(user.email), \(user.passwordHash), \(user.role.rawValue),
+                \(user.createdAt.timeIntervalSince1970))
+        """
+    }
+
+    /// A second account with one email in one organisation is a conflict the caller can act on.
+    private func withUniqueEmail(_ body: () async throws -> Void) async throws {
         do {
-            try await run(
-                """
-                INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
-                VALUES (\(user.id), \(user.organizationId), \(user.email), \(user.passwordHash),
-                    \(user.role.rawValue), \(user.createdAt.timeIntervalSince1970))
-                """)
+            try await body()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw StoreError.conflict("your organisation already has a user with this email")
         }
@@ -308,9 +298,8 @@ extension PostgresJobStore {
     public func updateUser(_ user: User) async throws -> Bool {
         try await one(
             """
-            UPDATE users SET role = \(user.role.rawValue), password_hash = \(user.passwordHash), disabled =
-                \(user.disabled),
-                             token_version = \(user.tokenVersion)
+            UPDATE users SET role = \(user.role.rawValue), password_hash = \(user.passwordHash),
+                disabled = \(user.disabled), token_version = \(user.tokenVersion)
             WHERE id = \(user.id) RETURNING id
             """
         ) { _ in true } ?? false

@@ -62,9 +62,8 @@ extension SQLiteJobStore {
         if let job = change.job {
             try db.cachedStatement(
                 sql: """
-                    UPDATE jobs SET upload_id = ?, status = ?, stage = ?, progress = ?, attempts = ?, started_at =
-                        ?, finished_at = ?,
-                        error_code = ?, error_message = ?
+                    UPDATE jobs SET upload_id = ?, status = ?, stage = ?, progress = ?, attempts = ?,
+                        started_at = ?, finished_at = ?, error_code = ?, error_message = ?
                     WHERE id = ?
                     """
             ).execute(arguments: [

@@ -74,9 +74,8 @@ extension SQLiteJobStore {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE tasks SET status = 'queued', available_at = ?, lease_owner = NULL, lease_expires_at =
-                        NULL, progress = 0,
-                        attempts = MAX(attempts - 1, 0)
+                    UPDATE tasks SET status = 'queued', available_at = ?, lease_owner = NULL,
+                        lease_expires_at = NULL, progress = 0, attempts = MAX(attempts - 1, 0)
                     WHERE id = ? AND status = 'leased' AND lease_owner = ?
                     """, arguments: [now, taskId, worker])
         }

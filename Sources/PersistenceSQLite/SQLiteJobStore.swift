@@ -94,64 +94,51 @@ extension SQLiteJobStore {
         // A write transaction: SQLite runs one at a time, so the count cannot change under it.
         try await pool.write { db in
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") == 0 else { return false }
-            try db.execute(
-                sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
-                arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
-            try db.execute(
-                sql: """
-                    INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    admin.id, admin.organizationId, admin.email, admin.passwordHash, admin.role.rawValue,
-                    admin.createdAt.timeIntervalSince1970,
-                ])
+            try Self.insert(organization, into: db)
+            try Self.insert(admin, into: db)
             return true
         }
     }
 
     public func createOrganization(_ organization: Organization) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
-                arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
-        }
+        try await pool.write { db in try Self.insert(organization, into: db) }
     }
 
     public func createOrganization(_ organization: Organization, admin: User) async throws {
-        do {
+        try await withUniqueEmail {
             try await pool.write { db in
-                try db.execute(
-                    sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
-                    arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
-                try db.execute(
-                    sql: """
-                        INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
-                            VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        admin.id, admin.organizationId, admin.email, admin.passwordHash, admin.role.rawValue,
-                        admin.createdAt.timeIntervalSince1970,
-                    ])
+                try Self.insert(organization, into: db)
+                try Self.insert(admin, into: db)
             }
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw StoreError.conflict("your organisation already has a user with this email")
         }
     }
 
     public func createUser(_ user: User) async throws {
+        try await withUniqueEmail { try await pool.write { db in try Self.insert(user, into: db) } }
+    }
+
+    private static func insert(_ organization: Organization, into db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+            arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
+    }
+
+    private static func insert(_ user: User, into db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                user.id, user.organizationId, user.email, user.passwordHash, user.role.rawValue,
+                user.createdAt.timeIntervalSince1970,
+            ])
+    }
+
+    /// A second account with one email in one organisation is a conflict the caller can act on.
+    private func withUniqueEmail(_ body: () async throws -> Void) async throws {
         do {
-            try await pool.write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO users (id, organization_id, email, password_hash, role, created_at)
-                            VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        user.id, user.organizationId, user.email, user.passwordHash, user.role.rawValue,
-                        user.createdAt.timeIntervalSince1970,
-                    ])
-            }
+            try await body()
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StoreError.conflict("your organisation already has a user with this email")
         }

@@ -48,9 +48,9 @@ public final class RedisEventBus: EventBus, Service, Sendable {
         while !isSubscribed, !Task.isCancelled { await subscribedSignal.wait(timeout: .seconds(1)) }
     }
 
-    public func subscribe(bufferLimit: Int, filter: @escaping @Sendable (JobEvent) -> Bool) async -> AsyncStream<
-        JobEvent
-    > {
+    public func subscribe(
+        bufferLimit: Int, filter: @escaping @Sendable (JobEvent) -> Bool
+    ) async -> AsyncStream<JobEvent> {
         await local.subscribe(bufferLimit: bufferLimit, filter: filter)
     }
 

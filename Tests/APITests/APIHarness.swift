@@ -60,12 +60,7 @@ struct APIHarness {
         return try await app.test(live ? .live : .router, body)
     }
 
-    /// Warnings and worse: the access and audit lines of every request would bury a failure's output.
-    static var logger: Logger {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        return logger
-    }
+    static var logger: Logger { .quiet("test") }
 
     /// A new organisation with one user of `role`; returns the user and a bearer token.
     func member(

@@ -13,9 +13,9 @@ import Testing
 /// uploads (their parts, their abort), presigned URLs, refused credentials, an absent server.
 @Suite(.enabled(if: TestServers.s3 != nil || TestServers.isCI)) struct S3BlobStoreTests {
     /// `count` chunks of `size` bytes, each byte its offset mod 251, so a misplaced part shows.
-    static func pattern(chunks count: Int, of size: Int, failAfter: Int? = nil) -> AsyncThrowingStream<
-        ByteBuffer, any Error
-    > {
+    static func pattern(
+        chunks count: Int, of size: Int, failAfter: Int? = nil
+    ) -> AsyncThrowingStream<ByteBuffer, any Error> {
         // Every chunk is a window on one cycle of 0...250, so generating them costs no per-byte work.
         let cycle = ByteBuffer(bytes: (0..<(size + 251)).map { UInt8($0 % 251) })
         return AsyncThrowingStream { continuation in

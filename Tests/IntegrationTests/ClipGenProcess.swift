@@ -95,4 +95,14 @@ enum Curl {
         let status = Int(String(decoding: text[text.index(after: newline)...], as: UTF8.self)) ?? 0
         return Reply(status: status, body: Data(text[..<newline]))
     }
+
+    /// The access token for a password sign-in at `base`; nil when the sign-in is refused.
+    static func signIn(
+        _ base: String, password: String, email: String = "admin@localhost", caCert: String? = nil
+    ) throws -> String? {
+        let body = try JSONSerialization.data(withJSONObject: ["email": email, "password": password])
+        return try call(
+            base + "/v1/auth/token", method: "POST", json: String(decoding: body, as: UTF8.self), caCert: caCert
+        ).json["accessToken"] as? String
+    }
 }

@@ -23,7 +23,7 @@ let clusterToolsPresent = ["nginx", "redis-server", "weed", "openssl", "psql"].a
         func run(_ arguments: String...) throws -> Shell.Result {
             try Shell.run(
                 "env",
-                environment.map { "\($0.key)=\($0.value)" } + [TestMediaPaths.repositoryRoot + "/deploy/cluster.sh"]
+                environment.map { "\($0.key)=\($0.value)" } + [TestMedia.repositoryRoot + "/deploy/cluster.sh"]
                     + arguments)
         }
 

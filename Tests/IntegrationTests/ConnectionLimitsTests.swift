@@ -20,10 +20,7 @@ import Testing
             let base = "http://127.0.0.1:\(port)"
             #expect(try await eventually { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")
             let token = try #require(
-                try Curl.call(
-                    base + "/v1/auth/token", method: "POST",
-                    json: #"{"email":"admin@localhost","password":"connection-limits"}"#
-                ).json["accessToken"] as? String)
+                try Curl.signIn(base, password: "connection-limits"))
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
                 "Scripts/slow_clients.py"
             ).path

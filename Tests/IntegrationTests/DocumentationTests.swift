@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The repository documents itself: every link in the README and docs/ names a file inside it.
 @Suite struct DocumentationTests {
     @Test(arguments: ["README.md", "docs/api.md", "docs/architecture.md", "bench/README.md"])
     func linksPointInsideTheRepository(file: String) throws {
-        let root = TestMediaPaths.repositoryRoot
+        let root = TestMedia.repositoryRoot
         let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
         #expect(!text.contains("../shared"), "\(file) points outside the repository")
         let directory = (file as NSString).deletingLastPathComponent

@@ -13,11 +13,7 @@ import Testing
 
 /// The WebSocket event streams against a real server with in-process workers.
 @Suite(.serialized) struct EventStreamTests {
-    static var logger: Logger {
-        var logger = Logger(label: "ws-test")
-        logger.logLevel = .warning
-        return logger
-    }
+    static var logger: Logger { .quiet("ws-test") }
 
     /// Text messages from `url` until the server closes (or `limit` passes, or the task is
     /// cancelled), as JSON objects.

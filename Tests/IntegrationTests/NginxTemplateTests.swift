@@ -63,11 +63,7 @@ import Testing
             #expect(
                 try await eventually { (try? Curl.call(base + "/healthz", caCert: dir + "/cert.pem"))?.status == 200 })
             let token = try #require(
-                try Curl.call(
-                    base + "/v1/auth/token", method: "POST",
-                    json: #"{"email":"admin@localhost","password":"nginx-template"}"#,
-                    caCert: dir + "/cert.pem"
-                ).json["accessToken"] as? String)
+                try Curl.signIn(base, password: "nginx-template", caCert: dir + "/cert.pem"))
             let media = try #require(
                 try Curl.call(base + "/v1/auth/media-token", method: "POST", token: token, caCert: dir + "/cert.pem")
                     .json["accessToken"] as? String)

@@ -53,10 +53,7 @@ struct OperationsTests {
                     json: #"{"email":"admin@localhost","password":"wrong-password!"}"#
                 ).status == 401)
             let token = try #require(
-                try Curl.call(
-                    base + "/v1/auth/token", method: "POST",
-                    json: #"{"email":"admin@localhost","password":"operations-test"}"#
-                ).json["accessToken"] as? String)
+                try Curl.signIn(base, password: "operations-test"))
             let upload = try #require(
                 try Curl.call(base + "/v1/uploads", method: "POST", token: token, file: source).json["id"] as? String)
             let junkFile = dir + "/notes.mp4"
@@ -255,7 +252,7 @@ struct OperationsTests {
     /// Metric names in the expressions of the dashboard and the alert rules: identifiers that are
     /// not PromQL's own words, label names or strings; histogram series by their metric's name.
     static func metricsReadByDeployFiles() throws -> [(String, String)] {
-        let root = TestMediaPaths.repositoryRoot
+        let root = TestMedia.repositoryRoot
         let dashboard =
             try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: root + "/deploy/grafana/clipgen.json"))) as? [String: Any]

@@ -62,10 +62,7 @@ import Testing
             }
 
             let token = try #require(
-                try Curl.call(
-                    base + "/v1/auth/token", method: "POST",
-                    json: #"{"email":"admin@localhost","password":"separate-workers"}"#
-                ).json["accessToken"] as? String)
+                try Curl.signIn(base, password: "separate-workers"))
             let upload = try #require(
                 try Curl.call(base + "/v1/uploads", method: "POST", token: token, file: source).json["id"] as? String)
             // Exact renders with loudness normalisation: each takes long enough to be caught mid-render.

@@ -33,11 +33,7 @@ struct ServerHarness {
         return c
     }
 
-    static var logger: Logger {
-        var logger = Logger(label: "integration")
-        logger.logLevel = .warning
-        return logger
-    }
+    static var logger: Logger { .quiet("integration") }
 
     /// Runs `body` against a live server; the server drains and stops when it returns.
     static func run<T: Sendable>(

@@ -25,10 +25,7 @@ import Testing
             let base = "http://127.0.0.1:\(port)"
             #expect(try await eventually { (try? Curl.call(base + "/healthz"))?.status == 200 }, "\(api.output)")
             let token = try #require(
-                try Curl.call(
-                    base + "/v1/auth/token", method: "POST",
-                    json: #"{"email":"admin@localhost","password":"slow-download"}"#
-                ).json["accessToken"] as? String)
+                try Curl.signIn(base, password: "slow-download"))
 
             // A finished job with one 200 MB clip, written beside the running server as a worker would.
             let store = SQLiteJobStore(path: data + "/clipgen.sqlite")

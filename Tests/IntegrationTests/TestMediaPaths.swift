@@ -1,9 +1,6 @@
-import Foundation
+import TestSupport
 
+/// The `clipgen` binary that `swift build` made, which the process tests run.
 enum TestMediaPaths {
-    static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }
-    static var clipgen: String { repositoryRoot + "/.build/debug/clipgen" }
+    static var clipgen: String { TestMedia.repositoryRoot + "/.build/debug/clipgen" }
 }

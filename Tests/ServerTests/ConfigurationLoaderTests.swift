@@ -8,17 +8,6 @@ import TestSupport
 import Testing
 
 @Suite struct ConfigurationLoaderTests {
-    static var logger: Logger {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        return logger
-    }
-
-    static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }
-
     @Test func defaultsWhenNothingIsSet() async throws {
         let c = try await ConfigurationLoader.load(flags: [:], environment: [:])
         #expect(c.api.http.host == "127.0.0.1" && c.api.http.port == 8080)
@@ -117,7 +106,7 @@ import Testing
         #expect(ConfigurationLoader.environmentName("dataDir") == "CLIPGEN_DATA_DIR")
         #expect(ConfigurationLoader.environmentName("workersInProcess") == "CLIPGEN_WORKERS_IN_PROCESS")
         // The README's table is exactly the keys the loader reads, meanings and defaults included.
-        let readme = (try? String(contentsOfFile: Self.repositoryRoot + "/README.md", encoding: .utf8)) ?? ""
+        let readme = (try? String(contentsOfFile: TestMedia.repositoryRoot + "/README.md", encoding: .utf8)) ?? ""
         let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `CLIPGEN_") }.map(String.init)
         #expect(
             rows
@@ -132,7 +121,7 @@ import Testing
             c.dataDirectory = dir
             c.api.auth.bcryptCost = 4
             c.workers.capabilities = [.cpu, .gpu]
-            let pool = try await ClipGenServer(configuration: c).workerPool(logger: Self.logger)
+            let pool = try await ClipGenServer(configuration: c).workerPool(logger: .quiet("test"))
             let report = await HardwareDetector().detect()
             #expect(pool.settings.capabilities == (report.hasGPU ? [.cpu, .gpu] : [.cpu]))
             #expect(pool.pipeline.encoder == report.encoder)

@@ -41,9 +41,9 @@ struct WebhookRoutes<Store: JobRepository & WebhookOutbox> {
         return SecretResponse(secret: secret)
     }
 
-    @Sendable func deliveries(_ request: Request, context: AppRequestContext) async throws -> ListResponse<
-        DeliveryResponse
-    > {
+    @Sendable func deliveries(
+        _ request: Request, context: AppRequestContext
+    ) async throws -> ListResponse<DeliveryResponse> {
         let principal = try context.require(.read)
         guard let id = context.parameters.get("id", as: JobID.self),
             try await store.jobStatus(id: id, organizationId: principal.organizationId) != nil
