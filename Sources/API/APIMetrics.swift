@@ -70,8 +70,9 @@ public struct APIMetrics: Sendable {
     }
 
     /// What the store holds, read at each scrape: `queue_size{capability}`,
-    /// `queue_oldest_task_age_seconds{capability}` and `storage_bytes`.
-    func sample(_ store: some ReportQueries, now: Double) async {
+    /// `queue_oldest_task_age_seconds{capability}`, `workers_alive{capability}` (registered
+    /// workers seen within `workerTTL` seconds) and `storage_bytes`.
+    func sample(_ store: some ReportQueries & WorkerRegistry, now: Double, workerTTL: Double = 60) async {
         if let statistics = try? await store.queueStatistics() {
             for capability in Capability.allCases {
                 let entry = statistics.first { $0.capability == capability }
@@ -82,6 +83,12 @@ public struct APIMetrics: Sendable {
                     factory: factory
                 )
                 .record(entry?.oldestDueSince.map { max(0, now - $0.timeIntervalSince1970) } ?? 0)
+            }
+        }
+        if let workers = try? await store.liveWorkers(seenWithin: workerTTL) {
+            for capability in Capability.allCases {
+                Gauge(label: "workers_alive", dimensions: [("capability", capability.rawValue)], factory: factory)
+                    .record(workers.filter { $0.capabilities.contains(capability) }.count)
             }
         }
         if let bytes = try? await store.storedBytes() {

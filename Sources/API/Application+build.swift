@@ -15,7 +15,7 @@ import WebApp
 
 /// What the API keeps: accounts, jobs, the queue, webhooks, the audit log and quotas, and the reports over them.
 public typealias APIStore = AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger
-    & ReportQueries
+    & ReportQueries & WorkerRegistry
 
 /// Everything the HTTP side needs, created once by the caller.
 public struct APIDependencies<Store: APIStore, Blobs: BlobStore>: Sendable {

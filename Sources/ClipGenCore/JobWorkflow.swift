@@ -77,7 +77,9 @@ public struct JobWorkflow: Sendable, Equatable {
     }
 
     private func task(_ job: Job, _ kind: TaskKind, clipIndex: Int? = nil) -> TaskRecord {
-        TaskRecord(jobId: job.id, kind: kind, capability: .cpu, clipIndex: clipIndex, maxAttempts: retry.maxAttempts)
+        TaskRecord(
+            jobId: job.id, kind: kind, capability: kind.placement.preferred, fallback: kind.placement.fallback,
+            clipIndex: clipIndex, maxAttempts: retry.maxAttempts)
     }
 
     private func renders(_ job: Job, count: Int) -> [TaskRecord] {

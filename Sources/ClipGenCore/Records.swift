@@ -272,19 +272,23 @@ public struct TaskRecord: Codable, Sendable, Equatable {
     public var id: TaskID
     public var jobId: JobID
     public var kind: TaskKind
+    /// The capability it is queued under (its kind's preferred one).
     public var capability: Capability
+    /// Who may take it when no worker with `capability` has for a while (see `TaskPlacement`).
+    public var fallback: Capability?
     public var clipIndex: Int?
     public var attempts: Int
     public var maxAttempts: Int
 
     public init(
-        id: TaskID = .make(), jobId: JobID, kind: TaskKind, capability: Capability = .cpu,
+        id: TaskID = .make(), jobId: JobID, kind: TaskKind, capability: Capability = .cpu, fallback: Capability? = nil,
         clipIndex: Int? = nil, attempts: Int = 0, maxAttempts: Int
     ) {
         self.id = id
         self.jobId = jobId
         self.kind = kind
         self.capability = capability
+        self.fallback = fallback
         self.clipIndex = clipIndex
         self.attempts = attempts
         self.maxAttempts = maxAttempts

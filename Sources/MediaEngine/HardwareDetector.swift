@@ -5,7 +5,14 @@ public struct HardwareReport: Sendable, Equatable {
     public var encoder: VideoEncoder
     /// Encoder name → why it cannot be used here (absent from this FFmpeg, or its test encode failed).
     public var unusable: [String: String]
-    public var hasGPU: Bool { encoder.isHardware }
+    /// Whether one of the candidates works: the worker may then advertise `gpu`.
+    public var hasGPU: Bool
+
+    public init(encoder: VideoEncoder, unusable: [String: String], hasGPU: Bool? = nil) {
+        self.encoder = encoder
+        self.unusable = unusable
+        self.hasGPU = hasGPU ?? encoder.isHardware
+    }
 }
 
 /// Finds a working hardware H.264 encoder: listed by `ffmpeg -encoders` *and* able to encode
@@ -13,10 +20,14 @@ public struct HardwareReport: Sendable, Equatable {
 public struct HardwareDetector: Sendable {
     public var runner: ProcessRunner
     public var ffmpegPath: String
+    /// Encoder names tried in order. Configuration may name any encoder ClipGen can drive; tests
+    /// of GPU routing on a machine without a GPU name `libx264`, which then stands in for one.
+    public var candidates: [String]
 
-    public init(runner: ProcessRunner = .live, ffmpegPath: String = "ffmpeg") {
+    public init(runner: ProcessRunner = .live, ffmpegPath: String = "ffmpeg", candidates: [String]? = nil) {
         self.runner = runner
         self.ffmpegPath = ffmpegPath
+        self.candidates = candidates ?? [VideoEncoder.nvenc, .vaapi].map(\.rawValue)
     }
 
     public func detect() async -> HardwareReport {
@@ -31,7 +42,11 @@ public struct HardwareDetector: Sendable {
         } catch {
             return HardwareReport(encoder: .libx264, unusable: ["*": "ffmpeg -encoders failed: \(error)"])
         }
-        for candidate in [VideoEncoder.nvenc, .vaapi] {
+        for name in candidates {
+            guard let candidate = VideoEncoder(rawValue: name) else {
+                unusable[name] = "not an encoder ClipGen drives (one of \(VideoEncoder.allCases.map(\.rawValue)))"
+                continue
+            }
             guard listed.contains(candidate.rawValue) else {
                 unusable[candidate.rawValue] = "not built into this FFmpeg"
                 continue
@@ -39,7 +54,7 @@ public struct HardwareDetector: Sendable {
             if let failure = await testEncode(candidate) {
                 unusable[candidate.rawValue] = failure
             } else {
-                return HardwareReport(encoder: candidate, unusable: unusable)
+                return HardwareReport(encoder: candidate, unusable: unusable, hasGPU: true)
             }
         }
         return HardwareReport(encoder: .libx264, unusable: unusable)

@@ -7,8 +7,11 @@ import ClipGenCore
 public protocol TaskQueue: Sendable {
     /// Leases the oldest runnable task for one of `capabilities`: queued and due, or leased with
     /// an expired lease (its worker is gone), and moves its job as `JobTransitions.claimed` says.
-    /// A task whose worker vanished on its last attempt fails its job (`worker_lost`) instead.
-    func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask?
+    /// A task whose `fallback` is one of `capabilities` is runnable too once it has been due for
+    /// `fallbackAfter` seconds (0: at once, nil: never). A task whose worker vanished on its last
+    /// attempt fails its job (`worker_lost`) instead.
+    func claimTask(worker: String, capabilities: [Capability], fallbackAfter: Double?, leaseSeconds: Double)
+        async throws -> ClaimedTask?
     /// Extends a lease; tells the worker when it lost the lease or the job was cancelled.
     func heartbeat(taskId: TaskID, worker: String, leaseSeconds: Double) async throws -> LeaseState
     /// Gives a task back without counting the attempt (the worker is shutting down).
@@ -24,6 +27,13 @@ public protocol TaskQueue: Sendable {
 }
 
 extension TaskQueue {
+    /// Claims as a worker that knows of no worker better suited: fallback work is taken at once.
+    public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws
+        -> ClaimedTask?
+    {
+        try await claimTask(worker: worker, capabilities: capabilities, fallbackAfter: 0, leaseSeconds: leaseSeconds)
+    }
+
     /// Records a running task's progress (0…1) and the job's overall progress from it.
     public func reportProgress(taskId: TaskID, stage: JobStage, fraction: Double, transitions: JobTransitions)
         async throws

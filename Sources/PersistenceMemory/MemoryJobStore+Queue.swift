@@ -4,13 +4,16 @@ import Persistence
 import Synchronization
 
 extension MemoryJobStore {
-    public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask?
+    public func claimTask(worker: String, capabilities: [Capability], fallbackAfter: Double?, leaseSeconds: Double)
+        async throws -> ClaimedTask?
     {
         let now = self.now
         return state.withLock { state in
             Self.failAbandonedTasks(&state, now: now)
             let runnable = state.tasks.values.filter { task in
-                capabilities.contains(task.record.capability)
+                (capabilities.contains(task.record.capability)
+                    || (task.record.fallback.map(capabilities.contains) == true
+                        && fallbackAfter.map { task.availableAt <= now - $0 } == true))
                     && ((task.status == .queued && task.availableAt <= now)
                         || (task.status == .leased && (task.leaseExpiresAt ?? 0) <= now))
             }

@@ -53,6 +53,7 @@ public final class MemoryJobStore: JobStoreBackend {
         var quotas: [OrganizationID: OrganizationQuotas] = [:]
         var reservations: [String: StorageReservation] = [:]
         var deliveries: [(delivery: WebhookDelivery, nextAttemptAt: Double)] = []
+        var workers: [String: WorkerPresence] = [:]
         var counter = 0
 
         mutating func next() -> Int {

@@ -152,11 +152,11 @@ extension PostgresJobStore {
     func insertTask(_ task: TaskRecord, availableAt: Double, on connection: PostgresConnection) async throws {
         try await execute(
             """
-            INSERT INTO tasks (id, job_id, kind, capability, clip_index, status, attempts, max_attempts,
-                available_at, created_at)
+            INSERT INTO tasks (id, job_id, kind, capability, fallback, clip_index, status, attempts,
+                max_attempts, available_at, created_at)
             VALUES (\(task.id), \(task.jobId), \(task.kind.rawValue), \(task.capability.rawValue),
-                \(task.clipIndex), 'queued', 0,
-                    \(task.maxAttempts), \(availableAt), \(availableAt))
+                \(task.fallback?.rawValue), \(task.clipIndex), 'queued', 0, \(task.maxAttempts), \(availableAt),
+                \(availableAt))
             """, on: connection)
     }
 }

@@ -12,10 +12,14 @@ extension PostgresJobStore {
     /// was queued — the event's JSON built by the server, in `JobEvent`'s own encoding). Written
     /// in SQL rather than planned from a snapshot because the claim is the queue's hot path: one
     /// round trip instead of five; `aClaimMovesTheJobAsTheTransitionsSay` holds it to the planner.
-    public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask?
+    public func claimTask(worker: String, capabilities: [Capability], fallbackAfter: Double?, leaseSeconds: Double)
+        async throws -> ClaimedTask?
     {
         guard !capabilities.isEmpty else { return nil }
         let now = self.now
+        let names = capabilities.map(\.rawValue)
+        // A fallback task waits for its preferred workers until `fallbackAfter` has passed.
+        let waitedUntil = fallbackAfter.map { now - $0 } ?? -Double.greatestFiniteMagnitude
         let sweep = sweptAt.withLock { last in
             defer { if now - last >= 1 { last = now } }
             return now - last >= 1
@@ -35,11 +39,13 @@ extension PostgresJobStore {
                     WHERE id = COALESCE(
                         (SELECT id FROM tasks
                          WHERE status = 'leased' AND lease_expires_at <= \(now)
-                             AND capability = ANY(\(capabilities.map(\.rawValue)))
+                             AND (capability = ANY(\(names))
+                                 OR (fallback = ANY(\(names)) AND available_at <= \(waitedUntil)))
                          ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED),
                         (SELECT id FROM tasks
                          WHERE status = 'queued' AND available_at <= \(now)
-                             AND capability = ANY(\(capabilities.map(\.rawValue)))
+                             AND (capability = ANY(\(names))
+                                 OR (fallback = ANY(\(names)) AND available_at <= \(waitedUntil)))
                          ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED))
                     RETURNING *),
                 old AS (
@@ -58,7 +64,7 @@ extension PostgresJobStore {
                         'progress', job.progress, 'at', \(at)::double precision)::text
                     FROM job WHERE job.old_status = 'queued')
                 SELECT job.*, task.id AS task_id, task.kind AS task_kind, task.capability AS task_capability,
-                    task.clip_index AS task_clip_index, task.attempts AS task_attempts, task.max_attempts
+                    task.fallback AS task_fallback, task.clip_index AS task_clip_index, task.attempts AS task_attempts, task.max_attempts
                         AS task_max_attempts
                 FROM job, task
                 """

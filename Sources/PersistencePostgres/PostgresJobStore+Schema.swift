@@ -246,5 +246,19 @@ extension PostgresJobStore {
                 "CREATE INDEX storage_reservations_org ON storage_reservations (organization_id)",
             ]
         ),
+        // GPU-preferring tasks name who may take them after a wait; workers say they are alive.
+        (
+            "v7",
+            [
+                "ALTER TABLE tasks ADD COLUMN fallback TEXT",
+                """
+                CREATE TABLE workers (
+                    id TEXT PRIMARY KEY,
+                    capabilities TEXT NOT NULL,
+                    registered_at DOUBLE PRECISION NOT NULL,
+                    seen_at DOUBLE PRECISION NOT NULL)
+                """,
+            ]
+        ),
     ]
 }

@@ -157,7 +157,9 @@ extension TaskRecord {
     init(claimedRow row: PostgresRandomAccessRow) throws {
         self.init(
             id: try row.get("task_id"), jobId: try row.get("id"), kind: try row.enumValue("task_kind"),
-            capability: try row.enumValue("task_capability"), clipIndex: try row.get("task_clip_index"),
+            capability: try row.enumValue("task_capability"),
+            fallback: try row.get("task_fallback", as: String?.self) == nil ? nil : try row.enumValue("task_fallback"),
+            clipIndex: try row.get("task_clip_index"),
             attempts: try row.get("task_attempts"), maxAttempts: try row.get("task_max_attempts"))
     }
 
@@ -165,6 +167,7 @@ extension TaskRecord {
         self.init(
             id: try row.get("id"), jobId: try row.get("job_id"), kind: try row.enumValue("kind"),
             capability: try row.enumValue("capability"),
+            fallback: try row.get("fallback", as: String?.self) == nil ? nil : try row.enumValue("fallback"),
             clipIndex: try row.get("clip_index"), attempts: try row.get("attempts"),
             maxAttempts: try row.get("max_attempts"))
     }

@@ -123,6 +123,7 @@ extension TaskRecord {
         self.init(
             id: row["id"], jobId: row["job_id"], kind: try enumValue(row, "kind"),
             capability: try enumValue(row, "capability"),
+            fallback: (row["fallback"] as String?) == nil ? nil : try enumValue(row, "fallback"),
             clipIndex: row["clip_index"], attempts: row["attempts"], maxAttempts: row["max_attempts"])
     }
 }

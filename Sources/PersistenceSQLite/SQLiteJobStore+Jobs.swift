@@ -173,12 +173,13 @@ extension SQLiteJobStore {
     static func insertTask(_ db: Database, _ task: TaskRecord, availableAt: Double) throws {
         try db.execute(
             sql: """
-                INSERT INTO tasks (id, job_id, kind, capability, clip_index, status, attempts, max_attempts,
-                    available_at, created_at)
-                VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
+                INSERT INTO tasks (id, job_id, kind, capability, fallback, clip_index, status, attempts,
+                    max_attempts, available_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
                 """,
             arguments: [
-                task.id, task.jobId, task.kind.rawValue, task.capability.rawValue, task.clipIndex,
+                task.id, task.jobId, task.kind.rawValue, task.capability.rawValue, task.fallback?.rawValue,
+                task.clipIndex,
                 task.maxAttempts, availableAt, availableAt,
             ])
     }

@@ -4,22 +4,27 @@ import GRDB
 import Persistence
 
 extension SQLiteJobStore {
-    public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws -> ClaimedTask?
+    public func claimTask(worker: String, capabilities: [Capability], fallbackAfter: Double?, leaseSeconds: Double)
+        async throws -> ClaimedTask?
     {
         let now = self.now
         return try await pool.write { db in
             try Self.failAbandonedTasks(db, now: now)
             let placeholders = capabilities.map { _ in "?" }.joined(separator: ", ")
+            let names = StatementArguments(capabilities.map(\.rawValue))
+            // A fallback task waits for its preferred workers until `fallbackAfter` has passed.
+            let waitedUntil = fallbackAfter.map { now - $0 } ?? -Double.greatestFiniteMagnitude
             guard !capabilities.isEmpty,
                 let row = try Row.fetchOne(
                     db,
                     sql: """
                         SELECT * FROM tasks
-                        WHERE capability IN (\(placeholders))
+                        WHERE (capability IN (\(placeholders))
+                              OR (fallback IN (\(placeholders)) AND available_at <= ?))
                           AND ((status = 'queued' AND available_at <= ?) OR (status = 'leased'
                               AND lease_expires_at <= ?))
                         ORDER BY available_at, created_at LIMIT 1
-                        """, arguments: StatementArguments(capabilities.map(\.rawValue)) + [now, now])
+                        """, arguments: names + names + [waitedUntil, now, now])
             else { return nil }
             var task = try TaskRecord(row: row)
             try db.execute(

@@ -246,6 +246,18 @@ extension SQLiteJobStore {
                     CREATE INDEX storage_reservations_org ON storage_reservations(organization_id);
                     """)
         }
+        migrator.registerMigration("v9-placement") { db in
+            // GPU-preferring tasks name who may take them after a wait; workers say they are alive.
+            try db.execute(
+                sql: """
+                    ALTER TABLE tasks ADD COLUMN fallback TEXT;
+                    CREATE TABLE workers (
+                        id TEXT PRIMARY KEY,
+                        capabilities TEXT NOT NULL,
+                        registered_at REAL NOT NULL,
+                        seen_at REAL NOT NULL);
+                    """)
+        }
         return migrator
     }
 }

@@ -91,10 +91,12 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         var encoder = VideoEncoder.libx264
         if settings.capabilities.contains(.gpu) {
             // Advertise gpu only when an encoder really works here: a listed encoder may lack a driver or a device.
-            let report = await HardwareDetector(ffmpegPath: media.ffmpegPath).detect()
+            let report = await HardwareDetector(
+                ffmpegPath: media.ffmpegPath, candidates: configuration.workers.gpuEncoders
+            ).detect()
             if report.hasGPU {
                 encoder = report.encoder
-                logger.info("hardware encoder in use", metadata: ["worker.encoder": "\(encoder.rawValue)"])
+                logger.info("GPU encoder in use", metadata: ["worker.encoder": "\(encoder.rawValue)"])
             } else {
                 settings.capabilities.removeAll { $0 == .gpu }
                 if settings.capabilities.isEmpty { settings.capabilities = [.cpu] }

@@ -9,6 +9,11 @@ public struct WorkerConfiguration: Sendable {
     public var concurrency = 2
     /// Capabilities this worker claims work for; default cpu.
     public var capabilities: [Capability] = [.cpu]
+    /// How long GPU-preferring work waits for a live GPU worker before a CPU worker takes it; default 15 s.
+    public var fallbackSeconds = 15.0
+    /// FFmpeg encoders a worker asked for `gpu` tries, in order; the first that encodes a frame
+    /// is used. Default h264_nvenc, h264_vaapi.
+    public var gpuEncoders: [String] = ["h264_nvenc", "h264_vaapi"]
     /// How long a claimed task is reserved without a heartbeat; default 60 s.
     public var leaseSeconds = 60.0
     /// How often a running task renews its lease and notices cancellation; default 5 s.
@@ -30,6 +35,8 @@ public struct WorkerConfiguration: Sendable {
         ConfigurationKey("workersInProcess", "run workers inside serve (true)"),
         ConfigurationKey("workerConcurrency", "tasks run at once per worker (2)"),
         ConfigurationKey("workerCapabilities", "comma-separated: cpu,gpu (cpu)"),
+        ConfigurationKey("fallbackSeconds", "how long gpu-preferring work waits for a live gpu worker (15)"),
+        ConfigurationKey("gpuEncoders", "encoders a gpu worker tries, in order (h264_nvenc,h264_vaapi)"),
         ConfigurationKey("leaseSeconds", "task lease length (60)"),
         ConfigurationKey("heartbeatSeconds", "lease renewal and cancellation check interval (5)"),
         ConfigurationKey("pollSeconds", "idle worker poll interval (0.5)"),
@@ -51,6 +58,12 @@ public struct WorkerConfiguration: Sendable {
                         reason: "'\(name)' is not one of cpu, gpu")
                 }
                 return capability
+            }
+        }
+        fallbackSeconds = try values.double("fallbackSeconds", in: 0...86_400) ?? fallbackSeconds
+        if let raw = values.string("gpuEncoders") {
+            gpuEncoders = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
             }
         }
         leaseSeconds = try values.double("leaseSeconds", in: 1...86_400) ?? leaseSeconds

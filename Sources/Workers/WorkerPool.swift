@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// Claims tasks from the store and runs them, `concurrency` at a time. On graceful shutdown it
 /// stops claiming, lets running tasks finish within the grace period, then stops their FFmpeg
 /// children and hands the tasks back to the queue, so nothing is lost.
-public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: BlobStore>: Service {
+public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & WorkerRegistry, Blobs: BlobStore>: Service {
     public let pipeline: TaskPipeline<Store, Blobs>
     /// Plans every change the pool's results make to a job (what follows a task, retries).
     public let transitions: JobTransitions
@@ -21,6 +21,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
     public let logger: Logger
     public let metrics: WorkerMetrics
     let occupancy: SlotOccupancy
+    let peers = PeerPresence()
 
     public init(
         pipeline: TaskPipeline<Store, Blobs>, workflow: JobWorkflow, signal: any WorkSignal, settings: WorkerSettings,
@@ -57,9 +58,15 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
                     group.addTask { await slot(shutdown) }
                 }
                 group.addTask { await sweepSources(shutdown) }
+                group.addTask { await announce(shutdown) }
             }
         } onGracefulShutdown: {
             shutdown.begin()
+        }
+        do {
+            try await store.workerGone(settings.workerID)
+        } catch {
+            logger.warning("could not leave the worker registry", metadata: ["error": "\(error)"])
         }
         await pipeline.sources.removeAll()
         logger.info("worker pool stopped")
@@ -70,7 +77,9 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
             do {
                 guard
                     let claimed = try await store.claimTask(
-                        worker: settings.workerID, capabilities: settings.capabilities, leaseSeconds: settings.lease)
+                        worker: settings.workerID, capabilities: settings.capabilities,
+                        fallbackAfter: peers.betterSuitedAlive ? settings.fallbackWait : 0,
+                        leaseSeconds: settings.lease)
                 else {
                     await signal.wait(timeout: settings.poll)
                     continue
@@ -231,6 +240,30 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger, Blobs: 
             await shutdown.wait(upTo: settings.sourceSweep)
             let removed = await pipeline.sources.sweep()
             if removed > 0 { logger.debug("cached copies removed", metadata: ["cache.removed": "\(removed)"]) }
+        }
+    }
+
+    /// Registers this worker and renews its entry every heartbeat; notes whether any live worker
+    /// (seen within a lease) has a capability this one lacks.
+    private func announce(_ shutdown: ShutdownSignal) async {
+        while !shutdown.isStopping, !Task.isCancelled {
+            do {
+                try await store.workerSeen(settings.workerID, capabilities: settings.capabilities)
+                let others = try await store.liveWorkers(seenWithin: settings.lease).filter {
+                    $0.id != settings.workerID
+                }
+                let alive = others.contains { !Set($0.capabilities).isSubset(of: settings.capabilities) }
+                if peers.update(betterSuitedAlive: alive) {
+                    logger.info(
+                        alive
+                            ? "a better-suited worker is alive: its work waits for it first"
+                            : "no better-suited worker is alive",
+                        metadata: ["worker.fallbackWait": "\(settings.fallbackWait)"])
+                }
+            } catch {
+                logger.warning("could not renew this worker's registration", metadata: ["error": "\(error)"])
+            }
+            await shutdown.wait(upTo: settings.heartbeat)
         }
     }
 

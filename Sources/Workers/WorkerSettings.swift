@@ -8,6 +8,8 @@ public struct WorkerSettings: Sendable {
     public var concurrency: Int
     public var capabilities: [Capability]
     public var lease: Double
+    /// Seconds work that prefers another capability waits for a worker with it, when one is alive.
+    public var fallbackWait: Double
     public var heartbeat: Duration
     public var poll: Duration
     public var shutdownGrace: Duration
@@ -19,6 +21,7 @@ public struct WorkerSettings: Sendable {
         self.concurrency = max(1, configuration.concurrency)
         self.capabilities = configuration.capabilities
         self.lease = configuration.leaseSeconds
+        self.fallbackWait = configuration.fallbackSeconds
         self.heartbeat = .seconds(configuration.heartbeatSeconds)
         self.poll = .seconds(configuration.pollSeconds)
         self.shutdownGrace = .seconds(configuration.shutdownGraceSeconds)

@@ -87,3 +87,19 @@ import Testing
             "no overflow")
     }
 }
+
+@Suite struct TaskPlacementTests {
+    @Test func rendersAndFramesPreferGPUWorkersAndEverythingElseStaysOnCPU() {
+        let job = Job(
+            organizationId: "o", ownerId: "u",
+            request: JobRequest(source: .init(uploadId: "up"), clips: [.init(start: 0, end: 1)]), createdAt: Date())
+        let next = JobWorkflow().nextTasks(after: TaskRecord(jobId: job.id, kind: .probe, maxAttempts: 1), of: job)
+        let render = next.first { $0.kind == .render }
+        let storyboard = next.first { $0.kind == .thumbnails }
+        #expect(render?.capability == .gpu && render?.fallback == .cpu)
+        #expect(storyboard?.capability == .gpu && storyboard?.fallback == .cpu)
+        #expect(
+            JobWorkflow().firstTask(for: job).capability == .cpu && JobWorkflow().firstTask(for: job).fallback == nil)
+        for kind in [TaskKind.analyze, .quality, .transcribe] { #expect(kind.placement == .only(.cpu)) }
+    }
+}

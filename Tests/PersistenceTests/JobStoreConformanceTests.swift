@@ -29,9 +29,11 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
             ? []
             : [
                 StoreBackend(name: "PostgreSQL") { _, clock in
+                    // The 5 s deadline is for production: twenty transactions queued on one row lock
+                    // beside every other suite can take longer on a loaded machine.
                     PostgresJobStore(
                         configuration: try PostgresJobStore.configuration(
-                            url: try await TestServers.freshPostgresDatabase()), clock: clock)
+                            url: try await TestServers.freshPostgresDatabase()), clock: clock, timeout: .seconds(300))
                 }
             ])
 }
