@@ -227,6 +227,35 @@ make() {
            -filter_complex "[0:v]${patch},split[p1][p2];[1:v][p1]overlay=x=85:y=150:shortest=1[a];[a][p2]overlay=x=865:y=150:shortest=1,format=yuv420p[v]" \
            -map "[v]" -map 2:a -t 6 -c:v libx264 -preset veryfast -g 60 -c:a aac -b:a 64k "$file.tmp.mp4"
       fi ;;
+    clean.mp4|noisy.mp4)
+      # 8 s, 320x180, 25 fps, nearly lossless (crf 8): the same pictures and tone (4 s on, 2 s off),
+      # noisy.mp4 with strong temporal grain on the pictures and hiss under the sound. What
+      # denoising removes is measured against clean.mp4.
+      local grain="null" hiss="anullsrc=r=48000:cl=mono"
+      if [ "$name" = noisy.mp4 ]; then grain="noise=alls=28:allf=t+u"; hiss="anoisesrc=r=48000:a=0.02:c=white"; fi
+      ff -f lavfi -i "testsrc2=size=320x180:rate=25:duration=8" -f lavfi -i "$tone_with_gaps" -f lavfi -i "$hiss" \
+         -filter_complex "[0:v]$grain,format=yuv420p[v];[1:a]volume=0.3[t];[t][2:a]amix=inputs=2:duration=first:normalize=0[a]" \
+         -map "[v]" -map "[a]" -t 8 -c:v libx264 -preset veryfast -crf 8 -g 50 -c:a aac -b:a 192k -ac 1 "$file.tmp.mp4" ;;
+    interlaced.mp4)
+      # 4 s, 640x360, 25 fps interlaced (top field first, field_order tt) from 50 fps motion: combing on every frame.
+      ff -f lavfi -i "testsrc2=size=640x360:rate=50:duration=4" -vf "tinterlace=mode=interleave_top,format=yuv420p" \
+         -c:v libx264 -preset veryfast -crf 16 -flags +ildct+ilme -x264-params interlaced=1:tff=1 -an "$file.tmp.mp4" ;;
+    shaky.mp4)
+      # 6 s, 640x360, 25 fps: one still picture seen through a window that jitters (a hand-held camera).
+      ff -f lavfi -i "testsrc2=size=960x540:rate=25:duration=0.04" -vf \
+         "loop=loop=150:size=1:start=0,setpts=N/25/TB,crop=640:360:x='160+30*sin(2*PI*t*3.1)+15*sin(2*PI*t*7.3)':y='90+25*cos(2*PI*t*2.3)+12*sin(2*PI*t*5.7)',format=yuv420p" \
+         -t 6 -c:v libx264 -preset veryfast -crf 16 -an "$file.tmp.mp4" ;;
+    lowcontrast.mp4)
+      # 4 s, 320x180, 25 fps: testsrc2 washed out (a narrow grey range, about 40 %-75 % luma, faded colours), with
+      # sound that is loud for 2 s, then 14 dB quieter for 2 s.
+      ff -f lavfi -i "testsrc2=size=320x180:rate=25:duration=4" \
+         -f lavfi -i "sine=frequency=330:sample_rate=48000,volume='if(lt(t,2),0.5,0.1)':eval=frame" \
+         -vf "eq=contrast=0.4:brightness=0.08:saturation=0.4,format=yuv420p" -t 4 -c:v libx264 -preset veryfast -crf 12 \
+         -c:a aac -b:a 128k "$file.tmp.mp4" ;;
+    banded.mp4)
+      # 2 s, 320x180, 25 fps: a slow gradient quantised to steps of 4 luma levels (visible bands), nearly lossless.
+      ff -f lavfi -i "gradients=size=320x180:rate=25:duration=2:speed=0.001:c0=0x303030:c1=0xa0a0a0:nb_colors=2" \
+         -vf "format=yuv420p,lutyuv=y='trunc(val/4)*4'" -c:v libx264 -preset veryfast -crf 4 -an "$file.tmp.mp4" ;;
     *) echo "make-test-media.sh: unknown media '$name'" >&2; return 2 ;;
   esac
   mv "$file".tmp.* "$file"

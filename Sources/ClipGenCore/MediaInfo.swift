@@ -38,12 +38,20 @@ public struct MediaInfo: Sendable, Equatable, Codable {
         public var colorTransfer: String?
         /// Whether every frame is proven to last equally long (from an MP4's sample table); false when unknown.
         public var constantFrameRate: Bool
+        /// ffprobe's `field_order`: `progressive`, or `tt`, `bb`, `tb`, `bt` for interlaced video; nil when unknown.
+        public var fieldOrder: String?
+
+        /// Whether the stream says its frames are interlaced fields.
+        public var interlaced: Bool { ["tt", "bb", "tb", "bt"].contains(fieldOrder ?? "") }
+
         public init(
             index: Int, codec: String, width: Int, height: Int, fps: Double?, rotation: Int,
             sampleAspectRatio: Ratio, pixelFormat: String?, profile: String?, isFirstVideoStream: Bool = true,
             reorderDelay: Int? = nil, level: Int? = nil, colorRange: String? = nil, colorSpace: String? = nil,
-            colorPrimaries: String? = nil, colorTransfer: String? = nil, constantFrameRate: Bool = true
+            colorPrimaries: String? = nil, colorTransfer: String? = nil, constantFrameRate: Bool = true,
+            fieldOrder: String? = nil
         ) {
+            self.fieldOrder = fieldOrder
             self.isFirstVideoStream = isFirstVideoStream
             self.reorderDelay = reorderDelay
             self.level = level

@@ -21,13 +21,16 @@ public struct OutputOptions: Codable, Sendable, Equatable {
     public var reframe: Reframe?
     /// Pauses in the speech cut out of each clip (the job then transcribes its source).
     public var removeSilences: SilenceRemoval?
+    /// Picture and sound repairs; nil still deinterlaces an interlaced source (`Enhancement.deinterlace`).
+    public var enhance: Enhancement?
 
     public init(
         format: OutputFormat = .mp4, mode: CutMode = .smart, aspect: Aspect = .original,
         height: Int? = nil, fps: Double? = nil, cropX: Double = 0.5, normalizeAudio: Bool = false,
         targetLUFS: Double = -14, fadeSeconds: Double = 0, captions: CaptionOptions? = nil, reframe: Reframe? = nil,
-        removeSilences: SilenceRemoval? = nil
+        removeSilences: SilenceRemoval? = nil, enhance: Enhancement? = nil
     ) {
+        self.enhance = enhance
         self.captions = captions
         self.reframe = reframe
         self.removeSilences = removeSilences
@@ -44,7 +47,7 @@ public struct OutputOptions: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case format, mode, aspect, height, fps, cropX, normalizeAudio, targetLUFS, fadeSeconds, captions, reframe,
-            removeSilences
+            removeSilences, enhance
     }
 
     public init(from decoder: any Decoder) throws {
@@ -61,12 +64,13 @@ public struct OutputOptions: Codable, Sendable, Equatable {
         captions = try c.decodeIfPresent(CaptionOptions.self, forKey: .captions)
         reframe = try c.decodeIfPresent(Reframe.self, forKey: .reframe)
         removeSilences = try c.decodeIfPresent(SilenceRemoval.self, forKey: .removeSilences)
+        enhance = try c.decodeIfPresent(Enhancement.self, forKey: .enhance)
     }
 
-    /// Whether the clip's pictures or timing depend on what is said or who is on screen.
+    /// Whether every picture of the clip differs from the source's (so none can be copied).
     public var changesPictures: Bool {
         aspect != .original || height != nil || fps != nil || fadeSeconds > 0 || captions != nil
-            || removeSilences != nil
+            || removeSilences != nil || enhance?.changesPictures == true
     }
 
     /// Whether rendering needs the source's transcript.
@@ -74,7 +78,7 @@ public struct OutputOptions: Codable, Sendable, Equatable {
 
     /// Whether rendering changes pictures or sound, which a stream copy cannot do.
     public var needsFilters: Bool {
-        changesPictures || normalizeAudio
+        changesPictures || normalizeAudio || enhance?.changesSound == true
     }
 
     public func validate() -> [FieldError] {
@@ -96,6 +100,18 @@ public struct OutputOptions: Codable, Sendable, Equatable {
         }
         errors += captions?.validate() ?? []
         errors += removeSilences?.validate() ?? []
+        if let enhance {
+            errors += enhance.validate()
+            if enhance.upscale != nil && height != nil {
+                errors.append(
+                    .init(
+                        field: "output.enhance.upscale",
+                        message: "output.height already sets the size; give one of height and enhance.upscale"))
+            }
+            if format == .gif && enhance.changesSound {
+                errors.append(.init(field: "output.enhance", message: "gif has no sound to denoise or normalise"))
+            }
+        }
         if let reframe, reframe != .center, aspect == .original {
             errors.append(
                 .init(
@@ -118,8 +134,8 @@ public struct OutputOptions: Codable, Sendable, Equatable {
                         field: "output.mode",
                         message:
                             """
-                            keyframe mode copies the stream and cannot scale, crop, fade, caption, cut silences \
-                            or normalise; use exact or smart
+                            keyframe mode copies the stream and cannot scale, crop, fade, caption, cut silences, \
+                            enhance or normalise; use exact or smart
                             """
                     ))
             }

@@ -37,6 +37,12 @@ public struct CutPlan: Sendable, Equatable {
     public var captionsFile: String?
     /// Source ranges kept once pauses were cut; nil shows `actualStart`–`end` whole.
     public var keptRanges: [TimeRange]?
+    /// The camera motion found by stabilisation's first pass (`Cutter` runs it).
+    public var stabilizeTransforms: String?
+    /// The source range's noise floor in dBFS, measured before audio denoising (`Cutter`).
+    public var noiseFloor: Double?
+    /// Whether the probe found the source's frames interlaced.
+    var interlacedSource: Bool
     /// The picture as shown (square pixels, upright), for fitted layouts.
     var pictureWidth: Int
     var pictureHeight: Int
@@ -53,6 +59,7 @@ public struct CutPlan: Sendable, Equatable {
         self.frameDuration = media.video?.fps.map { 1 / $0 }
         self.sampleAspectRatio = media.video?.sampleAspectRatio ?? .square
         self.sourceStartTime = media.startTime
+        self.interlacedSource = media.video?.interlaced ?? false
         (self.pictureWidth, self.pictureHeight) = media.displaySize
         switch options.mode {
         case .keyframe:
@@ -167,20 +174,14 @@ public struct CutPlan: Sendable, Equatable {
         }
     }
 
-    /// Frames arrive upright (FFmpeg applies the rotation metadata while decoding); these make
-    /// pixels square, cut out the pauses, crop to the aspect (still, following a face, or the
-    /// whole picture over a blurred fill), scale, cap the rate, fade and burn in the captions.
+    /// Frames arrive upright (FFmpeg applies the rotation metadata while decoding); these
+    /// deinterlace, make pixels square, cut out the pauses, repair the pictures (`enhance`), crop
+    /// to the aspect (still, following a face, or the whole picture over a blurred fill), scale,
+    /// cap the rate, sharpen, fade and burn in the captions.
     /// Each is one filter of a chain, or a small graph whose first input and last output are the
     /// chain's (fitted layouts split the picture and overlay it again).
     func videoFilters() -> [String] {
-        var filters: [String] = []
-        if sampleAspectRatio != .square {
-            filters.append("scale=trunc(iw*sar/2)*2:ih,setsar=1")
-        }
-        if let keptRanges {
-            filters.append(
-                "select='\(Self.between(keptRanges, from: seekTime))',setpts=N/(\(Self.number(sourceFPS ?? 30)))/TB")
-        }
+        var filters = sourceFilters() + pictureRepairs
         if let ratio = options.aspect.ratio {
             filters.append(reframeFilter(ratio: ratio))
         }
@@ -188,21 +189,36 @@ public struct CutPlan: Sendable, Equatable {
         if let height {
             // Never enlarge for gif's default; an explicit height is honoured either way.
             filters.append(options.height == nil ? "scale=-2:'min(\(height),trunc(ih/2)*2)'" : "scale=-2:\(height)")
+        } else if let upscaleFilter {
+            filters.append(upscaleFilter)
         } else {
             filters.append("scale=trunc(iw/2)*2:trunc(ih/2)*2") // 4:2:0 needs even sizes
         }
         if let cap = options.fps ?? (options.format == .gif ? 15 : nil), (sourceFPS ?? .infinity) > cap {
             filters.append("fps=\(Self.number(cap))")
         }
+        if let sharpenFilter { filters.append(sharpenFilter) }
         let fade = options.fadeSeconds
         if fade > 0 {
             filters.append("fade=t=in:st=0:d=\(Self.number(fade))")
             filters.append("fade=t=out:st=\(Self.number(max(0, renderedDuration - fade))):d=\(Self.number(fade))")
         }
         if let captionsFile {
-            // Single quotes close the filter's quoting: each becomes '\'' (close, escaped quote, reopen).
-            let quoted = captionsFile.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''")
-            filters.append("ass=filename='\(quoted)'")
+            filters.append("ass=filename='\(Self.quoted(captionsFile))'")
+        }
+        return filters
+    }
+
+    /// Whole frames with square pixels, the pauses cut out: what every later filter starts from.
+    func sourceFilters() -> [String] {
+        var filters: [String] = []
+        if let deinterlaceFilter { filters.append(deinterlaceFilter) }
+        if sampleAspectRatio != .square {
+            filters.append("scale=trunc(iw*sar/2)*2:ih,setsar=1")
+        }
+        if let keptRanges {
+            filters.append(
+                "select='\(Self.between(keptRanges, from: seekTime))',setpts=N/(\(Self.number(sourceFPS ?? 30)))/TB")
         }
         return filters
     }
@@ -280,11 +296,13 @@ public struct CutPlan: Sendable, Equatable {
     }
 
     /// Fades, then (when normalising) loudnorm's second, linear pass from the measured values.
-    func audioFilters(includingLoudnorm: Bool = true) -> [String] {
+    func audioFilters(includingLoudnorm: Bool = true, includingRepairs: Bool = true) -> [String] {
         var filters: [String] = []
         if let keptRanges {
             filters.append("aselect='\(Self.between(keptRanges, from: seekTime))',asetpts=N/SR/TB")
         }
+        // Repaired before the fades, so the dynamic normaliser does not undo them.
+        if includingRepairs { filters += soundRepairs }
         let fade = options.fadeSeconds
         if fade > 0 {
             filters.append("afade=t=in:st=0:d=\(Self.number(fade))")

@@ -30,8 +30,22 @@ public struct Cutter: Sendable {
         var plan = plan
         let meter = LoudnessMeter(runner: runner, ffmpegPath: ffmpegPath, timeout: timeout)
         let normalising = plan.options.normalizeAudio && plan.audioStreamIndex != nil && plan.mode != .keyframe
+        if plan.options.enhance?.audioDenoise != nil && plan.mode != .keyframe && plan.noiseFloor == nil {
+            plan.noiseFloor = try await meter.noiseFloor(plan)
+        }
         if normalising && plan.loudness == nil {
             plan.loudness = try await meter.measure(plan)
+        }
+        let motion = plan.output + ".motion.trf"
+        defer { try? FileManager.default.removeItem(atPath: motion) }
+        var progress = progress
+        if plan.needsMotionPass && plan.stabilizeTransforms == nil {
+            // Stabilisation's first pass reads the range once more: a third of the work.
+            try await run(plan.motionArguments(result: motion), what: "the camera motion for stabilisation")
+            plan.stabilizeTransforms = motion
+            let outer = progress
+            outer(0.3)
+            progress = { outer(0.3 + 0.7 * $0) }
         }
         if let cut = plan.smartCut {
             try await smartEncode(plan, cut, progress: progress)

@@ -39,6 +39,37 @@ public struct LoudnessMeter: Sendable {
         try await run(["-i", file, "-map", "0:a:0", "-af", Self.analysis(target: -14)])
     }
 
+    /// The source range's noise floor in dBFS (the quietest stretch's level, from `astats`), what
+    /// audio denoising is tuned to; nil for a range of digital silence.
+    public func noiseFloor(_ plan: CutPlan) async throws -> Double? {
+        guard let audio = plan.audioStreamIndex else { return nil }
+        let filters =
+            plan.audioFilters(includingLoudnorm: false, includingRepairs: false).filter { $0.hasPrefix("aselect") }
+            + ["astats=measure_perchannel=none:measure_overall=Noise_floor"]
+        let output = try await runner.run(
+            ProcessSpec(
+                executable: ffmpegPath,
+                arguments: ["-hide_banner", "-nostdin", "-nostats", "-v", "info"] + plan.inputArguments + [
+                    "-map", "0:\(audio)", "-af", filters.joined(separator: ","), "-vn", "-sn", "-dn", "-f", "null", "-",
+                ],
+                timeout: timeout))
+        guard output.succeeded else {
+            throw MediaError(
+                .renderFailed, "the noise in the audio could not be measured",
+                detail: MediaError.reason(fromStderr: output.stderrTail))
+        }
+        return Self.noiseFloor(output.stderrTail)
+    }
+
+    /// The last `Noise floor dB: X` astats printed; nil when it is not a finite number.
+    static func noiseFloor(_ stderr: String) -> Double? {
+        guard let line = stderr.split(separator: "\n").last(where: { $0.contains("Noise floor dB:") }),
+            let value = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }),
+            value.isFinite
+        else { return nil }
+        return value
+    }
+
     static func analysis(target: Double) -> String {
         "loudnorm=I=\(CutPlan.number(target)):TP=-1.5:LRA=11:print_format=json"
     }

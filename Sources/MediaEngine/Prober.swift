@@ -137,7 +137,7 @@ public struct Prober: Sendable {
                 reorderDelay: s.has_b_frames, level: s.level, colorRange: s.color_range.known,
                 colorSpace: s.color_space.known,
                 colorPrimaries: s.color_primaries.known, colorTransfer: s.color_transfer.known,
-                constantFrameRate: false)
+                constantFrameRate: false, fieldOrder: s.field_order)
         }
         let audio = streams.filter { $0.codec_type == "audio" }.map { s in
             MediaInfo.AudioStream(
@@ -215,6 +215,7 @@ private struct FFprobeOutput: Decodable {
         var color_primaries: String?
         var color_transfer: String?
         var sample_aspect_ratio: String?
+        var field_order: String?
         var avg_frame_rate: String?
         var r_frame_rate: String?
         var duration: String?

@@ -26,6 +26,15 @@ public struct SmartCut: Sendable, Equatable {
         guard options.format == .mp4 else {
             return .failure(.init("smart cut copies H.264 into mp4; \(options.format.rawValue) is fully re-encoded"))
         }
+        if let enhance = options.enhance, enhance.changesPictures || enhance.changesSound {
+            return .failure(
+                .init(
+                    "enhancement (\(enhance.names.joined(separator: ", "))) changes every frame, so the clip was fully re-encoded"
+                ))
+        }
+        if video.interlaced, (options.enhance?.deinterlace ?? .auto) != .off {
+            return .failure(.init("the source is interlaced and is deinterlaced, so the clip was fully re-encoded"))
+        }
         guard !options.changesPictures else {
             return .failure(
                 .init(

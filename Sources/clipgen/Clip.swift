@@ -46,6 +46,15 @@ struct Clip: AsyncParsableCommand {
             """
     )
     var reframe: String?
+    @Option(
+        help:
+            """
+            Repairs, as the API's output.enhance: names with their defaults (denoise,sharpen,deband,stabilize,\
+            autoLevels,audioDenoise,dynamicNormalize,deinterlace=on,upscale=1080) or its JSON ({"denoise":\
+            {"method":"nlmeans","strength":0.7}}).
+            """
+    )
+    var enhance: String?
     @Flag(name: .customLong("remove-silences"), help: "Cut the pauses out of the speech.") var removeSilences = false
     @Option(name: .customLong("min-silence"), help: "Shortest pause cut by --remove-silences, seconds.") var minSilence:
         Double = 0.6
@@ -84,6 +93,7 @@ struct Clip: AsyncParsableCommand {
             options.reframe = try choice(reframe, for: "--reframe", as: Reframe.self)
         }
         if removeSilences { options.removeSilences = SilenceRemoval(minSilence: minSilence, padding: padding) }
+        if let enhance { options.enhance = try Self.enhancement(enhance) }
         var request = JobRequest(
             source: .init(uploadId: .make()),
             clips: [.init(start: startTime.seconds, end: endTime.seconds)], output: options)
@@ -141,5 +151,47 @@ struct Clip: AsyncParsableCommand {
         summary["loudnessLUFS"] = loudness?.integrated
         let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// `--enhance`: the API's JSON, or names (`denoise,upscale=1080`) turned into it.
+    static func enhancement(_ text: String) throws -> Enhancement {
+        let json: String
+        if text.trimmingCharacters(in: .whitespaces).hasPrefix("{") {
+            json = text
+        } else {
+            let fields = try text.split(separator: ",").map { item -> String in
+                let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                switch (parts[0], parts.count > 1 ? parts[1] : nil) {
+                case ("upscale", let height?):
+                    guard let height = Int(height) else {
+                        throw ValidationError("--enhance upscale=HEIGHT needs a number")
+                    }
+                    return #""upscale":{"height":\#(height)}"#
+                case ("deinterlace", let mode?): return #""deinterlace":"\#(mode)""#
+                case (let name, nil)
+                where Enhancement.CodingKeys(rawValue: name) != nil && name != "upscale"
+                    && name != "deinterlace":
+                    return #""\#(name)":true"#
+                default:
+                    throw ValidationError(
+                        """
+                        --enhance: '\(item)' is not one of denoise, sharpen, deband, stabilize, autoLevels, audioDenoise, \
+                        dynamicNormalize, deinterlace=on|off|auto, upscale=HEIGHT
+                        """)
+                }
+            }
+            json = "{" + fields.joined(separator: ",") + "}"
+        }
+        do {
+            return try JSONDecoder().decode(Enhancement.self, from: Data(json.utf8))
+        } catch let DecodingError.dataCorrupted(context), let DecodingError.typeMismatch(_, context),
+            let DecodingError.valueNotFound(_, context)
+        {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ValidationError(
+                "--enhance \(field.isEmpty ? "" : field + " ")is not valid: \(context.debugDescription)")
+        } catch {
+            throw ValidationError("--enhance is not valid JSON for output.enhance")
+        }
     }
 }

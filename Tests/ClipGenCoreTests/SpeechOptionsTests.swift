@@ -100,3 +100,38 @@ import Testing
         #expect(defaults.captions == CaptionOptions() && defaults.validate().isEmpty && defaults.changesPictures)
     }
 }
+
+@Suite struct EnhancementOptionsTests {
+    func decode(_ json: String) throws -> OutputOptions {
+        try JSONDecoder().decode(OutputOptions.self, from: Data(json.utf8))
+    }
+
+    @Test func trueTakesTheDefaultsAndAnObjectSetsThem() throws {
+        let options = try decode(
+            #"{"enhance":{"denoise":true,"sharpen":{"method":"unsharp"},"stabilize":{"smoothing":30},"deband":true,"#
+                + #""upscale":{"height":1080},"audioDenoise":false,"dynamicNormalize":true}}"#)
+        let enhance = try #require(options.enhance)
+        #expect(enhance.denoise == .init(method: .hqdn3d, strength: 0.5))
+        #expect(enhance.sharpen == .init(method: .unsharp, strength: 0.5))
+        #expect(enhance.stabilize?.smoothing == 30 && enhance.deband && enhance.upscale?.height == 1080)
+        #expect(enhance.audioDenoise == nil && enhance.dynamicNormalize && enhance.deinterlace == .auto)
+        #expect(options.needsFilters && options.changesPictures)
+        #expect(try decode(#"{"enhance":{"dynamicNormalize":true}}"#).needsFilters)
+        #expect(!(try decode(#"{"enhance":{"dynamicNormalize":true}}"#).changesPictures))
+        #expect(!(try decode(#"{"enhance":{}}"#).needsFilters), "auto deinterlacing depends on the source alone")
+    }
+
+    @Test func outOfRangeAndConflictingValuesNameTheirField() throws {
+        let options = try decode(
+            #"{"height":720,"mode":"keyframe","enhance":{"denoise":{"strength":2},"stabilize":{"smoothing":0},"#
+                + #""upscale":{"height":1081}}}"#)
+        #expect(
+            Set(options.validate().map(\.field)) == [
+                "output.enhance.denoise.strength", "output.enhance.stabilize.smoothing",
+                "output.enhance.upscale.height", "output.enhance.upscale", "output.mode",
+            ])
+        let gif = try decode(#"{"format":"gif","enhance":{"audioDenoise":true}}"#)
+        #expect(gif.validate().map(\.field) == ["output.enhance"])
+        #expect(throws: DecodingError.self) { try decode(#"{"enhance":{"denoise":"strong"}}"#) }
+    }
+}

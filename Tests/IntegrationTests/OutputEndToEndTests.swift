@@ -114,6 +114,36 @@ import Testing
         }
     }
 
+    /// `output.enhance` through the API: a smart clip of a noisy source denoised and upscaled is
+    /// cut exact, says why, and comes out larger and closer to the clean source.
+    @Test func enhancedClipsAreCutExactAndSayWhy() async throws {
+        let source = try await TestMedia.shared.path("noisy.mp4")
+        let clean = try await TestMedia.shared.path("clean.mp4")
+        try await withTemporaryDirectory { dir in
+            let options = #"{"mode":"smart","enhance":{"denoise":{"method":"nlmeans"},"upscale":{"height":360}}}"#
+            try await Self.render(source, options: options, clip: #"{"start":0,"end":4}"#, dir: dir) {
+                _, _, clip, file in
+                #expect(clip["modeUsed"] as? String == "exact")
+                #expect(
+                    (clip["fallbackReason"] as? String)?.hasPrefix("enhancement (denoise, upscale)") == true, "\(clip)")
+                #expect(try Self.probe(file).height == 360)
+                let reference = dir + "/clean-360.mp4"
+                _ = try Shell.run(
+                    "ffmpeg",
+                    [
+                        "-v", "error", "-i", clean, "-t", "4", "-vf", "scale=-2:360:flags=lanczos", "-crf", "4",
+                        reference,
+                    ])
+                let noisy = dir + "/noisy-360.mp4"
+                _ = try Shell.run(
+                    "ffmpeg",
+                    ["-v", "error", "-i", source, "-t", "4", "-vf", "scale=-2:360:flags=lanczos", "-crf", "4", noisy])
+                #expect(
+                    try MediaMeasure.psnr(file, against: reference) > MediaMeasure.psnr(noisy, against: reference) + 2)
+            }
+        }
+    }
+
     @Test func cropXMovesTheWindow() async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
         try await withTemporaryDirectory { dir in
