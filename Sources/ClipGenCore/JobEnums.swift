@@ -22,8 +22,15 @@ public enum CutMode: String, Codable, Sendable, CaseIterable {
     case smart
 }
 
+/// The container a clip is delivered in; with `VideoCodec`, what is inside.
 public enum OutputFormat: String, Codable, Sendable, CaseIterable {
     case mp4, webm, gif
+    /// QuickTime for editors: ProRes by default.
+    case mov
+    /// Animated WebP: a gif's use, smaller and in full colour.
+    case webp
+    /// Sound only.
+    case m4a, mp3, wav
 
     public var fileExtension: String { rawValue }
     public var contentType: String {
@@ -31,8 +38,33 @@ public enum OutputFormat: String, Codable, Sendable, CaseIterable {
         case .mp4: "video/mp4"
         case .webm: "video/webm"
         case .gif: "image/gif"
+        case .mov: "video/quicktime"
+        case .webp: "image/webp"
+        case .m4a: "audio/mp4"
+        case .mp3: "audio/mpeg"
+        case .wav: "audio/wav"
         }
     }
+
+    public var isAudioOnly: Bool { [.m4a, .mp3, .wav].contains(self) }
+    /// Silent, looping pictures.
+    public var isAnimation: Bool { self == .gif || self == .webp }
+
+    /// The video codecs the container takes, the default first; none for sound and animations
+    /// (whose codec is the format's own).
+    public var videoCodecs: [VideoCodec] {
+        switch self {
+        case .mp4: [.h264, .h265, .av1]
+        case .webm: [.vp9, .av1]
+        case .mov: [.prores, .h264]
+        case .gif, .webp, .m4a, .mp3, .wav: []
+        }
+    }
+}
+
+/// The video codec inside a container (`output.videoCodec`).
+public enum VideoCodec: String, Codable, Sendable, CaseIterable {
+    case h264, h265, av1, vp9, prores
 }
 
 public enum Aspect: String, Codable, Sendable, CaseIterable {

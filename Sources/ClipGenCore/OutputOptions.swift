@@ -23,14 +23,27 @@ public struct OutputOptions: Codable, Sendable, Equatable {
     public var removeSilences: SilenceRemoval?
     /// Picture and sound repairs; nil still deinterlaces an interlaced source (`Enhancement.deinterlace`).
     public var enhance: Enhancement?
+    /// The video codec; nil is the format's default (`OutputFormat.videoCodecs`).
+    public var videoCodec: VideoCodec?
+    /// 0 (smallest) to 100 (best), mapped onto each codec's own scale; nil is ClipGen's default.
+    public var quality: Int?
+    /// Target video bitrate in kbit/s, instead of a quality.
+    public var videoBitrate: Int?
+    /// Audio bitrate in kbit/s; nil is the format's default.
+    public var audioBitrate: Int?
 
     public init(
         format: OutputFormat = .mp4, mode: CutMode = .smart, aspect: Aspect = .original,
         height: Int? = nil, fps: Double? = nil, cropX: Double = 0.5, normalizeAudio: Bool = false,
         targetLUFS: Double = -14, fadeSeconds: Double = 0, captions: CaptionOptions? = nil, reframe: Reframe? = nil,
-        removeSilences: SilenceRemoval? = nil, enhance: Enhancement? = nil
+        removeSilences: SilenceRemoval? = nil, enhance: Enhancement? = nil, videoCodec: VideoCodec? = nil,
+        quality: Int? = nil, videoBitrate: Int? = nil, audioBitrate: Int? = nil
     ) {
         self.enhance = enhance
+        self.videoCodec = videoCodec
+        self.quality = quality
+        self.videoBitrate = videoBitrate
+        self.audioBitrate = audioBitrate
         self.captions = captions
         self.reframe = reframe
         self.removeSilences = removeSilences
@@ -47,7 +60,7 @@ public struct OutputOptions: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case format, mode, aspect, height, fps, cropX, normalizeAudio, targetLUFS, fadeSeconds, captions, reframe,
-            removeSilences, enhance
+            removeSilences, enhance, videoCodec, quality, videoBitrate, audioBitrate
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,7 +78,14 @@ public struct OutputOptions: Codable, Sendable, Equatable {
         reframe = try c.decodeIfPresent(Reframe.self, forKey: .reframe)
         removeSilences = try c.decodeIfPresent(SilenceRemoval.self, forKey: .removeSilences)
         enhance = try c.decodeIfPresent(Enhancement.self, forKey: .enhance)
+        videoCodec = try c.decodeIfPresent(VideoCodec.self, forKey: .videoCodec)
+        quality = try c.decodeIfPresent(Int.self, forKey: .quality)
+        videoBitrate = try c.decodeIfPresent(Int.self, forKey: .videoBitrate)
+        audioBitrate = try c.decodeIfPresent(Int.self, forKey: .audioBitrate)
     }
+
+    /// The video codec used: the one asked for, else the format's default; nil for sound and animations.
+    public var resolvedVideoCodec: VideoCodec? { videoCodec ?? format.videoCodecs.first }
 
     /// Whether every picture of the clip differs from the source's (so none can be copied).
     public var changesPictures: Bool {
@@ -108,8 +128,9 @@ public struct OutputOptions: Codable, Sendable, Equatable {
                         field: "output.enhance.upscale",
                         message: "output.height already sets the size; give one of height and enhance.upscale"))
             }
-            if format == .gif && enhance.changesSound {
-                errors.append(.init(field: "output.enhance", message: "gif has no sound to denoise or normalise"))
+            if format.isAnimation && enhance.changesSound {
+                errors.append(
+                    .init(field: "output.enhance", message: "\(format.rawValue) has no sound to denoise or normalise"))
             }
         }
         if let reframe, reframe != .center, aspect == .original {
@@ -118,8 +139,10 @@ public struct OutputOptions: Codable, Sendable, Equatable {
                     field: "output.reframe",
                     message: "\(reframe.rawValue) reframing needs an aspect that crops: 9:16, 1:1, 4:5 or 16:9"))
         }
-        if format == .gif && normalizeAudio {
-            errors.append(.init(field: "output.normalizeAudio", message: "gif has no sound to normalise"))
+        errors += deliveryErrors()
+        if format.isAnimation && normalizeAudio {
+            errors.append(
+                .init(field: "output.normalizeAudio", message: "\(format.rawValue) has no sound to normalise"))
         }
         if mode == .keyframe {
             if format != .mp4 {
@@ -139,6 +162,53 @@ public struct OutputOptions: Codable, Sendable, Equatable {
                             """
                     ))
             }
+        }
+        return errors
+    }
+
+    /// Codec, quality and bitrates against the format.
+    private func deliveryErrors() -> [FieldError] {
+        var errors: [FieldError] = []
+        if let videoCodec, !format.videoCodecs.contains(videoCodec) {
+            let allowed = format.videoCodecs.map(\.rawValue)
+            errors.append(
+                .init(
+                    field: "output.videoCodec",
+                    message: allowed.isEmpty
+                        ? "\(format.rawValue) has no video codec to choose"
+                        : "\(format.rawValue) takes \(allowed.joined(separator: ", ")), not \(videoCodec.rawValue)"))
+        }
+        if let quality, !(0...100).contains(quality) {
+            errors.append(.init(field: "output.quality", message: "must be from 0 (smallest) to 100 (best)"))
+        }
+        if quality != nil && videoBitrate != nil {
+            errors.append(.init(field: "output.videoBitrate", message: "give a quality or a video bitrate, not both"))
+        }
+        if let videoBitrate, !(50...200_000).contains(videoBitrate) {
+            errors.append(.init(field: "output.videoBitrate", message: "must be from 50 to 200000 kbit/s"))
+        }
+        if videoBitrate != nil && (format.isAudioOnly || format.isAnimation || resolvedVideoCodec == .prores) {
+            errors.append(
+                .init(field: "output.videoBitrate", message: "\(format.rawValue) has no video bitrate to set"))
+        }
+        if let audioBitrate, !(16...512).contains(audioBitrate) {
+            errors.append(.init(field: "output.audioBitrate", message: "must be from 16 to 512 kbit/s"))
+        }
+        if audioBitrate != nil && (format == .wav || format.isAnimation || resolvedVideoCodec == .prores) {
+            errors.append(
+                .init(
+                    field: "output.audioBitrate",
+                    message: "\(format.rawValue) \(format.isAnimation ? "has no sound" : "keeps sound uncompressed")"))
+        }
+        let shapesPictures =
+            aspect != .original || height != nil || fps != nil || captions != nil || enhance?.changesPictures == true
+        if format.isAudioOnly && shapesPictures {
+            errors.append(
+                .init(
+                    field: "output.format",
+                    message:
+                        "\(format.rawValue) is sound only: leave out aspect, height, fps, captions and picture repairs")
+            )
         }
         return errors
     }

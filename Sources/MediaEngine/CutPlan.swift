@@ -53,7 +53,7 @@ public struct CutPlan: Sendable, Equatable {
         self.start = start
         self.end = min(end, media.duration)
         self.options = options
-        self.audioStreamIndex = options.format == .gif ? nil : media.defaultAudio?.index
+        self.audioStreamIndex = options.format.isAnimation ? nil : media.defaultAudio?.index
         self.audioChannels = media.defaultAudio?.channels
         self.sourceFPS = media.video?.fps
         self.frameDuration = media.video?.fps.map { 1 / $0 }
@@ -78,17 +78,6 @@ public struct CutPlan: Sendable, Equatable {
                 mode = .exact
                 fallbackReason = refusal.reason
             }
-        }
-    }
-
-    /// What encoded the video, as recorded on the clip.
-    public var encoderName: String {
-        switch (mode, options.format) {
-        case (.keyframe, _): "copy"
-        case (.smart, _): "libx264+copy"
-        case (_, .mp4): encoder.rawValue
-        case (_, .webm): "libvpx-vp9"
-        case (_, .gif): "gif"
         }
     }
 
@@ -128,7 +117,7 @@ public struct CutPlan: Sendable, Equatable {
 
     public func ffmpegArguments() -> [String] {
         var args = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats"]
-        if mode != .keyframe && options.format == .mp4 { args += encoder.decodeArguments }
+        if mode != .keyframe && usesHardware { args += encoder.decodeArguments }
         args += inputArguments
         if mode == .keyframe {
             args += ["-map", "0:v:0"]
@@ -149,28 +138,21 @@ public struct CutPlan: Sendable, Equatable {
                 "-map", "[out]", "-an", "-loop", "0", "-f", "gif", output,
             ]
             return args
-        case .mp4, .webm:
+        case .webp:
+            args += ["-map", "0:v:0", "-vf", (videoFilters() + ["format=yuva420p"]).joined(separator: ",")]
+            args += ["-c:v", "libwebp_anim", "-quality", scaled(worst: 0, best: 100, default: 75), "-loop", "0", "-an"]
+            return args + ["-map_metadata", "-1"] + containerArguments + [output]
+        case .m4a, .mp3, .wav:
+            if let audioStreamIndex { args += ["-map", "0:\(audioStreamIndex)"] }
+            return args + ["-vn"] + audioArguments + ["-sn", "-dn", "-map_metadata", "-1"] + containerArguments
+                + [output]
+        case .mp4, .webm, .mov:
             args += ["-map", "0:v:0"]
             if let audioStreamIndex { args += ["-map", "0:\(audioStreamIndex)"] }
-            let upload = options.format == .mp4 ? encoder.uploadFilters : ["format=yuv420p"]
-            args += ["-vf", (videoFilters() + upload).joined(separator: ","), "-fps_mode", "passthrough"]
-            if options.format == .mp4 {
-                args += encoder.encodeArguments
-            } else {
-                args += [
-                    "-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-row-mt", "1", "-deadline", "good", "-cpu-used",
-                    "4",
-                ]
-            }
-            if audioStreamIndex != nil {
-                let audio = audioFilters()
-                if !audio.isEmpty { args += ["-af", audio.joined(separator: ",")] }
-                args += options.format == .mp4 ? ["-c:a", "aac", "-b:a", "160k"] : ["-c:a", "libopus", "-b:a", "128k"]
-                args += audioChannelArguments
-            }
-            args += ["-sn", "-dn", "-map_metadata", "-1"]
-            args += options.format == .mp4 ? ["-movflags", "+faststart", "-f", "mp4"] : ["-f", "webm"]
-            return args + [output]
+            args += ["-vf", (videoFilters() + uploadFilters).joined(separator: ","), "-fps_mode", "passthrough"]
+            args += videoCodecArguments
+            if audioStreamIndex != nil { args += audioArguments }
+            return args + ["-sn", "-dn", "-map_metadata", "-1"] + containerArguments + [output]
         }
     }
 
@@ -185,7 +167,7 @@ public struct CutPlan: Sendable, Equatable {
         if let ratio = options.aspect.ratio {
             filters.append(reframeFilter(ratio: ratio))
         }
-        let height = options.height ?? (options.format == .gif ? 480 : nil)
+        let height = options.height ?? (options.format.isAnimation ? 480 : nil)
         if let height {
             // Never enlarge for gif's default; an explicit height is honoured either way.
             filters.append(options.height == nil ? "scale=-2:'min(\(height),trunc(ih/2)*2)'" : "scale=-2:\(height)")
@@ -194,7 +176,7 @@ public struct CutPlan: Sendable, Equatable {
         } else {
             filters.append("scale=trunc(iw/2)*2:trunc(ih/2)*2") // 4:2:0 needs even sizes
         }
-        if let cap = options.fps ?? (options.format == .gif ? 15 : nil), (sourceFPS ?? .infinity) > cap {
+        if let cap = options.fps ?? (options.format.isAnimation ? 15 : nil), (sourceFPS ?? .infinity) > cap {
             filters.append("fps=\(Self.number(cap))")
         }
         if let sharpenFilter { filters.append(sharpenFilter) }
@@ -207,6 +189,13 @@ public struct CutPlan: Sendable, Equatable {
             filters.append("ass=filename='\(Self.quoted(captionsFile))'")
         }
         return filters
+    }
+
+    /// The sound's filters, encoder and channels.
+    var audioArguments: [String] {
+        let audio = audioFilters()
+        return (audio.isEmpty ? [] : ["-af", audio.joined(separator: ",")]) + audioCodecArguments
+            + audioChannelArguments
     }
 
     /// Whole frames with square pixels, the pauses cut out: what every later filter starts from.

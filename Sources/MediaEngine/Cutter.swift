@@ -28,6 +28,11 @@ public struct Cutter: Sendable {
         -> LoudnessMeasurement?
     {
         var plan = plan
+        if plan.options.format.isAudioOnly && plan.audioStreamIndex == nil {
+            throw MediaError(
+                .unsupportedMedia,
+                "the source has no sound for a \(plan.options.format.rawValue) clip; ask for a video format")
+        }
         let meter = LoudnessMeter(runner: runner, ffmpegPath: ffmpegPath, timeout: timeout)
         let normalising = plan.options.normalizeAudio && plan.audioStreamIndex != nil && plan.mode != .keyframe
         if plan.options.enhance?.audioDenoise != nil && plan.mode != .keyframe && plan.noiseFloor == nil {

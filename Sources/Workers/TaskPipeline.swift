@@ -243,7 +243,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             let (plan, loudness, presentation) = (rendered.plan, rendered.loudness, rendered.presentation)
             let duration = try await prober.duration(of: output)
             var posterKey: BlobKey?
-            if job.request.thumbnails != false {
+            if job.request.thumbnails != false && !options.format.isAudioOnly {
                 let poster = scratch + "/poster.jpg"
                 try await thumbnailer.poster(of: output, duration: duration, to: poster)
                 let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).jpg")

@@ -18,7 +18,14 @@ struct Clip: AsyncParsableCommand {
             """
     )
     var mode: String = OutputOptions().mode.rawValue
-    @Option(help: "mp4, webm or gif (default: from --out's extension, else mp4).") var format: String?
+    @Option(help: "mp4, webm, mov, gif, webp, m4a, mp3 or wav (default: from --out's extension, else mp4).")
+    var format: String?
+    @Option(name: .customLong("video-codec"), help: "mp4: h264, h265, av1; webm: vp9, av1; mov: prores, h264.")
+    var videoCodec: String?
+    @Option(help: "0 (smallest) to 100 (best), mapped onto the codec's own scale.") var quality: Int?
+    @Option(name: .customLong("video-bitrate"), help: "Target video bitrate, kbit/s (instead of --quality).")
+    var videoBitrate: Int?
+    @Option(name: .customLong("audio-bitrate"), help: "Audio bitrate, kbit/s.") var audioBitrate: Int?
     @Option(help: "original, 16:9, 9:16, 1:1 or 4:5.") var aspect: String = "original"
     @Option(name: .customLong("crop-x"), help: "Crop window position, 0 (left) to 1 (right).") var cropX: Double = 0.5
     @Option(help: "Output height in pixels (even).") var height: Int?
@@ -94,6 +101,8 @@ struct Clip: AsyncParsableCommand {
         }
         if removeSilences { options.removeSilences = SilenceRemoval(minSilence: minSilence, padding: padding) }
         if let enhance { options.enhance = try Self.enhancement(enhance) }
+        options.videoCodec = try videoCodec.map { try choice($0, for: "--video-codec", as: VideoCodec.self) }
+        (options.quality, options.videoBitrate, options.audioBitrate) = (quality, videoBitrate, audioBitrate)
         var request = JobRequest(
             source: .init(uploadId: .make()),
             clips: [.init(start: startTime.seconds, end: endTime.seconds)], output: options)

@@ -12,11 +12,13 @@ enum OutputEstimate {
         if let highlights = request.highlights {
             seconds += Array(repeating: highlights.resolvedMaxDuration, count: max(0, highlights.count))
         }
-        let perSecond = bytesPerSecond(format: output.format, height: output.height)
+        let perSecond =
+            output.videoBitrate.map { Int64($0) * 125 * 3 / 2 + 40_000 }
+            ?? bytesPerSecond(format: output.format, height: output.height)
         let clips = seconds.reduce(Int64(0)) { total, length in
             var bytes = Int64(min(length * Double(perSecond), Double(Int64.max / 4)))
-            // A copy or a re-encode of part of a video is not larger than all of it; a GIF can be.
-            if output.format != .gif, let source { bytes = min(bytes, source.size) }
+            // A copy or a re-encode of part of a video is not larger than all of it; a GIF or ProRes can be.
+            if output.format != .gif && output.format != .mov, let source { bytes = min(bytes, source.size) }
             return total + bytes + posterBytes
         }
         return clips + (request.thumbnails == false ? 0 : storyboardBytes)
@@ -27,7 +29,8 @@ enum OutputEstimate {
 
     /// Above what the encoders are set to produce at each size.
     static func bytesPerSecond(format: OutputFormat, height: Int?) -> Int64 {
-        let lines = height ?? (format == .gif ? 480 : 1080)
+        if format.isAudioOnly { return format == .wav ? 200_000 : 40_000 }
+        let lines = height ?? (format.isAnimation ? 480 : 1080)
         let base: Int64 =
             switch lines {
             case ...480: 300_000
@@ -35,6 +38,7 @@ enum OutputEstimate {
             case ...1080: 1_200_000
             default: 4_000_000
             }
-        return format == .gif ? base * 3 : base
+        // ProRes HQ is about 25 times H.264's rate; gif about 3 times.
+        return format == .mov ? base * 25 : format == .gif ? base * 3 : base
     }
 }
