@@ -1,7 +1,10 @@
 import BlobStorage
 import ClipGenCore
 import Coordination
+import Foundation
+import HTTPTypes
 import Logging
+import NIOCore
 import Outbound
 import Persistence
 
@@ -66,11 +69,32 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
         return cancelled
     }
 
+    /// The frames a job extracted, from the manifest stored beside it.
+    func frames(of job: Job) async throws -> FrameSet {
+        guard job.request.frames != nil else {
+            throw Problem(status: .notFound, detail: "the job did not ask for frames")
+        }
+        do {
+            var data = ByteBuffer()
+            try await blobs.get(try FrameSet.manifestKey(for: job.id), range: nil).write { chunk in
+                var chunk = chunk
+                data.writeBuffer(&chunk)
+            }
+            return try JSONDecoder().decode(FrameSet.self, from: Data(data.readableBytesView))
+        } catch BlobError.notFound {
+            throw Problem(status: .notFound, detail: "the frames are not ready yet (the job is \(job.status.rawValue))")
+        }
+    }
+
     /// Cancels first so a running worker stops and discards what it is rendering, then removes
-    /// the job and its files.
+    /// the job and its files (its frames too).
     func delete(_ job: Job, logger: Logger) async throws {
         _ = try await store.cancelJob(id: job.id, organizationId: job.organizationId)
-        for key in try await store.deleteJob(id: job.id, organizationId: job.organizationId) ?? [] {
+        let frames =
+            (try? await frames(of: job)).map { set in
+                set.frames.map(\.blobKey) + [try? FrameSet.manifestKey(for: job.id)].compactMap { $0 }
+            } ?? []
+        for key in (try await store.deleteJob(id: job.id, organizationId: job.organizationId) ?? []) + frames {
             do {
                 try await blobs.delete(key)
             } catch {

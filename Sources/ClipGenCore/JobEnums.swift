@@ -78,6 +78,8 @@ public enum Aspect: String, Codable, Sendable, CaseIterable {
 /// The kinds of work a worker leases from the queue.
 public enum TaskKind: String, Codable, Sendable, CaseIterable {
     case probe, analyze, render, thumbnails, quality, transcribe
+    /// Still frames the job asked for (`frames`).
+    case frames
 }
 
 public enum Capability: String, Codable, Sendable, CaseIterable {

@@ -52,6 +52,8 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public var webhookUrl: String?
     /// Make (or reuse) the source's transcript; implied by captions, silence cuts and a highlights query.
     public var transcribe: Bool?
+    /// Still frames to extract from the source.
+    public var frames: FrameRequest?
 
     public init(source: Source, clips: [ClipRange]? = nil, output: OutputOptions? = nil) {
         self.source = source
@@ -63,7 +65,7 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public var resolvedOutput: OutputOptions { output ?? OutputOptions() }
 
     /// Whether the source is analysed: asked for, or needed to pick highlights.
-    public var needsAnalysis: Bool { analyze == true || highlights != nil }
+    public var needsAnalysis: Bool { analyze == true || highlights != nil || frames?.byShot == true }
 
     /// Whether the job needs its source's words: asked for, or for captions, silence cuts or a
     /// highlights query. Highlights also use a transcript the job has, to score what is said and
@@ -99,11 +101,11 @@ public struct JobRequest: Codable, Sendable, Equatable {
         default: break
         }
         let clips = clips ?? []
-        if clips.isEmpty && highlights == nil && analyze != true && transcribe != true {
+        if clips.isEmpty && highlights == nil && analyze != true && transcribe != true && frames == nil {
             errors.append(
                 .init(
                     field: "clips",
-                    message: "ask for at least one of clips, highlights, analyze: true or transcribe: true"))
+                    message: "ask for at least one of clips, highlights, frames, analyze: true or transcribe: true"))
         }
         // Counts are checked before anything is computed with them: a client's Int.max must not
         // reach an addition, and a huge array is not walked.
@@ -166,6 +168,7 @@ public struct JobRequest: Codable, Sendable, Equatable {
             }
         }
         errors += resolvedOutput.validate()
+        errors += frames?.validate() ?? []
         // Capped as imports are: every delivery attempt repeats it in its record and its errors.
         if let webhookUrl,
             webhookUrl.utf8.count > 2048 || !(webhookUrl.hasPrefix("https://") || webhookUrl.hasPrefix("http://"))

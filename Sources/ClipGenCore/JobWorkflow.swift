@@ -25,16 +25,19 @@ public struct JobWorkflow: Sendable, Equatable {
         switch finished.kind {
         case .probe:
             let storyboard = job.request.thumbnails != false ? [task(job, .thumbnails)] : []
-            return storyboard
+            // Frames at given times need only the probe; one per shot waits for the analysis.
+            let frames = job.request.frames.map { $0.byShot ? [] : [task(job, .frames)] } ?? []
+            return storyboard + frames
                 + (job.request.needsTranscript ? [task(job, .transcribe)] : afterWords(job, explicitClips))
         case .transcribe:
             return afterWords(job, explicitClips)
         case .analyze:
-            return renders(job, count: explicitClips + highlights)
+            let frames = job.request.frames?.byShot == true ? [task(job, .frames)] : []
+            return frames + renders(job, count: explicitClips + highlights)
         case .render:
             guard job.request.measuresQuality, let index = finished.clipIndex else { return [] }
             return [task(job, .quality, clipIndex: index)]
-        case .thumbnails, .quality:
+        case .thumbnails, .quality, .frames:
             return []
         }
     }
@@ -50,13 +53,13 @@ public struct JobWorkflow: Sendable, Equatable {
         case .probe: job.request.needsTranscript ? .transcribe : job.request.needsAnalysis ? .analyze : .render
         case .transcribe: job.request.needsAnalysis ? .analyze : .render
         case .analyze, .render, .quality: .render
-        case .thumbnails: nil
+        case .thumbnails, .frames: nil
         }
     }
 
     /// How far a job is, from its tasks: probing is the first 5 %; transcribing, when the job
     /// needs words, the next 20 %; analysing, when the job analyses, 35 % of what is left; the
-    /// renders and quality measurements share the rest equally. Storyboards do not count.
+    /// renders and quality measurements share the rest equally. Storyboards and frames do not count.
     /// Never 1 until the job has succeeded.
     public func progress(of tasks: [TaskProgress]) -> Double {
         var progress = tasks.contains { $0.kind == .probe && $0.fraction >= 1 } ? 0.05 : 0

@@ -23,7 +23,7 @@ public struct TaskPlacement: Sendable, Equatable {
 extension TaskKind {
     public var placement: TaskPlacement {
         switch self {
-        case .render, .thumbnails: .either(preferring: .gpu, else: .cpu)
+        case .render, .thumbnails, .frames: .either(preferring: .gpu, else: .cpu)
         case .probe, .analyze, .quality, .transcribe: .only(.cpu)
         }
     }

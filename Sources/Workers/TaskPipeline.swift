@@ -71,6 +71,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         case .render: try await render(claimed, progress: progress)
         case .thumbnails: try await storyboard(claimed)
         case .quality: try await measureQuality(claimed, progress: progress)
+        case .frames: try await frames(claimed)
         }
     }
 
@@ -326,6 +327,48 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             _ = try await blobs.importFile(at: sprite, as: key)
             board.blobKey = key
             return TaskOutcome(storyboard: board)
+        }
+    }
+
+    /// The still frames the job asked for, stored with a manifest (`FrameSet`) beside the job.
+    /// Like the storyboard it reports no progress: the job's stage follows its clips.
+    func frames(_ claimed: ClaimedTask) async throws -> TaskOutcome {
+        let job = claimed.job
+        guard let media = job.media, let request = job.request.frames else {
+            throw JobError(code: .internalError, message: "the frames task lost its request; submit the job again")
+        }
+        var shots: [Double] = []
+        if request.byShot {
+            guard let analysis = try await store.analysis(jobId: job.id, organizationId: job.organizationId) else {
+                throw JobError(
+                    code: .internalError, message: "the frames task ran before the analysis; submit the job again")
+            }
+            shots = analysis.scenes.map { ($0.start + $0.end) / 2 }
+        }
+        let times = request.times(duration: media.duration, shots: shots)
+        let extractor = FrameExtractor(runner: cutter.runner, ffmpegPath: cutter.ffmpegPath, timeout: cutter.timeout)
+        return try await withScratch(claimed.task.id.rawValue) { scratch in
+            let files = try await withSource(of: job) { path in
+                try await extractor.extract(
+                    path, times: times, every: request.every, media: media, format: request.format,
+                    width: request.width, into: scratch)
+            }
+            let (width, height) = FrameExtractor.size(of: media, width: request.width)
+            var frames: [FrameSet.Frame] = []
+            for (index, (time, file)) in zip(times, files).enumerated() {
+                // The attempt's task id keeps a late worker's files apart from the winner's.
+                let key = try BlobKey(
+                    "jobs/\(job.id)/frames/\(index)-\(claimed.task.id).\(request.format.fileExtension)")
+                let stored = try await blobs.importFile(at: file, as: key)
+                frames.append(
+                    FrameSet.Frame(
+                        index: index, time: time, width: width, height: height, size: stored.size, blobKey: key))
+            }
+            let manifest = scratch + "/frames.json"
+            try JSONEncoder().encode(FrameSet(format: request.format, frames: frames)).write(
+                to: URL(fileURLWithPath: manifest))
+            _ = try await blobs.importFile(at: manifest, as: try FrameSet.manifestKey(for: job.id))
+            return TaskOutcome()
         }
     }
 

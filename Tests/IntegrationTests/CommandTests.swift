@@ -65,6 +65,42 @@ import Testing
         }
     }
 
+    /// `clipgen clip` and `clipgen frames` take the API's newer options: formats, codecs,
+    /// quality, enhancement, frames.
+    @Test func clipAndFramesTakeTheAPIsOptions() async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        try await withTemporaryDirectory { dir in
+            let out = dir + "/out.webm"
+            let clip = try Shell.run(
+                TestMediaPaths.clipgen,
+                [
+                    "clip", source, "--start", "2", "--end", "4", "--video-codec", "av1", "--quality", "40",
+                    "--enhance", "denoise,autoLevels,dynamicNormalize", "--out", out,
+                ])
+            #expect(clip.status == 0, "\(clip.stderr)")
+            let summary = try JSONSerialization.jsonObject(with: clip.stdout) as? [String: Any]
+            #expect((summary?["fallbackReason"] as? String)?.contains("webm") == true, "\(String(describing: summary))")
+            let codec = try Shell.run(
+                "ffprobe",
+                ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name", "-of", "csv=p=0", out])
+            #expect(
+                String(decoding: codec.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "av1")
+            let bad = try Shell.run(
+                TestMediaPaths.clipgen,
+                ["clip", source, "--start", "2", "--end", "4", "--enhance", "sparkle", "--out", dir + "/bad.mp4"])
+            #expect(bad.status != 0 && bad.stderr.contains("--enhance: 'sparkle' is not one of"), "\(bad.stderr)")
+
+            let frames = try Shell.run(
+                TestMediaPaths.clipgen,
+                ["frames", source, "--at", "1.5,00:00:03", "--format", "png", "--out", dir + "/f"])
+            #expect(frames.status == 0, "\(frames.stderr)")
+            let lines = String(decoding: frames.stdout, as: UTF8.self).split(separator: "\n")
+            #expect(lines == ["1.500\t\(dir)/f/frame-00001.png", "3.000\t\(dir)/f/frame-00002.png"])
+            let none = try Shell.run(TestMediaPaths.clipgen, ["frames", source, "--out", dir + "/g"])
+            #expect(none.status != 0 && none.stderr.contains("give exactly one of"), "\(none.stderr)")
+        }
+    }
+
     @Test func unreadableInputFailsWithFFmpegsReason() async throws {
         let source = try await TestMedia.shared.path("corrupt.mp4")
         try await withTemporaryDirectory { dir in

@@ -115,6 +115,29 @@ struct ServerHarness {
             }
         }
 
+        /// A JSON object from a GET that must answer 200.
+        func getJSON(_ uri: String) async throws -> [String: Any] {
+            try await raw.execute(uri: uri, method: .get, headers: headers) { response in
+                guard response.status == .ok else {
+                    throw TestFailure("GET \(uri) answered \(response.status): \(String(buffer: response.body))")
+                }
+                return try Self.object(response)
+            }
+        }
+
+        func postJSON(_ uri: String, _ json: String) async throws -> (Int, [String: Any]) {
+            try await raw.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json)) {
+                response in
+                (response.status.code, (try? Self.object(response)) ?? [:])
+            }
+        }
+
+        func delete(_ uri: String) async throws {
+            try await raw.execute(uri: uri, method: .delete, headers: headers) { response in
+                guard response.status.code < 300 else { throw TestFailure("DELETE \(uri) answered \(response.status)") }
+            }
+        }
+
         static func object(_ response: TestResponse) throws -> [String: Any] {
             guard
                 let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))

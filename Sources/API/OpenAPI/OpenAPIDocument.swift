@@ -58,6 +58,18 @@ enum OpenAPIDocument {
                     "clips": ["type": "array", "items": ref("Clip")], "createdAt": string, "attempts": integer,
                 ],
                 required: ["id", "status", "stage", "progress", "clips", "createdAt", "attempts"]),
+            "FrameList": object(
+                [
+                    "format": enumeration(["jpeg", "png", "webp"]), "contentType": string, "zipUrl": string,
+                    "frames": [
+                        "type": "array",
+                        "items": object(
+                            [
+                                "index": integer, "time": number, "width": integer, "height": integer,
+                                "size": integer, "url": string,
+                            ], required: ["index", "time", "url"]),
+                    ],
+                ], required: ["format", "frames", "zipUrl"]),
             "Clip": object(
                 [
                     "id": id, "jobId": id, "index": integer, "start": number, "end": number, "duration": number,
@@ -408,6 +420,22 @@ enum OpenAPIDocument {
                 "get": operation(
                     "The storyboard's WebVTT", parameters: [path("id")],
                     answer("200", "WebVTT", string, type: "text/vtt"))
+            ],
+            "/v1/jobs/{id}/frames": [
+                "get": operation(
+                    "The still frames the job extracted", parameters: [path("id")],
+                    answer("200", "the frames", ref("FrameList")))
+            ],
+            "/v1/jobs/{id}/frames.zip": [
+                "get": operation(
+                    "Every frame in one ZIP", parameters: [path("id")],
+                    answer("200", "ZIP", bytes, type: "application/zip"))
+            ],
+            "/v1/jobs/{id}/frames/{index}": [
+                "get": operation(
+                    "One frame (JPEG, PNG or WebP)",
+                    parameters: [path("id"), ["name": "index", "in": "path", "required": true, "schema": integer]],
+                    answer("200", "the image", bytes, type: "image/jpeg"))
             ],
             "/v1/jobs/{id}/deliveries": [
                 "get": operation(

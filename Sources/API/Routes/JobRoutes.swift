@@ -25,6 +25,9 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
         router.get("jobs/{id}/analysis", use: analysis)
         router.get(RouterPath(MediaRoute.storyboard), use: storyboardImage)
         router.get("jobs/{id}/storyboard.vtt", use: storyboardTrack)
+        router.get("jobs/{id}/frames", use: frameList)
+        router.get("jobs/{id}/frames.zip", use: frameArchive)
+        router.get(RouterPath(MediaRoute.frame), use: frameImage)
         router.post("jobs/{id}/cancel", use: cancel)
         router.delete("jobs/{id}", use: delete)
     }
@@ -122,6 +125,50 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
         return Response(
             status: .ok, headers: [.contentType: "text/vtt; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: vtt)))
+    }
+
+    @Sendable func frameList(_ request: Request, context: AppRequestContext) async throws -> FrameListResponse {
+        let principal = try context.require(.read)
+        let job = try await find(context.parameters.get("id", as: JobID.self), principal)
+        return FrameListResponse(try await service.frames(of: job), job: job.id)
+    }
+
+    @Sendable func frameImage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let job = try await find(context.parameters.get("id", as: JobID.self), principal)
+        let set = try await service.frames(of: job)
+        guard let index = context.parameters.get("index", as: Int.self),
+            let frame = set.frames.first(where: { $0.index == index })
+        else { throw Problem.notFound("frame") }
+        return try await files.whole(key: frame.blobKey, contentType: set.format.contentType, context: context)
+    }
+
+    /// Every frame in one stored ZIP, named by index and time, read from storage one frame at a time.
+    @Sendable func frameArchive(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let job = try await find(context.parameters.get("id", as: JobID.self), principal)
+        let set = try await service.frames(of: job)
+        let blobs = self.blobs
+        let body = ResponseBody { writer in
+            var zip = ZipStream()
+            for frame in set.frames {
+                var contents = ByteBuffer()
+                try await blobs.get(frame.blobKey, range: nil).write { chunk in
+                    var chunk = chunk
+                    contents.writeBuffer(&chunk)
+                }
+                let name = String(format: "frame-%04d-%.3fs.", frame.index, frame.time) + set.format.fileExtension
+                for part in zip.file(named: name, contents: contents) { try await writer.write(part) }
+            }
+            try await writer.write(zip.end())
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/zip",
+                .contentDisposition: ContentDisposition.attachment(filename: "\(job.id)-frames.zip"),
+            ], body: body)
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> JobResponse {

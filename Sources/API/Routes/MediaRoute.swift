@@ -8,8 +8,11 @@ enum MediaRoute {
     static let storyboard = "jobs/{id}/storyboard.jpg"
     static let clipCaptionsSRT = "clips/{id}/captions.srt"
     static let clipCaptionsVTT = "clips/{id}/captions.vtt"
+    static let frame = "jobs/{id}/frames/{index}"
 
     /// As the router names them once matched (`endpointPath`), under `/v1`.
     static let endpointPaths = Set(
-        [clipContent, clipThumbnail, uploadContent, storyboard, clipCaptionsSRT, clipCaptionsVTT].map { "/v1/" + $0 })
+        [clipContent, clipThumbnail, uploadContent, storyboard, clipCaptionsSRT, clipCaptionsVTT, frame].map {
+            "/v1/" + $0
+        })
 }

@@ -26,6 +26,7 @@ struct JobResponse: ResponseEncodable {
     var output: OutputOptions
     var storyboard: StoryboardLinks?
     var analysisUrl: String?
+    var framesUrl: String?
     var createdAt: Date
     var startedAt: Date?
     var finishedAt: Date?
@@ -49,6 +50,7 @@ struct JobResponse: ResponseEncodable {
             : StoryboardLinks(
                 spriteUrl: "/v1/jobs/\(job.id)/storyboard.jpg", vttUrl: "/v1/jobs/\(job.id)/storyboard.vtt")
         analysisUrl = job.request.needsAnalysis ? "/v1/jobs/\(job.id)/analysis" : nil
+        framesUrl = job.request.frames == nil ? nil : "/v1/jobs/\(job.id)/frames"
         createdAt = job.createdAt
         startedAt = job.startedAt
         finishedAt = job.finishedAt
@@ -67,6 +69,7 @@ struct JobResponse: ResponseEncodable {
         try c.encode(output, forKey: .output)
         try c.encodeIfPresent(storyboard, forKey: .storyboard)
         try c.encodeIfPresent(analysisUrl, forKey: .analysisUrl)
+        try c.encodeIfPresent(framesUrl, forKey: .framesUrl)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(finishedAt, forKey: .finishedAt)
@@ -74,8 +77,8 @@ struct JobResponse: ResponseEncodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, stage, progress, error, source, clips, output, storyboard, analysisUrl, createdAt, startedAt,
-            finishedAt, attempts
+        case id, status, stage, progress, error, source, clips, output, storyboard, analysisUrl, framesUrl, createdAt,
+            startedAt, finishedAt, attempts
     }
 }
 
@@ -83,6 +86,34 @@ struct JobResponse: ResponseEncodable {
 struct AnalysisResponse: ResponseEncodable {
     var analysis: Analysis
     func encode(to encoder: any Encoder) throws { try analysis.encode(to: encoder) }
+}
+
+/// `GET /v1/jobs/{id}/frames`: each frame with where to get it, and the whole set as a zip.
+struct FrameListResponse: ResponseEncodable {
+    struct Frame: Encodable {
+        var index: Int
+        var time: Double
+        var width: Int
+        var height: Int
+        var size: Int64
+        var url: String
+    }
+
+    var format: FrameRequest.Format
+    var contentType: String
+    var frames: [Frame]
+    var zipUrl: String
+
+    init(_ set: FrameSet, job: JobID) {
+        format = set.format
+        contentType = set.format.contentType
+        frames = set.frames.map {
+            Frame(
+                index: $0.index, time: $0.time, width: $0.width, height: $0.height, size: $0.size,
+                url: "/v1/jobs/\(job)/frames/\($0.index)")
+        }
+        zipUrl = "/v1/jobs/\(job)/frames.zip"
+    }
 }
 
 struct StoryboardLinks: Encodable {
