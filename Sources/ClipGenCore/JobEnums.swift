@@ -31,8 +31,10 @@ public enum OutputFormat: String, Codable, Sendable, CaseIterable {
     case webp
     /// Sound only.
     case m4a, mp3, wav
+    /// An HLS playlist and its MPEG-TS segments, stored as one ZIP package (a rendition only).
+    case hls
 
-    public var fileExtension: String { rawValue }
+    public var fileExtension: String { self == .hls ? "zip" : rawValue }
     public var contentType: String {
         switch self {
         case .mp4: "video/mp4"
@@ -43,6 +45,7 @@ public enum OutputFormat: String, Codable, Sendable, CaseIterable {
         case .m4a: "audio/mp4"
         case .mp3: "audio/mpeg"
         case .wav: "audio/wav"
+        case .hls: "application/zip"
         }
     }
 
@@ -57,6 +60,7 @@ public enum OutputFormat: String, Codable, Sendable, CaseIterable {
         case .mp4: [.h264, .h265, .av1]
         case .webm: [.vp9, .av1]
         case .mov: [.prores, .h264]
+        case .hls: [.h264, .h265]
         case .gif, .webp, .m4a, .mp3, .wav: []
         }
     }

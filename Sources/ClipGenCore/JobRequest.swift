@@ -168,6 +168,12 @@ public struct JobRequest: Codable, Sendable, Equatable {
             }
         }
         errors += resolvedOutput.validate()
+        if resolvedOutput.format == .hls {
+            errors.append(
+                .init(
+                    field: "output.format",
+                    message: "hls is delivered beside a playable file: list it in output.renditions"))
+        }
         errors += frames?.validate() ?? []
         // Capped as imports are: every delivery attempt repeats it in its record and its errors.
         if let webhookUrl,

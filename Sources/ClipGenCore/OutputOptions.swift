@@ -31,6 +31,8 @@ public struct OutputOptions: Codable, Sendable, Equatable {
     public var videoBitrate: Int?
     /// Audio bitrate in kbit/s; nil is the format's default.
     public var audioBitrate: Int?
+    /// More files of each clip, in other formats, sizes or rates.
+    public var renditions: [RenditionOptions]?
 
     public init(
         format: OutputFormat = .mp4, mode: CutMode = .smart, aspect: Aspect = .original,
@@ -60,7 +62,7 @@ public struct OutputOptions: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case format, mode, aspect, height, fps, cropX, normalizeAudio, targetLUFS, fadeSeconds, captions, reframe,
-            removeSilences, enhance, videoCodec, quality, videoBitrate, audioBitrate
+            removeSilences, enhance, videoCodec, quality, videoBitrate, audioBitrate, renditions
     }
 
     public init(from decoder: any Decoder) throws {
@@ -82,6 +84,7 @@ public struct OutputOptions: Codable, Sendable, Equatable {
         quality = try c.decodeIfPresent(Int.self, forKey: .quality)
         videoBitrate = try c.decodeIfPresent(Int.self, forKey: .videoBitrate)
         audioBitrate = try c.decodeIfPresent(Int.self, forKey: .audioBitrate)
+        renditions = try c.decodeIfPresent([RenditionOptions].self, forKey: .renditions)
     }
 
     /// The video codec used: the one asked for, else the format's default; nil for sound and animations.
@@ -140,6 +143,7 @@ public struct OutputOptions: Codable, Sendable, Equatable {
                     message: "\(reframe.rawValue) reframing needs an aspect that crops: 9:16, 1:1, 4:5 or 16:9"))
         }
         errors += deliveryErrors()
+        errors += renditionErrors()
         if format.isAnimation && normalizeAudio {
             errors.append(
                 .init(field: "output.normalizeAudio", message: "\(format.rawValue) has no sound to normalise"))

@@ -214,7 +214,12 @@ public struct Clip: Codable, Sendable, Equatable {
     public var captions: ClipCaptions?
     /// The source ranges shown, once pauses were cut out.
     public var keptRanges: [TimeRange]?
+    /// The clip's other files (`output.renditions`).
+    public var renditions: [ClipRendition] = []
     public var createdAt: Date
+
+    /// Every stored file of the clip: itself, its poster and its renditions.
+    public var blobKeys: [BlobKey] { [blobKey] + [thumbnailKey].compactMap { $0 } + renditions.map(\.blobKey) }
 
     public init(
         id: ClipID = .make(), jobId: JobID, organizationId: OrganizationID, index: Int, name: String?,

@@ -30,7 +30,24 @@ public struct ClipResponse: Encodable, Sendable {
     /// The clip's words on its own clock, when its job has a transcript.
     public var captionsSrtUrl: String?
     public var captionsVttUrl: String?
+    /// The clip's other files, each with its figures and where to get it.
+    public var renditions: [Rendition]?
     public var createdAt: Date
+
+    public struct Rendition: Encodable, Sendable {
+        public var index: Int
+        public var format: OutputFormat
+        public var encoder: String
+        public var width: Int?
+        public var height: Int?
+        public var duration: Double
+        public var size: Int64
+        public var bitrate: Int
+        public var sha256: String
+        public var url: String
+        /// An hls rendition's playlist, served with its segments under the clip.
+        public var playlistUrl: String?
+    }
 
     public init(_ clip: Clip) {
         id = clip.id
@@ -60,6 +77,17 @@ public struct ClipResponse: Encodable, Sendable {
             captionsSrtUrl = "/v1/clips/\(clip.id)/captions.srt"
             captionsVttUrl = "/v1/clips/\(clip.id)/captions.vtt"
         }
+        let base = "/v1/clips/\(clip.id)/renditions/"
+        renditions =
+            clip.renditions.isEmpty
+            ? nil
+            : clip.renditions.map {
+                Rendition(
+                    index: $0.index, format: $0.format, encoder: $0.encoder, width: $0.width, height: $0.height,
+                    duration: $0.duration, size: $0.size, bitrate: $0.bitrate, sha256: $0.sha256,
+                    url: base + "\($0.index)/content",
+                    playlistUrl: $0.format == .hls ? base + "\($0.index)/hls/index.m3u8" : nil)
+            }
         createdAt = clip.createdAt
     }
 }

@@ -77,7 +77,7 @@ extension CutPlan {
     var audioCodecArguments: [String] {
         let bitrate = { (kbps: Int) in ["-b:a", "\(options.audioBitrate ?? kbps)k"] }
         switch options.format {
-        case .mp4, .m4a: return ["-c:a", "aac"] + bitrate(160)
+        case .mp4, .m4a, .hls: return ["-c:a", "aac"] + bitrate(160)
         case .webm: return ["-c:a", "libopus"] + bitrate(128)
         case .mov: return videoCodec == .prores ? ["-c:a", "pcm_s16le"] : ["-c:a", "aac"] + bitrate(160)
         case .mp3:
@@ -99,8 +99,20 @@ extension CutPlan {
         case .wav: ["-f", "wav"]
         case .gif: ["-f", "gif"]
         case .webp: ["-f", "webp"]
+        case .hls:
+            // Segments of 4 s, each starting on a keyframe forced there.
+            [
+                "-force_key_frames", "expr:gte(t,n_forced*4)", "-f", "hls", "-hls_time", "4", "-hls_playlist_type",
+                "vod", "-hls_segment_filename", hlsDirectory + "/segment-%03d.ts",
+            ]
         }
     }
+
+    /// Where an HLS rendition's playlist and segments are written before they are packaged into `output`.
+    public var hlsDirectory: String { output + ".d" }
+
+    /// The file FFmpeg writes: the output, or an HLS rendition's playlist.
+    var muxerOutput: String { options.format == .hls ? hlsDirectory + "/index.m3u8" : output }
 
     /// What encoded the clip, as recorded on it.
     public var encoderName: String {
@@ -112,7 +124,7 @@ extension CutPlan {
         case .m4a: return "aac"
         case .mp3: return "libmp3lame"
         case .wav: return "pcm_s16le"
-        case .mp4, .webm, .mov:
+        case .mp4, .webm, .mov, .hls:
             let arguments = videoCodecArguments
             return arguments.firstIndex(of: "-c:v").map { arguments[$0 + 1] } ?? "unknown"
         }

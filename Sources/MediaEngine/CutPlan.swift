@@ -146,13 +146,13 @@ public struct CutPlan: Sendable, Equatable {
             if let audioStreamIndex { args += ["-map", "0:\(audioStreamIndex)"] }
             return args + ["-vn"] + audioArguments + ["-sn", "-dn", "-map_metadata", "-1"] + containerArguments
                 + [output]
-        case .mp4, .webm, .mov:
+        case .mp4, .webm, .mov, .hls:
             args += ["-map", "0:v:0"]
             if let audioStreamIndex { args += ["-map", "0:\(audioStreamIndex)"] }
             args += ["-vf", (videoFilters() + uploadFilters).joined(separator: ","), "-fps_mode", "passthrough"]
             args += videoCodecArguments
             if audioStreamIndex != nil { args += audioArguments }
-            return args + ["-sn", "-dn", "-map_metadata", "-1"] + containerArguments + [output]
+            return args + ["-sn", "-dn", "-map_metadata", "-1"] + containerArguments + [muxerOutput]
         }
     }
 

@@ -54,6 +54,8 @@ public struct Cutter: Sendable {
         }
         if let cut = plan.smartCut {
             try await smartEncode(plan, cut, progress: progress)
+        } else if plan.options.format == .hls {
+            try await package(plan) { try await encode(plan, progress: progress) }
         } else {
             try await encode(plan, progress: progress)
         }
@@ -157,6 +159,29 @@ public struct Cutter: Sendable {
             throw MediaError(.renderFailed, "FFmpeg could not render the clip", detail: reason)
         }
         tracker.finish()
+    }
+
+    /// An HLS rendition: FFmpeg writes the playlist and segments into a directory beside the
+    /// output, then they become one stored ZIP (the playlist first), and the directory goes.
+    private func package(_ plan: CutPlan, encode: () async throws -> Void) async throws {
+        let directory = plan.hlsDirectory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await encode()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted {
+            ($0 == "index.m3u8" ? 0 : 1, $0) < ($1 == "index.m3u8" ? 0 : 1, $1)
+        }
+        guard FileManager.default.createFile(atPath: plan.output, contents: nil),
+            let handle = FileHandle(forWritingAtPath: plan.output)
+        else { throw MediaError(.renderFailed, "the HLS package could not be written") }
+        defer { try? handle.close() }
+        var zip = ZipWriter()
+        for name in names {
+            let contents = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
+            try handle.write(contentsOf: zip.header(named: name, contents: contents))
+            try handle.write(contentsOf: contents)
+        }
+        try handle.write(contentsOf: zip.end())
     }
 }
 

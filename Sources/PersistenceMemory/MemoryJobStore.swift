@@ -253,7 +253,7 @@ extension MemoryJobStore {
             guard let job = state.jobs[id], job.organizationId == organizationId else { return nil }
             let clips = state.clips.values.filter { $0.jobId == id }
             let keys =
-                clips.map(\.blobKey) + clips.compactMap(\.thumbnailKey) + [job.storyboard?.blobKey].compactMap { $0 }
+                clips.flatMap(\.blobKeys) + [job.storyboard?.blobKey].compactMap { $0 }
             state.jobs[id] = nil
             state.tasks = state.tasks.filter { $0.value.record.jobId != id }
             state.clips = state.clips.filter { $0.value.jobId != id }

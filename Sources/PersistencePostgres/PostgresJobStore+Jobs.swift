@@ -109,10 +109,8 @@ extension PostgresJobStore {
                     SELECT storyboard FROM jobs WHERE id = \(id) AND organization_id = \(organizationId) FOR UPDATE
                     """, on: connection, { try $0.json("storyboard", as: Storyboard.self) })
             else { return nil }
-            var keys = try await self.all(
-                "SELECT blob_key, thumbnail_key FROM clips WHERE job_id = \(id)", on: connection
-            ) { row in
-                [try BlobKey(row: row, "blob_key"), try BlobKey.optional(row, "thumbnail_key")].compactMap { $0 }
+            var keys = try await self.all("SELECT * FROM clips WHERE job_id = \(id)", on: connection) {
+                try Clip(row: $0).blobKeys
             }.flatMap { $0 }
             if let key = board?.blobKey { keys.append(key) }
             try await self.execute("DELETE FROM jobs WHERE id = \(id)", on: connection)

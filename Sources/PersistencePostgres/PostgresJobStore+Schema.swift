@@ -260,5 +260,7 @@ extension PostgresJobStore {
                 """,
             ]
         ),
+        // A clip's other files (formats, sizes, an HLS package), as one JSON value.
+        ("v8", ["ALTER TABLE clips ADD COLUMN renditions TEXT"]),
     ]
 }

@@ -149,6 +149,7 @@ extension Clip {
             quality: try row.json("quality", as: ClipQuality.self),
             presentation: try row.json("presentation", as: ClipPresentation.self) ?? ClipPresentation(),
             createdAt: try row.date("created_at")!)
+        renditions = try row.json("renditions", as: [ClipRendition].self) ?? []
     }
 }
 

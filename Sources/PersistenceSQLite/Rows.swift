@@ -115,6 +115,7 @@ extension Clip {
             presentation: try (row["presentation"] as String?).map { try JSONCoding.decode(ClipPresentation.self, $0) }
                 ?? ClipPresentation(),
             createdAt: date(row, "created_at")!)
+        renditions = try (row["renditions"] as String?).map { try JSONCoding.decode([ClipRendition].self, $0) } ?? []
     }
 }
 

@@ -107,12 +107,9 @@ extension SQLiteJobStore {
                     db, sql: "SELECT 1 FROM jobs WHERE id = ? AND organization_id = ?", arguments: [id, organizationId])
                     != nil
             else { return nil }
-            var keys = try String.fetchAll(db, sql: "SELECT blob_key FROM clips WHERE job_id = ?", arguments: [id]).map(
-                BlobKey.init)
-            keys += try String.fetchAll(
-                db, sql: "SELECT thumbnail_key FROM clips WHERE job_id = ? AND thumbnail_key IS NOT NULL",
-                arguments: [id]
-            ).map(BlobKey.init)
+            var keys = try Row.fetchAll(db, sql: "SELECT * FROM clips WHERE job_id = ?", arguments: [id]).flatMap {
+                try Clip(row: $0).blobKeys
+            }
             if let board = try String.fetchOne(db, sql: "SELECT storyboard FROM jobs WHERE id = ?", arguments: [id]),
                 let key = try JSONCoding.decode(Storyboard.self, board).blobKey
             {

@@ -258,6 +258,10 @@ extension SQLiteJobStore {
                         seen_at REAL NOT NULL);
                     """)
         }
+        migrator.registerMigration("v10-renditions") { db in
+            // A clip's other files (formats, sizes, an HLS package), as one JSON value.
+            try db.execute(sql: "ALTER TABLE clips ADD COLUMN renditions TEXT")
+        }
         return migrator
     }
 }

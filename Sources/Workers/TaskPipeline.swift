@@ -255,11 +255,27 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             // remove its own file without touching the winner's.
             let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).\(options.format.fileExtension)")
             let stored = try await blobs.importFile(at: output, as: key)
+            var renditions: [ClipRendition] = []
+            do {
+                for (number, wanted) in (options.renditions ?? []).enumerated() {
+                    renditions.append(
+                        try await rendition(
+                            number, wanted, of: plan, job: job, clipIndex: index, task: claimed.task, scratch: scratch,
+                            duration: duration))
+                }
+            } catch {
+                for key in [key, posterKey].compactMap({ $0 }) + renditions.map(\.blobKey) {
+                    try? await blobs.delete(key)
+                }
+                throw error
+            }
             if Task.isCancelled {
-                for key in [key, posterKey].compactMap({ $0 }) { try? await blobs.delete(key) }
+                for key in [key, posterKey].compactMap({ $0 }) + renditions.map(\.blobKey) {
+                    try? await blobs.delete(key)
+                }
                 throw CancellationError()
             }
-            let clip = Clip(
+            var clip = Clip(
                 jobId: job.id, organizationId: job.organizationId, index: index, name: request.name,
                 start: request.start, end: plan.end, actualStart: plan.actualStart, duration: duration,
                 format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
@@ -267,8 +283,47 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                 loudnessLUFS: loudness?.integrated,
                 encoder: plan.encoderName, thumbnailKey: posterKey, reason: request.reason, presentation: presentation,
                 createdAt: clock.now())
+            clip.renditions = renditions
             return TaskOutcome(clips: [clip])
         }
+    }
+
+    /// One of the clip's other files: the plan the clip was cut with (its crop, captions and
+    /// pauses already found) in the rendition's format, size and rates, cut exact, stored.
+    private func rendition(
+        _ number: Int, _ wanted: RenditionOptions, of clipPlan: CutPlan, job: Job, clipIndex: Int, task: TaskRecord,
+        scratch: String, duration: Double
+    ) async throws -> ClipRendition {
+        var plan = clipPlan
+        plan.options = clipPlan.options.rendition(wanted)
+        plan.output = scratch + "/rendition-\(number).\(wanted.format.fileExtension)"
+        plan.mode = .exact
+        plan.smartCut = nil
+        plan.fallbackReason = nil
+        // The first pass's motion file went with the clip's render; found again if stabilising.
+        plan.stabilizeTransforms = nil
+        let prepared = plan
+        try await withSource(of: job) { path in
+            var plan = prepared
+            plan.input = path
+            try await cutter.render(plan)
+        }
+        // A sound-only file has no pictures to probe; a package's playlist lasts as long as the clip.
+        let figures = wanted.format == .hls || wanted.format.isAudioOnly ? nil : try await prober.probe(plan.output)
+        let seconds =
+            if let figures { figures.duration } else if wanted.format.isAudioOnly {
+                try await prober.duration(of: plan.output)
+            } else { duration }
+        // Stored last: a local store moves the file in.
+        let key = try BlobKey(
+            "clips/\(job.id)/\(clipIndex)-\(task.id)-r\(number).\(wanted.format.fileExtension)")
+        let stored = try await blobs.importFile(at: plan.output, as: key)
+        return ClipRendition(
+            index: number, format: wanted.format, encoder: plan.encoderName,
+            width: figures?.video == nil ? nil : figures?.displaySize.width,
+            height: figures?.video == nil ? nil : figures?.displaySize.height,
+            duration: seconds, size: stored.size, bitrate: seconds > 0 ? Int(Double(stored.size) * 8 / seconds) : 0,
+            sha256: stored.sha256, blobKey: key)
     }
 
     /// PSNR and SSIM of the stored clip against the source range it was cut from, through the

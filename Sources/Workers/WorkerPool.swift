@@ -273,7 +273,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
 
     private func removeOutputs(_ outcome: TaskOutcome) async {
         let keys =
-            outcome.clips.flatMap { [$0.blobKey, $0.thumbnailKey].compactMap { $0 } }
+            outcome.clips.flatMap(\.blobKeys)
             + [outcome.storyboard?.blobKey].compactMap { $0 }
         for key in keys { try? await pipeline.blobs.delete(key) }
     }

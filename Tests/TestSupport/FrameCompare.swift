@@ -69,9 +69,11 @@ public enum FrameCompare {
                 "-v", "error", "-select_streams", "v:0", "-count_frames",
                 "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file,
             ])
+        // MPEG-TS lists its streams once more under their program: the first line is the stream's.
         guard
-            let count = Int(
-                String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            let count = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").first.flatMap({
+                Int($0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: .punctuationCharacters))
+            })
         else {
             throw TestFailure("could not count frames of \(file)")
         }

@@ -465,6 +465,21 @@ enum OpenAPIDocument {
                     answer("206", "a range", bytes, type: "application/octet-stream"),
                     answer("302", "to a presigned URL"), answer("304", "not modified"))
             ],
+            "/v1/clips/{id}/renditions/{number}/content": [
+                "get": operation(
+                    "One of the clip's renditions (ranges as for the clip)",
+                    parameters: [path("id"), ["name": "number", "in": "path", "required": true, "schema": integer]],
+                    answer("200", "the file", bytes, type: "application/octet-stream"))
+            ],
+            "/v1/clips/{id}/renditions/{number}/hls/{file}": [
+                "get": operation(
+                    "A file of an hls rendition: index.m3u8 or a segment",
+                    parameters: [
+                        path("id"), ["name": "number", "in": "path", "required": true, "schema": integer],
+                        ["name": "file", "in": "path", "required": true, "schema": string],
+                    ],
+                    answer("200", "the playlist or segment", bytes, type: "application/vnd.apple.mpegurl"))
+            ],
             "/v1/clips/{id}/thumbnail": [
                 "get": operation(
                     "The clip's poster", parameters: [path("id")], answer("200", "JPEG", bytes, type: "image/jpeg"))

@@ -17,6 +17,52 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
         router.get("clips/{id}", use: show)
         router.get(RouterPath(MediaRoute.clipContent), use: content)
         router.get(RouterPath(MediaRoute.clipThumbnail), use: thumbnail)
+        router.get(RouterPath(MediaRoute.renditionContent), use: renditionContent)
+        router.get(RouterPath(MediaRoute.renditionFile), use: renditionFile)
+    }
+
+    @Sendable func renditionContent(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let (clip, rendition) = try await findRendition(context, principal)
+        let name = (Self.filename(for: clip) as NSString).deletingPathExtension + "-\(rendition.index)."
+        return try await files.ranged(
+            request, context: context, key: rendition.blobKey, size: rendition.size, etag: "\"\(rendition.sha256)\"",
+            contentType: rendition.format.contentType, filename: name + rendition.format.fileExtension)
+    }
+
+    /// One file of an HLS rendition (`index.m3u8`, `segment-000.ts`), read as a byte range of
+    /// its stored package, so players fetch the playlist and segments under the clip.
+    @Sendable func renditionFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let (_, rendition) = try await findRendition(context, principal)
+        guard rendition.format == .hls, let name = context.parameters.get("file") else {
+            throw Problem(status: .notFound, detail: "only an hls rendition has files")
+        }
+        let size = rendition.size
+        let tail = try await files.bytes(
+            key: rendition.blobKey, range: (size - Int64(ZipIndex.endRecordSize))...(size - 1), context: context)
+        guard let directory = ZipIndex.directory(inEndRecord: tail), directory.size > 0,
+            let index = ZipIndex(
+                directory: try await files.bytes(
+                    key: rendition.blobKey, range: directory.offset...(directory.offset + directory.size - 1),
+                    context: context))
+        else { throw Problem(status: .internalServerError, detail: "the stored HLS package could not be read") }
+        guard let entry = index.entries.first(where: { $0.name == name }), entry.size > 0 else {
+            throw Problem.notFound("file")
+        }
+        return try await files.part(
+            key: rendition.blobKey, range: entry.dataOffset...(entry.dataOffset + Int64(entry.size) - 1),
+            contentType: name.hasSuffix(".m3u8") ? "application/vnd.apple.mpegurl" : "video/mp2t", context: context)
+    }
+
+    private func findRendition(_ context: AppRequestContext, _ principal: Principal) async throws -> (
+        Clip, ClipRendition
+    ) {
+        let clip = try await find(context.parameters.get("id", as: ClipID.self), principal)
+        guard let number = context.parameters.get("number", as: Int.self),
+            let rendition = clip.renditions.first(where: { $0.index == number })
+        else { throw Problem.notFound("rendition") }
+        return (clip, rendition)
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> ClipResponse {

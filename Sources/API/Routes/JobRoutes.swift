@@ -150,7 +150,7 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
         let set = try await service.frames(of: job)
         let blobs = self.blobs
         let body = ResponseBody { writer in
-            var zip = ZipStream()
+            var zip = ZipWriter()
             for frame in set.frames {
                 var contents = ByteBuffer()
                 try await blobs.get(frame.blobKey, range: nil).write { chunk in
@@ -158,9 +158,10 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
                     contents.writeBuffer(&chunk)
                 }
                 let name = String(format: "frame-%04d-%.3fs.", frame.index, frame.time) + set.format.fileExtension
-                for part in zip.file(named: name, contents: contents) { try await writer.write(part) }
+                try await writer.write(ByteBuffer(bytes: zip.header(named: name, contents: contents.readableBytesView)))
+                try await writer.write(contents)
             }
-            try await writer.write(zip.end())
+            try await writer.write(ByteBuffer(bytes: zip.end()))
             try await writer.finish(nil)
         }
         return Response(

@@ -9,10 +9,15 @@ enum MediaRoute {
     static let clipCaptionsSRT = "clips/{id}/captions.srt"
     static let clipCaptionsVTT = "clips/{id}/captions.vtt"
     static let frame = "jobs/{id}/frames/{index}"
+    static let renditionContent = "clips/{id}/renditions/{number}/content"
+    static let renditionFile = "clips/{id}/renditions/{number}/hls/{file}"
 
     /// As the router names them once matched (`endpointPath`), under `/v1`.
     static let endpointPaths = Set(
-        [clipContent, clipThumbnail, uploadContent, storyboard, clipCaptionsSRT, clipCaptionsVTT, frame].map {
+        [
+            clipContent, clipThumbnail, uploadContent, storyboard, clipCaptionsSRT, clipCaptionsVTT, frame,
+            renditionContent, renditionFile,
+        ].map {
             "/v1/" + $0
         })
 }

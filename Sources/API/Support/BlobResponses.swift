@@ -55,6 +55,23 @@ struct BlobResponses<Blobs: BlobStore>: Sendable {
             body: streaming(body, key: key, context: context))
     }
 
+    /// Bytes `range` of a stored file as a whole response of their own (one file inside a stored package).
+    func part(key: BlobKey, range: ClosedRange<Int64>, contentType: String, context: AppRequestContext) async throws
+        -> Response
+    {
+        let body = try await open(key, range: range, context: context)
+        return Response(
+            status: .ok, headers: [.contentType: contentType, .cacheControl: "private, max-age=86400"],
+            body: streaming(body, key: key, context: context))
+    }
+
+    /// The bytes of `range`, read whole: for small reads such as a package's directory.
+    func bytes(key: BlobKey, range: ClosedRange<Int64>, context: AppRequestContext) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try await open(key, range: range, context: context).write { bytes += Array($0.readableBytesView) }
+        return bytes
+    }
+
     private func open(_ key: BlobKey, range: ClosedRange<Int64>?, context: AppRequestContext) async throws -> BlobBody {
         do {
             return try await blobs.get(key, range: range)
