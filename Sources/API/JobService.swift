@@ -41,10 +41,64 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
             }
         }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
-        try await quotas.admitJob(for: principal.organizationId, in: store)
         let job = Job(
             organizationId: principal.organizationId, ownerId: principal.userId, request: request,
             createdAt: clock.now())
+        return try await create(job, source: source, idempotencyKey: idempotencyKey)
+    }
+
+    /// A clip again as `body` asks: a new job of one render that starts from the clip's job's
+    /// probe and reuses its transcript, on the same upload. The clip itself is left as it is.
+    func rerender(_ clip: Clip, body: ClipRenderRequest, by principal: Principal) async throws -> JobCreation {
+        guard let original = try await store.job(id: clip.jobId, organizationId: principal.organizationId),
+            let uploadId = original.uploadId
+        else { throw Problem.notFound("clip") }
+        var request = JobRequest(
+            source: .init(uploadId: uploadId),
+            clips: [
+                .init(start: body.start?.seconds ?? clip.start, end: body.end?.seconds ?? clip.end, name: clip.name)
+            ],
+            output: body.output ?? original.request.output)
+        request.thumbnails = original.request.thumbnails
+        request.quality = original.request.quality
+        request.webhookUrl = original.request.webhookUrl
+        request.rerender = RerenderOrigin(clipId: clip.id, jobId: original.id, corrections: body.corrections)
+        var errors = request.validate().map { error in
+            FieldError(
+                field: error.field.replacingOccurrences(of: "clips[0].", with: "")
+                    .replacingOccurrences(of: "clips[0]", with: "start"), message: error.message)
+        }
+        if let corrections = body.corrections {
+            if corrections.count > ClipRenderRequest.maxCorrections {
+                errors.append(
+                    .init(field: "corrections", message: "at most \(ClipRenderRequest.maxCorrections) corrections"))
+            }
+            if let bad = corrections.firstIndex(where: { $0.text.isEmpty || $0.text.utf8.count > 100 }) {
+                errors.append(.init(field: "corrections[\(bad)].text", message: "must be 1 to 100 bytes"))
+            }
+            if !request.needsTranscript {
+                errors.append(.init(field: "corrections", message: "the clip has no captions to correct"))
+            }
+        }
+        if let duration = original.source?.duration, let end = request.clips?.first?.end.seconds, end > duration + 0.001
+        {
+            errors.append(.init(field: "end", message: "the source is only \(duration) s long"))
+        }
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        guard let source = try await store.upload(id: uploadId, organizationId: principal.organizationId) else {
+            throw Problem(status: .conflict, detail: "the clip's upload was deleted; upload the video again")
+        }
+        var job = Job(
+            organizationId: principal.organizationId, ownerId: principal.userId, request: request,
+            createdAt: clock.now())
+        job.media = try await store.jobMedia(id: original.id, organizationId: principal.organizationId)
+        if job.media != nil { job.stage = .render }
+        return try await create(job, source: source, idempotencyKey: nil)
+    }
+
+    /// Admits, reserves room for and writes a new job with its first task; wakes the workers.
+    private func create(_ job: Job, source: Upload?, idempotencyKey: IdempotencyKey?) async throws -> JobCreation {
+        try await quotas.admitJob(for: job.organizationId, in: store)
         let reserved = try await quotas.reserveOutput(of: job, source: source, in: store, now: clock.now())
         let creation: JobCreation
         do {

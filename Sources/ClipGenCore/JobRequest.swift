@@ -54,6 +54,8 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public var transcribe: Bool?
     /// Still frames to extract from the source.
     public var frames: FrameRequest?
+    /// Set by the server on a re-render of a clip (`POST /v1/clips/{id}/renders`).
+    public var rerender: RerenderOrigin?
 
     public init(source: Source, clips: [ClipRange]? = nil, output: OutputOptions? = nil) {
         self.source = source

@@ -8,9 +8,9 @@ public struct JobWorkflow: Sendable, Equatable {
         self.retry = retry
     }
 
-    /// Every job starts by probing its source.
+    /// Every job starts by probing its source, except a re-render, which was given its job's probe.
     public func firstTask(for job: Job) -> TaskRecord {
-        task(job, .probe)
+        job.request.rerender != nil && job.media != nil ? task(job, .render, clipIndex: 0) : task(job, .probe)
     }
 
     /// What follows a finished task. `highlights` is how many the analysis picked (for `analyze`).

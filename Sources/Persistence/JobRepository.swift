@@ -27,6 +27,8 @@ public protocol JobRepository: Sendable {
     /// Removes the job, its tasks and clips; returns every blob key it owned (clips, posters,
     /// storyboard), or nil when absent.
     func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [BlobKey]?
+    /// What probing found about a job's source, keyframe index included (a re-render reuses it).
+    func jobMedia(id: JobID, organizationId: OrganizationID) async throws -> MediaInfo?
     func clips(jobId: JobID) async throws -> [Clip]
     /// The clips of several jobs in one read, by job id (a list page without a query per job).
     func clips(jobIds: [JobID]) async throws -> [JobID: [Clip]]

@@ -231,6 +231,10 @@ extension MemoryJobStore {
         state.withLock { $0.jobs[id] }.flatMap { $0.organizationId == organizationId ? Self.summary($0) : nil }
     }
 
+    public func jobMedia(id: JobID, organizationId: OrganizationID) async throws -> MediaInfo? {
+        state.withLock { state in state.jobs[id].flatMap { $0.organizationId == organizationId ? $0.media : nil } }
+    }
+
     public func jobStatus(id: JobID, organizationId: OrganizationID) async throws -> JobStatus? {
         state.withLock { $0.jobs[id] }.flatMap { $0.organizationId == organizationId ? $0.status : nil }
     }

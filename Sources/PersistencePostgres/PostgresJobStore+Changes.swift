@@ -123,8 +123,7 @@ extension PostgresJobStore {
         }
     }
 
-    private func applyDocuments(_ documents: JobDocuments, jobId: JobID, on connection: PostgresConnection) async throws
-    {
+    func applyDocuments(_ documents: JobDocuments, jobId: JobID, on connection: PostgresConnection) async throws {
         if let media = documents.media {
             try await execute(
                 """

@@ -31,6 +31,10 @@ extension PostgresJobStore {
                         \(try JSONCoding.encode(job.request)), \(job.createdAt.timeIntervalSince1970),
                             \(job.request.webhookUrl))
                 """, on: connection)
+            // A re-render starts from its job's probe.
+            if let media = job.media {
+                try await self.applyDocuments(JobDocuments(media: media), jobId: job.id, on: connection)
+            }
             try await self.insertTask(firstTask, availableAt: now, on: connection)
             if let idempotencyKey {
                 // A request with the same key racing this one: whichever inserts the key first wins; the
@@ -80,6 +84,12 @@ extension PostgresJobStore {
             \(organizationId)
             """,
             Job.init(row:))
+    }
+
+    public func jobMedia(id: JobID, organizationId: OrganizationID) async throws -> MediaInfo? {
+        try await one(
+            "SELECT source FROM jobs WHERE id = \(id) AND organization_id = \(organizationId)"
+        ) { try $0.json("source", as: MediaInfo.self) } ?? nil
     }
 
     public func jobStatus(id: JobID, organizationId: OrganizationID) async throws -> JobStatus? {

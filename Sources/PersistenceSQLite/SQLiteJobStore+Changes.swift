@@ -121,7 +121,7 @@ extension SQLiteJobStore {
         }
     }
 
-    private static func applyDocuments(_ documents: JobDocuments, jobId: JobID, _ db: Database) throws {
+    static func applyDocuments(_ documents: JobDocuments, jobId: JobID, _ db: Database) throws {
         if let media = documents.media {
             try db.execute(
                 sql: "UPDATE jobs SET source = ?, source_info = ? WHERE id = ?",

@@ -45,6 +45,8 @@ extension SQLiteJobStore {
                     job.id, job.organizationId, job.ownerId, job.uploadId, job.status.rawValue, job.stage.rawValue,
                     try JSONCoding.encode(job.request), job.createdAt.timeIntervalSince1970, job.request.webhookUrl,
                 ])
+            // A re-render starts from its job's probe.
+            if let media = job.media { try Self.applyDocuments(JobDocuments(media: media), jobId: job.id, db) }
             try Self.insertTask(db, firstTask, availableAt: now)
             if let idempotencyKey {
                 try db.execute(
@@ -68,6 +70,15 @@ extension SQLiteJobStore {
                     sql: "SELECT \(Self.jobSummaryColumns) FROM jobs WHERE id = ? AND organization_id = ?"),
                 arguments: [id, organizationId]
             ).map(Job.init(row:))
+        }
+    }
+
+    public func jobMedia(id: JobID, organizationId: OrganizationID) async throws -> MediaInfo? {
+        try read { db in
+            try String.fetchOne(
+                db, sql: "SELECT source FROM jobs WHERE id = ? AND organization_id = ?",
+                arguments: [id, organizationId]
+            ).map { try JSONCoding.decode(MediaInfo.self, $0) }
         }
     }
 

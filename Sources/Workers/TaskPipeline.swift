@@ -231,7 +231,9 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         return try await withScratch(claimed.task.id.rawValue) { scratch in
             let output = scratch + "/clip." + options.format.fileExtension
 
-            let transcript = job.request.needsTranscript ? try await storedTranscript(of: job) : nil
+            let transcript =
+                try await job.request.needsTranscript
+                ? storedTranscript(of: job).corrected(job.request.rerender?.corrections ?? []) : nil
             let renderer = ClipRenderer(presenter: ClipPresenter(faces: faces), cutter: cutter, encoder: encoder)
             let rendered = try await withSource(of: job) { path in
                 try await renderer.render(

@@ -135,3 +135,19 @@ import Testing
         #expect(throws: DecodingError.self) { try decode(#"{"enhance":{"denoise":"strong"}}"#) }
     }
 }
+
+@Suite struct WordCorrectionTests {
+    @Test func theWordSpokenAtATimeIsReplacedAndATimeFarFromAnyWordChangesNothing() {
+        let transcript = Transcript(
+            language: "en", model: "test", duration: 10, segments: [],
+            words: [
+                .init(start: 1, end: 1.4, text: "hello"), .init(start: 1.5, end: 2, text: "swiftly,"),
+                .init(start: 5, end: 5.5, text: "world"),
+            ])
+        let fixed = transcript.corrected([
+            .init(time: 1.7, text: "Swift,"), .init(time: 5.8, text: "World!"), .init(time: 8, text: "lost"),
+        ])
+        #expect(fixed.words.map(\.text) == ["hello", "Swift,", "World!"])
+        #expect(fixed.words.map(\.start) == transcript.words.map(\.start))
+    }
+}

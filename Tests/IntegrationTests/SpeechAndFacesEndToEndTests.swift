@@ -83,6 +83,25 @@ import Testing
                 #expect(
                     clipVTT.0 == .ok && Self.cues(String(decoding: clipVTT.2, as: UTF8.self)).count == clipCues.count)
 
+                // Rendered again with another caption style and a word corrected: the transcript is
+                // reused (no transcribe stage), and the new version's words carry the correction.
+                let today = try #require(transcript.words.first { $0.bare == "today" })
+                let (rerendered, created) = try await client.postJSON(
+                    "/v1/clips/\(ranged["id"]!)/renders",
+                    #"""
+                    {"output":{"mode":"exact","aspect":"9:16","height":320,"captions":{"style":"boxed"},
+                     "removeSilences":{"minSilence":0.6,"padding":0.15}},
+                     "corrections":[{"time":\#((today.start + today.end) / 2),"text":"Tomorrow"}]}
+                    """#)
+                #expect(rerendered == 202 && created["stage"] as? String == "render", "\(created)")
+                let again = try await client.waitForJob(created["id"] as? String ?? "")
+                #expect(again.status == "succeeded", "\(again)")
+                let version = try #require(again.clips.first)
+                #expect((version["captions"] as? [String: Any])?["burnedIn"] as? String == "boxed", "\(version)")
+                let versionSRT = String(
+                    decoding: try await client.download("/v1/clips/\(version["id"]!)/captions.srt").2, as: UTF8.self)
+                #expect(Self.cues(versionSRT).first.map { $0.2.hasPrefix("Tomorrow") } == true, "\(versionSRT)")
+
                 let highlight = try #require(job.clips.first { $0["index"] as? Int == 1 })
                 #expect((highlight["reason"] as? String)?.contains("says “pricing”") == true, "\(highlight)")
                 for edge in [highlight["start"] as? Double ?? -1, highlight["end"] as? Double ?? -1] {

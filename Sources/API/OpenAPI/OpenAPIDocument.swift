@@ -465,6 +465,19 @@ enum OpenAPIDocument {
                     answer("206", "a range", bytes, type: "application/octet-stream"),
                     answer("302", "to a presigned URL"), answer("304", "not modified"))
             ],
+            "/v1/clips/{id}/renders": [
+                "post": operation(
+                    "Render the clip again (edges, output, word corrections): a new job of one render",
+                    parameters: [path("id")],
+                    body: body(
+                        object([
+                            "start": number, "end": number, "output": ["type": "object"],
+                            "corrections": [
+                                "type": "array",
+                                "items": object(["time": number, "text": string], required: ["time", "text"]),
+                            ],
+                        ])), answer("202", "the job", ref("Job")))
+            ],
             "/v1/clips/{id}/renditions/{number}/content": [
                 "get": operation(
                     "One of the clip's renditions (ranges as for the clip)",

@@ -29,12 +29,16 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
         router.get("jobs/{id}/frames.zip", use: frameArchive)
         router.get(RouterPath(MediaRoute.frame), use: frameImage)
         router.post("jobs/{id}/cancel", use: cancel)
+        router.post("clips/{id}/renders", use: rerender)
         router.delete("jobs/{id}", use: delete)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Created<JobResponse> {
         let principal = try context.require(.write)
         let jobRequest = try await request.decodeJSON(as: JobRequest.self, context: context)
+        if jobRequest.rerender != nil {
+            throw Problem.invalid([.init(field: "rerender", message: "set by POST /v1/clips/{id}/renders, not here")])
+        }
         var idempotencyKey: IdempotencyKey?
         if let key = request.headers[.idempotencyKey] {
             guard !key.isEmpty, key.utf8.count <= 200 else {
@@ -170,6 +174,19 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
                 .contentType: "application/zip",
                 .contentDisposition: ContentDisposition.attachment(filename: "\(job.id)-frames.zip"),
             ], body: body)
+    }
+
+    /// A new version of a clip: a job of one render, answered like `POST /v1/jobs`.
+    @Sendable func rerender(_ request: Request, context: AppRequestContext) async throws -> Created<JobResponse> {
+        let principal = try context.require(.write)
+        guard let id = context.parameters.get("id", as: ClipID.self),
+            let clip = try await store.clip(id: id, organizationId: principal.organizationId)
+        else { throw Problem.notFound("clip") }
+        let body = try await request.decodeJSON(as: ClipRenderRequest.self, context: context)
+        let creation = try await service.rerender(clip, body: body, by: principal)
+        context.logger.info("clip render queued", metadata: ["job.id": "\(creation.job.id)", "clip.id": "\(clip.id)"])
+        return Created(
+            status: .accepted, location: "/v1/jobs/\(creation.job.id)", body: JobResponse(creation.job, clips: []))
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> JobResponse {

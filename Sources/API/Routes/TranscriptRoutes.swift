@@ -46,8 +46,10 @@ struct TranscriptRoutes<Store: JobRepository, Blobs: BlobStore> {
             let clip = try await store.clip(id: id, organizationId: principal.organizationId),
             let job = try await store.job(id: clip.jobId, organizationId: principal.organizationId)
         else { throw Problem.notFound("clip") }
+        // A re-render's corrected words are the clip's words.
         let track = CaptionTrack(
-            transcript: try await transcript(of: job), timeline: clip.timeline,
+            transcript: try await transcript(of: job).corrected(job.request.rerender?.corrections ?? []),
+            timeline: clip.timeline,
             captions: job.request.resolvedOutput.captions)
         return Self.captions(track, format: format)
     }

@@ -27,6 +27,8 @@ struct JobResponse: ResponseEncodable {
     var storyboard: StoryboardLinks?
     var analysisUrl: String?
     var framesUrl: String?
+    /// The clip a re-render job makes a new version of.
+    var rerenderOf: ClipID?
     var createdAt: Date
     var startedAt: Date?
     var finishedAt: Date?
@@ -51,6 +53,7 @@ struct JobResponse: ResponseEncodable {
                 spriteUrl: "/v1/jobs/\(job.id)/storyboard.jpg", vttUrl: "/v1/jobs/\(job.id)/storyboard.vtt")
         analysisUrl = job.request.needsAnalysis ? "/v1/jobs/\(job.id)/analysis" : nil
         framesUrl = job.request.frames == nil ? nil : "/v1/jobs/\(job.id)/frames"
+        rerenderOf = job.request.rerender?.clipId
         createdAt = job.createdAt
         startedAt = job.startedAt
         finishedAt = job.finishedAt
@@ -70,6 +73,7 @@ struct JobResponse: ResponseEncodable {
         try c.encodeIfPresent(storyboard, forKey: .storyboard)
         try c.encodeIfPresent(analysisUrl, forKey: .analysisUrl)
         try c.encodeIfPresent(framesUrl, forKey: .framesUrl)
+        try c.encodeIfPresent(rerenderOf, forKey: .rerenderOf)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(finishedAt, forKey: .finishedAt)
@@ -77,7 +81,8 @@ struct JobResponse: ResponseEncodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, stage, progress, error, source, clips, output, storyboard, analysisUrl, framesUrl, createdAt,
+        case id, status, stage, progress, error, source, clips, output, storyboard, analysisUrl, framesUrl, rerenderOf,
+            createdAt,
             startedAt, finishedAt, attempts
     }
 }
