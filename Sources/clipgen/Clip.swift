@@ -157,6 +157,8 @@ struct Clip: AsyncParsableCommand {
             summary["keptRanges"] = kept.map { ["start": $0.start, "end": $0.end] }
         }
         summary["fallbackReason"] = plan.fallbackReason
+        // The one FFmpeg command a re-encoding cut ran (a smart cut runs several): to rerun or compare.
+        if plan.mode == .exact && !plan.needsMotionPass { summary["ffmpegArguments"] = plan.ffmpegArguments() }
         summary["loudnessLUFS"] = loudness?.integrated
         let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))

@@ -19,7 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE = os.environ["CLIPGEN_URL"]
 ADMIN = (os.environ["CLIPGEN_ADMIN_EMAIL"], os.environ["CLIPGEN_ADMIN_PASSWORD"])
@@ -222,6 +222,25 @@ def main():
                                           capture_output=True, check=True, text=True).stdout)
         assert "mp4" in probe["format"]["format_name"], probe["format"]
         assert any(s["codec_type"] == "video" for s in probe["streams"]), probe["streams"]
+
+        # Render the first clip again, one second shorter and vertical: a new job with the new version.
+        first_job = d.current_url
+        panel = run.find(".clip details.render-again")
+        panel.find_element(By.CSS_SELECTOR, "summary").click()
+        end = panel.find_element(By.CSS_SELECTOR, "input[name=end]")
+        shorter = round(float(end.get_attribute("value")) - 1, 2)
+        end.clear()
+        end.send_keys(str(shorter))
+        Select(panel.find_element(By.CSS_SELECTOR, "select[name=aspect]")).select_by_value("9:16")
+        run.shot("render-again")
+        panel.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        run.wait(lambda: d.current_url != first_job and run.find("#job-status").text == "succeeded"
+                 and len(run.finds(".clip video")) == 1, timeout=120, message="the new version renders")
+        version = run.find(".clip video")
+        run.wait(lambda: d.execute_script("return arguments[0].videoHeight", version) > 0, message="the new version loads")
+        width, height = d.execute_script("return [arguments[0].videoWidth, arguments[0].videoHeight]", version)
+        assert height > width, f"the new version is vertical: {width}x{height}"
+        run.shot("rendered-again")
 
         # Admin pages.
         d.get(BASE + "/#/admin/users")

@@ -288,11 +288,45 @@ async function drawStoryboard(container, links, seek) {
 
 // MARK: a job: live progress, clips as they finish
 
-export function jobView(root, id, { onEvent }) {
+/** A clip's "render again" panel: its edges, layout and caption style, as a new version. */
+function renderAgainPanel(clip, currentOutput, navigate) {
+  const output = currentOutput();
+  const field = (name, label, input) => h("label", {}, label, input);
+  const start = h("input", { name: "start", type: "number", step: "0.01", min: "0", value: String(clip.start) });
+  const end = h("input", { name: "end", type: "number", step: "0.01", min: "0", value: String(clip.end) });
+  const aspect = h("select", { name: "aspect" }, ...["original", "16:9", "9:16", "1:1", "4:5"].map((a) =>
+    h("option", { value: a, selected: (output.aspect || "original") === a }, a)));
+  const style = h("select", { name: "captions" }, h("option", { value: "" }, "no captions"),
+    ...["karaoke", "plain", "boxed"].map((c) => h("option", { value: c, selected: output.captions?.style === c }, c)));
+  const message = h("p.error-text", { hidden: true });
+  const submit = async (event) => {
+    event.preventDefault();
+    message.hidden = true;
+    const next = { ...currentOutput(), aspect: aspect.value };
+    if (aspect.value === "original") delete next.reframe;
+    if (style.value) next.captions = { ...(output.captions || {}), style: style.value }; else delete next.captions;
+    try {
+      const job = await api.call("POST", api.path`/v1/clips/${clip.id}/renders`,
+        { start: seconds(start.value), end: seconds(end.value), output: next });
+      navigate(`#/jobs/${job.id}`);
+    } catch (error) {
+      message.textContent = error.message;
+      message.hidden = false;
+    }
+  };
+  return h("details.render-again", {}, h("summary", {}, "Render again"),
+    h("form.row", { on: { submit } }, field("start", "Start ", start), field("end", "End ", end),
+      field("aspect", "Layout ", aspect), field("captions", "Captions ", style),
+      h("button", { type: "submit" }, "Render again")), message);
+}
+
+export function jobView(root, id, { navigate, onEvent }) {
   const status = h("span#job-status", {}, "…");
   const stage = h("span#job-stage.muted", {}, "");
   const bar = progressBar("job-progress", 0);
   const clips = h("div#clips.clips");
+  // The job's output, which a clip rendered again starts from.
+  let output = {};
   const cancel = h("button#cancel-job", { type: "button", hidden: true, on: { click: () => attempt(async () => render(await api.call("POST", api.path`/v1/jobs/${id}/cancel`))) } },
     "Cancel job");
   const error = h("p#job-error.error-text", { hidden: true });
@@ -329,7 +363,8 @@ export function jobView(root, id, { onEvent }) {
       clip.fallbackReason ? h("p.muted", {}, `cut ${clip.modeUsed}: ${clip.fallbackReason}`) : null,
       h("a.download.button", { href: api.media(clip.url), download: `${clip.name || `clip-${clip.index + 1}`}.${clip.format}` }, "Download"),
       clip.captionsSrtUrl
-        ? h("a.download.button", { href: api.media(clip.captionsSrtUrl), download: `${clip.name || `clip-${clip.index + 1}`}.srt` }, "Subtitles (SRT)") : null);
+        ? h("a.download.button", { href: api.media(clip.captionsSrtUrl), download: `${clip.name || `clip-${clip.index + 1}`}.srt` }, "Subtitles (SRT)") : null,
+      canWrite() ? renderAgainPanel(clip, () => output, navigate) : null);
     cards.set(clip.id, card);
     // In the job's order, whichever finishes first.
     card.dataset.index = clip.index;
@@ -337,6 +372,7 @@ export function jobView(root, id, { onEvent }) {
     clips.insertBefore(card, after || null);
   };
   const render = (job) => {
+    output = job.output || {};
     status.textContent = job.status;
     stage.textContent = job.stage;
     bar.value = job.progress;
