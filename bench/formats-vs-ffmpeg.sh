@@ -3,11 +3,12 @@
 # line run directly (the one clipgen reports as `ffmpegArguments`), measured in the same run on
 # the same 30 s of a generated 720p file. Goal: each ratio <= 1.1.
 #
-# Usage: bench/formats-vs-ffmpeg.sh   (CONFIG=release by default; ROUNDS=3)
+# Usage: bench/formats-vs-ffmpeg.sh   (CONFIG=release by default; ROUNDS=3; LENGTH=30 seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${CONFIG:-release}
 ROUNDS=${ROUNDS:-3}
+LENGTH=${LENGTH:-30}
 work=$(mktemp -d /tmp/clipgen-formats.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 media=${CLIPGEN_TEST_MEDIA:-${TMPDIR:-/tmp}/clipgen-test-media}
@@ -28,7 +29,7 @@ for spec in "mp4 h264" "mp4 h265" "mp4 av1" "webm vp9" "webm av1" "mov prores" "
   ours=() theirs=()
   for _ in $(seq 1 "$ROUNDS"); do
     t0=$(now)
-    summary=$("$bin" clip "$src" --start 120 --end 150 --mode exact --format "$format" "${extra[@]}" --out "$out")
+    summary=$("$bin" clip "$src" --start 120 --end $((120 + LENGTH)) --mode exact --format "$format" "${extra[@]}" --out "$out")
     ours+=("$(echo "$(now) - $t0" | bc -l)")
     mapfile -t args < <(printf '%s' "$summary" | python3 -c 'import sys,json; print("\n".join(json.load(sys.stdin)["ffmpegArguments"]))')
     t0=$(now)

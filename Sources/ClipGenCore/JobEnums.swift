@@ -50,6 +50,9 @@ public enum OutputFormat: String, Codable, Sendable, CaseIterable {
     }
 
     public var isAudioOnly: Bool { [.m4a, .mp3, .wav].contains(self) }
+    /// Whether FFmpeg can read the file back (to measure it, or take a poster from it): not an
+    /// animated WebP, which FFmpeg 5 writes but cannot decode, nor an HLS package.
+    public var readsBack: Bool { self != .webp && self != .hls }
     /// Silent, looping pictures.
     public var isAnimation: Bool { self == .gif || self == .webp }
 

@@ -77,7 +77,10 @@ public struct JobRequest: Codable, Sendable, Equatable {
     }
 
     /// Whether each clip's quality is measured after it is rendered.
-    public var measuresQuality: Bool { quality ?? (resolvedOutput.mode != .keyframe) }
+    /// Never for a format FFmpeg cannot read back (animated WebP).
+    public var measuresQuality: Bool {
+        resolvedOutput.format.readsBack && (quality ?? (resolvedOutput.mode != .keyframe))
+    }
 
     /// Limits that keep one request from asking for unbounded work.
     public static let maxClips = 100

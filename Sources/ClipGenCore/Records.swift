@@ -218,6 +218,9 @@ public struct Clip: Codable, Sendable, Equatable {
     public var renditions: [ClipRendition] = []
     public var createdAt: Date
 
+    /// Bytes the clip's file and its renditions hold: what counts against a quota.
+    public var storedSize: Int64 { size + renditions.reduce(0) { $0 + $1.size } }
+
     /// Every stored file of the clip: itself, its poster and its renditions.
     public var blobKeys: [BlobKey] { [blobKey] + [thumbnailKey].compactMap { $0 } + renditions.map(\.blobKey) }
 

@@ -130,7 +130,7 @@ extension SQLReporting {
     public func storedBytes() async throws -> Int64 {
         // Deduplicated uploads share a blob: each blob counts once.
         let uploads = "(SELECT COALESCE(SUM(size), 0) FROM (SELECT MAX(size) AS size FROM uploads GROUP BY blob_key) u)"
-        let clips = "(SELECT COALESCE(SUM(size), 0) FROM clips)"
+        let clips = "(SELECT COALESCE(SUM(size + renditions_size), 0) FROM clips)"
         let total =
             try await reportRows("SELECT \(reportDialect.real("\(uploads) + \(clips)"))", []).first?.first?.number ?? 0
         return Int64(total)

@@ -52,9 +52,10 @@ extension MemoryJobStore {
         }.reduce(Int64(0)) { total, reservation in
             guard let jobId = reservation.jobId, let job = state.jobs[jobId] else { return total + reservation.bytes }
             guard [.queued, .running].contains(job.status) else { return total }
-            return total + max(0, reservation.bytes - clips.filter { $0.jobId == jobId }.reduce(0) { $0 + $1.size })
+            return total
+                + max(0, reservation.bytes - clips.filter { $0.jobId == jobId }.reduce(0) { $0 + $1.storedSize })
         }
-        return files.values.reduce(0, +) + clips.reduce(0) { $0 + $1.size } + reserved
+        return files.values.reduce(0, +) + clips.reduce(0) { $0 + $1.storedSize } + reserved
     }
 
     public func reserveStorage(_ reservation: StorageReservation, limit: Int64?) async throws -> Bool {

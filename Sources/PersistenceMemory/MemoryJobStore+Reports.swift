@@ -96,7 +96,7 @@ extension MemoryJobStore {
         state.withLock { state in
             var files: [BlobKey: Int64] = [:]
             for upload in state.uploads.values { files[upload.blobKey] = max(files[upload.blobKey] ?? 0, upload.size) }
-            return files.values.reduce(0, +) + state.clips.values.reduce(Int64(0)) { $0 + $1.size }
+            return files.values.reduce(0, +) + state.clips.values.reduce(Int64(0)) { $0 + $1.storedSize }
         }
     }
 

@@ -147,7 +147,7 @@ extension PostgresJobStore {
             INSERT INTO clips (id, job_id, organization_id, idx, name, start, "end", actual_start, duration,
                 format, mode_used,
                 fallback_reason, size, sha256, blob_key, score, loudness_lufs, encoder, thumbnail_key, reason,
-                    quality, presentation, renditions, created_at)
+                    quality, presentation, renditions, renditions_size, created_at)
             VALUES (\(clip.id), \(clip.jobId), \(clip.organizationId), \(clip.index), \(clip.name), \(clip.start),
                 \(clip.end),
                 \(clip.actualStart), \(clip.duration), \(clip.format.rawValue), \(clip.modeUsed.rawValue),
@@ -156,7 +156,7 @@ extension PostgresJobStore {
                     \(clip.encoder), \(clip.thumbnailKey),
                 \(clip.reason), \(try clip.quality.map { try JSONCoding.encode($0) }),
                 \(clip.presentation.isEmpty ? nil : try JSONCoding.encode(clip.presentation)),
-                \(clip.renditions.isEmpty ? nil : try JSONCoding.encode(clip.renditions)),
+                \(clip.renditions.isEmpty ? nil : try JSONCoding.encode(clip.renditions)), \(clip.storedSize - clip.size),
                     \(clip.createdAt.timeIntervalSince1970))
             """, on: connection)
     }

@@ -260,7 +260,14 @@ extension PostgresJobStore {
                 """,
             ]
         ),
-        // A clip's other files (formats, sizes, an HLS package), as one JSON value.
-        ("v8", ["ALTER TABLE clips ADD COLUMN renditions TEXT"]),
+        // A clip's other files (formats, sizes, an HLS package), as one JSON value, and their
+        // bytes, which count against the organisation's quota beside the clip's own.
+        (
+            "v8",
+            [
+                "ALTER TABLE clips ADD COLUMN renditions TEXT",
+                "ALTER TABLE clips ADD COLUMN renditions_size BIGINT NOT NULL DEFAULT 0",
+            ]
+        ),
     ]
 }

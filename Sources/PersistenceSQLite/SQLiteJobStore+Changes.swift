@@ -145,8 +145,8 @@ extension SQLiteJobStore {
                 INSERT INTO clips (id, job_id, organization_id, idx, name, start, "end", actual_start, duration,
                     format, mode_used,
                     fallback_reason, size, sha256, blob_key, score, loudness_lufs, encoder, thumbnail_key, reason,
-                        quality, presentation, renditions, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        quality, presentation, renditions, renditions_size, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 clip.id, clip.jobId, clip.organizationId, clip.index, clip.name, clip.start, clip.end, clip.actualStart,
@@ -155,7 +155,7 @@ extension SQLiteJobStore {
                 clip.blobKey, clip.score, clip.loudnessLUFS, clip.encoder, clip.thumbnailKey, clip.reason,
                 try clip.quality.map { try JSONCoding.encode($0) },
                 clip.presentation.isEmpty ? nil : try JSONCoding.encode(clip.presentation),
-                clip.renditions.isEmpty ? nil : try JSONCoding.encode(clip.renditions),
+                clip.renditions.isEmpty ? nil : try JSONCoding.encode(clip.renditions), clip.storedSize - clip.size,
                 clip.createdAt.timeIntervalSince1970,
             ])
     }

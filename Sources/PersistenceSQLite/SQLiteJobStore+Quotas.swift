@@ -66,11 +66,11 @@ extension SQLiteJobStore {
                 sql: """
                     SELECT (SELECT COALESCE(SUM(size), 0) FROM (SELECT MAX(size) AS size FROM uploads
                         WHERE organization_id = ?1 GROUP BY blob_key))
-                         + (SELECT COALESCE(SUM(size), 0) FROM clips WHERE organization_id = ?1)
+                         + (SELECT COALESCE(SUM(size + renditions_size), 0) FROM clips WHERE organization_id = ?1)
                          + (SELECT COALESCE(SUM(CASE
                                 WHEN r.job_id IS NULL OR j.id IS NULL THEN r.bytes
                                 WHEN j.status IN ('queued', 'running')
-                                    THEN MAX(0, r.bytes - (SELECT COALESCE(SUM(c.size), 0) FROM clips c
+                                    THEN MAX(0, r.bytes - (SELECT COALESCE(SUM(c.size + c.renditions_size), 0) FROM clips c
                                         WHERE c.job_id = j.id))
                                 ELSE 0 END), 0)
                             FROM storage_reservations r LEFT JOIN jobs j ON j.id = r.job_id

@@ -259,8 +259,13 @@ extension SQLiteJobStore {
                     """)
         }
         migrator.registerMigration("v10-renditions") { db in
-            // A clip's other files (formats, sizes, an HLS package), as one JSON value.
-            try db.execute(sql: "ALTER TABLE clips ADD COLUMN renditions TEXT")
+            // A clip's other files (formats, sizes, an HLS package), as one JSON value, and their
+            // bytes, which count against the organisation's quota beside the clip's own.
+            try db.execute(
+                sql: """
+                    ALTER TABLE clips ADD COLUMN renditions TEXT;
+                    ALTER TABLE clips ADD COLUMN renditions_size INTEGER NOT NULL DEFAULT 0;
+                    """)
         }
         return migrator
     }

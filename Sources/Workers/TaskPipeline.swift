@@ -244,9 +244,9 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                 ) { progress(.render, $0) }
             }
             let (plan, loudness, presentation) = (rendered.plan, rendered.loudness, rendered.presentation)
-            let duration = try await prober.duration(of: output)
+            let duration = options.format.readsBack ? try await prober.duration(of: output) : plan.renderedDuration
             var posterKey: BlobKey?
-            if job.request.thumbnails != false && !options.format.isAudioOnly {
+            if job.request.thumbnails != false && !options.format.isAudioOnly && options.format.readsBack {
                 let poster = scratch + "/poster.jpg"
                 try await thumbnailer.poster(of: output, duration: duration, to: poster)
                 let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).jpg")
@@ -311,11 +311,11 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             try await cutter.render(plan)
         }
         // A sound-only file has no pictures to probe; a package's playlist lasts as long as the clip.
-        let figures = wanted.format == .hls || wanted.format.isAudioOnly ? nil : try await prober.probe(plan.output)
+        let figures = !wanted.format.readsBack || wanted.format.isAudioOnly ? nil : try await prober.probe(plan.output)
         let seconds =
             if let figures { figures.duration } else if wanted.format.isAudioOnly {
                 try await prober.duration(of: plan.output)
-            } else { duration }
+            } else { plan.renderedDuration }
         // Stored last: a local store moves the file in.
         let key = try BlobKey(
             "clips/\(job.id)/\(clipIndex)-\(task.id)-r\(number).\(wanted.format.fileExtension)")

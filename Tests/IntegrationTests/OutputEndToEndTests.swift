@@ -144,6 +144,20 @@ import Testing
         }
     }
 
+    /// Animated WebP through the API: FFmpeg 5 cannot read it back, so its duration is the plan's,
+    /// and it has no poster and no quality measurement, but the job succeeds.
+    @Test func animatedWebPJobsSucceed() async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        try await withTemporaryDirectory { dir in
+            try await Self.render(source, options: #"{"format":"webp","mode":"exact"}"#, dir: dir) { _, _, clip, file in
+                #expect(clip["format"] as? String == "webp" && clip["encoder"] as? String == "libwebp_anim")
+                #expect(abs((clip["duration"] as? Double ?? 0) - 2) < 0.05 && clip["thumbnailUrl"] == nil)
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+                #expect(bytes.prefix(4) == Data("RIFF".utf8) && bytes.count == clip["size"] as? Int)
+            }
+        }
+    }
+
     @Test func cropXMovesTheWindow() async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
         try await withTemporaryDirectory { dir in

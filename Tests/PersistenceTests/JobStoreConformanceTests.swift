@@ -811,23 +811,31 @@ struct Fixture: Sendable {
             _ = try await f.store.completeTask(
                 taskId: probe.task.id, worker: "w", outcome: TaskOutcome(), transitions: StoreBackend.transitions)
             let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
-            let clip = Clip(
+            var clip = Clip(
                 jobId: job.id, organizationId: org, index: 0, name: nil, start: 0, end: 1, actualStart: 0, duration: 1,
                 format: .mp4,
                 modeUsed: .exact, fallbackReason: nil, size: 40, sha256: "x", blobKey: try BlobKey("clips/c"),
                 createdAt: f.time.current)
+            clip.renditions = [
+                ClipRendition(
+                    index: 0, format: .webm, encoder: "libvpx-vp9", width: 320, height: 180, duration: 1, size: 25,
+                    bitrate: 200, sha256: "y", blobKey: try BlobKey("clips/c-r0"))
+            ]
             #expect(
                 try await f.store.completeTask(
                     taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [clip]),
                     transitions: StoreBackend.transitions) == .jobSucceeded)
-            #expect(try await usage() == 890, "the clip counts itself; the finished job holds nothing more")
+            #expect(try await f.store.clips(jobId: job.id).first?.renditions == clip.renditions)
+            #expect(
+                try await usage() == 915,
+                "the clip counts itself and its rendition; the finished job holds nothing more")
             // Expired reservations stop counting (a server killed mid-upload releases nothing).
             #expect(
                 try await f.store.reserveStorage(
-                    StorageReservation(id: "abandoned", organizationId: org, bytes: 100, expiresAt: later), limit: 1000)
+                    StorageReservation(id: "abandoned", organizationId: org, bytes: 80, expiresAt: later), limit: 1000)
             )
             f.time.advance(by: 3601)
-            #expect(try await usage() == 890)
+            #expect(try await usage() == 915)
             #expect(try await f.store.usage(organizationId: .make()).storedBytes == 0)
         }
     }

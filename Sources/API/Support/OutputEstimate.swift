@@ -19,7 +19,14 @@ enum OutputEstimate {
             var bytes = Int64(min(length * Double(perSecond), Double(Int64.max / 4)))
             // A copy or a re-encode of part of a video is not larger than all of it; a GIF or ProRes can be.
             if output.format != .gif && output.format != .mov, let source { bytes = min(bytes, source.size) }
-            return total + bytes + posterBytes
+            // Each rendition at its own format's rate (a package of segments like an mp4).
+            let renditions = (output.renditions ?? []).reduce(Int64(0)) { sum, r in
+                let rate =
+                    r.videoBitrate.map { Int64($0) * 125 * 3 / 2 + 40_000 }
+                    ?? bytesPerSecond(format: r.format == .hls ? .mp4 : r.format, height: r.height ?? output.height)
+                return sum + Int64(min(length * Double(rate), Double(Int64.max / 64)))
+            }
+            return total + bytes + renditions + posterBytes
         }
         return clips + (request.thumbnails == false ? 0 : storyboardBytes)
     }
