@@ -33,7 +33,7 @@ import Testing
                     let (status, _, data) = try await client.download(rendition["url"] as? String ?? "")
                     #expect(status == .ok && data.count == rendition["size"] as? Int)
                     try data.write(to: URL(fileURLWithPath: file))
-                    let out = try FormatProbe.probe(file)
+                    let out = try StreamProbe(file)
                     #expect(out.video?["codec_name"] as? String == want.video, "\(rendition)")
                     #expect(out.audio?["codec_name"] as? String == want.audio)
                     #expect(out.video?["height"] as? Int == want.height && rendition["height"] as? Int == want.height)
@@ -60,7 +60,7 @@ import Testing
                     #expect(status == .ok && headers[.contentType] == "video/mp2t")
                     try data.write(to: URL(fileURLWithPath: dir + "/hls/" + segment))
                 }
-                let hls = try FormatProbe.probe(dir + "/hls/index.m3u8")
+                let hls = try StreamProbe(dir + "/hls/index.m3u8")
                 #expect(hls.video?["codec_name"] as? String == "h264" && hls.video?["height"] as? Int == 240)
                 #expect(abs(hls.duration - 8) < 0.2, "\(hls.duration)")
                 // Each segment starts on a keyframe and decodes alone; together they hold every frame.
@@ -100,25 +100,5 @@ import Testing
                 #expect(hlsStatus == 422)
             }
         }
-    }
-}
-
-/// ffprobe's streams and format of a file.
-enum FormatProbe {
-    struct Streams {
-        var video: [String: Any]?
-        var audio: [String: Any]?
-        var format: [String: Any]
-        var duration: Double { Double(format["duration"] as? String ?? "") ?? 0 }
-    }
-
-    static func probe(_ file: String) throws -> Streams {
-        let result = try Shell.run("ffprobe", ["-v", "error", "-show_streams", "-show_format", "-of", "json", file])
-        let json = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] ?? [:]
-        let streams = json["streams"] as? [[String: Any]] ?? []
-        return Streams(
-            video: streams.first { $0["codec_type"] as? String == "video" },
-            audio: streams.first { $0["codec_type"] as? String == "audio" },
-            format: json["format"] as? [String: Any] ?? [:])
     }
 }

@@ -9,24 +9,6 @@ import Testing
 /// (640x360, 30 fps, AAC) and read back: codecs, size, duration, that it decodes whole, and
 /// that quality and bitrates move the figures they promise.
 @Suite(.serialized) struct FormatTests {
-    struct Streams {
-        var video: [String: Any]?
-        var audio: [String: Any]?
-        var format: [String: Any]
-        var duration: Double { Double(format["duration"] as? String ?? "") ?? 0 }
-        var bitrate: Double { Double(format["bit_rate"] as? String ?? "") ?? 0 }
-    }
-
-    static func probe(_ file: String) throws -> Streams {
-        let result = try Shell.run("ffprobe", ["-v", "error", "-show_streams", "-show_format", "-of", "json", file])
-        let json = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] ?? [:]
-        let streams = json["streams"] as? [[String: Any]] ?? []
-        return Streams(
-            video: streams.first { $0["codec_type"] as? String == "video" },
-            audio: streams.first { $0["codec_type"] as? String == "audio" },
-            format: json["format"] as? [String: Any] ?? [:])
-    }
-
     func render(_ options: OutputOptions, in dir: String) async throws -> (String, CutPlan) {
         let source = try await TestMedia.shared.path("gop2s.mp4")
         let output = dir + "/\(UUID().uuidString).\(options.format.fileExtension)"
@@ -46,7 +28,7 @@ import Testing
     ) async throws {
         try await withTemporaryDirectory { dir in
             let (file, plan) = try await render(OutputOptions(format: format, mode: .exact, videoCodec: codec), in: dir)
-            let out = try Self.probe(file)
+            let out = try StreamProbe(file)
             #expect(
                 out.video?["codec_name"] as? String == videoName && out.audio?["codec_name"] as? String == audioName)
             #expect(out.video?["width"] as? Int == 640 && out.video?["height"] as? Int == 360)
@@ -62,7 +44,7 @@ import Testing
     func soundOnlyFormatsHaveNoPictures(format: OutputFormat, audioName: String, slack: Double) async throws {
         try await withTemporaryDirectory { dir in
             let (file, _) = try await render(OutputOptions(format: format, mode: .exact, fadeSeconds: 0.5), in: dir)
-            let out = try Self.probe(file)
+            let out = try StreamProbe(file)
             #expect(out.video == nil && out.audio?["codec_name"] as? String == audioName)
             #expect(abs(out.duration - 4) < slack, "duration \(out.duration)")
             #expect(try Shell.run("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"]).status == 0)
@@ -113,7 +95,7 @@ import Testing
             let (file, _) = try await render(
                 OutputOptions(format: format, mode: .exact, videoCodec: codec, videoBitrate: 400, audioBitrate: 64),
                 in: dir)
-            let out = try Self.probe(file)
+            let out = try StreamProbe(file)
             // The whole file: 400 kbit/s of video and 64 of sound, with a margin for a 4 s rate control.
             #expect((250_000...650_000).contains(out.bitrate), "\(out.bitrate) bit/s")
         }
@@ -124,7 +106,7 @@ import Testing
             let (low, _) = try await render(OutputOptions(format: .m4a, mode: .exact, audioBitrate: 48), in: dir)
             let (standard, _) = try await render(OutputOptions(format: .m4a, mode: .exact), in: dir)
             // Half of the range is silence, which AAC spends little on: a ceiling, and below the default's 160.
-            let (lowRate, standardRate) = (try Self.probe(low).bitrate, try Self.probe(standard).bitrate)
+            let (lowRate, standardRate) = (try StreamProbe(low).bitrate, try StreamProbe(standard).bitrate)
             #expect(lowRate <= 60_000 && lowRate < standardRate * 0.75, "48k: \(lowRate), default: \(standardRate)")
         }
     }
