@@ -116,6 +116,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     auth.addAuthenticated(to: secured)
     APIKeyRoutes(store: store, clock: clock, revocations: dependencies.revocations).add(to: secured)
     WebhookRoutes(store: store).add(to: secured)
+    BrandRoutes(store: store, blobs: blobs).add(to: secured)
     AuditRoutes(store: store).add(to: secured)
     quotaRoutes.addMemberRoutes(to: secured)
     let files = BlobResponses(blobs: blobs, metrics: dependencies.metrics.api)

@@ -32,6 +32,9 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
             source = try await store.upload(id: uploadId, organizationId: principal.organizationId)
             if source == nil { errors.append(.init(field: "source.uploadId", message: "no upload with this id")) }
         }
+        if errors.isEmpty, request.brand == true, try await blobs.brandKit(for: principal.organizationId) == nil {
+            errors.append(.init(field: "brand", message: "this organisation has no brand kit; PUT /v1/brand first"))
+        }
         if errors.isEmpty, let url = request.source.url {
             // Refused here when the address is plainly not allowed; redirects are checked as they come.
             do {
@@ -62,6 +65,7 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
         request.thumbnails = original.request.thumbnails
         request.quality = original.request.quality
         request.webhookUrl = original.request.webhookUrl
+        request.brand = original.request.brand
         request.rerender = RerenderOrigin(clipId: clip.id, jobId: original.id, corrections: body.corrections)
         var errors = request.validate().map { error in
             FieldError(

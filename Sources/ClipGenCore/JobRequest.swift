@@ -54,6 +54,8 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public var transcribe: Bool?
     /// Still frames to extract from the source.
     public var frames: FrameRequest?
+    /// Lay the organisation's brand kit (`PUT /v1/brand`) over the clips.
+    public var brand: Bool?
     /// Set by the server on a re-render of a clip (`POST /v1/clips/{id}/renders`).
     public var rerender: RerenderOrigin?
 

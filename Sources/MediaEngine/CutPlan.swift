@@ -37,6 +37,16 @@ public struct CutPlan: Sendable, Equatable {
     public var captionsFile: String?
     /// Source ranges kept once pauses were cut; nil shows `actualStart`–`end` whole.
     public var keptRanges: [TimeRange]?
+    /// The brand kit's logo, when the job asks for its brand. It changes every picture: a smart
+    /// cut given one is cut exact instead, and says why.
+    public var logo: LogoOverlay? {
+        didSet {
+            guard logo != nil, mode == .smart else { return }
+            mode = .exact
+            smartCut = nil
+            fallbackReason = "the brand's logo is laid over every picture, so the clip was fully re-encoded"
+        }
+    }
     /// The camera motion found by stabilisation's first pass (`Cutter` runs it).
     public var stabilizeTransforms: String?
     /// The source range's noise floor in dBFS, measured before audio denoising (`Cutter`).
@@ -188,6 +198,7 @@ public struct CutPlan: Sendable, Equatable {
         if let captionsFile {
             filters.append("ass=filename='\(Self.quoted(captionsFile))'")
         }
+        if let logoFilter { filters.append(logoFilter) }
         return filters
     }
 

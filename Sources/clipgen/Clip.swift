@@ -62,6 +62,13 @@ struct Clip: AsyncParsableCommand {
             """
     )
     var enhance: String?
+    @Option(help: "A logo picture laid over the clip, as a brand kit's (PNG with transparency, JPEG, WebP).")
+    var logo: String?
+    @Option(name: .customLong("logo-position"), help: "top-left, top-right, bottom-left or bottom-right.")
+    var logoPosition: String = "top-right"
+    @Option(name: .customLong("logo-opacity"), help: "0 to 1.") var logoOpacity: Double = 0.8
+    @Option(name: .customLong("logo-size"), help: "The logo's width as a share of the clip's, 0.02 to 0.5.")
+    var logoSize: Double = 0.15
     @Flag(name: .customLong("remove-silences"), help: "Cut the pauses out of the speech.") var removeSilences = false
     @Option(name: .customLong("min-silence"), help: "Shortest pause cut by --remove-silences, seconds.") var minSilence:
         Double = 0.6
@@ -113,6 +120,18 @@ struct Clip: AsyncParsableCommand {
             throw ValidationError("\(flag == "clips[0]" ? "the clip" : flag): \(problem.message)")
         }
         guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("\(input): no such file") }
+        let overlay = try logo.map { path in
+            let kit = BrandKit(
+                logo: .init(
+                    uploadId: .make(),
+                    position: try choice(logoPosition, for: "--logo-position", as: BrandKit.Corner.self),
+                    opacity: logoOpacity, size: logoSize))
+            if let problem = kit.validate().first {
+                throw ValidationError("--\(problem.field.replacingOccurrences(of: ".", with: "-")): \(problem.message)")
+            }
+            guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(path): no such file") }
+            return LogoOverlay(path: path, position: kit.logo!.position, opacity: logoOpacity, size: logoSize)
+        }
         let limit = Duration.seconds(timeout)
         let prober = Prober(timeout: limit)
         let media = try await prober.probe(input)
@@ -128,9 +147,10 @@ struct Clip: AsyncParsableCommand {
                 request.needsTranscript
                 ? try await SpeechRecognizer(helper: helper, timeout: limit).transcribe(
                     input, media: media, scratch: scratch) : nil
-            let plan = CutPlan(
+            var plan = CutPlan(
                 input: input, output: output, start: startTime.seconds, end: endTime.seconds, options: options,
                 media: media)
+            plan.logo = overlay
             return (try await renderer.render(plan, transcript: transcript, media: media, scratch: scratch), transcript)
         }
         let (plan, loudness, presentation) = (rendered.plan, rendered.loudness, rendered.presentation)

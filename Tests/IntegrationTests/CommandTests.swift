@@ -96,6 +96,15 @@ import Testing
             #expect(frames.status == 0, "\(frames.stderr)")
             let lines = String(decoding: frames.stdout, as: UTF8.self).split(separator: "\n")
             #expect(lines == ["1.500\t\(dir)/f/frame-00001.png", "3.000\t\(dir)/f/frame-00002.png"])
+            let badLogo = try Shell.run(
+                TestMediaPaths.clipgen,
+                [
+                    "clip", source, "--start", "2", "--end", "3", "--logo", source, "--logo-opacity", "2", "--out",
+                    dir + "/l.mp4",
+                ])
+            #expect(
+                badLogo.status != 0 && badLogo.stderr.contains("--logo-opacity: must be from 0 to 1"),
+                "\(badLogo.stderr)")
             let none = try Shell.run(TestMediaPaths.clipgen, ["frames", source, "--out", dir + "/g"])
             #expect(none.status != 0 && none.stderr.contains("give exactly one of"), "\(none.stderr)")
         }

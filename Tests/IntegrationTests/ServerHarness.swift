@@ -132,6 +132,13 @@ struct ServerHarness {
             }
         }
 
+        func putJSON(_ uri: String, _ json: String) async throws -> (Int, [String: Any]) {
+            try await raw.execute(uri: uri, method: .put, headers: headers, body: ByteBuffer(string: json)) {
+                response in
+                (response.status.code, (try? Self.object(response)) ?? [:])
+            }
+        }
+
         func delete(_ uri: String) async throws {
             try await raw.execute(uri: uri, method: .delete, headers: headers) { response in
                 guard response.status.code < 300 else { throw TestFailure("DELETE \(uri) answered \(response.status)") }

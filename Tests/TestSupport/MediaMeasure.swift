@@ -93,6 +93,31 @@ public enum MediaMeasure {
         return ([UInt8](result.stdout), width, height)
     }
 
+    /// One frame as RGB bytes at its own size.
+    public static func rgbFrame(_ file: String, index: Int) throws -> RGBFrame {
+        let (width, height) = try size(file)
+        let result = try Shell.run(
+            "ffmpeg",
+            [
+                "-v", "error", "-i", file, "-vf", "select=eq(n\\,\(index)),format=rgb24", "-frames:v", "1", "-f",
+                "rawvideo", "pipe:1",
+            ])
+        guard result.status == 0, result.stdout.count == width * height * 3 else {
+            throw TestFailure("could not decode frame \(index) of \(file): \(result.stderr)")
+        }
+        return RGBFrame(bytes: [UInt8](result.stdout), width: width)
+    }
+
+    public struct RGBFrame: Sendable {
+        public var bytes: [UInt8]
+        public var width: Int
+
+        public func pixel(x: Int, y: Int) -> (red: Int, green: Int, blue: Int) {
+            let at = (y * width + x) * 3
+            return (Int(bytes[at]), Int(bytes[at + 1]), Int(bytes[at + 2]))
+        }
+    }
+
     /// Neighbouring pixels (across and down) whose grey levels differ by at least `step`: band edges.
     public static func steps(_ frame: (pixels: [UInt8], width: Int, height: Int), atLeast step: Int) -> Int {
         let (p, w, h) = frame

@@ -58,6 +58,15 @@ enum OpenAPIDocument {
                     "clips": ["type": "array", "items": ref("Clip")], "createdAt": string, "attempts": integer,
                 ],
                 required: ["id", "status", "stage", "progress", "clips", "createdAt", "attempts"]),
+            "BrandKit": object(
+                [
+                    "logo": object(
+                        [
+                            "uploadId": id,
+                            "position": enumeration(["top-left", "top-right", "bottom-left", "bottom-right"]),
+                            "opacity": number, "size": number,
+                        ], required: ["uploadId"])
+                ], required: ["logo"]),
             "FrameList": object(
                 [
                     "format": enumeration(["jpeg", "png", "webp"]), "contentType": string, "zipUrl": string,
@@ -464,6 +473,13 @@ enum OpenAPIDocument {
                     answer("200", "the file", bytes, type: "application/octet-stream"),
                     answer("206", "a range", bytes, type: "application/octet-stream"),
                     answer("302", "to a presigned URL"), answer("304", "not modified"))
+            ],
+            "/v1/brand": [
+                "get": operation("The organisation's brand kit", answer("200", "the kit", ref("BrandKit"))),
+                "put": operation(
+                    "Save the brand kit (admin): a logo upload, its corner, opacity and size",
+                    body: body(ref("BrandKit")), answer("200", "the kit", ref("BrandKit"))),
+                "delete": operation("Remove the brand kit (admin)", answer("204", "removed")),
             ],
             "/v1/clips/{id}/renders": [
                 "post": operation(

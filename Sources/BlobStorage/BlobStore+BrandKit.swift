@@ -1,0 +1,28 @@
+import ClipGenCore
+import Foundation
+import NIOCore
+
+extension BlobStore {
+    /// The organisation's saved brand kit (`brand/{organisation}.json`); nil when it has none.
+    public func brandKit(for organization: OrganizationID) async throws -> BrandKit? {
+        do {
+            var data = Data()
+            try await get(try BrandKit.blobKey(for: organization), range: nil).write { chunk in
+                data.append(contentsOf: chunk.readableBytesView)
+            }
+            return try JSONDecoder().decode(BrandKit.self, from: data)
+        } catch BlobError.notFound {
+            return nil
+        }
+    }
+
+    /// Saves the organisation's brand kit, replacing any before it.
+    public func saveBrandKit(_ kit: BrandKit, for organization: OrganizationID) async throws {
+        let data = try JSONEncoder().encode(kit)
+        let body = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+            continuation.yield(ByteBuffer(bytes: data))
+            continuation.finish()
+        }
+        _ = try await put(try BrandKit.blobKey(for: organization), from: body, limit: 1 << 20)
+    }
+}

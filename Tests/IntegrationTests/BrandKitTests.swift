@@ -1,0 +1,56 @@
+import Foundation
+import HTTPTypes
+import TestSupport
+import Testing
+
+/// `PUT /v1/brand` and `"brand": true`: the organisation's logo laid over its clips, in its
+/// corner, at its opacity; smart cut falls back and says why; a job cannot ask for a kit that is not there.
+@Suite(.serialized) struct BrandKitTests {
+    @Test func theLogoIsLaidOverTheClipsOfAJobThatAsks() async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        try await withTemporaryDirectory { dir in
+            let logo = dir + "/logo.png"
+            // Solid red, 200x100, with an alpha channel.
+            let made = try Shell.run(
+                "ffmpeg",
+                ["-v", "error", "-f", "lavfi", "-i", "color=c=red:s=200x100,format=rgba", "-frames:v", "1", logo])
+            #expect(made.status == 0, "\(made.stderr)")
+            try await ServerHarness.run(ServerHarness.configuration(dataDir: dir + "/data")) { client in
+                let upload = try await client.upload(source)
+                let (refused, noKit) = try await client.postJSON(
+                    "/v1/jobs", #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":2,"end":4}],"brand":true}"#)
+                #expect(refused == 422 && "\(noKit)".contains("PUT /v1/brand"), "\(noKit)")
+                let logoUpload = try await client.upload(logo)
+                let (status, saved) = try await client.putJSON(
+                    "/v1/brand",
+                    #"{"logo":{"uploadId":"\#(logoUpload)","position":"bottom-left","opacity":1,"size":0.25}}"#)
+                #expect(status == 200 && (saved["logo"] as? [String: Any])?["position"] as? String == "bottom-left")
+                #expect(try await client.getJSON("/v1/brand")["logo"] != nil)
+
+                let id = try await client.createJob(
+                    #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":2.5,"end":9}],"brand":true,"output":{"mode":"smart"}}"#
+                )
+                let job = try await client.waitForJob(id)
+                #expect(job.status == "succeeded", "\(job)")
+                let clip = try #require(job.clips.first)
+                #expect(clip["modeUsed"] as? String == "exact")
+                #expect((clip["fallbackReason"] as? String)?.contains("logo") == true, "\(clip)")
+                let file = dir + "/branded.mp4"
+                try await client.download(clip["url"] as? String ?? "").2.write(to: URL(fileURLWithPath: file))
+                // 640x360: the logo is 160x80, 25 px from the left and bottom edges.
+                let frame = try MediaMeasure.rgbFrame(file, index: 30)
+                let inside = frame.pixel(x: 105, y: 295)
+                #expect(inside.red > 200 && inside.green < 60 && inside.blue < 60, "\(inside)")
+                let outside = frame.pixel(x: 105, y: 200)
+                #expect(!(outside.red > 200 && outside.green < 60 && outside.blue < 60), "\(outside)")
+
+                let (bad, badBody) = try await client.putJSON(
+                    "/v1/brand", #"{"logo":{"uploadId":"\#(logoUpload)","opacity":3}}"#)
+                #expect(bad == 422 && "\(badBody)".contains("logo.opacity"), "\(badBody)")
+                try await client.delete("/v1/brand")
+                let (gone, _, _) = try await client.download("/v1/brand")
+                #expect(gone == .notFound)
+            }
+        }
+    }
+}
