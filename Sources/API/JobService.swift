@@ -133,12 +133,8 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
             throw Problem(status: .notFound, detail: "the job did not ask for frames")
         }
         do {
-            var data = ByteBuffer()
-            try await blobs.get(try FrameSet.manifestKey(for: job.id), range: nil).write { chunk in
-                var chunk = chunk
-                data.writeBuffer(&chunk)
-            }
-            return try JSONDecoder().decode(FrameSet.self, from: Data(data.readableBytesView))
+            return try JSONDecoder().decode(
+                FrameSet.self, from: try await blobs.contents(of: FrameSet.manifestKey(for: job.id)))
         } catch BlobError.notFound {
             throw Problem(status: .notFound, detail: "the frames are not ready yet (the job is \(job.status.rawValue))")
         }

@@ -6,11 +6,8 @@ extension BlobStore {
     /// The organisation's saved brand kit (`brand/{organisation}.json`); nil when it has none.
     public func brandKit(for organization: OrganizationID) async throws -> BrandKit? {
         do {
-            var data = Data()
-            try await get(try BrandKit.blobKey(for: organization), range: nil).write { chunk in
-                data.append(contentsOf: chunk.readableBytesView)
-            }
-            return try JSONDecoder().decode(BrandKit.self, from: data)
+            return try JSONDecoder().decode(
+                BrandKit.self, from: try await contents(of: BrandKit.blobKey(for: organization)))
         } catch BlobError.notFound {
             return nil
         }

@@ -42,9 +42,7 @@ public struct CutPlan: Sendable, Equatable {
     public var logo: LogoOverlay? {
         didSet {
             guard logo != nil, mode == .smart else { return }
-            mode = .exact
-            smartCut = nil
-            fallbackReason = "the brand's logo is laid over every picture, so the clip was fully re-encoded"
+            cutExact(because: "the brand's logo is laid over every picture, so the clip was fully re-encoded")
         }
     }
     /// The camera motion found by stabilisation's first pass (`Cutter` runs it).
@@ -89,6 +87,14 @@ public struct CutPlan: Sendable, Equatable {
                 fallbackReason = refusal.reason
             }
         }
+    }
+
+    /// Re-encodes the whole range after all; `reason` is what the clip says about it (nil: nothing,
+    /// as for a rendition, which is always cut exact).
+    public mutating func cutExact(because reason: String?) {
+        mode = .exact
+        smartCut = nil
+        fallbackReason = reason
     }
 
     /// Seconds of source the output covers.

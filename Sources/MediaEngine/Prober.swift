@@ -68,6 +68,12 @@ public struct Prober: Sendable {
         return declared > end * 1.1 + 30 ? end : declared
     }
 
+    /// How long `plan`'s rendered output lasts: read back from the file, or, for a format FFmpeg
+    /// cannot read back (animated WebP, an HLS package), as the plan cut it.
+    public func duration(of plan: CutPlan) async throws -> Double {
+        plan.options.format.readsBack ? try await duration(of: plan.output) : plan.renderedDuration
+    }
+
     /// A rendered file's duration: from the MP4 header when it is one, else from ffprobe.
     public func duration(of path: String) async throws -> Double {
         if let duration = MP4Reader(path: path)?.duration { return duration }

@@ -245,7 +245,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                 }
             }
             let (plan, loudness, presentation) = (rendered.plan, rendered.loudness, rendered.presentation)
-            let duration = options.format.readsBack ? try await prober.duration(of: output) : plan.renderedDuration
+            let duration = try await prober.duration(of: plan)
             var posterKey: BlobKey?
             if job.request.thumbnails != false && !options.format.isAudioOnly && options.format.readsBack {
                 let poster = scratch + "/poster.jpg"
@@ -263,20 +263,15 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                 for (number, wanted) in (options.renditions ?? []).enumerated() {
                     renditions.append(
                         try await rendition(
-                            number, wanted, of: plan, job: job, clipIndex: index, task: claimed.task, scratch: scratch,
-                            duration: duration))
+                            number, wanted, of: plan, job: job, clipIndex: index, task: claimed.task, scratch: scratch))
                 }
+                try Task.checkCancellation()
             } catch {
+                // What this attempt stored goes when it ends without a clip.
                 for key in [key, posterKey].compactMap({ $0 }) + renditions.map(\.blobKey) {
                     try? await blobs.delete(key)
                 }
                 throw error
-            }
-            if Task.isCancelled {
-                for key in [key, posterKey].compactMap({ $0 }) + renditions.map(\.blobKey) {
-                    try? await blobs.delete(key)
-                }
-                throw CancellationError()
             }
             var clip = Clip(
                 jobId: job.id, organizationId: job.organizationId, index: index, name: request.name,
@@ -310,14 +305,12 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     /// pauses already found) in the rendition's format, size and rates, cut exact, stored.
     private func rendition(
         _ number: Int, _ wanted: RenditionOptions, of clipPlan: CutPlan, job: Job, clipIndex: Int, task: TaskRecord,
-        scratch: String, duration: Double
+        scratch: String
     ) async throws -> ClipRendition {
         var plan = clipPlan
         plan.options = clipPlan.options.rendition(wanted)
         plan.output = scratch + "/rendition-\(number).\(wanted.format.fileExtension)"
-        plan.mode = .exact
-        plan.smartCut = nil
-        plan.fallbackReason = nil
+        plan.cutExact(because: nil)
         // The first pass's motion file went with the clip's render; found again if stabilising.
         plan.stabilizeTransforms = nil
         let prepared = plan
@@ -326,12 +319,9 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             plan.input = path
             try await cutter.render(plan)
         }
-        // A sound-only file has no pictures to probe; a package's playlist lasts as long as the clip.
-        let figures = !wanted.format.readsBack || wanted.format.isAudioOnly ? nil : try await prober.probe(plan.output)
-        let seconds =
-            if let figures { figures.duration } else if wanted.format.isAudioOnly {
-                try await prober.duration(of: plan.output)
-            } else { plan.renderedDuration }
+        // A sound-only file has no pictures to probe.
+        let figures = wanted.format.readsBack && !wanted.format.isAudioOnly ? try await prober.probe(plan.output) : nil
+        let seconds = if let figures { figures.duration } else { try await prober.duration(of: plan) }
         // Stored last: a local store moves the file in.
         let key = try BlobKey(
             "clips/\(job.id)/\(clipIndex)-\(task.id)-r\(number).\(wanted.format.fileExtension)")

@@ -160,7 +160,7 @@ struct Clip: AsyncParsableCommand {
             try track.srt.write(toFile: base + ".srt", atomically: true, encoding: .utf8)
             try track.vtt.write(toFile: base + ".vtt", atomically: true, encoding: .utf8)
         }
-        let duration = outputFormat.readsBack ? try await prober.duration(of: output) : plan.renderedDuration
+        let duration = try await prober.duration(of: plan)
         var summary: [String: Any] = [
             "output": output, "modeUsed": plan.mode.rawValue, "actualStart": plan.actualStart, "duration": duration,
         ]

@@ -80,32 +80,31 @@ public enum MediaMeasure {
 
     /// One frame as grey bytes at its own size, with that size.
     public static func grayFrame(_ file: String, index: Int) throws -> (pixels: [UInt8], width: Int, height: Int) {
-        let (width, height) = try size(file)
-        let result = try Shell.run(
-            "ffmpeg",
-            [
-                "-v", "error", "-i", file, "-vf", "select=eq(n\\,\(index)),format=gray", "-frames:v", "1", "-f",
-                "rawvideo", "pipe:1",
-            ])
-        guard result.status == 0, result.stdout.count == width * height else {
-            throw TestFailure("could not decode frame \(index) of \(file): \(result.stderr)")
-        }
-        return ([UInt8](result.stdout), width, height)
+        let (pixels, width, height) = try rawFrame(file, index: index, pixelFormat: "gray", bytesPerPixel: 1)
+        return (pixels, width, height)
     }
 
     /// One frame as RGB bytes at its own size.
     public static func rgbFrame(_ file: String, index: Int) throws -> RGBFrame {
+        let (bytes, width, _) = try rawFrame(file, index: index, pixelFormat: "rgb24", bytesPerPixel: 3)
+        return RGBFrame(bytes: bytes, width: width)
+    }
+
+    /// Frame `index` (by count, not by seeking) decoded to raw `pixelFormat` bytes at the file's size.
+    private static func rawFrame(_ file: String, index: Int, pixelFormat: String, bytesPerPixel: Int) throws -> (
+        [UInt8], Int, Int
+    ) {
         let (width, height) = try size(file)
         let result = try Shell.run(
             "ffmpeg",
             [
-                "-v", "error", "-i", file, "-vf", "select=eq(n\\,\(index)),format=rgb24", "-frames:v", "1", "-f",
-                "rawvideo", "pipe:1",
+                "-v", "error", "-i", file, "-vf", "select=eq(n\\,\(index)),format=\(pixelFormat)", "-frames:v", "1",
+                "-f", "rawvideo", "pipe:1",
             ])
-        guard result.status == 0, result.stdout.count == width * height * 3 else {
+        guard result.status == 0, result.stdout.count == width * height * bytesPerPixel else {
             throw TestFailure("could not decode frame \(index) of \(file): \(result.stderr)")
         }
-        return RGBFrame(bytes: [UInt8](result.stdout), width: width)
+        return ([UInt8](result.stdout), width, height)
     }
 
     public struct RGBFrame: Sendable {

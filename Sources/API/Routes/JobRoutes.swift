@@ -156,14 +156,10 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
         let body = ResponseBody { writer in
             var zip = ZipWriter()
             for frame in set.frames {
-                var contents = ByteBuffer()
-                try await blobs.get(frame.blobKey, range: nil).write { chunk in
-                    var chunk = chunk
-                    contents.writeBuffer(&chunk)
-                }
+                let contents = try await blobs.contents(of: frame.blobKey)
                 let name = String(format: "frame-%04d-%.3fs.", frame.index, frame.time) + set.format.fileExtension
-                try await writer.write(ByteBuffer(bytes: zip.header(named: name, contents: contents.readableBytesView)))
-                try await writer.write(contents)
+                try await writer.write(ByteBuffer(bytes: zip.header(named: name, contents: contents)))
+                try await writer.write(ByteBuffer(bytes: contents))
             }
             try await writer.write(ByteBuffer(bytes: zip.end()))
             try await writer.finish(nil)

@@ -66,11 +66,8 @@ struct TranscriptRoutes<Store: JobRepository, Blobs: BlobStore> {
                 detail: "the transcript is not ready yet (the job is in its \(job.stage.rawValue) stage)")
         }
         do {
-            var data = Data()
-            try await blobs.get(Transcript.blobKey(for: uploadId), range: nil).write { chunk in
-                data.append(contentsOf: chunk.readableBytesView)
-            }
-            return try JSONDecoder().decode(Transcript.self, from: data)
+            return try JSONDecoder().decode(
+                Transcript.self, from: try await blobs.contents(of: Transcript.blobKey(for: uploadId)))
         } catch BlobError.notFound {
             throw Problem(
                 status: .notFound,

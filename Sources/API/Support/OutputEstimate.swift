@@ -12,18 +12,15 @@ enum OutputEstimate {
         if let highlights = request.highlights {
             seconds += Array(repeating: highlights.resolvedMaxDuration, count: max(0, highlights.count))
         }
-        let perSecond =
-            output.videoBitrate.map { Int64($0) * 125 * 3 / 2 + 40_000 }
-            ?? bytesPerSecond(format: output.format, height: output.height)
+        let perSecond = bytesPerSecond(format: output.format, height: output.height, videoBitrate: output.videoBitrate)
         let clips = seconds.reduce(Int64(0)) { total, length in
             var bytes = Int64(min(length * Double(perSecond), Double(Int64.max / 4)))
             // A copy or a re-encode of part of a video is not larger than all of it; a GIF or ProRes can be.
             if output.format != .gif && output.format != .mov, let source { bytes = min(bytes, source.size) }
             // Each rendition at its own format's rate (a package of segments like an mp4).
             let renditions = (output.renditions ?? []).reduce(Int64(0)) { sum, r in
-                let rate =
-                    r.videoBitrate.map { Int64($0) * 125 * 3 / 2 + 40_000 }
-                    ?? bytesPerSecond(format: r.format == .hls ? .mp4 : r.format, height: r.height ?? output.height)
+                let rate = bytesPerSecond(
+                    format: r.format, height: r.height ?? output.height, videoBitrate: r.videoBitrate)
                 return sum + Int64(min(length * Double(rate), Double(Int64.max / 64)))
             }
             return total + bytes + renditions + posterBytes
@@ -34,8 +31,11 @@ enum OutputEstimate {
     static let posterBytes: Int64 = 200_000
     static let storyboardBytes: Int64 = 1_000_000
 
-    /// Above what the encoders are set to produce at each size.
-    static func bytesPerSecond(format: OutputFormat, height: Int?) -> Int64 {
+    /// Above what the encoders are set to produce at each size, or at a target bitrate (its ceiling
+    /// of 1.5 times, and sound). An HLS package is as large as the mp4 of its segments.
+    static func bytesPerSecond(format: OutputFormat, height: Int?, videoBitrate: Int? = nil) -> Int64 {
+        if let videoBitrate { return Int64(videoBitrate) * 125 * 3 / 2 + 40_000 }
+        if format == .hls { return bytesPerSecond(format: .mp4, height: height) }
         if format.isAudioOnly { return format == .wav ? 200_000 : 40_000 }
         let lines = height ?? (format.isAnimation ? 480 : 1080)
         let base: Int64 =
