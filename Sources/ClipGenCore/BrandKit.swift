@@ -1,7 +1,8 @@
 import Foundation
 
 /// An organisation's brand (`PUT /v1/brand`), applied to the clips of a job that asks for
-/// `"brand": true`: for now its logo, laid over every picture in a corner.
+/// `"brand": true`: its logo laid over every picture in a corner, its font for the captions, and
+/// its intro and outro joined before and after each video clip.
 public struct BrandKit: Codable, Sendable, Equatable {
     public enum Corner: String, Codable, Sendable, CaseIterable {
         case topLeft = "top-left"
@@ -45,13 +46,52 @@ public struct BrandKit: Codable, Sendable, Equatable {
         }
     }
 
-    public var logo: Logo?
+    /// A TrueType or OpenType font (an upload) that burned-in captions are set in.
+    public struct Font: Codable, Sendable, Equatable {
+        public var uploadId: UploadID
+        /// The family name read from the font's name table; set by the server when the kit is saved.
+        public var family: String?
+        public var blobKey: BlobKey?
 
-    public init(logo: Logo? = nil) { self.logo = logo }
+        public init(uploadId: UploadID, family: String? = nil, blobKey: BlobKey? = nil) {
+            self.uploadId = uploadId
+            self.family = family
+            self.blobKey = blobKey
+        }
+    }
+
+    /// A short video (an upload) joined before (intro) or after (outro) every video clip, scaled
+    /// and padded to the clip's picture.
+    public struct Bookend: Codable, Sendable, Equatable {
+        public var uploadId: UploadID
+        public var blobKey: BlobKey?
+
+        public init(uploadId: UploadID, blobKey: BlobKey? = nil) {
+            self.uploadId = uploadId
+            self.blobKey = blobKey
+        }
+    }
+
+    /// The longest intro or outro, seconds: a brand's sting, not a second programme.
+    public static let longestBookend = 30.0
+
+    public var logo: Logo?
+    public var font: Font?
+    public var intro: Bookend?
+    public var outro: Bookend?
+
+    public init(logo: Logo? = nil, font: Font? = nil, intro: Bookend? = nil, outro: Bookend? = nil) {
+        self.logo = logo
+        self.font = font
+        self.intro = intro
+        self.outro = outro
+    }
 
     public func validate() -> [FieldError] {
         var errors: [FieldError] = []
-        if logo == nil { errors.append(.init(field: "logo", message: "a brand kit needs a logo")) }
+        if logo == nil && font == nil && intro == nil && outro == nil {
+            errors.append(.init(field: "logo", message: "a brand kit needs a logo, a font, an intro or an outro"))
+        }
         if let logo {
             if !(logo.opacity >= 0 && logo.opacity <= 1) {
                 errors.append(.init(field: "logo.opacity", message: "must be from 0 to 1"))

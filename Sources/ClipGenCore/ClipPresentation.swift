@@ -70,12 +70,18 @@ public struct ClipPresentation: Codable, Sendable, Equatable {
     public var captions: ClipCaptions?
     /// Source ranges the clip shows once pauses were cut; nil when it is one range.
     public var keptRanges: [TimeRange]?
+    /// Seconds of the brand's intro before the source's first frame.
+    public var intro: Double?
 
-    public init(reframe: ReframeResult? = nil, captions: ClipCaptions? = nil, keptRanges: [TimeRange]? = nil) {
+    public init(
+        reframe: ReframeResult? = nil, captions: ClipCaptions? = nil, keptRanges: [TimeRange]? = nil,
+        intro: Double? = nil
+    ) {
         self.reframe = reframe
         self.captions = captions
         self.keptRanges = keptRanges
+        self.intro = intro
     }
 
-    public var isEmpty: Bool { reframe == nil && captions == nil && keptRanges == nil }
+    public var isEmpty: Bool { reframe == nil && captions == nil && keptRanges == nil && intro == nil }
 }

@@ -4,20 +4,24 @@ import Foundation
 /// Maps source times to the clip's own clock.
 public struct ClipTimeline: Sendable, Equatable {
     public var ranges: [TimeRange]
+    /// Clip seconds before the first range: a brand intro.
+    public var lead: Double
 
-    public init(ranges: [TimeRange]) {
+    public init(ranges: [TimeRange], lead: Double = 0) {
         self.ranges = ranges
+        self.lead = lead
     }
 
-    public init(start: Double, end: Double, kept: [TimeRange]? = nil) {
+    public init(start: Double, end: Double, kept: [TimeRange]? = nil, lead: Double = 0) {
         ranges = kept ?? [TimeRange(start: start, end: end)]
+        self.lead = lead
     }
 
     public var duration: Double { ranges.reduce(0) { $0 + $1.duration } }
 
     /// Clip seconds for a source time inside a kept range; nil for a time that was cut.
     public func clipTime(_ source: Double) -> Double? {
-        var offset = 0.0
+        var offset = lead
         for range in ranges {
             if source >= range.start - 1e-6 && source <= range.end + 1e-6 {
                 return offset + min(max(source - range.start, 0), range.duration)
@@ -29,7 +33,7 @@ public struct ClipTimeline: Sendable, Equatable {
 
     /// Clip seconds for any source time: one that was cut lands where the cut is.
     public func clampedClipTime(_ source: Double) -> Double {
-        var offset = 0.0
+        var offset = lead
         for range in ranges {
             if source < range.start { return offset }
             if source <= range.end { return offset + source - range.start }

@@ -181,6 +181,12 @@ public struct JobRequest: Codable, Sendable, Equatable {
                     field: "output.format",
                     message: "hls is delivered beside a playable file: list it in output.renditions"))
         }
+        if brand == true && resolvedOutput.mode == .keyframe {
+            errors.append(
+                .init(
+                    field: "output.mode",
+                    message: "keyframe mode copies the stream and cannot lay a brand over it; use exact or smart"))
+        }
         errors += frames?.validate() ?? []
         // Capped as imports are: every delivery attempt repeats it in its record and its errors.
         if let webhookUrl,

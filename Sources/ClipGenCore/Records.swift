@@ -214,6 +214,8 @@ public struct Clip: Codable, Sendable, Equatable {
     public var captions: ClipCaptions?
     /// The source ranges shown, once pauses were cut out.
     public var keptRanges: [TimeRange]?
+    /// Seconds of the brand's intro before the source begins.
+    public var intro: Double?
     /// The clip's other files (`output.renditions`).
     public var renditions: [ClipRendition] = []
     public var createdAt: Date
@@ -235,6 +237,7 @@ public struct Clip: Codable, Sendable, Equatable {
         self.reframe = presentation.reframe
         self.captions = presentation.captions
         self.keptRanges = presentation.keptRanges
+        self.intro = presentation.intro
         self.reason = reason
         self.quality = quality
         self.loudnessLUFS = loudnessLUFS
@@ -263,16 +266,19 @@ public struct Clip: Codable, Sendable, Equatable {
 extension Clip {
     /// Its speech and face details as stored together.
     public var presentation: ClipPresentation {
-        get { ClipPresentation(reframe: reframe, captions: captions, keptRanges: keptRanges) }
+        get { ClipPresentation(reframe: reframe, captions: captions, keptRanges: keptRanges, intro: intro) }
         set {
             reframe = newValue.reframe
             captions = newValue.captions
             keptRanges = newValue.keptRanges
+            intro = newValue.intro
         }
     }
 
     /// Which source seconds it shows.
-    public var timeline: ClipTimeline { ClipTimeline(start: actualStart, end: end, kept: keptRanges) }
+    public var timeline: ClipTimeline {
+        ClipTimeline(start: actualStart, end: end, kept: keptRanges, lead: intro ?? 0)
+    }
 }
 
 /// A unit of queued work. `clipIndex` is set for render tasks.

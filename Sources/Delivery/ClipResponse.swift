@@ -27,6 +27,8 @@ public struct ClipResponse: Encodable, Sendable {
     public var reframe: ReframeResult?
     public var captions: ClipCaptions?
     public var keptRanges: [TimeRange]?
+    /// Seconds of the brand's intro before the source begins (`"brand": true`).
+    public var intro: Double?
     /// The clip's words on its own clock, when its job has a transcript.
     public var captionsSrtUrl: String?
     public var captionsVttUrl: String?
@@ -73,6 +75,7 @@ public struct ClipResponse: Encodable, Sendable {
         reframe = clip.reframe
         captions = clip.captions
         keptRanges = clip.keptRanges
+        intro = clip.intro
         if clip.captions != nil {
             captionsSrtUrl = "/v1/clips/\(clip.id)/captions.srt"
             captionsVttUrl = "/v1/clips/\(clip.id)/captions.vtt"

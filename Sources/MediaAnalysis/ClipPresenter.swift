@@ -81,7 +81,8 @@ public struct ClipPresenter: Sendable {
         guard let captions, !track.lines.isEmpty else { return track }
         let (width, height) = plan.shownSize
         let file = scratch + "/captions.ass"
-        try ASSDocument(track: track, options: captions, width: width, height: height).text.write(
+        let font = plan.captionFont?.family ?? ASSDocument.defaultFont
+        try ASSDocument(track: track, options: captions, width: width, height: height, font: font).text.write(
             toFile: file, atomically: true, encoding: .utf8)
         plan.captionsFile = file
         return track

@@ -29,10 +29,11 @@ public struct ClipRenderer: Sendable {
     ) async throws -> Rendered {
         var plan = plan
         plan.encoder = encoder
-        let presentation = try await presenter.prepare(&plan, transcript: transcript, media: media, scratch: scratch) {
+        var presentation = try await presenter.prepare(&plan, transcript: transcript, media: media, scratch: scratch) {
             fraction in
             progress(0.3 * fraction)
         }
+        presentation.intro = plan.introDuration
         let share = plan.reframe?.mode == .face ? 0.3 : 0
         let loudness = try await cutter.render(plan) { fraction in progress(share + (1 - share) * fraction) }
         return Rendered(plan: plan, loudness: loudness, presentation: presentation)

@@ -7,7 +7,10 @@ import ClipGenCore
 public struct ASSDocument: Sendable, Equatable {
     public var text: String
 
-    public init(track: CaptionTrack, options: CaptionOptions, width: Int, height: Int) {
+    /// The face captions are set in unless a brand kit gives one; installed with FFmpeg's libass.
+    public static let defaultFont = "DejaVu Sans"
+
+    public init(track: CaptionTrack, options: CaptionOptions, width: Int, height: Int, font: String = defaultFont) {
         let fontSize = max(8, Int((Double(height) * options.fontSize / 100).rounded()))
         let alignment =
             switch options.position {
@@ -28,7 +31,7 @@ public struct ASSDocument: Sendable, Equatable {
             "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
                 + "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
                 + "Alignment, MarginL, MarginR, MarginV, Encoding",
-            "Style: Caption,DejaVu Sans,\(fontSize),&H00FFFFFF,&H00FFFFFF,\(outlineColour),&H80000000,"
+            "Style: Caption,\(font),\(fontSize),&H00FFFFFF,&H00FFFFFF,\(outlineColour),&H80000000,"
                 + "1,0,0,0,100,100,0,0,\(boxed ? 3 : 1),\(outline),0,\(alignment),\(marginH),\(marginH),\(marginV),1",
             "",
             "[Events]",

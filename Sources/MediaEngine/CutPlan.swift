@@ -35,6 +35,8 @@ public struct CutPlan: Sendable, Equatable {
     public var reframe: ReframeResult?
     /// An ASS subtitle file burned in last, over the finished picture.
     public var captionsFile: String?
+    /// The brand kit's caption font, when the job asks for its brand.
+    public var captionFont: CaptionFont?
     /// Source ranges kept once pauses were cut; nil shows `actualStart`–`end` whole.
     public var keptRanges: [TimeRange]?
     /// The brand kit's logo, when the job asks for its brand. It changes every picture: a smart
@@ -43,6 +45,14 @@ public struct CutPlan: Sendable, Equatable {
         didSet {
             guard logo != nil, mode == .smart else { return }
             cutExact(because: "the brand's logo is laid over every picture, so the clip was fully re-encoded")
+        }
+    }
+    /// The brand kit's intro and outro, when the job asks for its brand: joined in the clip's one
+    /// encode, so a smart cut given them is cut exact instead, and says why.
+    public var bookends: Bookends? {
+        didSet {
+            guard bookends != nil, mode == .smart else { return }
+            cutExact(because: "the brand's intro or outro is joined to the clip, so it was fully re-encoded")
         }
     }
     /// The camera motion found by stabilisation's first pass (`Cutter` runs it).
@@ -134,6 +144,7 @@ public struct CutPlan: Sendable, Equatable {
     public func ffmpegArguments() -> [String] {
         var args = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats"]
         if mode != .keyframe && usesHardware { args += encoder.decodeArguments }
+        if mode != .keyframe, let joinedBookends { return args + bookendArguments(joinedBookends) }
         args += inputArguments
         if mode == .keyframe {
             args += ["-map", "0:v:0"]
@@ -202,7 +213,9 @@ public struct CutPlan: Sendable, Equatable {
             filters.append("fade=t=out:st=\(Self.number(max(0, renderedDuration - fade))):d=\(Self.number(fade))")
         }
         if let captionsFile {
-            filters.append("ass=filename='\(Self.quoted(captionsFile))'")
+            // fontsdir: libass looks there first, so the brand's font needs no system install.
+            let fonts = captionFont.map { ":fontsdir='\(Self.quoted($0.directory))'" } ?? ""
+            filters.append("ass=filename='\(Self.quoted(captionsFile))'\(fonts)")
         }
         if let logoFilter { filters.append(logoFilter) }
         return filters

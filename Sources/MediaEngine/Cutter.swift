@@ -144,7 +144,7 @@ public struct Cutter: Sendable {
     }
 
     private func encode(_ plan: CutPlan, progress: @escaping @Sendable (Double) -> Void) async throws {
-        let tracker = ProgressTracker(duration: plan.renderedDuration, report: progress)
+        let tracker = ProgressTracker(duration: plan.encodedDuration, report: progress)
         let output = try await runner.run(
             ProcessSpec(executable: ffmpegPath, arguments: plan.ffmpegArguments(), timeout: timeout)
         ) { line in tracker.consume(line) }

@@ -235,11 +235,11 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                 try await job.request.needsTranscript
                 ? storedTranscript(of: job).corrected(job.request.rerender?.corrections ?? []) : nil
             let renderer = ClipRenderer(presenter: ClipPresenter(faces: faces), cutter: cutter, encoder: encoder)
-            let logo = job.request.brand == true ? try await brandLogo(of: job, scratch: scratch) : nil
+            let brand = job.request.brand == true ? try await brandAssets(of: job, scratch: scratch) : nil
             let rendered = try await withSource(of: job) { path in
                 var plan = CutPlan(
                     input: path, output: output, start: request.start, end: request.end, options: options, media: media)
-                plan.logo = logo
+                brand?.apply(to: &plan)
                 return try await renderer.render(plan, transcript: transcript, media: media, scratch: scratch) {
                     progress(.render, $0)
                 }
@@ -284,21 +284,6 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             clip.renditions = renditions
             return TaskOutcome(clips: [clip])
         }
-    }
-
-    /// The brand kit's logo, copied into the task's scratch space for FFmpeg to read.
-    private func brandLogo(of job: Job, scratch: String) async throws -> LogoOverlay {
-        guard let logo = try await blobs.brandKit(for: job.organizationId)?.logo, let key = logo.blobKey else {
-            throw JobError(code: .sourceMissing, message: "the organisation's brand kit is gone; PUT /v1/brand again")
-        }
-        let path = scratch + "/brand-logo"
-        do {
-            try await blobs.download(key, to: path)
-        } catch BlobError.notFound {
-            throw JobError(
-                code: .sourceMissing, message: "the brand kit's logo upload was deleted; PUT /v1/brand with another")
-        }
-        return LogoOverlay(path: path, position: logo.position, opacity: logo.opacity, size: logo.size)
     }
 
     /// One of the clip's other files: the plan the clip was cut with (its crop, captions and

@@ -69,6 +69,10 @@ struct Clip: AsyncParsableCommand {
     @Option(name: .customLong("logo-opacity"), help: "0 to 1.") var logoOpacity: Double = 0.8
     @Option(name: .customLong("logo-size"), help: "The logo's width as a share of the clip's, 0.02 to 0.5.")
     var logoSize: Double = 0.15
+    @Option(name: .customLong("caption-font"), help: "A TTF or OTF font the burned-in captions are set in.")
+    var captionFont: String?
+    @Option(help: "A video joined before the clip, scaled into its picture (a brand kit's intro).") var intro: String?
+    @Option(help: "A video joined after the clip (a brand kit's outro).") var outro: String?
     @Flag(name: .customLong("remove-silences"), help: "Cut the pauses out of the speech.") var removeSilences = false
     @Option(name: .customLong("min-silence"), help: "Shortest pause cut by --remove-silences, seconds.") var minSilence:
         Double = 0.6
@@ -135,6 +139,26 @@ struct Clip: AsyncParsableCommand {
         let limit = Duration.seconds(timeout)
         let prober = Prober(timeout: limit)
         let media = try await prober.probe(input)
+        var family: String?
+        if let captionFont {
+            guard let data = FileManager.default.contents(atPath: captionFont) else {
+                throw ValidationError("\(captionFont): no such file")
+            }
+            do {
+                family = try FontFile.family(of: data)
+            } catch {
+                throw ValidationError("--caption-font: \(error.description)")
+            }
+        }
+        var bookends = Bookends(intro: nil, outro: nil)
+        for (flag, path) in [("--intro", intro), ("--outro", outro)] {
+            guard let path else { continue }
+            guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(path): no such file") }
+            let part = try await prober.probe(path)
+            guard part.video != nil else { throw ValidationError("\(flag): \(path) has no pictures") }
+            let piece = Bookends.Part(path: path, duration: part.duration, hasAudio: part.defaultAudio != nil)
+            if flag == "--intro" { bookends.intro = piece } else { bookends.outro = piece }
+        }
         if endTime.seconds > media.duration + media.frameDuration / 2 {
             throw ValidationError(
                 JobError.rangeOutsideMedia(clipIndex: 0, end: endTime.seconds, duration: media.duration).message)
@@ -151,10 +175,20 @@ struct Clip: AsyncParsableCommand {
                 input: input, output: output, start: startTime.seconds, end: endTime.seconds, options: options,
                 media: media)
             plan.logo = overlay
+            if let captionFont, let family {
+                // A directory of the font alone: libass loads every font in it.
+                let directory = scratch + "/fonts"
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: captionFont, toPath: directory + "/caption.font")
+                plan.captionFont = CaptionFont(family: family, directory: directory)
+            }
+            if bookends.duration > 0 { plan.bookends = bookends }
             return (try await renderer.render(plan, transcript: transcript, media: media, scratch: scratch), transcript)
         }
         let (plan, loudness, presentation) = (rendered.plan, rendered.loudness, rendered.presentation)
-        let track = transcript.map { CaptionTrack(transcript: $0, timeline: plan.timeline, captions: options.captions) }
+        var timeline = plan.timeline
+        timeline.lead = presentation.intro ?? 0 // the SRT is on the file's clock, intro included
+        let track = transcript.map { CaptionTrack(transcript: $0, timeline: timeline, captions: options.captions) }
         if let track {
             let base = (output as NSString).deletingPathExtension
             try track.srt.write(toFile: base + ".srt", atomically: true, encoding: .utf8)
@@ -173,6 +207,7 @@ struct Clip: AsyncParsableCommand {
         if let captions = presentation.captions {
             summary["captions"] = ["lines": captions.lines, "words": captions.words]
         }
+        summary["intro"] = presentation.intro
         if let kept = presentation.keptRanges {
             summary["keptRanges"] = kept.map { ["start": $0.start, "end": $0.end] }
         }

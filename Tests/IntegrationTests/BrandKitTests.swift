@@ -4,9 +4,11 @@ import TestSupport
 import Testing
 
 /// `PUT /v1/brand` and `"brand": true`: the organisation's logo laid over its clips, in its
-/// corner, at its opacity; smart cut falls back and says why; a job cannot ask for a kit that is not there.
+/// corner, at its opacity; smart cut falls back and says why; a job cannot ask for a kit that is
+/// not there; a font is read for its family and anything else refused; the intro and outro are
+/// joined to the clip, and one FFmpeg cannot read fails the job that uses it.
 @Suite(.serialized) struct BrandKitTests {
-    @Test func theLogoIsLaidOverTheClipsOfAJobThatAsks() async throws {
+    @Test func theBrandKitIsAppliedToTheClipsOfAJobThatAsks() async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
         try await withTemporaryDirectory { dir in
             let logo = dir + "/logo.png"
@@ -43,6 +45,46 @@ import Testing
                 #expect(inside.red > 200 && inside.green < 60 && inside.blue < 60, "\(inside)")
                 let outside = frame.pixel(x: 105, y: 200)
                 #expect(!(outside.red > 200 && outside.green < 60 && outside.blue < 60), "\(outside)")
+
+                // The rest of the kit: a font (its family read back), an intro and an outro.
+                let fontFile = dir + "/brand.ttf"
+                try BrandFont.write(to: fontFile)
+                let font = try await client.upload(fontFile)
+                let intro = dir + "/intro.mp4"
+                let made2 = try Shell.run(
+                    "ffmpeg",
+                    ["-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=320x240:r=25:d=1", "-c:v", "libx264", intro])
+                #expect(made2.status == 0, "\(made2.stderr)")
+                let introUpload = try await client.upload(intro)
+                let (full, kit) = try await client.putJSON(
+                    "/v1/brand",
+                    #"{"font":{"uploadId":"\#(font)"},"intro":{"uploadId":"\#(introUpload)"},"outro":{"uploadId":"\#(introUpload)"}}"#
+                )
+                #expect(
+                    full == 200 && (kit["font"] as? [String: Any])?["family"] as? String == BrandFont.family, "\(kit)")
+                let bookended = try await client.waitForJob(
+                    try await client.createJob(
+                        #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":2,"end":5}],"brand":true,"output":{"mode":"exact"}}"#
+                    ))
+                let joined = try #require(bookended.clips.first, "\(bookended)")
+                #expect(abs((joined["duration"] as? Double ?? 0) - 5) < 0.1, "\(joined)")
+                #expect(joined["intro"] as? Double == 1, "\(joined)")
+
+                // Not a font; an intro FFmpeg cannot read fails the job that uses it, and says which.
+                let (notFont, notFontBody) = try await client.putJSON(
+                    "/v1/brand", #"{"font":{"uploadId":"\#(introUpload)"}}"#)
+                #expect(notFont == 422 && "\(notFontBody)".contains("font.uploadId"), "\(notFontBody)")
+                let junk = dir + "/intro.txt"
+                try Data("not a video".utf8).write(to: URL(fileURLWithPath: junk))
+                let junkUpload = try await client.upload(junk)
+                #expect(try await client.putJSON("/v1/brand", #"{"intro":{"uploadId":"\#(junkUpload)"}}"#).0 == 200)
+                let failed = try await client.waitForJob(
+                    try await client.createJob(
+                        #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":2,"end":5}],"brand":true,"output":{"mode":"exact"}}"#
+                    ))
+                #expect(failed.status == "failed", "\(failed)")
+                let message = (failed["error"] as? [String: Any])?["message"] as? String
+                #expect(message?.contains("brand kit's intro could not be read") == true, "\(failed)")
 
                 let (bad, badBody) = try await client.putJSON(
                     "/v1/brand", #"{"logo":{"uploadId":"\#(logoUpload)","opacity":3}}"#)

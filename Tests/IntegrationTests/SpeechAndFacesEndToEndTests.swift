@@ -102,6 +102,34 @@ import Testing
                     decoding: try await client.download("/v1/clips/\(version["id"]!)/captions.srt").2, as: UTF8.self)
                 #expect(Self.cues(versionSRT).first.map { $0.2.hasPrefix("Tomorrow") } == true, "\(versionSRT)")
 
+                // The brand kit's font and intro on a captioned clip: the words come 1 s later, the
+                // intro's length, in the clip's SRT as in its picture.
+                let fontFile = dir + "/brand.ttf"
+                try BrandFont.write(to: fontFile)
+                let intro = dir + "/intro.mp4"
+                let made = try Shell.run(
+                    "ffmpeg",
+                    ["-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=180x320:r=30:d=1", "-c:v", "libx264", intro])
+                #expect(made.status == 0, "\(made.stderr)")
+                let (font, introUpload) = (try await client.upload(fontFile), try await client.upload(intro))
+                let (saved, kit) = try await client.putJSON(
+                    "/v1/brand", #"{"font":{"uploadId":"\#(font)"},"intro":{"uploadId":"\#(introUpload)"}}"#)
+                #expect(saved == 200, "\(kit)")
+                let branded = try await client.waitForJob(
+                    try await client.createJob(
+                        #"""
+                        {"source":{"uploadId":"\#(upload)"},"clips":[{"start":6,"end":10}],"brand":true,
+                         "output":{"mode":"exact","height":180,"captions":{"style":"boxed"}},"thumbnails":false}
+                        """#))
+                let brandedClip = try #require(branded.clips.first, "\(branded)")
+                #expect(brandedClip["intro"] as? Double == 1, "\(brandedClip)")
+                let brandedSRT = String(
+                    decoding: try await client.download("/v1/clips/\(brandedClip["id"]!)/captions.srt").2,
+                    as: UTF8.self)
+                let firstCue = try #require(Self.cues(brandedSRT).first, "\(brandedSRT)")
+                // "Today" is said 1 s into the range; with the intro, 2 s into the clip.
+                #expect(firstCue.0 > 1.7 && firstCue.2.hasPrefix("Today"), "\(brandedSRT)")
+
                 let highlight = try #require(job.clips.first { $0["index"] as? Int == 1 })
                 #expect((highlight["reason"] as? String)?.contains("says “pricing”") == true, "\(highlight)")
                 for edge in [highlight["start"] as? Double ?? -1, highlight["end"] as? Double ?? -1] {
@@ -176,8 +204,25 @@ import Testing
             #expect((summary?["keptRanges"] as? [Any])?.count == 2 && (summary?["duration"] as? Double ?? 99) < 9)
             let vtt = try String(contentsOfFile: dir + "/short.vtt", encoding: .utf8)
             #expect(vtt.hasPrefix("WEBVTT") && FileManager.default.fileExists(atPath: dir + "/short.srt"))
+            // The brand's font and intro from the command line; the SRT is on the file's clock.
+            try BrandFont.write(to: dir + "/brand.ttf")
+            let intro = try Shell.run(
+                "ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=320x240:r=30:d=1", dir + "/intro.mp4"])
+            #expect(intro.status == 0, "\(intro.stderr)")
+            let branded = try Shell.run(
+                TestMediaPaths.clipgen,
+                [
+                    "clip", source, "--start", "6", "--end", "10", "--height", "180", "--captions", "boxed",
+                    "--caption-font", dir + "/brand.ttf", "--intro", dir + "/intro.mp4", "--out", dir + "/branded.mp4",
+                ] + venv)
+            #expect(branded.status == 0, "\(branded.stderr)")
+            let brandedSummary = try JSONSerialization.jsonObject(with: branded.stdout) as? [String: Any]
+            #expect(brandedSummary?["intro"] as? Double == 1, "\(String(describing: brandedSummary))")
+            let brandedSRT = try String(contentsOfFile: dir + "/branded.srt", encoding: .utf8)
+            #expect(Self.cues(brandedSRT).first.map { $0.0 > 1.7 } == true, "\(brandedSRT)")
             for (arguments, mentioned) in [
                 (["--captions", "comic"], "--captions"), (["--reframe", "face"], "--reframe"),
+                (["--caption-font", "/etc/hostname"], "--caption-font"),
             ] {
                 let bad = try Shell.run(
                     TestMediaPaths.clipgen,

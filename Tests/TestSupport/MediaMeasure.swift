@@ -152,6 +152,7 @@ public enum MediaMeasure {
     static func last(_ label: String, in text: String) -> Double? {
         guard let range = text.range(of: label, options: .backwards) else { return nil }
         let rest = text[range.upperBound...].drop { $0 == " " }
+        if rest.hasPrefix("-inf") { return -.infinity } // digital silence
         return Double(String(rest.prefix { "0123456789.-".contains($0) }))
     }
 }

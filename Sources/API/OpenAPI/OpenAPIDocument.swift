@@ -65,8 +65,11 @@ enum OpenAPIDocument {
                             "uploadId": id,
                             "position": enumeration(["top-left", "top-right", "bottom-left", "bottom-right"]),
                             "opacity": number, "size": number,
-                        ], required: ["uploadId"])
-                ], required: ["logo"]),
+                        ], required: ["uploadId"]),
+                    "font": object(["uploadId": id, "family": string], required: ["uploadId"]),
+                    "intro": object(["uploadId": id], required: ["uploadId"]),
+                    "outro": object(["uploadId": id], required: ["uploadId"]),
+                ]),
             "FrameList": object(
                 [
                     "format": enumeration(["jpeg", "png", "webp"]), "contentType": string, "zipUrl": string,
@@ -477,7 +480,7 @@ enum OpenAPIDocument {
             "/v1/brand": [
                 "get": operation("The organisation's brand kit", answer("200", "the kit", ref("BrandKit"))),
                 "put": operation(
-                    "Save the brand kit (admin): a logo upload, its corner, opacity and size",
+                    "Save the brand kit (admin): a logo (its corner, opacity and size), a caption font, an intro and an outro",
                     body: body(ref("BrandKit")), answer("200", "the kit", ref("BrandKit"))),
                 "delete": operation("Remove the brand kit (admin)", answer("204", "removed")),
             ],
