@@ -68,6 +68,14 @@ extension CutPlan {
     /// Seconds of intro before the source's first frame in the output.
     public var introDuration: Double? { mode == .keyframe ? nil : joinedBookends?.intro?.duration }
 
+    /// The stretch of a rendered file of `duration` seconds that is the source's, between the
+    /// intro and the outro.
+    public func sourcePart(ofDuration duration: Double) -> ClosedRange<Double> {
+        guard mode != .keyframe, let bookends = joinedBookends else { return 0...duration }
+        let start = min(bookends.intro?.duration ?? 0, duration)
+        return start...max(start, duration - (bookends.outro?.duration ?? 0))
+    }
+
     /// Seconds the encoder writes: the clip and any intro and outro.
     var encodedDuration: Double { renderedDuration + (joinedBookends?.duration ?? 0) }
 

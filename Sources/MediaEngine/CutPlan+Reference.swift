@@ -14,7 +14,10 @@ extension CutPlan {
         // The source range is limited on the input side, so `shortest` ends the comparison at
         // the range's end even where a stream copy ran on to the next keyframe.
         return [
-            "-hide_banner", "-nostdin", "-nostats", "-v", "info", "-i", clip,
+            "-hide_banner", "-nostdin", "-nostats", "-v", "info",
+        ] + (introDuration.map { ["-ss", Self.seconds($0)] } ?? []) + [
+            // A brand's intro is skipped; `shortest` leaves its outro out.
+            "-i", clip,
             "-ss", Self.seconds(seekTime), "-t", Self.seconds(outputDuration),
         ] + InputPolicy.input(input) + [
             "-filter_complex", graph, "-map", "[p]", "-f", "null", "-", "-map", "[s]", "-f", "null", "-",

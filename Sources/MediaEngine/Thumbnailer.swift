@@ -14,8 +14,13 @@ public struct Thumbnailer: Sendable {
     }
 
     /// A JPEG of the clip's frame a third of the way in (past any fade-in), at most 360 px high.
-    public func poster(of file: String, duration: Double, to jpeg: String) async throws {
-        let at = max(0, min(duration * 0.33, duration - 0.1))
+    /// `part` is the stretch of the file that is the clip's own (not a brand's intro or outro).
+    public func poster(of file: String, duration: Double, part: ClosedRange<Double>? = nil, to jpeg: String)
+        async throws
+    {
+        let own = part ?? 0...duration
+        let length = own.upperBound - own.lowerBound
+        let at = max(0, own.lowerBound + min(length * 0.33, length - 0.1))
         try await run(
             [
                 "-ss", CutPlan.seconds(at), "-i", file, "-map", "0:v:0", "-frames:v", "1",

@@ -249,7 +249,8 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             var posterKey: BlobKey?
             if job.request.thumbnails != false && !options.format.isAudioOnly && options.format.readsBack {
                 let poster = scratch + "/poster.jpg"
-                try await thumbnailer.poster(of: output, duration: duration, to: poster)
+                try await thumbnailer.poster(
+                    of: output, duration: duration, part: plan.sourcePart(ofDuration: duration), to: poster)
                 let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).jpg")
                 _ = try await blobs.importFile(at: poster, as: key)
                 posterKey = key
@@ -333,6 +334,8 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         return try await withScratch(claimed.task.id.rawValue) { scratch in
             let options = job.request.resolvedOutput
             let transcript = clip.captions?.burnedIn != nil ? try await storedTranscript(of: job) : nil
+            // The reference wears the same logo and caption font; the intro is skipped, not compared.
+            let brand = job.request.brand == true ? try await brandAssets(of: job, scratch: scratch) : nil
             do {
                 let quality = try await withSource(of: job) { source in
                     try await sources.withFile(clip.blobKey) { file in
@@ -340,10 +343,13 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                             input: source, output: file, start: spec.start, end: spec.end, options: options,
                             media: media)
                         plan.keptRanges = clip.keptRanges
+                        brand?.apply(to: &plan)
                         if clip.reframe?.mode == .face { plan.reframe = clip.reframe }
                         if let transcript {
+                            var timeline = clip.timeline
+                            timeline.lead = 0 // captions are burned before an intro is joined
                             try ClipPresenter.burnCaptions(
-                                transcript, timeline: clip.timeline, into: &plan, scratch: scratch)
+                                transcript, timeline: timeline, into: &plan, scratch: scratch)
                         }
                         return try await qualityMeter.measure(clip: file, plan: plan)
                     }

@@ -53,7 +53,7 @@ import Testing
                 let intro = dir + "/intro.mp4"
                 let made2 = try Shell.run(
                     "ffmpeg",
-                    ["-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=320x240:r=25:d=1", "-c:v", "libx264", intro])
+                    ["-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=320x240:r=25:d=4", "-c:v", "libx264", intro])
                 #expect(made2.status == 0, "\(made2.stderr)")
                 let introUpload = try await client.upload(intro)
                 let (full, kit) = try await client.putJSON(
@@ -64,11 +64,25 @@ import Testing
                     full == 200 && (kit["font"] as? [String: Any])?["family"] as? String == BrandFont.family, "\(kit)")
                 let bookended = try await client.waitForJob(
                     try await client.createJob(
-                        #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":2,"end":5}],"brand":true,"output":{"mode":"exact"}}"#
+                        #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":2,"end":5}],"brand":true,"quality":true,"output":{"mode":"exact"}}"#
                     ))
                 let joined = try #require(bookended.clips.first, "\(bookended)")
-                #expect(abs((joined["duration"] as? Double ?? 0) - 5) < 0.1, "\(joined)")
-                #expect(joined["intro"] as? Double == 1, "\(joined)")
+                #expect(abs((joined["duration"] as? Double ?? 0) - 11) < 0.1, "\(joined)")
+                #expect(joined["intro"] as? Double == 4, "\(joined)")
+                // Measured against the source over the clip's own part, the intro skipped.
+                let psnr = (joined["quality"] as? [String: Any])?["psnr"] as? Double ?? 0
+                #expect(psnr > 30, "\(joined)")
+                // The poster is the clip's own picture, not the (blue) intro or outro: a third of the
+                // file's 11 s would be inside the intro.
+                let posterFile = dir + "/poster.jpg"
+                try await client.download(joined["thumbnailUrl"] as? String ?? "").2.write(
+                    to: URL(fileURLWithPath: posterFile))
+                let poster = try MediaMeasure.rgbFrame(posterFile, index: 0)
+                let blues = stride(from: 20, to: 620, by: 40).filter { x in
+                    let pixel = poster.pixel(x: x, y: 180)
+                    return pixel.blue > 200 && pixel.red < 60 && pixel.green < 60
+                }
+                #expect(blues.count < 5, "\(blues)")
 
                 // Not a font; an intro FFmpeg cannot read fails the job that uses it, and says which.
                 let (notFont, notFontBody) = try await client.putJSON(
