@@ -19,6 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE = os.environ["CLIPGEN_URL"]
@@ -227,10 +228,26 @@ def main():
         first_job = d.current_url
         panel = run.find(".clip details.render-again")
         panel.find_element(By.CSS_SELECTOR, "summary").click()
+        # The trim handles: the end moved a second earlier from the keyboard (ten tenths), the start
+        # dragged later with the pointer; the fields follow them.
         end = panel.find_element(By.CSS_SELECTOR, "input[name=end]")
+        start = panel.find_element(By.CSS_SELECTOR, "input[name=start]")
         shorter = round(float(end.get_attribute("value")) - 1, 2)
-        end.clear()
-        end.send_keys(str(shorter))
+        first_start = float(start.get_attribute("value"))
+        end_handle = panel.find_element(By.CSS_SELECTOR, ".trim-end")
+        end_handle.click()
+        for _ in range(10):
+            end_handle.send_keys(Keys.ARROW_LEFT)
+        run.wait(lambda: abs(float(end.get_attribute("value")) - shorter) < 0.011, message="the end handle moves the end")
+        assert end_handle.get_attribute("aria-valuenow") == f"{shorter:.2f}", end_handle.get_attribute("aria-valuenow")
+        ActionChains(d).drag_and_drop_by_offset(panel.find_element(By.CSS_SELECTOR, ".trim-start"), 25, 0).perform()
+        run.wait(lambda: float(start.get_attribute("value")) > first_start + 0.05, message="dragging the start handle moves the start")
+        assert float(start.get_attribute("value")) < shorter - 0.05, "the start stays before the end"
+        # Typing moves the handle back.
+        start.clear()
+        start.send_keys(str(first_start))
+        run.wait(lambda: abs(float(panel.find_element(By.CSS_SELECTOR, ".trim-start").get_attribute("aria-valuenow")) - first_start) < 0.011,
+                 message="a typed start moves its handle")
         Select(panel.find_element(By.CSS_SELECTOR, "select[name=aspect]")).select_by_value("9:16")
         run.shot("render-again")
         panel.find_element(By.CSS_SELECTOR, "button[type=submit]").click()

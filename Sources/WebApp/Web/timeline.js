@@ -127,3 +127,71 @@ export function drawBars(container, rows, { unit = "" } = {}) {
   });
   container.replaceChildren(svg);
 }
+
+/**
+ * A trim strip for a clip's edges: the source around the clip, the kept range shaded between two
+ * handles. Drag a handle (or focus it and use the arrow keys, a tenth of a second a press, a
+ * second with Shift) to move that edge; `onChange(start, end)` follows. Returns { set(start, end) }.
+ */
+export function drawTrim(container, { duration, start, end, onChange }) {
+  const margin = Math.max(5, end - start);
+  const from = Math.max(0, start - margin), to = Math.min(duration || end + margin, end + margin);
+  const span = Math.max(to - from, 0.001);
+  const height = 40;
+  const x = (time) => ((Math.min(Math.max(time, from), to) - from) / span) * WIDTH;
+  const svg = element("svg", { class: "trim", viewBox: `0 0 ${WIDTH} ${height}`, preserveAspectRatio: "none",
+    "aria-label": `trim: ${clock(from)} to ${clock(to)} of the source` });
+  container.replaceChildren(svg);
+  element("rect", { class: "trim-track", x: 0, y: 8, width: WIDTH, height: height - 16 }, svg);
+  const original = element("rect", { class: "trim-original", x: x(start), y: height - 6, width: Math.max(1, x(end) - x(start)), height: 4 }, svg);
+  titled(original, `the clip as rendered: ${clock(start)} – ${clock(end)}`);
+  const kept = element("rect", { class: "trim-kept", y: 8, height: height - 16 }, svg);
+  const edges = { start, end };
+  const handles = {};
+  const place = () => {
+    kept.setAttribute("x", x(edges.start));
+    kept.setAttribute("width", Math.max(0, x(edges.end) - x(edges.start)));
+    for (const name of ["start", "end"]) {
+      handles[name].setAttribute("x", x(edges[name]) - 10);
+      handles[name].setAttribute("aria-valuenow", edges[name].toFixed(2));
+      handles[name].setAttribute("aria-valuetext", clock(edges[name]));
+    }
+  };
+  // An edge stays inside the strip and a tenth of a second from the other one.
+  const move = (name, time) => {
+    const value = Math.round(time * 100) / 100;
+    edges[name] = name === "start" ? Math.min(Math.max(value, from), edges.end - 0.1) : Math.max(Math.min(value, to), edges.start + 0.1);
+    place();
+    onChange?.(edges.start, edges.end);
+  };
+  const timeAt = (event) => {
+    const box = svg.getBoundingClientRect();
+    return from + ((event.clientX - box.left) / box.width) * span;
+  };
+  for (const name of ["start", "end"]) {
+    const handle = element("rect", { class: `trim-handle trim-${name}`, y: 0, width: 20, height, rx: 3, tabindex: 0, role: "slider",
+      "aria-label": `clip ${name}`, "aria-valuemin": from.toFixed(2), "aria-valuemax": to.toFixed(2) }, svg);
+    handles[name] = handle;
+    let dragging = false;
+    handle.addEventListener("pointerdown", (event) => {
+      dragging = true;
+      handle.setPointerCapture?.(event.pointerId);
+      event.preventDefault();
+    });
+    handle.addEventListener("pointermove", (event) => { if (dragging) move(name, timeAt(event)); });
+    handle.addEventListener("pointerup", () => { dragging = false; });
+    handle.addEventListener("keydown", (event) => {
+      const step = event.shiftKey ? 1 : 0.1;
+      if (event.key === "ArrowLeft") move(name, edges[name] - step);
+      else if (event.key === "ArrowRight") move(name, edges[name] + step);
+      else return;
+      event.preventDefault();
+    });
+  }
+  place();
+  return {
+    set: (newStart, newEnd) => {
+      if (newStart >= 0 && newEnd > newStart) { edges.start = newStart; edges.end = newEnd; place(); }
+    },
+  };
+}

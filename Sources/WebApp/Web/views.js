@@ -2,7 +2,7 @@
 // timeline, the clip request), a job (live progress, clips), and the admin pages.
 import * as api from "./api.js";
 import { $, attempt, bytes, h, showError, when } from "./dom.js";
-import { clock, drawBars, drawTimeline } from "./timeline.js";
+import { clock, drawBars, drawTimeline, drawTrim } from "./timeline.js";
 
 const canWrite = () => api.session.me && api.session.me.role !== "viewer";
 const isAdmin = () => api.session.me?.role === "admin";
@@ -288,12 +288,26 @@ async function drawStoryboard(container, links, seek) {
 
 // MARK: a job: live progress, clips as they finish
 
-/** A clip's "render again" panel: its edges, layout and caption style, as a new version. */
-function renderAgainPanel(clip, currentOutput, navigate) {
+/**
+ * A clip's "render again" panel: its edges (trim handles on the source around it, or typed), layout
+ * and caption style, as a new version.
+ */
+function renderAgainPanel(clip, currentOutput, sourceDuration, navigate) {
   const output = currentOutput();
   const field = (name, label, input) => h("label", {}, label, input);
   const start = h("input", { name: "start", type: "number", step: "0.01", min: "0", value: String(clip.start) });
   const end = h("input", { name: "end", type: "number", step: "0.01", min: "0", value: String(clip.end) });
+  const trimBox = h("div.trim-box");
+  // Drawn when the panel opens: by then the job, and so the source's length, has been read.
+  let trim = null;
+  const opened = () => {
+    if (trim) return;
+    trim = drawTrim(trimBox, { duration: sourceDuration(), start: clip.start, end: clip.end,
+      onChange: (a, b) => { start.value = a.toFixed(2); end.value = b.toFixed(2); } });
+  };
+  const typed = () => trim?.set(seconds(start.value), seconds(end.value));
+  start.addEventListener("input", typed);
+  end.addEventListener("input", typed);
   const aspect = h("select", { name: "aspect" }, ...["original", "16:9", "9:16", "1:1", "4:5"].map((a) =>
     h("option", { value: a, selected: (output.aspect || "original") === a }, a)));
   const style = h("select", { name: "captions" }, h("option", { value: "" }, "no captions"),
@@ -314,7 +328,7 @@ function renderAgainPanel(clip, currentOutput, navigate) {
       message.hidden = false;
     }
   };
-  return h("details.render-again", {}, h("summary", {}, "Render again"),
+  return h("details.render-again", { on: { toggle: opened } }, h("summary", {}, "Render again"), trimBox,
     h("form.row", { on: { submit } }, field("start", "Start ", start), field("end", "End ", end),
       field("aspect", "Layout ", aspect), field("captions", "Captions ", style),
       h("button", { type: "submit" }, "Render again")), message);
@@ -325,8 +339,9 @@ export function jobView(root, id, { navigate, onEvent }) {
   const stage = h("span#job-stage.muted", {}, "");
   const bar = progressBar("job-progress", 0);
   const clips = h("div#clips.clips");
-  // The job's output, which a clip rendered again starts from.
+  // The job's output, which a clip rendered again starts from, and its source's length.
   let output = {};
+  let sourceDuration = 0;
   const cancel = h("button#cancel-job", { type: "button", hidden: true, on: { click: () => attempt(async () => render(await api.call("POST", api.path`/v1/jobs/${id}/cancel`))) } },
     "Cancel job");
   const error = h("p#job-error.error-text", { hidden: true });
@@ -364,7 +379,7 @@ export function jobView(root, id, { navigate, onEvent }) {
       h("a.download.button", { href: api.media(clip.url), download: `${clip.name || `clip-${clip.index + 1}`}.${clip.format}` }, "Download"),
       clip.captionsSrtUrl
         ? h("a.download.button", { href: api.media(clip.captionsSrtUrl), download: `${clip.name || `clip-${clip.index + 1}`}.srt` }, "Subtitles (SRT)") : null,
-      canWrite() ? renderAgainPanel(clip, () => output, navigate) : null);
+      canWrite() ? renderAgainPanel(clip, () => output, () => sourceDuration, navigate) : null);
     cards.set(clip.id, card);
     // In the job's order, whichever finishes first.
     card.dataset.index = clip.index;
@@ -373,6 +388,7 @@ export function jobView(root, id, { navigate, onEvent }) {
   };
   const render = (job) => {
     output = job.output || {};
+    sourceDuration = job.source?.duration || 0;
     status.textContent = job.status;
     stage.textContent = job.stage;
     bar.value = job.progress;
