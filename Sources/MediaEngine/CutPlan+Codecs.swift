@@ -17,6 +17,17 @@ extension CutPlan {
     }
 
     /// The last filters of the chain: the pixel format the encoder wants, uploaded for VAAPI.
+    /// The chain when the picture can stay in GPU memory from decode to encode (`scale_cuda`,
+    /// no copy to system memory and back): NVENC encodes, NVDEC reads the source (8-bit 4:2:0
+    /// H.264 or H.265) and the only picture work is the scale. Anything more (a crop, captions,
+    /// repairs, a logo, an intro) runs on the CPU filters, the GPU still decoding and encoding.
+    var gpuChain: [String]? {
+        guard encoder == .nvenc, usesHardware, gpuDecodable, smartCut == nil, joinedBookends == nil else { return nil }
+        let filters = videoFilters()
+        guard filters.count == 1, filters[0].hasPrefix("scale=") else { return nil }
+        return ["scale_cuda=" + filters[0].dropFirst("scale=".count)]
+    }
+
     var uploadFilters: [String] {
         if usesHardware { return encoder.uploadFilters }
         return videoCodec == .prores ? ["format=yuv422p10le"] : ["format=yuv420p"]

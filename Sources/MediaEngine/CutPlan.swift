@@ -61,6 +61,8 @@ public struct CutPlan: Sendable, Equatable {
     public var noiseFloor: Double?
     /// Whether the probe found the source's frames interlaced.
     var interlacedSource: Bool
+    /// Whether NVDEC can decode the source into GPU memory: 8-bit 4:2:0 H.264 or H.265.
+    var gpuDecodable: Bool
     /// The picture as shown (square pixels, upright), for fitted layouts.
     var pictureWidth: Int
     var pictureHeight: Int
@@ -78,6 +80,8 @@ public struct CutPlan: Sendable, Equatable {
         self.sampleAspectRatio = media.video?.sampleAspectRatio ?? .square
         self.sourceStartTime = media.startTime
         self.interlacedSource = media.video?.interlaced ?? false
+        self.gpuDecodable =
+            media.video.map { ["h264", "hevc"].contains($0.codec) && $0.pixelFormat == "yuv420p" } ?? false
         (self.pictureWidth, self.pictureHeight) = media.displaySize
         switch options.mode {
         case .keyframe:
@@ -143,7 +147,11 @@ public struct CutPlan: Sendable, Equatable {
 
     public func ffmpegArguments() -> [String] {
         var args = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats"]
-        if mode != .keyframe && usesHardware { args += encoder.decodeArguments }
+        if gpuChain != nil {
+            args += ["-hwaccel", "cuda", "-hwaccel_output_format", "cuda"]
+        } else if mode != .keyframe && usesHardware {
+            args += encoder.decodeArguments
+        }
         if mode != .keyframe, let joinedBookends { return args + bookendArguments(joinedBookends) }
         args += inputArguments
         if mode == .keyframe {
@@ -176,7 +184,8 @@ public struct CutPlan: Sendable, Equatable {
         case .mp4, .webm, .mov, .hls:
             args += ["-map", "0:v:0"]
             if let audioStreamIndex { args += ["-map", "0:\(audioStreamIndex)"] }
-            args += ["-vf", (videoFilters() + uploadFilters).joined(separator: ","), "-fps_mode", "passthrough"]
+            let chain = gpuChain ?? (videoFilters() + uploadFilters)
+            args += ["-vf", chain.joined(separator: ","), "-fps_mode", "passthrough"]
             args += videoCodecArguments
             if audioStreamIndex != nil { args += audioArguments }
             return args + ["-sn", "-dn", "-map_metadata", "-1"] + containerArguments + [muxerOutput]

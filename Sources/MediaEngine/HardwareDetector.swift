@@ -60,12 +60,16 @@ public struct HardwareDetector: Sendable {
         return HardwareReport(encoder: .libx264, unusable: unusable)
     }
 
-    /// The arguments of a one-frame encode to nowhere.
+    /// The arguments of a one-frame encode to nowhere. NVENC's also scales in GPU memory
+    /// (`scale_cuda`), as scale-only renders do, so a worker whose CUDA filters fail does not
+    /// claim NVENC.
     static func testArguments(_ encoder: VideoEncoder) -> [String] {
-        ["-hide_banner", "-nostdin", "-v", "error"] + (encoder == .vaapi ? encoder.decodeArguments : [])
+        let filters =
+            encoder == .nvenc
+            ? "format=nv12,hwupload_cuda,scale_cuda=128:128" : encoder.uploadFilters.joined(separator: ",")
+        return ["-hide_banner", "-nostdin", "-v", "error"] + (encoder == .vaapi ? encoder.decodeArguments : [])
             + [
-                "-f", "lavfi", "-i", "color=c=black:s=256x256:r=25:d=0.04", "-frames:v", "1",
-                "-vf", encoder.uploadFilters.joined(separator: ","),
+                "-f", "lavfi", "-i", "color=c=black:s=256x256:r=25:d=0.04", "-frames:v", "1", "-vf", filters,
             ] + encoder.encodeArguments + ["-f", "null", "-"]
     }
 

@@ -145,6 +145,28 @@ import Testing
         #expect(p.encoderName == "h264_nvenc")
     }
 
+    @Test func aScaleAloneStaysInGPUMemory() {
+        var p = plan(OutputOptions(mode: .exact, height: 240))
+        p.encoder = .nvenc
+        let args = p.ffmpegArguments()
+        #expect(args.containsSequence(["-hwaccel", "cuda", "-hwaccel_output_format", "cuda"]))
+        #expect(args.containsSequence(["-vf", "scale_cuda=-2:240"]), "\(args)")
+        #expect(!args.joined(separator: " ").contains("format=yuv420p"))
+        // A crop, captions or a fade need the CPU's filters: frames come back to system memory.
+        for options in [
+            OutputOptions(mode: .exact, aspect: .vertical), OutputOptions(mode: .exact, fadeSeconds: 1),
+            OutputOptions(mode: .exact, enhance: Enhancement(deband: true)),
+        ] {
+            var q = plan(options)
+            q.encoder = .nvenc
+            let other = q.ffmpegArguments()
+            #expect(!other.contains("-hwaccel_output_format") && !other.joined().contains("scale_cuda"), "\(other)")
+            #expect(other.containsSequence(["-hwaccel", "cuda"]))
+        }
+        // Software encoding never asks for CUDA frames.
+        #expect(!plan(OutputOptions(mode: .exact, height: 240)).ffmpegArguments().contains("-hwaccel"))
+    }
+
     @Test func loudnormJSONIsParsed() {
         let stderr = """
             [Parsed_loudnorm_0 @ 0x1]

@@ -61,6 +61,7 @@ import Testing
     @Test func testEncodeArguments() {
         let nvenc = HardwareDetector.testArguments(.nvenc)
         #expect(nvenc.contains("h264_nvenc") && nvenc.suffix(3) == ["-f", "null", "-"])
+        #expect(nvenc.contains("format=nv12,hwupload_cuda,scale_cuda=128:128"))
         let vaapi = HardwareDetector.testArguments(.vaapi)
         #expect(vaapi.firstIndex(of: "-vaapi_device")! < vaapi.firstIndex(of: "-i")!)
         #expect(vaapi.contains("format=nv12,hwupload"))
