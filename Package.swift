@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // Already built for WebSocket compression; gzip for JSON answers and the web app.
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
@@ -41,6 +43,8 @@ let package = Package(
             name: "ClipGenCore",
             swiftSettings: swiftSettings
         ),
+        // Debian's libbrotli-dev (scripts/setup.sh installs it): br for JSON answers and the web app.
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         // The seams between processes (event bus, work signal, shared cache, counters, token
         // buckets, notifier) with their in-process implementations, and backend call metrics.
         .target(
@@ -202,7 +206,8 @@ let package = Package(
             name: "API",
             dependencies: [
                 "ClipGenCore", "Accounts", "Coordination", "Delivery", "Persistence", "BlobStorage", "Outbound",
-                "WebApp",
+                "WebApp", "CBrotli",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -324,6 +329,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
+                "CBrotli", .product(name: "CompressNIO", package: "compress-nio"),
                 "API", "Accounts", "ClipGenCore", "Coordination", "WebApp", "Persistence", "PersistenceSQLite",
                 "BlobStorage", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -15,6 +15,8 @@ command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' 2>/d
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# Brotli's encoder for compressed answers (the CBrotli module links it) and pkg-config to find it.
+pkg-config --exists libbrotlienc 2>/dev/null || need+=(libbrotli-dev pkg-config)
 # promtool checks and unit-tests the alert rules (scripts/check-deploy.sh); no Prometheus server runs.
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 # Captions are drawn by libass with DejaVu Sans; the speech and face tests speak with espeak-ng and

@@ -69,6 +69,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     router.add(middleware: RequestLogMiddleware(trustedProxies: configuration.http.trustedProxies))
     router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics.api))
     router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: CompressionMiddleware())
     router.add(middleware: CORSAllowListMiddleware(origins: configuration.http.corsOrigins))
     router.add(
         middleware: AnonymousShareMiddleware(

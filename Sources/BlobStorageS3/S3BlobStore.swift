@@ -131,7 +131,9 @@ public struct S3BlobStore: BlobStoreBackend {
         var query: [(String, String)] = []
         if let contentType { query.append(("response-content-type", contentType)) }
         if let filename { query.append(("response-content-disposition", "attachment; filename=\"\(filename)\"")) }
-        return signer.presign(url: url(for: key, query: query), expires: expires, date: Date())
+        // Signed for the host the client will send: S3 checks the signature against it.
+        return signer.presign(
+            url: url(for: key, query: query, endpoint: configuration.publicEndpoint), expires: expires, date: Date())
     }
 
     public func isReachable() async -> Bool {
@@ -141,8 +143,8 @@ public struct S3BlobStore: BlobStoreBackend {
     // MARK: - Requests
 
     /// `endpoint/bucket[/prefix+key][?query]`, each path segment and query item percent-encoded once.
-    func url(for key: BlobKey?, query: [(String, String)] = []) -> URL {
-        var text = configuration.endpoint.absoluteString + "/" + configuration.bucket
+    func url(for key: BlobKey?, query: [(String, String)] = [], endpoint: URL? = nil) -> URL {
+        var text = (endpoint ?? configuration.endpoint).absoluteString + "/" + configuration.bucket
         if let key { text += "/" + SigV4Signer.encode(configuration.keyPrefix + key.rawValue, keepSlash: true) }
         if !query.isEmpty {
             text +=

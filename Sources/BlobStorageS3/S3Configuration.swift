@@ -6,6 +6,9 @@ import Foundation
 /// server accepts.
 public struct S3Configuration: Sendable {
     public var endpoint: URL
+    /// Where clients reach the store, when not at `endpoint` (a public host name, or a CDN that
+    /// passes the Host header through): presigned download URLs are built and signed for it.
+    public var publicEndpoint: URL?
     public var bucket: String
     public var region = "us-east-1"
     /// Put before every key, so deployments (or tests) can share a bucket: `staging/`.
@@ -30,6 +33,9 @@ public struct S3Configuration: Sendable {
     public static let keys = [
         ConfigurationKey(
             "s3Endpoint", "an S3-compatible store for blobs, e.g. http://127.0.0.1:8333 (blobs in the data directory)"),
+        ConfigurationKey(
+            "s3PublicEndpoint",
+            "where clients reach the store, for presigned download URLs (a public host or CDN; s3Endpoint)"),
         ConfigurationKey("s3Bucket", "the bucket, made at start-up when missing (clipgen)"),
         ConfigurationKey("s3Region", "the region requests are signed for (us-east-1)"),
         ConfigurationKey(
@@ -43,15 +49,8 @@ public struct S3Configuration: Sendable {
     /// nil when no endpoint is set (blobs stay local); an error naming the variable when the
     /// endpoint is set but unusable or a key is missing.
     public init?(reading values: some ConfigurationValues) throws {
-        guard let raw = values.string("s3Endpoint") else { return nil }
-        guard let endpoint = URL(string: raw.hasSuffix("/") ? String(raw.dropLast()) : raw),
-            endpoint.scheme == "http" || endpoint.scheme == "https", endpoint.host?.isEmpty == false,
-            endpoint.query == nil
-        else {
-            throw ConfigurationProblem.invalid(
-                key: ConfigurationKey.environmentName("s3Endpoint"),
-                reason: "'\(raw)' is not an http(s)://host[:port] URL")
-        }
+        guard values.string("s3Endpoint") != nil else { return nil }
+        let endpoint = try Self.endpoint(values, "s3Endpoint")!
         let bucket = values.string("s3Bucket") ?? "clipgen"
         // S3's bucket naming rules, so a typo is caught here rather than as a signature error.
         guard (3...63).contains(bucket.count),
@@ -78,7 +77,21 @@ public struct S3Configuration: Sendable {
             }
             keyPrefix = prefix
         }
+        publicEndpoint = try Self.endpoint(values, "s3PublicEndpoint")
         partSize = try values.int("s3PartSizeMb", in: 5...512).map { $0 << 20 } ?? partSize
         concurrentParts = try values.int("s3ConcurrentParts", in: 1...32) ?? concurrentParts
+    }
+
+    /// An `http(s)://host[:port]` URL from `key`, its trailing slash dropped; nil when unset.
+    private static func endpoint(_ values: some ConfigurationValues, _ key: String) throws -> URL? {
+        guard let raw = values.string(key) else { return nil }
+        guard let endpoint = URL(string: raw.hasSuffix("/") ? String(raw.dropLast()) : raw),
+            endpoint.scheme == "http" || endpoint.scheme == "https", endpoint.host?.isEmpty == false,
+            endpoint.query == nil
+        else {
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName(key), reason: "'\(raw)' is not an http(s)://host[:port] URL")
+        }
+        return endpoint
     }
 }

@@ -105,6 +105,33 @@ import Testing
                 .status == .forbidden)
     }
 
+    @Test func presignedURLsPointAtThePublicEndpointAndAreSignedForIt() async throws {
+        let inner = try await freshS3Store()
+        let key = try BlobKey("clips/job/0-public.mp4")
+        _ = try await inner.put(key, from: chunks(["seen from outside"]), limit: nil)
+        // The same server under another host name stands in for a public host or CDN.
+        var outside = URLComponents(url: inner.configuration.endpoint, resolvingAgainstBaseURL: false)!
+        #expect(outside.host == "127.0.0.1")
+        outside.host = "localhost"
+        var configuration = inner.configuration
+        configuration.publicEndpoint = outside.url!
+        let store = S3BlobStore(configuration: configuration)
+        let url = try #require(
+            try await store.presignedURL(for: key, expires: .seconds(60), contentType: nil, filename: nil))
+        #expect(url.host == "localhost" && url.port == outside.port, "\(url)")
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: url.absoluteString), timeout: .seconds(10))
+        #expect(response.status == .ok)
+        #expect(String(buffer: try await response.body.collect(upTo: 1024)) == "seen from outside")
+        // Its signature covers the host: the same URL sent to the inside name is refused.
+        let inside = url.absoluteString.replacingOccurrences(of: "//localhost:", with: "//127.0.0.1:")
+        #expect(
+            try await HTTPClient.shared.execute(HTTPClientRequest(url: inside), timeout: .seconds(10)).status
+                == .forbidden)
+        // The store's own requests still go to its endpoint.
+        #expect(try await read(store.get(key, range: nil)) == "seen from outside")
+    }
+
     @Test func aWrongSecretIsRefusedWithAMessageThatNamesNoSecret() async throws {
         let error = await #expect(throws: S3Error.self) { try await freshS3Store(secret: "not-the-secret") }
         #expect(error == .refused(code: "SignatureDoesNotMatch"))

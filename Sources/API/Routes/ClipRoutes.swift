@@ -91,7 +91,7 @@ struct ClipRoutes<Store: JobRepository, Blobs: BlobStore> {
         guard let key = clip.thumbnailKey else {
             throw Problem(status: .notFound, detail: "this clip has no thumbnail (the job asked for none)")
         }
-        return try await files.whole(key: key, contentType: "image/jpeg", context: context)
+        return try await files.immutableWhole(request, key: key, contentType: "image/jpeg", context: context)
     }
 
     /// Long enough to start a download on a slow link; short enough that a leaked link soon dies.

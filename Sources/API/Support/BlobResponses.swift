@@ -1,5 +1,6 @@
 import BlobStorage
 import ClipGenCore
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,6 +18,10 @@ struct BlobResponses<Blobs: BlobStore>: Sendable {
     let blobs: Blobs
     let metrics: APIMetrics
 
+    /// How long a browser or CDN may keep a file whose bytes never change under its address: a
+    /// year, without asking again (a new version of a clip is a new clip, at a new address).
+    static var immutable: String { "private, max-age=31536000, immutable" }
+
     /// A stored file whose bytes never change under its id (a clip, an upload), with its ETag,
     /// `If-None-Match`, one byte range (`Range`, `If-Range`) and the browser allowed to keep it;
     /// streamed as the client reads.
@@ -25,7 +30,7 @@ struct BlobResponses<Blobs: BlobStore>: Sendable {
         filename: String
     ) async throws -> Response {
         var headers: HTTPFields = [
-            .eTag: etag, .acceptRanges: "bytes", .contentType: contentType, .cacheControl: "private, max-age=86400",
+            .eTag: etag, .acceptRanges: "bytes", .contentType: contentType, .cacheControl: Self.immutable,
             .contentDisposition: ContentDisposition.attachment(filename: filename),
         ]
         if EntityTag.matchesNoneOf(request.headers[values: .ifNoneMatch], etag: etag) == false {
@@ -53,6 +58,21 @@ struct BlobResponses<Blobs: BlobStore>: Sendable {
         return Response(
             status: .ok, headers: [.contentType: contentType, .cacheControl: "private, max-age=86400"],
             body: streaming(body, key: key, context: context))
+    }
+
+    /// A small stored file whose key is never written twice (a clip's poster: its key names the
+    /// render that made it), so the key itself is its validator: an ETag from it, `304` when the
+    /// client has it, kept for a year.
+    func immutableWhole(_ request: Request, key: BlobKey, contentType: String, context: AppRequestContext)
+        async throws -> Response
+    {
+        let etag = "\"" + Hex.string(SHA256.hash(data: Data(key.rawValue.utf8))).prefix(40) + "\""
+        let headers: HTTPFields = [.contentType: contentType, .cacheControl: Self.immutable, .eTag: etag]
+        if EntityTag.matchesNoneOf(request.headers[values: .ifNoneMatch], etag: etag) == false {
+            return Response(status: .notModified, headers: headers)
+        }
+        let body = try await open(key, range: nil, context: context)
+        return Response(status: .ok, headers: headers, body: streaming(body, key: key, context: context))
     }
 
     /// Bytes `range` of a stored file as a whole response of their own (one file inside a stored package).
