@@ -76,6 +76,15 @@ import Testing
             #expect(
                 String(decoding: hsts.stdout, as: UTF8.self).lowercased().contains(
                     "strict-transport-security: max-age="))
+            // HTTP/2 through ALPN, and ClipGen's compressed answers passed through as they are.
+            let h2 = try Shell.run(
+                "curl",
+                [
+                    "-s", "--http2", "-o", "/dev/null", "-D", "-", "-w", "%{http_version}", "-H",
+                    "Accept-Encoding: br", "--cacert", dir + "/cert.pem", base + "/openapi.json",
+                ])
+            let answer = String(decoding: h2.stdout, as: UTF8.self).lowercased()
+            #expect(answer.hasSuffix("2") && answer.contains("content-encoding: br"), "\(answer)")
             let log = try String(contentsOfFile: prefix + "/nginx-access.log", encoding: .utf8)
             #expect(log.contains("/v1/uploads/00000000-0000-0000-0000-000000000000/content"), "\(log)")
             for secret in [token, media] {
