@@ -22,10 +22,12 @@ struct APIHarness {
     let configuration: APIConfiguration
     let directory: String
     var loginPolicy = LoginGuard.Policy()
-    let counters = LocalCounters()
+    var counters = LocalCounters()
 
+    /// `counterClock`: what the shared counters' windows (audit sampling, sign-in failures) are
+    /// measured on; a manual one keeps a test's requests inside one window however slow the machine.
     static func with<T>(
-        maxUploadBytes: Int64 = 1 << 30, tokens: TokenService? = nil,
+        maxUploadBytes: Int64 = 1 << 30, tokens: TokenService? = nil, counterClock: WallClock = .system,
         configure: (inout APIConfiguration) -> Void = { _ in },
         _ body: (APIHarness) async throws -> T
     ) async throws -> T {
@@ -40,6 +42,7 @@ struct APIHarness {
                 store: SQLiteJobStore(path: dir + "/db.sqlite"), blobs: LocalBlobStore(root: dir + "/blobs"),
                 tokens: tokens ?? defaultTokens,
                 configuration: configuration, directory: dir)
+            harness.counters = LocalCounters(clock: counterClock)
             // Slowing sign-ins is tested on its own; elsewhere it would only make tests wait.
             harness.loginPolicy.maxDelay = .milliseconds(20)
             return try await body(harness)

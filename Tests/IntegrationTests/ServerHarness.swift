@@ -97,8 +97,9 @@ struct ServerHarness {
             try await raw.execute(uri: "/v1/jobs/\(id)", method: .get, headers: headers) { try Self.object($0) }
         }
 
-        /// Polls until the job is terminal; returns it.
-        func waitForJob(_ id: String, timeout: Duration = .seconds(120)) async throws -> [String: Any] {
+        /// Polls until the job is terminal; returns it. The timeout only guards against a hang: a
+        /// job of several encodes on two loaded cores can take minutes.
+        func waitForJob(_ id: String, timeout: Duration = .seconds(900)) async throws -> [String: Any] {
             var last: [String: Any] = [:]
             _ = try await eventually(timeout: timeout, every: .milliseconds(200)) {
                 last = try await job(id)
