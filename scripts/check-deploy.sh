@@ -23,6 +23,7 @@ if [ ! -f "$venv/tools" ] || [ "$(cat "$venv/tools")" != "$tools" ]; then
   echo "$tools" >"$venv/tools"
 fi
 command -v promtool >/dev/null 2>&1 || fail "promtool is missing: run scripts/setup.sh (Debian package prometheus)"
+command -v amtool >/dev/null 2>&1 || fail "amtool is missing: run scripts/setup.sh (Debian package prometheus-alertmanager)"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
@@ -68,6 +69,9 @@ step "prometheus: rules, their unit tests, the compose scrape config"
 promtool check rules deploy/prometheus/clipgen-alerts.yml
 (cd deploy/prometheus && promtool test rules clipgen-alerts.test.yml)
 promtool check config --syntax-only deploy/prometheus/prometheus.yml deploy/prometheus/prometheus-kubernetes.yml
+
+step "alertmanager: its routing, receivers and inhibitions"
+amtool check-config deploy/prometheus/alertmanager.yml >/dev/null
 
 step "grafana: the dashboard matches its generator; every query parses"
 python3 deploy/grafana/make-dashboard.py "$scratch/clipgen.json"

@@ -17,8 +17,10 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # Brotli's encoder for compressed answers (the CBrotli module links it) and pkg-config to find it.
 pkg-config --exists libbrotlienc 2>/dev/null || need+=(libbrotli-dev pkg-config)
-# promtool checks and unit-tests the alert rules (scripts/check-deploy.sh); no Prometheus server runs.
+# promtool checks and unit-tests the alert rules (scripts/check-deploy.sh); AlertDeliveryTests runs a Prometheus server.
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# Alertmanager and amtool: the routing config is checked, and a test sends a real alert through it.
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 # Captions are drawn by libass with DejaVu Sans; the speech and face tests speak with espeak-ng and
 # take a face from opencv-doc's sample photo.
 fc-list 2>/dev/null | grep -q DejaVuSans || need+=(fonts-dejavu-core)

@@ -8,11 +8,15 @@ final class ClipGenProcess: @unchecked Sendable {
     let process = Process()
     let log: String
 
-    init(_ arguments: [String], environment: [String: String], log: String) throws {
+    /// `executable`: another server the test runs beside ClipGen (Prometheus, Alertmanager).
+    init(
+        _ arguments: [String], environment: [String: String] = [:], log: String,
+        executable: String = TestMediaPaths.clipgen
+    ) throws {
         self.log = log
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.executableURL = URL(fileURLWithPath: TestMediaPaths.clipgen)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = handle
