@@ -11,6 +11,10 @@ public struct APIConfiguration: Sendable {
         public var host = "127.0.0.1"
         /// Port to bind; default 8080. 0 picks a free port.
         public var port = 8080
+        /// PEM certificate chain and key: with both, the server speaks TLS itself, HTTP/2 or
+        /// HTTP/1.1 as the client's ALPN offers; without, plain HTTP/1.1 (behind a TLS proxy).
+        public var tlsCertificate: String?
+        public var tlsKey: String?
         /// A connection that sends nothing for this long (no request, or a request body that
         /// stalls) is closed; default 30 s. Responses being written are not cut short.
         public var idleTimeoutSeconds = 30.0
@@ -118,6 +122,9 @@ public struct APIConfiguration: Sendable {
                 "rateLimitPerMinute", "requests a minute per user or API key, bursts of a sixth; 0: off (600)"),
             ConfigurationKey("rateLimitIpPerMinute", "requests a minute per client address; 0: off (1200)"),
             ConfigurationKey("auditRetentionDays", "days audit entries are kept; 0: for good (90)"),
+            ConfigurationKey(
+                "tlsCert", "PEM certificate chain: serve HTTPS (HTTP/2 and HTTP/1.1) directly, with tlsKey (off)"),
+            ConfigurationKey("tlsKey", "PEM private key of tlsCert (off)"),
         ]
 
     public init(reading values: some ConfigurationValues) throws {
@@ -159,5 +166,24 @@ public struct APIConfiguration: Sendable {
         rateLimits.perAddressPerMinute =
             try values.int("rateLimitIpPerMinute", in: 0...1_000_000) ?? rateLimits.perAddressPerMinute
         auditRetentionDays = try values.int("auditRetentionDays", in: 0...36_500) ?? auditRetentionDays
+        (http.tlsCertificate, http.tlsKey) = (values.string("tlsCert"), values.string("tlsKey"))
+        switch (http.tlsCertificate, http.tlsKey) {
+        case (nil, nil): break
+        case (let certificate?, let key?):
+            // Read now, so a wrong path or a key of another certificate stops the start with its name.
+            do {
+                _ = try ServerTLS.context(certificate: certificate, key: key)
+            } catch {
+                throw ConfigurationProblem.invalid(
+                    key: ConfigurationKey.environmentName("tlsCert"),
+                    reason: "the certificate and key could not be loaded as PEM (\(error))")
+            }
+        default:
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName(http.tlsCertificate == nil ? "tlsCert" : "tlsKey"),
+                reason:
+                    "is required with \(ConfigurationKey.environmentName(http.tlsCertificate == nil ? "tlsKey" : "tlsCert"))"
+            )
+        }
     }
 }

@@ -5,6 +5,7 @@ import Coordination
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdHTTP2
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -191,18 +192,29 @@ private func server<Store: APIStore, Blobs: BlobStore>(
     let limits = ConnectionLimits(
         total: http.maxConnections, perAddress: http.maxConnectionsPerAddress,
         exempt: { AppRequestContext.isTrusted($0, proxies) })
+    let refused: @Sendable (String?, String) -> Void = { address, reason in
+        metrics.connectionCut("refused")
+        logger.notice(
+            "connection refused", metadata: ["client.address": "\(address ?? "")", "connection.reason": "\(reason)"])
+    }
+    let tls = http.tlsCertificate.flatMap { certificate in http.tlsKey.map { (certificate, $0) } }
     return HTTPServerBuilder { responder in
-        ConnectionGuard(
-            base: HTTP1WebSocketUpgradeChannel(
-                responder: responder, webSocketResponder: webSocketResponder,
-                configuration: channelConfiguration),
-            limits: limits, firstRequestTimeout: idle
-        ) { address, reason in
-            metrics.connectionCut("refused")
-            logger.notice(
-                "connection refused",
-                metadata: ["client.address": "\(address ?? "")", "connection.reason": "\(reason)"])
+        let http1 = HTTP1WebSocketUpgradeChannel(
+            responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration)
+        guard let tls else {
+            return ConnectionGuard(base: http1, limits: limits, firstRequestTimeout: idle, onRefused: refused)
         }
+        let http2 = HTTP2Channel(
+            responder: responder,
+            configuration: .init(
+                idleTimeout: .init(idle),
+                streamConfiguration: .init(
+                    additionalChannelHandlers: channelConfiguration.http1.additionalChannelHandlers())))
+        return ConnectionGuard(
+            base: SecureHTTPChannel(
+                context: try ServerTLS.context(certificate: tls.0, key: tls.1), http1: http1,
+                http2: http2),
+            limits: limits, firstRequestTimeout: idle, onRefused: refused)
     }
 }
 

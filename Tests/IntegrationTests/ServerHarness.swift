@@ -1,4 +1,5 @@
 import API
+import AsyncHTTPClient
 import ClipGenCore
 import Foundation
 import HTTPTypes
@@ -70,6 +71,33 @@ struct ServerHarness {
 
         var headers: HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
 
+        /// One request. On a live server it goes through AsyncHTTPClient with a generous deadline
+        /// (a hang guard only): HummingbirdTesting's live client gives up after 20 s without a read,
+        /// which a sealed upload or a long download on two loaded cores can take.
+        func send(_ uri: String, method: HTTPRequest.Method, headers: HTTPFields? = nil, body: ByteBuffer? = nil)
+            async throws -> (status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer)
+        {
+            let headers = headers ?? self.headers
+            guard let port = raw.port else {
+                return try await raw.execute(uri: uri, method: method, headers: headers, body: body) {
+                    ($0.status, $0.headers, $0.body)
+                }
+            }
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(uri)")
+            request.method = .init(rawValue: method.rawValue)
+            for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
+            if let body { request.body = .bytes(body) }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(900))
+            var fields = HTTPFields()
+            for (name, value) in response.headers {
+                if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+            }
+            return (
+                HTTPResponse.Status(code: Int(response.status.code)), fields,
+                try await response.body.collect(upTo: 1 << 30)
+            )
+        }
+
         func upload(_ path: String) async throws -> String {
             let (status, body) = try await uploadBytes([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
             guard status == .created else { throw TestFailure("upload answered \(status)") }
@@ -77,24 +105,20 @@ struct ServerHarness {
         }
 
         func uploadBytes(_ bytes: [UInt8]) async throws -> (HTTPResponse.Status, [String: Any]) {
-            try await raw.execute(uri: "/v1/uploads", method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) {
-                response in
-                (response.status, (try? Self.object(response)) ?? [:])
-            }
+            let response = try await send("/v1/uploads", method: .post, body: ByteBuffer(bytes: bytes))
+            return (response.status, (try? Self.object(response.body)) ?? [:])
         }
 
         func createJob(_ json: String) async throws -> String {
-            try await raw.execute(uri: "/v1/jobs", method: .post, headers: headers, body: ByteBuffer(string: json)) {
-                response in
-                guard response.status == .accepted else {
-                    throw TestFailure("job answered \(response.status): \(String(buffer: response.body))")
-                }
-                return try Self.object(response)["id"] as? String ?? ""
+            let response = try await send("/v1/jobs", method: .post, body: ByteBuffer(string: json))
+            guard response.status == .accepted else {
+                throw TestFailure("job answered \(response.status): \(String(buffer: response.body))")
             }
+            return try Self.object(response.body)["id"] as? String ?? ""
         }
 
         func job(_ id: String) async throws -> [String: Any] {
-            try await raw.execute(uri: "/v1/jobs/\(id)", method: .get, headers: headers) { try Self.object($0) }
+            try Self.object(try await send("/v1/jobs/\(id)", method: .get).body)
         }
 
         /// Polls until the job is terminal; returns it. The timeout only guards against a hang: a
@@ -111,47 +135,40 @@ struct ServerHarness {
         func download(_ uri: String, range: String? = nil) async throws -> (HTTPResponse.Status, HTTPFields, Data) {
             var headers = self.headers
             if let range { headers[.range] = range }
-            return try await raw.execute(uri: uri, method: .get, headers: headers) { response in
-                (response.status, response.headers, Data(response.body.readableBytesView))
-            }
+            let response = try await send(uri, method: .get, headers: headers)
+            return (response.status, response.headers, Data(response.body.readableBytesView))
         }
 
         /// A JSON object from a GET that must answer 200.
         func getJSON(_ uri: String) async throws -> [String: Any] {
-            try await raw.execute(uri: uri, method: .get, headers: headers) { response in
-                guard response.status == .ok else {
-                    throw TestFailure("GET \(uri) answered \(response.status): \(String(buffer: response.body))")
-                }
-                return try Self.object(response)
+            let response = try await send(uri, method: .get)
+            guard response.status == .ok else {
+                throw TestFailure("GET \(uri) answered \(response.status): \(String(buffer: response.body))")
             }
+            return try Self.object(response.body)
         }
 
         func postJSON(_ uri: String, _ json: String) async throws -> (Int, [String: Any]) {
-            try await raw.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json)) {
-                response in
-                (response.status.code, (try? Self.object(response)) ?? [:])
-            }
+            let response = try await send(uri, method: .post, body: ByteBuffer(string: json))
+            return (response.status.code, (try? Self.object(response.body)) ?? [:])
         }
 
         func putJSON(_ uri: String, _ json: String) async throws -> (Int, [String: Any]) {
-            try await raw.execute(uri: uri, method: .put, headers: headers, body: ByteBuffer(string: json)) {
-                response in
-                (response.status.code, (try? Self.object(response)) ?? [:])
-            }
+            let response = try await send(uri, method: .put, body: ByteBuffer(string: json))
+            return (response.status.code, (try? Self.object(response.body)) ?? [:])
         }
 
         func delete(_ uri: String) async throws {
-            try await raw.execute(uri: uri, method: .delete, headers: headers) { response in
-                guard response.status.code < 300 else { throw TestFailure("DELETE \(uri) answered \(response.status)") }
-            }
+            let response = try await send(uri, method: .delete)
+            guard response.status.code < 300 else { throw TestFailure("DELETE \(uri) answered \(response.status)") }
         }
 
-        static func object(_ response: TestResponse) throws -> [String: Any] {
-            guard
-                let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
-                    as? [String: Any]
+        static func object(_ response: TestResponse) throws -> [String: Any] { try object(response.body) }
+
+        static func object(_ body: ByteBuffer) throws -> [String: Any] {
+            guard let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
             else {
-                throw TestFailure("not a JSON object: \(String(buffer: response.body))")
+                throw TestFailure("not a JSON object: \(String(buffer: body))")
             }
             return object
         }

@@ -47,10 +47,13 @@ struct ConnectionGuard<Base: ServerChildChannel>: ServerChildChannel {
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }.flatMapThrowing { value in
-            // Right after the parser, so it sees the errors of every head, first or later.
+            // Right after the parser, so it sees the errors of every head, first or later. Over
+            // TLS there is no parser yet (ALPN decides HTTP/1.1 or HTTP/2 after the handshake):
+            // `SecureHTTPChannel` adds it to an HTTP/1.1 pipeline once there is one.
             let sync = channel.pipeline.syncOperations
-            let decoder = try sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try sync.addHandler(HeadErrorHandler(), position: .after(decoder))
+            if let decoder = try? sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
+                try sync.addHandler(HeadErrorHandler(), position: .after(decoder))
+            }
             return .served(value)
         }
     }

@@ -1,6 +1,8 @@
 import HummingbirdCore
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
+import NIOSSL
 
 /// The connection's raw bytes, first in its pipeline:
 /// - closes it when no whole first request head arrived within `firstRequestTimeout`
@@ -80,13 +82,17 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         let pipeline = context.pipeline
         let channel = context.channel
         deadline = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: firstRequestTimeout) {
+            [unowned self] in
             // Still parsing the first head (the HTTP decoder is there, the per-request state
-            // handler is not yet; after an upgrade the decoder is gone): give up on it.
+            // handler is not yet; after an upgrade the decoder is gone), or, over TLS, still in the
+            // handshake (neither an HTTP/1.1 decoder nor an HTTP/2 handler yet): give up on it.
             let sync = pipeline.syncOperations
-            let parsingFirstHead =
-                (try? sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)) != nil
-                && (try? sync.handler(type: HTTPConnectionStateHandler.self)) == nil
-            guard parsingFirstHead else { return }
+            let decoding = (try? sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)) != nil
+            let parsingFirstHead = decoding && (try? sync.handler(type: HTTPConnectionStateHandler.self)) == nil
+            let negotiating =
+                !decoding && !upgraded && (try? sync.handler(type: NIOSSLServerHandler.self)) != nil
+                && (try? sync.handler(type: NIOHTTP2Handler.self)) == nil
+            guard parsingFirstHead || negotiating else { return }
             // As if the client had stopped sending: the upgrade negotiation ends quietly
             // (a bare close reads as a server fault in the WebSocket channel's log).
             pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
