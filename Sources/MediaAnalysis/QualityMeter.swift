@@ -18,9 +18,11 @@ public struct QualityMeter: Sendable {
     /// PSNR is capped at 100 dB: identical frames have an infinite PSNR, which JSON cannot carry.
     public static let psnrCap = 100.0
 
-    public func measure(clip: String, plan: CutPlan) async throws -> ClipQuality {
+    public func measure(clip: String, plan: CutPlan, skipping intro: Double? = nil) async throws -> ClipQuality {
         let output = try await runner.run(
-            ProcessSpec(executable: ffmpegPath, arguments: plan.qualityArguments(clip: clip), timeout: timeout))
+            ProcessSpec(
+                executable: ffmpegPath, arguments: plan.qualityArguments(clip: clip, skipping: intro), timeout: timeout)
+        )
         guard output.succeeded, let scores = Self.parse(output.stderrTail) else {
             throw MediaError(
                 .analysisFailed, "the clip's quality could not be measured",

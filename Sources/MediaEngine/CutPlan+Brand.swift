@@ -42,6 +42,13 @@ public struct Bookends: Sendable, Equatable {
             self.duration = min(duration, BrandKit.longestBookend)
             self.hasAudio = hasAudio
         }
+
+        /// A user's file as a bookend, once FFmpeg has accepted it as a video.
+        public init(probing path: String, with prober: Prober) async throws {
+            let media = try await prober.probe(path)
+            guard media.video != nil else { throw MediaError(.noVideoStream, "the file has no pictures") }
+            self.init(path: path, duration: media.duration, hasAudio: media.defaultAudio != nil)
+        }
     }
 
     public var intro: Part?

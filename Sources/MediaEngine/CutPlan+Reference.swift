@@ -4,7 +4,9 @@ extension CutPlan {
     /// FFmpeg arguments that compare a rendered clip (input 0) with its source range (input 1)
     /// passed through the same picture filters the render used, frame by frame by index:
     /// PSNR and SSIM, printed as their summary lines on stderr.
-    public func qualityArguments(clip: String) -> [String] {
+    /// `skipping`: seconds at the clip's start that are not the source's (a brand's intro, as the
+    /// clip recorded it); `shortest` leaves an outro out.
+    public func qualityArguments(clip: String, skipping intro: Double? = nil) -> [String] {
         // A stream copy applied no filters; anything re-encoded went through `videoFilters()`.
         let chain = mode == .keyframe ? "null" : videoFilters().joined(separator: ",")
         let graph =
@@ -15,8 +17,7 @@ extension CutPlan {
         // the range's end even where a stream copy ran on to the next keyframe.
         return [
             "-hide_banner", "-nostdin", "-nostats", "-v", "info",
-        ] + (introDuration.map { ["-ss", Self.seconds($0)] } ?? []) + [
-            // A brand's intro is skipped; `shortest` leaves its outro out.
+        ] + (intro.map { ["-ss", Self.seconds($0)] } ?? []) + [
             "-i", clip,
             "-ss", Self.seconds(seekTime), "-t", Self.seconds(outputDuration),
         ] + InputPolicy.input(input) + [

@@ -18,7 +18,8 @@ struct BrandAssets: Sendable {
 }
 
 extension TaskPipeline {
-    func brandAssets(of job: Job, scratch: String) async throws -> BrandAssets {
+    /// `bookends: false` leaves out the intro and outro (neither downloaded nor probed).
+    func brandAssets(of job: Job, scratch: String, bookends: Bool = true) async throws -> BrandAssets {
         guard let kit = try await blobs.brandKit(for: job.organizationId) else {
             throw JobError(code: .sourceMissing, message: "the organisation's brand kit is gone; PUT /v1/brand again")
         }
@@ -34,6 +35,7 @@ extension TaskPipeline {
             _ = try await brandFile(font.blobKey, "font", to: directory + "/brand.font")
             assets.font = CaptionFont(family: family, directory: directory)
         }
+        guard bookends else { return assets }
         let intro = try await bookend(kit.intro, "intro", scratch: scratch)
         let outro = try await bookend(kit.outro, "outro", scratch: scratch)
         if intro != nil || outro != nil { assets.bookends = Bookends(intro: intro, outro: outro) }
@@ -43,18 +45,12 @@ extension TaskPipeline {
     private func bookend(_ bookend: BrandKit.Bookend?, _ name: String, scratch: String) async throws -> Bookends.Part? {
         guard let bookend else { return nil }
         let path = try await brandFile(bookend.blobKey, name, to: scratch + "/brand-" + name)
-        let media: MediaInfo
         do {
-            media = try await prober.probe(path)
+            return try await Bookends.Part(probing: path, with: prober)
         } catch let error as MediaError {
             throw JobError(
                 code: error.code, message: "the brand kit's \(name) could not be read as a video: \(error.message)")
         }
-        guard media.video != nil else {
-            throw JobError(
-                code: .noVideoStream, message: "the brand kit's \(name) has no pictures; PUT /v1/brand with a video")
-        }
-        return Bookends.Part(path: path, duration: media.duration, hasAudio: media.defaultAudio != nil)
     }
 
     private func brandFile(_ key: BlobKey?, _ name: String, to path: String) async throws -> String {

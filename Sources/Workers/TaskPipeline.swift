@@ -334,8 +334,10 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         return try await withScratch(claimed.task.id.rawValue) { scratch in
             let options = job.request.resolvedOutput
             let transcript = clip.captions?.burnedIn != nil ? try await storedTranscript(of: job) : nil
-            // The reference wears the same logo and caption font; the intro is skipped, not compared.
-            let brand = job.request.brand == true ? try await brandAssets(of: job, scratch: scratch) : nil
+            // The reference wears the same logo and caption font; the clip's intro is skipped, so
+            // the intro and outro files are not fetched again.
+            let brand =
+                job.request.brand == true ? try await brandAssets(of: job, scratch: scratch, bookends: false) : nil
             do {
                 let quality = try await withSource(of: job) { source in
                     try await sources.withFile(clip.blobKey) { file in
@@ -351,7 +353,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                             try ClipPresenter.burnCaptions(
                                 transcript, timeline: timeline, into: &plan, scratch: scratch)
                         }
-                        return try await qualityMeter.measure(clip: file, plan: plan)
+                        return try await qualityMeter.measure(clip: file, plan: plan, skipping: clip.intro)
                     }
                 }
                 progress(.render, 1)

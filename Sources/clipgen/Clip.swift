@@ -154,9 +154,12 @@ struct Clip: AsyncParsableCommand {
         for (flag, path) in [("--intro", intro), ("--outro", outro)] {
             guard let path else { continue }
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(path): no such file") }
-            let part = try await prober.probe(path)
-            guard part.video != nil else { throw ValidationError("\(flag): \(path) has no pictures") }
-            let piece = Bookends.Part(path: path, duration: part.duration, hasAudio: part.defaultAudio != nil)
+            let piece: Bookends.Part
+            do {
+                piece = try await Bookends.Part(probing: path, with: prober)
+            } catch let error as MediaError {
+                throw ValidationError("\(flag): \(error.description)")
+            }
             if flag == "--intro" { bookends.intro = piece } else { bookends.outro = piece }
         }
         if endTime.seconds > media.duration + media.frameDuration / 2 {
