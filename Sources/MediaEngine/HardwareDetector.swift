@@ -23,11 +23,18 @@ public struct HardwareDetector: Sendable {
     /// Encoder names tried in order. Configuration may name any encoder ClipGen can drive; tests
     /// of GPU routing on a machine without a GPU name `libx264`, which then stands in for one.
     public var candidates: [String]
+    /// A hang guard for each FFmpeg run, not a speed bound: on a loaded host even `-encoders`
+    /// has taken over 20 s, and a worker that gives up too soon loses its GPU for its lifetime.
+    public var timeout: Duration
 
-    public init(runner: ProcessRunner = .live, ffmpegPath: String = "ffmpeg", candidates: [String]? = nil) {
+    public init(
+        runner: ProcessRunner = .live, ffmpegPath: String = "ffmpeg", candidates: [String]? = nil,
+        timeout: Duration = .seconds(300)
+    ) {
         self.runner = runner
         self.ffmpegPath = ffmpegPath
         self.candidates = candidates ?? [VideoEncoder.nvenc, .vaapi].map(\.rawValue)
+        self.timeout = timeout
     }
 
     public func detect() async -> HardwareReport {
@@ -37,7 +44,7 @@ public struct HardwareDetector: Sendable {
             let output = try await runner.run(
                 ProcessSpec(
                     executable: ffmpegPath, arguments: ["-hide_banner", "-encoders"],
-                    timeout: .seconds(20), stdoutLimit: 1 << 20))
+                    timeout: timeout, stdoutLimit: 1 << 20))
             listed = Self.encoderNames(output.stdout)
         } catch {
             return HardwareReport(encoder: .libx264, unusable: ["*": "ffmpeg -encoders failed: \(error)"])
@@ -77,7 +84,7 @@ public struct HardwareDetector: Sendable {
     private func testEncode(_ encoder: VideoEncoder) async -> String? {
         do {
             let output = try await runner.run(
-                ProcessSpec(executable: ffmpegPath, arguments: Self.testArguments(encoder), timeout: .seconds(30)))
+                ProcessSpec(executable: ffmpegPath, arguments: Self.testArguments(encoder), timeout: timeout))
             return output.succeeded
                 ? nil
                 : (MediaError.reason(fromStderr: output.stderrTail).isEmpty

@@ -58,6 +58,18 @@ import Testing
         #expect(recorded.all.count == 1, "no test encode for an encoder that is not there")
     }
 
+    @Test func aHungFFmpegMeansCPUWithTheReasonAndTheGuardIsTheConfiguredOne() async {
+        let guards = Mutex<[Duration]>([])
+        let runner = ProcessRunner { spec, _ in
+            guards.withLock { $0.append(spec.timeout) }
+            throw MediaError(.mediaTimeout, "ffmpeg ran longer than \(spec.timeout) and was stopped")
+        }
+        let report = await HardwareDetector(runner: runner, timeout: .seconds(7)).detect()
+        #expect(report.encoder == .libx264 && !report.hasGPU)
+        #expect(report.unusable["*"]?.contains("ran longer than 7") == true, "\(report.unusable)")
+        #expect(guards.withLock { $0 } == [.seconds(7)])
+    }
+
     @Test func testEncodeArguments() {
         let nvenc = HardwareDetector.testArguments(.nvenc)
         #expect(nvenc.contains("h264_nvenc") && nvenc.suffix(3) == ["-f", "null", "-"])
