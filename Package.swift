@@ -313,6 +313,7 @@ let package = Package(
             dependencies: [
                 "ClipGenCore", "BlobStorage", "BlobStorageS3", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: testSwiftSettings
@@ -338,6 +339,7 @@ let package = Package(
                 "BlobStorage", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: testSwiftSettings
         ),
@@ -353,7 +355,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Accounts", "ClipGenCore", "MediaEngine", "TestSupport",
+                "Server", "Accounts", "ClipGenCore", "MediaEngine", "Persistence", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: testSwiftSettings

@@ -70,8 +70,8 @@ public struct APIConfiguration: Sendable {
         public init() {}
     }
 
-    /// How long audit entries are kept, in days; 0 keeps them for good. Default 90.
-    public var auditRetentionDays = 90
+    /// How long each kind of data is kept, and the most an organisation may choose.
+    public var retention = RetentionPolicy()
 
     public var http = HTTP()
     public var rateLimits = RateLimits()
@@ -122,6 +122,16 @@ public struct APIConfiguration: Sendable {
                 "rateLimitPerMinute", "requests a minute per user or API key, bursts of a sixth; 0: off (600)"),
             ConfigurationKey("rateLimitIpPerMinute", "requests a minute per client address; 0: off (1200)"),
             ConfigurationKey("auditRetentionDays", "days audit entries are kept; 0: for good (90)"),
+            ConfigurationKey("uploadRetentionDays", "days uploads are kept unless in use; 0: for good (0)"),
+            ConfigurationKey("clipRetentionDays", "days finished jobs' clip files are kept; 0: for good (0)"),
+            ConfigurationKey("analysisRetentionDays", "days finished jobs' analyses are kept; 0: for good (0)"),
+            ConfigurationKey("jobRetentionDays", "days finished jobs are kept, with all they made; 0: for good (0)"),
+            ConfigurationKey(
+                "webhookRetentionDays", "days finished webhook deliveries are kept; 0: for good (0)"),
+            ConfigurationKey(
+                "retentionMaxDays",
+                "the longest any organisation may keep anything, its own settings included; 0: no bound (0)"),
+            ConfigurationKey("retentionSweepSeconds", "how often expired data is looked for (3600)"),
             ConfigurationKey(
                 "tlsCert", "PEM certificate chain: serve HTTPS (HTTP/2 and HTTP/1.1) directly, with tlsKey (off)"),
             ConfigurationKey("tlsKey", "PEM private key of tlsCert (off)"),
@@ -165,7 +175,15 @@ public struct APIConfiguration: Sendable {
         rateLimits.perMinute = try values.int("rateLimitPerMinute", in: 0...1_000_000) ?? rateLimits.perMinute
         rateLimits.perAddressPerMinute =
             try values.int("rateLimitIpPerMinute", in: 0...1_000_000) ?? rateLimits.perAddressPerMinute
-        auditRetentionDays = try values.int("auditRetentionDays", in: 0...36_500) ?? auditRetentionDays
+        for (key, category) in [
+            ("uploadRetentionDays", RetentionCategory.uploads), ("clipRetentionDays", .clips),
+            ("analysisRetentionDays", .analyses), ("jobRetentionDays", .jobs), ("auditRetentionDays", .audit),
+            ("webhookRetentionDays", .webhooks),
+        ] {
+            retention.defaults[category] = try values.int(key, in: 0...36_500) ?? retention.defaults[category]
+        }
+        if let days = try values.int("retentionMaxDays", in: 0...36_500) { retention.maxDays = days == 0 ? nil : days }
+        retention.interval = .seconds(try values.int("retentionSweepSeconds", in: 1...604_800) ?? 3600)
         (http.tlsCertificate, http.tlsKey) = (values.string("tlsCert"), values.string("tlsKey"))
         switch (http.tlsCertificate, http.tlsKey) {
         case (nil, nil): break

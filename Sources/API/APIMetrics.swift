@@ -35,6 +35,13 @@ public struct APIMetrics: Sendable {
         Counter(label: "jobs_total", dimensions: [("status", status.rawValue)], factory: factory).increment()
     }
 
+    /// `retention_removed_total{category}`: rows the lifecycle sweep removed (`uploads`, `clips`,
+    /// `analyses`, `jobs`, `audit`, `webhooks`).
+    func expired(_ category: String, count: Int) {
+        Counter(label: "retention_removed_total", dimensions: [("category", category)], factory: factory)
+            .increment(by: count)
+    }
+
     /// `login_failures_total{reason}`: `wrong_password`, `unknown_account`, `locked`, `disabled`.
     func loginFailed(_ reason: String) {
         Counter(label: "login_failures_total", dimensions: [("reason", reason)], factory: factory).increment()

@@ -16,6 +16,7 @@ import WebApp
 
 /// What the API keeps: accounts, jobs, the queue, webhooks, the audit log and quotas, and the reports over them.
 public typealias APIStore = AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger
+    & DataLifecycle
     & ReportQueries & WorkerRegistry
 
 /// Everything the HTTP side needs, created once by the caller.
@@ -119,6 +120,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     APIKeyRoutes(store: store, clock: clock, revocations: dependencies.revocations).add(to: secured)
     WebhookRoutes(store: store).add(to: secured)
     BrandRoutes(store: store, blobs: blobs).add(to: secured)
+    RetentionRoutes(store: store, policy: configuration.retention).add(to: secured)
     AuditRoutes(store: store).add(to: secured)
     quotaRoutes.addMemberRoutes(to: secured)
     let files = BlobResponses(blobs: blobs, metrics: dependencies.metrics.api)
@@ -227,13 +229,10 @@ public func buildApplication<Store: APIStore, Blobs: BlobStore>(
     let idle = TimeAmount(Duration.seconds(configuration.http.idleTimeoutSeconds))
     var own: [any Service] =
         dependencies.shared.events.map { [JobCacheInvalidation(events: $0, cache: dependencies.jobCache)] } ?? []
-    if configuration.auditRetentionDays > 0 {
-        own.append(
-            AuditRetention(
-                store: dependencies.store, keep: .seconds(configuration.auditRetentionDays * 86400),
-                interval: .seconds(3600),
-                clock: dependencies.clock, logger: logger))
-    }
+    own.append(
+        LifecycleSweeper(
+            store: dependencies.store, blobs: dependencies.blobs, policy: configuration.retention,
+            clock: dependencies.clock, metrics: dependencies.metrics.api, logger: logger))
     var application = Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies),
         server: server(configuration: configuration, dependencies: dependencies, idle: idle, logger: logger),

@@ -42,10 +42,11 @@ public struct S3BlobStore: BlobStoreBackend {
                 let response = try await send(
                     .GET, nil, query: [("list-type", "2"), ("max-keys", "0")], timeout: .seconds(5))
                 switch response.status.code {
-                case 200: return
-                case 404: return try await createBucket()
+                case 200: break
+                case 404: try await createBucket()
                 default: throw try await failure(response, key: nil)
                 }
+                return await keepLifecycleRule()
             } catch BlobError.unavailable where ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(500))
             }
@@ -191,9 +192,11 @@ public struct S3BlobStore: BlobStoreBackend {
     static func operation(_ method: HTTPMethod, key: BlobKey?, query: [(String, String)]) -> String {
         let names = Set(query.map(\.0))
         switch method {
+        case .GET where names.contains("lifecycle"): return "GetBucketLifecycleConfiguration"
         case .GET where key == nil: return "ListObjectsV2"
         case .GET: return "GetObject"
         case .HEAD: return key == nil ? "HeadBucket" : "HeadObject"
+        case .PUT where names.contains("lifecycle"): return "PutBucketLifecycleConfiguration"
         case .PUT where key == nil: return "CreateBucket"
         case .PUT: return names.contains("partNumber") ? "UploadPart" : "PutObject"
         case .POST:

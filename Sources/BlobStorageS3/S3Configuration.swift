@@ -19,6 +19,10 @@ public struct S3Configuration: Sendable {
     public var partSize = 8 << 20
     /// Parts in flight at once per upload; memory per upload is about `partSize` times this plus one.
     public var concurrentParts = 4
+    /// Days after which the bucket's lifecycle rule aborts multipart uploads never completed (a
+    /// process killed mid-upload leaves its parts); set at start-up when the bucket has no rules
+    /// yet. nil: leave the bucket's rules to the operator.
+    public var abortIncompleteUploadsDays: Int? = 1
 
     public init(
         endpoint: URL, bucket: String, region: String = "us-east-1", accessKeyID: String, secretAccessKey: String
@@ -44,6 +48,10 @@ public struct S3Configuration: Sendable {
         ConfigurationKey("s3SecretAccessKey", "the secret access key (required with s3Endpoint)"),
         ConfigurationKey("s3PartSizeMb", "multipart upload part size in MiB, 5 to 512 (8)"),
         ConfigurationKey("s3ConcurrentParts", "parts of one upload sent at once, 1 to 32 (4)"),
+        ConfigurationKey(
+            "s3AbortIncompleteUploadsDays",
+            "days before the bucket's lifecycle rule aborts unfinished multipart uploads, set when the bucket has no rules; 0: leave its rules alone (1)"
+        ),
     ]
 
     /// nil when no endpoint is set (blobs stay local); an error naming the variable when the
@@ -80,6 +88,9 @@ public struct S3Configuration: Sendable {
         publicEndpoint = try Self.endpoint(values, "s3PublicEndpoint")
         partSize = try values.int("s3PartSizeMb", in: 5...512).map { $0 << 20 } ?? partSize
         concurrentParts = try values.int("s3ConcurrentParts", in: 1...32) ?? concurrentParts
+        if let days = try values.int("s3AbortIncompleteUploadsDays", in: 0...3650) {
+            abortIncompleteUploadsDays = days == 0 ? nil : days
+        }
     }
 
     /// An `http(s)://host[:port]` URL from `key`, its trailing slash dropped; nil when unset.

@@ -68,6 +68,4 @@ public protocol AuditLog: Sendable {
     func auditEvents(
         organizationId: OrganizationID?, filter: AuditFilter, page: PageRequest
     ) async throws -> Page<AuditEvent>
-    /// Deletes up to `limit` of the oldest entries made before `cutoff`; answers how many went.
-    func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int
 }

@@ -28,12 +28,4 @@ extension MemoryJobStore {
             items: items,
             nextCursor: matching.count > page.limit ? items.last.map { AuditCursor.encode($0.sequence) } : nil)
     }
-
-    public func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int {
-        state.withLock { state in
-            let old = state.audit.prefix(limit).prefix { $0.at < cutoff }.count
-            state.audit.removeFirst(old)
-            return old
-        }
-    }
 }

@@ -54,7 +54,23 @@ public final class MemoryJobStore: JobStoreBackend {
         var reservations: [String: StorageReservation] = [:]
         var deliveries: [(delivery: WebhookDelivery, nextAttemptAt: Double)] = []
         var workers: [String: WorkerPresence] = [:]
+        var retention: [OrganizationID: RetentionSettings] = [:]
+        var leases: [String: (holder: String, expiresAt: Double)] = [:]
         var counter = 0
+
+        /// Deletes the job and what hangs off it, as the SQL stores' cascades do; answers the files it named.
+        mutating func removeJob(_ job: Job) -> [BlobKey] {
+            let id = job.id
+            let keys =
+                clips.values.filter { $0.jobId == id }.flatMap(\.blobKeys) + [job.storyboard?.blobKey].compactMap { $0 }
+            jobs[id] = nil
+            tasks = tasks.filter { $0.value.record.jobId != id }
+            clips = clips.filter { $0.value.jobId != id }
+            analyses[id] = nil
+            idempotencyKeys = idempotencyKeys.filter { $0.value.job != id }
+            deliveries.removeAll { $0.delivery.jobId == id }
+            return keys
+        }
 
         mutating func next() -> Int {
             counter += 1
@@ -255,16 +271,7 @@ extension MemoryJobStore {
     public func deleteJob(id: JobID, organizationId: OrganizationID) async throws -> [BlobKey]? {
         state.withLock { state in
             guard let job = state.jobs[id], job.organizationId == organizationId else { return nil }
-            let clips = state.clips.values.filter { $0.jobId == id }
-            let keys =
-                clips.flatMap(\.blobKeys) + [job.storyboard?.blobKey].compactMap { $0 }
-            state.jobs[id] = nil
-            state.tasks = state.tasks.filter { $0.value.record.jobId != id }
-            state.clips = state.clips.filter { $0.value.jobId != id }
-            state.analyses[id] = nil
-            state.idempotencyKeys = state.idempotencyKeys.filter { $0.value.job != id }
-            state.deliveries.removeAll { $0.delivery.jobId == id }
-            return keys
+            return state.removeJob(job)
         }
     }
 

@@ -52,14 +52,4 @@ extension PostgresJobStore {
             items: events,
             nextCursor: rows.count > page.limit ? events.last.map { AuditCursor.encode($0.sequence) } : nil)
     }
-
-    public func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int {
-        try await all(
-            """
-            DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events
-                WHERE at < \(cutoff.timeIntervalSince1970) ORDER BY seq LIMIT \(limit))
-            RETURNING seq
-            """
-        ) { _ in true }.count
-    }
 }

@@ -119,13 +119,18 @@ extension PostgresJobStore {
                     SELECT storyboard FROM jobs WHERE id = \(id) AND organization_id = \(organizationId) FOR UPDATE
                     """, on: connection, { try $0.json("storyboard", as: Storyboard.self) })
             else { return nil }
-            var keys = try await self.all("SELECT * FROM clips WHERE job_id = \(id)", on: connection) {
-                try Clip(row: $0).blobKeys
-            }.flatMap { $0 }
-            if let key = board?.blobKey { keys.append(key) }
-            try await self.execute("DELETE FROM jobs WHERE id = \(id)", on: connection)
-            return keys
+            return try await self.removeJob(id, storyboard: board, on: connection)
         }
+    }
+
+    /// Deletes the job's row (its tasks, clips and analysis go with it); answers the files it named.
+    func removeJob(_ id: JobID, storyboard: Storyboard?, on connection: PostgresConnection) async throws -> [BlobKey] {
+        var keys = try await all("SELECT * FROM clips WHERE job_id = \(id)", on: connection) {
+            try Clip(row: $0).blobKeys
+        }.flatMap { $0 }
+        if let key = storyboard?.blobKey { keys.append(key) }
+        try await execute("DELETE FROM jobs WHERE id = \(id)", on: connection)
+        return keys
     }
 
     public func clips(jobId: JobID) async throws -> [Clip] {

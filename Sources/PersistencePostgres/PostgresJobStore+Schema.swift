@@ -269,5 +269,16 @@ extension PostgresJobStore {
                 "ALTER TABLE clips ADD COLUMN renditions_size BIGINT NOT NULL DEFAULT 0",
             ]
         ),
+        // An organisation's own retention (JSON, null fields take the defaults), and named
+        // leases: one replica at a time sweeps what expired.
+        (
+            "v9",
+            [
+                "ALTER TABLE organizations ADD COLUMN retention TEXT",
+                "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL)",
+                "CREATE INDEX webhook_deliveries_org ON webhook_deliveries (organization_id, created_at)",
+                "CREATE INDEX jobs_org_finished ON jobs (organization_id, finished_at)",
+            ]
+        ),
     ]
 }

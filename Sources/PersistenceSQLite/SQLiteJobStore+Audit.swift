@@ -73,17 +73,4 @@ extension SQLiteJobStore {
                 nextCursor: rows.count > page.limit ? events.last.map { AuditCursor.encode($0.sequence) } : nil)
         }
     }
-
-    public func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int {
-        try await pool.write { db in
-            try db.execute(
-                sql:
-                    """
-                    DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events WHERE at < ? ORDER BY seq \
-                    LIMIT ?)
-                    """,
-                arguments: [cutoff.timeIntervalSince1970, limit])
-            return db.changesCount
-        }
-    }
 }

@@ -118,17 +118,22 @@ extension SQLiteJobStore {
                     db, sql: "SELECT 1 FROM jobs WHERE id = ? AND organization_id = ?", arguments: [id, organizationId])
                     != nil
             else { return nil }
-            var keys = try Row.fetchAll(db, sql: "SELECT * FROM clips WHERE job_id = ?", arguments: [id]).flatMap {
-                try Clip(row: $0).blobKeys
-            }
-            if let board = try String.fetchOne(db, sql: "SELECT storyboard FROM jobs WHERE id = ?", arguments: [id]),
-                let key = try JSONCoding.decode(Storyboard.self, board).blobKey
-            {
-                keys.append(key)
-            }
-            try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
-            return keys
+            return try Self.removeJob(db, id)
         }
+    }
+
+    /// Deletes the job's row (its tasks, clips and analysis go with it); answers the files it named.
+    static func removeJob(_ db: Database, _ id: JobID) throws -> [BlobKey] {
+        var keys = try Row.fetchAll(db, sql: "SELECT * FROM clips WHERE job_id = ?", arguments: [id]).flatMap {
+            try Clip(row: $0).blobKeys
+        }
+        if let board = try String.fetchOne(db, sql: "SELECT storyboard FROM jobs WHERE id = ?", arguments: [id]),
+            let key = try JSONCoding.decode(Storyboard.self, board).blobKey
+        {
+            keys.append(key)
+        }
+        try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
+        return keys
     }
 
     public func clips(jobId: JobID) async throws -> [Clip] {

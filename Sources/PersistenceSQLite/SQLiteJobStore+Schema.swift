@@ -267,6 +267,17 @@ extension SQLiteJobStore {
                     ALTER TABLE clips ADD COLUMN renditions_size INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("v11-lifecycle") { db in
+            // An organisation's own retention (JSON, null fields take the defaults), and named
+            // leases: one replica at a time sweeps what expired.
+            try db.execute(
+                sql: """
+                    ALTER TABLE organizations ADD COLUMN retention TEXT;
+                    CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);
+                    CREATE INDEX webhook_deliveries_org ON webhook_deliveries(organization_id, created_at);
+                    CREATE INDEX jobs_org_finished ON jobs(organization_id, finished_at);
+                    """)
+        }
         return migrator
     }
 }

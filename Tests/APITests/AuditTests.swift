@@ -172,28 +172,4 @@ import Testing
             }
         }
     }
-
-    /// Round 3's M6: audit rows had no retention.
-    @Test func entriesOlderThanTheRetentionAreDeletedInBatches() async throws {
-        try await APIHarness.with { h in
-            let (clock, time) = WallClock.manual(start: Date())
-            for day in 0..<5 {
-                try await h.store.recordAudit(
-                    AuditEvent(
-                        organizationId: nil, actorUserId: nil, actorAPIKeyId: nil, action: "GET /healthz", target: nil,
-                        outcome: "limited", status: 429, address: "192.0.2.1", requestId: nil,
-                        at: time.current.addingTimeInterval(Double(day) * 86400)))
-            }
-            time.advance(by: 4 * 86400 + 1)
-            let retention = AuditRetention(
-                store: h.store, keep: .seconds(2 * 86400), interval: .seconds(3600), clock: clock,
-                logger: APIHarness.logger)
-            #expect(try await retention.prune() == 3, "entries from more than two days ago")
-            let left = try await h.store.auditEvents(
-                organizationId: nil, filter: AuditFilter(), page: PageRequest(limit: 10)
-            ).items
-            #expect(left.count == 2 && left.allSatisfy { time.current.timeIntervalSince($0.at) < 2 * 86400 })
-            #expect(try await retention.prune() == 0)
-        }
-    }
 }

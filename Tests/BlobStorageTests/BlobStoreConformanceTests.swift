@@ -54,13 +54,16 @@ func testKeyRing(active: String = "k2") throws -> EncryptionKeyRing {
 
 /// An S3 store on the test server, under a key prefix of its own in the tests' bucket (SeaweedFS
 /// gives every bucket volumes of its own, so a bucket per test would exhaust them).
-func freshS3Store(partSize: Int = 5 << 20, secret: String? = nil) async throws -> S3BlobStore {
+func freshS3Store(
+    partSize: Int = 5 << 20, secret: String? = nil, bucket: String = "clipgen-tests", abortAfterDays: Int? = 1
+) async throws -> S3BlobStore {
     guard let server = TestServers.s3 else { throw TestServerMissing(name: "SeaweedFS (S3)") }
     var configuration = S3Configuration(
-        endpoint: server.endpoint, bucket: "clipgen-tests", accessKeyID: server.accessKey,
+        endpoint: server.endpoint, bucket: bucket, accessKeyID: server.accessKey,
         secretAccessKey: secret ?? server.secretKey)
     configuration.keyPrefix = TestServers.uniqueName() + "/"
     configuration.partSize = partSize
+    configuration.abortIncompleteUploadsDays = abortAfterDays
     let store = S3BlobStore(configuration: configuration)
     try await store.prepare()
     return store

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BlobStorage
 import ClipGenCore
+import Crypto
 import Foundation
 import NIOCore
 import Synchronization
@@ -130,6 +131,34 @@ import Testing
                 == .forbidden)
         // The store's own requests still go to its endpoint.
         #expect(try await read(store.get(key, range: nil)) == "seen from outside")
+    }
+
+    func lifecycleRules(of store: S3BlobStore) async throws -> String {
+        let response = try await store.send(.GET, nil, query: [("lifecycle", "")])
+        return String(buffer: try await response.body.collect(upTo: 1 << 20))
+    }
+
+    @Test func aBucketWithoutRulesGetsOneThatAbortsUnfinishedUploadsAndRulesOfItsOwnAreKept() async throws {
+        let bare = "clipgen-rules-" + TestServers.uniqueName()
+        let rules = try await lifecycleRules(of: try await freshS3Store(bucket: bare, abortAfterDays: 2))
+        #expect(rules.contains(S3BlobStore.lifecycleRuleID), "\(rules)")
+        #expect(rules.contains("<DaysAfterInitiation>2</DaysAfterInitiation>"), "\(rules)")
+
+        let owned = "clipgen-rules-" + TestServers.uniqueName()
+        let operatorStore = try await freshS3Store(bucket: owned, abortAfterDays: nil)
+        #expect(try await lifecycleRules(of: operatorStore).contains("NoSuchLifecycleConfiguration"), "left alone")
+        let own = ByteBuffer(
+            string: S3BlobStore.lifecycleConfiguration(prefix: "scratch/", days: 9).replacingOccurrences(
+                of: S3BlobStore.lifecycleRuleID, with: "the-operators-own"))
+        let put = try await operatorStore.send(
+            .PUT, nil, query: [("lifecycle", "")],
+            headers: [
+                ("Content-MD5", Data(Insecure.MD5.hash(data: Data(own.readableBytesView))).base64EncodedString())
+            ],
+            body: own, payloadHash: SigV4Signer.hash(own))
+        #expect(put.status == .ok || put.status == .noContent)
+        let later = try await lifecycleRules(of: try await freshS3Store(bucket: owned))
+        #expect(later.contains("the-operators-own") && !later.contains(S3BlobStore.lifecycleRuleID), "\(later)")
     }
 
     @Test func aWrongSecretIsRefusedWithAMessageThatNamesNoSecret() async throws {

@@ -494,8 +494,18 @@ struct Fixture: Sendable {
                     organizationId: f.organization.id, filter: AuditFilter(), page: PageRequest()
                 ).items.count == 2)
             let cutoff = f.time.current.addingTimeInterval(-90)
-            #expect(try await f.store.pruneAudit(before: cutoff, limit: 1) == 1, "batches are bounded")
-            #expect(try await f.store.pruneAudit(before: cutoff, limit: 100) == 2)
+            let serviceWide = { (limit: Int) in
+                try await f.store.expire(.audit, organizationId: nil, before: cutoff, sparing: [], limit: limit).rows
+            }
+            #expect(try await serviceWide(1) == 1, "batches are bounded")
+            #expect(
+                try await f.store.expire(
+                    .audit, organizationId: f.organization.id, before: cutoff, sparing: [], limit: 100
+                ).rows == 1, "an organisation's expiry reaches its own entries only")
+            #expect(try await serviceWide(100) == 1)
+            #expect(
+                try await f.store.auditEvents(organizationId: nil, filter: AuditFilter(), page: PageRequest()).items
+                    .isEmpty)
             #expect(
                 try await f.store.auditEvents(
                     organizationId: f.organization.id, filter: AuditFilter(), page: PageRequest()

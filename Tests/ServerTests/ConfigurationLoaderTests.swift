@@ -3,6 +3,7 @@ import ClipGenCore
 import Foundation
 import Logging
 import MediaEngine
+import Persistence
 import Server
 import TestSupport
 import Testing
@@ -40,14 +41,37 @@ import Testing
                 "CLIPGEN_S3_REGION": "eu-west-1",
                 "CLIPGEN_S3_KEY_PREFIX": "staging/", "CLIPGEN_S3_ACCESS_KEY_ID": "id",
                 "CLIPGEN_S3_SECRET_ACCESS_KEY": "secret",
-                "CLIPGEN_S3_CONCURRENT_PARTS": "2",
+                "CLIPGEN_S3_CONCURRENT_PARTS": "2", "CLIPGEN_S3_ABORT_INCOMPLETE_UPLOADS_DAYS": "0",
             ])
         let s3 = try #require(c.s3)
+        #expect(s3.abortIncompleteUploadsDays == nil, "0 leaves the bucket's rules alone")
         #expect(
             s3.endpoint.absoluteString == "http://127.0.0.1:8333" && s3.bucket == "media" && s3.region == "eu-west-1")
         #expect(
             s3.keyPrefix == "staging/" && s3.accessKeyID == "id" && s3.partSize == 16 << 20 && s3.concurrentParts == 2)
         #expect(try await ConfigurationLoader.load(flags: [:], environment: [:]).s3 == nil)
+    }
+
+    @Test func retentionDefaultsTheBoundAndTheSweepAreConfigured() async throws {
+        let defaults = try await ConfigurationLoader.load(flags: [:], environment: [:]).api.retention
+        #expect(
+            defaults.defaults == RetentionSettings(uploads: 0, clips: 0, analyses: 0, jobs: 0, audit: 90, webhooks: 0))
+        #expect(defaults.maxDays == nil && defaults.interval == .seconds(3600))
+        let c = try await ConfigurationLoader.load(
+            flags: ["jobRetentionDays": "60"],
+            environment: [
+                "CLIPGEN_UPLOAD_RETENTION_DAYS": "30", "CLIPGEN_CLIP_RETENTION_DAYS": "45",
+                "CLIPGEN_ANALYSIS_RETENTION_DAYS": "50", "CLIPGEN_AUDIT_RETENTION_DAYS": "365",
+                "CLIPGEN_WEBHOOK_RETENTION_DAYS": "7", "CLIPGEN_RETENTION_MAX_DAYS": "400",
+                "CLIPGEN_RETENTION_SWEEP_SECONDS": "600",
+            ]
+        ).api.retention
+        #expect(
+            c.defaults == RetentionSettings(uploads: 30, clips: 45, analyses: 50, jobs: 60, audit: 365, webhooks: 7))
+        #expect(c.maxDays == 400 && c.interval == .seconds(600))
+        await #expect(throws: ConfigurationProblem.self) {
+            try await ConfigurationLoader.load(flags: [:], environment: ["CLIPGEN_JOB_RETENTION_DAYS": "-1"])
+        }
     }
 
     @Test(arguments: [

@@ -4,7 +4,7 @@ A wrong password shows the error; the admin signs in, uploads a generated video 
 bar counts bytes), opens its analysis, drags a range on the timeline and asks for two
 highlights, watches the job's progress bar reach done without a reload, plays a clip (its
 currentTime advances) and downloads it (ffprobe reads an MP4 with video); the admin pages show
-users, a new API key once, the audit log and the analytics; a viewer sees no upload; the pages
+users, a new API key once, the audit log, the analytics and the data page (storage, retention); a viewer sees no upload; the pages
 fit a phone's width. A screenshot of each step goes to $CLIPGEN_SCREENSHOTS.
 """
 import json
@@ -291,6 +291,18 @@ def main():
         d.get(BASE + "/#/admin/analytics")
         run.wait(lambda: len(run.finds("#chart-jobs rect")) >= 1 and run.finds("#analytics-stages tr"), message="the analytics charts show")
         run.shot("admin-analytics")
+        d.get(BASE + "/#/admin/data")
+        run.wait(lambda: len(run.finds("#storage-use dd")) == 3 and "B" in run.finds("#storage-use dd")[0].text
+                 and run.finds("#retention tr"), message="the data page shows storage use and retention")
+        assert run.finds("#storage-use dd")[0].text != "0 B", "the uploads and clips count as stored"
+        audit_row = next(row for row in run.finds("#retention tr") if row.text.startswith("Audit entries"))
+        assert "90 days" in audit_row.text, audit_row.text
+        run.find("#retention-uploads").send_keys("30")
+        run.find("#retention-save").click()
+        run.wait(lambda: api("GET", "/v1/retention", token=admin_token)["own"].get("uploads") == 30, message="the retention is saved")
+        run.wait(lambda: "30 days" in next(row for row in run.finds("#retention tr") if row.text.startswith("Uploads")).text,
+                 message="the page shows what applies now")
+        run.shot("admin-data")
 
         # A narrow window: nothing wider than the screen.
         d.set_window_size(390, 844)

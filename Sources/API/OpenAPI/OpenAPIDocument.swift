@@ -328,6 +328,21 @@ enum OpenAPIDocument {
                 "get": operation(
                     "The organisation's limits and usage", answer("200", "limits and usage", ref("Quotas")))
             ],
+            "/v1/retention": [
+                "get": operation(
+                    "How long the organisation's data is kept: its own days, the defaults, what applies, the bound",
+                    answer("200", "retention", ["type": "object"])),
+                "put": operation(
+                    "Set the organisation's own retention in days per category (admin); null takes the default, 0 keeps for good",
+                    body: body(
+                        object(
+                            Dictionary(
+                                uniqueKeysWithValues: ["uploads", "clips", "analyses", "jobs", "audit", "webhooks"].map
+                                {
+                                    ($0, ["type": ["integer", "null"]] as [String: Any])
+                                }))),
+                    answer("200", "retention", ["type": "object"])),
+            ],
             "/v1/api-keys": [
                 "get": operation("API keys (an admin sees all)", answer("200", "keys", list(of: "APIKey"))),
                 "post": operation(

@@ -17,7 +17,7 @@ function nav() {
   const me = api.session.me;
   const links = [["#/", "Jobs"]];
   if (me && me.role !== "viewer") links.push(["#/keys", "API keys"]);
-  if (me?.role === "admin") links.push(["#/admin/users", "Users"], ["#/admin/audit", "Audit"], ["#/admin/analytics", "Analytics"]);
+  if (me?.role === "admin") links.push(["#/admin/users", "Users"], ["#/admin/audit", "Audit"], ["#/admin/analytics", "Analytics"], ["#/admin/data", "Data"]);
   $("#nav").replaceChildren(...links.map(([href, label]) => h("a", { href, "aria-current": location.hash === href || (href === "#/" && !location.hash) ? "page" : null }, label)),
     me ? h("span#whoami.muted", {}, `${me.email} (${me.role})`) : null,
     me ? h("button#sign-out", { type: "button", on: { click: signOut } }, "Sign out") : null);
@@ -69,6 +69,7 @@ async function route() {
       if (parts[1] === "users") return views.usersView(root());
       if (parts[1] === "audit") return views.auditView(root());
       if (parts[1] === "analytics") return views.analyticsView(root());
+      if (parts[1] === "data") return views.dataView(root());
       return views.notFoundView(root());
     default: return views.notFoundView(root());
   }

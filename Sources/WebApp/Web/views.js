@@ -522,6 +522,59 @@ export function analyticsView(root) {
   });
 }
 
+const retentionLabels = {
+  uploads: "Uploads", clips: "Clip files", analyses: "Analyses", jobs: "Finished jobs", audit: "Audit entries", webhooks: "Webhook deliveries",
+};
+const days = (n) => (n === 0 ? "for good" : `${n} day${n === 1 ? "" : "s"}`);
+
+export function dataView(root) {
+  const usage = h("dl#storage-use.totals");
+  const meter = h("progress#storage-meter", { max: 1, value: 0, hidden: true });
+  const rows = h("tbody#retention");
+  const bound = h("p#retention-bound.muted");
+  const inputs = {};
+  const show = (retention) => {
+    bound.textContent = retention.maxDays ? `The service keeps nothing longer than ${days(retention.maxDays)}.` : "The service sets no longest time.";
+    rows.replaceChildren(...Object.keys(retentionLabels).map((category) => {
+      const own = retention.own[category];
+      inputs[category] = h(`input#retention-${category}`, {
+        type: "number", min: retention.maxDays ? 1 : 0, max: retention.maxDays || 36500, step: 1,
+        value: own ?? "", placeholder: `default: ${days(retention.defaults[category])}`,
+      });
+      return h("tr", {}, h("td", {}, retentionLabels[category]), h("td", {}, inputs[category]),
+        h("td.effective", {}, days(retention.effective[category])));
+    }));
+  };
+  const form = h("form#retention-form", {
+    on: {
+      submit: (event) => {
+        event.preventDefault();
+        attempt(async () => {
+          const own = Object.fromEntries(Object.entries(inputs).map(([category, input]) => [category, input.value === "" ? null : Number(input.value)]));
+          show(await api.call("PUT", "/v1/retention", own));
+        });
+      },
+    },
+  }, h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Kept"), h("th", {}, "Days (empty: the default; 0: for good)"), h("th", {}, "Applies"))), rows),
+  bound, h("button#retention-save", { type: "submit" }, "Save"));
+  root.replaceChildren(
+    h("section.card", {}, h("h2", {}, "Storage"), usage, meter),
+    h("section.card", {}, h("h2", {}, "Retention"),
+      h("p.muted", {}, "What is older goes within the hour: uploads no running job or the brand kit uses, finished jobs' files and rows, audit entries, webhook deliveries."),
+      form));
+  attempt(async () => {
+    const quotas = await api.call("GET", "/v1/quotas");
+    const limit = quotas.limits.storedBytes;
+    usage.replaceChildren(...[["Stored", bytes(quotas.usage.storedBytes)], ["Limit", limit ? bytes(limit) : "none"],
+      ["Jobs under way", quotas.usage.activeJobs]].flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))]));
+    if (limit) {
+      meter.value = Math.min(1, quotas.usage.storedBytes / limit);
+      meter.hidden = false;
+    }
+    show(await api.call("GET", "/v1/retention"));
+  });
+}
+
 export function notFoundView(root) {
   root.replaceChildren(h("section.card", {}, h("h2", {}, "Nothing here"), h("p", {}, h("a", { href: "#/" }, "Back to your jobs"))));
 }
