@@ -42,6 +42,13 @@ public struct APIMetrics: Sendable {
             .increment(by: count)
     }
 
+    /// `storage_quota_used_ratio{organization}`: stored bytes over the organisation's storage
+    /// quota, measured by the lifecycle sweep; only organisations with a quota have one.
+    func storageQuotaUsed(organization: OrganizationID, ratio: Double) {
+        Gauge(label: "storage_quota_used_ratio", dimensions: [("organization", organization.rawValue)], factory: factory)
+            .record(ratio)
+    }
+
     /// `login_failures_total{reason}`: `wrong_password`, `unknown_account`, `locked`, `disabled`.
     func loginFailed(_ reason: String) {
         Counter(label: "login_failures_total", dimensions: [("reason", reason)], factory: factory).increment()

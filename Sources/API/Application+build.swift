@@ -232,6 +232,7 @@ public func buildApplication<Store: APIStore, Blobs: BlobStore>(
     own.append(
         LifecycleSweeper(
             store: dependencies.store, blobs: dependencies.blobs, policy: configuration.retention,
+            quotas: configuration.quotaDefaults,
             clock: dependencies.clock, metrics: dependencies.metrics.api, logger: logger))
     var application = Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies),

@@ -27,7 +27,8 @@ import Testing
             -> LifecycleSweeper<SQLiteJobStore, LocalBlobStore>
         {
             var sweeper = LifecycleSweeper(
-                store: store, blobs: blobs, policy: policy, clock: clock, metrics: APIMetrics(factory: metrics),
+                store: store, blobs: blobs, policy: policy, quotas: QuotaDefaults(maxUploadBytes: 1 << 30), clock: clock,
+                metrics: APIMetrics(factory: metrics),
                 logger: APIHarness.logger)
             sweeper.holder = holder
             sweeper.batch = batch
@@ -80,6 +81,7 @@ import Testing
             let (org, user) = try await Self.organization(w)
             let (other, otherUser) = try await Self.organization(w)
             try await w.store.setRetention(RetentionSettings(uploads: 2), organizationId: org)
+            try await w.store.setQuotas(OrganizationQuotas(storedBytes: 100), organizationId: org)
             let old = try await w.upload(org, owner: user, sha: "old")
             let logo = try await w.upload(org, owner: user, sha: "logo")
             try await w.blobs.saveBrandKit(BrandKit(logo: .init(uploadId: logo.id, blobKey: logo.blobKey)), for: org)
@@ -108,6 +110,12 @@ import Testing
             #expect(audit.items.map(\.target) == ["uploads:2"])
             #expect(
                 w.metrics.counterTotal(label: "retention_removed_total", dimensions: [("category", "uploads")]) == 2)
+            #expect(
+                try w.metrics.expectGauge("storage_quota_used_ratio", [("organization", org.rawValue)]).lastValue
+                    == 0.1, "two files of 5 bytes (the twins share one) against a quota of 100")
+            #expect(throws: (any Error).self, "no quota, no gauge") {
+                try w.metrics.expectGauge("storage_quota_used_ratio", [("organization", other.rawValue)])
+            }
 
             w.time.advance(by: 3 * Self.day)
             #expect(try await w.sweeper().sweep()?[.uploads] == 1, "the twin's turn, and the shared file with it")

@@ -8,11 +8,13 @@ import ServiceLifecycle
 /// Deletes what outlived its organisation's retention (see `RetentionPolicy`): rows in batches,
 /// then the files no remaining row refers to. Every API replica runs one; a lease in the store
 /// lets one at a time sweep. What went is counted in `retention_removed_total{category}` and
-/// written to the organisation's audit log (`retention.expire`, target `category:count`).
-struct LifecycleSweeper<Store: DataLifecycle & AuditLog, Blobs: BlobStore>: Service {
+/// written to the organisation's audit log (`retention.expire`, target `category:count`). Each
+/// pass also measures how full each organisation's storage quota is, for the capacity alert.
+struct LifecycleSweeper<Store: DataLifecycle & AuditLog & QuotaLedger, Blobs: BlobStore>: Service {
     let store: Store
     let blobs: Blobs
     let policy: RetentionPolicy
+    let quotas: QuotaDefaults
     let clock: WallClock
     let metrics: APIMetrics
     let logger: Logger
@@ -29,13 +31,21 @@ struct LifecycleSweeper<Store: DataLifecycle & AuditLog, Blobs: BlobStore>: Serv
         // Kept past the pass, so the same replica sweeps next time; another takes over once it lapses.
         guard try await renewLease() else { return nil }
         var removed: [RetentionCategory: Int] = [:]
-        for (organization, own) in try await store.retentionByOrganization().sorted(by: { $0.key < $1.key }) {
+        let organizations = try await store.retentionByOrganization()
+        for (organization, own) in organizations.sorted(by: { $0.key < $1.key }) {
             let days = policy.effective(own)
             let brand = try await brandUploads(of: organization)
             for category in RetentionCategory.allCases {
                 guard let keep = days[category], keep > 0 else { continue }
                 let count = try await expire(category, in: organization, olderThan: keep, sparing: brand)
                 removed[category, default: 0] += count
+            }
+        }
+        for organization in organizations.keys {
+            let limit = try await store.limits(for: organization, defaults: quotas).storedBytes
+            if let limit, limit > 0 {
+                let used = try await store.usage(organizationId: organization).storedBytes
+                metrics.storageQuotaUsed(organization: organization, ratio: Double(used) / Double(limit))
             }
         }
         // Refusals of clients without an account belong to no organisation: the default applies.
