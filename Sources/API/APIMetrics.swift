@@ -45,8 +45,10 @@ public struct APIMetrics: Sendable {
     /// `storage_quota_used_ratio{organization}`: stored bytes over the organisation's storage
     /// quota, measured by the lifecycle sweep; only organisations with a quota have one.
     func storageQuotaUsed(organization: OrganizationID, ratio: Double) {
-        Gauge(label: "storage_quota_used_ratio", dimensions: [("organization", organization.rawValue)], factory: factory)
-            .record(ratio)
+        Gauge(
+            label: "storage_quota_used_ratio", dimensions: [("organization", organization.rawValue)], factory: factory
+        )
+        .record(ratio)
     }
 
     /// `login_failures_total{reason}`: `wrong_password`, `unknown_account`, `locked`, `disabled`.

@@ -27,7 +27,8 @@ import Testing
             -> LifecycleSweeper<SQLiteJobStore, LocalBlobStore>
         {
             var sweeper = LifecycleSweeper(
-                store: store, blobs: blobs, policy: policy, quotas: QuotaDefaults(maxUploadBytes: 1 << 30), clock: clock,
+                store: store, blobs: blobs, policy: policy, quotas: QuotaDefaults(maxUploadBytes: 1 << 30),
+                clock: clock,
                 metrics: APIMetrics(factory: metrics),
                 logger: APIHarness.logger)
             sweeper.holder = holder
