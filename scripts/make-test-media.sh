@@ -253,8 +253,9 @@ make() {
          -vf "eq=contrast=0.4:brightness=0.08:saturation=0.4,format=yuv420p" -t 4 -c:v libx264 -preset veryfast -crf 12 \
          -c:a aac -b:a 128k "$file.tmp.mp4" ;;
     banded.mp4)
-      # 2 s, 320x180, 25 fps: a slow gradient quantised to steps of 4 luma levels (visible bands), nearly lossless.
-      ff -f lavfi -i "gradients=size=320x180:rate=25:duration=2:speed=0.001:c0=0x303030:c1=0xa0a0a0:nb_colors=2" \
+      # 2 s, 320x180, 25 fps: a slow gradient quantised to steps of 4 luma levels (visible bands), nearly lossless;
+      # a fixed seed, since the gradient's direction is otherwise random and with it how many band edges a frame has.
+      ff -f lavfi -i "gradients=size=320x180:rate=25:duration=2:speed=0.001:c0=0x303030:c1=0xa0a0a0:nb_colors=2:seed=1" \
          -vf "format=yuv420p,lutyuv=y='trunc(val/4)*4'" -c:v libx264 -preset veryfast -crf 4 -an "$file.tmp.mp4" ;;
     *) echo "make-test-media.sh: unknown media '$name'" >&2; return 2 ;;
   esac
