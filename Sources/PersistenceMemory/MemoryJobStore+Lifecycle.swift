@@ -35,7 +35,8 @@ extension MemoryJobStore {
                 guard category == .audit else { return Expiry() }
                 let old = state.audit.filter { $0.organizationId == nil && $0.at < cutoff }.prefix(limit).map(
                     \.sequence)
-                state.audit.removeAll { Set(old).contains($0.sequence) }
+                let gone = Set(old)
+                state.audit.removeAll { gone.contains($0.sequence) }
                 return Expiry(rows: old.count)
             }
             let finished = { (job: Job) in job.status.isTerminal && (job.finishedAt ?? job.createdAt) < cutoff }
@@ -73,14 +74,16 @@ extension MemoryJobStore {
             case .audit:
                 let old = state.audit.filter { $0.organizationId == organizationId && $0.at < cutoff }.prefix(limit)
                     .map(\.sequence)
-                state.audit.removeAll { Set(old).contains($0.sequence) }
+                let gone = Set(old)
+                state.audit.removeAll { gone.contains($0.sequence) }
                 return Expiry(rows: old.count)
             case .webhooks:
                 let old = state.deliveries.filter {
                     $0.delivery.organizationId == organizationId && $0.delivery.state != .pending
                         && $0.delivery.createdAt < cutoff
                 }.prefix(limit).map(\.delivery.id)
-                state.deliveries.removeAll { Set(old).contains($0.delivery.id) }
+                let gone = Set(old)
+                state.deliveries.removeAll { gone.contains($0.delivery.id) }
                 return Expiry(rows: old.count)
             }
         }

@@ -7,10 +7,7 @@ extension SQLiteJobStore {
     public func retention(organizationId: OrganizationID) async throws -> RetentionSettings? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT retention FROM organizations WHERE id = ?", arguments: [organizationId])
-                .map { row in
-                    try (row["retention"] as String?).map { try JSONCoding.decode(RetentionSettings.self, $0) }
-                        ?? RetentionSettings()
-                }
+                .map(Self.retention(_:))
         }
     }
 
@@ -28,12 +25,16 @@ extension SQLiteJobStore {
         try read { db in
             var settings: [OrganizationID: RetentionSettings] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, retention FROM organizations") {
-                settings[OrganizationID(rawValue: row["id"])] =
-                    try (row["retention"] as String?).map { try JSONCoding.decode(RetentionSettings.self, $0) }
-                    ?? RetentionSettings()
+                settings[OrganizationID(rawValue: row["id"])] = try Self.retention(row)
             }
             return settings
         }
+    }
+
+    /// An organisation's own settings from its `retention` column: none stored, none chosen.
+    private static func retention(_ row: Row) throws -> RetentionSettings {
+        try (row["retention"] as String?).map { try JSONCoding.decode(RetentionSettings.self, $0) }
+            ?? RetentionSettings()
     }
 
     public func expire(

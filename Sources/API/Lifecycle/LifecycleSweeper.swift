@@ -31,8 +31,7 @@ struct LifecycleSweeper<Store: DataLifecycle & AuditLog & QuotaLedger, Blobs: Bl
         // Kept past the pass, so the same replica sweeps next time; another takes over once it lapses.
         guard try await renewLease() else { return nil }
         var removed: [RetentionCategory: Int] = [:]
-        let organizations = try await store.retentionByOrganization()
-        for (organization, own) in organizations.sorted(by: { $0.key < $1.key }) {
+        for (organization, own) in try await store.retentionByOrganization().sorted(by: { $0.key < $1.key }) {
             let days = policy.effective(own)
             let brand = try await brandUploads(of: organization)
             for category in RetentionCategory.allCases {
@@ -40,10 +39,8 @@ struct LifecycleSweeper<Store: DataLifecycle & AuditLog & QuotaLedger, Blobs: Bl
                 let count = try await expire(category, in: organization, olderThan: keep, sparing: brand)
                 removed[category, default: 0] += count
             }
-        }
-        for organization in organizations.keys {
-            let limit = try await store.limits(for: organization, defaults: quotas).storedBytes
-            if let limit, limit > 0 {
+            // Measured after the expiry, so the ratio is what the organisation holds now.
+            if let limit = try await store.limits(for: organization, defaults: quotas).storedBytes, limit > 0 {
                 let used = try await store.usage(organizationId: organization).storedBytes
                 metrics.storageQuotaUsed(organization: organization, ratio: Double(used) / Double(limit))
             }
