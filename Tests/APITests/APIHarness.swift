@@ -23,11 +23,14 @@ struct APIHarness {
     let directory: String
     var loginPolicy = LoginGuard.Policy()
     var counters = LocalCounters()
+    var buckets = LocalTokenBuckets()
 
     /// `counterClock`: what the shared counters' windows (audit sampling, sign-in failures) are
     /// measured on; a manual one keeps a test's requests inside one window however slow the machine.
+    /// `bucketClock` likewise for rate-limit buckets: stopped, no token comes back mid-test.
     static func with<T>(
         maxUploadBytes: Int64 = 1 << 30, tokens: TokenService? = nil, counterClock: WallClock = .system,
+        bucketClock: WallClock = .system,
         configure: (inout APIConfiguration) -> Void = { _ in },
         _ body: (APIHarness) async throws -> T
     ) async throws -> T {
@@ -43,6 +46,7 @@ struct APIHarness {
                 tokens: tokens ?? defaultTokens,
                 configuration: configuration, directory: dir)
             harness.counters = LocalCounters(clock: counterClock)
+            harness.buckets = LocalTokenBuckets(clock: bucketClock)
             // Slowing sign-ins is tested on its own; elsewhere it would only make tests wait.
             harness.loginPolicy.maxDelay = .milliseconds(20)
             return try await body(harness)
@@ -57,7 +61,8 @@ struct APIHarness {
         let app = buildApplication(
             configuration: configuration,
             dependencies: APIDependencies(
-                store: store, blobs: blobs, tokens: tokens, shared: SharedBackends(counters: counters),
+                store: store, blobs: blobs, tokens: tokens,
+                shared: SharedBackends(counters: counters, buckets: buckets),
                 loginPolicy: loginPolicy),
             logger: Self.logger)
         return try await app.test(live ? .live : .router, body)

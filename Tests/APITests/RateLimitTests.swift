@@ -10,8 +10,9 @@ import Testing
 
 @Suite struct RateLimitTests {
     @Test func eachUserAndKeyHasABucketAndARefusalSaysWhenToComeBack() async throws {
-        // 12 a minute: bursts of 2, a token every 5 s.
-        try await APIHarness.with(configure: { $0.rateLimits.perMinute = 12 }) { h in
+        // 12 a minute: bursts of 2, a token every 5 s, on a stopped clock: a slow machine refills nothing.
+        let (stopped, _) = WallClock.manual()
+        try await APIHarness.with(bucketClock: stopped, configure: { $0.rateLimits.perMinute = 12 }) { h in
             let (user, token) = try await h.member(.user)
             let (_, otherToken) = try await h.member(.user)
             try await h.test { client in
