@@ -94,7 +94,7 @@ public struct S3Configuration: Sendable {
     }
 
     /// An `http(s)://host[:port]` URL from `key`, its trailing slash dropped; nil when unset.
-    private static func endpoint(_ values: some ConfigurationValues, _ key: String) throws -> URL? {
+    public static func endpoint(_ values: some ConfigurationValues, _ key: String) throws -> URL? {
         guard let raw = values.string(key) else { return nil }
         guard let endpoint = URL(string: raw.hasSuffix("/") ? String(raw.dropLast()) : raw),
             endpoint.scheme == "http" || endpoint.scheme == "https", endpoint.host?.isEmpty == false,

@@ -10,12 +10,19 @@ public struct ProcessSpec: Sendable, Equatable {
     public var timeout: Duration
     /// Keep up to this many bytes of stdout in the result (0: hand lines to the callback only).
     public var stdoutLimit: Int
+    /// Set in the child's environment on top of this process's: a credential a tool reads from
+    /// there (`PGPASSWORD`) stays out of its arguments, which any local user can list.
+    public var environment: [String: String]
 
-    public init(executable: String, arguments: [String], timeout: Duration, stdoutLimit: Int = 0) {
+    public init(
+        executable: String, arguments: [String], timeout: Duration, stdoutLimit: Int = 0,
+        environment: [String: String] = [:]
+    ) {
         self.executable = executable
         self.arguments = arguments
         self.timeout = timeout
         self.stdoutLimit = stdoutLimit
+        self.environment = environment
     }
 }
 
@@ -110,6 +117,11 @@ public struct ProcessRunner: Sendable {
         do {
             let result = try await Subprocess.run(
                 executable(of: spec), arguments: Arguments(spec.arguments),
+                environment: .inherit.updating(
+                    Dictionary(
+                        uniqueKeysWithValues: spec.environment.compactMap { name, value in
+                            Environment.Key(rawValue: name).map { ($0, String?.some(value)) }
+                        })),
                 input: .none, output: .sequence, error: .sequence
             ) { execution in
                 try await withThrowingTaskGroup(of: (String?, String?).self) { group in

@@ -43,12 +43,8 @@ struct Backends {
             services = [listener]
             kinds.database = "postgresql"
         }
-        if let s3 = configuration.s3 {
-            blobs = S3BlobStore(configuration: s3, logger: logger)
-            kinds.blobs = "s3"
-        } else {
-            blobs = LocalBlobStore(root: configuration.dataDirectory + "/blobs")
-        }
+        blobs = Self.unsealedBlobs(configuration, logger: logger)
+        if configuration.s3 != nil { kinds.blobs = "s3" }
         if let ring = configuration.encryption {
             blobs = sealed(blobs, ring: ring)
             kinds.blobs += ", encrypted"
@@ -73,6 +69,14 @@ struct Backends {
             dependencies.append(Dependency(name: "eventBus", kind: "in-process", essential: false) { true })
             dependencies.append(Dependency(name: "cache", kind: "in-process", essential: false) { true })
         }
+    }
+}
+
+extension Backends {
+    /// The blob store as it stores bytes, sealed or not: what backups copy and restores write.
+    static func unsealedBlobs(_ configuration: ClipGenConfiguration, logger: Logger) -> any BlobStoreBackend {
+        if let s3 = configuration.s3 { return S3BlobStore(configuration: s3, logger: logger) }
+        return LocalBlobStore(root: configuration.dataDirectory + "/blobs")
     }
 }
 

@@ -27,6 +27,8 @@ public struct ClipGenConfiguration: Sendable {
     public var databaseURL: String?
     /// An S3-compatible store for blobs; nil keeps them under the data directory.
     public var s3: S3Configuration?
+    /// Where `clipgen admin backup` writes `s3://` backups.
+    public var backup = BackupConfiguration()
     /// Keys that seal stored media; nil stores it as it is.
     public var encryption: EncryptionKeyRing?
     /// Redis for events across replicas and shared counters; nil keeps them in-process.

@@ -20,7 +20,7 @@ public enum ConfigurationLoader {
     public static let keys: [ConfigurationKey] =
         ClipGenConfiguration.keys + APIConfiguration.keys + WebhookDispatcherSettings.keys + WorkerConfiguration.keys
         + RetryPolicy.keys + MediaConfiguration.keys + OutboundConfiguration.keys + S3Configuration.keys
-        + EncryptionKeyRing.configurationKeys + RedisConfiguration.keys
+        + EncryptionKeyRing.configurationKeys + RedisConfiguration.keys + BackupConfiguration.keys
 
     public static func environmentName(_ key: String) -> String { ConfigurationKey.environmentName(key) }
 
@@ -38,7 +38,7 @@ public enum ConfigurationLoader {
     static let secretNames: Set<String> = [
         "CLIPGEN_JWT_SECRET", "CLIPGEN_JWT_PREVIOUS_KEYS", "CLIPGEN_ADMIN_PASSWORD", "CLIPGEN_DATABASE_URL",
         "CLIPGEN_S3_SECRET_ACCESS_KEY", "CLIPGEN_REDIS_URL", "CLIPGEN_METRICS_TOKEN", "CLIPGEN_OPERATOR_TOKEN",
-        "CLIPGEN_ENCRYPTION_KEYS",
+        "CLIPGEN_ENCRYPTION_KEYS", "CLIPGEN_BACKUP_S3_SECRET_ACCESS_KEY",
     ]
 
     /// - Parameters:
@@ -75,6 +75,7 @@ public enum ConfigurationLoader {
         c.databaseURL = values.string("databaseUrl")
         _ = try DatabaseLocation(c)
         c.s3 = try S3Configuration(reading: values)
+        c.backup = try BackupConfiguration(reading: values)
         c.encryption = try EncryptionKeyRing(reading: values)
         c.redis = try RedisConfiguration(reading: values)
         c.logLevel = values.string("logLevel") ?? c.logLevel

@@ -10,7 +10,7 @@ import Server
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Operator tasks on the configured database and storage.",
-        subcommands: [Org.self, RotateKeys.self, Audit.self])
+        subcommands: [Org.self, RotateKeys.self, Audit.self, Backup.self, Restore.self, VerifyBackup.self])
 
     /// The configuration an operator command works on: the same as `serve`'s.
     struct Where: ParsableArguments {
