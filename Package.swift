@@ -355,7 +355,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Accounts", "ClipGenCore", "MediaEngine", "Persistence", "TestSupport",
+                "Server", "Accounts", "ClipGenCore", "MediaEngine", "Persistence", "TestSupport", "BlobStorage",
+                "PersistenceSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: testSwiftSettings

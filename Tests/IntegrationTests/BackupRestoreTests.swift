@@ -40,7 +40,9 @@ import Testing
 
             // A damaged copy is named by verify-backup.
             let clipCopy = try #require(
-                FileManager.default.subpaths(atPath: backup + "/blobs")?.first { $0.hasPrefix("clips/") && $0.hasSuffix(".mp4") })
+                FileManager.default.subpaths(atPath: backup + "/blobs")?.first {
+                    $0.hasPrefix("clips/") && $0.hasSuffix(".mp4")
+                })
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: backup + "/blobs/" + clipCopy))
             try handle.seek(toOffset: 100)
             try handle.write(contentsOf: Data("damage".utf8))
@@ -81,7 +83,8 @@ import Testing
             try FileManager.default.removeItem(atPath: dir + "/data")
 
             // Rebuilt: a new empty database and a new bucket.
-            let after = environment(database: try await TestServers.freshPostgresDatabase(), bucket: TestServers.uniqueName())
+            let after = environment(
+                database: try await TestServers.freshPostgresDatabase(), bucket: TestServers.uniqueName())
             #expect(try Self.admin(["restore", "--from", backup], after).hasPrefix("restored backup"))
             try await Self.check(made, environment: after, dir: dir)
         }
@@ -108,7 +111,8 @@ import Testing
             // The first clip stored: renders are under way.
             #expect(
                 try await eventually(timeout: .seconds(600), every: .milliseconds(100)) {
-                    ((try Curl.call(base + "/v1/jobs/\(jobs[0])", token: token).json["clips"] as? [Any])?.count ?? 0) > 0
+                    ((try Curl.call(base + "/v1/jobs/\(jobs[0])", token: token).json["clips"] as? [Any])?.count ?? 0)
+                        > 0
                 })
             #expect(try Self.admin(["backup", "--to", dir + "/backup"], environment).contains(" copied"))
             for job in jobs { _ = try await Self.waitForJob(base, job, token: token) }
@@ -120,7 +124,8 @@ import Testing
             let restoredToken = try #require(try Curl.signIn(restoredBase, password: Self.password))
             var listed = 0
             for job in jobs {
-                for clip in (try Curl.call(restoredBase + "/v1/jobs/\(job)", token: restoredToken).json["clips"]
+                for clip
+                    in (try Curl.call(restoredBase + "/v1/jobs/\(job)", token: restoredToken).json["clips"]
                     as? [[String: Any]]) ?? []
                 {
                     let url = try #require(clip["url"] as? String)
@@ -149,7 +154,8 @@ import Testing
                     "CLIPGEN_LOG_LEVEL": "warning",
                 ]
             ) { mine, _ in mine }, log: log)
-        guard try await eventually(timeout: .seconds(300), { (try? Curl.call(base + "/healthz"))?.status == 200 }) else {
+        guard try await eventually(timeout: .seconds(300), { (try? Curl.call(base + "/healthz"))?.status == 200 })
+        else {
             throw TestFailure("the server did not start: \(server.output)")
         }
         return (server, base)

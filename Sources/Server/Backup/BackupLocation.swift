@@ -25,7 +25,8 @@ public enum BackupLocation: Equatable, Sendable, CustomStringConvertible {
             throw BackupError.badLocation(text, reason: "'\(bucket)' is not a bucket name")
         }
         guard prefix.isEmpty || (try? BlobKey(prefix)) != nil else {
-            throw BackupError.badLocation(text, reason: "'\(prefix)' is not a key prefix (letters, digits, '.', '_', '-', '/')")
+            throw BackupError.badLocation(
+                text, reason: "'\(prefix)' is not a key prefix (letters, digits, '.', '_', '-', '/')")
         }
         self = .s3(bucket: bucket, prefix: prefix)
     }

@@ -37,13 +37,23 @@ public struct BackupManifest: Codable, Sendable, Equatable {
 
     static func copyKey(_ key: String) throws -> BlobKey { try BlobKey("blobs/" + key) }
 
-    /// A new snapshot's id: its time, sortable, and a random tail so two never collide.
-    static func newID(at date: Date) -> String {
+    /// A new snapshot's id: its time to the millisecond, then a random tail so two never collide.
+    /// Ids sort as the snapshots were taken, so one is never placed before `newest` (a clock
+    /// stepped back, two backups within a millisecond).
+    static func newID(at date: Date, after newest: String?) -> String {
+        var date = date
+        if let newest, let previous = idFormatter.date(from: String(newest.prefix { $0 != "-" })), previous >= date {
+            date = previous.addingTimeInterval(0.001)
+        }
+        return idFormatter.string(from: date) + "-" + Secrets.hex(bytes: 3)
+    }
+
+    private static var idFormatter: DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: date) + "-" + Secrets.hex(bytes: 3)
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
+        return formatter
     }
 
     func encoded() throws -> Data {

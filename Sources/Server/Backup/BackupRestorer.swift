@@ -41,7 +41,8 @@ public struct BackupRestorer: Sendable {
         let manifest = try await BackupManifest.load(from: backup, id: snapshot, location: location)
         guard manifest.database.kind == database.kind else {
             throw BackupError.noBackup(
-                "snapshot \(manifest.id) is of a \(manifest.database.kind) database; the configuration names \(database.kind)")
+                "snapshot \(manifest.id) is of a \(manifest.database.kind) database; the configuration names \(database.kind)"
+            )
         }
         if manifest.encrypted && !encryptionConfigured { throw BackupError.encryptionKeysMissing }
         guard try await database.isEmpty() else { throw BackupError.notEmpty("the database already holds tables") }
@@ -50,7 +51,8 @@ public struct BackupRestorer: Sendable {
         let listed = Set(manifest.blobs.map(\.key))
         let stray = try await blobs.keys(startingWith: "").filter { !listed.contains($0.rawValue) }
         guard stray.isEmpty else {
-            throw BackupError.notEmpty("the blob store already holds \(stray.count) files the backup does not list")
+            throw BackupError.notEmpty(
+                "the blob store already holds files the backup does not list (\(stray.count), such as '\(stray[0])')")
         }
         return try await withScratch(under: scratchParent) { scratch in
             let copier = BlobCopier(source: backup, target: blobs, scratch: scratch, parallel: parallel)
@@ -68,10 +70,12 @@ public struct BackupRestorer: Sendable {
             let (size, sha256) = try await scratchStore.digest(of: try BlobKey("database." + database.fileExtension))
             guard size == manifest.database.size, sha256 == manifest.database.sha256 else {
                 throw BackupError.damaged(
-                    key: dumpKey.rawValue, reason: "its SHA-256 is \(sha256), the manifest says \(manifest.database.sha256)")
+                    key: dumpKey.rawValue,
+                    reason: "its SHA-256 is \(sha256), the manifest says \(manifest.database.sha256)")
             }
             try await database.load(from: dump)
-            logger.info("backup restored", metadata: ["backup.id": "\(manifest.id)", "backup.blobs": "\(copies.count)"])
+            logger.info(
+                "backup restored", metadata: ["backup.id": "\(manifest.id)", "backup.blobs": "\(copies.count)"])
             return Report(
                 id: manifest.id, blobs: copies.count, bytes: manifest.blobs.reduce(0) { $0 + $1.size } + size)
         }

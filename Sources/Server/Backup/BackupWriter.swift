@@ -51,7 +51,7 @@ public struct BackupWriter: Sendable {
     func take(_ options: Options) async throws -> Report {
         try await blobs.prepare()
         try await target.prepare()
-        let id = BackupManifest.newID(at: Date())
+        let id = BackupManifest.newID(at: Date(), after: try await BackupManifest.snapshots(in: target).first)
         let previous = options.full ? nil : try? await BackupManifest.load(from: target, id: nil, location: location)
         let reusable = Dictionary((previous?.blobs ?? []).map { ($0.key, $0) }) { first, _ in first }
         let copies = Set(try await target.keys(startingWith: "blobs/").map(\.rawValue))
@@ -67,7 +67,8 @@ public struct BackupWriter: Sendable {
                 }
                 var toCopy: [BlobCopier.Copy] = []
                 for (key, size) in zip(keys, sizes) {
-                    if let entry = reusable[key.rawValue], entry.size == size, copies.contains("blobs/" + key.rawValue) {
+                    if let entry = reusable[key.rawValue], entry.size == size, copies.contains("blobs/" + key.rawValue)
+                    {
                         entries[key.rawValue] = entry
                         reused += 1
                     } else {

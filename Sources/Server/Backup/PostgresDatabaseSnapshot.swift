@@ -60,7 +60,10 @@ struct PostgresDatabaseSnapshot: DatabaseSnapshot {
                 reason: "it is not installed; install PostgreSQL's client tools (apt-get install -y postgresql-client)")
         }
         guard output.succeeded else {
-            throw BackupError.tool(name: tool, reason: output.stderrTail.isEmpty ? "exit \(output.exitCode.map(String.init) ?? "by signal")" : output.stderrTail)
+            throw BackupError.tool(
+                name: tool,
+                reason: output.stderrTail.isEmpty
+                    ? "exit \(output.exitCode.map(String.init) ?? "by signal")" : output.stderrTail)
         }
         return output.stdout
     }
