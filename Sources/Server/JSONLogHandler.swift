@@ -99,9 +99,11 @@ public struct JSONLogHandler: LogHandler {
 
     /// Now as `2026-11-28T17:02:20.123Z`.
     static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
+        // Date rather than clock_gettime: a release build resolves `timespec` through
+        // CoreFoundation, which member import visibility then refuses.
+        let now = Date().timeIntervalSince1970
+        var seconds = time_t(now.rounded(.down))
+        let milliseconds = Int32(min(999, (now - now.rounded(.down)) * 1000))
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func digits(_ value: Int32, _ count: Int) -> String {
@@ -110,7 +112,7 @@ public struct JSONLogHandler: LogHandler {
         }
         let date = "\(digits(parts.tm_year + 1900, 4))-\(digits(parts.tm_mon + 1, 2))-\(digits(parts.tm_mday, 2))"
         let time = "\(digits(parts.tm_hour, 2)):\(digits(parts.tm_min, 2)):\(digits(parts.tm_sec, 2))"
-        return "\(date)T\(time).\(digits(Int32(now.tv_nsec / 1_000_000), 3))Z"
+        return "\(date)T\(time).\(digits(milliseconds, 3))Z"
     }
 }
 

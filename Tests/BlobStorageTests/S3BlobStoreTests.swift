@@ -161,6 +161,26 @@ import Testing
         #expect(later.contains("the-operators-own") && !later.contains(S3BlobStore.lifecycleRuleID), "\(later)")
     }
 
+    /// What backups between buckets of one service use: the store copies, the bytes arrive whole
+    /// (a multipart object too), and a missing source is `notFound`.
+    @Test func anObjectIsCopiedBetweenBucketsInsideTheStore() async throws {
+        let source = try await freshS3Store(partSize: 5 << 20)
+        let target = try await freshS3Store(bucket: "clipgen-copy-" + TestServers.uniqueName())
+        #expect(target.canCopy(from: source))
+        let key = try BlobKey("uploads/large")
+        let info = try await source.put(key, from: Self.pattern(chunks: 12, of: 700 << 10), limit: nil)
+        let copied = try BlobKey("blobs/uploads/large")
+        try await target.copy(key, from: source, as: copied)
+        let (size, sha256) = try await target.digest(of: copied)
+        #expect(size == info.size && sha256 == info.sha256)
+        await #expect(throws: BlobError.notFound("uploads/none")) {
+            try await target.copy(try BlobKey("uploads/none"), from: source, as: copied)
+        }
+        var elsewhere = source.configuration
+        elsewhere.endpoint = URL(string: "http://127.0.0.1:1")!
+        #expect(!S3BlobStore(configuration: elsewhere).canCopy(from: source))
+    }
+
     @Test func aWrongSecretIsRefusedWithAMessageThatNamesNoSecret() async throws {
         let error = await #expect(throws: S3Error.self) { try await freshS3Store(secret: "not-the-secret") }
         #expect(error == .refused(code: "SignatureDoesNotMatch"))

@@ -212,6 +212,20 @@ enum OpenAPIDocument {
         return (status, response)
     }
 
+    /// A timeline file, its type by `format`.
+    static var timelineAnswer: (String, Object) {
+        (
+            "200",
+            [
+                "description": "the timeline file (an attachment)",
+                "content": [
+                    "application/json": ["schema": ["type": "object"]], "text/plain": ["schema": string],
+                    "application/xml": ["schema": string],
+                ],
+            ]
+        )
+    }
+
     static var problems: Object {
         ["description": "a problem (RFC 9457)", "content": ["application/problem+json": ["schema": ref("Problem")]]]
     }
@@ -536,6 +550,18 @@ enum OpenAPIDocument {
                     "The source's words with times (?format=srt|vtt for subtitles on the source's clock)",
                     parameters: [path("id"), query("format", enumeration(["json", "srt", "vtt"]))],
                     answer("200", "the transcript", ref("Transcript")))
+            ],
+            "/v1/jobs/{id}/timeline": [
+                "get": operation(
+                    "The job's clips as an edit for another editor: OpenTimelineIO, CMX 3600 EDL or FCPXML",
+                    parameters: [path("id"), query("format", enumeration(["otio", "edl", "fcpxml"]))],
+                    timelineAnswer)
+            ],
+            "/v1/clips/{id}/timeline": [
+                "get": operation(
+                    "The clip as an edit for another editor: OpenTimelineIO, CMX 3600 EDL or FCPXML",
+                    parameters: [path("id"), query("format", enumeration(["otio", "edl", "fcpxml"]))],
+                    timelineAnswer)
             ],
             "/v1/clips/{id}/captions.srt": [
                 "get": operation(

@@ -59,7 +59,11 @@ public struct BackupRestorer: Sendable {
             let copies = try manifest.blobs.map {
                 BlobCopier.Copy(from: try BackupManifest.copyKey($0.key), to: try BlobKey($0.key), expected: $0.sha256)
             }
+            let started = ContinuousClock.now
             let restored = try await copier.run(copies)
+            logger.info(
+                "files restored",
+                metadata: ["backup.files": "\(restored.count)", "backup.seconds": "\(ContinuousClock.now - started)"])
             if let missing = copies.first(where: { restored[$0.from] == nil }) {
                 throw BackupError.damaged(key: missing.from.rawValue, reason: "it is missing from the backup")
             }

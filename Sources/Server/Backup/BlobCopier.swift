@@ -1,4 +1,5 @@
 import BlobStorage
+import BlobStorageS3
 import ClipGenCore
 import Foundation
 
@@ -26,19 +27,36 @@ struct BlobCopier: Sendable {
     }
 
     private func one(_ copy: Copy) async throws -> BlobInfo? {
-        let file = scratch + "/" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: file) }
+        let info: BlobInfo
         do {
-            try await source.download(copy.from, to: file)
+            if let copied = try await inStore(copy) { info = copied } else { info = try await throughFile(copy) }
         } catch BlobError.notFound {
             return nil
         }
-        let info = try await target.importFile(at: file, as: copy.to)
         if let expected = copy.expected, info.sha256 != expected {
             try? await target.delete(copy.to)
             throw BackupError.damaged(
                 key: copy.from.rawValue, reason: "its SHA-256 is \(info.sha256), the manifest says \(expected)")
         }
         return info
+    }
+
+    /// Through a local file: any two stores.
+    private func throughFile(_ copy: Copy) async throws -> BlobInfo {
+        let file = scratch + "/" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try await source.download(copy.from, to: file)
+        return try await target.importFile(at: file, as: copy.to)
+    }
+
+    /// Between two buckets of one S3 service the store copies the bytes itself (CopyObject), and
+    /// only reading them back for their digest crosses the network; nil when that does not apply.
+    private func inStore(_ copy: Copy) async throws -> BlobInfo? {
+        guard let from = source as? S3BlobStore, let to = target as? S3BlobStore, to.canCopy(from: from),
+            let size = try await from.size(of: copy.from), size <= S3BlobStore.largestCopy
+        else { return nil }
+        try await to.copy(copy.from, from: from, as: copy.to)
+        let (stored, sha256) = try await to.digest(of: copy.to)
+        return BlobInfo(key: copy.to, size: stored, sha256: sha256)
     }
 }
