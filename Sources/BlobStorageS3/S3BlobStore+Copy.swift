@@ -29,7 +29,8 @@ extension S3BlobStore {
             // A copy can fail after its 200 was sent; the body then holds an <Error>.
             let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
             guard !body.contains("<Error>") else {
-                throw BlobError.unavailable("the store could not copy '\(key)': \(xmlElement("Message", in: body) ?? body)")
+                throw BlobError.unavailable(
+                    "the store could not copy '\(key)': \(xmlElement("Message", in: body) ?? body)")
             }
         case 404: throw try await failure(response, key: key)
         default: throw try await failure(response, key: target)

@@ -224,6 +224,16 @@ def main():
         assert "mp4" in probe["format"]["format_name"], probe["format"]
         assert any(s["codec_type"] == "video" for s in probe["streams"]), probe["streams"]
 
+        # The job's clips as an edit: the FCPXML and OTIO links save files with all three clips.
+        assert run.visible("#timeline-export"), "a job with clips offers its timeline"
+        for fmt, count in (("fcpxml", lambda text: text.count("<asset-clip ")),
+                           ("otio", lambda text: len(json.loads(text)["tracks"]["children"][0]["children"]))):
+            run.find(f'#timeline-export a[data-format="{fmt}"]').click()
+            run.wait(lambda: list(DOWNLOADS.glob(f"*.{fmt}")) and not list(DOWNLOADS.glob("*.crdownload")), timeout=60,
+                     message=f"the {fmt} timeline downloads")
+            saved = next(DOWNLOADS.glob(f"*.{fmt}")).read_text()
+            assert count(saved) == 3, f"{fmt}: {saved[:400]}"
+
         # Render the first clip again, one second shorter and vertical: a new job with the new version.
         first_job = d.current_url
         panel = run.find(".clip details.render-again")

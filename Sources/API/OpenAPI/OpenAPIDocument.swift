@@ -554,13 +554,17 @@ enum OpenAPIDocument {
             "/v1/jobs/{id}/timeline": [
                 "get": operation(
                     "The job's clips as an edit for another editor: OpenTimelineIO, CMX 3600 EDL or FCPXML",
-                    parameters: [path("id"), query("format", enumeration(["otio", "edl", "fcpxml"]))],
+                    parameters: [
+                        path("id"), query("format", enumeration(["otio", "edl", "fcpxml"])), query("access_token"),
+                    ],
                     timelineAnswer)
             ],
             "/v1/clips/{id}/timeline": [
                 "get": operation(
                     "The clip as an edit for another editor: OpenTimelineIO, CMX 3600 EDL or FCPXML",
-                    parameters: [path("id"), query("format", enumeration(["otio", "edl", "fcpxml"]))],
+                    parameters: [
+                        path("id"), query("format", enumeration(["otio", "edl", "fcpxml"])), query("access_token"),
+                    ],
                     timelineAnswer)
             ],
             "/v1/clips/{id}/captions.srt": [

@@ -1,5 +1,5 @@
-/// The routes a `<video>`, `<img>` or `<track>` loads: they may carry `?access_token=` because
-/// browsers cannot set headers there. Their routes are registered with these templates, and
+/// The routes a `<video>`, `<img>` or `<track>` loads, or a download link points at: they may
+/// carry `?access_token=` because browsers cannot set headers there. Their routes are registered with these templates, and
 /// `AuthMiddleware` allows the query token on exactly the same.
 enum MediaRoute {
     static let clipContent = "clips/{id}/content"
@@ -11,12 +11,15 @@ enum MediaRoute {
     static let frame = "jobs/{id}/frames/{index}"
     static let renditionContent = "clips/{id}/renditions/{number}/content"
     static let renditionFile = "clips/{id}/renditions/{number}/hls/{file}"
+    /// Timeline exports: the web app's export buttons are links.
+    static let jobTimeline = "jobs/{id}/timeline"
+    static let clipTimeline = "clips/{id}/timeline"
 
     /// As the router names them once matched (`endpointPath`), under `/v1`.
     static let endpointPaths = Set(
         [
             clipContent, clipThumbnail, uploadContent, storyboard, clipCaptionsSRT, clipCaptionsVTT, frame,
-            renditionContent, renditionFile,
+            renditionContent, renditionFile, jobTimeline, clipTimeline,
         ].map {
             "/v1/" + $0
         })

@@ -14,8 +14,8 @@ struct TimelineRoutes<Store: JobRepository, Blobs: BlobStore> {
     let blobs: Blobs
 
     func add(to router: some RouterMethods<AppRequestContext>) {
-        router.get("jobs/{id}/timeline", use: jobTimeline)
-        router.get("clips/{id}/timeline", use: clipTimeline)
+        router.get(RouterPath(MediaRoute.jobTimeline), use: jobTimeline)
+        router.get(RouterPath(MediaRoute.clipTimeline), use: clipTimeline)
     }
 
     @Sendable func jobTimeline(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -61,7 +61,9 @@ struct TimelineRoutes<Store: JobRepository, Blobs: BlobStore> {
             throw Problem(status: .conflict, detail: "the source has not been probed yet")
         }
         var upload: Upload?
-        if let uploadId = job.uploadId { upload = try await store.upload(id: uploadId, organizationId: job.organizationId) }
+        if let uploadId = job.uploadId {
+            upload = try await store.upload(id: uploadId, organizationId: job.organizationId)
+        }
         let cuts = try await store.analysis(jobId: job.id, organizationId: job.organizationId)?.cuts ?? []
         let transcript = try await transcript(of: job)
         let corrections = job.request.rerender?.corrections ?? []
@@ -72,8 +74,10 @@ struct TimelineRoutes<Store: JobRepository, Blobs: BlobStore> {
                 guard let transcript else { return [] }
                 // On the clip's own clock without its intro: the edit holds only the source.
                 let timeline = ClipTimeline(ranges: clip.timeline.ranges)
-                return CaptionTrack(transcript: transcript.corrected(corrections), timeline: timeline, captions: options)
-                    .lines
+                return CaptionTrack(
+                    transcript: transcript.corrected(corrections), timeline: timeline, captions: options
+                )
+                .lines
             })
         return Response(
             status: .ok,

@@ -1,5 +1,6 @@
 /// CMX 3600: one event per kept range, cut to cut, the source named by a `FROM CLIP NAME`
-/// comment; markers as `LOC` comments on the event they fall in. Timecodes count frames
+/// comment (an EDL names no event otherwise, so each reads back as the source's name); markers as
+/// `LOC` comments on the event they fall in. Timecodes count frames
 /// non-drop at the rate's whole base (30 for 29.97), as the frames themselves are exact.
 enum EDLWriter {
     static func write(_ timeline: EditTimeline) -> String {
@@ -19,7 +20,9 @@ enum EDLWriter {
             for marker in timeline.markers
             where marker.frame >= segment.recordStart && marker.frame < segment.recordStart + segment.frames {
                 let color = marker.kind == .shot ? "BLUE" : marker.kind == .highlight ? "GREEN" : "RED"
-                lines.append("* LOC: \(rate.timecode(marker.frame)) \(color) \(plain(marker.name, limit: 60))")
+                // In the event's source timecode, as OpenTimelineIO's reader and writer place them.
+                let source = segment.sourceStart + marker.frame - segment.recordStart
+                lines.append("* LOC: \(rate.timecode(source)) \(color) \(plain(marker.name, limit: 60))")
             }
             lines.append("")
         }

@@ -2,7 +2,7 @@ import Foundation
 
 /// OpenTimelineIO's JSON (`Timeline.1`): a video track of clips referencing the source file with
 /// their source ranges, and the markers on the track in record time. OTIO has no caption track;
-/// the captions travel in the timeline's metadata (`clipgen.captions`).
+/// the captions travel in the timeline's metadata (`clipgen.captions`: record frames and text).
 enum OTIOWriter {
     static func write(_ timeline: EditTimeline) -> String {
         let rate = timeline.rate
@@ -28,15 +28,17 @@ enum OTIOWriter {
             [
                 "OTIO_SCHEMA": "Marker.2", "name": marker.name, "comment": "",
                 "color": marker.kind == .shot ? "BLUE" : marker.kind == .highlight ? "GREEN" : "RED",
-                "marked_range": range(marker.frame, marker.frames), "metadata": ["clipgen": ["kind": marker.kind.rawValue]],
+                "marked_range": range(marker.frame, marker.frames),
+                "metadata": ["clipgen": ["kind": marker.kind.rawValue]],
             ]
         }
         let track: [String: Any] = [
             "OTIO_SCHEMA": "Track.1", "name": "V1", "kind": "Video", "enabled": true, "children": clips,
             "markers": markers, "effects": [Any](), "metadata": [String: Any](), "source_range": NSNull(),
         ]
+        // Plain numbers (record frames at the timeline's rate): metadata any OTIO tool keeps as it is.
         let captions: [[String: Any]] = timeline.captions.map {
-            ["start": time($0.frame), "duration": time($0.frames), "text": $0.text]
+            ["frame": $0.frame, "frames": $0.frames, "text": $0.text]
         }
         let root: [String: Any] = [
             "OTIO_SCHEMA": "Timeline.1", "name": timeline.name, "global_start_time": NSNull(),
@@ -46,7 +48,8 @@ enum OTIOWriter {
                 "markers": [Any](), "effects": [Any](), "metadata": [String: Any](), "source_range": NSNull(),
             ] as [String: Any],
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: root, options: [.sortedKeys, .prettyPrinted])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: root, options: [.sortedKeys, .prettyPrinted])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

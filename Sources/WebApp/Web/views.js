@@ -345,7 +345,14 @@ export function jobView(root, id, { navigate, onEvent }) {
   const cancel = h("button#cancel-job", { type: "button", hidden: true, on: { click: () => attempt(async () => render(await api.call("POST", api.path`/v1/jobs/${id}/cancel`))) } },
     "Cancel job");
   const error = h("p#job-error.error-text", { hidden: true });
-  root.replaceChildren(h("section.card", {}, h("h2", {}, `Job ${id.slice(0, 8)}`), h("div.row", {}, status, stage, bar, cancel), error), clips);
+  // The clips as an edit to finish in another editor: links, so the browser saves the file.
+  const exportLink = (format, label) => h("a.export.button", {
+    href: api.media(`${api.path`/v1/jobs/${id}/timeline`}?format=${format}`), download: `job-${id.slice(0, 8)}.${format}`,
+    "data-format": format,
+  }, label);
+  const exports = h("p#timeline-export.row", { hidden: true }, h("span.muted", {}, "Timeline for an editor: "),
+    exportLink("fcpxml", "Final Cut Pro (FCPXML)"), exportLink("otio", "OpenTimelineIO"), exportLink("edl", "EDL"));
+  root.replaceChildren(h("section.card", {}, h("h2", {}, `Job ${id.slice(0, 8)}`), h("div.row", {}, status, stage, bar, cancel), error, exports), clips);
 
   // A clip's card is made when its event arrives; its quality figures come with a later read.
   const cards = new Map();
@@ -396,6 +403,7 @@ export function jobView(root, id, { navigate, onEvent }) {
     error.hidden = !job.error;
     error.textContent = job.error ? `${job.error.code}: ${job.error.message}` : "";
     [...job.clips].sort((a, b) => a.index - b.index).forEach(addClip);
+    exports.hidden = job.clips.length === 0;
   };
   const load = () => attempt(async () => render(await api.call("GET", api.path`/v1/jobs/${id}`)));
   load();
