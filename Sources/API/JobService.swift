@@ -56,12 +56,18 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
         guard let original = try await store.job(id: clip.jobId, organizationId: principal.organizationId),
             let uploadId = original.uploadId
         else { throw Problem.notFound("clip") }
+        let (start, end) = (body.start?.seconds ?? clip.start, body.end?.seconds ?? clip.end)
+        var range = JobRequest.ClipRange(start: start, end: end, name: clip.name)
+        // A clip of joined ranges keeps them; moved edges trim the first and the last.
+        if let ranges = original.clipSpec(at: clip.index)?.ranges {
+            let parts = ranges.compactMap { part -> JobRequest.ClipRange.Part? in
+                let kept = TimeRange(start: max(part.start, start), end: min(part.end, end))
+                return kept.duration > 0 ? .init(start: kept.start, end: kept.end) : nil
+            }
+            if !parts.isEmpty { range = .init(ranges: parts, name: clip.name) }
+        }
         var request = JobRequest(
-            source: .init(uploadId: uploadId),
-            clips: [
-                .init(start: body.start?.seconds ?? clip.start, end: body.end?.seconds ?? clip.end, name: clip.name)
-            ],
-            output: body.output ?? original.request.output)
+            source: .init(uploadId: uploadId), clips: [range], output: body.output ?? original.request.output)
         request.thumbnails = original.request.thumbnails
         request.quality = original.request.quality
         request.webhookUrl = original.request.webhookUrl

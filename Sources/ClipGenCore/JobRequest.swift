@@ -11,13 +11,81 @@ public struct JobRequest: Codable, Sendable, Equatable {
     }
 
     public struct ClipRange: Codable, Sendable, Equatable {
+        public struct Part: Codable, Sendable, Equatable {
+            public var start: MediaTime
+            public var end: MediaTime
+            public init(start: Double, end: Double) {
+                self.start = MediaTime(seconds: start)
+                self.end = MediaTime(seconds: end)
+            }
+        }
+
         public var start: MediaTime
         public var end: MediaTime
         public var name: String?
+        /// Several ranges of the source joined into one clip, in the source's order, frame-exact;
+        /// `start` and `end` are then the first one's start and the last one's end.
+        public var ranges: [Part]?
+
         public init(start: Double, end: Double, name: String? = nil) {
             self.start = MediaTime(seconds: start)
             self.end = MediaTime(seconds: end)
             self.name = name
+        }
+
+        public init(ranges: [Part], name: String? = nil) {
+            start = ranges.first?.start ?? MediaTime(seconds: 0)
+            end = ranges.last?.end ?? MediaTime(seconds: 0)
+            self.ranges = ranges
+            self.name = name
+        }
+
+        enum CodingKeys: String, CodingKey { case start, end, name, ranges }
+
+        /// `start` and `end` may be left out when `ranges` is given.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decodeIfPresent(String.self, forKey: .name)
+            ranges = try c.decodeIfPresent([Part].self, forKey: .ranges)
+            if let ranges, !c.contains(.start) && !c.contains(.end) {
+                start = ranges.first?.start ?? MediaTime(seconds: 0)
+                end = ranges.last?.end ?? MediaTime(seconds: 0)
+            } else {
+                start = try c.decode(MediaTime.self, forKey: .start)
+                end = try c.decode(MediaTime.self, forKey: .end)
+            }
+        }
+
+        /// The source ranges the clip shows: its `ranges`, or the one from `start` to `end`.
+        public var parts: [TimeRange] {
+            ranges?.map { TimeRange(start: $0.start.seconds, end: $0.end.seconds) }
+                ?? [TimeRange(start: start.seconds, end: end.seconds)]
+        }
+
+        func validateRanges(field: String) -> [FieldError] {
+            guard let ranges else { return [] }
+            guard (1...JobRequest.maxRanges).contains(ranges.count) else {
+                return [.init(field: "\(field).ranges", message: "give 1 to \(JobRequest.maxRanges) ranges")]
+            }
+            var errors: [FieldError] = []
+            for (index, part) in ranges.enumerated() {
+                let name = "\(field).ranges[\(index)]"
+                if !(part.start.seconds >= 0 && part.end.seconds <= JobRequest.maxSeconds && part.end > part.start) {
+                    errors.append(
+                        .init(field: name, message: "needs 0 <= start < end <= \(Int(JobRequest.maxSeconds)) seconds"))
+                } else if index > 0 && part.start < ranges[index - 1].end {
+                    errors.append(
+                        .init(field: "\(name).start", message: "must not be before the previous range's end"))
+                }
+            }
+            if start != ranges.first?.start || end != ranges.last?.end {
+                errors.append(
+                    .init(
+                        field: field,
+                        message: "start and end must be the first range's start and the last range's end (or left out)"
+                    ))
+            }
+            return errors
         }
     }
 
@@ -89,6 +157,8 @@ public struct JobRequest: Codable, Sendable, Equatable {
     /// In UTF-8 bytes, not characters: one grapheme cluster can be arbitrarily long.
     public static let maxNameLength = 200
     public static let maxHighlights = 20
+    /// Ranges joined into one clip.
+    public static let maxRanges = 50
     /// No source is longer than this (about 115 days); larger times are typing mistakes or attacks.
     public static let maxSeconds = 10_000_000.0
 
@@ -155,11 +225,12 @@ public struct JobRequest: Codable, Sendable, Equatable {
         }
         for (index, clip) in clips.enumerated() {
             let field = "clips[\(index)]"
-            if !(clip.start.seconds >= 0 && clip.start.seconds <= Self.maxSeconds) {
+            // Joined ranges are checked one by one, and their span is theirs.
+            if clip.ranges == nil && !(clip.start.seconds >= 0 && clip.start.seconds <= Self.maxSeconds) {
                 errors.append(
                     .init(field: "\(field).start", message: "must be from 0 to \(Int(Self.maxSeconds)) seconds"))
             }
-            if !(clip.end.seconds <= Self.maxSeconds) || clip.end <= clip.start {
+            if clip.ranges == nil && (!(clip.end.seconds <= Self.maxSeconds) || clip.end <= clip.start) {
                 errors.append(
                     .init(
                         field: "\(field).end",
@@ -167,9 +238,10 @@ public struct JobRequest: Codable, Sendable, Equatable {
                             ? "must be after start" : "must be at most \(Int(Self.maxSeconds)) seconds"))
             }
             let fade = resolvedOutput.fadeSeconds
-            if fade > 0, clip.end.seconds - clip.start.seconds < 2 * fade {
+            if fade > 0, clip.parts.reduce(0, { $0 + $1.duration }) < 2 * fade {
                 errors.append(.init(field: "\(field)", message: "is shorter than the fade in and out (\(2 * fade) s)"))
             }
+            errors += clip.validateRanges(field: field)
             if let name = clip.name, name.utf8.count > Self.maxNameLength {
                 errors.append(.init(field: "\(field).name", message: "at most \(Self.maxNameLength) bytes of UTF-8"))
             }

@@ -160,7 +160,9 @@ extension Job {
         let explicit = request.clips ?? []
         if explicit.indices.contains(index) {
             let clip = explicit[index]
-            return ClipSpec(start: clip.start.seconds, end: clip.end.seconds, name: clip.name, score: nil, reason: nil)
+            return ClipSpec(
+                start: clip.start.seconds, end: clip.end.seconds, name: clip.name, score: nil, reason: nil,
+                ranges: clip.ranges == nil ? nil : clip.parts)
         }
         let picked = highlights ?? []
         let h = index - explicit.count
@@ -178,6 +180,8 @@ public struct ClipSpec: Sendable, Equatable {
     public var name: String?
     public var score: Double?
     public var reason: String?
+    /// Source ranges joined into the clip; nil for one range.
+    public var ranges: [TimeRange]? = nil
 }
 
 public struct Clip: Codable, Sendable, Equatable {

@@ -20,13 +20,16 @@ public struct ClipPresenter: Sendable {
     ) async throws -> ClipPresentation {
         let options = plan.options
         var presentation = ClipPresentation()
+        // A clip's own ranges (joined ones), with the pauses in each cut out when asked.
+        let whole = [TimeRange(start: plan.actualStart, end: plan.end)]
+        var kept = plan.keptRanges ?? whole
         if let removal = options.removeSilences, let transcript {
-            let kept = removal.keptRanges(start: plan.actualStart, end: plan.end, words: transcript.words)
-            if kept != [TimeRange(start: plan.actualStart, end: plan.end)] {
-                plan.keptRanges = kept
-                presentation.keptRanges = kept.map {
-                    TimeRange(start: HighlightPicker.round($0.start), end: HighlightPicker.round($0.end))
-                }
+            kept = kept.flatMap { removal.keptRanges(start: $0.start, end: $0.end, words: transcript.words) }
+        }
+        if kept != whole {
+            plan.keptRanges = kept
+            presentation.keptRanges = kept.map {
+                TimeRange(start: HighlightPicker.round($0.start), end: HighlightPicker.round($0.end))
             }
         }
         let timeline = plan.timeline

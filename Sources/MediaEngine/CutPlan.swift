@@ -111,6 +111,18 @@ public struct CutPlan: Sendable, Equatable {
         fallbackReason = reason
     }
 
+    /// Shows only `ranges` of the source, joined in their order: cut exact, since the frames
+    /// between them are dropped and each range starts on its own frame.
+    public mutating func join(_ ranges: [TimeRange]) {
+        let kept = ranges.map {
+            TimeRange(start: Self.frameStart(containing: $0.start, fps: sourceFPS), end: min($0.end, end))
+        }.filter { $0.duration > 0 }
+        guard let first = kept.first else { return }
+        if mode != .exact { cutExact(because: "a clip of several ranges is cut exact, to join them frame-exact") }
+        actualStart = first.start
+        keptRanges = kept
+    }
+
     /// Seconds of source the output covers.
     public var outputDuration: Double { end - actualStart }
 

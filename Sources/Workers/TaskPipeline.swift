@@ -239,6 +239,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             let rendered = try await withSource(of: job) { path in
                 var plan = CutPlan(
                     input: path, output: output, start: request.start, end: request.end, options: options, media: media)
+                if let ranges = request.ranges { plan.join(ranges) }
                 brand?.apply(to: &plan)
                 return try await renderer.render(plan, transcript: transcript, media: media, scratch: scratch) {
                     progress(.render, $0)
@@ -344,6 +345,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                         var plan = CutPlan(
                             input: source, output: file, start: spec.start, end: spec.end, options: options,
                             media: media)
+                        if let ranges = spec.ranges { plan.join(ranges) }
                         plan.keptRanges = clip.keptRanges
                         brand?.apply(to: &plan)
                         if clip.reframe?.mode == .face { plan.reframe = clip.reframe }

@@ -55,6 +55,20 @@ import Testing
         #expect(CutPlan.frameStart(containing: 101.0 / 30, fps: 30) == 101.0 / 30)
     }
 
+    /// A clip of several ranges: cut exact from the first range's frame, only the ranges' frames
+    /// kept (select), a keyframe or smart request falling back with its reason.
+    @Test func joinedRangesAreCutExactAndSelectOnlyTheirFrames() {
+        var plan = CutPlan(
+            input: "in", output: "out", start: 3.51, end: 9, options: OutputOptions(mode: .keyframe), media: media)
+        #expect(plan.actualStart == 2)
+        plan.join([TimeRange(start: 3.51, end: 5), TimeRange(start: 8, end: 9), TimeRange(start: 9, end: 30)])
+        #expect(plan.mode == .exact && plan.fallbackReason?.contains("several ranges") == true)
+        #expect(plan.actualStart == 3.5)
+        #expect(plan.keptRanges == [TimeRange(start: 3.5, end: 5), TimeRange(start: 8, end: 9)], "past the end: dropped")
+        #expect(abs(plan.renderedDuration - 2.5) < 1e-9)
+        #expect(plan.ffmpegArguments().contains { $0.contains("select='between(t") })
+    }
+
     @Test func smartFallsBackToExactAndSaysWhy() {
         let plan = CutPlan(
             input: "in", output: "out", start: 1, end: 2, options: OutputOptions(mode: .smart), media: media)

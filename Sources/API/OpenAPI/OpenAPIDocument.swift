@@ -186,7 +186,16 @@ enum OpenAPIDocument {
                             [
                                 "start": ["type": ["number", "string"]], "end": ["type": ["number", "string"]],
                                 "name": ["type": "string", "maxLength": 200],
-                            ], required: ["start", "end"]),
+                                // Several ranges joined into one clip; start and end may then be left out.
+                                "ranges": [
+                                    "type": "array", "minItems": 1, "maxItems": 50,
+                                    "items": object(
+                                        [
+                                            "start": ["type": ["number", "string"]],
+                                            "end": ["type": ["number", "string"]],
+                                        ], required: ["start", "end"]),
+                                ],
+                            ]),
                     ],
                     "highlights": object([
                         "count": integer, "minDuration": number, "maxDuration": number,

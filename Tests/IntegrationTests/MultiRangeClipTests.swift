@@ -1,0 +1,94 @@
+import ClipGenCore
+import Foundation
+import TestSupport
+import Testing
+
+/// A clip made of several ranges of the source (`"ranges"`), through the real server and FFmpeg:
+/// joined frame-exact, recorded as the clip's kept ranges, exported as one segment each, kept when
+/// the clip is rendered again, and refused clearly when the ranges make no sense.
+@Suite struct MultiRangeClipTests {
+    @Test func rangesAreJoinedFrameExactIntoOneClip() async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        let fps = 30.0
+        try await withTemporaryDirectory { dir in
+            try await ServerHarness.run(ServerHarness.configuration(dataDir: dir + "/data")) { client in
+                let upload = try await client.upload(source)
+                // Keyframe mode asked: joining needs a re-encode, and the clip says so.
+                let id = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(upload)"},"output":{"mode":"keyframe"},"thumbnails":false,
+                     "clips":[{"name":"joined","ranges":[{"start":1,"end":2},{"start":4,"end":5.5}]}]}
+                    """#)
+                let job = try await client.waitForJob(id)
+                #expect(job.status == "succeeded", "\(job)")
+                let clip = try #require(job.clips.first)
+                #expect(clip["modeUsed"] as? String == "exact")
+                #expect((clip["fallbackReason"] as? String)?.contains("several ranges") == true, "\(clip)")
+                let kept = (clip["keptRanges"] as? [[String: Double]] ?? []).map { [$0["start"], $0["end"]] }
+                #expect(kept == [[1, 2], [4, 5.5]], "\(clip)")
+                #expect(abs((clip["duration"] as? Double ?? 0) - 2.5) <= 1 / fps + 0.001, "\(clip)")
+
+                let file = dir + "/joined.mp4"
+                try await client.download(clip["url"] as? String ?? "").2.write(to: URL(fileURLWithPath: file))
+                #expect(abs(try FrameCompare.videoFrameCount(file) - 75) <= 1)
+                // The first frame of each part is the source's frame at its start: 1 s and 4 s.
+                for (clipFrame, sourceFrame) in [(0, 30), (30, 120)] {
+                    let shown = try FrameCompare.frame(file, index: clipFrame)
+                    var errors: [Int: Double] = [:]
+                    for candidate in sourceFrame - 2...sourceFrame + 2 {
+                        errors[candidate] = FrameCompare.meanSquaredError(
+                            shown, try FrameCompare.frame(source, index: candidate))
+                    }
+                    let best = errors.min { $0.value < $1.value }!.key
+                    #expect(best == sourceFrame, "clip frame \(clipFrame) is source frame \(best): \(errors)")
+                }
+
+                // One segment per range in the clip's timeline.
+                let (_, _, otio) = try await client.download("/v1/clips/\(clip["id"] as? String ?? "")/timeline")
+                let tracks = (try JSONSerialization.jsonObject(with: otio) as? [String: Any])?["tracks"] as? [String: Any]
+                let segments = ((tracks?["children"] as? [[String: Any]])?.first?["children"] as? [[String: Any]] ?? [])
+                    .map { segment -> [Double?] in
+                        let range = segment["source_range"] as? [String: Any]
+                        return [
+                            (range?["start_time"] as? [String: Any])?["value"] as? Double,
+                            (range?["duration"] as? [String: Any])?["value"] as? Double,
+                        ]
+                    }
+                #expect(segments == [[30, 30], [120, 45]])
+
+                // Rendered again with an earlier end: the same ranges, the last one shorter.
+                let (status, created) = try await client.postJSON(
+                    "/v1/clips/\(clip["id"] as? String ?? "")/renders", #"{"end":5}"#)
+                #expect(status == 202, "\(created)")
+                let again = try await client.waitForJob(created["id"] as? String ?? "")
+                let version = try #require(again.clips.first, "\(again)")
+                let versionKept = (version["keptRanges"] as? [[String: Double]] ?? []).map { [$0["start"], $0["end"]] }
+                #expect(versionKept == [[1, 2], [4, 5]], "\(version)")
+            }
+        }
+    }
+
+    @Test func rangesThatMakeNoSenseAreRefusedByField() async throws {
+        try await withTemporaryDirectory { dir in
+            try await ServerHarness.run(ServerHarness.configuration(dataDir: dir + "/data", workers: false)) { client in
+                let upload = try await client.upload(try await TestMedia.shared.path("gop2s.mp4"))
+                let fields = { (body: [String: Any]) in
+                    Set((body["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
+                }
+                for (ranges, field) in [
+                    (#"[{"start":4,"end":5},{"start":1,"end":2}]"#, "clips[0].ranges[1].start"),
+                    (#"[{"start":3,"end":2}]"#, "clips[0].ranges[0]"),
+                    ("[]", "clips[0].ranges"),
+                ] {
+                    let (status, body) = try await client.postJSON(
+                        "/v1/jobs", #"{"source":{"uploadId":"\#(upload)"},"clips":[{"ranges":\#(ranges)}]}"#)
+                    #expect(status == 422 && fields(body) == [field], "\(ranges): \(body)")
+                }
+                let (status, body) = try await client.postJSON(
+                    "/v1/jobs",
+                    #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":0,"end":9,"ranges":[{"start":1,"end":2}]}]}"#)
+                #expect(status == 422 && fields(body) == ["clips[0]"], "\(body)")
+            }
+        }
+    }
+}
