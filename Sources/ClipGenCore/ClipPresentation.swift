@@ -72,16 +72,21 @@ public struct ClipPresentation: Codable, Sendable, Equatable {
     public var keptRanges: [TimeRange]?
     /// Seconds of the brand's intro before the source's first frame.
     public var intro: Double?
+    /// The chapter markers written into the file (`"chapters": true`).
+    public var chapters: [Chapter]?
 
     public init(
         reframe: ReframeResult? = nil, captions: ClipCaptions? = nil, keptRanges: [TimeRange]? = nil,
-        intro: Double? = nil
+        intro: Double? = nil, chapters: [Chapter]? = nil
     ) {
         self.reframe = reframe
         self.captions = captions
         self.keptRanges = keptRanges
         self.intro = intro
+        self.chapters = chapters
     }
 
-    public var isEmpty: Bool { reframe == nil && captions == nil && keptRanges == nil && intro == nil }
+    public var isEmpty: Bool {
+        reframe == nil && captions == nil && keptRanges == nil && intro == nil && chapters == nil
+    }
 }

@@ -113,6 +113,9 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public var highlights: Highlights?
     public var output: OutputOptions?
     public var analyze: Bool?
+    /// Chapter markers in each clip's file (mp4, mov, webm) at its joined ranges and shot cuts,
+    /// and a YouTube-style list on the clip; the source is analysed for its shots.
+    public var chapters: Bool?
     public var thumbnails: Bool?
     /// PSNR, SSIM and loudness of each clip against its source range; default on, except in
     /// keyframe mode, whose clips are the source's own packets.
@@ -137,7 +140,9 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public var resolvedOutput: OutputOptions { output ?? OutputOptions() }
 
     /// Whether the source is analysed: asked for, or needed to pick highlights.
-    public var needsAnalysis: Bool { analyze == true || highlights != nil || frames?.byShot == true }
+    public var needsAnalysis: Bool {
+        analyze == true || highlights != nil || frames?.byShot == true || chapters == true
+    }
 
     /// Whether the job needs its source's words: asked for, or for captions, silence cuts or a
     /// highlights query. Highlights also use a transcript the job has, to score what is said and
@@ -258,6 +263,9 @@ public struct JobRequest: Codable, Sendable, Equatable {
                 .init(
                     field: "output.mode",
                     message: "keyframe mode copies the stream and cannot lay a brand over it; use exact or smart"))
+        }
+        if chapters == true && ![.mp4, .mov, .webm].contains(resolvedOutput.format) {
+            errors.append(.init(field: "chapters", message: "chapter markers need an mp4, mov or webm clip"))
         }
         errors += frames?.validate() ?? []
         // Capped as imports are: every delivery attempt repeats it in its record and its errors.

@@ -220,6 +220,8 @@ public struct Clip: Codable, Sendable, Equatable {
     public var keptRanges: [TimeRange]?
     /// Seconds of the brand's intro before the source begins.
     public var intro: Double?
+    /// The chapter markers in the file, when the job asked for them.
+    public var chapters: [Chapter]?
     /// The clip's other files (`output.renditions`).
     public var renditions: [ClipRendition] = []
     public var createdAt: Date
@@ -242,6 +244,7 @@ public struct Clip: Codable, Sendable, Equatable {
         self.captions = presentation.captions
         self.keptRanges = presentation.keptRanges
         self.intro = presentation.intro
+        self.chapters = presentation.chapters
         self.reason = reason
         self.quality = quality
         self.loudnessLUFS = loudnessLUFS
@@ -270,12 +273,16 @@ public struct Clip: Codable, Sendable, Equatable {
 extension Clip {
     /// Its speech and face details as stored together.
     public var presentation: ClipPresentation {
-        get { ClipPresentation(reframe: reframe, captions: captions, keptRanges: keptRanges, intro: intro) }
+        get {
+            ClipPresentation(
+                reframe: reframe, captions: captions, keptRanges: keptRanges, intro: intro, chapters: chapters)
+        }
         set {
             reframe = newValue.reframe
             captions = newValue.captions
             keptRanges = newValue.keptRanges
             intro = newValue.intro
+            chapters = newValue.chapters
         }
     }
 

@@ -29,6 +29,9 @@ public struct ClipResponse: Encodable, Sendable {
     public var keptRanges: [TimeRange]?
     /// Seconds of the brand's intro before the source begins (`"brand": true`).
     public var intro: Double?
+    /// The chapter markers in the file, and the same as a YouTube-style list (`0:00 Title` lines).
+    public var chapters: [Chapter]?
+    public var youtubeChapters: String?
     /// The clip's words on its own clock, when its job has a transcript.
     public var captionsSrtUrl: String?
     public var captionsVttUrl: String?
@@ -76,6 +79,8 @@ public struct ClipResponse: Encodable, Sendable {
         captions = clip.captions
         keptRanges = clip.keptRanges
         intro = clip.intro
+        chapters = clip.chapters
+        youtubeChapters = clip.chapters.map(ClipChapters.youTubeList)
         if clip.captions != nil {
             captionsSrtUrl = "/v1/clips/\(clip.id)/captions.srt"
             captionsVttUrl = "/v1/clips/\(clip.id)/captions.vtt"

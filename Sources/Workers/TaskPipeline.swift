@@ -245,8 +245,19 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                     progress(.render, $0)
                 }
             }
-            let (plan, loudness, presentation) = (rendered.plan, rendered.loudness, rendered.presentation)
+            let (plan, loudness) = (rendered.plan, rendered.loudness)
+            var presentation = rendered.presentation
             let duration = try await prober.duration(of: plan)
+            if job.request.chapters == true {
+                let cuts = try await store.analysis(jobId: job.id, organizationId: job.organizationId)?.cuts ?? []
+                let timeline = ClipTimeline(
+                    start: plan.actualStart, end: plan.end, kept: plan.keptRanges, lead: presentation.intro ?? 0)
+                let chapters = ClipChapters.make(
+                    timeline: timeline, duration: duration, cuts: cuts.map(\.time), transcript: transcript)
+                try await ChapterWriter(runner: cutter.runner, ffmpegPath: cutter.ffmpegPath).write(
+                    chapters, into: output)
+                presentation.chapters = chapters
+            }
             var posterKey: BlobKey?
             if job.request.thumbnails != false && !options.format.isAudioOnly && options.format.readsBack {
                 let poster = scratch + "/poster.jpg"

@@ -45,7 +45,8 @@ import Testing
 
                 // One segment per range in the clip's timeline.
                 let (_, _, otio) = try await client.download("/v1/clips/\(clip["id"] as? String ?? "")/timeline")
-                let tracks = (try JSONSerialization.jsonObject(with: otio) as? [String: Any])?["tracks"] as? [String: Any]
+                let tracks =
+                    (try JSONSerialization.jsonObject(with: otio) as? [String: Any])?["tracks"] as? [String: Any]
                 let segments = ((tracks?["children"] as? [[String: Any]])?.first?["children"] as? [[String: Any]] ?? [])
                     .map { segment -> [Double?] in
                         let range = segment["source_range"] as? [String: Any]
@@ -68,6 +69,46 @@ import Testing
         }
     }
 
+    /// `"chapters": true`: markers in the file where the ranges join and at the shot cuts inside
+    /// them (none closer than 2 s), the same on the clip with a YouTube-style list.
+    @Test func chaptersAreWrittenIntoTheFileAtJoinsAndShotCuts() async throws {
+        let source = try await TestMedia.shared.path("cuts.mp4")
+        try await withTemporaryDirectory { dir in
+            try await ServerHarness.run(ServerHarness.configuration(dataDir: dir + "/data")) { client in
+                let upload = try await client.upload(source)
+                // Cuts at 3 s and 6 s: clip times 2.5 and 5.0; the join at 4.0 is within 2 s of 2.5.
+                let id = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(upload)"},"chapters":true,"thumbnails":false,"output":{"mode":"exact"},
+                     "clips":[{"ranges":[{"start":0.5,"end":4.5},{"start":5,"end":8.5}]}]}
+                    """#)
+                let job = try await client.waitForJob(id)
+                #expect(job.status == "succeeded", "\(job)")
+                let clip = try #require(job.clips.first)
+                let chapters = clip["chapters"] as? [[String: Any]] ?? []
+                #expect(chapters.map { $0["start"] as? Double } == [0, 2.5, 5], "\(clip)")
+                #expect(clip["youtubeChapters"] as? String == "0:00 Part 1\n0:02 Part 2\n0:05 Part 3")
+
+                let file = dir + "/chaptered.mp4"
+                try await client.download(clip["url"] as? String ?? "").2.write(to: URL(fileURLWithPath: file))
+                let probe = try Shell.run("ffprobe", ["-v", "error", "-show_chapters", "-of", "json", file])
+                let inFile =
+                    ((try JSONSerialization.jsonObject(with: probe.stdout) as? [String: Any])?["chapters"]
+                        as? [[String: Any]] ?? [])
+                #expect(
+                    inFile.map { $0["start_time"] as? String } == ["0.000000", "2.500000", "5.000000"], "\(inFile)")
+                #expect(inFile.map { ($0["tags"] as? [String: String])?["title"] } == ["Part 1", "Part 2", "Part 3"])
+                #expect(abs(try FrameCompare.videoFrameCount(file) - 225) <= 1, "the streams were copied whole")
+
+                let (status, body) = try await client.postJSON(
+                    "/v1/jobs",
+                    #"{"source":{"uploadId":"\#(upload)"},"chapters":true,"output":{"format":"gif"},"clips":[{"start":1,"end":2}]}"#
+                )
+                #expect(status == 422 && (body["detail"] as? String)?.contains("chapters") == true, "\(body)")
+            }
+        }
+    }
+
     @Test func rangesThatMakeNoSenseAreRefusedByField() async throws {
         try await withTemporaryDirectory { dir in
             try await ServerHarness.run(ServerHarness.configuration(dataDir: dir + "/data", workers: false)) { client in
@@ -86,7 +127,8 @@ import Testing
                 }
                 let (status, body) = try await client.postJSON(
                     "/v1/jobs",
-                    #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":0,"end":9,"ranges":[{"start":1,"end":2}]}]}"#)
+                    #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":0,"end":9,"ranges":[{"start":1,"end":2}]}]}"#
+                )
                 #expect(status == 422 && fields(body) == ["clips[0]"], "\(body)")
             }
         }

@@ -64,9 +64,20 @@ import Testing
         plan.join([TimeRange(start: 3.51, end: 5), TimeRange(start: 8, end: 9), TimeRange(start: 9, end: 30)])
         #expect(plan.mode == .exact && plan.fallbackReason?.contains("several ranges") == true)
         #expect(plan.actualStart == 3.5)
-        #expect(plan.keptRanges == [TimeRange(start: 3.5, end: 5), TimeRange(start: 8, end: 9)], "past the end: dropped")
+        #expect(
+            plan.keptRanges == [TimeRange(start: 3.5, end: 5), TimeRange(start: 8, end: 9)], "past the end: dropped")
         #expect(abs(plan.renderedDuration - 2.5) < 1e-9)
         #expect(plan.ffmpegArguments().contains { $0.contains("select='between(t") })
+    }
+
+    @Test func chapterMetadataIsInMillisecondsWithTitlesEscaped() {
+        let text = ChapterWriter.metadata([
+            Chapter(start: 0, end: 2.5, title: "a=b; #1 \\ end"), Chapter(start: 2.5, end: 7.25, title: "Part 2"),
+        ])
+        #expect(
+            text
+                == ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=2500\ntitle=a\\=b\\; \\#1 \\\\ end\n"
+                + "[CHAPTER]\nTIMEBASE=1/1000\nSTART=2500\nEND=7250\ntitle=Part 2\n")
     }
 
     @Test func smartFallsBackToExactAndSaysWhy() {

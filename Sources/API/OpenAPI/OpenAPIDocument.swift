@@ -87,6 +87,12 @@ enum OpenAPIDocument {
                     "id": id, "jobId": id, "index": integer, "start": number, "end": number, "duration": number,
                     "format": string,
                     "size": integer, "url": string,
+                    "chapters": [
+                        "type": "array",
+                        "items": object(
+                            ["start": number, "end": number, "title": string], required: ["start", "end", "title"]),
+                    ],
+                    "youtubeChapters": string,
                 ], required: ["id", "jobId", "index", "start", "end", "duration", "format", "size", "url"]),
             "APIKey": object(
                 ["id": id, "name": string, "role": role, "userId": id, "createdAt": string, "key": string],
@@ -202,6 +208,7 @@ enum OpenAPIDocument {
                         "query": ["type": "string", "maxLength": 200],
                     ]),
                     "output": ["type": "object"], "analyze": boolean, "thumbnails": boolean, "transcribe": boolean,
+                    "chapters": boolean,
                     "webhookUrl": ["type": "string", "maxLength": 2048],
                 ], required: ["source"]),
         ]

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A chapter of a clip on the clip's own clock: a marker in its file and a line of its
+/// YouTube-style list.
+public struct Chapter: Codable, Sendable, Equatable {
+    public var start: Double
+    public var end: Double
+    public var title: String
+
+    public init(start: Double, end: Double, title: String) {
+        self.start = start
+        self.end = end
+        self.title = title
+    }
+}
+
+/// Where a clip's chapters begin: at each joined range and at the shot cuts inside them, none
+/// shorter than `minimum` seconds; each titled by the first words spoken in it when there is a
+/// transcript, else "Part N".
+public enum ClipChapters {
+    public static func make(
+        timeline: ClipTimeline, duration: Double, cuts: [Double], transcript: Transcript?, minimum: Double = 2
+    ) -> [Chapter] {
+        guard duration > 0 else { return [] }
+        var boundaries: [Double] = []
+        var offset = timeline.lead
+        for (index, range) in timeline.ranges.enumerated() {
+            if index > 0 { boundaries.append(offset) }
+            // A cut within a frame of a range's edge is the join itself.
+            for cut in cuts where cut > range.start + 0.05 && cut < range.end - 0.05 {
+                boundaries.append(offset + cut - range.start)
+            }
+            offset += range.duration
+        }
+        var starts = [0.0]
+        for boundary in boundaries.sorted()
+        where boundary >= starts[starts.count - 1] + minimum && boundary <= duration - minimum {
+            starts.append(boundary)
+        }
+        return starts.enumerated().map { index, start in
+            let end = index + 1 < starts.count ? starts[index + 1] : duration
+            return Chapter(
+                start: start, end: end,
+                title: title(from: start, to: end, timeline: timeline, transcript: transcript) ?? "Part \(index + 1)")
+        }
+    }
+
+    /// Up to six words first spoken between `start` and `end` of the clip, as said.
+    static func title(from start: Double, to end: Double, timeline: ClipTimeline, transcript: Transcript?) -> String? {
+        guard let transcript else { return nil }
+        let words = transcript.words.filter { word in
+            guard let time = timeline.clipTime(word.start) else { return false }
+            return time >= start && time < end
+        }
+        guard !words.isEmpty else { return nil }
+        let text = words.prefix(6).map(\.text).joined(separator: " ")
+        return text.trimmingCharacters(in: CharacterSet(charactersIn: ",;:").union(.whitespaces))
+    }
+
+    /// `0:00 Title` lines, as YouTube reads chapters from a description (it needs the first at
+    /// 0:00, at least three, and each 10 s or longer to show them).
+    public static func youTubeList(_ chapters: [Chapter]) -> String {
+        chapters.map { chapter in
+            let seconds = Int(chapter.start.rounded(.down))
+            let (hours, minutes, rest) = (seconds / 3600, seconds / 60 % 60, seconds % 60)
+            let clock =
+                hours > 0
+                ? "\(hours):\(minutes < 10 ? "0" : "")\(minutes):\(rest < 10 ? "0" : "")\(rest)"
+                : "\(minutes):\(rest < 10 ? "0" : "")\(rest)"
+            return "\(clock) \(chapter.title)"
+        }.joined(separator: "\n")
+    }
+}
