@@ -132,6 +132,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     ClipRoutes(store: store, blobs: blobs, files: files).add(to: secured)
     TranscriptRoutes(store: store, blobs: blobs).add(to: secured)
     TimelineRoutes(store: store, blobs: blobs).add(to: secured)
+    PresetRoutes(blobs: blobs, clock: clock).add(to: secured)
     ReportRoutes(store: store, clock: clock).add(to: secured)
     eventRoutes(configuration, dependencies).addHTTPRoutes(to: router)
     return router

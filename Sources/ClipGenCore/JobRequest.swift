@@ -129,6 +129,8 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public var brand: Bool?
     /// Set by the server on a re-render of a clip (`POST /v1/clips/{id}/renders`).
     public var rerender: RerenderOrigin?
+    /// The organisation's preset whose settings the job took (`/v1/presets`), under its own.
+    public var preset: String?
 
     public init(source: Source, clips: [ClipRange]? = nil, output: OutputOptions? = nil) {
         self.source = source

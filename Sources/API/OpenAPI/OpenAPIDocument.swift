@@ -94,6 +94,9 @@ enum OpenAPIDocument {
                     ],
                     "youtubeChapters": string,
                 ], required: ["id", "jobId", "index", "start", "end", "duration", "format", "size", "url"]),
+            "Preset": object(
+                ["name": string, "description": string, "settings": ["type": "object"], "updatedAt": string],
+                required: ["name", "settings", "updatedAt"]),
             "APIKey": object(
                 ["id": id, "name": string, "role": role, "userId": id, "createdAt": string, "key": string],
                 required: ["id", "name", "role", "userId", "createdAt"]),
@@ -208,7 +211,7 @@ enum OpenAPIDocument {
                         "query": ["type": "string", "maxLength": 200],
                     ]),
                     "output": ["type": "object"], "analyze": boolean, "thumbnails": boolean, "transcribe": boolean,
-                    "chapters": boolean,
+                    "chapters": boolean, "preset": ["type": "string", "pattern": "^[a-z0-9_-]{1,64}$"],
                     "webhookUrl": ["type": "string", "maxLength": 2048],
                 ], required: ["source"]),
         ]
@@ -226,6 +229,13 @@ enum OpenAPIDocument {
         var response: Object = ["description": description]
         if let schema { response["content"] = [type: ["schema": schema]] }
         return (status, response)
+    }
+
+    static var presetName: Object {
+        [
+            "name": "name", "in": "path", "required": true,
+            "schema": ["type": "string", "pattern": "^[a-z0-9_-]{1,64}$"],
+        ]
     }
 
     /// A timeline file, its type by `format`.
@@ -528,6 +538,20 @@ enum OpenAPIDocument {
                     "Save the brand kit (admin): a logo (its corner, opacity and size), a caption font, an intro and an outro",
                     body: body(ref("BrandKit")), answer("200", "the kit", ref("BrandKit"))),
                 "delete": operation("Remove the brand kit (admin)", answer("204", "removed")),
+            ],
+            "/v1/presets": [
+                "get": operation(
+                    "The organisation's presets, by name",
+                    answer("200", "the presets", object(["items": ["type": "array", "items": ref("Preset")]])))
+            ],
+            "/v1/presets/{name}": [
+                "get": operation("One preset", parameters: [presetName], answer("200", "the preset", ref("Preset"))),
+                "put": operation(
+                    "Save a preset: job settings (output, highlights, captions, enhance, brand…) a job uses by name",
+                    parameters: [presetName],
+                    body: body(object(["description": string, "settings": ["type": "object"]])),
+                    answer("200", "the preset", ref("Preset"))),
+                "delete": operation("Remove a preset", parameters: [presetName], answer("204", "removed")),
             ],
             "/v1/clips/{id}/renders": [
                 "post": operation(

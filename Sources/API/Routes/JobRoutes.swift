@@ -35,7 +35,10 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Created<JobResponse> {
         let principal = try context.require(.write)
-        let jobRequest = try await request.decodeJSON(as: JobRequest.self, context: context)
+        var request = request
+        let jobRequest = try await PresetRoutes.jobRequest(
+            from: try await request.collectBody(upTo: context.maxUploadSize), blobs: blobs,
+            organization: principal.organizationId)
         if jobRequest.rerender != nil {
             throw Problem.invalid([.init(field: "rerender", message: "set by POST /v1/clips/{id}/renders, not here")])
         }
