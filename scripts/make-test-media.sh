@@ -208,6 +208,16 @@ make() {
          -map "$n:v" -map "[a]" -t 40 -c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a aac -b:a 96k -ac 1 "$file.tmp.mp4"
       rm -rf "$speech"
       mv "$out/speech.sentences.json.tmp" "$out/speech.sentences.json" ;;
+    fillers.mp4)
+      # About 9 s, 640x360, 30 fps, mono AAC: espeak-ng saying two sentences with "um" and "uh"
+      # in them, for cutting filler words out by the transcript's word times.
+      local speech
+      speech=$(mktemp -d)
+      espeak-ng -v en-us -s 150 -w "$speech/raw.wav" \
+        "So, um, I think we should, uh, go to the market now. Um, the prices are, uh, lower there."
+      ff -i "$speech/raw.wav" -f lavfi -i "testsrc2=size=640x360:rate=30" -map 1:v -map 0:a -shortest \
+         -c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a aac -b:a 96k -ac 1 -ar 48000 "$file.tmp.mp4"
+      rm -rf "$speech" ;;
     face-pan.mp4|faces-two.mp4)
       # 1280x720, 30 fps, silent tone audio. A face from opencv-doc's messi5.jpg (the 110x140
       # around it, enlarged 3x to 330x420; the face itself about 90 px) on plain backgrounds.

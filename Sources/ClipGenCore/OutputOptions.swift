@@ -21,6 +21,8 @@ public struct OutputOptions: Codable, Sendable, Equatable {
     public var reframe: Reframe?
     /// Pauses in the speech cut out of each clip (the job then transcribes its source).
     public var removeSilences: SilenceRemoval?
+    /// Filler words cut out of each clip (the job then transcribes its source).
+    public var removeFillers: FillerRemoval?
     /// Picture and sound repairs; nil still deinterlaces an interlaced source (`Enhancement.deinterlace`).
     public var enhance: Enhancement?
     /// The video codec; nil is the format's default (`OutputFormat.videoCodecs`).
@@ -62,7 +64,7 @@ public struct OutputOptions: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case format, mode, aspect, height, fps, cropX, normalizeAudio, targetLUFS, fadeSeconds, captions, reframe,
-            removeSilences, enhance, videoCodec, quality, videoBitrate, audioBitrate, renditions
+            removeSilences, removeFillers, enhance, videoCodec, quality, videoBitrate, audioBitrate, renditions
     }
 
     public init(from decoder: any Decoder) throws {
@@ -79,6 +81,7 @@ public struct OutputOptions: Codable, Sendable, Equatable {
         captions = try c.decodeIfPresent(CaptionOptions.self, forKey: .captions)
         reframe = try c.decodeIfPresent(Reframe.self, forKey: .reframe)
         removeSilences = try c.decodeIfPresent(SilenceRemoval.self, forKey: .removeSilences)
+        removeFillers = try c.decodeIfPresent(FillerRemoval.self, forKey: .removeFillers)
         enhance = try c.decodeIfPresent(Enhancement.self, forKey: .enhance)
         videoCodec = try c.decodeIfPresent(VideoCodec.self, forKey: .videoCodec)
         quality = try c.decodeIfPresent(Int.self, forKey: .quality)
@@ -93,11 +96,11 @@ public struct OutputOptions: Codable, Sendable, Equatable {
     /// Whether every picture of the clip differs from the source's (so none can be copied).
     public var changesPictures: Bool {
         aspect != .original || height != nil || fps != nil || fadeSeconds > 0 || captions != nil
-            || removeSilences != nil || enhance?.changesPictures == true
+            || removeSilences != nil || removeFillers != nil || enhance?.changesPictures == true
     }
 
     /// Whether rendering needs the source's transcript.
-    public var needsTranscript: Bool { captions != nil || removeSilences != nil }
+    public var needsTranscript: Bool { captions != nil || removeSilences != nil || removeFillers != nil }
 
     /// Whether rendering changes pictures or sound, which a stream copy cannot do.
     public var needsFilters: Bool {
@@ -123,6 +126,7 @@ public struct OutputOptions: Codable, Sendable, Equatable {
         }
         errors += captions?.validate() ?? []
         errors += removeSilences?.validate() ?? []
+        errors += removeFillers?.validate() ?? []
         if let enhance {
             errors += enhance.validate()
             if enhance.upscale != nil && height != nil {

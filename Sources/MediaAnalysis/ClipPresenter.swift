@@ -20,11 +20,16 @@ public struct ClipPresenter: Sendable {
     ) async throws -> ClipPresentation {
         let options = plan.options
         var presentation = ClipPresentation()
-        // A clip's own ranges (joined ones), with the pauses in each cut out when asked.
+        // A clip's own ranges (joined ones), with the pauses and filler words in each cut out when asked.
         let whole = [TimeRange(start: plan.actualStart, end: plan.end)]
         var kept = plan.keptRanges ?? whole
         if let removal = options.removeSilences, let transcript {
             kept = kept.flatMap { removal.keptRanges(start: $0.start, end: $0.end, words: transcript.words) }
+        }
+        if let fillers = options.removeFillers, let transcript {
+            // A clip of nothing but fillers keeps them rather than becoming empty.
+            let cut = fillers.cut(kept, words: transcript.words)
+            if !cut.isEmpty { kept = cut }
         }
         if kept != whole {
             plan.keptRanges = kept

@@ -77,6 +77,10 @@ struct Clip: AsyncParsableCommand {
     @Option(name: .customLong("min-silence"), help: "Shortest pause cut by --remove-silences, seconds.") var minSilence:
         Double = 0.6
     @Option(help: "Seconds of each cut pause kept either side.") var padding: Double = 0.15
+    @Option(
+        name: .customLong("remove-fillers"),
+        help: "Cut these filler words out of the speech, comma-separated (e.g. um,uh,erm).")
+    var removeFillers: String?
     @Flag(help: "Write OUT.srt and OUT.vtt of the clip's words without burning them in.") var transcribe = false
     @Option(
         name: .customLong("helpers-venv"),
@@ -111,6 +115,10 @@ struct Clip: AsyncParsableCommand {
             options.reframe = try choice(reframe, for: "--reframe", as: Reframe.self)
         }
         if removeSilences { options.removeSilences = SilenceRemoval(minSilence: minSilence, padding: padding) }
+        if let removeFillers {
+            options.removeFillers = FillerRemoval(
+                words: removeFillers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
         if let enhance { options.enhance = try Self.enhancement(enhance) }
         options.videoCodec = try videoCodec.map { try choice($0, for: "--video-codec", as: VideoCodec.self) }
         (options.quality, options.videoBitrate, options.audioBitrate) = (quality, videoBitrate, audioBitrate)

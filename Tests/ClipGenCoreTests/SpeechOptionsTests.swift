@@ -150,4 +150,36 @@ import Testing
         #expect(fixed.words.map(\.text) == ["hello", "Swift,", "World!"])
         #expect(fixed.words.map(\.start) == transcript.words.map(\.start))
     }
+    /// Fillers go with up to `padding` of the silence around them, never into a word beside them,
+    /// whatever their case or punctuation; the words around them are kept whole.
+    @Test func fillerWordsAreCutWithoutClippingTheirNeighbours() throws {
+        let words: [Transcript.Word] = [
+            .init(start: 0, end: 0.3, text: "So"), .init(start: 0.5, end: 0.8, text: "um,"),
+            .init(start: 1.0, end: 1.1, text: "I"), .init(start: 1.1, end: 1.5, text: "think"),
+            .init(start: 1.6, end: 1.7, text: "uh"), .init(start: 1.7, end: 1.9, text: "we"),
+            .init(start: 3.0, end: 3.3, text: "Um."),
+        ]
+        let kept = FillerRemoval(words: ["um", "uh"], padding: 0.05).cut([TimeRange(start: 0, end: 4)], words: words)
+        let expected = [(0, 0.45), (0.85, 1.55), (1.7, 2.95), (3.35, 4)]
+        #expect(kept.count == expected.count, "\(kept)")
+        for (range, (start, end)) in zip(kept, expected) {
+            #expect(abs(range.start - start) < 1e-9 && abs(range.end - end) < 1e-9, "\(kept)")
+        }
+        for word in words where !["um,", "uh", "Um."].contains(word.text) {
+            #expect(kept.contains { $0.start <= word.start && word.end <= $0.end }, "\(word.text) is whole")
+        }
+        // Joined ranges keep their edges; a filler across a join is cut from both.
+        let joined = FillerRemoval(words: ["um"], padding: 0).cut(
+            [TimeRange(start: 0, end: 0.6), TimeRange(start: 0.7, end: 2)], words: words)
+        #expect(joined.map(\.start) == [0, 0.8] && joined.map(\.end) == [0.5, 2])
+
+        let request = try JSONDecoder().decode(
+            JobRequest.self,
+            from: Data(#"{"source":{"uploadId":"u"},"clips":[{"start":0,"end":1}],"output":{"removeFillers":{}}}"#.utf8)
+        )
+        #expect(request.resolvedOutput.removeFillers?.words == FillerRemoval.defaultWords)
+        #expect(request.needsTranscript)
+        let bad = FillerRemoval(words: [], padding: 2).validate().map(\.field)
+        #expect(bad == ["output.removeFillers.words", "output.removeFillers.padding"])
+    }
 }

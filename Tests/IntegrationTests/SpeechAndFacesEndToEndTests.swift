@@ -31,6 +31,50 @@ import Testing
         }
     }
 
+    /// espeak-ng saying "um" and "uh" inside two sentences: the fillers Whisper heard are cut,
+    /// every other word stays whole in the clip, and its subtitles follow the cut timeline.
+    @Test func fillerWordsAreCutAndNoOtherWordIsClipped() async throws {
+        let source = try await TestMedia.shared.path("fillers.mp4")
+        try await withTemporaryDirectory { dir in
+            try await ServerHarness.run(Self.configuration(dir)) { client in
+                let upload = try await client.upload(source)
+                let id = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(upload)"},"clips":[{"start":0,"end":8.5}],"thumbnails":false,
+                     "output":{"mode":"exact","removeFillers":{"words":["um","uh"],"padding":0.05}}}
+                    """#)
+                let job = try await client.waitForJob(id)
+                #expect(job.status == "succeeded", "\(job)")
+                let transcript = try JSONDecoder().decode(
+                    Transcript.self, from: try await client.download("/v1/jobs/\(id)/transcript").2)
+                let clip = try #require(job.clips.first)
+                let kept = (clip["keptRanges"] as? [[String: Double]] ?? []).map {
+                    TimeRange(start: $0["start"] ?? 0, end: $0["end"] ?? 0)
+                }
+                let fillers = transcript.words.filter { ["um", "uh"].contains($0.bare) }
+                #expect(!fillers.isEmpty, "Whisper heard no filler: \(transcript.words.map(\.text))")
+                // Kept ranges are written to the millisecond.
+                func inside(_ word: Transcript.Word) -> Bool {
+                    kept.contains { $0.start <= word.start + 0.002 && word.end <= $0.end + 0.002 }
+                }
+                for filler in fillers {
+                    #expect(
+                        !kept.contains { $0.contains((filler.start + filler.end) / 2) }, "\(filler) is cut: \(kept)")
+                }
+                for word in transcript.words where !fillers.contains(word) {
+                    #expect(inside(word), "\(word) is whole in \(kept)")
+                }
+                let length = kept.reduce(0) { $0 + $1.duration }
+                #expect(abs((clip["duration"] as? Double ?? 0) - length) < 0.1, "\(clip)")
+                let srt = String(
+                    decoding: try await client.download(clip["captionsSrtUrl"] as? String ?? "").2, as: UTF8.self)
+                #expect(
+                    srt.contains("market") && !srt.lowercased().contains("um,") && !srt.lowercased().contains(" uh"),
+                    "\(srt)")
+            }
+        }
+    }
+
     @Test func captionedClipsTranscriptsAndHighlightsByWhatIsSaid() async throws {
         let source = try await TestMedia.shared.path("speech.mp4")
         try await withTemporaryDirectory { dir in
