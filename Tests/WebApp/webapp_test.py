@@ -127,6 +127,9 @@ def main():
         assert api("GET", "/v1/uploads", token=admin_token)["items"] == [], "a cancelled upload is not kept"
         assert not run.visible("#upload-cancel"), "nothing left to cancel"
 
+        # A preset saved over the API, for the source page to offer.
+        api("PUT", "/v1/presets/house", {"description": "house style", "settings": {"output": {"normalizeAudio": True}}}, admin_token)
+
         # Upload: progress reported in bytes, then the source's analysis job.
         d.execute_script("""
             window.__progress = [];
@@ -167,6 +170,8 @@ def main():
         assert options == ["", "karaoke", "plain", "boxed"], f"caption styles offered: {options}"
         assert [o.get_attribute("value") for o in run.finds("#reframe option")] == ["center", "face", "fit"]
         assert run.find("#remove-silences") and run.find("#hl-query")
+        assert run.find("#remove-fillers") and run.find("#join-ranges") and run.find("#chapters")
+        run.wait(lambda: run.finds('#preset option[value="house"]'), message="the organisation's presets are offered")
         run.shot("clips-requested")
         run.find("#submit-job").click()
         run.wait(lambda: "#/jobs/" in d.current_url, message="the job page opens")
@@ -313,6 +318,19 @@ def main():
         run.wait(lambda: "30 days" in next(row for row in run.finds("#retention tr") if row.text.startswith("Uploads")).text,
                  message="the page shows what applies now")
         run.shot("admin-data")
+
+        # Presets: one saved from the page is listed and usable, and deleted again.
+        d.get(BASE + "/#/presets")
+        run.wait(lambda: run.finds('#presets tr[data-preset="house"]'), message="the presets page lists the saved one")
+        run.find("#preset-name").send_keys("shorts")
+        run.find("#preset-description").send_keys("phones")
+        run.find("#preset-save").click()
+        run.wait(lambda: run.finds('#presets tr[data-preset="shorts"]'), message="a preset saved on the page is listed")
+        saved = api("GET", "/v1/presets/shorts", token=admin_token)
+        assert saved["description"] == "phones" and saved["settings"]["output"]["aspect"] == "9:16", saved
+        run.shot("presets")
+        run.find('#presets tr[data-preset="shorts"] button.delete').click()
+        run.wait(lambda: not run.finds('#presets tr[data-preset="shorts"]'), message="the deleted preset goes")
 
         # A narrow window: nothing wider than the screen.
         d.set_window_size(390, 844)

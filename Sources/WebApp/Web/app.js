@@ -16,6 +16,7 @@ function navigate(hash) {
 function nav() {
   const me = api.session.me;
   const links = [["#/", "Jobs"]];
+  if (me) links.push(["#/presets", "Presets"]);
   if (me && me.role !== "viewer") links.push(["#/keys", "API keys"]);
   if (me?.role === "admin") links.push(["#/admin/users", "Users"], ["#/admin/audit", "Audit"], ["#/admin/analytics", "Analytics"], ["#/admin/data", "Data"]);
   $("#nav").replaceChildren(...links.map(([href, label]) => h("a", { href, "aria-current": location.hash === href || (href === "#/" && !location.hash) ? "page" : null }, label)),
@@ -64,6 +65,7 @@ async function route() {
     case "jobs": return parts.length === 1 ? views.homeView(root(), context)
       : api.isId(parts[1]) && parts.length === 2 ? views.jobView(root(), parts[1], context) : views.notFoundView(root());
     case "keys": return views.keysView(root());
+    case "presets": return views.presetsView(root());
     case "admin":
       if (!admin) return views.notFoundView(root());
       if (parts[1] === "users") return views.usersView(root());

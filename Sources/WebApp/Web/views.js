@@ -210,6 +210,15 @@ function renderSource(root, uploadId, job, analysis, navigate) {
   const captions = select("captions", [["", "none"], ["karaoke", "karaoke"], ["plain", "plain"], ["boxed", "boxed"]], "");
   const reframe = select("reframe", [["center", "still at crop position"], ["face", "follow the face"], ["fit", "whole picture"]], "center");
   const silences = h("input#remove-silences", { type: "checkbox" });
+  const fillers = h("input#remove-fillers", { type: "checkbox" });
+  const join = h("input#join-ranges", { type: "checkbox" });
+  const chapters = h("input#chapters", { type: "checkbox" });
+  // The organisation's presets: the job's own choices below are laid over the one picked.
+  const preset = h("select#preset", {}, h("option", { value: "" }, "none"));
+  attempt(async () => {
+    const presets = (await api.call("GET", "/v1/presets")).items;
+    preset.append(...presets.map((p) => h("option", { value: p.name }, p.description ? `${p.name} — ${p.description}` : p.name)));
+  });
   const query = h("input#hl-query", { type: "text", maxlength: 200, placeholder: "words to find (optional)" });
   const showCrop = () => {
     const vertical = aspect.value === "9:16", square = aspect.value === "1:1";
@@ -240,7 +249,13 @@ function renderSource(root, uploadId, job, analysis, navigate) {
         if (captions.value) body.output.captions = { style: captions.value };
         if (reframe.value !== "center" && aspect.value !== "original") body.output.reframe = reframe.value;
         if (silences.checked) body.output.removeSilences = {};
-        if (picked.length) body.clips = picked.map((r) => ({ start: Number(r.start.toFixed(3)), end: Number(r.end.toFixed(3)) }));
+        if (fillers.checked) body.output.removeFillers = {};
+        if (chapters.checked) body.chapters = true;
+        if (preset.value) body.preset = preset.value;
+        const parts = [...picked].sort((a, b) => a.start - b.start)
+          .map((r) => ({ start: Number(r.start.toFixed(3)), end: Number(r.end.toFixed(3)) }));
+        if (parts.length > 1 && join.checked) body.clips = [{ ranges: parts }];
+        else if (parts.length) body.clips = parts;
         if (count > 0) body.highlights = { count, minDuration: Number(hlMin.value), maxDuration: Number(hlMax.value), ...(query.value.trim() ? { query: query.value.trim() } : {}) };
         if (!body.clips && !body.highlights) throw new Error("add a range, or ask for at least one highlight");
         const created = await api.call("POST", "/v1/jobs", body);
@@ -263,7 +278,9 @@ function renderSource(root, uploadId, job, analysis, navigate) {
       h("div.grid", {}, h("label", {}, "Mode", mode), h("label", {}, "Format", format), h("label", {}, "Aspect", aspect),
         h("label", {}, "Crop position", cropX), h("label", {}, "Height", height), h("label", {}, "Fade (s)", fade),
         h("label.inline", {}, normalize, "Normalise loudness"), h("label", {}, "Captions", captions), h("label", {}, "Reframe", reframe),
-        h("label.inline", {}, silences, "Cut pauses in speech")),
+        h("label.inline", {}, silences, "Cut pauses in speech"), h("label.inline", {}, fillers, "Cut filler words (um, uh)"),
+        h("label.inline", {}, join, "Join the ranges into one clip"), h("label.inline", {}, chapters, "Chapter markers"),
+        h("label", {}, "Preset", preset)),
       submit) : null,
   );
   if (job.storyboard) drawStoryboard(storyboard, job.storyboard, seek);
@@ -363,7 +380,7 @@ export function jobView(root, id, { navigate, onEvent }) {
       q?.psnr != null ? `PSNR ${q.psnr.toFixed(1)} dB` : null, q?.ssim != null ? `SSIM ${q.ssim.toFixed(3)}` : null,
       (q?.loudnessLUFS ?? clip.loudnessLUFS) != null ? `${(q?.loudnessLUFS ?? clip.loudnessLUFS).toFixed(1)} LUFS` : null,
       clip.reframe ? `crop: ${clip.reframe.layout}` : null, clip.captions ? `${clip.captions.words} words` : null,
-      clip.keptRanges ? `${clip.keptRanges.length - 1} pauses cut` : null,
+      clip.keptRanges ? `${clip.keptRanges.length} parts` : null, clip.chapters ? `${clip.chapters.length} chapters` : null,
     ].filter(Boolean).join(" · ");
   };
   const addClip = (clip) => {
@@ -581,6 +598,45 @@ export function dataView(root) {
     }
     show(await api.call("GET", "/v1/retention"));
   });
+}
+
+// MARK: presets
+
+export function presetsView(root) {
+  const rows = h("tbody#presets");
+  const name = h("input#preset-name", { placeholder: "name (a-z, 0-9, - and _)", required: true, pattern: "[a-z0-9_\\-]{1,64}" });
+  const description = h("input#preset-description", { placeholder: "what it is for (optional)", maxlength: 500 });
+  const settings = h("textarea#preset-settings", { rows: 6, cols: 60, spellcheck: false },
+    '{"output": {"format": "mp4", "aspect": "9:16", "height": 720, "captions": {"style": "karaoke"}}}');
+  const load = () => attempt(async () => {
+    const presets = (await api.call("GET", "/v1/presets")).items;
+    rows.replaceChildren(...presets.map((p) => h("tr", { "data-preset": p.name }, h("td", {}, p.name), h("td", {}, p.description || ""),
+      h("td", {}, h("code", {}, JSON.stringify(p.settings))),
+      h("td", {}, canWrite() ? h("button.delete", { type: "button", on: { click: () => attempt(async () => {
+        await api.call("DELETE", api.path`/v1/presets/${p.name}`);
+        load();
+      }) } }, "Delete") : null))));
+  });
+  const form = h("form#preset-form", {
+    on: {
+      submit: (event) => {
+        event.preventDefault();
+        attempt(async () => {
+          let parsed;
+          try { parsed = JSON.parse(settings.value || "{}"); } catch { throw new Error("the settings are not JSON"); }
+          await api.call("PUT", api.path`/v1/presets/${name.value.trim()}`,
+            { settings: parsed, ...(description.value.trim() ? { description: description.value.trim() } : {}) });
+          load();
+        });
+      },
+    },
+  }, h("div.row", {}, name, description), h("div", {}, settings), h("button#preset-save", { type: "submit" }, "Save preset"));
+  root.replaceChildren(
+    h("section.card", {}, h("h2", {}, "Presets"),
+      h("p.muted", {}, "Job settings saved by name: a job that picks one gets them under its own choices."),
+      h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Description"), h("th", {}, "Settings"), h("th", {}, ""))), rows)),
+    canWrite() ? h("section.card", {}, h("h2", {}, "Save a preset"), form) : null);
+  load();
 }
 
 export function notFoundView(root) {
