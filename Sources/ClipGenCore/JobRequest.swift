@@ -131,6 +131,12 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public var rerender: RerenderOrigin?
     /// The organisation's preset whose settings the job took (`/v1/presets`), under its own.
     public var preset: String?
+    /// -10 to 10, default 0: among the organisation's queued work, higher goes first. Between
+    /// organisations the one with the fewest tasks running goes first, so one organisation's
+    /// backlog never starves another's single job.
+    public var priority: Int?
+
+    public var resolvedPriority: Int { priority ?? 0 }
 
     public init(source: Source, clips: [ClipRange]? = nil, output: OutputOptions? = nil) {
         self.source = source
@@ -268,6 +274,9 @@ public struct JobRequest: Codable, Sendable, Equatable {
         }
         if chapters == true && ![.mp4, .mov, .webm].contains(resolvedOutput.format) {
             errors.append(.init(field: "chapters", message: "chapter markers need an mp4, mov or webm clip"))
+        }
+        if let priority, !(-10...10).contains(priority) {
+            errors.append(.init(field: "priority", message: "must be from -10 to 10"))
         }
         errors += frames?.validate() ?? []
         // Capped as imports are: every delivery attempt repeats it in its record and its errors.

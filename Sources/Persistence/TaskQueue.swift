@@ -5,8 +5,11 @@ import ClipGenCore
 /// every change to a job is planned by `JobTransitions` from a snapshot the backend reads under
 /// the job's lock, and written as planned (`changeJob`).
 public protocol TaskQueue: Sendable {
-    /// Leases the oldest runnable task for one of `capabilities`: queued and due, or leased with
-    /// an expired lease (its worker is gone), and moves its job as `JobTransitions.claimed` says.
+    /// Leases a runnable task for one of `capabilities`, and moves its job as
+    /// `JobTransitions.claimed` says: a task whose lease expired (its worker is gone) first; else
+    /// a queued, due task of the organisation with the fewest tasks running (so one
+    /// organisation's backlog never starves another's job), the highest `priority` of its jobs,
+    /// then the oldest.
     /// A task whose `fallback` is one of `capabilities` is runnable too once it has been due for
     /// `fallbackAfter` seconds (0: at once, nil: never). A task whose worker vanished on its last
     /// attempt fails its job (`worker_lost`) instead.

@@ -17,10 +17,24 @@ extension MemoryJobStore {
                     && ((task.status == .queued && task.availableAt <= now)
                         || (task.status == .leased && (task.leaseExpiresAt ?? 0) <= now))
             }
+            // An expired lease first; then fair between organisations (the fewest tasks running), and
+            // within one the job's priority, then the oldest.
+            var running: [OrganizationID: Int] = [:]
+            for task in state.tasks.values {
+                guard let organization = state.jobs[task.record.jobId]?.organizationId else { continue }
+                if task.status == .leased && (task.leaseExpiresAt ?? 0) > now { running[organization, default: 0] += 1 }
+            }
+            func key(_ task: QueuedTask) -> [Double] {
+                if task.status == .leased { return [0, task.leaseExpiresAt ?? 0, Double(task.order)] }
+                let job = state.jobs[task.record.jobId]
+                let organization = job?.organizationId
+                return [
+                    1, Double(organization.map { running[$0] ?? 0 } ?? 0), -Double(job?.request.resolvedPriority ?? 0),
+                    task.availableAt, task.createdAt, Double(task.order),
+                ]
+            }
             guard
-                let next = runnable.min(by: {
-                    ($0.availableAt, $0.createdAt, $0.order) < ($1.availableAt, $1.createdAt, $1.order)
-                }),
+                let next = runnable.min(by: { key($0).lexicographicallyPrecedes(key($1)) }),
                 state.jobs[next.record.jobId] != nil
             else { return nil }
             var task = next

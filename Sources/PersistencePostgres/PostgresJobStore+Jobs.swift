@@ -25,11 +25,11 @@ extension PostgresJobStore {
             try await self.execute(
                 """
                 INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request,
-                    created_at, webhook_url)
+                    created_at, webhook_url, priority)
                 VALUES (\(job.id), \(job.organizationId), \(job.ownerId), \(job.uploadId), \(job.status.rawValue),
                     \(job.stage.rawValue), 0,
                         \(try JSONCoding.encode(job.request)), \(job.createdAt.timeIntervalSince1970),
-                            \(job.request.webhookUrl))
+                            \(job.request.webhookUrl), \(job.request.resolvedPriority))
                 """, on: connection)
             // A re-render starts from its job's probe.
             if let media = job.media {
@@ -166,10 +166,10 @@ extension PostgresJobStore {
         try await execute(
             """
             INSERT INTO tasks (id, job_id, kind, capability, fallback, clip_index, status, attempts,
-                max_attempts, available_at, created_at)
-            VALUES (\(task.id), \(task.jobId), \(task.kind.rawValue), \(task.capability.rawValue),
+                max_attempts, available_at, created_at, organization_id, priority)
+            SELECT \(task.id), \(task.jobId), \(task.kind.rawValue), \(task.capability.rawValue),
                 \(task.fallback?.rawValue), \(task.clipIndex), 'queued', 0, \(task.maxAttempts), \(availableAt),
-                \(availableAt))
+                \(availableAt), organization_id, priority FROM jobs WHERE id = \(task.jobId)
             """, on: connection)
     }
 }

@@ -5,8 +5,9 @@ import PostgresNIO
 import Synchronization
 
 extension PostgresJobStore {
-    /// One statement, so one round trip: the task leased (the oldest expired lease, else the
-    /// oldest queued task, each found through its own partial index; SKIP LOCKED: a task another
+    /// One statement, so one round trip in the common case: the task leased (the oldest expired
+    /// lease, else the next queued task of the fairest organisation, each found through its own
+    /// partial index; SKIP LOCKED: a task another
     /// worker is claiming right now is passed over, not waited for), its job locked and moved as
     /// `JobTransitions.claimed` says (running, started, its attempts; the `status` event when it
     /// was queued — the event's JSON built by the server, in `JobEvent`'s own encoding). Written
@@ -28,7 +29,58 @@ extension PostgresJobStore {
         if sweep { try await transaction { connection in try await self.failAbandonedTasks(now: now, on: connection) } }
         // JSONEncoder's default for dates: seconds since 2001-01-01.
         let at = Date(timeIntervalSince1970: now).timeIntervalSinceReferenceDate
-        return try await retryingConflicts {
+        // Fair between organisations: the fairest one's next task in the claiming statement itself
+        // (one round trip); only when it has nothing this worker takes, the others in turn. An
+        // expired lease (its worker died) goes before them all.
+        if let claimed = try await claim(
+            worker: worker, names: names, waitedUntil: waitedUntil, organization: nil, leaseSeconds: leaseSeconds,
+            now: now, at: at)
+        {
+            return claimed
+        }
+        for organization in try await organizationsByLoad(now: now).dropFirst() {
+            if let claimed = try await claim(
+                worker: worker, names: names, waitedUntil: waitedUntil, organization: organization,
+                leaseSeconds: leaseSeconds, now: now, at: at)
+            {
+                return claimed
+            }
+        }
+        return nil
+    }
+
+    /// `organizationsByLoad`'s order as SQL, for the claiming statement to take its first.
+    static func organizationsByLoadQuery(now: Double) -> String {
+        """
+        WITH RECURSIVE queued(organization) AS (
+            SELECT (SELECT organization_id FROM tasks WHERE status = 'queued' ORDER BY organization_id LIMIT 1)
+            UNION ALL
+            SELECT (SELECT organization_id FROM tasks WHERE status = 'queued' AND organization_id > queued.organization
+                    ORDER BY organization_id LIMIT 1)
+            FROM queued WHERE queued.organization IS NOT NULL)
+        SELECT organization FROM queued WHERE organization IS NOT NULL
+        ORDER BY (SELECT count(*) FROM tasks WHERE status = 'leased' AND organization_id = queued.organization
+                     AND lease_expires_at > \(now)), queued.organization
+        """
+    }
+
+    /// The organisations with queued tasks, fairest first: the fewest tasks running (a claim
+    /// adds one, so organisations alike take turns). Found by stepping through the index one organisation at a time (a loose
+    /// index scan), so a backlog of thousands costs a claim no more than one task does.
+    func organizationsByLoad(now: Double) async throws -> [String] {
+        try await all(PostgresQuery(unsafeSQL: Self.organizationsByLoadQuery(now: now))) {
+            try $0.get("organization", as: String.self)
+        }
+    }
+
+    /// One claiming statement: an expired lease, else the next task of `organization` (nil: the
+    /// fairest organisation; then its job's priority, then the oldest); nil when neither is there
+    /// (or another worker locked it first).
+    private func claim(
+        worker: String, names: [String], waitedUntil: Double, organization: String?, leaseSeconds: Double,
+        now: Double, at: Double
+    ) async throws -> ClaimedTask? {
+        try await retryingConflicts {
             try await self.one(
                 """
                 WITH task AS (
@@ -43,10 +95,12 @@ extension PostgresJobStore {
                                  OR (fallback = ANY(\(names)) AND available_at <= \(waitedUntil)))
                          ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED),
                         (SELECT id FROM tasks
-                         WHERE status = 'queued' AND available_at <= \(now)
+                         WHERE status = 'queued' AND organization_id = COALESCE(\(organization),
+                                 (\(unescaped: Self.organizationsByLoadQuery(now: now)) LIMIT 1))
+                             AND available_at <= \(now)
                              AND (capability = ANY(\(names))
                                  OR (fallback = ANY(\(names)) AND available_at <= \(waitedUntil)))
-                         ORDER BY available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED))
+                         ORDER BY priority DESC, available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED))
                     RETURNING *),
                 old AS (
                     SELECT jobs.id, jobs.status AS old_status FROM jobs JOIN task ON jobs.id = task.job_id
@@ -67,7 +121,7 @@ extension PostgresJobStore {
                     task.fallback AS task_fallback, task.clip_index AS task_clip_index, task.attempts AS task_attempts, task.max_attempts
                         AS task_max_attempts
                 FROM job, task
-                """
+                """, operation: "claimTask"
             ) { row in ClaimedTask(task: try TaskRecord(claimedRow: row), job: try Job(row: row)) }
         }
     }

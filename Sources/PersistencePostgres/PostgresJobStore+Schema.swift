@@ -280,5 +280,21 @@ extension PostgresJobStore {
                 "CREATE INDEX jobs_org_finished ON jobs (organization_id, finished_at)",
             ]
         ),
+        // Each task carries its job's organisation and priority, so a claim finds the
+        // organisations with queued work and each one's next task through indexes alone.
+        (
+            "v10",
+            [
+                "ALTER TABLE jobs ADD COLUMN priority BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE tasks ADD COLUMN organization_id TEXT",
+                "ALTER TABLE tasks ADD COLUMN priority BIGINT NOT NULL DEFAULT 0",
+                "UPDATE tasks SET organization_id = jobs.organization_id FROM jobs WHERE jobs.id = tasks.job_id",
+                """
+                CREATE INDEX tasks_org_next ON tasks (organization_id, priority DESC, available_at, created_at)
+                    WHERE status = 'queued'
+                """,
+                "CREATE INDEX tasks_org_leased ON tasks (organization_id) WHERE status = 'leased'",
+            ]
+        ),
     ]
 }

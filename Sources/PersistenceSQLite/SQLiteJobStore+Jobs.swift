@@ -38,12 +38,13 @@ extension SQLiteJobStore {
             try db.execute(
                 sql: """
                     INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request,
-                        created_at, webhook_url)
-                    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                        created_at, webhook_url, priority)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
                     """,
                 arguments: [
                     job.id, job.organizationId, job.ownerId, job.uploadId, job.status.rawValue, job.stage.rawValue,
                     try JSONCoding.encode(job.request), job.createdAt.timeIntervalSince1970, job.request.webhookUrl,
+                    job.request.resolvedPriority,
                 ])
             // A re-render starts from its job's probe.
             if let media = job.media { try Self.applyDocuments(JobDocuments(media: media), jobId: job.id, db) }
@@ -187,13 +188,13 @@ extension SQLiteJobStore {
         try db.execute(
             sql: """
                 INSERT INTO tasks (id, job_id, kind, capability, fallback, clip_index, status, attempts,
-                    max_attempts, available_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
+                    max_attempts, available_at, created_at, organization_id, priority)
+                SELECT ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, organization_id, priority FROM jobs WHERE id = ?
                 """,
             arguments: [
                 task.id, task.jobId, task.kind.rawValue, task.capability.rawValue, task.fallback?.rawValue,
                 task.clipIndex,
-                task.maxAttempts, availableAt, availableAt,
+                task.maxAttempts, availableAt, availableAt, task.jobId,
             ])
     }
 }

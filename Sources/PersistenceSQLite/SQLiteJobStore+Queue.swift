@@ -14,18 +14,30 @@ extension SQLiteJobStore {
             let names = StatementArguments(capabilities.map(\.rawValue))
             // A fallback task waits for its preferred workers until `fallbackAfter` has passed.
             let waitedUntil = fallbackAfter.map { now - $0 } ?? -Double.greatestFiniteMagnitude
-            guard !capabilities.isEmpty,
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT * FROM tasks
-                        WHERE (capability IN (\(placeholders))
-                              OR (fallback IN (\(placeholders)) AND available_at <= ?))
-                          AND ((status = 'queued' AND available_at <= ?) OR (status = 'leased'
-                              AND lease_expires_at <= ?))
-                        ORDER BY available_at, created_at LIMIT 1
-                        """, arguments: names + names + [waitedUntil, now, now])
-            else { return nil }
+            guard !capabilities.isEmpty else { return nil }
+            let takes = "(capability IN (\(placeholders)) OR (fallback IN (\(placeholders)) AND available_at <= ?))"
+            let takeArguments = names + names + [waitedUntil]
+            // A lease that expired (its worker died) first: there are few, and they are the oldest work.
+            var found = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM tasks WHERE status = 'leased' AND lease_expires_at <= ? AND \(takes)
+                    ORDER BY lease_expires_at LIMIT 1
+                    """, arguments: [now] + takeArguments)
+            if found == nil {
+                for organization in try Self.organizationsByLoad(db, now: now) {
+                    found = try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT * FROM tasks INDEXED BY tasks_org_next
+                            WHERE status = 'queued' AND organization_id = ? AND available_at <= ?
+                                AND \(takes)
+                            ORDER BY priority DESC, available_at, created_at LIMIT 1
+                            """, arguments: [organization, now] + takeArguments)
+                    if found != nil { break }
+                }
+            }
+            guard let row = found else { return nil }
             var task = try TaskRecord(row: row)
             try db.execute(
                 sql: """
@@ -39,6 +51,25 @@ extension SQLiteJobStore {
             // The whole row: workers need the keyframe index the snapshot leaves out.
             return ClaimedTask(task: task, job: try Self.fetchJob(db, id: task.jobId)!)
         }
+    }
+
+    /// The organisations with queued tasks, fairest first: the fewest tasks running (a claim
+    /// adds one, so organisations alike take turns). Found by stepping through the index one organisation at a time (a loose
+    /// index scan), so a backlog of thousands costs a claim no more than one task does.
+    static func organizationsByLoad(_ db: Database, now: Double) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: """
+                WITH RECURSIVE queued(organization) AS (
+                    SELECT (SELECT organization_id FROM tasks WHERE status = 'queued' ORDER BY organization_id LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT organization_id FROM tasks WHERE status = 'queued' AND organization_id > queued.organization
+                            ORDER BY organization_id LIMIT 1)
+                    FROM queued WHERE queued.organization IS NOT NULL)
+                SELECT organization FROM queued WHERE organization IS NOT NULL
+                ORDER BY (SELECT count(*) FROM tasks WHERE status = 'leased' AND organization_id = queued.organization
+                             AND lease_expires_at > ?), queued.organization
+                """, arguments: [now])
     }
 
     /// A task whose worker vanished on its last attempt cannot be retried: fail its job.

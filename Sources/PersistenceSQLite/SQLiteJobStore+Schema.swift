@@ -278,6 +278,19 @@ extension SQLiteJobStore {
                     CREATE INDEX jobs_org_finished ON jobs(organization_id, finished_at);
                     """)
         }
+        migrator.registerMigration("v12-fairness") { db in
+            // Each task carries its job's organisation and priority, so a claim finds the
+            // organisations with queued work and each one's next task through indexes alone.
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE tasks ADD COLUMN organization_id TEXT;
+                    ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+                    UPDATE tasks SET organization_id = (SELECT organization_id FROM jobs WHERE jobs.id = tasks.job_id);
+                    CREATE INDEX tasks_org_next ON tasks(status, organization_id, priority DESC, available_at, created_at);
+                    CREATE INDEX tasks_lease ON tasks(status, lease_expires_at);
+                    """)
+        }
         return migrator
     }
 }

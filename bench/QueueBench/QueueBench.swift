@@ -31,9 +31,13 @@ struct QueueBench {
         var results: [(claims: Double, cycles: Double)] = []
         let sqlite = SQLiteJobStore(path: directory + "/bench.sqlite")
         results.append(try await measure(sqlite, name: "SQLite", jobs: jobs, claimers: claimers))
+        try await fairness(SQLiteJobStore(path: directory + "/fair.sqlite"), name: "SQLite")
         if let url = ProcessInfo.processInfo.environment["QUEUE_BENCH_POSTGRES_URL"] {
             let postgres = PostgresJobStore(configuration: try PostgresJobStore.configuration(url: url))
             results.append(try await measure(postgres, name: "PostgreSQL", jobs: jobs, claimers: claimers))
+            // A client runs once: the fairness run gets a store of its own.
+            try await fairness(
+                PostgresJobStore(configuration: try PostgresJobStore.configuration(url: url)), name: "PostgreSQL")
         }
         if results.count == 2 {
             print(
@@ -116,6 +120,96 @@ struct QueueBench {
         }
         return perSecond
     }
+}
+
+extension QueueBench {
+    /// The wait of one organisation's single job while `workers` workers are busy (each task takes
+    /// `work`): first with only as many other tasks as workers queued, then behind another
+    /// organisation's batch of `batch` jobs. A fair claim makes the two waits alike (goal: under 2×).
+    static func fairness(
+        _ store: some JobStoreBackend, name: String, batch: Int = 500, workers: Int = 2, work: Duration = .milliseconds(20)
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            defer { group.cancelAll() }
+            try await store.prepare()
+            func member(_ name: String) async throws -> (Organization, User) {
+                let organization = Organization(name: name, createdAt: Date())
+                try await store.createOrganization(organization)
+                let user = User(
+                    organizationId: organization.id, email: "\(name)-\(UUID().uuidString.prefix(8))@x.test",
+                    passwordHash: "x", role: .admin, createdAt: Date())
+                try await store.createUser(user)
+                return (organization, user)
+            }
+            let (big, bigUser) = try await member("batch")
+            let (small, smallUser) = try await member("single")
+            var request = JobRequest(source: .init(uploadId: .make()), clips: [])
+            request.thumbnails = false
+            func submit(_ organization: Organization, _ user: User) async throws -> TaskID {
+                let job = Job(organizationId: organization.id, ownerId: user.id, request: request, createdAt: Date())
+                let task = TaskRecord(jobId: job.id, kind: .probe, maxAttempts: 3)
+                _ = try await store.createJob(job, firstTask: task, idempotencyKey: nil)
+                return task.id
+            }
+            /// Workers claiming and finishing tasks until `target` is claimed; the seconds it waited.
+            func wait(queued: Int) async throws -> Double {
+                for _ in 0..<queued { _ = try await submit(big, bigUser) }
+                let run = FairRun()
+                try await withThrowingTaskGroup(of: Void.self) { pool in
+                    for index in 0..<workers {
+                        pool.addTask {
+                            let transitions = JobTransitions()
+                            while run.waited.withLock({ $0 }) == nil {
+                                guard
+                                    let claimed = try await store.claimTask(
+                                        worker: "fair-\(index)", capabilities: [.cpu], leaseSeconds: 300)
+                                else {
+                                    try await Task.sleep(for: .milliseconds(1))
+                                    continue
+                                }
+                                if claimed.task.id == run.target.withLock({ $0 }) {
+                                    let at = run.started.withLock { $0 }!
+                                    run.waited.withLock { $0 = ContinuousClock.now - at }
+                                }
+                                try await Task.sleep(for: work)
+                                _ = try await store.completeTask(
+                                    taskId: claimed.task.id, worker: "fair-\(index)", outcome: TaskOutcome(),
+                                    transitions: transitions)
+                            }
+                        }
+                    }
+                    // The workers are busy before the single job arrives.
+                    try await Task.sleep(for: work / 2)
+                    run.started.withLock { $0 = ContinuousClock.now }
+                    let id = try await submit(small, smallUser)
+                    run.target.withLock { $0 = id }
+                    try await pool.waitForAll()
+                }
+                // What the workers left behind is cleared for the next measurement.
+                while let leftover = try await store.claimTask(worker: "drain", capabilities: [.cpu], leaseSeconds: 300) {
+                    _ = try await store.completeTask(
+                        taskId: leftover.task.id, worker: "drain", outcome: TaskOutcome(), transitions: JobTransitions())
+                }
+                let components = run.waited.withLock { $0 }!.components
+                return Double(components.seconds) + Double(components.attoseconds) / 1e18
+            }
+            let alone = try await wait(queued: workers * 2)
+            let behind = try await wait(queued: batch)
+            print(
+                String(
+                    format:
+                        "%@: a single job waited %.3f s with the workers busy, %.3f s behind another organisation's %d-job batch: %.2fx (goal < 2x)",
+                    name, alone, behind, batch, behind / alone))
+        }
+    }
+}
+
+/// One fairness measurement, shared by its workers.
+final class FairRun: Sendable {
+    let started = Mutex<ContinuousClock.Instant?>(nil)
+    let waited = Mutex<Duration?>(nil)
+    let target = Mutex<TaskID?>(nil)
 }
 
 /// How often each task was claimed, from every claimer.

@@ -212,6 +212,7 @@ enum OpenAPIDocument {
                     ]),
                     "output": ["type": "object"], "analyze": boolean, "thumbnails": boolean, "transcribe": boolean,
                     "chapters": boolean, "preset": ["type": "string", "pattern": "^[a-z0-9_-]{1,64}$"],
+                    "priority": ["type": "integer", "minimum": -10, "maximum": 10],
                     "webhookUrl": ["type": "string", "maxLength": 2048],
                 ], required: ["source"]),
         ]
