@@ -127,7 +127,8 @@ extension QueueBench {
     /// `work`): first with only as many other tasks as workers queued, then behind another
     /// organisation's batch of `batch` jobs. A fair claim makes the two waits alike (goal: under 2×).
     static func fairness(
-        _ store: some JobStoreBackend, name: String, batch: Int = 500, workers: Int = 2, work: Duration = .milliseconds(20)
+        _ store: some JobStoreBackend, name: String, batch: Int = 500, workers: Int = 2,
+        work: Duration = .milliseconds(20)
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await store.run() }
@@ -187,9 +188,11 @@ extension QueueBench {
                     try await pool.waitForAll()
                 }
                 // What the workers left behind is cleared for the next measurement.
-                while let leftover = try await store.claimTask(worker: "drain", capabilities: [.cpu], leaseSeconds: 300) {
+                while let leftover = try await store.claimTask(worker: "drain", capabilities: [.cpu], leaseSeconds: 300)
+                {
                     _ = try await store.completeTask(
-                        taskId: leftover.task.id, worker: "drain", outcome: TaskOutcome(), transitions: JobTransitions())
+                        taskId: leftover.task.id, worker: "drain", outcome: TaskOutcome(), transitions: JobTransitions()
+                    )
                 }
                 let components = run.waited.withLock { $0 }!.components
                 return Double(components.seconds) + Double(components.attoseconds) / 1e18
