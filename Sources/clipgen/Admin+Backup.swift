@@ -18,7 +18,7 @@ extension Admin {
         var to: String
         @Flag(help: "Copy every file again (after rotate-keys resealed them).") var full = false
         @Option(help: "Keep this many snapshots, removing older ones and the files only they use.") var keep: Int?
-        @Option(help: "Files copied at once (default 4).") var parallel = 4
+        @Option(help: "Files copied at once.") var parallel = 4
         @OptionGroup var location: Where
 
         func validate() throws {
@@ -58,21 +58,15 @@ extension Admin {
                 """
         )
 
-        @Option(help: "The directory or s3://bucket/prefix the backup was written to.") var from: String
-        @Option(help: "The snapshot's id (default: the latest).") var snapshot: String?
-        @Option(help: "Files copied at once (default 4).") var parallel = 4
+        @OptionGroup var backup: BackupSource
         @OptionGroup var location: Where
-
-        func validate() throws {
-            guard (1...64).contains(parallel) else { throw ValidationError("--parallel must be 1 to 64") }
-        }
 
         func run() async throws {
             let (configuration, logger, _) = try await Process.start(flags: location.flags)
             let report = try await Admin.failingClearly {
                 try await BackupRestorer.restore(
-                    configuration: configuration, from: try BackupLocation(parsing: from), snapshot: snapshot,
-                    parallel: parallel, logger: logger)
+                    configuration: configuration, from: try BackupLocation(parsing: backup.from),
+                    snapshot: backup.snapshot, parallel: backup.parallel, logger: logger)
             }
             print("restored backup \(report.id): \(report.blobs) files and the database, \(report.bytes) bytes")
         }
@@ -83,21 +77,15 @@ extension Admin {
             commandName: "verify-backup",
             abstract: "Read back every file of a backup snapshot and check its size and SHA-256 against the manifest.")
 
-        @Option(help: "The directory or s3://bucket/prefix the backup was written to.") var from: String
-        @Option(help: "The snapshot's id (default: the latest).") var snapshot: String?
-        @Option(help: "Files read at once (default 4).") var parallel = 4
+        @OptionGroup var backup: BackupSource
         @OptionGroup var location: Where
-
-        func validate() throws {
-            guard (1...64).contains(parallel) else { throw ValidationError("--parallel must be 1 to 64") }
-        }
 
         func run() async throws {
             let (configuration, logger, _) = try await Process.start(flags: location.flags)
             let report = try await Admin.failingClearly {
                 try await BackupVerifier.verify(
-                    configuration: configuration, at: try BackupLocation(parsing: from), snapshot: snapshot,
-                    parallel: parallel, logger: logger)
+                    configuration: configuration, at: try BackupLocation(parsing: backup.from),
+                    snapshot: backup.snapshot, parallel: backup.parallel, logger: logger)
             }
             guard report.problems.isEmpty else {
                 for problem in report.problems { print(problem) }
@@ -105,6 +93,17 @@ extension Admin {
                     "backup \(report.id) is damaged: \(report.problems.count) of \(report.checked) files differ")
             }
             print("backup \(report.id) is whole: \(report.checked) files, \(report.bytes) bytes checked")
+        }
+    }
+
+    /// Which backup `restore` and `verify-backup` read.
+    struct BackupSource: ParsableArguments {
+        @Option(help: "The directory or s3://bucket/prefix the backup was written to.") var from: String
+        @Option(help: "The snapshot's id (default: the latest).") var snapshot: String?
+        @Option(help: "Files copied or read at once.") var parallel = 4
+
+        func validate() throws {
+            guard (1...64).contains(parallel) else { throw ValidationError("--parallel must be 1 to 64") }
         }
     }
 
