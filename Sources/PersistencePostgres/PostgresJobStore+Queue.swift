@@ -65,8 +65,9 @@ extension PostgresJobStore {
     }
 
     /// The organisations with queued tasks, fairest first: the fewest tasks running (a claim
-    /// adds one, so organisations alike take turns). Found by stepping through the index one organisation at a time (a loose
-    /// index scan), so a backlog of thousands costs a claim no more than one task does.
+    /// adds one, so organisations alike take turns). Found by stepping through the index one
+    /// organisation at a time (a loose index scan), so a backlog of thousands costs a claim no
+    /// more than one task does.
     func organizationsByLoad(now: Double) async throws -> [String] {
         try await all(PostgresQuery(unsafeSQL: Self.organizationsByLoadQuery(now: now))) {
             try $0.get("organization", as: String.self)

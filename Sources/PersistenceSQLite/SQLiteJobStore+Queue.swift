@@ -54,8 +54,9 @@ extension SQLiteJobStore {
     }
 
     /// The organisations with queued tasks, fairest first: the fewest tasks running (a claim
-    /// adds one, so organisations alike take turns). Found by stepping through the index one organisation at a time (a loose
-    /// index scan), so a backlog of thousands costs a claim no more than one task does.
+    /// adds one, so organisations alike take turns). Found by stepping through the index one
+    /// organisation at a time (a loose index scan), so a backlog of thousands costs a claim no
+    /// more than one task does.
     static func organizationsByLoad(_ db: Database, now: Double) throws -> [String] {
         try String.fetchAll(
             db,
