@@ -1,11 +1,13 @@
 """Clients without an account that try to take ClipGen down, against 127.0.0.1:PORT.
 Usage: attack_clients.py MODE PORT TOKEN [ARGS...]; prints one JSON object.
 
-trickle COUNT JOB  COUNT connections from 127.0.0.1, each trickling a sign-in body (one byte a
-                   second), while a second client (127.0.0.2) asks /healthz and GET /v1/jobs/JOB
-                   signed in; until every trickling connection is closed (60 s at most).
-share ADDRESSES PER  PER trickling sign-ins from each of ADDRESSES addresses (127.0.0.10 on);
-                   then, from 127.0.0.3, a signed-in request, /healthz and an anonymous one.
+trickle COUNT JOB [HELD]  COUNT connections from 127.0.0.1, each trickling a sign-in body (one
+                   byte a second), while a second client (127.0.0.2) asks /healthz and GET
+                   /v1/jobs/JOB signed in; until every trickling connection is closed (60 s at
+                   most). The refusals are awaited until at most HELD (64) are unanswered.
+share ADDRESSES PER [HELD]  PER trickling sign-ins from each of ADDRESSES addresses (127.0.0.10
+                   on), refusals awaited down to HELD (20); then, from 127.0.0.3, a signed-in
+                   request, /healthz and an anonymous one.
 framing            request heads that are not HTTP/1.1, first on a connection and after a good request.
 websocket JOB MEDIA  refused upgrades (no token, a media token, an unknown job, the socket cap,
                    the per-address rate limit) and bad frames (oversized, unmasked).
@@ -59,8 +61,11 @@ def status_of(head):
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
-def trickling(count, sources):
-    """Opens `count` trickling sign-ins spread over `sources`: (held sockets, refusals)."""
+def trickling(count, sources, settle):
+    """Opens `count` trickling sign-ins spread over `sources`: (held sockets, refusals). Waits for
+    the server's refusals until at most `settle` connections are unanswered (what it should
+    hold), however long a loaded machine takes to answer; a server that holds more is reported
+    as it is after a minute."""
     held, refused = [], []
     for index in range(count):
         source = sources[index % len(sources)]
@@ -68,30 +73,35 @@ def trickling(count, sources):
             s = connect(source)
             s.sendall(SIGN_IN)
             held.append(s)
+            s.setblocking(False)
         except OSError as error:
             refused.append("connect: %s" % error)
-    # What the server answered at once: a refusal comes with a status line and a close.
-    time.sleep(0.5)
-    still = []
-    for s in held:
-        s.setblocking(False)
-        try:
-            data = s.recv(4096)
-            refused.append(data.split(b"\r\n", 1)[0].decode(errors="replace") if data else "closed")
-            s.close()
-        except BlockingIOError:
-            still.append(s)
-        except OSError as error:
-            refused.append("reset: %s" % error)
-            s.close()
-    return still, refused
+    # A refusal comes with a status line and a close.
+    deadline = time.monotonic() + 60
+    while True:
+        time.sleep(0.5)
+        still = []
+        for s in held:
+            try:
+                data = s.recv(4096)
+                refused.append(data.split(b"\r\n", 1)[0].decode(errors="replace") if data else "closed")
+                s.close()
+            except BlockingIOError:
+                still.append(s)
+            except OSError as error:
+                refused.append("reset: %s" % error)
+                s.close()
+        held = still
+        if len(held) <= settle or time.monotonic() > deadline:
+            return held, refused
 
 
 if mode == "trickle":
     count, job = int(sys.argv[4]), sys.argv[5]
+    settle = int(sys.argv[6]) if len(sys.argv) > 6 else 64
     auth = b"Authorization: Bearer " + token.encode() + b"\r\n"
     started = time.monotonic()
-    held, refused = trickling(count, ["127.0.0.1"])
+    held, refused = trickling(count, ["127.0.0.1"], settle)
     initially_held = len(held)
     probes, last_byte = [], 0.0
     open_ = list(held)
@@ -124,7 +134,8 @@ if mode == "trickle":
 
 elif mode == "share":
     addresses, per = int(sys.argv[4]), int(sys.argv[5])
-    held, refused = trickling(addresses * per, ["127.0.0.%d" % (10 + i) for i in range(addresses)])
+    settle = int(sys.argv[6]) if len(sys.argv) > 6 else 20
+    held, refused = trickling(addresses * per, ["127.0.0.%d" % (10 + i) for i in range(addresses)], settle)
     auth = b"Authorization: Bearer " + token.encode() + b"\r\n"
     result = {"held": len(held), "refused": refused,
               "signedIn": request("/v1/me", "127.0.0.3", auth),
