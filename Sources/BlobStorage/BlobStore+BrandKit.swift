@@ -1,6 +1,5 @@
 import ClipGenCore
 import Foundation
-import NIOCore
 
 extension BlobStore {
     /// The organisation's saved brand kit (`brand/{organisation}.json`); nil when it has none.
@@ -15,11 +14,6 @@ extension BlobStore {
 
     /// Saves the organisation's brand kit, replacing any before it.
     public func saveBrandKit(_ kit: BrandKit, for organization: OrganizationID) async throws {
-        let data = try JSONEncoder().encode(kit)
-        let body = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
-            continuation.yield(ByteBuffer(bytes: data))
-            continuation.finish()
-        }
-        _ = try await put(try BrandKit.blobKey(for: organization), from: body, limit: 1 << 20)
+        try await put(try JSONEncoder().encode(kit), as: try BrandKit.blobKey(for: organization), limit: 1 << 20)
     }
 }

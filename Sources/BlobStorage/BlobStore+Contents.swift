@@ -11,6 +11,17 @@ extension BlobStore {
         try await get(key, range: range).write { chunk in data.append(contentsOf: chunk.readableBytesView) }
         return data
     }
+
+    /// Stores a small body held in memory (a manifest, a kit, a preset) under `key`, replacing
+    /// what was there.
+    @discardableResult
+    public func put(_ data: Data, as key: BlobKey, limit: Int64? = nil) async throws -> BlobInfo {
+        let body = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+            continuation.yield(ByteBuffer(bytes: data))
+            continuation.finish()
+        }
+        return try await put(key, from: body, limit: limit)
+    }
 }
 
 extension BlobStore {

@@ -1,6 +1,5 @@
 import ClipGenCore
 import Foundation
-import NIOCore
 
 extension BlobStore {
     /// Where an organisation's preset is kept, beside its brand kit: `presets/{organisation}/{name}.json`.
@@ -28,16 +27,13 @@ extension BlobStore {
     }
 
     public func savePreset(_ data: Data, named name: String, for organization: OrganizationID) async throws {
-        let body = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
-            continuation.yield(ByteBuffer(bytes: data))
-            continuation.finish()
-        }
-        _ = try await put(try Self.presetKey(name, for: organization), from: body, limit: 1 << 20)
+        try await put(data, as: try Self.presetKey(name, for: organization), limit: 1 << 20)
     }
 
     /// Whether there was one to remove.
     public func deletePreset(named name: String, for organization: OrganizationID) async throws -> Bool {
-        guard try await preset(named: name, for: organization) != nil else { return false }
+        guard JobPreset.isValidName(name), try await size(of: Self.presetKey(name, for: organization)) != nil
+        else { return false }
         try await delete(try Self.presetKey(name, for: organization))
         return true
     }

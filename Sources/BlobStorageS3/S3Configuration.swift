@@ -60,11 +60,8 @@ public struct S3Configuration: Sendable {
         guard values.string("s3Endpoint") != nil else { return nil }
         let endpoint = try Self.endpoint(values, "s3Endpoint")!
         let bucket = values.string("s3Bucket") ?? "clipgen"
-        // S3's bucket naming rules, so a typo is caught here rather than as a signature error.
-        guard (3...63).contains(bucket.count),
-            bucket.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }),
-            bucket.first != "-", bucket.first != "."
-        else {
+        // Checked here, so a typo is caught rather than answered as a signature error.
+        guard Self.isBucketName(bucket) else {
             throw ConfigurationProblem.invalid(
                 key: ConfigurationKey.environmentName("s3Bucket"),
                 reason: "'\(bucket)' is not a bucket name (3–63 lowercase letters, digits, '-' and '.')")
@@ -91,6 +88,13 @@ public struct S3Configuration: Sendable {
         if let days = try values.int("s3AbortIncompleteUploadsDays", in: 0...3650) {
             abortIncompleteUploadsDays = days == 0 ? nil : days
         }
+    }
+
+    /// S3's bucket naming rules: 3–63 lowercase letters, digits, '-' and '.', not starting with either.
+    public static func isBucketName(_ name: String) -> Bool {
+        (3...63).contains(name.count)
+            && name.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }
+            && name.first != "-" && name.first != "."
     }
 
     /// An `http(s)://host[:port]` URL from `key`, its trailing slash dropped; nil when unset.

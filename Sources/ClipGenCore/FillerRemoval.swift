@@ -5,7 +5,7 @@ import Foundation
 public struct FillerRemoval: Codable, Sendable, Equatable {
     public static let defaultWords = ["um", "uh", "erm", "er", "ah", "hmm", "mm"]
 
-    /// Compared without case or the punctuation a recogniser puts on them ("Um," is "um").
+    /// Compared as `Transcript.Word.bare`: without case or punctuation ("Um," is "um").
     public var words: [String]
     /// Seconds of the silence either side of a filler cut with it.
     public var padding: Double
@@ -25,7 +25,9 @@ public struct FillerRemoval: Codable, Sendable, Equatable {
 
     func validate() -> [FieldError] {
         var errors: [FieldError] = []
-        if !(1...100).contains(words.count) || words.contains(where: { Self.normalized($0).isEmpty || $0.count > 40 }) {
+        if !(1...100).contains(words.count)
+            || words.contains(where: { Transcript.Word.bare($0).isEmpty || $0.count > 40 })
+        {
             errors.append(
                 .init(field: "output.removeFillers.words", message: "1 to 100 words of at most 40 characters"))
         }
@@ -35,18 +37,13 @@ public struct FillerRemoval: Codable, Sendable, Equatable {
         return errors
     }
 
-    /// Lowercased, without the punctuation around it.
-    static func normalized(_ word: String) -> String {
-        word.lowercased().trimmingCharacters(in: .punctuationCharacters.union(.whitespaces))
-    }
-
     /// `kept` (source ranges, in order) less every filler among `words` and up to `padding` of
     /// silence either side of it; a stretch left shorter than `shortest` goes too.
     public func cut(_ kept: [TimeRange], words transcript: [Transcript.Word], shortest: Double = 0.04) -> [TimeRange] {
-        let fillers = Set(words.map(Self.normalized))
+        let fillers = Set(words.map(Transcript.Word.bare))
         let sorted = transcript.sorted { $0.start < $1.start }
         var cuts: [TimeRange] = []
-        for (index, word) in sorted.enumerated() where fillers.contains(Self.normalized(word.text)) {
+        for (index, word) in sorted.enumerated() where fillers.contains(word.bare) {
             let before = index > 0 ? sorted[index - 1].end : -Double.infinity
             let after = index + 1 < sorted.count ? sorted[index + 1].start : Double.infinity
             let cut = TimeRange(

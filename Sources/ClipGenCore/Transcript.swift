@@ -93,7 +93,10 @@ public struct Transcript: Codable, Sendable, Equatable {
 extension Transcript.Word {
     public var endsSentence: Bool { text.last.map { ".?!".contains($0) } ?? false }
     /// Lowercased letters and digits only: what a search compares.
-    public var bare: String {
+    public var bare: String { Self.bare(text) }
+
+    /// `text` as `bare` compares it: "Um," is "um".
+    public static func bare(_ text: String) -> String {
         String(text.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
     }
 }

@@ -49,27 +49,9 @@ extension PostgresJobStore {
         return nil
     }
 
-    /// `organizationsByLoad`'s order as SQL, for the claiming statement to take its first.
-    static func organizationsByLoadQuery(now: Double) -> String {
-        """
-        WITH RECURSIVE queued(organization) AS (
-            SELECT (SELECT organization_id FROM tasks WHERE status = 'queued' ORDER BY organization_id LIMIT 1)
-            UNION ALL
-            SELECT (SELECT organization_id FROM tasks WHERE status = 'queued' AND organization_id > queued.organization
-                    ORDER BY organization_id LIMIT 1)
-            FROM queued WHERE queued.organization IS NOT NULL)
-        SELECT organization FROM queued WHERE organization IS NOT NULL
-        ORDER BY (SELECT count(*) FROM tasks WHERE status = 'leased' AND organization_id = queued.organization
-                     AND lease_expires_at > \(now)), queued.organization
-        """
-    }
-
-    /// The organisations with queued tasks, fairest first: the fewest tasks running (a claim
-    /// adds one, so organisations alike take turns). Found by stepping through the index one
-    /// organisation at a time (a loose index scan), so a backlog of thousands costs a claim no
-    /// more than one task does.
+    /// `FairClaim.organizationsByLoad`: the organisations with queued tasks, fairest first.
     func organizationsByLoad(now: Double) async throws -> [String] {
-        try await all(PostgresQuery(unsafeSQL: Self.organizationsByLoadQuery(now: now))) {
+        try await all(PostgresQuery(unsafeSQL: FairClaim.organizationsByLoad(now: now))) {
             try $0.get("organization", as: String.self)
         }
     }
@@ -97,7 +79,7 @@ extension PostgresJobStore {
                          ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED),
                         (SELECT id FROM tasks
                          WHERE status = 'queued' AND organization_id = COALESCE(\(organization),
-                                 (\(unescaped: Self.organizationsByLoadQuery(now: now)) LIMIT 1))
+                                 (\(unescaped: FairClaim.organizationsByLoad(now: now)) LIMIT 1))
                              AND available_at <= \(now)
                              AND (capability = ANY(\(names))
                                  OR (fallback = ANY(\(names)) AND available_at <= \(waitedUntil)))

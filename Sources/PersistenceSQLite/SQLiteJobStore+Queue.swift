@@ -53,24 +53,9 @@ extension SQLiteJobStore {
         }
     }
 
-    /// The organisations with queued tasks, fairest first: the fewest tasks running (a claim
-    /// adds one, so organisations alike take turns). Found by stepping through the index one
-    /// organisation at a time (a loose index scan), so a backlog of thousands costs a claim no
-    /// more than one task does.
+    /// `FairClaim.organizationsByLoad`: the organisations with queued tasks, fairest first.
     static func organizationsByLoad(_ db: Database, now: Double) throws -> [String] {
-        try String.fetchAll(
-            db,
-            sql: """
-                WITH RECURSIVE queued(organization) AS (
-                    SELECT (SELECT organization_id FROM tasks WHERE status = 'queued' ORDER BY organization_id LIMIT 1)
-                    UNION ALL
-                    SELECT (SELECT organization_id FROM tasks WHERE status = 'queued' AND organization_id > queued.organization
-                            ORDER BY organization_id LIMIT 1)
-                    FROM queued WHERE queued.organization IS NOT NULL)
-                SELECT organization FROM queued WHERE organization IS NOT NULL
-                ORDER BY (SELECT count(*) FROM tasks WHERE status = 'leased' AND organization_id = queued.organization
-                             AND lease_expires_at > ?), queued.organization
-                """, arguments: [now])
+        try String.fetchAll(db, sql: FairClaim.organizationsByLoad(now: now))
     }
 
     /// A task whose worker vanished on its last attempt cannot be retried: fail its job.

@@ -118,11 +118,10 @@ struct PresetRoutes<Blobs: BlobStore> {
         -> JobRequest
     {
         let data = Data(body.readableBytesView)
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["preset"] != nil
-        else {
-            return try JSONDecoder().decode(JobRequest.self, from: data)
-        }
-        guard let name = object["preset"] as? String,
+        // Decoded once as it is; only a job that names a preset is read again, merged.
+        let request = try JSONDecoder().decode(JobRequest.self, from: data)
+        guard let name = request.preset else { return request }
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let stored = try await blobs.preset(named: name, for: organization),
             let preset = try JSONSerialization.jsonObject(with: stored) as? [String: Any]
         else {

@@ -91,11 +91,6 @@ struct TimelineRoutes<Store: JobRepository, Blobs: BlobStore> {
     /// The job's transcript when it made one; nil otherwise (the timeline then has no captions).
     private func transcript(of job: Job) async throws -> Transcript? {
         guard job.request.needsTranscript, let uploadId = job.uploadId else { return nil }
-        do {
-            return try JSONDecoder().decode(
-                Transcript.self, from: try await blobs.contents(of: Transcript.blobKey(for: uploadId)))
-        } catch BlobError.notFound {
-            return nil
-        }
+        return try await blobs.transcript(for: uploadId)
     }
 }

@@ -65,16 +65,14 @@ struct TranscriptRoutes<Store: JobRepository, Blobs: BlobStore> {
                 status: .notFound,
                 detail: "the transcript is not ready yet (the job is in its \(job.stage.rawValue) stage)")
         }
-        do {
-            return try JSONDecoder().decode(
-                Transcript.self, from: try await blobs.contents(of: Transcript.blobKey(for: uploadId)))
-        } catch BlobError.notFound {
+        guard let transcript = try await blobs.transcript(for: uploadId) else {
             throw Problem(
                 status: .notFound,
                 detail: job.status.isTerminal
                     ? "the transcript is gone (its upload was deleted, or the job failed before transcribing)"
                     : "the transcript is not ready yet (the job is in its \(job.stage.rawValue) stage)")
         }
+        return transcript
     }
 
     private static func captions(_ track: CaptionTrack, format: String) -> Response {

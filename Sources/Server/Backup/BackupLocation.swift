@@ -19,9 +19,7 @@ public enum BackupLocation: Equatable, Sendable, CustomStringConvertible {
         let rest = text.dropFirst("s3://".count)
         let bucket = String(rest.prefix { $0 != "/" })
         let prefix = rest.dropFirst(bucket.count).split(separator: "/").joined(separator: "/")
-        guard (3...63).contains(bucket.count),
-            bucket.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." })
-        else {
+        guard S3Configuration.isBucketName(bucket) else {
             throw BackupError.badLocation(text, reason: "'\(bucket)' is not a bucket name")
         }
         guard prefix.isEmpty || (try? BlobKey(prefix)) != nil else {

@@ -91,8 +91,8 @@ public struct BackupWriter: Sendable {
                 id: id, createdAt: Date(),
                 database: .init(kind: database.kind, key: dumpKey.rawValue, size: dump.size, sha256: dump.sha256),
                 encrypted: encrypted, blobs: entries.values.sorted { $0.key < $1.key })
-            try await write(try manifest.encoded(), as: try BackupManifest.key(id), scratch: scratch)
-            try await write(Data((id + "\n").utf8), as: BackupManifest.latestKey, scratch: scratch)
+            try await target.put(try manifest.encoded(), as: try BackupManifest.key(id))
+            try await target.put(Data((id + "\n").utf8), as: BackupManifest.latestKey)
             logger.info(
                 "backup written",
                 metadata: ["backup.id": "\(id)", "backup.copied": "\(copied)", "backup.reused": "\(reused)"])
@@ -102,12 +102,6 @@ public struct BackupWriter: Sendable {
                 id: id, blobs: entries.count, copied: copied, reused: reused, bytesCopied: bytesCopied,
                 databaseBytes: dump.size, removedSnapshots: removed)
         }
-    }
-
-    private func write(_ data: Data, as key: BlobKey, scratch: String) async throws {
-        let file = scratch + "/" + UUID().uuidString
-        try data.write(to: URL(fileURLWithPath: file))
-        _ = try await target.importFile(at: file, as: key)
     }
 
     /// Removes all but the `keep` newest finished snapshots, then the copies no kept snapshot
