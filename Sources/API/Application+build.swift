@@ -17,7 +17,7 @@ import WebApp
 /// What the API keeps: accounts, jobs, the queue, webhooks, the audit log and quotas, and the reports over them.
 public typealias APIStore = AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger
     & DataLifecycle
-    & ReportQueries & WorkerRegistry
+    & ReportQueries & WorkerRegistry & BatchRepository
 
 /// Everything the HTTP side needs, created once by the caller.
 public struct APIDependencies<Store: APIStore, Blobs: BlobStore>: Sendable {
@@ -129,6 +129,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
         store: store, blobs: blobs, workflow: dependencies.workflow, signal: dependencies.shared.signal, quotas: quotas,
         importer: PinnedHTTPClient(policy: dependencies.networkPolicy), clock: clock, metrics: dependencies.metrics.api)
     JobRoutes(service: jobs, cache: dependencies.jobCache, files: files).add(to: secured)
+    BatchRoutes(service: jobs).add(to: secured)
     ClipRoutes(store: store, blobs: blobs, files: files).add(to: secured)
     TranscriptRoutes(store: store, blobs: blobs).add(to: secured)
     TimelineRoutes(store: store, blobs: blobs).add(to: secured)

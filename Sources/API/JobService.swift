@@ -11,7 +11,7 @@ import Persistence
 /// What the API does to jobs beyond reading them: submit (checked, written with the workflow's
 /// first task, idle workers woken), cancel, and delete with the files the job made. Thin on
 /// purpose: the workflow decides, the store persists.
-struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendable {
+struct JobService<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: BlobStore>: Sendable {
     let store: Store
     let blobs: Blobs
     let workflow: JobWorkflow
@@ -28,26 +28,88 @@ struct JobService<Store: JobRepository & QuotaLedger, Blobs: BlobStore>: Sendabl
     {
         var errors = request.validate()
         var source: Upload?
-        if errors.isEmpty, let uploadId = request.source.uploadId {
-            source = try await store.upload(id: uploadId, organizationId: principal.organizationId)
-            if source == nil { errors.append(.init(field: "source.uploadId", message: "no upload with this id")) }
+        if errors.isEmpty {
+            (source, errors) = try await checkSource(request.source, of: principal)
         }
-        if errors.isEmpty, request.brand == true, try await blobs.brandKit(for: principal.organizationId) == nil {
-            errors.append(.init(field: "brand", message: "this organisation has no brand kit; PUT /v1/brand first"))
-        }
-        if errors.isEmpty, let url = request.source.url {
-            // Refused here when the address is plainly not allowed; redirects are checked as they come.
-            do {
-                _ = try await importer.resolve(url)
-            } catch let error as OutboundError {
-                errors.append(.init(field: "source.url", message: error.description))
-            }
-        }
+        if errors.isEmpty, request.brand == true { errors += try await checkBrand(of: principal) }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
         let job = Job(
             organizationId: principal.organizationId, ownerId: principal.userId, request: request,
             createdAt: clock.now())
         return try await create(job, source: source, idempotencyKey: idempotencyKey)
+    }
+
+    /// A batch and a job for each of `requests` (one per source, the same settings), written
+    /// together or not at all: every request checked first (fields named `sources[i]…` for what
+    /// differs, `job.…` for the settings they share), the organisation's job limit taking all of
+    /// them at once, and room reserved for each.
+    func submit(_ batch: Batch, requests: [JobRequest], by principal: Principal) async throws -> [Job] {
+        var errors: [FieldError] = []
+        var shared = Set<String>()
+        var sources: [Upload?] = []
+        for (index, request) in requests.enumerated() {
+            for error in request.validate() {
+                if error.field.hasPrefix("source") {
+                    errors.append(.init(field: "sources[\(index)]" + error.field.dropFirst(6), message: error.message))
+                } else if shared.insert(error.field).inserted {
+                    errors.append(.init(field: "job." + error.field, message: error.message))
+                }
+            }
+            let (upload, problems) = try await checkSource(request.source, of: principal)
+            sources.append(upload)
+            errors += problems.map {
+                FieldError(field: "sources[\(index)]" + $0.field.dropFirst(6), message: $0.message)
+            }
+        }
+        if requests.first?.brand == true { errors += try await checkBrand(of: principal) }
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        // Distinct creation times keep the jobs in their sources' order wherever jobs are listed.
+        let jobs = requests.enumerated().map { index, request in
+            Job(
+                organizationId: principal.organizationId, ownerId: principal.userId, request: request,
+                createdAt: batch.createdAt.addingTimeInterval(Double(index) / 1_000_000))
+        }
+        try await quotas.admitJob(for: principal.organizationId, count: jobs.count, in: store)
+        var reserved: [JobID] = []
+        do {
+            for (job, source) in zip(jobs, sources)
+            where try await quotas.reserveOutput(of: job, source: source, in: store, now: clock.now()) {
+                reserved.append(job.id)
+            }
+            try await store.createBatch(batch, jobs: jobs.map { ($0, workflow.firstTask(for: $0)) })
+        } catch {
+            for id in reserved { try? await store.releaseStorage(id: StorageReservation.jobID(id)) }
+            throw error
+        }
+        for _ in jobs { metrics.job(.queued) }
+        await signal.notify()
+        return jobs
+    }
+
+    /// The upload a source names, or what is wrong with it (fields as in a job: `source.…`).
+    private func checkSource(_ source: JobRequest.Source, of principal: Principal) async throws -> (
+        Upload?, [FieldError]
+    ) {
+        if let uploadId = source.uploadId {
+            guard let upload = try await store.upload(id: uploadId, organizationId: principal.organizationId) else {
+                return (nil, [.init(field: "source.uploadId", message: "no upload with this id")])
+            }
+            return (upload, [])
+        }
+        if let url = source.url {
+            // Refused here when the address is plainly not allowed; redirects are checked as they come.
+            do {
+                _ = try await importer.resolve(url)
+            } catch let error as OutboundError {
+                return (nil, [.init(field: "source.url", message: error.description)])
+            }
+        }
+        return (nil, [])
+    }
+
+    private func checkBrand(of principal: Principal) async throws -> [FieldError] {
+        try await blobs.brandKit(for: principal.organizationId) == nil
+            ? [.init(field: "brand", message: "this organisation has no brand kit; PUT /v1/brand first")] : []
     }
 
     /// A clip again as `body` asks: a new job of one render that starts from the clip's job's

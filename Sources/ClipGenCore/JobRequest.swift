@@ -131,6 +131,8 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public var rerender: RerenderOrigin?
     /// The organisation's preset whose settings the job took (`/v1/presets`), under its own.
     public var preset: String?
+    /// Set by the server on the jobs of a batch (`POST /v1/batches`).
+    public var batch: BatchID?
     /// -10 to 10, default 0: among the organisation's queued work, higher goes first. Between
     /// organisations the one with the fewest tasks running goes first, so one organisation's
     /// backlog never starves another's single job.
@@ -280,11 +282,15 @@ public struct JobRequest: Codable, Sendable, Equatable {
         }
         errors += frames?.validate() ?? []
         // Capped as imports are: every delivery attempt repeats it in its record and its errors.
-        if let webhookUrl,
-            webhookUrl.utf8.count > 2048 || !(webhookUrl.hasPrefix("https://") || webhookUrl.hasPrefix("http://"))
-        {
-            errors.append(.init(field: "webhookUrl", message: "must be an http(s) URL of at most 2048 bytes"))
+        if let webhookUrl, let problem = Self.webhookURLProblem(webhookUrl) {
+            errors.append(.init(field: "webhookUrl", message: problem))
         }
         return errors
+    }
+
+    /// Why `url` cannot receive webhooks, or nil when it can be tried.
+    public static func webhookURLProblem(_ url: String) -> String? {
+        url.utf8.count > 2048 || !(url.hasPrefix("https://") || url.hasPrefix("http://"))
+            ? "must be an http(s) URL of at most 2048 bytes" : nil
     }
 }

@@ -2,7 +2,9 @@
 /// already: deflating them gains nothing), each local header carrying its file's CRC and size so
 /// that streaming readers manage as well as those that read the central directory; no extra
 /// fields, so a file's bytes begin 30 bytes plus its name after its header (`ZipIndex` relies on
-/// it to serve files out of a stored package). ZIP32: archives stay under 4 GiB.
+/// it to serve files out of a stored package). A file too large to hold in memory (a clip) is
+/// streamed instead: its header says a data descriptor follows its bytes with their CRC and size.
+/// ZIP32: archives stay under 4 GiB (`fits` tells beforehand).
 public struct ZipWriter: Sendable {
     private var entries: [ZipIndex.Entry] = []
     private var offset: UInt32 = 0
@@ -20,6 +22,37 @@ public struct ZipWriter: Sendable {
         entries.append(entry)
         offset += UInt32(header.count) + entry.size
         return header
+    }
+
+    /// The local header of a file streamed through `descriptor(crc:size:)`: no CRC or size yet.
+    public mutating func streamingHeader(named name: String) -> [UInt8] {
+        let entry = ZipIndex.Entry(name: name, crc: 0, size: 0, headerOffset: offset, streamed: true)
+        var header: [UInt8] = []
+        header.append(littleEndian: UInt32(0x0403_4b50))
+        Self.common(entry, into: &header)
+        header += Array(name.utf8)
+        entries.append(entry)
+        offset += UInt32(header.count)
+        return header
+    }
+
+    /// After a streamed file's bytes: its data descriptor, recording its CRC and size for the directory.
+    public mutating func descriptor(crc: UInt32, size: UInt32) -> [UInt8] {
+        entries[entries.count - 1].crc = crc
+        entries[entries.count - 1].size = size
+        var bytes: [UInt8] = []
+        bytes.append(littleEndian: UInt32(0x0807_4b50))
+        bytes.append(littleEndian: crc)
+        bytes.append(littleEndian: size)
+        bytes.append(littleEndian: size)
+        offset += UInt32(bytes.count) + size
+        return bytes
+    }
+
+    /// Whether files of these names and sizes, streamed, make an archive ZIP32 can address.
+    public static func fits(_ files: [(name: String, size: Int64)]) -> Bool {
+        let total = files.reduce(Int64(22)) { $0 + $1.size + 30 + 16 + 46 + 2 * Int64($1.name.utf8.count) }
+        return total < Int64(UInt32.max) && files.count < Int(UInt16.max)
     }
 
     /// The central directory and its end record.
@@ -52,7 +85,7 @@ public struct ZipWriter: Sendable {
     /// extra length: the fields a local header and a directory entry share.
     private static func common(_ entry: ZipIndex.Entry, into bytes: inout [UInt8]) {
         bytes.append(littleEndian: UInt16(20))
-        bytes.append(littleEndian: UInt16(1 << 11))
+        bytes.append(littleEndian: UInt16(1 << 11 | (entry.streamed ? 1 << 3 : 0)))
         bytes.append(littleEndian: UInt16(0))
         bytes.append(littleEndian: UInt16(0)) // 00:00
         bytes.append(littleEndian: UInt16(0x21)) // 1980-01-01
@@ -72,6 +105,8 @@ public struct ZipIndex: Sendable {
         public var crc: UInt32
         public var size: UInt32
         public var headerOffset: UInt32
+        /// Written with a data descriptor after its bytes (never in a stored package `ZipIndex` serves from).
+        public var streamed = false
         /// The first byte of the file's contents.
         public var dataOffset: Int64 { Int64(headerOffset) + 30 + Int64(name.utf8.count) }
     }
@@ -114,7 +149,12 @@ public enum CRC32 {
     }
 
     public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        ~bytes.reduce(~UInt32(0)) { crc, byte in table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        update(0, with: bytes)
+    }
+
+    /// The checksum of what `crc` covered followed by `bytes` (0 for nothing yet).
+    public static func update(_ crc: UInt32, with bytes: some Sequence<UInt8>) -> UInt32 {
+        ~bytes.reduce(~crc) { crc, byte in table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
     }
 }
 

@@ -32,8 +32,8 @@ public struct WebhookDispatcherSettings: Sendable {
     }
 }
 
-/// Sends the webhook deliveries the store queued with each terminal job status: the event as
-/// the WebSocket shows it, signed `sha256=HMAC(secret, "<timestamp>.<body>")` with the
+/// Sends the webhook deliveries the store queued with each terminal job status (the event as
+/// the WebSocket shows it) and with each batch's end (the batch as its route shows it), signed `sha256=HMAC(secret, "<timestamp>.<body>")` with the
 /// organisation's secret, retried with exponential backoff; every attempt is recorded. The
 /// queue is in the database, so deliveries survive restarts and any replica may send them.
 public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
@@ -79,7 +79,8 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
 
     func send(_ delivery: WebhookDelivery) async throws {
         let secret = try await WebhookSecrets.secret(for: delivery.organizationId, in: store)
-        let body = try Self.body(for: delivery.event)
+        let body = try delivery.batch.map { Array(try JSONEncoder.api.encode(BatchMessage($0))) }
+            ?? Self.body(for: delivery.event)
         let timestamp = String(Int(clock.now().timeIntervalSince1970))
         let number = (delivery.attempts.map(\.number).max() ?? 0) + 1
         let headers = [

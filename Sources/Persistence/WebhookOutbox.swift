@@ -1,7 +1,7 @@
 import ClipGenCore
 import Foundation
 
-/// One webhook to send: a job's terminal event, queued in the same transaction as the status
+/// One webhook to send: a job's terminal event (or a batch's end), queued in the same transaction as the status
 /// change (so it survives any crash after it), retried until it is delivered or given up.
 public struct WebhookDelivery: Sendable, Equatable {
     public enum State: String, Codable, Sendable {
@@ -13,19 +13,23 @@ public struct WebhookDelivery: Sendable, Equatable {
     public var jobId: JobID
     public var url: String
     public var event: JobEvent
+    /// For a batch's webhook: the batch as it ended (sent instead of `event`, the terminal event
+    /// of the job that ended it).
+    public var batch: Batch?
     public var state: State
     public var attempts: [WebhookAttempt]
     public var createdAt: Date
 
     public init(
-        id: String, organizationId: OrganizationID, jobId: JobID, url: String, event: JobEvent, state: State,
-        attempts: [WebhookAttempt], createdAt: Date
+        id: String, organizationId: OrganizationID, jobId: JobID, url: String, event: JobEvent, batch: Batch? = nil,
+        state: State, attempts: [WebhookAttempt], createdAt: Date
     ) {
         self.id = id
         self.organizationId = organizationId
         self.jobId = jobId
         self.url = url
         self.event = event
+        self.batch = batch
         self.state = state
         self.attempts = attempts
         self.createdAt = createdAt

@@ -161,6 +161,9 @@ extension MemoryJobStore {
             delivery.event.sequence = sequence
             state.deliveries.append((delivery, delivery.createdAt.timeIntervalSince1970))
         }
+        if let (batchId, event) = BatchTransitions.endingEvent(of: change) {
+            settleBatch(batchId, by: event, &state, now: now)
+        }
     }
 }
 

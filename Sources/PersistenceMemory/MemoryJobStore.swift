@@ -43,6 +43,7 @@ public final class MemoryJobStore: JobStoreBackend {
         var apiKeys: [APIKeyID: APIKey] = [:]
         var uploads: [UploadID: Upload] = [:]
         var jobs: [JobID: Job] = [:]
+        var batches: [BatchID: Batch] = [:]
         var idempotencyKeys: [String: (job: JobID, fingerprint: String, createdAt: Double)] = [:]
         var tasks: [TaskID: QueuedTask] = [:]
         var clips: [ClipID: Clip] = [:]

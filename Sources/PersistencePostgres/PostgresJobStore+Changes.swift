@@ -110,17 +110,22 @@ extension PostgresJobStore {
                     FROM unnest(\(bodies)::text[]) WITH ORDINALITY AS e(body, n) ORDER BY n
                 """, on: connection)
         }
-        if let delivery = change.webhook {
-            let at = delivery.createdAt.timeIntervalSince1970
-            try await execute(
-                """
-                INSERT INTO webhook_deliveries (id, organization_id, job_id, url, body, state, next_attempt_at,
-                    created_at)
-                VALUES (\(delivery.id), \(delivery.organizationId), \(delivery.jobId), \(delivery.url),
-                    \(try JSONCoding.encode(delivery.event)),
-                        'pending', \(at), \(at))
-                """, on: connection)
+        if let delivery = change.webhook { try await insertDelivery(delivery, on: connection) }
+        if let (batchId, event) = BatchTransitions.endingEvent(of: change) {
+            try await settleBatch(batchId, by: event, now: now, on: connection)
         }
+    }
+
+    func insertDelivery(_ delivery: WebhookDelivery, on connection: PostgresConnection) async throws {
+        let at = delivery.createdAt.timeIntervalSince1970
+        try await execute(
+            """
+            INSERT INTO webhook_deliveries (id, organization_id, job_id, url, body, batch, state, next_attempt_at,
+                created_at)
+            VALUES (\(delivery.id), \(delivery.organizationId), \(delivery.jobId), \(delivery.url),
+                \(try JSONCoding.encode(delivery.event)), \(try delivery.batch.map { try JSONCoding.encode($0) }),
+                    'pending', \(at), \(at))
+            """, on: connection)
     }
 
     func applyDocuments(_ documents: JobDocuments, jobId: JobID, on connection: PostgresConnection) async throws {

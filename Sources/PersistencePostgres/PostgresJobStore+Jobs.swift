@@ -22,20 +22,7 @@ extension PostgresJobStore {
                         AND owner_id = \(job.ownerId) AND key = \(idempotencyKey.key)
                     """, on: connection)
             }
-            try await self.execute(
-                """
-                INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request,
-                    created_at, webhook_url, priority)
-                VALUES (\(job.id), \(job.organizationId), \(job.ownerId), \(job.uploadId), \(job.status.rawValue),
-                    \(job.stage.rawValue), 0,
-                        \(try JSONCoding.encode(job.request)), \(job.createdAt.timeIntervalSince1970),
-                            \(job.request.webhookUrl), \(job.request.resolvedPriority))
-                """, on: connection)
-            // A re-render starts from its job's probe.
-            if let media = job.media {
-                try await self.applyDocuments(JobDocuments(media: media), jobId: job.id, on: connection)
-            }
-            try await self.insertTask(firstTask, availableAt: now, on: connection)
+            try await self.insertJob(job, firstTask: firstTask, now: now, on: connection)
             if let idempotencyKey {
                 // A request with the same key racing this one: whichever inserts the key first wins; the
                 // other waits here for it to commit, then removes its own job and answers with the first.
@@ -59,6 +46,21 @@ extension PostgresJobStore {
                 JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, now: now, on: connection)
             return JobCreation(job: try await self.fetchJob(job.id, on: connection)!, created: true)
         }
+    }
+
+    /// The job's row and its first task; its `queued` event is the caller's to write.
+    func insertJob(_ job: Job, firstTask: TaskRecord, now: Double, on connection: PostgresConnection) async throws {
+        try await execute(
+            """
+            INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request,
+                created_at, webhook_url, priority, batch_id)
+            VALUES (\(job.id), \(job.organizationId), \(job.ownerId), \(job.uploadId), \(job.status.rawValue),
+                \(job.stage.rawValue), 0, \(try JSONCoding.encode(job.request)), \(job.createdAt.timeIntervalSince1970),
+                \(job.request.webhookUrl), \(job.request.resolvedPriority), \(job.request.batch))
+            """, on: connection)
+        // A re-render starts from its job's probe.
+        if let media = job.media { try await applyDocuments(JobDocuments(media: media), jobId: job.id, on: connection) }
+        try await insertTask(firstTask, availableAt: now, on: connection)
     }
 
     /// The live job made with this key by the same owner; throws when it was for another request.

@@ -296,5 +296,28 @@ extension PostgresJobStore {
                 "CREATE INDEX tasks_org_leased ON tasks (organization_id) WHERE status = 'leased'",
             ]
         ),
+        // Batches: many jobs from one set of settings, settled with their last job.
+        (
+            "v11",
+            [
+                """
+                CREATE TABLE batches (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    owner_id TEXT NOT NULL,
+                    name TEXT,
+                    preset TEXT,
+                    webhook_url TEXT,
+                    total BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    finished_at DOUBLE PRECISION)
+                """,
+                "CREATE INDEX batches_org ON batches (organization_id, created_at DESC, id DESC)",
+                "ALTER TABLE jobs ADD COLUMN batch_id TEXT",
+                "CREATE INDEX jobs_batch ON jobs (batch_id) WHERE batch_id IS NOT NULL",
+                "ALTER TABLE webhook_deliveries ADD COLUMN batch TEXT",
+            ]
+        ),
     ]
 }

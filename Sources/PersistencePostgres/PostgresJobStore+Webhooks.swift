@@ -89,7 +89,8 @@ extension PostgresJobStore {
             return WebhookDelivery(
                 id: id, organizationId: try row.get("organization_id"), jobId: try row.get("job_id"),
                 url: try row.get("url"),
-                event: try row.json("body", as: JobEvent.self)!, state: state, attempts: attempts,
+                event: try row.json("body", as: JobEvent.self)!, batch: try row.json("batch", as: Batch.self),
+                state: state, attempts: attempts,
                 createdAt: try row.date("created_at")!)
         } ?? nil
     }

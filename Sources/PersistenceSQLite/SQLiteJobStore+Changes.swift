@@ -106,19 +106,24 @@ extension SQLiteJobStore {
             try db.cachedStatement(sql: "INSERT INTO events (job_id, body) VALUES (?, ?)")
                 .execute(arguments: [event.jobId, try JSONCoding.encode(event)])
         }
-        if let delivery = change.webhook {
-            let at = delivery.createdAt.timeIntervalSince1970
-            try db.execute(
-                sql: """
-                    INSERT INTO webhook_deliveries (id, organization_id, job_id, url, body, state, next_attempt_at,
-                        created_at)
-                    VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
-                    """,
-                arguments: [
-                    delivery.id, delivery.organizationId, delivery.jobId, delivery.url,
-                    try JSONCoding.encode(delivery.event), at, at,
-                ])
+        if let delivery = change.webhook { try insertDelivery(delivery, db) }
+        if let (batchId, event) = BatchTransitions.endingEvent(of: change) {
+            try settleBatch(batchId, by: event, db, now: now)
         }
+    }
+
+    static func insertDelivery(_ delivery: WebhookDelivery, _ db: Database) throws {
+        let at = delivery.createdAt.timeIntervalSince1970
+        try db.execute(
+            sql: """
+                INSERT INTO webhook_deliveries (id, organization_id, job_id, url, body, batch, state, next_attempt_at,
+                    created_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                """,
+            arguments: [
+                delivery.id, delivery.organizationId, delivery.jobId, delivery.url,
+                try JSONCoding.encode(delivery.event), try delivery.batch.map { try JSONCoding.encode($0) }, at, at,
+            ])
     }
 
     static func applyDocuments(_ documents: JobDocuments, jobId: JobID, _ db: Database) throws {

@@ -35,20 +35,7 @@ extension SQLiteJobStore {
                         arguments: [job.organizationId, job.ownerId, idempotencyKey.key])
                 }
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request,
-                        created_at, webhook_url, priority)
-                    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    job.id, job.organizationId, job.ownerId, job.uploadId, job.status.rawValue, job.stage.rawValue,
-                    try JSONCoding.encode(job.request), job.createdAt.timeIntervalSince1970, job.request.webhookUrl,
-                    job.request.resolvedPriority,
-                ])
-            // A re-render starts from its job's probe.
-            if let media = job.media { try Self.applyDocuments(JobDocuments(media: media), jobId: job.id, db) }
-            try Self.insertTask(db, firstTask, availableAt: now)
+            try Self.insertJob(job, firstTask: firstTask, db, now: now)
             if let idempotencyKey {
                 try db.execute(
                     sql: """
@@ -62,6 +49,24 @@ extension SQLiteJobStore {
             try Self.apply(JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, db, now: now)
             return JobCreation(job: try Self.fetchJob(db, id: job.id)!, created: true)
         }
+    }
+
+    /// The job's row and its first task; its `queued` event is the caller's to write.
+    static func insertJob(_ job: Job, firstTask: TaskRecord, _ db: Database, now: Double) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO jobs (id, organization_id, owner_id, upload_id, status, stage, progress, request,
+                    created_at, webhook_url, priority, batch_id)
+                VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                job.id, job.organizationId, job.ownerId, job.uploadId, job.status.rawValue, job.stage.rawValue,
+                try JSONCoding.encode(job.request), job.createdAt.timeIntervalSince1970, job.request.webhookUrl,
+                job.request.resolvedPriority, job.request.batch,
+            ])
+        // A re-render starts from its job's probe.
+        if let media = job.media { try applyDocuments(JobDocuments(media: media), jobId: job.id, db) }
+        try insertTask(db, firstTask, availableAt: now)
     }
 
     public func job(id: JobID, organizationId: OrganizationID) async throws -> Job? {

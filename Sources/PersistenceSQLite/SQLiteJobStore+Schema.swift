@@ -291,6 +291,26 @@ extension SQLiteJobStore {
                     CREATE INDEX tasks_lease ON tasks(status, lease_expires_at);
                     """)
         }
+        migrator.registerMigration("v13-batches") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE batches (
+                        id TEXT PRIMARY KEY,
+                        organization_id TEXT NOT NULL REFERENCES organizations(id),
+                        owner_id TEXT NOT NULL,
+                        name TEXT,
+                        preset TEXT,
+                        webhook_url TEXT,
+                        total INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        finished_at REAL);
+                    CREATE INDEX batches_org ON batches(organization_id, created_at);
+                    ALTER TABLE jobs ADD COLUMN batch_id TEXT;
+                    CREATE INDEX jobs_batch ON jobs(batch_id) WHERE batch_id IS NOT NULL;
+                    ALTER TABLE webhook_deliveries ADD COLUMN batch TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -100,7 +100,9 @@ extension SQLiteJobStore {
         guard let state = WebhookDelivery.State(rawValue: row["state"]) else { return nil }
         return WebhookDelivery(
             id: id, organizationId: row["organization_id"], jobId: row["job_id"], url: row["url"],
-            event: try JSONCoding.decode(JobEvent.self, row["body"]), state: state, attempts: attempts,
+            event: try JSONCoding.decode(JobEvent.self, row["body"]),
+            batch: try (row["batch"] as String?).map { try JSONCoding.decode(Batch.self, $0) }, state: state,
+            attempts: attempts,
             createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
 }

@@ -7,14 +7,6 @@ import Testing
 /// The outbox half of every store: each state change writes its events in the same
 /// transaction, in order, and each event is handed out once.
 @Suite struct EventOutboxConformanceTests {
-    func clip(_ f: Fixture, job: Job, index: Int) throws -> Clip {
-        Clip(
-            jobId: job.id, organizationId: f.organization.id, index: index, name: nil, start: 0, end: 1, actualStart: 0,
-            duration: 1,
-            format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x",
-            blobKey: try BlobKey("clips/\(job.id)/\(index)"), createdAt: f.time.current)
-    }
-
     @Test(arguments: StoreBackend.all)
     func aJobsEventsArriveInOrderAndOnce(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
@@ -31,7 +23,7 @@ import Testing
             try await f.store.reportProgress(
                 // goes nowhere: no event
                 taskId: rendering.task.id, stage: .render, fraction: 0.4, transitions: StoreBackend.transitions)
-            let made = try clip(f, job: job, index: 0)
+            let made = try f.clip(of: job, index: 0)
             #expect(
                 try await f.store.completeTask(
                     taskId: rendering.task.id, worker: "w", outcome: TaskOutcome(clips: [made]),
@@ -113,8 +105,8 @@ import Testing
                 let b = try #require(try await f.store.claimTask(worker: "b", capabilities: [.cpu], leaseSeconds: 30))
                 // Both finish at once; on odd rounds one of them fails instead, racing the success.
                 let store = f.store
-                let clipA = try clip(f, job: job, index: a.task.clipIndex!)
-                let clipB = try clip(f, job: job, index: b.task.clipIndex!)
+                let clipA = try f.clip(of: job, index: a.task.clipIndex!)
+                let clipB = try f.clip(of: job, index: b.task.clipIndex!)
                 async let first = store.completeTask(
                     taskId: a.task.id, worker: "a", outcome: TaskOutcome(clips: [clipA]),
                     transitions: StoreBackend.transitions)
@@ -152,7 +144,7 @@ import Testing
             let claimed = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
             #expect(claimed.job.media?.keyframeTimes == [0, 2, 4], "workers get the whole job")
             _ = try await f.store.completeTask(
-                taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [try clip(f, job: job, index: 0)]),
+                taskId: claimed.task.id, worker: "w", outcome: TaskOutcome(clips: [try f.clip(of: job, index: 0)]),
                 transitions: StoreBackend.transitions)
             let (other, _, _) = try await f.job()
             let byJob = try await f.store.clips(jobIds: [job.id, other.id, .make()])

@@ -91,6 +91,17 @@ struct Fixture: Sendable {
     }
 }
 
+extension Fixture {
+    /// A rendered clip as a worker would report it.
+    func clip(of job: Job, index: Int) throws -> Clip {
+        Clip(
+            jobId: job.id, organizationId: organization.id, index: index, name: nil, start: 0, end: 1, actualStart: 0,
+            duration: 1,
+            format: .mp4, modeUsed: .exact, fallbackReason: nil, size: 1, sha256: "x",
+            blobKey: try BlobKey("clips/\(job.id)/\(index)"), createdAt: time.current)
+    }
+}
+
 @Suite struct JobStoreConformanceTests {
     @Test(arguments: StoreBackend.all)
     func jobAndFirstTaskAreWrittenTogether(backend: StoreBackend) async throws {

@@ -94,6 +94,27 @@ enum OpenAPIDocument {
                     ],
                     "youtubeChapters": string,
                 ], required: ["id", "jobId", "index", "start", "end", "duration", "format", "size", "url"]),
+            "Batch": object(
+                [
+                    "id": id, "name": string, "preset": string,
+                    "status": enumeration(["running", "succeeded", "partial", "failed", "cancelled"]),
+                    "total": integer, "progress": number, "webhookUrl": string, "createdAt": string,
+                    "finishedAt": string,
+                    "counts": object(
+                        [
+                            "queued": integer, "running": integer, "succeeded": integer, "failed": integer,
+                            "cancelled": integer,
+                        ], required: ["queued", "running", "succeeded", "failed", "cancelled"]),
+                    "jobs": [
+                        "type": "array",
+                        "items": object(
+                            [
+                                "id": id,
+                                "status": enumeration(["queued", "running", "succeeded", "failed", "cancelled"]),
+                                "progress": number, "source": ["type": "object"],
+                            ], required: ["id", "status", "progress", "source"]),
+                    ],
+                ], required: ["id", "status", "total", "counts", "progress", "createdAt"]),
             "Preset": object(
                 ["name": string, "description": string, "settings": ["type": "object"], "updatedAt": string],
                 required: ["name", "settings", "updatedAt"]),
@@ -553,6 +574,35 @@ enum OpenAPIDocument {
                     body: body(object(["description": string, "settings": ["type": "object"]])),
                     answer("200", "the preset", ref("Preset"))),
                 "delete": operation("Remove a preset", parameters: [presetName], answer("204", "removed")),
+            ],
+            "/v1/batches": [
+                "get": operation("Batches, newest first", parameters: paging, answer("200", "batches", list(of: "Batch"))),
+                "post": operation(
+                    "Submit one set of job settings (a preset and/or job fields) for many uploads or URLs",
+                    body: body(
+                        object(
+                            [
+                                "sources": [
+                                    "type": "array", "minItems": 1,
+                                    "items": object(["uploadId": id, "url": string]),
+                                ],
+                                "preset": string, "job": ["type": "object"], "name": string, "webhookUrl": string,
+                            ], required: ["sources"])), answer("202", "the batch with its jobs", ref("Batch"))),
+            ],
+            "/v1/batches/{id}": [
+                "get": operation(
+                    "A batch, its progress and its jobs", parameters: [path("id")],
+                    answer("200", "the batch", ref("Batch")))
+            ],
+            "/v1/batches/{id}/cancel": [
+                "post": operation(
+                    "Cancel every unfinished job of the batch", parameters: [path("id")],
+                    answer("200", "the batch", ref("Batch")))
+            ],
+            "/v1/batches/{id}/clips.zip": [
+                "get": operation(
+                    "Every clip of the batch's jobs in one ZIP, a folder per job", parameters: [path("id")],
+                    answer("200", "ZIP", bytes, type: "application/zip"))
             ],
             "/v1/clips/{id}/renders": [
                 "post": operation(

@@ -11,7 +11,7 @@ import Persistence
 
 /// `POST /v1/jobs` (validated, written with its first task in one transaction), get, list,
 /// cancel and delete.
-struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
+struct JobRoutes<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: BlobStore> {
     let service: JobService<Store, Blobs>
     let cache: JobStatusCache
     let files: BlobResponses<Blobs>
@@ -41,6 +41,9 @@ struct JobRoutes<Store: JobRepository & QuotaLedger, Blobs: BlobStore> {
             organization: principal.organizationId)
         if jobRequest.rerender != nil {
             throw Problem.invalid([.init(field: "rerender", message: "set by POST /v1/clips/{id}/renders, not here")])
+        }
+        if jobRequest.batch != nil {
+            throw Problem.invalid([.init(field: "batch", message: "set by POST /v1/batches, not here")])
         }
         var idempotencyKey: IdempotencyKey?
         if let key = request.headers[.idempotencyKey] {

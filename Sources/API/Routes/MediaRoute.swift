@@ -14,12 +14,14 @@ enum MediaRoute {
     /// Timeline exports: the web app's export buttons are links.
     static let jobTimeline = "jobs/{id}/timeline"
     static let clipTimeline = "clips/{id}/timeline"
+    /// A batch's clips in one ZIP: a download link.
+    static let batchClips = "batches/{id}/clips.zip"
 
     /// As the router names them once matched (`endpointPath`), under `/v1`.
     static let endpointPaths = Set(
         [
             clipContent, clipThumbnail, uploadContent, storyboard, clipCaptionsSRT, clipCaptionsVTT, frame,
-            renditionContent, renditionFile, jobTimeline, clipTimeline,
+            renditionContent, renditionFile, jobTimeline, clipTimeline, batchClips,
         ].map {
             "/v1/" + $0
         })

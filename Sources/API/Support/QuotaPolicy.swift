@@ -38,14 +38,18 @@ struct QuotaPolicy: Sendable {
         return true
     }
 
-    /// Throws 429 when the organisation already runs as many jobs as it may.
-    func admitJob(for organization: OrganizationID, in store: some QuotaLedger) async throws {
+    /// Throws 429 when `count` more jobs would take the organisation past the jobs it may have
+    /// queued or running.
+    func admitJob(for organization: OrganizationID, count: Int = 1, in store: some QuotaLedger) async throws {
         guard let allowed = try await limits(for: organization, in: store).concurrentJobs else { return }
         let active = try await store.activeJobs(organizationId: organization)
-        guard active < allowed else {
+        guard active + count <= allowed else {
             throw Problem.retryLater(
                 .tooManyRequests, after: 30,
-                "your organisation has \(active) jobs queued or running, its limit; submit again when one finishes")
+                count == 1
+                    ? "your organisation has \(active) jobs queued or running, its limit; submit again when one finishes"
+                    : "these \(count) jobs would take your organisation past its limit of \(allowed) jobs queued or "
+                        + "running (\(active) now); submit fewer, or again when some finish")
         }
     }
 }

@@ -29,6 +29,8 @@ struct JobResponse: ResponseEncodable {
     var framesUrl: String?
     /// The clip a re-render job makes a new version of.
     var rerenderOf: ClipID?
+    /// The batch the job was made in.
+    var batchId: BatchID?
     var createdAt: Date
     var startedAt: Date?
     var finishedAt: Date?
@@ -54,6 +56,7 @@ struct JobResponse: ResponseEncodable {
         analysisUrl = job.request.needsAnalysis ? "/v1/jobs/\(job.id)/analysis" : nil
         framesUrl = job.request.frames == nil ? nil : "/v1/jobs/\(job.id)/frames"
         rerenderOf = job.request.rerender?.clipId
+        batchId = job.request.batch
         createdAt = job.createdAt
         startedAt = job.startedAt
         finishedAt = job.finishedAt
