@@ -101,6 +101,11 @@ extension TestResponse {
     var object: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
     }
+
+    /// The `errors[].field` of a problem answer.
+    var fields: [String] {
+        (object["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+    }
 }
 
 extension ByteBuffer {

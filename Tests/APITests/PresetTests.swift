@@ -134,9 +134,3 @@ import Testing
     }
 }
 
-extension TestResponse {
-    /// The `errors[].field` of a problem answer.
-    fileprivate var fields: [String] {
-        (object["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
-    }
-}

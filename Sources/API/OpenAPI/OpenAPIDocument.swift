@@ -56,6 +56,7 @@ enum OpenAPIDocument {
                     "stage": enumeration(["import", "probe", "transcribe", "analyze", "render", "thumbnails", "done"]),
                     "progress": number,
                     "clips": ["type": "array", "items": ref("Clip")], "createdAt": string, "attempts": integer,
+                    "batchId": id,
                 ],
                 required: ["id", "status", "stage", "progress", "clips", "createdAt", "attempts"]),
             "BrandKit": object(

@@ -77,6 +77,7 @@ struct JobResponse: ResponseEncodable {
         try c.encodeIfPresent(analysisUrl, forKey: .analysisUrl)
         try c.encodeIfPresent(framesUrl, forKey: .framesUrl)
         try c.encodeIfPresent(rerenderOf, forKey: .rerenderOf)
+        try c.encodeIfPresent(batchId, forKey: .batchId)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(finishedAt, forKey: .finishedAt)
@@ -85,7 +86,7 @@ struct JobResponse: ResponseEncodable {
 
     enum CodingKeys: String, CodingKey {
         case id, status, stage, progress, error, source, clips, output, storyboard, analysisUrl, framesUrl, rerenderOf,
-            createdAt,
+            batchId, createdAt,
             startedAt, finishedAt, attempts
     }
 }
