@@ -70,6 +70,12 @@ extension MemoryJobStore {
                 let expired = state.jobs.values.filter { $0.organizationId == organizationId && finished($0) }
                     .sorted { ($0.finishedAt ?? $0.createdAt) < ($1.finishedAt ?? $1.createdAt) }.prefix(limit)
                 let blobs = expired.flatMap { state.removeJob($0) }
+                // A batch goes with the last of its jobs.
+                let kept = Set(state.jobs.values.compactMap(\.request.batch))
+                state.batches = state.batches.filter { id, batch in
+                    batch.organizationId != organizationId || kept.contains(id)
+                        || (batch.finishedAt.map { $0 >= cutoff } ?? true)
+                }
                 return Expiry(rows: expired.count, blobs: blobs, jobs: expired.map(\.id))
             case .audit:
                 let old = state.audit.filter { $0.organizationId == organizationId && $0.at < cutoff }.prefix(limit)

@@ -97,6 +97,12 @@ extension PostgresJobStore {
                 ) { (try $0.get("id", as: JobID.self), try $0.json("storyboard", as: Storyboard.self)) }
                 var blobs: [BlobKey] = []
                 for (id, board) in jobs { blobs += try await self.removeJob(id, storyboard: board, on: connection) }
+                // A batch goes with the last of its jobs.
+                try await self.execute(
+                    """
+                    DELETE FROM batches WHERE organization_id = \(organizationId) AND finished_at < \(cutoff)
+                        AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = batches.id)
+                    """, on: connection)
                 return Expiry(rows: jobs.count, blobs: blobs, jobs: jobs.map(\.0))
             case .audit:
                 return Expiry(

@@ -105,6 +105,12 @@ extension SQLiteJobStore {
                         """, arguments: [organizationId, cutoff, limit]
                 ).map(JobID.init(rawValue:))
                 let blobs = try ids.flatMap { try Self.removeJob(db, $0) }
+                // A batch goes with the last of its jobs.
+                try db.execute(
+                    sql: """
+                        DELETE FROM batches WHERE organization_id = ? AND finished_at < ? \
+                        AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = batches.id)
+                        """, arguments: [organizationId, cutoff])
                 return Expiry(rows: ids.count, blobs: blobs, jobs: ids)
             case .audit:
                 try db.execute(

@@ -133,4 +133,20 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: StoreBackend.all)
+    func anEndedBatchExpiresWithItsLastJob(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let (batch, jobs) = try await batch(f, count: 2)
+            for job in jobs { _ = try await f.store.cancelJob(id: job.id, organizationId: f.organization.id) }
+            f.time.advance(by: 10)
+            let cutoff = f.time.current.addingTimeInterval(-5)
+            let expired = try await f.store.expire(
+                .jobs, organizationId: f.organization.id, before: cutoff, sparing: [], limit: 1)
+            #expect(expired.jobs.count == 1)
+            #expect(try await f.store.batch(id: batch.id, organizationId: f.organization.id) != nil, "one job left")
+            _ = try await f.store.expire(.jobs, organizationId: f.organization.id, before: cutoff, sparing: [], limit: 1)
+            #expect(try await f.store.batch(id: batch.id, organizationId: f.organization.id) == nil)
+        }
+    }
 }
