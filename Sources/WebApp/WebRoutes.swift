@@ -27,6 +27,7 @@ public struct WebRoutes: Sendable {
         "dom.js": Asset(PackageResources.dom_js, "text/javascript; charset=utf-8"),
         "timeline.js": Asset(PackageResources.timeline_js, "text/javascript; charset=utf-8"),
         "views.js": Asset(PackageResources.views_js, "text/javascript; charset=utf-8"),
+        "batches.js": Asset(PackageResources.batches_js, "text/javascript; charset=utf-8"),
     ]
 
     /// `connect-src 'self'` covers the app's own event socket (CSP 3); `ws:` would allow sockets to any host.

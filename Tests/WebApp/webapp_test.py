@@ -332,6 +332,32 @@ def main():
         run.find('#presets tr[data-preset="shorts"] button.delete').click()
         run.wait(lambda: not run.finds('#presets tr[data-preset="shorts"]'), message="the deleted preset goes")
 
+        # A batch: the house preset over the uploaded video, live to the end, every clip in one ZIP.
+        d.get(BASE + "/#/batches")
+        run.wait(lambda: run.finds("#batch-uploads input[type=checkbox]"), message="the batch form offers the uploads")
+        run.wait(lambda: run.finds('#batch-preset option[value="house"]'), message="the batch form offers the presets")
+        run.find("#batch-uploads input[type=checkbox]").click()
+        Select(run.find("#batch-preset")).select_by_value("house")
+        run.find("#batch-name").send_keys("nightly")
+        run.find("#batch-job").clear()
+        run.find("#batch-job").send_keys('{"clips": [{"start": 0, "end": 2}], "thumbnails": false}')
+        run.find("#batch-start").click()
+        run.wait(lambda: "#/batches/" in d.current_url, message="the new batch opens")
+        run.wait(lambda: run.finds("#batch-jobs tr"), message="the batch lists its job")
+        run.wait(lambda: run.find("#batch-status").text == "succeeded", timeout=180, message="the batch finishes live")
+        assert "1 succeeded" in run.find("#batch-counts").text, run.find("#batch-counts").text
+        run.wait(lambda: run.visible("#batch-zip"), message="the ZIP link shows once a clip exists")
+        href = run.find("#batch-zip").get_attribute("href")
+        assert "access_token=" in href, href
+        with urllib.request.urlopen(href) as response:
+            archive = response.read()
+        assert archive[:2] == b"PK" and b"clip-0.mp4" in archive, f"a ZIP of the clip: {archive[:64]!r}"
+        batch_id = d.current_url.rsplit("/", 1)[1]
+        assert api("GET", f"/v1/batches/{batch_id}", token=admin_token)["preset"] == "house"
+        run.shot("batch")
+        d.get(BASE + "/#/batches")
+        run.wait(lambda: run.finds(f'#batches tr[data-batch-id="{batch_id}"]'), message="the batches page lists it")
+
         # A narrow window: nothing wider than the screen.
         d.set_window_size(390, 844)
         d.get(d.current_url.split("#")[0] + "#/")

@@ -3,6 +3,7 @@
 import * as api from "./api.js";
 import { $, attempt, clearError, h } from "./dom.js";
 import * as views from "./views.js";
+import * as batches from "./batches.js";
 
 const root = () => $("#main");
 let listener = null;
@@ -16,7 +17,7 @@ function navigate(hash) {
 function nav() {
   const me = api.session.me;
   const links = [["#/", "Jobs"]];
-  if (me) links.push(["#/presets", "Presets"]);
+  if (me) links.push(["#/batches", "Batches"], ["#/presets", "Presets"]);
   if (me && me.role !== "viewer") links.push(["#/keys", "API keys"]);
   if (me?.role === "admin") links.push(["#/admin/users", "Users"], ["#/admin/audit", "Audit"], ["#/admin/analytics", "Analytics"], ["#/admin/data", "Data"]);
   $("#nav").replaceChildren(...links.map(([href, label]) => h("a", { href, "aria-current": location.hash === href || (href === "#/" && !location.hash) ? "page" : null }, label)),
@@ -66,6 +67,8 @@ async function route() {
       : api.isId(parts[1]) && parts.length === 2 ? views.jobView(root(), parts[1], context) : views.notFoundView(root());
     case "keys": return views.keysView(root());
     case "presets": return views.presetsView(root());
+    case "batches": return parts.length === 1 ? batches.batchesView(root(), context)
+      : api.isId(parts[1]) && parts.length === 2 ? batches.batchView(root(), parts[1], context) : views.notFoundView(root());
     case "admin":
       if (!admin) return views.notFoundView(root());
       if (parts[1] === "users") return views.usersView(root());

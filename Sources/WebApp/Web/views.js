@@ -4,11 +4,11 @@ import * as api from "./api.js";
 import { $, attempt, bytes, h, showError, when } from "./dom.js";
 import { clock, drawBars, drawTimeline, drawTrim } from "./timeline.js";
 
-const canWrite = () => api.session.me && api.session.me.role !== "viewer";
+export const canWrite = () => api.session.me && api.session.me.role !== "viewer";
 const isAdmin = () => api.session.me?.role === "admin";
-const terminal = (status) => ["succeeded", "failed", "cancelled"].includes(status);
+export const terminal = (status) => ["succeeded", "failed", "cancelled"].includes(status);
 
-function progressBar(id, value) {
+export function progressBar(id, value) {
   return h(`progress${id ? `#${id}` : ""}`, { max: 1, value: value ?? 0 });
 }
 
