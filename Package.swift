@@ -198,9 +198,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: ["index.html", "app.css", "app.js", "api.js", "dom.js", "timeline.js", "views.js", "batches.js"].map {
-                .embedInCode("Web/\($0)")
-            },
+            resources: ["index.html", "app.css", "app.js", "api.js", "dom.js", "timeline.js", "views.js", "batches.js"]
+                .map {
+                    .embedInCode("Web/\($0)")
+                },
             swiftSettings: swiftSettings
         ),
         .target(

@@ -79,7 +79,8 @@ public struct WebhookDispatcher<Store: WebhookOutbox>: Service {
 
     func send(_ delivery: WebhookDelivery) async throws {
         let secret = try await WebhookSecrets.secret(for: delivery.organizationId, in: store)
-        let body = try delivery.batch.map { Array(try JSONEncoder.api.encode(BatchMessage($0))) }
+        let body =
+            try delivery.batch.map { Array(try JSONEncoder.api.encode(BatchMessage($0))) }
             ?? Self.body(for: delivery.event)
         let timestamp = String(Int(clock.now().timeIntervalSince1970))
         let number = (delivery.attempts.map(\.number).max() ?? 0) + 1

@@ -16,7 +16,8 @@ import Testing
         for number in 0..<count {
             ids.append(
                 try await client.execute(
-                    uri: "/v1/uploads", method: .post, headers: .bearer(token), body: ByteBuffer(string: "video \(number)")
+                    uri: "/v1/uploads", method: .post, headers: .bearer(token),
+                    body: ByteBuffer(string: "video \(number)")
                 ) { $0.object["id"] as? String ?? "" })
         }
         return ids
@@ -101,7 +102,10 @@ import Testing
                 let many = Array(repeating: #"{"uploadId":"\#(ids[0])"}"#, count: Batch.maxSources + 1)
                 for (body, fields) in [
                     (#"{"job":{"clips":[{"start":0,"end":1}]}}"#, ["sources"]),
-                    (#"{"sources":[\#(many.joined(separator: ","))],"job":{"clips":[{"start":0,"end":1}]}}"#, ["sources"]),
+                    (
+                        #"{"sources":[\#(many.joined(separator: ","))],"job":{"clips":[{"start":0,"end":1}]}}"#,
+                        ["sources"]
+                    ),
                     (
                         #"{"sources":[\#(sources([ids[0], missing, ids[1]]))],"job":{"clips":[{"start":0,"end":1}]}}"#,
                         ["sources[1].uploadId"]
@@ -113,7 +117,10 @@ import Testing
                     (#"{"sources":[\#(sources(ids))],"job":{"clips":[{"start":2,"end":1}]}}"#, ["job.clips[0].end"]),
                     (#"{"sources":[\#(sources(ids))],"preset":"nothing","job":{}}"#, ["preset"]),
                     (#"{"sources":[\#(sources(ids))],"webhookUrl":"ftp://x","colour":1}"#, ["colour", "webhookUrl"]),
-                    (#"{"sources":[{"url":"http://127.0.0.1/x.mp4"}],"job":{"clips":[{"start":0,"end":1}]}}"#, ["sources[0].url"]),
+                    (
+                        #"{"sources":[{"url":"http://127.0.0.1/x.mp4"}],"job":{"clips":[{"start":0,"end":1}]}}"#,
+                        ["sources[0].url"]
+                    ),
                 ] {
                     try await client.execute(
                         uri: "/v1/batches", method: .post, headers: .bearer(token, json: true), body: .json(body)

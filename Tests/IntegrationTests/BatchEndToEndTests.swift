@@ -50,7 +50,8 @@ import Testing
                     #expect(requests.first?["signatureValid"] as? Bool == true)
                     let message = requests.first?["body"] as? [String: Any] ?? [:]
                     #expect(message["batchId"] as? String == id && message["status"] as? String == "succeeded")
-                    #expect(((message["batch"] as? [String: Any])?["counts"] as? [String: Any])?["succeeded"] as? Int == 3)
+                    #expect(
+                        ((message["batch"] as? [String: Any])?["counts"] as? [String: Any])?["succeeded"] as? Int == 3)
 
                     let (zipStatus, headers, zip) = try await client.download("/v1/batches/\(id)/clips.zip")
                     #expect(zipStatus == .ok && headers[.contentType] == "application/zip")

@@ -58,7 +58,8 @@ import Testing
             #expect(read.status == .running && read.total == 3 && read.finishedAt == nil && read.name == "week 12")
             #expect(read.counts?.queued == 3 && read.counts?.total == 3 && read.counts?.progress == 0)
             #expect(
-                try await f.store.batchJobs(id: batch.id, organizationId: f.organization.id).map(\.id) == jobs.map(\.id))
+                try await f.store.batchJobs(id: batch.id, organizationId: f.organization.id).map(\.id) == jobs.map(\.id)
+            )
             let queued = try await f.store.claimEvents(limit: 100)
             #expect(queued.count == 3 && queued.allSatisfy { $0.status == .queued })
             let listed = try await f.store.batches(organizationId: f.organization.id, page: PageRequest(limit: 10))
@@ -145,7 +146,8 @@ import Testing
                 .jobs, organizationId: f.organization.id, before: cutoff, sparing: [], limit: 1)
             #expect(expired.jobs.count == 1)
             #expect(try await f.store.batch(id: batch.id, organizationId: f.organization.id) != nil, "one job left")
-            _ = try await f.store.expire(.jobs, organizationId: f.organization.id, before: cutoff, sparing: [], limit: 1)
+            _ = try await f.store.expire(
+                .jobs, organizationId: f.organization.id, before: cutoff, sparing: [], limit: 1)
             #expect(try await f.store.batch(id: batch.id, organizationId: f.organization.id) == nil)
         }
     }

@@ -577,7 +577,8 @@ enum OpenAPIDocument {
                 "delete": operation("Remove a preset", parameters: [presetName], answer("204", "removed")),
             ],
             "/v1/batches": [
-                "get": operation("Batches, newest first", parameters: paging, answer("200", "batches", list(of: "Batch"))),
+                "get": operation(
+                    "Batches, newest first", parameters: paging, answer("200", "batches", list(of: "Batch"))),
                 "post": operation(
                     "Submit one set of job settings (a preset and/or job fields) for many uploads or URLs",
                     body: body(
