@@ -14,15 +14,17 @@ public struct Chapter: Codable, Sendable, Equatable {
     }
 }
 
-/// Where a clip's chapters begin: at each joined range and at the shot cuts inside them, none
-/// shorter than `minimum` seconds; each titled by the first words spoken in it when there is a
-/// transcript, else "Part N".
+/// Where a clip's chapters begin: at each joined range, at the shot cuts inside them and, with a
+/// transcript, where what is said changes subject (`TranscriptTopics`), none shorter than
+/// `minimum` seconds; each titled by the words it dwells on that the others do not, else by the
+/// first words spoken in it, else "Part N".
 public enum ClipChapters {
     public static func make(
         timeline: ClipTimeline, duration: Double, cuts: [Double], transcript: Transcript?, minimum: Double = 2
     ) -> [Chapter] {
         guard duration > 0 else { return [] }
-        var boundaries: [Double] = []
+        let spoken = transcript?.words.filter { timeline.clipTime($0.start) != nil } ?? []
+        var boundaries = TranscriptTopics.shifts(in: spoken).compactMap { timeline.clipTime($0) }
         var offset = timeline.lead
         for (index, range) in timeline.ranges.enumerated() {
             if index > 0 { boundaries.append(offset) }
@@ -37,21 +39,23 @@ public enum ClipChapters {
         where boundary >= starts[starts.count - 1] + minimum && boundary <= duration - minimum {
             starts.append(boundary)
         }
-        return starts.enumerated().map { index, start in
-            let end = index + 1 < starts.count ? starts[index + 1] : duration
-            return Chapter(
-                start: start, end: end,
-                title: title(from: start, to: end, timeline: timeline, transcript: transcript) ?? "Part \(index + 1)")
+        let spans = starts.enumerated().map { index, start in
+            (start, index + 1 < starts.count ? starts[index + 1] : duration)
+        }
+        let said = spans.map { start, end in
+            spoken.filter { word in timeline.clipTime(word.start).map { $0 >= start && $0 < end } ?? false }
+        }
+        return spans.enumerated().map { index, span in
+            let title =
+                TranscriptTopics.title(TranscriptTopics.keywords(of: index, in: said)).flatMap {
+                    $0.contains(" ") ? $0 : nil
+                } ?? firstWords(said[index])
+            return Chapter(start: span.0, end: span.1, title: title ?? "Part \(index + 1)")
         }
     }
 
-    /// Up to six words first spoken between `start` and `end` of the clip, as said.
-    static func title(from start: Double, to end: Double, timeline: ClipTimeline, transcript: Transcript?) -> String? {
-        guard let transcript else { return nil }
-        let words = transcript.words.filter { word in
-            guard let time = timeline.clipTime(word.start) else { return false }
-            return time >= start && time < end
-        }
+    /// Up to six words first spoken, as said.
+    static func firstWords(_ words: [Transcript.Word]) -> String? {
         guard !words.isEmpty else { return nil }
         let text = words.prefix(6).map(\.text).joined(separator: " ")
         return text.trimmingCharacters(in: CharacterSet(charactersIn: ",;:").union(.whitespaces))

@@ -37,4 +37,51 @@ import Testing
         ]
         #expect(ClipChapters.youTubeList(chapters) == "0:00 Intro\n1:05 Pricing\n1:02:05 Q&A")
     }
+
+    /// Speech on one subject, then another: `count` words each (every other a function word),
+    /// 0.4 s apart, drawn from each subject's vocabulary by a fixed sequence.
+    private func speech(_ subjects: [[String]], count: Int) -> Transcript {
+        var state: UInt64 = 7
+        var words: [Transcript.Word] = []
+        for vocabulary in subjects {
+            for index in 0..<count {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let text =
+                    index % 2 == 0
+                    ? ["the", "and", "so", "it", "is"][Int(state >> 60) % 5]
+                    : vocabulary[Int(state >> 33) % vocabulary.count]
+                let start = Double(words.count) * 0.4
+                words.append(.init(start: start, end: start + 0.3, text: text))
+            }
+        }
+        return Transcript(model: "test", duration: Double(words.count) * 0.4, words: words)
+    }
+
+    private let volcanoes = ["volcano", "lava", "magma", "eruption", "crater", "ash", "vent", "basalt"]
+    private let football = ["goal", "striker", "penalty", "match", "keeper", "pitch", "referee", "corner"]
+
+    @Test func aChangeOfSubjectBeginsAChapterNamedByWhatEachPartDwellsOn() throws {
+        let transcript = speech([volcanoes, football], count: 80)
+        let timeline = ClipTimeline(start: 0, end: transcript.duration)
+        let chapters = ClipChapters.make(
+            timeline: timeline, duration: transcript.duration, cuts: [], transcript: transcript)
+        #expect(chapters.count == 2, "\(chapters)")
+        // The subject changes at word 80, 32 s in; gaps are tested every 10 content words (4–8 s).
+        let shift = try #require(chapters.last?.start)
+        #expect(abs(shift - 32) <= 8, "\(shift)")
+        let first = chapters[0].title.lowercased()
+        let second = chapters.last?.title.lowercased() ?? ""
+        #expect(volcanoes.contains { first.contains($0) } && !football.contains { first.contains($0) }, "\(first)")
+        #expect(football.contains { second.contains($0) } && !volcanoes.contains { second.contains($0) }, "\(second)")
+        #expect(chapters[0].title.first?.isUppercase == true && chapters[0].title.contains(" and "))
+    }
+
+    @Test func oneSubjectAllAlongMakesNoTopicChapters() {
+        let transcript = speech([volcanoes, volcanoes], count: 80)
+        let timeline = ClipTimeline(start: 0, end: transcript.duration)
+        let chapters = ClipChapters.make(
+            timeline: timeline, duration: transcript.duration, cuts: [], transcript: transcript)
+        #expect(chapters.count == 1, "\(chapters)")
+        #expect(TranscriptTopics.shifts(in: transcript.words).isEmpty)
+    }
 }
