@@ -42,8 +42,19 @@ struct JobService<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: B
     /// A batch and a job for each of `requests` (one per source, the same settings), written
     /// together or not at all: every request checked first (fields named `sources[i]…` for what
     /// differs, `job.…` for the settings they share), the organisation's job limit taking all of
-    /// them at once, and room reserved for each.
-    func submit(_ batch: Batch, requests: [JobRequest], by principal: Principal) async throws -> [Job] {
+    /// them at once, and room reserved for each. With an idempotency key used before, nothing is
+    /// written and the first batch is answered (nil jobs: read them from the store).
+    func submit(_ batch: Batch, requests: [JobRequest], by principal: Principal, idempotencyKey: IdempotencyKey?)
+        async throws -> (batch: Batch, jobs: [Job]?)
+    {
+        // A retry is answered before anything is checked: its first submission already counts
+        // against the limits it would be checked by.
+        if let idempotencyKey,
+            let earlier = try await store.batch(
+                madeWith: idempotencyKey, ownerId: principal.userId, organizationId: principal.organizationId)
+        {
+            return (earlier, nil)
+        }
         var errors: [FieldError] = []
         var shared = Set<String>()
         var sources: [Upload?] = []
@@ -76,14 +87,20 @@ struct JobService<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: B
             where try await quotas.reserveOutput(of: job, source: source, in: store, now: clock.now()) {
                 reserved.append(job.id)
             }
-            try await store.createBatch(batch, jobs: jobs.map { ($0, workflow.firstTask(for: $0)) })
+            if let earlier = try await store.createBatch(
+                batch, jobs: jobs.map { ($0, workflow.firstTask(for: $0)) }, idempotencyKey: idempotencyKey)
+            {
+                // A retried submission: the first one holds the room.
+                for id in reserved { try await store.releaseStorage(id: StorageReservation.jobID(id)) }
+                return (earlier, nil)
+            }
         } catch {
             for id in reserved { try? await store.releaseStorage(id: StorageReservation.jobID(id)) }
             throw error
         }
         for _ in jobs { metrics.job(.queued) }
         await signal.notify()
-        return jobs
+        return (batch, jobs)
     }
 
     /// The upload a source names, or what is wrong with it (fields as in a job: `source.…`).

@@ -5,9 +5,19 @@ import Synchronization
 
 /// Batches, in the same critical section as their jobs.
 extension MemoryJobStore {
-    public func createBatch(_ batch: Batch, jobs: [(job: Job, firstTask: TaskRecord)]) async throws {
+    public func createBatch(
+        _ batch: Batch, jobs: [(job: Job, firstTask: TaskRecord)], idempotencyKey: IdempotencyKey?
+    ) async throws -> Batch? {
         let now = self.now
-        state.withLock { state in
+        return try state.withLock { state -> Batch? in
+            let key = idempotencyKey.map { "\(batch.organizationId)|\(batch.ownerId)|\($0.key)" }
+            if let key, let idempotencyKey, let entry = state.batchKeys[key], let earlier = state.batches[entry.batch],
+                earlier.createdAt.timeIntervalSince1970 > now - idempotencyKey.lifetime
+            {
+                guard entry.fingerprint == idempotencyKey.fingerprint else { throw StoreError.idempotencyKeyReused }
+                return earlier
+            }
+            if let key, let idempotencyKey { state.batchKeys[key] = (batch.id, idempotencyKey.fingerprint) }
             state.batches[batch.id] = batch
             for (job, task) in jobs {
                 state.jobs[job.id] = job
@@ -15,6 +25,20 @@ extension MemoryJobStore {
                 Self.apply(
                     JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, &state, now: now)
             }
+            return nil
+        }
+    }
+
+    public func batch(madeWith key: IdempotencyKey, ownerId: UserID, organizationId: OrganizationID) async throws
+        -> Batch?
+    {
+        let now = self.now
+        return try state.withLock { state -> Batch? in
+            guard let entry = state.batchKeys["\(organizationId)|\(ownerId)|\(key.key)"],
+                let batch = state.batches[entry.batch], batch.createdAt.timeIntervalSince1970 > now - key.lifetime
+            else { return nil }
+            guard entry.fingerprint == key.fingerprint else { throw StoreError.idempotencyKeyReused }
+            return batch
         }
     }
 

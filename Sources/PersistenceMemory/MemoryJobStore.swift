@@ -44,6 +44,7 @@ public final class MemoryJobStore: JobStoreBackend {
         var uploads: [UploadID: Upload] = [:]
         var jobs: [JobID: Job] = [:]
         var batches: [BatchID: Batch] = [:]
+        var batchKeys: [String: (batch: BatchID, fingerprint: String)] = [:]
         var idempotencyKeys: [String: (job: JobID, fingerprint: String, createdAt: Double)] = [:]
         var tasks: [TaskID: QueuedTask] = [:]
         var clips: [ClipID: Clip] = [:]

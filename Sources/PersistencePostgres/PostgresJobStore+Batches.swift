@@ -7,24 +7,65 @@ import PostgresNIO
 /// job. The batch's row lock orders jobs of one batch that end at once, so the last to commit
 /// sees every other one ended and exactly one transaction settles it.
 extension PostgresJobStore {
-    public func createBatch(_ batch: Batch, jobs: [(job: Job, firstTask: TaskRecord)]) async throws {
+    public func createBatch(
+        _ batch: Batch, jobs: [(job: Job, firstTask: TaskRecord)], idempotencyKey: IdempotencyKey?
+    ) async throws -> Batch? {
         let now = self.now
-        try await transaction { connection in
-            try await self.execute(
+        return try await transaction { connection -> Batch? in
+            if let key = idempotencyKey {
+                try await self.execute(
+                    """
+                    UPDATE batches SET idempotency_key = NULL WHERE organization_id = \(batch.organizationId)
+                        AND owner_id = \(batch.ownerId) AND idempotency_key = \(key.key)
+                        AND created_at <= \(now - key.lifetime)
+                    """, on: connection)
+            }
+            // The same key racing this request: whichever inserts first wins; the other waits for
+            // it to commit, inserts nothing and answers with its batch.
+            let inserted = try await self.one(
                 """
                 INSERT INTO batches (id, organization_id, owner_id, name, preset, webhook_url, total, status,
-                    created_at)
+                    created_at, idempotency_key, fingerprint)
                 VALUES (\(batch.id), \(batch.organizationId), \(batch.ownerId), \(batch.name), \(batch.preset),
                     \(batch.webhookUrl), \(batch.total), \(batch.status.rawValue),
-                        \(batch.createdAt.timeIntervalSince1970))
-                """, on: connection)
+                        \(batch.createdAt.timeIntervalSince1970), \(idempotencyKey?.key), \(idempotencyKey?.fingerprint))
+                ON CONFLICT (organization_id, owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                RETURNING id
+                """, on: connection
+            ) { try $0.get("id", as: BatchID.self) }
+            if inserted == nil, let key = idempotencyKey {
+                let earlier = try await self.one(
+                    """
+                    SELECT * FROM batches WHERE organization_id = \(batch.organizationId)
+                        AND owner_id = \(batch.ownerId) AND idempotency_key = \(key.key)
+                    """, on: connection
+                ) { (try Batch(row: $0), try $0.get("fingerprint", as: String?.self)) }
+                guard let (found, fingerprint) = earlier else { throw StoreError.conflict("try the batch again") }
+                guard fingerprint == key.fingerprint else { throw StoreError.idempotencyKeyReused }
+                return found
+            }
             for (job, task) in jobs {
                 try await self.insertJob(job, firstTask: task, now: now, on: connection)
                 try await self.apply(
                     JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, now: now,
                     on: connection)
             }
+            return nil
         }
+    }
+
+    public func batch(madeWith key: IdempotencyKey, ownerId: UserID, organizationId: OrganizationID) async throws
+        -> Batch?
+    {
+        guard
+            let (batch, fingerprint) = try await one(
+                """
+                SELECT * FROM batches WHERE organization_id = \(organizationId) AND owner_id = \(ownerId)
+                    AND idempotency_key = \(key.key) AND created_at > \(now - key.lifetime)
+                """, { (try Batch(row: $0), try $0.get("fingerprint", as: String?.self)) })
+        else { return nil }
+        guard fingerprint == key.fingerprint else { throw StoreError.idempotencyKeyReused }
+        return batch
     }
 
     public func batch(id: BatchID, organizationId: OrganizationID) async throws -> Batch? {

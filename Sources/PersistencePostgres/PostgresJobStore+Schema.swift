@@ -311,9 +311,15 @@ extension PostgresJobStore {
                     total BIGINT NOT NULL,
                     status TEXT NOT NULL,
                     created_at DOUBLE PRECISION NOT NULL,
-                    finished_at DOUBLE PRECISION)
+                    finished_at DOUBLE PRECISION,
+                    idempotency_key TEXT,
+                    fingerprint TEXT)
                 """,
                 "CREATE INDEX batches_org ON batches (organization_id, created_at DESC, id DESC)",
+                """
+                CREATE UNIQUE INDEX batches_key ON batches (organization_id, owner_id, idempotency_key)
+                    WHERE idempotency_key IS NOT NULL
+                """,
                 "ALTER TABLE jobs ADD COLUMN batch_id TEXT",
                 "CREATE INDEX jobs_batch ON jobs (batch_id) WHERE batch_id IS NOT NULL",
                 "ALTER TABLE webhook_deliveries ADD COLUMN batch TEXT",

@@ -6,23 +6,58 @@ import Persistence
 /// Batches: written with their jobs in one transaction, settled in the one that ends their last
 /// job (SQLite's single writer orders them).
 extension SQLiteJobStore {
-    public func createBatch(_ batch: Batch, jobs: [(job: Job, firstTask: TaskRecord)]) async throws {
+    public func createBatch(
+        _ batch: Batch, jobs: [(job: Job, firstTask: TaskRecord)], idempotencyKey: IdempotencyKey?
+    ) async throws -> Batch? {
         let now = self.now
-        try await pool.write { db in
+        return try await pool.write { db -> Batch? in
+            if let key = idempotencyKey,
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT * FROM batches WHERE organization_id = ? AND owner_id = ? AND idempotency_key = ?",
+                    arguments: [batch.organizationId, batch.ownerId, key.key])
+            {
+                let earlier = try Batch(row: row)
+                if earlier.createdAt.timeIntervalSince1970 > now - key.lifetime {
+                    guard row["fingerprint"] == key.fingerprint else { throw StoreError.idempotencyKeyReused }
+                    return earlier
+                }
+                try db.execute(sql: "UPDATE batches SET idempotency_key = NULL WHERE id = ?", arguments: [earlier.id])
+            }
             try db.execute(
                 sql: """
                     INSERT INTO batches (id, organization_id, owner_id, name, preset, webhook_url, total, status,
-                        created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        created_at, idempotency_key, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     batch.id, batch.organizationId, batch.ownerId, batch.name, batch.preset, batch.webhookUrl,
-                    batch.total, batch.status.rawValue, batch.createdAt.timeIntervalSince1970,
+                    batch.total, batch.status.rawValue, batch.createdAt.timeIntervalSince1970, idempotencyKey?.key,
+                    idempotencyKey?.fingerprint,
                 ])
             for (job, task) in jobs {
                 try Self.insertJob(job, firstTask: task, db, now: now)
                 try Self.apply(
                     JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, db, now: now)
             }
+            return nil
+        }
+    }
+
+    public func batch(madeWith key: IdempotencyKey, ownerId: UserID, organizationId: OrganizationID) async throws
+        -> Batch?
+    {
+        let now = self.now
+        return try read { db -> Batch? in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT * FROM batches WHERE organization_id = ? AND owner_id = ? AND idempotency_key = ?
+                            AND created_at > ?
+                        """, arguments: [organizationId, ownerId, key.key, now - key.lifetime])
+            else { return nil }
+            guard row["fingerprint"] == key.fingerprint else { throw StoreError.idempotencyKeyReused }
+            return try Batch(row: row)
         }
     }
 

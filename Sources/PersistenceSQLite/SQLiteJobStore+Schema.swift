@@ -304,8 +304,12 @@ extension SQLiteJobStore {
                         total INTEGER NOT NULL,
                         status TEXT NOT NULL,
                         created_at REAL NOT NULL,
-                        finished_at REAL);
+                        finished_at REAL,
+                        idempotency_key TEXT,
+                        fingerprint TEXT);
                     CREATE INDEX batches_org ON batches(organization_id, created_at);
+                    CREATE UNIQUE INDEX batches_key ON batches(organization_id, owner_id, idempotency_key)
+                        WHERE idempotency_key IS NOT NULL;
                     ALTER TABLE jobs ADD COLUMN batch_id TEXT;
                     CREATE INDEX jobs_batch ON jobs(batch_id) WHERE batch_id IS NOT NULL;
                     ALTER TABLE webhook_deliveries ADD COLUMN batch TEXT;

@@ -168,4 +168,37 @@ import Testing
             }
         }
     }
+
+    /// Even when the first submission filled the organisation's job limit.
+    @Test func aBatchRetriedWithItsIdempotencyKeyIsMadeOnce() async throws {
+        try await APIHarness.with(configure: { $0.quotas.concurrentJobs = 2 }) { h in
+            let (user, token) = try await h.member(.user)
+            try await h.test { client in
+                let ids = try await uploads(2, client, token)
+                var headers = HTTPFields.bearer(token, json: true)
+                headers[.idempotencyKey] = "week-12"
+                let body = #"{"sources":[\#(sources(ids))],"job":{"clips":[{"start":0,"end":1}]}}"#
+                var made: [String] = []
+                // The retry spaces its JSON otherwise: the same batch all the same.
+                for text in [body, body.replacingOccurrences(of: ",", with: ", ")] {
+                    made.append(
+                        try await client.execute(uri: "/v1/batches", method: .post, headers: headers, body: .json(text))
+                        {
+                            response in
+                            #expect(response.status == .accepted, "\(String(buffer: response.body))")
+                            #expect((response.object["jobs"] as? [Any])?.count == 2)
+                            return response.object["id"] as? String ?? ""
+                        })
+                }
+                #expect(made[0] == made[1] && !made[0].isEmpty)
+                #expect(
+                    try await h.store.jobs(organizationId: user.organizationId, status: nil, page: .init()).items.count
+                        == 2)
+                try await client.execute(
+                    uri: "/v1/batches", method: .post, headers: headers,
+                    body: .json(#"{"sources":[\#(sources([ids[0]]))],"job":{"clips":[{"start":0,"end":1}]}}"#)
+                ) { #expect($0.status == .unprocessableContent, "another batch under the same key") }
+            }
+        }
+    }
 }

@@ -8,7 +8,7 @@ import Testing
 /// the transaction that ends their last job, which also queues their one webhook.
 @Suite struct BatchConformanceTests {
     /// A batch of `count` one-clip jobs (a probe, then a render each) with a webhook URL.
-    private func batch(_ f: Fixture, count: Int) async throws -> (Batch, [Job]) {
+    private func batch(_ f: Fixture, count: Int, key: IdempotencyKey? = nil) async throws -> (Batch, [Job], Batch?) {
         let batch = Batch(
             organizationId: f.organization.id, ownerId: f.user.id, name: "week 12", preset: "shorts",
             webhookUrl: "https://hooks.example.com/batches", total: count, createdAt: f.time.current)
@@ -21,9 +21,9 @@ import Testing
                 organizationId: f.organization.id, ownerId: f.user.id, request: request,
                 createdAt: f.time.current.addingTimeInterval(Double(index) / 1_000_000))
         }
-        try await f.store.createBatch(
-            batch, jobs: jobs.map { ($0, TaskRecord(jobId: $0.id, kind: .probe, maxAttempts: 1)) })
-        return (batch, jobs)
+        let earlier = try await f.store.createBatch(
+            batch, jobs: jobs.map { ($0, TaskRecord(jobId: $0.id, kind: .probe, maxAttempts: 1)) }, idempotencyKey: key)
+        return (batch, jobs, earlier)
     }
 
     /// Claims and finishes tasks until none is left, except renders of the jobs in `holding`,
@@ -53,7 +53,7 @@ import Testing
     @Test(arguments: StoreBackend.all)
     func aBatchIsWrittenWithAllItsJobsAndCounted(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
-            let (batch, jobs) = try await batch(f, count: 3)
+            let (batch, jobs, _) = try await batch(f, count: 3)
             let read = try #require(try await f.store.batch(id: batch.id, organizationId: f.organization.id))
             #expect(read.status == .running && read.total == 3 && read.finishedAt == nil && read.name == "week 12")
             #expect(read.counts?.queued == 3 && read.counts?.total == 3 && read.counts?.progress == 0)
@@ -76,7 +76,7 @@ import Testing
     @Test(arguments: StoreBackend.all)
     func theLastJobToEndSettlesTheBatchWithOneWebhook(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
-            let (batch, jobs) = try await batch(f, count: 3)
+            let (batch, jobs, _) = try await batch(f, count: 3)
             _ = try await f.store.cancelJob(id: jobs[1].id, organizationId: f.organization.id)
             let held = try await work(f, holding: [jobs[2].id])
             let running = try #require(try await f.store.batch(id: batch.id, organizationId: f.organization.id))
@@ -104,7 +104,7 @@ import Testing
     func jobsEndingAtOnceSettleTheirBatchExactlyOnce(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
             for round in 0..<6 {
-                let (batch, jobs) = try await batch(f, count: 2)
+                let (batch, jobs, _) = try await batch(f, count: 2)
                 let held = try await work(f, holding: Set(jobs.map(\.id)))
                 try #require(held.count == 2)
                 let store = f.store
@@ -138,7 +138,7 @@ import Testing
     @Test(arguments: StoreBackend.all)
     func anEndedBatchExpiresWithItsLastJob(backend: StoreBackend) async throws {
         try await Fixture.with(backend) { f in
-            let (batch, jobs) = try await batch(f, count: 2)
+            let (batch, jobs, _) = try await batch(f, count: 2)
             for job in jobs { _ = try await f.store.cancelJob(id: job.id, organizationId: f.organization.id) }
             f.time.advance(by: 10)
             let cutoff = f.time.current.addingTimeInterval(-5)
@@ -149,6 +149,41 @@ import Testing
             _ = try await f.store.expire(
                 .jobs, organizationId: f.organization.id, before: cutoff, sparing: [], limit: 1)
             #expect(try await f.store.batch(id: batch.id, organizationId: f.organization.id) == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func aRetriedBatchWithItsKeyWritesNothingAndAnswersTheFirst(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            let key = IdempotencyKey(key: "nightly-12", fingerprint: "f1", lifetime: 3600)
+            let (first, _, none) = try await batch(f, count: 2, key: key)
+            #expect(none == nil)
+            let (_, _, again) = try await batch(f, count: 2, key: key)
+            #expect(again?.id == first.id)
+            #expect(
+                try await f.store.batches(organizationId: f.organization.id, page: PageRequest(limit: 10)).items.count
+                    == 1)
+            #expect(try await f.store.claimEvents(limit: 100).count == 2, "the retry queued no job")
+            let found = try await f.store.batch(madeWith: key, ownerId: f.user.id, organizationId: f.organization.id)
+            #expect(found?.id == first.id)
+            #expect(
+                try await f.store.batch(madeWith: key, ownerId: .make(), organizationId: f.organization.id) == nil,
+                "keys are the owner's")
+            await #expect(throws: StoreError.self) {
+                _ = try await f.store.batch(
+                    madeWith: IdempotencyKey(key: "nightly-12", fingerprint: "f2"), ownerId: f.user.id,
+                    organizationId: f.organization.id)
+            }
+            await #expect(throws: StoreError.self) {
+                _ = try await batch(f, count: 2, key: IdempotencyKey(key: "nightly-12", fingerprint: "f2"))
+            }
+            // Past its lifetime the key starts a new batch.
+            f.time.advance(by: 3601)
+            let (later, _, earlier) = try await batch(f, count: 1, key: key)
+            #expect(earlier == nil)
+            #expect(
+                try await f.store.batches(organizationId: f.organization.id, page: PageRequest(limit: 10)).items.map(
+                    \.id) == [later.id, first.id])
         }
     }
 }

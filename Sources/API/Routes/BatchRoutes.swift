@@ -1,5 +1,6 @@
 import BlobStorage
 import ClipGenCore
+import Crypto
 import Delivery
 import Foundation
 import HTTPTypes
@@ -95,9 +96,26 @@ struct BatchRoutes<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: 
         var seen = Set<String>()
         errors = errors.filter { seen.insert($0.field).inserted }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
-        let jobs = try await service.submit(batch, requests: requests, by: principal)
+        var idempotencyKey: IdempotencyKey?
+        if let key = request.headers[.idempotencyKey] {
+            guard !key.isEmpty, key.utf8.count <= 200 else {
+                throw Problem(status: .badRequest, detail: "Idempotency-Key must be 1 to 200 bytes")
+            }
+            // The body as parsed, keys sorted: the same batch asked for with other spacing is the same.
+            let canonical = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            idempotencyKey = IdempotencyKey(key: key, fingerprint: Hex.string(SHA256.hash(data: canonical)))
+        }
+        let (made, jobs) = try await service.submit(
+            batch, requests: requests, by: principal, idempotencyKey: idempotencyKey)
+        guard let jobs else {
+            let earlier = try await find(made.id, principal)
+            return Created(
+                status: .accepted, location: "/v1/batches/\(made.id)",
+                body: BatchResponse(
+                    earlier, jobs: try await store.batchJobs(id: made.id, organizationId: principal.organizationId)))
+        }
         context.logger.info("batch created", metadata: ["batch.id": "\(batch.id)", "batch.jobs": "\(jobs.count)"])
-        var created = batch
+        var created = made
         var counts = BatchCounts()
         counts.add(.queued, count: jobs.count, progress: 0)
         created.counts = counts
