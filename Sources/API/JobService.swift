@@ -143,7 +143,11 @@ struct JobService<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: B
                 let kept = TimeRange(start: max(part.start, start), end: min(part.end, end))
                 return kept.duration > 0 ? .init(start: kept.start, end: kept.end) : nil
             }
-            if !parts.isEmpty { range = .init(ranges: parts, name: clip.name) }
+            if !parts.isEmpty {
+                range = .init(ranges: parts, name: clip.name)
+                // Kept while it still joins two ranges or more.
+                range.crossfade = parts.count > 1 ? original.clipSpec(at: clip.index)?.crossfade : nil
+            }
         }
         var request = JobRequest(
             source: .init(uploadId: uploadId), clips: [range], output: body.output ?? original.request.output)

@@ -25,14 +25,12 @@ public enum ClipChapters {
         guard duration > 0 else { return [] }
         let spoken = transcript?.words.filter { timeline.clipTime($0.start) != nil } ?? []
         var boundaries = TranscriptTopics.shifts(in: spoken).compactMap { timeline.clipTime($0) }
-        var offset = timeline.lead
-        for (index, range) in timeline.ranges.enumerated() {
+        for (index, (range, offset)) in zip(timeline.ranges, timeline.starts).enumerated() {
             if index > 0 { boundaries.append(offset) }
             // A cut within a frame of a range's edge is the join itself.
             for cut in cuts where cut > range.start + 0.05 && cut < range.end - 0.05 {
                 boundaries.append(offset + cut - range.start)
             }
-            offset += range.duration
         }
         var starts = [0.0]
         for boundary in boundaries.sorted()

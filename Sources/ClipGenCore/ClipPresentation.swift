@@ -70,6 +70,8 @@ public struct ClipPresentation: Codable, Sendable, Equatable {
     public var captions: ClipCaptions?
     /// Source ranges the clip shows once pauses were cut; nil when it is one range.
     public var keptRanges: [TimeRange]?
+    /// Seconds each kept range fades into the next (`crossfade` on joined ranges).
+    public var crossfade: Double?
     /// Seconds of the brand's intro before the source's first frame.
     public var intro: Double?
     /// The chapter markers written into the file (`"chapters": true`).
@@ -77,16 +79,17 @@ public struct ClipPresentation: Codable, Sendable, Equatable {
 
     public init(
         reframe: ReframeResult? = nil, captions: ClipCaptions? = nil, keptRanges: [TimeRange]? = nil,
-        intro: Double? = nil, chapters: [Chapter]? = nil
+        crossfade: Double? = nil, intro: Double? = nil, chapters: [Chapter]? = nil
     ) {
         self.reframe = reframe
         self.captions = captions
         self.keptRanges = keptRanges
+        self.crossfade = crossfade
         self.intro = intro
         self.chapters = chapters
     }
 
     public var isEmpty: Bool {
-        reframe == nil && captions == nil && keptRanges == nil && intro == nil && chapters == nil
+        reframe == nil && captions == nil && keptRanges == nil && crossfade == nil && intro == nil && chapters == nil
     }
 }

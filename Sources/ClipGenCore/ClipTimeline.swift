@@ -6,40 +6,50 @@ public struct ClipTimeline: Sendable, Equatable {
     public var ranges: [TimeRange]
     /// Clip seconds before the first range: a brand intro.
     public var lead: Double
+    /// Seconds each range begins before the previous one ends: a crossfade shows both.
+    public var overlap: Double
 
-    public init(ranges: [TimeRange], lead: Double = 0) {
+    public init(ranges: [TimeRange], lead: Double = 0, overlap: Double = 0) {
         self.ranges = ranges
         self.lead = lead
+        self.overlap = overlap
     }
 
-    public init(start: Double, end: Double, kept: [TimeRange]? = nil, lead: Double = 0) {
+    public init(start: Double, end: Double, kept: [TimeRange]? = nil, lead: Double = 0, overlap: Double = 0) {
         ranges = kept ?? [TimeRange(start: start, end: end)]
         self.lead = lead
+        self.overlap = overlap
     }
 
-    public var duration: Double { ranges.reduce(0) { $0 + $1.duration } }
+    public var duration: Double {
+        ranges.reduce(0) { $0 + $1.duration } - overlap * Double(max(ranges.count - 1, 0))
+    }
+
+    /// Where each range begins on the clip's clock.
+    public var starts: [Double] {
+        var offset = lead
+        return ranges.map { range in
+            defer { offset += range.duration - overlap }
+            return offset
+        }
+    }
 
     /// Clip seconds for a source time inside a kept range; nil for a time that was cut.
     public func clipTime(_ source: Double) -> Double? {
-        var offset = lead
-        for range in ranges {
-            if source >= range.start - 1e-6 && source <= range.end + 1e-6 {
-                return offset + min(max(source - range.start, 0), range.duration)
-            }
-            offset += range.duration
+        for (range, offset) in zip(ranges, starts)
+        where source >= range.start - 1e-6 && source <= range.end + 1e-6 {
+            return offset + min(max(source - range.start, 0), range.duration)
         }
         return nil
     }
 
     /// Clip seconds for any source time: one that was cut lands where the cut is.
     public func clampedClipTime(_ source: Double) -> Double {
-        var offset = lead
-        for range in ranges {
+        for (range, offset) in zip(ranges, starts) {
             if source < range.start { return offset }
             if source <= range.end { return offset + source - range.start }
-            offset += range.duration
         }
-        return offset
+        return lead + duration
     }
 }
 

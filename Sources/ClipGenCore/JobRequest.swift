@@ -26,6 +26,9 @@ public struct JobRequest: Codable, Sendable, Equatable {
         /// Several ranges of the source joined into one clip, in the source's order, frame-exact;
         /// `start` and `end` are then the first one's start and the last one's end.
         public var ranges: [Part]?
+        /// Seconds each joined range fades into the next (picture and sound); the clip is that
+        /// much shorter at each join.
+        public var crossfade: Double?
 
         public init(start: Double, end: Double, name: String? = nil) {
             self.start = MediaTime(seconds: start)
@@ -40,13 +43,14 @@ public struct JobRequest: Codable, Sendable, Equatable {
             self.name = name
         }
 
-        enum CodingKeys: String, CodingKey { case start, end, name, ranges }
+        enum CodingKeys: String, CodingKey { case start, end, name, ranges, crossfade }
 
         /// `start` and `end` may be left out when `ranges` is given.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             name = try c.decodeIfPresent(String.self, forKey: .name)
             ranges = try c.decodeIfPresent([Part].self, forKey: .ranges)
+            crossfade = try c.decodeIfPresent(Double.self, forKey: .crossfade)
             if let ranges, !c.contains(.start) && !c.contains(.end) {
                 start = ranges.first?.start ?? MediaTime(seconds: 0)
                 end = ranges.last?.end ?? MediaTime(seconds: 0)
@@ -62,7 +66,28 @@ public struct JobRequest: Codable, Sendable, Equatable {
                 ?? [TimeRange(start: start.seconds, end: end.seconds)]
         }
 
+        /// The longest crossfade, in seconds.
+        public static let maxCrossfade = 2.0
+
         func validateRanges(field: String) -> [FieldError] {
+            if let crossfade {
+                guard (ranges?.count ?? 0) >= 2 else {
+                    return [.init(field: "\(field).crossfade", message: "a crossfade joins ranges: give two or more")]
+                }
+                if !(crossfade >= 0.04 && crossfade <= Self.maxCrossfade) {
+                    return [
+                        .init(
+                            field: "\(field).crossfade",
+                            message: "must be 0.04 to \(Int(Self.maxCrossfade)) seconds")
+                    ]
+                }
+                if parts.contains(where: { $0.duration <= 2 * crossfade }) {
+                    return [
+                        .init(
+                            field: "\(field).crossfade", message: "each range must be longer than twice the crossfade")
+                    ]
+                }
+            }
             guard let ranges else { return [] }
             guard (1...JobRequest.maxRanges).contains(ranges.count) else {
                 return [.init(field: "\(field).ranges", message: "give 1 to \(JobRequest.maxRanges) ranges")]
@@ -257,6 +282,12 @@ public struct JobRequest: Codable, Sendable, Equatable {
                 errors.append(.init(field: "\(field)", message: "is shorter than the fade in and out (\(2 * fade) s)"))
             }
             errors += clip.validateRanges(field: field)
+            if clip.crossfade != nil && (resolvedOutput.removeSilences != nil || resolvedOutput.removeFillers != nil) {
+                errors.append(
+                    .init(
+                        field: "\(field).crossfade",
+                        message: "a crossfade joins whole ranges: not together with removeSilences or removeFillers"))
+            }
             if let name = clip.name, name.utf8.count > Self.maxNameLength {
                 errors.append(.init(field: "\(field).name", message: "at most \(Self.maxNameLength) bytes of UTF-8"))
             }

@@ -162,7 +162,7 @@ extension Job {
             let clip = explicit[index]
             return ClipSpec(
                 start: clip.start.seconds, end: clip.end.seconds, name: clip.name, score: nil, reason: nil,
-                ranges: clip.ranges == nil ? nil : clip.parts)
+                ranges: clip.ranges == nil ? nil : clip.parts, crossfade: clip.crossfade)
         }
         let picked = highlights ?? []
         let h = index - explicit.count
@@ -182,6 +182,8 @@ public struct ClipSpec: Sendable, Equatable {
     public var reason: String?
     /// Source ranges joined into the clip; nil for one range.
     public var ranges: [TimeRange]? = nil
+    /// Seconds each joined range fades into the next.
+    public var crossfade: Double? = nil
 }
 
 public struct Clip: Codable, Sendable, Equatable {
@@ -218,6 +220,8 @@ public struct Clip: Codable, Sendable, Equatable {
     public var captions: ClipCaptions?
     /// The source ranges shown, once pauses were cut out.
     public var keptRanges: [TimeRange]?
+    /// Seconds each kept range fades into the next.
+    public var crossfade: Double?
     /// Seconds of the brand's intro before the source begins.
     public var intro: Double?
     /// The chapter markers in the file, when the job asked for them.
@@ -243,6 +247,7 @@ public struct Clip: Codable, Sendable, Equatable {
         self.reframe = presentation.reframe
         self.captions = presentation.captions
         self.keptRanges = presentation.keptRanges
+        self.crossfade = presentation.crossfade
         self.intro = presentation.intro
         self.chapters = presentation.chapters
         self.reason = reason
@@ -275,12 +280,14 @@ extension Clip {
     public var presentation: ClipPresentation {
         get {
             ClipPresentation(
-                reframe: reframe, captions: captions, keptRanges: keptRanges, intro: intro, chapters: chapters)
+                reframe: reframe, captions: captions, keptRanges: keptRanges, crossfade: crossfade, intro: intro,
+                chapters: chapters)
         }
         set {
             reframe = newValue.reframe
             captions = newValue.captions
             keptRanges = newValue.keptRanges
+            crossfade = newValue.crossfade
             intro = newValue.intro
             chapters = newValue.chapters
         }
@@ -288,7 +295,7 @@ extension Clip {
 
     /// Which source seconds it shows.
     public var timeline: ClipTimeline {
-        ClipTimeline(start: actualStart, end: end, kept: keptRanges, lead: intro ?? 0)
+        ClipTimeline(start: actualStart, end: end, kept: keptRanges, lead: intro ?? 0, overlap: crossfade ?? 0)
     }
 }
 

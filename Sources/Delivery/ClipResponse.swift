@@ -27,6 +27,8 @@ public struct ClipResponse: Encodable, Sendable {
     public var reframe: ReframeResult?
     public var captions: ClipCaptions?
     public var keptRanges: [TimeRange]?
+    /// Seconds each kept range fades into the next.
+    public var crossfade: Double?
     /// Seconds of the brand's intro before the source begins (`"brand": true`).
     public var intro: Double?
     /// The chapter markers in the file, and the same as a YouTube-style list (`0:00 Title` lines).
@@ -78,6 +80,7 @@ public struct ClipResponse: Encodable, Sendable {
         reframe = clip.reframe
         captions = clip.captions
         keptRanges = clip.keptRanges
+        crossfade = clip.crossfade
         intro = clip.intro
         chapters = clip.chapters
         youtubeChapters = clip.chapters.map(ClipChapters.youTubeList)

@@ -36,6 +36,7 @@ public struct ClipPresenter: Sendable {
             presentation.keptRanges = kept.map {
                 TimeRange(start: HighlightPicker.round($0.start), end: HighlightPicker.round($0.end))
             }
+            presentation.crossfade = plan.crossfade
         }
         let timeline = plan.timeline
         if let ratio = options.aspect.ratio {

@@ -39,6 +39,8 @@ public struct CutPlan: Sendable, Equatable {
     public var captionFont: CaptionFont?
     /// Source ranges kept once pauses were cut; nil shows `actualStart`–`end` whole.
     public var keptRanges: [TimeRange]?
+    /// Seconds each joined range fades into the next; nil joins them cut to cut.
+    public var crossfade: Double?
     /// The brand kit's logo, when the job asks for its brand. It changes every picture: a smart
     /// cut given one is cut exact instead, and says why.
     public var logo: LogoOverlay? {
@@ -113,7 +115,7 @@ public struct CutPlan: Sendable, Equatable {
 
     /// Shows only `ranges` of the source, joined in their order: cut exact, since the frames
     /// between them are dropped and each range starts on its own frame.
-    public mutating func join(_ ranges: [TimeRange]) {
+    public mutating func join(_ ranges: [TimeRange], crossfade: Double? = nil) {
         let kept = ranges.map {
             TimeRange(start: Self.frameStart(containing: $0.start, fps: sourceFPS), end: min($0.end, end))
         }.filter { $0.duration > 0 }
@@ -121,6 +123,7 @@ public struct CutPlan: Sendable, Equatable {
         if mode != .exact { cutExact(because: "a clip of several ranges is cut exact, to join them frame-exact") }
         actualStart = first.start
         keptRanges = kept
+        self.crossfade = kept.count > 1 ? crossfade : nil
     }
 
     /// Seconds of source the output covers.
@@ -134,10 +137,14 @@ public struct CutPlan: Sendable, Equatable {
     }
 
     /// The source ranges the output shows, and where each lands on the clip's clock.
-    public var timeline: ClipTimeline { ClipTimeline(start: actualStart, end: end, kept: keptRanges) }
+    public var timeline: ClipTimeline {
+        ClipTimeline(start: actualStart, end: end, kept: keptRanges, overlap: crossfaded?.seconds ?? 0)
+    }
 
     /// Seconds the output lasts: shorter than `outputDuration` once pauses are cut.
-    public var renderedDuration: Double { keptRanges.map { ClipTimeline(ranges: $0).duration } ?? outputDuration }
+    public var renderedDuration: Double {
+        keptRanges.map { ClipTimeline(ranges: $0, overlap: crossfaded?.seconds ?? 0).duration } ?? outputDuration
+    }
 
     /// The start of the frame on screen at `time`: a clip asked to start mid-frame starts with that frame.
     static func frameStart(containing time: Double, fps: Double?) -> Double {
@@ -256,7 +263,9 @@ public struct CutPlan: Sendable, Equatable {
         if sampleAspectRatio != .square {
             filters.append("scale=trunc(iw*sar/2)*2:ih,setsar=1")
         }
-        if let keptRanges {
+        if let (ranges, seconds) = crossfaded {
+            filters.append(crossfadeVideo(ranges, seconds: seconds))
+        } else if let keptRanges {
             filters.append(
                 "select='\(Self.between(keptRanges, from: seekTime))',setpts=N/(\(Self.number(sourceFPS ?? 30)))/TB")
         }
@@ -338,7 +347,9 @@ public struct CutPlan: Sendable, Equatable {
     /// Fades, then (when normalising) loudnorm's second, linear pass from the measured values.
     func audioFilters(includingLoudnorm: Bool = true, includingRepairs: Bool = true) -> [String] {
         var filters: [String] = []
-        if let keptRanges {
+        if let (ranges, seconds) = crossfaded {
+            filters.append(crossfadeAudio(ranges, seconds: seconds))
+        } else if let keptRanges {
             filters.append("aselect='\(Self.between(keptRanges, from: seekTime))',asetpts=N/SR/TB")
         }
         // Repaired before the fades, so the dynamic normaliser does not undo them.

@@ -239,7 +239,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             let rendered = try await withSource(of: job) { path in
                 var plan = CutPlan(
                     input: path, output: output, start: request.start, end: request.end, options: options, media: media)
-                if let ranges = request.ranges { plan.join(ranges) }
+                if let ranges = request.ranges { plan.join(ranges, crossfade: request.crossfade) }
                 brand?.apply(to: &plan)
                 return try await renderer.render(plan, transcript: transcript, media: media, scratch: scratch) {
                     progress(.render, $0)
@@ -250,8 +250,8 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             let duration = try await prober.duration(of: plan)
             if job.request.chapters == true {
                 let cuts = try await store.analysis(jobId: job.id, organizationId: job.organizationId)?.cuts ?? []
-                let timeline = ClipTimeline(
-                    start: plan.actualStart, end: plan.end, kept: plan.keptRanges, lead: presentation.intro ?? 0)
+                var timeline = plan.timeline
+                timeline.lead = presentation.intro ?? 0
                 let chapters = ClipChapters.make(
                     timeline: timeline, duration: duration, cuts: cuts.map(\.time), transcript: transcript)
                 try await ChapterWriter(runner: cutter.runner, ffmpegPath: cutter.ffmpegPath).write(
@@ -356,7 +356,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                         var plan = CutPlan(
                             input: source, output: file, start: spec.start, end: spec.end, options: options,
                             media: media)
-                        if let ranges = spec.ranges { plan.join(ranges) }
+                        if let ranges = spec.ranges { plan.join(ranges, crossfade: spec.crossfade) }
                         plan.keptRanges = clip.keptRanges
                         brand?.apply(to: &plan)
                         if clip.reframe?.mode == .face { plan.reframe = clip.reframe }

@@ -196,6 +196,6 @@ import Testing
         await #expect(throws: BlobError.self) { try await store.prepare(patience: .seconds(1)) }
         await #expect(throws: BlobError.self) { try await store.size(of: try BlobKey("uploads/x")) }
         #expect(await store.isReachable() == false)
-        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(ContinuousClock.now - started < .seconds(120), "answered, not hung (a hang guard, not a speed bound)")
     }
 }

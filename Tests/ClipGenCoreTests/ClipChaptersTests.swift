@@ -38,6 +38,19 @@ import Testing
         #expect(ClipChapters.youTubeList(chapters) == "0:00 Intro\n1:05 Pricing\n1:02:05 Q&A")
     }
 
+    /// Crossfaded ranges overlap on the clip's clock: the second begins a fade before the first
+    /// ends, and a chapter begins where it does.
+    @Test func crossfadedRangesOverlapOnTheClipsClock() {
+        let timeline = ClipTimeline(
+            ranges: [TimeRange(start: 10, end: 14), TimeRange(start: 40, end: 44)], lead: 1, overlap: 0.5)
+        #expect(timeline.duration == 7.5 && timeline.starts == [1, 4.5])
+        #expect(timeline.clipTime(12) == 3 && timeline.clipTime(40) == 4.5 && timeline.clipTime(44) == 8.5)
+        #expect(timeline.clipTime(20) == nil && timeline.clampedClipTime(20) == 4.5)
+        #expect(timeline.clampedClipTime(50) == 8.5)
+        let chapters = ClipChapters.make(timeline: timeline, duration: 8.5, cuts: [], transcript: nil)
+        #expect(chapters.map(\.start) == [0, 4.5])
+    }
+
     /// Speech on one subject, then another: `count` words each (every other a function word),
     /// 0.4 s apart, drawn from each subject's vocabulary by a fixed sequence.
     private func speech(_ subjects: [[String]], count: Int) -> Transcript {

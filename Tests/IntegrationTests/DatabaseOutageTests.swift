@@ -41,7 +41,8 @@ import Testing
                 try #require(try control(outage.stop), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
                 let asked = ContinuousClock.now
                 let down = try await jobs()
-                #expect(ContinuousClock.now - asked < .seconds(15), "answered, not hung")
+                #expect(
+                    ContinuousClock.now - asked < .seconds(120), "answered, not hung (a hang guard, not a speed bound)")
                 #expect(
                     down.status == 503 && down.contentType == "application/problem+json" && down.retryAfter == "5",
                     "\(down)")

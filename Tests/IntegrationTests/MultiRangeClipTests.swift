@@ -69,6 +69,77 @@ import Testing
         }
     }
 
+    /// `"crossfade"`: each range fades into the next over the picture and the sound, the clip that
+    /// much shorter; away from the join every frame is still the source's own, in the join a mix.
+    @Test func joinedRangesCrossfadeIntoOneAnother() async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        try await withTemporaryDirectory { dir in
+            try await ServerHarness.run(ServerHarness.configuration(dataDir: dir + "/data")) { client in
+                let upload = try await client.upload(source)
+                let id = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(upload)"},"thumbnails":false,
+                     "clips":[{"ranges":[{"start":1,"end":2.5},{"start":4,"end":5.5}],"crossfade":0.5}]}
+                    """#)
+                let job = try await client.waitForJob(id)
+                #expect(job.status == "succeeded", "\(job)")
+                let clip = try #require(job.clips.first)
+                #expect(clip["crossfade"] as? Double == 0.5, "\(clip)")
+                // Measured against the source through the same fades: the reference lines up.
+                let psnr = (clip["quality"] as? [String: Any])?["psnr"] as? Double ?? 0
+                #expect(psnr > 30, "PSNR \(psnr) dB: \(clip)")
+                #expect(abs((clip["duration"] as? Double ?? 0) - 2.5) <= 0.05, "3 s of ranges less the fade: \(clip)")
+                let file = dir + "/crossfaded.mp4"
+                try await client.download(clip["url"] as? String ?? "").2.write(to: URL(fileURLWithPath: file))
+                let probe = try StreamProbe(file)
+                let audio = Double(probe.audio?["duration"] as? String ?? "") ?? 0
+                #expect(abs(audio - 2.5) <= 0.1, "the sound is crossfaded too: \(audio) s")
+                // The second range fades in from 1.0 s of the clip to 1.5 s: before it the first
+                // range (1 s in the source, frame 30 on), after it the second (4.5 s, frame 135 on).
+                var exact: [Double] = []
+                for (clipFrame, sourceFrame) in [(0, 30), (20, 50), (45, 135), (60, 150)] {
+                    let (best, error) = try nearest(file, clipFrame, source, around: [sourceFrame])
+                    #expect(best == sourceFrame, "clip frame \(clipFrame) is source frame \(best)")
+                    exact.append(error)
+                }
+                // Half-way (1.25 s): neither range's frame, but both at once.
+                let (_, mixed) = try nearest(file, 37, source, around: [67, 127])
+                #expect(mixed > 4 * (exact.max() ?? 0) + 20, "a mix, not a cut: \(mixed) against \(exact)")
+
+                for (body, field) in [
+                    (#""clips":[{"start":1,"end":3,"crossfade":0.5}]"#, "clips[0].crossfade"),
+                    (
+                        #""clips":[{"ranges":[{"start":1,"end":1.5},{"start":4,"end":6}],"crossfade":0.5}]"#,
+                        "clips[0].crossfade"
+                    ),
+                    (
+                        #""clips":[{"ranges":[{"start":1,"end":3},{"start":4,"end":6}],"crossfade":0.5}],"output":{"removeSilences":{}}"#,
+                        "clips[0].crossfade"
+                    ),
+                ] {
+                    let (status, refused) = try await client.postJSON(
+                        "/v1/jobs", #"{"source":{"uploadId":"\#(upload)"},\#(body)}"#)
+                    let fields = (refused["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+                    #expect(status == 422 && fields == [field], "\(body): \(refused)")
+                }
+            }
+        }
+    }
+
+    /// The source frame nearest `clipFrame` of `file` among two either side of each of `around`, and its error.
+    private func nearest(_ file: String, _ clipFrame: Int, _ source: String, around: [Int]) throws -> (Int, Double) {
+        let shown = try FrameCompare.frame(file, index: clipFrame)
+        var errors: [Int: Double] = [:]
+        for centre in around {
+            for candidate in centre - 2...centre + 2 {
+                errors[candidate] = FrameCompare.meanSquaredError(
+                    shown, try FrameCompare.frame(source, index: candidate))
+            }
+        }
+        let best = errors.min { $0.value < $1.value }!
+        return (best.key, best.value)
+    }
+
     /// `"chapters": true`: markers in the file where the ranges join and at the shot cuts inside
     /// them (none closer than 2 s), the same on the clip with a YouTube-style list.
     @Test func chaptersAreWrittenIntoTheFileAtJoinsAndShotCuts() async throws {

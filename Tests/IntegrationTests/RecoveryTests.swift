@@ -112,7 +112,8 @@ import Workers
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
-            #expect(ContinuousClock.now - started < .seconds(20))
+            #expect(
+                ContinuousClock.now - started < .seconds(120), "stopped, not hung (a hang guard, not a speed bound)")
             let pid = try #require(
                 Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
             #expect(kill(pid, 0) != 0, "the render child is gone")

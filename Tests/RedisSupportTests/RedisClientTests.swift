@@ -32,13 +32,13 @@ func redisConfiguration(_ url: String? = TestServers.redisURL) throws -> RedisCo
 
     @Test func anAbsentServerFailsFastAndNamesNoPassword() async throws {
         let client = RedisClient(configuration: try RedisConfiguration(url: "redis://:hunter2@127.0.0.1:9"))
-        let started = ContinuousClock.now
         let error = await #expect(throws: RedisError.self) { try await client.send(["PING"]) }
         await #expect(throws: RedisError.self) { try await client.send(["PING"]) }
-        // Refused at once; the bound is loose because a loaded machine schedules slowly, and still
-        // far below a connect that waits for a server that will never answer.
-        #expect(ContinuousClock.now - started < .seconds(15))
-        #expect(error.map { "\($0)" }?.contains("hunter2") == false)
+        // Refused, not given up on after the connect timeout: said by the error, not by a clock,
+        // which a loaded machine makes slow either way.
+        let said = error.map { "\($0)" } ?? ""
+        #expect(said.contains("127.0.0.1:9") && !said.lowercased().contains("timeout"), "\(said)")
+        #expect(!said.contains("hunter2"))
         #expect(await client.isReachable() == false)
     }
 
