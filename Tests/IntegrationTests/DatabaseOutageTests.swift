@@ -21,15 +21,16 @@ import Testing
                 configuration: configuration, metrics: ProcessMetrics(), logger: ServerHarness.logger)
             try await application.test(.live) { raw in
                 let client = try await ServerHarness.Client.signIn(raw)
+                // Through `send`: a hang guard, not the test client's 20 s, which a request waiting
+                // out the store's deadline on two loaded cores can pass.
                 func jobs() async throws -> (
                     status: Int, contentType: String?, retryAfter: String?, body: [String: Any]
                 ) {
-                    try await raw.execute(uri: "/v1/jobs", method: .get, headers: client.headers) { response in
-                        (
-                            response.status.code, response.headers[.contentType], response.headers[.retryAfter],
-                            (try? ServerHarness.Client.object(response)) ?? [:]
-                        )
-                    }
+                    let (status, headers, body) = try await client.send("/v1/jobs", method: .get)
+                    return (
+                        status.code, headers[.contentType], headers[.retryAfter],
+                        (try? ServerHarness.Client.object(body)) ?? [:]
+                    )
                 }
                 #expect(try await jobs().status == 200)
 
@@ -47,9 +48,8 @@ import Testing
                     down.status == 503 && down.contentType == "application/problem+json" && down.retryAfter == "5",
                     "\(down)")
                 #expect((down.body["detail"] as? String)?.contains("database") == true, "\(down.body)")
-                let ready = try await raw.execute(uri: "/readyz", method: .get) { response in
-                    (response.status.code, (try? ServerHarness.Client.object(response)) ?? [:])
-                }
+                let readyz = try await client.send("/readyz", method: .get, headers: [:])
+                let ready = (readyz.status.code, (try? ServerHarness.Client.object(readyz.body)) ?? [:])
                 let database = (ready.1["dependencies"] as? [String: Any])?["database"] as? [String: Any]
                 #expect(ready.0 == 503 && ready.1["status"] as? String == "unavailable", "\(ready.1)")
                 #expect(
@@ -78,13 +78,12 @@ import Testing
             try await application.test(.live) { raw in
                 let client = try await ServerHarness.Client.signIn(raw)
                 func readiness() async throws -> (Int, String?, [String: Any]) {
-                    try await raw.execute(uri: "/readyz", method: .get) { response in
-                        let body = (try? ServerHarness.Client.object(response)) ?? [:]
-                        return (
-                            Int(response.status.code), body["status"] as? String,
-                            (body["dependencies"] as? [String: Any]) ?? [:]
-                        )
-                    }
+                    let response = try await client.send("/readyz", method: .get, headers: [:])
+                    let body = (try? ServerHarness.Client.object(response.body)) ?? [:]
+                    return (
+                        Int(response.status.code), body["status"] as? String,
+                        (body["dependencies"] as? [String: Any]) ?? [:]
+                    )
                 }
                 #expect(try await eventually { try await readiness().1 == "ready" })
                 let log = dir + "/redis-control.log"

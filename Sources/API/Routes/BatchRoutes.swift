@@ -96,14 +96,9 @@ struct BatchRoutes<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: 
         var seen = Set<String>()
         errors = errors.filter { seen.insert($0.field).inserted }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
-        var idempotencyKey: IdempotencyKey?
-        if let key = request.headers[.idempotencyKey] {
-            guard !key.isEmpty, key.utf8.count <= 200 else {
-                throw Problem(status: .badRequest, detail: "Idempotency-Key must be 1 to 200 bytes")
-            }
-            // The body as parsed, keys sorted: the same batch asked for with other spacing is the same.
-            let canonical = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            idempotencyKey = IdempotencyKey(key: key, fingerprint: Hex.string(SHA256.hash(data: canonical)))
+        // The body as parsed, keys sorted: the same batch asked for with other spacing is the same.
+        let idempotencyKey = try request.idempotencyKey {
+            Hex.string(SHA256.hash(data: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])))
         }
         let (made, jobs) = try await service.submit(
             batch, requests: requests, by: principal, idempotencyKey: idempotencyKey)

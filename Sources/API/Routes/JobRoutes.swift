@@ -45,13 +45,7 @@ struct JobRoutes<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: Bl
         if jobRequest.batch != nil {
             throw Problem.invalid([.init(field: "batch", message: "set by POST /v1/batches, not here")])
         }
-        var idempotencyKey: IdempotencyKey?
-        if let key = request.headers[.idempotencyKey] {
-            guard !key.isEmpty, key.utf8.count <= 200 else {
-                throw Problem(status: .badRequest, detail: "Idempotency-Key must be 1 to 200 bytes")
-            }
-            idempotencyKey = IdempotencyKey(key: key, fingerprint: try Self.fingerprint(of: jobRequest))
-        }
+        let idempotencyKey = try request.idempotencyKey { try Self.fingerprint(of: jobRequest) }
         let creation = try await service.submit(jobRequest, by: principal, idempotencyKey: idempotencyKey)
         if creation.created {
             context.logger.info(
