@@ -170,7 +170,7 @@ def main():
         assert options == ["", "karaoke", "plain", "boxed"], f"caption styles offered: {options}"
         assert [o.get_attribute("value") for o in run.finds("#reframe option")] == ["center", "face", "fit"]
         assert run.find("#remove-silences") and run.find("#hl-query")
-        assert run.find("#remove-fillers") and run.find("#join-ranges") and run.find("#chapters")
+        assert run.find("#remove-fillers") and run.find("#join-ranges") and run.find("#chapters") and run.find("#crossfade")
         run.wait(lambda: run.finds('#preset option[value="house"]'), message="the organisation's presets are offered")
         run.shot("clips-requested")
         run.find("#submit-job").click()

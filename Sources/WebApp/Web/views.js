@@ -212,6 +212,7 @@ function renderSource(root, uploadId, job, analysis, navigate) {
   const silences = h("input#remove-silences", { type: "checkbox" });
   const fillers = h("input#remove-fillers", { type: "checkbox" });
   const join = h("input#join-ranges", { type: "checkbox" });
+  const crossfade = h("input#crossfade", { type: "number", min: 0, max: 2, step: 0.1, value: 0, title: "seconds each range fades into the next" });
   const chapters = h("input#chapters", { type: "checkbox" });
   // The organisation's presets: the job's own choices below are laid over the one picked.
   const preset = h("select#preset", {}, h("option", { value: "" }, "none"));
@@ -254,7 +255,9 @@ function renderSource(root, uploadId, job, analysis, navigate) {
         if (preset.value) body.preset = preset.value;
         const parts = [...picked].sort((a, b) => a.start - b.start)
           .map((r) => ({ start: Number(r.start.toFixed(3)), end: Number(r.end.toFixed(3)) }));
-        if (parts.length > 1 && join.checked) body.clips = [{ ranges: parts }];
+        if (parts.length > 1 && join.checked) {
+          body.clips = [{ ranges: parts, ...(Number(crossfade.value) > 0 ? { crossfade: Number(crossfade.value) } : {}) }];
+        }
         else if (parts.length) body.clips = parts;
         if (count > 0) body.highlights = { count, minDuration: Number(hlMin.value), maxDuration: Number(hlMax.value), ...(query.value.trim() ? { query: query.value.trim() } : {}) };
         if (!body.clips && !body.highlights) throw new Error("add a range, or ask for at least one highlight");
@@ -279,7 +282,7 @@ function renderSource(root, uploadId, job, analysis, navigate) {
         h("label", {}, "Crop position", cropX), h("label", {}, "Height", height), h("label", {}, "Fade (s)", fade),
         h("label.inline", {}, normalize, "Normalise loudness"), h("label", {}, "Captions", captions), h("label", {}, "Reframe", reframe),
         h("label.inline", {}, silences, "Cut pauses in speech"), h("label.inline", {}, fillers, "Cut filler words (um, uh)"),
-        h("label.inline", {}, join, "Join the ranges into one clip"), h("label.inline", {}, chapters, "Chapter markers"),
+        h("label.inline", {}, join, "Join the ranges into one clip"), h("label.inline", {}, "crossfade (s)", crossfade), h("label.inline", {}, chapters, "Chapter markers"),
         h("label", {}, "Preset", preset)),
       submit) : null,
   );
