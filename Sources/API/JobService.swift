@@ -42,19 +42,11 @@ struct JobService<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: B
     /// A batch and a job for each of `requests` (one per source, the same settings), written
     /// together or not at all: every request checked first (fields named `sources[i]…` for what
     /// differs, `job.…` for the settings they share), the organisation's job limit taking all of
-    /// them at once, and room reserved for each. With an idempotency key used before, nothing is
-    /// written and the first batch is answered (nil jobs: read them from the store).
+    /// them at once, and room reserved for each. With an idempotency key a racing submission used
+    /// first, nothing is written and that batch is answered (nil jobs: read them from the store).
     func submit(_ batch: Batch, requests: [JobRequest], by principal: Principal, idempotencyKey: IdempotencyKey?)
         async throws -> (batch: Batch, jobs: [Job]?)
     {
-        // A retry is answered before anything is checked: its first submission already counts
-        // against the limits it would be checked by.
-        if let idempotencyKey,
-            let earlier = try await store.batch(
-                madeWith: idempotencyKey, ownerId: principal.userId, organizationId: principal.organizationId)
-        {
-            return (earlier, nil)
-        }
         var errors: [FieldError] = []
         var shared = Set<String>()
         var sources: [Upload?] = []

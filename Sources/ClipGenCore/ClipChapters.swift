@@ -23,8 +23,9 @@ public enum ClipChapters {
         timeline: ClipTimeline, duration: Double, cuts: [Double], transcript: Transcript?, minimum: Double = 2
     ) -> [Chapter] {
         guard duration > 0 else { return [] }
-        let spoken = transcript?.words.filter { timeline.clipTime($0.start) != nil } ?? []
-        var boundaries = TranscriptTopics.shifts(in: spoken).compactMap { timeline.clipTime($0) }
+        // The words the clip shows, each with when it is said on the clip's clock.
+        let spoken = (transcript?.words ?? []).compactMap { word in timeline.clipTime(word.start).map { (word, $0) } }
+        var boundaries = TranscriptTopics.shifts(in: spoken.map(\.0)).compactMap { timeline.clipTime($0) }
         for (index, (range, offset)) in zip(timeline.ranges, timeline.starts).enumerated() {
             if index > 0 { boundaries.append(offset) }
             // A cut within a frame of a range's edge is the join itself.
@@ -40,14 +41,11 @@ public enum ClipChapters {
         let spans = starts.enumerated().map { index, start in
             (start, index + 1 < starts.count ? starts[index + 1] : duration)
         }
-        let said = spans.map { start, end in
-            spoken.filter { word in timeline.clipTime(word.start).map { $0 >= start && $0 < end } ?? false }
-        }
+        let said = spans.map { start, end in spoken.filter { $0.1 >= start && $0.1 < end }.map(\.0) }
         return spans.enumerated().map { index, span in
-            let title =
-                TranscriptTopics.title(TranscriptTopics.keywords(of: index, in: said)).flatMap {
-                    $0.contains(" ") ? $0 : nil
-                } ?? firstWords(said[index])
+            // One repeated word is too little to name a subject by.
+            let keywords = TranscriptTopics.keywords(of: index, in: said)
+            let title = (keywords.count >= 2 ? TranscriptTopics.title(keywords) : nil) ?? firstWords(said[index])
             return Chapter(start: span.0, end: span.1, title: title ?? "Part \(index + 1)")
         }
     }

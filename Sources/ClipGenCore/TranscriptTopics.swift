@@ -96,23 +96,22 @@ public enum TranscriptTopics {
         return norms == 0 ? 0 : dot / norms
     }
 
-    /// English function words and the fillers speech is full of: never a topic.
-    static let stopwords = Set<String>([
+    /// English function words and the fillers speech is full of, as `Transcript.Word.bare` spells
+    /// them (no apostrophes; shorter than three letters never counts anyway): never a topic.
+    static let stopwords: Set<String> = [
         "the", "and", "for", "are", "but", "not", "you", "all", "any", "can", "had", "her", "was", "one", "our", "out",
         "has", "him", "his", "how", "its", "may", "new", "now", "old", "see", "two", "who", "did", "get", "got", "let",
         "say", "she", "too", "use", "way", "yes", "yeah", "okay", "well", "like", "just", "that", "this", "with",
-        "have",
-        "from", "they", "will", "would", "there", "their", "what", "about", "which", "when", "make", "can", "than",
+        "have", "from", "they", "will", "would", "there", "their", "what", "about", "which", "when", "make", "than",
         "then", "them", "these", "some", "into", "also", "been", "were", "said", "each", "other", "more", "very",
-        "much", "many", "most", "only", "over", "such", "here", "where", "why", "your", "yours", "we're", "you're",
-        "it's", "don't", "i'm", "that's", "could", "should", "because", "really", "going", "gonna", "want", "know",
-        "think", "thing", "things", "something", "anything", "everything", "right", "actually", "basically",
-        "kind", "sort", "lot", "lots", "even", "still", "back", "being", "does", "doing", "done", "before", "after",
-        "again", "same", "own", "off", "ever", "every", "both", "few", "those", "while", "through", "under", "until",
-        "upon", "whom", "whose", "shall", "might", "must", "ours", "hers", "theirs", "myself", "yourself", "itself",
-        "our", "mine", "let's", "there's", "here's", "what's", "um", "uh", "umm", "hmm", "mhm", "ah", "oh",
-        "first", "next", "last", "today", "look", "come", "take", "give", "good", "great", "little", "big", "way",
-        "dont", "cant", "wont", "thats", "its", "youre", "were", "lets", "theres", "heres", "whats", "didnt", "isnt",
-        "arent", "doesnt", "wasnt", "im", "ive", "id", "youve", "weve", "theyre",
-    ])
+        "much", "many", "most", "only", "over", "such", "here", "where", "why", "your", "yours", "could", "should",
+        "because", "really", "going", "gonna", "want", "know", "think", "thing", "things", "something", "anything",
+        "everything", "right", "actually", "basically", "kind", "sort", "lot", "lots", "even", "still", "back",
+        "being", "does", "doing", "done", "before", "after", "again", "same", "own", "off", "ever", "every", "both",
+        "few", "those", "while", "through", "under", "until", "upon", "whom", "whose", "shall", "might", "must",
+        "ours", "hers", "theirs", "myself", "yourself", "itself", "mine", "umm", "hmm", "mhm", "first", "next", "last",
+        "today", "look", "come", "take", "give", "good", "great", "little", "big", "dont", "cant", "wont", "thats",
+        "youre", "lets", "theres", "heres", "whats", "didnt", "isnt", "arent", "doesnt", "wasnt", "ive", "youve",
+        "weve", "theyre",
+    ]
 }

@@ -13,26 +13,25 @@ public struct ZipWriter: Sendable {
 
     /// The local header to write before `contents`.
     public mutating func header(named name: String, contents: some Collection<UInt8>) -> [UInt8] {
-        let entry = ZipIndex.Entry(
-            name: name, crc: CRC32.checksum(contents), size: UInt32(contents.count), headerOffset: offset)
-        var header: [UInt8] = []
-        header.append(littleEndian: UInt32(0x0403_4b50))
-        Self.common(entry, into: &header)
-        header += Array(name.utf8)
-        entries.append(entry)
-        offset += UInt32(header.count) + entry.size
-        return header
+        localHeader(
+            ZipIndex.Entry(
+                name: name, crc: CRC32.checksum(contents), size: UInt32(contents.count), headerOffset: offset))
     }
 
     /// The local header of a file streamed through `descriptor(crc:size:)`: no CRC or size yet.
     public mutating func streamingHeader(named name: String) -> [UInt8] {
-        let entry = ZipIndex.Entry(name: name, crc: 0, size: 0, headerOffset: offset, streamed: true)
+        localHeader(ZipIndex.Entry(name: name, crc: 0, size: 0, headerOffset: offset, streamed: true))
+    }
+
+    /// Records the entry and answers its local header; the offset moves past the header and the
+    /// bytes it already knows of (none for a streamed file, until its descriptor).
+    private mutating func localHeader(_ entry: ZipIndex.Entry) -> [UInt8] {
         var header: [UInt8] = []
         header.append(littleEndian: UInt32(0x0403_4b50))
         Self.common(entry, into: &header)
-        header += Array(name.utf8)
+        header += Array(entry.name.utf8)
         entries.append(entry)
-        offset += UInt32(header.count)
+        offset += UInt32(header.count) + entry.size
         return header
     }
 

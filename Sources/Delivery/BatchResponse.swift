@@ -43,13 +43,13 @@ public struct BatchResponse: Codable, Sendable {
         self.counts = Counts(
             queued: counts.queued, running: counts.running, succeeded: counts.succeeded, failed: counts.failed,
             cancelled: counts.cancelled)
-        progress = (counts.progress * 1000).rounded() / 1000
+        progress = EventMessage.shown(counts.progress)
         webhookUrl = batch.webhookUrl
         createdAt = batch.createdAt
         finishedAt = batch.finishedAt
         self.jobs = jobs?.map {
             Member(
-                id: $0.id, status: $0.status, progress: (($0.progress * 1000).rounded() / 1000),
+                id: $0.id, status: $0.status, progress: EventMessage.shown($0.progress),
                 source: $0.request.source, error: $0.error)
         }
     }

@@ -18,9 +18,12 @@ public struct EventMessage: Encodable, Sendable {
         jobId = event.jobId
         status = event.status
         stage = event.stage
-        progress = (event.progress * 1000).rounded() / 1000
+        progress = Self.shown(event.progress)
         clip = event.clip.map(ClipResponse.init)
         error = event.error
         at = event.at
     }
+
+    /// A progress fraction as every message and response shows it: to a thousandth.
+    public static func shown(_ progress: Double) -> Double { (progress * 1000).rounded() / 1000 }
 }

@@ -68,8 +68,23 @@ struct BatchRoutes<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: 
         }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
 
+        // The body as parsed, keys sorted: the same batch asked for with other spacing is the same.
+        let idempotencyKey = try request.idempotencyKey {
+            Hex.string(SHA256.hash(data: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])))
+        }
+        // A retry is answered before anything is read or checked: its first submission already
+        // counts against the limits it would be checked by.
+        if let idempotencyKey,
+            let earlier = try await store.batch(
+                madeWith: idempotencyKey, ownerId: principal.userId, organizationId: principal.organizationId)
+        {
+            return try await answer(earlier, principal)
+        }
         var settings = template
-        if let preset { settings = try await presetSettings(preset, for: principal, under: template) }
+        if let preset {
+            settings = try await PresetRoutes.settings(
+                named: preset, under: template, blobs: blobs, organization: principal.organizationId)
+        }
         let batch = Batch(
             organizationId: principal.organizationId, ownerId: principal.userId, name: name, preset: preset,
             webhookUrl: webhookUrl, total: sources.count, createdAt: service.clock.now())
@@ -96,19 +111,10 @@ struct BatchRoutes<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: 
         var seen = Set<String>()
         errors = errors.filter { seen.insert($0.field).inserted }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
-        // The body as parsed, keys sorted: the same batch asked for with other spacing is the same.
-        let idempotencyKey = try request.idempotencyKey {
-            Hex.string(SHA256.hash(data: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])))
-        }
         let (made, jobs) = try await service.submit(
             batch, requests: requests, by: principal, idempotencyKey: idempotencyKey)
-        guard let jobs else {
-            let earlier = try await find(made.id, principal)
-            return Created(
-                status: .accepted, location: "/v1/batches/\(made.id)",
-                body: BatchResponse(
-                    earlier, jobs: try await store.batchJobs(id: made.id, organizationId: principal.organizationId)))
-        }
+        // Nil when a retry raced its first submission: answered with that one.
+        guard let jobs else { return try await answer(try await find(made.id, principal), principal) }
         context.logger.info("batch created", metadata: ["batch.id": "\(batch.id)", "batch.jobs": "\(jobs.count)"])
         var created = made
         var counts = BatchCounts()
@@ -118,20 +124,11 @@ struct BatchRoutes<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: 
             status: .accepted, location: "/v1/batches/\(batch.id)", body: BatchResponse(created, jobs: jobs))
     }
 
-    /// The preset's settings with the batch's own job fields laid over them.
-    private func presetSettings(_ name: String, for principal: Principal, under template: [String: Any]) async throws
-        -> [String: Any]
-    {
-        guard let stored = try await blobs.preset(named: name, for: principal.organizationId),
-            let preset = try JSONSerialization.jsonObject(with: stored) as? [String: Any]
-        else {
-            throw Problem.invalid([
-                .init(
-                    field: "preset", message: "this organisation has no preset of that name; GET /v1/presets lists them"
-                )
-            ])
-        }
-        return JobPreset.merge(preset["settings"] as? [String: Any] ?? [:], under: template)
+    /// A batch made before, answered as its creation was.
+    private func answer(_ batch: Batch, _ principal: Principal) async throws -> Created<BatchResponse> {
+        let jobs = try await store.batchJobs(id: batch.id, organizationId: principal.organizationId)
+        return Created(
+            status: .accepted, location: "/v1/batches/\(batch.id)", body: BatchResponse(batch, jobs: jobs))
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListResponse<BatchResponse> {
@@ -171,9 +168,9 @@ struct BatchRoutes<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: 
         let clips = try await store.clips(jobIds: jobs.map(\.id))
         let width = String(jobs.count).count
         let files = jobs.enumerated().flatMap { number, job in
-            (clips[job.id] ?? []).sorted { $0.index < $1.index }.map { clip in
-                let folder = String(repeating: "0", count: width - String(number + 1).count) + String(number + 1)
-                return (name: "\(folder)-\(job.id)/" + ClipRoutes<Store, Blobs>.filename(for: clip), clip: clip)
+            let folder = String(repeating: "0", count: width - String(number + 1).count) + "\(number + 1)-\(job.id)/"
+            return (clips[job.id] ?? []).sorted { $0.index < $1.index }.map { clip in
+                (name: folder + ClipRoutes<Store, Blobs>.filename(for: clip), clip: clip)
             }
         }
         guard ZipWriter.fits(files.map { ($0.name, $0.clip.size) }) else {

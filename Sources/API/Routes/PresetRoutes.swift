@@ -120,9 +120,18 @@ struct PresetRoutes<Blobs: BlobStore> {
         let data = Data(body.readableBytesView)
         // Decoded once as it is; only a job that names a preset is read again, merged.
         let request = try JSONDecoder().decode(JobRequest.self, from: data)
-        guard let name = request.preset else { return request }
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let stored = try await blobs.preset(named: name, for: organization),
+        guard let name = request.preset,
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return request }
+        let merged = try await settings(named: name, under: object, blobs: blobs, organization: organization)
+        return try JSONDecoder().decode(JobRequest.self, from: JSONSerialization.data(withJSONObject: merged))
+    }
+
+    /// The preset's settings with `fields` laid over them; `422` on `preset` when there is none of that name.
+    static func settings(
+        named name: String, under fields: [String: Any], blobs: Blobs, organization: OrganizationID
+    ) async throws -> [String: Any] {
+        guard let stored = try await blobs.preset(named: name, for: organization),
             let preset = try JSONSerialization.jsonObject(with: stored) as? [String: Any]
         else {
             throw Problem.invalid([
@@ -131,8 +140,7 @@ struct PresetRoutes<Blobs: BlobStore> {
                 )
             ])
         }
-        let merged = JobPreset.merge(preset["settings"] as? [String: Any] ?? [:], under: object)
-        return try JSONDecoder().decode(JobRequest.self, from: JSONSerialization.data(withJSONObject: merged))
+        return JobPreset.merge(preset["settings"] as? [String: Any] ?? [:], under: fields)
     }
 
     static func json(_ object: [String: Any]) throws -> Response {

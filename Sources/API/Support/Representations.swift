@@ -40,7 +40,7 @@ struct JobResponse: ResponseEncodable {
         id = job.id
         status = job.status
         stage = job.stage
-        progress = (job.progress * 1000).rounded() / 1000
+        progress = EventMessage.shown(job.progress)
         error = job.error
         let info = job.source
         source = Source(
