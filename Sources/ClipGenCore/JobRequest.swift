@@ -141,7 +141,8 @@ public struct JobRequest: Codable, Sendable, Equatable {
     /// Chapter markers in each clip's file (mp4, mov, webm) at its joined ranges and shot cuts,
     /// and a YouTube-style list on the clip; the source is analysed for its shots.
     public var chapters: Bool?
-    public var thumbnails: Bool?
+    /// Posters per clip and the source's storyboard; on unless `false`.
+    public var thumbnails: ThumbnailOptions?
     /// PSNR, SSIM and loudness of each clip against its source range; default on, except in
     /// keyframe mode, whose clips are the source's own packets.
     public var quality: Bool?
@@ -184,6 +185,17 @@ public struct JobRequest: Codable, Sendable, Equatable {
     /// to keep their edges out of words.
     public var needsTranscript: Bool {
         transcribe == true || resolvedOutput.needsTranscript || highlights?.query != nil
+    }
+
+    /// Whether posters and the storyboard are made.
+    public var makesThumbnails: Bool { thumbnails?.enabled ?? true }
+
+    /// Whether every clip is a stream copy the worker cuts from one open of the source, with
+    /// their posters, in one task: keyframe mode and nothing that makes a clip its own render
+    /// (joined ranges, renditions, chapter markers written into the file, a re-render).
+    public var copiesInOnePass: Bool {
+        resolvedOutput.mode == .keyframe && (resolvedOutput.renditions ?? []).isEmpty && chapters != true
+            && rerender == nil && !(clips ?? []).contains { $0.ranges != nil }
     }
 
     /// Whether each clip's quality is measured after it is rendered.

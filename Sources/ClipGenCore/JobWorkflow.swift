@@ -13,30 +13,34 @@ public struct JobWorkflow: Sendable, Equatable {
         job.request.rerender != nil && job.media != nil ? task(job, .render, clipIndex: 0) : task(job, .probe)
     }
 
-    /// What follows a finished task. `highlights` is how many the analysis picked (for `analyze`).
+    /// What follows a finished task. `highlights` is how many the analysis picked (for `analyze`);
+    /// `clips` the indices of the clips the task made (for a copy pass, which made them all).
     ///
-    /// After probing, the storyboard is queued first: it is the longest single task of a short
-    /// job, and started first it runs beside the renders instead of after them. A job that needs
-    /// its source's words transcribes next; an analysing job renders after the analysis, which
-    /// decides the highlight clips (using the words); each render is followed by its quality
-    /// measurement when the job asks for one.
-    public func nextTasks(after finished: TaskRecord, of job: Job, highlights: Int = 0) -> [TaskRecord] {
+    /// After probing, the storyboard is queued second: it is the longest single task of a short
+    /// job, so it runs beside the renders instead of after them, yet a lone worker still takes
+    /// the first clip (or the analysis) before it, so the first `clip.ready` does not wait for it.
+    /// A job that needs its source's words transcribes next; an analysing job renders after the
+    /// analysis, which decides the highlight clips (using the words); each render is followed by
+    /// its quality measurement when the job asks for one.
+    public func nextTasks(after finished: TaskRecord, of job: Job, highlights: Int = 0, clips: [Int] = [])
+        -> [TaskRecord]
+    {
         let explicitClips = job.request.clips?.count ?? 0
         switch finished.kind {
         case .probe:
-            let storyboard = job.request.thumbnails != false ? [task(job, .thumbnails)] : []
+            let storyboard = job.request.makesThumbnails ? [task(job, .thumbnails)] : []
             // Frames at given times need only the probe; one per shot waits for the analysis.
             let frames = job.request.frames.map { $0.byShot ? [] : [task(job, .frames)] } ?? []
-            return storyboard + frames
-                + (job.request.needsTranscript ? [task(job, .transcribe)] : afterWords(job, explicitClips))
+            let next = job.request.needsTranscript ? [task(job, .transcribe)] : afterWords(job, explicitClips)
+            return Array(next.prefix(1)) + storyboard + frames + Array(next.dropFirst())
         case .transcribe:
             return afterWords(job, explicitClips)
         case .analyze:
             let frames = job.request.frames?.byShot == true ? [task(job, .frames)] : []
             return frames + renders(job, count: explicitClips + highlights)
         case .render:
-            guard job.request.measuresQuality, let index = finished.clipIndex else { return [] }
-            return [task(job, .quality, clipIndex: index)]
+            guard job.request.measuresQuality else { return [] }
+            return (finished.clipIndex.map { [$0] } ?? clips).map { task(job, .quality, clipIndex: $0) }
         case .thumbnails, .quality, .frames:
             return []
         }
@@ -85,8 +89,10 @@ public struct JobWorkflow: Sendable, Equatable {
             clipIndex: clipIndex, maxAttempts: retry.maxAttempts)
     }
 
+    /// A render task per clip, or one without a clip index that copies them all in one pass.
     private func renders(_ job: Job, count: Int) -> [TaskRecord] {
-        (0..<count).map { task(job, .render, clipIndex: $0) }
+        if job.request.copiesInOnePass { return count > 0 ? [task(job, .render)] : [] }
+        return (0..<count).map { task(job, .render, clipIndex: $0) }
     }
 }
 

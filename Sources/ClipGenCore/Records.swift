@@ -299,7 +299,8 @@ extension Clip {
     }
 }
 
-/// A unit of queued work. `clipIndex` is set for render tasks.
+/// A unit of queued work. `clipIndex` is set for render tasks, except a copy pass (all the
+/// clips of a keyframe job in one task), and for quality tasks.
 public struct TaskRecord: Codable, Sendable, Equatable {
     public var id: TaskID
     public var jobId: JobID

@@ -164,6 +164,20 @@ public struct CutPlan: Sendable, Equatable {
         ["-ss", Self.seconds(seekTime)] + InputPolicy.input(input) + ["-t", Self.seconds(outputDuration)]
     }
 
+    /// A stream copy's input: the source from the keyframe the clip starts at.
+    var copyInputArguments: [String] { ["-ss", Self.seconds(seekTime)] + InputPolicy.input(input) }
+
+    /// A stream copy's output: input number `input`'s picture and sound for the clip's length,
+    /// copied into mp4. One FFmpeg run may hold several (`CopyPass`), each with its own input.
+    func copyOutputArguments(input: Int) -> [String] {
+        var args = ["-map", "\(input):v:0"]
+        if let audioStreamIndex { args += ["-map", "\(input):\(audioStreamIndex)"] }
+        return args + [
+            "-t", Self.seconds(outputDuration), "-c", "copy", "-avoid_negative_ts", "make_zero",
+            "-sn", "-dn", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", output,
+        ]
+    }
+
     public func ffmpegArguments() -> [String] {
         var args = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats"]
         if gpuChain != nil {
@@ -172,13 +186,8 @@ public struct CutPlan: Sendable, Equatable {
             args += encoder.decodeArguments
         }
         if mode != .keyframe, let joinedBookends { return args + bookendArguments(joinedBookends) }
+        if mode == .keyframe { return args + copyInputArguments + copyOutputArguments(input: 0) }
         args += inputArguments
-        if mode == .keyframe {
-            args += ["-map", "0:v:0"]
-            if let audioStreamIndex { args += ["-map", "0:\(audioStreamIndex)"] }
-            args += ["-c", "copy", "-avoid_negative_ts", "make_zero"]
-            return args + ["-sn", "-dn", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", output]
-        }
         switch options.format {
         case .gif:
             // Two passes over the frames in one run: palettegen sees the whole clip, then paletteuse maps it.

@@ -62,6 +62,26 @@ public struct Cutter: Sendable {
         return normalising ? try await meter.measure(file: plan.output) : nil
     }
 
+    /// Runs a copy pass: every clip and poster in it, or (on failure) none of them left behind.
+    /// Progress follows the longest clip, which the run finishes last.
+    public func copy(_ pass: CopyPass, progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws {
+        let tracker = ProgressTracker(
+            duration: pass.items.map(\.plan.outputDuration).max() ?? 0, report: progress)
+        let output = try await runner.run(
+            ProcessSpec(executable: ffmpegPath, arguments: pass.ffmpegArguments(), timeout: timeout)
+        ) { line in tracker.consume(line) }
+        let missing = pass.outputs.contains { !FileManager.default.fileExists(atPath: $0) }
+        guard output.succeeded, !missing else {
+            for file in pass.outputs { try? FileManager.default.removeItem(atPath: file) }
+            let reason = MediaError.reason(fromStderr: output.stderrTail)
+            if output.exitCode == nil {
+                throw MediaError(.renderFailed, "FFmpeg was stopped before the clips were finished", detail: reason)
+            }
+            throw MediaError(.renderFailed, "FFmpeg could not copy the clips", detail: reason)
+        }
+        tracker.finish()
+    }
+
     /// Head, middle and tail into MPEG-TS pieces beside the output, then the join; progress is
     /// shared by frames for the pieces and by time for the join.
     private func smartEncode(_ plan: CutPlan, _ cut: SmartCut, progress: @escaping @Sendable (Double) -> Void)

@@ -13,19 +13,18 @@ public struct Thumbnailer: Sendable {
         self.timeout = timeout
     }
 
-    /// A JPEG of the clip's frame a third of the way in (past any fade-in), at most 360 px high.
-    /// `part` is the stretch of the file that is the clip's own (not a brand's intro or outro).
-    public func poster(of file: String, duration: Double, part: ClosedRange<Double>? = nil, to jpeg: String)
-        async throws
-    {
-        let own = part ?? 0...duration
-        let length = own.upperBound - own.lowerBound
-        let at = max(0, own.lowerBound + min(length * 0.33, length - 0.1))
+    /// A JPEG of a rendered clip, at most 360 px high: the keyframe nearest a third of the way in
+    /// (past any fade-in), or that exact frame when `exact` or when the file's keyframes are not
+    /// known (`PosterFrame`). `part` is the stretch of the file that is the clip's own (not a
+    /// brand's intro or outro).
+    public func poster(
+        of file: String, duration: Double, part: ClosedRange<Double>? = nil, exact: Bool = false, fadeIn: Double = 0,
+        to jpeg: String
+    ) async throws {
+        let keyframes = exact ? nil : MP4Reader(path: file)?.keyframeTimes
+        let frame = PosterFrame.choose(in: part ?? 0...duration, keyframes: keyframes, exact: exact, fadeIn: fadeIn)
         try await run(
-            [
-                "-ss", CutPlan.seconds(at), "-i", file, "-map", "0:v:0", "-frames:v", "1",
-                "-vf", "scale=-2:'min(360,trunc(ih/2)*2)'", "-q:v", "4", "-f", "mjpeg", jpeg,
-            ], output: jpeg)
+            frame.inputArguments(file, hostile: false) + PosterFrame.outputArguments(input: 0, to: jpeg), output: jpeg)
     }
 
     /// One sprite JPEG of the whole source. Only keyframes are decoded, so a long source costs

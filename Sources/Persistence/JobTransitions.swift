@@ -87,7 +87,8 @@ public struct JobTransitions: Sendable {
         }
         change.events = change.clips.map { JobEvent(type: .clip, job: job, clip: $0, at: now) }
         change.newTasks = workflow.nextTasks(
-            after: finished.record, of: job, highlights: outcome.analysis?.highlights.count ?? 0)
+            after: finished.record, of: job, highlights: outcome.analysis?.highlights.count ?? 0,
+            clips: outcome.clips.map(\.index))
 
         var tasks = snapshot.tasks
         tasks[tasks.firstIndex { $0.record.id == taskId }!].status = .done

@@ -83,7 +83,7 @@ extension PostgresJobStore {
                              AND available_at <= \(now)
                              AND (capability = ANY(\(names))
                                  OR (fallback = ANY(\(names)) AND available_at <= \(waitedUntil)))
-                         ORDER BY priority DESC, available_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED))
+                         ORDER BY priority DESC, available_at, created_at, seq LIMIT 1 FOR UPDATE SKIP LOCKED))
                     RETURNING *),
                 old AS (
                     SELECT jobs.id, jobs.status AS old_status FROM jobs JOIN task ON jobs.id = task.job_id

@@ -325,5 +325,18 @@ extension PostgresJobStore {
                 "ALTER TABLE webhook_deliveries ADD COLUMN batch TEXT",
             ]
         ),
+        // Tasks queued in one change are claimed in the order the workflow listed them (the
+        // first clip before the storyboard), not in whatever order equal timestamps come back.
+        (
+            "v12",
+            [
+                "ALTER TABLE tasks ADD COLUMN seq BIGSERIAL",
+                "DROP INDEX tasks_org_next",
+                """
+                CREATE INDEX tasks_org_next ON tasks (organization_id, priority DESC, available_at, created_at, seq)
+                    WHERE status = 'queued'
+                """,
+            ]
+        ),
     ]
 }

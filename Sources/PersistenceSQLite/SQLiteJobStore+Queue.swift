@@ -32,7 +32,7 @@ extension SQLiteJobStore {
                             SELECT * FROM tasks INDEXED BY tasks_org_next
                             WHERE status = 'queued' AND organization_id = ? AND available_at <= ?
                                 AND \(takes)
-                            ORDER BY priority DESC, available_at, created_at LIMIT 1
+                            ORDER BY priority DESC, available_at, created_at, rowid LIMIT 1
                             """, arguments: [organization, now] + takeArguments)
                     if found != nil { break }
                 }

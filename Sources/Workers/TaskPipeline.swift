@@ -68,7 +68,9 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         case .probe: try await probe(claimed.job, progress: progress)
         case .transcribe: try await transcribe(claimed, progress: progress)
         case .analyze: try await analyze(claimed.job, progress: progress)
-        case .render: try await render(claimed, progress: progress)
+        case .render:
+            try await claimed.task.clipIndex == nil
+                ? copyPass(claimed, progress: progress) : render(claimed, progress: progress)
         case .thumbnails: try await storyboard(claimed)
         case .quality: try await measureQuality(claimed, progress: progress)
         case .frames: try await frames(claimed)
@@ -259,10 +261,11 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                 presentation.chapters = chapters
             }
             var posterKey: BlobKey?
-            if job.request.thumbnails != false && !options.format.isAudioOnly && options.format.readsBack {
+            if job.request.makesThumbnails && !options.format.isAudioOnly && options.format.readsBack {
                 let poster = scratch + "/poster.jpg"
                 try await thumbnailer.poster(
-                    of: output, duration: duration, part: plan.sourcePart(ofDuration: duration), to: poster)
+                    of: output, duration: duration, part: plan.sourcePart(ofDuration: duration),
+                    exact: job.request.thumbnails?.exact ?? false, fadeIn: options.fadeSeconds, to: poster)
                 let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).jpg")
                 _ = try await blobs.importFile(at: poster, as: key)
                 posterKey = key
@@ -453,11 +456,11 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
 
     /// A directory of `name`'s own inside the scratch space (whose 0700 keeps others out), removed when
     /// `body` ends however it ends: the one way a task gets room for its files.
-    private func withScratch<T: Sendable>(_ name: String, _ body: (String) async throws -> T) async throws -> T {
+    func withScratch<T: Sendable>(_ name: String, _ body: (String) async throws -> T) async throws -> T {
         try await ScratchSpace.withDirectory(scratchDirectory + "/" + name, body)
     }
 
-    private func withSource<T: Sendable>(of job: Job, _ body: @Sendable (String) async throws -> T) async throws -> T {
+    func withSource<T: Sendable>(of job: Job, _ body: @Sendable (String) async throws -> T) async throws -> T {
         guard let uploadId = job.uploadId,
             let upload = try await store.upload(id: uploadId, organizationId: job.organizationId)
         else {

@@ -13,7 +13,7 @@ import Testing
             source: .init(uploadId: .make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) },
             output: OutputOptions(mode: mode))
         request.highlights = highlights.map { .init(count: $0) }
-        request.thumbnails = thumbnails
+        request.thumbnails = thumbnails.map { ThumbnailOptions(enabled: $0) }
         request.quality = quality
         return Job(organizationId: "o", ownerId: "u", request: request, createdAt: Date())
     }
@@ -28,11 +28,12 @@ import Testing
         #expect(first.kind == .probe && first.capability == .cpu && first.maxAttempts == 4 && first.jobId == job.id)
     }
 
-    @Test func probingPlansTheStoryboardFirstThenRendersOrTheAnalysis() {
+    @Test func probingPlansTheStoryboardSecondBesideRendersOrTheAnalysis() {
         let probe = TaskRecord(jobId: "j", kind: .probe, maxAttempts: 4)
-        #expect(kinds(workflow.nextTasks(after: probe, of: job())) == ["thumbnails", "render0", "render1"])
+        // A lone worker makes the first clip before the storyboard; two make them side by side.
+        #expect(kinds(workflow.nextTasks(after: probe, of: job())) == ["render0", "thumbnails", "render1"])
         #expect(kinds(workflow.nextTasks(after: probe, of: job(thumbnails: false))) == ["render0", "render1"])
-        #expect(kinds(workflow.nextTasks(after: probe, of: job(highlights: 3))) == ["thumbnails", "analyze"])
+        #expect(kinds(workflow.nextTasks(after: probe, of: job(highlights: 3))) == ["analyze", "thumbnails"])
         let analyze = TaskRecord(jobId: "j", kind: .analyze, maxAttempts: 4)
         #expect(
             kinds(workflow.nextTasks(after: analyze, of: job(highlights: 3), highlights: 2)) == [
@@ -50,6 +51,36 @@ import Testing
         #expect(
             workflow.nextTasks(after: TaskRecord(jobId: "j", kind: .quality, clipIndex: 1, maxAttempts: 4), of: job())
                 .isEmpty)
+    }
+
+    @Test func keyframeClipsAreCopiedInOnePassThatIsMeasuredClipByClip() {
+        let probe = TaskRecord(jobId: "j", kind: .probe, maxAttempts: 4)
+        #expect(
+            kinds(workflow.nextTasks(after: probe, of: job(clips: 3, mode: .keyframe))) == ["render", "thumbnails"])
+        let analyze = TaskRecord(jobId: "j", kind: .analyze, maxAttempts: 4)
+        #expect(
+            kinds(workflow.nextTasks(after: analyze, of: job(clips: 0, highlights: 3, mode: .keyframe), highlights: 2))
+                == ["render"])
+        #expect(
+            workflow.nextTasks(after: analyze, of: job(clips: 0, highlights: 3, mode: .keyframe), highlights: 0)
+                .isEmpty, "no clip, no pass")
+        let pass = TaskRecord(jobId: "j", kind: .render, maxAttempts: 4)
+        #expect(
+            kinds(workflow.nextTasks(after: pass, of: job(clips: 3, mode: .keyframe, quality: true), clips: [0, 1, 2]))
+                == ["quality0", "quality1", "quality2"])
+        #expect(workflow.nextTasks(after: pass, of: job(clips: 3, mode: .keyframe), clips: [0, 1, 2]).isEmpty)
+
+        // Anything that makes a clip its own render keeps a task per clip.
+        var joined = job(clips: 1, mode: .keyframe)
+        joined.request.clips = [.init(ranges: [.init(start: 0, end: 1), .init(start: 2, end: 3)])]
+        var chapters = job(clips: 2, mode: .keyframe)
+        chapters.request.chapters = true
+        var renditions = job(clips: 2, mode: .keyframe)
+        renditions.request.output?.renditions = [RenditionOptions(format: .webm)]
+        for job in [joined, chapters, renditions] {
+            #expect(!job.request.copiesInOnePass)
+        }
+        #expect(job(mode: .keyframe).request.copiesInOnePass && !job(mode: .smart).request.copiesInOnePass)
     }
 
     @Test func eachTaskSetsTheStageOfWhatFollowsIt() {

@@ -30,19 +30,24 @@ import Testing
                             "\(crafted): upload answered \(status)")
                         continue
                     }
-                    let id = try await client.createJob(
-                        #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":0,"end":1}],"analyze":true}"#)
-                    let job = try await client.waitForJob(id)
-                    let error = job["error"] as? [String: Any]
-                    let message = error?["message"] as? String ?? ""
-                    if job.status == "failed" {
-                        #expect(Self.clearCodes.contains(job.errorCode ?? ""), "\(crafted): \(job)")
-                        #expect(!message.isEmpty && !message.contains(dir), "\(crafted): \(message)")
-                    } else {
-                        #expect(job.status == "succeeded", "\(crafted): \(job)")
+                    // A rendered clip with analysis, and keyframe clips with posters (one copy pass).
+                    for body in [
+                        #"{"source":{"uploadId":"\#(upload)"},"clips":[{"start":0,"end":1}],"analyze":true}"#,
+                        #"{"source":{"uploadId":"\#(upload)"},"output":{"mode":"keyframe"},"#
+                            + #""clips":[{"start":0,"end":1},{"start":0.5,"end":1.5}]}"#,
+                    ] {
+                        let job = try await client.waitForJob(try await client.createJob(body))
+                        let error = job["error"] as? [String: Any]
+                        let message = error?["message"] as? String ?? ""
+                        if job.status == "failed" {
+                            #expect(Self.clearCodes.contains(job.errorCode ?? ""), "\(crafted): \(job)")
+                            #expect(!message.isEmpty && !message.contains(dir), "\(crafted): \(message)")
+                        } else {
+                            #expect(job.status == "succeeded", "\(crafted): \(job)")
+                        }
+                        outcomes.append("\(crafted): \(job.status ?? "?") \(job.errorCode ?? "")")
+                        try await client.expectHealthy()
                     }
-                    outcomes.append("\(crafted): \(job.status ?? "?") \(job.errorCode ?? "")")
-                    try await client.expectHealthy()
                 }
                 #expect(outcomes.contains { $0.contains("failed") }, "\(outcomes)")
                 print("hostile uploads:\n  " + outcomes.joined(separator: "\n  "))

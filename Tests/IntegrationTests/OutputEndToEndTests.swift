@@ -224,6 +224,41 @@ import Testing
         }
     }
 
+    /// A keyframe job's clips come from one copy pass: recorded in one change (one creation
+    /// time), each the source's packets from its keyframe, each poster the source's keyframe
+    /// nearest a third of the way in, or that exact frame with `"thumbnails": {"exact": true}`.
+    @Test(arguments: [false, true])
+    func keyframeClipsAndPostersComeFromOnePass(exact: Bool) async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        try await withTemporaryDirectory { dir in
+            try await ServerHarness.run(ServerHarness.configuration(dataDir: dir + "/data")) { client in
+                let job = try await client.waitForJob(
+                    try await client.createJob(
+                        #"""
+                        {"source":{"uploadId":"\#(try await client.upload(source))"},"output":{"mode":"keyframe"},\#
+                        "thumbnails":\#(exact ? #"{"exact":true}"# : "true"),\#
+                        "clips":[{"start":1.5,"end":5.2},{"start":6,"end":9},{"start":13.3,"end":19}]}
+                        """#
+                    ))
+                #expect(job.status == "succeeded" && job["storyboard"] != nil, "\(job)")
+                let clips = job.clips
+                #expect(clips.count == 3 && Set(clips.map { $0["createdAt"] as? String }).count == 1, "\(clips)")
+                #expect(clips.map { $0["actualStart"] as? Double } == [0, 6, 12])
+                // Keyframes 2 and 8 (6 is the clip's first frame); exact: a third of the way, frame ≥ the instant.
+                let frames = exact ? [52, 210, 430] : [60, 240, 420]
+                for (clip, frame) in zip(clips, frames) {
+                    let poster = dir + "/poster.jpg"
+                    try await client.download(clip["thumbnailUrl"] as! String).2.write(to: URL(fileURLWithPath: poster))
+                    let shown = try FrameCompare.frame(poster, index: 0)
+                    let errors = try [frame - 2, frame, frame + 2].map {
+                        FrameCompare.meanSquaredError(shown, try FrameCompare.frame(source, index: $0))
+                    }
+                    #expect(errors[1] < errors[0] && errors[1] < errors[2], "frame \(frame): \(errors)")
+                }
+            }
+        }
+    }
+
     @Test func noThumbnailsWhenNotAskedFor() async throws {
         let source = try await TestMedia.shared.path("noaudio.mp4")
         try await withTemporaryDirectory { dir in

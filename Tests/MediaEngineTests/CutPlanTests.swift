@@ -23,8 +23,8 @@ import Testing
             media: media)
         #expect(plan.actualStart == 2)
         let args = plan.ffmpegArguments()
-        #expect(args.containsSequence(["-ss", "2.000000"] + InputPolicy.input("in.mp4") + ["-t", "5.000000"]))
-        #expect(args.containsSequence(["-c", "copy"]))
+        #expect(args.containsSequence(["-ss", "2.000000"] + InputPolicy.input("in.mp4")))
+        #expect(args.containsSequence(["-t", "5.000000", "-c", "copy"]))
         #expect(args.containsSequence(["-map", "0:2"]), "uses the default audio track")
         #expect(!args.contains("libx264"))
     }

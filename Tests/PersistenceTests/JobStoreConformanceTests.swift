@@ -71,12 +71,12 @@ struct Fixture: Sendable {
     /// `measured`, a quality measurement after each render; no storyboard.
     func job(
         clips: Int = 1, highlights: Bool = false, measured: Bool = false, maxAttempts: Int = 3, key: String? = nil,
-        fingerprint: String = "f1", owner: UserID? = nil, webhookUrl: String? = nil
+        fingerprint: String = "f1", owner: UserID? = nil, webhookUrl: String? = nil, thumbnails: Bool = false
     ) async throws -> (Job, TaskRecord, JobCreation) {
         var request = JobRequest(
             source: .init(uploadId: .make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) })
         request.webhookUrl = webhookUrl
-        request.thumbnails = false
+        request.thumbnails = ThumbnailOptions(enabled: thumbnails)
         request.quality = measured
         if highlights { request.highlights = JobRequest.Highlights(count: 1) }
         let job = Job(
@@ -178,6 +178,24 @@ extension Fixture {
                     == .jobSucceeded)
             let job = try #require(try await f.store.job(id: first.job.id, organizationId: f.organization.id))
             #expect(job.status == .succeeded && job.progress == 1 && job.stage == .done)
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func tasksQueuedTogetherAreClaimedInTheOrderListed(backend: StoreBackend) async throws {
+        try await Fixture.with(backend) { f in
+            // The clock stands still: every task after the probe has the same timestamps.
+            _ = try await f.job(clips: 3, thumbnails: true)
+            let probe = try #require(try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30))
+            #expect(
+                try await f.store.completeTask(
+                    taskId: probe.task.id, worker: "w", outcome: TaskOutcome(), transitions: StoreBackend.transitions)
+                    == .applied)
+            var claimed: [String] = []
+            while let next = try await f.store.claimTask(worker: "w", capabilities: [.cpu], leaseSeconds: 30) {
+                claimed.append("\(next.task.kind.rawValue)\(next.task.clipIndex.map(String.init) ?? "")")
+            }
+            #expect(claimed == ["render0", "thumbnails", "render1", "render2"])
         }
     }
 

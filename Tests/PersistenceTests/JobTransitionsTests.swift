@@ -11,7 +11,7 @@ import Testing
     func job(clips: Int = 2, thumbnails: Bool = true, webhook: String? = nil, status: JobStatus = .running) -> Job {
         var request = JobRequest(
             source: .init(uploadId: .make()), clips: (0..<clips).map { .init(start: Double($0), end: Double($0) + 1) })
-        request.thumbnails = thumbnails
+        request.thumbnails = ThumbnailOptions(enabled: thumbnails)
         request.quality = false
         request.webhookUrl = webhook
         var job = Job(organizationId: "o", ownerId: "u", request: request, createdAt: now)
@@ -39,8 +39,8 @@ import Testing
             outcome: TaskOutcome(media: media))
         #expect(result == .applied)
         #expect(
-            change.newTasks.map(\.kind) == [.thumbnails, .render, .render]
-                && change.newTasks.map(\.clipIndex) == [nil, 0, 1])
+            change.newTasks.map(\.kind) == [.render, .thumbnails, .render]
+                && change.newTasks.map(\.clipIndex) == [0, nil, 1])
         #expect(change.newTasks.allSatisfy { $0.maxAttempts == 2 }, "the workflow's retry policy")
         #expect(change.tasks == [TaskChange(id: probe.record.id, status: .done, progress: 1, finishedAt: now)])
         #expect(change.job?.stage == .render && change.job?.progress == 0.05 && change.job?.source == media.sourceInfo)

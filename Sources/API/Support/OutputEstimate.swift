@@ -25,7 +25,7 @@ enum OutputEstimate {
             }
             return total + bytes + renditions + posterBytes
         }
-        return clips + (request.thumbnails == false ? 0 : storyboardBytes)
+        return clips + (!request.makesThumbnails ? 0 : storyboardBytes)
     }
 
     static let posterBytes: Int64 = 200_000
