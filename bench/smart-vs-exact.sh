@@ -48,4 +48,5 @@ for name in gop10-720p.mp4 gop10-720p-nob.mp4; do
     printf '  %s clip at %6ss: %d frames, worst re-encoded frame %.1f dB, %d copied frames identical\n' "$name" "$s" "$frames" "$worst" "$identical"
   done
   printf '%s: exact x10 %.2f s, smart x10 %.2f s, ratio %.3fx (goal <= 0.25x)\n' "$name" "$exact" "$smart" "$(awk "BEGIN{print $smart / $exact}")"
+  printf 'RESULT\tP2 %s\tten 30 s smart clips (%s)\texact x10\t%.2f s\t%.2f s\t%.3f\t<= 0.25\n' "$name" "$name" "$smart" "$exact" "$(awk "BEGIN{print $smart / $exact}")"
 done

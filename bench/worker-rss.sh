@@ -55,3 +55,4 @@ printf 'source: %s (%s MB)\n' "$(basename "$src")" "$(( $(stat -c %s "$src") / 1
 printf 'worker (clipgen serve) peak RSS: %d MB (after the upload: %d MB); goal <= 200 MB\n' "$((peak / 1024))" "$((after_upload / 1024))"
 printf 'largest FFmpeg child seen: %d MB; peer ffmpeg rendering one 60 s clip: %d MB\n' "$((child_peak / 1024))" "$((peer / 1024))"
 printf 'ratio worker / peer ffmpeg: %.2fx\n' "$(awk "BEGIN{print $peak / $peer}")"
+printf 'RESULT\tRSS-w\tworker peak on a 2-hour source\t(limit)\t%d MB\t200 MB\t%.2f\t<= 1.0\n' "$((peak / 1024))" "$(awk "BEGIN{print $peak / 1024 / 200}")"

@@ -59,6 +59,11 @@ public struct CutPlan: Sendable, Equatable {
     }
     /// The camera motion found by stabilisation's first pass (`Cutter` runs it).
     public var stabilizeTransforms: String?
+    /// Bytes kept free at the front of a stream copy for its index (`-moov_size`), so the file
+    /// is written once: `+faststart` writes the clip and then rewrites it whole to move the index
+    /// in front, twice the bytes. About twice what the index needs; nil (then `+faststart`) when
+    /// the frame rate is unknown or the room proved too small (`Cutter` tries again).
+    public var moovReservation: Int?
     /// The source range's noise floor in dBFS, measured before audio denoising (`Cutter`).
     public var noiseFloor: Double?
     /// Whether the probe found the source's frames interlaced.
@@ -77,6 +82,12 @@ public struct CutPlan: Sendable, Equatable {
         self.options = options
         self.audioStreamIndex = options.format.isAnimation ? nil : media.defaultAudio?.index
         self.audioChannels = media.defaultAudio?.channels
+        if let fps = media.video?.fps, fps > 0 {
+            // About 13 bytes of index per picture and 5 per AAC frame of sound; 24, 8 and a margin here.
+            let seconds = max(0, min(end, media.duration) - start) + 10
+            let sound = audioStreamIndex == nil ? 0 : Double(media.defaultAudio?.sampleRate ?? 48_000) / 1024
+            self.moovReservation = 16_384 + Int(seconds * 1.25 * (24 * fps + 8 * sound))
+        }
         self.sourceFPS = media.video?.fps
         self.frameDuration = media.video?.fps.map { 1 / $0 }
         self.sampleAspectRatio = media.video?.sampleAspectRatio ?? .square
@@ -172,10 +183,11 @@ public struct CutPlan: Sendable, Equatable {
     func copyOutputArguments(input: Int) -> [String] {
         var args = ["-map", "\(input):v:0"]
         if let audioStreamIndex { args += ["-map", "\(input):\(audioStreamIndex)"] }
+        let front = moovReservation.map { ["-moov_size", String($0)] } ?? ["-movflags", "+faststart"]
         return args + [
             "-t", Self.seconds(outputDuration), "-c", "copy", "-avoid_negative_ts", "make_zero",
-            "-sn", "-dn", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", output,
-        ]
+            "-sn", "-dn", "-map_metadata", "-1",
+        ] + front + ["-f", "mp4", output]
     }
 
     public func ffmpegArguments() -> [String] {

@@ -70,6 +70,11 @@ public struct Cutter: Sendable {
         let output = try await runner.run(
             ProcessSpec(executable: ffmpegPath, arguments: pass.ffmpegArguments(), timeout: timeout)
         ) { line in tracker.consume(line) }
+        if Self.reservationFellShort(output) && pass.items.contains(where: { $0.plan.moovReservation != nil }) {
+            var pass = pass
+            for index in pass.items.indices { pass.items[index].plan.moovReservation = nil }
+            return try await copy(pass, progress: progress)
+        }
         let missing = pass.outputs.contains { !FileManager.default.fileExists(atPath: $0) }
         guard output.succeeded, !missing else {
             for file in pass.outputs { try? FileManager.default.removeItem(atPath: file) }
@@ -80,6 +85,12 @@ public struct Cutter: Sendable {
             throw MediaError(.renderFailed, "FFmpeg could not copy the clips", detail: reason)
         }
         tracker.finish()
+    }
+
+    /// Whether a stream copy's index outgrew the room kept for it: FFmpeg then leaves the file
+    /// without one yet exits 0, so this is read from what it says.
+    static func reservationFellShort(_ output: ProcessOutput) -> Bool {
+        output.stderrTail.contains("reserved_moov_size is too small")
     }
 
     /// Head, middle and tail into MPEG-TS pieces beside the output, then the join; progress is
@@ -168,6 +179,11 @@ public struct Cutter: Sendable {
         let output = try await runner.run(
             ProcessSpec(executable: ffmpegPath, arguments: plan.ffmpegArguments(), timeout: timeout)
         ) { line in tracker.consume(line) }
+        if plan.mode == .keyframe && plan.moovReservation != nil && Self.reservationFellShort(output) {
+            var plan = plan
+            plan.moovReservation = nil
+            return try await encode(plan, progress: progress)
+        }
         guard output.succeeded else {
             let reason = MediaError.reason(fromStderr: output.stderrTail)
             if FileManager.default.fileExists(atPath: plan.output) {

@@ -28,12 +28,17 @@ public struct PosterFrame: Sendable, Equatable {
     /// The options before `-i` and the input: a keyframe is sought a millisecond past its time,
     /// so the seek lands on it and not on the one before, and the first decoded picture is it.
     /// A user's file (`hostile`) is opened under `InputPolicy`; a clip ClipGen wrote (a GIF too) is not.
+    /// The input is read for a second at most: in a run with other outputs (`CopyPass`) FFmpeg
+    /// would otherwise go on decoding it to the end after the poster is written.
     public func inputArguments(_ file: String, hostile: Bool) -> [String] {
         let input = hostile ? InputPolicy.input(file) : ["-i", file]
         if isKeyframe {
-            return ["-skip_frame", "nokey", "-noaccurate_seek", "-ss", CutPlan.seconds(time + 0.001)] + input
+            return [
+                "-discard", "nokey", "-skip_frame", "nokey", "-noaccurate_seek", "-ss", CutPlan.seconds(time + 0.001),
+                "-t", "1",
+            ] + input
         }
-        return ["-ss", CutPlan.seconds(time)] + input
+        return ["-ss", CutPlan.seconds(time), "-t", "1"] + input
     }
 
     /// One JPEG of input `input`'s first video stream, at most 360 px high.

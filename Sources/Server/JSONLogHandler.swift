@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// One JSON object per line: time, level, message, logger, stream and the metadata, the ids under
 /// the names log queries use (`request_id`, `job_id`, `task_id`, `worker_id`, `org_id`,
@@ -121,9 +122,13 @@ public enum LogSink: Sendable {
     case standardError
     case file(LogFile)
 
+    /// Lines to stderr go whole, one writer at a time, straight from the line's bytes (no copy
+    /// into a `Data` per line, as `FileHandle` needs), as lines to a file do.
+    private static let standardErrorLock = Mutex(())
+
     func write(_ line: [UInt8]) {
         switch self {
-        case .standardError: FileHandle.standardError.write(Data(line))
+        case .standardError: Self.standardErrorLock.withLock { _ in LogFile.write(line, to: 2) }
         case .file(let file): file.write(line)
         }
     }

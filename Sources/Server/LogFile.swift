@@ -56,15 +56,20 @@ public final class LogFile: Sendable {
     public func write(_ line: some Collection<UInt8> & ContiguousBytes) {
         state.withLock { state in
             if state.size > 0, state.size + Int64(line.count) > settings.maxBytes { rotate(&state) }
-            line.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = systemWrite(state.descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written <= 0 { if errno == EINTR { continue } else { break } }
-                    offset += written
-                }
-            }
+            Self.write(line, to: state.descriptor)
             state.size += Int64(line.count)
+        }
+    }
+
+    /// The whole line in as few `write(2)`s as the descriptor takes, straight from its bytes.
+    static func write(_ line: some ContiguousBytes, to descriptor: Int32) {
+        line.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { if errno == EINTR { continue } else { break } }
+                offset += written
+            }
         }
     }
 

@@ -37,40 +37,60 @@ extension TaskPipeline {
                 try await cutter.copy(pass) { progress(.render, 0.9 * $0) }
                 return pass
             }
-            var stored: [BlobKey] = []
+            // Each clip is hashed as it is stored: side by side, one per core, so a pass of many
+            // large clips is not stored one hash at a time.
+            let keys = pass.items.indices.map { index in
+                (
+                    clip: try? BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).mp4"),
+                    poster: try? BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).jpg")
+                )
+            }
             do {
-                var clips: [Clip] = []
-                for (index, item) in pass.items.enumerated() {
-                    let plan = item.plan
-                    let spec = specs[index]
-                    let duration = try await prober.duration(of: plan)
-                    var posterKey: BlobKey?
-                    if let poster = item.posterOutput {
-                        let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).jpg")
-                        _ = try await blobs.importFile(at: poster, as: key)
-                        stored.append(key)
-                        posterKey = key
+                let clips = try await withThrowingTaskGroup(of: Clip.self) { group in
+                    var clips: [Clip] = []
+                    func stored(_ clip: Clip) {
+                        clips.append(clip)
+                        progress(.render, 0.9 + 0.1 * Double(clips.count) / Double(pass.items.count))
                     }
-                    let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).mp4")
-                    let file = try await blobs.importFile(at: plan.output, as: key)
-                    stored.append(key)
-                    clips.append(
-                        Clip(
-                            jobId: job.id, organizationId: job.organizationId, index: index, name: spec.name,
-                            start: spec.start, end: plan.end, actualStart: plan.actualStart, duration: duration,
-                            format: options.format, modeUsed: plan.mode, fallbackReason: plan.fallbackReason,
-                            size: file.size, sha256: file.sha256, blobKey: key, score: spec.score, loudnessLUFS: nil,
-                            encoder: plan.encoderName, thumbnailKey: posterKey, reason: spec.reason,
-                            presentation: ClipPresentation(), createdAt: clock.now()))
-                    progress(.render, 0.9 + 0.1 * Double(index + 1) / Double(pass.items.count))
+                    let lanes = max(2, ProcessInfo.processInfo.activeProcessorCount)
+                    for (index, item) in pass.items.enumerated() {
+                        if index >= lanes, let clip = try await group.next() { stored(clip) }
+                        group.addTask {
+                            try await storeCopied(item, spec: specs[index], index: index, job: job, task: claimed.task)
+                        }
+                    }
+                    for try await clip in group { stored(clip) }
+                    return clips.sorted { $0.index < $1.index }
                 }
                 try Task.checkCancellation()
                 return TaskOutcome(clips: clips)
             } catch {
                 // What this attempt stored goes when it ends without its clips.
-                for key in stored { try? await blobs.delete(key) }
+                for key in keys.flatMap({ [$0.clip, $0.poster] }).compactMap({ $0 }) { try? await blobs.delete(key) }
                 throw error
             }
         }
+    }
+
+    /// One clip of a copy pass (and its poster) stored and recorded.
+    private func storeCopied(_ item: CopyPass.Item, spec: ClipSpec, index: Int, job: Job, task: TaskRecord)
+        async throws -> Clip
+    {
+        let plan = item.plan
+        let duration = try await prober.duration(of: plan)
+        var posterKey: BlobKey?
+        if let poster = item.posterOutput {
+            let key = try BlobKey("clips/\(job.id)/\(index)-\(task.id).jpg")
+            _ = try await blobs.importFile(at: poster, as: key)
+            posterKey = key
+        }
+        let key = try BlobKey("clips/\(job.id)/\(index)-\(task.id).mp4")
+        let file = try await blobs.importFile(at: plan.output, as: key)
+        return Clip(
+            jobId: job.id, organizationId: job.organizationId, index: index, name: spec.name, start: spec.start,
+            end: plan.end, actualStart: plan.actualStart, duration: duration, format: plan.options.format,
+            modeUsed: plan.mode, fallbackReason: plan.fallbackReason, size: file.size, sha256: file.sha256,
+            blobKey: key, score: spec.score, loudnessLUFS: nil, encoder: plan.encoderName, thumbnailKey: posterKey,
+            reason: spec.reason, presentation: ClipPresentation(), createdAt: clock.now())
     }
 }

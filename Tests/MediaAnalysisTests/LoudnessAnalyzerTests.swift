@@ -169,11 +169,17 @@ import Testing
         let analyzer = MediaAnalyzer()
         #expect(analyzer.frameSize(for: media(constantFrameRate: true)) == (160, 90))
         #expect(analyzer.frameSize(for: media(constantFrameRate: true, rotation: 90)) == (160, 284))
-        let cfr = analyzer.videoArguments("in.mp4", media: media(constantFrameRate: true), width: 160, height: 90)
+        let cfr = analyzer.videoArguments(
+            "in.mp4", media: media(constantFrameRate: true, width: 640, height: 360), width: 160, height: 90)
         #expect(
             cfr.contains("scale=160:90:flags=area,format=yuv420p") && cfr.suffix(3) == ["-f", "rawvideo", "pipe:1"])
-        let vfr = analyzer.videoArguments("in.mkv", media: media(constantFrameRate: false), width: 160, height: 90)
+        let vfr = analyzer.videoArguments(
+            "in.mkv", media: media(constantFrameRate: false, width: 640, height: 360), width: 160, height: 90)
         #expect(vfr.contains("fps=30.0,scale=160:90:flags=area,format=yuv420p"))
+        // A large picture is shrunk cheaply to twice the size first, and decoded without deblocking.
+        let large = analyzer.videoArguments("in.mp4", media: media(constantFrameRate: true), width: 160, height: 90)
+        #expect(large.contains("scale=320:180:flags=fast_bilinear,scale=160:90:flags=area,format=yuv420p"))
+        #expect(large.firstIndex(of: "-skip_loop_filter").map { large[$0 + 1] == "all" } == true)
         #expect(analyzer.audioArguments("in.mp4", map: "0:1", channels: 6).contains("2"))
         #expect(MediaAnalyzer.step(forDuration: 30) == 0.5 && MediaAnalyzer.step(forDuration: 7200) == 2)
     }

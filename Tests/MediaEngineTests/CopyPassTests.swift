@@ -55,6 +55,29 @@ import Testing
         }
     }
 
+    /// The index goes in room kept at the front, so the file is written once; when the room is
+    /// too small FFmpeg would leave a file without an index and still exit 0, so the pass runs
+    /// again with `+faststart`.
+    @Test func theIndexIsInFrontWhetherItsRoomSufficedOrNot() async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        let media = try await Prober().probe(source)
+        try await withTemporaryDirectory { dir in
+            for room in [nil, 1000] as [Int?] {
+                var plan = CutPlan(
+                    input: source, output: dir + "/clip.mp4", start: 1.5, end: 9, options: OutputOptions(mode: .keyframe),
+                    media: media)
+                #expect(plan.moovReservation.map { $0 > 16_384 } == true)
+                if let room { plan.moovReservation = room }
+                try await Cutter().copy(CopyPass(items: [CopyPass.Item(plan: plan)]))
+                let head = try Data(contentsOf: URL(fileURLWithPath: plan.output)).prefix(64 << 10)
+                let moov = try #require(head.range(of: Data("moov".utf8)))
+                #expect(head.range(of: Data("mdat".utf8)).map { moov.lowerBound < $0.lowerBound } ?? true)
+                let seconds = try await Prober().duration(of: plan.output)
+                #expect(abs(seconds - 9) < 0.25, "\(seconds)")
+            }
+        }
+    }
+
     @Test func aSourceFFmpegCannotReadLeavesNoFileBehind() async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
         let media = try await Prober().probe(source)
@@ -97,7 +120,10 @@ import Testing
         #expect(
             PosterFrame.choose(in: 0...9, keyframes: nil, exact: false) == .init(time: 9 * 0.33, isKeyframe: false))
         let seek = PosterFrame(time: 2, isKeyframe: true).inputArguments("in.mp4", hostile: true)
-        #expect(seek.starts(with: ["-skip_frame", "nokey", "-noaccurate_seek", "-ss", "2.001000"]))
+        #expect(
+            seek.starts(with: [
+                "-discard", "nokey", "-skip_frame", "nokey", "-noaccurate_seek", "-ss", "2.001000", "-t", "1",
+            ]))
         #expect(seek.containsSequence(["-protocol_whitelist", "file"]) && seek.last == "in.mp4")
     }
 }
