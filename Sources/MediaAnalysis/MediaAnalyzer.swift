@@ -102,9 +102,9 @@ public struct MediaAnalyzer: Sendable {
         let stream = media.video.map { "0:\($0.index)" } ?? "0:v:0"
         return ["-hide_banner", "-nostdin", "-v", "error", "-skip_loop_filter", "all", "-flags2", "fast"]
             + InputPolicy.input(path) + [
-            "-map", stream, "-an", "-sn", "-dn",
-            "-vf", filters.joined(separator: ","), "-f", "rawvideo", "pipe:1",
-        ]
+                "-map", stream, "-an", "-sn", "-dn",
+                "-vf", filters.joined(separator: ","), "-f", "rawvideo", "pipe:1",
+            ]
     }
 
     /// FFmpeg arguments that write one audio stream as 48 kHz float PCM, mono or stereo

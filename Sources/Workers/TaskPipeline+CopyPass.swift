@@ -39,12 +39,6 @@ extension TaskPipeline {
             }
             // Each clip is hashed as it is stored: side by side, one per core, so a pass of many
             // large clips is not stored one hash at a time.
-            let keys = pass.items.indices.map { index in
-                (
-                    clip: try? BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).mp4"),
-                    poster: try? BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).jpg")
-                )
-            }
             do {
                 let clips = try await withThrowingTaskGroup(of: Clip.self) { group in
                     var clips: [Clip] = []
@@ -66,7 +60,13 @@ extension TaskPipeline {
                 return TaskOutcome(clips: clips)
             } catch {
                 // What this attempt stored goes when it ends without its clips.
-                for key in keys.flatMap({ [$0.clip, $0.poster] }).compactMap({ $0 }) { try? await blobs.delete(key) }
+                for index in pass.items.indices {
+                    for file in ["mp4", "jpg"] {
+                        if let key = try? Self.copiedKey(index, file, job, claimed.task) {
+                            try? await blobs.delete(key)
+                        }
+                    }
+                }
                 throw error
             }
         }
@@ -80,11 +80,11 @@ extension TaskPipeline {
         let duration = try await prober.duration(of: plan)
         var posterKey: BlobKey?
         if let poster = item.posterOutput {
-            let key = try BlobKey("clips/\(job.id)/\(index)-\(task.id).jpg")
+            let key = try Self.copiedKey(index, "jpg", job, task)
             _ = try await blobs.importFile(at: poster, as: key)
             posterKey = key
         }
-        let key = try BlobKey("clips/\(job.id)/\(index)-\(task.id).mp4")
+        let key = try Self.copiedKey(index, "mp4", job, task)
         let file = try await blobs.importFile(at: plan.output, as: key)
         return Clip(
             jobId: job.id, organizationId: job.organizationId, index: index, name: spec.name, start: spec.start,
@@ -92,5 +92,11 @@ extension TaskPipeline {
             modeUsed: plan.mode, fallbackReason: plan.fallbackReason, size: file.size, sha256: file.sha256,
             blobKey: key, score: spec.score, loudnessLUFS: nil, encoder: plan.encoderName, thumbnailKey: posterKey,
             reason: spec.reason, presentation: ClipPresentation(), createdAt: clock.now())
+    }
+
+    /// Where clip `index` of a copy pass (`mp4`) and its poster (`jpg`) are stored: named by the
+    /// attempt's task, so a late worker that lost its lease removes only its own files.
+    static func copiedKey(_ index: Int, _ fileExtension: String, _ job: Job, _ task: TaskRecord) throws -> BlobKey {
+        try BlobKey("clips/\(job.id)/\(index)-\(task.id).\(fileExtension)")
     }
 }

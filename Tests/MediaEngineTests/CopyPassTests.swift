@@ -64,7 +64,8 @@ import Testing
         try await withTemporaryDirectory { dir in
             for room in [nil, 1000] as [Int?] {
                 var plan = CutPlan(
-                    input: source, output: dir + "/clip.mp4", start: 1.5, end: 9, options: OutputOptions(mode: .keyframe),
+                    input: source, output: dir + "/clip.mp4", start: 1.5, end: 9,
+                    options: OutputOptions(mode: .keyframe),
                     media: media)
                 #expect(plan.moovReservation.map { $0 > 16_384 } == true)
                 if let room { plan.moovReservation = room }
