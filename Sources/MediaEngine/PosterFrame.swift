@@ -25,6 +25,10 @@ public struct PosterFrame: Sendable, Equatable {
         return nearest.map { PosterFrame(time: $0, isKeyframe: true) } ?? PosterFrame(time: instant, isKeyframe: false)
     }
 
+    /// Input options that read and decode keyframes only: the demuxer skips the other pictures'
+    /// bytes, the decoder any that reach it (posters and the storyboard).
+    static let keyframesOnly = ["-discard", "nokey", "-skip_frame", "nokey"]
+
     /// The options before `-i` and the input: a keyframe is sought a millisecond past its time,
     /// so the seek lands on it and not on the one before, and the first decoded picture is it.
     /// A user's file (`hostile`) is opened under `InputPolicy`; a clip ClipGen wrote (a GIF too) is not.
@@ -33,10 +37,7 @@ public struct PosterFrame: Sendable, Equatable {
     public func inputArguments(_ file: String, hostile: Bool) -> [String] {
         let input = hostile ? InputPolicy.input(file) : ["-i", file]
         if isKeyframe {
-            return [
-                "-discard", "nokey", "-skip_frame", "nokey", "-noaccurate_seek", "-ss", CutPlan.seconds(time + 0.001),
-                "-t", "1",
-            ] + input
+            return Self.keyframesOnly + ["-noaccurate_seek", "-ss", CutPlan.seconds(time + 0.001), "-t", "1"] + input
         }
         return ["-ss", CutPlan.seconds(time), "-t", "1"] + input
     }

@@ -37,7 +37,7 @@ public struct Thumbnailer: Sendable {
             "fps=1/\(CutPlan.number(board.interval)):round=down,scale=\(board.tileWidth):\(board.tileHeight),setsar=1,"
             + "tile=\(board.columns)x\(board.rows)"
         try await run(
-            ["-discard", "nokey", "-skip_frame", "nokey"] + InputPolicy.input(source) + [
+            PosterFrame.keyframesOnly + InputPolicy.input(source) + [
                 "-map", "0:v:0", "-vf", filter, "-frames:v", "1",
                 "-fps_mode", "vfr", "-q:v", "5", "-f", "mjpeg", jpeg,
             ], output: jpeg)
