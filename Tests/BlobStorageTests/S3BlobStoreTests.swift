@@ -87,7 +87,7 @@ import Testing
             try await store.presignedURL(
                 for: key, expires: .seconds(60), contentType: "video/mp4", filename: "best moment.mp4"))
         let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: url.absoluteString), timeout: .seconds(10))
+            HTTPClientRequest(url: url.absoluteString), timeout: .seconds(120))
         #expect(response.status == .ok)
         #expect(response.headers.first(name: "content-type") == "video/mp4")
         #expect(response.headers.first(name: "content-disposition") == "attachment; filename=\"best moment.mp4\"")
@@ -96,13 +96,13 @@ import Testing
         // Tampering with what was signed, or waiting past the expiry, is refused.
         let tampered = url.absoluteString.replacingOccurrences(of: "0-task.mp4", with: "1-task.mp4")
         #expect(
-            try await HTTPClient.shared.execute(HTTPClientRequest(url: tampered), timeout: .seconds(10)).status
+            try await HTTPClient.shared.execute(HTTPClientRequest(url: tampered), timeout: .seconds(120)).status
                 == .forbidden)
         let brief = try #require(
             try await store.presignedURL(for: key, expires: .seconds(1), contentType: nil, filename: nil))
         try await Task.sleep(for: .seconds(2.2))
         #expect(
-            try await HTTPClient.shared.execute(HTTPClientRequest(url: brief.absoluteString), timeout: .seconds(10))
+            try await HTTPClient.shared.execute(HTTPClientRequest(url: brief.absoluteString), timeout: .seconds(120))
                 .status == .forbidden)
     }
 
@@ -121,13 +121,13 @@ import Testing
             try await store.presignedURL(for: key, expires: .seconds(60), contentType: nil, filename: nil))
         #expect(url.host == "localhost" && url.port == outside.port, "\(url)")
         let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: url.absoluteString), timeout: .seconds(10))
+            HTTPClientRequest(url: url.absoluteString), timeout: .seconds(120))
         #expect(response.status == .ok)
         #expect(String(buffer: try await response.body.collect(upTo: 1024)) == "seen from outside")
         // Its signature covers the host: the same URL sent to the inside name is refused.
         let inside = url.absoluteString.replacingOccurrences(of: "//localhost:", with: "//127.0.0.1:")
         #expect(
-            try await HTTPClient.shared.execute(HTTPClientRequest(url: inside), timeout: .seconds(10)).status
+            try await HTTPClient.shared.execute(HTTPClientRequest(url: inside), timeout: .seconds(120)).status
                 == .forbidden)
         // The store's own requests still go to its endpoint.
         #expect(try await read(store.get(key, range: nil)) == "seen from outside")

@@ -69,7 +69,7 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(2)
         var decoded = 0
         var runs = 0
-        while runs < 20_000, ContinuousClock.now < deadline {
+        while runs < 1_000 || (runs < 20_000 && ContinuousClock.now < deadline) {
             func atom() -> String { atoms[Int(random.next() % UInt64(atoms.count))] }
             var fields = [Self.source, "\"clips\":[{\"start\":\(atom()),\"end\":\(atom())}]"]
             if random.next() % 2 == 0 {
@@ -81,7 +81,7 @@ import Testing
             if Self.check(body) != nil { decoded += 1 }
             runs += 1
         }
-        #expect(runs > 1_000 && decoded > 0, "\(runs) runs, \(decoded) decoded")
+        #expect(decoded > 0, "\(runs) runs, none decoded")
         print("JobRequest fuzz: \(runs) requests, \(decoded) decoded")
     }
 

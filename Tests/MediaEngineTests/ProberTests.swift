@@ -108,7 +108,7 @@ import Testing
         let task = Task {
             try await ProcessRunner.live.run(
                 ProcessSpec(
-                    executable: "bash", arguments: ["-c", "echo $$ > \(marker); sleep 30"], timeout: .seconds(60)))
+                    executable: "bash", arguments: ["-c", "echo $$ > \(marker); sleep 30"], timeout: .seconds(600)))
         }
         // Waits for the child as long as a machine busy with every other suite needs; done as soon as it wrote.
         try #require(try await eventually { FileManager.default.fileExists(atPath: marker) })
@@ -127,7 +127,8 @@ import Testing
             ProcessSpec(
                 executable: "bash",
                 arguments: ["-c", "echo out; for i in $(seq 1 100); do echo err$i >&2; done; exit 3"],
-                timeout: .seconds(30), stdoutLimit: 100))
+                // A guard against a hang, not a bound: a loaded CI machine once took over 30 s for this.
+                timeout: .seconds(600), stdoutLimit: 100))
         #expect(output.exitCode == 3)
         #expect(output.stdout == "out\n")
         #expect(output.stderrTail.hasSuffix("err100"))
