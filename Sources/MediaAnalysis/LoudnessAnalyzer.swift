@@ -33,17 +33,9 @@ final class LoudnessAnalyzer {
     static let sampleRate = 48_000
     static let blockSamples = sampleRate / 10
 
-    let channels: Int
     let step: Double
     let settings: Settings
-    private var shelf: [Biquad]
-    private var highPass: [Biquad]
-    private var peak: [TruePeak]
-
-    /// K-weighted sum of squares of the current 100 ms block, per channel, and its raw mean square.
-    private var blockEnergy: [Double]
-    private var rawEnergy = 0.0
-    private var blockFill = 0
+    private var measurer: BlockMeasurer
     private var blocks = 0
     /// The last 30 blocks' channel-summed K-weighted mean squares (3 s), newest at `(blocks - 1) % 30`.
     private var recent = [Double](repeating: 0, count: 30)
@@ -55,46 +47,23 @@ final class LoudnessAnalyzer {
     private var silence: RunTracker
 
     init(channels: Int, step: Double, settings: Settings = Settings()) {
-        self.channels = channels
         self.step = step
         self.settings = settings
-        shelf = Array(repeating: Biquad.kWeightingShelf, count: channels)
-        highPass = Array(repeating: Biquad.kWeightingHighPass, count: channels)
-        peak = Array(repeating: TruePeak(), count: channels)
-        blockEnergy = Array(repeating: 0, count: channels)
+        measurer = BlockMeasurer(channels: channels)
         silence = RunTracker(minimumUnits: Int((settings.minimumSilence * 10).rounded()))
     }
 
     /// Interleaved samples; a trailing partial frame is not allowed (the reader keeps whole frames).
     func consume(_ samples: UnsafeBufferPointer<Float>) {
-        let frames = samples.count / channels
-        var index = 0
-        for _ in 0..<frames {
-            var raw = 0.0
-            for c in 0..<channels {
-                let x = Double(samples[index])
-                index += 1
-                raw += x * x
-                peak[c].add(x)
-                let z = highPass[c].process(shelf[c].process(x))
-                blockEnergy[c] += z * z
-            }
-            rawEnergy += raw / Double(channels)
-            blockFill += 1
-            if blockFill == Self.blockSamples { endBlock() }
-        }
+        measurer.consume(samples, emit: consume)
     }
 
-    private func endBlock() {
-        // BS.1770 channel weights are 1 for left, right (and mono).
-        let power = blockEnergy.reduce(0, +) / Double(Self.blockSamples)
-        let raw = rawEnergy / Double(Self.blockSamples)
+    /// The next 100 ms block, measured here or by a segment's `BlockMeasurer`.
+    func consume(_ block: AudioBlock) {
+        let power = block.power
         recent[blocks % recent.count] = power
-        silence.update(10 * log10(max(raw, 1e-20)) < settings.silenceDB, at: blocks)
+        silence.update(10 * log10(max(block.raw, 1e-20)) < settings.silenceDB, at: blocks)
         blocks += 1
-        blockFill = 0
-        rawEnergy = 0
-        for c in 0..<channels { blockEnergy[c] = 0 }
 
         if blocks >= 4 {
             let window = (1...4).reduce(0.0) { $0 + recent[(blocks - $1) % recent.count] } / 4
@@ -113,6 +82,12 @@ final class LoudnessAnalyzer {
     }
 
     func finish() -> Findings {
+        finish(truePeak: measurer.truePeak, partialSamples: measurer.blockFill)
+    }
+
+    /// The findings of blocks given one by one: the peak and the samples after the last whole
+    /// block come from whoever measured the samples.
+    func finish(truePeak peakValue: Double, partialSamples: Int) -> Findings {
         silence.close(at: blocks)
         let curve = curvePower.indices.compactMap { i -> Analysis.Loudness.Sample? in
             guard curveCount[i] > 0 else { return nil }
@@ -120,7 +95,6 @@ final class LoudnessAnalyzer {
             return Analysis.Loudness.Sample(
                 time: Double(i) * step, momentaryLUFS: max(-120, (lufs * 10).rounded() / 10))
         }
-        let peakValue = peak.map(\.maximum).max() ?? 0
         return Findings(
             integrated: momentary.integrated(relativeGate: -10),
             range: shortTerm.range(),
@@ -129,7 +103,7 @@ final class LoudnessAnalyzer {
             silences: silence.runs.map {
                 TimeRange(start: Double($0.lowerBound) / 10, end: Double($0.upperBound) / 10)
             },
-            seconds: Double(blocks) / 10 + Double(blockFill) / Double(Self.sampleRate))
+            seconds: Double(blocks) / 10 + Double(partialSamples) / Double(Self.sampleRate))
     }
 
     static func lufs(_ power: Double) -> Double { -0.691 + 10 * log10(max(power, 1e-20)) }
@@ -234,8 +208,9 @@ struct TruePeak {
     private var position = 0
     private(set) var maximum = 0.0
 
-    mutating func add(_ x: Double) {
-        maximum = max(maximum, abs(x))
+    /// The next sample; one not `counted` only feeds the interpolator (a lead-in measured elsewhere).
+    mutating func add(_ x: Double, counted: Bool = true) {
+        if counted { maximum = max(maximum, abs(x)) }
         position = (position + 1) % Self.tapsPerPhase
         history[position] = x
         for phase in 0..<Self.phases {
@@ -246,7 +221,7 @@ struct TruePeak {
                 y += c[k] * history[p]
                 p = p == 0 ? Self.tapsPerPhase - 1 : p - 1
             }
-            maximum = max(maximum, abs(y))
+            if counted { maximum = max(maximum, abs(y)) }
         }
     }
 }

@@ -45,9 +45,20 @@ public struct MediaAnalyzer: Sendable {
         }
         async let sound = readAudio(path, stream: audioStream, step: step)
         let (v, a) = try await (pictures, sound)
+        progress(1)
+        return Self.assemble(
+            media: media, step: step, video: v, audio: a, highlights: highlights, transcript: transcript)
+    }
 
+    /// The analysis from what the pictures and the sound showed: scenes, loudness, and the
+    /// highlights asked for (or five suggestions).
+    static func assemble(
+        media: MediaInfo, step: Double, video v: VideoAnalyzer.Findings, audio a: LoudnessAnalyzer.Findings?,
+        highlights: JobRequest.Highlights?, transcript: Transcript?
+    ) -> Analysis {
         var analysis = Analysis(
-            duration: media.duration, fps: video.fps, cuts: v.cuts, fades: v.fades.sorted { $0.start < $1.start },
+            duration: media.duration, fps: media.video?.fps, cuts: v.cuts,
+            fades: v.fades.sorted { $0.start < $1.start },
             scenes: Self.scenes(duration: media.duration, cuts: v.cuts, black: v.black),
             silences: a?.silences ?? [], black: v.black, frozen: v.frozen, blurry: v.blurry,
             sharpness: v.sharpness.map { .init(time: $0.time, value: ($0.value * 10).rounded() / 10) },
@@ -62,7 +73,6 @@ public struct MediaAnalyzer: Sendable {
         } else {
             analysis.suggestions = picker.pick(.init(count: 5, minDuration: 5, maxDuration: 30))
         }
-        progress(1)
         return analysis
     }
 
@@ -88,7 +98,12 @@ public struct MediaAnalyzer: Sendable {
     /// whose smoothing a 160-pixel frame averages away anyway, and shrunk in two steps, a cheap
     /// one to twice the size and an averaging one the rest of the way (an averaging scale
     /// straight from 720p costs a fifth of the decode).
-    public func videoArguments(_ path: String, media: MediaInfo, width: Int, height: Int) -> [String] {
+    ///
+    /// With `from`, decoding starts at that frame, which must be a keyframe (the decoder then
+    /// gives the same pictures a decode from the start does), and stops after `frames` frames.
+    public func videoArguments(
+        _ path: String, media: MediaInfo, width: Int, height: Int, from first: Int? = nil, frames: Int? = nil
+    ) -> [String] {
         var filters: [String] = []
         if let video = media.video, !video.constantFrameRate, let fps = video.fps {
             filters.append("fps=\(fps)")
@@ -100,34 +115,62 @@ public struct MediaAnalyzer: Sendable {
         filters.append("scale=\(width):\(height):flags=area")
         filters.append("format=yuv420p")
         let stream = media.video.map { "0:\($0.index)" } ?? "0:v:0"
-        return ["-hide_banner", "-nostdin", "-v", "error", "-skip_loop_filter", "all", "-flags2", "fast"]
+        var seek: [String] = []
+        if let first, first > 0, let fps = media.video?.fps {
+            // Not an accurate seek: the decode starts at the keyframe at or before the time, so a
+            // quarter frame past the keyframe's time lands on it whatever the rounding.
+            seek = ["-noaccurate_seek", "-ss", Self.seconds((Double(first) + 0.25) / fps)]
+        }
+        return ["-hide_banner", "-nostdin", "-v", "error", "-skip_loop_filter", "all", "-flags2", "fast"] + seek
             + InputPolicy.input(path) + [
                 "-map", stream, "-an", "-sn", "-dn",
-                "-vf", filters.joined(separator: ","), "-f", "rawvideo", "pipe:1",
-            ]
+                "-vf", filters.joined(separator: ","),
+            ] + (frames.map { ["-frames:v", String($0)] } ?? []) + ["-f", "rawvideo", "pipe:1"]
     }
 
     /// FFmpeg arguments that write one audio stream as 48 kHz float PCM, mono or stereo
     /// (more channels are folded into stereo).
-    public func audioArguments(_ path: String, map: String, channels: Int) -> [String] {
-        ["-hide_banner", "-nostdin", "-v", "error"] + InputPolicy.input(path) + [
-            "-map", map, "-vn", "-sn", "-dn",
-            "-ac", channels == 1 ? "1" : "2", "-ar", "48000", "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1",
-        ]
+    /// With `from` (seconds), an accurate seek: the first sample is the one at that time, as in a
+    /// decode from the start; with `duration`, it stops after about that long.
+    public func audioArguments(
+        _ path: String, map: String, channels: Int, from start: Double? = nil, duration: Double? = nil
+    ) -> [String] {
+        ["-hide_banner", "-nostdin", "-v", "error"] + (start.map { ["-ss", Self.seconds($0)] } ?? [])
+            + InputPolicy.input(path) + [
+                "-map", map, "-vn", "-sn", "-dn",
+                "-ac", channels == 1 ? "1" : "2", "-ar", "48000",
+            ] + (duration.map { ["-t", Self.seconds($0)] } ?? []) + [
+                "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1",
+            ]
     }
+
+    /// A time for FFmpeg to the microsecond, the precision it keeps.
+    static func seconds(_ value: Double) -> String { String(format: "%.6f", value) }
 
     private func readVideo(
         _ path: String, media: MediaInfo, width: Int, height: Int, fps: Double, step: Double,
         frames: @escaping @Sendable (Int) -> Void
     ) async throws -> VideoAnalyzer.Findings {
-        let analyzer = VideoAnalyzer(width: width, height: height, fps: fps, step: step)
-        var staging = [UInt8](repeating: 0, count: analyzer.frameBytes)
-        var filled = 0
+        let measurer = FrameMeasurer(width: width, height: height)
+        let analyzer = VideoAnalyzer(fps: fps, step: step)
         var count = 0
+        try await readFrames(
+            videoArguments(path, media: media, width: width, height: height), frameBytes: measurer.frameBytes
+        ) { frame in
+            measurer.consume(frame, emit: analyzer.consume)
+            count += 1
+            if count % 30 == 0 { frames(count) }
+        }
+        measurer.finish(emit: analyzer.consume)
+        return analyzer.finish()
+    }
+
+    /// Runs FFmpeg with `arguments` (raw frames to stdout) and hands over each whole frame.
+    func readFrames(_ arguments: [String], frameBytes: Int, each: (UnsafeRawBufferPointer) -> Void) async throws {
+        var staging = [UInt8](repeating: 0, count: frameBytes)
+        var filled = 0
         let output = try await PipeReader.run(
-            ProcessSpec(
-                executable: ffmpegPath, arguments: videoArguments(path, media: media, width: width, height: height),
-                timeout: timeout)
+            ProcessSpec(executable: ffmpegPath, arguments: arguments, timeout: timeout)
         ) { chunk in
             var offset = 0
             while offset < chunk.count {
@@ -139,10 +182,8 @@ public struct MediaAnalyzer: Sendable {
                 filled += n
                 offset += n
                 if filled == staging.count {
-                    staging.withUnsafeBytes { analyzer.consume($0) }
+                    staging.withUnsafeBytes { each($0) }
                     filled = 0
-                    count += 1
-                    if count % 30 == 0 { frames(count) }
                 }
             }
         }
@@ -151,7 +192,6 @@ public struct MediaAnalyzer: Sendable {
                 .analysisFailed, "FFmpeg could not decode the video for analysis",
                 detail: MediaError.reason(fromStderr: output.stderrTail))
         }
-        return analyzer.finish()
     }
 
     private func readAudio(_ path: String, stream: MediaInfo.AudioStream?, step: Double) async throws
@@ -166,19 +206,24 @@ public struct MediaAnalyzer: Sendable {
     {
         let channels = channels == 1 ? 1 : 2
         let analyzer = LoudnessAnalyzer(channels: channels, step: step)
+        try await readSamples(audioArguments(path, map: map, channels: channels), channels: channels) {
+            analyzer.consume($0)
+        }
+        return analyzer.finish()
+    }
+
+    /// Runs FFmpeg with `arguments` (float PCM to stdout) and hands over whole sample frames.
+    func readSamples(_ arguments: [String], channels: Int, each: (UnsafeBufferPointer<Float>) -> Void) async throws {
         let frameBytes = 4 * channels
         var pending: [UInt8] = []
         let output = try await PipeReader.run(
-            ProcessSpec(
-                executable: ffmpegPath, arguments: audioArguments(path, map: map, channels: channels),
-                timeout: timeout)
+            ProcessSpec(executable: ffmpegPath, arguments: arguments, timeout: timeout)
         ) { chunk in
             pending.append(contentsOf: chunk)
             let whole = pending.count / frameBytes * frameBytes
             guard whole > 0 else { return }
             pending.withUnsafeBytes { bytes in
-                let floats = UnsafeRawBufferPointer(rebasing: bytes[0..<whole]).bindMemory(to: Float.self)
-                analyzer.consume(floats)
+                each(UnsafeRawBufferPointer(rebasing: bytes[0..<whole]).bindMemory(to: Float.self))
             }
             pending.removeFirst(whole)
         }
@@ -187,7 +232,6 @@ public struct MediaAnalyzer: Sendable {
                 .analysisFailed, "FFmpeg could not decode the audio for analysis",
                 detail: MediaError.reason(fromStderr: output.stderrTail))
         }
-        return analyzer.finish()
     }
 
     /// Shots between hard cuts, with black stretches (fades through black) between shots left out.

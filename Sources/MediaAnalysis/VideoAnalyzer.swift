@@ -1,8 +1,8 @@
 import ClipGenCore
 
-/// Everything measured from the pictures, in one pass over small YUV 4:2:0 frames: hard cuts,
-/// fades, black and frozen stretches, sharpness and motion. Holds a few frames and one value per
-/// `step` seconds, so memory stays flat whatever the length.
+/// Everything decided about the pictures, in one pass over their frames' features
+/// (`FrameMeasurer`): hard cuts, fades, black and frozen stretches, sharpness and motion. Holds a
+/// few frames' changes and one value per `step` seconds, so memory stays flat whatever the length.
 final class VideoAnalyzer {
     struct Settings: Sendable {
         /// A cut's picture change must be this many times its neighbours' (PySceneDetect's adaptive ratio).
@@ -43,20 +43,15 @@ final class VideoAnalyzer {
         var frames: Int
     }
 
-    let width: Int
-    let height: Int
     let fps: Double
     let step: Double
     let settings: Settings
-    var frameBytes: Int { lumaCount + 2 * chromaCount }
-    private let lumaCount: Int
-    private let chromaCount: Int
 
-    /// The last `flashFrames + 2` frames, newest at `(frameIndex - 1) % capacity`.
-    private var ring: [[UInt8]]
-    private var frameIndex = 0
+    private var frameCount = 0
     /// Change of frame n against n − 1 (content, and luma alone), kept for frames not yet decided.
     private var changes: [Int: (content: Double, luma: Double)] = [:]
+    /// The changes from the frame before a possible cut to each frame after it.
+    private var returns: [Int: [Double]] = [:]
     private var nextCandidate = 1
     private var lastCut = Int.min / 2
     private var suppressUntil = 0
@@ -76,58 +71,45 @@ final class VideoAnalyzer {
     private var motionSum: [Double] = []
     private var motionCount: [Int] = []
 
-    init(width: Int, height: Int, fps: Double, step: Double, settings: Settings = Settings()) {
-        self.width = width
-        self.height = height
+    init(fps: Double, step: Double, settings: Settings = Settings()) {
         self.fps = fps
         self.step = step
         self.settings = settings
-        lumaCount = width * height
-        chromaCount = (width / 2) * (height / 2)
-        let capacity = settings.flashFrames + 2
-        ring = Array(
-            repeating: [UInt8](repeating: 0, count: width * height + 2 * (width / 2) * (height / 2)), count: capacity)
         black = RunTracker(minimumUnits: Int((settings.minimumBlack * fps).rounded()))
         still = RunTracker(minimumUnits: Int((settings.minimumFrozen * fps).rounded()) - 1)
     }
 
     func time(_ frame: Int) -> Double { Double(frame) / fps }
 
-    /// One frame of exactly `frameBytes` bytes, frames in presentation order.
-    func consume(_ frame: UnsafeRawBufferPointer) {
-        let n = frameIndex
-        let capacity = ring.count
-        ring[n % capacity].withUnsafeMutableBytes {
-            $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: frame[0..<frameBytes]))
-        }
-        frameIndex += 1
-        let stats = ring[n % capacity].withUnsafeBufferPointer { measure($0) }
-        let isBlack = stats.darkFraction >= settings.blackFraction
+    /// Frame `n`'s feature; frames arrive in order from 0.
+    func consume(_ feature: FrameFeature, at n: Int) {
+        frameCount = n + 1
+        let isBlack = feature.dark >= settings.blackFraction
         black.update(isBlack, at: n)
-        trackFades(mean: stats.mean, isBlack: isBlack, frame: n)
+        trackFades(mean: feature.mean, isBlack: isBlack, frame: n)
 
         let bucket = Int(time(n) / step)
         grow(to: bucket)
         if !isBlack {
-            sharpnessSum[bucket] += stats.sharpness
+            sharpnessSum[bucket] += feature.sharpness
             sharpnessCount[bucket] += 1
         }
-        if n > 0 {
-            let (change, lumaChange) = difference(n, n - 1)
+        if n > 0, let change = feature.change, let lumaChange = feature.lumaChange {
             changes[n] = (change, lumaChange)
+            if let back = feature.returns { returns[n] = back }
             motionSum[bucket] += lumaChange
             motionCount[bucket] += 1
             still.update(lumaChange < settings.stillChange && !isBlack, at: n)
         }
-        while nextCandidate + settings.flashFrames < frameIndex { decide(nextCandidate, final: false) }
+        while nextCandidate + settings.window < frameCount { decide(nextCandidate) }
     }
 
     func finish() -> Findings {
-        while nextCandidate < frameIndex { decide(nextCandidate, final: true) }
-        black.close(at: frameIndex)
-        still.close(at: frameIndex)
-        endFalling(at: frameIndex)
-        endRising(at: frameIndex)
+        while nextCandidate < frameCount { decide(nextCandidate) }
+        black.close(at: frameCount)
+        still.close(at: frameCount)
+        endFalling(at: frameCount)
+        endRising(at: frameCount)
         let sharpness = sharpnessSum.indices.compactMap { i in
             sharpnessCount[i] > 0
                 ? Analysis.Point(time: Double(i) * step, value: sharpnessSum[i] / Double(sharpnessCount[i])) : nil
@@ -144,16 +126,17 @@ final class VideoAnalyzer {
         }
         return Findings(
             cuts: cuts, fades: fades, black: blackRanges, frozen: frozen,
-            blurry: blurry(sharpness), sharpness: sharpness, motion: motion, frames: frameIndex)
+            blurry: blurry(sharpness), sharpness: sharpness, motion: motion, frames: frameCount)
     }
 
     // MARK: cuts
 
-    /// Decides whether frame `n` starts a new shot; needs the frames up to `n + flashFrames`.
-    private func decide(_ n: Int, final: Bool) {
+    /// Decides whether frame `n` starts a new shot; needs the changes up to `n + window`.
+    private func decide(_ n: Int) {
         defer {
             nextCandidate = n + 1
             changes[n - settings.window - 1] = nil
+            returns[n] = nil
         }
         guard let (change, lumaChange) = changes[n], n >= suppressUntil, change >= settings.minimumChange else {
             return
@@ -167,15 +150,9 @@ final class VideoAnalyzer {
         let ratio = change / max(average, 1.0)
         guard ratio >= settings.adaptiveRatio else { return }
         // A flash (or a one-frame glitch) returns to the picture before it; a cut does not.
-        let limit = min(settings.flashFrames, frameIndex - 1 - n)
-        if limit >= 1 {
-            for j in 1...limit {
-                let (back, _) = difference(n + j, n - 1)
-                if back < settings.flashReturn * change {
-                    suppressUntil = n + j + 1
-                    return
-                }
-            }
+        for (offset, back) in (returns[n] ?? []).enumerated() where back < settings.flashReturn * change {
+            suppressUntil = n + offset + 2
+            return
         }
         guard n - lastCut >= Int((settings.minimumScene * fps).rounded()) else { return }
         lastCut = n
@@ -184,62 +161,6 @@ final class VideoAnalyzer {
         if bucket < motionSum.count {
             motionSum[bucket] -= lumaChange
             motionCount[bucket] -= 1
-        }
-    }
-
-    // MARK: per-frame measures
-
-    private struct FrameStats {
-        var mean: Double
-        var darkFraction: Double
-        var sharpness: Double
-    }
-
-    private func measure(_ frame: UnsafeBufferPointer<UInt8>) -> FrameStats {
-        let w = width
-        let h = height
-        var sum = 0
-        var dark = 0
-        let threshold = settings.blackLuma
-        for i in 0..<lumaCount {
-            let v = frame[i]
-            sum &+= Int(v)
-            if v <= threshold { dark &+= 1 }
-        }
-        // Variance of the 4-neighbour Laplacian over the interior.
-        var lapSum = 0.0
-        var lapSquares = 0.0
-        for y in 1..<(h - 1) {
-            let row = y * w
-            for x in 1..<(w - 1) {
-                let i = row + x
-                let l =
-                    4 * Int(frame[i]) - Int(frame[i - 1]) - Int(frame[i + 1]) - Int(frame[i - w]) - Int(frame[i + w])
-                let d = Double(l)
-                lapSum += d
-                lapSquares += d * d
-            }
-        }
-        let count = Double((w - 2) * (h - 2))
-        let mean = lapSum / count
-        return FrameStats(
-            mean: Double(sum) / Double(lumaCount), darkFraction: Double(dark) / Double(lumaCount),
-            sharpness: max(0, lapSquares / count - mean * mean))
-    }
-
-    /// Mean absolute change between two kept frames: (2·luma + Cb + Cr) / 4, and luma alone.
-    private func difference(_ a: Int, _ b: Int) -> (Double, Double) {
-        let capacity = ring.count
-        return ring[a % capacity].withUnsafeBufferPointer { p in
-            ring[b % capacity].withUnsafeBufferPointer { q in
-                var luma = 0
-                for i in 0..<lumaCount { luma &+= abs(Int(p[i]) - Int(q[i])) }
-                var chroma = 0
-                for i in lumaCount..<(lumaCount + 2 * chromaCount) { chroma &+= abs(Int(p[i]) - Int(q[i])) }
-                let y = Double(luma) / Double(lumaCount)
-                let c = Double(chroma) / Double(chromaCount)
-                return ((2 * y + c) / 4, y)
-            }
         }
     }
 
