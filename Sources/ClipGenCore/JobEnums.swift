@@ -85,6 +85,9 @@ public enum Aspect: String, Codable, Sendable, CaseIterable {
 /// The kinds of work a worker leases from the queue.
 public enum TaskKind: String, Codable, Sendable, CaseIterable {
     case probe, analyze, render, thumbnails, quality, transcribe
+    /// One segment of a long source's analysis (`clipIndex` is the segment's number); the
+    /// `analyze` task after the last one merges them.
+    case segment
     /// Still frames the job asked for (`frames`).
     case frames
 }

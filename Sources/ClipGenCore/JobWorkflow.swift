@@ -14,7 +14,9 @@ public struct JobWorkflow: Sendable, Equatable {
     }
 
     /// What follows a finished task. `highlights` is how many the analysis picked (for `analyze`);
-    /// `clips` the indices of the clips the task made (for a copy pass, which made them all).
+    /// `clips` the indices of the clips the task made (for a copy pass, which made them all);
+    /// `segments` how many parts the source's analysis was split into (by the `analyze` task that
+    /// finished, or for a `segment`, in all), `unfinishedSegments` how many are still to finish.
     ///
     /// After probing, the storyboard is queued second: it is the longest single task of a short
     /// job, so it runs beside the renders instead of after them, yet a lone worker still takes
@@ -22,9 +24,15 @@ public struct JobWorkflow: Sendable, Equatable {
     /// A job that needs its source's words transcribes next; an analysing job renders after the
     /// analysis, which decides the highlight clips (using the words); each render is followed by
     /// its quality measurement when the job asks for one.
-    public func nextTasks(after finished: TaskRecord, of job: Job, highlights: Int = 0, clips: [Int] = [])
-        -> [TaskRecord]
-    {
+    ///
+    /// A long source's analysis is split by the worker that takes it (only a worker knows the
+    /// keyframes and its segment length): its `analyze` task then queues a `segment` task per
+    /// part, any worker takes them, and the last to finish queues the `analyze` task that merges
+    /// them (its `clipIndex` is how many there are).
+    public func nextTasks(
+        after finished: TaskRecord, of job: Job, highlights: Int = 0, clips: [Int] = [], segments: Int = 0,
+        unfinishedSegments: Int = 0
+    ) -> [TaskRecord] {
         let explicitClips = job.request.clips?.count ?? 0
         switch finished.kind {
         case .probe:
@@ -35,6 +43,10 @@ public struct JobWorkflow: Sendable, Equatable {
             return Array(next.prefix(1)) + storyboard + frames + Array(next.dropFirst())
         case .transcribe:
             return afterWords(job, explicitClips)
+        case .analyze where segments > 0:
+            return (0..<segments).map { task(job, .segment, clipIndex: $0) }
+        case .segment:
+            return unfinishedSegments == 0 ? [task(job, .analyze, clipIndex: segments)] : []
         case .analyze:
             let frames = job.request.frames?.byShot == true ? [task(job, .frames)] : []
             return frames + renders(job, count: explicitClips + highlights)
@@ -52,8 +64,9 @@ public struct JobWorkflow: Sendable, Equatable {
     }
 
     /// The stage a job enters when a task of `kind` finishes and the job goes on; nil keeps it.
-    public func stage(after kind: TaskKind, of job: Job) -> JobStage? {
+    public func stage(after kind: TaskKind, of job: Job, segments: Int = 0) -> JobStage? {
         switch kind {
+        case .analyze where segments > 0, .segment: .analyze
         case .probe: job.request.needsTranscript ? .transcribe : job.request.needsAnalysis ? .analyze : .render
         case .transcribe: job.request.needsAnalysis ? .analyze : .render
         case .analyze, .render, .quality: .render
@@ -62,7 +75,8 @@ public struct JobWorkflow: Sendable, Equatable {
     }
 
     /// How far a job is, from its tasks: probing is the first 5 %; transcribing, when the job
-    /// needs words, the next 20 %; analysing, when the job analyses, 35 % of what is left; the
+    /// needs words, the next 20 %; analysing, when the job analyses, 35 % (shared equally by the
+    /// analysis tasks and the segments of a split one, so each finished segment shows); the
     /// renders and quality measurements share the rest equally. Storyboards and frames do not count.
     /// Never 1 until the job has succeeded.
     public func progress(of tasks: [TaskProgress]) -> Double {
@@ -72,8 +86,9 @@ public struct JobWorkflow: Sendable, Equatable {
             progress += 0.2 * transcribe.fraction
             share -= 0.2
         }
-        if let analyze = tasks.first(where: { $0.kind == .analyze }) {
-            progress += 0.35 * analyze.fraction
+        let analysis = tasks.filter { $0.kind == .analyze || $0.kind == .segment }
+        if !analysis.isEmpty {
+            progress += 0.35 * analysis.map(\.fraction).reduce(0, +) / Double(analysis.count)
             share -= 0.35
         }
         let renders = tasks.filter { $0.kind == .render || $0.kind == .quality }

@@ -15,6 +15,9 @@ public struct MediaConfiguration: Sendable {
     /// The virtual environment with the speech and face helpers' packages (scripts/setup-helpers.sh
     /// makes it); default `.venv-helpers` in the working directory.
     public var helpersVenv = ".venv-helpers"
+    /// Sources longer than this are analysed in segments about this long, on any workers at
+    /// once; 0 analyses every source in one pass. Default 600 s.
+    public var analysisSegmentSeconds = 600.0
 
     public init() {}
 
@@ -25,6 +28,9 @@ public struct MediaConfiguration: Sendable {
         ConfigurationKey("scratchDir", "render scratch directory (<dataDir>/tmp)"),
         ConfigurationKey("sourceCacheBytes", "most bytes of sources a worker caches locally (21474836480)"),
         ConfigurationKey("helpersVenv", "virtual environment of the speech and face helpers (.venv-helpers)"),
+        ConfigurationKey(
+            "analysisSegmentSeconds", "sources longer than this are analysed in segments across workers; 0: never (600)"
+        ),
     ]
 
     public init(reading values: some ConfigurationValues) throws {
@@ -35,5 +41,6 @@ public struct MediaConfiguration: Sendable {
         scratchDirectory = values.string("scratchDir")
         sourceCacheBytes = try values.int("sourceCacheBytes", in: 0...Int.max).map(Int64.init) ?? sourceCacheBytes
         helpersVenv = values.string("helpersVenv") ?? helpersVenv
+        analysisSegmentSeconds = try values.double("analysisSegmentSeconds", in: 0...604_800) ?? analysisSegmentSeconds
     }
 }

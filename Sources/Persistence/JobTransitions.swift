@@ -86,9 +86,13 @@ public struct JobTransitions: Sendable {
             return stored
         }
         change.events = change.clips.map { JobEvent(type: .clip, job: job, clip: $0, at: now) }
+        // Segments finish in any order, each under the job's lock: the last one sees none left.
+        let segments = snapshot.tasks.filter { $0.record.kind == .segment }
         change.newTasks = workflow.nextTasks(
             after: finished.record, of: job, highlights: outcome.analysis?.highlights.count ?? 0,
-            clips: outcome.clips.map(\.index))
+            clips: outcome.clips.map(\.index),
+            segments: finished.record.kind == .segment ? segments.count : outcome.segments,
+            unfinishedSegments: segments.filter { $0.status != .done && $0.record.id != taskId }.count)
 
         var tasks = snapshot.tasks
         tasks[tasks.firstIndex { $0.record.id == taskId }!].status = .done
@@ -96,7 +100,9 @@ public struct JobTransitions: Sendable {
         guard tasks.allSatisfy({ $0.status == .done }) else {
             change.job = job
             refresh(
-                job, tasks: tasks, stage: workflow.stage(after: finished.record.kind, of: job), at: now, into: &change)
+                job, tasks: tasks,
+                stage: workflow.stage(after: finished.record.kind, of: job, segments: outcome.segments), at: now,
+                into: &change)
             return (change, .applied)
         }
         job.status = .succeeded

@@ -76,10 +76,13 @@ public struct TaskOutcome: Sendable {
     public var qualities: [Int: ClipQuality]
     /// A `source.url` job's download, stored: recorded as an upload and made the job's source.
     public var importedUpload: Upload?
+    /// An `analyze` task that split a long source: how many segment tasks measure it.
+    public var segments: Int
     public init(
         media: MediaInfo? = nil, clips: [Clip] = [], storyboard: Storyboard? = nil, analysis: Analysis? = nil,
-        qualities: [Int: ClipQuality] = [:], importedUpload: Upload? = nil
+        qualities: [Int: ClipQuality] = [:], importedUpload: Upload? = nil, segments: Int = 0
     ) {
+        self.segments = segments
         self.importedUpload = importedUpload
         self.analysis = analysis
         self.qualities = qualities

@@ -137,6 +137,7 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         // An import is an upload by other means: the same quotas, and FFmpeg's time limit.
         pipeline.quotas = configuration.api.quotaDefaults
         pipeline.importTimeout = timeout
+        pipeline.analysisSegmentSeconds = media.analysisSegmentSeconds
         return WorkerPool(
             pipeline: pipeline, workflow: configuration.workflow, signal: shared.signal, settings: settings,
             logger: logger,

@@ -34,6 +34,9 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     public var quotas = QuotaDefaults(maxUploadBytes: 10 << 30)
     /// How long one import may take.
     public var importTimeout: Duration = .seconds(3600)
+    /// Sources longer than this are analysed in segments of about this length, across workers;
+    /// 0 analyses every source in one pass.
+    public var analysisSegmentSeconds = 600.0
 
     public init(
         store: Store, blobs: Blobs, prober: Prober, cutter: Cutter, thumbnailer: Thumbnailer,
@@ -67,7 +70,8 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         switch claimed.task.kind {
         case .probe: try await probe(claimed.job, progress: progress)
         case .transcribe: try await transcribe(claimed, progress: progress)
-        case .analyze: try await analyze(claimed.job, progress: progress)
+        case .analyze: try await analyze(claimed, progress: progress)
+        case .segment: try await measureSegment(claimed, progress: progress)
         case .render:
             try await claimed.task.clipIndex == nil
                 ? copyPass(claimed, progress: progress) : render(claimed, progress: progress)
@@ -162,20 +166,6 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         for (index, clip) in clips.enumerated() where clip.end.seconds > media.duration + slack {
             throw JobError.rangeOutsideMedia(clipIndex: index, end: clip.end.seconds, duration: media.duration)
         }
-    }
-
-    func analyze(_ job: Job, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws -> TaskOutcome {
-        guard let media = job.media else {
-            throw JobError(code: .internalError, message: "the analyze task ran before probing; submit the job again")
-        }
-        let transcript = job.request.needsTranscript ? try await storedTranscript(of: job) : nil
-        let analysis = try await withSource(of: job) { path in
-            try await analyzer.analyze(path, media: media, highlights: job.request.highlights, transcript: transcript) {
-                fraction in
-                progress(.analyze, fraction)
-            }
-        }
-        return TaskOutcome(analysis: analysis)
     }
 
     /// The source's words, made once per upload: a transcript an earlier job made is reused.

@@ -109,6 +109,34 @@ import Testing
         #expect(all == 0.999, "only the store's last-task rule makes a job 1")
     }
 
+    @Test func aSplitAnalysisQueuesASegmentTaskEachAndTheLastToFinishQueuesTheMerge() {
+        let job = job(clips: 1, highlights: 2)
+        let plan = TaskRecord(jobId: job.id, kind: .analyze, maxAttempts: 4)
+        let segments = workflow.nextTasks(after: plan, of: job, segments: 3)
+        #expect(kinds(segments) == ["segment0", "segment1", "segment2"])
+        #expect(segments.allSatisfy { $0.capability == .cpu && $0.fallback == nil && $0.maxAttempts == 4 })
+        #expect(workflow.stage(after: .analyze, of: job, segments: 3) == .analyze, "still analysing")
+        #expect(workflow.stage(after: .segment, of: job) == .analyze)
+        #expect(workflow.nextTasks(after: segments[1], of: job, segments: 3, unfinishedSegments: 1).isEmpty)
+        #expect(
+            kinds(workflow.nextTasks(after: segments[0], of: job, segments: 3, unfinishedSegments: 0)) == ["analyze3"])
+        let merge = TaskRecord(jobId: job.id, kind: .analyze, clipIndex: 3, maxAttempts: 4)
+        #expect(kinds(workflow.nextTasks(after: merge, of: job, highlights: 2)) == ["render0", "render1", "render2"])
+        #expect(workflow.stage(after: .analyze, of: job) == .render)
+    }
+
+    @Test func eachFinishedSegmentMovesTheAnalysisShare() {
+        let before = workflow.progress(of: [
+            .init(kind: .probe, fraction: 1), .init(kind: .analyze, fraction: 1), .init(kind: .segment, fraction: 0),
+            .init(kind: .segment, fraction: 0),
+        ])
+        let one = workflow.progress(of: [
+            .init(kind: .probe, fraction: 1), .init(kind: .analyze, fraction: 1), .init(kind: .segment, fraction: 1),
+            .init(kind: .segment, fraction: 0),
+        ])
+        #expect(abs(before - (0.05 + 0.35 / 3)) < 1e-12 && abs(one - (0.05 + 0.35 * 2 / 3)) < 1e-12)
+    }
+
     @Test func retriesBackOffExponentiallyAndStop() {
         let delays = (1...4).map { workflow.retry.delay(afterAttempt: $0, maxAttempts: 4, retryable: true) }
         #expect(delays == [2, 4, 8, nil])

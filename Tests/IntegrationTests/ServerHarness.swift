@@ -43,12 +43,12 @@ struct ServerHarness {
         try await run(configuration) { client, _ in try await body(client) }
     }
 
-    /// The same, with the server's parts at hand (its event bus, its store).
+    /// The same, with the server's parts at hand (its event bus, its store), on `clock`.
     static func run<T: Sendable>(
-        _ configuration: ClipGenConfiguration,
+        _ configuration: ClipGenConfiguration, clock: WallClock = .system,
         _ body: @Sendable @escaping (Client, EmbeddedServer) async throws -> T
     ) async throws -> T {
-        let server = ClipGenServer(configuration: configuration)
+        let server = ClipGenServer(configuration: configuration, clock: clock)
         return try await server.application(logger: logger).test(.live) { client in
             try await body(try await Client.signIn(client), server)
         }

@@ -1,0 +1,119 @@
+import BlobStorage
+import ClipGenCore
+import Foundation
+import MediaAnalysis
+import MediaEngine
+import Persistence
+import PersistenceSQLite
+import Server
+import TestSupport
+import Testing
+import Workers
+
+/// A long source's analysis split into segment tasks, through the real store, pipeline and
+/// FFmpeg: stepped by hand as workers would take them, so one worker can die holding a segment.
+@Suite(.serialized) struct AnalysisSegmentsEndToEndTests {
+    @Test func segmentsRunAsTasksAWorkerLostLosesOnlyItsOwnAndTheMergeIsTheWholeAnalysis() async throws {
+        let source = try await TestMedia.shared.path("analysis.mp4")
+        try await withTemporaryDirectory { dir in
+            let data = dir + "/data"
+            var configuration = ServerHarness.configuration(dataDir: data, workers: false)
+            // analysis.mp4 is 30 s with a keyframe every 2 s: four segments of about 8 s.
+            configuration.media.analysisSegmentSeconds = 8
+            // The store's clock is the test's: a lost worker's lease runs out when the test says.
+            let (clock, time) = WallClock.manual(start: Date())
+            try await ServerHarness.run(configuration, clock: clock) { client, server in
+                let id = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(try await client.upload(source))"},\#
+                    "highlights":{"count":3,"minDuration":3,"maxDuration":8},"output":{"mode":"keyframe"},\#
+                    "thumbnails":false}
+                    """#)
+                let jobId = JobID(rawValue: id)
+                let store = server.store
+                let pool = try await server.workerPool(logger: ServerHarness.logger, workerID: "worker")
+                let admin = try #require(try await store.user(email: "admin@localhost"))
+                func job() async throws -> Job {
+                    try #require(try await store.job(id: jobId, organizationId: admin.organizationId))
+                }
+                func claim(_ worker: String = "worker", lease: Double = 600) async throws -> ClaimedTask {
+                    try #require(try await store.claimTask(worker: worker, capabilities: [.cpu], leaseSeconds: lease))
+                }
+                func run(_ claimed: ClaimedTask) async throws -> TaskOutcome {
+                    let outcome = try await pool.pipeline.run(claimed) { _, _ in }
+                    let result = try await store.completeTask(
+                        taskId: claimed.task.id, worker: "worker", outcome: outcome, transitions: pool.transitions)
+                    #expect(result != .discarded)
+                    return outcome
+                }
+
+                let probe = try await claim()
+                #expect(probe.task.kind == .probe)
+                _ = try await run(probe)
+                let plan = try await claim()
+                #expect(plan.task.kind == .analyze && plan.task.clipIndex == nil)
+                #expect(try await run(plan).segments == 4)
+                #expect(try await job().stage == .analyze)
+
+                // A worker takes the first segment and is lost.
+                let lost = try await claim("lost", lease: 60)
+                #expect(lost.task.kind == .segment && lost.task.clipIndex == 0)
+                var progress = try await job().progress
+                for index in 1...3 {
+                    let segment = try await claim()
+                    #expect(segment.task.kind == .segment && segment.task.clipIndex == index)
+                    #expect(segment.task.attempts == 1)
+                    _ = try await run(segment)
+                    let now = try await job()
+                    #expect(now.stage == .analyze && now.progress > progress, "each finished segment shows")
+                    progress = now.progress
+                }
+                // Nothing else runs until the lost lease expires; then that segment alone runs again.
+                #expect(try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600) == nil)
+                time.advance(by: 61)
+                let retried = try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600)
+                let again = try #require(retried)
+                #expect(again.task.kind == .segment && again.task.clipIndex == 0 && again.task.attempts == 2)
+                _ = try await run(again)
+
+                // The stored segments are what the merge reads: the last one is made to say its
+                // sound peaked at full scale, which the whole file never does.
+                let keys = try await server.blobs.keys(startingWith: "jobs/\(id)/analysis-segments/")
+                #expect(
+                    keys.map(\.rawValue).map { $0.split(separator: "/").last! } == [
+                        "0.json", "1.json", "2.json", "3.json",
+                    ])
+                let lastKey = try #require(keys.last)
+                var last = try JSONDecoder().decode(
+                    AnalysisSegment.self, from: try await server.blobs.contents(of: lastKey))
+                last.truePeak = 1
+                try JSONEncoder().encode(last).write(to: URL(fileURLWithPath: dir + "/segment.json"))
+                _ = try await server.blobs.importFile(at: dir + "/segment.json", as: lastKey)
+
+                let merge = try await claim()
+                #expect(merge.task.kind == .analyze && merge.task.clipIndex == 4)
+                let merged = try #require(try await run(merge).analysis)
+                let media = try await Prober().probe(source)
+                let whole = try await MediaAnalyzer().analyze(
+                    source, media: media, highlights: .init(count: 3, minDuration: 3, maxDuration: 8))
+                #expect(merged.cuts == whole.cuts && merged.cuts.count == 7)
+                #expect(merged.silences == whole.silences && merged.black == whole.black)
+                #expect(merged.fades == whole.fades && merged.frozen == whole.frozen && merged.scenes == whole.scenes)
+                #expect(merged.highlights == whole.highlights && merged.highlights.count == 3)
+                let (a, b) = (try #require(merged.loudness), try #require(whole.loudness))
+                #expect(abs((a.integratedLUFS ?? 0) - (b.integratedLUFS ?? 99)) <= 0.1 + 1e-9)
+                #expect(a.truePeakDBTP == 0 && (b.truePeakDBTP ?? 0) < -1, "merged from the stored segments")
+                #expect(
+                    try await server.blobs.keys(startingWith: "jobs/\(id)/analysis-segments/").isEmpty,
+                    "the segments were working files")
+
+                // The highlights' clips follow as for any job.
+                while let next = try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600) {
+                    _ = try await run(next)
+                }
+                let done = try await client.waitForJob(id)
+                #expect(done.status == "succeeded" && done.clips.count == 3, "\(done)")
+            }
+        }
+    }
+}
