@@ -367,7 +367,7 @@ let package = Package(
             dependencies: [
                 "API", "Accounts", "Workers", "Server", "TestSupport", "ClipGenCore", "MediaEngine", "Persistence",
                 "PersistenceSQLite", "Coordination", "BlobStorage", "BlobStorageS3", "RedisSupport",
-                "PersistencePostgres", "Outbound",
+                "PersistencePostgres", "Outbound", "MediaAnalysis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

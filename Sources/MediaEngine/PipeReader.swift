@@ -12,21 +12,25 @@ public enum PipeReader {
         -> ProcessOutput
     {
         let timedOut = TimeoutFlag()
+        let (stdout, stderr) = try ProcessRunner.outputs()
+        defer {
+            stdout.drain.stop()
+            stderr.drain.stop()
+        }
         do {
             let result = try await Subprocess.run(
                 ProcessRunner.executable(of: spec), arguments: Arguments(spec.arguments), input: .none,
-                output: .sequence,
-                error: .sequence
+                output: stdout.output, error: stderr.output
             ) { execution in
                 try await withThrowingTaskGroup(of: String?.self) { group in
-                    group.addTask { try await ProcessRunner.tail(of: execution.standardError) }
+                    group.addTask { try await ProcessRunner.tail(of: stderr.drain) }
                     group.addTask {
                         try await Task.sleep(for: spec.timeout)
                         timedOut.set()
                         try? execution.send(signal: .kill)
                         return nil
                     }
-                    for try await chunk in execution.standardOutput {
+                    while let chunk = try await stdout.drain.next() {
                         try chunk.withUnsafeBytes { try consume($0) }
                     }
                     var stderr = ""

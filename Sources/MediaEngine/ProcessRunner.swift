@@ -84,13 +84,33 @@ public struct ProcessRunner: Sendable {
     }
 
     /// The last lines of a child's stderr, bounded whatever it prints.
-    static func tail(of stderr: SubprocessOutputSequence) async throws -> String {
+    static func tail(of stderr: PipeDrain) async throws -> String {
         var tail: [String] = []
-        for try await line in stderr.strings() {
+        try await stderr.eachLine { line in
             tail.append(line)
             if tail.count > stderrTailLines { tail.removeFirst() }
         }
         return tail.joined(separator: "\n")
+    }
+
+    /// A child's stdout and stderr: pipes whose write ends the child gets (and Subprocess closes
+    /// here once it runs), read by `PipeDrain`s.
+    static func outputs() throws -> (
+        (output: FileDescriptorOutput, drain: PipeDrain), (output: FileDescriptorOutput, drain: PipeDrain)
+    ) {
+        let out = try PipeDrain.makePipe()
+        let err: (read: FileDescriptor, write: FileDescriptor)
+        do {
+            err = try PipeDrain.makePipe()
+        } catch {
+            try? out.read.close()
+            try? out.write.close()
+            throw error
+        }
+        return (
+            (.fileDescriptor(out.write, closeAfterSpawningProcess: true), PipeDrain(out.read)),
+            (.fileDescriptor(err.write, closeAfterSpawningProcess: true), PipeDrain(err.read))
+        )
     }
 
     /// The exit code, or nil when a signal ended the child.
@@ -114,6 +134,11 @@ public struct ProcessRunner: Sendable {
     private static func runChild(_ spec: ProcessSpec, onStdoutLine: @escaping @Sendable (String) -> Void) async throws
         -> ProcessOutput
     {
+        let (stdout, stderr) = try outputs()
+        defer {
+            stdout.drain.stop()
+            stderr.drain.stop()
+        }
         do {
             let result = try await Subprocess.run(
                 executable(of: spec), arguments: Arguments(spec.arguments),
@@ -122,25 +147,25 @@ public struct ProcessRunner: Sendable {
                         uniqueKeysWithValues: spec.environment.compactMap { name, value in
                             Environment.Key(rawValue: name).map { ($0, String?.some(value)) }
                         })),
-                input: .none, output: .sequence, error: .sequence
-            ) { execution in
+                input: .none, output: stdout.output, error: stderr.output
+            ) { _ in
                 try await withThrowingTaskGroup(of: (String?, String?).self) { group in
                     group.addTask {
                         var kept = ""
-                        for try await line in execution.standardOutput.strings() {
+                        try await stdout.drain.eachLine { line in
                             onStdoutLine(line)
                             if kept.utf8.count < spec.stdoutLimit { kept += line + "\n" }
                         }
                         return (kept, nil)
                     }
-                    group.addTask { (nil, try await tail(of: execution.standardError)) }
-                    var stdout = ""
-                    var stderr = ""
-                    for try await (out, err) in group {
-                        if let out { stdout = out }
-                        if let err { stderr = err }
+                    group.addTask { (nil, try await tail(of: stderr.drain)) }
+                    var out = ""
+                    var err = ""
+                    for try await (o, e) in group {
+                        if let o { out = o }
+                        if let e { err = e }
                     }
-                    return (stdout, stderr)
+                    return (out, err)
                 }
             }
             return ProcessOutput(
