@@ -222,14 +222,18 @@ struct JobService<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: B
     }
 
     /// Cancels first so a running worker stops and discards what it is rendering, then removes
-    /// the job and its files (its frames too).
+    /// the job and its files (its frames, and working files under `jobs/<id>/` such as the
+    /// segments of an analysis deleted half way, too).
     func delete(_ job: Job, logger: Logger) async throws {
         _ = try await store.cancelJob(id: job.id, organizationId: job.organizationId)
         let frames =
             (try? await frames(of: job)).map { set in
                 set.frames.map(\.blobKey) + [try? FrameSet.manifestKey(for: job.id)].compactMap { $0 }
             } ?? []
-        for key in (try await store.deleteJob(id: job.id, organizationId: job.organizationId) ?? []) + frames {
+        let stored = try await store.deleteJob(id: job.id, organizationId: job.organizationId) ?? []
+        let working = (try? await blobs.keys(startingWith: "jobs/\(job.id)/")) ?? []
+        var seen = Set<BlobKey>()
+        for key in stored + frames + working where seen.insert(key).inserted {
             do {
                 try await blobs.delete(key)
             } catch {

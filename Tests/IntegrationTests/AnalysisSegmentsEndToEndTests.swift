@@ -116,4 +116,38 @@ import Workers
             }
         }
     }
+
+    @Test func aJobDeletedHalfWayThroughItsSegmentsLeavesNoSegmentBehind() async throws {
+        let source = try await TestMedia.shared.path("analysis.mp4")
+        try await withTemporaryDirectory { dir in
+            var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
+            configuration.media.analysisSegmentSeconds = 8
+            try await ServerHarness.run(configuration) { client, server in
+                let id = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(try await client.upload(source))"},"analyze":true,"thumbnails":false}
+                    """#)
+                let store = server.store
+                let pool = try await server.workerPool(logger: ServerHarness.logger, workerID: "worker")
+                func step(_ kind: TaskKind) async throws -> TaskOutcome {
+                    let claimed = try #require(
+                        try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600))
+                    #expect(claimed.task.kind == kind)
+                    let outcome = try await pool.pipeline.run(claimed) { _, _ in }
+                    _ = try await store.completeTask(
+                        taskId: claimed.task.id, worker: "worker", outcome: outcome, transitions: pool.transitions)
+                    return outcome
+                }
+                _ = try await step(.probe)
+                #expect(try await step(.analyze).segments == 4)
+                _ = try await step(.segment)
+                let prefix = "jobs/\(id)/analysis-segments/"
+                #expect(try await server.blobs.keys(startingWith: prefix).count == 1)
+
+                try await client.delete("/v1/jobs/\(id)")
+                #expect(try await server.blobs.keys(startingWith: prefix).isEmpty)
+                #expect(try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600) == nil)
+            }
+        }
+    }
 }
