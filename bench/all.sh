@@ -27,6 +27,7 @@ run P2 bench/smart-vs-exact.sh
 run P3 env SKIP_LONG=1 bench/analysis-vs-pyscenedetect.sh
 run P4 bench/api-read.sh
 run RSS bench/worker-rss.sh
+run SEG bench/segment-scaling.sh
 
 echo
 echo "bench/all.sh, $(date -u +%Y-%m-%d), $(nproc) cores, CONFIG=$CONFIG"

@@ -48,6 +48,10 @@ make() {
       ff -f lavfi -i "testsrc2=size=640x360:rate=30:duration=40" -f lavfi -i "$tone_with_gaps" -t 40 \
          -c:v libx264 -preset veryfast -g 300 -keyint_min 300 -sc_threshold 0 -bf 0 -pix_fmt yuv420p \
          -c:a aac -b:a 128k "$file.tmp.mp4" ;;
+    long1h.mp4)
+      # Benchmark source: 60 minutes, cuts10m-720p.mp4 six times over (stream copy, no re-encode).
+      make cuts10m-720p.mp4
+      ff -stream_loop 5 -i "$out/cuts10m-720p.mp4" -map 0 -c copy -movflags +faststart "$file.tmp.mp4" ;;
     long2h.mp4)
       # Benchmark source: 2 hours, 640x360, 30 fps, keyframe every 2 s, AAC.
       ff -f lavfi -i "testsrc2=size=640x360:rate=30:duration=7200" -f lavfi -i "$tone_with_gaps" -t 7200 \
