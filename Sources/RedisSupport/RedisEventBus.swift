@@ -19,6 +19,8 @@ public final class RedisEventBus: EventBus, Service, Sendable {
     public let channel: String
     private let local = LocalEventBus()
     private let logger: Logger
+    /// How long a publish after an outage waits for the earlier listeners to be back.
+    private let listenerWait: Duration
     private let state = Mutex(State())
     /// Told each time the subscription comes up.
     private let subscribedSignal = Notifier()
@@ -30,11 +32,16 @@ public final class RedisEventBus: EventBus, Service, Sendable {
         var hadFailure = false
     }
 
+    /// `listenerWait` bounds how long a publish after an outage holds on for replicas that were
+    /// listening before (one that is gone for good must not stall events for long); a test on a
+    /// loaded machine, where resubscribing can take longer, gives it more.
     public init(
-        client: RedisClient, channel: String = "clipgen:events", logger: Logger = Logger(label: "clipgen.redis.events")
+        client: RedisClient, channel: String = "clipgen:events", listenerWait: Duration = .seconds(5),
+        logger: Logger = Logger(label: "clipgen.redis.events")
     ) {
         self.client = client
         self.channel = channel
+        self.listenerWait = listenerWait
         self.logger = logger
     }
 
@@ -86,10 +93,10 @@ public final class RedisEventBus: EventBus, Service, Sendable {
         }
     }
 
-    /// Up to 5 s for as many subscribers as received the last publish before the outage.
+    /// Up to `listenerWait` for as many subscribers as received the last publish before the outage.
     private func waitForListeners() async {
         let expected = state.withLock { $0.listeners }
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + listenerWait
         while expected > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             if case .array(let reply?)? = try? await client.send(["PUBSUB", "NUMSUB", channel]), reply.count == 2,
                 let count = reply[1].integer, count >= expected

@@ -105,8 +105,11 @@ func redisConfiguration(_ url: String? = TestServers.redisURL) throws -> RedisCo
     @Test func eventsPublishedWhileRedisRestartsArriveOnceWhenItIsBack() async throws {
         guard let outage = TestServers.redisRestart else { throw TestServerMissing(name: "Redis (restart test)") }
         let channel = "test:" + TestServers.uniqueName()
+        // Held events wait for the replica however long a loaded machine takes to resubscribe
+        // (5 s by default; a stressed run took longer, the events went to no one and the test hung).
         let publisher = RedisEventBus(
-            client: RedisClient(configuration: try redisConfiguration(outage.url)), channel: channel)
+            client: RedisClient(configuration: try redisConfiguration(outage.url)), channel: channel,
+            listenerWait: .seconds(600))
         let replica = RedisEventBus(
             client: RedisClient(configuration: try redisConfiguration(outage.url)), channel: channel)
         try await withTemporaryDirectory { dir in
