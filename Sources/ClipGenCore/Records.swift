@@ -313,6 +313,12 @@ public struct TaskRecord: Codable, Sendable, Equatable {
     public var attempts: Int
     public var maxAttempts: Int
 
+    /// Names this attempt's files (its scratch directory, the outputs it stores). A task taken
+    /// again after its lease ran out keeps its id while the earlier attempt may still be running
+    /// on a worker that has not noticed yet (a loaded machine did this): the two must not write,
+    /// or remove, each other's files.
+    public var attemptName: String { "\(id)-\(attempts)" }
+
     public init(
         id: TaskID = .make(), jobId: JobID, kind: TaskKind, capability: Capability = .cpu, fallback: Capability? = nil,
         clipIndex: Int? = nil, attempts: Int = 0, maxAttempts: Int

@@ -20,7 +20,7 @@ extension TaskPipeline {
         let options = job.request.resolvedOutput
         let posters = job.request.makesThumbnails
         let exact = job.request.thumbnails?.exact ?? false
-        return try await withScratch(claimed.task.id.rawValue) { scratch in
+        return try await withScratch(claimed.task.attemptName) { scratch in
             let pass = try await withSource(of: job) { path in
                 let pass = CopyPass(
                     items: specs.enumerated().map { index, spec in
@@ -97,6 +97,6 @@ extension TaskPipeline {
     /// Where clip `index` of a copy pass (`mp4`) and its poster (`jpg`) are stored: named by the
     /// attempt's task, so a late worker that lost its lease removes only its own files.
     static func copiedKey(_ index: Int, _ fileExtension: String, _ job: Job, _ task: TaskRecord) throws -> BlobKey {
-        try BlobKey("clips/\(job.id)/\(index)-\(task.id).\(fileExtension)")
+        try BlobKey("clips/\(job.id)/\(index)-\(task.attemptName).\(fileExtension)")
     }
 }

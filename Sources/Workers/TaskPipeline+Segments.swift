@@ -61,7 +61,7 @@ extension TaskPipeline {
                 progress(.analyze, fraction)
             }
         }
-        try await withScratch(claimed.task.id.rawValue) { scratch in
+        try await withScratch(claimed.task.attemptName) { scratch in
             let file = scratch + "/segment.json"
             try JSONEncoder().encode(segment).write(to: URL(fileURLWithPath: file))
             _ = try await blobs.importFile(at: file, as: try Self.segmentKey(job.id, index))

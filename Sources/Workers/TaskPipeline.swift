@@ -182,7 +182,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             progress(.transcribe, 1)
             return TaskOutcome()
         }
-        return try await withScratch(claimed.task.id.rawValue) { scratch in
+        return try await withScratch(claimed.task.attemptName) { scratch in
             let transcript = try await withSource(of: job) { path in
                 try await speech.transcribe(path, media: media, scratch: scratch) { fraction in
                     progress(.transcribe, fraction)
@@ -220,7 +220,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             throw JobError(code: .internalError, message: "the render task lost its clip; submit the job again")
         }
         let options = job.request.resolvedOutput
-        return try await withScratch(claimed.task.id.rawValue) { scratch in
+        return try await withScratch(claimed.task.attemptName) { scratch in
             let output = scratch + "/clip." + options.format.fileExtension
 
             let transcript =
@@ -256,13 +256,14 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
                 try await thumbnailer.poster(
                     of: output, duration: duration, part: plan.sourcePart(ofDuration: duration),
                     exact: job.request.thumbnails?.exact ?? false, fadeIn: options.fadeSeconds, to: poster)
-                let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).jpg")
+                let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.attemptName).jpg")
                 _ = try await blobs.importFile(at: poster, as: key)
                 posterKey = key
             }
-            // The attempt's task id keeps the key unique, so a late worker that lost its lease can
+            // The attempt's name keeps the key unique, so a late worker that lost its lease can
             // remove its own file without touching the winner's.
-            let key = try BlobKey("clips/\(job.id)/\(index)-\(claimed.task.id).\(options.format.fileExtension)")
+            let key = try BlobKey(
+                "clips/\(job.id)/\(index)-\(claimed.task.attemptName).\(options.format.fileExtension)")
             let stored = try await blobs.importFile(at: output, as: key)
             var renditions: [ClipRendition] = []
             do {
@@ -315,7 +316,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         let seconds = if let figures { figures.duration } else { try await prober.duration(of: plan) }
         // Stored last: a local store moves the file in.
         let key = try BlobKey(
-            "clips/\(job.id)/\(clipIndex)-\(task.id)-r\(number).\(wanted.format.fileExtension)")
+            "clips/\(job.id)/\(clipIndex)-\(task.attemptName)-r\(number).\(wanted.format.fileExtension)")
         let stored = try await blobs.importFile(at: plan.output, as: key)
         return ClipRendition(
             index: number, format: wanted.format, encoder: plan.encoderName,
@@ -336,7 +337,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         else {
             throw JobError(code: .internalError, message: "the quality task lost its clip; submit the job again")
         }
-        return try await withScratch(claimed.task.id.rawValue) { scratch in
+        return try await withScratch(claimed.task.attemptName) { scratch in
             let options = job.request.resolvedOutput
             let transcript = clip.captions?.burnedIn != nil ? try await storedTranscript(of: job) : nil
             // The reference wears the same logo and caption font; the clip's intro is skipped, so
@@ -380,12 +381,12 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             throw JobError(
                 code: .internalError, message: "the storyboard task ran before probing; submit the job again")
         }
-        return try await withScratch(claimed.task.id.rawValue) { scratch in
+        return try await withScratch(claimed.task.attemptName) { scratch in
             let sprite = scratch + "/storyboard.jpg"
             var board = try await withSource(of: job) { path in
                 try await thumbnailer.storyboard(of: path, media: media, to: sprite)
             }
-            let key = try BlobKey("jobs/\(job.id)/storyboard-\(claimed.task.id).jpg")
+            let key = try BlobKey("jobs/\(job.id)/storyboard-\(claimed.task.attemptName).jpg")
             _ = try await blobs.importFile(at: sprite, as: key)
             board.blobKey = key
             return TaskOutcome(storyboard: board)
@@ -409,7 +410,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         }
         let times = request.times(duration: media.duration, shots: shots)
         let extractor = FrameExtractor(runner: cutter.runner, ffmpegPath: cutter.ffmpegPath, timeout: cutter.timeout)
-        return try await withScratch(claimed.task.id.rawValue) { scratch in
+        return try await withScratch(claimed.task.attemptName) { scratch in
             let files = try await withSource(of: job) { path in
                 try await extractor.extract(
                     path, times: times, every: request.every, media: media, format: request.format,
@@ -418,9 +419,9 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
             let (width, height) = FrameExtractor.size(of: media, width: request.width)
             var frames: [FrameSet.Frame] = []
             for (index, (time, file)) in zip(times, files).enumerated() {
-                // The attempt's task id keeps a late worker's files apart from the winner's.
+                // The attempt's name keeps a late worker's files apart from the winner's.
                 let key = try BlobKey(
-                    "jobs/\(job.id)/frames/\(index)-\(claimed.task.id).\(request.format.fileExtension)")
+                    "jobs/\(job.id)/frames/\(index)-\(claimed.task.attemptName).\(request.format.fileExtension)")
                 let stored = try await blobs.importFile(at: file, as: key)
                 frames.append(
                     FrameSet.Frame(

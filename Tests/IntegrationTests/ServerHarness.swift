@@ -28,7 +28,11 @@ struct ServerHarness {
         c.workers.inProcess = workers
         c.workers.pollSeconds = 0.1
         c.workers.heartbeatSeconds = 0.5
-        c.workers.leaseSeconds = 10
+        // No test here loses an in-process worker (a server that stops hands its tasks back), so
+        // the lease only has to outlast a renewal: on a loaded machine 10 s did not (a stressed run
+        // lost leases mid-render, and a job failed as worker_lost). Tests of lost workers give
+        // their own claims short leases, on the store's clock.
+        c.workers.leaseSeconds = 600
         c.retry.baseSeconds = 0.2
         c.workers.shutdownGraceSeconds = 5
         return c
