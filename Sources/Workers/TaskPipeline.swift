@@ -67,17 +67,18 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     public func run(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws
         -> TaskOutcome
     {
+        if claimed.task.attempts > 1 { await removeEarlierAttempts(of: claimed.task) }
         switch claimed.task.kind {
-        case .probe: try await probe(claimed.job, progress: progress)
-        case .transcribe: try await transcribe(claimed, progress: progress)
-        case .analyze: try await analyze(claimed, progress: progress)
-        case .segment: try await measureSegment(claimed, progress: progress)
+        case .probe: return try await probe(claimed.job, progress: progress)
+        case .transcribe: return try await transcribe(claimed, progress: progress)
+        case .analyze: return try await analyze(claimed, progress: progress)
+        case .segment: return try await measureSegment(claimed, progress: progress)
         case .render:
-            try await claimed.task.clipIndex == nil
+            return try await claimed.task.clipIndex == nil
                 ? copyPass(claimed, progress: progress) : render(claimed, progress: progress)
-        case .thumbnails: try await storyboard(claimed)
-        case .quality: try await measureQuality(claimed, progress: progress)
-        case .frames: try await frames(claimed)
+        case .thumbnails: return try await storyboard(claimed)
+        case .quality: return try await measureQuality(claimed, progress: progress)
+        case .frames: return try await frames(claimed)
         }
     }
 
@@ -443,6 +444,19 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         ScratchSpace.removeLeftovers(in: root, keeping: (scratchDirectory as NSString).lastPathComponent)
         return ((try? FileManager.default.attributesOfFileSystem(forPath: root))?[.systemFreeSize] as? NSNumber)?
             .int64Value
+    }
+
+    /// What earlier attempts of `task` stored and never recorded: a worker killed between storing
+    /// a clip and recording it leaves files under its attempt's name that nothing else removes.
+    /// (An earlier attempt that still runs is discarded when it ends and removes its own.)
+    func removeEarlierAttempts(of task: TaskRecord) async {
+        let earlier = (1..<task.attempts).map { "-\(task.id)-\($0)" }
+        for prefix in ["clips/\(task.jobId)/", "jobs/\(task.jobId)/"] {
+            for key in (try? await blobs.keys(startingWith: prefix)) ?? []
+            where earlier.contains(where: { key.rawValue.contains($0 + ".") || key.rawValue.contains($0 + "-r") }) {
+                try? await blobs.delete(key)
+            }
+        }
     }
 
     /// A directory of `name`'s own inside the scratch space (whose 0700 keeps others out), removed when

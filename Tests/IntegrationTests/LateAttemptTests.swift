@@ -65,4 +65,46 @@ import Workers
             }
         }
     }
+
+    @Test func whatAKilledAttemptStoredButNeverRecordedIsRemovedByTheNext() async throws {
+        let source = try await TestMedia.shared.path("gop2s.mp4")
+        try await withTemporaryDirectory { dir in
+            let configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
+            let (clock, time) = WallClock.manual(start: Date())
+            try await ServerHarness.run(configuration, clock: clock) { client, server in
+                let id = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(try await client.upload(source))"},"clips":[{"start":2,"end":6}],\#
+                    "output":{"mode":"exact"},"thumbnails":false,"quality":false}
+                    """#)
+                let store = server.store
+                let pool = try await server.workerPool(logger: ServerHarness.logger, workerID: "worker")
+                func claim(_ worker: String, lease: Double = 600) async throws -> ClaimedTask {
+                    try #require(try await store.claimTask(worker: worker, capabilities: [.cpu], leaseSeconds: lease))
+                }
+                let probe = try await claim("worker")
+                _ = try await store.completeTask(
+                    taskId: probe.task.id, worker: "worker", outcome: try await pool.pipeline.run(probe) { _, _ in },
+                    transitions: pool.transitions)
+
+                // The first attempt stores its clip, and its worker is killed before recording it.
+                let killed = try await claim("killed", lease: 60)
+                let lost = try await pool.pipeline.run(killed) { _, _ in }
+                let lostKeys = lost.clips.flatMap(\.blobKeys)
+                #expect(!lostKeys.isEmpty)
+                time.advance(by: 61)
+                let retry = try await claim("worker")
+                #expect(retry.task.id == killed.task.id && retry.task.attempts == 2)
+                let outcome = try await pool.pipeline.run(retry) { _, _ in }
+                #expect(
+                    try await store.completeTask(
+                        taskId: retry.task.id, worker: "worker", outcome: outcome, transitions: pool.transitions)
+                        == .jobSucceeded)
+
+                let stored = Set(try await server.blobs.keys(startingWith: "clips/\(id)/"))
+                #expect(stored == Set(outcome.clips.flatMap(\.blobKeys)), "only the recorded attempt's files are kept")
+                #expect(stored.isDisjoint(with: lostKeys))
+            }
+        }
+    }
 }
