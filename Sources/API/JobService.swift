@@ -222,18 +222,13 @@ struct JobService<Store: JobRepository & QuotaLedger & BatchRepository, Blobs: B
     }
 
     /// Cancels first so a running worker stops and discards what it is rendering, then removes
-    /// the job and its files (its frames, and working files under `jobs/<id>/` such as the
-    /// segments of an analysis deleted half way, too).
+    /// the job, the files its rows name and everything stored under `jobs/<id>/` (its frames and
+    /// their manifest, the segments of an analysis deleted half way).
     func delete(_ job: Job, logger: Logger) async throws {
         _ = try await store.cancelJob(id: job.id, organizationId: job.organizationId)
-        let frames =
-            (try? await frames(of: job)).map { set in
-                set.frames.map(\.blobKey) + [try? FrameSet.manifestKey(for: job.id)].compactMap { $0 }
-            } ?? []
         let stored = try await store.deleteJob(id: job.id, organizationId: job.organizationId) ?? []
-        let working = (try? await blobs.keys(startingWith: "jobs/\(job.id)/")) ?? []
-        var seen = Set<BlobKey>()
-        for key in stored + frames + working where seen.insert(key).inserted {
+        let underJob = (try? await blobs.keys(startingWith: "jobs/\(job.id)/")) ?? []
+        for key in Set(stored + underJob) {
             do {
                 try await blobs.delete(key)
             } catch {

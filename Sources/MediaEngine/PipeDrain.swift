@@ -15,10 +15,10 @@ import SystemPackage
 /// and then never saw the end of a pipe on Linux: a finished FFmpeg's reader, and the job with
 /// it, waited forever (seen under load in CI and here, no child left, a pipe with no writer
 /// open). A thread blocked in `read` cannot miss the end.
-public final class PipeDrain: Sendable {
+final class PipeDrain: Sendable {
     /// The pipe's two ends, close-on-exec so no other child inherits them; the write end is the
     /// child's (Subprocess closes it here once the child runs).
-    public static func makePipe() throws -> (read: FileDescriptor, write: FileDescriptor) {
+    static func makePipe() throws -> (read: FileDescriptor, write: FileDescriptor) {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else {
             throw MediaError(.renderFailed, "could not make a pipe for FFmpeg: \(String(cString: strerror(errno)))")
@@ -44,7 +44,7 @@ public final class PipeDrain: Sendable {
     private let demand = DispatchSemaphore(value: 0)
 
     /// Starts the reading thread; the end of the pipe, or `stop`, ends it and closes `fd`.
-    public init(_ fd: FileDescriptor, chunkSize: Int = 1 << 16) {
+    init(_ fd: FileDescriptor, chunkSize: Int = 1 << 16) {
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: chunkSize)
             while true {
@@ -88,7 +88,7 @@ public final class PipeDrain: Sendable {
     /// The next chunk, nil at the end of the pipe (or once stopped, or when the calling task is
     /// cancelled: a reader whose run has failed must not wait for a child that nobody stops until
     /// that reader returns).
-    public func next() async throws -> [UInt8]? {
+    func next() async throws -> [UInt8]? {
         let delivery = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let over = state.withLock { state -> Bool in
@@ -116,15 +116,8 @@ public final class PipeDrain: Sendable {
         }
     }
 
-    /// The chunks as text lines (the last one without its newline too).
-    public func lines() async throws -> [String] {
-        var lines: [String] = []
-        try await eachLine { lines.append($0) }
-        return lines
-    }
-
     /// Calls `body` with each line as it arrives.
-    public func eachLine(_ body: (String) throws -> Void) async throws {
+    func eachLine(_ body: (String) throws -> Void) async throws {
         var pending: [UInt8] = []
         while let chunk = try await next() {
             pending += chunk
@@ -140,7 +133,7 @@ public final class PipeDrain: Sendable {
 
     /// Ends the reading thread: at once when it waits for the next request, after its read
     /// when it is in one (the child's end closing ends that); the descriptor is then closed.
-    public func stop() {
+    func stop() {
         state.withLock { $0.stopped = true }
         demand.signal()
     }

@@ -2,6 +2,7 @@ import BlobStorage
 import ClipGenCore
 import Foundation
 import Persistence
+import PersistenceSQLite
 import Server
 import TestSupport
 import Testing
@@ -11,7 +12,31 @@ import Workers
 /// machine: the stressed test run lost a re-render this way, both attempts writing one scratch
 /// directory and one clip key). Stepped by hand through the real store, pipeline and FFmpeg.
 @Suite(.serialized) struct LateAttemptTests {
-    @Test func aLateAttemptNeitherSharesFilesWithTheWinnerNorRemovesItsClip() async throws {
+    /// A server without workers, one exact clip job on it, probed; its render task waits.
+    struct Stepped: Sendable {
+        let client: ServerHarness.Client
+        let server: EmbeddedServer
+        let pool: WorkerPool<SQLiteJobStore, LocalBlobStore>
+        let time: ManualTime
+        let id: String
+
+        func claim(_ worker: String, lease: Double = 600) async throws -> ClaimedTask {
+            try #require(try await server.store.claimTask(worker: worker, capabilities: [.cpu], leaseSeconds: lease))
+        }
+
+        func complete(_ claimed: ClaimedTask, _ outcome: TaskOutcome, by worker: String) async throws
+            -> CompletionResult
+        {
+            try await server.store.completeTask(
+                taskId: claimed.task.id, worker: worker, outcome: outcome, transitions: pool.transitions)
+        }
+
+        func run(_ claimed: ClaimedTask) async throws -> TaskOutcome {
+            try await pool.pipeline.run(claimed) { _, _ in }
+        }
+    }
+
+    func withProbedJob(_ body: @Sendable @escaping (Stepped) async throws -> Void) async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
         try await withTemporaryDirectory { dir in
             let configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
@@ -22,89 +47,62 @@ import Workers
                     {"source":{"uploadId":"\#(try await client.upload(source))"},"clips":[{"start":2,"end":6}],\#
                     "output":{"mode":"exact"},"thumbnails":false,"quality":false}
                     """#)
-                let store = server.store
                 let pool = try await server.workerPool(logger: ServerHarness.logger, workerID: "worker")
-                func claim(_ worker: String, lease: Double = 600) async throws -> ClaimedTask {
-                    try #require(try await store.claimTask(worker: worker, capabilities: [.cpu], leaseSeconds: lease))
-                }
-                func complete(_ claimed: ClaimedTask, _ outcome: TaskOutcome, by worker: String) async throws
-                    -> CompletionResult
-                {
-                    try await store.completeTask(
-                        taskId: claimed.task.id, worker: worker, outcome: outcome, transitions: pool.transitions)
-                }
-                let probe = try await claim("worker")
+                let job = Stepped(client: client, server: server, pool: pool, time: time, id: id)
+                let probe = try await job.claim("worker")
                 #expect(probe.task.kind == .probe)
-                _ = try await complete(probe, try await pool.pipeline.run(probe) { _, _ in }, by: "worker")
-
-                let first = try await claim("late", lease: 60)
-                #expect(first.task.kind == .render && first.task.attempts == 1)
-                time.advance(by: 61)
-                let second = try await claim("worker")
-                #expect(second.task.id == first.task.id && second.task.attempts == 2)
-                #expect(first.task.attemptName != second.task.attemptName)
-
-                // Both attempts render at once, each in its own scratch directory.
-                async let late = pool.pipeline.run(first) { _, _ in }
-                async let winner = pool.pipeline.run(second) { _, _ in }
-                let (lateOutcome, winnerOutcome) = try await (late, winner)
-                let lateKey = try #require(lateOutcome.clips.first?.blobKey)
-                let winnerKey = try #require(winnerOutcome.clips.first?.blobKey)
-                #expect(lateKey != winnerKey)
-
-                #expect(try await complete(second, winnerOutcome, by: "worker") == .jobSucceeded)
-                // The late one is discarded and, as a worker pool does then, removes what it stored.
-                #expect(try await complete(first, lateOutcome, by: "late") == .discarded)
-                for key in lateOutcome.clips.flatMap(\.blobKeys) { try await server.blobs.delete(key) }
-
-                let done = try await client.waitForJob(id)
-                #expect(done.status == "succeeded" && done.clips.count == 1, "\(done)")
-                let clip = try #require(done.clips.first)
-                let (status, _, bytes) = try await client.download(clip["url"] as? String ?? "")
-                #expect(status == .ok && !bytes.isEmpty, "the winner's clip is still there")
+                _ = try await job.complete(probe, try await job.run(probe), by: "worker")
+                try await body(job)
             }
         }
     }
 
+    @Test func aLateAttemptNeitherSharesFilesWithTheWinnerNorRemovesItsClip() async throws {
+        try await withProbedJob { job in
+            let first = try await job.claim("late", lease: 60)
+            #expect(first.task.kind == .render && first.task.attempts == 1)
+            job.time.advance(by: 61)
+            let second = try await job.claim("worker")
+            #expect(second.task.id == first.task.id && second.task.attempts == 2)
+            #expect(first.task.attemptName != second.task.attemptName)
+
+            // Both attempts render at once, each in its own scratch directory.
+            async let late = job.run(first)
+            async let winner = job.run(second)
+            let (lateOutcome, winnerOutcome) = try await (late, winner)
+            let lateKey = try #require(lateOutcome.clips.first?.blobKey)
+            let winnerKey = try #require(winnerOutcome.clips.first?.blobKey)
+            #expect(lateKey != winnerKey)
+
+            #expect(try await job.complete(second, winnerOutcome, by: "worker") == .jobSucceeded)
+            // The late one is discarded and, as a worker pool does then, removes what it stored.
+            #expect(try await job.complete(first, lateOutcome, by: "late") == .discarded)
+            for key in lateOutcome.clips.flatMap(\.blobKeys) { try await job.server.blobs.delete(key) }
+
+            let done = try await job.client.waitForJob(job.id)
+            #expect(done.status == "succeeded" && done.clips.count == 1, "\(done)")
+            let clip = try #require(done.clips.first)
+            let (status, _, bytes) = try await job.client.download(clip["url"] as? String ?? "")
+            #expect(status == .ok && !bytes.isEmpty, "the winner's clip is still there")
+        }
+    }
+
     @Test func whatAKilledAttemptStoredButNeverRecordedIsRemovedByTheNext() async throws {
-        let source = try await TestMedia.shared.path("gop2s.mp4")
-        try await withTemporaryDirectory { dir in
-            let configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
-            let (clock, time) = WallClock.manual(start: Date())
-            try await ServerHarness.run(configuration, clock: clock) { client, server in
-                let id = try await client.createJob(
-                    #"""
-                    {"source":{"uploadId":"\#(try await client.upload(source))"},"clips":[{"start":2,"end":6}],\#
-                    "output":{"mode":"exact"},"thumbnails":false,"quality":false}
-                    """#)
-                let store = server.store
-                let pool = try await server.workerPool(logger: ServerHarness.logger, workerID: "worker")
-                func claim(_ worker: String, lease: Double = 600) async throws -> ClaimedTask {
-                    try #require(try await store.claimTask(worker: worker, capabilities: [.cpu], leaseSeconds: lease))
-                }
-                let probe = try await claim("worker")
-                _ = try await store.completeTask(
-                    taskId: probe.task.id, worker: "worker", outcome: try await pool.pipeline.run(probe) { _, _ in },
-                    transitions: pool.transitions)
+        try await withProbedJob { job in
+            // The first attempt stores its clip, and its worker is killed before recording it.
+            let killed = try await job.claim("killed", lease: 60)
+            let lost = try await job.run(killed)
+            let lostKeys = lost.clips.flatMap(\.blobKeys)
+            #expect(!lostKeys.isEmpty)
+            job.time.advance(by: 61)
+            let retry = try await job.claim("worker")
+            #expect(retry.task.id == killed.task.id && retry.task.attempts == 2)
+            let outcome = try await job.run(retry)
+            #expect(try await job.complete(retry, outcome, by: "worker") == .jobSucceeded)
 
-                // The first attempt stores its clip, and its worker is killed before recording it.
-                let killed = try await claim("killed", lease: 60)
-                let lost = try await pool.pipeline.run(killed) { _, _ in }
-                let lostKeys = lost.clips.flatMap(\.blobKeys)
-                #expect(!lostKeys.isEmpty)
-                time.advance(by: 61)
-                let retry = try await claim("worker")
-                #expect(retry.task.id == killed.task.id && retry.task.attempts == 2)
-                let outcome = try await pool.pipeline.run(retry) { _, _ in }
-                #expect(
-                    try await store.completeTask(
-                        taskId: retry.task.id, worker: "worker", outcome: outcome, transitions: pool.transitions)
-                        == .jobSucceeded)
-
-                let stored = Set(try await server.blobs.keys(startingWith: "clips/\(id)/"))
-                #expect(stored == Set(outcome.clips.flatMap(\.blobKeys)), "only the recorded attempt's files are kept")
-                #expect(stored.isDisjoint(with: lostKeys))
-            }
+            let stored = Set(try await job.server.blobs.keys(startingWith: "clips/\(job.id)/"))
+            #expect(stored == Set(outcome.clips.flatMap(\.blobKeys)), "only the recorded attempt's files are kept")
+            #expect(stored.isDisjoint(with: lostKeys))
         }
     }
 }
