@@ -38,7 +38,7 @@ phase build "$SWIFT" build --build-tests
 # The speech and face suites (Whisper and MediaPipe on both cores) and the chaos run over the local
 # cluster (seven processes, forty renders) each take both cores for a minute: they run after the
 # other suites, not beside their timing checks. One set of test servers serves all three.
-speech='SpeechTests|ReframeTests|SpeechAndFacesEndToEndTests'
+speech='SpeechTests|SpeechSegment|ReframeTests|SpeechAndFacesEndToEndTests'
 phase swift-tests scripts/with-test-servers.sh sh -c "
   echo '==> swift-tests: the suites' && '$SWIFT' test --skip-build --skip 'ClusterChaosTests|$speech' \
   && echo '==> swift-tests: speech and faces' && '$SWIFT' test --skip-build --filter '$speech' \

@@ -88,6 +88,9 @@ public enum TaskKind: String, Codable, Sendable, CaseIterable {
     /// One segment of a long source's analysis (`clipIndex` is the segment's number); the
     /// `analyze` task after the last one merges them.
     case segment
+    /// One segment of a long source's transcription (`clipIndex` is the segment's number); the
+    /// `transcribe` task after the last one merges them.
+    case speechSegment = "speech_segment"
     /// Still frames the job asked for (`frames`).
     case frames
 }

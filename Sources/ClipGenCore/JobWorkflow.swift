@@ -15,8 +15,9 @@ public struct JobWorkflow: Sendable, Equatable {
 
     /// What follows a finished task. `highlights` is how many the analysis picked (for `analyze`);
     /// `clips` the indices of the clips the task made (for a copy pass, which made them all);
-    /// `segments` how many parts the source's analysis was split into (by the `analyze` task that
-    /// finished, or for a `segment`, in all), `unfinishedSegments` how many are still to finish.
+    /// `segments` how many parts the source's analysis or transcription was split into (by the
+    /// `analyze` or `transcribe` task that finished, or for a `segment` or `speechSegment`, in
+    /// all), `unfinishedSegments` how many of the finished task's kind are still to finish.
     ///
     /// After probing, the storyboard is queued second: it is the longest single task of a short
     /// job, so it runs beside the renders instead of after them, yet a lone worker still takes
@@ -28,7 +29,8 @@ public struct JobWorkflow: Sendable, Equatable {
     /// A long source's analysis is split by the worker that takes it (only a worker knows the
     /// keyframes and its segment length): its `analyze` task then queues a `segment` task per
     /// part, any worker takes them, and the last to finish queues the `analyze` task that merges
-    /// them (its `clipIndex` is how many there are).
+    /// them (its `clipIndex` is how many there are). A long source's transcription splits the same
+    /// way, into `speechSegment` tasks merged by a second `transcribe` task.
     public func nextTasks(
         after finished: TaskRecord, of job: Job, highlights: Int = 0, clips: [Int] = [], segments: Int = 0,
         unfinishedSegments: Int = 0
@@ -41,6 +43,10 @@ public struct JobWorkflow: Sendable, Equatable {
             let frames = job.request.frames.map { $0.byShot ? [] : [task(job, .frames)] } ?? []
             let next = job.request.needsTranscript ? [task(job, .transcribe)] : afterWords(job, explicitClips)
             return Array(next.prefix(1)) + storyboard + frames + Array(next.dropFirst())
+        case .transcribe where segments > 0:
+            return (0..<segments).map { task(job, .speechSegment, clipIndex: $0) }
+        case .speechSegment:
+            return unfinishedSegments == 0 ? [task(job, .transcribe, clipIndex: segments)] : []
         case .transcribe:
             return afterWords(job, explicitClips)
         case .analyze where segments > 0:
@@ -67,6 +73,7 @@ public struct JobWorkflow: Sendable, Equatable {
     public func stage(after kind: TaskKind, of job: Job, segments: Int = 0) -> JobStage? {
         switch kind {
         case .analyze where segments > 0, .segment: .analyze
+        case .transcribe where segments > 0, .speechSegment: .transcribe
         case .probe: job.request.needsTranscript ? .transcribe : job.request.needsAnalysis ? .analyze : .render
         case .transcribe: job.request.needsAnalysis ? .analyze : .render
         case .analyze, .render, .quality: .render
@@ -75,15 +82,16 @@ public struct JobWorkflow: Sendable, Equatable {
     }
 
     /// How far a job is, from its tasks: probing is the first 5 %; transcribing, when the job
-    /// needs words, the next 20 %; analysing, when the job analyses, 35 % (shared equally by the
-    /// analysis tasks and the segments of a split one, so each finished segment shows); the
+    /// needs words, the next 20 %; analysing, when the job analyses, 35 % (each shared equally by
+    /// its tasks and the segments of a split one, so each finished segment shows); the
     /// renders and quality measurements share the rest equally. Storyboards and frames do not count.
     /// Never 1 until the job has succeeded.
     public func progress(of tasks: [TaskProgress]) -> Double {
         var progress = tasks.contains { $0.kind == .probe && $0.fraction >= 1 } ? 0.05 : 0
         var share = 0.95
-        if let transcribe = tasks.first(where: { $0.kind == .transcribe }) {
-            progress += 0.2 * transcribe.fraction
+        let words = tasks.filter { $0.kind == .transcribe || $0.kind == .speechSegment }
+        if !words.isEmpty {
+            progress += 0.2 * words.map(\.fraction).reduce(0, +) / Double(words.count)
             share -= 0.2
         }
         let analysis = tasks.filter { $0.kind == .analyze || $0.kind == .segment }

@@ -24,7 +24,7 @@ extension TaskKind {
     public var placement: TaskPlacement {
         switch self {
         case .render, .thumbnails, .frames: .either(preferring: .gpu, else: .cpu)
-        case .probe, .analyze, .segment, .quality, .transcribe: .only(.cpu)
+        case .probe, .analyze, .segment, .quality, .transcribe, .speechSegment: .only(.cpu)
         }
     }
 }

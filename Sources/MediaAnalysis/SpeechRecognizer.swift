@@ -29,6 +29,14 @@ public struct SpeechRecognizer: Sendable {
         _ path: String, media: MediaInfo, scratch: String,
         progress: @escaping @Sendable (Double) -> Void = { _ in }
     ) async throws -> Transcript {
+        try await transcribe(path, media: media, from: 0, to: nil, scratch: scratch, progress: progress)
+    }
+
+    /// The words between `from` and `to` (the end when nil), with times from the source's start.
+    func transcribe(
+        _ path: String, media: MediaInfo, from: Double, to: Double?, scratch: String,
+        progress: @escaping @Sendable (Double) -> Void
+    ) async throws -> Transcript {
         guard let audio = media.defaultAudio else {
             progress(1)
             return Transcript(model: Self.model, duration: media.duration, words: [])
@@ -42,10 +50,11 @@ public struct SpeechRecognizer: Sendable {
                 executable: ffmpegPath,
                 arguments: [
                     "-hide_banner", "-nostdin", "-y", "-v", "error",
-                ] + InputPolicy.input(path) + [
-                    "-map", "0:\(audio.index)", "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", "-f", "wav",
-                    wav,
-                ], timeout: timeout))
+                ] + (from > 0 ? ["-ss", String(from)] : []) + (to.map { ["-t", String($0 - from)] } ?? [])
+                    + InputPolicy.input(path) + [
+                        "-map", "0:\(audio.index)", "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", "-f", "wav",
+                        wav,
+                    ], timeout: timeout))
         guard decoded.succeeded else {
             throw MediaError(
                 .analysisFailed, "FFmpeg could not decode the source's sound",
@@ -58,6 +67,7 @@ public struct SpeechRecognizer: Sendable {
             var transcript = try JSONDecoder().decode(
                 Transcript.self, from: Data(contentsOf: URL(fileURLWithPath: output)))
             transcript.duration = media.duration
+            if from > 0 { transcript.shift(by: from) }
             progress(1)
             return transcript
         } catch {

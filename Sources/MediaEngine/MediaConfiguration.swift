@@ -15,8 +15,8 @@ public struct MediaConfiguration: Sendable {
     /// The virtual environment with the speech and face helpers' packages (scripts/setup-helpers.sh
     /// makes it); default `.venv-helpers` in the working directory.
     public var helpersVenv = ".venv-helpers"
-    /// Sources longer than this are analysed in segments about this long, on any workers at
-    /// once; 0 analyses every source in one pass. Default 600 s.
+    /// Sources longer than this are analysed and transcribed in segments about this long, on any
+    /// workers at once; 0 does every source in one pass. Default 600 s.
     public var analysisSegmentSeconds = 600.0
 
     public init() {}
@@ -29,7 +29,8 @@ public struct MediaConfiguration: Sendable {
         ConfigurationKey("sourceCacheBytes", "most bytes of sources a worker caches locally (21474836480)"),
         ConfigurationKey("helpersVenv", "virtual environment of the speech and face helpers (.venv-helpers)"),
         ConfigurationKey(
-            "analysisSegmentSeconds", "sources longer than this are analysed in segments across workers; 0: never (600)"
+            "analysisSegmentSeconds",
+            "sources longer than this are analysed and transcribed in segments across workers; 0: never (600)"
         ),
     ]
 

@@ -87,11 +87,12 @@ public struct JobTransitions: Sendable {
         }
         change.events = change.clips.map { JobEvent(type: .clip, job: job, clip: $0, at: now) }
         // Segments finish in any order, each under the job's lock: the last one sees none left.
-        let segments = snapshot.tasks.filter { $0.record.kind == .segment }
+        let isSegment = finished.record.kind == .segment || finished.record.kind == .speechSegment
+        let segments = snapshot.tasks.filter { $0.record.kind == finished.record.kind }
         change.newTasks = workflow.nextTasks(
             after: finished.record, of: job, highlights: outcome.analysis?.highlights.count ?? 0,
             clips: outcome.clips.map(\.index),
-            segments: finished.record.kind == .segment ? segments.count : outcome.segments,
+            segments: isSegment ? segments.count : outcome.segments,
             unfinishedSegments: segments.filter { $0.status != .done && $0.record.id != taskId }.count)
 
         var tasks = snapshot.tasks

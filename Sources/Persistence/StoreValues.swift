@@ -76,7 +76,7 @@ public struct TaskOutcome: Sendable {
     public var qualities: [Int: ClipQuality]
     /// A `source.url` job's download, stored: recorded as an upload and made the job's source.
     public var importedUpload: Upload?
-    /// An `analyze` task that split a long source: how many segment tasks measure it.
+    /// An `analyze` or `transcribe` task that split a long source: how many segment tasks follow.
     public var segments: Int
     public init(
         media: MediaInfo? = nil, clips: [Clip] = [], storyboard: Storyboard? = nil, analysis: Analysis? = nil,

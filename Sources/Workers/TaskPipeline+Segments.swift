@@ -23,13 +23,15 @@ extension TaskPipeline {
         let transcript = job.request.needsTranscript ? try await storedTranscript(of: job) : nil
         if let merging = claimed.task.clipIndex {
             var merged: Analysis?
-            if bounds?.count == merging, let segments = try await storedSegments(of: job, count: merging) {
+            if bounds?.count == merging,
+                let segments = try await storedParts(AnalysisSegment.self, count: merging, key: segmentKey(job.id))
+            {
                 // Segments that do not line up (a decoder that does not restart cleanly at a
                 // keyframe) throw: the source is then analysed whole below.
                 merged = try? MediaAnalyzer.merge(
                     segments, media: media, highlights: job.request.highlights, transcript: transcript)
             }
-            await removeSegments(of: job, count: merging)
+            await removeParts(count: merging, key: segmentKey(job.id))
             if let merged {
                 progress(.analyze, 1)
                 return TaskOutcome(analysis: merged)
@@ -62,36 +64,44 @@ extension TaskPipeline {
             }
         }
         try await withScratch(claimed.task.attemptName) { scratch in
-            let file = scratch + "/segment.json"
-            try JSONEncoder().encode(segment).write(to: URL(fileURLWithPath: file))
-            _ = try await blobs.importFile(at: file, as: try Self.segmentKey(job.id, index))
+            try await storePart(segment, through: scratch, as: segmentKey(job.id)(index))
         }
         return TaskOutcome()
     }
 
-    static func segmentKey(_ job: JobID, _ index: Int) throws -> BlobKey {
-        try BlobKey("jobs/\(job)/analysis-segments/\(index).json")
+    /// Where the analysis segments of `job` are kept, by number.
+    func segmentKey(_ job: JobID) -> (Int) throws -> BlobKey {
+        { index in try BlobKey("jobs/\(job)/analysis-segments/\(index).json") }
     }
 
-    /// All `count` stored segments of the job's analysis, or nil when one is missing.
-    private func storedSegments(of job: Job, count: Int) async throws -> [AnalysisSegment]? {
-        var segments: [AnalysisSegment] = []
+    /// Stores one part of a split task for the task that joins them.
+    func storePart(_ part: some Encodable, through scratch: String, as key: BlobKey) async throws {
+        let file = scratch + "/part.json"
+        try JSONEncoder().encode(part).write(to: URL(fileURLWithPath: file))
+        _ = try await blobs.importFile(at: file, as: key)
+    }
+
+    /// The `count` stored parts of a split task (`key` names part i), or nil when one is missing.
+    func storedParts<Part: Decodable>(_ type: Part.Type, count: Int, key: (Int) throws -> BlobKey) async throws
+        -> [Part]?
+    {
+        var parts: [Part] = []
         for index in 0..<count {
             do {
-                let data = try await blobs.contents(of: Self.segmentKey(job.id, index))
-                segments.append(try JSONDecoder().decode(AnalysisSegment.self, from: data))
+                parts.append(try JSONDecoder().decode(Part.self, from: try await blobs.contents(of: key(index))))
             } catch BlobError.notFound {
                 return nil
             } catch is DecodingError {
                 return nil
             }
         }
-        return segments
+        return parts
     }
 
-    private func removeSegments(of job: Job, count: Int) async {
+    /// Removes a split task's parts: working files, once joined.
+    func removeParts(count: Int, key: (Int) throws -> BlobKey) async {
         for index in 0..<count {
-            if let key = try? Self.segmentKey(job.id, index) { try? await blobs.delete(key) }
+            if let key = try? key(index) { try? await blobs.delete(key) }
         }
     }
 }

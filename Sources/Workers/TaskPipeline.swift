@@ -34,8 +34,8 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
     public var quotas = QuotaDefaults(maxUploadBytes: 10 << 30)
     /// How long one import may take.
     public var importTimeout: Duration = .seconds(3600)
-    /// Sources longer than this are analysed in segments of about this length, across workers;
-    /// 0 analyses every source in one pass.
+    /// Sources longer than this are analysed and transcribed in segments of about this length,
+    /// across workers; 0 analyses and transcribes every source in one pass.
     public var analysisSegmentSeconds = 600.0
 
     public init(
@@ -73,6 +73,7 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         case .transcribe: return try await transcribe(claimed, progress: progress)
         case .analyze: return try await analyze(claimed, progress: progress)
         case .segment: return try await measureSegment(claimed, progress: progress)
+        case .speechSegment: return try await transcribeSegment(claimed, progress: progress)
         case .render:
             return try await claimed.task.clipIndex == nil
                 ? copyPass(claimed, progress: progress) : render(claimed, progress: progress)
@@ -166,33 +167,6 @@ public struct TaskPipeline<Store: JobRepository & TaskQueue & QuotaLedger, Blobs
         let slack = media.frameDuration / 2
         for (index, clip) in clips.enumerated() where clip.end.seconds > media.duration + slack {
             throw JobError.rangeOutsideMedia(clipIndex: index, end: clip.end.seconds, duration: media.duration)
-        }
-    }
-
-    /// The source's words, made once per upload: a transcript an earlier job made is reused.
-    func transcribe(_ claimed: ClaimedTask, progress: @escaping @Sendable (JobStage, Double) -> Void) async throws
-        -> TaskOutcome
-    {
-        let job = claimed.job
-        guard let media = job.media, let uploadId = job.uploadId else {
-            throw JobError(
-                code: .internalError, message: "the transcribe task ran before probing; submit the job again")
-        }
-        let key = try Transcript.blobKey(for: uploadId)
-        if try await blobs.size(of: key) != nil {
-            progress(.transcribe, 1)
-            return TaskOutcome()
-        }
-        return try await withScratch(claimed.task.attemptName) { scratch in
-            let transcript = try await withSource(of: job) { path in
-                try await speech.transcribe(path, media: media, scratch: scratch) { fraction in
-                    progress(.transcribe, fraction)
-                }
-            }
-            let file = scratch + "/transcript-final.json"
-            try JSONEncoder().encode(transcript).write(to: URL(fileURLWithPath: file))
-            _ = try await blobs.importFile(at: file, as: key)
-            return TaskOutcome()
         }
     }
 

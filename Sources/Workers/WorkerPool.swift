@@ -222,14 +222,14 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
     }
 
     private func record(_ claimed: ClaimedTask, outcome: TaskOutcome, elapsed: Duration) {
-        // Renders cover their clips; probe the source it found, analyze the source it read (a split
-        // analysis counts once, when merged), transcribe the source.
+        // Renders cover their clips; probe the source it found, analyze and transcribe the source
+        // they read (a split one counts once, when joined).
         let media =
             switch claimed.task.kind {
             case .render: outcome.clips.reduce(0) { $0 + $1.duration }
             case .probe: outcome.media?.duration ?? 0
             case .analyze: outcome.analysis == nil ? 0 : claimed.job.source?.duration ?? 0
-            case .transcribe: claimed.job.source?.duration ?? 0
+            case .transcribe: outcome.segments > 0 ? 0 : claimed.job.source?.duration ?? 0
             default: 0.0
             }
         metrics.finished(claimed.task.kind, after: elapsed, mediaSeconds: media)

@@ -137,6 +137,33 @@ import Testing
         #expect(abs(before - (0.05 + 0.35 / 3)) < 1e-12 && abs(one - (0.05 + 0.35 * 2 / 3)) < 1e-12)
     }
 
+    @Test func aSplitTranscriptionQueuesAPartEachAndTheLastToFinishQueuesTheJoinThenTheAnalysis() {
+        var job = job(clips: 0, highlights: 2)
+        job.request.transcribe = true
+        let split = TaskRecord(jobId: job.id, kind: .transcribe, maxAttempts: 4)
+        let parts = workflow.nextTasks(after: split, of: job, segments: 2)
+        #expect(kinds(parts) == ["speech_segment0", "speech_segment1"])
+        #expect(parts.allSatisfy { $0.capability == .cpu && $0.fallback == nil && $0.maxAttempts == 4 })
+        #expect(workflow.stage(after: .transcribe, of: job, segments: 2) == .transcribe, "still transcribing")
+        #expect(workflow.stage(after: .speechSegment, of: job) == .transcribe)
+        #expect(workflow.nextTasks(after: parts[0], of: job, segments: 2, unfinishedSegments: 1).isEmpty)
+        #expect(
+            kinds(workflow.nextTasks(after: parts[1], of: job, segments: 2, unfinishedSegments: 0)) == ["transcribe2"])
+        let join = TaskRecord(jobId: job.id, kind: .transcribe, clipIndex: 2, maxAttempts: 4)
+        #expect(kinds(workflow.nextTasks(after: join, of: job)) == ["analyze"])
+        #expect(workflow.stage(after: .transcribe, of: job) == .analyze)
+        // The words' share moves with each finished part.
+        let before = workflow.progress(of: [
+            .init(kind: .probe, fraction: 1), .init(kind: .transcribe, fraction: 1),
+            .init(kind: .speechSegment, fraction: 0), .init(kind: .speechSegment, fraction: 0),
+        ])
+        let one = workflow.progress(of: [
+            .init(kind: .probe, fraction: 1), .init(kind: .transcribe, fraction: 1),
+            .init(kind: .speechSegment, fraction: 1), .init(kind: .speechSegment, fraction: 0),
+        ])
+        #expect(abs(before - (0.05 + 0.2 / 3)) < 1e-12 && abs(one - (0.05 + 0.2 * 2 / 3)) < 1e-12)
+    }
+
     @Test func retriesBackOffExponentiallyAndStop() {
         let delays = (1...4).map { workflow.retry.delay(afterAttempt: $0, maxAttempts: 4, retryable: true) }
         #expect(delays == [2, 4, 8, nil])
