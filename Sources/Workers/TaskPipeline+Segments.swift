@@ -64,7 +64,7 @@ extension TaskPipeline {
             }
         }
         try await withScratch(claimed.task.attemptName) { scratch in
-            try await storePart(segment, through: scratch, as: segmentKey(job.id)(index))
+            try await storePart(segment, of: job, through: scratch, as: segmentKey(job.id)(index))
         }
         return TaskOutcome()
     }
@@ -75,10 +75,15 @@ extension TaskPipeline {
     }
 
     /// Stores one part of a split task for the task that joins them.
-    func storePart(_ part: some Encodable, through scratch: String, as key: BlobKey) async throws {
+    func storePart(_ part: some Encodable, of job: Job, through scratch: String, as key: BlobKey) async throws {
         let file = scratch + "/part.json"
         try JSONEncoder().encode(part).write(to: URL(fileURLWithPath: file))
         _ = try await blobs.importFile(at: file, as: key)
+        // Deleting a job removes its row, then lists its files: a part stored after that listing
+        // would stay for ever, so the part's maker removes it once it sees the job gone.
+        if try await store.job(id: job.id, organizationId: job.organizationId) == nil {
+            try? await blobs.delete(key)
+        }
     }
 
     /// The `count` stored parts of a split task (`key` names part i), or nil when one is missing.

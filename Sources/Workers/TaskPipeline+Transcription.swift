@@ -74,7 +74,7 @@ extension TaskPipeline {
                     progress(.transcribe, fraction)
                 }
             }
-            try await storePart(part, through: scratch, as: speechSegmentKey(job.id)(index))
+            try await storePart(part, of: job, through: scratch, as: speechSegmentKey(job.id)(index))
             return TaskOutcome()
         }
     }

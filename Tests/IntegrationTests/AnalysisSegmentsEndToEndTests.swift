@@ -117,7 +117,7 @@ import Workers
         }
     }
 
-    @Test func aJobDeletedHalfWayThroughItsSegmentsLeavesNoSegmentBehind() async throws {
+    @Test func aJobDeletedHalfWayThroughItsSegmentsLeavesNoSegmentBehindEvenOneStoredLate() async throws {
         let source = try await TestMedia.shared.path("analysis.mp4")
         try await withTemporaryDirectory { dir in
             var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
@@ -144,8 +144,15 @@ import Workers
                 let prefix = "jobs/\(id)/analysis-segments/"
                 #expect(try await server.blobs.keys(startingWith: prefix).count == 1)
 
+                // A worker is measuring another segment when the job is deleted: it stores its part
+                // after the deletion listed the job's files, and must not leave it behind.
+                let late = try #require(
+                    try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600))
+                #expect(late.task.kind == .segment)
                 try await client.delete("/v1/jobs/\(id)")
                 #expect(try await server.blobs.keys(startingWith: prefix).isEmpty)
+                _ = try await pool.pipeline.run(late) { _, _ in }
+                #expect(try await server.blobs.keys(startingWith: prefix).isEmpty, "the late part was removed")
                 #expect(try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600) == nil)
             }
         }
