@@ -13,6 +13,9 @@ public struct JobEvent: Codable, Sendable, Equatable {
         case clip
         /// An attempt failed; `error` says why. A failed job also gets a `status` event.
         case error
+        /// Highlights picked from the part of a long source analysed so far, while its other
+        /// segments are still measured: a first look, replaced by the analysis's own.
+        case highlights
     }
 
     /// Order of the event among all events; 0 until stored.
@@ -25,13 +28,19 @@ public struct JobEvent: Codable, Sendable, Equatable {
     public var progress: Double
     public var clip: Clip?
     public var error: JobError?
+    /// For `highlights`: those picked so far, and how many seconds from the start they were picked from.
+    public var highlights: [Highlight]?
+    public var analysedSeconds: Double?
     public var at: Date
 
     public init(
         sequence: Int64 = 0, type: Kind, jobId: JobID, organizationId: OrganizationID, status: JobStatus,
         stage: JobStage,
-        progress: Double, clip: Clip? = nil, error: JobError? = nil, at: Date
+        progress: Double, clip: Clip? = nil, error: JobError? = nil, highlights: [Highlight]? = nil,
+        analysedSeconds: Double? = nil, at: Date
     ) {
+        self.highlights = highlights
+        self.analysedSeconds = analysedSeconds
         self.sequence = sequence
         self.type = type
         self.jobId = jobId

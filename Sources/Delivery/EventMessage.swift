@@ -11,6 +11,8 @@ public struct EventMessage: Encodable, Sendable {
     public var progress: Double
     public var clip: ClipResponse?
     public var error: JobError?
+    public var highlights: [Highlight]?
+    public var analysedSeconds: Double?
     public var at: Date
 
     public init(_ event: JobEvent) {
@@ -21,6 +23,8 @@ public struct EventMessage: Encodable, Sendable {
         progress = Self.shown(event.progress)
         clip = event.clip.map(ClipResponse.init)
         error = event.error
+        highlights = event.highlights
+        analysedSeconds = event.analysedSeconds
         at = event.at
     }
 

@@ -129,12 +129,31 @@ extension MediaAnalyzer {
         _ segments: [AnalysisSegment], media: MediaInfo, highlights: JobRequest.Highlights? = nil,
         transcript: Transcript? = nil
     ) throws -> Analysis {
+        try merge(segments, media: media, highlights: highlights, transcript: transcript, toEnd: true)
+    }
+
+    /// The analysis of the source's start that the first segments cover (from segment 0 on, with
+    /// none missing), as if the source ended where the last of them does: preliminary highlights
+    /// while the other segments are measured. A cut or fade on that last edge is not seen yet.
+    public static func mergeStart(
+        _ segments: [AnalysisSegment], media: MediaInfo, highlights: JobRequest.Highlights?,
+        transcript: Transcript? = nil
+    ) throws -> Analysis {
+        try merge(segments, media: media, highlights: highlights, transcript: transcript, toEnd: false)
+    }
+
+    private static func merge(
+        _ segments: [AnalysisSegment], media whole: MediaInfo, highlights: JobRequest.Highlights?,
+        transcript: Transcript?, toEnd: Bool
+    ) throws -> Analysis {
         let ordered = segments.sorted { $0.bounds.index < $1.bounds.index }
         let misaligned = MediaError(.analysisFailed, "the segments of the analysis do not line up")
-        guard let fps = media.video?.fps, let first = ordered.first, let last = ordered.last,
-            first.bounds.firstFrame == 0, first.bounds.firstBlock == 0, last.bounds.endFrame == nil
+        guard let fps = whole.video?.fps, let first = ordered.first, let last = ordered.last,
+            first.bounds.firstFrame == 0, first.bounds.firstBlock == 0, (last.bounds.endFrame == nil) == toEnd
         else { throw misaligned }
-        let step = step(forDuration: media.duration)
+        var media = whole
+        if let end = last.bounds.endFrame { media.duration = Double(end) / fps }
+        let step = step(forDuration: whole.duration)
         let pictures = VideoAnalyzer(fps: fps, step: step)
         let sound = media.defaultAudio.map { LoudnessAnalyzer(channels: $0.channels == 1 ? 1 : 2, step: step) }
         var previous: AnalysisSegment?

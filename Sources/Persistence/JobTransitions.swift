@@ -86,6 +86,11 @@ public struct JobTransitions: Sendable {
             return stored
         }
         change.events = change.clips.map { JobEvent(type: .clip, job: job, clip: $0, at: now) }
+        if let (highlights, seconds) = outcome.preliminaryHighlights {
+            var event = JobEvent(type: .highlights, job: job, at: now)
+            (event.highlights, event.analysedSeconds) = (highlights, seconds)
+            change.events.append(event)
+        }
         // Segments finish in any order, each under the job's lock: the last one sees none left.
         let isSegment = finished.record.kind == .segment || finished.record.kind == .speechSegment
         let segments = snapshot.tasks.filter { $0.record.kind == finished.record.kind }

@@ -78,6 +78,9 @@ public struct TaskOutcome: Sendable {
     public var importedUpload: Upload?
     /// An `analyze` or `transcribe` task that split a long source: how many segment tasks follow.
     public var segments: Int
+    /// A segment that extended the analysed start of a long source: the highlights picked from
+    /// it so far (announced as a `highlights` event), and how many seconds that start covers.
+    public var preliminaryHighlights: (highlights: [Highlight], analysedSeconds: Double)?
     public init(
         media: MediaInfo? = nil, clips: [Clip] = [], storyboard: Storyboard? = nil, analysis: Analysis? = nil,
         qualities: [Int: ClipQuality] = [:], importedUpload: Upload? = nil, segments: Int = 0

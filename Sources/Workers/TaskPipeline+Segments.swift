@@ -66,7 +66,40 @@ extension TaskPipeline {
         try await withScratch(claimed.task.attemptName) { scratch in
             try await storePart(segment, of: job, through: scratch, as: segmentKey(job.id)(index))
         }
-        return TaskOutcome()
+        var outcome = TaskOutcome()
+        outcome.preliminaryHighlights = await preliminaryHighlights(
+            of: job, media: media, count: bounds.count, adding: segment)
+        return outcome
+    }
+
+    /// When `segment` extends the run of measured segments from the source's start (and the job
+    /// asked for highlights), the highlights of that start: a first look while the rest is
+    /// measured. Best effort: a segment missing or unreadable means none.
+    private func preliminaryHighlights(of job: Job, media: MediaInfo, count: Int, adding segment: AnalysisSegment)
+        async -> (highlights: [Highlight], analysedSeconds: Double)?
+    {
+        guard let request = job.request.highlights else { return nil }
+        var start: [AnalysisSegment] = []
+        for index in 0..<count {
+            if index == segment.bounds.index {
+                start.append(segment)
+            } else if let key = try? segmentKey(job.id)(index), let data = try? await blobs.contents(of: key),
+                let stored = try? JSONDecoder().decode(AnalysisSegment.self, from: data)
+            {
+                start.append(stored)
+            } else {
+                break
+            }
+        }
+        // All there: the merge follows at once. Not reaching this segment: nothing new to show.
+        guard start.count < count, start.count > segment.bounds.index else { return nil }
+        let transcript = job.request.needsTranscript ? try? await storedTranscript(of: job) : nil
+        guard
+            let analysis = try? MediaAnalyzer.mergeStart(
+                start, media: media, highlights: request, transcript: transcript),
+            let end = start.last?.bounds.endFrame, let fps = media.video?.fps
+        else { return nil }
+        return (analysis.highlights, Double(end) / fps)
     }
 
     /// Where the analysis segments of `job` are kept, by number.

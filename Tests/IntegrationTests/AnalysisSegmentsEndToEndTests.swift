@@ -117,6 +117,67 @@ import Workers
         }
     }
 
+    @Test func theFirstSegmentsHighlightsAreOfferedOnTheJobsSocketWhileTheRestAreMeasured() async throws {
+        let source = try await TestMedia.shared.path("analysis.mp4")
+        try await withTemporaryDirectory { dir in
+            var configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
+            configuration.media.analysisSegmentSeconds = 8
+            try await ServerHarness.run(configuration) { client, server in
+                let port = try #require(client.raw.port)
+                let id = try await client.createJob(
+                    #"""
+                    {"source":{"uploadId":"\#(try await client.upload(source))"},\#
+                    "highlights":{"count":2,"minDuration":3,"maxDuration":6},"output":{"mode":"keyframe"},\#
+                    "thumbnails":false}
+                    """#)
+                let store = server.store
+                let pool = try await server.workerPool(logger: ServerHarness.logger, workerID: "worker")
+                func step() async throws -> (TaskKind, TaskOutcome)? {
+                    guard
+                        let claimed = try await store.claimTask(
+                            worker: "worker", capabilities: [.cpu], leaseSeconds: 600)
+                    else { return nil }
+                    let outcome = try await pool.pipeline.run(claimed) { _, _ in }
+                    _ = try await store.completeTask(
+                        taskId: claimed.task.id, worker: "worker", outcome: outcome, transitions: pool.transitions)
+                    return (claimed.task.kind, outcome)
+                }
+                let open = AsyncStream.makeStream(of: Void.self)
+                let watched = Task {
+                    try await EventStreamTests.collect(
+                        "ws://localhost:\(port)/v1/jobs/\(id)/events?access_token=\(client.token)", limit: .seconds(600)
+                    ) { open.continuation.yield() }
+                }
+                for await _ in open.stream { break }
+                // Probe, split, then the segments in order: each of the first three extends the
+                // measured start; the fourth completes it, and the merge follows.
+                var offered: [Double] = []
+                while let (kind, outcome) = try await step() {
+                    if kind == .segment, let early = outcome.preliminaryHighlights {
+                        offered.append(early.analysedSeconds)
+                    }
+                }
+                #expect(
+                    offered.count == 3 && offered == offered.sorted() && offered.allSatisfy { $0 < 30 }, "\(offered)")
+
+                let messages = EventStreamTests.objects(try await watched.value)
+                let early = messages.filter { $0["type"] as? String == "highlights" }
+                #expect(early.compactMap { $0["analysedSeconds"] as? Double } == offered)
+                for message in early {
+                    let seconds = try #require(message["analysedSeconds"] as? Double)
+                    let picked = try #require(message["highlights"] as? [[String: Any]])
+                    #expect(
+                        !picked.isEmpty && picked.allSatisfy { ($0["end"] as? Double ?? 99) <= seconds }, "\(message)")
+                    #expect(message["stage"] as? String == "analyze")
+                }
+                #expect(
+                    messages.last?["type"] as? String == "status" && messages.last?["status"] as? String == "succeeded")
+                let done = try await client.waitForJob(id)
+                #expect(done.status == "succeeded" && done.clips.count == 2, "\(done)")
+            }
+        }
+    }
+
     @Test func aJobDeletedHalfWayThroughItsSegmentsLeavesNoSegmentBehindEvenOneStoredLate() async throws {
         let source = try await TestMedia.shared.path("analysis.mp4")
         try await withTemporaryDirectory { dir in

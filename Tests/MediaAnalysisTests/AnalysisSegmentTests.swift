@@ -72,6 +72,30 @@ import Testing
         #expect(throws: MediaError.self) { try MediaAnalyzer.merge(segments, media: media) }
     }
 
+    @Test func theFirstSegmentsGiveHighlightsOfTheStartWhileTheRestAreMeasured() async throws {
+        let (path, media) = try await source()
+        let whole = try await MediaAnalyzer().analyze(path, media: media, highlights: Self.highlights)
+        let segments = try await measureAll(path, media, length: 7).sorted { $0.bounds.index < $1.bounds.index }
+        #expect(segments.count == 5)
+        let start = Array(segments.prefix(3))
+        let end = Double(try #require(start.last?.bounds.endFrame)) / 30
+        #expect(end > 12 && end < 24)
+        let early = try MediaAnalyzer.mergeStart(start.shuffled(), media: media, highlights: Self.highlights)
+        // What the start holds is what the whole pass found there; nothing is picked past it.
+        #expect(early.duration == end)
+        #expect(early.cuts == whole.cuts.filter { $0.time < end } && !early.cuts.isEmpty)
+        #expect(early.silences == whole.silences.filter { $0.end < end } && !early.silences.isEmpty)
+        #expect(early.highlights.count == 3 && early.highlights.allSatisfy { $0.end <= end }, "\(early.highlights)")
+        // Only a run from the first segment, and never the whole (that is the merge's).
+        #expect(throws: MediaError.self) {
+            try MediaAnalyzer.mergeStart(
+                Array(segments.dropFirst().prefix(2)), media: media, highlights: Self.highlights)
+        }
+        #expect(throws: MediaError.self) {
+            try MediaAnalyzer.mergeStart(segments, media: media, highlights: Self.highlights)
+        }
+    }
+
     @Test func onlyLongConstantRateSourcesAreSplitAndAtKeyframes() async throws {
         let (_, media) = try await source()
         #expect(MediaAnalyzer.segments(of: media, length: 30) == nil, "not longer than a segment")
