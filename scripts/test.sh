@@ -39,10 +39,12 @@ phase build "$SWIFT" build --build-tests
 # cluster (seven processes, forty renders) each take both cores for a minute: they run after the
 # other suites, not beside their timing checks. One set of test servers serves all three.
 speech='SpeechTests|SpeechSegment|ReframeTests|SpeechAndFacesEndToEndTests'
+# Line-buffered (stdbuf): the log of a run that hangs ends at the last line written, so the tests
+# still in flight are the ones that started and never finished, not whatever a full buffer held.
 phase swift-tests scripts/with-test-servers.sh sh -c "
-  echo '==> swift-tests: the suites' && '$SWIFT' test --skip-build --skip 'ClusterChaosTests|$speech' \
-  && echo '==> swift-tests: speech and faces' && '$SWIFT' test --skip-build --filter '$speech' \
-  && echo '==> swift-tests: chaos' && '$SWIFT' test --skip-build --filter ClusterChaosTests"
+  echo '==> swift-tests: the suites' && stdbuf -oL -eL '$SWIFT' test --skip-build --skip 'ClusterChaosTests|$speech' \
+  && echo '==> swift-tests: speech and faces' && stdbuf -oL -eL '$SWIFT' test --skip-build --filter '$speech' \
+  && echo '==> swift-tests: chaos' && stdbuf -oL -eL '$SWIFT' test --skip-build --filter ClusterChaosTests"
 # Every operation of /openapi.json against a live server: no 5xx, no answer off the document.
 phase schemathesis scripts/schemathesis.sh
 # The web app in headless Chromium against a live server, a screenshot of each step.
