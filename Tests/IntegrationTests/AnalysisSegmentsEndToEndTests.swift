@@ -29,52 +29,35 @@ import Workers
                     "highlights":{"count":3,"minDuration":3,"maxDuration":8},"output":{"mode":"keyframe"},\#
                     "thumbnails":false}
                     """#)
-                let jobId = JobID(rawValue: id)
-                let store = server.store
-                let pool = try await server.workerPool(logger: ServerHarness.logger, workerID: "worker")
-                let admin = try #require(try await store.user(email: "admin@localhost"))
-                func job() async throws -> Job {
-                    try #require(try await store.job(id: jobId, organizationId: admin.organizationId))
-                }
-                func claim(_ worker: String = "worker", lease: Double = 600) async throws -> ClaimedTask {
-                    try #require(try await store.claimTask(worker: worker, capabilities: [.cpu], leaseSeconds: lease))
-                }
-                func run(_ claimed: ClaimedTask) async throws -> TaskOutcome {
-                    let outcome = try await pool.pipeline.run(claimed) { _, _ in }
-                    let result = try await store.completeTask(
-                        taskId: claimed.task.id, worker: "worker", outcome: outcome, transitions: pool.transitions)
-                    #expect(result != .discarded)
-                    return outcome
-                }
+                let stepped = try await SteppedJob(client: client, server: server, id: id)
 
-                let probe = try await claim()
+                let probe = try await stepped.claim()
                 #expect(probe.task.kind == .probe)
-                _ = try await run(probe)
-                let plan = try await claim()
+                _ = try await stepped.finish(probe)
+                let plan = try await stepped.claim()
                 #expect(plan.task.kind == .analyze && plan.task.clipIndex == nil)
-                #expect(try await run(plan).segments == 4)
-                #expect(try await job().stage == .analyze)
+                #expect(try await stepped.finish(plan).segments == 4)
+                #expect(try await stepped.job().stage == .analyze)
 
                 // A worker takes the first segment and is lost.
-                let lost = try await claim("lost", lease: 60)
+                let lost = try await stepped.claim("lost", lease: 60)
                 #expect(lost.task.kind == .segment && lost.task.clipIndex == 0)
-                var progress = try await job().progress
+                var progress = try await stepped.job().progress
                 for index in 1...3 {
-                    let segment = try await claim()
+                    let segment = try await stepped.claim()
                     #expect(segment.task.kind == .segment && segment.task.clipIndex == index)
                     #expect(segment.task.attempts == 1)
-                    _ = try await run(segment)
-                    let now = try await job()
+                    _ = try await stepped.finish(segment)
+                    let now = try await stepped.job()
                     #expect(now.stage == .analyze && now.progress > progress, "each finished segment shows")
                     progress = now.progress
                 }
                 // Nothing else runs until the lost lease expires; then that segment alone runs again.
-                #expect(try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600) == nil)
+                #expect(try await stepped.next() == nil)
                 time.advance(by: 61)
-                let retried = try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600)
-                let again = try #require(retried)
+                let again = try await stepped.claim()
                 #expect(again.task.kind == .segment && again.task.clipIndex == 0 && again.task.attempts == 2)
-                _ = try await run(again)
+                _ = try await stepped.finish(again)
 
                 // The stored segments are what the merge reads: the last one is made to say its
                 // sound peaked at full scale, which the whole file never does.
@@ -90,9 +73,9 @@ import Workers
                 try JSONEncoder().encode(last).write(to: URL(fileURLWithPath: dir + "/segment.json"))
                 _ = try await server.blobs.importFile(at: dir + "/segment.json", as: lastKey)
 
-                let merge = try await claim()
+                let merge = try await stepped.claim()
                 #expect(merge.task.kind == .analyze && merge.task.clipIndex == 4)
-                let merged = try #require(try await run(merge).analysis)
+                let merged = try #require(try await stepped.finish(merge).analysis)
                 let media = try await Prober().probe(source)
                 let whole = try await MediaAnalyzer().analyze(
                     source, media: media, highlights: .init(count: 3, minDuration: 3, maxDuration: 8))
@@ -108,9 +91,7 @@ import Workers
                     "the segments were working files")
 
                 // The highlights' clips follow as for any job.
-                while let next = try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600) {
-                    _ = try await run(next)
-                }
+                while try await stepped.step() != nil {}
                 let done = try await client.waitForJob(id)
                 #expect(done.status == "succeeded" && done.clips.count == 3, "\(done)")
             }
@@ -130,18 +111,7 @@ import Workers
                     "highlights":{"count":2,"minDuration":3,"maxDuration":6},"output":{"mode":"keyframe"},\#
                     "thumbnails":false}
                     """#)
-                let store = server.store
-                let pool = try await server.workerPool(logger: ServerHarness.logger, workerID: "worker")
-                func step() async throws -> (TaskKind, TaskOutcome)? {
-                    guard
-                        let claimed = try await store.claimTask(
-                            worker: "worker", capabilities: [.cpu], leaseSeconds: 600)
-                    else { return nil }
-                    let outcome = try await pool.pipeline.run(claimed) { _, _ in }
-                    _ = try await store.completeTask(
-                        taskId: claimed.task.id, worker: "worker", outcome: outcome, transitions: pool.transitions)
-                    return (claimed.task.kind, outcome)
-                }
+                let stepped = try await SteppedJob(client: client, server: server, id: id)
                 let open = AsyncStream.makeStream(of: Void.self)
                 let watched = Task {
                     try await EventStreamTests.collect(
@@ -152,7 +122,7 @@ import Workers
                 // Probe, split, then the segments in order: each of the first three extends the
                 // measured start; the fourth completes it, and the merge follows.
                 var offered: [Double] = []
-                while let (kind, outcome) = try await step() {
+                while let (kind, outcome) = try await stepped.step() {
                     if kind == .segment, let early = outcome.preliminaryHighlights {
                         offered.append(early.analysedSeconds)
                     }
@@ -188,33 +158,23 @@ import Workers
                     #"""
                     {"source":{"uploadId":"\#(try await client.upload(source))"},"analyze":true,"thumbnails":false}
                     """#)
-                let store = server.store
-                let pool = try await server.workerPool(logger: ServerHarness.logger, workerID: "worker")
-                func step(_ kind: TaskKind) async throws -> TaskOutcome {
-                    let claimed = try #require(
-                        try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600))
-                    #expect(claimed.task.kind == kind)
-                    let outcome = try await pool.pipeline.run(claimed) { _, _ in }
-                    _ = try await store.completeTask(
-                        taskId: claimed.task.id, worker: "worker", outcome: outcome, transitions: pool.transitions)
-                    return outcome
-                }
-                _ = try await step(.probe)
-                #expect(try await step(.analyze).segments == 4)
-                _ = try await step(.segment)
+                let stepped = try await SteppedJob(client: client, server: server, id: id)
+                #expect(try await stepped.step()?.kind == .probe)
+                let split = try #require(try await stepped.step())
+                #expect(split.kind == .analyze && split.outcome.segments == 4)
+                #expect(try await stepped.step()?.kind == .segment)
                 let prefix = "jobs/\(id)/analysis-segments/"
                 #expect(try await server.blobs.keys(startingWith: prefix).count == 1)
 
                 // A worker is measuring another segment when the job is deleted: it stores its part
                 // after the deletion listed the job's files, and must not leave it behind.
-                let late = try #require(
-                    try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600))
+                let late = try await stepped.claim()
                 #expect(late.task.kind == .segment)
                 try await client.delete("/v1/jobs/\(id)")
                 #expect(try await server.blobs.keys(startingWith: prefix).isEmpty)
-                _ = try await pool.pipeline.run(late) { _, _ in }
+                _ = try await stepped.run(late)
                 #expect(try await server.blobs.keys(startingWith: prefix).isEmpty, "the late part was removed")
-                #expect(try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600) == nil)
+                #expect(try await stepped.next() == nil)
             }
         }
     }

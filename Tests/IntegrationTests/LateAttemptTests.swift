@@ -12,31 +12,9 @@ import Workers
 /// machine: the stressed test run lost a re-render this way, both attempts writing one scratch
 /// directory and one clip key). Stepped by hand through the real store, pipeline and FFmpeg.
 @Suite(.serialized) struct LateAttemptTests {
-    /// A server without workers, one exact clip job on it, probed; its render task waits.
-    struct Stepped: Sendable {
-        let client: ServerHarness.Client
-        let server: EmbeddedServer
-        let pool: WorkerPool<SQLiteJobStore, LocalBlobStore>
-        let time: ManualTime
-        let id: String
-
-        func claim(_ worker: String, lease: Double = 600) async throws -> ClaimedTask {
-            try #require(try await server.store.claimTask(worker: worker, capabilities: [.cpu], leaseSeconds: lease))
-        }
-
-        func complete(_ claimed: ClaimedTask, _ outcome: TaskOutcome, by worker: String) async throws
-            -> CompletionResult
-        {
-            try await server.store.completeTask(
-                taskId: claimed.task.id, worker: worker, outcome: outcome, transitions: pool.transitions)
-        }
-
-        func run(_ claimed: ClaimedTask) async throws -> TaskOutcome {
-            try await pool.pipeline.run(claimed) { _, _ in }
-        }
-    }
-
-    func withProbedJob(_ body: @Sendable @escaping (Stepped) async throws -> Void) async throws {
+    /// A server without workers, one exact clip job on it, probed; its render task waits. The
+    /// store's clock is the test's.
+    func withProbedJob(_ body: @Sendable @escaping (SteppedJob, ManualTime) async throws -> Void) async throws {
         let source = try await TestMedia.shared.path("gop2s.mp4")
         try await withTemporaryDirectory { dir in
             let configuration = ServerHarness.configuration(dataDir: dir + "/data", workers: false)
@@ -47,21 +25,20 @@ import Workers
                     {"source":{"uploadId":"\#(try await client.upload(source))"},"clips":[{"start":2,"end":6}],\#
                     "output":{"mode":"exact"},"thumbnails":false,"quality":false}
                     """#)
-                let pool = try await server.workerPool(logger: ServerHarness.logger, workerID: "worker")
-                let job = Stepped(client: client, server: server, pool: pool, time: time, id: id)
+                let job = try await SteppedJob(client: client, server: server, id: id)
                 let probe = try await job.claim("worker")
                 #expect(probe.task.kind == .probe)
                 _ = try await job.complete(probe, try await job.run(probe), by: "worker")
-                try await body(job)
+                try await body(job, time)
             }
         }
     }
 
     @Test func aLateAttemptNeitherSharesFilesWithTheWinnerNorRemovesItsClip() async throws {
-        try await withProbedJob { job in
+        try await withProbedJob { job, time in
             let first = try await job.claim("late", lease: 60)
             #expect(first.task.kind == .render && first.task.attempts == 1)
-            job.time.advance(by: 61)
+            time.advance(by: 61)
             let second = try await job.claim("worker")
             #expect(second.task.id == first.task.id && second.task.attempts == 2)
             #expect(first.task.attemptName != second.task.attemptName)
@@ -88,13 +65,13 @@ import Workers
     }
 
     @Test func whatAKilledAttemptStoredButNeverRecordedIsRemovedByTheNext() async throws {
-        try await withProbedJob { job in
+        try await withProbedJob { job, time in
             // The first attempt stores its clip, and its worker is killed before recording it.
             let killed = try await job.claim("killed", lease: 60)
             let lost = try await job.run(killed)
             let lostKeys = lost.clips.flatMap(\.blobKeys)
             #expect(!lostKeys.isEmpty)
-            job.time.advance(by: 61)
+            time.advance(by: 61)
             let retry = try await job.claim("worker")
             #expect(retry.task.id == killed.task.id && retry.task.attempts == 2)
             let outcome = try await job.run(retry)

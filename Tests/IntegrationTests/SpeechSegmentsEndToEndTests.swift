@@ -28,47 +28,31 @@ import Workers
                     {"source":{"uploadId":"\#(try await client.upload(source))"},"transcribe":true,\#
                     "clips":[{"start":1,"end":6}],"output":{"mode":"keyframe"},"thumbnails":false}
                     """#)
-                let jobId = JobID(rawValue: id)
-                let store = server.store
-                let pool = try await server.workerPool(logger: ServerHarness.logger, workerID: "worker")
-                let admin = try #require(try await store.user(email: "admin@localhost"))
-                func job() async throws -> Job {
-                    try #require(try await store.job(id: jobId, organizationId: admin.organizationId))
-                }
-                func claim(_ worker: String = "worker", lease: Double = 600) async throws -> ClaimedTask {
-                    try #require(try await store.claimTask(worker: worker, capabilities: [.cpu], leaseSeconds: lease))
-                }
-                func run(_ claimed: ClaimedTask) async throws -> TaskOutcome {
-                    let outcome = try await pool.pipeline.run(claimed) { _, _ in }
-                    let result = try await store.completeTask(
-                        taskId: claimed.task.id, worker: "worker", outcome: outcome, transitions: pool.transitions)
-                    #expect(result != .discarded)
-                    return outcome
-                }
+                let stepped = try await SteppedJob(client: client, server: server, id: id)
 
-                _ = try await run(try await claim())
-                let split = try await claim()
+                _ = try await stepped.finish(try await stepped.claim())
+                let split = try await stepped.claim()
                 #expect(split.task.kind == .transcribe && split.task.clipIndex == nil)
-                #expect(try await run(split).segments == 4)
-                #expect(try await job().stage == .transcribe)
+                #expect(try await stepped.finish(split).segments == 4)
+                #expect(try await stepped.job().stage == .transcribe)
 
                 // A worker takes the first part and is lost; the others finish, each one showing.
-                let lost = try await claim("lost", lease: 60)
+                let lost = try await stepped.claim("lost", lease: 60)
                 #expect(lost.task.kind == .speechSegment && lost.task.clipIndex == 0)
-                var progress = try await job().progress
+                var progress = try await stepped.job().progress
                 for index in 1...3 {
-                    let part = try await claim()
+                    let part = try await stepped.claim()
                     #expect(part.task.kind == .speechSegment && part.task.clipIndex == index)
-                    _ = try await run(part)
-                    let now = try await job()
+                    _ = try await stepped.finish(part)
+                    let now = try await stepped.job()
                     #expect(now.stage == .transcribe && now.progress > progress, "each finished part shows")
                     progress = now.progress
                 }
-                #expect(try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600) == nil)
+                #expect(try await stepped.next() == nil)
                 time.advance(by: 61)
-                let again = try await claim()
+                let again = try await stepped.claim()
                 #expect(again.task.kind == .speechSegment && again.task.clipIndex == 0 && again.task.attempts == 2)
-                _ = try await run(again)
+                _ = try await stepped.finish(again)
 
                 // What the join reads is the stored parts: the last one is made to say one more word.
                 let prefix = "jobs/\(id)/transcript-segments/"
@@ -84,9 +68,9 @@ import Workers
                 try JSONEncoder().encode(parts[3]).write(to: URL(fileURLWithPath: dir + "/part.json"))
                 _ = try await server.blobs.importFile(at: dir + "/part.json", as: keys[3])
 
-                let join = try await claim()
+                let join = try await stepped.claim()
                 #expect(join.task.kind == .transcribe && join.task.clipIndex == 4)
-                _ = try await run(join)
+                _ = try await stepped.finish(join)
                 #expect(try await server.blobs.keys(startingWith: prefix).isEmpty, "the parts were working files")
                 let media = try await Prober().probe(source)
                 let segments = try #require(SpeechRecognizer.segments(of: media, length: 10))
@@ -97,9 +81,7 @@ import Workers
                 #expect(expected.words.last?.text == "Goodbye." && expected.words.count > 40)
 
                 // The clip follows as for any job.
-                while let next = try await store.claimTask(worker: "worker", capabilities: [.cpu], leaseSeconds: 600) {
-                    _ = try await run(next)
-                }
+                while try await stepped.step() != nil {}
                 let done = try await client.waitForJob(id)
                 #expect(done.status == "succeeded" && done.clips.count == 1, "\(done)")
             }
