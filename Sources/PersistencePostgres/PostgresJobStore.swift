@@ -99,10 +99,31 @@ public final class PostgresJobStore: JobStoreBackend {
         }
     }
 
-    /// Runs the connection pool until graceful shutdown reaches the store.
+    /// Runs the connection pool until graceful shutdown reaches the store. Cancelled, it gives the
+    /// pool `Self.stopGrace` to close its connections and then stops waiting: postgres-nio 1.33's
+    /// pool now and then never finished stopping after a burst of connections (twenty transactions
+    /// at once in a test; every connection closed, the pool's `run` still waiting), which held up
+    /// whatever was stopping the store — a test for ever, a replica's SIGTERM likewise.
     public func run() async throws {
-        await client.run()
+        let client = self.client
+        let running = Task { await client.run() }
+        let stopped = StopSignal()
+        Task {
+            await running.value
+            stopped.fire()
+        }
+        await withTaskCancellationHandler {
+            await stopped.wait()
+        } onCancel: {
+            running.cancel()
+            Task {
+                try? await Task.sleep(for: Self.stopGrace)
+                stopped.fire()
+            }
+        }
     }
+
+    static let stopGrace = Duration.seconds(30)
 
     var now: Double { clock.now().timeIntervalSince1970 }
 
