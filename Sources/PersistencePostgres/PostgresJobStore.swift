@@ -106,21 +106,15 @@ public final class PostgresJobStore: JobStoreBackend {
     /// whatever was stopping the store — a test for ever, a replica's SIGTERM likewise.
     public func run() async throws {
         let client = self.client
-        let running = Task { await client.run() }
-        let stopped = StopSignal()
-        Task {
-            await running.value
-            stopped.fire()
+        let stopped = Notifier(latching: true)
+        let running = Task {
+            await client.run()
+            stopped.notifyAll()
         }
-        await withTaskCancellationHandler {
-            await stopped.wait()
-        } onCancel: {
-            running.cancel()
-            Task {
-                try? await Task.sleep(for: Self.stopGrace)
-                stopped.fire()
-            }
-        }
+        await stopped.wait() // the pool stopped, or this task was cancelled
+        running.cancel()
+        // In a task of its own, which this one's cancellation does not reach: the grace is waited out.
+        await Task { await stopped.wait(timeout: Self.stopGrace) }.value
     }
 
     static let stopGrace = Duration.seconds(30)
