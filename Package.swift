@@ -100,6 +100,8 @@ let package = Package(
             dependencies: [
                 "ClipGenCore", "Coordination", "Persistence",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Only for `ConnectionPoolError`, which the pool throws as itself when it gives up connecting.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

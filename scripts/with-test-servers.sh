@@ -6,6 +6,9 @@
 #   starts again (an outage)                 CLIPGEN_TEST_POSTGRES_OUTAGE_STOP and _START
 #   SeaweedFS's S3 gateway, which checks     -> CLIPGEN_TEST_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY
 #   SigV4 signatures
+#   PostgreSQL primary with a streaming    -> CLIPGEN_TEST_POSTGRES_PAIR_URL (both hosts, the standby
+#   standby, for the failover test            first), with shell commands CLIPGEN_TEST_POSTGRES_PAIR_KILL
+#                                             (the primary lost) and _PROMOTE (the standby)
 #   Redis, shared by the suites              -> CLIPGEN_TEST_REDIS_URL
 #   Redis that one test stops and starts     -> CLIPGEN_TEST_REDIS_OUTAGE_URL, _STOP and _START
 #   under a live API
@@ -51,6 +54,24 @@ start_postgres outage
 export CLIPGEN_TEST_POSTGRES_OUTAGE_URL="postgres://clipgen@127.0.0.1:$pg_port/postgres"
 export CLIPGEN_TEST_POSTGRES_OUTAGE_START="$pg_start" CLIPGEN_TEST_POSTGRES_OUTAGE_STOP="$pg_stop"
 echo "test servers: PostgreSQL (outage test) on 127.0.0.1:$pg_port" >&2
+
+# The pair: a base backup of the primary (-R: a standby of it), started on a port of its own.
+start_postgres pair-primary
+primary_port=$pg_port
+standby="$work/pg-pair-standby"
+mkdir -p "$standby"
+[ "$(id -u)" -eq 0 ] && chown postgres: "$standby"
+chmod 700 "$standby"
+$as_pg "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U clipgen -D "$standby" -R -X stream \
+  >"$work/basebackup.log" 2>&1 || { cat "$work/basebackup.log" >&2; exit 1; }
+standby_port=$(free_port)
+$as_pg "$pg_bin/pg_ctl" -D "$standby" -l "$standby/server.log" -w -t 60 \
+  -o "-p $standby_port -k $standby -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c full_page_writes=off" start >/dev/null \
+  || { cat "$standby/server.log" >&2; exit 1; }
+export CLIPGEN_TEST_POSTGRES_PAIR_URL="postgres://clipgen@127.0.0.1:$standby_port,127.0.0.1:$primary_port/postgres"
+export CLIPGEN_TEST_POSTGRES_PAIR_KILL="$as_pg $pg_bin/pg_ctl -D $work/pg-pair-primary -m immediate -w stop"
+export CLIPGEN_TEST_POSTGRES_PAIR_PROMOTE="$as_pg $pg_bin/pg_ctl -D $standby -w -t 60 promote"
+echo "test servers: PostgreSQL primary on 127.0.0.1:$primary_port, its standby on 127.0.0.1:$standby_port" >&2
 
 CLIPGEN_TEST_S3_ACCESS_KEY="test-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
 CLIPGEN_TEST_S3_SECRET_KEY="$(od -An -N16 -tx4 /dev/urandom | tr -d ' ')"

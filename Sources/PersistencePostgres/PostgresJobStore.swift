@@ -6,6 +6,7 @@ import Persistence
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
+import _ConnectionPoolModule
 
 /// The `JobStore` for several processes on several machines: PostgreSQL through one
 /// `PostgresClient` pool. The rules SQLite gets from its single writer come from row locks here:
@@ -13,7 +14,9 @@ import Synchronization
 /// one at a time and "the last task succeeds the job" is decided once; workers claim with
 /// `FOR UPDATE SKIP LOCKED`, so two never lease the same task and neither waits for the other.
 public final class PostgresJobStore: JobStoreBackend {
-    let client: PostgresClient
+    let primary: PostgresPrimary
+    /// The pool of the server that accepts writes (of several, the one `primary` follows).
+    var client: PostgresClient { primary.client }
     let clock: WallClock
     let logger: Logger
     /// How long a call may wait for the database before it fails with `StoreError.unavailable`.
@@ -21,39 +24,37 @@ public final class PostgresJobStore: JobStoreBackend {
     /// When this process last looked for abandoned last attempts (store clock, seconds).
     let sweptAt = Mutex(-Double.infinity)
 
-    /// Does no I/O: the pool connects once `run()` is active.
-    public init(
+    /// Does no I/O: the pool connects once `run()` is active. With several servers, the pool
+    /// follows the one that accepts writes (`PostgresPrimary`).
+    public convenience init(
+        servers: PostgresServers, clock: WallClock = .system, timeout: Duration = .seconds(5),
+        logger: Logger = Logger(label: "clipgen.postgres")
+    ) {
+        self.init(
+            primary: PostgresPrimary(servers: servers, logger: logger), clock: clock, timeout: timeout, logger: logger)
+    }
+
+    /// One server, as a pool's settings give it.
+    public convenience init(
         configuration: PostgresClient.Configuration, clock: WallClock = .system,
         timeout: Duration = .seconds(5), logger: Logger = Logger(label: "clipgen.postgres")
     ) {
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.init(
+            primary: PostgresPrimary(configuration: configuration, logger: logger), clock: clock, timeout: timeout,
+            logger: logger)
+    }
+
+    private init(primary: PostgresPrimary, clock: WallClock, timeout: Duration, logger: Logger) {
+        self.primary = primary
         self.timeout = timeout
         self.clock = clock
         self.logger = logger
     }
 
-    /// Connection settings from a `postgres://user:password@host:port/database` URL
-    /// (`sslmode=require` in the query turns TLS on).
+    /// The first server's connection settings from a `postgres://user:password@host:port/database`
+    /// URL (`sslmode=require` in the query turns TLS on).
     public static func configuration(url: String) throws -> PostgresClient.Configuration {
-        guard let components = URLComponents(string: url),
-            ["postgres", "postgresql"].contains(components.scheme?.lowercased() ?? ""),
-            let host = components.host, !host.isEmpty
-        else {
-            throw PostgresURLError(reason: "expected postgres://user:password@host:port/database")
-        }
-        let database = String(components.path.drop { $0 == "/" })
-        guard let user = components.user, !user.isEmpty, !database.isEmpty else {
-            throw PostgresURLError(reason: "the URL needs a user and a database name")
-        }
-        let tls: PostgresClient.Configuration.TLS
-        switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable" {
-        case "disable": tls = .disable
-        case "require": tls = .require(.clientDefault)
-        case let other: throw PostgresURLError(reason: "sslmode '\(other)' is not disable or require")
-        }
-        return PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database, tls: tls)
+        try PostgresServers(url: url).client(0)
     }
 
     /// Brings the schema up to date. Processes starting together take turns on an advisory lock;
@@ -105,10 +106,10 @@ public final class PostgresJobStore: JobStoreBackend {
     /// at once in a test; every connection closed, the pool's `run` still waiting), which held up
     /// whatever was stopping the store — a test for ever, a replica's SIGTERM likewise.
     public func run() async throws {
-        let client = self.client
+        let primary = self.primary
         let stopped = Notifier(latching: true)
         let running = Task {
-            await client.run()
+            await primary.run()
             stopped.notifyAll()
         }
         await stopped.wait() // the pool stopped, or this task was cancelled
@@ -171,7 +172,7 @@ public final class PostgresJobStore: JobStoreBackend {
 
     private func deadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await Self.unavailableOnConnectionFailure(body) }
+            group.addTask { try await self.unavailableOnConnectionFailure(body) }
             group.addTask {
                 try? await Task.sleep(for: self.timeout)
                 return nil
@@ -182,16 +183,24 @@ public final class PostgresJobStore: JobStoreBackend {
             }
             group.cancelAll()
             if let late = try? await group.next(), let value = late { return value }
+            primary.suspect()
             throw StoreError.unavailable
         }
     }
 
     /// Errors from the connection or the pool (no server reply: refused, reset, closed) mean the
-    /// database is unavailable; errors the server sent mean what they say.
-    private static func unavailableOnConnectionFailure<T>(_ body: () async throws -> T) async throws -> T {
+    /// database is unavailable, and so does a write refused by a standby (the primary lost, or
+    /// promoted elsewhere): the servers are asked which one accepts writes now. Other errors the
+    /// server sent mean what they say.
+    private func unavailableOnConnectionFailure<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as PSQLError where error.serverInfo == nil {
+        } catch let error as PSQLError where error.serverInfo == nil || error.serverInfo?[.sqlState] == "25006" {
+            primary.suspect()
+            throw StoreError.unavailable
+        } catch let error as ConnectionPoolError where error == .connectionCreationCircuitBreakerTripped {
+            // The pool has failed to connect for a while: the server is gone, not merely slow.
+            primary.suspect()
             throw StoreError.unavailable
         } catch is CancellationError {
             throw StoreError.unavailable
@@ -243,11 +252,6 @@ public final class PostgresJobStore: JobStoreBackend {
 
     /// `pg_advisory_xact_lock` key for migrations: "clipgen" in ASCII.
     static let migrationLock: Int64 = 0x636c_6970_6765_6e
-}
-
-public struct PostgresURLError: Error, CustomStringConvertible {
-    public var reason: String
-    public var description: String { "the PostgreSQL URL is not usable: \(reason)" }
 }
 
 // MARK: organisations and users

@@ -35,8 +35,7 @@ struct Backends {
         switch try DatabaseLocation(configuration) {
         case .sqlite(let path): store = SQLiteJobStore(path: path, clock: clock)
         case .postgres(let url):
-            let postgres = PostgresJobStore(
-                configuration: try PostgresJobStore.configuration(url: url), clock: clock, logger: logger)
+            let postgres = PostgresJobStore(servers: try PostgresServers(url: url), clock: clock, logger: logger)
             let listener = PostgresWorkSignal(store: postgres)
             store = postgres
             shared.signal = listener
@@ -132,7 +131,7 @@ enum DatabaseLocation: Equatable {
         let scheme = url.prefix { $0 != ":" }.lowercased()
         if scheme == "postgres" || scheme == "postgresql" {
             do {
-                _ = try PostgresJobStore.configuration(url: url)
+                _ = try PostgresServers(url: url)
             } catch {
                 throw ConfigurationProblem.invalid(
                     key: ConfigurationKey.environmentName("databaseUrl"), reason: "\(error)")

@@ -7,6 +7,7 @@ import Testing
         guard TestServers.isCI else { return }
         #expect(TestServers.postgresURL != nil, "\(TestServerMissing(name: "PostgreSQL"))")
         #expect(TestServers.outage != nil, "\(TestServerMissing(name: "PostgreSQL (outage test)"))")
+        #expect(TestServers.failoverPair != nil, "\(TestServerMissing(name: "PostgreSQL (primary and standby)"))")
         #expect(TestServers.redisURL != nil, "\(TestServerMissing(name: "Redis"))")
         #expect(TestServers.redisOutage != nil, "\(TestServerMissing(name: "Redis (outage test)"))")
         #expect(TestServers.redisRestart != nil, "\(TestServerMissing(name: "Redis (restart test)"))")

@@ -16,6 +16,17 @@ public enum TestServers {
     /// A second server that one test stops and starts again, with the shell commands that do it.
     public static let outage = stoppable("CLIPGEN_TEST_POSTGRES_OUTAGE")
 
+    /// A primary and its streaming standby, both in `url` (the standby first), with the shell
+    /// commands that lose the primary (an immediate stop, as in a crash) and promote the standby.
+    public static let failoverPair: (url: String, kill: String, promote: String)? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["CLIPGEN_TEST_POSTGRES_PAIR_URL"], !url.isEmpty,
+            let kill = environment["CLIPGEN_TEST_POSTGRES_PAIR_KILL"],
+            let promote = environment["CLIPGEN_TEST_POSTGRES_PAIR_PROMOTE"]
+        else { return nil }
+        return (url, kill, promote)
+    }()
+
     /// SeaweedFS's S3 gateway with one identity, which checks SigV4 signatures.
     public static let s3: (endpoint: URL, accessKey: String, secretKey: String)? = {
         let environment = ProcessInfo.processInfo.environment

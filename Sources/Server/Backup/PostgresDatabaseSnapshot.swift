@@ -1,6 +1,7 @@
 import ClipGenCore
 import Foundation
 import MediaEngine
+import PersistencePostgres
 
 /// PostgreSQL: `pg_dump --format=custom` (one transaction, the service keeps writing) and
 /// `pg_restore --single-transaction`. The password goes to the tools in `PGPASSWORD`, never in
@@ -14,12 +15,11 @@ struct PostgresDatabaseSnapshot: DatabaseSnapshot {
     var timeout = Duration.seconds(24 * 3600)
 
     init(url: String) throws {
-        guard var components = URLComponents(string: url) else {
+        guard let servers = try? PostgresServers(url: url) else {
             throw BackupError.tool(name: "pg_dump", reason: "the database URL cannot be read")
         }
-        password = components.password
-        components.password = nil
-        connection = components.string ?? url
+        password = servers.password
+        connection = servers.toolURL
     }
 
     var kind: String { "postgresql" }

@@ -1,0 +1,77 @@
+import ClipGenCore
+import Foundation
+import Persistence
+import PersistencePostgres
+import TestSupport
+import Testing
+
+/// Several servers in the database URL: the store writes to the one that accepts writes, and
+/// after the primary is lost and its standby promoted, to the standby, without a restart.
+@Suite struct PostgresFailoverTests {
+    @Test func aURLNamesOneServerOrSeveral() throws {
+        let pair = try PostgresServers(url: "postgres://u:p%40ss@db-a:5433,10.0.0.2,[::1]:6000/clips?sslmode=require")
+        #expect(pair.addresses.map(\.description) == ["db-a:5433", "10.0.0.2:5432", "[::1]:6000"])
+        #expect(pair.username == "u" && pair.password == "p@ss" && pair.database == "clips" && pair.requireTLS)
+        #expect(
+            pair.toolURL
+                == "postgres://u@db-a:5433,10.0.0.2:5432,[::1]:6000/clips?sslmode=require&target_session_attrs=read-write",
+            "libpq's form, without the password")
+        let one = try PostgresServers(url: "postgresql://u@localhost/clips")
+        #expect(one.addresses.map(\.description) == ["localhost:5432"] && one.password == nil && !one.requireTLS)
+        #expect(one.toolURL == "postgres://u@localhost:5432/clips?sslmode=disable")
+        for bad in [
+            "postgres://u@a:5432,/clips", "postgres://u@a:x/clips", "postgres://u@a:70000/clips", "mysql://u@a/clips",
+            "postgres://a:5432/clips", "postgres://u@a:5432", "postgres://u@a/clips?sslmode=verify-full",
+        ] {
+            #expect(throws: PostgresURLError.self, "\(bad)") { try PostgresServers(url: bad) }
+        }
+    }
+
+    @Test(.enabled(if: TestServers.failoverPair != nil))
+    func theStoreFollowsAPromotedStandby() async throws {
+        let pair = try #require(TestServers.failoverPair)
+        let servers = try PostgresServers(url: pair.url)
+        // The standby is listed first: the store must find the primary by asking.
+        let store = PostgresJobStore(servers: servers, timeout: .seconds(30), logger: .quiet("failover"))
+        let standby = PostgresJobStore(
+            configuration: servers.client(0), timeout: .seconds(30), logger: .quiet("failover"))
+        try await withTemporaryDirectory { dir in
+            let log = dir + "/pg_ctl.log"
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                group.addTask { try await standby.run() }
+                defer { group.cancelAll() }
+                try await store.prepare()
+                let organization = Organization(name: "failover", createdAt: Date())
+                try await store.createOrganization(organization)
+                func user(_ name: String) -> User {
+                    User(
+                        organizationId: organization.id, email: "\(name)@failover.test", passwordHash: "h",
+                        role: .user, createdAt: Date())
+                }
+                let before = user("before")
+                try await store.createUser(before)
+                // Streaming replication is asynchronous: the row is on the standby before the primary goes.
+                #expect(try await eventually { try await standby.user(id: before.id) != nil })
+
+                try #require(try Shell.control(pair.kill, log: log), "\(String.contentsOrEmpty(log))")
+                await #expect(throws: StoreError.unavailable) { try await store.createUser(user("lost")) }
+
+                try #require(try Shell.control(pair.promote, log: log), "\(String.contentsOrEmpty(log))")
+                let after = user("after")
+                #expect(
+                    try await eventually { (try? await store.createUser(after)) != nil },
+                    "writes go to the promoted standby")
+                #expect(try await store.user(id: before.id)?.email == before.email)
+                #expect(try await standby.user(id: after.id)?.email == after.email, "written on the standby")
+            }
+        }
+    }
+}
+
+extension String {
+    /// A file's text, or "" when it cannot be read: for a failure's message.
+    static func contentsOrEmpty(_ path: String) -> String {
+        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+}
