@@ -2,10 +2,10 @@ import ClipGenCore
 import Foundation
 import MediaEngine
 
-/// Analyses a source in one read of it: one FFmpeg decodes its pictures (small YUV frames on
-/// stdout) and its sound (48 kHz float PCM on a named pipe) from the same demux, and everything
-/// is computed in Swift as the bytes arrive. Memory stays flat: a few frames, one audio block,
-/// and one value per `step` seconds.
+/// Analyses a source in one decode of its pictures (small YUV frames from FFmpeg on a pipe) and
+/// one of its sound (48 kHz float PCM on another pipe), both at once, computing everything in
+/// Swift as the bytes arrive. Memory stays flat: a few frames, one audio block, and one value
+/// per `step` seconds.
 public struct MediaAnalyzer: Sendable {
     public var ffmpegPath: String
     public var timeout: Duration
@@ -39,30 +39,12 @@ public struct MediaAnalyzer: Sendable {
         let (width, height) = frameSize(for: media)
         let audioStream = media.defaultAudio
 
-        let frames: @Sendable (Int) -> Void = { progress(min(1, Double($0) / expectedFrames)) }
-        let v: VideoAnalyzer.Findings
-        var a: LoudnessAnalyzer.Findings?
-        if let audioStream {
-            let channels = audioStream.channels == 1 ? 1 : 2
-            let pipe = try NamedPipe()
-            defer { pipe.remove() }
-            let audio = audioOutput(to: pipe.path, map: "0:\(audioStream.index)", channels: channels)
-            async let sound = readAudio(from: pipe, channels: channels, step: step)
-            do {
-                v = try await readVideo(
-                    path, media: media, width: width, height: height, fps: fps, step: step, alsoWriting: audio,
-                    frames: frames)
-            } catch {
-                pipe.childEnded()
-                _ = try? await sound
-                throw error
-            }
-            pipe.childEnded()
-            a = try await sound
-        } else {
-            v = try await readVideo(
-                path, media: media, width: width, height: height, fps: fps, step: step, frames: frames)
+        async let pictures = readVideo(path, media: media, width: width, height: height, fps: fps, step: step) {
+            frames in
+            progress(min(1, Double(frames) / expectedFrames))
         }
+        async let sound = readAudio(path, stream: audioStream, step: step)
+        let (v, a) = try await (pictures, sound)
         progress(1)
         return Self.assemble(
             media: media, step: step, video: v, audio: a, highlights: highlights, transcript: transcript)
@@ -154,32 +136,26 @@ public struct MediaAnalyzer: Sendable {
         _ path: String, map: String, channels: Int, from start: Double? = nil, duration: Double? = nil
     ) -> [String] {
         ["-hide_banner", "-nostdin", "-v", "error"] + (start.map { ["-ss", Self.seconds($0)] } ?? [])
-            + InputPolicy.input(path) + audioOutput(to: "pipe:1", map: map, channels: channels, duration: duration)
-    }
-
-    /// The output options of `audioArguments`, to `target` (a pipe or a path), for an FFmpeg
-    /// that decodes the stream beside the pictures; FFmpeg replaces an existing file at a path
-    /// only with `-y`.
-    func audioOutput(to target: String, map: String, channels: Int, duration: Double? = nil) -> [String] {
-        ["-map", map, "-vn", "-sn", "-dn", "-ac", channels == 1 ? "1" : "2", "-ar", "48000"]
-            + (duration.map { ["-t", Self.seconds($0)] } ?? []) + ["-f", "f32le", "-acodec", "pcm_f32le"]
-            + (target.hasPrefix("pipe:") ? [] : ["-y"]) + [target]
+            + InputPolicy.input(path) + [
+                "-map", map, "-vn", "-sn", "-dn",
+                "-ac", channels == 1 ? "1" : "2", "-ar", "48000",
+            ] + (duration.map { ["-t", Self.seconds($0)] } ?? []) + [
+                "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1",
+            ]
     }
 
     /// A time for FFmpeg to the microsecond, the precision it keeps.
     static func seconds(_ value: Double) -> String { String(format: "%.6f", value) }
 
-    /// The video's findings; `alsoWriting`, the options of a second output the same FFmpeg writes.
     private func readVideo(
         _ path: String, media: MediaInfo, width: Int, height: Int, fps: Double, step: Double,
-        alsoWriting second: [String] = [], frames: @escaping @Sendable (Int) -> Void
+        frames: @escaping @Sendable (Int) -> Void
     ) async throws -> VideoAnalyzer.Findings {
         let measurer = FrameMeasurer(width: width, height: height)
         let analyzer = VideoAnalyzer(fps: fps, step: step)
         var count = 0
         try await readFrames(
-            videoArguments(path, media: media, width: width, height: height) + second,
-            frameBytes: measurer.frameBytes
+            videoArguments(path, media: media, width: width, height: height), frameBytes: measurer.frameBytes
         ) { frame in
             measurer.consume(frame, emit: analyzer.consume)
             count += 1
@@ -218,13 +194,11 @@ public struct MediaAnalyzer: Sendable {
         }
     }
 
-    /// The sound's findings from the PCM an FFmpeg decoding the pictures writes to `pipe`.
-    private func readAudio(from pipe: NamedPipe, channels: Int, step: Double) async throws -> LoudnessAnalyzer.Findings
+    private func readAudio(_ path: String, stream: MediaInfo.AudioStream?, step: Double) async throws
+        -> LoudnessAnalyzer.Findings?
     {
-        let analyzer = LoudnessAnalyzer(channels: channels, step: step)
-        var samples = SampleFrames(channels: channels)
-        try await pipe.read { chunk in samples.append(chunk) { analyzer.consume($0) } }
-        return analyzer.finish()
+        guard let stream else { return nil }
+        return try await readAudio(path, map: "0:\(stream.index)", channels: stream.channels, step: step)
     }
 
     private func readAudio(_ path: String, map: String, channels: Int, step: Double) async throws
@@ -240,10 +214,19 @@ public struct MediaAnalyzer: Sendable {
 
     /// Runs FFmpeg with `arguments` (float PCM to stdout) and hands over whole sample frames.
     func readSamples(_ arguments: [String], channels: Int, each: (UnsafeBufferPointer<Float>) -> Void) async throws {
-        var samples = SampleFrames(channels: channels)
+        let frameBytes = 4 * channels
+        var pending: [UInt8] = []
         let output = try await PipeReader.run(
             ProcessSpec(executable: ffmpegPath, arguments: arguments, timeout: timeout)
-        ) { chunk in samples.append(chunk, each) }
+        ) { chunk in
+            pending.append(contentsOf: chunk)
+            let whole = pending.count / frameBytes * frameBytes
+            guard whole > 0 else { return }
+            pending.withUnsafeBytes { bytes in
+                each(UnsafeRawBufferPointer(rebasing: bytes[0..<whole]).bindMemory(to: Float.self))
+            }
+            pending.removeFirst(whole)
+        }
         guard output.succeeded else {
             throw MediaError(
                 .analysisFailed, "FFmpeg could not decode the audio for analysis",
@@ -265,4 +248,5 @@ public struct MediaAnalyzer: Sendable {
             TimeRange(start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000)
         }
     }
+
 }

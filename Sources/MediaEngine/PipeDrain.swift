@@ -44,24 +44,12 @@ final class PipeDrain: Sendable {
     private let demand = DispatchSemaphore(value: 0)
 
     /// Starts the reading thread; the end of the pipe, or `stop`, ends it and closes `fd`.
-    /// `awaitingWriter`: `fd` is a named pipe opened without waiting (`O_NONBLOCK`), where a read
-    /// before any writer has opened it would end at once; the first read waits for a writer's
-    /// bytes, or for a writer to come and go, and the reads after it block as usual.
-    init(_ fd: FileDescriptor, chunkSize: Int = 1 << 16, awaitingWriter: Bool = false) {
+    init(_ fd: FileDescriptor, chunkSize: Int = 1 << 16) {
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: chunkSize)
-            var awaiting = awaitingWriter
             while true {
                 demand.wait()
                 if state.withLock({ $0.stopped }) { break }
-                if awaiting {
-                    // Linux reports a hang-up on a named pipe only once a writer has opened and
-                    // closed it since it was opened here, so this waits for the writer.
-                    var entry = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
-                    while poll(&entry, 1, -1) < 0 && errno == EINTR {}
-                    _ = fcntl(fd.rawValue, F_SETFL, fcntl(fd.rawValue, F_GETFL) & ~O_NONBLOCK)
-                    awaiting = false
-                }
                 let count = buffer.withUnsafeMutableBytes { read(fd.rawValue, $0.baseAddress, chunkSize) }
                 let code = errno
                 if count < 0, code == EINTR {

@@ -164,39 +164,6 @@ enum FFmpegLoudness {
         }
     }
 
-    @Test func oneFFmpegDecodesThePicturesAndTheSound() async throws {
-        let path = try await TestMedia.shared.path("analysis.mp4")
-        let media = try await Prober().probe(path)
-        try await withTemporaryDirectory { dir in
-            let ffmpeg = dir + "/ffmpeg-counted"
-            try "#!/bin/sh\necho run >> '\(dir)/runs'\nexec ffmpeg \"$@\"\n".write(
-                toFile: ffmpeg, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: ffmpeg)
-            let analysis = try await MediaAnalyzer(ffmpegPath: ffmpeg).analyze(path, media: media)
-            let runs = try String(contentsOfFile: dir + "/runs", encoding: .utf8)
-            #expect(runs.split(separator: "\n").count == 1, "one decode for the pictures and the sound")
-            #expect(analysis.cuts.count == AnalysisGroundTruthTests.cutFrames.count)
-            #expect(analysis.loudness != nil && !analysis.silences.isEmpty)
-        }
-    }
-
-    @Test func aDecoderThatFailsBeforeWritingTheSoundGivesAClearError() async throws {
-        try await withTemporaryDirectory { dir in
-            // A copy of its own: other suites decode analysis.mp4 at the same time.
-            let path = dir + "/unopened-sound.mp4"
-            try FileManager.default.copyItem(atPath: try await TestMedia.shared.path("analysis.mp4"), toPath: path)
-            var media = try await Prober().probe(path)
-            // A stream the file does not have: FFmpeg stops before it opens either output.
-            media.audio[0].index = 9
-            await #expect {
-                _ = try await MediaAnalyzer().analyze(path, media: media)
-            } throws: { error in
-                (error as? MediaError)?.code == .analysisFailed
-            }
-            #expect(try await eventually { try decoders(of: path) == 0 })
-        }
-    }
-
     @Test func cancellingStopsTheDecoders() async throws {
         let path = try await TestMedia.shared.path("longgop.mp4")
         let media = try await Prober().probe(path)
