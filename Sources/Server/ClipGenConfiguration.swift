@@ -48,7 +48,10 @@ public struct ClipGenConfiguration: Sendable {
         ConfigurationKey("dataDir", "directory for the SQLite database, blobs and scratch space (./data)"),
         ConfigurationKey(
             "databaseUrl",
-            "the database: sqlite:PATH or postgres://user:password@host:port/database (SQLite in the data directory)"),
+            """
+            the database: sqlite:PATH or postgres://user:password@host:port/database, several hosts comma-separated \
+            (host1:port1,host2:port2) for a primary and its standbys (SQLite in the data directory)
+            """),
         ConfigurationKey("logLevel", "trace, debug, info, notice, warning, error (info)"),
         ConfigurationKey("logFile", "write the JSON log lines to this file instead of stderr, rotated by size (none)"),
         ConfigurationKey("logMaxBytes", "size at which the log file is rotated to FILE.1 (10485760)"),

@@ -41,7 +41,8 @@ import Testing
                 group.addTask { try await store.run() }
                 group.addTask { try await standby.run() }
                 defer { group.cancelAll() }
-                try await store.prepare()
+                // Asking the servers and moving the pool takes a moment, a long one on a loaded machine.
+                #expect(try await eventually(every: .seconds(1)) { (try? await store.prepare()) != nil })
                 let organization = Organization(name: "failover", createdAt: Date())
                 try await store.createOrganization(organization)
                 func user(_ name: String) -> User {
