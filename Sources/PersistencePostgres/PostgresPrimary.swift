@@ -106,19 +106,18 @@ final class PostgresPrimary: Sendable {
     }
 
     /// Points the pool at the server at `index`, when it is not there already.
+    /// Only the follow loop calls it, one call at a time.
     private func move(to index: Int) {
+        guard state.withLock({ $0.index }) != index else { return }
         let client = PostgresClient(configuration: configurations[index], backgroundLogger: logger)
-        let moved = state.withLock { state -> Bool in
-            guard state.index != index else { return false }
+        state.withLock { state in
             state.index = index
             state.client = client
             if let old = state.running {
                 old.cancel()
                 state.retired.append(old)
             }
-            return true
         }
-        guard moved else { return }
         start(client)
         logger.notice(
             "the database's writable server changed; connecting there",

@@ -84,12 +84,8 @@ public struct PostgresServers: Sendable {
         components.queryItems =
             [URLQueryItem(name: "sslmode", value: requireTLS ? "require" : "disable")]
             + (addresses.count > 1 ? [URLQueryItem(name: "target_session_attrs", value: "read-write")] : [])
-        let hosts = addresses.map { address in
-            address.host.contains(":")
-                ? "[\(address.host)]:\(address.port)"
-                : "\(address.host.addingPercentEncoding(withAllowedCharacters: .urlHostAllowed) ?? address.host):\(address.port)"
-        }
-        return components.string!.replacingOccurrences(of: "@placeholder", with: "@" + hosts.joined(separator: ","))
+        let hosts = addresses.map(\.description).joined(separator: ",")
+        return components.string!.replacingOccurrences(of: "@placeholder", with: "@" + hosts)
     }
 
     /// The pool's settings for the server at `index`.
