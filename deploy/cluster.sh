@@ -13,6 +13,9 @@
 # State (ports, generated secrets, data, logs, pid files): $CLIPGEN_CLUSTER_DIR, default ./.cluster.
 # The binary: $CLIPGEN_BIN, default a release build made here. CLIPGEN_* settings in the
 # environment reach every ClipGen process (e.g. CLIPGEN_LEASE_SECONDS=5).
+# deploy/regions.sh runs one of these per region and sets two more: CLIPGEN_CLUSTER_DATABASE_URL
+# (the database URL the processes get, instead of this cluster's own PostgreSQL) and
+# CLIPGEN_CLUSTER_POSTGRES_OPTIONS (more `-c name=value` for that PostgreSQL).
 set -euo pipefail
 # Close descriptors we inherited (a caller's pipes): the daemons started here would hold them open.
 for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && [ "$n" -lt 255 ] && eval "exec $n>&-"; done
@@ -50,7 +53,7 @@ clipgen_bin() {
 }
 
 clipgen_environment() {
-  export CLIPGEN_DATABASE_URL="postgres://clipgen@127.0.0.1:$PG_PORT/clipgen"
+  export CLIPGEN_DATABASE_URL="${CLIPGEN_CLUSTER_DATABASE_URL:-postgres://clipgen@127.0.0.1:$PG_PORT/clipgen}"
   export CLIPGEN_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
   export CLIPGEN_S3_ENDPOINT="http://127.0.0.1:$S3_PORT" CLIPGEN_S3_BUCKET=clipgen
   export CLIPGEN_S3_ACCESS_KEY_ID="$S3_ACCESS_KEY" CLIPGEN_S3_SECRET_ACCESS_KEY="$S3_SECRET_KEY"
@@ -71,7 +74,7 @@ start_postgres() {
   rm -f "$data/postmaster.pid"
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   $as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-    -o "-p $PG_PORT -k $data -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    -o "-p $PG_PORT -k $data -c listen_addresses=127.0.0.1 -c max_connections=200 ${CLIPGEN_CLUSTER_POSTGRES_OPTIONS:-}" start >/dev/null
   $as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U clipgen -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'clipgen'" | grep -q 1 \
     || $as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U clipgen -d postgres -qc "CREATE DATABASE clipgen" >/dev/null
 }
@@ -85,7 +88,17 @@ cluster_redis() {
 start_s3() {
   alive "$state/s3/weed.pid" && return
   log "starting SeaweedFS (S3) on 127.0.0.1:$S3_PORT"
-  start_seaweedfs "$state/s3" "$S3_PORT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$S3_INTERNAL_PORTS" || exit 1
+  local attempt
+  # Another process can take an internal port between choosing it and SeaweedFS binding it (a
+  # loaded machine running tests): those ports are nobody else's business, so new ones are
+  # chosen and kept. Clients know only the S3 port.
+  for attempt in 1 2 3; do
+    start_seaweedfs "$state/s3" "$S3_PORT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$S3_INTERNAL_PORTS" && return
+    [ "$attempt" = 3 ] && exit 1
+    S3_INTERNAL_PORTS=$(free_ports 7)
+    sed -i "s/^S3_INTERNAL_PORTS=.*/S3_INTERNAL_PORTS=\"$S3_INTERNAL_PORTS\"/" "$state/cluster.env"
+    log "SeaweedFS did not start; again on other internal ports"
+  done
 }
 
 # start_clipgen NAME ARGS...: a ClipGen process with its own data directory and log.

@@ -60,7 +60,9 @@ start_seaweedfs() {
   mkdir -p "$dir/data"
   printf '{"identities":[{"name":"clipgen","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
     "$3" "$4" >"$dir/identities.json"
+  # -master.electionTimeout=1s: after an unclean stop the master otherwise waits ~18 s for an election.
   setsid "$servers_root/scripts/unblocked" "$weed" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -debug.port=0 \
+    -master.electionTimeout=1s \
     -master.port="${p[0]}" -master.port.grpc="${p[1]}" -master.volumeSizeLimitMB=256 -volume.max=0 \
     -volume.port="${p[2]}" -volume.port.grpc="${p[3]}" -filer -filer.port="${p[4]}" -filer.port.grpc="${p[5]}" \
     -s3 -s3.port="$s3_port" -s3.port.grpc="${p[6]}" -s3.port.iceberg=0 -s3.port.lance=0 -s3.config="$dir/identities.json" \

@@ -23,7 +23,8 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 # Captions are drawn by libass with DejaVu Sans; the speech and face tests speak with espeak-ng and
 # take a face from opencv-doc's sample photo.
-fc-list 2>/dev/null | grep -q DejaVuSans || need+=(fonts-dejavu-core)
+# Looked for by file: fc-list is in the fontconfig package, which may be absent, and was reinstalling the fonts each run.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf ] || need+=(fonts-dejavu-core)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 [ -f /usr/share/doc/opencv-doc/examples/data/messi5.jpg ] || need+=(opencv-doc)
 # Headless Chromium and its driver run the web app's test (scripts/webapp-test.sh).

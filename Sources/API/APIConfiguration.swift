@@ -78,6 +78,8 @@ public struct APIConfiguration: Sendable {
     public var quotas = Quotas()
     /// Tokens, passwords and the first admin: the Accounts module's settings, read with the API's.
     public var auth = AccountsConfiguration()
+    /// This replica's region, and the others' addresses; read by the workers too.
+    public var region = RegionConfiguration()
     /// Largest accepted upload in bytes; default 10 GiB.
     public var maxUploadBytes: Int64 = 10 * 1024 * 1024 * 1024
 
@@ -90,7 +92,7 @@ public struct APIConfiguration: Sendable {
     public init() {}
 
     public static let keys =
-        AccountsConfiguration.keys + [
+        AccountsConfiguration.keys + RegionConfiguration.keys + [
             ConfigurationKey("host", "address to bind (127.0.0.1)"),
             ConfigurationKey("port", "port to bind (8080)"),
             ConfigurationKey("maxUploadBytes", "largest upload in bytes (10737418240)"),
@@ -143,6 +145,7 @@ public struct APIConfiguration: Sendable {
         http.port = try values.int("port", in: 0...65535) ?? http.port
         maxUploadBytes = try values.int("maxUploadBytes", in: 1...Int.max).map(Int64.init) ?? maxUploadBytes
         auth = try AccountsConfiguration(reading: values)
+        region = try RegionConfiguration(reading: values)
         http.idleTimeoutSeconds = try values.double("idleTimeoutSeconds", in: 1...3600) ?? http.idleTimeoutSeconds
         http.webSocketPingSeconds = try values.double("webSocketPingSeconds", in: 1...3600) ?? http.webSocketPingSeconds
         http.webSocketWriteTimeoutSeconds =

@@ -14,10 +14,10 @@ import Persistence
 import ServiceLifecycle
 import WebApp
 
-/// What the API keeps: accounts, jobs, the queue, webhooks, the audit log and quotas, and the reports over them.
+/// What the API keeps: accounts, jobs, the queue, webhooks, the audit log and quotas, the reports
+/// over them, and where each organisation lives.
 public typealias APIStore = AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger
-    & DataLifecycle
-    & ReportQueries & WorkerRegistry & BatchRepository
+    & DataLifecycle & ReportQueries & WorkerRegistry & BatchRepository & Residency
 
 /// Everything the HTTP side needs, created once by the caller.
 public struct APIDependencies<Store: APIStore, Blobs: BlobStore>: Sendable {
@@ -68,6 +68,7 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIdMiddleware())
+    if let region = configuration.region.name { router.add(middleware: RegionHeaderMiddleware(region: region)) }
     router.add(middleware: RequestLogMiddleware(trustedProxies: configuration.http.trustedProxies))
     router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics.api))
     router.add(middleware: SecurityHeadersMiddleware())
@@ -106,7 +107,8 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
     let quotas = QuotaPolicy(defaults: configuration.quotaDefaults)
     let quotaRoutes = QuotaRoutes(store: store, policy: quotas, operatorToken: operatorToken)
     OrganizationRoutes(
-        store: store, operatorToken: operatorToken, bcryptCost: configuration.auth.bcryptCost, clock: clock
+        store: store, operatorToken: operatorToken, bcryptCost: configuration.auth.bcryptCost,
+        region: configuration.region.name, clock: clock
     ).add(to: v1)
     quotaRoutes.addOperatorRoutes(to: v1)
     AuditRoutes(store: store).addOperatorRoutes(to: v1, operatorToken: operatorToken)
@@ -116,6 +118,10 @@ public func buildRouter<Store: APIStore, Blobs: BlobStore>(
             store: store, tokens: dependencies.tokens, clock: clock, queryTokenRoutes: MediaRoute.endpointPaths)
     )
     .add(middleware: RateLimitMiddleware.perPrincipal(configuration, dependencies))
+    .add(
+        middleware: HomeRegionMiddleware(
+            region: configuration.region.name, urls: configuration.region.urls,
+            directory: RegionDirectory(store: store, takeover: configuration.region.takeoverSeconds)))
     auth.addAuthenticated(to: secured)
     APIKeyRoutes(store: store, clock: clock, revocations: dependencies.revocations).add(to: secured)
     WebhookRoutes(store: store).add(to: secured)
@@ -157,6 +163,7 @@ public func buildWebSocketRouter<Store: APIStore, Blobs: BlobStore>(
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIdMiddleware())
+    if let region = configuration.region.name { router.add(middleware: RegionHeaderMiddleware(region: region)) }
     router.add(middleware: RequestLogMiddleware(trustedProxies: configuration.http.trustedProxies))
     router.add(middleware: WebSocketRefusalMiddleware())
     router.add(middleware: ProblemMiddleware())

@@ -11,14 +11,16 @@ public enum AdminBootstrap {
         public var generatedPassword: String?
     }
 
-    /// Returns nil when users already exist, or another process made the admin first.
-    public static func run(store: some AccountStore, configuration: AccountsConfiguration, clock: WallClock = .system)
-        async throws -> Result?
-    {
+    /// Returns nil when users already exist, or another process made the admin first. The
+    /// organisation is homed in `homeRegion`, the region of the process that makes it.
+    public static func run(
+        store: some AccountStore, configuration: AccountsConfiguration, homeRegion: String? = nil,
+        clock: WallClock = .system
+    ) async throws -> Result? {
         guard try await store.userCount() == 0 else { return nil }
         let generated = configuration.adminPassword == nil ? randomPassword() : nil
         let password = configuration.adminPassword ?? generated!
-        let organization = Organization(name: "default", createdAt: clock.now())
+        let organization = Organization(name: "default", createdAt: clock.now(), homeRegion: homeRegion)
         let hash = try await PasswordHasher.hash(password, cost: configuration.bcryptCost)
         let admin = User(
             organizationId: organization.id, email: configuration.adminEmail, passwordHash: hash, role: .admin,

@@ -13,10 +13,10 @@ public enum OrganizationProvisioning {
     }
 
     /// Throws `AccountError.invalid` naming each bad field, `StoreError.conflict` for a taken email;
-    /// writes nothing then.
+    /// writes nothing then. `homeRegion`: where its work runs, in a deployment of several regions.
     public static func create(
-        name: String, adminEmail: String, adminPassword: String?, store: some AccountStore, bcryptCost: Int,
-        clock: WallClock = .system
+        name: String, adminEmail: String, adminPassword: String?, homeRegion: String? = nil,
+        store: some AccountStore, bcryptCost: Int, clock: WallClock = .system
     ) async throws -> Result {
         let name = name.trimmingCharacters(in: .whitespaces)
         let email = adminEmail.trimmingCharacters(in: .whitespaces)
@@ -32,9 +32,12 @@ public enum OrganizationProvisioning {
         if let password = adminPassword, let problem = PasswordPolicy.problem(with: password) {
             errors.append(.init(field: "adminPassword", message: problem))
         }
+        if let homeRegion, !RegionConfiguration.isName(homeRegion) {
+            errors.append(.init(field: "homeRegion", message: "must be 1 to 32 lowercase letters, digits and '-'"))
+        }
         guard errors.isEmpty else { throw AccountError.invalid(errors) }
         let generated = adminPassword == nil ? AdminBootstrap.randomPassword() : nil
-        let organization = Organization(name: name, createdAt: clock.now())
+        let organization = Organization(name: name, createdAt: clock.now(), homeRegion: homeRegion)
         let admin = User(
             organizationId: organization.id, email: email,
             passwordHash: try await PasswordHasher.hash(adminPassword ?? generated!, cost: bcryptCost), role: .admin,

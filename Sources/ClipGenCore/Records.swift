@@ -4,10 +4,14 @@ public struct Organization: Codable, Sendable, Equatable {
     public var id: OrganizationID
     public var name: String
     public var createdAt: Date
-    public init(id: OrganizationID = .make(), name: String, createdAt: Date) {
+    /// The region whose workers process its jobs and whose storage keeps its files first, in a
+    /// deployment of several regions; nil: any region's.
+    public var homeRegion: String?
+    public init(id: OrganizationID = .make(), name: String, createdAt: Date, homeRegion: String? = nil) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
+        self.homeRegion = homeRegion
     }
 }
 

@@ -3,4 +3,4 @@
 /// conforms to all of them (SQLite, PostgreSQL, and an in-memory one that proves the protocols
 /// are not shaped like SQL); the API and the workers are generic over the parts they use.
 public typealias JobStore = AccountStore & JobRepository & TaskQueue & EventOutbox & WebhookOutbox & AuditLog
-    & QuotaLedger & ReportQueries & WorkerRegistry & DataLifecycle & BatchRepository
+    & QuotaLedger & ReportQueries & WorkerRegistry & DataLifecycle & BatchRepository & Residency

@@ -11,10 +11,13 @@ public protocol TaskQueue: Sendable {
     /// organisation's backlog never starves another's job), the highest `priority` of its jobs,
     /// then the oldest.
     /// A task whose `fallback` is one of `capabilities` is runnable too once it has been due for
-    /// `fallbackAfter` seconds (0: at once, nil: never). A task whose worker vanished on its last
-    /// attempt fails its job (`worker_lost`) instead.
-    func claimTask(worker: String, capabilities: [Capability], fallbackAfter: Double?, leaseSeconds: Double)
-        async throws -> ClaimedTask?
+    /// `fallbackAfter` seconds (0: at once, nil: never). A task whose organisation's home region
+    /// (copied when it was queued) is one of `excludingRegions` is left to that region's workers.
+    /// A task whose worker vanished on its last attempt fails its job (`worker_lost`) instead.
+    func claimTask(
+        worker: String, capabilities: [Capability], fallbackAfter: Double?, excludingRegions: [String],
+        leaseSeconds: Double
+    ) async throws -> ClaimedTask?
     /// Extends a lease; tells the worker when it lost the lease or the job was cancelled.
     func heartbeat(taskId: TaskID, worker: String, leaseSeconds: Double) async throws -> LeaseState
     /// Gives a task back without counting the attempt (the worker is shutting down).
@@ -30,6 +33,15 @@ public protocol TaskQueue: Sendable {
 }
 
 extension TaskQueue {
+    /// Claims as a worker of no region, or one whose peers in other regions are all gone.
+    public func claimTask(worker: String, capabilities: [Capability], fallbackAfter: Double?, leaseSeconds: Double)
+        async throws -> ClaimedTask?
+    {
+        try await claimTask(
+            worker: worker, capabilities: capabilities, fallbackAfter: fallbackAfter, excludingRegions: [],
+            leaseSeconds: leaseSeconds)
+    }
+
     /// Claims as a worker that knows of no worker better suited: fallback work is taken at once.
     public func claimTask(worker: String, capabilities: [Capability], leaseSeconds: Double) async throws
         -> ClaimedTask?

@@ -4,8 +4,9 @@ import ClipGenCore
 /// renews its entry every heartbeat, and removes it when it stops. A CPU worker reads it to know
 /// whether GPU-preferring work has anyone better to wait for (`TaskQueue.claimTask`'s fallback).
 public protocol WorkerRegistry: Sendable {
-    /// Registers the worker or renews its entry, as seen now.
-    func workerSeen(_ id: String, capabilities: [Capability]) async throws
+    /// Registers the worker or renews its entry, as seen now; `region` is where it runs (nil: no
+    /// regions configured).
+    func workerSeen(_ id: String, capabilities: [Capability], region: String?) async throws
     /// Removes the worker's entry (it is stopping).
     func workerGone(_ id: String) async throws
     /// Workers seen within the last `seconds`, oldest registration first.
@@ -16,14 +17,23 @@ public protocol WorkerRegistry: Sendable {
 public struct WorkerPresence: Sendable, Equatable {
     public var id: String
     public var capabilities: [Capability]
+    public var region: String?
     public var registeredAt: Double
     public var seenAt: Double
 
-    public init(id: String, capabilities: [Capability], registeredAt: Double, seenAt: Double) {
+    public init(id: String, capabilities: [Capability], region: String? = nil, registeredAt: Double, seenAt: Double) {
         self.id = id
         self.capabilities = capabilities
+        self.region = region
         self.registeredAt = registeredAt
         self.seenAt = seenAt
+    }
+}
+
+extension WorkerRegistry {
+    /// A worker of no region.
+    public func workerSeen(_ id: String, capabilities: [Capability]) async throws {
+        try await workerSeen(id, capabilities: capabilities, region: nil)
     }
 }
 

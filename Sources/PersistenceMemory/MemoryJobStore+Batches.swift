@@ -21,7 +21,7 @@ extension MemoryJobStore {
             state.batches[batch.id] = batch
             for (job, task) in jobs {
                 state.jobs[job.id] = job
-                state.tasks[task.id] = QueuedTask(record: task, availableAt: now, createdAt: now, order: state.next())
+                state.queue(task, now: now)
                 Self.apply(
                     JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, &state, now: now)
             }

@@ -4,9 +4,10 @@ import Persistence
 import Synchronization
 
 extension MemoryJobStore {
-    public func claimTask(worker: String, capabilities: [Capability], fallbackAfter: Double?, leaseSeconds: Double)
-        async throws -> ClaimedTask?
-    {
+    public func claimTask(
+        worker: String, capabilities: [Capability], fallbackAfter: Double?, excludingRegions: [String],
+        leaseSeconds: Double
+    ) async throws -> ClaimedTask? {
         let now = self.now
         return state.withLock { state in
             Self.failAbandonedTasks(&state, now: now)
@@ -14,6 +15,7 @@ extension MemoryJobStore {
                 (capabilities.contains(task.record.capability)
                     || (task.record.fallback.map(capabilities.contains) == true
                         && fallbackAfter.map { task.availableAt <= now - $0 } == true))
+                    && !(task.region.map(excludingRegions.contains) ?? false)
                     && ((task.status == .queued && task.availableAt <= now)
                         || (task.status == .leased && (task.leaseExpiresAt ?? 0) <= now))
             }
@@ -149,7 +151,7 @@ extension MemoryJobStore {
             state.tasks[task.id] = stored
         }
         for next in change.newTasks {
-            state.tasks[next.id] = QueuedTask(record: next, availableAt: now, createdAt: now, order: state.next())
+            state.queue(next, now: now)
         }
         var sequence: Int64 = 0
         for var event in change.events {

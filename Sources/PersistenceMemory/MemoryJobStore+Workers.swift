@@ -3,12 +3,12 @@ import Persistence
 import Synchronization
 
 extension MemoryJobStore {
-    public func workerSeen(_ id: String, capabilities: [Capability]) async throws {
+    public func workerSeen(_ id: String, capabilities: [Capability], region: String?) async throws {
         let now = self.now
         state.withLock { state in
             let registeredAt = state.workers[id]?.registeredAt ?? now
             state.workers[id] = WorkerPresence(
-                id: id, capabilities: capabilities, registeredAt: registeredAt, seenAt: now)
+                id: id, capabilities: capabilities, region: region, registeredAt: registeredAt, seenAt: now)
         }
     }
 

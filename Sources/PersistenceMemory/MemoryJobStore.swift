@@ -29,6 +29,8 @@ public final class MemoryJobStore: JobStoreBackend {
         var availableAt: Double
         var createdAt: Double
         var order: Int
+        /// Its organisation's home region when it was queued.
+        var region: String?
         var leaseOwner: String?
         var leaseExpiresAt: Double?
         var progress = 0.0
@@ -77,6 +79,12 @@ public final class MemoryJobStore: JobStoreBackend {
         mutating func next() -> Int {
             counter += 1
             return counter
+        }
+
+        /// Queues a task of a job already stored, with its organisation's home region.
+        mutating func queue(_ task: TaskRecord, now: Double) {
+            let region = jobs[task.jobId].flatMap { organizations[$0.organizationId]?.homeRegion }
+            tasks[task.id] = QueuedTask(record: task, availableAt: now, createdAt: now, order: next(), region: region)
         }
     }
 
@@ -237,8 +245,7 @@ extension MemoryJobStore {
                 return JobCreation(job: Self.summary(earlier), created: false)
             }
             state.jobs[job.id] = job
-            state.tasks[firstTask.id] = QueuedTask(
-                record: firstTask, availableAt: now, createdAt: now, order: state.next())
+            state.queue(firstTask, now: now)
             if let key, let idempotencyKey { state.idempotencyKeys[key] = (job.id, idempotencyKey.fingerprint, now) }
             Self.apply(JobTransitions.created(job, at: Date(timeIntervalSince1970: now)), to: job.id, &state, now: now)
             return JobCreation(job: Self.summary(job), created: true)

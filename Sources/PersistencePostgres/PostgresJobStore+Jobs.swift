@@ -168,10 +168,12 @@ extension PostgresJobStore {
         try await execute(
             """
             INSERT INTO tasks (id, job_id, kind, capability, fallback, clip_index, status, attempts,
-                max_attempts, available_at, created_at, organization_id, priority)
+                max_attempts, available_at, created_at, organization_id, priority, region)
             SELECT \(task.id), \(task.jobId), \(task.kind.rawValue), \(task.capability.rawValue),
                 \(task.fallback?.rawValue), \(task.clipIndex), 'queued', 0, \(task.maxAttempts), \(availableAt),
-                \(availableAt), organization_id, priority FROM jobs WHERE id = \(task.jobId)
+                \(availableAt), organization_id, priority,
+                (SELECT home_region FROM organizations WHERE organizations.id = jobs.organization_id)
+            FROM jobs WHERE id = \(task.jobId)
             """, on: connection)
     }
 }

@@ -13,9 +13,10 @@ extension PostgresJobStore {
     /// was queued — the event's JSON built by the server, in `JobEvent`'s own encoding). Written
     /// in SQL rather than planned from a snapshot because the claim is the queue's hot path: one
     /// round trip instead of five; `aClaimMovesTheJobAsTheTransitionsSay` holds it to the planner.
-    public func claimTask(worker: String, capabilities: [Capability], fallbackAfter: Double?, leaseSeconds: Double)
-        async throws -> ClaimedTask?
-    {
+    public func claimTask(
+        worker: String, capabilities: [Capability], fallbackAfter: Double?, excludingRegions: [String],
+        leaseSeconds: Double
+    ) async throws -> ClaimedTask? {
         guard !capabilities.isEmpty else { return nil }
         let now = self.now
         let names = capabilities.map(\.rawValue)
@@ -33,14 +34,16 @@ extension PostgresJobStore {
         // (one round trip); only when it has nothing this worker takes, the others in turn. An
         // expired lease (its worker died) goes before them all.
         if let claimed = try await claim(
-            worker: worker, names: names, waitedUntil: waitedUntil, organization: nil, leaseSeconds: leaseSeconds,
+            worker: worker, names: names, waitedUntil: waitedUntil, excluded: excludingRegions, organization: nil,
+            leaseSeconds: leaseSeconds,
             now: now, at: at)
         {
             return claimed
         }
         for organization in try await organizationsByLoad(now: now).dropFirst() {
             if let claimed = try await claim(
-                worker: worker, names: names, waitedUntil: waitedUntil, organization: organization,
+                worker: worker, names: names, waitedUntil: waitedUntil, excluded: excludingRegions,
+                organization: organization,
                 leaseSeconds: leaseSeconds, now: now, at: at)
             {
                 return claimed
@@ -60,7 +63,8 @@ extension PostgresJobStore {
     /// fairest organisation; then its job's priority, then the oldest); nil when neither is there
     /// (or another worker locked it first).
     private func claim(
-        worker: String, names: [String], waitedUntil: Double, organization: String?, leaseSeconds: Double,
+        worker: String, names: [String], waitedUntil: Double, excluded: [String], organization: String?,
+        leaseSeconds: Double,
         now: Double, at: Double
     ) async throws -> ClaimedTask? {
         try await retryingConflicts {
@@ -76,6 +80,7 @@ extension PostgresJobStore {
                          WHERE status = 'leased' AND lease_expires_at <= \(now)
                              AND (capability = ANY(\(names))
                                  OR (fallback = ANY(\(names)) AND available_at <= \(waitedUntil)))
+                             AND (region IS NULL OR NOT (region = ANY(\(excluded))))
                          ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED),
                         (SELECT id FROM tasks
                          WHERE status = 'queued' AND organization_id = COALESCE(\(organization),
@@ -83,6 +88,7 @@ extension PostgresJobStore {
                              AND available_at <= \(now)
                              AND (capability = ANY(\(names))
                                  OR (fallback = ANY(\(names)) AND available_at <= \(waitedUntil)))
+                             AND (region IS NULL OR NOT (region = ANY(\(excluded))))
                          ORDER BY priority DESC, available_at, created_at, seq LIMIT 1 FOR UPDATE SKIP LOCKED))
                     RETURNING *),
                 old AS (

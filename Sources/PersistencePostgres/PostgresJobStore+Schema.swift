@@ -338,5 +338,15 @@ extension PostgresJobStore {
                 """,
             ]
         ),
+        // Organisations live in a home region; each task copies it when queued, and each worker
+        // says where it runs, so a claim can leave a region's work to its own workers.
+        (
+            "v13",
+            [
+                "ALTER TABLE organizations ADD COLUMN home_region TEXT",
+                "ALTER TABLE tasks ADD COLUMN region TEXT",
+                "ALTER TABLE workers ADD COLUMN region TEXT",
+            ]
+        ),
     ]
 }

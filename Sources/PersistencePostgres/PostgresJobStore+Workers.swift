@@ -3,13 +3,14 @@ import Persistence
 import PostgresNIO
 
 extension PostgresJobStore {
-    public func workerSeen(_ id: String, capabilities: [Capability]) async throws {
+    public func workerSeen(_ id: String, capabilities: [Capability], region: String?) async throws {
         let now = self.now
         try await run(
             """
-            INSERT INTO workers (id, capabilities, registered_at, seen_at)
-            VALUES (\(id), \(WorkerPresence.encode(capabilities)), \(now), \(now))
-            ON CONFLICT (id) DO UPDATE SET capabilities = excluded.capabilities, seen_at = excluded.seen_at
+            INSERT INTO workers (id, capabilities, region, registered_at, seen_at)
+            VALUES (\(id), \(WorkerPresence.encode(capabilities)), \(region), \(now), \(now))
+            ON CONFLICT (id) DO UPDATE SET capabilities = excluded.capabilities, region = excluded.region,
+                seen_at = excluded.seen_at
             """)
     }
 
@@ -23,7 +24,7 @@ extension PostgresJobStore {
         ) {
             WorkerPresence(
                 id: try $0.get("id"), capabilities: WorkerPresence.decode(try $0.get("capabilities")),
-                registeredAt: try $0.get("registered_at"), seenAt: try $0.get("seen_at"))
+                region: try $0.get("region"), registeredAt: try $0.get("registered_at"), seenAt: try $0.get("seen_at"))
         }
     }
 }

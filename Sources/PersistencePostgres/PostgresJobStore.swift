@@ -291,8 +291,9 @@ extension PostgresJobStore {
 
     private static func insert(_ organization: Organization) -> PostgresQuery {
         """
-        INSERT INTO organizations (id, name, created_at)
-            VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970))
+        INSERT INTO organizations (id, name, created_at, home_region)
+            VALUES (\(organization.id), \(organization.name), \(organization.createdAt.timeIntervalSince1970),
+                \(organization.homeRegion))
         """
     }
 

@@ -193,8 +193,10 @@ extension SQLiteJobStore {
         try db.execute(
             sql: """
                 INSERT INTO tasks (id, job_id, kind, capability, fallback, clip_index, status, attempts,
-                    max_attempts, available_at, created_at, organization_id, priority)
-                SELECT ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, organization_id, priority FROM jobs WHERE id = ?
+                    max_attempts, available_at, created_at, organization_id, priority, region)
+                SELECT ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, organization_id, priority,
+                    (SELECT home_region FROM organizations WHERE organizations.id = jobs.organization_id)
+                FROM jobs WHERE id = ?
                 """,
             arguments: [
                 task.id, task.jobId, task.kind.rawValue, task.capability.rawValue, task.fallback?.rawValue,

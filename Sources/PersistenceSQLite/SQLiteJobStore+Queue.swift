@@ -4,9 +4,10 @@ import GRDB
 import Persistence
 
 extension SQLiteJobStore {
-    public func claimTask(worker: String, capabilities: [Capability], fallbackAfter: Double?, leaseSeconds: Double)
-        async throws -> ClaimedTask?
-    {
+    public func claimTask(
+        worker: String, capabilities: [Capability], fallbackAfter: Double?, excludingRegions: [String],
+        leaseSeconds: Double
+    ) async throws -> ClaimedTask? {
         let now = self.now
         return try await pool.write { db in
             try Self.failAbandonedTasks(db, now: now)
@@ -15,8 +16,11 @@ extension SQLiteJobStore {
             // A fallback task waits for its preferred workers until `fallbackAfter` has passed.
             let waitedUntil = fallbackAfter.map { now - $0 } ?? -Double.greatestFiniteMagnitude
             guard !capabilities.isEmpty else { return nil }
-            let takes = "(capability IN (\(placeholders)) OR (fallback IN (\(placeholders)) AND available_at <= ?))"
-            let takeArguments = names + names + [waitedUntil]
+            let regions = excludingRegions.map { _ in "?" }.joined(separator: ", ")
+            let takes =
+                "(capability IN (\(placeholders)) OR (fallback IN (\(placeholders)) AND available_at <= ?))"
+                + (excludingRegions.isEmpty ? "" : " AND (region IS NULL OR region NOT IN (\(regions)))")
+            let takeArguments = names + names + [waitedUntil] + StatementArguments(excludingRegions)
             // A lease that expired (its worker died) first: there are few, and they are the oldest work.
             var found = try Row.fetchOne(
                 db,

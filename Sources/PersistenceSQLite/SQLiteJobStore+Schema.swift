@@ -315,6 +315,16 @@ extension SQLiteJobStore {
                     ALTER TABLE webhook_deliveries ADD COLUMN batch TEXT;
                     """)
         }
+        migrator.registerMigration("v14-regions") { db in
+            // Organisations live in a home region; each task copies it when queued, and each
+            // worker says where it runs, so a claim can leave a region's work to its own workers.
+            try db.execute(
+                sql: """
+                    ALTER TABLE organizations ADD COLUMN home_region TEXT;
+                    ALTER TABLE tasks ADD COLUMN region TEXT;
+                    ALTER TABLE workers ADD COLUMN region TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -119,8 +119,11 @@ extension SQLiteJobStore {
 
     private static func insert(_ organization: Organization, into db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
-            arguments: [organization.id, organization.name, organization.createdAt.timeIntervalSince1970])
+            sql: "INSERT INTO organizations (id, name, created_at, home_region) VALUES (?, ?, ?, ?)",
+            arguments: [
+                organization.id, organization.name, organization.createdAt.timeIntervalSince1970,
+                organization.homeRegion,
+            ])
     }
 
     private static func insert(_ user: User, into db: Database) throws {

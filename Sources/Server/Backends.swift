@@ -250,8 +250,8 @@ private func provision<Store: JobStoreBackend>(
         defer { group.cancelAll() }
         try await store.prepare()
         return try await OrganizationProvisioning.create(
-            name: name, adminEmail: adminEmail, adminPassword: adminPassword, store: store,
-            bcryptCost: configuration.api.auth.bcryptCost)
+            name: name, adminEmail: adminEmail, adminPassword: adminPassword,
+            homeRegion: configuration.api.region.name, store: store, bcryptCost: configuration.api.auth.bcryptCost)
     }
 }
 

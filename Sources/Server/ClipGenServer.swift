@@ -74,7 +74,9 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
     public func prepare() async throws -> AdminBootstrap.Result? {
         try await preparation.value { [self] in
             try await openStorage()
-            return try await AdminBootstrap.run(store: store, configuration: configuration.api.auth, clock: clock)
+            return try await AdminBootstrap.run(
+                store: store, configuration: configuration.api.auth, homeRegion: configuration.api.region.name,
+                clock: clock)
         }
     }
 

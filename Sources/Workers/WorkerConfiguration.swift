@@ -28,6 +28,8 @@ public struct WorkerConfiguration: Sendable {
     public var metricsPort: Int?
     /// Address that listener binds; default 127.0.0.1.
     public var metricsHost = "127.0.0.1"
+    /// Where this worker runs (its keys are listed with the API's, which reads them too).
+    public var region = RegionConfiguration()
 
     public init() {}
 
@@ -77,5 +79,6 @@ public struct WorkerConfiguration: Sendable {
         sourceSweepSeconds = try values.double("sourceSweepSeconds", in: 0.1...86_400) ?? sourceSweepSeconds
         metricsPort = try values.int("metricsPort", in: 0...65535)
         metricsHost = values.string("metricsHost") ?? metricsHost
+        region = try RegionConfiguration(reading: values)
     }
 }

@@ -52,6 +52,9 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
                 "worker.concurrency": "\(settings.concurrency)",
                 "worker.capabilities": "\(settings.capabilities.map(\.rawValue).joined(separator: ","))",
             ])
+        // Before the first claim: a worker that has not yet seen the other regions alive would
+        // take their work.
+        await announceOnce()
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<settings.concurrency {
@@ -79,7 +82,7 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
                     let claimed = try await store.claimTask(
                         worker: settings.workerID, capabilities: settings.capabilities,
                         fallbackAfter: peers.betterSuitedAlive ? settings.fallbackWait : 0,
-                        leaseSeconds: settings.lease)
+                        excludingRegions: peers.otherRegionsAlive, leaseSeconds: settings.lease)
                 else {
                     await signal.wait(timeout: settings.poll)
                     continue
@@ -246,26 +249,43 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
     }
 
     /// Registers this worker and renews its entry every heartbeat; notes whether any live worker
-    /// (seen within a lease) has a capability this one lacks.
+    /// (seen within a lease) has a capability this one lacks, and which other regions have a
+    /// worker seen within the takeover time.
     private func announce(_ shutdown: ShutdownSignal) async {
         while !shutdown.isStopping, !Task.isCancelled {
-            do {
-                try await store.workerSeen(settings.workerID, capabilities: settings.capabilities)
-                let others = try await store.liveWorkers(seenWithin: settings.lease).filter {
-                    $0.id != settings.workerID
-                }
-                let alive = others.contains { !Set($0.capabilities).isSubset(of: settings.capabilities) }
-                if peers.update(betterSuitedAlive: alive) {
-                    logger.info(
-                        alive
-                            ? "a better-suited worker is alive: its work waits for it first"
-                            : "no better-suited worker is alive",
-                        metadata: ["worker.fallbackWait": "\(settings.fallbackWait)"])
-                }
-            } catch {
-                logger.warning("could not renew this worker's registration", metadata: ["error": "\(error)"])
-            }
             await shutdown.wait(upTo: settings.heartbeat)
+            guard !shutdown.isStopping else { return }
+            await announceOnce()
+        }
+    }
+
+    private func announceOnce() async {
+        do {
+            try await store.workerSeen(
+                settings.workerID, capabilities: settings.capabilities, region: settings.region)
+            if let region = settings.region {
+                let regions = Set(
+                    try await store.liveWorkers(seenWithin: settings.regionTakeover).compactMap(\.region)
+                ).subtracting([region]).sorted()
+                if peers.update(otherRegionsAlive: regions) {
+                    logger.notice(
+                        "the regions with a live worker changed: their work is left to them",
+                        metadata: ["worker.otherRegions": "\(regions)"])
+                }
+            }
+            let others = try await store.liveWorkers(seenWithin: settings.lease).filter {
+                $0.id != settings.workerID
+            }
+            let alive = others.contains { !Set($0.capabilities).isSubset(of: settings.capabilities) }
+            if peers.update(betterSuitedAlive: alive) {
+                logger.info(
+                    alive
+                        ? "a better-suited worker is alive: its work waits for it first"
+                        : "no better-suited worker is alive",
+                    metadata: ["worker.fallbackWait": "\(settings.fallbackWait)"])
+            }
+        } catch {
+            logger.warning("could not renew this worker's registration", metadata: ["error": "\(error)"])
         }
     }
 

@@ -15,6 +15,10 @@ public struct WorkerSettings: Sendable {
     public var shutdownGrace: Duration
     /// How often the source cache is swept of deleted and idle copies.
     public var sourceSweep: Duration
+    /// This worker's region; nil: it takes every region's work.
+    public var region: String?
+    /// How long another region may go without a live worker before this one takes its work.
+    public var regionTakeover: Double
 
     public init(_ configuration: WorkerConfiguration, workerID: String? = nil) {
         self.workerID = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Identifier.make().prefix(8))"
@@ -26,5 +30,7 @@ public struct WorkerSettings: Sendable {
         self.poll = .seconds(configuration.pollSeconds)
         self.shutdownGrace = .seconds(configuration.shutdownGraceSeconds)
         self.sourceSweep = .seconds(configuration.sourceSweepSeconds)
+        self.region = configuration.region.name
+        self.regionTakeover = configuration.region.takeoverSeconds
     }
 }

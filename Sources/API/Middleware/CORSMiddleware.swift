@@ -13,7 +13,7 @@ struct CORSAllowListMiddleware<Context: RequestContext>: RouterMiddleware {
     static var exposedHeaders: String {
         """
         Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, \
-        X-Request-Id, Content-Range, ETag, Content-Disposition
+        X-Request-Id, Content-Range, ETag, Content-Disposition, X-ClipGen-Region, X-ClipGen-Home-Region
         """
     }
 

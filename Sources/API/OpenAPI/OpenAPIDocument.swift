@@ -373,9 +373,16 @@ enum OpenAPIDocument {
                     "Create an organisation and its admin (operator token)", public: true,
                     body: body(
                         object(
-                            ["name": string, "adminEmail": string, "adminPassword": string],
+                            ["name": string, "adminEmail": string, "adminPassword": string, "homeRegion": string],
                             required: ["name", "adminEmail"])),
                     answer("201", "the organisation", ["type": "object"]))
+            ],
+            "/v1/organizations/{id}/region": [
+                "put": operation(
+                    "Move an organisation's home region (operator token); null: any region's workers",
+                    public: true, parameters: [path("id")],
+                    body: body(object(["homeRegion": ["type": ["string", "null"]]], required: ["homeRegion"])),
+                    answer("200", "the organisation's home region", ["type": "object"]))
             ],
             "/v1/organizations/{id}/quotas": [
                 "put": operation(

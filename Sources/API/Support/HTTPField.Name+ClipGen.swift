@@ -13,4 +13,6 @@ extension HTTPField.Name {
     static let frameOptions = Self("X-Frame-Options")!
     static let referrerPolicy = Self("Referrer-Policy")!
     static let crossOriginOpenerPolicy = Self("Cross-Origin-Opener-Policy")!
+    static let clipGenRegion = Self("X-ClipGen-Region")!
+    static let clipGenHomeRegion = Self("X-ClipGen-Home-Region")!
 }

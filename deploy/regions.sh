@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Two ClipGen regions on this machine, `a` and `b`, each a deploy/cluster.sh of its own (nginx
+# with TLS, two API replicas, a worker, Redis, SeaweedFS, PostgreSQL) on loopback ports, joined
+# the way two data centres are: region b's PostgreSQL is a streaming standby of region a's
+# (pg_basebackup -R, a replication slot), and `weed filer.sync` copies region a's buckets to
+# region b's SeaweedFS, one way (active-passive: both sides writing one key never converges).
+# Every ClipGen process gets both database servers and writes wherever the primary is.
+#
+#   deploy/regions.sh up        start whatever is not running (all of it the first time); print
+#                               CLIPGEN_URL_A=… CLIPGEN_URL_B=… CLIPGEN_CA_CERT_A=… CLIPGEN_CA_CERT_B=…
+#                               CLIPGEN_ADMIN_EMAIL=… CLIPGEN_ADMIN_PASSWORD=… lines. A region lost
+#                               in a failover comes back as the standby of the one that took over
+#                               (its old database moved aside, a fresh copy taken).
+#   deploy/regions.sh status    which region is writable, the replication lag, then each region's
+#                               processes (deploy/cluster.sh status, prefixed with the region)
+#   deploy/regions.sh failover  region a is lost (or must be given up): fence what is left of it
+#                               (SIGKILL, so it cannot accept a write again), promote b's
+#                               PostgreSQL, turn the blob sync round (b to a, catching a up when it
+#                               returns); prints RTO_SECONDS=… (promotion to first write accepted)
+#   deploy/regions.sh down      stop everything (the data stays)
+#
+# CLIPGEN_REPLICATION=sync (default async): a commit returns only once the standby has applied it
+# (synchronous_standby_names + synchronous_commit=remote_apply), so nothing that was committed is
+# lost with the primary; the price is a round trip to the standby on every commit, and commits
+# wait while the standby is down. State: $CLIPGEN_REGIONS_DIR, default ./.regions.
+set -euo pipefail
+for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && [ "$n" -lt 255 ] && eval "exec $n>&-"; done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/servers.sh"
+state=${CLIPGEN_REGIONS_DIR:-$root/.regions}
+replication=${CLIPGEN_REPLICATION:-async}
+command=${1:-}
+log() { echo "regions: $*" >&2; }
+secret() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$(cat "$1")/status" 2>/dev/null; }
+case "$replication" in sync | async) ;; *) echo "regions: CLIPGEN_REPLICATION must be sync or async, not '$replication'" >&2; exit 2 ;; esac
+
+# Each region's cluster.env is written here, once, with the secrets both regions share: a token
+# signed in one region is checked in the other; an object synced is read with the same keys.
+settings() {
+  mkdir -p "$state"
+  chmod 755 "$state"
+  if [ ! -f "$state/regions.env" ]; then
+    local admin jwt access s3secret r
+    admin=$(secret 12) jwt=$(secret 32) access="clipgen-$(secret 4)" s3secret=$(secret 20)
+    for r in a b; do
+      mkdir -p "$state/$r"
+      {
+        echo "PG_PORT=$(free_port)"; echo "REDIS_PORT=$(free_port)"; echo "S3_PORT=$(free_port)"
+        echo "S3_INTERNAL_PORTS=\"$(free_ports 7)\""
+        echo "NGINX_PORT=$(free_port)"; echo "API_PORTS=\"$(free_ports 2)\""; echo "WORKER_PORTS=\"$(free_port)\""
+        echo "ADMIN_PASSWORD=$admin"; echo "JWT_SECRET=$jwt"; echo "S3_ACCESS_KEY=$access"; echo "S3_SECRET_KEY=$s3secret"
+      } >"$state/$r/cluster.env"
+      chmod 600 "$state/$r/cluster.env"
+    done
+    echo "WRITABLE=a" >"$state/regions.env"
+  fi
+  # shellcheck disable=SC1091
+  . "$state/regions.env"
+  other=$([ "$WRITABLE" = a ] && echo b || echo a)
+}
+
+# region_var REGION NAME: a setting of that region's cluster.env.
+region_var() { (. "$state/$1/cluster.env" && eval "echo \"\$$2\""); }
+filer() { local p; read -r -a p <<<"$(region_var "$1" S3_INTERNAL_PORTS)"; echo "127.0.0.1:${p[4]}.${p[5]}"; }
+psql_at() { $as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$(region_var "$1" PG_PORT)" -U clipgen -d clipgen -tAc "$2"; }
+pg_running() { $as_pg "$pg_bin/pg_ctl" -D "$state/$1/postgres" status >/dev/null 2>&1; }
+
+database_url() {
+  echo "postgres://clipgen@127.0.0.1:$(region_var a PG_PORT),127.0.0.1:$(region_var b PG_PORT)/clipgen"
+}
+
+cluster() { # cluster REGION ARGS...
+  local region=$1; shift
+  CLIPGEN_CLUSTER_DIR="$state/$region" CLIPGEN_REGION="$region" CLIPGEN_CLUSTER_DATABASE_URL="$(database_url)" \
+    CLIPGEN_CLUSTER_POSTGRES_OPTIONS="-c wal_log_hints=on -c wal_keep_size=256MB -c hot_standby_feedback=on" \
+    CLIPGEN_BIN="$bin" "$root/deploy/cluster.sh" "$@"
+}
+
+# standby REGION: makes REGION's PostgreSQL a fresh copy of the writable region's, streaming from
+# it through a slot named after REGION. A copy that was a primary before (the region lost in a
+# failover) is moved aside, not reused: it may hold commits the new primary never saw.
+standby() {
+  local region=$1 data="$state/$1/postgres" slot="region_$1"
+  if [ -f "$data/PG_VERSION" ] && [ -f "$data/standby.signal" ]; then return; fi
+  if [ -f "$data/PG_VERSION" ]; then
+    pg_running "$region" && $as_pg "$pg_bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+    log "region $region's old database moved to $data.lost-$(date +%s); taking a fresh copy of region $WRITABLE's"
+    mv "$data" "$data.lost-$(date +%s)"
+  fi
+  psql_at "$WRITABLE" "SELECT 1 FROM pg_replication_slots WHERE slot_name = '$slot'" | grep -q 1 \
+    && psql_at "$WRITABLE" "SELECT pg_drop_replication_slot('$slot')" >/dev/null
+  mkdir -p "$data"
+  [ -n "$as_pg" ] && chown postgres: "$data"
+  chmod 700 "$data"
+  log "copying region $WRITABLE's database to region $region (pg_basebackup)"
+  $as_pg "$pg_bin/pg_basebackup" -d "host=127.0.0.1 port=$(region_var "$WRITABLE" PG_PORT) user=clipgen application_name=$slot" \
+    -D "$data" -R -X stream -C -S "$slot" >"$state/$region/basebackup.log" 2>&1 \
+    || { cat "$state/$region/basebackup.log" >&2; exit 1; }
+}
+
+# The writable region's commits wait for the standby (sync) or not (async). Set after the copy is
+# taken, or the copy itself would wait for a standby of its own.
+replication_mode() {
+  if [ "$replication" = sync ]; then
+    psql_at "$WRITABLE" "ALTER SYSTEM SET synchronous_standby_names = 'region_$other'" >/dev/null
+    psql_at "$WRITABLE" "ALTER SYSTEM SET synchronous_commit = 'remote_apply'" >/dev/null
+  else
+    psql_at "$WRITABLE" "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+    psql_at "$WRITABLE" "ALTER SYSTEM RESET synchronous_commit" >/dev/null
+  fi
+  psql_at "$WRITABLE" "SELECT pg_reload_conf()" >/dev/null
+}
+
+# The blob sync, from the writable region to the other, for the buckets only.
+start_sync() {
+  alive "$state/filer-sync/pid" && return
+  local weed
+  weed=$( (command -v pyenv >/dev/null && pyenv which weed 2>/dev/null) || command -v weed)
+  mkdir -p "$state/filer-sync"
+  log "syncing blobs from region $WRITABLE to region $other (weed filer.sync, active-passive)"
+  setsid "$root/scripts/unblocked" "$weed" filer.sync -a "$(filer "$WRITABLE")" -b "$(filer "$other")" -isActivePassive \
+    -a.path /buckets -b.path /buckets -debug.port=0 </dev/null >>"$state/filer-sync/sync.log" 2>&1 &
+  echo $! >"$state/filer-sync/pid"
+}
+
+stop_pid() { # stop_pid PIDFILE SIGNAL
+  alive "$1" && kill "-$2" "$(cat "$1")" 2>/dev/null
+  rm -f "$1"
+}
+
+up() {
+  "$root/scripts/setup.sh" >&2
+  settings
+  bin=${CLIPGEN_BIN:-$(cd "$root" && swift build -c release --product clipgen >&2 && echo "$(swift build -c release --show-bin-path)/clipgen")}
+  # The writable region first: it makes the schema and the administrator the other one copies.
+  cluster "$WRITABLE" up >"$state/$WRITABLE/up.env"
+  standby "$other"
+  replication_mode
+  cluster "$other" up >"$state/$other/up.env"
+  start_sync
+  local r upper
+  for r in a b; do
+    upper=$(echo "$r" | tr a-z A-Z)
+    sed -n -e "s/^CLIPGEN_URL=/CLIPGEN_URL_$upper=/p" -e "s/^CLIPGEN_CA_CERT=/CLIPGEN_CA_CERT_$upper=/p" "$state/$r/up.env"
+  done
+  grep -e '^CLIPGEN_ADMIN_EMAIL=' -e '^CLIPGEN_ADMIN_PASSWORD=' "$state/a/up.env"
+}
+
+status() {
+  [ -f "$state/regions.env" ] || { echo "no regions in $state" >&2; exit 1; }
+  settings
+  bin=${CLIPGEN_BIN:-clipgen}
+  echo "writable region: $WRITABLE (replication $replication)"
+  local lag
+  lag=$(psql_at "$WRITABLE" "SELECT application_name || ' ' || state || ' ' || COALESCE(replay_lag::text, '0') FROM pg_stat_replication" 2>/dev/null || true)
+  echo "database standby: ${lag:-none streaming}"
+  if alive "$state/filer-sync/pid"; then echo "blob sync: region $WRITABLE to region $other, pid $(cat "$state/filer-sync/pid")"
+  else echo "blob sync: stopped"; fi
+  local r
+  for r in a b; do cluster "$r" status | sed "s/^/$r  /"; done
+}
+
+failover() {
+  settings
+  [ "$WRITABLE" = a ] || { echo "regions: region $WRITABLE is writable already; bring region a back with 'up' first" >&2; exit 1; }
+  # Fence region a: whatever of it still runs is killed, so that only one region can accept writes.
+  local pidfile
+  for pidfile in "$state"/a/*/clipgen.pid "$state"/a/nginx/nginx.pid "$state"/a/s3/weed.pid "$state"/a/redis/redis.pid; do
+    [ -f "$pidfile" ] && stop_pid "$pidfile" KILL
+  done
+  pg_running a && $as_pg "$pg_bin/pg_ctl" -D "$state/a/postgres" -m immediate -w stop >/dev/null 2>&1
+  stop_pid "$state/filer-sync/pid" TERM
+  local started
+  started=$(date +%s.%N)
+  log "promoting region b's database"
+  $as_pg "$pg_bin/pg_ctl" -D "$state/b/postgres" -w -t 60 promote >/dev/null
+  # No standby is left to wait for.
+  psql_at b "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+  psql_at b "SELECT pg_reload_conf()" >/dev/null
+  echo "WRITABLE=b" >"$state/regions.env"
+  settings
+  start_sync
+  for _ in $(seq 1 600); do
+    psql_at b "CREATE TEMP TABLE failover_probe (x int)" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  echo "RTO_SECONDS=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $started }")"
+}
+
+down() {
+  [ -f "$state/regions.env" ] || { log "no regions in $state"; return 0; }
+  settings
+  bin=${CLIPGEN_BIN:-clipgen}
+  stop_pid "$state/filer-sync/pid" TERM
+  # The standby's region first: the primary must not wait on a commit it can no longer confirm.
+  cluster "$other" down
+  psql_at "$WRITABLE" "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null 2>&1 \
+    && psql_at "$WRITABLE" "SELECT pg_reload_conf()" >/dev/null 2>&1 || true
+  cluster "$WRITABLE" down
+}
+
+case "$command" in
+  up) up ;;
+  status) status ;;
+  failover) failover ;;
+  down) down ;;
+  *) echo "usage: deploy/regions.sh up|status|failover|down" >&2; exit 2 ;;
+esac
