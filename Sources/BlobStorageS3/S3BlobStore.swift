@@ -59,7 +59,7 @@ public struct S3BlobStore: BlobStoreBackend {
     }
 
     public func get(_ key: BlobKey, range: ClosedRange<Int64>?) async throws -> BlobBody {
-        guard let total = try await size(of: key) else { throw BlobError.notFound(key.rawValue) }
+        guard let (bucket, total) = try await locate(key) else { throw BlobError.notFound(key.rawValue) }
         if let range, range.lowerBound < 0 || range.upperBound >= total {
             throw BlobError.rangeNotSatisfiable(size: total)
         }
@@ -68,7 +68,8 @@ public struct S3BlobStore: BlobStoreBackend {
         // only after the consumer took the last one.
         return BlobBody(totalSize: total, range: range) { consume in
             let response = try await store.send(
-                .GET, key, headers: range.map { [("Range", "bytes=\($0.lowerBound)-\($0.upperBound)")] } ?? [])
+                .GET, key, headers: range.map { [("Range", "bytes=\($0.lowerBound)-\($0.upperBound)")] } ?? [],
+                bucket: bucket)
             guard response.status == .ok || response.status == .partialContent else {
                 throw try await store.failure(response, key: key)
             }
@@ -77,7 +78,12 @@ public struct S3BlobStore: BlobStoreBackend {
     }
 
     public func download(_ key: BlobKey, to path: String) async throws {
-        let response = try await send(.GET, key)
+        var response = try await send(.GET, key)
+        for bucket in configuration.replicaBuckets where response.status == .notFound {
+            // The refusal's body read first: the connection goes back to the pool for the next try.
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            response = try await send(.GET, key, bucket: bucket)
+        }
         guard response.status == .ok else { throw try await failure(response, key: key) }
         do {
             try await FileSystem.shared.withFileHandle(
@@ -94,12 +100,21 @@ public struct S3BlobStore: BlobStoreBackend {
     }
 
     public func size(of key: BlobKey) async throws -> Int64? {
-        let response = try await send(.HEAD, key)
-        switch response.status.code {
-        case 200: return response.headers.first(name: "content-length").flatMap { Int64($0) } ?? 0
-        case 404: return nil
-        default: throw try await failure(response, key: key)
+        try await locate(key)?.size
+    }
+
+    /// The bucket holding `key` (this store's own first, then the replicas) and its size; nil
+    /// when none has it.
+    func locate(_ key: BlobKey) async throws -> (bucket: String, size: Int64)? {
+        for bucket in [configuration.bucket] + configuration.replicaBuckets {
+            let response = try await send(.HEAD, key, bucket: bucket)
+            switch response.status.code {
+            case 200: return (bucket, response.headers.first(name: "content-length").flatMap { Int64($0) } ?? 0)
+            case 404: continue
+            default: throw try await failure(response, key: key)
+            }
         }
+        return nil
     }
 
     /// ListObjectsV2, a page of up to 1,000 keys at a time.
@@ -121,9 +136,14 @@ public struct S3BlobStore: BlobStoreBackend {
         return keys.sorted { $0.rawValue < $1.rawValue }
     }
 
+    /// From the replicas too: a file deleted here while its home region is lost stays deleted here.
     public func delete(_ key: BlobKey) async throws {
-        let response = try await send(.DELETE, key)
-        guard [200, 204, 404].contains(response.status.code) else { throw try await failure(response, key: key) }
+        for bucket in [configuration.bucket] + configuration.replicaBuckets {
+            let response = try await send(.DELETE, key, bucket: bucket)
+            guard [200, 204, 404].contains(response.status.code) else {
+                throw try await failure(response, key: key)
+            }
+        }
     }
 
     public func presignedURL(for key: BlobKey, expires: Duration, contentType: String?, filename: String?) async throws
@@ -132,9 +152,13 @@ public struct S3BlobStore: BlobStoreBackend {
         var query: [(String, String)] = []
         if let contentType { query.append(("response-content-type", contentType)) }
         if let filename { query.append(("response-content-disposition", "attachment; filename=\"\(filename)\"")) }
+        // A replica's copy only when this region's bucket lacks the file: one HEAD more, and only
+        // with replicas.
+        let bucket = configuration.replicaBuckets.isEmpty ? nil : try await locate(key)?.bucket
         // Signed for the host the client will send: S3 checks the signature against it.
         return signer.presign(
-            url: url(for: key, query: query, endpoint: configuration.publicEndpoint), expires: expires, date: Date())
+            url: url(for: key, query: query, endpoint: configuration.publicEndpoint, bucket: bucket), expires: expires,
+            date: Date())
     }
 
     public func isReachable() async -> Bool {
@@ -144,8 +168,8 @@ public struct S3BlobStore: BlobStoreBackend {
     // MARK: - Requests
 
     /// `endpoint/bucket[/prefix+key][?query]`, each path segment and query item percent-encoded once.
-    func url(for key: BlobKey?, query: [(String, String)] = [], endpoint: URL? = nil) -> URL {
-        var text = (endpoint ?? configuration.endpoint).absoluteString + "/" + configuration.bucket
+    func url(for key: BlobKey?, query: [(String, String)] = [], endpoint: URL? = nil, bucket: String? = nil) -> URL {
+        var text = (endpoint ?? configuration.endpoint).absoluteString + "/" + (bucket ?? configuration.bucket)
         if let key { text += "/" + SigV4Signer.encode(configuration.keyPrefix + key.rawValue, keepSlash: true) }
         if !query.isEmpty {
             text +=
@@ -161,9 +185,9 @@ public struct S3BlobStore: BlobStoreBackend {
     func send(
         _ method: HTTPMethod, _ key: BlobKey?, query: [(String, String)] = [], headers: [(String, String)] = [],
         body: ByteBuffer? = nil, payloadHash: String = SigV4Signer.emptyPayloadHash,
-        timeout: TimeAmount = .seconds(30)
+        timeout: TimeAmount = .seconds(30), bucket: String? = nil
     ) async throws -> HTTPClientResponse {
-        let target = url(for: key, query: query)
+        let target = url(for: key, query: query, bucket: bucket)
         var request = HTTPClientRequest(url: target.absoluteString)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }

@@ -10,6 +10,10 @@ public struct S3Configuration: Sendable {
     /// passes the Host header through): presigned download URLs are built and signed for it.
     public var publicEndpoint: URL?
     public var bucket: String
+    /// Other regions' buckets, copied into this store by the object store's own replication
+    /// (`weed filer.sync`, S3 replication): read, presigned and deleted when a key is not in
+    /// `bucket`; never written. Empty in a single region.
+    public var replicaBuckets: [String] = []
     public var region = "us-east-1"
     /// Put before every key, so deployments (or tests) can share a bucket: `staging/`.
     public var keyPrefix = ""
@@ -41,6 +45,10 @@ public struct S3Configuration: Sendable {
             "s3PublicEndpoint",
             "where clients reach the store, for presigned download URLs (a public host or CDN; s3Endpoint)"),
         ConfigurationKey("s3Bucket", "the bucket, made at start-up when missing (clipgen)"),
+        ConfigurationKey(
+            "s3ReplicaBuckets",
+            "other regions' buckets replicated into this store, comma-separated: read when a key is not in s3Bucket (none)"
+        ),
         ConfigurationKey("s3Region", "the region requests are signed for (us-east-1)"),
         ConfigurationKey(
             "s3KeyPrefix", "put before every object key, so deployments can share a bucket, e.g. staging/ (none)"),
@@ -81,6 +89,15 @@ public struct S3Configuration: Sendable {
                     reason: "'\(prefix)' is not a key prefix (letters, digits, '.', '_', '-' and '/')")
             }
             keyPrefix = prefix
+        }
+        for name in (values.string("s3ReplicaBuckets") ?? "").split(separator: ",") {
+            let name = name.trimmingCharacters(in: .whitespaces)
+            guard Self.isBucketName(name), name != bucket else {
+                throw ConfigurationProblem.invalid(
+                    key: ConfigurationKey.environmentName("s3ReplicaBuckets"),
+                    reason: "'\(name)' is not a bucket name other than s3Bucket")
+            }
+            replicaBuckets.append(name)
         }
         publicEndpoint = try Self.endpoint(values, "s3PublicEndpoint")
         partSize = try values.int("s3PartSizeMb", in: 5...512).map { $0 << 20 } ?? partSize

@@ -181,6 +181,46 @@ import Testing
         #expect(!S3BlobStore(configuration: elsewhere).canCopy(from: source))
     }
 
+    /// Region b's store: its own bucket, and region a's copied in beside it. A file of a's is
+    /// read, sized, presigned and deleted through b's store; b's own files go to b's bucket only.
+    @Test func anotherRegionsBucketIsReadWhenAKeyIsNotInTheOwnOne() async throws {
+        let regionA = try await freshS3Store(bucket: "clipgen-region-a")
+        var configuration = regionA.configuration
+        configuration.bucket = "clipgen-region-b"
+        configuration.replicaBuckets = [regionA.configuration.bucket]
+        let regionB = S3BlobStore(configuration: configuration)
+        try await regionB.prepare()
+        let fromA = try BlobKey("clips/job-a/0.mp4")
+        _ = try await regionA.put(fromA, from: chunks(["made in a"]), limit: nil)
+        #expect(try await regionB.size(of: fromA) == 9)
+        #expect(try await read(try await regionB.get(fromA, range: 5...8)) == "in a")
+        try await withTemporaryDirectory { dir in
+            try await regionB.download(fromA, to: dir + "/copy")
+            #expect(try String(contentsOfFile: dir + "/copy", encoding: .utf8) == "made in a")
+        }
+        let url = try #require(
+            try await regionB.presignedURL(for: fromA, expires: .seconds(60), contentType: nil, filename: nil))
+        #expect(url.path.hasPrefix("/clipgen-region-a/"))
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: url.absoluteString), timeout: .seconds(120))
+        #expect(String(buffer: try await response.body.collect(upTo: 1024)) == "made in a")
+
+        let fromB = try BlobKey("clips/job-b/0.mp4")
+        _ = try await regionB.put(fromB, from: chunks(["made in b"]), limit: nil)
+        #expect(try await regionA.size(of: fromB) == nil, "b writes to its own bucket only")
+        #expect(
+            try await regionB.presignedURL(for: fromB, expires: .seconds(60), contentType: nil, filename: nil)?.path
+                .hasPrefix("/clipgen-region-b/") == true)
+        #expect(try await regionB.keys(startingWith: "clips/") == [fromB], "listing is of the own bucket")
+
+        try await regionB.delete(fromA)
+        #expect(try await regionA.size(of: fromA) == nil)
+        await #expect(throws: BlobError.notFound(fromA.rawValue)) { _ = try await regionB.get(fromA, range: nil) }
+        await #expect(throws: BlobError.self) {
+            try await withTemporaryDirectory { dir in try await regionB.download(fromA, to: dir + "/gone") }
+        }
+    }
+
     @Test func aWrongSecretIsRefusedWithAMessageThatNamesNoSecret() async throws {
         let error = await #expect(throws: S3Error.self) { try await freshS3Store(secret: "not-the-secret") }
         #expect(error == .refused(code: "SignatureDoesNotMatch"))

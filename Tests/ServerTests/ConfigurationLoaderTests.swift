@@ -42,14 +42,48 @@ import Testing
                 "CLIPGEN_S3_KEY_PREFIX": "staging/", "CLIPGEN_S3_ACCESS_KEY_ID": "id",
                 "CLIPGEN_S3_SECRET_ACCESS_KEY": "secret",
                 "CLIPGEN_S3_CONCURRENT_PARTS": "2", "CLIPGEN_S3_ABORT_INCOMPLETE_UPLOADS_DAYS": "0",
+                "CLIPGEN_S3_REPLICA_BUCKETS": "media-a, media-b",
             ])
         let s3 = try #require(c.s3)
+        #expect(s3.replicaBuckets == ["media-a", "media-b"])
+        await #expect(throws: ConfigurationProblem.self) {
+            _ = try await ConfigurationLoader.load(
+                flags: [:],
+                environment: [
+                    "CLIPGEN_S3_ENDPOINT": "http://127.0.0.1:8333/", "CLIPGEN_S3_ACCESS_KEY_ID": "id",
+                    "CLIPGEN_S3_SECRET_ACCESS_KEY": "secret", "CLIPGEN_S3_REPLICA_BUCKETS": "clipgen",
+                ])
+        }
         #expect(s3.abortIncompleteUploadsDays == nil, "0 leaves the bucket's rules alone")
         #expect(
             s3.endpoint.absoluteString == "http://127.0.0.1:8333" && s3.bucket == "media" && s3.region == "eu-west-1")
         #expect(
             s3.keyPrefix == "staging/" && s3.accessKeyID == "id" && s3.partSize == 16 << 20 && s3.concurrentParts == 2)
         #expect(try await ConfigurationLoader.load(flags: [:], environment: [:]).s3 == nil)
+    }
+
+    @Test func theRegionIsReadByTheAPIAndTheWorkersAlike() async throws {
+        let c = try await ConfigurationLoader.load(
+            flags: [:],
+            environment: [
+                "CLIPGEN_REGION": "eu-1", "CLIPGEN_REGION_TAKEOVER_SECONDS": "20",
+                "CLIPGEN_REGION_URLS": "eu-1=https://eu.clipgen.test, us-2=http://10.0.0.2:8080",
+            ])
+        #expect(c.api.region == c.workers.region)
+        #expect(c.api.region.name == "eu-1" && c.api.region.takeoverSeconds == 20)
+        #expect(
+            c.api.region.urls == [
+                "eu-1": URL(string: "https://eu.clipgen.test")!, "us-2": URL(string: "http://10.0.0.2:8080")!,
+            ])
+        #expect(try await ConfigurationLoader.load(flags: [:], environment: [:]).api.region.name == nil)
+        for (name, value) in [
+            ("CLIPGEN_REGION", "EU 1"), ("CLIPGEN_REGION_URLS", "eu-1"), ("CLIPGEN_REGION_URLS", "eu-1=ftp://x"),
+            ("CLIPGEN_REGION_TAKEOVER_SECONDS", "0"),
+        ] {
+            await #expect(throws: ConfigurationProblem.self, "\(name)=\(value)") {
+                _ = try await ConfigurationLoader.load(flags: [:], environment: [name: value])
+            }
+        }
     }
 
     @Test func retentionDefaultsTheBoundAndTheSweepAreConfigured() async throws {
