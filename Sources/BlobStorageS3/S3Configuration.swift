@@ -14,6 +14,9 @@ public struct S3Configuration: Sendable {
     /// (`weed filer.sync`, S3 replication): read, presigned and deleted when a key is not in
     /// `bucket`; never written. Empty in a single region.
     public var replicaBuckets: [String] = []
+    /// The second region's store, where this region's bucket is replicated: with synchronous
+    /// replication a task's files must be readable there (same bucket, same credentials).
+    public var replicaEndpoint: URL?
     public var region = "us-east-1"
     /// Put before every key, so deployments (or tests) can share a bucket: `staging/`.
     public var keyPrefix = ""
@@ -49,6 +52,9 @@ public struct S3Configuration: Sendable {
             "s3ReplicaBuckets",
             "other regions' buckets replicated into this store, comma-separated: read when a key is not in s3Bucket (none)"
         ),
+        ConfigurationKey(
+            "s3ReplicaEndpoint",
+            "the second region's store, where s3Bucket is replicated; read to confirm replication (none)"),
         ConfigurationKey("s3Region", "the region requests are signed for (us-east-1)"),
         ConfigurationKey(
             "s3KeyPrefix", "put before every object key, so deployments can share a bucket, e.g. staging/ (none)"),
@@ -100,6 +106,7 @@ public struct S3Configuration: Sendable {
             replicaBuckets.append(name)
         }
         publicEndpoint = try Self.endpoint(values, "s3PublicEndpoint")
+        replicaEndpoint = try Self.endpoint(values, "s3ReplicaEndpoint")
         partSize = try values.int("s3PartSizeMb", in: 5...512).map { $0 << 20 } ?? partSize
         concurrentParts = try values.int("s3ConcurrentParts", in: 1...32) ?? concurrentParts
         if let days = try values.int("s3AbortIncompleteUploadsDays", in: 0...3650) {

@@ -1,6 +1,7 @@
 import API
 import Accounts
 import BlobStorage
+import BlobStorageS3
 import ClipGenCore
 import Coordination
 import Delivery
@@ -140,10 +141,20 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         pipeline.quotas = configuration.api.quotaDefaults
         pipeline.importTimeout = timeout
         pipeline.analysisSegmentSeconds = media.analysisSegmentSeconds
-        return WorkerPool(
+        var pool = WorkerPool(
             pipeline: pipeline, workflow: configuration.workflow, signal: shared.signal, settings: settings,
             logger: logger,
             metrics: metrics.workers)
+        if configuration.workers.synchronousReplication, var replica = configuration.s3,
+            let endpoint = replica.replicaEndpoint
+        {
+            replica.endpoint = endpoint
+            replica.replicaBuckets = []
+            pool.replication = ReplicationGate(
+                replica: S3BlobStore(configuration: replica, logger: logger),
+                timeout: .seconds(configuration.workers.replicationTimeoutSeconds))
+        }
+        return pool
     }
 
     /// `clipgen serve`: the HTTP application with the storage, the event relay and the workers as

@@ -78,6 +78,12 @@ public enum ConfigurationLoader {
         c.backup = try BackupConfiguration(reading: values)
         c.encryption = try EncryptionKeyRing(reading: values)
         c.redis = try RedisConfiguration(reading: values)
+        // Confirming replication reads the second region's copy of this region's bucket.
+        if c.workers.synchronousReplication && c.s3?.replicaEndpoint == nil {
+            throw ConfigurationProblem.invalid(
+                key: environmentName("replication"),
+                reason: "sync needs \(environmentName("s3ReplicaEndpoint")), the second region's store")
+        }
         c.logLevel = values.string("logLevel") ?? c.logLevel
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(c.logLevel) else {
             throw ConfigurationProblem.invalid(

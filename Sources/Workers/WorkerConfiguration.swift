@@ -30,6 +30,11 @@ public struct WorkerConfiguration: Sendable {
     public var metricsHost = "127.0.0.1"
     /// Where this worker runs (its keys are listed with the API's, which reads them too).
     public var region = RegionConfiguration()
+    /// `sync`: a task's files must be readable in the second region (`CLIPGEN_S3_REPLICA_ENDPOINT`)
+    /// before it completes; default false (`async`).
+    public var synchronousReplication = false
+    /// How long a task waits for its files to reach the second region before it is retried; default 300 s.
+    public var replicationTimeoutSeconds = 300.0
 
     public init() {}
 
@@ -46,6 +51,11 @@ public struct WorkerConfiguration: Sendable {
         ConfigurationKey("sourceSweepSeconds", "how often cached copies of deleted uploads and clips are removed (30)"),
         ConfigurationKey("metricsPort", "port of a worker's /metrics and /healthz (none)"),
         ConfigurationKey("metricsHost", "address that listener binds (127.0.0.1)"),
+        ConfigurationKey(
+            "replication",
+            "sync: a clip is ready only once the second region's store (s3ReplicaEndpoint) can read it; async (async)"),
+        ConfigurationKey(
+            "replicationTimeoutSeconds", "how long a task waits for its files to reach the second region (300)"),
     ]
 
     public init(reading values: some ConfigurationValues) throws {
@@ -80,5 +90,14 @@ public struct WorkerConfiguration: Sendable {
         metricsPort = try values.int("metricsPort", in: 0...65535)
         metricsHost = values.string("metricsHost") ?? metricsHost
         region = try RegionConfiguration(reading: values)
+        switch values.string("replication") ?? "async" {
+        case "sync": synchronousReplication = true
+        case "async": synchronousReplication = false
+        case let other:
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName("replication"), reason: "'\(other)' is not sync or async")
+        }
+        replicationTimeoutSeconds =
+            try values.double("replicationTimeoutSeconds", in: 1...86_400) ?? replicationTimeoutSeconds
     }
 }

@@ -53,6 +53,18 @@ public struct WorkerMetrics: Sendable {
         Counter(label: "jobs_total", dimensions: [("status", status.rawValue)], factory: factory).increment()
     }
 
+    /// `replication_lag_seconds{kind="blobs"}`: how long the latest task's files took to become
+    /// readable in the second region (synchronous replication); `replication_unconfirmed_total`:
+    /// tasks whose files were kept unreplicated because the second region was not alive.
+    func replicated(_ confirmed: Bool, after elapsed: Duration) {
+        if confirmed {
+            Gauge(label: "replication_lag_seconds", dimensions: [("kind", "blobs")], factory: factory).record(
+                Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        } else {
+            Counter(label: "replication_unconfirmed_total", factory: factory).increment()
+        }
+    }
+
     /// `scratch_free_bytes`: room left on the file system of the render scratch space.
     func scratchFree(_ bytes: Int64) {
         Gauge(label: "scratch_free_bytes", factory: factory).record(bytes)

@@ -22,6 +22,8 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
     public let metrics: WorkerMetrics
     let occupancy: SlotOccupancy
     let peers = PeerPresence()
+    /// Set with synchronous replication: what a task made must reach the second region first.
+    public var replication: ReplicationGate?
 
     public init(
         pipeline: TaskPipeline<Store, Blobs>, workflow: JobWorkflow, signal: any WorkSignal, settings: WorkerSettings,
@@ -117,15 +119,16 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
         let (progressStream, progressContinuation) = AsyncStream.makeStream(
             of: (JobStage, Double).self, bufferingPolicy: .bufferingNewest(1))
 
+        let taskLogger = logger
         let ending: Ending = await withTaskGroup(of: Ending?.self) { group in
             group.addTask {
                 defer { progressContinuation.finish() }
                 do {
-                    return .finished(
-                        .success(
-                            try await pipeline.run(claimed) { stage, fraction in
-                                progressContinuation.yield((stage, fraction))
-                            }))
+                    let outcome = try await pipeline.run(claimed) { stage, fraction in
+                        progressContinuation.yield((stage, fraction))
+                    }
+                    try await replicate(outcome, logger: taskLogger)
+                    return .finished(.success(outcome))
                 } catch {
                     return .finished(.failure(error))
                 }
@@ -154,6 +157,26 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
             return ending
         }
         await settle(ending, claimed, logger: logger, elapsed: ContinuousClock.now - started)
+    }
+
+    /// With a replication gate: waits until the outcome's files are readable in the second region.
+    private func replicate(_ outcome: TaskOutcome, logger: Logger) async throws {
+        guard let replication else { return }
+        var files: [(key: BlobKey, size: Int64)] = []
+        for key in outcome.clips.flatMap(\.blobKeys) + [outcome.storyboard?.blobKey].compactMap({ $0 }) {
+            guard let size = try await pipeline.blobs.size(of: key) else { continue }
+            files.append((key, size))
+        }
+        guard !files.isEmpty else { return }
+        let started = ContinuousClock.now
+        let peers = peers
+        let result = try await replication.confirm(files) { !peers.otherRegionsAlive.isEmpty }
+        metrics.replicated(result == .replicated, after: ContinuousClock.now - started)
+        if result == .unconfirmed {
+            logger.warning(
+                "the second region has no live worker: this task's files are kept here unreplicated",
+                metadata: ["task.files": "\(files.count)"])
+        }
     }
 
     private func heartbeat(_ taskId: TaskID) async -> Ending? {

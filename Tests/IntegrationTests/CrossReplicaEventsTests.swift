@@ -53,7 +53,7 @@ struct CrossReplicaEventsTests {
                     )
                     wanted.withLock { $0 = id }
                     let events = try #require(
-                        try await untilTerminal(onB), "no terminal event on replica B within 2 minutes")
+                        try await untilTerminal(onB), "no terminal event on replica B within 10 minutes")
                     #expect(events.first?.status == .queued && events.last?.status == .succeeded)
                     #expect(events.filter(\.isTerminal).count == 1)
                     #expect(events.contains { $0.type == .clip })

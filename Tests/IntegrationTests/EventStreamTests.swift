@@ -18,7 +18,7 @@ import Testing
     /// Text messages from `url` until the server closes (or `limit` passes, or the task is
     /// cancelled), as JSON objects.
     static func collect(
-        _ url: String, headers: HTTPFields = [:], limit: Duration = .seconds(120),
+        _ url: String, headers: HTTPFields = [:], limit: Duration = .seconds(600),
         onOpen: @escaping @Sendable () -> Void = {}
     ) async throws -> [String] {
         let texts = Texts()

@@ -22,7 +22,7 @@ import Testing
                     """#
                 )
                 wanted.set(id)
-                let all = try #require(try await untilTerminal(events), "no terminal event within 2 minutes")
+                let all = try #require(try await untilTerminal(events), "no terminal event within 10 minutes")
                 #expect(all.first?.type == .status && all.first?.status == .queued)
                 #expect(all.contains { $0.type == .status && $0.status == .running })
                 #expect(all.contains { $0.type == .progress && $0.stage == .render })
@@ -40,7 +40,7 @@ import Testing
 }
 
 /// The events of `stream` up to the first terminal one; nil when none comes within `timeout`.
-func untilTerminal(_ stream: some AsyncSequence<JobEvent, Never> & Sendable, timeout: Duration = .seconds(120))
+func untilTerminal(_ stream: some AsyncSequence<JobEvent, Never> & Sendable, timeout: Duration = .seconds(600))
     async throws -> [JobEvent]?
 {
     try await withThrowingTaskGroup(of: [JobEvent]?.self) { group in

@@ -78,7 +78,9 @@ import Testing
         #expect(try await ConfigurationLoader.load(flags: [:], environment: [:]).api.region.name == nil)
         for (name, value) in [
             ("CLIPGEN_REGION", "EU 1"), ("CLIPGEN_REGION_URLS", "eu-1"), ("CLIPGEN_REGION_URLS", "eu-1=ftp://x"),
-            ("CLIPGEN_REGION_TAKEOVER_SECONDS", "0"),
+            ("CLIPGEN_REGION_TAKEOVER_SECONDS", "0"), ("CLIPGEN_REPLICATION", "eventually"),
+            // Confirming replication needs the second region's store.
+            ("CLIPGEN_REPLICATION", "sync"),
         ] {
             await #expect(throws: ConfigurationProblem.self, "\(name)=\(value)") {
                 _ = try await ConfigurationLoader.load(flags: [:], environment: [name: value])
