@@ -55,7 +55,7 @@ clipgen_bin() {
 clipgen_environment() {
   export CLIPGEN_DATABASE_URL="${CLIPGEN_CLUSTER_DATABASE_URL:-postgres://clipgen@127.0.0.1:$PG_PORT/clipgen}"
   export CLIPGEN_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-  export CLIPGEN_S3_ENDPOINT="http://127.0.0.1:$S3_PORT" CLIPGEN_S3_BUCKET=clipgen
+  export CLIPGEN_S3_ENDPOINT="http://127.0.0.1:$S3_PORT" CLIPGEN_S3_BUCKET="${CLIPGEN_S3_BUCKET:-clipgen}"
   export CLIPGEN_S3_ACCESS_KEY_ID="$S3_ACCESS_KEY" CLIPGEN_S3_SECRET_ACCESS_KEY="$S3_SECRET_KEY"
   # Every replica must sign and check tokens with one secret.
   # nginx (on loopback) is the only proxy whose X-Forwarded-For the APIs believe: sign-in limits per address.

@@ -2,9 +2,11 @@
 # Two ClipGen regions on this machine, `a` and `b`, each a deploy/cluster.sh of its own (nginx
 # with TLS, two API replicas, a worker, Redis, SeaweedFS, PostgreSQL) on loopback ports, joined
 # the way two data centres are: region b's PostgreSQL is a streaming standby of region a's
-# (pg_basebackup -R, a replication slot), and `weed filer.sync` copies region a's buckets to
-# region b's SeaweedFS, one way (active-passive: both sides writing one key never converges).
-# Every ClipGen process gets both database servers and writes wherever the primary is.
+# (pg_basebackup -R, a replication slot); each region writes its own bucket (clipgen-a,
+# clipgen-b), which `weed filer.sync` copies one way into the other region's SeaweedFS
+# (active-passive per bucket: one writer per key, so the copies converge), where it is read as
+# a replica. Every ClipGen process gets both database servers and writes wherever the primary
+# is; writes for an organisation homed in the other region are redirected there (307).
 #
 #   deploy/regions.sh up        start whatever is not running (all of it the first time); print
 #                               CLIPGEN_URL_A=… CLIPGEN_URL_B=… CLIPGEN_CA_CERT_A=… CLIPGEN_CA_CERT_B=…
@@ -13,28 +15,31 @@
 #                               (its old database moved aside, a fresh copy taken).
 #   deploy/regions.sh status    which region is writable, the replication lag, then each region's
 #                               processes (deploy/cluster.sh status, prefixed with the region)
-#   deploy/regions.sh failover  region a is lost (or must be given up): fence what is left of it
-#                               (SIGKILL, so it cannot accept a write again), promote b's
-#                               PostgreSQL, turn the blob sync round (b to a, catching a up when it
-#                               returns); prints RTO_SECONDS=… (promotion to first write accepted)
+#   deploy/regions.sh failover  the writable region (a at first) is lost or must be given up: fence
+#                               what is left of it (SIGKILL, so it cannot accept a write again),
+#                               promote the other's PostgreSQL and stop the lost region's bucket
+#                               sync (the other's keeps trying, and catches it up when it returns);
+#                               the survivor's workers take the lost region's organisations' work
+#                               once it has had no live worker for CLIPGEN_REGION_TAKEOVER_SECONDS.
+#                               Prints RTO_SECONDS=… (promotion to the first write accepted)
 #   deploy/regions.sh down      stop everything (the data stays)
 #
 # CLIPGEN_REPLICATION=sync (default async): a commit returns only once the standby has applied it
 # (synchronous_standby_names + synchronous_commit=remote_apply), so nothing that was committed is
-# lost with the primary; the price is a round trip to the standby on every commit, and commits
-# wait while the standby is down. State: $CLIPGEN_REGIONS_DIR, default ./.regions.
+# lost with the primary, and a task's files must be readable in the other region before its
+# clips are ready; the price is a round trip to the standby on every commit (commits wait while
+# the standby is down) and the blob sync's lag on every task. State: $CLIPGEN_REGIONS_DIR,
+# default ./.regions.
 set -euo pipefail
 for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && [ "$n" -lt 255 ] && eval "exec $n>&-"; done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/servers.sh"
 state=${CLIPGEN_REGIONS_DIR:-$root/.regions}
-replication=${CLIPGEN_REPLICATION:-async}
 command=${1:-}
 log() { echo "regions: $*" >&2; }
 secret() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$(cat "$1")/status" 2>/dev/null; }
-case "$replication" in sync | async) ;; *) echo "regions: CLIPGEN_REPLICATION must be sync or async, not '$replication'" >&2; exit 2 ;; esac
 
 # Each region's cluster.env is written here, once, with the secrets both regions share: a token
 # signed in one region is checked in the other; an object synced is read with the same keys.
@@ -54,10 +59,21 @@ settings() {
       } >"$state/$r/cluster.env"
       chmod 600 "$state/$r/cluster.env"
     done
-    echo "WRITABLE=a" >"$state/regions.env"
+    { echo "WRITABLE=a"; echo "REPLICATION=${CLIPGEN_REPLICATION:-async}"; } >"$state/regions.env"
   fi
   # shellcheck disable=SC1091
   . "$state/regions.env"
+  # Chosen at the first `up` and kept; CLIPGEN_REPLICATION given to a later `up` changes it.
+  replication=${CLIPGEN_REPLICATION:-${REPLICATION:-async}}
+  case "$replication" in
+    sync | async) ;;
+    *) echo "regions: CLIPGEN_REPLICATION must be sync or async, not '$replication'" >&2; exit 2 ;;
+  esac
+  if [ "$command" = up ]; then
+    grep -v '^REPLICATION=' "$state/regions.env" >"$state/regions.env.new" || true
+    echo "REPLICATION=$replication" >>"$state/regions.env.new"
+    mv "$state/regions.env.new" "$state/regions.env"
+  fi
   other=$([ "$WRITABLE" = a ] && echo b || echo a)
 }
 
@@ -72,9 +88,13 @@ database_url() {
 }
 
 cluster() { # cluster REGION ARGS...
-  local region=$1; shift
+  local region=$1 peer; shift
+  peer=$([ "$region" = a ] && echo b || echo a)
   CLIPGEN_CLUSTER_DIR="$state/$region" CLIPGEN_REGION="$region" CLIPGEN_CLUSTER_DATABASE_URL="$(database_url)" \
     CLIPGEN_CLUSTER_POSTGRES_OPTIONS="-c wal_log_hints=on -c wal_keep_size=256MB -c hot_standby_feedback=on" \
+    CLIPGEN_S3_BUCKET="clipgen-$region" CLIPGEN_S3_REPLICA_BUCKETS="clipgen-$peer" \
+    CLIPGEN_S3_REPLICA_ENDPOINT="http://127.0.0.1:$(region_var "$peer" S3_PORT)" CLIPGEN_REPLICATION="$replication" \
+    CLIPGEN_REGION_URLS="a=https://127.0.0.1:$(region_var a NGINX_PORT),b=https://127.0.0.1:$(region_var b NGINX_PORT)" \
     CLIPGEN_BIN="$bin" "$root/deploy/cluster.sh" "$@"
 }
 
@@ -85,7 +105,7 @@ standby() {
   local region=$1 data="$state/$1/postgres" slot="region_$1"
   if [ -f "$data/PG_VERSION" ] && [ -f "$data/standby.signal" ]; then return; fi
   if [ -f "$data/PG_VERSION" ]; then
-    pg_running "$region" && $as_pg "$pg_bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+    if pg_running "$region"; then $as_pg "$pg_bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true; fi
     log "region $region's old database moved to $data.lost-$(date +%s); taking a fresh copy of region $WRITABLE's"
     mv "$data" "$data.lost-$(date +%s)"
   fi
@@ -113,20 +133,23 @@ replication_mode() {
   psql_at "$WRITABLE" "SELECT pg_reload_conf()" >/dev/null
 }
 
-# The blob sync, from the writable region to the other, for the buckets only.
+# start_sync REGION: REGION's bucket copied into the other region's SeaweedFS, one way. It
+# retries on its own while the other side is down, and catches up when it returns.
 start_sync() {
-  alive "$state/filer-sync/pid" && return
-  local weed
+  local from=$1 to weed dir="$state/sync-$1"
+  to=$([ "$from" = a ] && echo b || echo a)
+  alive "$dir/pid" && return
   weed=$( (command -v pyenv >/dev/null && pyenv which weed 2>/dev/null) || command -v weed)
-  mkdir -p "$state/filer-sync"
-  log "syncing blobs from region $WRITABLE to region $other (weed filer.sync, active-passive)"
-  setsid "$root/scripts/unblocked" "$weed" filer.sync -a "$(filer "$WRITABLE")" -b "$(filer "$other")" -isActivePassive \
-    -a.path /buckets -b.path /buckets -debug.port=0 </dev/null >>"$state/filer-sync/sync.log" 2>&1 &
-  echo $! >"$state/filer-sync/pid"
+  mkdir -p "$dir"
+  log "syncing region $from's bucket to region $to (weed filer.sync, active-passive)"
+  setsid "$root/scripts/unblocked" "$weed" filer.sync -a "$(filer "$from")" -b "$(filer "$to")" -isActivePassive \
+    -a.path "/buckets/clipgen-$from" -b.path "/buckets/clipgen-$from" -debug.port=0 \
+    </dev/null >>"$dir/sync.log" 2>&1 &
+  echo $! >"$dir/pid"
 }
 
 stop_pid() { # stop_pid PIDFILE SIGNAL
-  alive "$1" && kill "-$2" "$(cat "$1")" 2>/dev/null
+  if alive "$1"; then kill "-$2" "$(cat "$1")" 2>/dev/null || true; fi
   rm -f "$1"
 }
 
@@ -139,7 +162,8 @@ up() {
   standby "$other"
   replication_mode
   cluster "$other" up >"$state/$other/up.env"
-  start_sync
+  start_sync a
+  start_sync b
   local r upper
   for r in a b; do
     upper=$(echo "$r" | tr a-z A-Z)
@@ -156,34 +180,43 @@ status() {
   local lag
   lag=$(psql_at "$WRITABLE" "SELECT application_name || ' ' || state || ' ' || COALESCE(replay_lag::text, '0') FROM pg_stat_replication" 2>/dev/null || true)
   echo "database standby: ${lag:-none streaming}"
-  if alive "$state/filer-sync/pid"; then echo "blob sync: region $WRITABLE to region $other, pid $(cat "$state/filer-sync/pid")"
-  else echo "blob sync: stopped"; fi
   local r
+  for r in a b; do
+    if alive "$state/sync-$r/pid"; then echo "blob sync: clipgen-$r to the other region, pid $(cat "$state/sync-$r/pid")"
+    else echo "blob sync: clipgen-$r stopped"; fi
+  done
   for r in a b; do cluster "$r" status | sed "s/^/$r  /"; done
 }
 
 failover() {
   settings
-  [ "$WRITABLE" = a ] || { echo "regions: region $WRITABLE is writable already; bring region a back with 'up' first" >&2; exit 1; }
-  # Fence region a: whatever of it still runs is killed, so that only one region can accept writes.
-  local pidfile
-  for pidfile in "$state"/a/*/clipgen.pid "$state"/a/nginx/nginx.pid "$state"/a/s3/weed.pid "$state"/a/redis/redis.pid; do
-    [ -f "$pidfile" ] && stop_pid "$pidfile" KILL
+  local lost=$WRITABLE standby=$other pidfile started
+  [ -f "$state/$standby/postgres/standby.signal" ] \
+    || { echo "regions: region $standby has no standby database to promote; bring region $lost back with 'up' first" >&2; exit 1; }
+  # Fence the lost region: whatever of it still runs is killed, so that only one region can accept
+  # writes. Each was started in a session of its own: the whole group goes, nginx's workers too,
+  # which outlive a killed master and keep its port.
+  for pidfile in "$state/$lost"/*/clipgen.pid "$state/$lost/nginx/nginx.pid" "$state/$lost/s3/weed.pid" \
+    "$state/$lost/redis/redis.pid"; do
+    [ -f "$pidfile" ] || continue
+    kill -KILL -- "-$(cat "$pidfile")" 2>/dev/null || true
+    stop_pid "$pidfile" KILL
   done
-  pg_running a && $as_pg "$pg_bin/pg_ctl" -D "$state/a/postgres" -m immediate -w stop >/dev/null 2>&1
-  stop_pid "$state/filer-sync/pid" TERM
-  local started
+  # A postmaster just killed can leave its backends a moment: pg_ctl may see it and fail to stop it.
+  if pg_running "$lost"; then
+    $as_pg "$pg_bin/pg_ctl" -D "$state/$lost/postgres" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  # The lost region's bucket has nothing left to send; the other keeps syncing, for when it returns.
+  stop_pid "$state/sync-$lost/pid" TERM
   started=$(date +%s.%N)
-  log "promoting region b's database"
-  $as_pg "$pg_bin/pg_ctl" -D "$state/b/postgres" -w -t 60 promote >/dev/null
+  log "promoting region $standby's database"
+  $as_pg "$pg_bin/pg_ctl" -D "$state/$standby/postgres" -w -t 60 promote >/dev/null
   # No standby is left to wait for.
-  psql_at b "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
-  psql_at b "SELECT pg_reload_conf()" >/dev/null
-  echo "WRITABLE=b" >"$state/regions.env"
-  settings
-  start_sync
+  psql_at "$standby" "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+  psql_at "$standby" "SELECT pg_reload_conf()" >/dev/null
+  sed -i "s/^WRITABLE=.*/WRITABLE=$standby/" "$state/regions.env"
   for _ in $(seq 1 600); do
-    psql_at b "CREATE TEMP TABLE failover_probe (x int)" >/dev/null 2>&1 && break
+    psql_at "$standby" "CREATE TEMP TABLE failover_probe (x int)" >/dev/null 2>&1 && break
     sleep 0.1
   done
   echo "RTO_SECONDS=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $started }")"
@@ -193,7 +226,8 @@ down() {
   [ -f "$state/regions.env" ] || { log "no regions in $state"; return 0; }
   settings
   bin=${CLIPGEN_BIN:-clipgen}
-  stop_pid "$state/filer-sync/pid" TERM
+  stop_pid "$state/sync-a/pid" TERM
+  stop_pid "$state/sync-b/pid" TERM
   # The standby's region first: the primary must not wait on a commit it can no longer confirm.
   cluster "$other" down
   psql_at "$WRITABLE" "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null 2>&1 \
