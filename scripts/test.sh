@@ -35,16 +35,18 @@ phase format "$SWIFT" format lint --strict --recursive --parallel Sources Tests 
 # deploy/: Dockerfile, compose.yaml, Kubernetes manifests, alert rules (promtool unit tests), dashboard.
 phase deploy scripts/check-deploy.sh
 phase build "$SWIFT" build --build-tests
-# The speech and face suites (Whisper and MediaPipe on both cores) and the chaos run over the local
-# cluster (seven processes, forty renders) each take both cores for a minute: they run after the
-# other suites, not beside their timing checks. One set of test servers serves all three.
+# The speech and face suites (Whisper and MediaPipe on both cores), the chaos run over the local
+# cluster (seven processes, forty renders) and the failover drill over two regions (fourteen
+# processes, twenty renders, deploy/regions.sh) each take both cores for minutes: they run after
+# the other suites, not beside them. One set of test servers serves them all.
 speech='SpeechTests|SpeechSegment|ReframeTests|SpeechAndFacesEndToEndTests'
+chaos='ClusterChaosTests|RegionDrillTests'
 # Line-buffered (stdbuf): the log of a run that hangs ends at the last line written, so the tests
 # still in flight are the ones that started and never finished, not whatever a full buffer held.
 phase swift-tests scripts/with-test-servers.sh sh -c "
-  echo '==> swift-tests: the suites' && stdbuf -oL -eL '$SWIFT' test --skip-build --skip 'ClusterChaosTests|$speech' \
+  echo '==> swift-tests: the suites' && stdbuf -oL -eL '$SWIFT' test --skip-build --skip '$chaos|$speech' \
   && echo '==> swift-tests: speech and faces' && stdbuf -oL -eL '$SWIFT' test --skip-build --filter '$speech' \
-  && echo '==> swift-tests: chaos' && stdbuf -oL -eL '$SWIFT' test --skip-build --filter ClusterChaosTests"
+  && echo '==> swift-tests: chaos and the region drill' && stdbuf -oL -eL '$SWIFT' test --skip-build --filter '$chaos'"
 # Every operation of /openapi.json against a live server: no 5xx, no answer off the document.
 phase schemathesis scripts/schemathesis.sh
 # The web app in headless Chromium against a live server, a screenshot of each step.
