@@ -25,9 +25,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 state=${CLIPGEN_CLUSTER_DIR:-$root/.cluster}
 command=${1:-}
 log() { echo "cluster: $*" >&2; }
-secret() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
-# Running, and not a zombie waiting to be reaped (kill -0 succeeds on those).
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$(cat "$1")/status" 2>/dev/null; }
 
 # Ports and secrets are chosen once and kept, so `up` after a crash brings a process back where it was.
 settings() {

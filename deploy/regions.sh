@@ -38,8 +38,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 state=${CLIPGEN_REGIONS_DIR:-$root/.regions}
 command=${1:-}
 log() { echo "regions: $*" >&2; }
-secret() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$(cat "$1")/status" 2>/dev/null; }
 
 # Each region's cluster.env is written here, once, with the secrets both regions share: a token
 # signed in one region is checked in the other; an object synced is read with the same keys.

@@ -1,5 +1,6 @@
-# Sourced by scripts/with-test-servers.sh and deploy/cluster.sh: how the servers ClipGen works
-# with are found and started on this machine, each on a loopback port, in a directory of its own.
+# Sourced by scripts/with-test-servers.sh, deploy/cluster.sh and deploy/regions.sh: how the
+# servers ClipGen works with are found and started on this machine, each on a loopback port, in a
+# directory of its own.
 servers_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # free_ports N: N distinct loopback ports free now, below the kernel's ephemeral range: a port
@@ -24,6 +25,11 @@ print(" ".join(map(str, chosen)))
 PY
 }
 free_port() { free_ports 1; }
+
+# secret BYTES: that many random bytes, in hex.
+secret() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+# alive PIDFILE: its process is running, and not a zombie waiting to be reaped (kill -0 succeeds on those).
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$(cat "$1")/status" 2>/dev/null; }
 
 pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -1)")
 # PostgreSQL refuses to run as root: its servers run as the postgres user, in directories it owns.
