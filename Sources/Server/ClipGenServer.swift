@@ -150,9 +150,12 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
         {
             replica.endpoint = endpoint
             replica.replicaBuckets = []
+            let store = S3BlobStore(configuration: replica, logger: logger)
+            // Sizes compared as the workers' store reports them: of the plain bytes, when sealed.
+            let readable: any BlobStore =
+                configuration.encryption.map { EncryptedBlobStore(base: store, ring: $0) } ?? store
             pool.replication = ReplicationGate(
-                replica: S3BlobStore(configuration: replica, logger: logger),
-                timeout: .seconds(configuration.workers.replicationTimeoutSeconds))
+                replica: readable, timeout: .seconds(configuration.workers.replicationTimeoutSeconds))
         }
         return pool
     }

@@ -1,6 +1,5 @@
 import BlobStorage
 import ClipGenCore
-import Logging
 
 /// With synchronous replication (`CLIPGEN_REPLICATION=sync`) a task's files count as made only
 /// once the second region can read them: the task completes — and its clips become `ready`, and

@@ -170,7 +170,9 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
         guard !files.isEmpty else { return }
         let started = ContinuousClock.now
         let peers = peers
-        let result = try await replication.confirm(files) { !peers.otherRegionsAlive.isEmpty }
+        // Without regions there is no liveness to go by: the second store is waited for.
+        let regional = settings.region != nil
+        let result = try await replication.confirm(files) { !regional || !peers.otherRegionsAlive.isEmpty }
         metrics.replicated(result == .replicated, after: ContinuousClock.now - started)
         if result == .unconfirmed {
             logger.warning(
