@@ -206,9 +206,11 @@ failover() {
   fi
   # The lost region's bucket has nothing left to send; the other keeps syncing, for when it returns.
   stop_pid "$state/sync-$lost/pid" TERM
+  bin=${CLIPGEN_BIN:-$(cd "$root" && swift build -c release --product clipgen >&2 && echo "$(swift build -c release --show-bin-path)/clipgen")}
   started=$(date +%s.%N)
-  log "promoting region $standby's database"
-  $as_pg "$pg_bin/pg_ctl" -D "$state/$standby/postgres" -w -t 60 promote >/dev/null
+  log "promoting region $standby's database (clipgen admin promote)"
+  # It refuses while any server still accepts writes: the fence above must have held.
+  CLIPGEN_DATABASE_URL="$(database_url)" CLIPGEN_LOG_LEVEL=warning "$bin" admin promote --data-dir "$state/admin" >&2
   # No standby is left to wait for.
   psql_at "$standby" "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
   psql_at "$standby" "SELECT pg_reload_conf()" >/dev/null

@@ -70,7 +70,6 @@ $as_pg "$pg_bin/pg_ctl" -D "$standby" -l "$standby/server.log" -w -t 60 \
   || { cat "$standby/server.log" >&2; exit 1; }
 export CLIPGEN_TEST_POSTGRES_PAIR_URL="postgres://clipgen@127.0.0.1:$standby_port,127.0.0.1:$primary_port/postgres"
 export CLIPGEN_TEST_POSTGRES_PAIR_KILL="$as_pg $pg_bin/pg_ctl -D $work/pg-pair-primary -m immediate -w stop"
-export CLIPGEN_TEST_POSTGRES_PAIR_PROMOTE="$as_pg $pg_bin/pg_ctl -D $standby -w -t 60 promote"
 echo "test servers: PostgreSQL primary on 127.0.0.1:$primary_port, its standby on 127.0.0.1:$standby_port" >&2
 
 CLIPGEN_TEST_S3_ACCESS_KEY="test-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"

@@ -133,37 +133,9 @@ final class PostgresPrimary: Sendable {
         return nil
     }
 
-    /// Whether the server at `index` answers and is no standby; a server that does not answer
-    /// within `probeLimit` (stopped, not refusing) counts as no.
+    /// Whether the server at `index` answers and is no standby.
     private func acceptsWrites(_ servers: PostgresServers, _ index: Int) async -> Bool {
-        let logger = logger
-        return await withTaskGroup(of: Bool?.self) { group in
-            group.addTask {
-                guard let configuration = try? servers.connection(index, timeout: Self.probeLimit),
-                    let connection = try? await PostgresConnection.connect(
-                        configuration: configuration, id: index, logger: logger)
-                else { return false }
-                var standby: Bool?
-                if let rows = try? await connection.query("SELECT pg_is_in_recovery() AS standby", logger: logger) {
-                    do {
-                        for try await row in rows {
-                            standby = try row.decode(Bool.self)
-                        }
-                    } catch {
-                        standby = nil
-                    }
-                }
-                try? await connection.close()
-                return standby == false
-            }
-            group.addTask {
-                try? await Task.sleep(for: Self.probeLimit)
-                return nil
-            }
-            let answer = await group.next() ?? nil
-            group.cancelAll()
-            return answer ?? false
-        }
+        await servers.role(of: index, logger: logger) == .primary
     }
 
     static let probeLimit = Duration.seconds(5)

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 
 /// The PostgreSQL servers of one database: a primary and its standbys, any of which may be the
@@ -103,6 +104,43 @@ public struct PostgresServers: Sendable {
             tls: requireTLS ? .require(try NIOSSLContext(configuration: .clientDefault)) : .disable)
         configuration.options.connectTimeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
         return configuration
+    }
+}
+
+extension PostgresServers {
+    public enum Role: Sendable, Equatable {
+        case primary
+        case standby
+    }
+
+    /// Whether the server at `index` is a primary or a standby (`pg_is_in_recovery()`); nil when
+    /// it does not answer within `PostgresPrimary.probeLimit` (stopped, or not refusing).
+    func role(of index: Int, logger: Logger) async -> Role? {
+        await withTaskGroup(of: Role??.self) { group in
+            group.addTask {
+                guard let configuration = try? connection(index, timeout: PostgresPrimary.probeLimit),
+                    let connection = try? await PostgresConnection.connect(
+                        configuration: configuration, id: index, logger: logger)
+                else { return .some(nil) }
+                var role: Role?
+                if let rows = try? await connection.query("SELECT pg_is_in_recovery() AS standby", logger: logger) {
+                    do {
+                        for try await row in rows { role = try row.decode(Bool.self) ? .standby : .primary }
+                    } catch {
+                        role = nil
+                    }
+                }
+                try? await connection.close()
+                return .some(role)
+            }
+            group.addTask {
+                try? await Task.sleep(for: PostgresPrimary.probeLimit)
+                return nil
+            }
+            let answer = await group.next() ?? nil
+            group.cancelAll()
+            return answer ?? nil
+        }
     }
 }
 

@@ -255,6 +255,27 @@ private func provision<Store: JobStoreBackend>(
     }
 }
 
+/// `clipgen admin promote`: a standby of the configured PostgreSQL servers made the primary.
+public func promoteStandby(configuration: ClipGenConfiguration, logger: Logger) async throws -> String {
+    guard case .postgres(let url) = try DatabaseLocation(configuration),
+        let servers = try? PostgresServers(url: url), servers.addresses.count > 1
+    else {
+        throw ConfigurationProblem.invalid(
+            key: ConfigurationKey.environmentName("databaseUrl"),
+            reason: "promoting needs a postgres:// URL listing the primary and its standbys")
+    }
+    do {
+        return "\(try await PostgresPromotion.promote(servers, logger: logger))"
+    } catch let failure as PostgresPromotion.Failure {
+        throw PromotionFailure(description: failure.description)
+    }
+}
+
+/// Why `clipgen admin promote` promoted nothing, for the operator.
+public struct PromotionFailure: Error, CustomStringConvertible {
+    public var description: String
+}
+
 /// `clipgen admin audit`: audit entries, newest first, from the database the configuration names:
 /// the service-wide ones (tied to no organisation) or one organisation's.
 public func auditEntries(

@@ -10,7 +10,9 @@ import Server
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Operator tasks on the configured database and storage.",
-        subcommands: [Org.self, RotateKeys.self, Audit.self, Backup.self, Restore.self, VerifyBackup.self])
+        subcommands: [
+            Org.self, RotateKeys.self, Audit.self, Backup.self, Restore.self, VerifyBackup.self, Promote.self,
+        ])
 
     /// The configuration an operator command works on: the same as `serve`'s.
     struct Where: ParsableArguments {
@@ -124,6 +126,32 @@ extension Admin {
             encoder.dateEncodingStrategy = .iso8601
             encoder.outputFormatting = [.sortedKeys]
             for entry in entries { print(String(decoding: try encoder.encode(entry), as: UTF8.self)) }
+        }
+    }
+}
+
+extension Admin {
+    struct Promote: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                """
+                After the primary database is lost: promote a standby among CLIPGEN_DATABASE_URL's servers. \
+                Refuses while any of them still accepts writes.
+                """
+        )
+
+        @OptionGroup var location: Where
+
+        func run() async throws {
+            let (configuration, logger, _) = try await Process.start(flags: location.flags)
+            do {
+                let address = try await promoteStandby(configuration: configuration, logger: logger)
+                print("promoted the standby at \(address); every ClipGen process moves its writes there")
+            } catch let problem as ConfigurationProblem {
+                throw CommandFailure(problem.description)
+            } catch let failure as PromotionFailure {
+                throw CommandFailure(failure.description)
+            }
         }
     }
 }

@@ -55,10 +55,16 @@ import Testing
                 // Streaming replication is asynchronous: the row is on the standby before the primary goes.
                 #expect(try await eventually { try await standby.user(id: before.id) != nil })
 
+                // While the primary lives, promoting would make two: refused.
+                await #expect(throws: PostgresPromotion.Failure.primaryAlive("\(servers.addresses[1])")) {
+                    _ = try await PostgresPromotion.promote(servers, logger: .quiet("failover"))
+                }
                 try #require(try Shell.control(pair.kill, log: log), "\(String.contentsOrEmpty(log))")
                 await #expect(throws: StoreError.unavailable) { try await store.createUser(user("lost")) }
 
-                try #require(try Shell.control(pair.promote, log: log), "\(String.contentsOrEmpty(log))")
+                // `clipgen admin promote`'s promotion.
+                #expect(
+                    try await PostgresPromotion.promote(servers, logger: .quiet("failover")) == servers.addresses[0])
                 let after = user("after")
                 #expect(
                     try await eventually { (try? await store.createUser(after)) != nil },

@@ -17,14 +17,14 @@ public enum TestServers {
     public static let outage = stoppable("CLIPGEN_TEST_POSTGRES_OUTAGE")
 
     /// A primary and its streaming standby, both in `url` (the standby first), with the shell
-    /// commands that lose the primary (an immediate stop, as in a crash) and promote the standby.
-    public static let failoverPair: (url: String, kill: String, promote: String)? = {
+    /// command that loses the primary (an immediate stop, as in a crash); the standby is promoted
+    /// as `clipgen admin promote` does it.
+    public static let failoverPair: (url: String, kill: String)? = {
         let environment = ProcessInfo.processInfo.environment
         guard let url = environment["CLIPGEN_TEST_POSTGRES_PAIR_URL"], !url.isEmpty,
-            let kill = environment["CLIPGEN_TEST_POSTGRES_PAIR_KILL"],
-            let promote = environment["CLIPGEN_TEST_POSTGRES_PAIR_PROMOTE"]
+            let kill = environment["CLIPGEN_TEST_POSTGRES_PAIR_KILL"]
         else { return nil }
-        return (url, kill, promote)
+        return (url, kill)
     }()
 
     /// SeaweedFS's S3 gateway with one identity, which checks SigV4 signatures.
