@@ -210,7 +210,9 @@ failover() {
   started=$(date +%s.%N)
   log "promoting region $standby's database (clipgen admin promote)"
   # It refuses while any server still accepts writes: the fence above must have held.
-  CLIPGEN_DATABASE_URL="$(database_url)" CLIPGEN_LOG_LEVEL=warning "$bin" admin promote --data-dir "$state/admin" >&2
+  # Only the database's settings: the caller's CLIPGEN_* (CLIPGEN_REPLICATION=sync, for one) are the services'.
+  env -i PATH="$PATH" HOME="${HOME:-/root}" CLIPGEN_DATABASE_URL="$(database_url)" CLIPGEN_LOG_LEVEL=warning \
+    "$bin" admin promote --data-dir "$state/admin" >&2
   # No standby is left to wait for.
   psql_at "$standby" "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
   psql_at "$standby" "SELECT pg_reload_conf()" >/dev/null

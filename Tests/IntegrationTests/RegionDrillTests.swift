@@ -159,7 +159,7 @@ import Testing
                 "\(ready.count) ready, \(unfinished.count) unfinished at the kill")
 
             let failover = try regions.run("failover")
-            #expect(failover.status == 0, "\(failover.stderr)")
+            try #require(failover.status == 0, "\(failover.stderr)")
             // RTO: the kill to the first write accepted in b.
             let probe =
                 #"{"source":{"uploadId":"\#(uploadB)"},"output":{"mode":"exact","height":144},"clips":[{"start":0,"end":1}]}"#
