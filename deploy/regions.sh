@@ -206,13 +206,11 @@ failover() {
   fi
   # The lost region's bucket has nothing left to send; the other keeps syncing, for when it returns.
   stop_pid "$state/sync-$lost/pid" TERM
-  bin=${CLIPGEN_BIN:-$(cd "$root" && swift build -c release --product clipgen >&2 && echo "$(swift build -c release --show-bin-path)/clipgen")}
   started=$(date +%s.%N)
-  log "promoting region $standby's database (clipgen admin promote)"
-  # It refuses while any server still accepts writes: the fence above must have held.
-  # Only the database's settings: the caller's CLIPGEN_* (CLIPGEN_REPLICATION=sync, for one) are the services'.
-  env -i PATH="$PATH" HOME="${HOME:-/root}" CLIPGEN_DATABASE_URL="$(database_url)" CLIPGEN_LOG_LEVEL=warning \
-    "$bin" admin promote --data-dir "$state/admin" >&2
+  log "promoting region $standby's database"
+  # pg_ctl on this machine; `clipgen admin promote` does the same where there is no shell on the
+  # database's host.
+  $as_pg "$pg_bin/pg_ctl" -D "$state/$standby/postgres" -w -t 60 promote >/dev/null
   # No standby is left to wait for.
   psql_at "$standby" "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
   psql_at "$standby" "SELECT pg_reload_conf()" >/dev/null
