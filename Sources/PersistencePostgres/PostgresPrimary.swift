@@ -128,14 +128,9 @@ final class PostgresPrimary: Sendable {
     private func writableServer(of servers: PostgresServers) async -> Int? {
         let current = state.withLock { $0.index }
         for index in [current] + servers.addresses.indices.filter({ $0 != current }) {
-            if await acceptsWrites(servers, index) { return index }
+            if await servers.role(of: index, logger: logger) == .primary { return index }
         }
         return nil
-    }
-
-    /// Whether the server at `index` answers and is no standby.
-    private func acceptsWrites(_ servers: PostgresServers, _ index: Int) async -> Bool {
-        await servers.role(of: index, logger: logger) == .primary
     }
 
     static let probeLimit = Duration.seconds(5)

@@ -110,3 +110,16 @@ enum Curl {
         ).json["accessToken"] as? String
     }
 }
+
+/// `NAME=value` lines — what `deploy/cluster.sh up` and `deploy/regions.sh up` print, and their
+/// env files — by name, with the quotes around a value dropped.
+func keyValues(_ text: String) -> [String: String] {
+    var values: [String: String] = [:]
+    for line in text.split(separator: "\n") {
+        let parts = line.split(separator: "=", maxSplits: 1).map {
+            $0.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
+        if parts.count == 2 { values[parts[0]] = parts[1] }
+    }
+    return values
+}

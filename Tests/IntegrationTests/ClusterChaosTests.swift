@@ -64,17 +64,9 @@ let clusterToolsPresent = ["nginx", "redis-server", "weed", "openssl", "psql"].a
             defer { _ = try? cluster.run("down") }
             let up = try cluster.run("up")
             try #require(up.status == 0, "\(up.stderr)")
-            for line in String(decoding: up.stdout, as: UTF8.self).split(separator: "\n") {
-                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-                if parts.count == 2 { cluster.settings[parts[0]] = parts[1] }
-            }
-            for line in try String(contentsOfFile: dir + "/cluster/cluster.env", encoding: .utf8).split(separator: "\n")
-            {
-                let parts = line.split(separator: "=", maxSplits: 1).map {
-                    $0.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                }
-                if parts.count == 2 { cluster.settings[parts[0]] = parts[1] }
-            }
+            cluster.settings = keyValues(String(decoding: up.stdout, as: UTF8.self)).merging(
+                keyValues(try String(contentsOfFile: dir + "/cluster/cluster.env", encoding: .utf8))
+            ) { $1 }
             cluster.url = try #require(cluster.settings["CLIPGEN_URL"])
             cluster.caCert = try #require(cluster.settings["CLIPGEN_CA_CERT"])
             let status = String(decoding: try cluster.run("status").stdout, as: UTF8.self)

@@ -69,15 +69,11 @@ import Testing
             defer { _ = try? regions.run("down") }
             let up = try regions.run("up")
             try #require(up.status == 0, "\(up.stderr)")
-            for line in String(decoding: up.stdout, as: UTF8.self).split(separator: "\n") {
-                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-                if parts.count == 2 { regions.settings[parts[0]] = parts[1] }
-            }
+            regions.settings = keyValues(String(decoding: up.stdout, as: UTF8.self))
             for region in ["a", "b"] {
-                let env = try String(contentsOfFile: "\(dir)/regions/\(region)/cluster.env", encoding: .utf8)
-                for line in env.split(separator: "\n") where line.hasPrefix("PG_PORT=") {
-                    regions.settings["\(region)_PG_PORT"] = String(line.dropFirst("PG_PORT=".count))
-                }
+                regions.settings["\(region)_PG_PORT"] =
+                    keyValues(
+                        try String(contentsOfFile: "\(dir)/regions/\(region)/cluster.env", encoding: .utf8))["PG_PORT"]
             }
             let status = String(decoding: try regions.run("status").stdout, as: UTF8.self)
             #expect(status.contains("writable region: a (replication sync)"), "\(status)")
