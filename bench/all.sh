@@ -28,6 +28,7 @@ run P3 env SKIP_LONG=1 bench/analysis-vs-pyscenedetect.sh
 run P4 bench/api-read.sh
 run RSS bench/worker-rss.sh
 run SEG bench/segment-scaling.sh
+run REGIONS bench/regions.sh
 
 echo
 echo "bench/all.sh, $(date -u +%Y-%m-%d), $(nproc) cores, CONFIG=$CONFIG"

@@ -87,8 +87,12 @@ public struct APIMetrics: Sendable {
 
     /// What the store holds, read at each scrape: `queue_size{capability}`,
     /// `queue_oldest_task_age_seconds{capability}`, `workers_alive{capability}` (registered
-    /// workers seen within `workerTTL` seconds) and `storage_bytes`.
-    func sample(_ store: some ReportQueries & WorkerRegistry, now: Double, workerTTL: Double = 60) async {
+    /// workers seen within `workerTTL` seconds) and `storage_bytes`; with a PostgreSQL primary that
+    /// has standbys, `replication_lag_seconds{kind="database"}`, `replication_lag_bytes{kind="database"}`,
+    /// `replication_standbys` (streaming now) and `replication_slots_inactive`.
+    func sample(_ store: some ReportQueries & WorkerRegistry & ReplicationStatus, now: Double, workerTTL: Double = 60)
+        async
+    {
         if let statistics = try? await store.queueStatistics() {
             for capability in Capability.allCases {
                 let entry = statistics.first { $0.capability == capability }
@@ -109,6 +113,14 @@ public struct APIMetrics: Sendable {
         }
         if let bytes = try? await store.storedBytes() {
             Gauge(label: "storage_bytes", factory: factory).record(bytes)
+        }
+        if let replication = try? await store.databaseReplication() {
+            Gauge(label: "replication_lag_seconds", dimensions: [("kind", "database")], factory: factory).record(
+                replication.lagSeconds)
+            Gauge(label: "replication_lag_bytes", dimensions: [("kind", "database")], factory: factory).record(
+                replication.lagBytes)
+            Gauge(label: "replication_standbys", factory: factory).record(replication.streaming)
+            Gauge(label: "replication_slots_inactive", factory: factory).record(replication.inactiveSlots)
         }
     }
 }

@@ -17,7 +17,7 @@ import WebApp
 /// What the API keeps: accounts, jobs, the queue, webhooks, the audit log and quotas, the reports
 /// over them, and where each organisation lives.
 public typealias APIStore = AccountStore & JobRepository & TaskQueue & WebhookOutbox & AuditLog & QuotaLedger
-    & DataLifecycle & ReportQueries & WorkerRegistry & BatchRepository & Residency
+    & DataLifecycle & ReportQueries & WorkerRegistry & BatchRepository & Residency & ReplicationStatus
 
 /// Everything the HTTP side needs, created once by the caller.
 public struct APIDependencies<Store: APIStore, Blobs: BlobStore>: Sendable {

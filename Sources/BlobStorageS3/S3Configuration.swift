@@ -54,7 +54,8 @@ public struct S3Configuration: Sendable {
         ),
         ConfigurationKey(
             "s3ReplicaEndpoint",
-            "the second region's store, where s3Bucket is replicated; read to confirm replication (none)"),
+            "the second region's store, where s3Bucket is replicated; read to confirm replication (sync) or measure its lag (async) (none)"
+        ),
         ConfigurationKey("s3Region", "the region requests are signed for (us-east-1)"),
         ConfigurationKey(
             "s3KeyPrefix", "put before every object key, so deployments can share a bucket, e.g. staging/ (none)"),

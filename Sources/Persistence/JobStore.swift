@@ -4,3 +4,4 @@
 /// are not shaped like SQL); the API and the workers are generic over the parts they use.
 public typealias JobStore = AccountStore & JobRepository & TaskQueue & EventOutbox & WebhookOutbox & AuditLog
     & QuotaLedger & ReportQueries & WorkerRegistry & DataLifecycle & BatchRepository & Residency
+    & ReplicationStatus

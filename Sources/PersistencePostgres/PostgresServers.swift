@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The PostgreSQL servers of one database: a primary and its standbys, any of which may be the
 /// one accepting writes after a promotion. Written as libpq writes several hosts,
@@ -115,32 +116,56 @@ extension PostgresServers {
 
     /// Whether the server at `index` is a primary or a standby (`pg_is_in_recovery()`); nil when
     /// it does not answer within `PostgresPrimary.probeLimit` (stopped, or not refusing).
+    /// The answer is not waited for past the limit: a probe the server never answers is
+    /// cancelled, which closes its connection, and left to end on its own.
     func role(of index: Int, logger: Logger) async -> Role? {
-        await withTaskGroup(of: Role??.self) { group in
-            group.addTask {
-                guard let configuration = try? connection(index, timeout: PostgresPrimary.probeLimit),
-                    let connection = try? await PostgresConnection.connect(
-                        configuration: configuration, id: index, logger: logger)
-                else { return .some(nil) }
-                var role: Role?
-                if let rows = try? await connection.query("SELECT pg_is_in_recovery() AS standby", logger: logger) {
-                    do {
-                        for try await row in rows { role = try row.decode(Bool.self) ? .standby : .primary }
-                    } catch {
-                        role = nil
-                    }
-                }
-                try? await connection.close()
-                return .some(role)
-            }
-            group.addTask {
+        let answer = FirstAnswer()
+        return await withCheckedContinuation { continuation in
+            answer.waiting(continuation)
+            let probe = Task { answer.give(await self.probe(index, logger: logger)) }
+            Task {
                 try? await Task.sleep(for: PostgresPrimary.probeLimit)
-                return nil
+                probe.cancel()
+                answer.give(nil)
             }
-            let answer = await group.next() ?? nil
-            group.cancelAll()
-            return answer ?? nil
         }
+    }
+
+    /// Resumes its continuation with the first answer given; later ones are dropped.
+    private final class FirstAnswer: Sendable {
+        private let continuation = Mutex<CheckedContinuation<Role?, Never>?>(nil)
+
+        func waiting(_ waiting: CheckedContinuation<Role?, Never>) {
+            continuation.withLock { $0 = waiting }
+        }
+
+        func give(_ role: Role?) {
+            continuation.withLock { continuation in
+                defer { continuation = nil }
+                return continuation
+            }?.resume(returning: role)
+        }
+    }
+
+    private func probe(_ index: Int, logger: Logger) async -> Role? {
+        guard let configuration = try? connection(index, timeout: PostgresPrimary.probeLimit),
+            let connection = try? await PostgresConnection.connect(
+                configuration: configuration, id: index, logger: logger)
+        else { return nil }
+        let role = await withTaskCancellationHandler {
+            var role: Role?
+            do {
+                let rows = try await connection.query("SELECT pg_is_in_recovery() AS standby", logger: logger)
+                for try await row in rows { role = try row.decode(Bool.self) ? .standby : .primary }
+            } catch {
+                role = nil
+            }
+            return role
+        } onCancel: {
+            Task { try? await connection.close() }
+        }
+        try? await connection.close()
+        return role
     }
 }
 

@@ -145,9 +145,9 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
             pipeline: pipeline, workflow: configuration.workflow, signal: shared.signal, settings: settings,
             logger: logger,
             metrics: metrics.workers)
-        if configuration.workers.synchronousReplication, var replica = configuration.s3,
-            let endpoint = replica.replicaEndpoint
-        {
+        // Synchronous replication waits on the second region's store; asynchronous, with that
+        // store named, watches it for the lag.
+        if var replica = configuration.s3, let endpoint = replica.replicaEndpoint {
             replica.endpoint = endpoint
             replica.replicaBuckets = []
             let store = S3BlobStore(configuration: replica, logger: logger)
@@ -155,7 +155,8 @@ public struct ClipGenServer<Store: JobStoreBackend, Blobs: BlobStoreBackend>: Se
             let readable: any BlobStore =
                 configuration.encryption.map { EncryptedBlobStore(base: store, ring: $0) } ?? store
             pool.replication = ReplicationGate(
-                replica: readable, timeout: .seconds(configuration.workers.replicationTimeoutSeconds))
+                replica: readable, timeout: .seconds(configuration.workers.replicationTimeoutSeconds),
+                waits: configuration.workers.synchronousReplication)
         }
         return pool
     }

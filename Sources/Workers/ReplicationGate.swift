@@ -7,15 +7,20 @@ import ClipGenCore
 /// database side needs no waiting here: its commits return once the standby applied them
 /// (`synchronous_commit=remote_apply`). While the second region has no live worker (it is lost,
 /// or failed over), nothing can be confirmed there and the work goes on unconfirmed.
+/// With asynchronous replication the same gate only measures (`waits` false).
 public struct ReplicationGate: Sendable {
     /// This region's bucket, as the second region's store serves it.
     public let replica: any BlobStore
     public let timeout: Duration
     public var poll: Duration = .milliseconds(100)
+    /// False with asynchronous replication: nothing waits, the files are watched for the lag
+    /// (`ReplicationLagWatch`).
+    public var waits: Bool
 
-    public init(replica: any BlobStore, timeout: Duration) {
+    public init(replica: any BlobStore, timeout: Duration, waits: Bool = true) {
         self.replica = replica
         self.timeout = timeout
+        self.waits = waits
     }
 
     public enum Outcome: Sendable, Equatable {

@@ -53,16 +53,22 @@ public struct WorkerMetrics: Sendable {
         Counter(label: "jobs_total", dimensions: [("status", status.rawValue)], factory: factory).increment()
     }
 
-    /// `replication_lag_seconds{kind="blobs"}`: how long the latest task's files took to become
-    /// readable in the second region (synchronous replication); `replication_unconfirmed_total`:
-    /// tasks whose files were kept unreplicated because the second region was not alive.
+    /// `replication_unconfirmed_total`: tasks whose files were kept unreplicated because the
+    /// second region was not alive (synchronous replication); otherwise the lag, as `blobLag`.
     func replicated(_ confirmed: Bool, after elapsed: Duration) {
         if confirmed {
-            Gauge(label: "replication_lag_seconds", dimensions: [("kind", "blobs")], factory: factory).record(
-                Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            blobLag(elapsed)
         } else {
             Counter(label: "replication_unconfirmed_total", factory: factory).increment()
         }
+    }
+
+    /// `replication_lag_seconds{kind="blobs"}`: with synchronous replication, how long the latest
+    /// task's files took to become readable in the second region; with asynchronous, the age of
+    /// the oldest file not yet there (or how long the last one took).
+    func blobLag(_ lag: Duration) {
+        Gauge(label: "replication_lag_seconds", dimensions: [("kind", "blobs")], factory: factory).record(
+            Double(lag.components.seconds) + Double(lag.components.attoseconds) / 1e18)
     }
 
     /// `scratch_free_bytes`: room left on the file system of the render scratch space.

@@ -22,8 +22,10 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
     public let metrics: WorkerMetrics
     let occupancy: SlotOccupancy
     let peers = PeerPresence()
-    /// Set with synchronous replication: what a task made must reach the second region first.
+    /// Set with synchronous replication: what a task made must reach the second region first;
+    /// with asynchronous replication and the second region's store known, only watched for lag.
     public var replication: ReplicationGate?
+    let lagWatch = ReplicationLagWatch()
 
     public init(
         pipeline: TaskPipeline<Store, Blobs>, workflow: JobWorkflow, signal: any WorkSignal, settings: WorkerSettings,
@@ -64,6 +66,9 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
                 }
                 group.addTask { await sweepSources(shutdown) }
                 group.addTask { await announce(shutdown) }
+                if let replication, !replication.waits {
+                    group.addTask { await watchReplication(replication, shutdown) }
+                }
             }
         } onGracefulShutdown: {
             shutdown.begin()
@@ -169,6 +174,10 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
         }
         guard !files.isEmpty else { return }
         let started = ContinuousClock.now
+        guard replication.waits else {
+            lagWatch.add(files, at: started)
+            return
+        }
         let peers = peers
         // Without regions there is no liveness to go by: the second store is waited for.
         let regional = settings.region != nil
@@ -270,6 +279,16 @@ public struct WorkerPool<Store: JobRepository & TaskQueue & QuotaLedger & Worker
             await shutdown.wait(upTo: settings.sourceSweep)
             let removed = await pipeline.sources.sweep()
             if removed > 0 { logger.debug("cached copies removed", metadata: ["cache.removed": "\(removed)"]) }
+        }
+    }
+
+    /// Asynchronous replication: looks for the finished tasks' files in the second region every
+    /// second, for `replication_lag_seconds{kind="blobs"}`.
+    private func watchReplication(_ replication: ReplicationGate, _ shutdown: ShutdownSignal) async {
+        while !shutdown.isStopping, !Task.isCancelled {
+            await shutdown.wait(upTo: .seconds(1))
+            metrics.blobLag(
+                await lagWatch.check(replica: replication.replica, own: pipeline.blobs, now: ContinuousClock.now))
         }
     }
 

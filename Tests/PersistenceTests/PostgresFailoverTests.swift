@@ -56,6 +56,25 @@ import Testing
                 // Until the schema itself has arrived there, the standby answers "no such table".
                 #expect(try await eventually { (try? await standby.user(id: before.id)) != nil })
 
+                // What replication_lag_seconds{kind="database"} reads: the standby streams; a slot
+                // whose standby is away counts as inactive.
+                #expect(try await eventually { try await store.databaseReplication()?.streaming == 1 })
+                let primary = servers.addresses[1]
+                func onPrimary(_ sql: String) throws -> Shell.Result {
+                    try Shell.run(
+                        "env",
+                        [
+                            "PGPASSWORD=\(servers.password ?? "")", "psql", "-h", primary.host, "-p", "\(primary.port)",
+                            "-U", servers.username, "-d", servers.database, "-tAc", sql,
+                        ])
+                }
+                #expect(
+                    try onPrimary("SELECT pg_create_physical_replication_slot('failover_test_away', true)").status == 0)
+                let away = try await store.databaseReplication()
+                #expect(away?.inactiveSlots == 1 && away.map { $0.lagSeconds >= 0 && $0.lagBytes >= 0 } == true)
+                #expect(try onPrimary("SELECT pg_drop_replication_slot('failover_test_away')").status == 0)
+                #expect(try await store.databaseReplication()?.inactiveSlots == 0)
+
                 // While the primary lives, promoting would make two: refused.
                 await #expect(throws: PostgresPromotion.Failure.primaryAlive("\(servers.addresses[1])")) {
                     _ = try await PostgresPromotion.promote(servers, logger: .quiet("failover"))

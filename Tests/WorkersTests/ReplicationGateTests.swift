@@ -48,4 +48,27 @@ import Workers
             _ = try await gate.confirm([(clip, 4), (poster, 3)]) { true }
         }
     }
+
+    /// Asynchronous replication: the lag is the oldest missing file's age while one is missing,
+    /// then how long the last one took; files deleted here are no longer waited for.
+    @Test func theLagWatchReportsTheOldestMissingFileAndForgetsDeletedOnes() async throws {
+        let (own, replica) = (MemoryBlobStore(), MemoryBlobStore())
+        _ = try await own.put(Data("clip".utf8), as: clip)
+        _ = try await own.put(Data("jpg".utf8), as: poster)
+        let watch = ReplicationLagWatch()
+        let start = ContinuousClock.now
+        watch.add([(clip, 4)], at: start)
+        watch.add([(poster, 3)], at: start + .seconds(5))
+        #expect(await watch.check(replica: replica, own: own, now: start + .seconds(7)) == .seconds(7))
+        // Half the clip has arrived: still missing.
+        _ = try await replica.put(Data("cl".utf8), as: clip)
+        #expect(await watch.check(replica: replica, own: own, now: start + .seconds(9)) == .seconds(9))
+        _ = try await replica.put(Data("clip".utf8), as: clip)
+        #expect(await watch.check(replica: replica, own: own, now: start + .seconds(10)) == .seconds(5))
+        #expect(watch.pendingCount == 1)
+        // The poster is deleted here before it ever arrived: the lag goes back to the last arrival.
+        try await own.delete(poster)
+        #expect(await watch.check(replica: replica, own: own, now: start + .seconds(60)) == .seconds(10))
+        #expect(watch.pendingCount == 0)
+    }
 }

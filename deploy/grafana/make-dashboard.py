@@ -57,6 +57,14 @@ ROWS = [
         ("Stored media", "bytes", [("max(storage_bytes)", "uploads and clips")]),
         ("Scratch space free", "bytes", [("min by (instance) (scratch_free_bytes)", "{{instance}}")]),
     ]),
+    ("Regions", [
+        ("Replication lag", "s", [("max by (kind) (replication_lag_seconds)", "{{kind}}")]),
+        ("Standby write-ahead log behind", "bytes", [('max(replication_lag_bytes{kind="database"})', "database")]),
+        ("Standbys", "short", [
+            ("max(replication_standbys)", "streaming"),
+            ("max(replication_slots_inactive)", "slots without a standby"),
+        ]),
+    ]),
     ("Security", [
         ("Failed sign-ins", "ops", [("sum by (reason) (rate(login_failures_total[5m]))", "{{reason}}")]),
         ("Rate-limit refusals", "ops", [("sum by (scope) (rate(rate_limit_rejections_total[5m]))", "{{scope}}")]),

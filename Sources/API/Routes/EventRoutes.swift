@@ -162,11 +162,17 @@ struct EventRoutes<Store: AccountStore & JobRepository> {
                     if Task.isCancelled { return }
                     do {
                         _ = try await auth.principal(for: request)
-                    } catch {
+                    } catch let problem as Problem where [.unauthorized, .forbidden].contains(problem.status) {
                         context.logger.info("event socket closed: its credentials no longer hold")
                         try? await outbound.close(
                             .policyViolation, reason: "your sign-in expired or was revoked; sign in again")
                         return
+                    } catch {
+                        // The database could not say (down, or failing over): that is no reason to
+                        // send the client to sign in again. Asked again at the next recheck.
+                        context.logger.notice(
+                            "event socket kept: its credentials could not be checked now",
+                            metadata: ["error": "\(error)"])
                     }
                 }
             }

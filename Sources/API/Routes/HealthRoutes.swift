@@ -10,7 +10,9 @@ import Persistence
 /// `/healthz`: the process answers. `/readyz`: each dependency by name, kind and state; `503`
 /// when one the API cannot work without is down, `200` and `degraded` when only a helper is
 /// (Redis: events then stay in this replica, the cache and counters in this process).
-struct HealthRoutes<Store: JobRepository & TaskQueue & ReportQueries & WorkerRegistry, Blobs: BlobStore> {
+struct HealthRoutes<
+    Store: JobRepository & TaskQueue & ReportQueries & WorkerRegistry & ReplicationStatus, Blobs: BlobStore
+> {
     let store: Store
     let blobs: Blobs
     let metrics: MetricsEndpoint
