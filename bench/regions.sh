@@ -11,7 +11,7 @@
 #        lost region comes back as a standby with `regions.sh up` in between). Goal <= 30 s.
 # Each prints a RESULT line for bench/all.sh.
 #
-# Usage: bench/regions.sh     (CONFIG=release; ROUNDS_RW=30, SIZE_MB=100, ROUNDS_LAG=3, ROUNDS_RTO=2)
+# Usage: bench/regions.sh     (CONFIG=release; ROUNDS_RW=30, SIZE_MB=100, ROUNDS_LAG=3, ROUNDS_RTO=2, KEEP=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${CONFIG:-release}
@@ -24,15 +24,18 @@ command -v aws >/dev/null || python3 -m pip install --quiet awscli
 swift build -c "$CONFIG" --product clipgen >/dev/null
 
 work=$(mktemp -d /tmp/clipgen-bench-regions.XXXXXX)
+chmod 755 "$work" # PostgreSQL runs as its own user and must reach its data directory
 export CLIPGEN_REGIONS_DIR=$work/regions CLIPGEN_BIN=$(swift build -c "$CONFIG" --show-bin-path)/clipgen
 export CLIPGEN_REPLICATION=sync CLIPGEN_OPERATOR_TOKEN=$(head -c 30 /dev/urandom | base64 | tr -dc a-zA-Z0-9)
 export CLIPGEN_BCRYPT_COST=4 CLIPGEN_LOG_LEVEL=warning CLIPGEN_REGION_TAKEOVER_SECONDS=5
-trap 'deploy/regions.sh down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+# KEEP=1 keeps the regions' directories (logs) for a look after the run.
+trap 'deploy/regions.sh down >/dev/null 2>&1 || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 now() { date +%s.%N; }
 median() { python3 -c "import sys, statistics; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.4f}')" "$@"; }
 
 echo "bench/regions.sh: starting both regions"
-eval "$(deploy/regions.sh up)"
+settings=$(deploy/regions.sh up)
+eval "$settings"
 cat "$CLIPGEN_CA_CERT_A" "$CLIPGEN_CA_CERT_B" >"$work/ca.pem"
 region_var() { (. "$CLIPGEN_REGIONS_DIR/$1/cluster.env" && eval "echo \"\$$2\""); }
 url() { [ "$1" = a ] && echo "$CLIPGEN_URL_A" || echo "$CLIPGEN_URL_B"; }
@@ -53,7 +56,7 @@ token=$(sign_in b)
 # RW: the same write, direct and redirected.
 write() { # URL: seconds for POST /v1/api-keys, following a redirect; fails unless it ends in 201
   local out
-  out=$(curl -s -L --cacert "$work/ca.pem" -o /dev/null -w '%{http_code} %{time_total}' -X POST "$1/v1/api-keys" \
+  out=$(curl -s --location-trusted --cacert "$work/ca.pem" -o /dev/null -w '%{http_code} %{time_total}' -X POST "$1/v1/api-keys" \
     -H "Authorization: Bearer $token" -H "Content-Type: application/json" -d '{"name":"bench"}')
   [ "${out%% *}" = 201 ] || { echo "bench/regions.sh: POST $1/v1/api-keys answered ${out%% *}" >&2; exit 1; }
   echo "${out#* }"
@@ -108,7 +111,7 @@ rtos=()
 for round in $(seq 1 "$ROUNDS_RTO"); do
   lost=$(sed -n 's/^WRITABLE=//p' "$CLIPGEN_REGIONS_DIR/regions.env")
   survivor=$([ "$lost" = a ] && echo b || echo a)
-  [ "$round" = 1 ] || eval "$(deploy/regions.sh up)"
+  if [ "$round" != 1 ]; then settings=$(deploy/regions.sh up); eval "$settings"; fi
   token=$(sign_in "$survivor")
   t0=$(now)
   for pidfile in api-1/clipgen.pid api-2/clipgen.pid worker-1/clipgen.pid nginx/nginx.pid s3/weed.pid redis/redis.pid; do

@@ -108,9 +108,13 @@ start_clipgen() {
   echo $! >"$state/$name/clipgen.pid"
 }
 
+# wait_http LOG CURL-ARGS...: waits for an answer; without one, says so with the end of LOG.
 wait_http() {
+  local log=$1; shift
   for _ in $(seq 1 300); do curl -sf "$@" >/dev/null 2>&1 && return; sleep 0.2; done
-  echo "no answer from $*" >&2; exit 1
+  echo "no answer from $*; the end of $log:" >&2
+  tail -n 20 "$log" >&2 || true
+  exit 1
 }
 
 start_nginx() {
@@ -143,12 +147,14 @@ up() {
   local i=0 port
   for port in $API_PORTS; do i=$((i + 1)); start_clipgen "api-$i" serve --no-workers --host 127.0.0.1 --port "$port"; done
   # The first API makes the schema and the admin; workers wait for it rather than race it.
-  for port in $API_PORTS; do wait_http "http://127.0.0.1:$port/healthz"; done
+  i=0
+  for port in $API_PORTS; do i=$((i + 1)); wait_http "$state/api-$i/clipgen.log" "http://127.0.0.1:$port/healthz"; done
   i=0
   for port in $WORKER_PORTS; do i=$((i + 1)); start_clipgen "worker-$i" worker --metrics-port "$port"; done
-  for port in $WORKER_PORTS; do wait_http "http://127.0.0.1:$port/healthz"; done
+  i=0
+  for port in $WORKER_PORTS; do i=$((i + 1)); wait_http "$state/worker-$i/clipgen.log" "http://127.0.0.1:$port/healthz"; done
   start_nginx
-  wait_http --cacert "$state/tls/cert.pem" "https://127.0.0.1:$NGINX_PORT/readyz"
+  wait_http "$state/nginx/nginx-error.log" --cacert "$state/tls/cert.pem" "https://127.0.0.1:$NGINX_PORT/readyz"
   echo "CLIPGEN_URL=https://127.0.0.1:$NGINX_PORT"
   echo "CLIPGEN_ADMIN_EMAIL=$CLIPGEN_ADMIN_EMAIL"
   echo "CLIPGEN_ADMIN_PASSWORD=$ADMIN_PASSWORD"
