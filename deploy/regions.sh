@@ -88,7 +88,9 @@ database_url() {
 cluster() { # cluster REGION ARGS...
   local region=$1 peer; shift
   peer=$([ "$region" = a ] && echo b || echo a)
+  # Reports read the region's own server (the standby, in the region whose primary is elsewhere).
   CLIPGEN_CLUSTER_DIR="$state/$region" CLIPGEN_REGION="$region" CLIPGEN_CLUSTER_DATABASE_URL="$(database_url)" \
+    CLIPGEN_DATABASE_READ_URL="postgres://clipgen@127.0.0.1:$(region_var "$region" PG_PORT)/clipgen" \
     CLIPGEN_CLUSTER_POSTGRES_OPTIONS="-c wal_log_hints=on -c wal_keep_size=256MB -c hot_standby_feedback=on" \
     CLIPGEN_S3_BUCKET="clipgen-$region" CLIPGEN_S3_REPLICA_BUCKETS="clipgen-$peer" \
     CLIPGEN_S3_REPLICA_ENDPOINT="http://127.0.0.1:$(region_var "$peer" S3_PORT)" CLIPGEN_REPLICATION="$replication" \

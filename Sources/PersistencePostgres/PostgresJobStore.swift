@@ -23,15 +23,22 @@ public final class PostgresJobStore: JobStoreBackend {
     let timeout: Duration
     /// When this process last looked for abandoned last attempts (store clock, seconds).
     let sweptAt = Mutex(-Double.infinity)
+    /// The pool of a server for reads that tolerate staleness (reports, gauges): the region's
+    /// own standby, so they need not cross to the primary. Nil: everything goes to the primary.
+    let reads: PostgresClient?
 
     /// Does no I/O: the pool connects once `run()` is active. With several servers, the pool
     /// follows the one that accepts writes (`PostgresPrimary`).
+    /// `reads`, when given, answers the reports (`ReportQueries`), falling back to the primary
+    /// when it cannot.
     public convenience init(
-        servers: PostgresServers, clock: WallClock = .system, timeout: Duration = .seconds(5),
-        logger: Logger = Logger(label: "clipgen.postgres")
+        servers: PostgresServers, reads: PostgresServers? = nil, clock: WallClock = .system,
+        timeout: Duration = .seconds(5), logger: Logger = Logger(label: "clipgen.postgres")
     ) {
         self.init(
-            primary: PostgresPrimary(servers: servers, logger: logger), clock: clock, timeout: timeout, logger: logger)
+            primary: PostgresPrimary(servers: servers, logger: logger),
+            reads: reads.map { PostgresClient(configuration: $0.client(0), backgroundLogger: logger) }, clock: clock,
+            timeout: timeout, logger: logger)
     }
 
     /// One server, as a pool's settings give it.
@@ -40,12 +47,14 @@ public final class PostgresJobStore: JobStoreBackend {
         timeout: Duration = .seconds(5), logger: Logger = Logger(label: "clipgen.postgres")
     ) {
         self.init(
-            primary: PostgresPrimary(configuration: configuration, logger: logger), clock: clock, timeout: timeout,
-            logger: logger)
+            primary: PostgresPrimary(configuration: configuration, logger: logger), reads: nil, clock: clock,
+            timeout: timeout, logger: logger)
     }
 
-    private init(primary: PostgresPrimary, clock: WallClock, timeout: Duration, logger: Logger) {
+    private init(primary: PostgresPrimary, reads: PostgresClient?, clock: WallClock, timeout: Duration, logger: Logger)
+    {
         self.primary = primary
+        self.reads = reads
         self.timeout = timeout
         self.clock = clock
         self.logger = logger
@@ -106,10 +115,14 @@ public final class PostgresJobStore: JobStoreBackend {
     /// at once in a test; every connection closed, the pool's `run` still waiting), which held up
     /// whatever was stopping the store — a test for ever, a replica's SIGTERM likewise.
     public func run() async throws {
-        let primary = self.primary
+        let (primary, reads) = (self.primary, self.reads)
         let stopped = Notifier(latching: true)
         let running = Task {
-            await primary.run()
+            await withDiscardingTaskGroup { group in
+                if let reads { group.addTask { await reads.run() } }
+                await primary.run()
+                group.cancelAll()
+            }
             stopped.notifyAll()
         }
         await stopped.wait() // the pool stopped, or this task was cancelled
@@ -139,7 +152,7 @@ public final class PostgresJobStore: JobStoreBackend {
         }
     }
 
-    private static func collect<T>(_ rows: PostgresRowSequence, _ map: (PostgresRandomAccessRow) throws -> T)
+    static func collect<T>(_ rows: PostgresRowSequence, _ map: (PostgresRandomAccessRow) throws -> T)
         async throws -> [T]
     {
         var results: [T] = []
@@ -161,8 +174,9 @@ public final class PostgresJobStore: JobStoreBackend {
 
     /// Runs `body`, giving up after `timeout` with `StoreError.unavailable` instead of waiting on
     /// a database that is down (the pool would wait for a connection indefinitely). Giving up
-    /// cancels the wait for a connection; work already sent finishes, and if it succeeded its
-    /// result is returned, so a caller is never told "unavailable" about a change that was made.
+    /// cancels the wait for a connection; work already sent gets as long again to finish, and if
+    /// it succeeded its result is returned. Past that the work is left behind, not waited for: a
+    /// query on a pool replaced after a promotion has been seen never to end.
     func withDeadline<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) async throws
         -> T
     {
@@ -171,20 +185,16 @@ public final class PostgresJobStore: JobStoreBackend {
     }
 
     private func deadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await self.unavailableOnConnectionFailure(body) }
-            group.addTask {
-                try? await Task.sleep(for: self.timeout)
-                return nil
-            }
-            if let value = try await group.next() ?? nil {
-                group.cancelAll()
-                return value
-            }
-            group.cancelAll()
-            if let late = try? await group.next(), let value = late { return value }
+        let work = Task { try await self.unavailableOnConnectionFailure(body) }
+        return try await withTaskCancellationHandler {
+            if let result = await Deadline.result(of: work, within: timeout) { return try result.get() }
+            work.cancel()
+            // A late answer for as long again: a change made after all is reported as made.
+            if case .success(let value)? = await Deadline.result(of: work, within: timeout) { return value }
             primary.suspect()
             throw StoreError.unavailable
+        } onCancel: {
+            work.cancel()
         }
     }
 

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Synchronization
 
 /// The PostgreSQL servers of one database: a primary and its standbys, any of which may be the
 /// one accepting writes after a promotion. Written as libpq writes several hosts,
@@ -119,32 +118,12 @@ extension PostgresServers {
     /// The answer is not waited for past the limit: a probe the server never answers is
     /// cancelled, which closes its connection, and left to end on its own.
     func role(of index: Int, logger: Logger) async -> Role? {
-        let answer = FirstAnswer()
-        return await withCheckedContinuation { continuation in
-            answer.waiting(continuation)
-            let probe = Task { answer.give(await self.probe(index, logger: logger)) }
-            Task {
-                try? await Task.sleep(for: PostgresPrimary.probeLimit)
-                probe.cancel()
-                answer.give(nil)
-            }
+        let probe = Task<Role?, any Error> { await self.probe(index, logger: logger) }
+        guard case .success(let role)? = await Deadline.result(of: probe, within: PostgresPrimary.probeLimit) else {
+            probe.cancel()
+            return nil
         }
-    }
-
-    /// Resumes its continuation with the first answer given; later ones are dropped.
-    private final class FirstAnswer: Sendable {
-        private let continuation = Mutex<CheckedContinuation<Role?, Never>?>(nil)
-
-        func waiting(_ waiting: CheckedContinuation<Role?, Never>) {
-            continuation.withLock { $0 = waiting }
-        }
-
-        func give(_ role: Role?) {
-            continuation.withLock { continuation in
-                defer { continuation = nil }
-                return continuation
-            }?.resume(returning: role)
-        }
+        return role
     }
 
     private func probe(_ index: Int, logger: Logger) async -> Role? {

@@ -35,7 +35,10 @@ struct Backends {
         switch try DatabaseLocation(configuration) {
         case .sqlite(let path): store = SQLiteJobStore(path: path, clock: clock)
         case .postgres(let url):
-            let postgres = PostgresJobStore(servers: try PostgresServers(url: url), clock: clock, logger: logger)
+            let postgres = PostgresJobStore(
+                servers: try PostgresServers(url: url),
+                reads: try configuration.databaseReadURL.map { try PostgresServers(url: $0) }, clock: clock,
+                logger: logger)
             let listener = PostgresWorkSignal(store: postgres)
             store = postgres
             shared.signal = listener

@@ -25,6 +25,9 @@ public struct ClipGenConfiguration: Sendable {
     /// The database: `sqlite:PATH` or `postgres://user:password@host:port/database`; default SQLite in the data
     /// directory.
     public var databaseURL: String?
+    /// A PostgreSQL server for reads that tolerate staleness (reports, gauges): in a region whose
+    /// primary is elsewhere, its own standby. Only with a PostgreSQL `databaseURL`.
+    public var databaseReadURL: String?
     /// An S3-compatible store for blobs; nil keeps them under the data directory.
     public var s3: S3Configuration?
     /// Where `clipgen admin backup` writes `s3://` backups.
@@ -51,6 +54,12 @@ public struct ClipGenConfiguration: Sendable {
             """
             the database: sqlite:PATH or postgres://user:password@host:port/database, several hosts comma-separated \
             (host1:port1,host2:port2) for a primary and its standbys (SQLite in the data directory)
+            """),
+        ConfigurationKey(
+            "databaseReadUrl",
+            """
+            a PostgreSQL server for reads that tolerate staleness (analytics and quality reports, queue gauges), \
+            typically this region's standby; the primary answers when it cannot (none)
             """),
         ConfigurationKey("logLevel", "trace, debug, info, notice, warning, error (info)"),
         ConfigurationKey("logFile", "write the JSON log lines to this file instead of stderr, rotated by size (none)"),

@@ -7,6 +7,7 @@ import Delivery
 import Foundation
 import MediaEngine
 import Outbound
+import PersistencePostgres
 import RedisSupport
 import SystemPackage
 import Workers
@@ -73,7 +74,21 @@ public enum ConfigurationLoader {
         c.outbound = try OutboundConfiguration(reading: values)
         c.dataDirectory = values.string("dataDir") ?? c.dataDirectory
         c.databaseURL = values.string("databaseUrl")
-        _ = try DatabaseLocation(c)
+        c.databaseReadURL = values.string("databaseReadUrl")
+        if case .postgres = try DatabaseLocation(c) {
+            if let read = c.databaseReadURL {
+                do {
+                    _ = try PostgresServers(url: read)
+                } catch {
+                    throw ConfigurationProblem.invalid(
+                        key: ConfigurationKey.environmentName("databaseReadUrl"), reason: "\(error)")
+                }
+            }
+        } else if c.databaseReadURL != nil {
+            throw ConfigurationProblem.invalid(
+                key: ConfigurationKey.environmentName("databaseReadUrl"),
+                reason: "a read server goes with PostgreSQL: set CLIPGEN_DATABASE_URL to postgres://… too")
+        }
         c.s3 = try S3Configuration(reading: values)
         c.backup = try BackupConfiguration(reading: values)
         c.encryption = try EncryptionKeyRing(reading: values)

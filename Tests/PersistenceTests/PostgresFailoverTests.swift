@@ -35,11 +35,21 @@ import Testing
         let store = PostgresJobStore(servers: servers, timeout: .seconds(30), logger: .quiet("failover"))
         let standby = PostgresJobStore(
             configuration: servers.client(0), timeout: .seconds(30), logger: .quiet("failover"))
+        // Reports from a read server: the standby; and from one that refuses every connection.
+        var standbyOnly = servers
+        standbyOnly.addresses = [servers.addresses[0]]
+        let reporting = PostgresJobStore(
+            servers: servers, reads: standbyOnly, timeout: .seconds(30), logger: .quiet("failover"))
+        let refused = PostgresJobStore(
+            servers: servers, reads: try PostgresServers(url: "postgres://\(servers.username)@127.0.0.1:1/clips"),
+            timeout: .seconds(30), logger: .quiet("failover"))
         try await withTemporaryDirectory { dir in
             let log = dir + "/pg_ctl.log"
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await store.run() }
                 group.addTask { try await standby.run() }
+                group.addTask { try await reporting.run() }
+                group.addTask { try await refused.run() }
                 defer { group.cancelAll() }
                 // Asking the servers and moving the pool takes a moment, a long one on a loaded machine.
                 #expect(try await eventually(every: .seconds(1)) { (try? await store.prepare()) != nil })
@@ -75,12 +85,18 @@ import Testing
                 #expect(try onPrimary("SELECT pg_drop_replication_slot('failover_test_away')").status == 0)
                 #expect(try await store.databaseReplication()?.inactiveSlots == 0)
 
+                // A read server that refuses: the primary answers the report.
+                #expect(try await refused.queueStatistics() == [])
+
                 // While the primary lives, promoting would make two: refused.
                 await #expect(throws: PostgresPromotion.Failure.primaryAlive("\(servers.addresses[1])")) {
                     _ = try await PostgresPromotion.promote(servers, logger: .quiet("failover"))
                 }
                 try #require(try Shell.control(pair.kill, log: log), "\(String.contentsOrEmpty(log))")
                 await #expect(throws: StoreError.unavailable) { try await store.createUser(user("lost")) }
+                // With the primary gone, reports still come from the read server.
+                #expect(try await reporting.queueStatistics() == [])
+                #expect(try await reporting.storedBytes() == 0)
 
                 // `clipgen admin promote`'s promotion.
                 #expect(

@@ -138,6 +138,7 @@ import Testing
         ("CLIPGEN_JWT_SECRET", "short", "JWT secret"),
         ("CLIPGEN_LOG_LEVEL", "loud", "CLIPGEN_LOG_LEVEL"),
         ("CLIPGEN_DATABASE_URL", "mysql://root:hunter2@db/clipgen", "CLIPGEN_DATABASE_URL"),
+        ("CLIPGEN_DATABASE_READ_URL", "postgres://u:hunter2@standby/clipgen", "CLIPGEN_DATABASE_READ_URL"),
         ("CLIPGEN_DATABASE_URL", "sqlite:", "CLIPGEN_DATABASE_URL"),
         ("CLIPGEN_DATABASE_URL", "postgres://:hunter2@db.internal:5432/", "CLIPGEN_DATABASE_URL"),
         (
