@@ -174,9 +174,10 @@ public final class PostgresJobStore: JobStoreBackend {
 
     /// Runs `body`, giving up after `timeout` with `StoreError.unavailable` instead of waiting on
     /// a database that is down (the pool would wait for a connection indefinitely). Giving up
-    /// cancels the wait for a connection; work already sent gets as long again to finish, and if
-    /// it succeeded its result is returned. Past that the work is left behind, not waited for: a
-    /// query on a pool replaced after a promotion has been seen never to end.
+    /// cancels the wait for a connection; work already sent finishes, and if it succeeded its
+    /// result is returned, so a caller is never told "unavailable" about a change that was made
+    /// (the event relay's claim marks events published: a claim reported as failed but made would
+    /// lose them).
     func withDeadline<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) async throws
         -> T
     {
@@ -185,16 +186,20 @@ public final class PostgresJobStore: JobStoreBackend {
     }
 
     private func deadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let work = Task { try await self.unavailableOnConnectionFailure(body) }
-        return try await withTaskCancellationHandler {
-            if let result = await Deadline.result(of: work, within: timeout) { return try result.get() }
-            work.cancel()
-            // A late answer for as long again: a change made after all is reported as made.
-            if case .success(let value)? = await Deadline.result(of: work, within: timeout) { return value }
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await self.unavailableOnConnectionFailure(body) }
+            group.addTask {
+                try? await Task.sleep(for: self.timeout)
+                return nil
+            }
+            if let value = try await group.next() ?? nil {
+                group.cancelAll()
+                return value
+            }
+            group.cancelAll()
+            if let late = try? await group.next(), let value = late { return value }
             primary.suspect()
             throw StoreError.unavailable
-        } onCancel: {
-            work.cancel()
         }
     }
 
